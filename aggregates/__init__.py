@@ -1,0 +1,23 @@
+"""Domain model: event-sourced aggregates, their events, rules and errors. Imports no other layer."""
+
+from aggregates.agreement import Agreement, AgreementStatus, Obligation, Terms
+from aggregates.base import Meta, TvaersAggregate
+from aggregates.organisation import Organisation
+from aggregates.partnership import Evidence, Partnership, Registry, TermsOfReference
+from aggregates.person import Contact, Person
+
+__all__ = [
+    "Agreement",
+    "AgreementStatus",
+    "Contact",
+    "Evidence",
+    "Meta",
+    "Obligation",
+    "Organisation",
+    "Partnership",
+    "Person",
+    "Registry",
+    "Terms",
+    "TermsOfReference",
+    "TvaersAggregate",
+]

@@ -1,0 +1,132 @@
+"""Domain errors: every broken rule raises one of these, each with a stable code."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken; nothing was changed.
+
+    `code` is stable and becomes the problem-details `type` suffix in the API.
+    """
+
+    code = "domain-error"
+    title = "Domain rule violated"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(DomainError):
+    code = "not-found"
+    title = "Not found"
+
+
+class InvalidValue(DomainError):
+    code = "invalid-value"
+    title = "Invalid value"
+
+
+class InconsistentDates(DomainError):
+    code = "inconsistent-dates"
+    title = "Dates are inconsistent"
+
+
+class NotAPartner(DomainError):
+    code = "not-a-partner"
+    title = "Organisation is not a partner"
+
+
+class AlreadyAPartner(DomainError):
+    code = "already-a-partner"
+    title = "Organisation is already a partner"
+
+
+class LeadOrganisationRule(DomainError):
+    code = "lead-organisation"
+    title = "Not allowed for the lead organisation"
+
+
+class RungNotBacked(DomainError):
+    code = "rung-not-backed"
+    title = "Rung requires an agreement in force"
+
+
+class NoChange(DomainError):
+    code = "no-change"
+    title = "Nothing would change"
+
+
+class SeatOccupied(DomainError):
+    code = "seat-occupied"
+    title = "Seat is already occupied"
+
+
+class NotOnSteeringGroup(DomainError):
+    code = "not-on-steering-group"
+    title = "Person is not on the steering group"
+
+
+class AlreadyOnSteeringGroup(DomainError):
+    code = "already-on-steering-group"
+    title = "Person is already on the steering group"
+
+
+class NoSteeringGroup(DomainError):
+    code = "no-steering-group"
+    title = "The partnership has no steering group"
+
+
+class SecretariatRule(DomainError):
+    code = "secretariat"
+    title = "Secretariat rule violated"
+
+
+class ActivityStateError(DomainError):
+    code = "activity-state"
+    title = "Not allowed in the activity's current status"
+
+
+class ActivityEnded(ActivityStateError):
+    code = "activity-ended"
+    title = "The activity has ended"
+
+
+class RoleStateError(DomainError):
+    code = "role-state"
+    title = "Not allowed in the role's current state"
+
+
+class AgreementStateError(DomainError):
+    code = "agreement-state"
+    title = "Not allowed in the agreement's current status"
+
+
+class NotAParty(DomainError):
+    code = "not-a-party"
+    title = "Organisation is not a party to the agreement"
+
+
+class AlreadySigned(DomainError):
+    code = "already-signed"
+    title = "Party has already signed"
+
+
+class NotCorrectable(DomainError):
+    code = "not-correctable"
+    title = "That event cannot be corrected this way"
+
+
+class OrganisationClosed(DomainError):
+    code = "organisation-closed"
+    title = "The organisation is closed"
+
+
+class PersonErased(DomainError):
+    code = "person-erased"
+    title = "The person's data has been erased"
+
+
+class FollowUpStateError(DomainError):
+    code = "follow-up-state"
+    title = "Follow-up rule violated"

@@ -1,0 +1,1581 @@
+"""Partnership (partnerskab / indsats): governance, partners, ladder, roles, activities, anchoring."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+import msgspec
+
+from aggregates.base import Meta, TvaersAggregate, require_text
+from aggregates.errors import (
+    ActivityEnded,
+    ActivityStateError,
+    AlreadyAPartner,
+    AlreadyOnSteeringGroup,
+    FollowUpStateError,
+    InconsistentDates,
+    InvalidValue,
+    LeadOrganisationRule,
+    NoChange,
+    NoSteeringGroup,
+    NotAPartner,
+    NotCorrectable,
+    NotFound,
+    NotOnSteeringGroup,
+    RoleStateError,
+    RungNotBacked,
+    SeatOccupied,
+    SecretariatRule,
+)
+from aggregates.taxonomy import (
+    SINGLE_SEATS,
+    ActivityStatus,
+    AgreementKind,
+    AnchoringStatus,
+    AssessmentAnswer,
+    AssessmentQuestion,
+    Dimension,
+    EvaluationKind,
+    EvaluationMethod,
+    FactorEffect,
+    FactorOrigin,
+    ImplementationPhase,
+    PartnershipType,
+    PreventionCategory,
+    RoleKind,
+    Rung,
+    SeatRole,
+)
+
+# ---------------------------------------------------------------------------------------
+# Value objects and entity state (msgspec structs: typed in events and in snapshots)
+# ---------------------------------------------------------------------------------------
+
+
+class Registry(msgspec.Struct, kw_only=True, frozen=True):
+    """The registry fields of a partnership, matching a sundeborgere.dk case description."""
+
+    title: str
+    municipality: str
+    purpose: str = ""
+    target_groups: tuple[str, ...] = ()
+    arenas: tuple[str, ...] = ()
+    kind: PartnershipType = PartnershipType.PROJECT
+    period_start: date | None = None
+    period_end: date | None = None
+    prevention_categories: tuple[PreventionCategory, ...] = ()
+    bearings: tuple[int, ...] = ()
+    tags: tuple[str, ...] = ()
+    yearly_budget_dkk: Decimal | None = None
+    staff_hours_per_year: Decimal | None = None
+    recruitment_channels: tuple[str, ...] = ()
+    evaluation_status: str = ""
+    attention_points: str = ""
+    barriers: str = ""
+    promoting_factors: str = ""
+
+    def validated(self) -> Registry:
+        if (
+            self.period_start is not None
+            and self.period_end is not None
+            and self.period_end < self.period_start
+        ):
+            raise InconsistentDates(
+                f"The period ends ({self.period_end}) before it starts ({self.period_start})."
+            )
+        for bearing in self.bearings:
+            if not 1 <= bearing <= 6:
+                raise InvalidValue(f"KL bearings (pejlemærker) are 1-6, got {bearing}.")
+        for amount, what in (
+            (self.yearly_budget_dkk, "Yearly budget"),
+            (self.staff_hours_per_year, "Staff hours"),
+        ):
+            if amount is not None and amount < 0:
+                raise InvalidValue(f"{what} must not be negative.")
+        return msgspec.structs.replace(
+            self,
+            title=require_text(self.title, "Title"),
+            municipality=require_text(self.municipality, "Municipality"),
+            purpose=self.purpose.strip(),
+            target_groups=_clean_list(self.target_groups),
+            arenas=_clean_list(self.arenas),
+            prevention_categories=tuple(dict.fromkeys(self.prevention_categories)),
+            bearings=tuple(sorted(set(self.bearings))),
+            tags=_clean_list(self.tags),
+            recruitment_channels=_clean_list(self.recruitment_channels),
+        )
+
+
+def _clean_list(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.strip() for v in values if v.strip()))
+
+
+class Spell(msgspec.Struct, kw_only=True):
+    """A period in the world, each end naming the event (version) that recorded it."""
+
+    since: date
+    since_version: int
+    until: date | None = None
+    until_version: int | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.since <= day and (self.until is None or day < self.until)
+
+
+class RungEntry(msgspec.Struct, kw_only=True):
+    rung: Rung
+    valid_on: date
+    version: int
+    evidence: str
+    agreement_id: UUID | None = None
+
+
+class Partner(msgspec.Struct, kw_only=True):
+    organisation_id: UUID
+    spells: list[Spell]
+    rungs: list[RungEntry]
+
+    @property
+    def is_active(self) -> bool:
+        return self.spells[-1].until is None
+
+    def is_partner_on(self, day: date) -> bool:
+        return any(spell.covers(day) for spell in self.spells)
+
+    def rung_on(self, day: date) -> Rung | None:
+        current: RungEntry | None = None
+        for entry in sorted(self.rungs, key=lambda e: (e.valid_on, e.version)):
+            if entry.valid_on <= day:
+                current = entry
+        return current.rung if current is not None else None
+
+    @property
+    def rung(self) -> Rung | None:
+        """The rung of the latest entry in valid time (what the registry says now)."""
+        if not self.rungs:
+            return None
+        return max(self.rungs, key=lambda e: (e.valid_on, e.version)).rung
+
+
+class Backing(msgspec.Struct, kw_only=True):
+    """A signed agreement, as far as the ladder needs to know it."""
+
+    agreement_id: UUID
+    kind: AgreementKind
+    party_ids: tuple[UUID, ...]
+    valid_from: date
+    valid_to: date
+    ended_on: date | None = None
+
+    def in_force_on(self, day: date) -> bool:
+        return (
+            self.valid_from <= day <= self.valid_to
+            and (self.ended_on is None or day < self.ended_on)
+        )
+
+
+class Appointment(msgspec.Struct, kw_only=True):
+    appointment_id: UUID
+    person_id: UUID
+    seat: SeatRole
+    spell: Spell
+
+
+class Secretariat(msgspec.Struct, kw_only=True):
+    organisation_id: UUID
+    since: date
+    staff: dict[str, Spell] = msgspec.field(default_factory=dict)  # person id (str) -> spell
+
+
+class Adjustment(msgspec.Struct, kw_only=True):
+    valid_on: date
+    version: int
+    description: str
+
+
+class Activity(msgspec.Struct, kw_only=True):
+    activity_id: UUID
+    title: str
+    description: str
+    category: PreventionCategory
+    target_group: str
+    arena: str
+    owner_ids: tuple[UUID, ...]
+    status: ActivityStatus
+    status_since: date
+    adjustments: list[Adjustment] = msgspec.field(default_factory=list)
+
+
+class TermsOfReference(msgspec.Struct, kw_only=True, frozen=True):
+    """Kommissorium: one version of the partnership's terms of reference."""
+
+    purpose: str
+    composition: str = ""
+    task: str = ""
+    time_plan: str = ""
+    focus_areas: tuple[str, ...] = ()
+
+
+class TermsVersion(msgspec.Struct, kw_only=True):
+    number: int
+    terms: TermsOfReference
+    valid_on: date
+    decision_id: UUID | None
+
+
+class Decision(msgspec.Struct, kw_only=True):
+    decision_id: UUID
+    meeting_on: date
+    title: str
+    approved: tuple[str, ...]
+
+
+class Holding(msgspec.Struct, kw_only=True):
+    person_id: UUID
+    organisation_id: UUID
+    spell: Spell
+
+
+class RolePosition(msgspec.Struct, kw_only=True):
+    position_id: UUID
+    role: RoleKind
+    activity_id: UUID | None
+    holdings: list[Holding] = msgspec.field(default_factory=list)
+    vacant_since: date | None = None
+
+    @property
+    def holder(self) -> Holding | None:
+        if self.holdings and self.holdings[-1].spell.until is None:
+            return self.holdings[-1]
+        return None
+
+
+class Evidence(msgspec.Struct, kw_only=True, frozen=True):
+    text: str
+    link: str = ""
+    document_ref: str = ""
+
+    def validated(self) -> Evidence:
+        return Evidence(
+            text=require_text(self.text, "Evidence"),
+            link=self.link.strip(),
+            document_ref=self.document_ref.strip(),
+        )
+
+
+class Milestone(msgspec.Struct, kw_only=True):
+    milestone_id: UUID
+    dimension: Dimension
+    status: AnchoringStatus
+    title: str
+    evidence: Evidence
+    valid_on: date
+    version: int
+    recorded_by: str
+
+
+class Factor(msgspec.Struct, kw_only=True):
+    factor_id: UUID
+    origin: FactorOrigin
+    effect: FactorEffect
+    description: str
+    milestone_ids: list[UUID]
+    valid_on: date
+
+
+class Assessment(msgspec.Struct, kw_only=True):
+    question: AssessmentQuestion
+    answer: AssessmentAnswer
+    valid_on: date
+
+
+class Evaluation(msgspec.Struct, kw_only=True):
+    evaluation_id: UUID
+    kind: EvaluationKind
+    evaluator: str
+    method: EvaluationMethod
+    findings: str
+    valid_on: date
+    assessments: list[Assessment] = msgspec.field(default_factory=list)
+
+
+class FollowUp(msgspec.Struct, kw_only=True):
+    """A retention follow-up (e.g. after 3 weeks, 3 months, 6 months): counts only."""
+
+    follow_up_id: UUID
+    activity_id: UUID | None
+    label: str
+    due_on: date
+    cohort: int
+    reached: int | None = None
+    retained: int | None = None
+    recorded_on: date | None = None
+
+
+class PhaseEntry(msgspec.Struct, kw_only=True):
+    phase: ImplementationPhase
+    note: str
+    valid_on: date
+
+
+_ACTIVITY_MOVES: dict[ActivityStatus, frozenset[ActivityStatus]] = {
+    ActivityStatus.PLANNED: frozenset({ActivityStatus.RUNNING, ActivityStatus.ENDED}),
+    ActivityStatus.RUNNING: frozenset({ActivityStatus.PAUSED, ActivityStatus.ENDED}),
+    ActivityStatus.PAUSED: frozenset({ActivityStatus.RUNNING, ActivityStatus.ENDED}),
+    ActivityStatus.ENDED: frozenset(),
+}
+
+_STATUS_ORDER = list(AnchoringStatus)
+
+
+class Partnership(TvaersAggregate):
+    """The main aggregate. State is typed so snapshots decode as they were taken."""
+
+    registry: Registry
+    lead_organisation_id: UUID
+    partners: dict[str, Partner]
+    agreements: dict[str, Backing]
+    appointments: dict[str, Appointment]
+    secretariat: Secretariat | None
+    activities: dict[str, Activity]
+    terms: list[TermsVersion]
+    decisions: dict[str, Decision]
+    roles: dict[str, RolePosition]
+    milestones: dict[str, Milestone]
+    factors: dict[str, Factor]
+    evaluations: dict[str, Evaluation]
+    follow_ups: dict[str, FollowUp]
+    phases: list[PhaseEntry]
+    correctable: dict[str, str]  # event version (str) -> event name, for corrections
+
+    def __init__(self) -> None:
+        pass
+
+    # -- events ------------------------------------------------------------------------
+
+    class Registered(TvaersAggregate.Created):
+        registry: Registry
+        lead_organisation_id: UUID
+
+        def apply(self, p: Partnership) -> None:
+            p.registry = self.registry
+            p.lead_organisation_id = self.lead_organisation_id
+            p.partners = {
+                str(self.lead_organisation_id): Partner(
+                    organisation_id=self.lead_organisation_id,
+                    spells=[Spell(since=self.valid_on, since_version=self.originator_version)],
+                    rungs=[],
+                )
+            }
+            p.agreements = {}
+            p.appointments = {}
+            p.secretariat = None
+            p.activities = {}
+            p.terms = []
+            p.decisions = {}
+            p.roles = {}
+            p.milestones = {}
+            p.factors = {}
+            p.evaluations = {}
+            p.follow_ups = {}
+            p.phases = []
+            p.correctable = {}
+
+    class RegistryUpdated(TvaersAggregate.Event):
+        registry: Registry
+
+        def apply(self, p: Partnership) -> None:
+            p.registry = self.registry
+
+    class PartnerJoined(TvaersAggregate.Event):
+        organisation_id: UUID
+        rung: Rung
+        evidence: str
+
+        def apply(self, p: Partnership) -> None:
+            spell = Spell(since=self.valid_on, since_version=self.originator_version)
+            entry = RungEntry(
+                rung=self.rung,
+                valid_on=self.valid_on,
+                version=self.originator_version,
+                evidence=self.evidence,
+            )
+            key = str(self.organisation_id)
+            if key in p.partners:
+                p.partners[key].spells.append(spell)
+                p.partners[key].rungs.append(entry)
+            else:
+                p.partners[key] = Partner(
+                    organisation_id=self.organisation_id, spells=[spell], rungs=[entry]
+                )
+            p.correctable[str(self.originator_version)] = "PartnerJoined"
+
+    class PartnerLeft(TvaersAggregate.Event):
+        organisation_id: UUID
+
+        def apply(self, p: Partnership) -> None:
+            spell = p.partners[str(self.organisation_id)].spells[-1]
+            spell.until = self.valid_on
+            spell.until_version = self.originator_version
+            # Roles held by the leaving organisation's people fall vacant with it.
+            for position in p.roles.values():
+                holder = position.holder
+                if holder is not None and holder.organisation_id == self.organisation_id:
+                    holder.spell.until = self.valid_on
+                    holder.spell.until_version = self.originator_version
+                    position.vacant_since = self.valid_on
+            p.correctable[str(self.originator_version)] = "PartnerLeft"
+
+    class RungChanged(TvaersAggregate.Event):
+        organisation_id: UUID
+        rung: Rung
+        evidence: str
+        agreement_id: UUID | None
+
+        def apply(self, p: Partnership) -> None:
+            p.partners[str(self.organisation_id)].rungs.append(
+                RungEntry(
+                    rung=self.rung,
+                    valid_on=self.valid_on,
+                    version=self.originator_version,
+                    evidence=self.evidence,
+                    agreement_id=self.agreement_id,
+                )
+            )
+            p.correctable[str(self.originator_version)] = "RungChanged"
+
+    class AgreementBacked(TvaersAggregate.Event):
+        """A signed agreement now backs rungs 5/6 for its parties in its validity."""
+
+        agreement_id: UUID
+        kind: AgreementKind
+        party_ids: tuple[UUID, ...]
+        valid_from: date
+        valid_to: date
+
+        def apply(self, p: Partnership) -> None:
+            p.agreements[str(self.agreement_id)] = Backing(
+                agreement_id=self.agreement_id,
+                kind=self.kind,
+                party_ids=self.party_ids,
+                valid_from=self.valid_from,
+                valid_to=self.valid_to,
+            )
+
+    class AgreementRenewed(TvaersAggregate.Event):
+        agreement_id: UUID
+        valid_to: date
+
+        def apply(self, p: Partnership) -> None:
+            p.agreements[str(self.agreement_id)].valid_to = self.valid_to
+
+    class AgreementEnded(TvaersAggregate.Event):
+        agreement_id: UUID
+        ended_on: date
+
+        def apply(self, p: Partnership) -> None:
+            p.agreements[str(self.agreement_id)].ended_on = self.ended_on
+
+    class SteeringMemberAppointed(TvaersAggregate.Event):
+        appointment_id: UUID
+        person_id: UUID
+        seat: SeatRole
+
+        def apply(self, p: Partnership) -> None:
+            p.appointments[str(self.appointment_id)] = Appointment(
+                appointment_id=self.appointment_id,
+                person_id=self.person_id,
+                seat=self.seat,
+                spell=Spell(since=self.valid_on, since_version=self.originator_version),
+            )
+            p.correctable[str(self.originator_version)] = "SteeringMemberAppointed"
+
+    class SteeringMemberSteppedDown(TvaersAggregate.Event):
+        appointment_id: UUID
+
+        def apply(self, p: Partnership) -> None:
+            spell = p.appointments[str(self.appointment_id)].spell
+            spell.until = self.valid_on
+            spell.until_version = self.originator_version
+            p.correctable[str(self.originator_version)] = "SteeringMemberSteppedDown"
+
+    class SecretariatAssigned(TvaersAggregate.Event):
+        organisation_id: UUID
+
+        def apply(self, p: Partnership) -> None:
+            staff = p.secretariat.staff if p.secretariat is not None else {}
+            p.secretariat = Secretariat(
+                organisation_id=self.organisation_id, since=self.valid_on, staff=staff
+            )
+
+    class SecretariatStaffed(TvaersAggregate.Event):
+        person_id: UUID
+
+        def apply(self, p: Partnership) -> None:
+            assert p.secretariat is not None
+            p.secretariat.staff[str(self.person_id)] = Spell(
+                since=self.valid_on, since_version=self.originator_version
+            )
+
+    class SecretariatStaffLeft(TvaersAggregate.Event):
+        person_id: UUID
+
+        def apply(self, p: Partnership) -> None:
+            assert p.secretariat is not None
+            spell = p.secretariat.staff[str(self.person_id)]
+            spell.until = self.valid_on
+            spell.until_version = self.originator_version
+
+    class ActivityLaunched(TvaersAggregate.Event):
+        activity_id: UUID
+        title: str
+        description: str
+        category: PreventionCategory
+        target_group: str
+        arena: str
+        owner_ids: tuple[UUID, ...]
+        status: ActivityStatus
+
+        def apply(self, p: Partnership) -> None:
+            p.activities[str(self.activity_id)] = Activity(
+                activity_id=self.activity_id,
+                title=self.title,
+                description=self.description,
+                category=self.category,
+                target_group=self.target_group,
+                arena=self.arena,
+                owner_ids=self.owner_ids,
+                status=self.status,
+                status_since=self.valid_on,
+            )
+
+    class ActivityStatusChanged(TvaersAggregate.Event):
+        activity_id: UUID
+        status: ActivityStatus
+
+        def apply(self, p: Partnership) -> None:
+            activity = p.activities[str(self.activity_id)]
+            activity.status = self.status
+            activity.status_since = self.valid_on
+
+    class ActivityAdjusted(TvaersAggregate.Event):
+        activity_id: UUID
+        description: str
+        title: str | None
+        target_group: str | None
+        arena: str | None
+        owner_ids: tuple[UUID, ...] | None
+
+        def apply(self, p: Partnership) -> None:
+            activity = p.activities[str(self.activity_id)]
+            activity.adjustments.append(
+                Adjustment(
+                    valid_on=self.valid_on,
+                    version=self.originator_version,
+                    description=self.description,
+                )
+            )
+            if self.title is not None:
+                activity.title = self.title
+            if self.target_group is not None:
+                activity.target_group = self.target_group
+            if self.arena is not None:
+                activity.arena = self.arena
+            if self.owner_ids is not None:
+                activity.owner_ids = self.owner_ids
+
+    class TermsOfReferenceIssued(TvaersAggregate.Event):
+        number: int
+        terms: TermsOfReference
+        decision_id: UUID | None
+
+        def apply(self, p: Partnership) -> None:
+            p.terms.append(
+                TermsVersion(
+                    number=self.number,
+                    terms=self.terms,
+                    valid_on=self.valid_on,
+                    decision_id=self.decision_id,
+                )
+            )
+
+    class DecisionRecorded(TvaersAggregate.Event):
+        decision_id: UUID
+        title: str
+        approved: tuple[str, ...]
+
+        def apply(self, p: Partnership) -> None:
+            p.decisions[str(self.decision_id)] = Decision(
+                decision_id=self.decision_id,
+                meeting_on=self.valid_on,
+                title=self.title,
+                approved=self.approved,
+            )
+
+    class RoleAssigned(TvaersAggregate.Event):
+        position_id: UUID
+        role: RoleKind
+        activity_id: UUID | None
+        person_id: UUID
+        organisation_id: UUID
+
+        def apply(self, p: Partnership) -> None:
+            key = str(self.position_id)
+            if key not in p.roles:
+                p.roles[key] = RolePosition(
+                    position_id=self.position_id, role=self.role, activity_id=self.activity_id
+                )
+            position = p.roles[key]
+            position.holdings.append(
+                Holding(
+                    person_id=self.person_id,
+                    organisation_id=self.organisation_id,
+                    spell=Spell(since=self.valid_on, since_version=self.originator_version),
+                )
+            )
+            position.vacant_since = None
+            p.correctable[str(self.originator_version)] = "RoleAssigned"
+
+    class RoleHandedOver(TvaersAggregate.Event):
+        position_id: UUID
+        person_id: UUID
+        organisation_id: UUID
+
+        def apply(self, p: Partnership) -> None:
+            position = p.roles[str(self.position_id)]
+            holder = position.holder
+            assert holder is not None
+            holder.spell.until = self.valid_on
+            holder.spell.until_version = self.originator_version
+            position.holdings.append(
+                Holding(
+                    person_id=self.person_id,
+                    organisation_id=self.organisation_id,
+                    spell=Spell(since=self.valid_on, since_version=self.originator_version),
+                )
+            )
+            p.correctable[str(self.originator_version)] = "RoleHandedOver"
+
+    class RoleVacated(TvaersAggregate.Event):
+        position_id: UUID
+
+        def apply(self, p: Partnership) -> None:
+            position = p.roles[str(self.position_id)]
+            holder = position.holder
+            assert holder is not None
+            holder.spell.until = self.valid_on
+            holder.spell.until_version = self.originator_version
+            position.vacant_since = self.valid_on
+            p.correctable[str(self.originator_version)] = "RoleVacated"
+
+    class MilestoneRecorded(TvaersAggregate.Event):
+        milestone_id: UUID
+        dimension: Dimension
+        status: AnchoringStatus
+        title: str
+        evidence: Evidence
+
+        def apply(self, p: Partnership) -> None:
+            p.milestones[str(self.milestone_id)] = Milestone(
+                milestone_id=self.milestone_id,
+                dimension=self.dimension,
+                status=self.status,
+                title=self.title,
+                evidence=self.evidence,
+                valid_on=self.valid_on,
+                version=self.originator_version,
+                recorded_by=self.actor,
+            )
+            p.correctable[str(self.originator_version)] = "MilestoneRecorded"
+
+    class FactorRecorded(TvaersAggregate.Event):
+        factor_id: UUID
+        origin: FactorOrigin
+        effect: FactorEffect
+        description: str
+        milestone_ids: tuple[UUID, ...]
+
+        def apply(self, p: Partnership) -> None:
+            p.factors[str(self.factor_id)] = Factor(
+                factor_id=self.factor_id,
+                origin=self.origin,
+                effect=self.effect,
+                description=self.description,
+                milestone_ids=list(self.milestone_ids),
+                valid_on=self.valid_on,
+            )
+
+    class FactorLinked(TvaersAggregate.Event):
+        factor_id: UUID
+        milestone_id: UUID
+
+        def apply(self, p: Partnership) -> None:
+            p.factors[str(self.factor_id)].milestone_ids.append(self.milestone_id)
+
+    class EvaluationRecorded(TvaersAggregate.Event):
+        evaluation_id: UUID
+        kind: EvaluationKind
+        evaluator: str
+        method: EvaluationMethod
+        findings: str
+
+        def apply(self, p: Partnership) -> None:
+            p.evaluations[str(self.evaluation_id)] = Evaluation(
+                evaluation_id=self.evaluation_id,
+                kind=self.kind,
+                evaluator=self.evaluator,
+                method=self.method,
+                findings=self.findings,
+                valid_on=self.valid_on,
+            )
+
+    class AssessmentRecorded(TvaersAggregate.Event):
+        evaluation_id: UUID
+        question: AssessmentQuestion
+        answer: AssessmentAnswer
+
+        def apply(self, p: Partnership) -> None:
+            p.evaluations[str(self.evaluation_id)].assessments.append(
+                Assessment(question=self.question, answer=self.answer, valid_on=self.valid_on)
+            )
+
+    class FollowUpScheduled(TvaersAggregate.Event):
+        follow_up_id: UUID
+        activity_id: UUID | None
+        label: str
+        due_on: date
+        cohort: int
+
+        def apply(self, p: Partnership) -> None:
+            p.follow_ups[str(self.follow_up_id)] = FollowUp(
+                follow_up_id=self.follow_up_id,
+                activity_id=self.activity_id,
+                label=self.label,
+                due_on=self.due_on,
+                cohort=self.cohort,
+            )
+
+    class FollowUpRecorded(TvaersAggregate.Event):
+        follow_up_id: UUID
+        reached: int
+        retained: int
+
+        def apply(self, p: Partnership) -> None:
+            follow_up = p.follow_ups[str(self.follow_up_id)]
+            follow_up.reached = self.reached
+            follow_up.retained = self.retained
+            follow_up.recorded_on = self.valid_on
+
+    class PhaseEntered(TvaersAggregate.Event):
+        phase: ImplementationPhase
+        note: str
+
+        def apply(self, p: Partnership) -> None:
+            p.phases.append(PhaseEntry(phase=self.phase, note=self.note, valid_on=self.valid_on))
+
+    class DateCorrected(TvaersAggregate.Event):
+        """Corrects the valid date of an earlier event (named by its version)."""
+
+        corrects_version: int
+        corrected_valid_on: date
+
+        def apply(self, p: Partnership) -> None:
+            for target in p._dated_facts(self.corrects_version):
+                if isinstance(target, Spell):
+                    if target.since_version == self.corrects_version:
+                        target.since = self.corrected_valid_on
+                    if target.until_version == self.corrects_version:
+                        target.until = self.corrected_valid_on
+                else:
+                    target.valid_on = self.corrected_valid_on
+
+    class RungCorrected(TvaersAggregate.Event):
+        """Corrects the rung (and evidence) of an earlier ladder entry."""
+
+        corrects_version: int
+        rung: Rung
+        evidence: str
+
+        def apply(self, p: Partnership) -> None:
+            for target in p._dated_facts(self.corrects_version):
+                if isinstance(target, RungEntry):
+                    target.rung = self.rung
+                    target.evidence = self.evidence
+
+    class MilestoneCorrected(TvaersAggregate.Event):
+        """Corrects the content of an earlier milestone."""
+
+        corrects_version: int
+        dimension: Dimension
+        status: AnchoringStatus
+        title: str
+        evidence: Evidence
+
+        def apply(self, p: Partnership) -> None:
+            for milestone in p.milestones.values():
+                if milestone.version == self.corrects_version:
+                    milestone.dimension = self.dimension
+                    milestone.status = self.status
+                    milestone.title = self.title
+                    milestone.evidence = self.evidence
+
+    # -- creation ----------------------------------------------------------------------
+
+    @classmethod
+    def register(cls, *, registry: Registry, lead_organisation_id: UUID, meta: Meta) -> Partnership:
+        return cls._create_with(
+            cls.Registered,
+            meta,
+            registry=registry.validated(),
+            lead_organisation_id=lead_organisation_id,
+        )
+
+    # -- queries used by rules, services and tests -------------------------------------
+
+    @property
+    def title(self) -> str:
+        return self.registry.title
+
+    def partner(self, organisation_id: UUID) -> Partner:
+        partner = self.partners.get(str(organisation_id))
+        if partner is None or not partner.is_active:
+            raise NotAPartner(f"Organisation {organisation_id} is not a partner of {self.title!r}.")
+        return partner
+
+    def is_partner(self, organisation_id: UUID) -> bool:
+        partner = self.partners.get(str(organisation_id))
+        return partner is not None and partner.is_active
+
+    @property
+    def active_partner_ids(self) -> list[UUID]:
+        return [p.organisation_id for p in self.partners.values() if p.is_active]
+
+    def rung_of(self, organisation_id: UUID, on: date | None = None) -> Rung | None:
+        partner = self.partners.get(str(organisation_id))
+        if partner is None:
+            raise NotAPartner(f"Organisation {organisation_id} has never been a partner.")
+        return partner.rung if on is None else partner.rung_on(on)
+
+    def backing_kinds(self, organisation_id: UUID, on: date) -> set[AgreementKind]:
+        return {
+            backing.kind
+            for backing in self.agreements.values()
+            if organisation_id in backing.party_ids and backing.in_force_on(on)
+        }
+
+    def highest_backed_rung(self, organisation_id: UUID, on: date) -> Rung:
+        kinds = self.backing_kinds(organisation_id, on)
+        if not kinds:
+            return Rung.INFORMAL_COOPERATION
+        return max(kind.rung for kind in kinds)
+
+    def active_appointments(self, on: date | None = None) -> list[Appointment]:
+        return [
+            a
+            for a in self.appointments.values()
+            if (a.spell.until is None if on is None else a.spell.covers(on))
+        ]
+
+    def anchoring_status(self, dimension: Dimension, on: date | None = None) -> AnchoringStatus:
+        relevant = [
+            m
+            for m in self.milestones.values()
+            if m.dimension is dimension and (on is None or m.valid_on <= on)
+        ]
+        if not relevant:
+            return AnchoringStatus.NONE
+        return max(relevant, key=lambda m: (m.valid_on, m.version)).status
+
+    def activity(self, activity_id: UUID) -> Activity:
+        activity = self.activities.get(str(activity_id))
+        if activity is None:
+            raise NotFound(f"No activity {activity_id} in {self.title!r}.")
+        return activity
+
+    def role_position(self, position_id: UUID) -> RolePosition:
+        position = self.roles.get(str(position_id))
+        if position is None:
+            raise NotFound(f"No role position {position_id} in {self.title!r}.")
+        return position
+
+    def _dated_facts(self, version: int) -> list[Spell | RungEntry | Milestone]:
+        """Every piece of state whose date was recorded by the event of that version."""
+        found: list[Spell | RungEntry | Milestone] = []
+        for partner in self.partners.values():
+            found += [s for s in partner.spells if version in (s.since_version, s.until_version)]
+            found += [r for r in partner.rungs if r.version == version]
+        for appointment in self.appointments.values():
+            if version in (appointment.spell.since_version, appointment.spell.until_version):
+                found.append(appointment.spell)
+        for position in self.roles.values():
+            found += [
+                h.spell
+                for h in position.holdings
+                if version in (h.spell.since_version, h.spell.until_version)
+            ]
+        found += [m for m in self.milestones.values() if m.version == version]
+        return found
+
+    # -- rules -------------------------------------------------------------------------
+
+    def check_not_lead(self, organisation_id: UUID, what: str) -> None:
+        if organisation_id == self.lead_organisation_id:
+            raise LeadOrganisationRule(
+                f"The lead organisation {what}: it anchors the partnership and is not on the ladder."
+            )
+
+    def check_rung_backed(self, organisation_id: UUID, rung: Rung, on: date) -> None:
+        if rung >= Rung.COOPERATION_AGREEMENT and rung > self.highest_backed_rung(
+            organisation_id, on
+        ):
+            needed = (
+                AgreementKind.PARTNERSHIP
+                if rung is Rung.PARTNERSHIP_AGREEMENT
+                else AgreementKind.COOPERATION
+            )
+            raise RungNotBacked(
+                f"Rung {rung.value} ({rung.label_da}) needs a {needed.label_da} in force "
+                f"on {on} between the partner and the partnership."
+            )
+
+    def check_after(self, earlier: date, later: date, what: str) -> None:
+        if later < earlier:
+            raise InconsistentDates(f"{what}: {later} is before {earlier}.")
+
+    def check_owners_are_partners(self, owner_ids: Collection[UUID]) -> None:
+        if not owner_ids:
+            raise InvalidValue("An activity needs at least one owner partner.")
+        for owner_id in owner_ids:
+            self.partner(owner_id)
+
+    def check_activity_open(self, activity: Activity) -> None:
+        if activity.status is ActivityStatus.ENDED:
+            raise ActivityEnded(f"Activity {activity.title!r} has ended.")
+
+    # -- commands: registry ------------------------------------------------------------
+
+    def update_registry(self, registry: Registry, meta: Meta) -> None:
+        new = registry.validated()
+        if new == self.registry:
+            raise NoChange("The registry fields are unchanged.")
+        self._trigger(self.RegistryUpdated, meta, registry=new)
+
+    # -- commands: partners and the ladder ---------------------------------------------
+
+    def join_partner(
+        self,
+        organisation_id: UUID,
+        meta: Meta,
+        *,
+        rung: Rung = Rung.KNOW_EACH_OTHER,
+        evidence: str = "",
+    ) -> None:
+        if self.is_partner(organisation_id):
+            raise AlreadyAPartner(
+                f"Organisation {organisation_id} is already a partner of {self.title!r}."
+            )
+        previous = self.partners.get(str(organisation_id))
+        if previous is not None:
+            last_until = previous.spells[-1].until
+            assert last_until is not None
+            self.check_after(last_until, meta.valid_on, "A partner rejoins after it left")
+        rung = Rung(rung)
+        if rung >= Rung.COOPERATION_AGREEMENT:
+            raise RungNotBacked(
+                "A new partner starts at most on rung 4; rungs 5-6 follow from a signed agreement."
+            )
+        self._trigger(
+            self.PartnerJoined,
+            meta,
+            organisation_id=organisation_id,
+            rung=rung,
+            evidence=evidence.strip(),
+        )
+
+    def leave_partner(self, organisation_id: UUID, meta: Meta) -> None:
+        self.check_not_lead(organisation_id, "cannot leave the partnership")
+        partner = self.partner(organisation_id)
+        self.check_after(partner.spells[-1].since, meta.valid_on, "A partner leaves after joining")
+        self._trigger(self.PartnerLeft, meta, organisation_id=organisation_id)
+
+    def move_on_ladder(
+        self,
+        organisation_id: UUID,
+        rung: Rung,
+        evidence: str,
+        meta: Meta,
+        *,
+        agreement_id: UUID | None = None,
+    ) -> None:
+        self.check_not_lead(organisation_id, "is not on the ladder")
+        partner = self.partner(organisation_id)
+        rung = Rung(rung)
+        self.check_after(partner.spells[-1].since, meta.valid_on, "A ladder move follows joining")
+        if partner.rung_on(meta.valid_on) is rung:
+            raise NoChange(f"The partner already stands on rung {rung.value} on {meta.valid_on}.")
+        self.check_rung_backed(organisation_id, rung, meta.valid_on)
+        self._trigger(
+            self.RungChanged,
+            meta,
+            organisation_id=organisation_id,
+            rung=rung,
+            evidence=require_text(evidence, "Evidence for a ladder move"),
+            agreement_id=agreement_id,
+        )
+
+    # -- commands: agreements as the ladder sees them -----------------------------------
+
+    def record_signed_agreement(
+        self,
+        *,
+        agreement_id: UUID,
+        kind: AgreementKind,
+        party_ids: Collection[UUID],
+        valid_from: date,
+        valid_to: date,
+        meta: Meta,
+    ) -> None:
+        """All parties signed: the agreement backs rungs and lifts the external parties."""
+        if str(agreement_id) in self.agreements:
+            raise NoChange(f"Agreement {agreement_id} is already recorded.")
+        self._trigger(
+            self.AgreementBacked,
+            meta,
+            agreement_id=agreement_id,
+            kind=kind,
+            party_ids=tuple(party_ids),
+            valid_from=valid_from,
+            valid_to=valid_to,
+        )
+        effective = max(meta.valid_on, valid_from)
+        if effective > valid_to:
+            return
+        lifted = replace(meta, valid_on=effective)
+        for party_id in party_ids:
+            if party_id == self.lead_organisation_id or not self.is_partner(party_id):
+                continue
+            current = self.partners[str(party_id)].rung_on(effective)
+            if current is None or current < kind.rung:
+                self._trigger(
+                    self.RungChanged,
+                    lifted,
+                    organisation_id=party_id,
+                    rung=kind.rung,
+                    evidence=f"{kind.label_da} underskrevet af alle parter",
+                    agreement_id=agreement_id,
+                )
+
+    def record_agreement_renewed(self, agreement_id: UUID, valid_to: date, meta: Meta) -> None:
+        backing = self._backing(agreement_id)
+        self.check_after(backing.valid_to, valid_to, "A renewal extends the validity")
+        self._trigger(self.AgreementRenewed, meta, agreement_id=agreement_id, valid_to=valid_to)
+
+    def record_agreement_ended(self, agreement_id: UUID, ended_on: date, meta: Meta) -> None:
+        """Expiry or termination: parties drop to the highest rung still backed (at least 4)."""
+        backing = self._backing(agreement_id)
+        if backing.ended_on is not None:
+            raise NoChange(f"Agreement {agreement_id} has already ended.")
+        self._trigger(self.AgreementEnded, meta, agreement_id=agreement_id, ended_on=ended_on)
+        dropped = replace(meta, valid_on=ended_on)
+        for party_id in backing.party_ids:
+            if party_id == self.lead_organisation_id or not self.is_partner(party_id):
+                continue
+            current = self.partners[str(party_id)].rung_on(ended_on)
+            still_backed = self.highest_backed_rung(party_id, ended_on)
+            if current is not None and current > still_backed:
+                self._trigger(
+                    self.RungChanged,
+                    dropped,
+                    organisation_id=party_id,
+                    rung=still_backed,
+                    evidence=f"{backing.kind.label_da} ophørt",
+                    agreement_id=agreement_id,
+                )
+
+    def _backing(self, agreement_id: UUID) -> Backing:
+        backing = self.agreements.get(str(agreement_id))
+        if backing is None:
+            raise NotFound(f"Agreement {agreement_id} is not signed for {self.title!r}.")
+        return backing
+
+    # -- commands: steering group and secretariat --------------------------------------
+
+    def appoint_steering_member(
+        self, person_id: UUID, seat: SeatRole, meta: Meta, *, appointment_id: UUID | None = None
+    ) -> UUID:
+        seat = SeatRole(seat)
+        for active in self.active_appointments():
+            if active.person_id == person_id:
+                raise AlreadyOnSteeringGroup("The person already sits on the steering group.")
+            if seat in SINGLE_SEATS and active.seat is seat:
+                raise SeatOccupied(f"The steering group already has a {seat.label_da}.")
+        appointment_id = appointment_id or uuid4()
+        self._trigger(
+            self.SteeringMemberAppointed,
+            meta,
+            appointment_id=appointment_id,
+            person_id=person_id,
+            seat=seat,
+        )
+        return appointment_id
+
+    def step_down_steering_member(self, person_id: UUID, meta: Meta) -> None:
+        for active in self.active_appointments():
+            if active.person_id == person_id:
+                self.check_after(
+                    active.spell.since, meta.valid_on, "A step-down follows the appointment"
+                )
+                self._trigger(
+                    self.SteeringMemberSteppedDown, meta, appointment_id=active.appointment_id
+                )
+                return
+        raise NotOnSteeringGroup("The person does not sit on the steering group.")
+
+    def assign_secretariat(self, organisation_id: UUID, meta: Meta) -> None:
+        self.partner(organisation_id)
+        if self.secretariat is not None and self.secretariat.organisation_id == organisation_id:
+            raise NoChange("That organisation already holds the secretariat.")
+        self._trigger(self.SecretariatAssigned, meta, organisation_id=organisation_id)
+
+    def staff_secretariat(self, person_id: UUID, meta: Meta) -> None:
+        if self.secretariat is None:
+            raise SecretariatRule("Assign the secretariat to an organisation first.")
+        spell = self.secretariat.staff.get(str(person_id))
+        if spell is not None and spell.until is None:
+            raise SecretariatRule("The person already staffs the secretariat.")
+        self._trigger(self.SecretariatStaffed, meta, person_id=person_id)
+
+    def release_secretariat_staff(self, person_id: UUID, meta: Meta) -> None:
+        spell = self.secretariat.staff.get(str(person_id)) if self.secretariat else None
+        if spell is None or spell.until is not None:
+            raise SecretariatRule("The person does not staff the secretariat.")
+        self.check_after(spell.since, meta.valid_on, "Leaving the secretariat follows joining it")
+        self._trigger(self.SecretariatStaffLeft, meta, person_id=person_id)
+
+    # -- commands: activities ----------------------------------------------------------
+
+    def launch_activity(
+        self,
+        *,
+        title: str,
+        category: PreventionCategory,
+        owner_ids: Collection[UUID],
+        meta: Meta,
+        description: str = "",
+        target_group: str = "",
+        arena: str = "",
+        running: bool = False,
+        activity_id: UUID | None = None,
+    ) -> UUID:
+        self.check_owners_are_partners(owner_ids)
+        activity_id = activity_id or uuid4()
+        self._trigger(
+            self.ActivityLaunched,
+            meta,
+            activity_id=activity_id,
+            title=require_text(title, "Activity title"),
+            description=description.strip(),
+            category=PreventionCategory(category),
+            target_group=target_group.strip(),
+            arena=arena.strip(),
+            owner_ids=tuple(dict.fromkeys(owner_ids)),
+            status=ActivityStatus.RUNNING if running else ActivityStatus.PLANNED,
+        )
+        return activity_id
+
+    def change_activity_status(
+        self, activity_id: UUID, status: ActivityStatus, meta: Meta
+    ) -> None:
+        activity = self.activity(activity_id)
+        status = ActivityStatus(status)
+        self.check_activity_open(activity)
+        if status not in _ACTIVITY_MOVES[activity.status]:
+            raise ActivityStateError(
+                f"Activity {activity.title!r} cannot go from {activity.status.label_da} "
+                f"to {status.label_da}."
+            )
+        self.check_after(activity.status_since, meta.valid_on, "A status change follows the last")
+        self._trigger(self.ActivityStatusChanged, meta, activity_id=activity_id, status=status)
+
+    def adjust_activity(
+        self,
+        activity_id: UUID,
+        description: str,
+        meta: Meta,
+        *,
+        title: str | None = None,
+        target_group: str | None = None,
+        arena: str | None = None,
+        owner_ids: Collection[UUID] | None = None,
+    ) -> None:
+        activity = self.activity(activity_id)
+        self.check_activity_open(activity)
+        if owner_ids is not None:
+            self.check_owners_are_partners(owner_ids)
+        self._trigger(
+            self.ActivityAdjusted,
+            meta,
+            activity_id=activity_id,
+            description=require_text(description, "Description of the adjustment"),
+            title=require_text(title, "Activity title") if title is not None else None,
+            target_group=target_group.strip() if target_group is not None else None,
+            arena=arena.strip() if arena is not None else None,
+            owner_ids=tuple(dict.fromkeys(owner_ids)) if owner_ids is not None else None,
+        )
+
+    # -- commands: terms of reference and decisions ------------------------------------
+
+    def issue_terms_of_reference(
+        self, terms: TermsOfReference, meta: Meta, *, decision_id: UUID | None = None
+    ) -> int:
+        if decision_id is not None and str(decision_id) not in self.decisions:
+            raise NotFound(f"No steering-group decision {decision_id}.")
+        cleaned = msgspec.structs.replace(
+            terms,
+            purpose=require_text(terms.purpose, "Purpose of the terms of reference"),
+            focus_areas=_clean_list(terms.focus_areas),
+        )
+        if self.terms and self.terms[-1].terms == cleaned:
+            raise NoChange("The terms of reference are unchanged.")
+        number = len(self.terms) + 1
+        self._trigger(
+            self.TermsOfReferenceIssued,
+            meta,
+            number=number,
+            terms=cleaned,
+            decision_id=decision_id,
+        )
+        return number
+
+    def record_decision(
+        self,
+        title: str,
+        approved: Collection[str],
+        meta: Meta,
+        *,
+        decision_id: UUID | None = None,
+    ) -> UUID:
+        """A steering-group decision taken at a meeting on meta.valid_on."""
+        if not self.active_appointments(on=meta.valid_on):
+            raise NoSteeringGroup(
+                f"No steering group sat on {meta.valid_on}: appoint members first."
+            )
+        decision_id = decision_id or uuid4()
+        self._trigger(
+            self.DecisionRecorded,
+            meta,
+            decision_id=decision_id,
+            title=require_text(title, "Decision title"),
+            approved=_clean_list(approved),
+        )
+        return decision_id
+
+    # -- commands: roles ---------------------------------------------------------------
+
+    def _check_holder(self, person_id: UUID, organisation_id: UUID, role: RoleKind) -> None:
+        if not self.is_partner(organisation_id):
+            raise NotAPartner(
+                f"The person's organisation ({organisation_id}) is not a partner of "
+                f"{self.title!r}, so the person cannot hold the role {role.label_da}."
+            )
+
+    def assign_role(
+        self,
+        role: RoleKind,
+        person_id: UUID,
+        organisation_id: UUID,
+        meta: Meta,
+        *,
+        activity_id: UUID | None = None,
+        position_id: UUID | None = None,
+    ) -> UUID:
+        """Assign a role to a person: a new position, or fill a vacant one."""
+        role = RoleKind(role)
+        if position_id is not None and str(position_id) in self.roles:
+            position = self.roles[str(position_id)]
+            if position.holder is not None:
+                raise RoleStateError("The role is held; hand it over instead.")
+            if position.role is not role or position.activity_id != activity_id:
+                raise RoleStateError("The position is for another role or scope.")
+            assert position.vacant_since is not None
+            self.check_after(position.vacant_since, meta.valid_on, "Filling follows the vacancy")
+        if activity_id is not None:
+            self.check_activity_open(self.activity(activity_id))
+        self._check_holder(person_id, organisation_id, role)
+        for other in self.roles.values():
+            holder = other.holder
+            if (
+                holder is not None
+                and holder.person_id == person_id
+                and other.role is role
+                and other.activity_id == activity_id
+            ):
+                raise RoleStateError(f"The person already holds {role.label_da} at that scope.")
+        position_id = position_id or uuid4()
+        self._trigger(
+            self.RoleAssigned,
+            meta,
+            position_id=position_id,
+            role=role,
+            activity_id=activity_id,
+            person_id=person_id,
+            organisation_id=organisation_id,
+        )
+        return position_id
+
+    def hand_over_role(
+        self, position_id: UUID, person_id: UUID, organisation_id: UUID, meta: Meta
+    ) -> None:
+        position = self.role_position(position_id)
+        holder = position.holder
+        if holder is None:
+            raise RoleStateError("The role is vacant; assign it instead.")
+        if holder.person_id == person_id:
+            raise NoChange("The person already holds the role.")
+        self._check_holder(person_id, organisation_id, position.role)
+        self.check_after(holder.spell.since, meta.valid_on, "A hand-over follows the assignment")
+        self._trigger(
+            self.RoleHandedOver,
+            meta,
+            position_id=position_id,
+            person_id=person_id,
+            organisation_id=organisation_id,
+        )
+
+    def vacate_role(self, position_id: UUID, meta: Meta) -> None:
+        position = self.role_position(position_id)
+        holder = position.holder
+        if holder is None:
+            raise RoleStateError("The role is already vacant.")
+        self.check_after(holder.spell.since, meta.valid_on, "A vacancy follows the assignment")
+        self._trigger(self.RoleVacated, meta, position_id=position_id)
+
+    # -- commands: anchoring -----------------------------------------------------------
+
+    def record_milestone(
+        self,
+        *,
+        dimension: Dimension,
+        status: AnchoringStatus,
+        title: str,
+        evidence: Evidence,
+        meta: Meta,
+        milestone_id: UUID | None = None,
+    ) -> UUID:
+        status = AnchoringStatus(status)
+        if status is AnchoringStatus.NONE:
+            raise InvalidValue("A milestone moves a dimension to started, partial or anchored.")
+        milestone_id = milestone_id or uuid4()
+        self._trigger(
+            self.MilestoneRecorded,
+            meta,
+            milestone_id=milestone_id,
+            dimension=Dimension(dimension),
+            status=status,
+            title=require_text(title, "Milestone title"),
+            evidence=evidence.validated(),
+        )
+        return milestone_id
+
+    def record_factor(
+        self,
+        *,
+        origin: FactorOrigin,
+        effect: FactorEffect,
+        description: str,
+        meta: Meta,
+        milestone_ids: Collection[UUID] = (),
+        factor_id: UUID | None = None,
+    ) -> UUID:
+        for milestone_id in milestone_ids:
+            self._milestone(milestone_id)
+        factor_id = factor_id or uuid4()
+        self._trigger(
+            self.FactorRecorded,
+            meta,
+            factor_id=factor_id,
+            origin=FactorOrigin(origin),
+            effect=FactorEffect(effect),
+            description=require_text(description, "Factor description"),
+            milestone_ids=tuple(dict.fromkeys(milestone_ids)),
+        )
+        return factor_id
+
+    def link_factor(self, factor_id: UUID, milestone_id: UUID, meta: Meta) -> None:
+        factor = self.factors.get(str(factor_id))
+        if factor is None:
+            raise NotFound(f"No factor {factor_id}.")
+        self._milestone(milestone_id)
+        if milestone_id in factor.milestone_ids:
+            raise NoChange("The factor is already linked to that milestone.")
+        self._trigger(self.FactorLinked, meta, factor_id=factor_id, milestone_id=milestone_id)
+
+    def _milestone(self, milestone_id: UUID) -> Milestone:
+        milestone = self.milestones.get(str(milestone_id))
+        if milestone is None:
+            raise NotFound(f"No milestone {milestone_id} in {self.title!r}.")
+        return milestone
+
+    # -- commands: evaluations, follow-ups, implementation circle ----------------------
+
+    def record_evaluation(
+        self,
+        *,
+        kind: EvaluationKind,
+        evaluator: str,
+        method: EvaluationMethod,
+        findings: str,
+        meta: Meta,
+        evaluation_id: UUID | None = None,
+    ) -> UUID:
+        evaluation_id = evaluation_id or uuid4()
+        self._trigger(
+            self.EvaluationRecorded,
+            meta,
+            evaluation_id=evaluation_id,
+            kind=EvaluationKind(kind),
+            evaluator=require_text(evaluator, "Evaluator"),
+            method=EvaluationMethod(method),
+            findings=findings.strip(),
+        )
+        return evaluation_id
+
+    def record_assessment(
+        self,
+        evaluation_id: UUID,
+        question: AssessmentQuestion,
+        answer: AssessmentAnswer,
+        meta: Meta,
+    ) -> None:
+        evaluation = self.evaluations.get(str(evaluation_id))
+        if evaluation is None:
+            raise NotFound(f"No evaluation {evaluation_id}.")
+        self.check_after(evaluation.valid_on, meta.valid_on, "An assessment follows its evaluation")
+        self._trigger(
+            self.AssessmentRecorded,
+            meta,
+            evaluation_id=evaluation_id,
+            question=AssessmentQuestion(question),
+            answer=AssessmentAnswer(answer),
+        )
+
+    def schedule_follow_up(
+        self,
+        *,
+        label: str,
+        due_on: date,
+        cohort: int,
+        meta: Meta,
+        activity_id: UUID | None = None,
+        follow_up_id: UUID | None = None,
+    ) -> UUID:
+        if cohort < 0:
+            raise InvalidValue("The cohort is a count of participants and cannot be negative.")
+        if activity_id is not None:
+            self.activity(activity_id)
+        self.check_after(meta.valid_on, due_on, "A follow-up falls due after it is scheduled")
+        follow_up_id = follow_up_id or uuid4()
+        self._trigger(
+            self.FollowUpScheduled,
+            meta,
+            follow_up_id=follow_up_id,
+            activity_id=activity_id,
+            label=require_text(label, "Follow-up label"),
+            due_on=due_on,
+            cohort=cohort,
+        )
+        return follow_up_id
+
+    def record_follow_up(self, follow_up_id: UUID, reached: int, retained: int, meta: Meta) -> None:
+        follow_up = self.follow_ups.get(str(follow_up_id))
+        if follow_up is None:
+            raise NotFound(f"No follow-up {follow_up_id}.")
+        if follow_up.recorded_on is not None:
+            raise FollowUpStateError("The follow-up is already recorded.")
+        if not 0 <= retained <= reached <= follow_up.cohort:
+            raise FollowUpStateError(
+                f"Counts must satisfy 0 <= retained <= reached <= cohort ({follow_up.cohort})."
+            )
+        self._trigger(
+            self.FollowUpRecorded,
+            meta,
+            follow_up_id=follow_up_id,
+            reached=reached,
+            retained=retained,
+        )
+
+    def enter_phase(self, phase: ImplementationPhase, note: str, meta: Meta) -> None:
+        phase = ImplementationPhase(phase)
+        if self.phases and self.phases[-1].phase is phase:
+            raise NoChange(f"The action plan is already in the phase {phase.label_da}.")
+        self._trigger(self.PhaseEntered, meta, phase=phase, note=note.strip())
+
+    # -- commands: corrections ---------------------------------------------------------
+
+    def correct_date(self, corrects_version: int, corrected_valid_on: date, meta: Meta) -> None:
+        kind = self.correctable.get(str(corrects_version))
+        if kind is None:
+            raise NotCorrectable(
+                f"Event version {corrects_version} is not a dated fact that can be corrected."
+            )
+        for fact in self._dated_facts(corrects_version):
+            if isinstance(fact, Spell):
+                if fact.since_version == corrects_version and fact.until is not None:
+                    self.check_after(corrected_valid_on, fact.until, "The period's end")
+                if fact.until_version == corrects_version:
+                    self.check_after(fact.since, corrected_valid_on, "The period's end")
+            elif isinstance(fact, RungEntry):
+                partner = next(p for p in self.partners.values() if fact in p.rungs)
+                self.check_rung_backed(partner.organisation_id, fact.rung, corrected_valid_on)
+        self._trigger(
+            self.DateCorrected,
+            meta,
+            corrects_version=corrects_version,
+            corrected_valid_on=corrected_valid_on,
+        )
+
+    def correct_rung(self, corrects_version: int, rung: Rung, evidence: str, meta: Meta) -> None:
+        if self.correctable.get(str(corrects_version)) not in {"RungChanged", "PartnerJoined"}:
+            raise NotCorrectable(f"Event version {corrects_version} is not a ladder move.")
+        rung = Rung(rung)
+        for partner in self.partners.values():
+            for entry in partner.rungs:
+                if entry.version == corrects_version:
+                    self.check_not_lead(partner.organisation_id, "is not on the ladder")
+                    self.check_rung_backed(partner.organisation_id, rung, entry.valid_on)
+        self._trigger(
+            self.RungCorrected,
+            meta,
+            corrects_version=corrects_version,
+            rung=rung,
+            evidence=require_text(evidence, "Evidence for the corrected rung"),
+        )
+
+    def correct_milestone(
+        self,
+        corrects_version: int,
+        *,
+        dimension: Dimension,
+        status: AnchoringStatus,
+        title: str,
+        evidence: Evidence,
+        meta: Meta,
+    ) -> None:
+        if self.correctable.get(str(corrects_version)) != "MilestoneRecorded":
+            raise NotCorrectable(f"Event version {corrects_version} is not a milestone.")
+        status = AnchoringStatus(status)
+        if status is AnchoringStatus.NONE:
+            raise InvalidValue("A milestone moves a dimension to started, partial or anchored.")
+        self._trigger(
+            self.MilestoneCorrected,
+            meta,
+            corrects_version=corrects_version,
+            dimension=Dimension(dimension),
+            status=status,
+            title=require_text(title, "Milestone title"),
+            evidence=evidence.validated(),
+        )

@@ -1,0 +1,96 @@
+"""Person: a professional who holds roles. Personal data (GDPR): contact details are erasable."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import msgspec
+
+from aggregates.base import Meta, TvaersAggregate, require_text
+from aggregates.errors import InvalidValue, NoChange, PersonErased
+
+
+class Contact(msgspec.Struct, kw_only=True, frozen=True):
+    """The personal data of a person; the only part an erasure request removes."""
+
+    name: str
+    title: str = ""
+    email: str = ""
+    phone: str = ""
+
+    def validated(self) -> Contact:
+        email = self.email.strip()
+        if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
+            raise InvalidValue(f"Not an email address: {email!r}.")
+        return Contact(
+            name=require_text(self.name, "Person name"),
+            title=self.title.strip(),
+            email=email,
+            phone=self.phone.strip(),
+        )
+
+
+class Person(TvaersAggregate):
+    contact: Contact | None
+    organisation_id: UUID
+    erased: bool
+
+    def __init__(self) -> None:
+        pass
+
+    class Registered(TvaersAggregate.Created):
+        contact: Contact
+        organisation_id: UUID
+
+        def apply(self, person: Person) -> None:
+            person.contact = self.contact
+            person.organisation_id = self.organisation_id
+            person.erased = False
+
+    class ContactChanged(TvaersAggregate.Event):
+        contact: Contact
+
+        def apply(self, person: Person) -> None:
+            person.contact = self.contact
+
+    class MovedOrganisation(TvaersAggregate.Event):
+        organisation_id: UUID
+
+        def apply(self, person: Person) -> None:
+            person.organisation_id = self.organisation_id
+
+    class Erased(TvaersAggregate.Event):
+        def apply(self, person: Person) -> None:
+            person.contact = None
+            person.erased = True
+
+    @classmethod
+    def register(cls, *, contact: Contact, organisation_id: UUID, meta: Meta) -> Person:
+        return cls._create_with(
+            cls.Registered, meta, contact=contact.validated(), organisation_id=organisation_id
+        )
+
+    def check_not_erased(self) -> None:
+        if self.erased:
+            raise PersonErased("This person's data has been erased.")
+
+    @property
+    def display_name(self) -> str:
+        return self.contact.name if self.contact is not None else "(slettet)"
+
+    def change_contact(self, contact: Contact, meta: Meta) -> None:
+        self.check_not_erased()
+        new = contact.validated()
+        if new == self.contact:
+            raise NoChange("The contact details are unchanged.")
+        self._trigger(self.ContactChanged, meta, contact=new)
+
+    def move_to(self, organisation_id: UUID, meta: Meta) -> None:
+        self.check_not_erased()
+        if organisation_id == self.organisation_id:
+            raise NoChange("The person already belongs to that organisation.")
+        self._trigger(self.MovedOrganisation, meta, organisation_id=organisation_id)
+
+    def erase(self, meta: Meta) -> None:
+        self.check_not_erased()
+        self._trigger(self.Erased, meta)

@@ -1,0 +1,1 @@
+"""Application services: the use cases, persistence settings and event encoding."""

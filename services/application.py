@@ -1,0 +1,869 @@
+"""The Tværs application service: one method per use case (load, command, save)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.utils import get_topic
+
+from aggregates import (
+    Agreement,
+    Contact,
+    Evidence,
+    Meta,
+    Organisation,
+    Partnership,
+    Person,
+    Registry,
+    Terms,
+    TermsOfReference,
+    TvaersAggregate,
+)
+from aggregates.errors import NotFound
+from aggregates.taxonomy import (
+    ActivityStatus,
+    AgreementKind,
+    AnchoringStatus,
+    AssessmentAnswer,
+    AssessmentQuestion,
+    Dimension,
+    EvaluationKind,
+    EvaluationMethod,
+    FactorEffect,
+    FactorOrigin,
+    ImplementationPhase,
+    PreventionCategory,
+    RoleKind,
+    Rung,
+    SeatRole,
+    Sector,
+)
+from services.errors import ConcurrencyConflict, StaleVersion
+from services.settings import Settings
+
+A = TypeVar("A", bound=TvaersAggregate)
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command produced: the aggregate's new version and the last notification id.
+
+    The notification id lets a reader wait until the views have caught up with this write.
+    """
+
+    aggregate_id: UUID
+    version: int
+    notification_id: int
+    created_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class PartnershipSummary:
+    id: UUID
+    title: str
+    municipality: str
+    registered_at: datetime
+    notification_id: int
+
+
+class Tvaers(Application[UUID]):
+    """Every aggregate of the registry in one application: one notification log, atomic saves.
+
+    Saving several aggregates (an agreement and its partnership) is one transaction.
+    """
+
+    name = "Tvaers"
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Partnership: 100, Agreement: 100}
+
+    def __init__(self, settings: Settings) -> None:
+        settings.prepare()
+        self.settings = settings
+        type(self).snapshotting_intervals = {
+            Partnership: settings.snapshot_interval,
+            Agreement: settings.snapshot_interval,
+        }
+        super().__init__(env=settings.eventsourcing_env())
+
+    # -- plumbing ----------------------------------------------------------------------
+
+    def _get(self, cls: type[A], aggregate_id: UUID) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"No {cls.__name__.lower()} with id {aggregate_id}.") from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"No {cls.__name__.lower()} with id {aggregate_id}.")
+        return aggregate
+
+    def _save(self, *aggregates: TvaersAggregate, created_id: UUID | None = None) -> CommandResult:
+        try:
+            recordings: list[Recording[UUID]] = self.save(*aggregates)
+        except IntegrityError as error:
+            raise ConcurrencyConflict(
+                "Someone else changed this record meanwhile; reload and try again."
+            ) from error
+        if not recordings:
+            raise RuntimeError("A command saved no event.")
+        main = aggregates[0]
+        return CommandResult(
+            aggregate_id=main.id,
+            version=main.version,
+            notification_id=max(r.notification.id for r in recordings),
+            created_id=created_id,
+        )
+
+    @staticmethod
+    def _check_version(aggregate: TvaersAggregate, expected_version: int | None) -> None:
+        if expected_version is not None and aggregate.version != expected_version:
+            raise StaleVersion(expected=expected_version, current=aggregate.version)
+
+    def _change(
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        expected_version: int | None,
+        command: Callable[[A], object],
+    ) -> CommandResult:
+        aggregate = self._get(cls, aggregate_id)
+        self._check_version(aggregate, expected_version)
+        created = command(aggregate)
+        return self._save(aggregate, created_id=created if isinstance(created, UUID) else None)
+
+    def _active_organisation(self, organisation_id: UUID) -> Organisation:
+        organisation = self._get(Organisation, organisation_id)
+        organisation.check_active()
+        return organisation
+
+    def _person(self, person_id: UUID) -> Person:
+        person = self._get(Person, person_id)
+        person.check_not_erased()
+        return person
+
+    # -- queries -----------------------------------------------------------------------
+
+    def get_organisation(self, organisation_id: UUID) -> Organisation:
+        return self._get(Organisation, organisation_id)
+
+    def get_person(self, person_id: UUID) -> Person:
+        return self._get(Person, person_id)
+
+    def get_partnership(self, partnership_id: UUID, *, version: int | None = None) -> Partnership:
+        if version is None:
+            return self._get(Partnership, partnership_id)
+        try:
+            aggregate = self.repository.get(partnership_id, version=version)
+        except AggregateNotFoundError:
+            raise NotFound(f"No partnership with id {partnership_id}.") from None
+        if not isinstance(aggregate, Partnership):
+            raise NotFound(f"No partnership with id {partnership_id}.")
+        return aggregate
+
+    def get_agreement(self, agreement_id: UUID) -> Agreement:
+        return self._get(Agreement, agreement_id)
+
+    def partnership_events(self, partnership_id: UUID) -> list[Partnership.Event]:
+        self._get(Partnership, partnership_id)
+        return list(self.events.get(partnership_id))  # type: ignore[arg-type]
+
+    def list_partnerships(self, *, after: int = 0, limit: int = 50) -> list[PartnershipSummary]:
+        """Registered partnerships in registration order, from the notification log.
+
+        Cursor pagination by notification id; the searchable registry view is a projection.
+        """
+        topic = get_topic(Partnership.Registered)
+        notifications = self.recorder.select_notifications(
+            start=after + 1, limit=limit, topics=[topic]
+        )
+        result = []
+        for notification in notifications:
+            event = self.mapper.to_domain_event(notification)
+            assert isinstance(event, Partnership.Registered)
+            result.append(
+                PartnershipSummary(
+                    id=event.originator_id,
+                    title=event.registry.title,
+                    municipality=event.registry.municipality,
+                    registered_at=event.timestamp,
+                    notification_id=notification.id,
+                )
+            )
+        return result
+
+    def iter_all_events(self, batch: int = 500) -> Iterator[Any]:
+        """Every event of the application, in notification order."""
+        start = 1
+        while True:
+            notifications = self.recorder.select_notifications(start=start, limit=batch)
+            if not notifications:
+                return
+            for notification in notifications:
+                yield self.mapper.to_domain_event(notification)
+            start = notifications[-1].id + 1
+
+    def max_notification_id(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    # -- organisations and persons -----------------------------------------------------
+
+    def register_organisation(
+        self,
+        *,
+        name: str,
+        sector: Sector,
+        meta: Meta,
+        municipality: str | None = None,
+        cvr: str | None = None,
+        parent_id: UUID | None = None,
+    ) -> CommandResult:
+        parent = self._active_organisation(parent_id) if parent_id is not None else None
+        organisation = Organisation.register(
+            name=name, sector=sector, municipality=municipality, cvr=cvr, parent=parent, meta=meta
+        )
+        return self._save(organisation, created_id=organisation.id)
+
+    def rename_organisation(
+        self, organisation_id: UUID, name: str, meta: Meta, *, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._change(
+            Organisation, organisation_id, expected_version, lambda o: o.rename(name, meta)
+        )
+
+    def merge_organisation(
+        self, organisation_id: UUID, into_id: UUID, meta: Meta, *, expected_version: int | None = None
+    ) -> CommandResult:
+        other = self._active_organisation(into_id)
+        return self._change(
+            Organisation, organisation_id, expected_version, lambda o: o.merge_into(other, meta)
+        )
+
+    def close_organisation(
+        self, organisation_id: UUID, meta: Meta, *, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._change(Organisation, organisation_id, expected_version, lambda o: o.close(meta))
+
+    def register_person(
+        self, *, contact: Contact, organisation_id: UUID, meta: Meta
+    ) -> CommandResult:
+        self._active_organisation(organisation_id)
+        person = Person.register(contact=contact, organisation_id=organisation_id, meta=meta)
+        return self._save(person, created_id=person.id)
+
+    def change_person_contact(
+        self, person_id: UUID, contact: Contact, meta: Meta, *, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._change(
+            Person, person_id, expected_version, lambda p: p.change_contact(contact, meta)
+        )
+
+    def move_person(
+        self, person_id: UUID, organisation_id: UUID, meta: Meta, *, expected_version: int | None = None
+    ) -> CommandResult:
+        self._active_organisation(organisation_id)
+        return self._change(
+            Person, person_id, expected_version, lambda p: p.move_to(organisation_id, meta)
+        )
+
+    def erase_person(
+        self, person_id: UUID, meta: Meta, *, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._change(Person, person_id, expected_version, lambda p: p.erase(meta))
+
+    # -- partnership: registry and partners --------------------------------------------
+
+    def register_partnership(
+        self, *, registry: Registry, lead_organisation_id: UUID, meta: Meta
+    ) -> CommandResult:
+        self._active_organisation(lead_organisation_id)
+        partnership = Partnership.register(
+            registry=registry, lead_organisation_id=lead_organisation_id, meta=meta
+        )
+        return self._save(partnership, created_id=partnership.id)
+
+    def update_registry(
+        self, partnership_id: UUID, registry: Registry, meta: Meta, *, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._change(
+            Partnership, partnership_id, expected_version, lambda p: p.update_registry(registry, meta)
+        )
+
+    def join_partner(
+        self,
+        partnership_id: UUID,
+        organisation_id: UUID,
+        meta: Meta,
+        *,
+        rung: Rung = Rung.KNOW_EACH_OTHER,
+        evidence: str = "",
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        self._active_organisation(organisation_id)
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.join_partner(organisation_id, meta, rung=rung, evidence=evidence),
+        )
+
+    def leave_partner(
+        self, partnership_id: UUID, organisation_id: UUID, meta: Meta, *, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.leave_partner(organisation_id, meta),
+        )
+
+    def move_on_ladder(
+        self,
+        partnership_id: UUID,
+        organisation_id: UUID,
+        rung: Rung,
+        evidence: str,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.move_on_ladder(organisation_id, rung, evidence, meta),
+        )
+
+    # -- partnership: governance -------------------------------------------------------
+
+    def appoint_steering_member(
+        self,
+        partnership_id: UUID,
+        person_id: UUID,
+        seat: SeatRole,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        self._person(person_id)
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.appoint_steering_member(person_id, seat, meta),
+        )
+
+    def step_down_steering_member(
+        self, partnership_id: UUID, person_id: UUID, meta: Meta, *, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.step_down_steering_member(person_id, meta),
+        )
+
+    def assign_secretariat(
+        self, partnership_id: UUID, organisation_id: UUID, meta: Meta, *, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.assign_secretariat(organisation_id, meta),
+        )
+
+    def staff_secretariat(
+        self, partnership_id: UUID, person_id: UUID, meta: Meta, *, expected_version: int | None = None
+    ) -> CommandResult:
+        self._person(person_id)
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.staff_secretariat(person_id, meta),
+        )
+
+    def release_secretariat_staff(
+        self, partnership_id: UUID, person_id: UUID, meta: Meta, *, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.release_secretariat_staff(person_id, meta),
+        )
+
+    def issue_terms_of_reference(
+        self,
+        partnership_id: UUID,
+        terms: TermsOfReference,
+        meta: Meta,
+        *,
+        decision_id: UUID | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.issue_terms_of_reference(terms, meta, decision_id=decision_id),
+        )
+
+    def record_decision(
+        self,
+        partnership_id: UUID,
+        title: str,
+        approved: Collection[str],
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.record_decision(title, approved, meta),
+        )
+
+    # -- partnership: activities -------------------------------------------------------
+
+    def launch_activity(
+        self,
+        partnership_id: UUID,
+        *,
+        title: str,
+        category: PreventionCategory,
+        owner_ids: Collection[UUID],
+        meta: Meta,
+        description: str = "",
+        target_group: str = "",
+        arena: str = "",
+        running: bool = False,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.launch_activity(
+                title=title,
+                category=category,
+                owner_ids=owner_ids,
+                meta=meta,
+                description=description,
+                target_group=target_group,
+                arena=arena,
+                running=running,
+            ),
+        )
+
+    def change_activity_status(
+        self,
+        partnership_id: UUID,
+        activity_id: UUID,
+        status: ActivityStatus,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.change_activity_status(activity_id, status, meta),
+        )
+
+    def adjust_activity(
+        self,
+        partnership_id: UUID,
+        activity_id: UUID,
+        description: str,
+        meta: Meta,
+        *,
+        title: str | None = None,
+        target_group: str | None = None,
+        arena: str | None = None,
+        owner_ids: Collection[UUID] | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.adjust_activity(
+                activity_id,
+                description,
+                meta,
+                title=title,
+                target_group=target_group,
+                arena=arena,
+                owner_ids=owner_ids,
+            ),
+        )
+
+    # -- partnership: roles ------------------------------------------------------------
+
+    def assign_role(
+        self,
+        partnership_id: UUID,
+        role: RoleKind,
+        person_id: UUID,
+        meta: Meta,
+        *,
+        activity_id: UUID | None = None,
+        position_id: UUID | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        person = self._person(person_id)
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.assign_role(
+                role,
+                person.id,
+                person.organisation_id,
+                meta,
+                activity_id=activity_id,
+                position_id=position_id,
+            ),
+        )
+
+    def hand_over_role(
+        self,
+        partnership_id: UUID,
+        position_id: UUID,
+        person_id: UUID,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        person = self._person(person_id)
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.hand_over_role(position_id, person.id, person.organisation_id, meta),
+        )
+
+    def vacate_role(
+        self, partnership_id: UUID, position_id: UUID, meta: Meta, *, expected_version: int | None = None
+    ) -> CommandResult:
+        return self._change(
+            Partnership, partnership_id, expected_version, lambda p: p.vacate_role(position_id, meta)
+        )
+
+    # -- partnership: anchoring, evaluation, follow-up ---------------------------------
+
+    def record_milestone(
+        self,
+        partnership_id: UUID,
+        *,
+        dimension: Dimension,
+        status: AnchoringStatus,
+        title: str,
+        evidence: Evidence,
+        meta: Meta,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.record_milestone(
+                dimension=dimension, status=status, title=title, evidence=evidence, meta=meta
+            ),
+        )
+
+    def record_factor(
+        self,
+        partnership_id: UUID,
+        *,
+        origin: FactorOrigin,
+        effect: FactorEffect,
+        description: str,
+        meta: Meta,
+        milestone_ids: Collection[UUID] = (),
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.record_factor(
+                origin=origin,
+                effect=effect,
+                description=description,
+                milestone_ids=milestone_ids,
+                meta=meta,
+            ),
+        )
+
+    def link_factor(
+        self,
+        partnership_id: UUID,
+        factor_id: UUID,
+        milestone_id: UUID,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.link_factor(factor_id, milestone_id, meta),
+        )
+
+    def record_evaluation(
+        self,
+        partnership_id: UUID,
+        *,
+        kind: EvaluationKind,
+        evaluator: str,
+        method: EvaluationMethod,
+        findings: str,
+        meta: Meta,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.record_evaluation(
+                kind=kind, evaluator=evaluator, method=method, findings=findings, meta=meta
+            ),
+        )
+
+    def record_assessment(
+        self,
+        partnership_id: UUID,
+        evaluation_id: UUID,
+        question: AssessmentQuestion,
+        answer: AssessmentAnswer,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.record_assessment(evaluation_id, question, answer, meta),
+        )
+
+    def schedule_follow_up(
+        self,
+        partnership_id: UUID,
+        *,
+        label: str,
+        due_on: date,
+        cohort: int,
+        meta: Meta,
+        activity_id: UUID | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.schedule_follow_up(
+                label=label, due_on=due_on, cohort=cohort, meta=meta, activity_id=activity_id
+            ),
+        )
+
+    def record_follow_up(
+        self,
+        partnership_id: UUID,
+        follow_up_id: UUID,
+        reached: int,
+        retained: int,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.record_follow_up(follow_up_id, reached, retained, meta),
+        )
+
+    def enter_phase(
+        self,
+        partnership_id: UUID,
+        phase: ImplementationPhase,
+        note: str,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._change(
+            Partnership, partnership_id, expected_version, lambda p: p.enter_phase(phase, note, meta)
+        )
+
+    # -- partnership: corrections ------------------------------------------------------
+
+    def correct_date(
+        self,
+        partnership_id: UUID,
+        corrects_version: int,
+        corrected_valid_on: date,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.correct_date(corrects_version, corrected_valid_on, meta),
+        )
+
+    def correct_rung(
+        self,
+        partnership_id: UUID,
+        corrects_version: int,
+        rung: Rung,
+        evidence: str,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.correct_rung(corrects_version, rung, evidence, meta),
+        )
+
+    def correct_milestone(
+        self,
+        partnership_id: UUID,
+        corrects_version: int,
+        *,
+        dimension: Dimension,
+        status: AnchoringStatus,
+        title: str,
+        evidence: Evidence,
+        meta: Meta,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.correct_milestone(
+                corrects_version,
+                dimension=dimension,
+                status=status,
+                title=title,
+                evidence=evidence,
+                meta=meta,
+            ),
+        )
+
+    # -- agreements (each saved with its partnership in one transaction) ---------------
+
+    def draft_agreement(
+        self, partnership_id: UUID, *, kind: AgreementKind, terms: Terms, meta: Meta
+    ) -> CommandResult:
+        partnership = self._get(Partnership, partnership_id)
+        agreement = Agreement.draft(
+            partnership_id=partnership.id,
+            lead_organisation_id=partnership.lead_organisation_id,
+            partner_ids=partnership.active_partner_ids,
+            kind=kind,
+            terms=terms,
+            meta=meta,
+        )
+        return self._save(agreement, created_id=agreement.id)
+
+    def amend_agreement(
+        self, agreement_id: UUID, terms: Terms, meta: Meta, *, expected_version: int | None = None
+    ) -> CommandResult:
+        agreement = self._get(Agreement, agreement_id)
+        self._check_version(agreement, expected_version)
+        partnership = self._get(Partnership, agreement.partnership_id)
+        agreement.amend(terms, partnership.active_partner_ids, meta)
+        return self._save(agreement)
+
+    def sign_agreement(
+        self,
+        agreement_id: UUID,
+        party_id: UUID,
+        signatory: str,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """Record a signature; the last one puts the agreement in force and lifts the ladder."""
+        agreement = self._get(Agreement, agreement_id)
+        self._check_version(agreement, expected_version)
+        partnership = self._get(Partnership, agreement.partnership_id)
+        completed = agreement.sign(party_id, signatory, partnership.active_partner_ids, meta)
+        if not completed:
+            return self._save(agreement)
+        partnership.record_signed_agreement(
+            agreement_id=agreement.id,
+            kind=agreement.kind,
+            party_ids=agreement.party_ids,
+            valid_from=agreement.valid_from,
+            valid_to=agreement.valid_to,
+            meta=meta,
+        )
+        return self._save(agreement, partnership)
+
+    def renew_agreement(
+        self, agreement_id: UUID, valid_to: date, meta: Meta, *, expected_version: int | None = None
+    ) -> CommandResult:
+        agreement = self._get(Agreement, agreement_id)
+        self._check_version(agreement, expected_version)
+        partnership = self._get(Partnership, agreement.partnership_id)
+        agreement.renew(valid_to, meta)
+        partnership.record_agreement_renewed(agreement.id, valid_to, meta)
+        return self._save(agreement, partnership)
+
+    def terminate_agreement(
+        self, agreement_id: UUID, meta: Meta, *, expected_version: int | None = None
+    ) -> CommandResult:
+        """End early (reason required); parties drop back on the ladder unless still backed."""
+        agreement = self._get(Agreement, agreement_id)
+        self._check_version(agreement, expected_version)
+        agreement.terminate(meta)
+        return self._end(agreement, meta)
+
+    def expire_agreement(
+        self, agreement_id: UUID, meta: Meta, *, expected_version: int | None = None
+    ) -> CommandResult:
+        agreement = self._get(Agreement, agreement_id)
+        self._check_version(agreement, expected_version)
+        agreement.expire(meta)
+        return self._end(agreement, meta)
+
+    def _end(self, agreement: Agreement, meta: Meta) -> CommandResult:
+        partnership = self._get(Partnership, agreement.partnership_id)
+        if str(agreement.id) not in partnership.agreements:
+            return self._save(agreement)  # never signed: nothing on the ladder to undo
+        partnership.record_agreement_ended(agreement.id, meta.valid_on, meta)
+        return self._save(agreement, partnership)
+
+    def expire_due_agreements(self, agreement_ids: Sequence[UUID], today: date, actor: str) -> int:
+        """Housekeeping: record the expiry of each listed agreement whose validity has passed."""
+        expired = 0
+        for agreement_id in agreement_ids:
+            agreement = self._get(Agreement, agreement_id)
+            if agreement.has_ended or agreement.valid_to >= today:
+                continue
+            meta = Meta(
+                actor=actor,
+                valid_on=date.fromordinal(agreement.valid_to.toordinal() + 1),
+                reason="Gyldighedsperioden er udløbet",
+            )
+            self.expire_agreement(agreement_id, meta)
+            expired += 1
+        return expired

@@ -1,0 +1,27 @@
+"""Errors the application layer adds to the domain's: write conflicts."""
+
+from __future__ import annotations
+
+from aggregates.errors import DomainError
+
+
+class ConcurrencyConflict(DomainError):
+    """Another writer saved the same aggregate first; nothing of this command was saved."""
+
+    code = "conflict"
+    title = "Concurrent change"
+
+
+class StaleVersion(ConcurrencyConflict):
+    """The caller's expected version (If-Match) is not the current one."""
+
+    code = "stale-version"
+    title = "Stale version"
+
+    def __init__(self, *, expected: int, current: int) -> None:
+        super().__init__(
+            f"You edited version {expected}, but the record is now at version {current}. "
+            "Reload to see the other change, then try again."
+        )
+        self.expected = expected
+        self.current = current

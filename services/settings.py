@@ -1,0 +1,109 @@
+"""Settings read from the environment, and their mapping onto eventsourcing's persistence."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+DEFAULT_SQLITE_PATH = "var/tvaers.sqlite3"
+
+
+class SettingsError(ValueError):
+    """The configuration cannot be used; the message says which variable and why."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything configurable, read once at start-up (`Settings.from_env()`)."""
+
+    database_url: str = DEFAULT_SQLITE_PATH
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: str = "INFO"
+    snapshot_interval: int = 100
+    postgres_pool_size: int = 10
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        log_format = env.get("TVAERS_LOG_FORMAT", "auto")
+        if log_format not in ("auto", "json", "console"):
+            raise SettingsError("TVAERS_LOG_FORMAT must be auto, json or console.")
+        try:
+            snapshot_interval = int(env.get("TVAERS_SNAPSHOT_INTERVAL", "100"))
+            pool_size = int(env.get("TVAERS_POSTGRES_POOL_SIZE", "10"))
+        except ValueError as error:
+            raise SettingsError(f"Expected a whole number: {error}") from error
+        settings = cls(
+            database_url=env.get("TVAERS_DATABASE_URL", "").strip() or DEFAULT_SQLITE_PATH,
+            log_format=log_format,  # type: ignore[arg-type]
+            log_level=env.get("TVAERS_LOG_LEVEL", "INFO").upper(),
+            snapshot_interval=snapshot_interval,
+            postgres_pool_size=pool_size,
+        )
+        settings.eventsourcing_env()  # fail early on a malformed URL
+        return settings
+
+    @property
+    def store(self) -> Literal["sqlite", "postgresql"]:
+        scheme = urlsplit(self.database_url).scheme
+        return "postgresql" if scheme in ("postgresql", "postgres") else "sqlite"
+
+    @property
+    def sqlite_path(self) -> Path:
+        url = self.database_url
+        if url.startswith("sqlite:///"):
+            url = url[len("sqlite:///") :]
+        elif url.startswith("sqlite://"):
+            raise SettingsError("Use sqlite:///relative/path or sqlite:////absolute/path.")
+        return Path(url)
+
+    def describe(self) -> str:
+        """The store in use, without secrets."""
+        if self.store == "sqlite":
+            return f"SQLite file {self.sqlite_path.resolve()}"
+        parts = urlsplit(self.database_url)
+        host = parts.hostname or parse_qs(parts.query).get("host", ["localhost"])[0]
+        return f"PostgreSQL {host}:{parts.port or 5432}/{parts.path.lstrip('/')}"
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The environment eventsourcing's Application reads its persistence from."""
+        env = {
+            "PERSISTENCE_MODULE": "",
+            "MAPPER_TOPIC": "services.encoding:MsgspecMapper",
+        }
+        if self.store == "sqlite":
+            path = self.sqlite_path
+            env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
+            env["SQLITE_DBNAME"] = str(path)
+            env["SQLITE_LOCK_TIMEOUT"] = "10"
+            return env
+        parts = urlsplit(self.database_url)
+        query = parse_qs(parts.query)
+        dbname = unquote(parts.path.lstrip("/"))
+        if not dbname:
+            raise SettingsError("TVAERS_DATABASE_URL names no database (postgresql://…/NAME).")
+        env.update(
+            {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": dbname,
+                "POSTGRES_HOST": query.get("host", [parts.hostname or "localhost"])[0],
+                "POSTGRES_PORT": str(parts.port or 5432),
+                "POSTGRES_USER": unquote(parts.username or "postgres"),
+                "POSTGRES_PASSWORD": unquote(parts.password or ""),
+                "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
+                "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
+                "POSTGRES_CONNECT_TIMEOUT": "5",
+            }
+        )
+        if "schema" in query:
+            env["POSTGRES_SCHEMA"] = query["schema"][0]
+        return env
+
+    def prepare(self) -> None:
+        """Create what the store needs locally (the SQLite file's folder)."""
+        if self.store == "sqlite":
+            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
