@@ -1,4 +1,4 @@
-"""Domain model: event-sourced aggregates, their events, rules and errors. Imports no other layer."""
+"""Domain model: aggregates, their events, rules and errors. Imports no other layer."""
 
 from aggregates.agreement import Agreement, AgreementStatus, Obligation, Terms
 from aggregates.base import Meta, TvaersAggregate

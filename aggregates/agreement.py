@@ -15,8 +15,8 @@ from aggregates.errors import (
     AlreadySigned,
     InconsistentDates,
     InvalidValue,
-    NotAParty,
     NotAPartner,
+    NotAParty,
 )
 from aggregates.taxonomy import AgreementKind
 
@@ -239,16 +239,15 @@ class Agreement(TvaersAggregate):
             raise InvalidValue("The amendment changes nothing.")
         self._trigger(self.Amended, meta, terms=new)
 
-    def sign(
-        self, party_id: UUID, signatory: str, partner_ids: Sequence[UUID], meta: Meta
-    ) -> bool:
+    def sign(self, party_id: UUID, signatory: str, partner_ids: Sequence[UUID], meta: Meta) -> bool:
         """Record one party's signature; True when this signature completes the agreement."""
         self.check_not_ended()
         if party_id not in self.party_ids:
             raise NotAParty(f"Organisation {party_id} is not a party to this agreement.")
         if party_id not in partner_ids:
             raise NotAPartner(
-                f"Organisation {party_id} is no longer a partner of the partnership and cannot sign."
+                f"Organisation {party_id} is no longer a partner of the partnership "
+                "and cannot sign."
             )
         if party_id not in self.unsigned_party_ids:
             raise AlreadySigned(f"Organisation {party_id} has already signed.")
@@ -278,7 +277,8 @@ class Agreement(TvaersAggregate):
         self.check_not_ended()
         if meta.valid_on <= self.valid_to:
             raise InconsistentDates(
-                f"The agreement is valid until {self.valid_to}; it cannot expire on {meta.valid_on}."
+                f"The agreement is valid until {self.valid_to}; "
+                f"it cannot expire on {meta.valid_on}."
             )
         self._trigger(self.Expired, meta)
 

@@ -1,4 +1,4 @@
-"""Partnership (partnerskab / indsats): governance, partners, ladder, roles, activities, anchoring."""
+"""Partnership (partnerskab): governance, partners, ladder, roles, activities, anchoring."""
 
 from __future__ import annotations
 
@@ -172,9 +172,8 @@ class Backing(msgspec.Struct, kw_only=True):
     ended_on: date | None = None
 
     def in_force_on(self, day: date) -> bool:
-        return (
-            self.valid_from <= day <= self.valid_to
-            and (self.ended_on is None or day < self.ended_on)
+        return self.valid_from <= day <= self.valid_to and (
+            self.ended_on is None or day < self.ended_on
         )
 
 
@@ -925,7 +924,8 @@ class Partnership(TvaersAggregate):
     def check_not_lead(self, organisation_id: UUID, what: str) -> None:
         if organisation_id == self.lead_organisation_id:
             raise LeadOrganisationRule(
-                f"The lead organisation {what}: it anchors the partnership and is not on the ladder."
+                f"The lead organisation {what}: "
+                "it anchors the partnership and is not on the ladder."
             )
 
     def check_rung_backed(self, organisation_id: UUID, rung: Rung, on: date) -> None:
@@ -1187,9 +1187,7 @@ class Partnership(TvaersAggregate):
         )
         return activity_id
 
-    def change_activity_status(
-        self, activity_id: UUID, status: ActivityStatus, meta: Meta
-    ) -> None:
+    def change_activity_status(self, activity_id: UUID, status: ActivityStatus, meta: Meta) -> None:
         activity = self.activity(activity_id)
         status = ActivityStatus(status)
         self.check_activity_open(activity)

@@ -10,7 +10,7 @@ class Labelled(str, Enum):
 
     label_da: str
 
-    def __new__(cls, value: str, label_da: str) -> Labelled:
+    def __new__(cls, value: str, label_da: str = "") -> Labelled:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label_da = label_da

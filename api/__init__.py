@@ -1,1 +1,1 @@
-"""api package."""
+"""HTTP API and CLI: thin entry points over the services and projections."""

@@ -94,7 +94,7 @@ class Tvaers(Application[UUID]):
 
     def _get(self, cls: type[A], aggregate_id: UUID) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: object = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"No {cls.__name__.lower()} with id {aggregate_id}.") from None
         if not isinstance(aggregate, cls):
@@ -157,7 +157,7 @@ class Tvaers(Application[UUID]):
         if version is None:
             return self._get(Partnership, partnership_id)
         try:
-            aggregate = self.repository.get(partnership_id, version=version)
+            aggregate: object = self.repository.get(partnership_id, version=version)
         except AggregateNotFoundError:
             raise NotFound(f"No partnership with id {partnership_id}.") from None
         if not isinstance(aggregate, Partnership):
@@ -235,7 +235,12 @@ class Tvaers(Application[UUID]):
         )
 
     def merge_organisation(
-        self, organisation_id: UUID, into_id: UUID, meta: Meta, *, expected_version: int | None = None
+        self,
+        organisation_id: UUID,
+        into_id: UUID,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
     ) -> CommandResult:
         other = self._active_organisation(into_id)
         return self._change(
@@ -245,7 +250,9 @@ class Tvaers(Application[UUID]):
     def close_organisation(
         self, organisation_id: UUID, meta: Meta, *, expected_version: int | None = None
     ) -> CommandResult:
-        return self._change(Organisation, organisation_id, expected_version, lambda o: o.close(meta))
+        return self._change(
+            Organisation, organisation_id, expected_version, lambda o: o.close(meta)
+        )
 
     def register_person(
         self, *, contact: Contact, organisation_id: UUID, meta: Meta
@@ -262,7 +269,12 @@ class Tvaers(Application[UUID]):
         )
 
     def move_person(
-        self, person_id: UUID, organisation_id: UUID, meta: Meta, *, expected_version: int | None = None
+        self,
+        person_id: UUID,
+        organisation_id: UUID,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
     ) -> CommandResult:
         self._active_organisation(organisation_id)
         return self._change(
@@ -286,10 +298,18 @@ class Tvaers(Application[UUID]):
         return self._save(partnership, created_id=partnership.id)
 
     def update_registry(
-        self, partnership_id: UUID, registry: Registry, meta: Meta, *, expected_version: int | None = None
+        self,
+        partnership_id: UUID,
+        registry: Registry,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
     ) -> CommandResult:
         return self._change(
-            Partnership, partnership_id, expected_version, lambda p: p.update_registry(registry, meta)
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.update_registry(registry, meta),
         )
 
     def join_partner(
@@ -311,7 +331,12 @@ class Tvaers(Application[UUID]):
         )
 
     def leave_partner(
-        self, partnership_id: UUID, organisation_id: UUID, meta: Meta, *, expected_version: int | None = None
+        self,
+        partnership_id: UUID,
+        organisation_id: UUID,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
     ) -> CommandResult:
         return self._change(
             Partnership,
@@ -357,7 +382,12 @@ class Tvaers(Application[UUID]):
         )
 
     def step_down_steering_member(
-        self, partnership_id: UUID, person_id: UUID, meta: Meta, *, expected_version: int | None = None
+        self,
+        partnership_id: UUID,
+        person_id: UUID,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
     ) -> CommandResult:
         return self._change(
             Partnership,
@@ -367,7 +397,12 @@ class Tvaers(Application[UUID]):
         )
 
     def assign_secretariat(
-        self, partnership_id: UUID, organisation_id: UUID, meta: Meta, *, expected_version: int | None = None
+        self,
+        partnership_id: UUID,
+        organisation_id: UUID,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
     ) -> CommandResult:
         return self._change(
             Partnership,
@@ -377,7 +412,12 @@ class Tvaers(Application[UUID]):
         )
 
     def staff_secretariat(
-        self, partnership_id: UUID, person_id: UUID, meta: Meta, *, expected_version: int | None = None
+        self,
+        partnership_id: UUID,
+        person_id: UUID,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
     ) -> CommandResult:
         self._person(person_id)
         return self._change(
@@ -388,7 +428,12 @@ class Tvaers(Application[UUID]):
         )
 
     def release_secretariat_staff(
-        self, partnership_id: UUID, person_id: UUID, meta: Meta, *, expected_version: int | None = None
+        self,
+        partnership_id: UUID,
+        person_id: UUID,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
     ) -> CommandResult:
         return self._change(
             Partnership,
@@ -551,10 +596,18 @@ class Tvaers(Application[UUID]):
         )
 
     def vacate_role(
-        self, partnership_id: UUID, position_id: UUID, meta: Meta, *, expected_version: int | None = None
+        self,
+        partnership_id: UUID,
+        position_id: UUID,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
     ) -> CommandResult:
         return self._change(
-            Partnership, partnership_id, expected_version, lambda p: p.vacate_role(position_id, meta)
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.vacate_role(position_id, meta),
         )
 
     # -- partnership: anchoring, evaluation, follow-up ---------------------------------
@@ -703,7 +756,10 @@ class Tvaers(Application[UUID]):
         expected_version: int | None = None,
     ) -> CommandResult:
         return self._change(
-            Partnership, partnership_id, expected_version, lambda p: p.enter_phase(phase, note, meta)
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.enter_phase(phase, note, meta),
         )
 
     # -- partnership: corrections ------------------------------------------------------

@@ -107,10 +107,10 @@ class MsgspecMapper(Mapper[UUID]):
         return typing.cast(DomainEventProtocol[UUID], event)
 
     @staticmethod
-    def _decode_event(cls: type, data: bytes) -> dict[str, Any]:
-        current = getattr(cls, "class_version", 1)
+    def _decode_event(event_cls: type, data: bytes) -> dict[str, Any]:
+        current = getattr(event_cls, "class_version", 1)
         try:
-            state: dict[str, Any] = _event_decoder(cls).decode(data)
+            state: dict[str, Any] = _event_decoder(event_cls).decode(data)
             if state.pop("class_version", 1) == current:
                 return state
         except msgspec.ValidationError:
@@ -118,9 +118,9 @@ class MsgspecMapper(Mapper[UUID]):
         raw: dict[str, Any] = _untyped.decode(data)
         version = raw.pop("class_version", 1)
         while version < current:
-            getattr(cls, f"upcast_v{version}_v{version + 1}")(raw)
+            getattr(event_cls, f"upcast_v{version}_v{version + 1}")(raw)
             version += 1
-        typed: dict[str, Any] = msgspec.convert(raw, _event_state_type(cls))
+        typed: dict[str, Any] = msgspec.convert(raw, _event_state_type(event_cls))
         typed.pop("class_version", None)
         return typed
 
@@ -128,7 +128,5 @@ class MsgspecMapper(Mapper[UUID]):
     def _decode_snapshot(data: bytes) -> dict[str, Any]:
         envelope = msgspec.json.decode(data, type=_SnapshotEnvelope)
         aggregate_cls = resolve_topic(envelope.topic)
-        aggregate_state: dict[str, Any] = _aggregate_decoder(aggregate_cls).decode(
-            envelope.state
-        )
+        aggregate_state: dict[str, Any] = _aggregate_decoder(aggregate_cls).decode(envelope.state)
         return {"timestamp": envelope.timestamp, "topic": envelope.topic, "state": aggregate_state}

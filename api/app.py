@@ -1,0 +1,59 @@
+"""The composition root: `create_app(settings)` builds the Litestar app and its resources."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from litestar import Litestar
+from litestar.concurrency import sync_to_thread
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+
+from api.controllers.health import HealthController
+from api.controllers.organisations import OrganisationController
+from api.controllers.partnerships import PartnershipController
+from api.deps import provide_context, provide_tvaers
+from api.errors import EXCEPTION_HANDLERS
+from api.logging import RequestContextMiddleware, configure_logging
+from services.application import Tvaers
+from services.settings import Settings
+
+log = structlog.get_logger("tvaers.app")
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the app. Tests call this with their own settings; `tvaers serve` with the env's."""
+    settings = settings or Settings.from_env()
+    configure_logging(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        tvaers = await sync_to_thread(Tvaers, settings)
+        app.state.tvaers = tvaers
+        log.info("started", store=settings.describe())
+        try:
+            yield
+        finally:
+            await sync_to_thread(tvaers.close)
+            log.info("stopped")
+
+    return Litestar(
+        route_handlers=[HealthController, OrganisationController, PartnershipController],
+        dependencies={
+            "tvaers": Provide(provide_tvaers, sync_to_thread=False),
+            "context": Provide(provide_context, sync_to_thread=False),
+        },
+        lifespan=[lifespan],
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[RequestContextMiddleware],
+        openapi_config=OpenAPIConfig(
+            title="Tværs API",
+            version="0.1.0",
+            description=(
+                "Partnership governance and project registry for cross-sector health "
+                "partnerships in Danish municipalities. Every write is an event."
+            ),
+        ),
+    )

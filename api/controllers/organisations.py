@@ -1,0 +1,50 @@
+"""Organisations: register one, read one."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Controller, Response, get, post
+
+from api.deps import RequestContext
+from api.schemas import CommandAccepted, Organisation, OrganisationCreate
+from api.views import organisation_view
+from services.application import CommandResult, Tvaers
+
+
+def accepted(result: CommandResult, status: int = 200) -> Response[CommandAccepted]:
+    body = CommandAccepted(
+        id=result.created_id or result.aggregate_id,
+        version=result.version,
+        notification_id=result.notification_id,
+    )
+    headers = {"ETag": f'"{result.version}"'}
+    return Response(body, status_code=status, headers=headers)
+
+
+class OrganisationController(Controller):
+    path = "/organisations"
+    tags = ["organisations"]
+
+    @post(
+        operation_id="createOrganisation", summary="Register an organisation", sync_to_thread=True
+    )
+    def create(
+        self, data: OrganisationCreate, tvaers: Tvaers, context: RequestContext
+    ) -> Response[CommandAccepted]:
+        result = tvaers.register_organisation(
+            name=data.name,
+            sector=data.sector,
+            municipality=data.municipality,
+            cvr=data.cvr,
+            parent_id=data.parent_id,
+            meta=context.meta(data),
+        )
+        return accepted(result, status=201)
+
+    @get("/{organisation_id:uuid}", operation_id="getOrganisation", sync_to_thread=True)
+    def read(self, organisation_id: UUID, tvaers: Tvaers) -> Response[Organisation]:
+        organisation = tvaers.get_organisation(organisation_id)
+        return Response(
+            organisation_view(organisation), headers={"ETag": f'"{organisation.version}"'}
+        )

@@ -1,0 +1,64 @@
+"""Dependencies handed to controllers: the application service and the request's metadata."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.exceptions import ClientException
+
+from aggregates import Meta
+from api.schemas import Write
+from services.application import Tvaers
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """Who is asking, and the ids that tie the request to its events and logs."""
+
+    actor: str
+    correlation_id: uuid.UUID
+    request_id: str
+    expected_version: int | None
+
+    def meta(self, body: Write) -> Meta:
+        return Meta(
+            actor=self.actor,
+            valid_on=body.valid_on or date.today(),
+            reason=body.reason.strip() if body.reason and body.reason.strip() else None,
+            correlation_id=self.correlation_id,
+        )
+
+
+def provide_tvaers(state: State) -> Tvaers:
+    tvaers: Tvaers = state.tvaers
+    return tvaers
+
+
+def _parse_if_match(value: str | None) -> int | None:
+    if value is None or value.strip() == "*":
+        return None
+    tag = value.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise ClientException(f'If-Match must be an ETag of a version such as "3", got {value!r}.')
+    return int(tag)
+
+
+def provide_context(request: Request[Any, Any, Any]) -> RequestContext:
+    state = request.scope.get("state", {})
+    raw_correlation = state.get("correlation_id") or str(uuid.uuid4())
+    try:
+        correlation_id = uuid.UUID(raw_correlation)
+    except ValueError:
+        # Correlation ids from other systems need not be UUIDs: derive a stable one.
+        correlation_id = uuid.uuid5(uuid.NAMESPACE_URL, raw_correlation)
+    return RequestContext(
+        actor=state.get("actor", "anonymous"),
+        correlation_id=correlation_id,
+        request_id=state.get("request_id", ""),
+        expected_version=_parse_if_match(request.headers.get("if-match")),
+    )

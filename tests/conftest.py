@@ -1,0 +1,152 @@
+"""Root conftest: PostgreSQL for tests.
+
+Fixtures
+--------
+``postgres_url`` (session)
+    URL of a PostgreSQL server with superuser rights.  ``$TVAERS_TEST_POSTGRES_URL``
+    if set; otherwise a throwaway PostgreSQL cluster started by ``tests/pgserver.py``
+    on first use and stopped at the end of the session.  Without PostgreSQL binaries
+    the tests using it are skipped -- unless ``CI=true``, where that fails the run.
+``postgres_database_url`` (function)
+    URL of a fresh, empty database on that server, dropped after the test.
+``make_postgres_database`` (function)
+    Factory for further fresh databases in one test: ``make_postgres_database()``
+    returns a URL; every database it made is dropped after the test.
+
+Every test using these fixtures (directly or through other fixtures) gets the
+``postgres`` marker, so ``pytest -m "not postgres"`` runs the rest.
+
+Deliberately imports nothing from the project's packages.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from tests import pgserver
+
+POSTGRES_FIXTURES = frozenset({"postgres_url", "postgres_database_url", "make_postgres_database"})
+
+_servers: list[pgserver.PostgresServer] = []  # the throwaway server, once started
+_db_create_seconds: list[float] = []
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() == "true"
+
+
+def _redacted(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _postgres_notice() -> str:
+    url = os.environ.get(pgserver.URL_ENV)
+    if url:
+        return f"postgresql: using ${pgserver.URL_ENV} = {_redacted(url)}"
+    reason = pgserver.available()
+    if reason is None:
+        bindir = pgserver.find_bindir()
+        version = pgserver.server_version(bindir) or "PostgreSQL"
+        return f"postgresql: throwaway cluster, {version} from {bindir} (started on first use)"
+    if _in_ci():
+        return f"postgresql: UNAVAILABLE ({reason}); CI=true, so postgres tests FAIL"
+    return f"postgresql: UNAVAILABLE ({reason}); tests marked 'postgres' are SKIPPED"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return _postgres_notice()
+
+
+def _needs_postgres(item: pytest.Item) -> bool:
+    return bool(POSTGRES_FIXTURES.intersection(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselection looks at the markers
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _needs_postgres(item):
+            item.add_marker(pytest.mark.postgres)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # After deselection: one clear failure up front instead of an error per test.
+    if not (_in_ci() and any(_needs_postgres(item) for item in session.items)):
+        return
+    if os.environ.get(pgserver.URL_ENV):
+        return
+    reason = pgserver.available()
+    if reason is not None:
+        raise pytest.UsageError(
+            f"CI=true and PostgreSQL is required but unavailable: {reason}. "
+            f"Install the PostgreSQL 15 server binaries or set ${pgserver.URL_ENV}."
+        )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _servers:
+        server = _servers[0]
+        line = (
+            f"postgresql: throwaway cluster {server.url} "
+            f"(started in {server.started_in:.2f}s, {pgserver.server_version(server.bindir)})"
+        )
+    else:
+        line = _postgres_notice().replace(" (started on first use)", " (not needed)")
+    if _db_create_seconds:
+        mean = sum(_db_create_seconds) / len(_db_create_seconds)
+        line += f"; {len(_db_create_seconds)} test databases, {mean * 1000:.0f} ms each to create"
+    terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """URL of a PostgreSQL server (superuser): $TVAERS_TEST_POSTGRES_URL or throwaway."""
+    url = os.environ.get(pgserver.URL_ENV)
+    if url:
+        yield url
+        return
+    reason = pgserver.available()
+    if reason is not None:
+        message = f"PostgreSQL unavailable: {reason}"
+        if _in_ci():
+            pytest.fail(f"{message} (CI=true: PostgreSQL tests must not be skipped)")
+        pytest.skip(message)
+    server = pgserver.start()
+    _servers.append(server)
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def make_postgres_database(postgres_url: str) -> Iterator[Callable[[], str]]:
+    """Factory of fresh empty databases on the server; all are dropped after the test."""
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"tvaers_test_{uuid.uuid4().hex[:16]}"
+        began = time.perf_counter()
+        url = pgserver.create_database(postgres_url, name)
+        _db_create_seconds.append(time.perf_counter() - began)
+        created.append(name)
+        return url
+
+    yield make
+    for name in reversed(created):
+        pgserver.drop_database(postgres_url, name)
+
+
+@pytest.fixture
+def postgres_database_url(make_postgres_database: Callable[[], str]) -> str:
+    """URL of a fresh, empty database, dropped (connections terminated) after the test."""
+    return make_postgres_database()
