@@ -16,7 +16,9 @@ Fixtures
 Every test using these fixtures (directly or through other fixtures) gets the
 ``postgres`` marker, so ``pytest -m "not postgres"`` runs the rest.
 
-Deliberately imports nothing from the project's packages.
+``store_settings`` (function, parametrized)
+    Settings for SQLite (temp file) and for a fresh PostgreSQL database: tests that
+    take it run on both stores.
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from services.settings import Settings
 from tests import pgserver
 
 POSTGRES_FIXTURES = frozenset({"postgres_url", "postgres_database_url", "make_postgres_database"})
@@ -68,7 +72,10 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def _needs_postgres(item: pytest.Item) -> bool:
-    return bool(POSTGRES_FIXTURES.intersection(getattr(item, "fixturenames", ())))
+    if POSTGRES_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        return True
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get("store_settings") == "postgresql"
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselection looks at the markers
@@ -150,3 +157,21 @@ def make_postgres_database(postgres_url: str) -> Iterator[Callable[[], str]]:
 def postgres_database_url(make_postgres_database: Callable[[], str]) -> str:
     """URL of a fresh, empty database, dropped (connections terminated) after the test."""
     return make_postgres_database()
+
+
+# -- the two stores ----------------------------------------------------------------------
+# Tests that take `store_settings` run once on SQLite (a temp file) and once on a fresh
+# PostgreSQL database: the same suite, only the settings differ.
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    if request.param == "sqlite":
+        return Settings(database_url=str(tmp_path / "tvaers.sqlite3"), snapshot_interval=10)
+    url = request.getfixturevalue("postgres_database_url")
+    return Settings(database_url=url, snapshot_interval=10, postgres_pool_size=4)
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    return Settings(database_url=str(tmp_path / "tvaers.sqlite3"), snapshot_interval=10)
