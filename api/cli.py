@@ -6,8 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-import structlog
-
+from api.logging import configure_logging
 from services.settings import Settings, SettingsError
 
 
@@ -63,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         sys.stderr.write(f"tvaers: configuration error: {error}\n")
         return 2
-    structlog.get_logger("tvaers.cli").debug("command", command=args.command)
+    configure_logging(settings)
     code: int = args.handler(args, settings)
     return code
 
