@@ -1,1 +1,1 @@
-"""projections package."""
+"""Read side: pure event → row projections, the runner that applies them, and queries."""

@@ -1,0 +1,71 @@
+"""What a projection is: a name, a version, its tables, and pure event → statements handlers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from eventsourcing.utils import get_topic
+
+from projections.store import Dialect, Statement, render_ddl
+
+E = TypeVar("E")
+Handler = Callable[[Any], Iterable[Statement]]
+
+
+@dataclass
+class Projection:
+    """A read model. Handlers are pure: an event in, SQL statements out, no I/O.
+
+    Bumping `version` makes the runner drop the tables and rebuild them from the log.
+    """
+
+    name: str
+    version: int
+    tables: tuple[str, ...]
+    ddl: tuple[str, ...]
+    handlers: dict[type, Handler] = field(default_factory=dict)
+
+    def on(self, *event_classes: type[E]) -> Callable[[Callable[[E], Iterable[Statement]]], Any]:
+        def register(handler: Callable[[E], Iterable[Statement]]) -> Callable[[E], Any]:
+            for event_class in event_classes:
+                if event_class in self.handlers:
+                    raise ValueError(f"{self.name}: two handlers for {event_class.__qualname__}")
+                self.handlers[event_class] = handler
+            return handler
+
+        return register
+
+    @property
+    def topics(self) -> frozenset[str]:
+        return frozenset(get_topic(cls) for cls in self.handlers)
+
+    def project(self, event: Any) -> Iterable[Statement]:
+        handler = self.handlers.get(type(event))
+        return handler(event) if handler is not None else ()
+
+    def create_statements(self, dialect: Dialect) -> list[str]:
+        return [render_ddl(sql, dialect) for sql in self.ddl]
+
+    def drop_statements(self) -> list[str]:
+        return [f"DROP TABLE IF EXISTS {table}" for table in reversed(self.tables)]
+
+
+def fact_columns() -> str:
+    """Columns every bitemporal fact table shares (see docs/time.md).
+
+    source_version: the partnership event that stated the fact (corrections keep it);
+    row_version: the event that wrote this row; recorded_at / superseded_at: the
+    transaction-time interval in which the registry held this row to be true.
+    """
+    return (
+        " valid_on {date} NOT NULL,"
+        " source_version {int} NOT NULL,"
+        " row_version {int} NOT NULL,"
+        " recorded_at {ts} NOT NULL,"
+        " superseded_at {ts}"
+    )
+
+
+KNOWN_AT = "recorded_at <= ? AND (superseded_at IS NULL OR superseded_at > ?)"

@@ -1,0 +1,399 @@
+"""Read-model stores: PostgreSQL (asyncpg) and SQLite (same file as the events), one interface.
+
+A store reads the application's notification log and applies a batch of row changes
+together with the projections' tracking positions in ONE transaction (exactly once).
+SQL is written once with `?` placeholders and `{uuid}`/`{date}`/`{ts}`/... type slots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+from uuid import UUID
+
+import asyncpg
+
+Dialect = Literal["postgresql", "sqlite"]
+Statement = tuple[str, tuple[Any, ...]]
+
+_TYPES: dict[Dialect, dict[str, str]] = {
+    "postgresql": {
+        "uuid": "uuid",
+        "date": "date",
+        "ts": "timestamptz",
+        "text": "text",
+        "int": "integer",
+        "bigint": "bigint",
+        "json": "jsonb",
+        "num": "numeric",
+    },
+    "sqlite": {
+        "uuid": "TEXT",
+        "date": "TEXT",
+        "ts": "TEXT",
+        "text": "TEXT",
+        "int": "INTEGER",
+        "bigint": "INTEGER",
+        "json": "TEXT",
+        "num": "TEXT",
+    },
+}
+
+TRACKING_DDL = (
+    "CREATE TABLE IF NOT EXISTS projection_tracking ("
+    " name {text} PRIMARY KEY,"
+    " position {bigint} NOT NULL,"
+    " version {int} NOT NULL,"
+    " updated_at {ts} NOT NULL)"
+)
+
+
+def render_ddl(sql: str, dialect: Dialect) -> str:
+    return sql.format(**_TYPES[dialect])
+
+
+@cache
+def _to_dollar(sql: str) -> str:
+    """`?` placeholders to asyncpg's `$1, $2, ...` (our SQL has no literal question marks)."""
+    counter = iter(range(1, 10_000))
+    return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredNotification:
+    id: int
+    originator_id: UUID
+    originator_version: int
+    topic: str
+    state: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Tracking:
+    name: str
+    position: int
+    version: int
+
+
+def ts_text(value: datetime) -> str:
+    """Sortable UTC text for SQLite (datetime.isoformat drops zero microseconds)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _sqlite_param(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, UUID | Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return ts_text(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _pg_param(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+class ReadStore(ABC):
+    """Where the views live, next to the events they are projected from."""
+
+    dialect: Dialect
+
+    @abstractmethod
+    async def open(self) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def fetch(self, sql: str, *params: Any) -> list[dict[str, Any]]: ...
+
+    async def fetchval(self, sql: str, *params: Any) -> Any:
+        rows = await self.fetch(sql, *params)
+        if not rows:
+            return None
+        return next(iter(rows[0].values()))
+
+    @abstractmethod
+    async def head(self) -> int:
+        """The newest notification id in the event log (0 when empty)."""
+
+    @abstractmethod
+    async def read_notifications(
+        self, after: int, limit: int, topics: Sequence[str] | None = None
+    ) -> list[StoredNotification]: ...
+
+    @abstractmethod
+    async def apply(self, statements: Sequence[Statement], positions: Mapping[str, int]) -> None:
+        """Write the changes and advance the positions in one transaction."""
+
+    @abstractmethod
+    async def execute_script(self, statements: Iterable[str]) -> None:
+        """Run DDL statements in one transaction."""
+
+    @abstractmethod
+    async def wait_for_events(self, timeout: float) -> None:
+        """Return when new events may have been committed, or after `timeout` seconds."""
+
+    async def tracking(self) -> dict[str, Tracking]:
+        rows = await self.fetch("SELECT name, position, version FROM projection_tracking")
+        return {
+            row["name"]: Tracking(row["name"], int(row["position"]), int(row["version"]))
+            for row in rows
+        }
+
+
+def _group(statements: Sequence[Statement]) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """Consecutive statements with the same SQL become one executemany, order kept."""
+    groups: list[tuple[str, list[tuple[Any, ...]]]] = []
+    for sql, params in statements:
+        if groups and groups[-1][0] == sql:
+            groups[-1][1].append(params)
+        else:
+            groups.append((sql, [params]))
+    return groups
+
+
+class PostgresReadStore(ReadStore):
+    """asyncpg pool for queries and batches; LISTEN on the event table's channel to wake up."""
+
+    dialect: Dialect = "postgresql"
+
+    def __init__(self, dsn: str, *, events_table: str = "tvaers_events", pool_size: int = 5):
+        self.dsn = dsn
+        self.events_table = events_table
+        self.channel = events_table.replace(".", "_")
+        self.pool_size = pool_size
+        self._pool: asyncpg.Pool | None = None
+        self._listener: asyncpg.Connection | None = None
+        self._wake = asyncio.Event()
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("The read store is not open.")
+        return self._pool
+
+    async def open(self) -> None:
+        self._pool = await asyncpg.create_pool(
+            self.dsn, min_size=1, max_size=self.pool_size, command_timeout=60
+        )
+        self._listener = await asyncpg.connect(self.dsn)
+        await self._listener.add_listener(self.channel, self._on_notify)
+
+    def _on_notify(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            await self._listener.close()
+            self._listener = None
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def fetch(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        rows = await self.pool.fetch(_to_dollar(sql), *map(_pg_param, params))
+        return [dict(row) for row in rows]
+
+    async def _events_table_exists(self, conn: Any) -> bool:
+        return bool(await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", self.events_table))
+
+    async def head(self) -> int:
+        async with self.pool.acquire() as conn:
+            if not await self._events_table_exists(conn):
+                return 0
+            value = await conn.fetchval(f"SELECT max(notification_id) FROM {self.events_table}")
+            return int(value or 0)
+
+    async def read_notifications(
+        self, after: int, limit: int, topics: Sequence[str] | None = None
+    ) -> list[StoredNotification]:
+        sql = (
+            "SELECT notification_id, originator_id, originator_version, topic, state "
+            f"FROM {self.events_table} WHERE notification_id > $1 "
+        )
+        params: list[Any] = [after, limit]
+        if topics is not None:
+            sql += "AND topic = ANY($3::text[]) "
+            params.append(list(topics))
+        sql += "ORDER BY notification_id LIMIT $2"
+        async with self.pool.acquire() as conn:
+            if not await self._events_table_exists(conn):
+                return []
+            rows = await conn.fetch(sql, *params)
+        return [StoredNotification(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    async def apply(self, statements: Sequence[Statement], positions: Mapping[str, int]) -> None:
+        now = datetime.now(UTC)
+        async with self.pool.acquire() as conn, conn.transaction():
+            for sql, rows in _group(statements):
+                converted = [tuple(map(_pg_param, row)) for row in rows]
+                if len(converted) == 1:
+                    await conn.execute(_to_dollar(sql), *converted[0])
+                else:
+                    await conn.executemany(_to_dollar(sql), converted)
+            if positions:
+                await conn.executemany(
+                    "UPDATE projection_tracking SET position = $2, updated_at = $3 WHERE name = $1",
+                    [(name, position, now) for name, position in positions.items()],
+                )
+
+    async def execute_script(self, statements: Iterable[str]) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            for sql in statements:
+                await conn.execute(sql)
+
+    async def execute(self, sql: str, *params: Any) -> None:
+        await self.pool.execute(_to_dollar(sql), *map(_pg_param, params))
+
+    async def wait_for_events(self, timeout: float) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout)
+
+
+class SQLiteReadStore(ReadStore):
+    """The views in the same SQLite file as the events; one connection, used from a thread."""
+
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, path: Path | str, *, events_table: str = "stored_events"):
+        self.path = str(path)
+        self.events_table = events_table
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    async def open(self) -> None:
+        def connect() -> sqlite3.Connection:
+            conn = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=30
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            return conn
+
+        self._conn = await asyncio.to_thread(connect)
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await asyncio.to_thread(conn.close)
+
+    def _run(self, work: Any) -> Any:
+        if self._conn is None:
+            raise RuntimeError("The read store is not open.")
+        with self._lock:
+            return work(self._conn)
+
+    async def _call(self, work: Any) -> Any:
+        return await asyncio.to_thread(self._run, work)
+
+    async def fetch(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        args = tuple(map(_sqlite_param, params))
+
+        def work(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+            return [dict(row) for row in conn.execute(sql, args).fetchall()]
+
+        result: list[dict[str, Any]] = await self._call(work)
+        return result
+
+    def _events_table_exists(self, conn: sqlite3.Connection) -> bool:
+        row = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (self.events_table,)
+        ).fetchone()
+        return row is not None
+
+    async def head(self) -> int:
+        def work(conn: sqlite3.Connection) -> int:
+            if not self._events_table_exists(conn):
+                return 0
+            value = conn.execute(f"SELECT max(rowid) FROM {self.events_table}").fetchone()[0]
+            return int(value or 0)
+
+        result: int = await self._call(work)
+        return result
+
+    async def read_notifications(
+        self, after: int, limit: int, topics: Sequence[str] | None = None
+    ) -> list[StoredNotification]:
+        sql = (
+            "SELECT rowid, originator_id, originator_version, topic, state "
+            f"FROM {self.events_table} WHERE rowid > ? "
+        )
+        params: list[Any] = [after]
+        if topics is not None:
+            sql += f"AND topic IN ({','.join('?' * len(topics))}) "
+            params.extend(topics)
+        sql += "ORDER BY rowid LIMIT ?"
+        params.append(limit)
+
+        def work(conn: sqlite3.Connection) -> list[StoredNotification]:
+            if not self._events_table_exists(conn):
+                return []
+            return [
+                StoredNotification(r[0], UUID(r[1]), r[2], r[3], r[4])
+                for r in conn.execute(sql, params).fetchall()
+            ]
+
+        result: list[StoredNotification] = await self._call(work)
+        return result
+
+    async def apply(self, statements: Sequence[Statement], positions: Mapping[str, int]) -> None:
+        now = ts_text(datetime.now(UTC))
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, rows in _group(statements):
+                    conn.executemany(sql, [tuple(map(_sqlite_param, row)) for row in rows])
+                conn.executemany(
+                    "UPDATE projection_tracking SET position = ?, updated_at = ? WHERE name = ?",
+                    [(position, now, name) for name, position in positions.items()],
+                )
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+        await self._call(work)
+
+    async def execute_script(self, statements: Iterable[str]) -> None:
+        script = list(statements)
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for sql in script:
+                    conn.execute(sql)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+        await self._call(work)
+
+    async def execute(self, sql: str, *params: Any) -> None:
+        args = tuple(map(_sqlite_param, params))
+        await self._call(lambda conn: conn.execute(sql, args))
+
+    async def wait_for_events(self, timeout: float) -> None:
+        # SQLite has no notifications: poll briefly, the caller compares positions.
+        await asyncio.sleep(min(timeout, 0.05))
