@@ -193,6 +193,7 @@ class ProjectionRunner:
     async def run_forever(self, stop: asyncio.Event, *, idle_wait: float = 1.0) -> None:
         """Follow the log until `stop` is set; wake on NOTIFY (PostgreSQL) or poll (SQLite)."""
         while not stop.is_set():
+            self.store.arm()
             try:
                 covered = await self.run_batch()
             except Exception:

@@ -147,9 +147,12 @@ class ReadStore(ABC):
     async def execute_script(self, statements: Iterable[str]) -> None:
         """Run DDL statements in one transaction."""
 
+    def arm(self) -> None:
+        """Forget earlier wake-ups: call before reading, so a commit after it is not missed."""
+
     @abstractmethod
     async def wait_for_events(self, timeout: float) -> None:
-        """Return when new events may have been committed, or after `timeout` seconds."""
+        """Return when new events may have been committed since `arm()`, or after `timeout`."""
 
     async def tracking(self) -> dict[str, Tracking]:
         rows = await self.fetch("SELECT name, position, version FROM projection_tracking")
@@ -263,8 +266,10 @@ class PostgresReadStore(ReadStore):
     async def execute(self, sql: str, *params: Any) -> None:
         await self.pool.execute(_to_dollar(sql), *map(_pg_param, params))
 
-    async def wait_for_events(self, timeout: float) -> None:
+    def arm(self) -> None:
         self._wake.clear()
+
+    async def wait_for_events(self, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
 
