@@ -147,6 +147,7 @@ class ReadStore(ABC):
     async def execute_script(self, statements: Iterable[str]) -> None:
         """Run DDL statements in one transaction."""
 
+    @abstractmethod
     def arm(self) -> None:
         """Forget earlier wake-ups: call before reading, so a commit after it is not missed."""
 
@@ -398,6 +399,9 @@ class SQLiteReadStore(ReadStore):
     async def execute(self, sql: str, *params: Any) -> None:
         args = tuple(map(_sqlite_param, params))
         await self._call(lambda conn: conn.execute(sql, args))
+
+    def arm(self) -> None:
+        pass  # nothing to forget: SQLite is polled
 
     async def wait_for_events(self, timeout: float) -> None:
         # SQLite has no notifications: poll briefly, the caller compares positions.

@@ -1,0 +1,284 @@
+"""Anchoring (forankring) view: status per dimension over time, milestones, factors.
+
+Milestones are bitemporal facts like the ladder's; factors link to milestones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from uuid import UUID
+
+import msgspec
+
+from aggregates import Partnership
+from aggregates.taxonomy import AnchoringStatus, Dimension, FactorEffect, FactorOrigin
+from projections.core import Projection, fact_columns
+from projections.ladder import known_filter, supersede
+from projections.store import ReadStore, Statement
+
+anchoring = Projection(
+    name="anchoring",
+    version=1,
+    tables=("milestone_facts", "factors", "factor_links"),
+    ddl=(
+        "CREATE TABLE milestone_facts ("
+        " partnership_id {uuid} NOT NULL, milestone_id {uuid} NOT NULL,"
+        " dimension {text} NOT NULL, status {text} NOT NULL, title {text} NOT NULL,"
+        " evidence {text} NOT NULL, link {text} NOT NULL, document_ref {text} NOT NULL,"
+        " recorded_by {text} NOT NULL,"
+        + fact_columns()
+        + ", PRIMARY KEY (partnership_id, row_version, milestone_id))",
+        "CREATE INDEX milestone_facts_by_dimension ON milestone_facts"
+        " (partnership_id, dimension, valid_on)",
+        "CREATE INDEX milestone_facts_by_source ON milestone_facts"
+        " (partnership_id, source_version)",
+        "CREATE TABLE factors ("
+        " factor_id {uuid} PRIMARY KEY, partnership_id {uuid} NOT NULL,"
+        " origin {text} NOT NULL, effect {text} NOT NULL, description {text} NOT NULL,"
+        " valid_on {date} NOT NULL, recorded_at {ts} NOT NULL, recorded_by {text} NOT NULL)",
+        "CREATE INDEX factors_by_partnership ON factors (partnership_id)",
+        "CREATE TABLE factor_links ("
+        " factor_id {uuid} NOT NULL, milestone_id {uuid} NOT NULL, partnership_id {uuid} NOT NULL,"
+        " recorded_at {ts} NOT NULL, PRIMARY KEY (factor_id, milestone_id))",
+    ),
+)
+
+_COLUMNS = (
+    "partnership_id, milestone_id, dimension, status, title, evidence, link, document_ref,"
+    " recorded_by, valid_on, source_version, row_version, recorded_at"
+)
+
+
+@anchoring.on(Partnership.MilestoneRecorded)
+def _milestone(e: Partnership.MilestoneRecorded) -> Iterable[Statement]:
+    v = e.originator_version
+    yield (
+        f"INSERT INTO milestone_facts ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            e.originator_id,
+            e.milestone_id,
+            e.dimension,
+            e.status,
+            e.title,
+            e.evidence.text,
+            e.evidence.link,
+            e.evidence.document_ref,
+            e.actor,
+            e.valid_on,
+            v,
+            v,
+            e.timestamp,
+        ),
+    )
+
+
+@anchoring.on(Partnership.MilestoneCorrected)
+def _milestone_corrected(e: Partnership.MilestoneCorrected) -> Iterable[Statement]:
+    yield (
+        f"INSERT INTO milestone_facts ({_COLUMNS})"
+        " SELECT partnership_id, milestone_id, ?, ?, ?, ?, ?, ?, recorded_by, valid_on,"
+        " source_version, ?, ? FROM milestone_facts WHERE partnership_id = ?"
+        " AND source_version = ? AND superseded_at IS NULL",
+        (
+            e.dimension,
+            e.status,
+            e.title,
+            e.evidence.text,
+            e.evidence.link,
+            e.evidence.document_ref,
+            e.originator_version,
+            e.timestamp,
+            e.originator_id,
+            e.corrects_version,
+        ),
+    )
+    yield supersede("milestone_facts", e, e.corrects_version)
+
+
+@anchoring.on(Partnership.DateCorrected)
+def _date_corrected(e: Partnership.DateCorrected) -> Iterable[Statement]:
+    yield (
+        f"INSERT INTO milestone_facts ({_COLUMNS})"
+        " SELECT partnership_id, milestone_id, dimension, status, title, evidence, link,"
+        " document_ref, recorded_by, ?, source_version, ?, ? FROM milestone_facts"
+        " WHERE partnership_id = ? AND source_version = ? AND superseded_at IS NULL",
+        (
+            e.corrected_valid_on,
+            e.originator_version,
+            e.timestamp,
+            e.originator_id,
+            e.corrects_version,
+        ),
+    )
+    yield supersede("milestone_facts", e, e.corrects_version)
+
+
+@anchoring.on(Partnership.FactorRecorded)
+def _factor(e: Partnership.FactorRecorded) -> Iterable[Statement]:
+    yield (
+        "INSERT INTO factors (factor_id, partnership_id, origin, effect, description, valid_on,"
+        " recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            e.factor_id,
+            e.originator_id,
+            e.origin,
+            e.effect,
+            e.description,
+            e.valid_on,
+            e.timestamp,
+            e.actor,
+        ),
+    )
+    for milestone_id in e.milestone_ids:
+        yield _link(e.factor_id, milestone_id, e.originator_id, e.timestamp)
+
+
+@anchoring.on(Partnership.FactorLinked)
+def _factor_linked(e: Partnership.FactorLinked) -> Iterable[Statement]:
+    yield _link(e.factor_id, e.milestone_id, e.originator_id, e.timestamp)
+
+
+def _link(factor_id: UUID, milestone_id: UUID, partnership_id: UUID, at: datetime) -> Statement:
+    return (
+        "INSERT INTO factor_links (factor_id, milestone_id, partnership_id, recorded_at)"
+        " VALUES (?, ?, ?, ?)",
+        (factor_id, milestone_id, partnership_id, at),
+    )
+
+
+# -- queries ------------------------------------------------------------------------------
+
+
+class MilestoneView(msgspec.Struct, kw_only=True):
+    milestone_id: UUID
+    dimension: Dimension
+    status: AnchoringStatus
+    title: str
+    evidence: str
+    link: str
+    document_ref: str
+    valid_on: date
+    recorded_by: str
+    recorded_at: datetime
+    corrected: bool
+    factor_ids: list[UUID] = msgspec.field(default_factory=list)
+
+
+class DimensionStatus(msgspec.Struct, kw_only=True):
+    dimension: Dimension
+    status: AnchoringStatus
+    since: date | None
+    milestones: int
+
+
+class FactorView(msgspec.Struct, kw_only=True):
+    factor_id: UUID
+    origin: FactorOrigin
+    effect: FactorEffect
+    description: str
+    valid_on: date
+    recorded_by: str
+    milestone_ids: list[UUID]
+
+
+async def milestones(
+    store: ReadStore,
+    partnership_id: UUID,
+    *,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+) -> list[MilestoneView]:
+    """Milestones up to `as_of` in valid-time order, as known at `known_at`."""
+    known, known_params = known_filter(known_at)
+    rows = await store.fetch(
+        "SELECT milestone_id, dimension, status, title, evidence, link, document_ref, valid_on,"
+        " recorded_by, recorded_at, row_version <> source_version AS corrected"
+        f" FROM milestone_facts WHERE partnership_id = ? AND valid_on <= ? AND {known}"
+        " ORDER BY valid_on, source_version",
+        partnership_id,
+        as_of or date.today(),
+        *known_params,
+    )
+    links = await store.fetch(
+        "SELECT factor_id, milestone_id FROM factor_links WHERE partnership_id = ?"
+        + (" AND recorded_at <= ?" if known_at is not None else ""),
+        partnership_id,
+        *((known_at,) if known_at is not None else ()),
+    )
+    by_milestone: dict[str, list[str]] = {}
+    for link in links:
+        by_milestone.setdefault(str(link["milestone_id"]), []).append(str(link["factor_id"]))
+    return [
+        msgspec.convert(
+            {**r, "factor_ids": sorted(by_milestone.get(str(r["milestone_id"]), []))},
+            MilestoneView,
+            strict=False,
+        )
+        for r in rows
+    ]
+
+
+def status_from(views: list[MilestoneView]) -> list[DimensionStatus]:
+    """Status per dimension: the latest milestone's (pure, from a list in valid-time order)."""
+    result = []
+    for dimension in Dimension:
+        mine = [m for m in views if m.dimension is dimension]
+        latest = mine[-1] if mine else None
+        result.append(
+            DimensionStatus(
+                dimension=dimension,
+                status=latest.status if latest else AnchoringStatus.NONE,
+                since=latest.valid_on if latest else None,
+                milestones=len(mine),
+            )
+        )
+    return result
+
+
+async def status(
+    store: ReadStore,
+    partnership_id: UUID,
+    *,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+) -> list[DimensionStatus]:
+    """Each dimension's status on `as_of`, as known at `known_at`."""
+    return status_from(await milestones(store, partnership_id, as_of=as_of, known_at=known_at))
+
+
+async def factors(
+    store: ReadStore,
+    partnership_id: UUID,
+    *,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+) -> list[FactorView]:
+    """Promoting factors and barriers up to `as_of`, with the milestones they are linked to."""
+    params: list[object] = [partnership_id, as_of or date.today()]
+    known = ""
+    if known_at is not None:
+        known = " AND recorded_at <= ?"
+        params.append(known_at)
+    rows = await store.fetch(
+        "SELECT factor_id, origin, effect, description, valid_on, recorded_by FROM factors"
+        f" WHERE partnership_id = ? AND valid_on <= ?{known} ORDER BY valid_on, factor_id",
+        *params,
+    )
+    links = await store.fetch(
+        "SELECT factor_id, milestone_id FROM factor_links WHERE partnership_id = ?"
+        + (" AND recorded_at <= ?" if known_at is not None else ""),
+        partnership_id,
+        *((known_at,) if known_at is not None else ()),
+    )
+    by_factor: dict[str, list[str]] = {}
+    for link in links:
+        by_factor.setdefault(str(link["factor_id"]), []).append(str(link["milestone_id"]))
+    return [
+        msgspec.convert(
+            {**r, "milestone_ids": sorted(by_factor.get(str(r["factor_id"]), []))},
+            FactorView,
+            strict=False,
+        )
+        for r in rows
+    ]

@@ -1,0 +1,397 @@
+"""Roles view: who holds which role (and steering-group seat) on any date, vacancies, turnover.
+
+Role facts: a holder (person) from a valid date, or a vacancy (no person). Steering-group
+facts: an appointment or a step-down. Both are bitemporal like the ladder's facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from aggregates import Partnership
+from aggregates.taxonomy import RoleKind, SeatRole
+from projections.core import Projection, fact_columns
+from projections.directory import names
+from projections.ladder import known_filter, supersede
+from projections.store import ReadStore, Statement
+
+roles = Projection(
+    name="roles",
+    version=1,
+    tables=("role_facts", "steering_facts"),
+    ddl=(
+        "CREATE TABLE role_facts ("
+        " partnership_id {uuid} NOT NULL, position_id {uuid} NOT NULL, role {text} NOT NULL,"
+        " activity_id {uuid}, person_id {uuid}, organisation_id {uuid},"
+        + fact_columns()
+        + ", PRIMARY KEY (partnership_id, row_version, position_id))",
+        "CREATE INDEX role_facts_by_position ON role_facts (partnership_id, position_id, valid_on)",
+        "CREATE INDEX role_facts_by_source ON role_facts (partnership_id, source_version)",
+        "CREATE TABLE steering_facts ("
+        " partnership_id {uuid} NOT NULL, appointment_id {uuid} NOT NULL,"
+        " person_id {uuid} NOT NULL, seat {text} NOT NULL, seated {int} NOT NULL,"
+        + fact_columns()
+        + ", PRIMARY KEY (partnership_id, row_version, appointment_id))",
+        "CREATE INDEX steering_facts_by_source ON steering_facts (partnership_id, source_version)",
+    ),
+)
+
+_ROLE_COLUMNS = (
+    "partnership_id, position_id, role, activity_id, person_id, organisation_id,"
+    " valid_on, source_version, row_version, recorded_at"
+)
+_INSERT_ROLE = f"INSERT INTO role_facts ({_ROLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+# The position's first fact: where a hand-over or vacancy copies role and scope from.
+_FIRST_FACT = (
+    " FROM role_facts WHERE partnership_id = ? AND position_id = ?"
+    " AND superseded_at IS NULL AND source_version = (SELECT min(source_version)"
+    " FROM role_facts WHERE partnership_id = ? AND position_id = ?)"
+)
+
+_LATEST_ROLE_FACTS = (
+    "SELECT * FROM ("
+    " SELECT f.*, ROW_NUMBER() OVER (PARTITION BY position_id"
+    "  ORDER BY valid_on DESC, source_version DESC, row_version DESC) AS rn"
+    " FROM role_facts f WHERE partnership_id = ? AND {where}"
+    ") latest WHERE rn = 1"
+)
+
+
+@roles.on(Partnership.RoleAssigned)
+def _assigned(e: Partnership.RoleAssigned) -> Iterable[Statement]:
+    v = e.originator_version
+    yield (
+        _INSERT_ROLE,
+        (
+            e.originator_id,
+            e.position_id,
+            e.role,
+            e.activity_id,
+            e.person_id,
+            e.organisation_id,
+            e.valid_on,
+            v,
+            v,
+            e.timestamp,
+        ),
+    )
+
+
+@roles.on(Partnership.RoleHandedOver)
+def _handed_over(e: Partnership.RoleHandedOver) -> Iterable[Statement]:
+    v = e.originator_version
+    yield (
+        f"INSERT INTO role_facts ({_ROLE_COLUMNS})"
+        " SELECT partnership_id, position_id, role, activity_id, ?, ?, ?, ?, ?, ?" + _FIRST_FACT,
+        (
+            e.person_id,
+            e.organisation_id,
+            e.valid_on,
+            v,
+            v,
+            e.timestamp,
+            e.originator_id,
+            e.position_id,
+            e.originator_id,
+            e.position_id,
+        ),
+    )
+
+
+def _vacancy_from_first_fact(e: Any, position_id: UUID) -> Statement:
+    v = e.originator_version
+    return (
+        f"INSERT INTO role_facts ({_ROLE_COLUMNS})"
+        " SELECT partnership_id, position_id, role, activity_id, NULL, NULL, ?, ?, ?, ?"
+        + _FIRST_FACT,
+        (e.valid_on, v, v, e.timestamp, e.originator_id, position_id, e.originator_id, position_id),
+    )
+
+
+@roles.on(Partnership.RoleVacated)
+def _vacated(e: Partnership.RoleVacated) -> Iterable[Statement]:
+    yield _vacancy_from_first_fact(e, e.position_id)
+
+
+@roles.on(Partnership.PartnerLeft)
+def _partner_left(e: Partnership.PartnerLeft) -> Iterable[Statement]:
+    # The aggregate vacates every role held by the leaving organisation's people.
+    v = e.originator_version
+    yield (
+        f"INSERT INTO role_facts ({_ROLE_COLUMNS})"
+        " SELECT partnership_id, position_id, role, activity_id, NULL, NULL, ?, ?, ?, ?"
+        " FROM (" + _LATEST_ROLE_FACTS.format(where="superseded_at IS NULL") + ") held"
+        " WHERE organisation_id = ? AND person_id IS NOT NULL",
+        (e.valid_on, v, v, e.timestamp, e.originator_id, e.organisation_id),
+    )
+
+
+_STEERING_COLUMNS = (
+    "partnership_id, appointment_id, person_id, seat, seated,"
+    " valid_on, source_version, row_version, recorded_at"
+)
+
+
+@roles.on(Partnership.SteeringMemberAppointed)
+def _appointed(e: Partnership.SteeringMemberAppointed) -> Iterable[Statement]:
+    v = e.originator_version
+    yield (
+        f"INSERT INTO steering_facts ({_STEERING_COLUMNS}) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)",
+        (e.originator_id, e.appointment_id, e.person_id, e.seat, e.valid_on, v, v, e.timestamp),
+    )
+
+
+@roles.on(Partnership.SteeringMemberSteppedDown)
+def _stepped_down(e: Partnership.SteeringMemberSteppedDown) -> Iterable[Statement]:
+    v = e.originator_version
+    yield (
+        f"INSERT INTO steering_facts ({_STEERING_COLUMNS})"
+        " SELECT partnership_id, appointment_id, person_id, seat, 0, ?, ?, ?, ?"
+        " FROM steering_facts WHERE partnership_id = ? AND appointment_id = ?"
+        " AND seated = 1 AND superseded_at IS NULL",
+        (e.valid_on, v, v, e.timestamp, e.originator_id, e.appointment_id),
+    )
+
+
+@roles.on(Partnership.DateCorrected)
+def _date_corrected(e: Partnership.DateCorrected) -> Iterable[Statement]:
+    args = (e.corrected_valid_on, e.originator_version, e.timestamp, e.originator_id)
+    yield (
+        f"INSERT INTO role_facts ({_ROLE_COLUMNS})"
+        " SELECT partnership_id, position_id, role, activity_id, person_id, organisation_id,"
+        " ?, source_version, ?, ? FROM role_facts WHERE partnership_id = ?"
+        " AND source_version = ? AND superseded_at IS NULL",
+        (*args, e.corrects_version),
+    )
+    yield supersede("role_facts", e, e.corrects_version)
+    yield (
+        f"INSERT INTO steering_facts ({_STEERING_COLUMNS})"
+        " SELECT partnership_id, appointment_id, person_id, seat, seated,"
+        " ?, source_version, ?, ? FROM steering_facts WHERE partnership_id = ?"
+        " AND source_version = ? AND superseded_at IS NULL",
+        (*args, e.corrects_version),
+    )
+    yield supersede("steering_facts", e, e.corrects_version)
+
+
+# -- queries ------------------------------------------------------------------------------
+
+
+class RoleHolding(msgspec.Struct, kw_only=True):
+    position_id: UUID
+    role: RoleKind
+    activity_id: UUID | None
+    person_id: UUID | None  # None: vacant
+    person_name: str | None
+    organisation_id: UUID | None
+    organisation_name: str | None
+    since: date
+
+
+class Seat(msgspec.Struct, kw_only=True):
+    appointment_id: UUID
+    person_id: UUID
+    person_name: str
+    seat: SeatRole
+    since: date
+
+
+class Vacancy(msgspec.Struct, kw_only=True):
+    position_id: UUID
+    role: RoleKind
+    activity_id: UUID | None
+    start: date
+    end: date | None  # None: still vacant
+    days: int
+
+
+class Turnover(msgspec.Struct, kw_only=True):
+    role: RoleKind
+    positions: int
+    holders: int
+    handovers: int
+    vacancies: int
+    vacant_days: int
+
+
+async def holdings(
+    store: ReadStore,
+    partnership_id: UUID,
+    *,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+) -> list[RoleHolding]:
+    """Every role position and its holder (or vacancy) on `as_of`, as known at `known_at`."""
+    known, known_params = known_filter(known_at)
+    rows = await store.fetch(
+        _LATEST_ROLE_FACTS.format(where=f"valid_on <= ? AND {known}")
+        + " ORDER BY role, valid_on, position_id",
+        partnership_id,
+        as_of or date.today(),
+        *known_params,
+    )
+    ids = [r["person_id"] for r in rows] + [r["organisation_id"] for r in rows]
+    labels = await names(store, [UUID(str(i)) for i in ids if i is not None])
+    result = []
+    for r in rows:
+        person = UUID(str(r["person_id"])) if r["person_id"] is not None else None
+        organisation = UUID(str(r["organisation_id"])) if r["organisation_id"] is not None else None
+        result.append(
+            msgspec.convert(
+                {
+                    "position_id": r["position_id"],
+                    "role": r["role"],
+                    "activity_id": r["activity_id"],
+                    "person_id": person,
+                    "person_name": labels.get(person) if person else None,
+                    "organisation_id": organisation,
+                    "organisation_name": labels.get(organisation) if organisation else None,
+                    "since": r["valid_on"],
+                },
+                RoleHolding,
+                strict=False,
+            )
+        )
+    return result
+
+
+async def steering_group(
+    store: ReadStore,
+    partnership_id: UUID,
+    *,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+) -> list[Seat]:
+    """Who sat on the steering group on `as_of`, as known at `known_at`."""
+    known, known_params = known_filter(known_at)
+    rows = await store.fetch(
+        "SELECT appointment_id, person_id, seat, valid_on FROM ("
+        " SELECT f.*, ROW_NUMBER() OVER (PARTITION BY appointment_id"
+        "  ORDER BY valid_on DESC, source_version DESC, row_version DESC) AS rn"
+        f" FROM steering_facts f WHERE partnership_id = ? AND valid_on <= ? AND {known}"
+        ") latest WHERE rn = 1 AND seated = 1 ORDER BY seat, valid_on",
+        partnership_id,
+        as_of or date.today(),
+        *known_params,
+    )
+    labels = await names(store, [UUID(str(r["person_id"])) for r in rows])
+    return [
+        msgspec.convert(
+            {
+                "appointment_id": r["appointment_id"],
+                "person_id": r["person_id"],
+                "person_name": labels.get(UUID(str(r["person_id"])), "?"),
+                "seat": r["seat"],
+                "since": r["valid_on"],
+            },
+            Seat,
+            strict=False,
+        )
+        for r in rows
+    ]
+
+
+class _Fact(msgspec.Struct):
+    position_id: UUID
+    role: RoleKind
+    activity_id: UUID | None
+    person_id: UUID | None
+    valid_on: date
+
+
+async def _facts(store: ReadStore, partnership_id: UUID, known_at: datetime | None) -> list[_Fact]:
+    known, known_params = known_filter(known_at)
+    rows = await store.fetch(
+        "SELECT position_id, role, activity_id, person_id, valid_on FROM role_facts"
+        f" WHERE partnership_id = ? AND {known} ORDER BY position_id, valid_on, source_version",
+        partnership_id,
+        *known_params,
+    )
+    return [msgspec.convert(r, _Fact, strict=False) for r in rows]
+
+
+async def vacancies(
+    store: ReadStore,
+    partnership_id: UUID,
+    *,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+) -> list[Vacancy]:
+    """Every vacancy up to `as_of` and how long it lasted (open ones counted to `as_of`)."""
+    today = as_of or date.today()
+    result: list[Vacancy] = []
+    open_since: dict[UUID, tuple[_Fact, date]] = {}
+    for fact in await _facts(store, partnership_id, known_at):
+        if fact.valid_on > today:
+            continue
+        started = open_since.pop(fact.position_id, None)
+        if started is not None:
+            first, start = started
+            end = fact.valid_on
+            result.append(
+                Vacancy(
+                    position_id=first.position_id,
+                    role=first.role,
+                    activity_id=first.activity_id,
+                    start=start,
+                    end=end,
+                    days=(end - start).days,
+                )
+            )
+        if fact.person_id is None:
+            open_since[fact.position_id] = (fact, fact.valid_on)
+    for first, start in open_since.values():
+        result.append(
+            Vacancy(
+                position_id=first.position_id,
+                role=first.role,
+                activity_id=first.activity_id,
+                start=start,
+                end=None,
+                days=(today - start).days,
+            )
+        )
+    return sorted(result, key=lambda v: (v.start, str(v.position_id)))
+
+
+async def turnover(
+    store: ReadStore,
+    partnership_id: UUID,
+    *,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+) -> list[Turnover]:
+    """Per role: positions, distinct holders, hand-overs and vacancies up to `as_of`."""
+    today = as_of or date.today()
+    facts = [f for f in await _facts(store, partnership_id, known_at) if f.valid_on <= today]
+    gaps = await vacancies(store, partnership_id, as_of=today, known_at=known_at)
+    result = []
+    for role in RoleKind:
+        mine = [f for f in facts if f.role is role]
+        if not mine:
+            continue
+        handovers = 0
+        previous: dict[UUID, UUID | None] = {}
+        for fact in mine:
+            before = previous.get(fact.position_id)
+            if before is not None and fact.person_id is not None and fact.person_id != before:
+                handovers += 1
+            previous[fact.position_id] = fact.person_id
+        role_gaps = [g for g in gaps if g.role is role]
+        result.append(
+            Turnover(
+                role=role,
+                positions=len({f.position_id for f in mine}),
+                holders=len({f.person_id for f in mine if f.person_id is not None}),
+                handovers=handovers,
+                vacancies=len(role_gaps),
+                vacant_days=sum(g.days for g in role_gaps),
+            )
+        )
+    return result
