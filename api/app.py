@@ -14,9 +14,11 @@ from litestar.openapi import OpenAPIConfig
 from api.controllers.health import HealthController
 from api.controllers.organisations import OrganisationController
 from api.controllers.partnerships import PartnershipController
-from api.deps import provide_context, provide_tvaers
+from api.controllers.views import PartnershipViewsController
+from api.deps import provide_context, provide_read_side, provide_tvaers
 from api.errors import EXCEPTION_HANDLERS
 from api.logging import RequestContextMiddleware, configure_logging
+from api.readside import open_read_side
 from services.application import Tvaers
 from services.settings import Settings
 
@@ -32,17 +34,26 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         tvaers = await sync_to_thread(Tvaers, settings)
         app.state.tvaers = tvaers
-        log.info("started", store=settings.describe())
         try:
-            yield
+            follow = settings.projections == "embedded"
+            async with open_read_side(settings, tvaers, follow=follow) as read_side:
+                app.state.read_side = read_side
+                log.info("started", store=settings.describe(), projections=settings.projections)
+                yield
         finally:
             await sync_to_thread(tvaers.close)
             log.info("stopped")
 
     return Litestar(
-        route_handlers=[HealthController, OrganisationController, PartnershipController],
+        route_handlers=[
+            HealthController,
+            OrganisationController,
+            PartnershipController,
+            PartnershipViewsController,
+        ],
         dependencies={
             "tvaers": Provide(provide_tvaers, sync_to_thread=False),
+            "read_side": Provide(provide_read_side, sync_to_thread=False),
             "context": Provide(provide_context, sync_to_thread=False),
         },
         lifespan=[lifespan],

@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.exceptions import ClientException
 
 from aggregates import Meta
+from api.readside import ReadSide
 from api.schemas import Write
 from services.application import Tvaers
 
@@ -37,6 +38,11 @@ class RequestContext:
 def provide_tvaers(state: State) -> Tvaers:
     tvaers: Tvaers = state.tvaers
     return tvaers
+
+
+def provide_read_side(state: State) -> ReadSide:
+    read_side: ReadSide = state.read_side
+    return read_side
 
 
 def _parse_if_match(value: str | None) -> int | None:

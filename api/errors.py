@@ -13,9 +13,12 @@ from litestar.status_codes import (
     HTTP_412_PRECONDITION_FAILED,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
 from aggregates.errors import DomainError, NotFound
+from projections.core import InvalidQuery
+from projections.runner import StillCatchingUp
 from services.errors import ConcurrencyConflict, StaleVersion
 from services.settings import SettingsError
 
@@ -79,6 +82,29 @@ def domain_error_handler(
     )
 
 
+def catching_up_handler(
+    request: Request[Any, Any, Any], error: StillCatchingUp
+) -> Response[dict[str, Any]]:
+    return problem(
+        request,
+        status=HTTP_503_SERVICE_UNAVAILABLE,
+        code="catching-up",
+        title="The views are still catching up",
+        detail=str(error),
+        headers={"Retry-After": "1"},
+        wanted=error.wanted,
+        reached=error.reached,
+    )
+
+
+def query_error_handler(
+    request: Request[Any, Any, Any], error: InvalidQuery
+) -> Response[dict[str, Any]]:
+    return problem(
+        request, status=400, code="invalid-request", title="Invalid request", detail=str(error)
+    )
+
+
 def validation_error_handler(
     request: Request[Any, Any, Any], error: ValidationException
 ) -> Response[dict[str, Any]]:
@@ -126,6 +152,8 @@ def server_error_handler(
 
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     DomainError: domain_error_handler,
+    StillCatchingUp: catching_up_handler,
+    InvalidQuery: query_error_handler,
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,
     SettingsError: server_error_handler,

@@ -30,7 +30,7 @@ from aggregates.taxonomy import (
     RoleKind,
     SeatRole,
 )
-from projections.core import Projection
+from projections.core import InvalidQuery, Projection
 from projections.directory import names
 from projections.store import ReadStore, Statement
 
@@ -182,7 +182,7 @@ def _cursor(value: str) -> tuple[str, str, int]:
         recorded_at, aggregate_id, version = value.split("|")
         return recorded_at, str(UUID(aggregate_id)), int(version)
     except ValueError:
-        raise ValueError("The cursor is not one this API gave out.") from None
+        raise InvalidQuery("The cursor is not one this API gave out.") from None
 
 
 async def history(

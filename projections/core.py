@@ -11,6 +11,12 @@ from eventsourcing.utils import get_topic
 from projections.store import Dialect, Statement, render_ddl
 
 E = TypeVar("E")
+
+
+class InvalidQuery(ValueError):
+    """A query parameter the views cannot use (e.g. a foreign cursor)."""
+
+
 Handler = Callable[[Any], Iterable[Statement]]
 
 

@@ -179,8 +179,16 @@ class PostgresReadStore(ReadStore):
 
     dialect: Dialect = "postgresql"
 
-    def __init__(self, dsn: str, *, events_table: str = "tvaers_events", pool_size: int = 5):
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        events_table: str = "tvaers_events",
+        pool_size: int = 5,
+        server_settings: dict[str, str] | None = None,
+    ):
         self.dsn = dsn
+        self.server_settings = server_settings or {}
         self.events_table = events_table
         self.channel = events_table.replace(".", "_")
         self.pool_size = pool_size
@@ -196,9 +204,13 @@ class PostgresReadStore(ReadStore):
 
     async def open(self) -> None:
         self._pool = await asyncpg.create_pool(
-            self.dsn, min_size=1, max_size=self.pool_size, command_timeout=60
+            self.dsn,
+            min_size=1,
+            max_size=self.pool_size,
+            command_timeout=60,
+            server_settings=self.server_settings,
         )
-        self._listener = await asyncpg.connect(self.dsn)
+        self._listener = await asyncpg.connect(self.dsn, server_settings=self.server_settings)
         await self._listener.add_listener(self.channel, self._on_notify)
 
     def _on_notify(self, *_: Any) -> None:

@@ -25,6 +25,8 @@ class Settings:
     log_level: str = "INFO"
     snapshot_interval: int = 100
     postgres_pool_size: int = 10
+    projections: Literal["embedded", "external"] = "embedded"
+    read_timeout: float = 2.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -37,12 +39,21 @@ class Settings:
             pool_size = int(env.get("TVAERS_POSTGRES_POOL_SIZE", "10"))
         except ValueError as error:
             raise SettingsError(f"Expected a whole number: {error}") from error
+        projections = env.get("TVAERS_PROJECTIONS", "embedded")
+        if projections not in ("embedded", "external"):
+            raise SettingsError("TVAERS_PROJECTIONS must be embedded or external.")
+        try:
+            read_timeout = float(env.get("TVAERS_READ_TIMEOUT", "2.0"))
+        except ValueError as error:
+            raise SettingsError(f"TVAERS_READ_TIMEOUT: {error}") from error
         settings = cls(
             database_url=env.get("TVAERS_DATABASE_URL", "").strip() or DEFAULT_SQLITE_PATH,
             log_format=log_format,  # type: ignore[arg-type]
             log_level=env.get("TVAERS_LOG_LEVEL", "INFO").upper(),
             snapshot_interval=snapshot_interval,
             postgres_pool_size=pool_size,
+            projections=projections,  # type: ignore[arg-type]
+            read_timeout=read_timeout,
         )
         settings.eventsourcing_env()  # fail early on a malformed URL
         return settings
@@ -102,6 +113,24 @@ class Settings:
         if "schema" in query:
             env["POSTGRES_SCHEMA"] = query["schema"][0]
         return env
+
+    def asyncpg_dsn(self) -> tuple[str, dict[str, str]]:
+        """The URL for asyncpg (read side) and the server settings it needs."""
+        parts = urlsplit(self.database_url)
+        query = parse_qs(parts.query)
+        server_settings = {}
+        if "schema" in query:
+            server_settings["search_path"] = query["schema"][0]
+        kept = "&".join(f"host={h}" for h in query.get("host", []))
+        scheme = "postgresql"
+        return parts._replace(scheme=scheme, query=kept).geturl(), server_settings
+
+    @property
+    def events_table(self) -> str:
+        """Where eventsourcing keeps the application's events (name "Tvaers")."""
+        if self.store == "sqlite":
+            return "stored_events"
+        return "tvaers_events"
 
     def prepare(self) -> None:
         """Create what the store needs locally (the SQLite file's folder)."""

@@ -1,0 +1,189 @@
+"""Views of one partnership: ladder, roles, anchoring, audit history, diff between dates.
+
+Every view takes `as_of` (valid date, default today) and, where it keeps history,
+`known_at` (recorded time: as the registry knew it then). `after` is a notification id
+from a write: the answer waits until the views include it (read-your-writes).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, get
+from litestar.params import Parameter
+
+from api.readside import ReadSide
+from aggregates.errors import NotFound
+from projections import anchoring, audit, diff, ladder, registry
+from projections import roles as role_views
+
+AsOf = Annotated[date | None, Parameter(description="Valid date: the world as it stood then.")]
+KnownAt = Annotated[
+    datetime | None,
+    Parameter(description="Recorded time: what the registry said at that moment."),
+]
+After = Annotated[
+    int | None,
+    Parameter(ge=1, description="Wait until the views include this notification id."),
+]
+
+
+async def _ready(read_side: ReadSide, partnership_id: UUID, after: int | None) -> None:
+    """Wait for the caller's own write, then make sure the partnership exists."""
+    await read_side.wait_until(after)
+    if not await registry.exists(read_side.store, partnership_id):
+        raise NotFound(f"No partnership with id {partnership_id}.")
+
+
+class LadderView(msgspec.Struct, kw_only=True):
+    as_of: date
+    partners: list[ladder.PartnerRung]
+    distribution: dict[int, int]
+
+
+class LadderHistory(msgspec.Struct, kw_only=True):
+    steps: list[ladder.RungStep]
+
+
+class RolesView(msgspec.Struct, kw_only=True):
+    as_of: date
+    steering_group: list[role_views.Seat]
+    roles: list[role_views.RoleHolding]
+    vacancies: list[role_views.Vacancy]
+    turnover: list[role_views.Turnover]
+
+
+class AnchoringView(msgspec.Struct, kw_only=True):
+    as_of: date
+    dimensions: list[anchoring.DimensionStatus]
+    milestones: list[anchoring.MilestoneView]
+    factors: list[anchoring.FactorView]
+
+
+class DiffView(msgspec.Struct, kw_only=True):
+    first: date
+    second: date
+    changes: list[diff.Change]
+
+
+class PartnershipViewsController(Controller):
+    path = "/partnerships/{partnership_id:uuid}"
+    tags = ["views"]
+
+    @get("/ladder", operation_id="getLadder", summary="Each partner's rung on a date")
+    async def ladder(
+        self,
+        partnership_id: UUID,
+        read_side: ReadSide,
+        as_of: AsOf = None,
+        known_at: KnownAt = None,
+        after: After = None,
+    ) -> LadderView:
+        await _ready(read_side, partnership_id, after)
+        day = as_of or date.today()
+        partners = await ladder.rungs(read_side.store, partnership_id, as_of=day, known_at=known_at)
+        counts = {rung: 0 for rung in range(1, 7)}
+        for partner in partners:
+            counts[partner.rung.value] += 1
+        return LadderView(as_of=day, partners=partners, distribution=counts)
+
+    @get("/ladder/history", operation_id="getLadderHistory", summary="Every ladder step")
+    async def ladder_history(
+        self,
+        partnership_id: UUID,
+        read_side: ReadSide,
+        organisation_id: UUID | None = None,
+        known_at: KnownAt = None,
+        after: After = None,
+    ) -> LadderHistory:
+        await _ready(read_side, partnership_id, after)
+        steps = await ladder.history(
+            read_side.store, partnership_id, organisation_id=organisation_id, known_at=known_at
+        )
+        return LadderHistory(steps=steps)
+
+    @get("/roles", operation_id="getRoles", summary="Roles, seats, vacancies and turnover")
+    async def roles(
+        self,
+        partnership_id: UUID,
+        read_side: ReadSide,
+        as_of: AsOf = None,
+        known_at: KnownAt = None,
+        after: After = None,
+    ) -> RolesView:
+        await _ready(read_side, partnership_id, after)
+        day = as_of or date.today()
+        store = read_side.store
+        return RolesView(
+            as_of=day,
+            steering_group=await role_views.steering_group(
+                store, partnership_id, as_of=day, known_at=known_at
+            ),
+            roles=await role_views.holdings(store, partnership_id, as_of=day, known_at=known_at),
+            vacancies=await role_views.vacancies(
+                store, partnership_id, as_of=day, known_at=known_at
+            ),
+            turnover=await role_views.turnover(store, partnership_id, as_of=day, known_at=known_at),
+        )
+
+    @get("/anchoring", operation_id="getAnchoring", summary="Anchoring per dimension")
+    async def anchoring(
+        self,
+        partnership_id: UUID,
+        read_side: ReadSide,
+        as_of: AsOf = None,
+        known_at: KnownAt = None,
+        after: After = None,
+    ) -> AnchoringView:
+        await _ready(read_side, partnership_id, after)
+        day = as_of or date.today()
+        store = read_side.store
+        milestones = await anchoring.milestones(store, partnership_id, as_of=day, known_at=known_at)
+        return AnchoringView(
+            as_of=day,
+            dimensions=anchoring.status_from(milestones),
+            milestones=milestones,
+            factors=await anchoring.factors(store, partnership_id, as_of=day, known_at=known_at),
+        )
+
+    @get("/audit", operation_id="getPartnershipAudit", summary="Audit history, newest first")
+    async def audit(
+        self,
+        partnership_id: UUID,
+        read_side: ReadSide,
+        actor: str | None = None,
+        kind: list[str] | None = None,
+        recorded_from: datetime | None = None,
+        recorded_to: datetime | None = None,
+        cursor: str | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        after: After = None,
+    ) -> audit.AuditPage:
+        await _ready(read_side, partnership_id, after)
+        where = audit.AuditFilter(
+            partnership_id=partnership_id,
+            actor=actor,
+            kinds=kind or (),
+            recorded_from=recorded_from,
+            recorded_to=recorded_to,
+        )
+        return await audit.history(read_side.store, where, limit=limit, cursor=cursor)
+
+    @get("/diff", operation_id="getPartnershipDiff", summary="Changes between two dates")
+    async def diff(
+        self,
+        partnership_id: UUID,
+        read_side: ReadSide,
+        first: Annotated[date, Parameter(query="from")],
+        second: Annotated[date, Parameter(query="to")],
+        known_at: KnownAt = None,
+        after: After = None,
+    ) -> DiffView:
+        await _ready(read_side, partnership_id, after)
+        changes = await diff.between(
+            read_side.store, partnership_id, first, second, known_at=known_at
+        )
+        return DiffView(first=first, second=second, changes=changes)

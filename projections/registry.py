@@ -1,0 +1,108 @@
+"""Registry view: one row per partnership with its registry fields (search comes on top)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from uuid import UUID
+
+import msgspec
+
+from aggregates import Partnership, Registry
+from aggregates.taxonomy import PartnershipType
+from projections.core import Projection
+from projections.store import ReadStore, Statement
+
+_encoder = msgspec.json.Encoder(decimal_format="string")
+
+registry = Projection(
+    name="registry",
+    version=1,
+    tables=("partnerships",),
+    ddl=(
+        "CREATE TABLE partnerships ("
+        " id {uuid} PRIMARY KEY, title {text} NOT NULL, municipality {text} NOT NULL,"
+        " lead_organisation_id {uuid} NOT NULL, kind {text} NOT NULL, purpose {text} NOT NULL,"
+        " period_start {date}, period_end {date}, fields {json} NOT NULL,"
+        " registered_at {ts} NOT NULL, updated_at {ts} NOT NULL, version {int} NOT NULL)",
+        "CREATE INDEX partnerships_by_municipality ON partnerships (municipality, title)",
+    ),
+)
+
+
+def _values(registry_fields: Registry) -> tuple[object, ...]:
+    return (
+        registry_fields.title,
+        registry_fields.municipality,
+        registry_fields.kind,
+        registry_fields.purpose,
+        registry_fields.period_start,
+        registry_fields.period_end,
+        _encoder.encode(registry_fields).decode(),
+    )
+
+
+@registry.on(Partnership.Registered)
+def _registered(e: Partnership.Registered) -> Iterable[Statement]:
+    yield (
+        "INSERT INTO partnerships (id, lead_organisation_id, registered_at, updated_at, version,"
+        " title, municipality, kind, purpose, period_start, period_end, fields)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            e.originator_id,
+            e.lead_organisation_id,
+            e.timestamp,
+            e.timestamp,
+            e.originator_version,
+            *_values(e.registry),
+        ),
+    )
+
+
+@registry.on(Partnership.RegistryUpdated)
+def _updated(e: Partnership.RegistryUpdated) -> Iterable[Statement]:
+    yield (
+        "UPDATE partnerships SET title = ?, municipality = ?, kind = ?, purpose = ?,"
+        " period_start = ?, period_end = ?, fields = ?, updated_at = ?, version = ?"
+        " WHERE id = ?",
+        (*_values(e.registry), e.timestamp, e.originator_version, e.originator_id),
+    )
+
+
+class PartnershipRow(msgspec.Struct, kw_only=True):
+    id: UUID
+    title: str
+    municipality: str
+    lead_organisation_id: UUID
+    kind: PartnershipType
+    purpose: str
+    period_start: date | None
+    period_end: date | None
+    registered_at: datetime
+
+
+async def find(
+    store: ReadStore, *, municipality: str | None = None, text: str | None = None, limit: int = 50
+) -> list[PartnershipRow]:
+    """Partnerships by municipality and/or words in title or purpose (case-insensitive)."""
+    clauses, params = [], []
+    if municipality:
+        clauses.append("lower(municipality) = lower(?)")
+        params.append(municipality)
+    if text:
+        clauses.append("(lower(title) LIKE ? OR lower(purpose) LIKE ?)")
+        pattern = f"%{text.lower()}%"
+        params.extend([pattern, pattern])
+    rows = await store.fetch(
+        "SELECT id, title, municipality, lead_organisation_id, kind, purpose, period_start,"
+        " period_end, registered_at FROM partnerships"
+        + (" WHERE " + " AND ".join(clauses) if clauses else "")
+        + " ORDER BY municipality, title LIMIT ?",
+        *params,
+        limit,
+    )
+    return [msgspec.convert(r, PartnershipRow, strict=False) for r in rows]
+
+
+async def exists(store: ReadStore, partnership_id: UUID) -> bool:
+    return bool(await store.fetch("SELECT 1 FROM partnerships WHERE id = ?", partnership_id))
