@@ -15,8 +15,8 @@ import msgspec
 from litestar import Controller, get
 from litestar.params import Parameter
 
-from api.readside import ReadSide
 from aggregates.errors import NotFound
+from api.readside import ReadSide
 from projections import anchoring, audit, diff, ladder, registry
 from projections import roles as role_views
 
