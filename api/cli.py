@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import signal
 import sys
+import time
 from collections.abc import Sequence
 
 from api.logging import configure_logging
@@ -39,6 +42,73 @@ def _check_db(_: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+class _Progress:
+    """A one-line progress bar on a terminal; a line per 10% otherwise."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.started = time.monotonic()
+        self.last_decile = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        share = done / total if total else 1.0
+        rate = done / max(time.monotonic() - self.started, 1e-9)
+        if sys.stderr.isatty():
+            bar = "#" * int(share * 30)
+            sys.stderr.write(f"\r{self.label} [{bar:<30}] {done}/{total} events ({rate:,.0f}/s)")
+            if done >= total:
+                sys.stderr.write("\n")
+        elif int(share * 10) > self.last_decile:
+            self.last_decile = int(share * 10)
+            sys.stderr.write(f"{self.label}: {done}/{total} events ({rate:,.0f}/s)\n")
+        sys.stderr.flush()
+
+
+async def _project(args: argparse.Namespace, settings: Settings) -> int:
+    from api.readside import open_read_side  # noqa: PLC0415
+    from services.application import Tvaers  # noqa: PLC0415
+
+    tvaers = Tvaers(settings)
+    try:
+        async with open_read_side(settings, tvaers, follow=False) as read_side:
+            runner = read_side.runner
+            if args.action == "status":
+                await runner.setup()
+                sys.stdout.write(f"{'projection':<12} {'version':>7} {'position':>10} {'lag':>8}\n")
+                for status in await runner.status():
+                    sys.stdout.write(
+                        f"{status.name:<12} {status.version:>7} {status.position:>10}"
+                        f" {status.lag:>8}\n"
+                    )
+                return 0
+            rebuilt = await runner.setup()
+            if args.action == "rebuild":
+                names = args.names or None
+                count = await runner.rebuild(names, progress=_Progress("rebuild"))
+                sys.stdout.write(f"rebuilt {', '.join(names or ['all'])}: {count} events\n")
+                return 0
+            if rebuilt:
+                sys.stdout.write(f"rebuilt after a version change: {', '.join(rebuilt)}\n")
+            await runner.catch_up(progress=_Progress("catch up"))
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, stop.set)
+            sys.stderr.write("following the event log (Ctrl-C to stop)\n")
+            await runner.run_forever(stop)
+            return 0
+    finally:
+        tvaers.close()
+
+
+def _projections(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        return asyncio.run(_project(args, settings))
+    except KeyError as error:
+        sys.stderr.write(f"tvaers: {error.args[0]}\n")
+        return 2
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tvaers",
@@ -52,6 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
     check = commands.add_parser("check-db", help="connect to the store and report which it is")
     check.set_defaults(handler=_check_db)
+    project = commands.add_parser("project", help="run, rebuild or inspect the views")
+    actions = project.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("run", help="catch up, then follow the event log (a worker process)")
+    rebuild = actions.add_parser("rebuild", help="drop and replay views from the first event")
+    rebuild.add_argument("names", nargs="*", metavar="NAME", help="projections (default: all)")
+    actions.add_parser("status", help="position and lag of every projection")
+    project.set_defaults(handler=_projections)
     return parser
 
 
