@@ -15,6 +15,7 @@ from aggregates.errors import (
     AlreadySigned,
     InconsistentDates,
     InvalidValue,
+    NoChange,
     NotAPartner,
     NotAParty,
 )
@@ -236,7 +237,7 @@ class Agreement(TvaersAggregate):
             )
         new = terms.validated(self.lead_organisation_id, partner_ids)
         if new == self.terms:
-            raise InvalidValue("The amendment changes nothing.")
+            raise NoChange("The amendment changes nothing.")
         self._trigger(self.Amended, meta, terms=new)
 
     def sign(self, party_id: UUID, signatory: str, partner_ids: Sequence[UUID], meta: Meta) -> bool:
@@ -267,6 +268,10 @@ class Agreement(TvaersAggregate):
         self.check_not_ended()
         if not self.is_fully_signed:
             raise AgreementStateError("Only a signed agreement can be renewed.")
+        if meta.valid_on > self.valid_to:
+            raise InconsistentDates(
+                f"The agreement ran out on {self.valid_to}; record its expiry and draft anew."
+            )
         if valid_to <= self.valid_to:
             raise InconsistentDates(
                 f"A renewal must extend the validity beyond {self.valid_to}, got {valid_to}."

@@ -22,6 +22,11 @@ class NotFound(DomainError):
     title = "Not found"
 
 
+class AlreadyExists(DomainError):
+    code = "already-exists"
+    title = "That id is already in use"
+
+
 class InvalidValue(DomainError):
     code = "invalid-value"
     title = "Invalid value"

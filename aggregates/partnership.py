@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import copy
+import itertools
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -15,6 +17,7 @@ from aggregates.errors import (
     ActivityEnded,
     ActivityStateError,
     AlreadyAPartner,
+    AlreadyExists,
     AlreadyOnSteeringGroup,
     FollowUpStateError,
     InconsistentDates,
@@ -169,11 +172,15 @@ class Backing(msgspec.Struct, kw_only=True):
     party_ids: tuple[UUID, ...]
     valid_from: date
     valid_to: date
+    signed_on: date
     ended_on: date | None = None
 
     def in_force_on(self, day: date) -> bool:
-        return self.valid_from <= day <= self.valid_to and (
-            self.ended_on is None or day < self.ended_on
+        """Fully signed by then, inside the validity, and not ended."""
+        return (
+            self.signed_on <= day
+            and self.valid_from <= day <= self.valid_to
+            and (self.ended_on is None or day < self.ended_on)
         )
 
 
@@ -184,10 +191,37 @@ class Appointment(msgspec.Struct, kw_only=True):
     spell: Spell
 
 
-class Secretariat(msgspec.Struct, kw_only=True):
+class SecretariatHolding(msgspec.Struct, kw_only=True):
     organisation_id: UUID
-    since: date
-    staff: dict[str, Spell] = msgspec.field(default_factory=dict)  # person id (str) -> spell
+    spell: Spell
+
+
+class Secretariat(msgspec.Struct, kw_only=True):
+    """Who held the secretariat when, and who staffed it when (spells per person id)."""
+
+    holders: list[SecretariatHolding]
+    staff: dict[str, list[Spell]] = msgspec.field(default_factory=dict)
+
+    @property
+    def organisation_id(self) -> UUID:
+        return self.holders[-1].organisation_id
+
+    def holder_on(self, day: date) -> UUID | None:
+        for holding in self.holders:
+            if holding.spell.covers(day):
+                return holding.organisation_id
+        return None
+
+    def staff_on(self, day: date) -> list[UUID]:
+        return [
+            UUID(person)
+            for person, spells in self.staff.items()
+            if any(s.covers(day) for s in spells)
+        ]
+
+    def is_staffed_by(self, person_id: UUID) -> bool:
+        spells = self.staff.get(str(person_id), [])
+        return bool(spells) and spells[-1].until is None
 
 
 class Adjustment(msgspec.Struct, kw_only=True):
@@ -328,7 +362,18 @@ _ACTIVITY_MOVES: dict[ActivityStatus, frozenset[ActivityStatus]] = {
     ActivityStatus.ENDED: frozenset(),
 }
 
-_STATUS_ORDER = list(AnchoringStatus)
+# The implementation circle: plan → start → follow up → adjust, then plan anew or restart.
+_NEXT_PHASES: dict[ImplementationPhase | None, frozenset[ImplementationPhase]] = {
+    None: frozenset({ImplementationPhase.PLAN}),
+    ImplementationPhase.PLAN: frozenset({ImplementationPhase.START}),
+    ImplementationPhase.START: frozenset({ImplementationPhase.FOLLOW_UP}),
+    ImplementationPhase.FOLLOW_UP: frozenset({ImplementationPhase.ADJUST}),
+    ImplementationPhase.ADJUST: frozenset({ImplementationPhase.PLAN, ImplementationPhase.START}),
+}
+
+
+def _overlap(a: Spell, b: Spell) -> bool:
+    return (a.until is None or b.since < a.until) and (b.until is None or a.since < b.until)
 
 
 class Partnership(TvaersAggregate):
@@ -463,6 +508,7 @@ class Partnership(TvaersAggregate):
                 party_ids=self.party_ids,
                 valid_from=self.valid_from,
                 valid_to=self.valid_to,
+                signed_on=self.valid_on,
             )
 
     class AgreementRenewed(TvaersAggregate.Event):
@@ -506,18 +552,25 @@ class Partnership(TvaersAggregate):
         organisation_id: UUID
 
         def apply(self, p: Partnership) -> None:
-            staff = p.secretariat.staff if p.secretariat is not None else {}
-            p.secretariat = Secretariat(
-                organisation_id=self.organisation_id, since=self.valid_on, staff=staff
+            holding = SecretariatHolding(
+                organisation_id=self.organisation_id,
+                spell=Spell(since=self.valid_on, since_version=self.originator_version),
             )
+            if p.secretariat is None:
+                p.secretariat = Secretariat(holders=[holding])
+                return
+            previous = p.secretariat.holders[-1].spell
+            previous.until = self.valid_on
+            previous.until_version = self.originator_version
+            p.secretariat.holders.append(holding)
 
     class SecretariatStaffed(TvaersAggregate.Event):
         person_id: UUID
 
         def apply(self, p: Partnership) -> None:
             assert p.secretariat is not None
-            p.secretariat.staff[str(self.person_id)] = Spell(
-                since=self.valid_on, since_version=self.originator_version
+            p.secretariat.staff.setdefault(str(self.person_id), []).append(
+                Spell(since=self.valid_on, since_version=self.originator_version)
             )
 
     class SecretariatStaffLeft(TvaersAggregate.Event):
@@ -525,7 +578,7 @@ class Partnership(TvaersAggregate):
 
         def apply(self, p: Partnership) -> None:
             assert p.secretariat is not None
-            spell = p.secretariat.staff[str(self.person_id)]
+            spell = p.secretariat.staff[str(self.person_id)][-1]
             spell.until = self.valid_on
             spell.until_version = self.originator_version
 
@@ -783,14 +836,7 @@ class Partnership(TvaersAggregate):
         corrected_valid_on: date
 
         def apply(self, p: Partnership) -> None:
-            for target in p._dated_facts(self.corrects_version):
-                if isinstance(target, Spell):
-                    if target.since_version == self.corrects_version:
-                        target.since = self.corrected_valid_on
-                    if target.until_version == self.corrects_version:
-                        target.until = self.corrected_valid_on
-                else:
-                    target.valid_on = self.corrected_valid_on
+            p._redate(self.corrects_version, self.corrected_valid_on)
 
     class RungCorrected(TvaersAggregate.Event):
         """Corrects the rung (and evidence) of an earlier ladder entry."""
@@ -800,10 +846,7 @@ class Partnership(TvaersAggregate):
         evidence: str
 
         def apply(self, p: Partnership) -> None:
-            for target in p._dated_facts(self.corrects_version):
-                if isinstance(target, RungEntry):
-                    target.rung = self.rung
-                    target.evidence = self.evidence
+            p._rerung(self.corrects_version, self.rung, self.evidence)
 
     class MilestoneCorrected(TvaersAggregate.Event):
         """Corrects the content of an earlier milestone."""
@@ -919,6 +962,101 @@ class Partnership(TvaersAggregate):
         found += [m for m in self.milestones.values() if m.version == version]
         return found
 
+    def _redate(self, version: int, day: date) -> None:
+        """Move every date the event of `version` recorded to `day` (a date correction)."""
+        for target in self._dated_facts(version):
+            if isinstance(target, Spell):
+                if target.since_version == version:
+                    target.since = day
+                if target.until_version == version:
+                    target.until = day
+            else:
+                target.valid_on = day
+        for position in self.roles.values():
+            last = position.holdings[-1].spell if position.holdings else None
+            if position.holder is None and last is not None and last.until_version == version:
+                position.vacant_since = day
+
+    def _rerung(self, version: int, rung: Rung, evidence: str) -> None:
+        for target in self._dated_facts(version):
+            if isinstance(target, RungEntry):
+                target.rung = rung
+                target.evidence = evidence
+
+    def _check_timeline(self) -> None:
+        """Invariants over the whole history: what a correction must not break."""
+        for partner in self.partners.values():
+            for earlier, later in itertools.pairwise(partner.spells):
+                assert earlier.until is not None
+                self.check_after(earlier.until, later.since, "A partner rejoins after it left")
+            for spell in partner.spells:
+                if spell.until is not None:
+                    self.check_after(spell.since, spell.until, "A partner leaves after joining")
+            for entry in partner.rungs:
+                spell = next(
+                    s
+                    for s in partner.spells
+                    if s.since_version <= entry.version
+                    and (s.until_version is None or entry.version < s.until_version)
+                )
+                if entry.valid_on < spell.since or (
+                    spell.until is not None and entry.valid_on > spell.until
+                ):
+                    raise InconsistentDates(
+                        f"A ladder move on {entry.valid_on} falls outside the partner's "
+                        f"membership ({spell.since} - {spell.until or 'now'})."
+                    )
+            self._check_ladder_backing(partner)
+        for appointment in self.appointments.values():
+            if appointment.spell.until is not None:
+                self.check_after(
+                    appointment.spell.since,
+                    appointment.spell.until,
+                    "A step-down follows the appointment",
+                )
+        for a, b in itertools.combinations(self.appointments.values(), 2):
+            if _overlap(a.spell, b.spell):
+                if a.person_id == b.person_id:
+                    raise AlreadyOnSteeringGroup("The person would sit twice at the same time.")
+                if a.seat is b.seat and a.seat in SINGLE_SEATS:
+                    raise SeatOccupied(f"The steering group would have two of {a.seat.label_da}.")
+        for decision in self.decisions.values():
+            if not self.active_appointments(on=decision.meeting_on):
+                raise NoSteeringGroup(
+                    f"The decision {decision.title!r} of {decision.meeting_on} would have "
+                    "no steering group."
+                )
+        for position in self.roles.values():
+            for holding in position.holdings:
+                if holding.spell.until is not None:
+                    self.check_after(
+                        holding.spell.since, holding.spell.until, "A role ends after it began"
+                    )
+
+    def _check_ladder_backing(self, partner: Partner) -> None:
+        """Every stretch on rung 5-6 starts backed and ends by the time its backing ended."""
+        entries = sorted(partner.rungs, key=lambda e: (e.valid_on, e.version))
+        for entry, following in itertools.zip_longest(entries, entries[1:]):
+            if entry is None or entry.rung < Rung.COOPERATION_AGREEMENT:
+                continue
+            self.check_rung_backed(partner.organisation_id, entry.rung, entry.valid_on)
+            backings = [
+                b
+                for b in self.agreements.values()
+                if partner.organisation_id in b.party_ids
+                and b.in_force_on(entry.valid_on)
+                and b.kind.rung >= entry.rung
+            ]
+            ends = [b.ended_on for b in backings]
+            if all(end is not None for end in ends):
+                last_end = max(end for end in ends if end is not None)
+                stretch_end = following.valid_on if following is not None else None
+                if stretch_end is None or stretch_end > last_end:
+                    raise RungNotBacked(
+                        f"Rung {entry.rung.value} from {entry.valid_on} would outlast its "
+                        f"agreement, which ended on {last_end}."
+                    )
+
     # -- rules -------------------------------------------------------------------------
 
     def check_not_lead(self, organisation_id: UUID, what: str) -> None:
@@ -951,6 +1089,11 @@ class Partnership(TvaersAggregate):
             raise InvalidValue("An activity needs at least one owner partner.")
         for owner_id in owner_ids:
             self.partner(owner_id)
+
+    @staticmethod
+    def _check_new_id(existing: Mapping[str, object], new_id: UUID, what: str) -> None:
+        if str(new_id) in existing:
+            raise AlreadyExists(f"The id {new_id} is already used by another {what}.")
 
     def check_activity_open(self, activity: Activity) -> None:
         if activity.status is ActivityStatus.ENDED:
@@ -999,6 +1142,18 @@ class Partnership(TvaersAggregate):
     def leave_partner(self, organisation_id: UUID, meta: Meta) -> None:
         self.check_not_lead(organisation_id, "cannot leave the partnership")
         partner = self.partner(organisation_id)
+        if self.secretariat is not None and self.secretariat.organisation_id == organisation_id:
+            raise SecretariatRule("The partner holds the secretariat: move it before leaving.")
+        owned = [
+            a.title
+            for a in self.activities.values()
+            if organisation_id in a.owner_ids and a.status is not ActivityStatus.ENDED
+        ]
+        if owned:
+            raise ActivityStateError(
+                "The partner owns activities that have not ended; end them or hand them "
+                f"over first: {', '.join(owned)}."
+            )
         self.check_after(partner.spells[-1].since, meta.valid_on, "A partner leaves after joining")
         self._trigger(self.PartnerLeft, meta, organisation_id=organisation_id)
 
@@ -1071,7 +1226,12 @@ class Partnership(TvaersAggregate):
 
     def record_agreement_renewed(self, agreement_id: UUID, valid_to: date, meta: Meta) -> None:
         backing = self._backing(agreement_id)
-        self.check_after(backing.valid_to, valid_to, "A renewal extends the validity")
+        if backing.ended_on is not None:
+            raise NoChange(f"Agreement {agreement_id} has ended and cannot be renewed.")
+        if valid_to <= backing.valid_to:
+            raise InconsistentDates(
+                f"A renewal must extend the validity beyond {backing.valid_to}, got {valid_to}."
+            )
         self._trigger(self.AgreementRenewed, meta, agreement_id=agreement_id, valid_to=valid_to)
 
     def record_agreement_ended(self, agreement_id: UUID, ended_on: date, meta: Meta) -> None:
@@ -1080,21 +1240,29 @@ class Partnership(TvaersAggregate):
         if backing.ended_on is not None:
             raise NoChange(f"Agreement {agreement_id} has already ended.")
         self._trigger(self.AgreementEnded, meta, agreement_id=agreement_id, ended_on=ended_on)
-        dropped = replace(meta, valid_on=ended_on)
         for party_id in backing.party_ids:
             if party_id == self.lead_organisation_id or not self.is_partner(party_id):
                 continue
-            current = self.partners[str(party_id)].rung_on(ended_on)
-            still_backed = self.highest_backed_rung(party_id, ended_on)
-            if current is not None and current > still_backed:
-                self._trigger(
-                    self.RungChanged,
-                    dropped,
-                    organisation_id=party_id,
-                    rung=still_backed,
-                    evidence=f"{backing.kind.label_da} ophørt",
-                    agreement_id=agreement_id,
-                )
+            partner = self.partners[str(party_id)]
+            # Drop on the end date, and undo lifts this agreement scheduled for later
+            # (an agreement ended before its validity began).
+            days = {ended_on} | {
+                e.valid_on
+                for e in partner.rungs
+                if e.agreement_id == agreement_id and e.valid_on > ended_on
+            }
+            for day in sorted(days):
+                current = partner.rung_on(day)
+                still_backed = self.highest_backed_rung(party_id, day)
+                if current is not None and current > still_backed:
+                    self._trigger(
+                        self.RungChanged,
+                        replace(meta, valid_on=day),
+                        organisation_id=party_id,
+                        rung=still_backed,
+                        evidence=f"{backing.kind.label_da} ophørt",
+                        agreement_id=agreement_id,
+                    )
 
     def _backing(self, agreement_id: UUID) -> Backing:
         backing = self.agreements.get(str(agreement_id))
@@ -1108,12 +1276,18 @@ class Partnership(TvaersAggregate):
         self, person_id: UUID, seat: SeatRole, meta: Meta, *, appointment_id: UUID | None = None
     ) -> UUID:
         seat = SeatRole(seat)
-        for active in self.active_appointments():
+        appointment_id = appointment_id or uuid4()
+        self._check_new_id(self.appointments, appointment_id, "appointment")
+        overlapping = [
+            a
+            for a in self.appointments.values()
+            if a.spell.until is None or a.spell.until > meta.valid_on
+        ]
+        for active in overlapping:
             if active.person_id == person_id:
                 raise AlreadyOnSteeringGroup("The person already sits on the steering group.")
             if seat in SINGLE_SEATS and active.seat is seat:
                 raise SeatOccupied(f"The steering group already has a {seat.label_da}.")
-        appointment_id = appointment_id or uuid4()
         self._trigger(
             self.SteeringMemberAppointed,
             meta,
@@ -1136,23 +1310,34 @@ class Partnership(TvaersAggregate):
         raise NotOnSteeringGroup("The person does not sit on the steering group.")
 
     def assign_secretariat(self, organisation_id: UUID, meta: Meta) -> None:
+        """Place the secretariat with a partner (or move it from its current holder)."""
         self.partner(organisation_id)
-        if self.secretariat is not None and self.secretariat.organisation_id == organisation_id:
-            raise NoChange("That organisation already holds the secretariat.")
+        if self.secretariat is not None:
+            if self.secretariat.organisation_id == organisation_id:
+                raise NoChange("That organisation already holds the secretariat.")
+            self.check_after(
+                self.secretariat.holders[-1].spell.since,
+                meta.valid_on,
+                "Moving the secretariat follows its placement",
+            )
         self._trigger(self.SecretariatAssigned, meta, organisation_id=organisation_id)
 
     def staff_secretariat(self, person_id: UUID, meta: Meta) -> None:
         if self.secretariat is None:
             raise SecretariatRule("Assign the secretariat to an organisation first.")
-        spell = self.secretariat.staff.get(str(person_id))
-        if spell is not None and spell.until is None:
+        if self.secretariat.is_staffed_by(person_id):
             raise SecretariatRule("The person already staffs the secretariat.")
+        earlier = self.secretariat.staff.get(str(person_id))
+        if earlier:
+            last_until = earlier[-1].until
+            assert last_until is not None
+            self.check_after(last_until, meta.valid_on, "Rejoining the secretariat follows leaving")
         self._trigger(self.SecretariatStaffed, meta, person_id=person_id)
 
     def release_secretariat_staff(self, person_id: UUID, meta: Meta) -> None:
-        spell = self.secretariat.staff.get(str(person_id)) if self.secretariat else None
-        if spell is None or spell.until is not None:
+        if self.secretariat is None or not self.secretariat.is_staffed_by(person_id):
             raise SecretariatRule("The person does not staff the secretariat.")
+        spell = self.secretariat.staff[str(person_id)][-1]
         self.check_after(spell.since, meta.valid_on, "Leaving the secretariat follows joining it")
         self._trigger(self.SecretariatStaffLeft, meta, person_id=person_id)
 
@@ -1173,6 +1358,7 @@ class Partnership(TvaersAggregate):
     ) -> UUID:
         self.check_owners_are_partners(owner_ids)
         activity_id = activity_id or uuid4()
+        self._check_new_id(self.activities, activity_id, "activity")
         self._trigger(
             self.ActivityLaunched,
             meta,
@@ -1263,6 +1449,7 @@ class Partnership(TvaersAggregate):
                 f"No steering group sat on {meta.valid_on}: appoint members first."
             )
         decision_id = decision_id or uuid4()
+        self._check_new_id(self.decisions, decision_id, "decision")
         self._trigger(
             self.DecisionRecorded,
             meta,
@@ -1273,6 +1460,17 @@ class Partnership(TvaersAggregate):
         return decision_id
 
     # -- commands: roles ---------------------------------------------------------------
+
+    def _check_not_holding(self, person_id: UUID, role: RoleKind, activity_id: UUID | None) -> None:
+        for other in self.roles.values():
+            holder = other.holder
+            if (
+                holder is not None
+                and holder.person_id == person_id
+                and other.role is role
+                and other.activity_id == activity_id
+            ):
+                raise RoleStateError(f"The person already holds {role.label_da} at that scope.")
 
     def _check_holder(self, person_id: UUID, organisation_id: UUID, role: RoleKind) -> None:
         if not self.is_partner(organisation_id):
@@ -1304,15 +1502,7 @@ class Partnership(TvaersAggregate):
         if activity_id is not None:
             self.check_activity_open(self.activity(activity_id))
         self._check_holder(person_id, organisation_id, role)
-        for other in self.roles.values():
-            holder = other.holder
-            if (
-                holder is not None
-                and holder.person_id == person_id
-                and other.role is role
-                and other.activity_id == activity_id
-            ):
-                raise RoleStateError(f"The person already holds {role.label_da} at that scope.")
+        self._check_not_holding(person_id, role, activity_id)
         position_id = position_id or uuid4()
         self._trigger(
             self.RoleAssigned,
@@ -1335,6 +1525,7 @@ class Partnership(TvaersAggregate):
         if holder.person_id == person_id:
             raise NoChange("The person already holds the role.")
         self._check_holder(person_id, organisation_id, position.role)
+        self._check_not_holding(person_id, position.role, position.activity_id)
         self.check_after(holder.spell.since, meta.valid_on, "A hand-over follows the assignment")
         self._trigger(
             self.RoleHandedOver,
@@ -1368,6 +1559,7 @@ class Partnership(TvaersAggregate):
         if status is AnchoringStatus.NONE:
             raise InvalidValue("A milestone moves a dimension to started, partial or anchored.")
         milestone_id = milestone_id or uuid4()
+        self._check_new_id(self.milestones, milestone_id, "milestone")
         self._trigger(
             self.MilestoneRecorded,
             meta,
@@ -1392,6 +1584,7 @@ class Partnership(TvaersAggregate):
         for milestone_id in milestone_ids:
             self._milestone(milestone_id)
         factor_id = factor_id or uuid4()
+        self._check_new_id(self.factors, factor_id, "factor")
         self._trigger(
             self.FactorRecorded,
             meta,
@@ -1431,6 +1624,7 @@ class Partnership(TvaersAggregate):
         evaluation_id: UUID | None = None,
     ) -> UUID:
         evaluation_id = evaluation_id or uuid4()
+        self._check_new_id(self.evaluations, evaluation_id, "evaluation")
         self._trigger(
             self.EvaluationRecorded,
             meta,
@@ -1477,6 +1671,7 @@ class Partnership(TvaersAggregate):
             self.activity(activity_id)
         self.check_after(meta.valid_on, due_on, "A follow-up falls due after it is scheduled")
         follow_up_id = follow_up_id or uuid4()
+        self._check_new_id(self.follow_ups, follow_up_id, "follow-up")
         self._trigger(
             self.FollowUpScheduled,
             meta,
@@ -1508,8 +1703,18 @@ class Partnership(TvaersAggregate):
 
     def enter_phase(self, phase: ImplementationPhase, note: str, meta: Meta) -> None:
         phase = ImplementationPhase(phase)
-        if self.phases and self.phases[-1].phase is phase:
+        current = self.phases[-1].phase if self.phases else None
+        if current is phase:
             raise NoChange(f"The action plan is already in the phase {phase.label_da}.")
+        if phase not in _NEXT_PHASES[current]:
+            allowed = ", ".join(p.label_da for p in _NEXT_PHASES[current])
+            raise InvalidValue(
+                f"The implementation circle goes on from "
+                f"{current.label_da if current else 'the start'} to {allowed}, not to "
+                f"{phase.label_da}."
+            )
+        if self.phases:
+            self.check_after(self.phases[-1].valid_on, meta.valid_on, "A phase follows the last")
         self._trigger(self.PhaseEntered, meta, phase=phase, note=note.strip())
 
     # -- commands: corrections ---------------------------------------------------------
@@ -1520,15 +1725,9 @@ class Partnership(TvaersAggregate):
             raise NotCorrectable(
                 f"Event version {corrects_version} is not a dated fact that can be corrected."
             )
-        for fact in self._dated_facts(corrects_version):
-            if isinstance(fact, Spell):
-                if fact.since_version == corrects_version and fact.until is not None:
-                    self.check_after(corrected_valid_on, fact.until, "The period's end")
-                if fact.until_version == corrects_version:
-                    self.check_after(fact.since, corrected_valid_on, "The period's end")
-            elif isinstance(fact, RungEntry):
-                partner = next(p for p in self.partners.values() if fact in p.rungs)
-                self.check_rung_backed(partner.organisation_id, fact.rung, corrected_valid_on)
+        shadow = copy.deepcopy(self)
+        shadow._redate(corrects_version, corrected_valid_on)
+        shadow._check_timeline()
         self._trigger(
             self.DateCorrected,
             meta,
@@ -1540,17 +1739,16 @@ class Partnership(TvaersAggregate):
         if self.correctable.get(str(corrects_version)) not in {"RungChanged", "PartnerJoined"}:
             raise NotCorrectable(f"Event version {corrects_version} is not a ladder move.")
         rung = Rung(rung)
-        for partner in self.partners.values():
-            for entry in partner.rungs:
-                if entry.version == corrects_version:
-                    self.check_not_lead(partner.organisation_id, "is not on the ladder")
-                    self.check_rung_backed(partner.organisation_id, rung, entry.valid_on)
+        evidence = require_text(evidence, "Evidence for the corrected rung")
+        shadow = copy.deepcopy(self)
+        shadow._rerung(corrects_version, rung, evidence)
+        shadow._check_timeline()
         self._trigger(
             self.RungCorrected,
             meta,
             corrects_version=corrects_version,
             rung=rung,
-            evidence=require_text(evidence, "Evidence for the corrected rung"),
+            evidence=evidence,
         )
 
     def correct_milestone(
