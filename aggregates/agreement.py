@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import date
-from enum import Enum
 from uuid import UUID
 
 import msgspec
@@ -19,7 +18,7 @@ from aggregates.errors import (
     NotAPartner,
     NotAParty,
 )
-from aggregates.taxonomy import AgreementKind
+from aggregates.taxonomy import AgreementKind, Labelled
 
 
 class Obligation(msgspec.Struct, kw_only=True, frozen=True):
@@ -35,12 +34,12 @@ class Signature(msgspec.Struct, kw_only=True, frozen=True):
     signatory: str
 
 
-class AgreementStatus(str, Enum):
-    DRAFT = "draft"  # not every party has signed
-    SIGNED = "signed"  # every party signed; validity not yet begun
-    IN_FORCE = "in_force"
-    EXPIRED = "expired"
-    TERMINATED = "terminated"
+class AgreementStatus(Labelled):
+    DRAFT = ("draft", "udkast")  # not every party has signed
+    SIGNED = ("signed", "underskrevet")  # every party signed; validity not yet begun
+    IN_FORCE = ("in_force", "i kraft")
+    EXPIRED = ("expired", "udløbet")
+    TERMINATED = ("terminated", "opsagt")
 
 
 class Terms(msgspec.Struct, kw_only=True, frozen=True):

@@ -126,7 +126,12 @@ def validation_error_handler(
 def http_error_handler(
     request: Request[Any, Any, Any], error: HTTPException
 ) -> Response[dict[str, Any]]:
-    code = "not-found" if isinstance(error, NotFoundException) else f"http-{error.status_code}"
+    if isinstance(error, NotFoundException):
+        code = "not-found"
+    elif error.status_code == 400:
+        code = "invalid-request"
+    else:
+        code = f"http-{error.status_code}"
     return problem(
         request,
         status=error.status_code,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from aggregates import Organisation, Partnership
 from aggregates.taxonomy import Dimension
 from api import schemas
@@ -30,7 +32,7 @@ def partnership_view(
         if not partner.is_active:
             continue
         organisation = organisations[key]
-        rung = partner.rung
+        rung = partner.rung_on(date.today())
         partners.append(
             schemas.PartnerView(
                 organisation_id=partner.organisation_id,

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Recording
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import Environment, EnvType, get_topic
 
 from aggregates import (
     Agreement,
@@ -84,11 +84,20 @@ class Tvaers(Application[UUID]):
     def __init__(self, settings: Settings) -> None:
         settings.prepare()
         self.settings = settings
-        type(self).snapshotting_intervals = {
-            Partnership: settings.snapshot_interval,
-            Agreement: settings.snapshot_interval,
-        }
+        # Per instance (the library declares a class variable): two applications in one
+        # process may snapshot at different intervals.
+        intervals = {Partnership: settings.snapshot_interval, Agreement: settings.snapshot_interval}
+        object.__setattr__(self, "snapshotting_intervals", intervals)
         super().__init__(env=settings.eventsourcing_env())
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """Only the settings configure persistence; the process environment does not.
+
+        eventsourcing would otherwise also read os.environ (and TVAERS_-prefixed names
+        such as TVAERS_SQLITE_DBNAME), silently overriding TVAERS_DATABASE_URL.
+        """
+        values = {"IS_SNAPSHOTTING_ENABLED": "y", **(env or {})}
+        return Environment(name, values)
 
     # -- plumbing ----------------------------------------------------------------------
 

@@ -128,5 +128,17 @@ class MsgspecMapper(Mapper[UUID]):
     def _decode_snapshot(data: bytes) -> dict[str, Any]:
         envelope = msgspec.json.decode(data, type=_SnapshotEnvelope)
         aggregate_cls = resolve_topic(envelope.topic)
-        aggregate_state: dict[str, Any] = _aggregate_decoder(aggregate_cls).decode(envelope.state)
-        return {"timestamp": envelope.timestamp, "topic": envelope.topic, "state": aggregate_state}
+        current = getattr(aggregate_cls, "class_version", 1)
+        decoder = _aggregate_decoder(aggregate_cls)
+        state: dict[str, Any] = decoder.decode(envelope.state)
+        if state.get("class_version", 1) != current:
+            # An older shape: upcast the plain state first, then convert it to the types.
+            raw: dict[str, Any] = _untyped.decode(envelope.state)
+            version = raw.pop("class_version", 1)
+            while version < current:
+                getattr(aggregate_cls, f"upcast_v{version}_v{version + 1}")(raw)
+                version += 1
+            state = msgspec.convert(raw, _aggregate_state_type(aggregate_cls))
+            if current > 1:
+                state["class_version"] = current  # already upcast: mutate() must not redo it
+        return {"timestamp": envelope.timestamp, "topic": envelope.topic, "state": state}

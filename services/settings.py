@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 DEFAULT_SQLITE_PATH = "var/tvaers.sqlite3"
 
@@ -55,13 +55,22 @@ class Settings:
             projections=projections,  # type: ignore[arg-type]
             read_timeout=read_timeout,
         )
+        if snapshot_interval < 1:
+            raise SettingsError("TVAERS_SNAPSHOT_INTERVAL must be at least 1.")
         settings.eventsourcing_env()  # fail early on a malformed URL
         return settings
 
     @property
     def store(self) -> Literal["sqlite", "postgresql"]:
         scheme = urlsplit(self.database_url).scheme
-        return "postgresql" if scheme in ("postgresql", "postgres") else "sqlite"
+        if scheme in ("postgresql", "postgres"):
+            return "postgresql"
+        if scheme in ("", "sqlite") or len(scheme) == 1:  # a Windows drive letter is a path
+            return "sqlite"
+        raise SettingsError(
+            f"TVAERS_DATABASE_URL: unknown scheme {scheme!r}; use a SQLite file path, "
+            "sqlite:///path or postgresql://user:password@host:5432/dbname."
+        )
 
     @property
     def sqlite_path(self) -> Path:
@@ -76,9 +85,8 @@ class Settings:
         """The store in use, without secrets."""
         if self.store == "sqlite":
             return f"SQLite file {self.sqlite_path.resolve()}"
-        parts = urlsplit(self.database_url)
-        host = parts.hostname or parse_qs(parts.query).get("host", ["localhost"])[0]
-        return f"PostgreSQL {host}:{parts.port or 5432}/{parts.path.lstrip('/')}"
+        env = self.eventsourcing_env()
+        return f"PostgreSQL {env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/{env['POSTGRES_DBNAME']}"
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The environment eventsourcing's Application reads its persistence from."""
@@ -94,6 +102,10 @@ class Settings:
             return env
         parts = urlsplit(self.database_url)
         query = parse_qs(parts.query)
+        try:
+            port = parts.port or int(query.get("port", ["5432"])[0])
+        except ValueError as error:
+            raise SettingsError(f"TVAERS_DATABASE_URL: bad port ({error})") from error
         dbname = unquote(parts.path.lstrip("/"))
         if not dbname:
             raise SettingsError("TVAERS_DATABASE_URL names no database (postgresql://…/NAME).")
@@ -102,7 +114,7 @@ class Settings:
                 "PERSISTENCE_MODULE": "eventsourcing.postgres",
                 "POSTGRES_DBNAME": dbname,
                 "POSTGRES_HOST": query.get("host", [parts.hostname or "localhost"])[0],
-                "POSTGRES_PORT": str(parts.port or 5432),
+                "POSTGRES_PORT": str(port),
                 "POSTGRES_USER": unquote(parts.username or "postgres"),
                 "POSTGRES_PASSWORD": unquote(parts.password or ""),
                 "POSTGRES_POOL_SIZE": str(self.postgres_pool_size),
@@ -115,15 +127,21 @@ class Settings:
         return env
 
     def asyncpg_dsn(self) -> tuple[str, dict[str, str]]:
-        """The URL for asyncpg (read side) and the server settings it needs."""
-        parts = urlsplit(self.database_url)
-        query = parse_qs(parts.query)
+        """The same database for asyncpg (read side), and the server settings it needs."""
+        env = self.eventsourcing_env()
+        user = quote(env["POSTGRES_USER"], safe="")
+        password = quote(env["POSTGRES_PASSWORD"], safe="")
+        credentials = f"{user}:{password}@" if password else f"{user}@"
+        host, port = env["POSTGRES_HOST"], env["POSTGRES_PORT"]
+        dbname = quote(env["POSTGRES_DBNAME"], safe="")
+        if host.startswith("/"):  # a Unix socket directory
+            dsn = f"postgresql://{credentials}/{dbname}?host={quote(host)}&port={port}"
+        else:
+            dsn = f"postgresql://{credentials}{host}:{port}/{dbname}"
         server_settings = {}
-        if "schema" in query:
-            server_settings["search_path"] = query["schema"][0]
-        kept = "&".join(f"host={h}" for h in query.get("host", []))
-        scheme = "postgresql"
-        return parts._replace(scheme=scheme, query=kept).geturl(), server_settings
+        if "POSTGRES_SCHEMA" in env:
+            server_settings["search_path"] = env["POSTGRES_SCHEMA"]
+        return dsn, server_settings
 
     @property
     def events_table(self) -> str:

@@ -1,0 +1,1 @@
+"""Documentation package: lets `python -m docs.tools.<name>` run the doc generators."""

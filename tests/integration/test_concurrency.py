@@ -1,0 +1,259 @@
+"""Concurrent writers to one partnership: exactly one wins each race, nothing lost or doubled."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from unittest import mock
+from uuid import UUID
+
+import pytest
+
+from aggregates import Contact, Evidence
+from aggregates.taxonomy import AgreementKind, AnchoringStatus, Dimension, SeatRole
+from services.application import CommandResult, Tvaers
+from services.errors import ConcurrencyConflict, StaleVersion
+from services.settings import Settings
+from tests.integration.conftest import World, build_world, meta, terms
+
+THREADS = 8
+ROUNDS = 8  # crosses the snapshot at version 10
+BARRIER_TIMEOUT = 30
+
+
+def milestone(app: Tvaers, pid: UUID, title: str, **kwargs: Any) -> CommandResult:
+    return app.record_milestone(
+        pid,
+        dimension=Dimension.METHOD,
+        status=AnchoringStatus.STARTED,
+        title=title,
+        evidence=Evidence(text="Manual"),
+        meta=meta(date(2024, 3, 1)),
+        **kwargs,
+    )
+
+
+@dataclass
+class Outcomes:
+    successes: list[CommandResult] = field(default_factory=list)
+    conflicts: list[ConcurrencyConflict] = field(default_factory=list)
+    unexpected: list[BaseException] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def attempt(self, command: Callable[..., CommandResult], *args: Any, **kwargs: Any) -> None:
+        try:
+            result = command(*args, **kwargs)
+        except ConcurrencyConflict as conflict:
+            with self.lock:
+                self.conflicts.append(conflict)
+        except BaseException as error:  # noqa: BLE001 - reported by the test, not swallowed
+            with self.lock:
+                self.unexpected.append(error)
+        else:
+            with self.lock:
+                self.successes.append(result)
+
+
+def run_threads(count: int, target: Callable[[int], None]) -> None:
+    threads = [threading.Thread(target=target, args=(n,), daemon=True) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a writer thread hung"
+
+
+@contextmanager
+def loads_meet_at(app: Tvaers, barrier: threading.Barrier, pid: UUID) -> Iterator[None]:
+    """Every command's load of the partnership waits at the barrier: all hold the same version.
+
+    Loads of a given version (snapshotting after a save) pass straight through.
+    """
+    real_get = app.repository.get
+
+    def get(aggregate_id: UUID, *args: Any, **kwargs: Any) -> Any:
+        aggregate = real_get(aggregate_id, *args, **kwargs)
+        if aggregate_id == pid and kwargs.get("version") is None:
+            barrier.wait(timeout=BARRIER_TIMEOUT)
+        return aggregate
+
+    with mock.patch.object(app.repository, "get", side_effect=get):
+        yield
+
+
+def assert_log_is_consistent(app: Tvaers, pid: UUID, expected_events: int) -> None:
+    """Versions 1..n without gaps or duplicates, each once in the notification log."""
+    versions = [e.originator_version for e in app.events.get(pid)]
+    assert versions == list(range(1, expected_events + 1))
+    notified = [
+        n.originator_version
+        for n in app.recorder.select_notifications(start=1, limit=10_000)
+        if n.originator_id == pid
+    ]
+    assert notified == versions
+
+
+def test_two_sessions_writing_the_same_version_one_wins_and_the_other_conflicts(
+    app: Tvaers, store_settings: Settings
+) -> None:
+    world = build_world(app)
+    pid = world.partnership_id
+    initial = world.version
+    other = Tvaers(store_settings)
+    barrier = threading.Barrier(2)
+    outcomes = Outcomes()
+    sessions = [app, other]
+
+    def write(n: int) -> None:
+        session = sessions[n]
+        with loads_meet_at(session, barrier, pid):
+            outcomes.attempt(milestone, session, pid, f"Session {n}")
+
+    try:
+        run_threads(2, write)
+    finally:
+        other.close()
+
+    assert outcomes.unexpected == []
+    assert [r.version for r in outcomes.successes] == [initial + 1]
+    assert len(outcomes.conflicts) == 1
+    assert type(outcomes.conflicts[0]) is ConcurrencyConflict  # a real write clash
+    assert outcomes.conflicts[0].code == "conflict"
+    assert_log_is_consistent(app, pid, initial + 1)
+    [recorded] = app.get_partnership(pid).milestones.values()
+    assert recorded.version == initial + 1
+
+
+def test_threads_racing_on_one_version_have_exactly_one_winner_per_round(app: Tvaers) -> None:
+    world = build_world(app)
+    pid = world.partnership_id
+    initial = world.version
+    barrier = threading.Barrier(THREADS)
+    outcomes = Outcomes()
+
+    def write(n: int) -> None:
+        for round_number in range(ROUNDS):
+            outcomes.attempt(milestone, app, pid, f"Tråd {n} runde {round_number}")
+
+    with loads_meet_at(app, barrier, pid):
+        run_threads(THREADS, write)
+
+    assert outcomes.unexpected == []
+    versions = sorted(r.version for r in outcomes.successes)
+    assert versions == list(range(initial + 1, initial + ROUNDS + 1))  # one per round, distinct
+    assert len(outcomes.successes) + len(outcomes.conflicts) == THREADS * ROUNDS
+    assert len(outcomes.conflicts) == (THREADS - 1) * ROUNDS
+    assert {type(c) for c in outcomes.conflicts} == {ConcurrencyConflict}  # clashes, not stale
+    assert len({r.notification_id for r in outcomes.successes}) == ROUNDS
+    assert_log_is_consistent(app, pid, initial + ROUNDS)
+    assert len(app.get_partnership(pid).milestones) == ROUNDS
+
+
+def test_threads_appending_with_the_version_they_read_never_lose_or_double_an_event(
+    app: Tvaers,
+) -> None:
+    world = build_world(app)
+    pid = world.partnership_id
+    rounds = 4
+    persons: dict[tuple[int, int], UUID] = {}
+    for n in range(THREADS):
+        for round_number in range(1, rounds, 2):
+            result = app.register_person(
+                contact=Contact(name=f"Medlem {n}.{round_number}"),
+                organisation_id=world.a,
+                meta=meta(),
+            )
+            assert result.created_id is not None
+            persons[n, round_number] = result.created_id
+    initial = world.version
+    barrier = threading.Barrier(THREADS)
+    outcomes = Outcomes()
+
+    def write(n: int) -> None:
+        for round_number in range(rounds):
+            read = app.get_partnership(pid).version
+            barrier.wait(timeout=BARRIER_TIMEOUT)  # everyone has read the same version
+            if round_number % 2 == 0:
+                title = f"Tråd {n} runde {round_number}"
+                outcomes.attempt(milestone, app, pid, title, expected_version=read)
+            else:
+                person_id = persons[n, round_number]
+                outcomes.attempt(
+                    app.appoint_steering_member,
+                    pid,
+                    person_id,
+                    SeatRole.MEMBER,
+                    meta(),
+                    expected_version=read,
+                )
+            barrier.wait(timeout=BARRIER_TIMEOUT)  # the round is over for everyone
+
+    run_threads(THREADS, write)
+
+    assert outcomes.unexpected == []
+    versions = sorted(r.version for r in outcomes.successes)
+    assert versions == list(range(initial + 1, initial + rounds + 1))  # one winner per round
+    assert len(outcomes.successes) + len(outcomes.conflicts) == THREADS * rounds
+    partnership = app.get_partnership(pid)
+    assert partnership.version == initial + rounds
+    assert_log_is_consistent(app, pid, initial + rounds)
+    assert len(partnership.milestones) == len(partnership.appointments) == rounds // 2
+
+
+def test_a_stale_expected_version_writes_nothing_and_reports_the_current_version(
+    app: Tvaers, world: World
+) -> None:
+    pid = world.partnership_id
+    before = app.max_notification_id()
+
+    with pytest.raises(StaleVersion) as info:
+        milestone(app, pid, "Forældet", expected_version=2)
+
+    error = info.value
+    assert isinstance(error, ConcurrencyConflict)
+    assert (error.expected, error.current, error.code) == (2, 3, "stale-version")
+    assert "version 2" in error.detail
+    assert "version 3" in error.detail
+    assert app.max_notification_id() == before
+    assert world.version == 3
+    assert milestone(app, pid, "Aktuel", expected_version=3).version == 4
+
+
+def test_stale_versions_are_refused_for_every_kind_of_aggregate(app: Tvaers, world: World) -> None:
+    person_id = app.register_person(
+        contact=Contact(name="Anna Holm"), organisation_id=world.a, meta=meta()
+    ).created_id
+    assert person_id is not None
+    agreement_id = app.draft_agreement(
+        world.partnership_id,
+        kind=AgreementKind.COOPERATION,
+        terms=terms(world.lead_id, [world.a]),
+        meta=meta(),
+    ).created_id
+    assert agreement_id is not None
+    before = app.max_notification_id()
+    attempts: dict[str, Callable[[], object]] = {
+        "organisation": lambda: app.rename_organisation(
+            world.a, "Nyt navn", meta(), expected_version=7
+        ),
+        "person": lambda: app.erase_person(person_id, meta(), expected_version=7),
+        "partnership": lambda: app.leave_partner(
+            world.partnership_id, world.a, meta(), expected_version=7
+        ),
+        "agreement": lambda: app.sign_agreement(
+            agreement_id, world.lead_id, "Leder", meta(), expected_version=7
+        ),
+    }
+    currents = {}
+    for name, attempt in attempts.items():
+        with pytest.raises(StaleVersion) as info:
+            attempt()
+        assert info.value.expected == 7
+        currents[name] = info.value.current
+
+    assert currents == {"organisation": 1, "person": 1, "partnership": 3, "agreement": 1}
+    assert app.max_notification_id() == before
