@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await sync_to_thread(tvaers.close)
             log.info("stopped")
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HealthController,
             OrganisationController,
@@ -58,7 +58,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[RequestContextMiddleware],
         openapi_config=OpenAPIConfig(
             title="Tværs API",
             version="0.1.0",
@@ -68,3 +67,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ),
     )
+    # Outermost, around Litestar's own exception handling, so that every request (an
+    # unknown path included) gets a request id, its log line and the id headers.
+    app.asgi_handler = RequestContextMiddleware(app.asgi_handler)
+    return app
