@@ -97,8 +97,8 @@ class Registry(msgspec.Struct, kw_only=True, frozen=True):
             (self.yearly_budget_dkk, "Yearly budget"),
             (self.staff_hours_per_year, "Staff hours"),
         ):
-            if amount is not None and amount < 0:
-                raise InvalidValue(f"{what} must not be negative.")
+            if amount is not None and (not amount.is_finite() or amount < 0):
+                raise InvalidValue(f"{what} must be a finite amount, not negative.")
         return msgspec.structs.replace(
             self,
             title=require_text(self.title, "Title"),

@@ -49,7 +49,7 @@ def _parse_if_match(value: str | None) -> int | None:
     if value is None or value.strip() == "*":
         return None
     tag = value.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
+    if not (tag.isascii() and tag.isdigit() and len(tag) <= 18):
         raise ClientException(f'If-Match must be an ETag of a version such as "3", got {value!r}.')
     return int(tag)
 

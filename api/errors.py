@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import structlog
@@ -105,6 +106,31 @@ def query_error_handler(
     )
 
 
+_FIELD_IN_MESSAGE = re.compile(r"(?:missing required|unknown|invalid) field `([^`]+)`")
+
+
+def _field(entry: dict[str, Any]) -> Any:
+    """The offending field: Litestar names the whole body `data` for missing/unknown fields."""
+    key = entry.get("key")
+    if key == "data":
+        found = _FIELD_IN_MESSAGE.search(str(entry.get("message", "")))
+        if found:
+            return found.group(1)
+    return key
+
+
+def undecodable_body_handler(
+    request: Request[Any, Any, Any], error: UnicodeDecodeError
+) -> Response[dict[str, Any]]:
+    return problem(
+        request,
+        status=400,
+        code="invalid-request",
+        title="Invalid request",
+        detail="The request body is not valid UTF-8 JSON.",
+    )
+
+
 def validation_error_handler(
     request: Request[Any, Any, Any], error: ValidationException
 ) -> Response[dict[str, Any]]:
@@ -116,7 +142,7 @@ def validation_error_handler(
         title="Invalid request",
         detail=str(error.detail),
         errors=[
-            {"field": e.get("key"), "message": e.get("message"), "source": e.get("source")}
+            {"field": _field(e), "message": e.get("message"), "source": e.get("source")}
             for e in errors
             if isinstance(e, dict)
         ],
@@ -160,6 +186,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     StillCatchingUp: catching_up_handler,
     InvalidQuery: query_error_handler,
     ValidationException: validation_error_handler,
+    UnicodeDecodeError: undecodable_body_handler,
     HTTPException: http_error_handler,
     SettingsError: server_error_handler,
     Exception: server_error_handler,

@@ -201,7 +201,18 @@ class ProjectionRunner:
                 await asyncio.sleep(1.0)
                 continue
             if covered == 0:
-                await self.store.wait_for_events(idle_wait)
+                await self._idle(stop, idle_wait)
+
+    async def _idle(self, stop: asyncio.Event, timeout: float) -> None:
+        """Wait for new events, but return at once when asked to stop."""
+        waiters = {
+            asyncio.create_task(self.store.wait_for_events(timeout)),
+            asyncio.create_task(stop.wait()),
+        }
+        _, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     async def wait_until(self, notification_id: int, timeout: float = 2.0) -> None:
         """Read-your-writes: return once every view has reached `notification_id`."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
@@ -24,7 +25,7 @@ class HealthController(Controller):
         sync_to_thread=True,
         responses={503: ResponseSpec(data_container=Readiness, description="Store unreachable")},
     )
-    def ready(self, tvaers: Tvaers) -> Response[Readiness]:
+    def ready(self, tvaers: NamedDependency[Tvaers]) -> Response[Readiness]:
         try:
             head = tvaers.max_notification_id()
         except Exception:  # noqa: BLE001 - any store failure means "not ready", reported as 503

@@ -5,6 +5,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 
 from api.deps import RequestContext
 from api.schemas import CommandAccepted, Organisation, OrganisationCreate
@@ -30,7 +32,10 @@ class OrganisationController(Controller):
         operation_id="createOrganisation", summary="Register an organisation", sync_to_thread=True
     )
     def create(
-        self, data: OrganisationCreate, tvaers: Tvaers, context: RequestContext
+        self,
+        data: JSONBody[OrganisationCreate],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         result = tvaers.register_organisation(
             name=data.name,
@@ -43,7 +48,9 @@ class OrganisationController(Controller):
         return accepted(result, status=201)
 
     @get("/{organisation_id:uuid}", operation_id="getOrganisation", sync_to_thread=True)
-    def read(self, organisation_id: UUID, tvaers: Tvaers) -> Response[Organisation]:
+    def read(
+        self, organisation_id: FromPath[UUID], tvaers: NamedDependency[Tvaers]
+    ) -> Response[Organisation]:
         organisation = tvaers.get_organisation(organisation_id)
         return Response(
             organisation_view(organisation), headers={"ETag": f'"{organisation.version}"'}

@@ -7,8 +7,9 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
 from litestar.exceptions import ClientException
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from aggregates import Registry
 from aggregates.taxonomy import Rung
@@ -31,7 +32,7 @@ _REGISTRY_FIELDS = frozenset(Registry.__struct_fields__)
 def _cursor(value: str | None) -> int:
     if value is None:
         return 0
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
         raise ClientException("The cursor is not one this API gave out.")
     return int(value)
 
@@ -42,7 +43,10 @@ class PartnershipController(Controller):
 
     @post(operation_id="createPartnership", summary="Register a partnership", sync_to_thread=True)
     def create(
-        self, data: PartnershipCreate, tvaers: Tvaers, context: RequestContext
+        self,
+        data: JSONBody[PartnershipCreate],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         fields = {k: v for k, v in msgspec.structs.asdict(data).items() if k in _REGISTRY_FIELDS}
         registry = msgspec.convert(fields, Registry, from_attributes=True)
@@ -56,18 +60,21 @@ class PartnershipController(Controller):
     @get(operation_id="listPartnerships", summary="List partnerships", sync_to_thread=True)
     def list(
         self,
-        tvaers: Tvaers,
-        cursor: str | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        tvaers: NamedDependency[Tvaers],
+        cursor: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> PartnershipPage:
-        summaries = tvaers.list_partnerships(after=_cursor(cursor), limit=limit)
+        # One more than asked tells whether there is a next page.
+        summaries = tvaers.list_partnerships(after=_cursor(cursor), limit=limit + 1)
+        more = len(summaries) > limit
+        summaries = summaries[:limit]
         items = [
             PartnershipListItem(
                 id=s.id, title=s.title, municipality=s.municipality, registered_at=s.registered_at
             )
             for s in summaries
         ]
-        next_cursor = str(summaries[-1].notification_id) if len(summaries) == limit else None
+        next_cursor = str(summaries[-1].notification_id) if more else None
         return PartnershipPage(items=items, next_cursor=next_cursor)
 
     @get(
@@ -76,7 +83,9 @@ class PartnershipController(Controller):
         summary="A partnership's current state",
         sync_to_thread=True,
     )
-    def read(self, partnership_id: UUID, tvaers: Tvaers) -> Response[PartnershipView]:
+    def read(
+        self, partnership_id: FromPath[UUID], tvaers: NamedDependency[Tvaers]
+    ) -> Response[PartnershipView]:
         partnership = tvaers.get_partnership(partnership_id)
         organisations = {key: tvaers.get_organisation(UUID(key)) for key in partnership.partners}
         return Response(
@@ -91,7 +100,11 @@ class PartnershipController(Controller):
         sync_to_thread=True,
     )
     def join(
-        self, partnership_id: UUID, data: PartnerJoin, tvaers: Tvaers, context: RequestContext
+        self,
+        partnership_id: FromPath[UUID],
+        data: JSONBody[PartnerJoin],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         result = tvaers.join_partner(
             partnership_id,

@@ -13,21 +13,22 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from aggregates.errors import NotFound
 from api.readside import ReadSide
 from projections import anchoring, audit, diff, ladder, registry
 from projections import roles as role_views
 
-AsOf = Annotated[date | None, Parameter(description="Valid date: the world as it stood then.")]
+AsOf = Annotated[date | None, QueryParameter(description="Valid date: the world as it stood then.")]
 KnownAt = Annotated[
     datetime | None,
-    Parameter(description="Recorded time: what the registry said at that moment."),
+    QueryParameter(description="Recorded time: what the registry said at that moment."),
 ]
 After = Annotated[
     int | None,
-    Parameter(ge=1, description="Wait until the views include this notification id."),
+    QueryParameter(ge=1, description="Wait until the views include this notification id."),
 ]
 
 
@@ -76,8 +77,8 @@ class PartnershipViewsController(Controller):
     @get("/ladder", operation_id="getLadder", summary="Each partner's rung on a date")
     async def ladder(
         self,
-        partnership_id: UUID,
-        read_side: ReadSide,
+        partnership_id: FromPath[UUID],
+        read_side: NamedDependency[ReadSide],
         as_of: AsOf = None,
         known_at: KnownAt = None,
         after: After = None,
@@ -93,9 +94,9 @@ class PartnershipViewsController(Controller):
     @get("/ladder/history", operation_id="getLadderHistory", summary="Every ladder step")
     async def ladder_history(
         self,
-        partnership_id: UUID,
-        read_side: ReadSide,
-        organisation_id: UUID | None = None,
+        partnership_id: FromPath[UUID],
+        read_side: NamedDependency[ReadSide],
+        organisation_id: FromQuery[UUID | None] = None,
         known_at: KnownAt = None,
         after: After = None,
     ) -> LadderHistory:
@@ -108,8 +109,8 @@ class PartnershipViewsController(Controller):
     @get("/roles", operation_id="getRoles", summary="Roles, seats, vacancies and turnover")
     async def roles(
         self,
-        partnership_id: UUID,
-        read_side: ReadSide,
+        partnership_id: FromPath[UUID],
+        read_side: NamedDependency[ReadSide],
         as_of: AsOf = None,
         known_at: KnownAt = None,
         after: After = None,
@@ -132,8 +133,8 @@ class PartnershipViewsController(Controller):
     @get("/anchoring", operation_id="getAnchoring", summary="Anchoring per dimension")
     async def anchoring(
         self,
-        partnership_id: UUID,
-        read_side: ReadSide,
+        partnership_id: FromPath[UUID],
+        read_side: NamedDependency[ReadSide],
         as_of: AsOf = None,
         known_at: KnownAt = None,
         after: After = None,
@@ -152,14 +153,14 @@ class PartnershipViewsController(Controller):
     @get("/audit", operation_id="getPartnershipAudit", summary="Audit history, newest first")
     async def audit(
         self,
-        partnership_id: UUID,
-        read_side: ReadSide,
-        actor: str | None = None,
-        kind: list[str] | None = None,
-        recorded_from: datetime | None = None,
-        recorded_to: datetime | None = None,
-        cursor: str | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        partnership_id: FromPath[UUID],
+        read_side: NamedDependency[ReadSide],
+        actor: FromQuery[str | None] = None,
+        kind: FromQuery[list[str] | None] = None,
+        recorded_from: FromQuery[datetime | None] = None,
+        recorded_to: FromQuery[datetime | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         after: After = None,
     ) -> audit.AuditPage:
         await _ready(read_side, partnership_id, after)
@@ -175,10 +176,10 @@ class PartnershipViewsController(Controller):
     @get("/diff", operation_id="getPartnershipDiff", summary="Changes between two dates")
     async def diff(
         self,
-        partnership_id: UUID,
-        read_side: ReadSide,
-        first: Annotated[date, Parameter(query="from")],
-        second: Annotated[date, Parameter(query="to")],
+        partnership_id: FromPath[UUID],
+        read_side: NamedDependency[ReadSide],
+        first: Annotated[date, QueryParameter(name="from")],
+        second: Annotated[date, QueryParameter(name="to")],
         known_at: KnownAt = None,
         after: After = None,
     ) -> DiffView:

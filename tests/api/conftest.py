@@ -1,0 +1,109 @@
+"""HTTP tests: the app from `create_app`, driven through Litestar's test client on both stores.
+
+Fixtures
+--------
+``client``
+    A `TestClient` over `create_app(store_settings)` with the lifespan running, so every
+    test that takes it runs on SQLite and on a fresh PostgreSQL database.
+``lead_id``, ``partnership_id``
+    A registered lead organisation, and a partnership it leads.
+
+Helpers build the common writes and check problem-details responses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from httpx import Response
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from api.app import create_app
+from services.application import Tvaers
+from services.settings import Settings
+
+ACTOR = "tovholder@sundeborg.dk"
+PROBLEM_FIELDS = ("type", "title", "status", "detail", "instance")
+
+
+@pytest.fixture
+def client(store_settings: Settings) -> Iterator[TestClient[Litestar]]:
+    with TestClient(app=create_app(store_settings)) as client:
+        yield client
+
+
+def tvaers(client: TestClient[Litestar]) -> Tvaers:
+    """The application service the app's lifespan created."""
+    service: Tvaers = client.app.state.tvaers
+    return service
+
+
+def created(response: Response) -> dict[str, Any]:
+    """The body of a write that must have succeeded."""
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def register_organisation(
+    client: TestClient[Litestar], name: str, sector: str = "health", **fields: Any
+) -> str:
+    body = {"name": name, "sector": sector, **fields}
+    return str(created(client.post("/organisations", json=body))["id"])
+
+
+def partnership_body(lead_id: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "title": "Bevæg dig for livet",
+        "municipality": "Sundeborg",
+        "lead_organisation_id": lead_id,
+        **fields,
+    }
+
+
+def register_partnership(client: TestClient[Litestar], lead_id: str, **fields: Any) -> str:
+    response = client.post("/partnerships", json=partnership_body(lead_id, **fields))
+    return str(created(response)["id"])
+
+
+def join(
+    client: TestClient[Litestar],
+    partnership_id: str,
+    organisation_id: str,
+    headers: dict[str, str] | None = None,
+    **fields: Any,
+) -> Response:
+    return client.post(
+        f"/partnerships/{partnership_id}/partners",
+        json={"organisation_id": organisation_id, **fields},
+        headers=headers,
+    )
+
+
+def assert_problem(response: Response, status: int, code: str | None = None) -> dict[str, Any]:
+    """The response is an RFC 9457 problem document with this status (and type code)."""
+    assert "Traceback" not in response.text
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    missing = [field for field in PROBLEM_FIELDS if not body.get(field)]
+    assert not missing, f"problem document lacks {missing}: {body}"
+    assert body["status"] == status
+    assert body["type"].startswith("/problems/")
+    assert body["instance"] == response.request.url.path
+    if code is not None:
+        assert body["type"] == f"/problems/{code}"
+    return body
+
+
+@pytest.fixture
+def lead_id(client: TestClient[Litestar]) -> str:
+    return register_organisation(client, "Sundhed og Forebyggelse, Sundeborg Kommune")
+
+
+@pytest.fixture
+def partnership_id(client: TestClient[Litestar], lead_id: str) -> str:
+    return register_partnership(client, lead_id)

@@ -1,0 +1,86 @@
+"""Liveness, readiness and the generated OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from services.settings import Settings
+from tests.api.conftest import register_organisation, tvaers
+
+OPERATIONS = {
+    "createPartnership",
+    "listPartnerships",
+    "getPartnership",
+    "joinPartner",
+    "createOrganisation",
+    "getOrganisation",
+    "health",
+    "ready",
+}
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+def test_health_says_ok(client: TestClient[Litestar]) -> None:
+    response = client.get("/health")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_ready_names_the_store_and_the_head_of_the_notification_log(
+    client: TestClient[Litestar], store_settings: Settings
+) -> None:
+    empty = client.get("/ready")
+    register_organisation(client, "Jobcenter Sundeborg", "employment")
+    after_a_write = client.get("/ready")
+
+    assert empty.status_code == 200
+    assert empty.json() == {
+        "status": "ready",
+        "store": store_settings.store,
+        "max_notification_id": 0,
+    }
+    assert after_a_write.status_code == 200
+    assert after_a_write.json()["max_notification_id"] == tvaers(client).max_notification_id()
+    assert after_a_write.json()["max_notification_id"] > 0
+
+
+def test_ready_answers_503_when_the_store_cannot_be_read(
+    client: TestClient[Litestar], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable() -> int:
+        raise ConnectionError("store is down")
+
+    monkeypatch.setattr(tvaers(client), "max_notification_id", unreachable)
+
+    response = client.get("/ready")
+
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+    assert "store is down" not in response.text
+
+
+def test_the_openapi_document_is_json_and_names_every_operation(
+    client: TestClient[Litestar],
+) -> None:
+    response = client.get("/schema/openapi.json")
+
+    assert response.status_code == 200
+    document = json.loads(response.text)
+    assert document["openapi"].startswith("3.")
+    operations = [
+        (path, method, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    ]
+    assert operations
+    unnamed = [(path, method) for path, method, op in operations if not op.get("operationId")]
+    assert not unnamed, f"operations without an operationId: {unnamed}"
+    operation_ids = [op["operationId"] for _, _, op in operations]
+    assert len(operation_ids) == len(set(operation_ids)), "operation ids must be unique"
+    assert set(operation_ids) >= OPERATIONS
