@@ -1,6 +1,6 @@
 """Domain model: aggregates, their events, rules and errors. Imports no other layer."""
 
-from aggregates.agreement import Agreement, AgreementStatus, Obligation, Terms
+from aggregates.agreement import Agreement, AgreementStatus, Obligation, Signatory, Terms
 from aggregates.base import Meta, TvaersAggregate
 from aggregates.organisation import Organisation
 from aggregates.partnership import Evidence, Partnership, Registry, TermsOfReference
@@ -17,6 +17,7 @@ __all__ = [
     "Partnership",
     "Person",
     "Registry",
+    "Signatory",
     "Terms",
     "TermsOfReference",
     "TvaersAggregate",

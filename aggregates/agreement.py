@@ -31,7 +31,14 @@ class Obligation(msgspec.Struct, kw_only=True, frozen=True):
 class Signature(msgspec.Struct, kw_only=True, frozen=True):
     party_id: UUID
     signed_on: date
-    signatory: str
+    signatory_id: UUID  # a Person: names stay out of the agreement (erasable)
+
+
+class Signatory(msgspec.Struct, kw_only=True, frozen=True):
+    """The person who signs, and the organisation they belong to."""
+
+    person_id: UUID
+    organisation_id: UUID
 
 
 class AgreementStatus(Labelled):
@@ -127,11 +134,13 @@ class Agreement(TvaersAggregate):
 
     class PartySigned(TvaersAggregate.Event):
         party_id: UUID
-        signatory: str
+        signatory_id: UUID
 
         def apply(self, a: Agreement) -> None:
             a.signatures.append(
-                Signature(party_id=self.party_id, signed_on=self.valid_on, signatory=self.signatory)
+                Signature(
+                    party_id=self.party_id, signed_on=self.valid_on, signatory_id=self.signatory_id
+                )
             )
 
     class Renewed(TvaersAggregate.Event):
@@ -239,7 +248,9 @@ class Agreement(TvaersAggregate):
             raise NoChange("The amendment changes nothing.")
         self._trigger(self.Amended, meta, terms=new)
 
-    def sign(self, party_id: UUID, signatory: str, partner_ids: Sequence[UUID], meta: Meta) -> bool:
+    def sign(
+        self, party_id: UUID, signatory: Signatory, partner_ids: Sequence[UUID], meta: Meta
+    ) -> bool:
         """Record one party's signature; True when this signature completes the agreement."""
         self.check_not_ended()
         if party_id not in self.party_ids:
@@ -251,6 +262,11 @@ class Agreement(TvaersAggregate):
             )
         if party_id not in self.unsigned_party_ids:
             raise AlreadySigned(f"Organisation {party_id} has already signed.")
+        if signatory.organisation_id != party_id:
+            raise NotAParty(
+                "The signatory must belong to the organisation that signs "
+                f"({party_id}), not to {signatory.organisation_id}."
+            )
         if meta.valid_on > self.valid_to:
             raise InconsistentDates(
                 f"The agreement's validity ended on {self.valid_to}; it can no longer be signed."
@@ -259,7 +275,7 @@ class Agreement(TvaersAggregate):
             self.PartySigned,
             meta,
             party_id=party_id,
-            signatory=require_text(signatory, "Name of the signatory"),
+            signatory_id=signatory.person_id,
         )
         return self.is_fully_signed
 

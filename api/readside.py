@@ -56,7 +56,9 @@ class ReadSide:
         deadline = time.monotonic() + limit
         while True:
             tracking = await self.store.tracking()
-            reached = min((t.position for t in tracking.values()), default=0)
+            # Only the views this code serves: a retired projection's row may linger.
+            names = [p.name for p in self.runner.projections]
+            reached = min((tracking[n].position if n in tracking else 0 for n in names), default=0)
             if reached >= notification_id:
                 return
             if time.monotonic() >= deadline:

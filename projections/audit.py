@@ -297,7 +297,7 @@ _TEMPLATES: dict[str, str] = {
     "MilestoneCorrected": "Rettelse af milepæl (hændelse {corrects_version})",
     "Drafted": "Aftaleudkast: {title}",
     "Amended": "Aftaleudkast ændret",
-    "PartySigned": "{party} har underskrevet ({signatory})",
+    "PartySigned": "{party} har underskrevet ved {signatory}",
     "Renewed": "Aftale fornyet til {valid_to}",
     "Expired": "Aftale udløbet",
     "Terminated": "Aftale opsagt",
@@ -338,7 +338,7 @@ def summarise(kind: str, payload: dict[str, Any], labels: dict[UUID, str]) -> st
                 fields[key] = enum(payload[key]).label_da
     if kind == "MilestoneRecorded" and isinstance(payload.get("status"), str):
         fields["status"] = AnchoringStatus(payload["status"]).label_da
-    for key in ("organisation", "person", "party", "into"):
+    for key in ("organisation", "person", "party", "into", "signatory"):
         raw = payload.get(f"{key}_id")
         if raw is not None:
             fields[key] = _name(labels, raw)

@@ -17,15 +17,18 @@ _encoder = msgspec.json.Encoder(decimal_format="string")
 
 registry = Projection(
     name="registry",
-    version=1,
+    version=2,
     tables=("partnerships",),
     ddl=(
         "CREATE TABLE partnerships ("
         " id {uuid} PRIMARY KEY, title {text} NOT NULL, municipality {text} NOT NULL,"
         " lead_organisation_id {uuid} NOT NULL, kind {text} NOT NULL, purpose {text} NOT NULL,"
         " period_start {date}, period_end {date}, fields {json} NOT NULL,"
-        " registered_at {ts} NOT NULL, updated_at {ts} NOT NULL, version {int} NOT NULL)",
-        "CREATE INDEX partnerships_by_municipality ON partnerships (municipality, title)",
+        " registered_at {ts} NOT NULL, updated_at {ts} NOT NULL, version {int} NOT NULL,"
+        # Case-folded in Python: SQLite's lower() (and PostgreSQL's under the C locale)
+        # folds only ASCII, and Danish has æ, ø, å.
+        " municipality_key {text} NOT NULL, search_text {text} NOT NULL)",
+        "CREATE INDEX partnerships_by_municipality ON partnerships (municipality_key, title)",
     ),
 )
 
@@ -39,6 +42,8 @@ def _values(registry_fields: Registry) -> tuple[object, ...]:
         registry_fields.period_start,
         registry_fields.period_end,
         _encoder.encode(registry_fields).decode(),
+        registry_fields.municipality.casefold(),
+        f"{registry_fields.title}\n{registry_fields.purpose}".casefold(),
     )
 
 
@@ -46,8 +51,8 @@ def _values(registry_fields: Registry) -> tuple[object, ...]:
 def _registered(e: Partnership.Registered) -> Iterable[Statement]:
     yield (
         "INSERT INTO partnerships (id, lead_organisation_id, registered_at, updated_at, version,"
-        " title, municipality, kind, purpose, period_start, period_end, fields)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " title, municipality, kind, purpose, period_start, period_end, fields,"
+        " municipality_key, search_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             e.originator_id,
             e.lead_organisation_id,
@@ -63,8 +68,8 @@ def _registered(e: Partnership.Registered) -> Iterable[Statement]:
 def _updated(e: Partnership.RegistryUpdated) -> Iterable[Statement]:
     yield (
         "UPDATE partnerships SET title = ?, municipality = ?, kind = ?, purpose = ?,"
-        " period_start = ?, period_end = ?, fields = ?, updated_at = ?, version = ?"
-        " WHERE id = ?",
+        " period_start = ?, period_end = ?, fields = ?, municipality_key = ?, search_text = ?,"
+        " updated_at = ?, version = ? WHERE id = ?",
         (*_values(e.registry), e.timestamp, e.originator_version, e.originator_id),
     )
 
@@ -85,14 +90,14 @@ async def find(
     store: ReadStore, *, municipality: str | None = None, text: str | None = None, limit: int = 50
 ) -> list[PartnershipRow]:
     """Partnerships by municipality and/or words in title or purpose (case-insensitive)."""
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[object] = []
     if municipality:
-        clauses.append("lower(municipality) = lower(?)")
-        params.append(municipality)
+        clauses.append("municipality_key = ?")
+        params.append(municipality.strip().casefold())
     if text:
-        clauses.append("(lower(title) LIKE ? OR lower(purpose) LIKE ?)")
-        pattern = f"%{text.lower()}%"
-        params.extend([pattern, pattern])
+        clauses.append("search_text LIKE ? ESCAPE '\\'")
+        params.append(f"%{like_escape(text.strip().casefold())}%")
     rows = await store.fetch(
         "SELECT id, title, municipality, lead_organisation_id, kind, purpose, period_start,"
         " period_end, registered_at FROM partnerships"
@@ -102,6 +107,11 @@ async def find(
         limit,
     )
     return [msgspec.convert(r, PartnershipRow, strict=False) for r in rows]
+
+
+def like_escape(text: str) -> str:
+    """Make %, _ and the escape character itself literal inside a LIKE pattern."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def exists(store: ReadStore, partnership_id: UUID) -> bool:

@@ -118,7 +118,7 @@ class ProjectionRunner:
         self, names: Sequence[str] | None = None, progress: Callable[[int, int], None] | None = None
     ) -> int:
         """Drop and replay the named projections (all when None) from the first event."""
-        targets = [self._projection(n) for n in names] if names else self.projections
+        targets = self.projections if names is None else [self._projection(n) for n in names]
         for projection in targets:
             await self._reset(projection)
         await self._load_positions()

@@ -21,6 +21,7 @@ from aggregates import (
     Partnership,
     Person,
     Registry,
+    Signatory,
     Terms,
     TermsOfReference,
     TvaersAggregate,
@@ -861,12 +862,14 @@ class Tvaers(Application[UUID]):
         self,
         agreement_id: UUID,
         party_id: UUID,
-        signatory: str,
+        signatory_id: UUID,
         meta: Meta,
         *,
         expected_version: int | None = None,
     ) -> CommandResult:
         """Record a signature; the last one puts the agreement in force and lifts the ladder."""
+        person = self._person(signatory_id)
+        signatory = Signatory(person_id=person.id, organisation_id=person.organisation_id)
         agreement = self._get(Agreement, agreement_id)
         self._check_version(agreement, expected_version)
         partnership = self._get(Partnership, agreement.partnership_id)

@@ -6,6 +6,7 @@ on a fresh PostgreSQL database (see tests/conftest.py).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from uuid import UUID
 
 import pytest
 
-from aggregates import Meta, Obligation, Registry, Terms
+from aggregates import Contact, Meta, Obligation, Registry, Terms
 from aggregates.taxonomy import PartnershipType, PreventionCategory, Rung, Sector
 from services.application import Tvaers
 from services.settings import Settings
@@ -141,3 +142,23 @@ def refused(app: Tvaers, error: type[Exception], match: str | None = None) -> It
     with pytest.raises(error, match=match) as info:
         yield info
     assert app.max_notification_id() == before
+
+
+_signatories: weakref.WeakKeyDictionary[Tvaers, dict[UUID, UUID]] = weakref.WeakKeyDictionary()
+
+
+def signatory(app: Tvaers, organisation_id: UUID) -> UUID:
+    """A registered person of the organisation who can sign for it (one per organisation).
+
+    Registering writes an event: call it before a `refused(...)` block, not inside one.
+    """
+    known = _signatories.setdefault(app, {})
+    if organisation_id not in known:
+        result = app.register_person(
+            contact=Contact(name="Direktør Jensen", title="direktør"),
+            organisation_id=organisation_id,
+            meta=meta(),
+        )
+        assert result.created_id is not None
+        known[organisation_id] = result.created_id
+    return known[organisation_id]

@@ -18,7 +18,7 @@ from aggregates.taxonomy import AgreementKind, AnchoringStatus, Dimension, SeatR
 from services.application import CommandResult, Tvaers
 from services.errors import ConcurrencyConflict, StaleVersion
 from services.settings import Settings
-from tests.integration.conftest import World, build_world, meta, terms
+from tests.integration.conftest import World, build_world, meta, signatory, terms
 
 THREADS = 8
 ROUNDS = 8  # crosses the snapshot at version 10
@@ -235,6 +235,7 @@ def test_stale_versions_are_refused_for_every_kind_of_aggregate(app: Tvaers, wor
         meta=meta(),
     ).created_id
     assert agreement_id is not None
+    signer = signatory(app, world.lead_id)
     before = app.max_notification_id()
     attempts: dict[str, Callable[[], object]] = {
         "organisation": lambda: app.rename_organisation(
@@ -245,7 +246,7 @@ def test_stale_versions_are_refused_for_every_kind_of_aggregate(app: Tvaers, wor
             world.partnership_id, world.a, meta(), expected_version=7
         ),
         "agreement": lambda: app.sign_agreement(
-            agreement_id, world.lead_id, "Leder", meta(), expected_version=7
+            agreement_id, world.lead_id, signer, meta(), expected_version=7
         ),
     }
     currents = {}

@@ -73,6 +73,7 @@ from tests.integration.conftest import (
     refused,
     register_organisation,
     rich_registry,
+    signatory,
     terms,
 )
 
@@ -124,7 +125,7 @@ def signed_agreement(
         )
     )
     for party_id in (world.lead_id, *parties):
-        app.sign_agreement(agreement_id, party_id, "Direktør Jensen", meta(signed_on))
+        app.sign_agreement(agreement_id, party_id, signatory(app, party_id), meta(signed_on))
     return agreement_id
 
 
@@ -939,11 +940,12 @@ def test_the_last_signature_saves_agreement_and_partnership_in_one_transaction(
     )
     partnership_version = world.version
     for party_id in (world.lead_id, world.a):
-        app.sign_agreement(agreement_id, party_id, "Direktør Jensen", meta(date(2024, 3, 1)))
+        app.sign_agreement(agreement_id, party_id, signatory(app, party_id), meta(date(2024, 3, 1)))
     assert world.version == partnership_version  # partial signatures touch the agreement only
+    last_signer = signatory(app, world.b)
     before = app.max_notification_id()
 
-    last = app.sign_agreement(agreement_id, world.b, "Formand Hansen", meta(date(2024, 3, 1)))
+    last = app.sign_agreement(agreement_id, world.b, last_signer, meta(date(2024, 3, 1)))
 
     notifications = app.recorder.select_notifications(start=before + 1, limit=10)
     assert [n.id for n in notifications] == list(range(before + 1, before + 5))
@@ -965,7 +967,7 @@ def test_the_last_signature_saves_agreement_and_partnership_in_one_transaction(
     agreement = app.get_agreement(agreement_id)
     assert agreement.terms.title == "Aftale om rygestop og motion"
     assert agreement.status_on(date(2024, 3, 1)) is AgreementStatus.IN_FORCE
-    assert [s.signatory for s in agreement.signatures][-1] == "Formand Hansen"
+    assert agreement.signatures[-1].signatory_id == last_signer
 
 
 def test_a_conflict_on_the_partnership_discards_the_last_signature_too(
@@ -980,7 +982,9 @@ def test_a_conflict_on_the_partnership_discards_the_last_signature_too(
             meta=meta(date(2024, 2, 1)),
         )
     )
-    app.sign_agreement(agreement_id, world.lead_id, "Direktør", meta(date(2024, 3, 1)))
+    app.sign_agreement(
+        agreement_id, world.lead_id, signatory(app, world.lead_id), meta(date(2024, 3, 1))
+    )
     other = Tvaers(store_settings)
     real_get = app.repository.get
     interfered: list[int] = []
@@ -995,7 +999,9 @@ def test_a_conflict_on_the_partnership_discards_the_last_signature_too(
     patched = mock.patch.object(app.repository, "get", side_effect=get_then_let_another_writer_in)
     try:
         with patched, pytest.raises(ConcurrencyConflict):
-            app.sign_agreement(agreement_id, world.a, "Formand", meta(date(2024, 3, 1)))
+            app.sign_agreement(
+                agreement_id, world.a, signatory(app, world.a), meta(date(2024, 3, 1))
+            )
     finally:
         other.close()
 
@@ -1003,7 +1009,9 @@ def test_a_conflict_on_the_partnership_discards_the_last_signature_too(
     assert app.get_agreement(agreement_id).unsigned_party_ids == [world.a]
     assert app.get_partnership(pid).agreements == {}
     assert app.get_partnership(pid).rung_of(world.a) is Rung.INFORMAL_COOPERATION
-    retried = app.sign_agreement(agreement_id, world.a, "Formand", meta(date(2024, 3, 1)))
+    retried = app.sign_agreement(
+        agreement_id, world.a, signatory(app, world.a), meta(date(2024, 3, 1))
+    )
     assert retried.version == 3
     assert app.get_partnership(pid).rung_of(world.a) is Rung.COOPERATION_AGREEMENT
 
@@ -1179,20 +1187,23 @@ def test_agreement_rules_are_refused_without_writing(app: Tvaers, world: World) 
             pid, kind=cooperation, terms=terms(world.lead_id, [world.a]), meta=meta()
         )
     )
+    signers = {org: signatory(app, org) for org in (world.lead_id, world.a, world.b)}
     with refused(app, NotAParty):
-        app.sign_agreement(agreement_id, world.b, "B", meta())
-    app.sign_agreement(agreement_id, world.lead_id, "Leder", meta())
+        app.sign_agreement(agreement_id, world.b, signatory(app, world.b), meta())
+    app.sign_agreement(agreement_id, world.lead_id, signatory(app, world.lead_id), meta())
     with refused(app, AlreadySigned):
-        app.sign_agreement(agreement_id, world.lead_id, "Leder", meta())
+        app.sign_agreement(agreement_id, world.lead_id, signatory(app, world.lead_id), meta())
     with refused(app, InconsistentDates):
-        app.sign_agreement(agreement_id, world.a, "A", meta(date(2025, 3, 2)))
-    with refused(app, InvalidValue, match="signatory"):
-        app.sign_agreement(agreement_id, world.a, " ", meta())
+        app.sign_agreement(agreement_id, world.a, signatory(app, world.a), meta(date(2025, 3, 2)))
+    with refused(app, NotAParty, match="signatory must belong"):
+        app.sign_agreement(agreement_id, world.a, signers[world.b], meta())
+    with refused(app, NotFound):
+        app.sign_agreement(agreement_id, world.a, uuid4(), meta())
     with refused(app, AgreementStateError, match="signed"):
         app.renew_agreement(agreement_id, date(2026, 1, 1), meta())
     with refused(app, NoChange, match="changes nothing"):
         app.amend_agreement(agreement_id, terms(world.lead_id, [world.a]), meta())
-    app.sign_agreement(agreement_id, world.a, "A", meta(date(2024, 3, 1)))
+    app.sign_agreement(agreement_id, world.a, signatory(app, world.a), meta(date(2024, 3, 1)))
     with refused(app, AgreementStateError, match="renew or terminate"):
         app.amend_agreement(agreement_id, terms(world.lead_id, [world.a], title="Ny"), meta())
     with refused(app, InconsistentDates):
@@ -1208,10 +1219,11 @@ def test_a_party_that_left_the_partnership_can_no_longer_sign(app: Tvaers, world
             meta=meta(date(2024, 2, 1)),
         )
     )
+    signer = signatory(app, world.b)
     app.leave_partner(world.partnership_id, world.b, meta(date(2024, 2, 10)))
 
     with refused(app, NotAPartner, match="no longer a partner"):
-        app.sign_agreement(agreement_id, world.b, "B", meta(date(2024, 3, 1)))
+        app.sign_agreement(agreement_id, world.b, signer, meta(date(2024, 3, 1)))
 
 
 # -- lookups ---------------------------------------------------------------------------
@@ -1220,6 +1232,7 @@ def test_a_party_that_left_the_partnership_can_no_longer_sign(app: Tvaers, world
 def test_unknown_ids_raise_not_found_and_write_nothing(app: Tvaers, world: World) -> None:
     unknown = uuid4()
     pid = world.partnership_id
+    signer = signatory(app, world.a)
     calls: dict[str, Callable[[], object]] = {
         "get_partnership": lambda: app.get_partnership(unknown),
         "get_partnership(version)": lambda: app.get_partnership(unknown, version=1),
@@ -1253,7 +1266,7 @@ def test_unknown_ids_raise_not_found_and_write_nothing(app: Tvaers, world: World
             terms=terms(world.lead_id, [world.a]),
             meta=meta(),
         ),
-        "sign_agreement": lambda: app.sign_agreement(unknown, world.a, "x", meta()),
+        "sign_agreement": lambda: app.sign_agreement(unknown, world.a, signer, meta()),
         "terminate_agreement": lambda: app.terminate_agreement(unknown, meta(reason="x")),
         "expire_due_agreements": lambda: app.expire_due_agreements(
             [unknown], date(2030, 1, 1), "system"

@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.domain import Aggregate
 
-from aggregates import Agreement, Meta, Obligation, Partnership, Registry, Terms
+from aggregates import Agreement, Meta, Obligation, Partnership, Registry, Signatory, Terms
 from aggregates.taxonomy import AgreementKind, Rung
 
 START = date(2024, 1, 1)
@@ -164,7 +164,7 @@ def sign_by_all(agreement: Agreement, b: Built, on: date) -> bool:
     """Every party still to sign signs on `on`; returns what the last signature returned."""
     completed = False
     for party_id in list(agreement.unsigned_party_ids):
-        completed = agreement.sign(party_id, "Direktør Jensen", b.p.active_partner_ids, meta(on))
+        completed = agreement.sign(party_id, by(party_id), b.p.active_partner_ids, meta(on))
     return completed
 
 
@@ -200,3 +200,8 @@ def backed(
     )
     sign_and_record(b, agreement, signed_on)
     return agreement
+
+
+def by(organisation_id: UUID) -> Signatory:
+    """A signatory (a fresh person id) from the given organisation."""
+    return Signatory(person_id=uuid4(), organisation_id=organisation_id)

@@ -29,6 +29,7 @@ from tests.unit.conftest import (
     assert_replays_to_same_state,
     backed,
     build_partnership,
+    by,
     draft_agreement,
     meta,
     new_events,
@@ -161,7 +162,7 @@ def test_an_agreement_needs_a_title_and_a_purpose(built: Built, field: str, mess
 
 def test_an_amendment_replaces_the_terms_and_parties_sign_anew(built: Built) -> None:
     agreement = draft_agreement(built)
-    agreement.sign(built.a, "Formand", built.p.active_partner_ids, meta(date(2024, 2, 10)))
+    agreement.sign(built.a, by(built.a), built.p.active_partner_ids, meta(date(2024, 2, 10)))
     new_terms = agreement_terms(built.lead_id, [built.a], valid_to=date(2026, 3, 1))
     agreement.amend(new_terms, built.p.active_partner_ids, meta(date(2024, 2, 15)))
     assert agreement.party_ids == (built.lead_id, built.a)
@@ -215,13 +216,14 @@ def test_an_expired_agreement_cannot_be_amended(built: Built) -> None:
 def test_signing_the_last_party_puts_the_agreement_in_force(built: Built) -> None:
     agreement = draft_agreement(built)
     partners = built.p.active_partner_ids
-    assert not agreement.sign(built.lead_id, "Direktør", partners, meta(date(2024, 2, 10)))
-    assert not agreement.sign(built.a, " Formand ", partners, meta(date(2024, 2, 12)))
+    assert not agreement.sign(built.lead_id, by(built.lead_id), partners, meta(date(2024, 2, 10)))
+    formand = by(built.a)
+    assert not agreement.sign(built.a, formand, partners, meta(date(2024, 2, 12)))
     assert agreement.status_on(VALID_FROM) is AgreementStatus.DRAFT
-    assert agreement.sign(built.b, "Leder", partners, meta(date(2024, 3, 5)))
+    assert agreement.sign(built.b, by(built.b), partners, meta(date(2024, 3, 5)))
     assert agreement.is_fully_signed
     assert agreement.fully_signed_on == date(2024, 3, 5)
-    assert agreement.signatures[1].signatory == "Formand"
+    assert agreement.signatures[1].signatory_id == formand.person_id
     assert agreement.status_on(date(2024, 3, 4)) is AgreementStatus.DRAFT
     assert agreement.status_on(date(2024, 3, 5)) is AgreementStatus.IN_FORCE
     assert agreement.is_in_force_on(date(2024, 3, 5))
@@ -230,27 +232,27 @@ def test_signing_the_last_party_puts_the_agreement_in_force(built: Built) -> Non
 def test_an_organisation_that_is_not_a_party_cannot_sign(built: Built) -> None:
     agreement = draft_agreement(built, [built.a])
     with unchanged(agreement), pytest.raises(NotAParty, match="is not a party"):
-        agreement.sign(built.b, "Leder", built.p.active_partner_ids, meta())
+        agreement.sign(built.b, by(built.b), built.p.active_partner_ids, meta())
 
 
 def test_a_party_that_left_the_partnership_cannot_sign(built: Built) -> None:
     agreement = draft_agreement(built)
     built.p.leave_partner(built.b, meta(date(2024, 2, 5)))
     with unchanged(agreement), pytest.raises(NotAPartner, match="no longer a partner"):
-        agreement.sign(built.b, "Leder", built.p.active_partner_ids, meta(date(2024, 2, 10)))
+        agreement.sign(built.b, by(built.b), built.p.active_partner_ids, meta(date(2024, 2, 10)))
 
 
 def test_a_party_cannot_sign_twice(built: Built) -> None:
     agreement = draft_agreement(built)
-    agreement.sign(built.a, "Formand", built.p.active_partner_ids, meta(date(2024, 2, 10)))
+    agreement.sign(built.a, by(built.a), built.p.active_partner_ids, meta(date(2024, 2, 10)))
     with unchanged(agreement), pytest.raises(AlreadySigned, match="has already signed"):
-        agreement.sign(built.a, "Formand", built.p.active_partner_ids, meta(date(2024, 2, 11)))
+        agreement.sign(built.a, by(built.a), built.p.active_partner_ids, meta(date(2024, 2, 11)))
 
 
 def test_an_agreement_cannot_be_signed_after_its_validity_ended(built: Built) -> None:
     agreement = draft_agreement(built)
     with unchanged(agreement), pytest.raises(InconsistentDates, match="can no longer be signed"):
-        agreement.sign(built.a, "Formand", built.p.active_partner_ids, meta(date(2025, 3, 2)))
+        agreement.sign(built.a, by(built.a), built.p.active_partner_ids, meta(date(2025, 3, 2)))
 
 
 def test_an_agreement_can_still_be_signed_on_its_last_valid_day(built: Built) -> None:
@@ -259,17 +261,17 @@ def test_an_agreement_can_still_be_signed_on_its_last_valid_day(built: Built) ->
     assert agreement.status_on(VALID_TO) is AgreementStatus.IN_FORCE
 
 
-def test_a_signature_names_the_signatory(built: Built) -> None:
+def test_the_signatory_belongs_to_the_signing_organisation(built: Built) -> None:
     agreement = draft_agreement(built)
-    with unchanged(agreement), pytest.raises(InvalidValue, match="Name of the signatory"):
-        agreement.sign(built.a, " ", built.p.active_partner_ids, meta())
+    with unchanged(agreement), pytest.raises(NotAParty, match="signatory must belong"):
+        agreement.sign(built.a, by(built.b), built.p.active_partner_ids, meta())
 
 
 def test_a_terminated_agreement_cannot_be_signed(built: Built) -> None:
     agreement = draft_agreement(built)
     agreement.terminate(meta(date(2024, 2, 10), reason="Droppet"))
     with unchanged(agreement), pytest.raises(AgreementStateError, match="has been terminated"):
-        agreement.sign(built.a, "Formand", built.p.active_partner_ids, meta(date(2024, 2, 11)))
+        agreement.sign(built.a, by(built.a), built.p.active_partner_ids, meta(date(2024, 2, 11)))
 
 
 # -- status over time -----------------------------------------------------------------
@@ -408,7 +410,7 @@ def test_a_terminated_agreement_cannot_be_terminated_again(built: Built) -> None
 
 def test_an_agreement_rebuilt_from_its_events_has_the_same_state(built: Built) -> None:
     agreement = draft_agreement(built)
-    agreement.sign(built.a, "Formand", built.p.active_partner_ids, meta(date(2024, 2, 3)))
+    agreement.sign(built.a, by(built.a), built.p.active_partner_ids, meta(date(2024, 2, 3)))
     agreement.amend(
         agreement_terms(built.lead_id, [built.a, built.b], purpose="Nyt formål"),
         built.p.active_partner_ids,
@@ -482,7 +484,7 @@ def test_a_party_already_on_a_higher_rung_is_not_lifted_again() -> None:
 def test_a_party_that_left_before_the_last_signature_is_not_lifted() -> None:
     b = build_partnership(2)
     agreement = draft_agreement(b)
-    agreement.sign(b.b, "Leder", b.p.active_partner_ids, meta(date(2024, 2, 10)))
+    agreement.sign(b.b, by(b.b), b.p.active_partner_ids, meta(date(2024, 2, 10)))
     b.p.leave_partner(b.b, meta(date(2024, 2, 15)))
     assert sign_by_all(agreement, b, date(2024, 2, 20))
     record_signed(b, agreement, date(2024, 2, 20))

@@ -73,8 +73,8 @@ def test_the_lead_organisation_is_never_on_the_ladder() -> None:
         ({"municipality": ""}, "Municipality must not be empty"),
         ({"bearings": (0,)}, "pejlemærker"),
         ({"bearings": (7,)}, "pejlemærker"),
-        ({"yearly_budget_dkk": Decimal("-1")}, "Yearly budget must not be negative"),
-        ({"staff_hours_per_year": Decimal("-0.5")}, "Staff hours must not be negative"),
+        ({"yearly_budget_dkk": Decimal("-1")}, "Yearly budget must be a finite"),
+        ({"staff_hours_per_year": Decimal("-0.5")}, "Staff hours must be a finite"),
     ],
 )
 def test_a_partnership_cannot_be_registered_with_invalid_registry_fields(

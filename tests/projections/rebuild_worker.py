@@ -1,0 +1,104 @@
+"""Rebuild (or resume) every view in a process of its own, for the crash-safety test to kill.
+
+    python -m tests.projections.rebuild_worker DATABASE_URL [--resume] [--batch-size N]
+    python -m tests.projections.rebuild_worker DATABASE_URL --serve [--batch-size N]
+
+Opens the read side as the API and the CLI do (`build_store`, `ProjectionRunner` over
+`ALL`, decoding with the application's mapper) and writes "ready" once set up, then
+"batch <position>" after each batch it commits. Without
+`--resume` it rebuilds every view from the first event; with it, it only brings the views
+up to the head from their stored positions (a rebuild would start over). It writes
+"done <events covered>" and exits 0 when the views have reached the head.
+
+`--serve` pays the imports once: for each line "rebuild" or "resume" read from stdin it
+forks a worker process doing just that, writes "started <pid>", waits for the worker to
+end (normally or killed) and writes "exited <pid> <exit code>" (negative: the signal).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+from api.readside import build_store
+from projections.catalog import ALL
+from projections.runner import ProjectionRunner
+from services.application import Tvaers
+from services.settings import Settings
+
+
+def say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+async def work(database_url: str, *, resume: bool, batch_size: int) -> int:
+    settings = Settings(database_url=database_url, postgres_pool_size=2)
+    app = Tvaers(settings)
+    store = build_store(settings)
+    try:
+        await store.open()
+        runner = ProjectionRunner(store, ALL, app.mapper.to_domain_event, batch_size=batch_size)
+        await runner.setup()
+        say("ready")
+
+        def progress(position: int, _head: int) -> None:
+            say(f"batch {position}")
+
+        if resume:
+            covered = await runner.catch_up(progress=progress)
+        else:
+            covered = await runner.rebuild(progress=progress)
+        say(f"done {covered}")
+        return 0
+    finally:
+        await store.close()
+        app.close()
+
+
+def serve(database_url: str, *, batch_size: int) -> int:
+    for line in sys.stdin:
+        command = line.strip()
+        if command not in ("rebuild", "resume"):
+            say(f"error unknown command {command!r}")
+            return 2
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the worker: a process of its own, with its own connections
+            code = 1
+            try:
+                code = asyncio.run(
+                    work(database_url, resume=command == "resume", batch_size=batch_size)
+                )
+            except BaseException:
+                traceback.print_exc()
+                raise
+            finally:  # leave at once: the parent's cleanup is not the worker's
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        say(f"started {pid}")
+        _, status = os.waitpid(pid, 0)
+        say(f"exited {pid} {os.waitstatus_to_exitcode(status)}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.projections.rebuild_worker")
+    parser.add_argument("database_url")
+    parser.add_argument("--resume", action="store_true", help="catch up; do not start over")
+    parser.add_argument("--serve", action="store_true", help="fork a worker per stdin line")
+    parser.add_argument("--batch-size", type=int, default=50)
+    args = parser.parse_args(argv)
+    if args.serve:
+        return serve(args.database_url, batch_size=args.batch_size)
+    return asyncio.run(work(args.database_url, resume=args.resume, batch_size=args.batch_size))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,372 @@
+"""Audit history: every event with actor, reason, dates and correlation id; Danish summaries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import msgspec
+import pytest
+
+from aggregates import Contact, Evidence
+from aggregates.taxonomy import (
+    AnchoringStatus,
+    Dimension,
+    FactorEffect,
+    FactorOrigin,
+    RoleKind,
+    Rung,
+    SeatRole,
+    Sector,
+)
+from projections import audit, directory, roles
+from projections.core import InvalidQuery
+from tests.projections.support import (
+    ReadSide,
+    instant,
+    meta,
+    organisation,
+    partnership,
+    person,
+    signed_agreement,
+    view_contents,
+)
+
+D = date
+LEADER = "tovholder@sundeborg.dk"
+EVALUATOR = "evaluator@cowi.dk"
+
+
+@dataclass
+class Story:
+    """A partnership with a little of everything, written by two actors."""
+
+    side: ReadSide
+    lead: UUID
+    dgi: UUID
+    anna: UUID
+    pid: UUID
+    other_pid: UUID
+    agreement_id: UUID
+    evaluator_from: datetime
+
+
+@pytest.fixture
+def story(read_side: ReadSide) -> Story:
+    app = read_side.app
+    lead = organisation(app, "Sundhed og Forebyggelse", Sector.HEALTH)
+    dgi = organisation(app, "DGI Sydjylland", Sector.SPORTS_ORGANISATION)
+    anna = person(app, "Anna Jensen", dgi)
+    pid = partnership(app, lead, title="Sund By Sundeborg")
+    other_pid = partnership(app, lead, title="Røgfri Fremtid")
+    decision = uuid4()
+    app.join_partner(
+        pid,
+        dgi,
+        meta(D(2024, 1, 10), reason="Kick-off", correlation_id=decision),
+        rung=Rung.DIALOGUE,
+    )
+    app.join_partner(other_pid, dgi, meta(D(2024, 1, 12)))
+    app.appoint_steering_member(
+        pid, anna, SeatRole.CHAIR, meta(D(2024, 1, 15), correlation_id=decision)
+    )
+    app.assign_role(pid, RoleKind.COORDINATOR, anna, meta(D(2024, 1, 20)))
+    agreement_id = signed_agreement(
+        app,
+        pid,
+        lead,
+        [dgi],
+        valid_from=D(2024, 3, 1),
+        valid_to=D(2025, 2, 28),
+        signed_on=D(2024, 2, 20),
+    )
+    evaluator_from = instant()
+    app.record_milestone(
+        pid,
+        dimension=Dimension.POLITICAL,
+        status=AnchoringStatus.STARTED,
+        title="Byrådsbeslutning",
+        evidence=Evidence(text="Referat"),
+        meta=meta(D(2024, 4, 1), actor=EVALUATOR, reason="Fra evalueringen"),
+    )
+    app.record_factor(
+        pid,
+        origin=FactorOrigin.EXTERNAL,
+        effect=FactorEffect.PROMOTING,
+        description="Ny rygelov",
+        meta=meta(D(2024, 4, 2), actor=EVALUATOR),
+    )
+    return Story(read_side, lead, dgi, anna, pid, other_pid, agreement_id, evaluator_from)
+
+
+async def everything(
+    side: ReadSide, where: audit.AuditFilter | None = None
+) -> list[audit.AuditEntry]:
+    page = await audit.history(side.store, where or audit.AuditFilter(), limit=10_000)
+    assert page.next_cursor is None
+    return page.entries
+
+
+async def test_every_write_appears_with_actor_reason_dates_and_correlation_id(story: Story) -> None:
+    side = story.side
+    await side.sync()
+    events = list(side.app.iter_all_events())
+    entries = await everything(side)
+
+    def expected(e: Any) -> tuple[Any, ...]:
+        return (
+            e.originator_id,
+            e.originator_version,
+            type(e).__name__,
+            e.actor,
+            e.reason,
+            e.valid_on,
+            e.timestamp,
+            e.correlation_id,
+        )
+
+    got = [
+        (
+            x.aggregate_id,
+            x.version,
+            x.kind,
+            x.actor,
+            x.reason,
+            x.valid_on,
+            x.recorded_at,
+            x.correlation_id,
+        )
+        for x in entries
+    ]
+    newest_first = sorted(events, key=lambda e: (e.timestamp, str(e.originator_id)), reverse=True)
+    assert got == [expected(e) for e in newest_first]
+    assert len(entries) == 18  # 16 changes, and the two signatories registered as persons
+    types = {x.kind: x.aggregate_type for x in entries}
+    assert types["PartnerJoined"] == "partnership"
+    assert types["PartySigned"] == "agreement"
+    assert types["FactorRecorded"] == "partnership"
+    joined = [x for x in entries if x.kind == "PartnerJoined" and x.partnership_id == story.pid]
+    appointed = [x for x in entries if x.kind == "SteeringMemberAppointed"]
+    assert joined[0].reason == "Kick-off"
+    assert joined[0].correlation_id == appointed[0].correlation_id  # one steering decision
+
+
+async def test_agreement_events_are_attributed_to_their_partnership(story: Story) -> None:
+    side = story.side
+    await side.sync()
+    mine = await everything(side, audit.AuditFilter(partnership_id=story.pid))
+    agreement_entries = [x for x in mine if x.aggregate_id == story.agreement_id]
+    assert sorted((x.version, x.kind) for x in agreement_entries) == [
+        (1, "Drafted"),
+        (2, "PartySigned"),
+        (3, "PartySigned"),
+    ]
+    assert {x.partnership_id for x in agreement_entries} == {story.pid}
+    assert [x.kind for x in mine if x.aggregate_id == story.pid][::-1] == [
+        "Registered",
+        "PartnerJoined",
+        "SteeringMemberAppointed",
+        "RoleAssigned",
+        "AgreementBacked",
+        "RungChanged",
+        "MilestoneRecorded",
+        "FactorRecorded",
+    ]
+    others = await everything(side, audit.AuditFilter(partnership_id=story.other_pid))
+    assert [x.kind for x in others][::-1] == ["Registered", "PartnerJoined"]
+
+    # Later agreement events too, recorded in a batch of their own.
+    side.app.terminate_agreement(story.agreement_id, meta(D(2024, 9, 1), reason="Stopper"))
+    await side.sync()
+    latest = await audit.history(side.store, audit.AuditFilter(partnership_id=story.pid), limit=3)
+    assert [(x.aggregate_id, x.kind) for x in latest.entries] == [
+        (story.pid, "RungChanged"),
+        (story.pid, "AgreementEnded"),
+        (story.agreement_id, "Terminated"),
+    ]
+
+
+async def test_filters_select_by_actor_kind_and_recorded_period(story: Story) -> None:
+    side = story.side
+    await side.sync()
+    by_evaluator = await everything(side, audit.AuditFilter(actor=EVALUATOR))
+    assert [x.kind for x in by_evaluator] == ["FactorRecorded", "MilestoneRecorded"]
+    assert {x.actor for x in await everything(side, audit.AuditFilter(actor=LEADER))} == {LEADER}
+
+    kinds = await everything(side, audit.AuditFilter(kinds=("PartnerJoined", "RungChanged")))
+    assert sorted((x.kind, x.partnership_id == story.pid) for x in kinds) == [
+        ("PartnerJoined", False),
+        ("PartnerJoined", True),
+        ("RungChanged", True),
+    ]
+
+    since = await everything(side, audit.AuditFilter(recorded_from=story.evaluator_from))
+    until = await everything(side, audit.AuditFilter(recorded_to=story.evaluator_from))
+    assert [x.kind for x in since] == ["FactorRecorded", "MilestoneRecorded"]
+    assert len(until) == 16
+    assert all(x.recorded_at < story.evaluator_from for x in until)
+
+    combined = await everything(
+        side,
+        audit.AuditFilter(
+            partnership_id=story.pid,
+            actor=EVALUATOR,
+            kinds=("MilestoneRecorded",),
+            recorded_from=story.evaluator_from,
+            valid_from=D(2024, 4, 1),
+            valid_to=D(2024, 4, 1),
+        ),
+    )
+    assert [(x.kind, x.valid_on, x.reason) for x in combined] == [
+        ("MilestoneRecorded", D(2024, 4, 1), "Fra evalueringen")
+    ]
+
+
+async def test_cursor_pagination_walks_every_entry_once_newest_first(story: Story) -> None:
+    side = story.side
+    await side.sync()
+    full = [(x.aggregate_id, x.version) for x in await everything(side)]
+    for where in (audit.AuditFilter(), audit.AuditFilter(partnership_id=story.pid)):
+        walked: list[tuple[UUID, int]] = []
+        recorded: list[datetime] = []
+        cursor: str | None = None
+        pages = 0
+        while True:
+            page = await audit.history(side.store, where, limit=4, cursor=cursor)
+            pages += 1
+            assert 1 <= len(page.entries) <= 4
+            walked += [(x.aggregate_id, x.version) for x in page.entries]
+            recorded += [x.recorded_at for x in page.entries]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert len(walked) == len(set(walked))
+        assert recorded == sorted(recorded, reverse=True)
+        if where.partnership_id is None:
+            assert walked == full
+            assert pages == 5  # 18 entries, 4 per page
+        else:
+            assert len(walked) == 11
+            assert walked == [k for k in full if k in set(walked)]
+    with pytest.raises(InvalidQuery):
+        await audit.history(side.store, audit.AuditFilter(), cursor="not-a-cursor")
+
+
+async def test_summaries_are_danish_and_name_organisations_and_persons(story: Story) -> None:
+    side = story.side
+    app = side.app
+    bo = person(app, "Bo Nielsen", story.lead)
+    position = next(iter(app.get_partnership(story.pid).roles))
+    app.hand_over_role(story.pid, UUID(position), bo, meta(D(2024, 5, 1)))
+    moved = app.move_on_ladder(
+        story.pid, story.dgi, Rung.INFORMAL_COOPERATION, "Kursus", meta(D(2024, 5, 1))
+    )
+    app.correct_date(story.pid, moved.version, D(2024, 4, 20), meta())
+    app.leave_partner(story.other_pid, story.dgi, meta(D(2024, 6, 1)))
+    await side.sync()
+
+    summaries = {(x.aggregate_id, x.kind): x.summary for x in await everything(side)}
+    assert summaries[(story.dgi, "Registered")] == "Registreret: DGI Sydjylland"
+    assert summaries[(story.pid, "Registered")] == "Registreret: Sund By Sundeborg"
+    assert summaries[(story.anna, "Registered")] == "Registreret"
+    assert (
+        summaries[(story.other_pid, "PartnerJoined")]
+        == "DGI Sydjylland indtrådt som partner (trin 1)"
+    )
+    assert summaries[(story.other_pid, "PartnerLeft")] == "DGI Sydjylland udtrådt som partner"
+    assert summaries[(story.pid, "SteeringMemberAppointed")] == (
+        "Anna Jensen udpeget til styregruppen (formand)"
+    )
+    assert summaries[(story.pid, "RoleAssigned")] == "Anna Jensen tildelt rollen tovholder"
+    assert summaries[(story.pid, "RoleHandedOver")] == "Rolle overdraget til Bo Nielsen"
+    assert summaries[(story.pid, "AgreementBacked")] == (
+        "Aftale underskrevet af alle parter; gyldig 2024-03-01 - 2025-02-28"
+    )
+    assert summaries[(story.agreement_id, "Drafted")] == (
+        "Aftaleudkast: Samarbejdsaftale om motion på recept"
+    )
+    assert summaries[(story.pid, "MilestoneRecorded")] == (
+        "Forankring (politisk, påbegyndt): Byrådsbeslutning"
+    )
+    assert summaries[(story.pid, "FactorRecorded")] == "Faktor (fremmende): Ny rygelov"
+    assert summaries[(story.pid, "DateCorrected")] == (
+        f"Rettelse: dato for hændelse {moved.version} er 2024-04-20"
+    )
+    signed = [x.summary for x in await everything(side) if x.kind == "PartySigned"]
+    assert sorted(signed) == [
+        "DGI Sydjylland har underskrevet ved Mette Holm",
+        "Sundhed og Forebyggelse har underskrevet ved Mette Holm",
+    ]
+    rungs = [x.summary for x in await everything(side) if x.kind == "RungChanged"]
+    assert rungs == [
+        "DGI Sydjylland flyttet til trin 4 på partnerskabstrappen",
+        "DGI Sydjylland flyttet til trin 5 på partnerskabstrappen",
+    ]
+
+
+async def test_after_erasure_no_view_or_audit_entry_holds_the_persons_name(story: Story) -> None:
+    side = story.side
+    app = side.app
+    karen = person(app, "Karen Kirkegaard", story.dgi, email="karen.kirkegaard@dgi.dk")
+    app.change_person_contact(
+        karen,
+        Contact(name="Karen Kirkegaard Holt", email="mkh@dgi.dk", phone="+45 12 34 56 78"),
+        meta(),
+    )
+    app.assign_role(story.pid, RoleKind.BRIDGE_BUILDER, karen, meta(D(2024, 2, 1)))
+    app.appoint_steering_member(story.pid, karen, SeatRole.MEMBER, meta(D(2024, 2, 1)))
+    await side.sync()
+    before = [x.summary for x in await everything(side) if x.summary.startswith("Karen")]
+    assert sorted(before) == [
+        "Karen Kirkegaard Holt tildelt rollen brobygger",
+        "Karen Kirkegaard Holt udpeget til styregruppen (medlem)",
+    ]
+
+    app.erase_person(karen, meta(reason="Anmodning om sletning (GDPR)", actor="admin@sundeborg.dk"))
+    await side.sync()
+
+    personal = ("Karen", "Kirkegaard", "karen.kirkegaard@dgi.dk", "mkh@dgi.dk", "12 34 56 78")
+
+    def leaks(value: object) -> list[str]:
+        text = msgspec.json.encode(value).decode()
+        return [word for word in personal if word in text]
+
+    for entry in await everything(side):
+        assert leaks(entry) == [], entry
+    assert await directory.names(side.store, [karen, story.anna]) == {
+        karen: directory.ERASED_NAME,
+        story.anna: "Anna Jensen",
+    }
+    assert directory.ERASED_NAME == "(slettet)"
+    holders = {h.person_id: h.person_name for h in await roles.holdings(side.store, story.pid)}
+    assert holders[karen] == "(slettet)"
+    seats = {s.person_id: s.person_name for s in await roles.steering_group(side.store, story.pid)}
+    assert seats[karen] == "(slettet)"
+    erased = [x for x in await everything(side) if x.aggregate_id == karen]
+    assert [x.summary for x in erased] == [
+        "Personoplysninger slettet",
+        "Kontaktoplysninger ændret",
+        "Registreret",
+    ]
+    # Nowhere in any view table, and still nowhere after replaying the log from the start.
+    assert leaks(await view_contents(side.store)) == []
+    await side.runner.rebuild()
+    assert leaks(await view_contents(side.store)) == []
+    assert await directory.names(side.store, [karen]) == {karen: "(slettet)"}
+
+
+async def test_an_erased_signatorys_name_is_gone_from_the_audit_history(story: Story) -> None:
+    side = story.side
+    # The story's agreements were signed by people called "Mette Holm": erase them all.
+    await side.sync()
+    rows = await side.store.fetch("SELECT id FROM dir_persons WHERE name = ?", "Mette Holm")
+    assert rows, "the story should have signatories"
+    for row in rows:
+        side.app.erase_person(UUID(str(row["id"])), meta(reason="Anmodning om sletning (GDPR)"))
+    await side.sync()
+    leaking = [
+        x.summary for x in await everything(side) if "Mette Holm" in msgspec.json.encode(x).decode()
+    ]
+    assert leaking == []

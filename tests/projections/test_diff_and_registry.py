@@ -1,0 +1,269 @@
+"""Diff of a partnership between two dates, and the registry's search."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID, uuid4
+
+from aggregates import Evidence, Registry
+from aggregates.taxonomy import (
+    AnchoringStatus,
+    Dimension,
+    PartnershipType,
+    RoleKind,
+    Rung,
+    SeatRole,
+    Sector,
+)
+from projections import diff, registry
+from tests.projections.support import (
+    ReadSide,
+    instant,
+    meta,
+    organisation,
+    partnership,
+    person,
+)
+
+D = date
+FIRST = D(2024, 2, 1)
+SECOND = D(2024, 6, 1)
+
+
+def change(
+    section: str, key: object, label: str, kind: str, before: str | None, after: str | None
+) -> diff.Change:
+    return diff.Change(
+        section=section,  # type: ignore[arg-type]
+        key=str(key),
+        label=label,
+        change=kind,  # type: ignore[arg-type]
+        before=before,
+        after=after,
+    )
+
+
+def milestone(
+    side: ReadSide, pid: UUID, dimension: Dimension, status: AnchoringStatus, day: date
+) -> None:
+    side.app.record_milestone(
+        pid,
+        dimension=dimension,
+        status=status,
+        title=f"{dimension.label_da} {status.label_da}",
+        evidence=Evidence(text="Referat"),
+        meta=meta(day),
+    )
+
+
+async def test_the_diff_between_two_dates_lists_what_was_added_changed_and_removed(
+    read_side: ReadSide,
+) -> None:
+    app, store = read_side.app, read_side.store
+    lead = organisation(app, "Sundhed og Forebyggelse", Sector.HEALTH)
+    dgi = organisation(app, "DGI Sydjylland", Sector.SPORTS_ORGANISATION)
+    kb = organisation(app, "Kræftens Bekæmpelse", Sector.PATIENT_ASSOCIATION)
+    job = organisation(app, "Jobcenter Sundeborg", Sector.EMPLOYMENT)
+    anna = person(app, "Anna Jensen", dgi)
+    bo = person(app, "Bo Nielsen", job)
+    dorte = person(app, "Dorte Lund", lead)
+    pid = partnership(app, lead)
+    app.join_partner(pid, dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
+    app.join_partner(pid, job, meta(D(2024, 1, 10)), rung=Rung.MUTUAL_REFERRAL)
+    app.appoint_steering_member(pid, dorte, SeatRole.CHAIR, meta(D(2024, 1, 15)))
+    bo_seat = app.appoint_steering_member(pid, bo, SeatRole.MEMBER, meta(D(2024, 1, 15)))
+    coordinator = app.assign_role(pid, RoleKind.COORDINATOR, anna, meta(D(2024, 1, 20)))
+    recruiter = app.assign_role(pid, RoleKind.RECRUITER, bo, meta(D(2024, 1, 20)))
+    milestone(read_side, pid, Dimension.POLITICAL, AnchoringStatus.STARTED, D(2024, 1, 25))
+    # Between the two dates:
+    kb_joined = app.join_partner(pid, kb, meta(D(2024, 3, 1)), rung=Rung.KNOW_EACH_OTHER)
+    app.move_on_ladder(pid, dgi, Rung.MUTUAL_REFERRAL, "Henvisninger", meta(D(2024, 3, 15)))
+    anna_seat = app.appoint_steering_member(pid, anna, SeatRole.VICE_CHAIR, meta(D(2024, 4, 1)))
+    app.step_down_steering_member(pid, bo, meta(D(2024, 4, 1)))
+    assert coordinator.created_id is not None
+    app.hand_over_role(pid, coordinator.created_id, dorte, meta(D(2024, 4, 10)))
+    app.leave_partner(pid, job, meta(D(2024, 5, 1)))  # vacates Bo's recruiter role
+    milestone(read_side, pid, Dimension.POLITICAL, AnchoringStatus.PARTIAL, D(2024, 5, 10))
+    milestone(read_side, pid, Dimension.OPERATIONS, AnchoringStatus.STARTED, D(2024, 5, 15))
+    # After both dates (must not show): a move on 1 July.
+    app.move_on_ladder(pid, dgi, Rung.INFORMAL_COOPERATION, "Kursus", meta(D(2024, 7, 1)))
+    await read_side.sync()
+
+    appointments = app.get_partnership(pid).appointments.values()
+    appointment_of = {a.person_id: a.appointment_id for a in appointments}
+    assert bo_seat.created_id == appointment_of[bo]
+    assert anna_seat.created_id == appointment_of[anna]
+    expected = [
+        change("anchoring", "operations", "drift", "added", None, "påbegyndt"),
+        change("anchoring", "political", "politisk", "changed", "påbegyndt", "delvis"),
+        *sorted(
+            [
+                change(
+                    "partners",
+                    dgi,
+                    "DGI Sydjylland",
+                    "changed",
+                    "trin 2 (dialog og erfaringsudveksling)",
+                    "trin 3 (gensidig henvisning)",
+                ),
+                change(
+                    "partners",
+                    kb,
+                    "Kræftens Bekæmpelse",
+                    "added",
+                    None,
+                    "trin 1 (kendskab til hinanden)",
+                ),
+                change(
+                    "partners",
+                    job,
+                    "Jobcenter Sundeborg",
+                    "removed",
+                    "trin 3 (gensidig henvisning)",
+                    None,
+                ),
+            ],
+            key=lambda c: c.key,
+        ),
+        *sorted(
+            [
+                change(
+                    "roles",
+                    coordinator.created_id,
+                    "tovholder",
+                    "changed",
+                    "Anna Jensen",
+                    "Dorte Lund",
+                ),
+                change(
+                    "roles", recruiter.created_id, "rekrutterer", "changed", "Bo Nielsen", "ledig"
+                ),
+            ],
+            key=lambda c: c.key,
+        ),
+        *sorted(
+            [
+                change(
+                    "steering_group",
+                    anna_seat.created_id,
+                    "Anna Jensen",
+                    "added",
+                    None,
+                    "næstformand",
+                ),
+                change(
+                    "steering_group", bo_seat.created_id, "Bo Nielsen", "removed", "medlem", None
+                ),
+            ],
+            key=lambda c: c.key,
+        ),
+    ]
+    assert await diff.between(store, pid, FIRST, SECOND) == expected
+    assert await diff.between(store, pid, FIRST, FIRST) == []
+
+    backwards = await diff.between(store, pid, SECOND, FIRST)
+    inverse = {"added": "removed", "removed": "added", "changed": "changed"}
+    assert [(c.section, c.key, c.change, c.before, c.after) for c in backwards] == [
+        (c.section, c.key, inverse[c.change], c.after, c.before) for c in expected
+    ]
+
+    # A correction moves Kræftens Bekæmpelse's joining before the first date: from then on
+    # the diff no longer lists it as added; a report made before the correction still does.
+    before = instant()
+    app.correct_date(pid, kb_joined.version, D(2024, 1, 20), meta(reason="Dato"))
+    await read_side.sync()
+    now = await diff.between(store, pid, FIRST, SECOND)
+    assert [c for c in now if c.key == str(kb)] == []
+    assert await diff.between(store, pid, FIRST, SECOND, known_at=before) == expected
+
+
+async def test_the_registry_finds_partnerships_by_municipality_and_words(
+    read_side: ReadSide,
+) -> None:
+    app, store = read_side.app, read_side.store
+    lead = organisation(app, "Sundhed og Forebyggelse", Sector.HEALTH)
+    sund = partnership(app, lead, title="Sund By Sundeborg", purpose="Bedre sundhed i job")
+    smoke = partnership(app, lead, title="Røgfri Fremtid", purpose="Færre unge ryger")
+    move = partnership(
+        app, lead, title="Bevæg dig for livet", municipality="Vestby", purpose="Mere motion"
+    )
+    await read_side.sync()
+
+    async def titles(**query: object) -> list[str]:
+        return [row.title for row in await registry.find(store, **query)]  # type: ignore[arg-type]
+
+    assert await titles() == ["Røgfri Fremtid", "Sund By Sundeborg", "Bevæg dig for livet"]
+    assert await titles(limit=2) == ["Røgfri Fremtid", "Sund By Sundeborg"]
+    assert await titles(municipality="sundeborg") == ["Røgfri Fremtid", "Sund By Sundeborg"]
+    assert await titles(municipality="VESTBY") == ["Bevæg dig for livet"]
+    assert await titles(municipality="Østby") == []
+    assert await titles(text="MOTION") == ["Bevæg dig for livet"]  # in the purpose
+    assert await titles(text="sund") == ["Sund By Sundeborg"]  # title and purpose
+    assert await titles(text="unge", municipality="Sundeborg") == ["Røgfri Fremtid"]
+    assert await titles(text="ryger", municipality="Vestby") == []
+
+    [row] = await registry.find(store, text="Røgfri")
+    event = app.partnership_events(smoke)[0]
+    assert (row.id, row.municipality, row.lead_organisation_id, row.kind, row.purpose) == (
+        smoke,
+        "Sundeborg",
+        lead,
+        PartnershipType.PROJECT,
+        "Færre unge ryger",
+    )
+    assert (row.period_start, row.period_end, row.registered_at) == (None, None, event.timestamp)
+
+    app.update_registry(
+        sund,
+        Registry(
+            title="Sunde Arbejdspladser",
+            municipality="Vestby",
+            purpose="Trivsel",
+            period_start=D(2024, 1, 1),
+            period_end=D(2025, 12, 31),
+            kind=PartnershipType.OPERATIONS,
+        ),
+        meta(),
+    )
+    await read_side.sync()
+    assert await titles(municipality="Vestby") == ["Bevæg dig for livet", "Sunde Arbejdspladser"]
+    assert await titles(text="Sund By") == []
+    [updated] = await registry.find(store, text="arbejdspladser")
+    assert (updated.id, updated.kind, updated.period_start, updated.period_end) == (
+        sund,
+        PartnershipType.OPERATIONS,
+        D(2024, 1, 1),
+        D(2025, 12, 31),
+    )
+    assert move in {r.id for r in await registry.find(store, municipality="Vestby")}
+
+
+async def test_exists_tells_whether_the_view_knows_a_partnership(read_side: ReadSide) -> None:
+    app, store = read_side.app, read_side.store
+    lead = organisation(app, "Sundhed og Forebyggelse", Sector.HEALTH)
+    pid = partnership(app, lead)
+    assert await registry.exists(store, pid) is False  # not projected yet
+    await read_side.sync()
+    assert await registry.exists(store, pid) is True
+    assert await registry.exists(store, lead) is False
+    assert await registry.exists(store, uuid4()) is False
+
+
+async def test_searching_ignores_the_case_of_danish_letters(read_side: ReadSide) -> None:
+    app, store = read_side.app, read_side.store
+    lead = organisation(app, "Sundhed og Forebyggelse Ærø", Sector.HEALTH)
+    pid = partnership(app, lead, title="Ældre i bevægelse", municipality="Ærø")
+    await read_side.sync()
+    assert [r.id for r in await registry.find(store, municipality="ærø")] == [pid]
+    assert [r.id for r in await registry.find(store, text="ÆLDRE")] == [pid]
+
+
+async def test_searching_for_a_percent_sign_matches_it_literally(read_side: ReadSide) -> None:
+    app, store = read_side.app, read_side.store
+    lead = organisation(app, "Sundhed og Forebyggelse", Sector.HEALTH)
+    smoke_free = partnership(app, lead, title="100% røgfri skoletid")
+    partnership(app, lead, title="1000 skridt om dagen")
+    partnership(app, lead, title="Sund By Vest")
+    await read_side.sync()
+    assert [r.id for r in await registry.find(store, text="100%")] == [smoke_free]
+    assert [r.title for r in await registry.find(store, text="d_b")] == []

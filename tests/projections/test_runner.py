@@ -1,0 +1,323 @@
+"""The projection runner: exactly once, resumable, rebuildable, version-aware, awake."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import random
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import pytest
+
+from aggregates import Evidence, Partnership
+from aggregates.taxonomy import AnchoringStatus, Dimension, Rung, Sector
+from api.readside import ReadSide as ApiReadSide
+from projections import anchoring, audit, ladder, registry, roles
+from projections.catalog import ALL
+from projections.core import Projection
+from projections.ladder import ladder as ladder_projection
+from projections.registry import registry as registry_projection
+from projections.runner import ProjectionRunner, StillCatchingUp
+from projections.store import Statement
+from services.settings import Settings
+from tests.projections.support import (
+    ReadSide,
+    generate_history,
+    meta,
+    organisation,
+    partnership,
+    tracking_rows,
+    view_contents,
+)
+
+D = date
+
+
+async def query_results(side: ReadSide, partnership_ids: Sequence[UUID]) -> dict[str, Any]:
+    """What the views answer, through their query functions, for every partnership."""
+    store = side.store
+    answers: dict[str, Any] = {"registry": await registry.find(store, limit=1000)}
+    day = D(2024, 4, 1)
+    for pid in partnership_ids:
+        answers[str(pid)] = [
+            await ladder.rungs(store, pid),
+            await ladder.rungs(store, pid, as_of=day),
+            await ladder.history(store, pid),
+            await roles.holdings(store, pid),
+            await roles.holdings(store, pid, as_of=day),
+            await roles.steering_group(store, pid, as_of=day),
+            await roles.vacancies(store, pid),
+            await roles.turnover(store, pid),
+            await anchoring.milestones(store, pid),
+            await anchoring.status(store, pid, as_of=day),
+            await anchoring.factors(store, pid),
+            await audit.history(store, audit.AuditFilter(partnership_id=pid), limit=1000),
+        ]
+    answers["audit"] = await audit.history(store, audit.AuditFilter(), limit=100_000)
+    return answers
+
+
+async def test_batches_of_three_across_restarted_runners_give_the_views_of_one_clean_pass(
+    read_side: ReadSide,
+) -> None:
+    app, store = read_side.app, read_side.store
+    first = generate_history(app, random.Random(1), partnerships=2)
+    batches = 0
+    stored_before = 0
+    # Every batch by a new runner, as after a restart: it must resume at the stored position.
+    while True:
+        if batches == 25:
+            more = generate_history(app, random.Random(2), partnerships=1)  # arrives meanwhile
+        runner = ProjectionRunner(store, ALL, app.mapper.to_domain_event, batch_size=3)
+        assert await runner.setup() == []
+        assert runner.position == stored_before
+        covered = await runner.run_batch()
+        if covered == 0:
+            break
+        assert covered <= 3
+        batches += 1
+        positions = {t.position for t in (await store.tracking()).values()}
+        assert positions == {runner.position}
+        assert stored_before < runner.position
+        stored_before = runner.position
+    head = app.max_notification_id()
+    assert stored_before == head
+    assert batches >= (first.events + more.events) // 3
+    pids = [*first.partnership_ids, *more.partnership_ids]
+    in_batches = await view_contents(store)
+    answers = await query_results(read_side, pids)
+    assert len(in_batches["audit_log"]) == head  # one audit row per event: none twice
+
+    read_side.runner.batch_size = 10_000
+    assert await read_side.runner.rebuild() == head
+    assert await view_contents(store) == in_batches
+    assert await query_results(read_side, pids) == answers
+
+
+async def test_rebuilding_one_projection_leaves_the_others_alone_and_reproduces_its_rows(
+    read_side: ReadSide, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, store, runner = read_side
+    generate_history(app, random.Random(3), partnerships=2)
+    await read_side.sync()
+    contents = await view_contents(store)
+    tracking = await tracking_rows(store)
+
+    applied: list[tuple[list[Statement], dict[str, int]]] = []
+    apply = store.apply
+
+    async def spy(statements: Sequence[Statement], positions: Mapping[str, int]) -> None:
+        applied.append((list(statements), dict(positions)))
+        await apply(statements, positions)
+
+    monkeypatch.setattr(store, "apply", spy)
+    assert await runner.rebuild(["ladder"]) == app.max_notification_id()
+
+    assert applied
+    assert all(set(positions) == {"ladder"} for _, positions in applied)
+    assert all("ladder_facts" in sql for statements, _ in applied for sql, _ in statements)
+    assert await view_contents(store) == contents
+    after = await tracking_rows(store)
+    assert {k: v for k, v in after.items() if k != "ladder"} == {
+        k: v for k, v in tracking.items() if k != "ladder"
+    }
+    assert (after["ladder"]["position"], after["ladder"]["version"]) == (
+        tracking["ladder"]["position"],
+        1,
+    )
+
+
+async def test_a_new_projection_version_makes_setup_rebuild_that_view_alone(
+    read_side: ReadSide,
+) -> None:
+    app, store, _ = read_side
+    generate_history(app, random.Random(4), partnerships=1)
+    await read_side.sync()
+    contents = await view_contents(store)
+    tracking = await tracking_rows(store)
+    head = app.max_notification_id()
+
+    bumped = dataclasses.replace(ladder_projection, version=2)
+    projections = [bumped if p.name == "ladder" else p for p in ALL]
+    upgraded = ProjectionRunner(store, projections, app.mapper.to_domain_event)
+    assert await upgraded.setup() == ["ladder"]
+
+    assert await store.fetch("SELECT * FROM ladder_facts") == []
+    status = {s.name: (s.version, s.position, s.lag) for s in await upgraded.status()}
+    assert status == {
+        "directory": (1, head, 0),
+        "registry": (registry_projection.version, head, 0),
+        "ladder": (2, 0, head),
+        "roles": (1, head, 0),
+        "anchoring": (1, head, 0),
+        "audit": (1, head, 0),
+    }
+    assert await upgraded.catch_up() == head
+    assert await view_contents(store) == contents
+    after = await tracking_rows(store)
+    assert {k: v for k, v in after.items() if k != "ladder"} == {
+        k: v for k, v in tracking.items() if k != "ladder"
+    }
+    again = ProjectionRunner(store, projections, app.mapper.to_domain_event)
+    assert await again.setup() == []
+    assert again.position == head
+
+
+def broken_projection() -> Projection:
+    """A projection whose statement for a milestone cannot run."""
+    broken = Projection(
+        name="broken",
+        version=1,
+        tables=("broken_rows",),
+        ddl=("CREATE TABLE broken_rows (milestone_id {uuid} NOT NULL)",),
+    )
+
+    @broken.on(Partnership.MilestoneRecorded)
+    def _milestone(e: Partnership.MilestoneRecorded) -> Iterable[Statement]:
+        yield ("INSERT INTO broken_rows (milestone_id) VALUES (?)", (e.milestone_id,))
+        yield ("INSERT INTO broken_rows (no_such_column) VALUES (?)", (e.milestone_id,))
+
+    return broken
+
+
+async def test_a_failing_batch_changes_no_view_and_no_position(read_side: ReadSide) -> None:
+    app, store = read_side.app, read_side.store
+    broken = broken_projection()
+    runner = ProjectionRunner(store, [*ALL, broken], app.mapper.to_domain_event)
+    assert await runner.setup() == []  # created, not rebuilt
+    lead = organisation(app, "Sundhed og Forebyggelse", Sector.HEALTH)
+    dgi = organisation(app, "DGI Sydjylland", Sector.SPORTS_ORGANISATION)
+    pid = partnership(app, lead)
+    await runner.catch_up()
+    contents = await view_contents(store, [*ALL, broken])
+    tracking = await tracking_rows(store)
+    position = runner.position
+
+    # One batch: statements of every projection run before the failing one.
+    app.join_partner(pid, dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
+    app.record_milestone(
+        pid,
+        dimension=Dimension.POLITICAL,
+        status=AnchoringStatus.STARTED,
+        title="Byrådsbeslutning",
+        evidence=Evidence(text="Referat"),
+        meta=meta(D(2024, 2, 1)),
+    )
+    app.move_on_ladder(pid, dgi, Rung.MUTUAL_REFERRAL, "Henvisninger", meta(D(2024, 3, 1)))
+    with pytest.raises((sqlite3.OperationalError, asyncpg.PostgresError)):
+        await runner.run_batch()
+
+    assert runner.position == position
+    assert await tracking_rows(store) == tracking
+    assert await view_contents(store, [*ALL, broken]) == contents
+
+    # Without the broken projection the same events project normally.
+    healthy = ProjectionRunner(store, ALL, app.mapper.to_domain_event)
+    assert await healthy.setup() == []
+    assert await healthy.catch_up() == 3
+    assert [r.rung for r in await ladder.rungs(store, pid)] == [Rung.MUTUAL_REFERRAL]
+
+
+async def test_wait_until_returns_once_caught_up_and_raises_still_catching_up_otherwise(
+    read_side: ReadSide,
+) -> None:
+    app, _, runner = read_side
+    organisation(app, "Sundhed og Forebyggelse", Sector.HEALTH)
+    await read_side.sync()
+    reached = runner.position
+    written = app.register_organisation(name="DGI", sector=Sector.SPORTS_ORGANISATION, meta=meta())
+    wanted = written.notification_id
+    assert wanted > reached
+
+    began = time.monotonic()
+    with pytest.raises(StillCatchingUp) as caught:
+        await runner.wait_until(wanted, timeout=0.2)
+    assert 0.15 <= time.monotonic() - began < 1.5
+    assert (caught.value.wanted, caught.value.reached) == (wanted, reached)
+    assert str(wanted) in str(caught.value)
+
+    waiting = asyncio.create_task(runner.wait_until(wanted, timeout=5))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    await runner.catch_up()
+    await asyncio.wait_for(waiting, timeout=1)
+    assert runner.position >= wanted
+    await runner.wait_until(wanted, timeout=0)  # already there: returns at once
+
+
+async def test_status_reports_each_projections_position_and_lag(read_side: ReadSide) -> None:
+    app, _, runner = read_side
+    assert [(s.name, s.version, s.position, s.head, s.lag) for s in await runner.status()] == [
+        (p.name, p.version, 0, 0, 0) for p in ALL
+    ]
+    lead = organisation(app, "Sundhed og Forebyggelse", Sector.HEALTH)
+    partnership(app, lead)
+    head = app.max_notification_id()
+    assert [(s.name, s.position, s.head, s.lag) for s in await runner.status()] == [
+        (p.name, 0, head, head) for p in ALL
+    ]
+    await runner.run_batch()
+    organisation(app, "DGI", Sector.SPORTS_ORGANISATION)
+    organisation(app, "Jobcenter", Sector.EMPLOYMENT)
+    assert {(s.position, s.lag) for s in await runner.status()} == {(head, 2)}
+    await read_side.sync()
+    assert {(s.position, s.lag) for s in await runner.status()} == {(head + 2, 0)}
+
+
+async def test_the_follower_shows_new_writes_quickly_and_postgresql_wakes_it_by_notify(
+    read_side: ReadSide,
+) -> None:
+    app, store, runner = read_side
+    lead = organisation(app, "Sundhed og Forebyggelse", Sector.HEALTH)
+    pid = partnership(app, lead)
+    partners = [organisation(app, f"Forening {n}", Sector.VOLUNTARY) for n in range(3)]
+    stop = asyncio.Event()
+    # A long idle wait: on PostgreSQL only a NOTIFY can wake the follower within 0.5 s.
+    follower = asyncio.create_task(runner.run_forever(stop, idle_wait=30))
+    try:
+        await runner.wait_until(app.max_notification_id(), timeout=5)
+        await asyncio.sleep(0.1)  # let it go idle
+        delays = []
+        for n, org in enumerate(partners):
+            await asyncio.to_thread(
+                app.join_partner, pid, org, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE
+            )
+            committed = time.monotonic()
+            while len(await ladder.rungs(store, pid)) <= n:
+                assert time.monotonic() - committed < 2.0, "not visible within 2 s"
+                await asyncio.sleep(0.005)
+            delays.append(time.monotonic() - committed)
+            await asyncio.sleep(0.1)
+        assert max(delays) < 2.0
+        if store.dialect == "postgresql":
+            assert max(delays) < 0.5, delays
+    finally:
+        stop.set()
+        follower.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await follower
+
+
+async def test_a_retired_projection_does_not_hold_back_read_your_writes(
+    read_side: ReadSide, store_settings: Settings
+) -> None:
+    app, store, _ = read_side
+    retired = Projection(
+        name="offers", version=1, tables=("offers",), ddl=("CREATE TABLE offers (id {uuid})",)
+    )
+    await ProjectionRunner(store, [*ALL, retired], app.mapper.to_domain_event).setup()
+    runner = ProjectionRunner(store, ALL, app.mapper.to_domain_event)  # "offers" was retired
+    assert await runner.setup() == []
+    written = app.register_organisation(name="DGI", sector=Sector.SPORTS_ORGANISATION, meta=meta())
+    await runner.catch_up()
+    assert runner.position == written.notification_id
+
+    external = ApiReadSide(settings=store_settings, store=store, runner=runner)  # not embedded
+    await external.wait_until(written.notification_id, timeout=0.3)
