@@ -30,7 +30,14 @@ class Contact(msgspec.Struct, kw_only=True, frozen=True):
         )
 
 
+ERASED_CONTACT = Contact(name="(slettet)")
+"""What a person's contact details read as once their key is deleted (erasure)."""
+
+
 class Person(TvaersAggregate):
+    """A professional. Contact details are personal data: the event store seals them with a
+    key per person (see PERSONAL_DATA on the events) and erasure deletes that key."""
+
     contact: Contact | None
     organisation_id: UUID
     erased: bool
@@ -42,6 +49,8 @@ class Person(TvaersAggregate):
         contact: Contact
         organisation_id: UUID
 
+        PERSONAL_DATA = {"contact": ERASED_CONTACT}
+
         def apply(self, person: Person) -> None:
             person.contact = self.contact
             person.organisation_id = self.organisation_id
@@ -49,6 +58,8 @@ class Person(TvaersAggregate):
 
     class ContactChanged(TvaersAggregate.Event):
         contact: Contact
+
+        PERSONAL_DATA = {"contact": ERASED_CONTACT}
 
         def apply(self, person: Person) -> None:
             person.contact = self.contact

@@ -45,7 +45,9 @@ from aggregates.taxonomy import (
     SeatRole,
     Sector,
 )
+from services.encoding import MsgspecMapper
 from services.errors import ConcurrencyConflict, StaleVersion
+from services.personal_data import open_keys
 from services.settings import Settings
 
 A = TypeVar("A", bound=TvaersAggregate)
@@ -90,6 +92,10 @@ class Tvaers(Application[UUID]):
         intervals = {Partnership: settings.snapshot_interval, Agreement: settings.snapshot_interval}
         object.__setattr__(self, "snapshotting_intervals", intervals)
         super().__init__(env=settings.eventsourcing_env())
+        self.keys = open_keys(settings)
+        assert isinstance(self.mapper, MsgspecMapper)
+        self.mapper.keys = self.keys
+        self.reapply_erasures()
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """Only the settings configure persistence; the process environment does not.
@@ -294,7 +300,28 @@ class Tvaers(Application[UUID]):
     def erase_person(
         self, person_id: UUID, meta: Meta, *, expected_version: int | None = None
     ) -> CommandResult:
-        return self._change(Person, person_id, expected_version, lambda p: p.erase(meta))
+        """Erase a person's personal data: record the erasure, then delete their key.
+
+        Every stored event holding their contact details becomes unreadable; the
+        directory view shows "(slettet)" for them from then on.
+        """
+        result = self._change(Person, person_id, expected_version, lambda p: p.erase(meta))
+        self.keys.forget(person_id)
+        return result
+
+    def reapply_erasures(self) -> int:
+        """Delete the key of every erased person again (e.g. after restoring a backup)."""
+        erased = self.recorder.select_notifications(
+            start=1, limit=1_000_000, topics=[get_topic(Person.Erased)]
+        )
+        for notification in erased:
+            originator = notification.originator_id
+            self.keys.forget(originator if isinstance(originator, UUID) else UUID(originator))
+        return len(erased)
+
+    def close(self) -> None:
+        self.keys.close()
+        super().close()
 
     # -- partnership: registry and partners --------------------------------------------
 

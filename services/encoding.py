@@ -14,9 +14,26 @@ from eventsourcing.domain import CanSnapshotAggregate, DomainEventProtocol
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 
+from services.personal_data import PersonalDataKeys
+
 _encoder = msgspec.json.Encoder(decimal_format="string")
 _untyped = msgspec.json.Decoder()
 _IDENTITY = frozenset({"originator_id", "originator_version"})
+
+
+class _Sealed(msgspec.Struct):
+    """A personal-data field as stored: encrypted with the subject's own key."""
+
+    sealed: bytes
+
+
+class PersonalDataUnavailable(RuntimeError):
+    """An event holds personal data but the mapper has no key store to seal it with."""
+
+
+def _personal(cls: type) -> dict[str, Any]:
+    personal: dict[str, Any] = getattr(cls, "PERSONAL_DATA", None) or {}
+    return personal
 
 
 class _SnapshotEnvelope(msgspec.Struct):
@@ -29,7 +46,12 @@ class _SnapshotEnvelope(msgspec.Struct):
 def _event_state_type(cls: type) -> Any:
     """A TypedDict of the event's dataclass fields (identity excluded)."""
     hints = typing.get_type_hints(cls)
-    spec: dict[str, Any] = {f.name: hints[f.name] for f in fields(cls) if f.name not in _IDENTITY}
+    personal = _personal(cls)
+    spec: dict[str, Any] = {
+        f.name: _Sealed if f.name in personal else hints[f.name]
+        for f in fields(cls)
+        if f.name not in _IDENTITY
+    }
     spec["class_version"] = NotRequired[int]
     return TypedDict(f"{cls.__qualname__}State", spec)  # type: ignore[operator]
 
@@ -58,7 +80,13 @@ class MsgspecMapper(Mapper[UUID]):
     The default mapper decodes without type information, so dates, UUIDs, decimals and
     enums would come back as strings. Snapshots decode their state with the aggregate's
     own annotations. Older class versions are upcast before typed conversion.
+
+    Fields an event class lists in PERSONAL_DATA are sealed with the subject's own key
+    (`keys`, set by the application); once the key is forgotten they decode as the
+    placeholder the class gives for them.
     """
+
+    keys: PersonalDataKeys | None = None
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         state = dict(vars(domain_event))
@@ -67,6 +95,8 @@ class MsgspecMapper(Mapper[UUID]):
         class_version = getattr(type(domain_event), "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version
+        for name in _personal(type(domain_event)):
+            state[name] = _Sealed(self._keys().seal(originator_id, _encoder.encode(state[name])))
         data = _encoder.encode(state)
         if self.compressor:
             data = self.compressor.compress(data)
@@ -91,6 +121,8 @@ class MsgspecMapper(Mapper[UUID]):
                 state = self._decode_snapshot(data)
             else:
                 state = self._decode_event(cls, data)
+                if _personal(cls):
+                    self._unseal(cls, stored_event.originator_id, state)
         except (msgspec.DecodeError, msgspec.ValidationError, AttributeError, TypeError) as e:
             msg = (
                 f"Failed to decode stored event {stored_event.topic} "
@@ -105,6 +137,18 @@ class MsgspecMapper(Mapper[UUID]):
         event = object.__new__(cls)
         object.__setattr__(event, "__dict__", state)
         return typing.cast(DomainEventProtocol[UUID], event)
+
+    def _keys(self) -> PersonalDataKeys:
+        if self.keys is None:
+            raise PersonalDataUnavailable("Personal data needs the per-person key store.")
+        return self.keys
+
+    def _unseal(self, cls: type, subject: UUID | str, state: dict[str, Any]) -> None:
+        subject_id = subject if isinstance(subject, UUID) else UUID(str(subject))
+        hints = typing.get_type_hints(cls)
+        for name, erased in _personal(cls).items():
+            plain = self._keys().unseal(subject_id, state[name].sealed)
+            state[name] = erased if plain is None else msgspec.json.decode(plain, type=hints[name])
 
     @staticmethod
     def _decode_event(event_cls: type, data: bytes) -> dict[str, Any]:
