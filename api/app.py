@@ -14,6 +14,12 @@ from litestar.openapi import OpenAPIConfig
 from api.controllers.health import HealthController
 from api.controllers.organisations import OrganisationController
 from api.controllers.partnerships import PartnershipController
+from api.controllers.registry import (
+    AgendaController,
+    CrossCaseController,
+    PartnershipRegistryController,
+    RegistryController,
+)
 from api.controllers.views import PartnershipViewsController
 from api.deps import provide_context, provide_read_side, provide_tvaers
 from api.errors import EXCEPTION_HANDLERS
@@ -50,6 +56,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OrganisationController,
             PartnershipController,
             PartnershipViewsController,
+            RegistryController,
+            AgendaController,
+            CrossCaseController,
+            PartnershipRegistryController,
         ],
         dependencies={
             "tvaers": Provide(provide_tvaers, sync_to_thread=False),

@@ -314,6 +314,14 @@ def generate_history(app: Tvaers, rng: random.Random, *, partnerships: int) -> H
             meta=meta(day),
         )
         p.link_factor(factor_id, milestones[1][0], meta(day))
+        follow_up_id = p.schedule_follow_up(
+            label="3 måneder",
+            due_on=start + timedelta(days=90),
+            cohort=12,
+            meta=meta(start),
+            activity_id=activity_id,
+        )
+        p.record_follow_up(follow_up_id, 10, 8, meta(start + timedelta(days=95)))
         # Corrections: a ladder date, a rung, a milestone's content, an assignment's date.
         p.correct_date(moves[0], start + timedelta(days=20), meta(day, reason="Forkert dato"))
         p.correct_rung(
@@ -349,12 +357,19 @@ def generate_history(app: Tvaers, rng: random.Random, *, partnerships: int) -> H
                 app.terminate_agreement(
                     agreement_id, meta(day + timedelta(days=200), reason="Projektet stopper")
                 )
+            else:
+                app.renew_agreement(
+                    agreement_id, day + timedelta(days=800), meta(day + timedelta(days=300))
+                )
         if number % 3 == 0:
             app.update_registry(
                 pid,
                 Registry(
                     title=f"Indsats {number} (forlænget)",
                     municipality=lead.municipality or "Sundeborg",
+                    tags=("Motion", "Trivsel"),
+                    target_groups=("Ledige",),
+                    arenas=("Jobcenter",),
                 ),
                 meta(day),
             )

@@ -1,0 +1,229 @@
+"""Views across partnerships (registry search, map of offers, agenda, cross-case tables) and
+a partnership's activities and agreements.
+
+Every view takes `as_of` (valid date, default today) and `after` (a notification id from
+a write: the answer waits until the views include it).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+
+from aggregates.errors import NotFound
+from aggregates.taxonomy import Dimension, Sector
+from api.controllers.views import After, AsOf, KnownAt
+from api.readside import ReadSide
+from projections import agenda as agenda_view
+from projections import agreements as agreement_views
+from projections import crosscase as crosscase_view
+from projections import offers as offer_views
+from projections import registry, search
+from projections.helpers import MAX_LIMIT
+
+MAX_IDS = 200
+
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size (1-200).")]
+Word = Annotated[str | None, QueryParameter(max_length=200)]
+PartnershipIds = Annotated[
+    list[UUID] | None,
+    QueryParameter(
+        name="partnership_id",
+        max_items=MAX_IDS,
+        description="A partnership to include (repeatable); all when left out.",
+    ),
+]
+
+
+async def _ready(read_side: ReadSide, after: int | None, partnership_ids: list[UUID]) -> None:
+    """Wait for the caller's own write, then make sure every partnership named exists."""
+    await read_side.wait_until(after)
+    for partnership_id in dict.fromkeys(partnership_ids):
+        if not await registry.exists(read_side.store, partnership_id):
+            raise NotFound(f"No partnership with id {partnership_id}.")
+
+
+class ActivitiesView(msgspec.Struct, kw_only=True):
+    as_of: date
+    activities: list[offer_views.ActivityView]
+
+
+class AgreementsView(msgspec.Struct, kw_only=True):
+    as_of: date
+    agreements: list[agreement_views.AgreementView]
+
+
+class OffersView(msgspec.Struct, kw_only=True):
+    as_of: date
+    offers: list[offer_views.Offer]
+
+
+class RegistryController(Controller):
+    path = "/registry"
+    tags = ["registry"]
+
+    @get(
+        "/partnerships",
+        operation_id="searchPartnerships",
+        summary="Search partnerships by municipality, tag, target group, sector, rung, anchoring",
+    )
+    async def partnerships(
+        self,
+        read_side: NamedDependency[ReadSide],
+        municipality: Word = None,
+        tag: Word = None,
+        target_group: Word = None,
+        sector: Annotated[
+            Sector | None, QueryParameter(description="A partner (or the lead) of this sector.")
+        ] = None,
+        min_rung: Annotated[
+            int | None, QueryParameter(ge=1, le=6, description="Some partner on this rung or up.")
+        ] = None,
+        dimension: Annotated[
+            Dimension | None, QueryParameter(description="Anchored on this dimension by as_of.")
+        ] = None,
+        text: Word = None,
+        as_of: AsOf = None,
+        cursor: Annotated[str | None, QueryParameter(max_length=1_000)] = None,
+        limit: Limit = 50,
+        after: After = None,
+    ) -> search.SearchPage:
+        await _ready(read_side, after, [])
+        return await search.search(
+            read_side.store,
+            municipality=municipality,
+            tag=tag,
+            target_group=target_group,
+            sector=sector,
+            min_rung=min_rung,
+            dimension=dimension,
+            text=text,
+            as_of=as_of,
+            limit=limit,
+            cursor=cursor,
+        )
+
+    @get(
+        "/offers",
+        operation_id="listOffers",
+        summary="The map of offers (tilbudskort): offers planned or running on a date",
+    )
+    async def offers(
+        self,
+        read_side: NamedDependency[ReadSide],
+        municipality: Word = None,
+        target_group: Word = None,
+        arena: Word = None,
+        text: Word = None,
+        as_of: AsOf = None,
+        limit: Limit = 50,
+        after: After = None,
+    ) -> OffersView:
+        await _ready(read_side, after, [])
+        day = as_of or date.today()
+        found = await offer_views.offers(
+            read_side.store,
+            municipality=municipality,
+            target_group=target_group,
+            arena=arena,
+            text=text,
+            as_of=day,
+            limit=limit,
+        )
+        return OffersView(as_of=day, offers=found)
+
+
+class AgendaController(Controller):
+    path = "/agenda"
+    tags = ["registry"]
+
+    @get(
+        operation_id="getAgenda",
+        summary="Agreements expiring, follow-ups due, vacant roles, projects not anchored",
+    )
+    async def agenda(
+        self,
+        read_side: NamedDependency[ReadSide],
+        within_days: Annotated[
+            int, QueryParameter(ge=0, le=3_650, description="How far ahead to look, in days.")
+        ] = 60,
+        partnership_ids: PartnershipIds = None,
+        as_of: AsOf = None,
+        after: After = None,
+    ) -> agenda_view.Agenda:
+        await _ready(read_side, after, partnership_ids or [])
+        return await agenda_view.agenda(
+            read_side.store,
+            partnership_ids=partnership_ids,
+            today=as_of,
+            within_days=within_days,
+        )
+
+
+class CrossCaseController(Controller):
+    path = "/crosscase"
+    tags = ["registry"]
+
+    @get(
+        operation_id="getCrossCase",
+        summary="Cross-case tables: sectors, rungs and anchoring across partnerships",
+    )
+    async def crosscase(
+        self,
+        read_side: NamedDependency[ReadSide],
+        partnership_ids: PartnershipIds = None,
+        as_of: AsOf = None,
+        after: After = None,
+    ) -> crosscase_view.CrossCase:
+        await _ready(read_side, after, partnership_ids or [])
+        return await crosscase_view.crosscase(
+            read_side.store, partnership_ids=partnership_ids, as_of=as_of
+        )
+
+
+class PartnershipRegistryController(Controller):
+    path = "/partnerships/{partnership_id:uuid}"
+    tags = ["views"]
+
+    @get(
+        "/activities",
+        operation_id="getActivities",
+        summary="The partnership's activities on a date",
+    )
+    async def activities(
+        self,
+        partnership_id: FromPath[UUID],
+        read_side: NamedDependency[ReadSide],
+        as_of: AsOf = None,
+        known_at: KnownAt = None,
+        after: After = None,
+    ) -> ActivitiesView:
+        await _ready(read_side, after, [partnership_id])
+        day = as_of or date.today()
+        found = await offer_views.activities(
+            read_side.store, partnership_id, as_of=day, known_at=known_at
+        )
+        return ActivitiesView(as_of=day, activities=found)
+
+    @get(
+        "/agreements",
+        operation_id="getAgreements",
+        summary="The partnership's agreements and their status on a date",
+    )
+    async def agreements(
+        self,
+        partnership_id: FromPath[UUID],
+        read_side: NamedDependency[ReadSide],
+        as_of: AsOf = None,
+        after: After = None,
+    ) -> AgreementsView:
+        await _ready(read_side, after, [partnership_id])
+        day = as_of or date.today()
+        found = await agreement_views.agreements(read_side.store, partnership_id, as_of=day)
+        return AgreementsView(as_of=day, agreements=found)
