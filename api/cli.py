@@ -95,7 +95,8 @@ async def _project(args: argparse.Namespace, settings: Settings) -> int:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signum, stop.set)
             sys.stderr.write("following the event log (Ctrl-C to stop)\n")
-            await runner.run_forever(stop)
+            read_side.start_following()
+            await stop.wait()
             return 0
     finally:
         tvaers.close()

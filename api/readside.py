@@ -7,9 +7,11 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import date
 
 import structlog
 
+from projections import agreements as agreement_views
 from projections.catalog import ALL
 from projections.runner import ProjectionRunner, StillCatchingUp
 from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore
@@ -17,6 +19,8 @@ from services.application import Tvaers
 from services.settings import Settings
 
 log = structlog.get_logger("tvaers.readside")
+
+HOUSEKEEPING_ACTOR = "system:housekeeping"
 
 
 def build_store(settings: Settings) -> ReadStore:
@@ -33,17 +37,57 @@ def build_store(settings: Settings) -> ReadStore:
 
 @dataclass
 class ReadSide:
-    """The views and how fresh they are; runs the projections itself when embedded."""
+    """The views and how fresh they are; follows the log itself when it is the follower."""
 
     settings: Settings
     store: ReadStore
     runner: ProjectionRunner
-    _task: asyncio.Task[None] | None = None
+    tvaers: Tvaers
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def embedded(self) -> bool:
-        return self._task is not None
+        return bool(self._tasks)
+
+    def start_following(self) -> None:
+        """Follow the event log and run the housekeeping (call once, after setup)."""
+        self._tasks = [
+            asyncio.create_task(self.runner.run_forever(self._stop)),
+            asyncio.create_task(self._housekeeping()),
+        ]
+
+    async def stop(self) -> None:
+        self._stop.set()
+        await asyncio.gather(*self._tasks)
+        self._tasks = []
+
+    async def _housekeeping(self) -> None:
+        """Record the expiry of agreements whose validity has run out, then repeat.
+
+        Expiry drops the parties back on the ladder, so it must not wait for a person to
+        notice. Several followers may race here; the loser's write is a harmless conflict.
+        """
+        interval = self.settings.housekeeping_interval
+        while not self._stop.is_set():
+            try:
+                await self.expire_due_agreements()
+            except Exception:
+                log.exception("housekeeping failed; will retry")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), interval)
+
+    async def expire_due_agreements(self, today: date | None = None) -> int:
+        today = today or date.today()
+        await self.runner.catch_up()  # the views must know every agreement signed so far
+        due = await agreement_views.due_for_expiry(self.store, today)
+        if not due:
+            return 0
+        expired = await asyncio.to_thread(
+            self.tvaers.expire_due_agreements, due, today, HOUSEKEEPING_ACTOR
+        )
+        log.info("agreements expired", count=expired)
+        return expired
 
     async def wait_until(self, notification_id: int | None, timeout: float | None = None) -> None:
         """Return once the views include `notification_id`, else raise StillCatchingUp."""
@@ -74,11 +118,11 @@ class ReadSide:
 async def open_read_side(
     settings: Settings, tvaers: Tvaers, *, follow: bool
 ) -> AsyncIterator[ReadSide]:
-    """Open the view store, bring the schema up to date, and follow the log if asked."""
+    """Open the view store; when `follow`, bring the views up to date and keep them so."""
     store = build_store(settings)
     await store.open()
     runner = ProjectionRunner(store, ALL, tvaers.mapper.to_domain_event)
-    read_side = ReadSide(settings=settings, store=store, runner=runner)
+    read_side = ReadSide(settings=settings, store=store, runner=runner, tvaers=tvaers)
     try:
         if follow:
             # The process that follows the log owns the views' schema (a worker, when
@@ -86,10 +130,8 @@ async def open_read_side(
             rebuilt = await runner.setup()
             if rebuilt:
                 log.warning("views rebuilt after a version change", projections=rebuilt)
-            read_side._task = asyncio.create_task(runner.run_forever(read_side._stop))
+            read_side.start_following()
         yield read_side
     finally:
-        read_side._stop.set()
-        if read_side._task is not None:
-            await read_side._task
+        await read_side.stop()
         await store.close()

@@ -66,6 +66,7 @@ class ProjectionRunner:
         self.batch_size = batch_size
         self._positions: dict[str, int] = {}
         self._advanced = asyncio.Condition()
+        self._batch_lock = asyncio.Lock()
         self._topics = frozenset().union(*(p.topics for p in self.projections))
 
     def _projection(self, name: str) -> Projection:
@@ -143,7 +144,15 @@ class ProjectionRunner:
         return min(self._positions.values(), default=0)
 
     async def run_batch(self) -> int:
-        """Process one batch; returns how many notifications it covered (0 when caught up)."""
+        """Process one batch; returns how many notifications it covered (0 when caught up).
+
+        Batches never overlap, even when several tasks call this: each would otherwise
+        read the same positions and apply the same events twice.
+        """
+        async with self._batch_lock:
+            return await self._run_batch()
+
+    async def _run_batch(self) -> int:
         low = self.position
         notifications = await self.store.read_notifications(low, self.batch_size)
         if not notifications:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
@@ -948,7 +948,11 @@ class Tvaers(Application[UUID]):
         return self._save(agreement, partnership)
 
     def expire_due_agreements(self, agreement_ids: Sequence[UUID], today: date, actor: str) -> int:
-        """Housekeeping: record the expiry of each listed agreement whose validity has passed."""
+        """Housekeeping: record the expiry of each listed agreement whose validity has passed.
+
+        The expiry is dated the day after valid-to. Agreements already ended, still valid
+        or changed by someone else meanwhile (a conflict) are skipped.
+        """
         expired = 0
         for agreement_id in agreement_ids:
             agreement = self._get(Agreement, agreement_id)
@@ -956,9 +960,12 @@ class Tvaers(Application[UUID]):
                 continue
             meta = Meta(
                 actor=actor,
-                valid_on=date.fromordinal(agreement.valid_to.toordinal() + 1),
+                valid_on=agreement.valid_to + timedelta(days=1),
                 reason="Gyldighedsperioden er udløbet",
             )
-            self.expire_agreement(agreement_id, meta)
+            try:
+                self.expire_agreement(agreement_id, meta, expected_version=agreement.version)
+            except ConcurrencyConflict:
+                continue
             expired += 1
         return expired

@@ -27,6 +27,7 @@ class Settings:
     postgres_pool_size: int = 10
     projections: Literal["embedded", "external"] = "embedded"
     read_timeout: float = 2.0
+    housekeeping_interval: float = 3600.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -44,8 +45,11 @@ class Settings:
             raise SettingsError("TVAERS_PROJECTIONS must be embedded or external.")
         try:
             read_timeout = float(env.get("TVAERS_READ_TIMEOUT", "2.0"))
+            housekeeping_interval = float(env.get("TVAERS_HOUSEKEEPING_INTERVAL", "3600"))
         except ValueError as error:
-            raise SettingsError(f"TVAERS_READ_TIMEOUT: {error}") from error
+            raise SettingsError(f"Expected a number of seconds: {error}") from error
+        if housekeeping_interval <= 0:
+            raise SettingsError("TVAERS_HOUSEKEEPING_INTERVAL must be positive (seconds).")
         settings = cls(
             database_url=env.get("TVAERS_DATABASE_URL", "").strip() or DEFAULT_SQLITE_PATH,
             log_format=log_format,  # type: ignore[arg-type]
@@ -54,6 +58,7 @@ class Settings:
             postgres_pool_size=pool_size,
             projections=projections,  # type: ignore[arg-type]
             read_timeout=read_timeout,
+            housekeeping_interval=housekeeping_interval,
         )
         if snapshot_interval < 1:
             raise SettingsError("TVAERS_SNAPSHOT_INTERVAL must be at least 1.")

@@ -313,5 +313,5 @@ async def test_a_retired_projection_does_not_hold_back_read_your_writes(
     await runner.catch_up()
     assert runner.position == written.notification_id
 
-    external = ApiReadSide(settings=store_settings, store=store, runner=runner)  # not embedded
+    external = ApiReadSide(settings=store_settings, store=store, runner=runner, tvaers=app)
     await external.wait_until(written.notification_id, timeout=0.3)
