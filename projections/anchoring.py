@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Literal
 from uuid import UUID
 
 import msgspec
@@ -200,15 +201,7 @@ async def milestones(
         as_of or date.today(),
         *known_params,
     )
-    links = await store.fetch(
-        "SELECT factor_id, milestone_id FROM factor_links WHERE partnership_id = ?"
-        + (" AND recorded_at <= ?" if known_at is not None else ""),
-        partnership_id,
-        *((known_at,) if known_at is not None else ()),
-    )
-    by_milestone: dict[str, list[str]] = {}
-    for link in links:
-        by_milestone.setdefault(str(link["milestone_id"]), []).append(str(link["factor_id"]))
+    by_milestone = await _links(store, partnership_id, known_at, by="milestone_id")
     return [
         msgspec.convert(
             {**r, "factor_ids": sorted(by_milestone.get(str(r["milestone_id"]), []))},
@@ -217,6 +210,27 @@ async def milestones(
         )
         for r in rows
     ]
+
+
+async def _links(
+    store: ReadStore,
+    partnership_id: UUID,
+    known_at: datetime | None,
+    *,
+    by: Literal["factor_id", "milestone_id"],
+) -> dict[str, list[str]]:
+    """Factor-milestone links known at `known_at`, grouped by one side (ids as text)."""
+    other = "milestone_id" if by == "factor_id" else "factor_id"
+    links = await store.fetch(
+        "SELECT factor_id, milestone_id FROM factor_links WHERE partnership_id = ?"
+        + (" AND recorded_at <= ?" if known_at is not None else ""),
+        partnership_id,
+        *((known_at,) if known_at is not None else ()),
+    )
+    grouped: dict[str, list[str]] = {}
+    for link in links:
+        grouped.setdefault(str(link[by]), []).append(str(link[other]))
+    return grouped
 
 
 def status_from(views: list[MilestoneView]) -> list[DimensionStatus]:
@@ -265,15 +279,7 @@ async def factors(
         f" WHERE partnership_id = ? AND valid_on <= ?{known} ORDER BY valid_on, factor_id",
         *params,
     )
-    links = await store.fetch(
-        "SELECT factor_id, milestone_id FROM factor_links WHERE partnership_id = ?"
-        + (" AND recorded_at <= ?" if known_at is not None else ""),
-        partnership_id,
-        *((known_at,) if known_at is not None else ()),
-    )
-    by_factor: dict[str, list[str]] = {}
-    for link in links:
-        by_factor.setdefault(str(link["factor_id"]), []).append(str(link["milestone_id"]))
+    by_factor = await _links(store, partnership_id, known_at, by="factor_id")
     return [
         msgspec.convert(
             {**r, "milestone_ids": sorted(by_factor.get(str(r["factor_id"]), []))},
