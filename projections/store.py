@@ -12,6 +12,7 @@ import contextlib
 import re
 import sqlite3
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -163,6 +164,18 @@ class ReadStore(ABC):
         }
 
 
+def _contiguous(
+    after: int, rows: Sequence[StoredNotification], settled_up_to: int
+) -> list[StoredNotification]:
+    """The rows up to the first gap in the ids that is not known to be permanent."""
+    expected = after + 1
+    for index, row in enumerate(rows):
+        if row.id != expected and row.id - 1 > settled_up_to:  # a missing id may still commit
+            return list(rows[:index])
+        expected = row.id + 1
+    return list(rows)
+
+
 def _group(statements: Sequence[Statement]) -> list[tuple[str, list[tuple[Any, ...]]]]:
     """Consecutive statements with the same SQL become one executemany, order kept."""
     groups: list[tuple[str, list[tuple[Any, ...]]]] = []
@@ -195,6 +208,7 @@ class PostgresReadStore(ReadStore):
         self._pool: asyncpg.Pool | None = None
         self._listener: asyncpg.Connection | None = None
         self._wake = asyncio.Event()
+        self._settled_up_to = 0  # every gap at or below this id is a rolled-back insert
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -241,6 +255,29 @@ class PostgresReadStore(ReadStore):
     async def read_notifications(
         self, after: int, limit: int, topics: Sequence[str] | None = None
     ) -> list[StoredNotification]:
+        """The next notifications after `after`, never past an id that may still commit.
+
+        With the library's insert function (POSTGRES_ENABLE_DB_FUNCTIONS) ids are taken
+        before commit and transactions commit in any order: id 7 can be visible while 6
+        is still in flight. Reading past such a gap would skip 6 for good. So the log is
+        read only up to the first gap not yet known to be permanent (a rolled-back
+        insert); a gap is known permanent once every transaction in flight when it was
+        seen has finished. With `topics` (a filtered read of old history) no gap check.
+        """
+        while True:
+            rows, head, in_flight = await self._read(after, limit, topics)
+            if topics is not None:
+                return rows
+            prefix = _contiguous(after, rows, self._settled_up_to)
+            if len(prefix) == len(rows) or prefix:
+                return prefix
+            # A gap right after `after`: wait for the writers that may still fill it.
+            await self._settle(in_flight)
+            self._settled_up_to = max(self._settled_up_to, head)
+
+    async def _read(
+        self, after: int, limit: int, topics: Sequence[str] | None
+    ) -> tuple[list[StoredNotification], int, list[str]]:
         sql = (
             "SELECT notification_id, originator_id, originator_version, topic, state "
             f"FROM {self.events_table} WHERE notification_id > $1 "
@@ -252,9 +289,32 @@ class PostgresReadStore(ReadStore):
         sql += "ORDER BY notification_id LIMIT $2"
         async with self.pool.acquire() as conn:
             if not await self._events_table_exists(conn):
-                return []
-            rows = await conn.fetch(sql, *params)
-        return [StoredNotification(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+                return [], 0, []
+            async with conn.transaction(isolation="repeatable_read", readonly=True):
+                rows = await conn.fetch(sql, *params)
+                head = await conn.fetchval(
+                    f"SELECT coalesce(max(notification_id), 0) FROM {self.events_table}"
+                )
+                in_flight = await conn.fetchval(
+                    "SELECT coalesce(array_agg(x::text), '{}') FROM"
+                    " pg_snapshot_xip(pg_current_snapshot()) AS x"
+                )
+        notifications = [StoredNotification(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+        return notifications, int(head), list(in_flight)
+
+    async def _settle(self, in_flight: Sequence[str], timeout: float = 30.0) -> None:
+        """Wait until those transactions have ended (committed or rolled back)."""
+        await asyncio.sleep(0.02)  # an insert may hold an id a moment before its xid exists
+        deadline = time.monotonic() + timeout
+        while in_flight and time.monotonic() < deadline:
+            running = await self.pool.fetchval(
+                "SELECT count(*) FROM unnest($1::text[]) AS x"
+                " WHERE pg_xact_status(x::xid8) = 'in progress'",
+                list(in_flight),
+            )
+            if not running:
+                return
+            await asyncio.sleep(0.005)
 
     async def apply(self, statements: Sequence[Statement], positions: Mapping[str, int]) -> None:
         now = datetime.now(UTC)

@@ -16,7 +16,7 @@ from uuid import UUID
 import asyncpg
 import pytest
 
-from aggregates import Evidence, Partnership
+from aggregates import Evidence, Organisation, Partnership
 from aggregates.taxonomy import AnchoringStatus, Dimension, Rung, Sector
 from api.readside import ReadSide as ApiReadSide
 from projections import anchoring, audit, ladder, registry, roles
@@ -315,3 +315,78 @@ async def test_a_retired_projection_does_not_hold_back_read_your_writes(
 
     external = ApiReadSide(settings=store_settings, store=store, runner=runner, tvaers=app)
     await external.wait_until(written.notification_id, timeout=0.3)
+
+
+async def test_the_runner_never_reads_past_an_id_that_may_still_commit(
+    read_side: ReadSide, store_settings: Settings
+) -> None:
+    """With the insert function, ids are taken before commit: 2 may be visible before 1."""
+    if store_settings.store != "postgresql":
+        pytest.skip("SQLite serialises writers: rowids always follow commit order")
+    app, store, runner = read_side
+    first = Organisation.register(name="Først", sector=Sector.HEALTH, meta=meta())
+    second = Organisation.register(name="Anden", sector=Sector.HEALTH, meta=meta())
+    stored_first, stored_second = (
+        app.mapper.to_stored_event(o.collect_events()[0]) for o in (first, second)
+    )
+    dsn, _ = store_settings.asyncpg_dsn()
+    slow = await asyncpg.connect(dsn)
+    fast = await asyncpg.connect(dsn)
+    insert = (
+        "INSERT INTO tvaers_events (originator_id, originator_version, topic, state)"
+        " VALUES ($1, $2, $3, $4) RETURNING notification_id"
+    )
+
+    def row(e: Any) -> tuple[Any, ...]:
+        return (e.originator_id, e.originator_version, e.topic, e.state)
+
+    try:
+        in_flight = slow.transaction()
+        await in_flight.start()
+        one = await slow.fetchval(insert, *row(stored_first))  # holds id 1, not committed
+        two = await fast.fetchval(insert, *row(stored_second))  # id 2, committed at once
+        assert (one, two) == (1, 2)
+
+        batch = asyncio.create_task(runner.run_batch())
+        await asyncio.sleep(0.3)
+        assert not batch.done()  # waiting for id 1, not skipping it
+        assert runner.position == 0
+
+        await in_flight.commit()
+        assert await asyncio.wait_for(batch, timeout=5) == 2
+        names = {r["name"] for r in await store.fetch("SELECT name FROM dir_organisations")}
+        assert names == {"Først", "Anden"}
+    finally:
+        await slow.close()
+        await fast.close()
+
+
+async def test_a_rolled_back_insert_leaves_a_gap_the_runner_steps_over(
+    read_side: ReadSide, store_settings: Settings
+) -> None:
+    if store_settings.store != "postgresql":
+        pytest.skip("SQLite serialises writers: rowids always follow commit order")
+    app, _, runner = read_side
+    organisation = Organisation.register(name="Efter", sector=Sector.HEALTH, meta=meta())
+    stored = app.mapper.to_stored_event(organisation.collect_events()[0])
+    dsn, _ = store_settings.asyncpg_dsn()
+    conn = await asyncpg.connect(dsn)
+    try:
+        lost = conn.transaction()
+        await lost.start()
+        await conn.execute(
+            "SELECT nextval(pg_get_serial_sequence('tvaers_events', 'notification_id'))"
+        )
+        await lost.rollback()  # id 1 is gone for good
+        await conn.execute(
+            "INSERT INTO tvaers_events (originator_id, originator_version, topic, state)"
+            " VALUES ($1, $2, $3, $4)",
+            stored.originator_id,
+            stored.originator_version,
+            stored.topic,
+            stored.state,
+        )
+        assert await asyncio.wait_for(runner.run_batch(), timeout=5) == 1
+        assert runner.position == 2
+    finally:
+        await conn.close()
