@@ -187,6 +187,54 @@ def _group(statements: Sequence[Statement]) -> list[tuple[str, list[tuple[Any, .
     return groups
 
 
+_TABLES = re.compile(r"\b(?:INTO|UPDATE|FROM|JOIN)\s+(\w+)")
+_PLAIN_INSERT = re.compile(r"INSERT INTO (\w+) \(([\w, ]+)\) VALUES \(([?, ]+)\)")
+COPY_MIN_ROWS = 8
+
+
+@cache
+def _tables(sql: str) -> tuple[str, ...]:
+    """The tables a statement reads or writes."""
+    return tuple(dict.fromkeys(_TABLES.findall(sql)))
+
+
+@cache
+def _plain_insert(sql: str) -> tuple[str, tuple[str, ...]] | None:
+    """(table, columns) of `INSERT INTO t (a, b) VALUES (?, ?)`, which COPY can do; else None."""
+    match = _PLAIN_INSERT.fullmatch(sql)
+    if match is None:
+        return None
+    columns = tuple(c.strip() for c in match.group(2).split(","))
+    return (match.group(1), columns) if match.group(3).count("?") == len(columns) else None
+
+
+def _group_by_table(statements: Sequence[Statement]) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """Like `_group`, but one table after the other.
+
+    A statement that touches only its own table keeps its place among that table's
+    statements; tables are independent, so writing them one after the other is the same
+    as interleaving them, and runs of the same SQL grow from one row to hundreds. A
+    statement touching several tables is a barrier: everything before it goes first.
+    """
+    groups: list[tuple[str, list[tuple[Any, ...]]]] = []
+    per_table: dict[str, list[Statement]] = {}
+
+    def flush() -> None:
+        for pending in per_table.values():
+            groups.extend(_group(pending))
+        per_table.clear()
+
+    for statement in statements:
+        tables = _tables(statement[0])
+        if len(tables) == 1:
+            per_table.setdefault(tables[0], []).append(statement)
+        else:
+            flush()
+            groups.extend(_group([statement]))
+    flush()
+    return groups
+
+
 class PostgresReadStore(ReadStore):
     """asyncpg pool for queries and batches; LISTEN on the event table's channel to wake up."""
 
@@ -319,9 +367,13 @@ class PostgresReadStore(ReadStore):
     async def apply(self, statements: Sequence[Statement], positions: Mapping[str, int]) -> None:
         now = datetime.now(UTC)
         async with self.pool.acquire() as conn, conn.transaction():
-            for sql, rows in _group(statements):
+            for sql, rows in _group_by_table(statements):
                 converted = [tuple(map(_pg_param, row)) for row in rows]
-                if len(converted) == 1:
+                plain = _plain_insert(sql) if len(converted) >= COPY_MIN_ROWS else None
+                if plain is not None:
+                    table, columns = plain
+                    await conn.copy_records_to_table(table, records=converted, columns=columns)
+                elif len(converted) == 1:
                     await conn.execute(_to_dollar(sql), *converted[0])
                 else:
                     await conn.executemany(_to_dollar(sql), converted)
@@ -440,7 +492,7 @@ class SQLiteReadStore(ReadStore):
         def work(conn: sqlite3.Connection) -> None:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                for sql, rows in _group(statements):
+                for sql, rows in _group_by_table(statements):
                     conn.executemany(sql, [tuple(map(_sqlite_param, row)) for row in rows])
                 conn.executemany(
                     "UPDATE projection_tracking SET position = ?, updated_at = ? WHERE name = ?",

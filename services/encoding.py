@@ -43,6 +43,11 @@ class _SnapshotEnvelope(msgspec.Struct):
 
 
 @cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+@cache
 def _event_state_type(cls: type) -> Any:
     """A TypedDict of the event's dataclass fields (identity excluded)."""
     hints = typing.get_type_hints(cls)
@@ -145,7 +150,7 @@ class MsgspecMapper(Mapper[UUID]):
 
     def _unseal(self, cls: type, subject: UUID | str, state: dict[str, Any]) -> None:
         subject_id = subject if isinstance(subject, UUID) else UUID(str(subject))
-        hints = typing.get_type_hints(cls)
+        hints = _hints(cls)
         for name, erased in _personal(cls).items():
             plain = self._keys().unseal(subject_id, state[name].sealed)
             state[name] = erased if plain is None else msgspec.json.decode(plain, type=hints[name])
