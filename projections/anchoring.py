@@ -257,8 +257,38 @@ async def status(
     as_of: date | None = None,
     known_at: datetime | None = None,
 ) -> list[DimensionStatus]:
-    """Each dimension's status on `as_of`, as known at `known_at`."""
-    return status_from(await milestones(store, partnership_id, as_of=as_of, known_at=known_at))
+    """Each dimension's status on `as_of`, as known at `known_at` (the latest milestone's)."""
+    known, known_params = known_filter(known_at)
+    rows = await store.fetch(
+        "SELECT dimension, status, valid_on, milestones FROM ("
+        " SELECT dimension, status, valid_on,"
+        "  ROW_NUMBER() OVER (PARTITION BY dimension"
+        "   ORDER BY valid_on DESC, source_version DESC, row_version DESC) AS rn,"
+        "  COUNT(*) OVER (PARTITION BY dimension) AS milestones"
+        f" FROM milestone_facts WHERE partnership_id = ? AND valid_on <= ? AND {known}"
+        ") latest WHERE rn = 1",
+        partnership_id,
+        as_of or date.today(),
+        *known_params,
+    )
+    found = {Dimension(r["dimension"]): r for r in rows}
+    return [
+        DimensionStatus(
+            dimension=dimension,
+            status=AnchoringStatus(found[dimension]["status"]),
+            since=_as_date(found[dimension]["valid_on"]),
+            milestones=int(found[dimension]["milestones"]),
+        )
+        if dimension in found
+        else DimensionStatus(
+            dimension=dimension, status=AnchoringStatus.NONE, since=None, milestones=0
+        )
+        for dimension in Dimension
+    ]
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 async def factors(

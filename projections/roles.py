@@ -230,35 +230,17 @@ async def holdings(
     """Every role position and its holder (or vacancy) on `as_of`, as known at `known_at`."""
     known, known_params = known_filter(known_at)
     rows = await store.fetch(
-        _LATEST_ROLE_FACTS.format(where=f"valid_on <= ? AND {known}")
-        + " ORDER BY role, valid_on, position_id",
+        "SELECT h.position_id, h.role, h.activity_id, h.person_id, h.organisation_id,"
+        " h.valid_on AS since, p.name AS person_name, o.name AS organisation_name"
+        " FROM (" + _LATEST_ROLE_FACTS.format(where=f"valid_on <= ? AND {known}") + ") h"
+        " LEFT JOIN dir_persons p ON p.id = h.person_id"
+        " LEFT JOIN dir_organisations o ON o.id = h.organisation_id"
+        " ORDER BY h.role, h.valid_on, h.position_id",
         partnership_id,
         as_of or date.today(),
         *known_params,
     )
-    ids = [r["person_id"] for r in rows] + [r["organisation_id"] for r in rows]
-    labels = await names(store, [UUID(str(i)) for i in ids if i is not None])
-    result = []
-    for r in rows:
-        person = UUID(str(r["person_id"])) if r["person_id"] is not None else None
-        organisation = UUID(str(r["organisation_id"])) if r["organisation_id"] is not None else None
-        result.append(
-            msgspec.convert(
-                {
-                    "position_id": r["position_id"],
-                    "role": r["role"],
-                    "activity_id": r["activity_id"],
-                    "person_id": person,
-                    "person_name": labels.get(person) if person else None,
-                    "organisation_id": organisation,
-                    "organisation_name": labels.get(organisation) if organisation else None,
-                    "since": r["valid_on"],
-                },
-                RoleHolding,
-                strict=False,
-            )
-        )
-    return result
+    return msgspec.convert(rows, list[RoleHolding], strict=False)
 
 
 async def steering_group(
