@@ -8,6 +8,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 from uuid import UUID, uuid4
 
 import msgspec
@@ -362,6 +363,8 @@ _ACTIVITY_MOVES: dict[ActivityStatus, frozenset[ActivityStatus]] = {
     ActivityStatus.ENDED: frozenset(),
 }
 
+T = TypeVar("T")
+
 # The implementation circle: plan → start → follow up → adjust, then plan anew or restart.
 _NEXT_PHASES: dict[ImplementationPhase | None, frozenset[ImplementationPhase]] = {
     None: frozenset({ImplementationPhase.PLAN}),
@@ -370,6 +373,10 @@ _NEXT_PHASES: dict[ImplementationPhase | None, frozenset[ImplementationPhase]] =
     ImplementationPhase.FOLLOW_UP: frozenset({ImplementationPhase.ADJUST}),
     ImplementationPhase.ADJUST: frozenset({ImplementationPhase.PLAN, ImplementationPhase.START}),
 }
+
+
+def _copied(value: object, kind: type[T]) -> T:
+    return msgspec.msgpack.decode(msgspec.msgpack.encode(value), type=kind)
 
 
 def _overlap(a: Spell, b: Spell) -> bool:
@@ -961,6 +968,19 @@ class Partnership(TvaersAggregate):
             ]
         found += [m for m in self.milestones.values() if m.version == version]
         return found
+
+    def _shadow(self) -> Partnership:
+        """A copy to try a correction on: the dated parts copied, the rest shared.
+
+        Only what `_redate`/`_rerung` change is copied (msgspec round trip: much faster
+        than copy.deepcopy on a long history); `_check_timeline` only reads the rest.
+        """
+        shadow = copy.copy(self)
+        shadow.partners = _copied(self.partners, dict[str, Partner])
+        shadow.appointments = _copied(self.appointments, dict[str, Appointment])
+        shadow.roles = _copied(self.roles, dict[str, RolePosition])
+        shadow.milestones = _copied(self.milestones, dict[str, Milestone])
+        return shadow
 
     def _redate(self, version: int, day: date) -> None:
         """Move every date the event of `version` recorded to `day` (a date correction)."""
@@ -1725,7 +1745,7 @@ class Partnership(TvaersAggregate):
             raise NotCorrectable(
                 f"Event version {corrects_version} is not a dated fact that can be corrected."
             )
-        shadow = copy.deepcopy(self)
+        shadow = self._shadow()
         shadow._redate(corrects_version, corrected_valid_on)
         shadow._check_timeline()
         self._trigger(
@@ -1740,7 +1760,7 @@ class Partnership(TvaersAggregate):
             raise NotCorrectable(f"Event version {corrects_version} is not a ladder move.")
         rung = Rung(rung)
         evidence = require_text(evidence, "Evidence for the corrected rung")
-        shadow = copy.deepcopy(self)
+        shadow = self._shadow()
         shadow._rerung(corrects_version, rung, evidence)
         shadow._check_timeline()
         self._trigger(
