@@ -1,0 +1,334 @@
+"""Live lag on PostgreSQL: from a write's commit to its visibility in the views.
+
+    python -m tests.pgserver -- .venv/bin/python bench/live_lag.py --rate 100 --seconds 20
+
+The read side runs embedded, as the API runs it (`api.readside.open_read_side(...,
+follow=True)`: `runner.run_forever` woken by LISTEN on `tvaers_events`).  Writer
+threads issue `Tvaers` use cases at a steady rate (ladder moves, milestones, role
+assignments and hand-overs on a few partnerships).  For every write, the lag is the time
+from the use case returning (committed) to `runner.wait_until(notification_id)`
+returning in the event loop (every view has applied it: what read-your-writes waits for).
+
+Baseline in the same run: a raw asyncpg LISTEN/NOTIFY round trip (NOTIFY from one
+connection until the listener's callback fires), measured idle before the load.
+
+At the end the views are checked against the log: every event must have its audit row
+(the audit view has one row per event), so an event the runner skipped is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from uuid import UUID
+
+import asyncpg
+import generate
+
+from aggregates import Contact, Evidence, Meta, Registry
+from aggregates.errors import DomainError
+from aggregates.taxonomy import AnchoringStatus, Dimension, RoleKind, Rung, Sector
+from api.readside import open_read_side
+from projections.runner import StillCatchingUp
+from services.application import Tvaers
+from services.errors import ConcurrencyConflict
+from services.settings import Settings
+
+ACTOR = "bench@kommune.dk"
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def fmt(values: list[float]) -> str:
+    if not values:
+        return "no samples"
+    ms = [v * 1000 for v in values]
+    return (
+        f"median {statistics.median(ms):.2f} ms | p95 {percentile(ms, 0.95):.2f} ms"
+        f" | p99 {percentile(ms, 0.99):.2f} ms | max {max(ms):.2f} ms (n={len(ms)})"
+    )
+
+
+async def notify_round_trips(dsn: str, count: int) -> list[float]:
+    """NOTIFY on one connection; time until the other connection's listener fires."""
+    listener = await asyncpg.connect(dsn)
+    notifier = await asyncpg.connect(dsn)
+    arrived = asyncio.Event()
+    stamp: list[float] = []
+
+    def on_notify(*_: object) -> None:
+        stamp.append(time.perf_counter())
+        arrived.set()
+
+    await listener.add_listener("bench_ping", on_notify)
+    samples = []
+    try:
+        for _ in range(count):
+            arrived.clear()
+            stamp.clear()
+            began = time.perf_counter()
+            await notifier.execute("NOTIFY bench_ping")
+            await asyncio.wait_for(arrived.wait(), 5)
+            samples.append(stamp[0] - began)
+    finally:
+        await listener.close()
+        await notifier.close()
+    return samples
+
+
+@dataclass
+class Partnership:
+    id: UUID
+    partners: list[UUID]
+    people: list[UUID]
+    rungs: dict[UUID, Rung] = field(default_factory=dict)
+    positions: list[UUID] = field(default_factory=list)
+    held: dict[UUID, tuple[RoleKind, UUID]] = field(default_factory=dict)
+
+
+def seed(app: Tvaers, partnerships: int) -> list[Partnership]:
+    """Organisations, persons and partnerships with partners, through the use cases."""
+    meta = Meta(actor=ACTOR, valid_on=date.today())
+    result = []
+    for number in range(partnerships):
+        orgs = []
+        people = []
+        for k in range(5):
+            created = app.register_organisation(
+                name=f"Org {number}-{k}", sector=Sector.VOLUNTARY, meta=meta
+            )
+            assert created.created_id is not None
+            orgs.append(created.created_id)
+            person = app.register_person(
+                contact=Contact(name=f"Person {number}-{k}"), organisation_id=orgs[-1], meta=meta
+            )
+            assert person.created_id is not None
+            people.append(person.created_id)
+        registered = app.register_partnership(
+            registry=Registry(title=f"Partnerskab {number}", municipality="Sundeborg"),
+            lead_organisation_id=orgs[0],
+            meta=meta,
+        )
+        assert registered.created_id is not None
+        partnership = Partnership(registered.created_id, orgs[1:], people)
+        for org in partnership.partners:
+            app.join_partner(partnership.id, org, meta, rung=Rung.DIALOGUE, evidence="Møde")
+            partnership.rungs[org] = Rung.DIALOGUE
+        result.append(partnership)
+    return result
+
+
+class Writers:
+    """Threads issuing use cases at a steady total rate; every commit is handed to the loop."""
+
+    def __init__(
+        self,
+        app: Tvaers,
+        partnerships: list[Partnership],
+        rate: float,
+        seconds: float,
+        threads: int,
+        on_commit: Callable[[int, float], None],
+    ) -> None:
+        self.app = app
+        self.partnerships = partnerships
+        self.interval = threads / rate
+        self.seconds = seconds
+        self.threads = threads
+        self.on_commit = on_commit
+        self.committed = 0
+        self.refused = 0
+        self.conflicts = 0
+        self.behind = 0
+        self.errors: list[str] = []
+        self.lock = threading.Lock()
+
+    def command(self, n: int, p: Partnership) -> int:
+        meta = Meta(actor=ACTOR, valid_on=date.today())
+        kind = n % 4
+        if kind == 0:
+            org = p.partners[n // 4 % len(p.partners)]
+            rung = Rung.MUTUAL_REFERRAL if p.rungs[org] is Rung.DIALOGUE else Rung.DIALOGUE
+            result = self.app.move_on_ladder(p.id, org, rung, "Statusmøde", meta)
+            p.rungs[org] = rung
+        elif kind == 1:
+            result = self.app.record_milestone(
+                p.id,
+                dimension=Dimension.METHOD,
+                status=AnchoringStatus.STARTED,
+                title=f"Milepæl {n}",
+                evidence=Evidence(text="Referat"),
+                meta=meta,
+            )
+        elif kind == 2 or not p.positions:
+            free = [
+                (role, person)
+                for role in RoleKind
+                for person in p.people
+                if (role, person) not in p.held.values()
+            ]
+            if not free:  # every role is held by every person: free one up
+                return self.vacate(n, p, meta)
+            role, person = free[n % len(free)]
+            result = self.app.assign_role(p.id, role, person, meta)
+            assert result.created_id is not None
+            p.positions.append(result.created_id)
+            p.held[result.created_id] = (role, person)
+        else:
+            position = p.positions[n % len(p.positions)]
+            role, holder = p.held[position]
+            others = [q for q in p.people if q != holder and (role, q) not in p.held.values()]
+            if not others:
+                return self.vacate(n, p, meta)
+            person = others[n % len(others)]
+            result = self.app.hand_over_role(p.id, position, person, meta)
+            p.held[position] = (role, person)
+        return result.notification_id
+
+    def vacate(self, n: int, p: Partnership, meta: Meta) -> int:
+        position = p.positions.pop(n % len(p.positions))
+        del p.held[position]
+        return self.app.vacate_role(p.id, position, meta).notification_id
+
+    def run_thread(self, index: int) -> None:
+        mine = self.partnerships[index :: self.threads]  # no two threads share an aggregate
+        began = time.perf_counter() + index * self.interval / self.threads
+        n = 0
+        while True:
+            due = began + n * self.interval
+            now = time.perf_counter()
+            if due - began > self.seconds:
+                return
+            if due > now:
+                time.sleep(due - now)
+            elif now - due > self.interval:
+                with self.lock:
+                    self.behind += 1
+            p = mine[n % len(mine)]
+            try:
+                notification_id = self.command(n // len(mine), p)
+            except DomainError:
+                with self.lock:
+                    self.refused += 1
+            except ConcurrencyConflict:
+                with self.lock:
+                    self.conflicts += 1
+            except Exception as error:  # noqa: BLE001 - a benchmark thread must not die silently
+                with self.lock:
+                    self.errors.append(repr(error))
+            else:
+                self.on_commit(notification_id, time.perf_counter())
+                with self.lock:
+                    self.committed += 1
+            n += 1
+
+    def start(self) -> list[threading.Thread]:
+        threads = [
+            threading.Thread(target=self.run_thread, args=(i,), daemon=True)
+            for i in range(self.threads)
+        ]
+        for thread in threads:
+            thread.start()
+        return threads
+
+
+async def bench(url: str, rate: float, seconds: float, threads: int, partnerships: int) -> None:
+    settings = Settings(database_url=url)
+    app = Tvaers(settings)
+    dsn, _ = settings.asyncpg_dsn()
+    baseline = await notify_round_trips(dsn, 500)
+    print(f"baseline LISTEN/NOTIFY round trip (idle): {fmt(baseline)}")
+    seeded = seed(app, partnerships)
+    loop = asyncio.get_running_loop()
+    lags: list[float] = []
+    late: list[int] = []
+    pending: set[asyncio.Task[None]] = set()
+
+    async with open_read_side(settings, app, follow=True) as read_side:
+        runner = read_side.runner
+        await runner.wait_until(app.max_notification_id(), timeout=30)
+
+        async def observe(notification_id: int, committed_at: float) -> None:
+            try:
+                await runner.wait_until(notification_id, timeout=10)
+            except StillCatchingUp:
+                late.append(notification_id)
+                return
+            lags.append(time.perf_counter() - committed_at)
+
+        def on_loop(notification_id: int, committed_at: float) -> None:
+            task = loop.create_task(observe(notification_id, committed_at))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+
+        def on_commit(notification_id: int, committed_at: float) -> None:
+            loop.call_soon_threadsafe(on_loop, notification_id, committed_at)
+
+        writers = Writers(app, seeded, rate, seconds, threads, on_commit)
+        began = time.perf_counter()
+        workers = writers.start()
+        while any(t.is_alive() for t in workers):
+            await asyncio.sleep(0.1)
+        elapsed = time.perf_counter() - began
+        while pending:
+            await asyncio.sleep(0.05)
+        head = app.max_notification_id()
+        await runner.wait_until(head, timeout=30)
+        events = await read_side.store.fetchval("SELECT count(*) FROM tvaers_events")
+        audited = await read_side.store.fetchval("SELECT count(*) FROM audit_log")
+
+    print(
+        f"load: {writers.committed:,} commands committed in {elapsed:.1f} s"
+        f" = {writers.committed / elapsed:,.0f}/s (target {rate:,.0f}/s, {threads} writer"
+        f" thread(s)); refused {writers.refused}, conflicts {writers.conflicts},"
+        f" started late {writers.behind}"
+    )
+    if writers.errors:
+        print(f"{len(writers.errors)} commands failed, e.g. {writers.errors[0]}")
+    print(f"views: {audited:,} audit rows for {events:,} events in the log", end="")
+    print(" (complete)" if audited == events else f" -- {events - audited} EVENTS MISSED")
+    if late:
+        print(f"{len(late)} writes not visible within 10 s")
+    print()
+    print(f"live lag (commit -> visible in all views): {fmt(lags)}")
+    print(f"baseline LISTEN/NOTIFY round trip:         {fmt(baseline)}")
+    if lags and baseline:
+        ratio = statistics.median(lags) / statistics.median(baseline)
+        print(f"median lag / median NOTIFY round trip = {ratio:.1f}x")
+    app.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=100, help="commands per second (total)")
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--writers", type=int, default=4, help="writer threads")
+    parser.add_argument("--partnerships", type=int, default=8)
+    parser.add_argument(
+        "--switch-interval",
+        type=float,
+        help="sys.setswitchinterval (s): how long the event loop may wait for the GIL"
+        " while writer threads run Python (default 0.005)",
+    )
+    args = parser.parse_args()
+    if args.switch_interval:
+        sys.setswitchinterval(args.switch_interval)
+    print(f"GIL switch interval: {sys.getswitchinterval() * 1000:g} ms")
+    admin = generate.admin_url()
+    print(f"code: {generate.code_version()}")
+    url = generate.fresh_database(admin, "bench_live")
+    asyncio.run(bench(url, args.rate, args.seconds, args.writers, args.partnerships))
+
+
+if __name__ == "__main__":
+    main()
