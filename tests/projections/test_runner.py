@@ -317,12 +317,13 @@ async def test_a_retired_projection_does_not_hold_back_read_your_writes(
     await external.wait_until(written.notification_id, timeout=0.3)
 
 
+@pytest.mark.parametrize(
+    "store_settings", ["postgresql"], indirect=True
+)  # SQLite serialises writers
 async def test_the_runner_never_reads_past_an_id_that_may_still_commit(
     read_side: ReadSide, store_settings: Settings
 ) -> None:
     """With the insert function, ids are taken before commit: 2 may be visible before 1."""
-    if store_settings.store != "postgresql":
-        pytest.skip("SQLite serialises writers: rowids always follow commit order")
     app, store, runner = read_side
     first = Organisation.register(name="Først", sector=Sector.HEALTH, meta=meta())
     second = Organisation.register(name="Anden", sector=Sector.HEALTH, meta=meta())
@@ -361,11 +362,12 @@ async def test_the_runner_never_reads_past_an_id_that_may_still_commit(
         await fast.close()
 
 
+@pytest.mark.parametrize(
+    "store_settings", ["postgresql"], indirect=True
+)  # SQLite serialises writers
 async def test_a_rolled_back_insert_leaves_a_gap_the_runner_steps_over(
     read_side: ReadSide, store_settings: Settings
 ) -> None:
-    if store_settings.store != "postgresql":
-        pytest.skip("SQLite serialises writers: rowids always follow commit order")
     app, _, runner = read_side
     organisation = Organisation.register(name="Efter", sector=Sector.HEALTH, meta=meta())
     stored = app.mapper.to_stored_event(organisation.collect_events()[0])
