@@ -190,3 +190,4 @@ class Readiness(msgspec.Struct, kw_only=True):
     status: str
     store: str
     max_notification_id: int
+    lag: int | None  # events the slowest view is behind the log (None: unknown)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from litestar import Controller, Response, get
+from litestar.concurrency import sync_to_thread
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
+from api.readside import ReadSide
 from api.schemas import Health, Readiness
 from services.application import Tvaers
 
@@ -21,18 +23,19 @@ class HealthController(Controller):
     @get(
         "/ready",
         operation_id="ready",
-        summary="The event store is reachable",
-        sync_to_thread=True,
+        summary="The event store and the views are reachable; how far the views lag",
         responses={503: ResponseSpec(data_container=Readiness, description="Store unreachable")},
     )
-    def ready(self, tvaers: NamedDependency[Tvaers]) -> Response[Readiness]:
+    async def ready(
+        self, tvaers: NamedDependency[Tvaers], read_side: NamedDependency[ReadSide]
+    ) -> Response[Readiness]:
+        store = tvaers.settings.store
         try:
-            head = tvaers.max_notification_id()
+            head = await sync_to_thread(tvaers.max_notification_id)
+            lag = await read_side.lag()
         except Exception:  # noqa: BLE001 - any store failure means "not ready", reported as 503
             return Response(
-                Readiness(status="unavailable", store=tvaers.settings.store, max_notification_id=0),
+                Readiness(status="unavailable", store=store, max_notification_id=0, lag=None),
                 status_code=HTTP_503_SERVICE_UNAVAILABLE,
             )
-        return Response(
-            Readiness(status="ready", store=tvaers.settings.store, max_notification_id=head)
-        )
+        return Response(Readiness(status="ready", store=store, max_notification_id=head, lag=lag))

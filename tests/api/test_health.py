@@ -43,10 +43,23 @@ def test_ready_names_the_store_and_the_head_of_the_notification_log(
         "status": "ready",
         "store": store_settings.store,
         "max_notification_id": 0,
+        "lag": 0,
     }
     assert after_a_write.status_code == 200
     assert after_a_write.json()["max_notification_id"] == tvaers(client).max_notification_id()
     assert after_a_write.json()["max_notification_id"] > 0
+    assert 0 <= after_a_write.json()["lag"] <= after_a_write.json()["max_notification_id"]
+
+
+def test_ready_reports_how_far_the_views_lag_behind_the_log(
+    client: TestClient[Litestar],
+) -> None:
+    client.blocking_portal.call(client.app.state.read_side.stop)  # views stop following the log
+    register_organisation(client, "Jobcenter Sundeborg", "employment")
+    register_organisation(client, "DGI Storstrøm", "sports_organisation")
+    body = client.get("/ready").json()
+    assert body["max_notification_id"] == 2
+    assert body["lag"] >= 1
 
 
 def test_ready_answers_503_when_the_store_cannot_be_read(
