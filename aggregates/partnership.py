@@ -241,6 +241,7 @@ class Activity(msgspec.Struct, kw_only=True):
     owner_ids: tuple[UUID, ...]
     status: ActivityStatus
     status_since: date
+    launched_on: date
     adjustments: list[Adjustment] = msgspec.field(default_factory=list)
 
 
@@ -610,6 +611,7 @@ class Partnership(TvaersAggregate):
                 owner_ids=self.owner_ids,
                 status=self.status,
                 status_since=self.valid_on,
+                launched_on=self.valid_on,
             )
 
     class ActivityStatusChanged(TvaersAggregate.Event):
@@ -1418,6 +1420,7 @@ class Partnership(TvaersAggregate):
     ) -> None:
         activity = self.activity(activity_id)
         self.check_activity_open(activity)
+        self.check_after(activity.launched_on, meta.valid_on, "An adjustment follows the launch")
         if owner_ids is not None:
             self.check_owners_are_partners(owner_ids)
         self._trigger(

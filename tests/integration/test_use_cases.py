@@ -614,7 +614,9 @@ def test_activity_rules_are_refused_without_writing(app: Tvaers, world: World) -
     with refused(app, InconsistentDates):
         app.change_activity_status(pid, activity_id, ActivityStatus.RUNNING, meta())
     with refused(app, NotAPartner):
-        app.adjust_activity(pid, activity_id, "Ny ejer", meta(), owner_ids=[outsider])
+        app.adjust_activity(
+            pid, activity_id, "Ny ejer", meta(date(2024, 3, 1)), owner_ids=[outsider]
+        )
     with refused(app, NotFound):
         app.change_activity_status(pid, uuid4(), ActivityStatus.RUNNING, meta())
     with refused(app, ActivityStateError, match="owns activities"):

@@ -88,8 +88,8 @@ async def test_activities_on_each_date_fold_launch_status_changes_and_adjustment
         owner_ids=[dgi, club],
     )
     app.change_activity_status(pid, aid, ActivityStatus.PAUSED, meta(D(2024, 6, 1)))
-    # Dated before the launch: takes effect with the launch, after it.
-    app.adjust_activity(pid, aid, "Målgruppe præciseret", meta(D(2024, 1, 15)), target_group="unge")
+    # Recorded late, back-dated to between the launch and the start.
+    app.adjust_activity(pid, aid, "Målgruppe præciseret", meta(D(2024, 2, 10)), target_group="unge")
     before = instant()
     # Recorded later, back-dated to 15 March: a new title from then on.
     app.adjust_activity(pid, aid, "Nyt navn", meta(D(2024, 3, 15)), title="Bevægelse på recept")
@@ -114,7 +114,7 @@ async def test_activities_on_each_date_fold_launch_status_changes_and_adjustment
         return [state(v) for v in views]
 
     assert await on(D(2024, 1, 31)) == []
-    early = (D(2024, 1, 15), "Målgruppe præciseret")
+    early = (D(2024, 2, 10), "Målgruppe præciseret")
     assert await on(D(2024, 2, 15)) == [
         (
             "Motion på recept",

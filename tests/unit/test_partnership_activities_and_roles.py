@@ -211,25 +211,25 @@ def test_an_ended_activity_cannot_be_adjusted(built: Built) -> None:
 def test_an_adjustment_needs_a_description(built: Built) -> None:
     activity_id = launch(built)
     with unchanged(built.p), pytest.raises(InvalidValue, match="Description of the adjustment"):
-        built.p.adjust_activity(activity_id, "  ", meta())
+        built.p.adjust_activity(activity_id, "  ", meta(date(2024, 3, 1)))
 
 
 def test_an_adjustment_cannot_blank_the_title(built: Built) -> None:
     activity_id = launch(built)
     with unchanged(built.p), pytest.raises(InvalidValue, match="Activity title"):
-        built.p.adjust_activity(activity_id, "Omdøbt", meta(), title=" ")
+        built.p.adjust_activity(activity_id, "Omdøbt", meta(date(2024, 3, 1)), title=" ")
 
 
 def test_an_adjustment_cannot_hand_the_activity_to_a_non_partner(built: Built) -> None:
     activity_id = launch(built)
     with unchanged(built.p), pytest.raises(NotAPartner, match="is not a partner"):
-        built.p.adjust_activity(activity_id, "Ny ejer", meta(), owner_ids=[uuid4()])
+        built.p.adjust_activity(activity_id, "Ny ejer", meta(date(2024, 3, 1)), owner_ids=[uuid4()])
 
 
 def test_an_adjustment_cannot_leave_the_activity_without_owners(built: Built) -> None:
     activity_id = launch(built)
     with unchanged(built.p), pytest.raises(InvalidValue, match="at least one owner"):
-        built.p.adjust_activity(activity_id, "Ingen ejer", meta(), owner_ids=[])
+        built.p.adjust_activity(activity_id, "Ingen ejer", meta(date(2024, 3, 1)), owner_ids=[])
 
 
 def test_an_unknown_activity_cannot_be_adjusted(built: Built) -> None:
@@ -487,3 +487,12 @@ def test_a_partner_whose_activities_have_ended_can_leave(built: Built) -> None:
     built.p.change_activity_status(activity_id, ActivityStatus.ENDED, meta(date(2024, 3, 1)))
     built.p.leave_partner(built.a, meta(date(2024, 5, 1)))
     assert not built.p.is_partner(built.a)
+
+
+def test_an_adjustment_cannot_be_dated_before_the_activity_was_launched(built: Built) -> None:
+    activity_id = launch(built, on=date(2024, 2, 1))
+    with (
+        unchanged(built.p),
+        pytest.raises(InconsistentDates, match="follows the launch"),
+    ):
+        built.p.adjust_activity(activity_id, "Nyt hold", meta(date(2024, 1, 31)))
