@@ -8,10 +8,13 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date
+from uuid import UUID
 
 import structlog
 
+from aggregates.errors import NotFound
 from projections import agreements as agreement_views
+from projections import registry as registry_views
 from projections.catalog import ALL
 from projections.runner import ProjectionRunner, StillCatchingUp
 from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore
@@ -108,6 +111,13 @@ class ReadSide:
             if time.monotonic() >= deadline:
                 raise StillCatchingUp(notification_id, reached)
             await asyncio.sleep(0.02)
+
+    async def ready(self, after: int | None, *partnership_ids: UUID) -> None:
+        """Wait for the caller's own write (`after`), then check the partnerships exist."""
+        await self.wait_until(after)
+        for partnership_id in dict.fromkeys(partnership_ids):
+            if not await registry_views.exists(self.store, partnership_id):
+                raise NotFound(f"No partnership with id {partnership_id}.")
 
     async def lag(self) -> int:
         statuses = await self.runner.status()

@@ -16,7 +16,6 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
-from aggregates.errors import NotFound
 from aggregates.taxonomy import Dimension, Sector
 from api.controllers.views import After, AsOf, KnownAt
 from api.readside import ReadSide
@@ -24,7 +23,7 @@ from projections import agenda as agenda_view
 from projections import agreements as agreement_views
 from projections import crosscase as crosscase_view
 from projections import offers as offer_views
-from projections import registry, search
+from projections import search
 from projections.helpers import MAX_LIMIT
 
 MAX_IDS = 200
@@ -39,14 +38,6 @@ PartnershipIds = Annotated[
         description="A partnership to include (repeatable); all when left out.",
     ),
 ]
-
-
-async def _ready(read_side: ReadSide, after: int | None, partnership_ids: list[UUID]) -> None:
-    """Wait for the caller's own write, then make sure every partnership named exists."""
-    await read_side.wait_until(after)
-    for partnership_id in dict.fromkeys(partnership_ids):
-        if not await registry.exists(read_side.store, partnership_id):
-            raise NotFound(f"No partnership with id {partnership_id}.")
 
 
 class ActivitiesView(msgspec.Struct, kw_only=True):
@@ -94,7 +85,7 @@ class RegistryController(Controller):
         limit: Limit = 50,
         after: After = None,
     ) -> search.SearchPage:
-        await _ready(read_side, after, [])
+        await read_side.ready(after)
         return await search.search(
             read_side.store,
             municipality=municipality,
@@ -125,7 +116,7 @@ class RegistryController(Controller):
         limit: Limit = 50,
         after: After = None,
     ) -> OffersView:
-        await _ready(read_side, after, [])
+        await read_side.ready(after)
         day = as_of or date.today()
         found = await offer_views.offers(
             read_side.store,
@@ -157,7 +148,7 @@ class AgendaController(Controller):
         as_of: AsOf = None,
         after: After = None,
     ) -> agenda_view.Agenda:
-        await _ready(read_side, after, partnership_ids or [])
+        await read_side.ready(after, *(partnership_ids or []))
         return await agenda_view.agenda(
             read_side.store,
             partnership_ids=partnership_ids,
@@ -181,7 +172,7 @@ class CrossCaseController(Controller):
         as_of: AsOf = None,
         after: After = None,
     ) -> crosscase_view.CrossCase:
-        await _ready(read_side, after, partnership_ids or [])
+        await read_side.ready(after, *(partnership_ids or []))
         return await crosscase_view.crosscase(
             read_side.store, partnership_ids=partnership_ids, as_of=as_of
         )
@@ -204,7 +195,7 @@ class PartnershipRegistryController(Controller):
         known_at: KnownAt = None,
         after: After = None,
     ) -> ActivitiesView:
-        await _ready(read_side, after, [partnership_id])
+        await read_side.ready(after, partnership_id)
         day = as_of or date.today()
         found = await offer_views.activities(
             read_side.store, partnership_id, as_of=day, known_at=known_at
@@ -223,7 +214,7 @@ class PartnershipRegistryController(Controller):
         as_of: AsOf = None,
         after: After = None,
     ) -> AgreementsView:
-        await _ready(read_side, after, [partnership_id])
+        await read_side.ready(after, partnership_id)
         day = as_of or date.today()
         found = await agreement_views.agreements(read_side.store, partnership_id, as_of=day)
         return AgreementsView(as_of=day, agreements=found)

@@ -16,9 +16,8 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from aggregates.errors import NotFound
 from api.readside import ReadSide
-from projections import anchoring, audit, diff, ladder, registry
+from projections import anchoring, audit, diff, ladder
 from projections import roles as role_views
 
 AsOf = Annotated[date | None, QueryParameter(description="Valid date: the world as it stood then.")]
@@ -30,13 +29,6 @@ After = Annotated[
     int | None,
     QueryParameter(ge=1, description="Wait until the views include this notification id."),
 ]
-
-
-async def _ready(read_side: ReadSide, partnership_id: UUID, after: int | None) -> None:
-    """Wait for the caller's own write, then make sure the partnership exists."""
-    await read_side.wait_until(after)
-    if not await registry.exists(read_side.store, partnership_id):
-        raise NotFound(f"No partnership with id {partnership_id}.")
 
 
 class LadderView(msgspec.Struct, kw_only=True):
@@ -83,7 +75,7 @@ class PartnershipViewsController(Controller):
         known_at: KnownAt = None,
         after: After = None,
     ) -> LadderView:
-        await _ready(read_side, partnership_id, after)
+        await read_side.ready(after, partnership_id)
         day = as_of or date.today()
         partners = await ladder.rungs(read_side.store, partnership_id, as_of=day, known_at=known_at)
         counts = {rung: 0 for rung in range(1, 7)}
@@ -100,7 +92,7 @@ class PartnershipViewsController(Controller):
         known_at: KnownAt = None,
         after: After = None,
     ) -> LadderHistory:
-        await _ready(read_side, partnership_id, after)
+        await read_side.ready(after, partnership_id)
         steps = await ladder.history(
             read_side.store, partnership_id, organisation_id=organisation_id, known_at=known_at
         )
@@ -115,7 +107,7 @@ class PartnershipViewsController(Controller):
         known_at: KnownAt = None,
         after: After = None,
     ) -> RolesView:
-        await _ready(read_side, partnership_id, after)
+        await read_side.ready(after, partnership_id)
         day = as_of or date.today()
         store = read_side.store
         return RolesView(
@@ -139,7 +131,7 @@ class PartnershipViewsController(Controller):
         known_at: KnownAt = None,
         after: After = None,
     ) -> AnchoringView:
-        await _ready(read_side, partnership_id, after)
+        await read_side.ready(after, partnership_id)
         day = as_of or date.today()
         store = read_side.store
         milestones = await anchoring.milestones(store, partnership_id, as_of=day, known_at=known_at)
@@ -163,7 +155,7 @@ class PartnershipViewsController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         after: After = None,
     ) -> audit.AuditPage:
-        await _ready(read_side, partnership_id, after)
+        await read_side.ready(after, partnership_id)
         where = audit.AuditFilter(
             partnership_id=partnership_id,
             actor=actor,
@@ -183,7 +175,7 @@ class PartnershipViewsController(Controller):
         known_at: KnownAt = None,
         after: After = None,
     ) -> DiffView:
-        await _ready(read_side, partnership_id, after)
+        await read_side.ready(after, partnership_id)
         changes = await diff.between(
             read_side.store, partnership_id, first, second, known_at=known_at
         )
