@@ -14,8 +14,7 @@ import msgspec
 
 from aggregates import Partnership
 from aggregates.taxonomy import AnchoringStatus, Dimension, FactorEffect, FactorOrigin
-from projections.core import Projection, fact_columns
-from projections.ladder import known_filter, supersede
+from projections.core import Projection, fact_columns, known_filter, redate, supersede
 from projections.store import ReadStore, Statement
 
 anchoring = Projection(
@@ -45,10 +44,11 @@ anchoring = Projection(
     ),
 )
 
-_COLUMNS = (
+_SUBJECT = (
     "partnership_id, milestone_id, dimension, status, title, evidence, link, document_ref,"
-    " recorded_by, valid_on, source_version, row_version, recorded_at"
+    " recorded_by"
 )
+_COLUMNS = f"{_SUBJECT}, valid_on, source_version, row_version, recorded_at"
 
 
 @anchoring.on(Partnership.MilestoneRecorded)
@@ -99,20 +99,7 @@ def _milestone_corrected(e: Partnership.MilestoneCorrected) -> Iterable[Statemen
 
 @anchoring.on(Partnership.DateCorrected)
 def _date_corrected(e: Partnership.DateCorrected) -> Iterable[Statement]:
-    yield (
-        f"INSERT INTO milestone_facts ({_COLUMNS})"
-        " SELECT partnership_id, milestone_id, dimension, status, title, evidence, link,"
-        " document_ref, recorded_by, ?, source_version, ?, ? FROM milestone_facts"
-        " WHERE partnership_id = ? AND source_version = ? AND superseded_at IS NULL",
-        (
-            e.corrected_valid_on,
-            e.originator_version,
-            e.timestamp,
-            e.originator_id,
-            e.corrects_version,
-        ),
-    )
-    yield supersede("milestone_facts", e, e.corrects_version)
+    yield from redate("milestone_facts", _SUBJECT, e)
 
 
 @anchoring.on(Partnership.FactorRecorded)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from eventsourcing.utils import get_topic
@@ -75,3 +76,41 @@ def fact_columns() -> str:
 
 
 KNOWN_AT = "recorded_at <= ? AND (superseded_at IS NULL OR superseded_at > ?)"
+
+
+def known_filter(known_at: datetime | None) -> tuple[str, tuple[Any, ...]]:
+    """The transaction-time condition: now (live rows) or as known at `known_at`."""
+    if known_at is None:
+        return "superseded_at IS NULL", ()
+    return KNOWN_AT, (known_at, known_at)
+
+
+def supersede(table: str, e: Any, corrects_version: int) -> Statement:
+    """Close the transaction-time interval of the rows a correction replaces."""
+    return (
+        f"UPDATE {table} SET superseded_at = ? WHERE partnership_id = ? AND source_version = ?"
+        " AND superseded_at IS NULL AND row_version <> ?",
+        (e.timestamp, e.originator_id, corrects_version, e.originator_version),
+    )
+
+
+def redate(table: str, subject_columns: str, e: Any) -> Iterable[Statement]:
+    """A DateCorrected on a fact table: each corrected fact again from the new date.
+
+    `subject_columns` are the table's columns besides the shared fact columns (they are
+    copied unchanged from the live row); the replaced rows are then superseded.
+    """
+    yield (
+        f"INSERT INTO {table} ({subject_columns},"
+        " valid_on, source_version, row_version, recorded_at)"
+        f" SELECT {subject_columns}, ?, source_version, ?, ? FROM {table}"
+        " WHERE partnership_id = ? AND source_version = ? AND superseded_at IS NULL",
+        (
+            e.corrected_valid_on,
+            e.originator_version,
+            e.timestamp,
+            e.originator_id,
+            e.corrects_version,
+        ),
+    )
+    yield supersede(table, e, e.corrects_version)

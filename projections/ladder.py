@@ -17,7 +17,7 @@ import msgspec
 
 from aggregates import Partnership
 from aggregates.taxonomy import Rung
-from projections.core import KNOWN_AT, Projection, fact_columns
+from projections.core import Projection, fact_columns, known_filter, redate, supersede
 from projections.directory import names
 from projections.store import ReadStore, Statement
 
@@ -37,19 +37,11 @@ ladder = Projection(
     ),
 )
 
+_SUBJECT = "partnership_id, organisation_id, rung, evidence, agreement_id"
 _INSERT = (
-    "INSERT INTO ladder_facts (partnership_id, organisation_id, rung, evidence, agreement_id,"
-    " valid_on, source_version, row_version, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT INTO ladder_facts ({_SUBJECT}, valid_on, source_version, row_version, recorded_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-
-
-def supersede(table: str, e: Any, corrects_version: int) -> Statement:
-    """Close the transaction-time interval of the rows a correction replaces."""
-    return (
-        f"UPDATE {table} SET superseded_at = ? WHERE partnership_id = ? AND source_version = ?"
-        " AND superseded_at IS NULL AND row_version <> ?",
-        (e.timestamp, e.originator_id, corrects_version, e.originator_version),
-    )
 
 
 @ladder.on(Partnership.PartnerJoined)
@@ -109,21 +101,7 @@ def _rung_corrected(e: Partnership.RungCorrected) -> Iterable[Statement]:
 
 @ladder.on(Partnership.DateCorrected)
 def _date_corrected(e: Partnership.DateCorrected) -> Iterable[Statement]:
-    yield (
-        "INSERT INTO ladder_facts (partnership_id, organisation_id, rung, evidence, agreement_id,"
-        " valid_on, source_version, row_version, recorded_at)"
-        " SELECT partnership_id, organisation_id, rung, evidence, agreement_id, ?, source_version,"
-        " ?, ? FROM ladder_facts WHERE partnership_id = ? AND source_version = ?"
-        " AND superseded_at IS NULL",
-        (
-            e.corrected_valid_on,
-            e.originator_version,
-            e.timestamp,
-            e.originator_id,
-            e.corrects_version,
-        ),
-    )
-    yield supersede("ladder_facts", e, e.corrects_version)
+    yield from redate("ladder_facts", _SUBJECT, e)
 
 
 # -- queries ------------------------------------------------------------------------------
@@ -147,13 +125,6 @@ class RungStep(msgspec.Struct, kw_only=True):
     source_version: int
     recorded_at: datetime
     corrected: bool
-
-
-def known_filter(known_at: datetime | None) -> tuple[str, tuple[Any, ...]]:
-    """The transaction-time condition: now (live rows) or as known at `known_at`."""
-    if known_at is None:
-        return "superseded_at IS NULL", ()
-    return KNOWN_AT, (known_at, known_at)
 
 
 async def rungs(

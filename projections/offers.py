@@ -22,10 +22,9 @@ import msgspec
 
 from aggregates import Partnership
 from aggregates.taxonomy import ActivityStatus, PreventionCategory
-from projections.core import Projection, fact_columns
+from projections.core import Projection, fact_columns, known_filter
 from projections.directory import names
 from projections.helpers import check_limit
-from projections.ladder import known_filter
 from projections.store import ReadStore, Statement
 
 activities_projection = Projection(

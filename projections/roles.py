@@ -15,9 +15,8 @@ import msgspec
 
 from aggregates import Partnership
 from aggregates.taxonomy import RoleKind, SeatRole
-from projections.core import Projection, fact_columns
+from projections.core import Projection, fact_columns, known_filter, redate
 from projections.directory import names
-from projections.ladder import known_filter, supersede
 from projections.store import ReadStore, Statement
 
 roles = Projection(
@@ -41,10 +40,8 @@ roles = Projection(
     ),
 )
 
-_ROLE_COLUMNS = (
-    "partnership_id, position_id, role, activity_id, person_id, organisation_id,"
-    " valid_on, source_version, row_version, recorded_at"
-)
+_ROLE_SUBJECT = "partnership_id, position_id, role, activity_id, person_id, organisation_id"
+_ROLE_COLUMNS = f"{_ROLE_SUBJECT}, valid_on, source_version, row_version, recorded_at"
 _INSERT_ROLE = f"INSERT INTO role_facts ({_ROLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 # The position's first fact: where a hand-over or vacancy copies role and scope from.
@@ -132,10 +129,8 @@ def _partner_left(e: Partnership.PartnerLeft) -> Iterable[Statement]:
     )
 
 
-_STEERING_COLUMNS = (
-    "partnership_id, appointment_id, person_id, seat, seated,"
-    " valid_on, source_version, row_version, recorded_at"
-)
+_STEERING_SUBJECT = "partnership_id, appointment_id, person_id, seat, seated"
+_STEERING_COLUMNS = f"{_STEERING_SUBJECT}, valid_on, source_version, row_version, recorded_at"
 
 
 @roles.on(Partnership.SteeringMemberAppointed)
@@ -161,23 +156,8 @@ def _stepped_down(e: Partnership.SteeringMemberSteppedDown) -> Iterable[Statemen
 
 @roles.on(Partnership.DateCorrected)
 def _date_corrected(e: Partnership.DateCorrected) -> Iterable[Statement]:
-    args = (e.corrected_valid_on, e.originator_version, e.timestamp, e.originator_id)
-    yield (
-        f"INSERT INTO role_facts ({_ROLE_COLUMNS})"
-        " SELECT partnership_id, position_id, role, activity_id, person_id, organisation_id,"
-        " ?, source_version, ?, ? FROM role_facts WHERE partnership_id = ?"
-        " AND source_version = ? AND superseded_at IS NULL",
-        (*args, e.corrects_version),
-    )
-    yield supersede("role_facts", e, e.corrects_version)
-    yield (
-        f"INSERT INTO steering_facts ({_STEERING_COLUMNS})"
-        " SELECT partnership_id, appointment_id, person_id, seat, seated,"
-        " ?, source_version, ?, ? FROM steering_facts WHERE partnership_id = ?"
-        " AND source_version = ? AND superseded_at IS NULL",
-        (*args, e.corrects_version),
-    )
-    yield supersede("steering_facts", e, e.corrects_version)
+    yield from redate("role_facts", _ROLE_SUBJECT, e)
+    yield from redate("steering_facts", _STEERING_SUBJECT, e)
 
 
 # -- queries ------------------------------------------------------------------------------
