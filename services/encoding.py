@@ -79,6 +79,15 @@ def _aggregate_decoder(cls: type) -> msgspec.json.Decoder[Any]:
     return msgspec.json.Decoder(_aggregate_state_type(cls))
 
 
+def _upcast(cls: type, raw: dict[str, Any]) -> dict[str, Any]:
+    """Run the class's upcast_vN_vN+1 methods from the stored class_version to the current."""
+    version = raw.pop("class_version", 1)
+    while version < getattr(cls, "class_version", 1):
+        getattr(cls, f"upcast_v{version}_v{version + 1}")(raw)
+        version += 1
+    return raw
+
+
 class MsgspecMapper(Mapper[UUID]):
     """Encodes `vars(event)` with msgspec; decodes with the event class as the target type.
 
@@ -164,11 +173,7 @@ class MsgspecMapper(Mapper[UUID]):
                 return state
         except msgspec.ValidationError:
             pass  # an older shape: upcast below
-        raw: dict[str, Any] = _untyped.decode(data)
-        version = raw.pop("class_version", 1)
-        while version < current:
-            getattr(event_cls, f"upcast_v{version}_v{version + 1}")(raw)
-            version += 1
+        raw = _upcast(event_cls, _untyped.decode(data))
         typed: dict[str, Any] = msgspec.convert(raw, _event_state_type(event_cls))
         typed.pop("class_version", None)
         return typed
@@ -182,11 +187,7 @@ class MsgspecMapper(Mapper[UUID]):
         state: dict[str, Any] = decoder.decode(envelope.state)
         if state.get("class_version", 1) != current:
             # An older shape: upcast the plain state first, then convert it to the types.
-            raw: dict[str, Any] = _untyped.decode(envelope.state)
-            version = raw.pop("class_version", 1)
-            while version < current:
-                getattr(aggregate_cls, f"upcast_v{version}_v{version + 1}")(raw)
-                version += 1
+            raw = _upcast(aggregate_cls, _untyped.decode(envelope.state))
             state = msgspec.convert(raw, _aggregate_state_type(aggregate_cls))
             if current > 1:
                 state["class_version"] = current  # already upcast: mutate() must not redo it
