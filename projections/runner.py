@@ -169,8 +169,6 @@ class ProjectionRunner:
     def _project(self, notifications: Sequence[StoredNotification]) -> list[Any]:
         statements: list[Any] = []
         positions = self._positions
-        low = min(positions.values(), default=0)
-        all_level = all(pos == low for pos in positions.values())
         for n in notifications:
             if n.topic not in self._topics:
                 continue
@@ -183,7 +181,7 @@ class ProjectionRunner:
                 )
             )
             for projection in self.projections:
-                if all_level or positions[projection.name] < n.id:
+                if positions[projection.name] < n.id:  # a projection may be behind the rest
                     statements.extend(projection.project(event))
         return statements
 
