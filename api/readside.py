@@ -55,10 +55,9 @@ class ReadSide:
 
     def start_following(self) -> None:
         """Follow the event log and run the housekeeping (call once, after setup)."""
-        self._tasks = [
-            asyncio.create_task(self.runner.run_forever(self._stop)),
-            asyncio.create_task(self._housekeeping()),
-        ]
+        self._tasks = [asyncio.create_task(self.runner.run_forever(self._stop))]
+        if self.settings.housekeeping:
+            self._tasks.append(asyncio.create_task(self._housekeeping()))
 
     async def stop(self) -> None:
         self._stop.set()

@@ -27,6 +27,7 @@ class Settings:
     postgres_pool_size: int = 10
     projections: Literal["embedded", "external"] = "embedded"
     read_timeout: float = 2.0
+    housekeeping: bool = True
     housekeeping_interval: float = 3600.0
 
     @classmethod
@@ -48,6 +49,9 @@ class Settings:
             housekeeping_interval = float(env.get("TVAERS_HOUSEKEEPING_INTERVAL", "3600"))
         except ValueError as error:
             raise SettingsError(f"Expected a number of seconds: {error}") from error
+        housekeeping = env.get("TVAERS_HOUSEKEEPING", "on").lower()
+        if housekeeping not in ("on", "off"):
+            raise SettingsError("TVAERS_HOUSEKEEPING must be on or off.")
         if housekeeping_interval <= 0:
             raise SettingsError("TVAERS_HOUSEKEEPING_INTERVAL must be positive (seconds).")
         settings = cls(
@@ -58,6 +62,7 @@ class Settings:
             postgres_pool_size=pool_size,
             projections=projections,  # type: ignore[arg-type]
             read_timeout=read_timeout,
+            housekeeping=housekeeping == "on",
             housekeeping_interval=housekeeping_interval,
         )
         if snapshot_interval < 1:

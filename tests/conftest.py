@@ -166,10 +166,16 @@ def postgres_database_url(make_postgres_database: Callable[[], str]) -> str:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    # Housekeeping off: it would expire a test's back-dated agreements behind its back
+    # (tests/api/test_housekeeping.py runs it on purpose).
     if request.param == "sqlite":
-        return Settings(database_url=str(tmp_path / "tvaers.sqlite3"), snapshot_interval=10)
+        return Settings(
+            database_url=str(tmp_path / "tvaers.sqlite3"), snapshot_interval=10, housekeeping=False
+        )
     url = request.getfixturevalue("postgres_database_url")
-    return Settings(database_url=url, snapshot_interval=10, postgres_pool_size=4)
+    return Settings(
+        database_url=url, snapshot_interval=10, postgres_pool_size=4, housekeeping=False
+    )
 
 
 @pytest.fixture
