@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.datastructures import State
 from litestar.exceptions import ClientException
 
 from aggregates import Meta
 from api.readside import ReadSide
-from api.schemas import Write
-from services.application import Tvaers
+from api.schemas import CommandAccepted, Write
+from services.application import CommandResult, Tvaers
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,30 @@ class RequestContext:
             reason=body.reason.strip() if body.reason and body.reason.strip() else None,
             correlation_id=self.correlation_id,
         )
+
+    def command(
+        self,
+        tvaers: Tvaers,
+        body: Write,
+        action: Callable[[Meta], CommandResult],
+        *,
+        status: int = 200,
+    ) -> Response[CommandAccepted]:
+        """Run one write: build its metadata from the request and answer with the result.
+
+        Every write handler goes through here, so metadata and (later) idempotency are
+        handled in one place.
+        """
+        return accepted(action(self.meta(body)), status=status)
+
+
+def accepted(result: CommandResult, status: int = 200) -> Response[CommandAccepted]:
+    body = CommandAccepted(
+        id=result.created_id or result.aggregate_id,
+        version=result.version,
+        notification_id=result.notification_id,
+    )
+    return Response(body, status_code=status, headers={"ETag": f'"{result.version}"'})
 
 
 def provide_tvaers(state: State) -> Tvaers:

@@ -11,17 +11,7 @@ from litestar.params import FromPath, JSONBody
 from api.deps import RequestContext
 from api.schemas import CommandAccepted, Organisation, OrganisationCreate
 from api.views import organisation_view
-from services.application import CommandResult, Tvaers
-
-
-def accepted(result: CommandResult, status: int = 200) -> Response[CommandAccepted]:
-    body = CommandAccepted(
-        id=result.created_id or result.aggregate_id,
-        version=result.version,
-        notification_id=result.notification_id,
-    )
-    headers = {"ETag": f'"{result.version}"'}
-    return Response(body, status_code=status, headers=headers)
+from services.application import Tvaers
 
 
 class OrganisationController(Controller):
@@ -37,15 +27,19 @@ class OrganisationController(Controller):
         tvaers: NamedDependency[Tvaers],
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
-        result = tvaers.register_organisation(
-            name=data.name,
-            sector=data.sector,
-            municipality=data.municipality,
-            cvr=data.cvr,
-            parent_id=data.parent_id,
-            meta=context.meta(data),
+        return context.command(
+            tvaers,
+            data,
+            lambda meta: tvaers.register_organisation(
+                name=data.name,
+                sector=data.sector,
+                municipality=data.municipality,
+                cvr=data.cvr,
+                parent_id=data.parent_id,
+                meta=meta,
+            ),
+            status=201,
         )
-        return accepted(result, status=201)
 
     @get("/{organisation_id:uuid}", operation_id="getOrganisation", sync_to_thread=True)
     def read(

@@ -13,7 +13,6 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from aggregates import Registry
 from aggregates.taxonomy import Rung
-from api.controllers.organisations import accepted
 from api.deps import RequestContext
 from api.schemas import (
     CommandAccepted,
@@ -50,12 +49,14 @@ class PartnershipController(Controller):
     ) -> Response[CommandAccepted]:
         fields = {k: v for k, v in msgspec.structs.asdict(data).items() if k in _REGISTRY_FIELDS}
         registry = msgspec.convert(fields, Registry, from_attributes=True)
-        result = tvaers.register_partnership(
-            registry=registry,
-            lead_organisation_id=data.lead_organisation_id,
-            meta=context.meta(data),
+        return context.command(
+            tvaers,
+            data,
+            lambda meta: tvaers.register_partnership(
+                registry=registry, lead_organisation_id=data.lead_organisation_id, meta=meta
+            ),
+            status=201,
         )
-        return accepted(result, status=201)
 
     @get(operation_id="listPartnerships", summary="List partnerships", sync_to_thread=True)
     def list(
@@ -106,12 +107,16 @@ class PartnershipController(Controller):
         tvaers: NamedDependency[Tvaers],
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
-        result = tvaers.join_partner(
-            partnership_id,
-            data.organisation_id,
-            context.meta(data),
-            rung=Rung(data.rung),
-            evidence=data.evidence,
-            expected_version=context.expected_version,
+        return context.command(
+            tvaers,
+            data,
+            lambda meta: tvaers.join_partner(
+                partnership_id,
+                data.organisation_id,
+                meta,
+                rung=Rung(data.rung),
+                evidence=data.evidence,
+                expected_version=context.expected_version,
+            ),
+            status=201,
         )
-        return accepted(result, status=201)
