@@ -1,5 +1,6 @@
 """Domain model: aggregates, their events, rules and errors. Imports no other layer."""
 
+from aggregates.account import AccessRole, Account, Grant, Token, TokenKind, account_id_for
 from aggregates.agreement import Agreement, AgreementStatus, Obligation, Signatory, Terms
 from aggregates.base import Meta, TvaersAggregate
 from aggregates.organisation import Organisation
@@ -7,10 +8,13 @@ from aggregates.partnership import Evidence, Partnership, Registry, TermsOfRefer
 from aggregates.person import Contact, Person
 
 __all__ = [
+    "AccessRole",
+    "Account",
     "Agreement",
     "AgreementStatus",
     "Contact",
     "Evidence",
+    "Grant",
     "Meta",
     "Obligation",
     "Organisation",
@@ -20,5 +24,8 @@ __all__ = [
     "Signatory",
     "Terms",
     "TermsOfReference",
+    "Token",
+    "TokenKind",
     "TvaersAggregate",
+    "account_id_for",
 ]

@@ -135,3 +135,8 @@ class PersonErased(DomainError):
 class FollowUpStateError(DomainError):
     code = "follow-up-state"
     title = "Follow-up rule violated"
+
+
+class AccessRuleBroken(DomainError):
+    code = "access-rule"
+    title = "Access rule broken"

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
+import msgspec
 from litestar import Request, Response
 from litestar.datastructures import State
 from litestar.exceptions import ClientException
 
 from aggregates import Meta
+from api.metrics import Metrics
 from api.readside import ReadSide
 from api.schemas import CommandAccepted, Write
-from services.application import CommandResult, Tvaers
+from services.application import CommandResult, Idempotency, Tvaers
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,9 @@ class RequestContext:
     correlation_id: uuid.UUID
     request_id: str
     expected_version: int | None
+    idempotency: Idempotency | None = None
+    on_accepted: Callable[[], None] = lambda: None
+    """Called once a command has been saved (counts it in the app's metrics)."""
 
     def meta(self, body: Write) -> Meta:
         return Meta(
@@ -48,7 +55,9 @@ class RequestContext:
         Every write handler goes through here, so metadata and (later) idempotency are
         handled in one place.
         """
-        return accepted(action(self.meta(body)), status=status)
+        result = action(self.meta(body))
+        self.on_accepted()
+        return accepted(result, status=status)
 
 
 def accepted(result: CommandResult, status: int = 200) -> Response[CommandAccepted]:
@@ -79,7 +88,32 @@ def _parse_if_match(value: str | None) -> int | None:
     return int(tag)
 
 
-def provide_context(request: Request[Any, Any, Any]) -> RequestContext:
+MAX_IDEMPOTENCY_KEY = 255
+
+
+async def _idempotency(request: Request[Any, Any, Any], actor: str) -> Idempotency | None:
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not (0 < len(key) <= MAX_IDEMPOTENCY_KEY and key.isascii() and key.isprintable()):
+        raise ClientException(
+            f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} printable ASCII characters."
+        )
+    raw = await request.body()
+    try:
+        # Key order and spacing do not make a different request.
+        canonical = msgspec.json.encode(msgspec.json.decode(raw), order="sorted") if raw else b""
+    except msgspec.DecodeError:
+        canonical = raw  # the body's own parser will answer 400
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), request.url.path.encode(), canonical):
+        digest.update(part)
+        digest.update(b"\0")
+    return Idempotency(actor=actor, key=key, fingerprint=digest.hexdigest())
+
+
+async def provide_context(request: Request[Any, Any, Any]) -> RequestContext:
     state = request.scope.get("state", {})
     raw_correlation = state.get("correlation_id") or str(uuid.uuid4())
     try:
@@ -92,4 +126,17 @@ def provide_context(request: Request[Any, Any, Any]) -> RequestContext:
         correlation_id=correlation_id,
         request_id=state.get("request_id", ""),
         expected_version=_parse_if_match(request.headers.get("if-match")),
+        on_accepted=_count_command(request),
+    )
+
+
+def _count_command(request: Request[Any, Any, Any]) -> Callable[[], None]:
+    """Count the request's command, labelled by its API operation, in the app's metrics."""
+    metrics: Metrics | None = request.app.state.get("metrics")
+    if metrics is None:
+        return lambda: None
+    handler = request.route_handler
+    operation = handler.operation_id
+    return partial(
+        metrics.command_accepted, operation if isinstance(operation, str) else handler.handler_name
     )

@@ -7,8 +7,15 @@ from typing import Any
 
 import structlog
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
 from litestar.status_codes import (
+    HTTP_401_UNAUTHORIZED,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_412_PRECONDITION_FAILED,
@@ -20,7 +27,7 @@ from litestar.status_codes import (
 from aggregates.errors import DomainError, NotFound
 from projections.core import InvalidQuery
 from projections.runner import StillCatchingUp
-from services.errors import ConcurrencyConflict, StaleVersion
+from services.errors import ConcurrencyConflict, InvalidCredentials, StaleVersion
 from services.settings import SettingsError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -54,6 +61,8 @@ def problem(
 
 
 def _status_for(error: DomainError) -> int:
+    if isinstance(error, InvalidCredentials):
+        return HTTP_401_UNAUTHORIZED
     if isinstance(error, StaleVersion):
         return HTTP_412_PRECONDITION_FAILED
     if isinstance(error, ConcurrencyConflict):
@@ -152,8 +161,15 @@ def validation_error_handler(
 def http_error_handler(
     request: Request[Any, Any, Any], error: HTTPException
 ) -> Response[dict[str, Any]]:
+    headers = dict(error.headers or {})
+    title = str(error.detail)
     if isinstance(error, NotFoundException):
         code = "not-found"
+    elif isinstance(error, NotAuthorizedException):
+        code, title = "unauthenticated", "Not logged in"
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="tvaers"')
+    elif isinstance(error, PermissionDeniedException):
+        code, title = "forbidden", "Not allowed"
     elif error.status_code == 400:
         code = "invalid-request"
     else:
@@ -162,9 +178,9 @@ def http_error_handler(
         request,
         status=error.status_code,
         code=code,
-        title=str(error.detail),
+        title=title,
         detail=str(error.detail),
-        headers=error.headers,
+        headers=headers or None,
     )
 
 

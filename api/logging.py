@@ -75,7 +75,7 @@ class RequestContextMiddleware:
             return
         request_id = uuid.uuid4().hex
         correlation_id = _header(scope, b"x-correlation-id") or str(uuid.uuid4())
-        actor = _header(scope, b"x-actor") or "anonymous"
+        actor = "anonymous"  # until authentication says who it is
         state = scope.setdefault("state", {})
         state.update(request_id=request_id, correlation_id=correlation_id, actor=actor)
         structlog.contextvars.clear_contextvars()

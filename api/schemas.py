@@ -9,10 +9,19 @@ from uuid import UUID
 
 import msgspec
 
+from aggregates import Contact, Evidence, Obligation, Registry, Terms, TermsOfReference
 from aggregates.taxonomy import (
     ActivityStatus,
+    AgreementKind,
     AnchoringStatus,
+    AssessmentAnswer,
+    AssessmentQuestion,
     Dimension,
+    EvaluationKind,
+    EvaluationMethod,
+    FactorEffect,
+    FactorOrigin,
+    ImplementationPhase,
     PartnershipType,
     PreventionCategory,
     RoleKind,
@@ -28,6 +37,15 @@ Items = Annotated[list[Text], msgspec.Meta(max_length=50)]
 Bearing = Annotated[int, msgspec.Meta(ge=1, le=6)]
 Amount = Decimal  # non-negative: checked by the domain (msgspec cannot bound decimals)
 Reason = Annotated[str, msgspec.Meta(max_length=2_000)]
+Ids = Annotated[list[UUID], msgspec.Meta(max_length=50)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=10_000_000)]
+Version = Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)]
+AnyRung = Annotated[int, msgspec.Meta(ge=1, le=6)]
+Link = Annotated[str, msgspec.Meta(max_length=2_000)]
+Phone = Annotated[str, msgspec.Meta(max_length=50)]
+# Stricter than the domain's check (which it implies): a malformed address is refused by
+# the schema, so it never reaches a domain error message (and the log).
+Email = Annotated[str, msgspec.Meta(max_length=254, pattern=r"^\s*(?:[^\s@]\S*@\S*[^\s@])?\s*$")]
 
 
 class Write(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -168,6 +186,12 @@ class PartnershipView(msgspec.Struct, kw_only=True):
     bearings: list[int]
     tags: list[str]
     yearly_budget_dkk: Decimal | None
+    staff_hours_per_year: Decimal | None
+    recruitment_channels: list[str]
+    evaluation_status: str
+    attention_points: str
+    barriers: str
+    promoting_factors: str
     lead_organisation_id: UUID
     partners: list[PartnerView]
     steering_group: list[SteeringMemberView]
@@ -175,6 +199,363 @@ class PartnershipView(msgspec.Struct, kw_only=True):
     activities: list[ActivityView]
     roles: list[RoleView]
     anchoring: list[AnchoringView]
+    created_at: datetime
+    modified_at: datetime
+
+
+# -- organisations: lifecycle -----------------------------------------------------------
+
+
+class OrganisationRename(Write, kw_only=True):
+    name: Name
+
+
+class OrganisationMerge(Write, kw_only=True):
+    """Merge this organisation into another (active) one; this one stops being active."""
+
+    into_id: UUID
+
+
+# -- persons (personal data: contact details are erasable) ------------------------------
+
+
+class ContactFields(Write, kw_only=True):
+    name: Name
+    title: Text = ""
+    email: Email = ""
+    phone: Phone = ""
+
+    def contact(self) -> Contact:
+        return Contact(name=self.name, title=self.title, email=self.email, phone=self.phone)
+
+
+class PersonCreate(ContactFields, kw_only=True):
+    organisation_id: UUID
+
+
+class ContactChange(ContactFields, kw_only=True):
+    """The person's contact details, all of them: fields left out become empty."""
+
+
+class PersonMove(Write, kw_only=True):
+    organisation_id: UUID
+
+
+class ContactView(msgspec.Struct, kw_only=True):
+    name: str
+    title: str
+    email: str
+    phone: str
+
+
+class PersonView(msgspec.Struct, kw_only=True):
+    """A person; `contact` is null once their personal data has been erased."""
+
+    id: UUID
+    version: int
+    organisation_id: UUID
+    erased: bool
+    contact: ContactView | None
+
+
+# -- partnership: registry, partners, ladder ---------------------------------------------
+
+
+class RegistryUpdate(Write, kw_only=True):
+    """Every registry field of the partnership: fields left out take their default (empty)."""
+
+    title: Name
+    municipality: Name
+    purpose: LongText = ""
+    target_groups: Items = msgspec.field(default_factory=list)
+    arenas: Items = msgspec.field(default_factory=list)
+    kind: PartnershipType = PartnershipType.PROJECT
+    period_start: date | None = None
+    period_end: date | None = None
+    prevention_categories: Annotated[list[PreventionCategory], msgspec.Meta(max_length=4)] = (
+        msgspec.field(default_factory=list)
+    )
+    bearings: Annotated[list[Bearing], msgspec.Meta(max_length=6)] = msgspec.field(
+        default_factory=list
+    )
+    tags: Items = msgspec.field(default_factory=list)
+    yearly_budget_dkk: Amount | None = None
+    staff_hours_per_year: Amount | None = None
+    recruitment_channels: Items = msgspec.field(default_factory=list)
+    evaluation_status: Text = ""
+    attention_points: LongText = ""
+    barriers: LongText = ""
+    promoting_factors: LongText = ""
+
+    def registry(self) -> Registry:
+        fields = {
+            k: v for k, v in msgspec.structs.asdict(self).items() if k in Registry.__struct_fields__
+        }
+        return msgspec.convert(fields, Registry, from_attributes=True)
+
+
+class LadderMove(Write, kw_only=True):
+    """Move a partner to a rung (1-6); rungs 5-6 need an agreement of that kind in force."""
+
+    rung: AnyRung
+    evidence: LongText
+
+
+# -- partnership: steering group, secretariat, terms of reference, decisions -------------
+
+
+class SteeringMemberAppoint(Write, kw_only=True):
+    person_id: UUID
+    seat: SeatRole = SeatRole.MEMBER
+
+
+class SecretariatAssign(Write, kw_only=True):
+    organisation_id: UUID
+
+
+class SecretariatStaff(Write, kw_only=True):
+    person_id: UUID
+
+
+class TermsOfReferenceIssue(Write, kw_only=True):
+    """A new version of the terms of reference (kommissorium)."""
+
+    purpose: LongText
+    composition: LongText = ""
+    task: LongText = ""
+    time_plan: LongText = ""
+    focus_areas: Items = msgspec.field(default_factory=list)
+    decision_id: UUID | None = None
+
+    def terms(self) -> TermsOfReference:
+        return TermsOfReference(
+            purpose=self.purpose,
+            composition=self.composition,
+            task=self.task,
+            time_plan=self.time_plan,
+            focus_areas=tuple(self.focus_areas),
+        )
+
+
+class DecisionRecord(Write, kw_only=True):
+    """A steering-group decision; `valid_on` is the date of the meeting."""
+
+    title: Name
+    approved: Items = msgspec.field(default_factory=list)
+
+
+# -- partnership: activities, roles, follow-ups, implementation circle -------------------
+
+
+class ActivityLaunch(Write, kw_only=True):
+    title: Name
+    category: PreventionCategory
+    owner_ids: Ids
+    description: LongText = ""
+    target_group: Text = ""
+    arena: Text = ""
+    running: bool = False
+
+
+class ActivityStatusChange(Write, kw_only=True):
+    status: ActivityStatus
+
+
+class ActivityAdjust(Write, kw_only=True):
+    """What was adjusted and why (`description`); fields left out stay as they are."""
+
+    description: LongText
+    title: Name | None = None
+    target_group: Text | None = None
+    arena: Text | None = None
+    owner_ids: Ids | None = None
+
+
+class RoleAssign(Write, kw_only=True):
+    """Assign a role: a new position, or (with `position_id`) fill a vacant one."""
+
+    role: RoleKind
+    person_id: UUID
+    activity_id: UUID | None = None
+    position_id: UUID | None = None
+
+
+class RoleHandOver(Write, kw_only=True):
+    person_id: UUID
+
+
+class FollowUpSchedule(Write, kw_only=True):
+    label: Name
+    due_on: date
+    cohort: Count
+    activity_id: UUID | None = None
+
+
+class FollowUpRecord(Write, kw_only=True):
+    """Counts only: participants reached and retained out of the cohort."""
+
+    reached: Count
+    retained: Count
+
+
+class PhaseEnter(Write, kw_only=True):
+    phase: ImplementationPhase
+    note: LongText = ""
+
+
+# -- partnership: anchoring and evaluation -----------------------------------------------
+
+
+class EvidenceFields(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    text: LongText
+    link: Link = ""
+    document_ref: Text = ""
+
+    def evidence(self) -> Evidence:
+        return Evidence(text=self.text, link=self.link, document_ref=self.document_ref)
+
+
+class MilestoneRecord(Write, kw_only=True):
+    dimension: Dimension
+    status: AnchoringStatus
+    title: Name
+    evidence: EvidenceFields
+
+
+class FactorRecord(Write, kw_only=True):
+    origin: FactorOrigin
+    effect: FactorEffect
+    description: LongText
+    milestone_ids: Ids = msgspec.field(default_factory=list)
+
+
+class FactorLink(Write, kw_only=True):
+    milestone_id: UUID
+
+
+class EvaluationRecord(Write, kw_only=True):
+    kind: EvaluationKind
+    evaluator: Name
+    method: EvaluationMethod
+    findings: LongText = ""
+
+
+class AssessmentRecord(Write, kw_only=True):
+    question: AssessmentQuestion
+    answer: AssessmentAnswer
+
+
+# -- partnership: corrections (name the event by its version, see the audit history) -----
+
+
+class DateCorrection(Write, kw_only=True):
+    corrects_version: Version
+    corrected_valid_on: date
+
+
+class RungCorrection(Write, kw_only=True):
+    corrects_version: Version
+    rung: AnyRung
+    evidence: LongText
+
+
+class MilestoneCorrection(Write, kw_only=True):
+    corrects_version: Version
+    dimension: Dimension
+    status: AnchoringStatus
+    title: Name
+    evidence: EvidenceFields
+
+
+# -- agreements ----------------------------------------------------------------------------
+
+
+class ObligationFields(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    party_id: UUID
+    text: LongText
+
+
+class AgreementTerms(Write, kw_only=True):
+    """The negotiable content of an agreement: parties, who does what, validity."""
+
+    title: Name
+    purpose: LongText
+    party_ids: Ids
+    obligations: Annotated[list[ObligationFields], msgspec.Meta(max_length=50)]
+    valid_from: date
+    valid_to: date
+
+    def terms(self) -> Terms:
+        return Terms(
+            title=self.title,
+            purpose=self.purpose,
+            party_ids=tuple(self.party_ids),
+            obligations=tuple(
+                Obligation(party_id=o.party_id, text=o.text) for o in self.obligations
+            ),
+            valid_from=self.valid_from,
+            valid_to=self.valid_to,
+        )
+
+
+class AgreementDraft(AgreementTerms, kw_only=True):
+    kind: AgreementKind
+
+
+class AgreementAmend(AgreementTerms, kw_only=True):
+    """The whole amended text; every party signs it anew."""
+
+
+class AgreementSign(Write, kw_only=True):
+    """One party signs, by a person who belongs to it."""
+
+    party_id: UUID
+    signatory_id: UUID
+
+
+class AgreementRenew(Write, kw_only=True):
+    valid_to: date
+
+
+class AgreementTerminate(Write, kw_only=True):
+    """End the agreement early: the reason is required."""
+
+    reason: Reason
+
+
+class ObligationView(msgspec.Struct, kw_only=True):
+    party_id: UUID
+    text: str
+
+
+class SignatureView(msgspec.Struct, kw_only=True):
+    party_id: UUID
+    signed_on: date
+    signatory_id: UUID
+
+
+class AgreementView(msgspec.Struct, kw_only=True):
+    """One agreement as it stands now; `status` is its status today."""
+
+    id: UUID
+    version: int
+    partnership_id: UUID
+    kind: AgreementKind
+    kind_label: str
+    status: str
+    status_label: str
+    title: str
+    purpose: str
+    party_ids: list[UUID]
+    obligations: list[ObligationView]
+    signatures: list[SignatureView]
+    unsigned_party_ids: list[UUID]
+    valid_from: date
+    valid_to: date
+    renewals: list[date]
+    expired_on: date | None
+    terminated_on: date | None
+    termination_reason: str | None
     created_at: datetime
     modified_at: datetime
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from aggregates import Organisation, Partnership
+from aggregates import Agreement, Organisation, Partnership, Person
 from aggregates.taxonomy import Dimension
 from api import schemas
 
@@ -60,6 +60,12 @@ def partnership_view(
         bearings=list(registry.bearings),
         tags=list(registry.tags),
         yearly_budget_dkk=registry.yearly_budget_dkk,
+        staff_hours_per_year=registry.staff_hours_per_year,
+        recruitment_channels=list(registry.recruitment_channels),
+        evaluation_status=registry.evaluation_status,
+        attention_points=registry.attention_points,
+        barriers=registry.barriers,
+        promoting_factors=registry.promoting_factors,
         lead_organisation_id=p.lead_organisation_id,
         partners=partners,
         steering_group=[
@@ -96,4 +102,54 @@ def partnership_view(
         ],
         created_at=p.created_on,
         modified_at=p.modified_on,
+    )
+
+
+def person_view(person: Person) -> schemas.PersonView:
+    contact = person.contact
+    return schemas.PersonView(
+        id=person.id,
+        version=person.version,
+        organisation_id=person.organisation_id,
+        erased=person.erased,
+        contact=schemas.ContactView(
+            name=contact.name, title=contact.title, email=contact.email, phone=contact.phone
+        )
+        if contact is not None and not person.erased
+        else None,
+    )
+
+
+def agreement_view(agreement: Agreement, today: date) -> schemas.AgreementView:
+    status = agreement.status_on(today)
+    terms = agreement.terms
+    return schemas.AgreementView(
+        id=agreement.id,
+        version=agreement.version,
+        partnership_id=agreement.partnership_id,
+        kind=agreement.kind,
+        kind_label=agreement.kind.label_da,
+        status=status.value,
+        status_label=status.label_da,
+        title=terms.title,
+        purpose=terms.purpose,
+        party_ids=list(terms.party_ids),
+        obligations=[
+            schemas.ObligationView(party_id=o.party_id, text=o.text) for o in terms.obligations
+        ],
+        signatures=[
+            schemas.SignatureView(
+                party_id=s.party_id, signed_on=s.signed_on, signatory_id=s.signatory_id
+            )
+            for s in agreement.signatures
+        ],
+        unsigned_party_ids=agreement.unsigned_party_ids,
+        valid_from=terms.valid_from,
+        valid_to=terms.valid_to,
+        renewals=list(agreement.renewals),
+        expired_on=agreement.expired_on,
+        terminated_on=agreement.terminated_on,
+        termination_reason=agreement.termination_reason,
+        created_at=agreement.created_on,
+        modified_at=agreement.modified_on,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.access import access
 from projections.agenda import follow_ups_projection
 from projections.agreements import agreements_projection
 from projections.anchoring import anchoring
@@ -15,6 +16,7 @@ from projections.roles import roles
 from projections.search import facets_projection
 
 ALL: tuple[Projection, ...] = (
+    access,
     directory,
     registry,
     ladder,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
@@ -13,6 +14,8 @@ from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.utils import Environment, EnvType, get_topic
 
 from aggregates import (
+    AccessRole,
+    Account,
     Agreement,
     Contact,
     Evidence,
@@ -24,9 +27,13 @@ from aggregates import (
     Signatory,
     Terms,
     TermsOfReference,
+    TokenKind,
     TvaersAggregate,
+    account_id_for,
 )
-from aggregates.errors import NotFound
+from aggregates.account import normalise_username
+from aggregates.errors import AlreadyExists, DomainError, NotFound
+from aggregates.idempotency import IdempotentRequest, request_id_for
 from aggregates.taxonomy import (
     ActivityStatus,
     AgreementKind,
@@ -46,8 +53,14 @@ from aggregates.taxonomy import (
     Sector,
 )
 from services.encoding import MsgspecMapper
-from services.errors import ConcurrencyConflict, StaleVersion
+from services.errors import (
+    ConcurrencyConflict,
+    IdempotencyKeyReused,
+    InvalidCredentials,
+    StaleVersion,
+)
 from services.personal_data import open_keys
+from services.security import hash_password, new_token, verify_password
 from services.settings import Settings
 
 A = TypeVar("A", bound=TvaersAggregate)
@@ -64,6 +77,34 @@ class CommandResult:
     version: int
     notification_id: int
     created_id: UUID | None = None
+
+
+def _meta_of(aggregate: TvaersAggregate) -> Meta:
+    """The metadata of the command that just ran on `aggregate` (its last pending event)."""
+    event: Any = aggregate.pending_events[-1]
+    return Meta(
+        actor=event.actor,
+        valid_on=event.valid_on,
+        reason=event.reason,
+        correlation_id=event.correlation_id,
+    )
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """A write's Idempotency-Key, who sent it, and the fingerprint of its request."""
+
+    actor: str
+    key: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token_id: UUID
+    token: str  # the only time the secret exists outside its owner's hands
+    expires_at: datetime
+    result: CommandResult
 
 
 @dataclass(frozen=True)
@@ -93,6 +134,7 @@ class Tvaers(Application[UUID]):
         object.__setattr__(self, "snapshotting_intervals", intervals)
         super().__init__(env=settings.eventsourcing_env())
         self.keys = open_keys(settings)
+        self._local = threading.local()
         assert isinstance(self.mapper, MsgspecMapper)
         self.mapper.keys = self.keys
         self.reapply_erasures()
@@ -118,6 +160,23 @@ class Tvaers(Application[UUID]):
         return aggregate
 
     def _save(self, *aggregates: TvaersAggregate, created_id: UUID | None = None) -> CommandResult:
+        idempotency: Idempotency | None = getattr(self._local, "idempotency", None)
+        if idempotency is not None:
+            # Last, so that its notification id is the highest of the transaction.
+            self._local.idempotency = None
+            main = aggregates[0]
+            aggregates = (
+                *aggregates,
+                IdempotentRequest.record(
+                    actor=idempotency.actor,
+                    key=idempotency.key,
+                    fingerprint=idempotency.fingerprint,
+                    aggregate_id=main.id,
+                    version=main.version,
+                    created_id=created_id,
+                    meta=_meta_of(main),
+                ),
+            )
         try:
             recordings: list[Recording[UUID]] = self.save(*aggregates)
         except IntegrityError as error:
@@ -180,8 +239,8 @@ class Tvaers(Application[UUID]):
             raise NotFound(f"No partnership with id {partnership_id}.")
         return aggregate
 
-    def get_agreement(self, agreement_id: UUID) -> Agreement:
-        return self._get(Agreement, agreement_id)
+    def get_agreement(self, agreement_id: UUID, *, partnership_id: UUID | None = None) -> Agreement:
+        return self._agreement(agreement_id, partnership_id)
 
     def partnership_events(self, partnership_id: UUID) -> list[Partnership.Event]:
         self._get(Partnership, partnership_id)
@@ -328,11 +387,19 @@ class Tvaers(Application[UUID]):
     def register_partnership(
         self, *, registry: Registry, lead_organisation_id: UUID, meta: Meta
     ) -> CommandResult:
+        """Register a partnership; its registering user becomes its project leader.
+
+        The grant is saved with the partnership, so the creator can go on at once.
+        """
         self._active_organisation(lead_organisation_id)
         partnership = Partnership.register(
             registry=registry, lead_organisation_id=lead_organisation_id, meta=meta
         )
-        return self._save(partnership, created_id=partnership.id)
+        creator = self._account_or_none(meta.actor)
+        if creator is None or not creator.active:
+            return self._save(partnership, created_id=partnership.id)
+        creator.grant(AccessRole.PROJECT_LEADER, meta, partnership_id=partnership.id)
+        return self._save(partnership, creator, created_id=partnership.id)
 
     def update_registry(
         self,
@@ -876,10 +943,23 @@ class Tvaers(Application[UUID]):
         )
         return self._save(agreement, created_id=agreement.id)
 
-    def amend_agreement(
-        self, agreement_id: UUID, terms: Terms, meta: Meta, *, expected_version: int | None = None
-    ) -> CommandResult:
+    def _agreement(self, agreement_id: UUID, partnership_id: UUID | None) -> Agreement:
+        """The agreement; with `partnership_id`, only if it belongs to that partnership."""
         agreement = self._get(Agreement, agreement_id)
+        if partnership_id is not None and agreement.partnership_id != partnership_id:
+            raise NotFound(f"No agreement with id {agreement_id} in partnership {partnership_id}.")
+        return agreement
+
+    def amend_agreement(
+        self,
+        agreement_id: UUID,
+        terms: Terms,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
+        partnership_id: UUID | None = None,
+    ) -> CommandResult:
+        agreement = self._agreement(agreement_id, partnership_id)
         self._check_version(agreement, expected_version)
         partnership = self._get(Partnership, agreement.partnership_id)
         agreement.amend(terms, partnership.active_partner_ids, meta)
@@ -893,11 +973,12 @@ class Tvaers(Application[UUID]):
         meta: Meta,
         *,
         expected_version: int | None = None,
+        partnership_id: UUID | None = None,
     ) -> CommandResult:
         """Record a signature; the last one puts the agreement in force and lifts the ladder."""
         person = self._person(signatory_id)
         signatory = Signatory(person_id=person.id, organisation_id=person.organisation_id)
-        agreement = self._get(Agreement, agreement_id)
+        agreement = self._agreement(agreement_id, partnership_id)
         self._check_version(agreement, expected_version)
         partnership = self._get(Partnership, agreement.partnership_id)
         completed = agreement.sign(party_id, signatory, partnership.active_partner_ids, meta)
@@ -914,9 +995,15 @@ class Tvaers(Application[UUID]):
         return self._save(agreement, partnership)
 
     def renew_agreement(
-        self, agreement_id: UUID, valid_to: date, meta: Meta, *, expected_version: int | None = None
+        self,
+        agreement_id: UUID,
+        valid_to: date,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
+        partnership_id: UUID | None = None,
     ) -> CommandResult:
-        agreement = self._get(Agreement, agreement_id)
+        agreement = self._agreement(agreement_id, partnership_id)
         self._check_version(agreement, expected_version)
         partnership = self._get(Partnership, agreement.partnership_id)
         agreement.renew(valid_to, meta)
@@ -924,18 +1011,28 @@ class Tvaers(Application[UUID]):
         return self._save(agreement, partnership)
 
     def terminate_agreement(
-        self, agreement_id: UUID, meta: Meta, *, expected_version: int | None = None
+        self,
+        agreement_id: UUID,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
+        partnership_id: UUID | None = None,
     ) -> CommandResult:
         """End early (reason required); parties drop back on the ladder unless still backed."""
-        agreement = self._get(Agreement, agreement_id)
+        agreement = self._agreement(agreement_id, partnership_id)
         self._check_version(agreement, expected_version)
         agreement.terminate(meta)
         return self._end(agreement, meta)
 
     def expire_agreement(
-        self, agreement_id: UUID, meta: Meta, *, expected_version: int | None = None
+        self,
+        agreement_id: UUID,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
+        partnership_id: UUID | None = None,
     ) -> CommandResult:
-        agreement = self._get(Agreement, agreement_id)
+        agreement = self._agreement(agreement_id, partnership_id)
         self._check_version(agreement, expected_version)
         agreement.expire(meta)
         return self._end(agreement, meta)
@@ -969,3 +1066,190 @@ class Tvaers(Application[UUID]):
                 continue
             expired += 1
         return expired
+
+    # -- idempotent writes -------------------------------------------------------------
+
+    def idempotent(
+        self, idempotency: Idempotency, run: Callable[[], CommandResult]
+    ) -> tuple[CommandResult, bool]:
+        """Run a write once per (caller, key): a retry gets the first result back.
+
+        Returns the result and whether it is a replay. The key is recorded in the same
+        transaction as the write, so a concurrent retry loses on the version check and
+        then finds the winner's record.
+        """
+        first = self._first_result(idempotency)
+        if first is not None:
+            return first, True
+        self._local.idempotency = idempotency
+        try:
+            return run(), False
+        except ConcurrencyConflict:
+            first = self._first_result(idempotency)
+            if first is not None:
+                return first, True
+            raise
+        finally:
+            self._local.idempotency = None
+
+    def _first_result(self, idempotency: Idempotency) -> CommandResult | None:
+        request_id = request_id_for(idempotency.actor, idempotency.key)
+        try:
+            request: object = self.repository.get(request_id)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(request, IdempotentRequest)
+        if request.fingerprint != idempotency.fingerprint:
+            raise IdempotencyKeyReused(
+                "This Idempotency-Key was already used for a different request; "
+                "use a new key for a new request."
+            )
+        return CommandResult(
+            aggregate_id=request.result_aggregate_id,
+            version=request.result_version,
+            notification_id=self._notification_id_of(request_id),
+            created_id=request.result_created_id,
+        )
+
+    def _notification_id_of(self, originator_id: UUID) -> int:
+        """The notification id of an aggregate's first event."""
+        table = self.settings.events_table
+        datastore: Any = self.recorder.datastore  # type: ignore[attr-defined]
+        if self.settings.store == "sqlite":
+            sql = f"SELECT rowid FROM {table} WHERE originator_id = ? AND originator_version = 1"
+            with datastore.transaction(commit=False) as cursor:
+                cursor.execute(sql, (str(originator_id),))
+                return int(cursor.fetchone()[0])
+        sql = (
+            f"SELECT notification_id FROM {table}"
+            " WHERE originator_id = %s AND originator_version = 1"
+        )
+        with datastore.transaction(commit=False) as cursor:
+            cursor.execute(sql, (originator_id,))
+            return int(cursor.fetchone()["notification_id"])
+
+    # -- accounts, grants and tokens ---------------------------------------------------
+
+    def _account_or_none(self, username: str) -> Account | None:
+        try:
+            account_id = account_id_for(username)
+        except DomainError:
+            return None  # system actors ("system:housekeeping", "cli:…") have no account
+        try:
+            aggregate: object = self.repository.get(account_id)
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, Account) else None
+
+    def get_account(self, username: str) -> Account:
+        account = self._account_or_none(username)
+        if account is None:
+            raise NotFound(f"No user called {username!r}.")
+        return account
+
+    def create_account(
+        self,
+        *,
+        username: str,
+        display_name: str,
+        password: str,
+        meta: Meta,
+        is_admin: bool = False,
+    ) -> CommandResult:
+        name = normalise_username(username)
+        if self._account_or_none(name) is not None:
+            raise AlreadyExists(f"There is already a user called {name!r}.")
+        account = Account.create(
+            username=name,
+            display_name=display_name,
+            password_hash=hash_password(password),
+            is_admin=is_admin,
+            meta=meta,
+        )
+        try:
+            return self._save(account, created_id=account.id)
+        except ConcurrencyConflict:
+            raise AlreadyExists(f"There is already a user called {name!r}.") from None
+
+    def change_password(
+        self,
+        username: str,
+        new_password: str,
+        meta: Meta,
+        *,
+        current_password: str | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """Set a new password; a user changing their own must give the current one."""
+        account = self.get_account(username)
+        self._check_version(account, expected_version)
+        if current_password is not None and not verify_password(
+            account.password_hash, current_password
+        ):
+            raise InvalidCredentials("The current password is not right.")
+        account.change_password(hash_password(new_password), meta)
+        return self._save(account)
+
+    def set_admin(self, username: str, is_admin: bool, meta: Meta) -> CommandResult:
+        account = self.get_account(username)
+        account.set_admin(is_admin, meta)
+        return self._save(account)
+
+    def deactivate_account(self, username: str, meta: Meta) -> CommandResult:
+        account = self.get_account(username)
+        account.deactivate(meta)
+        return self._save(account)
+
+    def reactivate_account(self, username: str, meta: Meta) -> CommandResult:
+        account = self.get_account(username)
+        account.reactivate(meta)
+        return self._save(account)
+
+    def grant_access(
+        self,
+        username: str,
+        role: AccessRole,
+        meta: Meta,
+        *,
+        partnership_id: UUID | None = None,
+        municipality: str | None = None,
+    ) -> CommandResult:
+        account = self.get_account(username)
+        if partnership_id is not None:
+            self._get(Partnership, partnership_id)
+        grant_id = account.grant(
+            AccessRole(role), meta, partnership_id=partnership_id, municipality=municipality
+        )
+        return self._save(account, created_id=grant_id)
+
+    def revoke_grant(self, username: str, grant_id: UUID, meta: Meta) -> CommandResult:
+        account = self.get_account(username)
+        account.revoke_grant(grant_id, meta)
+        return self._save(account)
+
+    def authenticate(self, username: str, password: str) -> Account:
+        """The active account with this username and password, else InvalidCredentials."""
+        try:
+            account = self._account_or_none(normalise_username(username))
+        except DomainError:
+            account = None
+        stored_hash = account.password_hash if account is not None else None
+        if not verify_password(stored_hash, password) or account is None or not account.active:
+            raise InvalidCredentials("Wrong username or password.")
+        return account
+
+    def issue_token(
+        self, username: str, kind: TokenKind, label: str, lifetime: timedelta, meta: Meta
+    ) -> IssuedToken:
+        """A new login token (a session's or an integration's); the secret is returned once."""
+        account = self.get_account(username)
+        token = new_token()
+        expires_at = datetime.now(UTC) + lifetime
+        account.issue_token(token.token_id, token.token_hash, kind, label, expires_at, meta)
+        result = self._save(account, created_id=token.token_id)
+        return IssuedToken(token.token_id, token.token, expires_at, result)
+
+    def revoke_token(self, username: str, token_id: UUID, meta: Meta) -> CommandResult:
+        account = self.get_account(username)
+        account.revoke_token(token_id, meta)
+        return self._save(account)

@@ -25,3 +25,17 @@ class StaleVersion(ConcurrencyConflict):
         )
         self.expected = expected
         self.current = current
+
+
+class InvalidCredentials(DomainError):
+    """Wrong username or password (which one is not said)."""
+
+    code = "invalid-credentials"
+    title = "Invalid credentials"
+
+
+class IdempotencyKeyReused(DomainError):
+    """An Idempotency-Key sent again with a different request."""
+
+    code = "idempotency-key-reused"
+    title = "Idempotency key reused"

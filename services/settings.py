@@ -29,6 +29,9 @@ class Settings:
     read_timeout: float = 2.0
     housekeeping: bool = True
     housekeeping_interval: float = 3600.0
+    # Signs the web UI's session cookie; None: a random key kept in a file (session_key_path).
+    secret_key: str | None = None
+    cookie_secure: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -50,6 +53,12 @@ class Settings:
         except ValueError as error:
             raise SettingsError(f"Expected a number of seconds: {error}") from error
         housekeeping = env.get("TVAERS_HOUSEKEEPING", "on").lower()
+        cookie_secure = env.get("TVAERS_COOKIE_SECURE", "on").lower()
+        if cookie_secure not in ("on", "off"):
+            raise SettingsError("TVAERS_COOKIE_SECURE must be on or off.")
+        secret_key = env.get("TVAERS_SECRET_KEY", "").strip() or None
+        if secret_key is not None and len(secret_key) < 32:
+            raise SettingsError("TVAERS_SECRET_KEY must be at least 32 characters.")
         if housekeeping not in ("on", "off"):
             raise SettingsError("TVAERS_HOUSEKEEPING must be on or off.")
         if housekeeping_interval <= 0:
@@ -64,6 +73,8 @@ class Settings:
             read_timeout=read_timeout,
             housekeeping=housekeeping == "on",
             housekeeping_interval=housekeeping_interval,
+            secret_key=secret_key,
+            cookie_secure=cookie_secure == "on",
         )
         if snapshot_interval < 1:
             raise SettingsError("TVAERS_SNAPSHOT_INTERVAL must be at least 1.")
@@ -159,6 +170,13 @@ class Settings:
         if self.store == "sqlite":
             return "stored_events"
         return "tvaers_events"
+
+    @property
+    def session_key_path(self) -> Path:
+        """Where the generated session key lives when TVAERS_SECRET_KEY is not set."""
+        if self.store == "sqlite":
+            return self.sqlite_path.with_name(self.sqlite_path.name + ".session-key")
+        return Path("var") / "tvaers.session-key"
 
     def prepare(self) -> None:
         """Create what the store needs locally (the SQLite file's folder)."""

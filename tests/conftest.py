@@ -31,9 +31,13 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from argon2 import PasswordHasher
 
+from services import security
 from services.settings import Settings
 from tests import pgserver
+
+TEST_SECRET_KEY = "a-test-only-session-key-of-32-characters-or-more"
 
 POSTGRES_FIXTURES = frozenset({"postgres_url", "postgres_database_url", "make_postgres_database"})
 
@@ -65,6 +69,15 @@ def _postgres_notice() -> str:
     if _in_ci():
         return f"postgresql: UNAVAILABLE ({reason}); CI=true, so postgres tests FAIL"
     return f"postgresql: UNAVAILABLE ({reason}); tests marked 'postgres' are SKIPPED"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """argon2 with its production cost takes ~50 ms a hash; tests make hundreds."""
+    production = security._hasher
+    security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    security._hasher = production
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -170,11 +183,19 @@ def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     # (tests/api/test_housekeeping.py runs it on purpose).
     if request.param == "sqlite":
         return Settings(
-            database_url=str(tmp_path / "tvaers.sqlite3"), snapshot_interval=10, housekeeping=False
+            database_url=str(tmp_path / "tvaers.sqlite3"),
+            snapshot_interval=10,
+            housekeeping=False,
+            cookie_secure=False,
         )
     url = request.getfixturevalue("postgres_database_url")
     return Settings(
-        database_url=url, snapshot_interval=10, postgres_pool_size=4, housekeeping=False
+        database_url=url,
+        snapshot_interval=10,
+        postgres_pool_size=4,
+        housekeeping=False,
+        secret_key=TEST_SECRET_KEY,
+        cookie_secure=False,
     )
 
 

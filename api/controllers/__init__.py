@@ -1,1 +1,29 @@
 """HTTP controllers: one per resource, handlers of a few lines each."""
+
+from __future__ import annotations
+
+from litestar.types import ControllerRouterHandler
+
+from api.controllers.activities import ActivityController, launch_activity
+from api.controllers.agreements import AgreementController, draft_agreement
+from api.controllers.anchoring import AnchoringController
+from api.controllers.corrections import CorrectionController
+from api.controllers.directory import OrganisationLifecycleController, PersonController
+from api.controllers.governance import PartnershipGovernanceController, assign_role
+
+COMMAND_CONTROLLERS: tuple[ControllerRouterHandler, ...] = (
+    OrganisationLifecycleController,
+    PersonController,
+    PartnershipGovernanceController,
+    ActivityController,
+    AnchoringController,
+    CorrectionController,
+    AgreementController,
+    # POST beside a GET view on the same path. Litestar 2 cannot merge two controllers on
+    # one path (each brings its own OPTIONS handler), but merges a plain handler into an
+    # existing route: so these are plain handlers, registered after the view controllers.
+    launch_activity,
+    assign_role,
+    draft_agreement,
+)
+"""Every use case's write endpoint, and the reads of a person and of an agreement."""

@@ -15,6 +15,7 @@ from services.application import Tvaers
 
 class HealthController(Controller):
     tags = ["operations"]
+    opt = {"access": "public"}
 
     @get("/health", operation_id="health", summary="The process is alive")
     async def health(self) -> Health:

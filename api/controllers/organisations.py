@@ -19,7 +19,10 @@ class OrganisationController(Controller):
     tags = ["organisations"]
 
     @post(
-        operation_id="createOrganisation", summary="Register an organisation", sync_to_thread=True
+        operation_id="createOrganisation",
+        summary="Register an organisation",
+        sync_to_thread=True,
+        opt={"access": "writer"},
     )
     def create(
         self,
@@ -41,7 +44,12 @@ class OrganisationController(Controller):
             status=201,
         )
 
-    @get("/{organisation_id:uuid}", operation_id="getOrganisation", sync_to_thread=True)
+    @get(
+        "/{organisation_id:uuid}",
+        operation_id="getOrganisation",
+        sync_to_thread=True,
+        opt={"access": "authenticated"},
+    )
     def read(
         self, organisation_id: FromPath[UUID], tvaers: NamedDependency[Tvaers]
     ) -> Response[Organisation]:

@@ -40,7 +40,12 @@ class PartnershipController(Controller):
     path = "/partnerships"
     tags = ["partnerships"]
 
-    @post(operation_id="createPartnership", summary="Register a partnership", sync_to_thread=True)
+    @post(
+        operation_id="createPartnership",
+        summary="Register a partnership",
+        sync_to_thread=True,
+        opt={"access": "writer"},
+    )
     def create(
         self,
         data: JSONBody[PartnershipCreate],
@@ -58,7 +63,12 @@ class PartnershipController(Controller):
             status=201,
         )
 
-    @get(operation_id="listPartnerships", summary="List partnerships", sync_to_thread=True)
+    @get(
+        operation_id="listPartnerships",
+        summary="List partnerships",
+        sync_to_thread=True,
+        opt={"access": "authenticated"},
+    )
     def list(
         self,
         tvaers: NamedDependency[Tvaers],
@@ -83,6 +93,7 @@ class PartnershipController(Controller):
         operation_id="getPartnership",
         summary="A partnership's current state",
         sync_to_thread=True,
+        opt={"access": "partnership:read"},
     )
     def read(
         self, partnership_id: FromPath[UUID], tvaers: NamedDependency[Tvaers]
@@ -99,6 +110,7 @@ class PartnershipController(Controller):
         operation_id="joinPartner",
         summary="An organisation joins the partnership",
         sync_to_thread=True,
+        opt={"access": "partnership:write"},
     )
     def join(
         self,

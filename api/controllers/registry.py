@@ -58,6 +58,7 @@ class OffersView(msgspec.Struct, kw_only=True):
 class RegistryController(Controller):
     path = "/registry"
     tags = ["registry"]
+    opt = {"access": "authenticated"}  # lists show only the partnerships a grant covers
 
     @get(
         "/partnerships",
@@ -133,6 +134,7 @@ class RegistryController(Controller):
 class AgendaController(Controller):
     path = "/agenda"
     tags = ["registry"]
+    opt = {"access": "authenticated"}
 
     @get(
         operation_id="getAgenda",
@@ -160,6 +162,7 @@ class AgendaController(Controller):
 class CrossCaseController(Controller):
     path = "/crosscase"
     tags = ["registry"]
+    opt = {"access": "authenticated"}
 
     @get(
         operation_id="getCrossCase",
@@ -181,6 +184,7 @@ class CrossCaseController(Controller):
 class PartnershipRegistryController(Controller):
     path = "/partnerships/{partnership_id:uuid}"
     tags = ["views"]
+    opt = {"access": "partnership:read"}
 
     @get(
         "/activities",

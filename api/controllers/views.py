@@ -19,6 +19,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from api.readside import ReadSide
 from projections import anchoring, audit, diff, ladder
 from projections import roles as role_views
+from projections.audit import AuditPage
 
 AsOf = Annotated[date | None, QueryParameter(description="Valid date: the world as it stood then.")]
 KnownAt = Annotated[
@@ -65,6 +66,7 @@ class DiffView(msgspec.Struct, kw_only=True):
 class PartnershipViewsController(Controller):
     path = "/partnerships/{partnership_id:uuid}"
     tags = ["views"]
+    opt = {"access": "partnership:read"}
 
     @get("/ladder", operation_id="getLadder", summary="Each partner's rung on a date")
     async def ladder(
@@ -142,7 +144,12 @@ class PartnershipViewsController(Controller):
             factors=await anchoring.factors(store, partnership_id, as_of=day, known_at=known_at),
         )
 
-    @get("/audit", operation_id="getPartnershipAudit", summary="Audit history, newest first")
+    @get(
+        "/audit",
+        operation_id="getPartnershipAudit",
+        summary="Audit history, newest first",
+        opt={"access": "partnership:audit"},
+    )
     async def audit(
         self,
         partnership_id: FromPath[UUID],
@@ -154,7 +161,7 @@ class PartnershipViewsController(Controller):
         cursor: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         after: After = None,
-    ) -> audit.AuditPage:
+    ) -> AuditPage:
         await read_side.ready(after, partnership_id)
         where = audit.AuditFilter(
             partnership_id=partnership_id,
@@ -165,7 +172,12 @@ class PartnershipViewsController(Controller):
         )
         return await audit.history(read_side.store, where, limit=limit, cursor=cursor)
 
-    @get("/diff", operation_id="getPartnershipDiff", summary="Changes between two dates")
+    @get(
+        "/diff",
+        operation_id="getPartnershipDiff",
+        summary="Changes between two dates",
+        opt={"access": "partnership:audit"},
+    )
     async def diff(
         self,
         partnership_id: FromPath[UUID],

@@ -14,6 +14,7 @@ Helpers build the common writes and check problem-details responses.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from httpx import Response
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from aggregates import Meta, TokenKind
 from api.app import create_app
 from services.application import Tvaers
 from services.settings import Settings
@@ -29,10 +31,41 @@ ACTOR = "tovholder@sundeborg.dk"
 PROBLEM_FIELDS = ("type", "title", "status", "detail", "instance")
 
 
+PASSWORD = "et langt og hemmeligt kodeord"
+
+
 @pytest.fixture
 def client(store_settings: Settings) -> Iterator[TestClient[Litestar]]:
+    """A client logged in (bearer token) as ACTOR, an administrator."""
     with TestClient(app=create_app(store_settings)) as client:
+        add_user(client, ACTOR, is_admin=True)
+        client.headers["Authorization"] = f"Bearer {token_for(client, ACTOR)}"
+        # The views know the token before a test begins (some stop the views).
+        assert client.get("/auth/me").status_code == 200
         yield client
+
+
+def add_user(client: TestClient[Litestar], username: str, *, is_admin: bool = False) -> None:
+    """An account made directly through the service (the HTTP way is tested on its own)."""
+    tvaers(client).create_account(
+        username=username,
+        display_name=username.split("@", maxsplit=1)[0].title(),
+        password=PASSWORD,
+        is_admin=is_admin,
+        meta=Meta(actor="cli:test"),
+    )
+
+
+def token_for(client: TestClient[Litestar], username: str) -> str:
+    issued = tvaers(client).issue_token(
+        username, TokenKind.BEARER, "test", timedelta(hours=1), Meta(actor=username)
+    )
+    return issued.token
+
+
+def as_user(client: TestClient[Litestar], username: str) -> dict[str, str]:
+    """Headers that make one request as `username` (an account made with add_user)."""
+    return {"Authorization": f"Bearer {token_for(client, username)}"}
 
 
 def tvaers(client: TestClient[Litestar]) -> Tvaers:

@@ -385,13 +385,16 @@ def test_joining_twice_is_a_422_already_a_partner(
     assert [p["rung"] for p in partners if p["organisation_id"] == ids[OTHER]] == [2]
 
 
-def test_a_write_by_a_blank_actor_is_a_422_invalid_value(
+def test_a_write_without_credentials_is_a_401_and_writes_nothing(
     client: TestClient[Litestar], ids: dict[str, str]
 ) -> None:
+    token = client.headers.pop("Authorization")
     with nothing_written(client):
-        response = join(client, ids[PARTNERSHIP], ids[OTHER], headers={"X-Actor": "  "})
+        response = join(client, ids[PARTNERSHIP], ids[OTHER])
+    client.headers["Authorization"] = token
 
-    assert_problem(response, 422, "invalid-value")
+    assert_problem(response, 401, "unauthenticated")
+    assert response.headers["www-authenticate"].startswith("Bearer")
 
 
 @pytest.mark.parametrize("amount", ["NaN", "sNaN", "Infinity"])
@@ -470,6 +473,7 @@ def _post_raw(
             (b"host", b"testserver"),
             (b"content-type", b"application/json"),
             (b"if-match", if_match),
+            (b"authorization", client.headers["authorization"].encode()),
         ]
         scope = {
             "type": "http",

@@ -1,0 +1,581 @@
+"""Logging in and out, tokens, users, grants and the access log."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+import structlog
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.concurrency import sync_to_thread
+from litestar.di import NamedDependency
+from litestar.exceptions import (
+    ClientException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+)
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_204_NO_CONTENT
+
+from aggregates import Meta, TokenKind
+from aggregates.account import AccessRole
+from aggregates.errors import NotFound
+from api.auth import SESSION_TOKEN_KEY, Principal, principal_of
+from api.deps import RequestContext
+from api.readside import ReadSide
+from api.schemas import CommandAccepted, Write
+from projections import access as access_view
+from services.application import Tvaers
+from services.errors import InvalidCredentials
+
+log = structlog.get_logger("tvaers.access")
+
+SESSION_LIFETIME = timedelta(hours=12)
+Username = Annotated[str, msgspec.Meta(min_length=2, max_length=64)]
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+
+
+class Login(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    username: Username
+    password: Password
+
+
+class TokenRequest(Login, kw_only=True):
+    label: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 90
+
+
+class IssuedToken(msgspec.Struct, kw_only=True):
+    token_id: UUID
+    token: str
+    expires_at: datetime
+
+
+class TokenView(msgspec.Struct, kw_only=True):
+    id: UUID
+    kind: str
+    label: str
+    issued_at: datetime
+    expires_at: datetime
+    revoked: bool
+
+
+class GrantView(msgspec.Struct, kw_only=True):
+    id: UUID
+    role: AccessRole
+    role_label: str
+    partnership_id: UUID | None
+    municipality: str | None
+    granted_at: datetime
+    granted_by: str
+
+
+class Me(msgspec.Struct, kw_only=True):
+    username: str
+    display_name: str
+    is_admin: bool
+    grants: list[GrantView]
+
+
+class User(msgspec.Struct, kw_only=True):
+    username: str
+    display_name: str
+    is_admin: bool
+    active: bool
+    created_at: datetime
+
+
+class UserDetail(User, kw_only=True):
+    grants: list[GrantView]
+
+
+class UserCreate(Write, kw_only=True):
+    username: Username
+    display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    password: Password
+    is_admin: bool = False
+
+
+class PasswordChange(Write, kw_only=True):
+    new_password: Password
+    current_password: Password | None = None
+
+
+class AdminChange(Write, kw_only=True):
+    is_admin: bool
+
+
+class Reasoned(Write, kw_only=True):
+    """A write that needs nothing but when and why."""
+
+
+class GrantCreate(Write, kw_only=True):
+    role: AccessRole
+    partnership_id: UUID | None = None
+    municipality: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+
+
+class AccessLogEntry(msgspec.Struct, kw_only=True):
+    username: str
+    recorded_at: datetime
+    actor: str
+    kind: str
+    detail: str
+    reason: str | None
+
+
+class AccessLogPage(msgspec.Struct, kw_only=True):
+    items: list[AccessLogEntry]
+    next_cursor: str | None
+
+
+def _grant_views(rows: list[access_view.GrantRow]) -> list[GrantView]:
+    return [
+        GrantView(
+            id=g.id,
+            role=AccessRole(g.role),
+            role_label=AccessRole(g.role).label_da,
+            partnership_id=g.partnership_id,
+            municipality=g.municipality,
+            granted_at=g.granted_at,
+            granted_by=g.granted_by,
+        )
+        for g in rows
+    ]
+
+
+def _require(request: Request[Any, Any, Any]) -> Principal:
+    principal = principal_of(request)
+    if principal is None:
+        raise NotAuthorizedException("Log in first.")
+    return principal
+
+
+class AuthController(Controller):
+    """Sessions for the web UI, bearer tokens for integrations."""
+
+    path = "/auth"
+    tags = ["access"]
+
+    @post(
+        "/login",
+        operation_id="logIn",
+        summary="Log in: start a session (cookie)",
+        opt={"access": "public"},
+    )
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[Login],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+        context: NamedDependency[RequestContext],
+    ) -> Me:
+        """Check the password and start a 12-hour session, kept in an encrypted cookie."""
+        issued = await sync_to_thread(
+            _issue, tvaers, context, data, TokenKind.SESSION, "web session", SESSION_LIFETIME
+        )
+        await read_side.wait_until(issued.result.notification_id)
+        request.set_session({SESSION_TOKEN_KEY: issued.token})
+        owner = await access_view.token_owner(read_side.store, issued.token_id)
+        assert owner is not None
+        grants = await access_view.grants_of(read_side.store, owner.account_id)
+        return Me(
+            username=owner.username,
+            display_name=owner.display_name,
+            is_admin=owner.is_admin,
+            grants=_grant_views(grants),
+        )
+
+    @post(
+        "/logout",
+        operation_id="logOut",
+        summary="Log out: end the session",
+        status_code=HTTP_204_NO_CONTENT,
+        opt={"access": "authenticated"},
+    )
+    async def logout(
+        self,
+        request: Request[Any, Any, Any],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> None:
+        """Revoke the session's token (or the bearer token used) and clear the cookie."""
+        principal = _require(request)
+        meta = Meta(actor=principal.username, correlation_id=context.correlation_id)
+        await sync_to_thread(tvaers.revoke_token, principal.username, principal.token_id, meta)
+        request.clear_session()
+
+    @post(
+        "/tokens",
+        operation_id="issueToken",
+        summary="Issue a bearer token for an integration",
+        status_code=201,
+        opt={"access": "public"},
+    )
+    async def issue_token(
+        self,
+        data: JSONBody[TokenRequest],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+        context: NamedDependency[RequestContext],
+    ) -> IssuedToken:
+        """Exchange a username and password for a token; the token is shown only here."""
+        issued = await sync_to_thread(
+            _issue,
+            tvaers,
+            context,
+            data,
+            TokenKind.BEARER,
+            data.label,
+            timedelta(days=data.days),
+        )
+        await read_side.wait_until(issued.result.notification_id)
+        return IssuedToken(
+            token_id=issued.token_id, token=issued.token, expires_at=issued.expires_at
+        )
+
+    @get(
+        "/tokens",
+        operation_id="listMyTokens",
+        summary="My tokens and sessions",
+        opt={"access": "authenticated"},
+    )
+    async def list_tokens(
+        self, request: Request[Any, Any, Any], read_side: NamedDependency[ReadSide]
+    ) -> list[TokenView]:
+        principal = _require(request)
+        rows = await read_side.store.fetch(
+            "SELECT id, kind, label, issued_at, expires_at, revoked_at FROM acc_tokens"
+            " WHERE account_id = ? ORDER BY issued_at DESC LIMIT 200",
+            principal.account_id,
+        )
+        return [
+            TokenView(
+                id=UUID(str(r["id"])),
+                kind=str(r["kind"]),
+                label=str(r["label"]),
+                issued_at=access_view.timestamp(r["issued_at"]),
+                expires_at=access_view.timestamp(r["expires_at"]),
+                revoked=r["revoked_at"] is not None,
+            )
+            for r in rows
+        ]
+
+    @delete(
+        "/tokens/{token_id:uuid}",
+        operation_id="revokeToken",
+        summary="Revoke one of my tokens",
+        status_code=HTTP_204_NO_CONTENT,
+        opt={"access": "authenticated"},
+    )
+    async def revoke_token(
+        self,
+        request: Request[Any, Any, Any],
+        token_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+        context: NamedDependency[RequestContext],
+    ) -> None:
+        """Revoke a token of your own (administrators: anyone's). It stops working at once."""
+        principal = _require(request)
+        owner = await access_view.token_owner(read_side.store, token_id)
+        if owner is None or (owner.account_id != principal.account_id and not principal.is_admin):
+            raise PermissionDeniedException("That is not one of your tokens.")
+        meta = Meta(actor=principal.username, correlation_id=context.correlation_id)
+        result = await sync_to_thread(tvaers.revoke_token, owner.username, token_id, meta)
+        await read_side.wait_until(result.notification_id)
+
+    @get(
+        "/me",
+        operation_id="whoAmI",
+        summary="Who I am and my grants",
+        opt={"access": "authenticated"},
+    )
+    async def me(self, request: Request[Any, Any, Any], read_side: NamedDependency[ReadSide]) -> Me:
+        principal = _require(request)
+        grants = await access_view.grants_of(read_side.store, principal.account_id)
+        return Me(
+            username=principal.username,
+            display_name=principal.display_name,
+            is_admin=principal.is_admin,
+            grants=_grant_views(grants),
+        )
+
+
+def _issue(
+    tvaers: Tvaers,
+    context: RequestContext,
+    data: Login,
+    kind: TokenKind,
+    label: str,
+    lifetime: timedelta,
+) -> Any:
+    try:
+        account = tvaers.authenticate(data.username, data.password)
+    except InvalidCredentials:
+        log.warning("login refused", username=data.username[:64], kind=kind.value)
+        raise
+    meta = Meta(actor=account.username, correlation_id=context.correlation_id)
+    issued = tvaers.issue_token(account.username, kind, label, lifetime, meta)
+    log.info("logged in", username=account.username, kind=kind.value)
+    return issued
+
+
+class UserController(Controller):
+    """Administrators manage users and their grants."""
+
+    path = "/users"
+    tags = ["access"]
+
+    @post(
+        operation_id="createUser",
+        summary="Create a user",
+        sync_to_thread=True,
+        opt={"access": "admin"},
+    )
+    def create(
+        self,
+        data: JSONBody[UserCreate],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        return context.command(
+            tvaers,
+            data,
+            lambda meta: tvaers.create_account(
+                username=data.username,
+                display_name=data.display_name,
+                password=data.password,
+                is_admin=data.is_admin,
+                meta=meta,
+            ),
+            status=201,
+        )
+
+    @get(operation_id="listUsers", summary="All users", opt={"access": "admin"})
+    async def list(self, read_side: NamedDependency[ReadSide]) -> list[User]:
+        rows = await access_view.accounts(read_side.store)
+        return [_user(r) for r in rows]
+
+    @get(
+        "/{username:str}",
+        operation_id="getUser",
+        summary="A user and their grants",
+        opt={"access": "admin"},
+    )
+    async def read(
+        self, username: FromPath[str], read_side: NamedDependency[ReadSide]
+    ) -> UserDetail:
+        rows = await read_side.store.fetch(
+            "SELECT id, username, display_name, is_admin, active, created_at"
+            " FROM acc_accounts WHERE username = ?",
+            username.strip().lower(),
+        )
+        if not rows:
+            raise _no_user(username)
+        grants = await access_view.grants_of(read_side.store, UUID(str(rows[0]["id"])))
+        base = _user(rows[0])
+        return UserDetail(**msgspec.structs.asdict(base), grants=_grant_views(grants))
+
+    @post(
+        "/{username:str}/password",
+        operation_id="changePassword",
+        summary="Change a password (your own, or anyone's as administrator)",
+        sync_to_thread=True,
+        opt={"access": "authenticated"},
+    )
+    def change_password(
+        self,
+        request: Request[Any, Any, Any],
+        username: FromPath[str],
+        data: JSONBody[PasswordChange],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        """Your own password needs the current one; an administrator may reset anyone's."""
+        principal = _require(request)
+        own = principal.username == username.strip().lower()
+        if not own and not principal.is_admin:
+            raise PermissionDeniedException("You may change only your own password.")
+        if own and data.current_password is None:
+            raise InvalidCredentials("Give your current password to set a new one.")
+        return context.command(
+            tvaers,
+            data,
+            lambda meta: tvaers.change_password(
+                username,
+                data.new_password,
+                meta,
+                current_password=data.current_password if own else None,
+                expected_version=context.expected_version,
+            ),
+        )
+
+    @post(
+        "/{username:str}/admin",
+        operation_id="setAdministrator",
+        summary="Make a user an administrator, or not",
+        sync_to_thread=True,
+        opt={"access": "admin"},
+    )
+    def set_admin(
+        self,
+        username: FromPath[str],
+        data: JSONBody[AdminChange],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        return context.command(
+            tvaers, data, lambda meta: tvaers.set_admin(username, data.is_admin, meta)
+        )
+
+    @post(
+        "/{username:str}/deactivation",
+        operation_id="deactivateUser",
+        summary="Deactivate a user (their tokens stop working)",
+        sync_to_thread=True,
+        opt={"access": "admin"},
+    )
+    def deactivate(
+        self,
+        username: FromPath[str],
+        data: JSONBody[Reasoned],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        return context.command(tvaers, data, lambda meta: tvaers.deactivate_account(username, meta))
+
+    @post(
+        "/{username:str}/reactivation",
+        operation_id="reactivateUser",
+        summary="Reactivate a user",
+        sync_to_thread=True,
+        opt={"access": "admin"},
+    )
+    def reactivate(
+        self,
+        username: FromPath[str],
+        data: JSONBody[Reasoned],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        return context.command(tvaers, data, lambda meta: tvaers.reactivate_account(username, meta))
+
+    @post(
+        "/{username:str}/grants",
+        operation_id="grantAccess",
+        summary="Grant a role on a partnership or a municipality",
+        sync_to_thread=True,
+        opt={"access": "admin"},
+    )
+    def grant(
+        self,
+        username: FromPath[str],
+        data: JSONBody[GrantCreate],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        """Project leader (write), steering-group member or evaluator (read, with audit).
+
+        Name either `partnership_id` or `municipality` (every partnership registered in
+        that municipality, now and later); steering-group members are per partnership.
+        """
+        return context.command(
+            tvaers,
+            data,
+            lambda meta: tvaers.grant_access(
+                username,
+                data.role,
+                meta,
+                partnership_id=data.partnership_id,
+                municipality=data.municipality,
+            ),
+            status=201,
+        )
+
+    @delete(
+        "/{username:str}/grants/{grant_id:uuid}",
+        operation_id="revokeGrant",
+        summary="Revoke a grant",
+        status_code=200,
+        sync_to_thread=True,
+        opt={"access": "admin"},
+    )
+    def revoke(
+        self,
+        username: FromPath[str],
+        grant_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        return context.command(
+            tvaers, Reasoned(), lambda meta: tvaers.revoke_grant(username, grant_id, meta)
+        )
+
+
+class AccessLogController(Controller):
+    path = "/access-log"
+    tags = ["access"]
+
+    @get(
+        operation_id="accessLog",
+        summary="Who gave whom which right; logins",
+        opt={"access": "admin"},
+    )
+    async def log(
+        self,
+        read_side: NamedDependency[ReadSide],
+        username: FromQuery[str | None] = None,
+        since: FromQuery[datetime | None] = None,
+        until: FromQuery[datetime | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+    ) -> AccessLogPage:
+        """Newest first. Grants given and revoked, logins, tokens, password changes."""
+        offset = _offset(cursor)
+        rows = await access_view.access_log(
+            read_side.store,
+            username=username.strip().lower() if username else None,
+            since=since,
+            until=until,
+            after=offset,
+            limit=limit + 1,
+        )
+        more = len(rows) > limit
+        items = [
+            AccessLogEntry(
+                username=str(r["username"]),
+                recorded_at=access_view.timestamp(r["recorded_at"]),
+                actor=str(r["actor"]),
+                kind=str(r["kind"]),
+                detail=str(r["detail"]),
+                reason=r["reason"],
+            )
+            for r in rows[:limit]
+        ]
+        return AccessLogPage(items=items, next_cursor=str(offset + limit) if more else None)
+
+
+def _offset(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    if not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 9):
+        raise ClientException("The cursor is not one this API gave out.")
+    return int(cursor)
+
+
+def _user(row: dict[str, Any]) -> User:
+    return User(
+        username=str(row["username"]),
+        display_name=str(row["display_name"]),
+        is_admin=bool(row["is_admin"]),
+        active=bool(row["active"]),
+        created_at=access_view.timestamp(row["created_at"]),
+    )
+
+
+def _no_user(username: str) -> Exception:
+    return NotFound(f"No user called {username!r}.")

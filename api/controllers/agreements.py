@@ -1,0 +1,239 @@
+"""Agreements of one partnership (samarbejdsaftale, partnerskabsaftale): draft, amend, sign,
+renew, terminate, expire, and read one.
+
+An agreement is addressed under its partnership: an agreement id that belongs to another
+partnership is answered 404, as if it did not exist. `If-Match` names the agreement's
+version (the `ETag` of getAgreement).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from litestar import Controller, Response, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from api.deps import RequestContext
+from api.schemas import (
+    AgreementAmend,
+    AgreementDraft,
+    AgreementRenew,
+    AgreementSign,
+    AgreementTerminate,
+    AgreementView,
+    CommandAccepted,
+    Write,
+)
+from api.views import agreement_view
+from services.application import Tvaers
+
+WRITE = {"access": "partnership:write"}
+READ = {"access": "partnership:read"}
+
+
+class AgreementController(Controller):
+    path = "/partnerships/{partnership_id:uuid}/agreements/{agreement_id:uuid}"
+    tags = ["agreements"]
+
+    @get(
+        operation_id="getAgreement",
+        summary="One agreement as it stands now",
+        sync_to_thread=True,
+        opt=READ,
+    )
+    def read(
+        self,
+        partnership_id: FromPath[UUID],
+        agreement_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+    ) -> Response[AgreementView]:
+        """Terms, parties and their obligations, signatures, validity, renewals and end,
+        rebuilt from the agreement's events; `status` is today's."""
+        agreement = tvaers.get_agreement(agreement_id, partnership_id=partnership_id)
+        return Response(
+            agreement_view(agreement, date.today()), headers={"ETag": f'"{agreement.version}"'}
+        )
+
+    @put(
+        "/terms",
+        operation_id="amendAgreement",
+        summary="Amend an agreement's terms",
+        status_code=200,
+        sync_to_thread=True,
+        opt=WRITE,
+    )
+    def amend(
+        self,
+        partnership_id: FromPath[UUID],
+        agreement_id: FromPath[UUID],
+        data: JSONBody[AgreementAmend],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        """Replace the terms of an agreement not yet signed by every party; signatures so far
+        are dropped and every party signs the amended text anew."""
+        return context.command(
+            tvaers,
+            data,
+            lambda meta: tvaers.amend_agreement(
+                agreement_id,
+                data.terms(),
+                meta,
+                expected_version=context.expected_version,
+                partnership_id=partnership_id,
+            ),
+            status=200,
+        )
+
+    @post(
+        "/signatures",
+        operation_id="signAgreement",
+        summary="A party signs the agreement",
+        status_code=200,
+        sync_to_thread=True,
+        opt=WRITE,
+    )
+    def sign(
+        self,
+        partnership_id: FromPath[UUID],
+        agreement_id: FromPath[UUID],
+        data: JSONBody[AgreementSign],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        """A party signs on `valid_on`, by a person who belongs to it. The last signature
+        puts the agreement in force and lifts its parties on the ladder (rung 5 or 6)."""
+        return context.command(
+            tvaers,
+            data,
+            lambda meta: tvaers.sign_agreement(
+                agreement_id,
+                data.party_id,
+                data.signatory_id,
+                meta,
+                expected_version=context.expected_version,
+                partnership_id=partnership_id,
+            ),
+            status=200,
+        )
+
+    @post(
+        "/renewals",
+        operation_id="renewAgreement",
+        summary="Renew an agreement",
+        status_code=200,
+        sync_to_thread=True,
+        opt=WRITE,
+    )
+    def renew(
+        self,
+        partnership_id: FromPath[UUID],
+        agreement_id: FromPath[UUID],
+        data: JSONBody[AgreementRenew],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        """Extend a signed agreement's validity to `valid_to`, before it runs out."""
+        return context.command(
+            tvaers,
+            data,
+            lambda meta: tvaers.renew_agreement(
+                agreement_id,
+                data.valid_to,
+                meta,
+                expected_version=context.expected_version,
+                partnership_id=partnership_id,
+            ),
+            status=200,
+        )
+
+    @post(
+        "/termination",
+        operation_id="terminateAgreement",
+        summary="Terminate an agreement early",
+        status_code=200,
+        sync_to_thread=True,
+        opt=WRITE,
+    )
+    def terminate(
+        self,
+        partnership_id: FromPath[UUID],
+        agreement_id: FromPath[UUID],
+        data: JSONBody[AgreementTerminate],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        """End the agreement on `valid_on`, with a `reason` (required). Its parties drop back
+        on the ladder unless another agreement still backs their rung."""
+        return context.command(
+            tvaers,
+            data,
+            lambda meta: tvaers.terminate_agreement(
+                agreement_id,
+                meta,
+                expected_version=context.expected_version,
+                partnership_id=partnership_id,
+            ),
+            status=200,
+        )
+
+    @post(
+        "/expiry",
+        operation_id="expireAgreement",
+        summary="Record that an agreement expired",
+        status_code=200,
+        sync_to_thread=True,
+        opt=WRITE,
+    )
+    def expire(
+        self,
+        partnership_id: FromPath[UUID],
+        agreement_id: FromPath[UUID],
+        data: JSONBody[Write],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        """The validity ran out: `valid_on` must be after valid-to. (The server's housekeeping
+        records expiries by itself too.) Parties drop back on the ladder as on termination."""
+        return context.command(
+            tvaers,
+            data,
+            lambda meta: tvaers.expire_agreement(
+                agreement_id,
+                meta,
+                expected_version=context.expected_version,
+                partnership_id=partnership_id,
+            ),
+            status=200,
+        )
+
+
+# Not in the controller: GET on this path belongs to the agreements view (see
+# COMMAND_CONTROLLERS).
+@post(
+    "/partnerships/{partnership_id:uuid}/agreements",
+    operation_id="draftAgreement",
+    summary="Draft an agreement",
+    sync_to_thread=True,
+    opt=WRITE,
+    tags=["agreements"],
+)
+def draft_agreement(
+    partnership_id: FromPath[UUID],
+    data: JSONBody[AgreementDraft],
+    tvaers: NamedDependency[Tvaers],
+    context: NamedDependency[RequestContext],
+) -> Response[CommandAccepted]:
+    """A cooperation or partnership agreement between partners of the partnership (the lead
+    organisation signs for it): purpose, every party's obligations, validity. `id` is the
+    agreement."""
+    return context.command(
+        tvaers,
+        data,
+        lambda meta: tvaers.draft_agreement(
+            partnership_id, kind=data.kind, terms=data.terms(), meta=meta
+        ),
+        status=201,
+    )

@@ -1,0 +1,116 @@
+"""Corrections of one partnership's history: new events that supersede what an earlier event
+(named by its version, as the audit history shows it) recorded. Nothing is deleted."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Controller, Response, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from aggregates.taxonomy import Rung
+from api.deps import RequestContext
+from api.schemas import CommandAccepted, DateCorrection, MilestoneCorrection, RungCorrection
+from services.application import Tvaers
+
+WRITE = {"access": "partnership:write"}
+
+
+class CorrectionController(Controller):
+    path = "/partnerships/{partnership_id:uuid}/corrections"
+    tags = ["corrections"]
+
+    @post(
+        "/dates",
+        operation_id="correctDate",
+        summary="Correct the date of an earlier event",
+        status_code=200,
+        sync_to_thread=True,
+        opt=WRITE,
+    )
+    def correct_date(
+        self,
+        partnership_id: FromPath[UUID],
+        data: JSONBody[DateCorrection],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        """The event of version `corrects_version` (a join, leave, ladder move, appointment,
+        step-down, role change or milestone) happened on `corrected_valid_on` instead."""
+        return context.command(
+            tvaers,
+            data,
+            lambda meta: tvaers.correct_date(
+                partnership_id,
+                data.corrects_version,
+                data.corrected_valid_on,
+                meta,
+                expected_version=context.expected_version,
+            ),
+            status=200,
+        )
+
+    @post(
+        "/rungs",
+        operation_id="correctRung",
+        summary="Correct the rung of an earlier ladder move",
+        status_code=200,
+        sync_to_thread=True,
+        opt=WRITE,
+    )
+    def correct_rung(
+        self,
+        partnership_id: FromPath[UUID],
+        data: JSONBody[RungCorrection],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        """The join or ladder move of version `corrects_version` put the partner on `rung`,
+        with this evidence."""
+        return context.command(
+            tvaers,
+            data,
+            lambda meta: tvaers.correct_rung(
+                partnership_id,
+                data.corrects_version,
+                Rung(data.rung),
+                data.evidence,
+                meta,
+                expected_version=context.expected_version,
+            ),
+            status=200,
+        )
+
+    @post(
+        "/milestones",
+        operation_id="correctMilestone",
+        summary="Correct the content of an earlier milestone",
+        status_code=200,
+        sync_to_thread=True,
+        opt=WRITE,
+    )
+    def correct_milestone(
+        self,
+        partnership_id: FromPath[UUID],
+        data: JSONBody[MilestoneCorrection],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        """The milestone recorded by version `corrects_version` is replaced by this dimension,
+        status, title and evidence (its date stays; correct that with correctDate)."""
+        return context.command(
+            tvaers,
+            data,
+            lambda meta: tvaers.correct_milestone(
+                partnership_id,
+                data.corrects_version,
+                dimension=data.dimension,
+                status=data.status,
+                title=data.title,
+                evidence=data.evidence.evidence(),
+                meta=meta,
+                expected_version=context.expected_version,
+            ),
+            status=200,
+        )

@@ -1,0 +1,226 @@
+"""The directory: an organisation's lifecycle (rename, merge, close) and persons.
+
+A person's contact details are personal data: they travel in request and response
+bodies only, never in paths, problem details or logs, and erasure makes them unreadable.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Controller, Response, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from api.deps import RequestContext
+from api.schemas import (
+    CommandAccepted,
+    ContactChange,
+    OrganisationMerge,
+    OrganisationRename,
+    PersonCreate,
+    PersonMove,
+    PersonView,
+    Write,
+)
+from api.views import person_view
+from services.application import Tvaers
+
+WRITER = {"access": "writer"}
+
+
+class OrganisationLifecycleController(Controller):
+    path = "/organisations/{organisation_id:uuid}"
+    tags = ["organisations"]
+
+    @put(
+        "/name",
+        operation_id="renameOrganisation",
+        summary="Rename an organisation",
+        status_code=200,
+        sync_to_thread=True,
+        opt=WRITER,
+    )
+    def rename(
+        self,
+        organisation_id: FromPath[UUID],
+        data: JSONBody[OrganisationRename],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        """Give an active organisation a new name; its history keeps the old one."""
+        return context.command(
+            tvaers,
+            data,
+            lambda meta: tvaers.rename_organisation(
+                organisation_id, data.name, meta, expected_version=context.expected_version
+            ),
+            status=200,
+        )
+
+    @post(
+        "/merger",
+        operation_id="mergeOrganisation",
+        summary="Merge an organisation into another",
+        status_code=200,
+        sync_to_thread=True,
+        opt=WRITER,
+    )
+    def merge(
+        self,
+        organisation_id: FromPath[UUID],
+        data: JSONBody[OrganisationMerge],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        """Record that this organisation merged into `into_id` (active); it is no longer active."""
+        return context.command(
+            tvaers,
+            data,
+            lambda meta: tvaers.merge_organisation(
+                organisation_id, data.into_id, meta, expected_version=context.expected_version
+            ),
+            status=200,
+        )
+
+    @post(
+        "/closure",
+        operation_id="closeOrganisation",
+        summary="Close an organisation",
+        status_code=200,
+        sync_to_thread=True,
+        opt=WRITER,
+    )
+    def close(
+        self,
+        organisation_id: FromPath[UUID],
+        data: JSONBody[Write],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        """Record that the organisation closed; it can take part in nothing new afterwards."""
+        return context.command(
+            tvaers,
+            data,
+            lambda meta: tvaers.close_organisation(
+                organisation_id, meta, expected_version=context.expected_version
+            ),
+            status=200,
+        )
+
+
+class PersonController(Controller):
+    path = "/persons"
+    tags = ["persons"]
+
+    @post(
+        operation_id="createPerson",
+        summary="Register a person",
+        sync_to_thread=True,
+        opt=WRITER,
+    )
+    def create(
+        self,
+        data: JSONBody[PersonCreate],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        """Register a professional of an active organisation, with their contact details."""
+        return context.command(
+            tvaers,
+            data,
+            lambda meta: tvaers.register_person(
+                contact=data.contact(), organisation_id=data.organisation_id, meta=meta
+            ),
+            status=201,
+        )
+
+    @get(
+        "/{person_id:uuid}",
+        operation_id="getPerson",
+        summary="A person and their contact details",
+        sync_to_thread=True,
+        opt=WRITER,
+    )
+    def read(
+        self, person_id: FromPath[UUID], tvaers: NamedDependency[Tvaers]
+    ) -> Response[PersonView]:
+        """One person; `contact` is null once their personal data has been erased."""
+        person = tvaers.get_person(person_id)
+        return Response(person_view(person), headers={"ETag": f'"{person.version}"'})
+
+    @put(
+        "/{person_id:uuid}/contact",
+        operation_id="changePersonContact",
+        summary="Change a person's contact details",
+        status_code=200,
+        sync_to_thread=True,
+        opt=WRITER,
+    )
+    def change_contact(
+        self,
+        person_id: FromPath[UUID],
+        data: JSONBody[ContactChange],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        """Replace the contact details (name, title, email, phone): fields left out are emptied."""
+        return context.command(
+            tvaers,
+            data,
+            lambda meta: tvaers.change_person_contact(
+                person_id, data.contact(), meta, expected_version=context.expected_version
+            ),
+            status=200,
+        )
+
+    @put(
+        "/{person_id:uuid}/organisation",
+        operation_id="movePerson",
+        summary="Move a person to another organisation",
+        status_code=200,
+        sync_to_thread=True,
+        opt=WRITER,
+    )
+    def move(
+        self,
+        person_id: FromPath[UUID],
+        data: JSONBody[PersonMove],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        """The person now works for another (active) organisation."""
+        return context.command(
+            tvaers,
+            data,
+            lambda meta: tvaers.move_person(
+                person_id, data.organisation_id, meta, expected_version=context.expected_version
+            ),
+            status=200,
+        )
+
+    @post(
+        "/{person_id:uuid}/erasure",
+        operation_id="erasePerson",
+        summary="Erase a person's personal data",
+        status_code=200,
+        sync_to_thread=True,
+        opt=WRITER,
+    )
+    def erase(
+        self,
+        person_id: FromPath[UUID],
+        data: JSONBody[Write],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        """Erasure request (GDPR): the contact details become unreadable everywhere, stored
+        events included; the person's roles and the rest of the history stay."""
+        return context.command(
+            tvaers,
+            data,
+            lambda meta: tvaers.erase_person(
+                person_id, meta, expected_version=context.expected_version
+            ),
+            status=200,
+        )
