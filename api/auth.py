@@ -139,6 +139,9 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
+        if connection.route_handler.opt.get("access") == "public":
+            # Health checks, metrics and logging in work whatever credentials come along.
+            return AuthenticationResult(user=None, auth=None)
         token = _bearer(connection)
         from_session = False
         if token is None:
@@ -209,8 +212,8 @@ async def access_guard(
 ) -> None:
     """The one guard: enforce the handler's declared `opt["access"]` (deny by default)."""
     access = handler.opt.get("access")
-    if access == "public":
-        return
+    if access == "public" or connection.scope.get("method") == "OPTIONS":
+        return  # OPTIONS: Litestar's own handler, which reveals only the allowed methods
     if access not in ACCESS_LEVELS:
         # A route that forgot to say what it needs is a bug; fail closed.
         log.error("route without an access declaration", path=connection.url.path)

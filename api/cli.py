@@ -1,13 +1,16 @@
-"""The `tvaers` command line: serve the API, check the database."""
+"""The `tvaers` command line: serve the API, check the database, views, users and grants."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import signal
 import sys
 import time
 from collections.abc import Sequence
+from datetime import timedelta
+from uuid import UUID
 
 from api.logging import configure_logging
 from services.settings import Settings, SettingsError
@@ -110,6 +113,62 @@ def _projections(args: argparse.Namespace, settings: Settings) -> int:
         return 2
 
 
+def _cli_actor() -> str:
+    """Changes made on the command line are recorded as the operating-system user's."""
+    return f"cli:{getpass.getuser()}"
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise ValueError("The two passwords differ.")
+    return first
+
+
+def _users(args: argparse.Namespace, settings: Settings) -> int:
+    from aggregates import Meta, TokenKind  # noqa: PLC0415
+    from aggregates.account import AccessRole  # noqa: PLC0415
+    from aggregates.errors import DomainError  # noqa: PLC0415
+    from services.application import Tvaers  # noqa: PLC0415
+
+    tvaers = Tvaers(settings)
+    meta = Meta(actor=_cli_actor(), reason=args.reason)
+    try:
+        if args.command == "grant":
+            result = tvaers.grant_access(
+                args.username,
+                AccessRole(args.role),
+                meta,
+                partnership_id=UUID(args.partnership) if args.partnership else None,
+                municipality=args.municipality,
+            )
+            sys.stdout.write(f"granted {args.role} to {args.username}: grant {result.created_id}\n")
+        elif args.action == "create":
+            tvaers.create_account(
+                username=args.username,
+                display_name=args.display_name or args.username,
+                password=_read_password(args),
+                is_admin=args.admin,
+                meta=meta,
+            )
+            role = "administrator" if args.admin else "user"
+            sys.stdout.write(f"created {role} {args.username.strip().lower()}\n")
+        elif args.action == "token":
+            issued = tvaers.issue_token(
+                args.username, TokenKind.BEARER, args.label, timedelta(days=args.days), meta
+            )
+            sys.stderr.write(f"token {issued.token_id}, valid until {issued.expires_at:%Y-%m-%d}\n")
+            sys.stdout.write(issued.token + "\n")
+    except (DomainError, ValueError) as error:
+        sys.stderr.write(f"tvaers: {getattr(error, 'detail', error)}\n")
+        return 1
+    finally:
+        tvaers.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tvaers",
@@ -130,6 +189,32 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("names", nargs="*", metavar="NAME", help="projections (default: all)")
     actions.add_parser("status", help="position and lag of every projection")
     project.set_defaults(handler=_projections)
+
+    user = commands.add_parser("user", help="create users and tokens (bootstrap the first admin)")
+    user_actions = user.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = user_actions.add_parser("create", help="create a user (password asked, or stdin)")
+    create.add_argument("username")
+    create.add_argument("--display-name", default=None, help="name shown in the UI")
+    create.add_argument("--admin", action="store_true", help="an administrator")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    token = user_actions.add_parser("token", help="issue a bearer token (printed once)")
+    token.add_argument("username")
+    token.add_argument("--label", default="cli", help="what the token is for")
+    token.add_argument("--days", type=int, default=90, help="lifetime in days (default 90)")
+    for sub in (create, token):
+        sub.add_argument("--reason", default=None, help="recorded with the change")
+    user.set_defaults(handler=_users)
+
+    grant = commands.add_parser("grant", help="grant a user a role on a partnership/municipality")
+    grant.add_argument("username")
+    grant.add_argument("role", choices=["project_leader", "steering_member", "evaluator"])
+    scope = grant.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--partnership", metavar="ID", help="one partnership (its id)")
+    scope.add_argument("--municipality", metavar="NAME", help="every partnership of a municipality")
+    grant.add_argument("--reason", default=None, help="recorded with the grant")
+    grant.set_defaults(handler=_users)
     return parser
 
 

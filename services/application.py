@@ -107,15 +107,6 @@ class IssuedToken:
     result: CommandResult
 
 
-@dataclass(frozen=True)
-class PartnershipSummary:
-    id: UUID
-    title: str
-    municipality: str
-    registered_at: datetime
-    notification_id: int
-
-
 class Tvaers(Application[UUID]):
     """Every aggregate of the registry in one application: one notification log, atomic saves.
 
@@ -245,30 +236,6 @@ class Tvaers(Application[UUID]):
     def partnership_events(self, partnership_id: UUID) -> list[Partnership.Event]:
         self._get(Partnership, partnership_id)
         return list(self.events.get(partnership_id))  # type: ignore[arg-type]
-
-    def list_partnerships(self, *, after: int = 0, limit: int = 50) -> list[PartnershipSummary]:
-        """Registered partnerships in registration order, from the notification log.
-
-        Cursor pagination by notification id; the searchable registry view is a projection.
-        """
-        topic = get_topic(Partnership.Registered)
-        notifications = self.recorder.select_notifications(
-            start=after + 1, limit=limit, topics=[topic]
-        )
-        result = []
-        for notification in notifications:
-            event = self.mapper.to_domain_event(notification)
-            assert isinstance(event, Partnership.Registered)
-            result.append(
-                PartnershipSummary(
-                    id=event.originator_id,
-                    title=event.registry.title,
-                    municipality=event.registry.municipality,
-                    registered_at=event.timestamp,
-                    notification_id=notification.id,
-                )
-            )
-        return result
 
     def iter_all_events(self, batch: int = 500) -> Iterator[Any]:
         """Every event of the application, in notification order."""
@@ -1118,7 +1085,7 @@ class Tvaers(Application[UUID]):
         if self.settings.store == "sqlite":
             sql = f"SELECT rowid FROM {table} WHERE originator_id = ? AND originator_version = 1"
             with datastore.transaction(commit=False) as cursor:
-                cursor.execute(sql, (str(originator_id),))
+                cursor.execute(sql, (originator_id.hex,))
                 return int(cursor.fetchone()[0])
         sql = (
             f"SELECT notification_id FROM {table}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
@@ -163,6 +164,7 @@ class AuthController(Controller):
         "/login",
         operation_id="logIn",
         summary="Log in: start a session (cookie)",
+        status_code=200,
         opt={"access": "public"},
     )
     async def login(
@@ -200,13 +202,17 @@ class AuthController(Controller):
         self,
         request: Request[Any, Any, Any],
         tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
         context: NamedDependency[RequestContext],
     ) -> None:
         """Revoke the session's token (or the bearer token used) and clear the cookie."""
         principal = _require(request)
         meta = Meta(actor=principal.username, correlation_id=context.correlation_id)
-        await sync_to_thread(tvaers.revoke_token, principal.username, principal.token_id, meta)
+        result = await sync_to_thread(
+            tvaers.revoke_token, principal.username, principal.token_id, meta
+        )
         request.clear_session()
+        await read_side.wait_until(result.notification_id)
 
     @post(
         "/tokens",
@@ -324,6 +330,19 @@ def _issue(
     return issued
 
 
+async def _settled(
+    read_side: ReadSide, run: Callable[[], Response[CommandAccepted]]
+) -> Response[CommandAccepted]:
+    """Run an access change, then wait until authentication sees it.
+
+    Revoking or deactivating must take effect before the administrator is told it did.
+    """
+    response = await sync_to_thread(run)
+    assert isinstance(response.content, CommandAccepted)
+    await read_side.wait_until(response.content.notification_id)
+    return response
+
+
 class UserController(Controller):
     """Administrators manage users and their grants."""
 
@@ -333,26 +352,29 @@ class UserController(Controller):
     @post(
         operation_id="createUser",
         summary="Create a user",
-        sync_to_thread=True,
         opt={"access": "admin"},
     )
-    def create(
+    async def create(
         self,
+        read_side: NamedDependency[ReadSide],
         data: JSONBody[UserCreate],
         tvaers: NamedDependency[Tvaers],
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.create_account(
-                username=data.username,
-                display_name=data.display_name,
-                password=data.password,
-                is_admin=data.is_admin,
-                meta=meta,
+        return await _settled(
+            read_side,
+            lambda: context.command(
+                tvaers,
+                data,
+                lambda meta: tvaers.create_account(
+                    username=data.username,
+                    display_name=data.display_name,
+                    password=data.password,
+                    is_admin=data.is_admin,
+                    meta=meta,
+                ),
+                status=201,
             ),
-            status=201,
         )
 
     @get(operation_id="listUsers", summary="All users", opt={"access": "admin"})
@@ -384,11 +406,11 @@ class UserController(Controller):
         "/{username:str}/password",
         operation_id="changePassword",
         summary="Change a password (your own, or anyone's as administrator)",
-        sync_to_thread=True,
         opt={"access": "authenticated"},
     )
-    def change_password(
+    async def change_password(
         self,
+        read_side: NamedDependency[ReadSide],
         request: Request[Any, Any, Any],
         username: FromPath[str],
         data: JSONBody[PasswordChange],
@@ -402,15 +424,18 @@ class UserController(Controller):
             raise PermissionDeniedException("You may change only your own password.")
         if own and data.current_password is None:
             raise InvalidCredentials("Give your current password to set a new one.")
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.change_password(
-                username,
-                data.new_password,
-                meta,
-                current_password=data.current_password if own else None,
-                expected_version=context.expected_version,
+        return await _settled(
+            read_side,
+            lambda: context.command(
+                tvaers,
+                data,
+                lambda meta: tvaers.change_password(
+                    username,
+                    data.new_password,
+                    meta,
+                    current_password=data.current_password if own else None,
+                    expected_version=context.expected_version,
+                ),
             ),
         )
 
@@ -418,61 +443,74 @@ class UserController(Controller):
         "/{username:str}/admin",
         operation_id="setAdministrator",
         summary="Make a user an administrator, or not",
-        sync_to_thread=True,
         opt={"access": "admin"},
     )
-    def set_admin(
+    async def set_admin(
         self,
+        read_side: NamedDependency[ReadSide],
         username: FromPath[str],
         data: JSONBody[AdminChange],
         tvaers: NamedDependency[Tvaers],
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
-        return context.command(
-            tvaers, data, lambda meta: tvaers.set_admin(username, data.is_admin, meta)
+        return await _settled(
+            read_side,
+            lambda: context.command(
+                tvaers, data, lambda meta: tvaers.set_admin(username, data.is_admin, meta)
+            ),
         )
 
     @post(
         "/{username:str}/deactivation",
         operation_id="deactivateUser",
         summary="Deactivate a user (their tokens stop working)",
-        sync_to_thread=True,
         opt={"access": "admin"},
     )
-    def deactivate(
+    async def deactivate(
         self,
+        read_side: NamedDependency[ReadSide],
         username: FromPath[str],
         data: JSONBody[Reasoned],
         tvaers: NamedDependency[Tvaers],
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
-        return context.command(tvaers, data, lambda meta: tvaers.deactivate_account(username, meta))
+        return await _settled(
+            read_side,
+            lambda: context.command(
+                tvaers, data, lambda meta: tvaers.deactivate_account(username, meta)
+            ),
+        )
 
     @post(
         "/{username:str}/reactivation",
         operation_id="reactivateUser",
         summary="Reactivate a user",
-        sync_to_thread=True,
         opt={"access": "admin"},
     )
-    def reactivate(
+    async def reactivate(
         self,
+        read_side: NamedDependency[ReadSide],
         username: FromPath[str],
         data: JSONBody[Reasoned],
         tvaers: NamedDependency[Tvaers],
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
-        return context.command(tvaers, data, lambda meta: tvaers.reactivate_account(username, meta))
+        return await _settled(
+            read_side,
+            lambda: context.command(
+                tvaers, data, lambda meta: tvaers.reactivate_account(username, meta)
+            ),
+        )
 
     @post(
         "/{username:str}/grants",
         operation_id="grantAccess",
         summary="Grant a role on a partnership or a municipality",
-        sync_to_thread=True,
         opt={"access": "admin"},
     )
-    def grant(
+    async def grant(
         self,
+        read_side: NamedDependency[ReadSide],
         username: FromPath[str],
         data: JSONBody[GrantCreate],
         tvaers: NamedDependency[Tvaers],
@@ -483,17 +521,20 @@ class UserController(Controller):
         Name either `partnership_id` or `municipality` (every partnership registered in
         that municipality, now and later); steering-group members are per partnership.
         """
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.grant_access(
-                username,
-                data.role,
-                meta,
-                partnership_id=data.partnership_id,
-                municipality=data.municipality,
+        return await _settled(
+            read_side,
+            lambda: context.command(
+                tvaers,
+                data,
+                lambda meta: tvaers.grant_access(
+                    username,
+                    data.role,
+                    meta,
+                    partnership_id=data.partnership_id,
+                    municipality=data.municipality,
+                ),
+                status=201,
             ),
-            status=201,
         )
 
     @delete(
@@ -501,18 +542,21 @@ class UserController(Controller):
         operation_id="revokeGrant",
         summary="Revoke a grant",
         status_code=200,
-        sync_to_thread=True,
         opt={"access": "admin"},
     )
-    def revoke(
+    async def revoke(
         self,
+        read_side: NamedDependency[ReadSide],
         username: FromPath[str],
         grant_id: FromPath[UUID],
         tvaers: NamedDependency[Tvaers],
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
-        return context.command(
-            tvaers, Reasoned(), lambda meta: tvaers.revoke_grant(username, grant_id, meta)
+        return await _settled(
+            read_side,
+            lambda: context.command(
+                tvaers, Reasoned(), lambda meta: tvaers.revoke_grant(username, grant_id, meta)
+            ),
         )
 
 
