@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
@@ -64,6 +66,13 @@ from services.security import hash_password, new_token, verify_password
 from services.settings import Settings
 
 A = TypeVar("A", bound=TvaersAggregate)
+
+# The aggregate cache hands each command a deep copy of the cached aggregate, so a
+# refused command cannot corrupt it. These value types are immutable, so a copy may
+# share them; without this, copying a partnership rebuilds every id and date in it and
+# costs more than replaying its events (measured: 9 of 17 ms per command).
+for _immutable in (UUID, date, datetime, Decimal):
+    copy._deepcopy_dispatch[_immutable] = copy._deepcopy_atomic  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

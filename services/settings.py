@@ -31,6 +31,9 @@ class Settings:
     housekeeping_interval: float = 3600.0
     # Signs the web UI's session cookie; None: a random key kept in a file (session_key_path).
     secret_key: str | None = None
+    # Aggregates kept in memory per process (0: none). A cached aggregate is brought up
+    # to date with the events saved since (by any process) before each use.
+    aggregate_cache: int = 1000
     cookie_secure: bool = True
 
     @classmethod
@@ -41,6 +44,7 @@ class Settings:
             raise SettingsError("TVAERS_LOG_FORMAT must be auto, json or console.")
         try:
             snapshot_interval = int(env.get("TVAERS_SNAPSHOT_INTERVAL", "100"))
+            aggregate_cache = int(env.get("TVAERS_AGGREGATE_CACHE", "1000"))
             pool_size = int(env.get("TVAERS_POSTGRES_POOL_SIZE", "10"))
         except ValueError as error:
             raise SettingsError(f"Expected a whole number: {error}") from error
@@ -74,10 +78,13 @@ class Settings:
             housekeeping=housekeeping == "on",
             housekeeping_interval=housekeeping_interval,
             secret_key=secret_key,
+            aggregate_cache=aggregate_cache,
             cookie_secure=cookie_secure == "on",
         )
         if snapshot_interval < 1:
             raise SettingsError("TVAERS_SNAPSHOT_INTERVAL must be at least 1.")
+        if aggregate_cache < 0:
+            raise SettingsError("TVAERS_AGGREGATE_CACHE must be 0 (off) or more.")
         settings.eventsourcing_env()  # fail early on a malformed URL
         return settings
 
@@ -115,6 +122,8 @@ class Settings:
             "PERSISTENCE_MODULE": "",
             "MAPPER_TOPIC": "services.encoding:MsgspecMapper",
         }
+        if self.aggregate_cache > 0:  # eventsourcing reads 0 as "unbounded"
+            env["AGGREGATE_CACHE_MAXSIZE"] = str(self.aggregate_cache)
         if self.store == "sqlite":
             path = self.sqlite_path
             env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
