@@ -21,7 +21,10 @@ class Contact(msgspec.Struct, kw_only=True, frozen=True):
     def validated(self) -> Contact:
         email = self.email.strip()
         if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
-            raise InvalidValue(f"Not an email address: {email!r}.")
+            # The value is personal data: it must not reach error messages or logs.
+            raise InvalidValue(
+                "The email address is not valid (it needs a local part, @ and a domain)."
+            )
         return Contact(
             name=require_text(self.name, "Person name"),
             title=self.title.strip(),

@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="Tværs API",
+            use_handler_docstrings=True,
             openapi_router=Router(path="/schema", route_handlers=[], opt={"access": "public"}),
             version="0.1.0",
             description=(

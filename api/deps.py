@@ -52,12 +52,21 @@ class RequestContext:
     ) -> Response[CommandAccepted]:
         """Run one write: build its metadata from the request and answer with the result.
 
-        Every write handler goes through here, so metadata and (later) idempotency are
-        handled in one place.
+        Every write handler goes through here, so metadata and idempotency are handled
+        in one place. With an Idempotency-Key, a retry gets the first result back
+        (marked `Idempotent-Replayed: true`) and writes nothing.
         """
-        result = action(self.meta(body))
-        self.on_accepted()
-        return accepted(result, status=status)
+        meta = self.meta(body)
+        if self.idempotency is None:
+            result, replayed = action(meta), False
+        else:
+            result, replayed = tvaers.idempotent(self.idempotency, lambda: action(meta))
+        response = accepted(result, status=status)
+        if replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        else:
+            self.on_accepted()
+        return response
 
 
 def accepted(result: CommandResult, status: int = 200) -> Response[CommandAccepted]:
@@ -121,11 +130,13 @@ async def provide_context(request: Request[Any, Any, Any]) -> RequestContext:
     except ValueError:
         # Correlation ids from other systems need not be UUIDs: derive a stable one.
         correlation_id = uuid.uuid5(uuid.NAMESPACE_URL, raw_correlation)
+    actor = state.get("actor", "anonymous")
     return RequestContext(
-        actor=state.get("actor", "anonymous"),
+        actor=actor,
         correlation_id=correlation_id,
         request_id=state.get("request_id", ""),
         expected_version=_parse_if_match(request.headers.get("if-match")),
+        idempotency=await _idempotency(request, actor),
         on_accepted=_count_command(request),
     )
 

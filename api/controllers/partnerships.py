@@ -8,12 +8,14 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import ClientException
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from aggregates import Registry
 from aggregates.taxonomy import Rung
+from api.controllers.registry import VISIBLE
+from api.controllers.views import After
 from api.deps import RequestContext
+from api.readside import ReadSide
 from api.schemas import (
     CommandAccepted,
     PartnerJoin,
@@ -23,17 +25,11 @@ from api.schemas import (
     PartnershipView,
 )
 from api.views import partnership_view
+from projections import registry as registry_views
+from projections.access import Visibility
 from services.application import Tvaers
 
 _REGISTRY_FIELDS = frozenset(Registry.__struct_fields__)
-
-
-def _cursor(value: str | None) -> int:
-    if value is None:
-        return 0
-    if not (value.isascii() and value.isdigit() and len(value) <= 18):
-        raise ClientException("The cursor is not one this API gave out.")
-    return int(value)
 
 
 class PartnershipController(Controller):
@@ -65,28 +61,29 @@ class PartnershipController(Controller):
 
     @get(
         operation_id="listPartnerships",
-        summary="List partnerships",
-        sync_to_thread=True,
+        summary="List the partnerships you may see, in registration order",
         opt={"access": "authenticated"},
+        dependencies={"visible": VISIBLE},
     )
-    def list(
+    async def list(
         self,
-        tvaers: NamedDependency[Tvaers],
-        cursor: FromQuery[str | None] = None,
+        read_side: NamedDependency[ReadSide],
+        visible: NamedDependency[Visibility],
+        cursor: Annotated[str | None, QueryParameter(max_length=1_000)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        after: After = None,
     ) -> PartnershipPage:
-        # One more than asked tells whether there is a next page.
-        summaries = tvaers.list_partnerships(after=_cursor(cursor), limit=limit + 1)
-        more = len(summaries) > limit
-        summaries = summaries[:limit]
+        await read_side.ready(after)
+        page = await registry_views.listing(
+            read_side.store, visible=visible, cursor=cursor, limit=limit
+        )
         items = [
             PartnershipListItem(
-                id=s.id, title=s.title, municipality=s.municipality, registered_at=s.registered_at
+                id=p.id, title=p.title, municipality=p.municipality, registered_at=p.registered_at
             )
-            for s in summaries
+            for p in page.items
         ]
-        next_cursor = str(summaries[-1].notification_id) if more else None
-        return PartnershipPage(items=items, next_cursor=next_cursor)
+        return PartnershipPage(items=items, next_cursor=page.next_cursor)
 
     @get(
         "/{partnership_id:uuid}",

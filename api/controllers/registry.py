@@ -3,20 +3,30 @@ a partnership's activities and agreements.
 
 Every view takes `as_of` (valid date, default today) and `after` (a notification id from
 a write: the answer waits until the views include it).
+
+The views across partnerships show only the partnerships the caller may see (`visible`,
+a dependency: everything for an administrator, else those a grant covers, directly or
+through their municipality); the filter is part of each query's SQL, so pages, cursors
+and limits count only visible partnerships. Naming a partnership the caller may not see
+(`partnership_id`) is refused with 403, whether or not it exists.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Sequence
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, get
-from litestar.di import NamedDependency
+from litestar import Controller, Request, get
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.params import FromPath, QueryParameter
 
 from aggregates.taxonomy import Dimension, Sector
+from api.auth import principal_of
 from api.controllers.views import After, AsOf, KnownAt
 from api.readside import ReadSide
 from projections import agenda as agenda_view
@@ -24,7 +34,9 @@ from projections import agreements as agreement_views
 from projections import crosscase as crosscase_view
 from projections import offers as offer_views
 from projections import search
-from projections.helpers import MAX_LIMIT
+from projections.access import Visibility
+from projections.helpers import MAX_LIMIT, marks
+from projections.runner import StillCatchingUp
 
 MAX_IDS = 200
 
@@ -38,6 +50,48 @@ PartnershipIds = Annotated[
         description="A partnership to include (repeatable); all when left out.",
     ),
 ]
+
+
+def provide_visibility(request: Request[Any, Any, Any]) -> Visibility:
+    """Which partnerships the caller's lists may show (the guard has made sure of a login)."""
+    principal = principal_of(request)
+    if principal is None:
+        raise NotAuthorizedException("Log in first (session cookie or bearer token).")
+    return principal.visibility
+
+
+VISIBLE = Provide(provide_visibility, sync_to_thread=False)
+"""The `visible` dependency, for any handler that lists partnerships."""
+
+
+async def _hidden(read_side: ReadSide, visible: Visibility, ids: Sequence[UUID]) -> list[UUID]:
+    """Those of `ids` the caller may not see (unknown ids too: no hint of what exists)."""
+    if visible.account_id is None or not ids:
+        return []
+    visible_sql, visible_params = visible.clause("id")
+    rows = await read_side.store.fetch(
+        f"SELECT id FROM acc_partnerships WHERE id IN ({marks(ids)}) AND {visible_sql}",
+        *ids,
+        *visible_params,
+    )
+    seen = {UUID(str(r["id"])) for r in rows}
+    return [i for i in dict.fromkeys(ids) if i not in seen]
+
+
+async def refuse_hidden(read_side: ReadSide, visible: Visibility, ids: Sequence[UUID]) -> None:
+    """403 unless the caller may see every partnership in `ids`.
+
+    A grant given a moment ago (with a new partnership, say) may not be in the access
+    view yet: before refusing, catch up with the log once and look again.
+    """
+    if not await _hidden(read_side, visible, ids):
+        return
+    with contextlib.suppress(StillCatchingUp):  # then refuse on what the views know
+        await read_side.wait_until(await read_side.store.head())
+    if await _hidden(read_side, visible, ids):
+        raise PermissionDeniedException(
+            "You have no grant that lets you read every partnership asked for."
+        )
 
 
 class ActivitiesView(msgspec.Struct, kw_only=True):
@@ -59,6 +113,7 @@ class RegistryController(Controller):
     path = "/registry"
     tags = ["registry"]
     opt = {"access": "authenticated"}  # lists show only the partnerships a grant covers
+    dependencies = {"visible": VISIBLE}
 
     @get(
         "/partnerships",
@@ -68,6 +123,7 @@ class RegistryController(Controller):
     async def partnerships(
         self,
         read_side: NamedDependency[ReadSide],
+        visible: NamedDependency[Visibility],
         municipality: Word = None,
         tag: Word = None,
         target_group: Word = None,
@@ -89,6 +145,7 @@ class RegistryController(Controller):
         await read_side.ready(after)
         return await search.search(
             read_side.store,
+            visible=visible,
             municipality=municipality,
             tag=tag,
             target_group=target_group,
@@ -109,6 +166,7 @@ class RegistryController(Controller):
     async def offers(
         self,
         read_side: NamedDependency[ReadSide],
+        visible: NamedDependency[Visibility],
         municipality: Word = None,
         target_group: Word = None,
         arena: Word = None,
@@ -121,6 +179,7 @@ class RegistryController(Controller):
         day = as_of or date.today()
         found = await offer_views.offers(
             read_side.store,
+            visible=visible,
             municipality=municipality,
             target_group=target_group,
             arena=arena,
@@ -135,6 +194,7 @@ class AgendaController(Controller):
     path = "/agenda"
     tags = ["registry"]
     opt = {"access": "authenticated"}
+    dependencies = {"visible": VISIBLE}
 
     @get(
         operation_id="getAgenda",
@@ -143,6 +203,7 @@ class AgendaController(Controller):
     async def agenda(
         self,
         read_side: NamedDependency[ReadSide],
+        visible: NamedDependency[Visibility],
         within_days: Annotated[
             int, QueryParameter(ge=0, le=3_650, description="How far ahead to look, in days.")
         ] = 60,
@@ -150,9 +211,12 @@ class AgendaController(Controller):
         as_of: AsOf = None,
         after: After = None,
     ) -> agenda_view.Agenda:
-        await read_side.ready(after, *(partnership_ids or []))
+        await read_side.ready(after)
+        await refuse_hidden(read_side, visible, partnership_ids or [])
+        await read_side.ready(None, *(partnership_ids or []))
         return await agenda_view.agenda(
             read_side.store,
+            visible=visible,
             partnership_ids=partnership_ids,
             today=as_of,
             within_days=within_days,
@@ -163,6 +227,7 @@ class CrossCaseController(Controller):
     path = "/crosscase"
     tags = ["registry"]
     opt = {"access": "authenticated"}
+    dependencies = {"visible": VISIBLE}
 
     @get(
         operation_id="getCrossCase",
@@ -171,13 +236,16 @@ class CrossCaseController(Controller):
     async def crosscase(
         self,
         read_side: NamedDependency[ReadSide],
+        visible: NamedDependency[Visibility],
         partnership_ids: PartnershipIds = None,
         as_of: AsOf = None,
         after: After = None,
     ) -> crosscase_view.CrossCase:
-        await read_side.ready(after, *(partnership_ids or []))
+        await read_side.ready(after)
+        await refuse_hidden(read_side, visible, partnership_ids or [])
+        await read_side.ready(None, *(partnership_ids or []))
         return await crosscase_view.crosscase(
-            read_side.store, partnership_ids=partnership_ids, as_of=as_of
+            read_side.store, visible=visible, partnership_ids=partnership_ids, as_of=as_of
         )
 
 

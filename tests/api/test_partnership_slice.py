@@ -116,11 +116,13 @@ def test_paging_through_partnerships_visits_each_one_once_in_registration_order(
     for n in range(3):
         registered.append(register_partnership(client, lead_id, title=f"Partnerskab {n}"))
         register_organisation(client, f"Forening {n}", "voluntary")  # not a partnership
+    after = tvaers(client).max_notification_id()  # the list is a view: read your writes
 
     seen: list[dict[str, Any]] = []
     cursor: str | None = None
     for _ in range(10):
-        params: dict[str, Any] = {"limit": limit} | ({"cursor": cursor} if cursor else {})
+        params: dict[str, Any] = {"limit": limit, "after": after}
+        params |= {"cursor": cursor} if cursor else {}
         response = client.get("/partnerships", params=params)
         assert response.status_code == 200, response.text
         page = response.json()

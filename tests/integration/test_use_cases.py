@@ -7,7 +7,7 @@ notification log did not grow (nothing at all was written).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from unittest import mock
@@ -1329,40 +1329,3 @@ def test_unknown_ids_raise_not_found_and_write_nothing(app: Tvaers, world: World
             not_raising.append(name)
     assert not_raising == []
     assert app.max_notification_id() == before
-
-
-def test_list_partnerships_pages_through_every_partnership_once_in_registration_order(
-    app: Tvaers,
-) -> None:
-    lead_id = register_organisation(app, "Sundhed", Sector.HEALTH)
-    registered = []
-    for number in range(7):
-        result = app.register_partnership(
-            registry=rich_registry(title=f"Indsats {number}"),
-            lead_organisation_id=lead_id,
-            meta=meta(),
-        )
-        registered.append(created(result))
-        register_organisation(app, f"Partner {number}")  # other notifications in between
-        app.enter_phase(created(result), ImplementationPhase.PLAN, "Plan", meta())
-
-    pages = []
-    cursor = 0
-    while page := app.list_partnerships(after=cursor, limit=3):
-        pages.append(page)
-        cursor = page[-1].notification_id
-        assert len(pages) < 10, "pagination does not terminate"
-
-    summaries = [summary for page in pages for summary in page]
-    assert [len(page) for page in pages] == [3, 3, 1]
-    assert [s.id for s in summaries] == registered
-    assert [s.title for s in summaries] == [f"Indsats {n}" for n in range(7)]
-    assert {s.municipality for s in summaries} == {"Sundeborg"}
-    assert all(type(s.registered_at) is datetime for s in summaries)
-    notification_ids = [s.notification_id for s in summaries]
-    assert notification_ids == sorted(set(notification_ids))
-    assert app.list_partnerships(after=cursor) == []
-    assert [s.id for s in app.list_partnerships()] == registered
-    assert [s.id for s in app.list_partnerships(after=notification_ids[4], limit=50)] == (
-        registered[5:]
-    )

@@ -11,6 +11,7 @@ import pytest
 from aggregates import Evidence, Registry
 from aggregates.taxonomy import AnchoringStatus, Dimension, PartnershipType, RoleKind, Sector
 from projections import agenda, roles
+from projections.access import Visibility
 from projections.core import InvalidQuery
 from services.application import Tvaers
 from tests.projections.support import (
@@ -21,6 +22,8 @@ from tests.projections.support import (
     person,
     signed_agreement,
 )
+
+EVERYTHING = Visibility.everything()  # an administrator's view: no filter
 
 D = date
 TODAY = D(2024, 10, 1)
@@ -131,7 +134,7 @@ async def test_the_agenda_lists_what_is_due_within_the_window(world: World) -> N
     store = world.side.store
     await world.side.sync()
 
-    found = await agenda.agenda(store, today=TODAY, within_days=60)
+    found = await agenda.agenda(store, visible=EVERYTHING, today=TODAY, within_days=60)
     assert (found.today, found.within_days, found.horizon) == (TODAY, 60, D(2024, 11, 30))
     assert [
         (a.agreement_id, a.days_left, a.partnership_title) for a in found.expiring_agreements
@@ -170,35 +173,39 @@ async def test_the_agenda_on_other_days_windows_and_partnerships(world: World) -
     store = world.side.store
     await world.side.sync()
 
-    today_only = await agenda.agenda(store, today=TODAY, within_days=0)
+    today_only = await agenda.agenda(store, visible=EVERYTHING, today=TODAY, within_days=0)
     assert today_only.expiring_agreements == []
     assert [f.follow_up_id for f in today_only.follow_ups_due] == [world.overdue]
 
-    later = await agenda.agenda(store, today=D(2024, 10, 16), within_days=60)
+    later = await agenda.agenda(store, visible=EVERYTHING, today=D(2024, 10, 16), within_days=60)
     assert [f.follow_up_id for f in later.follow_ups_due] == [world.late, world.due]
     assert [p.partnership_id for p in later.stalled_projects] == [world.stalled]
-    november = await agenda.agenda(store, today=D(2024, 11, 16), within_days=30)
+    november = await agenda.agenda(store, visible=EVERYTHING, today=D(2024, 11, 16), within_days=30)
     assert november.expiring_agreements == []  # ran out on 15 November
     assert [p.partnership_id for p in november.stalled_projects] == [
         world.stalled,
         world.soon_stalled,
     ]
 
-    only = await agenda.agenda(store, today=TODAY, partnership_ids=[world.stalled])
+    only = await agenda.agenda(
+        store, visible=EVERYTHING, today=TODAY, partnership_ids=[world.stalled]
+    )
     assert (only.expiring_agreements, only.follow_ups_due, only.vacant_roles) == ([], [], [])
     assert [p.partnership_id for p in only.stalled_projects] == [world.stalled]
-    sund = await agenda.agenda(store, today=TODAY, partnership_ids=[world.sund, world.sund])
+    sund = await agenda.agenda(
+        store, visible=EVERYTHING, today=TODAY, partnership_ids=[world.sund, world.sund]
+    )
     assert [a.agreement_id for a in sund.expiring_agreements] == [world.expiring]
     assert [v.position_id for v in sund.vacant_roles] == [world.vacant]
     assert sund.stalled_projects == []
-    nothing = await agenda.agenda(store, today=TODAY, partnership_ids=[])
+    nothing = await agenda.agenda(store, visible=EVERYTHING, today=TODAY, partnership_ids=[])
     assert (nothing.expiring_agreements, nothing.follow_ups_due, nothing.stalled_projects) == (
         [],
         [],
         [],
     )
     with pytest.raises(InvalidQuery):
-        await agenda.agenda(store, within_days=-1)
+        await agenda.agenda(store, visible=EVERYTHING, within_days=-1)
 
 
 def test_months_before_keeps_the_day_or_takes_the_months_last() -> None:

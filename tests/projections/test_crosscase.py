@@ -25,8 +25,11 @@ import pytest
 from aggregates import Evidence, Registry
 from aggregates.taxonomy import AnchoringStatus, Dimension, Rung, Sector
 from projections import crosscase
+from projections.access import Visibility
 from services.application import CommandResult, Tvaers
 from tests.projections.support import ReadSide, created, meta, organisation, signed_agreement
+
+EVERYTHING = Visibility.everything()  # an administrator's view: no filter
 
 D = date
 
@@ -140,7 +143,7 @@ def rows(table: list[crosscase.SectorRow]) -> dict[Sector, tuple[list[UUID], lis
 async def test_the_tables_at_the_end_of_2024_match_the_hand_count(cases: Cases) -> None:
     c = cases
     await c.side.sync()
-    tables = await crosscase.crosscase(c.side.store, as_of=D(2024, 12, 31))
+    tables = await crosscase.crosscase(c.side.store, visible=EVERYTHING, as_of=D(2024, 12, 31))
 
     order = [c.p2, c.p1, c.p3]  # Sundeborg (by title), then Ærø; P4 did not exist yet
     assert [p.id for p in tables.partnerships] == order
@@ -199,7 +202,7 @@ async def test_the_tables_on_earlier_dates_and_for_chosen_partnerships(cases: Ca
     store = c.side.store
     await c.side.sync()
 
-    may = await crosscase.crosscase(store, as_of=D(2024, 5, 15))
+    may = await crosscase.crosscase(store, visible=EVERYTHING, as_of=D(2024, 5, 15))
     assert rows(may.external)[Sector.PATIENT_ASSOCIATION] == ([c.p2], [])
     assert [(p.id, p.highest_rung) for p in may.partnerships] == [
         (c.p2, Rung.INFORMAL_COOPERATION),
@@ -215,19 +218,23 @@ async def test_the_tables_on_earlier_dates_and_for_chosen_partnerships(cases: Ca
         0,
     )
 
-    february = await crosscase.crosscase(store, as_of=D(2024, 2, 15))
+    february = await crosscase.crosscase(store, visible=EVERYTHING, as_of=D(2024, 2, 15))
     assert [(p.id, p.highest_rung) for p in february.partnerships] == [
         (c.p2, Rung.INFORMAL_COOPERATION),
         (c.p1, Rung.DIALOGUE),
     ]
     # Before the date correction was known the anchoring would have been on 15 October;
     # the view shows what the registry says now: 28 September.
-    october = await crosscase.crosscase(store, as_of=D(2024, 10, 1), partnership_ids=[c.p3])
+    october = await crosscase.crosscase(
+        store, visible=EVERYTHING, as_of=D(2024, 10, 1), partnership_ids=[c.p3]
+    )
     assert [(d.partnership_id, d.anchored_on) for d in october.dimensions[2].days] == [
         (c.p3, D(2024, 9, 28))
     ]
 
-    chosen = await crosscase.crosscase(store, as_of=D(2025, 2, 1), partnership_ids=[c.p4, c.p1])
+    chosen = await crosscase.crosscase(
+        store, visible=EVERYTHING, as_of=D(2025, 2, 1), partnership_ids=[c.p4, c.p1]
+    )
     assert [(p.id, p.start, p.highest_rung) for p in chosen.partnerships] == [
         (c.p1, D(2024, 1, 1), Rung.COOPERATION_AGREEMENT),
         (c.p4, D(2025, 1, 1), Rung.KNOW_EACH_OTHER),
@@ -236,7 +243,7 @@ async def test_the_tables_on_earlier_dates_and_for_chosen_partnerships(cases: Ca
         Sector.HEALTH: ([c.p1, c.p4], [c.p1, c.p4]),
         Sector.EMPLOYMENT: ([c.p1, c.p4], []),
     }
-    empty = await crosscase.crosscase(store, partnership_ids=[])
+    empty = await crosscase.crosscase(store, visible=EVERYTHING, partnership_ids=[])
     assert empty.partnerships == []
     assert {r.count for r in (*empty.municipal, *empty.external, *empty.rungs)} == {0}
     assert {d.median_days for d in empty.dimensions} == {None}

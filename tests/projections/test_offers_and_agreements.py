@@ -10,6 +10,7 @@ import pytest
 from aggregates import AgreementStatus
 from aggregates.taxonomy import ActivityStatus, AgreementKind, PreventionCategory, Sector
 from projections import agreements, offers
+from projections.access import Visibility
 from projections.core import InvalidQuery
 from services.application import Tvaers
 from tests.projections.support import (
@@ -23,6 +24,8 @@ from tests.projections.support import (
     partnership,
     person,
 )
+
+EVERYTHING = Visibility.everything()  # an administrator's view: no filter
 
 D = date
 OFFER = PreventionCategory.OFFER
@@ -232,6 +235,7 @@ async def test_the_map_of_offers_lists_open_offers_by_place_target_group_arena_a
 
     async def found(**query: object) -> list[UUID]:
         query.setdefault("as_of", day)
+        query.setdefault("visible", EVERYTHING)
         return [o.activity_id for o in await offers.offers(store, **query)]  # type: ignore[arg-type]
 
     assert await found() == [smoke, motion, chairs]  # Sundeborg before Ærø, then by title
@@ -248,7 +252,7 @@ async def test_the_map_of_offers_lists_open_offers_by_place_target_group_arena_a
     assert await found(as_of=D(2024, 3, 15), municipality="Ærø") == [dance, walk, chairs]
     assert await found(as_of=D(2024, 4, 15), municipality="Ærø") == [dance, chairs]
 
-    [offer] = await offers.offers(store, municipality="ærø", as_of=day)
+    [offer] = await offers.offers(store, visible=EVERYTHING, municipality="ærø", as_of=day)
     assert (offer.partnership_id, offer.partnership_title, offer.municipality) == (
         aero,
         "Ældre i bevægelse",
@@ -263,7 +267,7 @@ async def test_the_map_of_offers_lists_open_offers_by_place_target_group_arena_a
     assert (offer.owner_ids, offer.owner_names) == ([club], ["Ærø Idrætsforening"])
     for limit in (0, 201):
         with pytest.raises(InvalidQuery):
-            await offers.offers(store, limit=limit)
+            await offers.offers(store, visible=EVERYTHING, limit=limit)
 
 
 def sign(app: Tvaers, agreement_id: UUID, party_id: UUID, day: date) -> None:
@@ -412,7 +416,9 @@ async def test_expiring_agreements_and_those_due_for_expiry(read_side: ReadSide)
     await read_side.sync()
 
     async def soon(within: int, day: date, ids: list[UUID] | None = None) -> list[tuple[UUID, int]]:
-        found = await agreements.expiring(store, within_days=within, as_of=day, partnership_ids=ids)
+        found = await agreements.expiring(
+            store, visible=EVERYTHING, within_days=within, as_of=day, partnership_ids=ids
+        )
         return [(a.agreement_id, a.days_left) for a in found]
 
     # On 15 October the renewal (1 November) had not been made: 77 days left.
@@ -425,7 +431,9 @@ async def test_expiring_agreements_and_those_due_for_expiry(read_side: ReadSide)
     assert await soon(400, D(2024, 9, 15)) == [(renewed, 107), (later, 197)]
     assert await soon(400, D(2024, 3, 15), [other]) == [(later, 381)]
     assert await soon(400, D(2024, 3, 15), []) == []
-    [entry] = await agreements.expiring(store, within_days=90, as_of=D(2024, 10, 15))
+    [entry] = await agreements.expiring(
+        store, visible=EVERYTHING, within_days=90, as_of=D(2024, 10, 15)
+    )
     assert (entry.partnership_title, entry.kind_label, entry.status_label, entry.valid_to) == (
         "Sund By",
         "samarbejdsaftale",
@@ -433,7 +441,7 @@ async def test_expiring_agreements_and_those_due_for_expiry(read_side: ReadSide)
         D(2024, 12, 31),
     )
     with pytest.raises(InvalidQuery):
-        await agreements.expiring(store, within_days=-1)
+        await agreements.expiring(store, visible=EVERYTHING, within_days=-1)
 
     assert await agreements.due_for_expiry(store, D(2024, 8, 31)) == []
     assert await agreements.due_for_expiry(store, D(2024, 9, 15)) == [unsigned]

@@ -11,9 +11,12 @@ import pytest
 from aggregates import Evidence, Registry
 from aggregates.taxonomy import AnchoringStatus, Dimension, Rung, Sector
 from projections import search
+from projections.access import Visibility
 from projections.core import InvalidQuery
 from services.application import Tvaers
 from tests.projections.support import ReadSide, created, meta, organisation
+
+EVERYTHING = Visibility.everything()  # an administrator's view: no filter
 
 D = date
 LATE = D(2024, 8, 1)
@@ -116,6 +119,7 @@ def world(read_side: ReadSide) -> World:
 
 async def ids(world: World, **query: object) -> list[UUID]:
     query.setdefault("as_of", LATE)
+    query.setdefault("visible", EVERYTHING)
     page = await search.search(world.side.store, **query)  # type: ignore[arg-type]
     return [hit.id for hit in page.hits]
 
@@ -153,7 +157,7 @@ async def test_search_filters_by_registry_fields_partners_rungs_and_anchoring(
     assert await ids(w, municipality="Sundeborg", sector=Sector.EMPLOYMENT, min_rung=2) == [w.sund]
     assert await ids(w, as_of=D(2024, 2, 15)) == [w.smoke, w.sund]
 
-    page = await search.search(w.side.store, as_of=LATE, tag="motion")
+    page = await search.search(w.side.store, visible=EVERYTHING, as_of=LATE, tag="motion")
     assert page.as_of == LATE
     hit = page.hits[0]
     assert (hit.title, hit.municipality, hit.tags, hit.target_groups, hit.arenas) == (
@@ -165,7 +169,11 @@ async def test_search_filters_by_registry_fields_partners_rungs_and_anchoring(
     )
     assert hit.sectors == [Sector.HEALTH, Sector.EMPLOYMENT, Sector.SPORTS_ORGANISATION]
     assert (hit.highest_rung, hit.anchored) == (Rung.INFORMAL_COOPERATION, [Dimension.OPERATIONS])
-    [smoke] = (await search.search(w.side.store, as_of=D(2024, 3, 1), text="røgfri fremtid")).hits
+    [smoke] = (
+        await search.search(
+            w.side.store, visible=EVERYTHING, as_of=D(2024, 3, 1), text="røgfri fremtid"
+        )
+    ).hits
     assert smoke.tags == ["Rygning", "unge"]  # "Unge" and "unge" are one tag
     assert smoke.sectors == [Sector.HEALTH, Sector.CHILDREN_YOUTH, Sector.PATIENT_ASSOCIATION]
     assert (smoke.highest_rung, smoke.anchored) == (Rung.DIALOGUE, [Dimension.POLITICAL])
@@ -200,7 +208,7 @@ async def test_search_pages_with_an_opaque_cursor_and_bounds_its_parameters(
     cursor = None
     pages = 0
     while True:
-        page = await search.search(store, as_of=LATE, limit=3, cursor=cursor)
+        page = await search.search(store, visible=EVERYTHING, as_of=LATE, limit=3, cursor=cursor)
         seen += [hit.id for hit in page.hits]
         pages += 1
         if page.next_cursor is None:
@@ -209,13 +217,15 @@ async def test_search_pages_with_an_opaque_cursor_and_bounds_its_parameters(
         assert "Sundeborg" not in cursor  # opaque
     assert pages == 2
     assert seen == await ids(world)
-    first = await search.search(store, as_of=LATE, tag="motion", limit=1)
+    first = await search.search(store, visible=EVERYTHING, as_of=LATE, tag="motion", limit=1)
     assert [h.id for h in first.hits] == [world.sund]
     assert first.next_cursor is not None
-    second = await search.search(store, as_of=LATE, tag="motion", limit=1, cursor=first.next_cursor)
+    second = await search.search(
+        store, visible=EVERYTHING, as_of=LATE, tag="motion", limit=1, cursor=first.next_cursor
+    )
     assert ([h.id for h in second.hits], second.next_cursor) == ([world.aero], None)
     for bad in ({"cursor": "not-a-cursor"}, {"cursor": "WyJhIl0"}, {"limit": 0}, {"limit": 201}):
         with pytest.raises(InvalidQuery):
-            await search.search(store, **bad)  # type: ignore[arg-type]
+            await search.search(store, visible=EVERYTHING, **bad)  # type: ignore[arg-type]
     with pytest.raises(InvalidQuery):
-        await search.search(store, min_rung=7)
+        await search.search(store, visible=EVERYTHING, min_rung=7)
