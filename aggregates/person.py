@@ -22,9 +22,7 @@ class Contact(msgspec.Struct, kw_only=True, frozen=True):
         email = self.email.strip()
         if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
             # The value is personal data: it must not reach error messages or logs.
-            raise InvalidValue(
-                "The email address is not valid (it needs a local part, @ and a domain)."
-            )
+            raise InvalidValue("Not an email address (it needs a name, @ and a domain).")
         return Contact(
             name=require_text(self.name, "Person name"),
             title=self.title.strip(),

@@ -22,6 +22,7 @@ import msgspec
 
 from aggregates import Partnership
 from aggregates.taxonomy import AnchoringStatus, Dimension, PartnershipType, RoleKind
+from projections.access import Visibility
 from projections.agreements import ExpiringAgreement, expiring, partnership_titles
 from projections.core import InvalidQuery, Projection
 from projections.helpers import marks
@@ -122,17 +123,29 @@ def months_before(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last))
 
 
-def _scope(column: str, partnership_ids: Sequence[UUID] | None) -> tuple[str, list[Any]]:
-    if partnership_ids is None:
-        return "", []
-    return f" AND {column} IN ({marks(partnership_ids)})", list(partnership_ids)
+def _scope(
+    column: str, visible: Visibility, partnership_ids: Sequence[UUID] | None
+) -> tuple[str, list[Any]]:
+    """SQL (" AND ...") keeping rows of the partnerships named (all when None) that the
+    caller may see."""
+    visible_sql, visible_params = visible.clause(column)
+    sql, params = f" AND {visible_sql}", list(visible_params)
+    if partnership_ids is not None:
+        sql += f" AND {column} IN ({marks(partnership_ids)})"
+        params.extend(partnership_ids)
+    return sql, params
 
 
 async def follow_ups_due(
-    store: ReadStore, *, today: date, horizon: date, partnership_ids: Sequence[UUID] | None
+    store: ReadStore,
+    *,
+    visible: Visibility,
+    today: date,
+    horizon: date,
+    partnership_ids: Sequence[UUID] | None,
 ) -> list[FollowUpDue]:
     """Scheduled by `today`, not recorded by `today`, due on or before `horizon`."""
-    scope, scope_params = _scope("partnership_id", partnership_ids)
+    scope, scope_params = _scope("partnership_id", visible, partnership_ids)
     rows = await store.fetch(
         "SELECT follow_up_id, partnership_id, activity_id, label, due_on, cohort FROM follow_ups"
         " WHERE scheduled_on <= ? AND due_on <= ? AND (recorded_on IS NULL OR recorded_on > ?)"
@@ -162,13 +175,17 @@ async def follow_ups_due(
 
 
 async def vacant_roles(
-    store: ReadStore, *, today: date, partnership_ids: Sequence[UUID] | None
+    store: ReadStore,
+    *,
+    visible: Visibility,
+    today: date,
+    partnership_ids: Sequence[UUID] | None,
 ) -> list[VacantRole]:
     """Role positions vacant on `today`: the roles view's latest fact per position is a vacancy.
 
     The same rule as `roles.holdings` (as known now), over many partnerships in one query.
     """
-    scope, scope_params = _scope("f.partnership_id", partnership_ids)
+    scope, scope_params = _scope("f.partnership_id", visible, partnership_ids)
     rows = await store.fetch(
         "SELECT partnership_id, position_id, role, activity_id, valid_on FROM ("
         " SELECT f.partnership_id, f.position_id, f.role, f.activity_id, f.person_id,"
@@ -200,7 +217,11 @@ async def vacant_roles(
 
 
 async def stalled_projects(
-    store: ReadStore, *, today: date, partnership_ids: Sequence[UUID] | None
+    store: ReadStore,
+    *,
+    visible: Visibility,
+    today: date,
+    partnership_ids: Sequence[UUID] | None,
 ) -> list[StalledProject]:
     """Projects whose period ended over six months before `today`, not anchored in operations.
 
@@ -208,7 +229,7 @@ async def stalled_projects(
     dated on or before `today`.
     """
     cutoff = months_before(today, STALLED_AFTER_MONTHS)
-    scope, scope_params = _scope("p.id", partnership_ids)
+    scope, scope_params = _scope("p.id", visible, partnership_ids)
     rows = await store.fetch(
         "SELECT p.id, p.title, p.municipality, p.period_end FROM partnerships p"
         " WHERE p.kind = ? AND p.period_end IS NOT NULL AND p.period_end < ?"
@@ -260,12 +281,13 @@ async def stalled_projects(
 async def agenda(
     store: ReadStore,
     *,
+    visible: Visibility,
     partnership_ids: Sequence[UUID] | None = None,
     today: date | None = None,
     within_days: int = 60,
 ) -> Agenda:
     """Everything due within `within_days` of `today` (default: today) in the partnerships
-    named (default: all)."""
+    named (default: all) that are `visible` to the caller; others are left out."""
     if within_days < 0:
         raise InvalidQuery(f"within_days cannot be negative, got {within_days}.")
     day = today or date.today()
@@ -286,9 +308,13 @@ async def agenda(
         within_days=within_days,
         horizon=horizon,
         expiring_agreements=await expiring(
-            store, within_days=within_days, as_of=day, partnership_ids=ids
+            store, visible=visible, within_days=within_days, as_of=day, partnership_ids=ids
         ),
-        follow_ups_due=await follow_ups_due(store, today=day, horizon=horizon, partnership_ids=ids),
-        vacant_roles=await vacant_roles(store, today=day, partnership_ids=ids),
-        stalled_projects=await stalled_projects(store, today=day, partnership_ids=ids),
+        follow_ups_due=await follow_ups_due(
+            store, visible=visible, today=day, horizon=horizon, partnership_ids=ids
+        ),
+        vacant_roles=await vacant_roles(store, visible=visible, today=day, partnership_ids=ids),
+        stalled_projects=await stalled_projects(
+            store, visible=visible, today=day, partnership_ids=ids
+        ),
     )

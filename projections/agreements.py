@@ -19,6 +19,7 @@ import msgspec
 
 from aggregates import Agreement, AgreementStatus
 from aggregates.taxonomy import AgreementKind
+from projections.access import Visibility
 from projections.core import InvalidQuery, Projection
 from projections.directory import names
 from projections.helpers import chunks, marks
@@ -363,11 +364,13 @@ class ExpiringAgreement(msgspec.Struct, kw_only=True):
 async def expiring(
     store: ReadStore,
     *,
+    visible: Visibility,
     within_days: int,
     as_of: date | None = None,
     partnership_ids: Sequence[UUID] | None = None,
 ) -> list[ExpiringAgreement]:
-    """Signed agreements (in force, or not yet begun) whose validity ends within N days.
+    """Signed agreements (in force, or not yet begun) whose validity ends within N days,
+    of the partnerships `visible` to the caller.
 
     "Ends" is the validity the agreement had on `as_of`: a renewal made later does not
     count yet. Sorted by the end date.
@@ -381,7 +384,9 @@ async def expiring(
         " AND (a.expired_on IS NULL OR a.expired_on > ?)"
         " AND (a.terminated_on IS NULL OR a.terminated_on > ?)"
     )
-    params: list[Any] = [day, day, horizon, day, day, day]
+    visible_sql, visible_params = visible.clause("a.partnership_id")
+    where += f" AND {visible_sql}"
+    params: list[Any] = [day, day, horizon, day, day, day, *visible_params]
     if partnership_ids is not None:
         if not partnership_ids:
             return []

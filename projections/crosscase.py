@@ -23,6 +23,7 @@ from uuid import UUID
 import msgspec
 
 from aggregates.taxonomy import AnchoringStatus, Dimension, Rung, Sector, SectorGroup
+from projections.access import Visibility
 from projections.helpers import marks
 from projections.search import CURRENT_PARTNERS
 from projections.store import ReadStore
@@ -58,10 +59,15 @@ class CaseData:
     first_anchored: dict[tuple[UUID, Dimension], date]  # first "anchored" milestone
 
 
-def _scope(column: str, ids: Sequence[UUID] | None) -> tuple[str, list[Any]]:
-    if ids is None:
-        return "", []
-    return f" AND {column} IN ({marks(ids)})", list(ids)
+def _scope(column: str, visible: Visibility, ids: Sequence[UUID] | None) -> tuple[str, list[Any]]:
+    """SQL (" AND ...") keeping rows of the partnerships named (all when None) that the
+    caller may see."""
+    visible_sql, visible_params = visible.clause(column)
+    sql, params = f" AND {visible_sql}", list(visible_params)
+    if ids is not None:
+        sql += f" AND {column} IN ({marks(ids)})"
+        params.extend(ids)
+    return sql, params
 
 
 def _date(value: Any) -> date:
@@ -69,14 +75,19 @@ def _date(value: Any) -> date:
 
 
 async def fetch(
-    store: ReadStore, *, partnership_ids: Sequence[UUID] | None = None, as_of: date | None = None
+    store: ReadStore,
+    *,
+    visible: Visibility,
+    partnership_ids: Sequence[UUID] | None = None,
+    as_of: date | None = None,
 ) -> CaseData:
-    """The rows for the partnerships named (all when None) that were registered by `as_of`."""
+    """The rows for the partnerships named (all when None) that were registered by `as_of`
+    and are `visible` to the caller."""
     day = as_of or date.today()
     ids = list(dict.fromkeys(partnership_ids)) if partnership_ids is not None else None
     if ids is not None and not ids:
         return CaseData(as_of=day, cases=[], partners=[], highest_rungs={}, first_anchored={})
-    scope, scope_params = _scope("p.id", ids)
+    scope, scope_params = _scope("p.id", visible, ids)
     rows = await store.fetch(
         "SELECT p.id, p.title, p.municipality, p.lead_organisation_id, o.sector AS lead_sector,"
         " p.period_start, r.registered_on FROM partnerships p"
@@ -101,8 +112,7 @@ async def fetch(
     if not case_ids:
         return CaseData(as_of=day, cases=[], partners=[], highest_rungs={}, first_anchored={})
     # All partnerships: no list of ids in the SQL (it could outgrow the parameter limits).
-    scoped = case_ids if ids is not None else []
-    in_cases = f" AND f.partnership_id IN ({marks(scoped)})" if scoped else ""
+    in_cases, scoped = _scope("f.partnership_id", visible, case_ids if ids is not None else None)
     partners = [
         PartnerRow(
             partnership_id=UUID(str(r["partnership_id"])),
@@ -281,7 +291,14 @@ def tabulate(data: CaseData) -> CrossCase:
 
 
 async def crosscase(
-    store: ReadStore, *, partnership_ids: Sequence[UUID] | None = None, as_of: date | None = None
+    store: ReadStore,
+    *,
+    visible: Visibility,
+    partnership_ids: Sequence[UUID] | None = None,
+    as_of: date | None = None,
 ) -> CrossCase:
-    """The cross-case tables for the partnerships named (all when None) on `as_of`."""
-    return tabulate(await fetch(store, partnership_ids=partnership_ids, as_of=as_of))
+    """The cross-case tables for the partnerships named (all when None) on `as_of`, of
+    those `visible` to the caller."""
+    return tabulate(
+        await fetch(store, visible=visible, partnership_ids=partnership_ids, as_of=as_of)
+    )

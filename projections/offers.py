@@ -22,6 +22,7 @@ import msgspec
 
 from aggregates import Partnership
 from aggregates.taxonomy import ActivityStatus, PreventionCategory
+from projections.access import Visibility
 from projections.core import Projection, fact_columns, known_filter
 from projections.directory import names
 from projections.helpers import check_limit
@@ -307,6 +308,7 @@ def _contains(haystack: str, needle: str | None) -> bool:
 async def offers(
     store: ReadStore,
     *,
+    visible: Visibility,
     municipality: str | None = None,
     target_group: str | None = None,
     arena: str | None = None,
@@ -320,7 +322,8 @@ async def offers(
     words, ignoring case. The match is on the activity as it stood on `as_of` (titles,
     target groups and arenas change with adjustments), so it happens after the fold, in
     Python, which also keeps `%` and `_` literal. `text` searches the activity's title,
-    description, target group and arena and the partnership's title.
+    description, target group and arena and the partnership's title. Only offers of
+    partnerships `visible` to the caller are found (filtered in SQL, before the limit).
     """
     check_limit(limit)
     day = as_of or date.today()
@@ -328,7 +331,9 @@ async def offers(
         "f.activity_id IN (SELECT activity_id FROM activity_facts"
         " WHERE change = 'launched' AND category = ?)"
     ]
-    params: list[Any] = [day, PreventionCategory.OFFER]
+    visible_sql, visible_params = visible.clause("p.id")
+    clauses.append(visible_sql)
+    params: list[Any] = [day, PreventionCategory.OFFER, *visible_params]
     if municipality and municipality.strip():
         clauses.append("p.municipality_key = ?")
         params.append(municipality.strip().casefold())

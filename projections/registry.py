@@ -1,7 +1,10 @@
-"""Registry view: one row per partnership with its registry fields (search comes on top)."""
+"""Registry view: one row per partnership with its registry fields (search comes on top),
+and the plain list of partnerships in registration order."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Iterable
 from datetime import date, datetime
 from uuid import UUID
@@ -10,7 +13,9 @@ import msgspec
 
 from aggregates import Partnership, Registry
 from aggregates.taxonomy import PartnershipType
-from projections.core import Projection
+from projections.access import Visibility
+from projections.core import InvalidQuery, Projection
+from projections.helpers import check_limit
 from projections.store import ReadStore, Statement
 
 _encoder = msgspec.json.Encoder(decimal_format="string")
@@ -107,6 +112,62 @@ async def find(
         limit,
     )
     return [msgspec.convert(r, PartnershipRow, strict=False) for r in rows]
+
+
+class ListedPartnership(msgspec.Struct, kw_only=True):
+    id: UUID
+    title: str
+    municipality: str
+    registered_at: datetime
+
+
+class PartnershipListing(msgspec.Struct, kw_only=True):
+    items: list[ListedPartnership]
+    next_cursor: str | None
+
+
+def _encode_cursor(registered_at: datetime, partnership_id: UUID) -> str:
+    raw = msgspec.json.encode([registered_at.isoformat(), str(partnership_id)])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        registered_at, partnership_id = msgspec.json.decode(raw, type=tuple[str, str])
+        at = datetime.fromisoformat(registered_at)
+        if at.tzinfo is None:
+            raise ValueError("a cursor's time has a zone")
+        return at, UUID(partnership_id)
+    except (binascii.Error, msgspec.DecodeError, msgspec.ValidationError, ValueError):
+        raise InvalidQuery("The cursor is not one this API gave out.") from None
+
+
+async def listing(
+    store: ReadStore, *, visible: Visibility, cursor: str | None = None, limit: int = 50
+) -> PartnershipListing:
+    """Partnerships `visible` to the caller in registration order (time, then id).
+
+    Keyset-paginated: the cursor is the last item's (registered_at, id), so a page is not
+    shifted by partnerships registered meanwhile, and each is listed once.
+    """
+    check_limit(limit)
+    visible_sql, visible_params = visible.clause("id")
+    clauses, params = [visible_sql], list(visible_params)
+    if cursor:
+        after_at, after_id = _decode_cursor(cursor)
+        clauses.append("(registered_at > ? OR (registered_at = ? AND id > ?))")
+        params.extend([after_at, after_at, after_id])
+    rows = await store.fetch(
+        "SELECT id, title, municipality, registered_at FROM partnerships"
+        f" WHERE {' AND '.join(clauses)} ORDER BY registered_at, id LIMIT ?",
+        *params,
+        limit + 1,
+    )
+    items = [msgspec.convert(r, ListedPartnership, strict=False) for r in rows[:limit]]
+    more = len(rows) > limit
+    next_cursor = _encode_cursor(items[-1].registered_at, items[-1].id) if more else None
+    return PartnershipListing(items=items, next_cursor=next_cursor)
 
 
 def like_escape(text: str) -> str:

@@ -21,6 +21,7 @@ import msgspec
 
 from aggregates import Partnership, Registry
 from aggregates.taxonomy import AnchoringStatus, Dimension, PartnershipType, Rung, Sector
+from projections.access import Visibility
 from projections.core import InvalidQuery, Projection
 from projections.helpers import check_limit, marks
 from projections.registry import like_escape
@@ -136,6 +137,7 @@ def _decode_cursor(cursor: str) -> tuple[str, str, UUID]:
 async def search(
     store: ReadStore,
     *,
+    visible: Visibility,
     municipality: str | None = None,
     tag: str | None = None,
     target_group: str | None = None,
@@ -154,6 +156,8 @@ async def search(
     lead organisation) of that sector on `as_of`. `min_rung`: some partner stands on that
     rung or higher on `as_of`. `dimension`: that anchoring dimension had an "anchored"
     milestone by `as_of`. Ordered by municipality and title; `cursor` continues a page.
+    Only partnerships `visible` to the caller are found (filtered in SQL, so pages and
+    cursors count only those).
     """
     check_limit(limit)
     if min_rung is not None and not 1 <= min_rung <= 6:
@@ -164,8 +168,9 @@ async def search(
     if sector is not None or min_rung is not None:
         prefix = "WITH current_partners AS (" + CURRENT_PARTNERS.format(where="") + ") "
         params.append(day)
-    clauses = ["r.registered_on <= ?"]
-    params.append(day)
+    visible_sql, visible_params = visible.clause("p.id")
+    clauses = ["r.registered_on <= ?", visible_sql]
+    params.extend([day, *visible_params])
     if municipality and municipality.strip():
         clauses.append("p.municipality_key = ?")
         params.append(municipality.strip().casefold())

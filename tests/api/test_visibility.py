@@ -272,7 +272,7 @@ def test_naming_a_partnership_one_may_not_see_is_refused_with_403_and_no_data(
             params={"partnership_id": asked, "as_of": AS_OF, "after": town.after},
             headers=town.headers[user],
         )
-        assert_problem(response, 403)
+        assert_problem(response, 403, "forbidden")
         named = (*EVERY_TITLE, "Sundeborg", "Vestby", "Nordby", hidden)
         assert [word for word in named if word in response.text] == []
     # An administrator is told what is not there.
@@ -288,7 +288,7 @@ def test_a_grant_given_after_a_first_request_is_honoured_on_the_next_request(
     refused = town.client.get(
         "/crosscase", params={"partnership_id": vestby}, headers=town.headers[NOBODY]
     )
-    assert_problem(refused, 403)
+    assert_problem(refused, 403, "forbidden")
 
     service = tvaers(town.client)
     granted = service.grant_access(
