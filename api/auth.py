@@ -230,8 +230,8 @@ async def access_guard(
     if access == "writer":
         if not principal.is_writer:
             raise PermissionDeniedException(
-                "Only project leaders and administrators may register organisations, "
-                "persons and partnerships."
+                "Only project leaders and administrators may do this: organisations and "
+                "persons are shared by every partnership."
             )
         return
     need = str(access).split(":", 1)[1]

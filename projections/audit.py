@@ -30,7 +30,7 @@ from aggregates.taxonomy import (
     RoleKind,
     SeatRole,
 )
-from projections.core import InvalidQuery, Projection
+from projections.core import InvalidQuery, Projection, decode_cursor, encode_cursor
 from projections.directory import names
 from projections.store import ReadStore, Statement
 
@@ -177,11 +177,15 @@ class AuditFilter:
     valid_to: date | None = None
 
 
-def _cursor(value: str) -> tuple[str, str, int]:
+def _cursor(value: str) -> tuple[datetime, UUID, int]:
+    parts = decode_cursor(value)
     try:
-        recorded_at, aggregate_id, version = value.split("|")
-        return recorded_at, str(UUID(aggregate_id)), int(version)
-    except ValueError:
+        recorded_at, aggregate_id, version = parts
+        at = datetime.fromisoformat(recorded_at)
+        if at.tzinfo is None or not isinstance(version, int):
+            raise ValueError("not a cursor of ours")
+        return at, UUID(aggregate_id), version
+    except (TypeError, ValueError):
         raise InvalidQuery("The cursor is not one this API gave out.") from None
 
 
@@ -210,13 +214,12 @@ async def history(
             clauses.append(f"{column} {op} ?")
             params.append(value)
     if cursor:
-        recorded_at, aggregate_id, version = _cursor(cursor)
-        recorded = datetime.fromisoformat(recorded_at)
+        recorded, aggregate_id, version = _cursor(cursor)
         clauses.append(
             "(recorded_at < ? OR (recorded_at = ? AND (aggregate_id < ?"
             " OR (aggregate_id = ? AND version < ?))))"
         )
-        params.extend([recorded, recorded, UUID(aggregate_id), UUID(aggregate_id), version])
+        params.extend([recorded, recorded, aggregate_id, aggregate_id, version])
     sql = (
         "SELECT aggregate_id, aggregate_type, version, partnership_id, kind, recorded_at,"
         " valid_on, actor, reason, correlation_id, payload FROM audit_log"
@@ -242,7 +245,9 @@ async def history(
     next_cursor = None
     if more and entries:
         last = entries[-1]
-        next_cursor = f"{last.recorded_at.isoformat()}|{last.aggregate_id}|{last.version}"
+        next_cursor = encode_cursor(
+            last.recorded_at.isoformat(), str(last.aggregate_id), last.version
+        )
     return AuditPage(entries=entries, next_cursor=next_cursor)
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
+import msgspec
 from eventsourcing.utils import get_topic
 
 from projections.store import Dialect, Statement, render_ddl
@@ -16,6 +19,24 @@ E = TypeVar("E")
 
 class InvalidQuery(ValueError):
     """A query parameter the views cannot use (e.g. a foreign cursor)."""
+
+
+def encode_cursor(*parts: str | int) -> str:
+    """An opaque, URL-safe cursor holding a keyset position."""
+    raw = msgspec.json.encode(list(parts))
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    """The parts of a cursor this API gave out; anything else is an InvalidQuery."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        parts = msgspec.json.decode(raw)
+    except (binascii.Error, msgspec.DecodeError, ValueError):
+        raise InvalidQuery("The cursor is not one this API gave out.") from None
+    if not isinstance(parts, list):
+        raise InvalidQuery("The cursor is not one this API gave out.")
+    return parts
 
 
 Handler = Callable[[Any], Iterable[Statement]]

@@ -27,6 +27,8 @@ from api.views import person_view
 from services.application import Tvaers
 
 WRITER = {"access": "writer"}
+# Merging, closing and erasing reach into every partnership: administrators only.
+ADMIN = {"access": "admin"}
 
 
 class OrganisationLifecycleController(Controller):
@@ -64,7 +66,7 @@ class OrganisationLifecycleController(Controller):
         summary="Merge an organisation into another",
         status_code=200,
         sync_to_thread=True,
-        opt=WRITER,
+        opt=ADMIN,
     )
     def merge(
         self,
@@ -89,7 +91,7 @@ class OrganisationLifecycleController(Controller):
         summary="Close an organisation",
         status_code=200,
         sync_to_thread=True,
-        opt=WRITER,
+        opt=ADMIN,
     )
     def close(
         self,
@@ -205,7 +207,7 @@ class PersonController(Controller):
         summary="Erase a person's personal data",
         status_code=200,
         sync_to_thread=True,
-        opt=WRITER,
+        opt=ADMIN,
     )
     def erase(
         self,

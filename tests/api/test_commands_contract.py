@@ -32,13 +32,13 @@ ACCESS = {
     "createOrganisation": "writer",
     "getOrganisation": "authenticated",
     "renameOrganisation": "writer",
-    "mergeOrganisation": "writer",
-    "closeOrganisation": "writer",
+    "mergeOrganisation": "admin",  # reaches into every partnership
+    "closeOrganisation": "admin",
     "createPerson": "writer",
     "getPerson": "writer",  # contact details are personal data
     "changePersonContact": "writer",
     "movePerson": "writer",
-    "erasePerson": "writer",
+    "erasePerson": "admin",  # an act of the data controller
     "createPartnership": "writer",
     "listPartnerships": "authenticated",
     "getPartnership": "partnership:read",

@@ -22,7 +22,7 @@ from aggregates.taxonomy import (
     Sector,
 )
 from projections import audit, directory, roles
-from projections.core import InvalidQuery
+from projections.core import InvalidQuery, encode_cursor
 from tests.projections.support import (
     ReadSide,
     instant,
@@ -252,6 +252,24 @@ async def test_cursor_pagination_walks_every_entry_once_newest_first(story: Stor
             assert walked == [k for k in full if k in set(walked)]
     with pytest.raises(InvalidQuery):
         await audit.history(side.store, audit.AuditFilter(), cursor="not-a-cursor")
+    assert cursor is None or all(c.isalnum() or c in "-_" for c in cursor)
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        ["2026-11-23T05:09:35", str(uuid4()), 3],  # a time without its zone
+        ["2026-11-23T05:09:35 00:00", str(uuid4()), 3],  # "+" lost in a query string
+        ["2026-11-23T05:09:35+00:00", "not-a-uuid", 3],
+        ["2026-11-23T05:09:35+00:00", str(uuid4()), "3"],
+        ["2026-11-23T05:09:35+00:00", str(uuid4())],
+    ],
+)
+async def test_a_cursor_that_decodes_but_is_not_ours_is_an_invalid_query(
+    story: Story, parts: list[Any]
+) -> None:
+    with pytest.raises(InvalidQuery):
+        await audit.history(story.side.store, audit.AuditFilter(), cursor=encode_cursor(*parts))
 
 
 async def test_summaries_are_danish_and_name_organisations_and_persons(story: Story) -> None:
