@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+import msgspec
 import structlog
 from litestar import Litestar, Router
 from litestar.concurrency import sync_to_thread
 from litestar.di import Provide
+from litestar._openapi.schema_generation.plugins import StructSchemaPlugin
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import OpenAPIType, Schema
+from litestar.plugins import OpenAPISchemaPlugin
+from litestar.typing import FieldDefinition
 
 from api.auth import access_guard, auth_middleware
 from api.controllers import COMMAND_CONTROLLERS
@@ -26,7 +32,7 @@ from api.controllers.registry import (
 )
 from api.controllers.views import PartnershipViewsController
 from api.deps import provide_context, provide_read_side, provide_tvaers
-from api.errors import EXCEPTION_HANDLERS
+from api.errors import EXCEPTION_HANDLERS, document_problems
 from api.logging import RequestContextMiddleware, configure_logging
 from api.metrics import Metrics, MetricsMiddleware
 from api.readside import open_read_side
@@ -34,6 +40,61 @@ from services.application import Tvaers
 from services.settings import Settings
 
 log = structlog.get_logger("tvaers.app")
+
+
+# A decimal as the API reads it from a string (it takes a JSON number too).
+DECIMAL_PATTERN = r"^-?[0-9]{1,15}(\.[0-9]{1,6})?$"
+
+
+def _bare(type_info: Any) -> Any:
+    """The type of a struct field without `| None` and without its msgspec.Meta."""
+    if isinstance(type_info, msgspec.inspect.UnionType):
+        kinds = [t for t in type_info.types if not isinstance(t, msgspec.inspect.NoneType)]
+        type_info = kinds[0] if len(kinds) == 1 else type_info
+    return type_info.type if isinstance(type_info, msgspec.inspect.Metadata) else type_info
+
+
+class ClosedStructSchemaPlugin(OpenAPISchemaPlugin):
+    """Request bodies in the OpenAPI document as strict as the API reading them.
+
+    Litestar documents every msgspec struct as open, drops the bounds of list items
+    (KL bearings are 1-6) and calls a decimal any string. Our request bodies
+    (`forbid_unknown_fields`) answer 400 to all three, and the document must not
+    promise otherwise: `additionalProperties: false`, the items' bounds, a decimal pattern.
+    """
+
+    def __init__(self) -> None:
+        self._structs = StructSchemaPlugin()
+
+    def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
+        if not self._structs.is_plugin_supported_field(field_definition):
+            return False
+        info = msgspec.inspect.type_info(field_definition.type_)
+        return isinstance(info, msgspec.inspect.StructType) and info.forbid_unknown_fields
+
+    def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
+        schema = self._structs.to_openapi_schema(field_definition, schema_creator)
+        schema.additional_properties = False
+        info = msgspec.inspect.type_info(field_definition.type_)
+        assert isinstance(info, msgspec.inspect.StructType)
+        for field in info.fields:
+            kind = _bare(field.type)
+            prop = (schema.properties or {}).get(field.encode_name)
+            if not isinstance(prop, Schema):
+                continue
+            if isinstance(kind, msgspec.inspect.DecimalType):
+                prop.one_of = [
+                    Schema(type=OpenAPIType.NUMBER),
+                    Schema(type=OpenAPIType.STRING, pattern=DECIMAL_PATTERN),
+                    *([Schema(type=OpenAPIType.NULL)] if field.type != kind else []),
+                ]
+                prop.type = None
+            elif isinstance(kind, msgspec.inspect.ListType) and isinstance(prop.items, Schema):
+                item = kind.item_type
+                if isinstance(item, msgspec.inspect.IntType):
+                    prop.items.minimum = item.ge
+                    prop.items.maximum = item.le
+        return schema
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -81,10 +142,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # One guard for every route: each handler declares opt["access"] (api/auth.py).
         guards=[access_guard],
         exception_handlers=EXCEPTION_HANDLERS,
+        plugins=[ClosedStructSchemaPlugin()],
         openapi_config=OpenAPIConfig(
             title="Tværs API",
             use_handler_docstrings=True,
-            openapi_router=Router(path="/schema", route_handlers=[], opt={"access": "public"}),
+            openapi_router=Router(
+                path="/schema",
+                route_handlers=[],
+                opt={"access": "public"},
+                include_in_schema=False,  # the viewers are not operations of the API
+            ),
             version="0.1.0",
             description=(
                 "Partnership governance and project registry for cross-sector health "
@@ -92,6 +159,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ),
     )
+    document_problems(app)
     # Requests counted per route template, unknown paths included (api/metrics.py).
     app.state.metrics = Metrics()
     app.asgi_handler = MetricsMiddleware(app.asgi_handler, app.state.metrics)

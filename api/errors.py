@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from uuid import UUID
 
+import msgspec
 import structlog
-from litestar import Request, Response
+from litestar import Litestar, Request, Response
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -14,8 +16,14 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.routes import HTTPRoute
+from litestar.typing import FieldDefinition
 from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
     HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_412_PRECONDITION_FAILED,
@@ -207,3 +215,108 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     SettingsError: server_error_handler,
     Exception: server_error_handler,
 }
+
+
+# -- the problems in the OpenAPI document ------------------------------------------------
+
+
+class ProblemField(msgspec.Struct, kw_only=True):
+    """One invalid part of a request."""
+
+    field: str | None = None
+    message: str | None = None
+    source: str | None = None
+
+
+class Problem(msgspec.Struct, kw_only=True):
+    """An RFC 9457 problem document (`application/problem+json`)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    request_id: str | None = None
+    errors: list[ProblemField] | None = None
+    current_version: int | None = None
+    wanted: int | None = None
+    reached: int | None = None
+
+
+_PROBLEM_DESCRIPTIONS = {
+    HTTP_400_BAD_REQUEST: "Malformed request: body, path, query or a header (invalid-request)",
+    HTTP_401_UNAUTHORIZED: "Not logged in, or wrong credentials (unauthenticated, "
+    "invalid-credentials)",
+    HTTP_403_FORBIDDEN: "No grant allows this request (forbidden)",
+    HTTP_404_NOT_FOUND: "No such record (not-found)",
+    HTTP_409_CONFLICT: "Another write to the same record won the race (conflict)",
+    HTTP_412_PRECONDITION_FAILED: "If-Match names an older version (stale-version)",
+    HTTP_422_UNPROCESSABLE_ENTITY: "The request breaks a rule; nothing was saved",
+    HTTP_503_SERVICE_UNAVAILABLE: "The views are still catching up (catching-up)",
+}
+
+# Handler parameters that are not part of the request the client sends.
+_NOT_FROM_THE_CLIENT = frozenset({"request", "scope", "state", "socket"})
+
+
+def _names_records(field: FieldDefinition) -> bool:
+    """Whether a parameter holds ids (a UUID, or a list of them) that may name nothing."""
+    return field.is_subclass_of(UUID) or any(_names_records(t) for t in field.inner_types)
+
+
+def problem_statuses(handler: HTTPRouteHandler, path_parameters: set[str]) -> set[int]:
+    """The problem statuses an operation may answer with (see docs/api.md, Errors).
+
+    Derived from what the handler declares: its access rule, its method, what it reads
+    from the request and whether it waits for the views.
+    """
+    parameters = set(handler.parsed_fn_signature.parameters)
+    dependencies = set(handler.resolve_dependencies())
+    from_client = parameters - dependencies - _NOT_FROM_THE_CLIENT
+    public = handler.opt.get("access") == "public"
+    write = not handler.http_methods <= {"GET", "HEAD"}
+    statuses: set[int] = set()
+    if from_client or path_parameters or "context" in parameters:
+        statuses.add(HTTP_400_BAD_REQUEST)  # also a malformed If-Match or Idempotency-Key
+    if not public:
+        statuses |= {HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN}
+    elif write:
+        statuses.add(HTTP_401_UNAUTHORIZED)  # logging in: wrong username or password
+    names_records = any(
+        _names_records(handler.parsed_fn_signature.parameters[name]) for name in from_client
+    )
+    if not public and (path_parameters or write or names_records):
+        statuses.add(HTTP_404_NOT_FOUND)
+    if write:
+        statuses.add(HTTP_422_UNPROCESSABLE_ENTITY)
+        if not public:
+            statuses |= {HTTP_409_CONFLICT, HTTP_412_PRECONDITION_FAILED}
+    if "read_side" in parameters and (write or not public):
+        statuses.add(HTTP_503_SERVICE_UNAVAILABLE)  # waits for the views, which may lag
+    return statuses
+
+
+def document_problems(app: Litestar) -> None:
+    """Declare in the OpenAPI document the problem documents each operation may answer.
+
+    Replaces Litestar's own 400 (a shape we never send) and adds the other statuses, all
+    as `application/problem+json`. A response a handler declares itself is kept.
+    """
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            if not handler.include_in_schema:
+                continue
+            declared = dict(handler.responses or {})
+            for status in sorted(problem_statuses(handler, set(route.path_parameters))):
+                declared.setdefault(
+                    status,
+                    ResponseSpec(
+                        data_container=Problem,
+                        description=_PROBLEM_DESCRIPTIONS[status],
+                        media_type=PROBLEM_MEDIA_TYPE,
+                        generate_examples=False,
+                    ),
+                )
+            handler.responses = declared

@@ -16,6 +16,7 @@ from aggregates.errors import NotFound
 from projections import agreements as agreement_views
 from projections import registry as registry_views
 from projections.catalog import ALL
+from projections.core import InvalidQuery
 from projections.runner import ProjectionRunner, StillCatchingUp
 from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore
 from services.application import Tvaers
@@ -113,6 +114,12 @@ class ReadSide:
 
     async def ready(self, after: int | None, *partnership_ids: UUID) -> None:
         """Wait for the caller's own write (`after`), then check the partnerships exist."""
+        if after and after > await self.store.head():
+            # No write has that id (yet): waiting could only end in a misleading 503.
+            raise InvalidQuery(
+                "`after` is past the newest write in the event log: pass the "
+                "notification_id of a write you made."
+            )
         await self.wait_until(after)
         for partnership_id in dict.fromkeys(partnership_ids):
             if not await registry_views.exists(self.store, partnership_id):

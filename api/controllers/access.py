@@ -405,6 +405,7 @@ class UserController(Controller):
     @post(
         "/{username:str}/password",
         operation_id="changePassword",
+        status_code=200,
         summary="Change a password (your own, or anyone's as administrator)",
         opt={"access": "authenticated"},
     )
@@ -442,6 +443,7 @@ class UserController(Controller):
     @post(
         "/{username:str}/admin",
         operation_id="setAdministrator",
+        status_code=200,
         summary="Make a user an administrator, or not",
         opt={"access": "admin"},
     )
@@ -463,6 +465,7 @@ class UserController(Controller):
     @post(
         "/{username:str}/deactivation",
         operation_id="deactivateUser",
+        status_code=200,
         summary="Deactivate a user (their tokens stop working)",
         opt={"access": "admin"},
     )
@@ -484,6 +487,7 @@ class UserController(Controller):
     @post(
         "/{username:str}/reactivation",
         operation_id="reactivateUser",
+        status_code=200,
         summary="Reactivate a user",
         opt={"access": "admin"},
     )
