@@ -47,7 +47,7 @@ PartnershipIds = Annotated[
     QueryParameter(
         name="partnership_id",
         max_items=MAX_IDS,
-        description="A partnership to include (repeatable); all when left out.",
+        description="A partnership to include (repeatable); all you may see when left out.",
     ),
 ]
 

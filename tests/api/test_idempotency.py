@@ -50,7 +50,7 @@ def test_a_retried_registration_returns_the_first_result_and_writes_one_event(
     found = client.get(
         "/registry/partnerships", params={"after": retry.json()["notification_id"]}
     ).json()
-    assert [hit["id"] for hit in found["items"]] == [first.json()["id"]]
+    assert [hit["id"] for hit in found["hits"]] == [first.json()["id"]]
 
 
 def test_key_order_and_spacing_in_the_body_do_not_make_a_different_request(

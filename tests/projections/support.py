@@ -9,7 +9,18 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 from uuid import UUID
 
-from aggregates import Contact, Evidence, Meta, Obligation, Organisation, Person, Registry, Terms
+from aggregates import (
+    AccessRole,
+    Contact,
+    Evidence,
+    Meta,
+    Obligation,
+    Organisation,
+    Person,
+    Registry,
+    Terms,
+    TokenKind,
+)
 from aggregates.taxonomy import (
     AgreementKind,
     AnchoringStatus,
@@ -373,4 +384,24 @@ def generate_history(app: Tvaers, rng: random.Random, *, partnerships: int) -> H
                 ),
                 meta(day),
             )
+    _generate_access(app, rng, ids)
     return History(ids, app.max_notification_id() - first)
+
+
+def _generate_access(app: Tvaers, rng: random.Random, ids: list[UUID]) -> None:
+    """Users with grants, tokens and a revocation, so the access view has rows too."""
+    suffix = rng.randrange(10**6)
+    for n, role in enumerate(AccessRole):
+        username = f"bruger{n}-{suffix}@example.dk"
+        app.create_account(
+            username=username, display_name=f"Bruger {n}", password="x" * 12, meta=meta()
+        )
+        app.grant_access(username, role, meta(), partnership_id=rng.choice(ids))
+        if role is not AccessRole.STEERING_MEMBER:
+            grant = app.grant_access(username, role, meta(), municipality="Sundeborg")
+            if n == 0:
+                assert grant.created_id is not None
+                app.revoke_grant(username, grant.created_id, meta())
+        issued = app.issue_token(username, TokenKind.BEARER, "test", timedelta(days=1), meta())
+        if n == 1:
+            app.revoke_token(username, issued.token_id, meta())

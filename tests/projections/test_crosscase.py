@@ -245,5 +245,6 @@ async def test_the_tables_on_earlier_dates_and_for_chosen_partnerships(cases: Ca
     }
     empty = await crosscase.crosscase(store, visible=EVERYTHING, partnership_ids=[])
     assert empty.partnerships == []
-    assert {r.count for r in (*empty.municipal, *empty.external, *empty.rungs)} == {0}
+    sector_counts = {r.count for r in (*empty.municipal, *empty.external)}
+    assert sector_counts | {r.count for r in empty.rungs} == {0}
     assert {d.median_days for d in empty.dimensions} == {None}

@@ -226,6 +226,6 @@ async def test_search_pages_with_an_opaque_cursor_and_bounds_its_parameters(
     assert ([h.id for h in second.hits], second.next_cursor) == ([world.aero], None)
     for bad in ({"cursor": "not-a-cursor"}, {"cursor": "WyJhIl0"}, {"limit": 0}, {"limit": 201}):
         with pytest.raises(InvalidQuery):
-            await search.search(store, visible=EVERYTHING, **bad)  # type: ignore[arg-type]
+            await search.search(store, visible=EVERYTHING, **bad)  # type: ignore[arg-type, unused-ignore]
     with pytest.raises(InvalidQuery):
         await search.search(store, visible=EVERYTHING, min_rung=7)
