@@ -9,9 +9,9 @@ from typing import Any
 import msgspec
 import structlog
 from litestar import Litestar, Router
+from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.concurrency import sync_to_thread
 from litestar.di import Provide
-from litestar._openapi.schema_generation.plugins import StructSchemaPlugin
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.plugins import OpenAPISchemaPlugin

@@ -119,6 +119,8 @@ def months_before(day: date, months: int) -> date:
     """The same day of the month `months` earlier (the month's last day if it is shorter)."""
     index = day.year * 12 + day.month - 1 - months
     year, month = divmod(index, 12)
+    if year < date.min.year:
+        return date.min  # nothing ended before the calendar began
     last = calendar.monthrange(year, month + 1)[1]
     return date(year, month + 1, min(day.day, last))
 
@@ -291,7 +293,7 @@ async def agenda(
     if within_days < 0:
         raise InvalidQuery(f"within_days cannot be negative, got {within_days}.")
     day = today or date.today()
-    horizon = day + timedelta(days=within_days)
+    horizon = day + timedelta(days=min(within_days, (date.max - day).days))
     if partnership_ids is not None and not partnership_ids:
         return Agenda(
             today=day,

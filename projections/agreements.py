@@ -378,7 +378,7 @@ async def expiring(
     if within_days < 0:
         raise InvalidQuery(f"within_days cannot be negative, got {within_days}.")
     day = as_of or date.today()
-    horizon = day + timedelta(days=within_days)
+    horizon = day + timedelta(days=min(within_days, (date.max - day).days))
     where = (
         "a.drafted_on <= ? AND a.signed_on <= ? AND a.first_valid_to <= ? AND a.valid_to >= ?"
         " AND (a.expired_on IS NULL OR a.expired_on > ?)"

@@ -88,9 +88,19 @@ class Tracking:
     version: int
 
 
+def in_utc(value: datetime) -> datetime:
+    """The time in UTC. Past the calendar's ends (year 1 east of Greenwich, 9999 west of
+    it) a time has no UTC form: it stands for the first or the last moment there is."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        edge = datetime.min if value.year == datetime.min.year else datetime.max
+        return edge.replace(tzinfo=UTC)
+
+
 def ts_text(value: datetime) -> str:
     """Sortable UTC text for SQLite (datetime.isoformat drops zero microseconds)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return in_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _sqlite_param(value: Any) -> Any:
@@ -108,6 +118,8 @@ def _sqlite_param(value: Any) -> Any:
 def _pg_param(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return in_utc(value)
     return value
 
 
