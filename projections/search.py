@@ -165,7 +165,7 @@ async def search(
     day = as_of or date.today()
     params: list[Any] = []
     prefix = ""
-    if sector is not None or min_rung is not None:
+    if sector is not None:
         prefix = "WITH current_partners AS (" + CURRENT_PARTNERS.format(where="") + ") "
         params.append(day)
     visible_sql, visible_params = visible.clause("p.id")
@@ -189,11 +189,22 @@ async def search(
         )
         params.extend([sector, sector])
     if min_rung is not None:
+        # A partner's latest ladder fact on `day` has the rung: start from the facts with
+        # the rung (few, for the high rungs) and drop those a later fact replaced. Ranking
+        # every partner's facts first (CURRENT_PARTNERS) took ~90 ms over 10,000
+        # partnerships.
         clauses.append(
-            "p.id IN (SELECT partnership_id FROM current_partners"
-            " GROUP BY partnership_id HAVING max(rung) >= ?)"
+            "p.id IN (SELECT f.partnership_id FROM ladder_facts f"
+            " WHERE f.rung >= ? AND f.valid_on <= ? AND f.superseded_at IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM ladder_facts g"
+            "  WHERE g.partnership_id = f.partnership_id"
+            "  AND g.organisation_id = f.organisation_id"
+            "  AND g.valid_on <= ? AND g.superseded_at IS NULL"
+            "  AND (g.valid_on > f.valid_on OR (g.valid_on = f.valid_on"
+            "   AND (g.source_version > f.source_version OR (g.source_version = f.source_version"
+            "    AND g.row_version > f.row_version))))))"
         )
-        params.append(min_rung)
+        params.extend([min_rung, day, day])
     if dimension is not None:
         clauses.append(
             "p.id IN (SELECT partnership_id FROM milestone_facts WHERE dimension = ?"

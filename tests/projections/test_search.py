@@ -149,6 +149,8 @@ async def test_search_filters_by_registry_fields_partners_rungs_and_anchoring(
     assert await ids(w, min_rung=4, as_of=D(2024, 4, 1)) == []
     assert await ids(w, min_rung=3, as_of=D(2024, 4, 1)) == [w.sund]
     assert await ids(w, min_rung=2) == [w.sund, w.aero]
+    assert await ids(w, min_rung=1, as_of=D(2024, 3, 1)) == [w.smoke, w.sund]
+    assert await ids(w, min_rung=1) == [w.smoke, w.sund, w.aero]
     # Dimensions anchored by the date.
     assert await ids(w, dimension=Dimension.OPERATIONS) == [w.sund]
     assert await ids(w, dimension=Dimension.OPERATIONS, as_of=D(2024, 5, 1)) == []
