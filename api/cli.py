@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import signal
 import sys
@@ -113,6 +114,57 @@ def _projections(args: argparse.Namespace, settings: Settings) -> int:
         return 2
 
 
+def _events(args: argparse.Namespace, settings: Settings) -> int:
+    """`tvaers events export|import FILE`: the whole event log as JSON Lines (services.transfer)."""
+    from services import transfer  # noqa: PLC0415
+    from services.application import Tvaers  # noqa: PLC0415
+
+    if args.keys == "-":
+        sys.stderr.write("tvaers: --keys needs a file name, not '-'\n")
+        return 2
+    tvaers = Tvaers(settings)
+    started = time.monotonic()
+    try:
+        with contextlib.ExitStack() as files:
+            keys = None
+            if args.action == "export":
+                out = (
+                    sys.stdout.buffer
+                    if args.file == "-"
+                    else files.enter_context(open(args.file, "wb"))
+                )
+                if args.keys:
+                    keys = files.enter_context(transfer.open_private(args.keys))
+                steps = transfer.export_events(tvaers, out, keys_out=keys)
+            else:
+                source = (
+                    sys.stdin.buffer
+                    if args.file == "-"
+                    else files.enter_context(open(args.file, "rb"))
+                )
+                if args.keys:
+                    keys = files.enter_context(open(args.keys, "rb"))
+                steps = transfer.import_events(tvaers, source, keys_source=keys)
+            bars: dict[str, _Progress] = {}
+            done = 0
+            for step in steps:
+                bars.setdefault(step.phase, _Progress(step.phase))(step.done, step.total)
+                done = step.done
+    except (transfer.TransferError, OSError) as error:
+        sys.stderr.write(f"tvaers: {args.action} failed: {error}\n")
+        return 1
+    finally:
+        tvaers.close()
+    seconds = time.monotonic() - started
+    verb = "exported" if args.action == "export" else "imported"
+    with_keys = "with the personal-data keys" if args.keys else "WITHOUT the personal-data keys"
+    report = sys.stderr if args.file == "-" else sys.stdout
+    report.write(f"{verb} {done} events {with_keys} in {seconds:.1f} s\n")
+    if args.action == "import":
+        report.write("build the views with `tvaers project rebuild` (or start the server)\n")
+    return 0
+
+
 def _cli_actor() -> str:
     """Changes made on the command line are recorded as the operating-system user's."""
     return f"cli:{getpass.getuser()}"
@@ -169,6 +221,33 @@ def _users(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _demo(_: argparse.Namespace, settings: Settings) -> int:
+    from services.application import Tvaers  # noqa: PLC0415
+    from services.demo import DEMO_PASSWORD, load_demo  # noqa: PLC0415
+
+    tvaers = Tvaers(settings)
+    try:
+        summary = load_demo(tvaers)
+    finally:
+        tvaers.close()
+    if summary.already_loaded:
+        sys.stdout.write(
+            "demo data already loaded (the demo-admin account exists): nothing written\n"
+        )
+    else:
+        sys.stdout.write(
+            f"loaded {summary.partnerships} partnerships, {summary.organisations} organisations,"
+            f" {summary.persons} persons: {summary.events} events in {summary.seconds:.1f} s\n"
+        )
+    sys.stdout.write(
+        f"{summary.total_events} events in the store; {len(summary.users)} demo users\n"
+    )
+    sys.stdout.write(f"demo logins (password for all: {DEMO_PASSWORD}):\n")
+    for username, access in summary.users:
+        sys.stdout.write(f"  {username:<20} {access}\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tvaers",
@@ -189,6 +268,30 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("names", nargs="*", metavar="NAME", help="projections (default: all)")
     actions.add_parser("status", help="position and lag of every projection")
     project.set_defaults(handler=_projections)
+
+    events = commands.add_parser(
+        "events",
+        help="export the event log to a JSON Lines file, or import one into an empty store",
+    )
+    event_actions = events.add_subparsers(dest="action", required=True, metavar="ACTION")
+    export = event_actions.add_parser("export", help="write every event, in order ('-': stdout)")
+    load = event_actions.add_parser(
+        "import", help="load an export into an EMPTY store ('-': stdin)"
+    )
+    for sub in (export, load):
+        sub.add_argument("file", metavar="FILE")
+        keys_choice = sub.add_mutually_exclusive_group(required=True)
+        keys_choice.add_argument(
+            "--keys",
+            metavar="KEYFILE",
+            help="the personal-data keys, in a file of their own (keep it apart, short-lived)",
+        )
+        keys_choice.add_argument(
+            "--no-keys",
+            action="store_true",
+            help="without the keys: contact details are unreadable in the target",
+        )
+    events.set_defaults(handler=_events)
 
     user = commands.add_parser("user", help="create users and tokens (bootstrap the first admin)")
     user_actions = user.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -215,6 +318,11 @@ def build_parser() -> argparse.ArgumentParser:
     scope.add_argument("--municipality", metavar="NAME", help="every partnership of a municipality")
     grant.add_argument("--reason", default=None, help="recorded with the grant")
     grant.set_defaults(handler=_users)
+
+    demo = commands.add_parser("demo", help="load demo data (idempotent)")
+    demo_actions = demo.add_subparsers(dest="action", required=True, metavar="ACTION")
+    demo_actions.add_parser("load", help="write the demo partnerships and users")
+    demo.set_defaults(handler=_demo)
     return parser
 
 

@@ -1,0 +1,365 @@
+"""`tvaers demo load`: write the demo dataset (services/demo/data.py) through the use cases.
+
+Idempotent by a marker: the service gives every new organisation and partnership a random
+id, so the loader cannot re-find them by a given id. The demo administrator (`demo-admin`)
+is created last; when it exists, the dataset is complete and nothing is written again. The
+other demo accounts are created only when missing.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from aggregates import (
+    AccessRole,
+    Contact,
+    Evidence,
+    Meta,
+    Obligation,
+    Registry,
+    Terms,
+    TermsOfReference,
+)
+from aggregates.errors import NotFound
+from services.application import CommandResult, Tvaers
+from services.demo.data import (
+    ADMIN,
+    CASES,
+    DEMO_PASSWORD,
+    EVALUATOR,
+    LEADERS,
+    ORGANISATIONS,
+    PERSONS,
+    STEERING,
+    STEERING_CASE,
+    Case,
+)
+
+SYSTEM_ACTOR = "demo:loader"
+RECORDED_REASON = "Demodata (tvaers demo load)"
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    already_loaded: bool
+    partnerships: int
+    organisations: int
+    persons: int
+    events: int  # written by this load
+    total_events: int  # in the store afterwards
+    users: tuple[tuple[str, str], ...]  # (username, what they may do)
+    seconds: float
+
+
+def _created(result: CommandResult) -> UUID:
+    assert result.created_id is not None
+    return result.created_id
+
+
+def demo_users() -> tuple[tuple[str, str], ...]:
+    """Every demo login and what it may do (all share DEMO_PASSWORD)."""
+    towns = ", ".join(LEADERS)
+    return (
+        (ADMIN, "administrator"),
+        *((user, f"projektleder, {town}") for town, user in LEADERS.items()),
+        (EVALUATOR, f"evaluator: {towns}"),
+        (STEERING, "styregruppemedlem, København"),
+    )
+
+
+class _Loader:
+    def __init__(self, app: Tvaers) -> None:
+        self.app = app
+        self.orgs: dict[str, UUID] = {}
+        self.people: dict[str, UUID] = {}
+        self.partnerships: dict[str, UUID] = {}
+
+    def meta(self, actor: str, on: date, reason: str | None = None) -> Meta:
+        return Meta(actor=actor, valid_on=on, reason=reason)
+
+    def accounts(self) -> None:
+        system = self.meta(SYSTEM_ACTOR, date.today(), RECORDED_REASON)
+        for username, name in (
+            *((user, f"Demo projektleder {town}") for town, user in LEADERS.items()),
+            (EVALUATOR, "Demo evaluator"),
+            (STEERING, "Demo styregruppemedlem"),
+        ):
+            try:
+                self.app.get_account(username)
+            except NotFound:
+                self.app.create_account(
+                    username=username, display_name=name, password=DEMO_PASSWORD, meta=system
+                )
+
+    def directory(self) -> None:
+        first = date(2019, 1, 15)
+        for key, org in ORGANISATIONS.items():
+            result = self.app.register_organisation(
+                name=org.name,
+                sector=org.sector,
+                municipality=org.municipality,
+                meta=self.meta(SYSTEM_ACTOR, first, RECORDED_REASON),
+            )
+            self.orgs[key] = _created(result)
+        for key, staff in PERSONS.items():
+            local = staff.name.split()[0].lower()
+            contact = Contact(
+                name=staff.name, title=staff.title, email=f"{local}.{key}@demo.example", phone=""
+            )
+            result = self.app.register_person(
+                contact=contact,
+                organisation_id=self.orgs[staff.org],
+                meta=self.meta(SYSTEM_ACTOR, first, RECORDED_REASON),
+            )
+            self.people[key] = _created(result)
+
+    def case(self, case: Case) -> None:
+        app, o, pe = self.app, self.orgs, self.people
+
+        def m(on: date, reason: str | None = None) -> Meta:
+            return self.meta(case.leader, on, reason)
+
+        registry = Registry(
+            title=case.title,
+            municipality=case.municipality,
+            purpose=case.purpose,
+            target_groups=case.target_groups,
+            arenas=case.arenas,
+            kind=case.kind,
+            period_start=case.period[0],
+            period_end=case.period[1],
+            prevention_categories=case.categories,
+            bearings=case.bearings,
+            tags=case.tags,
+            yearly_budget_dkk=case.budget,
+            staff_hours_per_year=case.hours,
+            recruitment_channels=case.recruitment,
+            evaluation_status="",
+        )
+        pid = _created(
+            app.register_partnership(
+                registry=registry, lead_organisation_id=o[case.lead], meta=m(case.registered)
+            )
+        )
+        self.partnerships[case.key] = pid
+        refs: dict[str, int] = {}
+        for partner in case.partners:
+            result = app.join_partner(
+                pid, o[partner.org], m(partner.joined), rung=partner.rung, evidence=partner.evidence
+            )
+            if partner.ref:
+                refs[partner.ref] = result.version
+        for seat in case.steering:
+            app.appoint_steering_member(pid, pe[seat.person], seat.seat, m(seat.on))
+        if case.secretariat is not None:
+            org, staff, since = case.secretariat
+            app.assign_secretariat(pid, o[org], m(since))
+            for person in staff:
+                app.staff_secretariat(pid, pe[person], m(since))
+        for terms in case.terms:
+            decision_id = None
+            if terms.decision:
+                decision_id = _created(
+                    app.record_decision(pid, terms.decision, terms.approved, m(terms.on))
+                )
+            app.issue_terms_of_reference(
+                pid,
+                TermsOfReference(
+                    purpose=terms.purpose,
+                    composition=terms.composition,
+                    task=terms.task,
+                    time_plan=terms.time_plan,
+                    focus_areas=terms.focus_areas,
+                ),
+                m(terms.on),
+                decision_id=decision_id,
+            )
+        for phase, on, note in case.phases:
+            app.enter_phase(pid, phase, note, m(on))
+        activities: dict[str, UUID] = {}
+        for a in case.activities:
+            activities[a.key] = _created(
+                app.launch_activity(
+                    pid,
+                    title=a.title,
+                    category=a.category,
+                    owner_ids=[o[x] for x in a.owners],
+                    meta=m(a.on),
+                    description=a.description,
+                    target_group=a.target_group,
+                    arena=a.arena,
+                    running=a.running,
+                )
+            )
+            for status, on in a.later:
+                app.change_activity_status(pid, activities[a.key], status, m(on))
+        for role in case.roles:
+            result = app.assign_role(
+                pid,
+                role.role,
+                pe[role.person],
+                m(role.on),
+                activity_id=activities[role.activity] if role.activity else None,
+            )
+            if role.ref:
+                refs[role.ref] = result.version
+            if role.handed_to is not None:
+                to, on = role.handed_to
+                app.hand_over_role(pid, _created(result), pe[to], m(on, "Medarbejderskifte"))
+        for partner in case.partners:
+            for move in partner.moves:
+                result = app.move_on_ladder(
+                    pid, o[partner.org], move.rung, move.evidence, m(move.on)
+                )
+                if move.ref:
+                    refs[move.ref] = result.version
+        for spec in case.agreements:
+            parties = tuple(o[key] for key, _ in spec.obligations)
+            terms_ = Terms(
+                title=spec.title,
+                purpose=spec.purpose,
+                party_ids=parties,
+                obligations=tuple(Obligation(party_id=o[k], text=t) for k, t in spec.obligations),
+                valid_from=spec.valid_from,
+                valid_to=spec.valid_to,
+            )
+            agreement_id = _created(
+                app.draft_agreement(pid, kind=spec.kind, terms=terms_, meta=m(spec.drafted))
+            )
+            for org_key, person in spec.signers:
+                app.sign_agreement(agreement_id, o[org_key], pe[person], m(spec.signed))
+        milestones: dict[str, UUID] = {}
+        for ms in case.milestones:
+            result = app.record_milestone(
+                pid,
+                dimension=ms.dimension,
+                status=ms.status,
+                title=ms.title,
+                evidence=Evidence(text=ms.evidence, link=ms.link, document_ref=ms.document_ref),
+                meta=m(ms.on),
+            )
+            milestones[ms.key] = _created(result)
+            refs[ms.key] = result.version
+        for f in case.factors:
+            app.record_factor(
+                pid,
+                origin=f.origin,
+                effect=f.effect,
+                description=f.description,
+                milestone_ids=[milestones[k] for k in f.milestones],
+                meta=m(f.on),
+            )
+        for fu in case.follow_ups:
+            follow_up_id = _created(
+                app.schedule_follow_up(
+                    pid,
+                    label=fu.label,
+                    due_on=fu.due_on,
+                    cohort=fu.cohort,
+                    meta=m(case.period[0]),
+                    activity_id=activities[fu.activity] if fu.activity else None,
+                )
+            )
+            app.record_follow_up(pid, follow_up_id, fu.reached, fu.retained, m(fu.recorded))
+        for ev in case.evaluations:
+            evaluation_id = _created(
+                app.record_evaluation(
+                    pid,
+                    kind=ev.kind,
+                    evaluator=ev.evaluator,
+                    method=ev.method,
+                    findings=ev.findings,
+                    meta=m(ev.on),
+                )
+            )
+            for question, answer in ev.assessments:
+                app.record_assessment(pid, evaluation_id, question, answer, m(ev.on))
+        if case.promoting or case.barriers or case.attention or case.evaluation_status:
+            last = max((ev.on for ev in case.evaluations), default=case.registered)
+            app.update_registry(
+                pid,
+                Registry(
+                    **{
+                        **{f: getattr(registry, f) for f in registry.__struct_fields__},
+                        "evaluation_status": case.evaluation_status,
+                        "promoting_factors": case.promoting,
+                        "barriers": case.barriers,
+                        "attention_points": case.attention,
+                    }
+                ),
+                m(last, "Erfaringer fra evalueringen"),
+            )
+        for c in case.corrections:
+            version = refs[c.ref]
+            if c.valid_on is not None:
+                app.correct_date(pid, version, c.valid_on, m(c.on, c.reason))
+            elif c.rung is not None:
+                app.correct_rung(pid, version, c.rung, c.evidence, m(c.on, c.reason))
+            else:
+                original = next(ms for ms in case.milestones if ms.key == c.ref)
+                assert c.status is not None
+                app.correct_milestone(
+                    pid,
+                    version,
+                    dimension=original.dimension,
+                    status=c.status,
+                    title=c.title,
+                    evidence=Evidence(text=c.evidence, document_ref=original.document_ref),
+                    meta=m(c.on, c.reason),
+                )
+
+    def grants(self) -> None:
+        system = self.meta(SYSTEM_ACTOR, date.today(), RECORDED_REASON)
+        for town, user in LEADERS.items():
+            self.app.grant_access(user, AccessRole.PROJECT_LEADER, system, municipality=town)
+            self.app.grant_access(EVALUATOR, AccessRole.EVALUATOR, system, municipality=town)
+        self.app.grant_access(
+            STEERING,
+            AccessRole.STEERING_MEMBER,
+            system,
+            partnership_id=self.partnerships[STEERING_CASE],
+        )
+        self.app.create_account(
+            username=ADMIN,
+            display_name="Demo administrator",
+            password=DEMO_PASSWORD,
+            is_admin=True,
+            meta=system,
+        )
+
+
+def is_loaded(app: Tvaers) -> bool:
+    try:
+        app.get_account(ADMIN)
+    except NotFound:
+        return False
+    return True
+
+
+def load_demo(app: Tvaers) -> DemoSummary:
+    """Write the demo dataset unless it is already there (the demo admin is the marker)."""
+    began = time.perf_counter()
+    before = app.max_notification_id()
+    if is_loaded(app):
+        return DemoSummary(True, len(CASES), len(ORGANISATIONS), len(PERSONS), 0, before,
+                           demo_users(), time.perf_counter() - began)  # fmt: skip
+    loader = _Loader(app)
+    loader.accounts()
+    loader.directory()
+    for case in CASES:
+        loader.case(case)
+    loader.grants()
+    after = app.max_notification_id()
+    return DemoSummary(
+        already_loaded=False,
+        partnerships=len(CASES),
+        organisations=len(ORGANISATIONS),
+        persons=len(PERSONS),
+        events=after - before,
+        total_events=after,
+        users=demo_users(),
+        seconds=time.perf_counter() - began,
+    )
