@@ -18,6 +18,8 @@ from services.settings import Settings, SettingsError
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    if args.demo and _demo(args, settings) != 0:
+        return 1
     import uvicorn  # noqa: PLC0415 - only the serve command needs the ASGI server
 
     from api.app import create_app  # noqa: PLC0415 - keep `check-db` free of web imports
@@ -258,6 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--demo", action="store_true", help="load the demo data first (skipped if loaded)"
+    )
     serve.set_defaults(handler=_serve)
     check = commands.add_parser("check-db", help="connect to the store and report which it is")
     check.set_defaults(handler=_check_db)
