@@ -20,14 +20,16 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.params import FromPath, QueryParameter
 
 from aggregates.taxonomy import Dimension, Sector
+from api import exports
 from api.auth import principal_of
 from api.controllers.views import After, AsOf, KnownAt
+from api.exports import EXPORT, Export, ExportOperation
 from api.readside import ReadSide
 from projections import agenda as agenda_view
 from projections import agreements as agreement_views
@@ -113,16 +115,18 @@ class RegistryController(Controller):
     path = "/registry"
     tags = ["registry"]
     opt = {"access": "authenticated"}  # lists show only the partnerships a grant covers
-    dependencies = {"visible": VISIBLE}
+    dependencies = {"visible": VISIBLE, "export": EXPORT}
 
     @get(
         "/partnerships",
         operation_id="searchPartnerships",
+        operation_class=ExportOperation,
         summary="Search partnerships by municipality, tag, target group, sector, rung, anchoring",
     )
     async def partnerships(
         self,
         read_side: NamedDependency[ReadSide],
+        export: NamedDependency[Export],
         visible: NamedDependency[Visibility],
         municipality: Word = None,
         tag: Word = None,
@@ -141,9 +145,9 @@ class RegistryController(Controller):
         cursor: Annotated[str | None, QueryParameter(max_length=1_000)] = None,
         limit: Limit = 50,
         after: After = None,
-    ) -> search.SearchPage:
+    ) -> search.SearchPage | Response[bytes]:
         await read_side.ready(after)
-        return await search.search(
+        page = await search.search(
             read_side.store,
             visible=visible,
             municipality=municipality,
@@ -157,15 +161,18 @@ class RegistryController(Controller):
             limit=limit,
             cursor=cursor,
         )
+        return exports.registry_search(export, page) if export.wanted else page
 
     @get(
         "/offers",
         operation_id="listOffers",
+        operation_class=ExportOperation,
         summary="The map of offers (tilbudskort): offers planned or running on a date",
     )
     async def offers(
         self,
         read_side: NamedDependency[ReadSide],
+        export: NamedDependency[Export],
         visible: NamedDependency[Visibility],
         municipality: Word = None,
         target_group: Word = None,
@@ -174,7 +181,7 @@ class RegistryController(Controller):
         as_of: AsOf = None,
         limit: Limit = 50,
         after: After = None,
-    ) -> OffersView:
+    ) -> OffersView | Response[bytes]:
         await read_side.ready(after)
         day = as_of or date.today()
         found = await offer_views.offers(
@@ -187,22 +194,25 @@ class RegistryController(Controller):
             as_of=day,
             limit=limit,
         )
-        return OffersView(as_of=day, offers=found)
+        view = OffersView(as_of=day, offers=found)
+        return exports.offers(export, view) if export.wanted else view
 
 
 class AgendaController(Controller):
     path = "/agenda"
     tags = ["registry"]
     opt = {"access": "authenticated"}
-    dependencies = {"visible": VISIBLE}
+    dependencies = {"visible": VISIBLE, "export": EXPORT}
 
     @get(
         operation_id="getAgenda",
+        operation_class=ExportOperation,
         summary="Agreements expiring, follow-ups due, vacant roles, projects not anchored",
     )
     async def agenda(
         self,
         read_side: NamedDependency[ReadSide],
+        export: NamedDependency[Export],
         visible: NamedDependency[Visibility],
         within_days: Annotated[
             int, QueryParameter(ge=0, le=3_650, description="How far ahead to look, in days.")
@@ -210,83 +220,94 @@ class AgendaController(Controller):
         partnership_ids: PartnershipIds = None,
         as_of: AsOf = None,
         after: After = None,
-    ) -> agenda_view.Agenda:
+    ) -> agenda_view.Agenda | Response[bytes]:
         await read_side.ready(after)
         await refuse_hidden(read_side, visible, partnership_ids or [])
         await read_side.ready(None, *(partnership_ids or []))
-        return await agenda_view.agenda(
+        found = await agenda_view.agenda(
             read_side.store,
             visible=visible,
             partnership_ids=partnership_ids,
             today=as_of,
             within_days=within_days,
         )
+        return exports.agenda(export, found) if export.wanted else found
 
 
 class CrossCaseController(Controller):
     path = "/crosscase"
     tags = ["registry"]
     opt = {"access": "authenticated"}
-    dependencies = {"visible": VISIBLE}
+    dependencies = {"visible": VISIBLE, "export": EXPORT}
 
     @get(
         operation_id="getCrossCase",
+        operation_class=ExportOperation,
         summary="Cross-case tables: sectors, rungs and anchoring across partnerships",
     )
     async def crosscase(
         self,
         read_side: NamedDependency[ReadSide],
+        export: NamedDependency[Export],
         visible: NamedDependency[Visibility],
         partnership_ids: PartnershipIds = None,
         as_of: AsOf = None,
         after: After = None,
-    ) -> crosscase_view.CrossCase:
+    ) -> crosscase_view.CrossCase | Response[bytes]:
         await read_side.ready(after)
         await refuse_hidden(read_side, visible, partnership_ids or [])
         await read_side.ready(None, *(partnership_ids or []))
-        return await crosscase_view.crosscase(
+        tables = await crosscase_view.crosscase(
             read_side.store, visible=visible, partnership_ids=partnership_ids, as_of=as_of
         )
+        return exports.crosscase(export, tables) if export.wanted else tables
 
 
 class PartnershipRegistryController(Controller):
     path = "/partnerships/{partnership_id:uuid}"
     tags = ["views"]
     opt = {"access": "partnership:read"}
+    dependencies = {"export": EXPORT}  # format=csv|xlsx: the same data as a file
 
     @get(
         "/activities",
         operation_id="getActivities",
+        operation_class=ExportOperation,
         summary="The partnership's activities on a date",
     )
     async def activities(
         self,
         partnership_id: FromPath[UUID],
         read_side: NamedDependency[ReadSide],
+        export: NamedDependency[Export],
         as_of: AsOf = None,
         known_at: KnownAt = None,
         after: After = None,
-    ) -> ActivitiesView:
+    ) -> ActivitiesView | Response[bytes]:
         await read_side.ready(after, partnership_id)
         day = as_of or date.today()
         found = await offer_views.activities(
             read_side.store, partnership_id, as_of=day, known_at=known_at
         )
-        return ActivitiesView(as_of=day, activities=found)
+        view = ActivitiesView(as_of=day, activities=found)
+        return exports.activities(export, view, partnership_id) if export.wanted else view
 
     @get(
         "/agreements",
         operation_id="getAgreements",
+        operation_class=ExportOperation,
         summary="The partnership's agreements and their status on a date",
     )
     async def agreements(
         self,
         partnership_id: FromPath[UUID],
         read_side: NamedDependency[ReadSide],
+        export: NamedDependency[Export],
         as_of: AsOf = None,
         after: After = None,
-    ) -> AgreementsView:
+    ) -> AgreementsView | Response[bytes]:
         await read_side.ready(after, partnership_id)
         day = as_of or date.today()
         found = await agreement_views.agreements(read_side.store, partnership_id, as_of=day)
-        return AgreementsView(as_of=day, agreements=found)
+        view = AgreementsView(as_of=day, agreements=found)
+        return exports.agreements(export, view, partnership_id) if export.wanted else view

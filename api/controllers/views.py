@@ -12,10 +12,12 @@ from typing import Annotated
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, get
+from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 
+from api import exports
+from api.exports import EXPORT, Export, ExportOperation
 from api.readside import ReadSide
 from projections import anchoring, audit, diff, ladder
 from projections import roles as role_views
@@ -67,52 +69,73 @@ class PartnershipViewsController(Controller):
     path = "/partnerships/{partnership_id:uuid}"
     tags = ["views"]
     opt = {"access": "partnership:read"}
+    dependencies = {"export": EXPORT}  # format=csv|xlsx: the same data as a file
 
-    @get("/ladder", operation_id="getLadder", summary="Each partner's rung on a date")
+    @get(
+        "/ladder",
+        operation_id="getLadder",
+        operation_class=ExportOperation,
+        summary="Each partner's rung on a date",
+    )
     async def ladder(
         self,
         partnership_id: FromPath[UUID],
         read_side: NamedDependency[ReadSide],
+        export: NamedDependency[Export],
         as_of: AsOf = None,
         known_at: KnownAt = None,
         after: After = None,
-    ) -> LadderView:
+    ) -> LadderView | Response[bytes]:
         await read_side.ready(after, partnership_id)
         day = as_of or date.today()
         partners = await ladder.rungs(read_side.store, partnership_id, as_of=day, known_at=known_at)
         counts = {rung: 0 for rung in range(1, 7)}
         for partner in partners:
             counts[partner.rung.value] += 1
-        return LadderView(as_of=day, partners=partners, distribution=counts)
+        view = LadderView(as_of=day, partners=partners, distribution=counts)
+        return exports.ladder(export, view, partnership_id) if export.wanted else view
 
-    @get("/ladder/history", operation_id="getLadderHistory", summary="Every ladder step")
+    @get(
+        "/ladder/history",
+        operation_id="getLadderHistory",
+        operation_class=ExportOperation,
+        summary="Every ladder step",
+    )
     async def ladder_history(
         self,
         partnership_id: FromPath[UUID],
         read_side: NamedDependency[ReadSide],
+        export: NamedDependency[Export],
         organisation_id: FromQuery[UUID | None] = None,
         known_at: KnownAt = None,
         after: After = None,
-    ) -> LadderHistory:
+    ) -> LadderHistory | Response[bytes]:
         await read_side.ready(after, partnership_id)
         steps = await ladder.history(
             read_side.store, partnership_id, organisation_id=organisation_id, known_at=known_at
         )
-        return LadderHistory(steps=steps)
+        history = LadderHistory(steps=steps)
+        return exports.ladder_history(export, history, partnership_id) if export.wanted else history
 
-    @get("/roles", operation_id="getRoles", summary="Roles, seats, vacancies and turnover")
+    @get(
+        "/roles",
+        operation_id="getRoles",
+        operation_class=ExportOperation,
+        summary="Roles, seats, vacancies and turnover",
+    )
     async def roles(
         self,
         partnership_id: FromPath[UUID],
         read_side: NamedDependency[ReadSide],
+        export: NamedDependency[Export],
         as_of: AsOf = None,
         known_at: KnownAt = None,
         after: After = None,
-    ) -> RolesView:
+    ) -> RolesView | Response[bytes]:
         await read_side.ready(after, partnership_id)
         day = as_of or date.today()
         store = read_side.store
-        return RolesView(
+        view = RolesView(
             as_of=day,
             steering_group=await role_views.steering_group(
                 store, partnership_id, as_of=day, known_at=known_at
@@ -123,30 +146,39 @@ class PartnershipViewsController(Controller):
             ),
             turnover=await role_views.turnover(store, partnership_id, as_of=day, known_at=known_at),
         )
+        return exports.roles(export, view, partnership_id) if export.wanted else view
 
-    @get("/anchoring", operation_id="getAnchoring", summary="Anchoring per dimension")
+    @get(
+        "/anchoring",
+        operation_id="getAnchoring",
+        operation_class=ExportOperation,
+        summary="Anchoring per dimension",
+    )
     async def anchoring(
         self,
         partnership_id: FromPath[UUID],
         read_side: NamedDependency[ReadSide],
+        export: NamedDependency[Export],
         as_of: AsOf = None,
         known_at: KnownAt = None,
         after: After = None,
-    ) -> AnchoringView:
+    ) -> AnchoringView | Response[bytes]:
         await read_side.ready(after, partnership_id)
         day = as_of or date.today()
         store = read_side.store
         milestones = await anchoring.milestones(store, partnership_id, as_of=day, known_at=known_at)
-        return AnchoringView(
+        view = AnchoringView(
             as_of=day,
             dimensions=anchoring.status_from(milestones),
             milestones=milestones,
             factors=await anchoring.factors(store, partnership_id, as_of=day, known_at=known_at),
         )
+        return exports.anchoring(export, view, partnership_id) if export.wanted else view
 
     @get(
         "/audit",
         operation_id="getPartnershipAudit",
+        operation_class=ExportOperation,
         summary="Audit history, newest first",
         opt={"access": "partnership:audit"},
     )
@@ -154,6 +186,7 @@ class PartnershipViewsController(Controller):
         self,
         partnership_id: FromPath[UUID],
         read_side: NamedDependency[ReadSide],
+        export: NamedDependency[Export],
         actor: FromQuery[str | None] = None,
         kind: FromQuery[list[str] | None] = None,
         recorded_from: FromQuery[datetime | None] = None,
@@ -161,7 +194,7 @@ class PartnershipViewsController(Controller):
         cursor: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         after: After = None,
-    ) -> AuditPage:
+    ) -> AuditPage | Response[bytes]:
         await read_side.ready(after, partnership_id)
         where = audit.AuditFilter(
             partnership_id=partnership_id,
@@ -170,11 +203,13 @@ class PartnershipViewsController(Controller):
             recorded_from=recorded_from,
             recorded_to=recorded_to,
         )
-        return await audit.history(read_side.store, where, limit=limit, cursor=cursor)
+        page = await audit.history(read_side.store, where, limit=limit, cursor=cursor)
+        return exports.audit(export, page, partnership_id) if export.wanted else page
 
     @get(
         "/diff",
         operation_id="getPartnershipDiff",
+        operation_class=ExportOperation,
         summary="Changes between two dates",
         opt={"access": "partnership:audit"},
     )
@@ -182,13 +217,17 @@ class PartnershipViewsController(Controller):
         self,
         partnership_id: FromPath[UUID],
         read_side: NamedDependency[ReadSide],
+        export: NamedDependency[Export],
         first: Annotated[date, QueryParameter(name="from")],
         second: Annotated[date, QueryParameter(name="to")],
         known_at: KnownAt = None,
         after: After = None,
-    ) -> DiffView:
+    ) -> DiffView | Response[bytes]:
         await read_side.ready(after, partnership_id)
         changes = await diff.between(
             read_side.store, partnership_id, first, second, known_at=known_at
         )
-        return DiffView(first=first, second=second, changes=changes)
+        view = DiffView(first=first, second=second, changes=changes)
+        if export.wanted:
+            return exports.diff(export, view, partnership_id, first, second)
+        return view

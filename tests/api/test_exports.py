@@ -1,0 +1,302 @@
+"""HTTP: the views as CSV and XLSX files (`format=csv|xlsx`, `lang=da`, `table=`).
+
+One partnership with a lead, two partners (one moved up the ladder), a coordinator and a
+milestone, built through the API; then the files are read back with `csv` and openpyxl.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
+import pytest
+from httpx import Response
+from litestar import Litestar
+from litestar.testing import TestClient
+from openpyxl import load_workbook
+
+from api import exports
+from api.controllers import registry, views
+from projections import agenda, crosscase, search
+from tests.api.conftest import (
+    add_user,
+    as_user,
+    assert_problem,
+    created,
+    join,
+    register_organisation,
+    register_partnership,
+)
+from tests.api.support import register_person, write
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class World:
+    client: TestClient[Litestar]
+    partnership: str
+    club: str
+    patients: str
+    after: int
+
+
+@pytest.fixture
+def world(client: TestClient[Litestar]) -> World:
+    lead = register_organisation(client, "Sundhed og Forebyggelse, Sundeborg Kommune")
+    partnership = register_partnership(client, lead, title="Bevæg dig for livet")
+    club = register_organisation(client, "Sundeborg Idrætsforening", "sports_club")
+    patients = register_organisation(client, "Hjerteforeningen", "patient_association")
+    created(join(client, partnership, club, rung=2, valid_on="2024-03-01", evidence="Møde"))
+    created(join(client, partnership, patients, rung=3, valid_on="2024-04-01"))
+    write(
+        client,
+        f"/partnerships/{partnership}/partners/{club}/ladder-moves",
+        {"rung": 4, "evidence": "Fælles holdstart", "valid_on": "2024-06-01"},
+    )
+    person = register_person(client, lead, "Dorte Frost")
+    write(
+        client,
+        f"/partnerships/{partnership}/roles",
+        {"role": "coordinator", "person_id": person, "valid_on": "2024-02-01"},
+        status=201,
+    )
+    milestone = {
+        "dimension": "political",
+        "status": "anchored",
+        "title": "=Sundhedsudvalget vedtog en politik",  # not a formula in the files
+        "evidence": {"text": "Referat", "document_ref": "SU-7"},
+        "valid_on": "2024-11-12",
+    }
+    last = write(client, f"/partnerships/{partnership}/milestones", milestone, status=201)
+    return World(client, partnership, club, patients, last["notification_id"])
+
+
+def get_file(world: World, path: str, **params: Any) -> Response:
+    response = world.client.get(path, params={"after": world.after, **params})
+    assert response.status_code == 200, response.text
+    return response
+
+
+def rows_of(response: Response) -> list[dict[str, str]]:
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.content.startswith(b"\xef\xbb\xbf")  # the BOM Excel looks for
+    text = response.content.decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text), delimiter=";"))
+
+
+def test_the_ladder_as_csv(world: World) -> None:
+    path = f"/partnerships/{world.partnership}/ladder"
+    response = get_file(world, path, format="csv", as_of="2024-07-01")
+
+    disposition = response.headers["content-disposition"]
+    assert disposition == f'attachment; filename="ladder-{world.partnership}-2024-07-01.csv"'
+    rows = rows_of(response)
+    assert list(rows[0]) == [
+        "Organisation ID",
+        "Partner",
+        "Rung",
+        "Since",
+        "Evidence",
+        "Agreement ID",
+    ]
+    got = {r["Partner"]: (r["Rung"], r["Since"], r["Evidence"]) for r in rows}
+    assert got == {
+        "Sundeborg Idrætsforening": ("4", "2024-06-01", "Fælles holdstart"),
+        "Hjerteforeningen": ("3", "2024-04-01", ""),
+    }
+    # The same data as the JSON view, which stays the default.
+    body = world.client.get(path, params={"as_of": "2024-07-01"}).json()
+    assert {p["name"]: p["rung"] for p in body["partners"]} == {
+        "Sundeborg Idrætsforening": 4,
+        "Hjerteforeningen": 3,
+    }
+
+
+def test_as_of_and_the_accept_header_apply(world: World) -> None:
+    path = f"/partnerships/{world.partnership}/ladder"
+    march = world.client.get(
+        path, params={"as_of": "2024-03-15", "after": world.after}, headers={"Accept": "text/csv"}
+    )
+    assert march.status_code == 200, march.text
+    assert [(r["Partner"], r["Rung"]) for r in rows_of(march)] == [
+        ("Sundeborg Idrætsforening", "2")
+    ]
+    history = rows_of(get_file(world, f"{path}/history", format="csv"))
+    club = [(r["Rung"], r["Valid from"]) for r in history if r["Organisation ID"] == world.club]
+    assert sorted(club) == [("2", "2024-03-01"), ("4", "2024-06-01")]
+
+
+def test_danish_headings_and_labels(world: World) -> None:
+    path = f"/partnerships/{world.partnership}/ladder"
+    rows = rows_of(get_file(world, path, format="csv", lang="da", as_of="2024-07-01"))
+    assert list(rows[0])[:4] == ["Organisation-ID", "Partner", "Trin", "Siden"]
+    assert {r["Partner"]: r["Trin"] for r in rows} == {
+        "Sundeborg Idrætsforening": "uformelt samarbejde",
+        "Hjerteforeningen": "gensidig henvisning",
+    }
+    history = rows_of(get_file(world, f"{path}/history", format="csv", lang="da"))
+    assert {"Gyldig fra", "Registreret", "Rettet"} <= set(history[0])
+    assert {r["Rettet"] for r in history} == {"nej"}
+
+    roles = rows_of(
+        get_file(world, f"/partnerships/{world.partnership}/roles", format="csv", lang="da")
+    )
+    assert [(r["Rolle"], r["Person"]) for r in roles] == [("tovholder", "Dorte Frost")]
+
+
+def test_a_table_of_a_view_with_several(world: World) -> None:
+    path = f"/partnerships/{world.partnership}/anchoring"
+    main = rows_of(get_file(world, path, format="csv"))
+    assert {r["Dimension"] for r in main} >= {"political"}
+    response = get_file(world, path, format="csv", table="milestones")
+    assert response.headers["content-disposition"].endswith(
+        f'anchoring-{world.partnership}-{date.today().isoformat()}-milestones.csv"'
+    )
+    (milestone,) = rows_of(response)
+    assert milestone["Title"] == "'=Sundhedsudvalget vedtog en politik"
+    assert milestone["Valid from"] == "2024-11-12"
+    response = world.client.get(path, params={"format": "csv", "table": "nonsense"})
+    assert_problem(response, 400, "invalid-request")
+
+
+def test_the_ladder_and_the_roles_as_xlsx(world: World) -> None:
+    base = f"/partnerships/{world.partnership}"
+    response = get_file(world, f"{base}/ladder", format="xlsx", as_of="2024-07-01")
+    assert response.headers["content-type"] == XLSX
+    assert response.headers["content-disposition"].endswith('-2024-07-01.xlsx"')
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["partners", "distribution"]
+    sheet = book["partners"]
+    assert sheet.freeze_panes == "A2"
+    assert all(cell.font.bold for cell in sheet[1])
+    values = list(sheet.values)
+    assert values[0][:4] == ("Organisation ID", "Partner", "Rung", "Since")
+    partners = {row[1]: row for row in values[1:]}
+    assert partners["Sundeborg Idrætsforening"][2] == 4
+    since = partners["Sundeborg Idrætsforening"][3]
+    assert isinstance(since, datetime)  # a real date cell (openpyxl reads it as datetime)
+    assert since.date() == date(2024, 6, 1)
+    assert list(book["distribution"].values)[1:] == [
+        (1, 0),
+        (2, 0),
+        (3, 1),
+        (4, 1),
+        (5, 0),
+        (6, 0),
+    ]
+
+    roles = load_workbook(
+        io.BytesIO(get_file(world, f"{base}/roles", format="xlsx", lang="da").content)
+    )
+    assert roles.sheetnames == ["roller", "styregruppe", "vakancer", "udskiftning"]
+    (heading, role) = list(roles["roller"].values)
+    assert dict(zip(heading, role, strict=True))["Rolle"] == "tovholder"
+
+    anchoring = load_workbook(
+        io.BytesIO(get_file(world, f"{base}/anchoring", format="xlsx").content)
+    )
+    cell = anchoring["milestones"]["D2"]
+    assert (cell.value, cell.data_type) == ("=Sundhedsudvalget vedtog en politik", "s")
+
+
+def test_every_view_exports(world: World) -> None:
+    base = f"/partnerships/{world.partnership}"
+    paths = [
+        f"{base}/ladder",
+        f"{base}/ladder/history",
+        f"{base}/roles",
+        f"{base}/anchoring",
+        f"{base}/audit",
+        f"{base}/activities",
+        f"{base}/agreements",
+        "/registry/partnerships",
+        "/registry/offers",
+        "/agenda",
+        "/crosscase",
+    ]
+    for path in paths:
+        for kind in ("csv", "xlsx"):
+            response = get_file(world, path, format=kind, lang="da")
+            assert response.headers["content-disposition"].startswith("attachment; filename=")
+    diff = get_file(
+        world, f"{base}/diff", format="csv", **{"from": "2024-01-01", "to": "2024-12-31"}
+    )
+    assert len(rows_of(diff)) >= 3
+
+
+def test_no_grant_no_file(world: World) -> None:
+    add_user(world.client, "udenfor@sundeborg.dk")
+    headers = as_user(world.client, "udenfor@sundeborg.dk")
+    for view in ("ladder", "roles", "audit"):
+        response = world.client.get(
+            f"/partnerships/{world.partnership}/{view}", params={"format": "xlsx"}, headers=headers
+        )
+        assert_problem(response, 403, "forbidden")
+        assert "content-disposition" not in response.headers
+
+
+def test_the_registry_export_holds_only_visible_partnerships(world: World) -> None:
+    client = world.client
+    other_lead = register_organisation(client, "Jobcenter Sundeborg", "employment")
+    hidden = register_partnership(client, other_lead, title="Skjult indsats")
+    add_user(client, "leder@sundeborg.dk")
+    grant = client.post(
+        "/users/leder@sundeborg.dk/grants",
+        json={"role": "project_leader", "partnership_id": world.partnership},
+    )
+    assert grant.status_code in (200, 201), grant.text
+
+    headers = as_user(client, "leder@sundeborg.dk")
+    response = client.get("/registry/partnerships", params={"format": "csv"}, headers=headers)
+    assert response.status_code == 200, response.text
+    assert [r["ID"] for r in rows_of(response)] == [world.partnership]
+
+    everything = rows_of(get_file(world, "/registry/partnerships", format="csv"))
+    assert {world.partnership, hidden} <= {r["ID"] for r in everything}
+
+
+def test_every_exported_column_has_a_danish_heading() -> None:
+    views_ = [
+        views.LadderView,
+        views.LadderHistory,
+        views.RolesView,
+        views.AnchoringView,
+        views.DiffView,
+        exports.RungCount,
+        registry.ActivitiesView,
+        registry.AgreementsView,
+        registry.OffersView,
+        search.SearchPage,
+        agenda.Agenda,
+        crosscase.CrossCase,
+    ]
+    from projections.audit import AuditPage
+
+    missing = set()
+    for view in [*views_, AuditPage]:
+        for field in msgspec.structs.fields(view):
+            info = msgspec.inspect.type_info(field.type)
+            kinds = [view] if view is exports.RungCount else []
+            if isinstance(info, msgspec.inspect.ListType) and isinstance(
+                info.item_type, msgspec.inspect.StructType
+            ):
+                kinds.append(info.item_type.cls)
+            for kind in kinds:
+                missing |= {
+                    f.name for f in msgspec.structs.fields(kind) if f.name not in exports.HEADINGS
+                }
+    assert not missing
+
+
+def test_text_a_worksheet_cannot_hold_is_dropped() -> None:
+    row = exports.RungCount(rung=exports.Rung(2), count=1)
+    table = exports.Table("distribution", exports.RungCount, [row])
+    assert load_workbook(io.BytesIO(exports.write_xlsx([table], exports.Lang.DA))).sheetnames == [
+        "fordeling"
+    ]
+    assert exports._xlsx_value("a\x0eb\ud9c3") == "ab?"
