@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -40,6 +42,8 @@ from services.application import Tvaers
 from services.settings import Settings
 
 log = structlog.get_logger("tvaers.app")
+
+EXECUTOR_THREADS = 32
 
 
 # A decimal as the API reads it from a string (it takes a JSON number too).
@@ -104,6 +108,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # Synchronous handlers (every command) run in the loop's executor; its default
+        # size (CPUs + 4) queued commands behind each other's database waits.
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=EXECUTOR_THREADS, thread_name_prefix="tvaers")
+        )
         tvaers = await sync_to_thread(Tvaers, settings)
         app.state.tvaers = tvaers
         try:
