@@ -30,7 +30,12 @@ from aggregates.taxonomy import (
     RoleKind,
     SeatRole,
 )
-from projections.core import InvalidQuery, Projection, decode_cursor, encode_cursor
+from projections.core import (
+    Projection,
+    cursor_time,
+    decode_cursor,
+    encode_cursor,
+)
 from projections.directory import names
 from projections.store import ReadStore, Statement
 
@@ -178,15 +183,8 @@ class AuditFilter:
 
 
 def _cursor(value: str) -> tuple[datetime, UUID, int]:
-    parts = decode_cursor(value)
-    try:
-        recorded_at, aggregate_id, version = parts
-        at = datetime.fromisoformat(recorded_at)
-        if at.tzinfo is None or not isinstance(version, int):
-            raise ValueError("not a cursor of ours")
-        return at, UUID(aggregate_id), version
-    except (TypeError, ValueError):
-        raise InvalidQuery("The cursor is not one this API gave out.") from None
+    recorded_at, aggregate_id, version = decode_cursor(value, tuple[str, UUID, int])
+    return cursor_time(recorded_at), aggregate_id, version
 
 
 async def history(

@@ -15,6 +15,7 @@ from eventsourcing.utils import get_topic
 from projections.store import Dialect, Statement, render_ddl
 
 E = TypeVar("E")
+C = TypeVar("C")
 
 
 class InvalidQuery(ValueError):
@@ -27,16 +28,24 @@ def encode_cursor(*parts: str | int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> list[Any]:
-    """The parts of a cursor this API gave out; anything else is an InvalidQuery."""
+def decode_cursor(cursor: str, shape: type[C]) -> C:
+    """The parts of a cursor this API gave out, as `shape` (a tuple type); else InvalidQuery."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        parts = msgspec.json.decode(raw)
-    except (binascii.Error, msgspec.DecodeError, ValueError):
+        return msgspec.json.decode(raw, type=shape)
+    except (binascii.Error, msgspec.DecodeError, msgspec.ValidationError, ValueError):
         raise InvalidQuery("The cursor is not one this API gave out.") from None
-    if not isinstance(parts, list):
+
+
+def cursor_time(value: str) -> datetime:
+    """A time kept in a cursor (always with its zone); else InvalidQuery."""
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None:
         raise InvalidQuery("The cursor is not one this API gave out.")
-    return parts
+    return at
 
 
 Handler = Callable[[Any], Iterable[Statement]]

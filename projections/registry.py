@@ -3,8 +3,6 @@ and the plain list of partnerships in registration order."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterable
 from datetime import date, datetime
 from uuid import UUID
@@ -14,7 +12,7 @@ import msgspec
 from aggregates import Partnership, Registry
 from aggregates.taxonomy import PartnershipType
 from projections.access import Visibility
-from projections.core import InvalidQuery, Projection
+from projections.core import Projection, cursor_time, decode_cursor, encode_cursor
 from projections.helpers import check_limit
 from projections.store import ReadStore, Statement
 
@@ -127,20 +125,12 @@ class PartnershipListing(msgspec.Struct, kw_only=True):
 
 
 def _encode_cursor(registered_at: datetime, partnership_id: UUID) -> str:
-    raw = msgspec.json.encode([registered_at.isoformat(), str(partnership_id)])
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_cursor(registered_at.isoformat(), str(partnership_id))
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        registered_at, partnership_id = msgspec.json.decode(raw, type=tuple[str, str])
-        at = datetime.fromisoformat(registered_at)
-        if at.tzinfo is None:
-            raise ValueError("a cursor's time has a zone")
-        return at, UUID(partnership_id)
-    except (binascii.Error, msgspec.DecodeError, msgspec.ValidationError, ValueError):
-        raise InvalidQuery("The cursor is not one this API gave out.") from None
+    registered_at, partnership_id = decode_cursor(cursor, tuple[str, UUID])
+    return cursor_time(registered_at), partnership_id
 
 
 async def listing(

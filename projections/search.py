@@ -10,8 +10,6 @@ Partners, rungs and milestones come from the ladder and anchoring views.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -22,7 +20,7 @@ import msgspec
 from aggregates import Partnership, Registry
 from aggregates.taxonomy import AnchoringStatus, Dimension, PartnershipType, Rung, Sector
 from projections.access import Visibility
-from projections.core import InvalidQuery, Projection
+from projections.core import InvalidQuery, Projection, decode_cursor, encode_cursor
 from projections.helpers import check_limit, marks
 from projections.registry import like_escape
 from projections.store import ReadStore, Statement
@@ -121,17 +119,11 @@ class SearchPage(msgspec.Struct, kw_only=True):
 
 
 def _encode_cursor(municipality: str, title: str, partnership_id: UUID) -> str:
-    raw = msgspec.json.encode([municipality, title, str(partnership_id)])
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_cursor(municipality, title, str(partnership_id))
 
 
 def _decode_cursor(cursor: str) -> tuple[str, str, UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        municipality, title, partnership_id = msgspec.json.decode(raw, type=tuple[str, str, str])
-        return municipality, title, UUID(partnership_id)
-    except (binascii.Error, msgspec.DecodeError, msgspec.ValidationError, ValueError):
-        raise InvalidQuery("The cursor is not one this API gave out.") from None
+    return decode_cursor(cursor, tuple[str, str, UUID])
 
 
 async def search(
