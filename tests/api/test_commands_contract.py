@@ -12,20 +12,9 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 
+from api.auth import ACCESS_LEVELS  # the levels the one guard knows
 from tests.api.conftest import assert_problem, created, join, register_organisation, tvaers
 from tests.api.support import register_person, write
-
-ACCESS_LEVELS = frozenset(
-    {
-        "public",
-        "authenticated",
-        "writer",
-        "admin",
-        "partnership:read",
-        "partnership:audit",
-        "partnership:write",
-    }
-)
 
 # The access each partnership, organisation, person and agreement endpoint needs.
 ACCESS = {
