@@ -7,7 +7,7 @@ account itself. The access log answers "who gave whom which right, and who logge
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -289,11 +289,44 @@ class Visibility:
         )
 
 
+_ACCOUNT_COLUMNS = "id, username, display_name, is_admin, active, created_at"
+
+
 async def accounts(store: ReadStore) -> list[dict[str, Any]]:
-    return await store.fetch(
-        "SELECT id, username, display_name, is_admin, active, created_at"
-        " FROM acc_accounts ORDER BY username"
+    return await store.fetch(f"SELECT {_ACCOUNT_COLUMNS} FROM acc_accounts ORDER BY username")
+
+
+async def account(store: ReadStore, username: str) -> dict[str, Any] | None:
+    rows = await store.fetch(
+        f"SELECT {_ACCOUNT_COLUMNS} FROM acc_accounts WHERE username = ?",
+        username.strip().lower(),
     )
+    return rows[0] if rows else None
+
+
+async def tokens_of(store: ReadStore, account_id: UUID, limit: int = 200) -> list[dict[str, Any]]:
+    """An account's tokens and sessions, newest first (their hashes left out)."""
+    return await store.fetch(
+        "SELECT id, kind, label, issued_at, expires_at, revoked_at FROM acc_tokens"
+        " WHERE account_id = ? ORDER BY issued_at DESC LIMIT ?",
+        account_id,
+        limit,
+    )
+
+
+async def hidden(store: ReadStore, visible: Visibility, ids: Sequence[UUID]) -> list[UUID]:
+    """Those of `ids` the visibility does not cover (unknown ids too: no hint of what exists)."""
+    if visible.account_id is None or not ids:
+        return []
+    visible_sql, visible_params = visible.clause("id")
+    marks = ",".join("?" * len(ids))
+    rows = await store.fetch(
+        f"SELECT id FROM acc_partnerships WHERE id IN ({marks}) AND {visible_sql}",
+        *ids,
+        *visible_params,
+    )
+    seen = {UUID(str(r["id"])) for r in rows}
+    return [i for i in dict.fromkeys(ids) if i not in seen]
 
 
 async def access_log(

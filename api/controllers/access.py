@@ -253,11 +253,7 @@ class AuthController(Controller):
         self, request: Request[Any, Any, Any], read_side: NamedDependency[ReadSide]
     ) -> list[TokenView]:
         principal = _require(request)
-        rows = await read_side.store.fetch(
-            "SELECT id, kind, label, issued_at, expires_at, revoked_at FROM acc_tokens"
-            " WHERE account_id = ? ORDER BY issued_at DESC LIMIT 200",
-            principal.account_id,
-        )
+        rows = await access_view.tokens_of(read_side.store, principal.account_id)
         return [
             TokenView(
                 id=UUID(str(r["id"])),
@@ -391,15 +387,11 @@ class UserController(Controller):
     async def read(
         self, username: FromPath[str], read_side: NamedDependency[ReadSide]
     ) -> UserDetail:
-        rows = await read_side.store.fetch(
-            "SELECT id, username, display_name, is_admin, active, created_at"
-            " FROM acc_accounts WHERE username = ?",
-            username.strip().lower(),
-        )
-        if not rows:
+        row = await access_view.account(read_side.store, username)
+        if row is None:
             raise _no_user(username)
-        grants = await access_view.grants_of(read_side.store, UUID(str(rows[0]["id"])))
-        base = _user(rows[0])
+        grants = await access_view.grants_of(read_side.store, UUID(str(row["id"])))
+        base = _user(row)
         return UserDetail(**msgspec.structs.asdict(base), grants=_grant_views(grants))
 
     @post(

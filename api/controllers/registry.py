@@ -31,13 +31,14 @@ from api.auth import principal_of
 from api.controllers.views import After, AsOf, KnownAt
 from api.exports import EXPORT, Export, ExportOperation
 from api.readside import ReadSide
+from projections import access as access_view
 from projections import agenda as agenda_view
 from projections import agreements as agreement_views
 from projections import crosscase as crosscase_view
 from projections import offers as offer_views
 from projections import search
 from projections.access import Visibility
-from projections.helpers import MAX_LIMIT, marks
+from projections.helpers import MAX_LIMIT
 from projections.runner import StillCatchingUp
 
 MAX_IDS = 200
@@ -68,16 +69,7 @@ VISIBLE = Provide(provide_visibility, sync_to_thread=False)
 
 async def _hidden(read_side: ReadSide, visible: Visibility, ids: Sequence[UUID]) -> list[UUID]:
     """Those of `ids` the caller may not see (unknown ids too: no hint of what exists)."""
-    if visible.account_id is None or not ids:
-        return []
-    visible_sql, visible_params = visible.clause("id")
-    rows = await read_side.store.fetch(
-        f"SELECT id FROM acc_partnerships WHERE id IN ({marks(ids)}) AND {visible_sql}",
-        *ids,
-        *visible_params,
-    )
-    seen = {UUID(str(r["id"])) for r in rows}
-    return [i for i in dict.fromkeys(ids) if i not in seen]
+    return await access_view.hidden(read_side.store, visible, ids)
 
 
 async def refuse_hidden(read_side: ReadSide, visible: Visibility, ids: Sequence[UUID]) -> None:
