@@ -19,7 +19,7 @@ from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.typing import FieldDefinition
 
-from api.auth import access_guard, auth_middleware
+from api.auth import access_guard, auth_middleware, session_secret
 from api.controllers import COMMAND_CONTROLLERS
 from api.controllers.access import AccessLogController, AuthController, UserController
 from api.controllers.health import HealthController
@@ -38,6 +38,7 @@ from api.errors import EXCEPTION_HANDLERS, document_problems
 from api.logging import RequestContextMiddleware, configure_logging
 from api.metrics import Metrics, MetricsMiddleware
 from api.readside import open_read_side
+from api.ui import csrf_config, template_config, ui_handlers
 from services.application import Tvaers
 from services.settings import Settings
 
@@ -140,7 +141,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CrossCaseController,
             PartnershipRegistryController,
             *COMMAND_CONTROLLERS,  # last: some share a path with a view above
+            *ui_handlers(),  # the web UI under /ui, its files under /static
         ],
+        template_config=template_config(),
+        csrf_config=csrf_config(session_secret(settings), secure=settings.cookie_secure),
         dependencies={
             "tvaers": Provide(provide_tvaers, sync_to_thread=False),
             "read_side": Provide(provide_read_side, sync_to_thread=False),

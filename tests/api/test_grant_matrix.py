@@ -412,10 +412,12 @@ def _build(client: TestClient[Litestar]) -> World:
 
 
 def _routes(app: Litestar) -> dict[tuple[str, str], HTTPRouteHandler]:
-    """Every (method, path) the app answers, but Litestar's own OPTIONS answers."""
+    """Every (method, path) of the API, but Litestar's own OPTIONS answers."""
     found: dict[tuple[str, str], HTTPRouteHandler] = {}
     for route in app.routes:
         assert isinstance(route, HTTPRoute), f"not an HTTP route: {route.path}"
+        if route.path == "/" or route.path.startswith(("/ui", "/static")):
+            continue  # the web UI's pages: tests/ui/test_ui_access.py
         for method, (handler, _) in route.route_handler_map.items():
             if method != "OPTIONS":
                 found[(method, route.path_format)] = handler

@@ -1,0 +1,217 @@
+"""What every page of the web UI shares: templates, the request's language and user,
+rendering, and the HTML answers to errors (a login redirect, 403, 404, 500).
+
+The UI is server-rendered (Jinja, htmx for partial updates, SVG made on the server) and
+sits on the same services, views and access guard as the JSON API: a page handler
+declares `opt["access"]` like an API handler and calls the same projections and
+`Tvaers` methods.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import structlog
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect, Template
+from litestar.template import TemplateConfig
+
+from aggregates.errors import NotFound
+from api.auth import Principal, principal_of
+from api.ui.i18n import LANG_COOKIE, labeller, locale_from, translator
+from projections.runner import StillCatchingUp
+
+log = structlog.get_logger("tvaers.ui")
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+PREFIX = "/ui"
+STATIC_PREFIX = "/static"
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "svg", "xml"], default_for_string=True),
+        undefined=StrictUndefined,  # a misspelt name in a template fails its test
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["day"] = format_day
+    environment.filters["moment"] = format_moment
+    environment.globals["PREFIX"] = PREFIX
+    environment.globals["STATIC"] = STATIC_PREFIX
+    environment.globals["query"] = query_string
+    return TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment))
+
+
+def format_day(value: date | str | None) -> str:
+    """A date the Danish way (23.11.2026); ISO strings are accepted."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return value.strftime("%d.%m.%Y")
+
+
+def format_moment(value: datetime | str | None) -> str:
+    """A recorded time, to the minute, in the server's zone (23.11.2026 07.45)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.astimezone().strftime("%d.%m.%Y %H.%M")
+
+
+def query_string(**values: Any) -> str:
+    """`?a=1&b=2` of the values that are set (None and "" left out)."""
+    kept = {k: v for k, v in values.items() if v is not None and v != ""}
+    return "?" + urlencode(kept, doseq=True) if kept else ""
+
+
+def locale_of(request: Request[Any, Any, Any]) -> str:
+    return locale_from(
+        request.query_params.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+    )
+
+
+def render(
+    request: Request[Any, Any, Any],
+    template: str,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Template:
+    """A page in the request's language, with the user and the shared helpers."""
+    locale = locale_of(request)
+    response = Template(
+        template_name=template,
+        context={
+            "_": translator(locale),
+            "label": labeller(locale),
+            "locale": locale,
+            "user": principal_of(request),
+            "path": request.url.path,
+            "current_url": str(request.url.path)
+            + (f"?{request.url.query}" if request.url.query else ""),
+            "today": date.today(),
+            **context,
+        },
+        status_code=status,
+        headers=headers,
+    )
+    chosen = request.query_params.get("lang")
+    if chosen in ("da", "en") and chosen != request.cookies.get(LANG_COOKIE):
+        response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+def user_of(request: Request[Any, Any, Any]) -> Principal:
+    """The logged-in user (the access guard has already refused anonymous callers)."""
+    principal = principal_of(request)
+    if principal is None:
+        raise NotAuthorizedException("Log in first.")
+    return principal
+
+
+def redirect_after_post(request: Request[Any, Any, Any], location: str) -> Response[Any]:
+    """Where a successful form goes next: a 303, or `HX-Redirect` for an htmx request."""
+    if request.headers.get("hx-request") == "true":
+        return Response(content=b"", status_code=204, headers={"HX-Redirect": location})
+    return Redirect(path=location, status_code=303)
+
+
+def safe_next(value: str | None) -> str:
+    """A local UI path to go back to after logging in (never another site)."""
+    if value and (value == PREFIX or value.startswith((PREFIX + "/", PREFIX + "?"))):
+        return value
+    return PREFIX + "/"
+
+
+# -- errors as pages ---------------------------------------------------------------------
+
+
+def _error_page(
+    request: Request[Any, Any, Any], status: int, title: str, message: str
+) -> Response[Any]:
+    _ = translator(locale_of(request))
+    return render(
+        request,
+        "error.html",
+        status=status,
+        title=_(title),
+        message=_(message, id=request.scope.get("state", {}).get("request_id", "")),
+    )
+
+
+def _unauthenticated(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    location = f"{PREFIX}/login?next={quote(here, safe='')}"
+    if request.headers.get("hx-request") == "true":
+        return Response(content=b"", status_code=401, headers={"HX-Redirect": location})
+    return Redirect(path=location, status_code=303)
+
+
+def _forbidden(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
+    return _error_page(
+        request, 403, "Ingen adgang", "Du har ikke en tildeling, der giver adgang til denne side."
+    )
+
+
+def _not_found(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
+    return _error_page(request, 404, "Siden findes ikke", "Siden findes ikke")
+
+
+def _catching_up(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
+    return _error_page(
+        request,
+        503,
+        "Noget gik galt",
+        "Visningerne er ved at indhente de seneste ændringer. Prøv igen om et øjeblik.",
+    )
+
+
+def _http(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 401:
+        return _unauthenticated(request, exc)
+    if exc.status_code == 403:
+        return _forbidden(request, exc)
+    if exc.status_code == 404:
+        return _not_found(request, exc)
+    return _error_page(request, exc.status_code, "Noget gik galt", str(exc.detail))
+
+
+def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("page failed", path=request.url.path, error=type(exc).__name__)
+    return _error_page(
+        request,
+        500,
+        "Noget gik galt",
+        "Fejlen er logget med id {id}. Prøv igen, eller kontakt en administrator.",
+    )
+
+
+UI_EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    NotAuthorizedException: _unauthenticated,
+    PermissionDeniedException: _forbidden,
+    NotFoundException: _not_found,
+    NotFound: _not_found,
+    StillCatchingUp: _catching_up,
+    HTTPException: _http,
+    Exception: _server_error,
+}

@@ -1,0 +1,297 @@
+"""Forms of the web UI: declared fields, parsing with Danish messages next to each field,
+and one way to run a command from a form.
+
+A form page declares its `Field`s; `submit()` parses the posted values, and only when
+every field is valid calls the command (a `Tvaers` method) with metadata from the form
+(valid date, reason) and the request (actor, correlation id). A broken domain rule or a
+conflict re-renders the form with the message and the user's input; nothing is saved.
+On success the browser is sent on (303) once the views include the change, so the next
+page shows it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+from uuid import UUID
+
+import structlog
+from litestar import Request, Response
+from litestar.concurrency import sync_to_thread
+
+from aggregates import Meta
+from aggregates.errors import DomainError
+from api.readside import ReadSide
+from api.ui.core import locale_of, redirect_after_post, render, user_of
+from api.ui.i18n import translator
+from projections.runner import StillCatchingUp
+from services.application import CommandResult
+from services.errors import ConcurrencyConflict
+
+log = structlog.get_logger("tvaers.ui.forms")
+
+Kind = Literal[
+    "text", "textarea", "date", "int", "decimal", "choice", "multichoice", "checkbox",
+    "email", "hidden",
+]  # fmt: skip
+
+MAX_TEXT = 2000
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of a form. `label` and `help` are Danish (translated when shown)."""
+
+    name: str
+    label: str
+    kind: Kind = "text"
+    required: bool = False
+    choices: Sequence[tuple[str, str]] = ()  # (value, Danish label)
+    help: str = ""
+    max_length: int = MAX_TEXT
+    minimum: int | None = None
+    maximum: int | None = None
+    default: Any = None
+
+
+VALID_ON = Field(
+    "valid_on",
+    "Gyldig fra",
+    "date",
+    required=True,
+    help="Datoen hvor ændringen gælder fra (kan ligge tilbage i tiden).",
+)
+REASON = Field("reason", "Begrundelse", "textarea", help="Hvorfor? Vises i historikken.")
+VERSION = Field("version", "", "hidden")
+
+
+@dataclass
+class Form:
+    """A form as shown: its fields, the user's raw input, and what is wrong with it."""
+
+    fields: Sequence[Field]
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    message: str | None = None  # about the whole form (a broken rule, a conflict)
+    detail: str | None = None  # the rule's own words, for the curious
+
+    def value(self, name: str) -> Any:
+        if name in self.values:
+            return self.values[name]
+        for f in self.fields:
+            if f.name == name:
+                return f.default
+        return None
+
+
+def with_meta(fields: Sequence[Field], *, version: int | None = None) -> list[Field]:
+    """The fields plus the valid date, the reason and (for an existing record) its version."""
+    out = [*fields, VALID_ON, REASON]
+    if version is not None:
+        out.append(Field("version", "", "hidden", default=str(version)))
+    return out
+
+
+def blank(fields: Sequence[Field], **values: Any) -> Form:
+    defaults = {"valid_on": date.today().isoformat()}
+    return Form(fields=fields, values={**defaults, **values})
+
+
+def _raw(data: Mapping[str, Any], f: Field) -> Any:
+    getter = getattr(data, "getall", None)
+    if f.kind == "multichoice":
+        values = getter(f.name, []) if getter else data.get(f.name, [])
+        return [v for v in (values if isinstance(values, list) else [values]) if v]
+    value = data.get(f.name)
+    return value.strip() if isinstance(value, str) else value
+
+
+def parse(
+    fields: Sequence[Field], data: Mapping[str, Any], locale: str
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+    """(clean values, raw values, errors by field), the messages in the user's language."""
+    _ = translator(locale)
+    clean: dict[str, Any] = {}
+    raw: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for f in fields:
+        value = _raw(data, f)
+        raw[f.name] = value
+        if f.kind == "checkbox":
+            clean[f.name] = value in ("on", "true", "1")
+            continue
+        if value in (None, "", []):
+            if f.required:
+                errors[f.name] = _("Feltet skal udfyldes.")
+            clean[f.name] = [] if f.kind == "multichoice" else None
+            continue
+        try:
+            clean[f.name] = _convert(f, value, _)
+        except ValueError as error:
+            errors[f.name] = str(error)
+    return clean, raw, errors
+
+
+def _convert(f: Field, value: Any, _: Callable[..., str]) -> Any:
+    if f.kind in ("text", "textarea", "email", "hidden"):
+        if len(value) > f.max_length:
+            raise ValueError(_("Teksten er for lang (højst {n} tegn).", n=f.max_length))
+        if f.kind == "email" and ("@" not in value or " " in value):
+            raise ValueError(_("Skriv en gyldig e-mailadresse."))
+        return value
+    if f.kind == "date":
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(_("Skriv en dato som åååå-mm-dd.")) from None
+        if not 1900 <= day.year <= 2200:
+            raise ValueError(_("Skriv en dato mellem år 1900 og 2200."))
+        return day
+    if f.kind == "int":
+        if not (value.lstrip("-").isdigit() and len(value) <= 12):
+            raise ValueError(_("Skriv et helt tal."))
+        number = int(value)
+        if (f.minimum is not None and number < f.minimum) or (
+            f.maximum is not None and number > f.maximum
+        ):
+            raise ValueError(_("Skriv et tal fra {lo} til {hi}.", lo=f.minimum, hi=f.maximum))
+        return number
+    if f.kind == "decimal":
+        try:
+            amount = Decimal(value.replace(",", "."))
+        except InvalidOperation:
+            raise ValueError(_("Skriv et tal.")) from None
+        if not amount.is_finite() or amount < 0 or amount > Decimal("1e12"):
+            raise ValueError(_("Skriv et tal.")) from None
+        return amount
+    allowed = {choice for choice, _label in f.choices}
+    if f.kind == "choice":
+        if value not in allowed:
+            raise ValueError(_("Vælg en af mulighederne."))
+        return value
+    if f.kind == "multichoice":
+        if any(v not in allowed for v in value):
+            raise ValueError(_("Vælg en af mulighederne."))
+        return list(value)
+    raise AssertionError(f"unknown field kind {f.kind}")
+
+
+def as_uuid(value: str | None) -> UUID | None:
+    return UUID(value) if value else None
+
+
+# Danish explanations of the domain's rules, by error code (the rule's own, more specific
+# words are shown beneath, in English, for the curious).
+RULES_DA: dict[str, str] = {
+    "not-found": "Det, du henviser til, findes ikke (længere).",
+    "already-exists": "Det findes allerede.",
+    "invalid-value": "En af værdierne er ikke gyldig.",
+    "inconsistent-dates": "Datoerne passer ikke sammen (en slutdato før en startdato, "
+    "eller en dato uden for perioden).",
+    "not-a-partner": "Organisationen er ikke partner i partnerskabet på den dato.",
+    "already-a-partner": "Organisationen er allerede partner.",
+    "lead-organisation": "Det kan ikke gøres for den ledende organisation.",
+    "rung-not-backed": "Trinnet kræver en aftale i kraft: en underskrevet samarbejdsaftale "
+    "(trin 5) eller partnerskabsaftale (trin 6).",
+    "no-change": "Intet ville ændre sig.",
+    "seat-occupied": "Pladsen i styregruppen er allerede besat på den dato.",
+    "not-on-steering-group": "Personen sidder ikke i styregruppen.",
+    "already-on-steering-group": "Personen sidder allerede i styregruppen.",
+    "no-steering-group": "Partnerskabet har ingen styregruppe endnu.",
+    "secretariat": "Reglen for sekretariatet er ikke opfyldt.",
+    "activity-state": "Aktiviteten er ikke i en tilstand, hvor det kan lade sig gøre.",
+    "activity-ended": "Aktiviteten er afsluttet.",
+    "role-state": "Rollen er ikke i en tilstand, hvor det kan lade sig gøre.",
+    "agreement-state": "Aftalen er ikke i en tilstand, hvor det kan lade sig gøre.",
+    "not-a-party": "Organisationen er ikke part i aftalen.",
+    "already-signed": "Parten har allerede underskrevet.",
+    "not-correctable": "Den registrering kan ikke rettes sådan.",
+    "organisation-closed": "Organisationen er lukket.",
+    "person-erased": "Personens oplysninger er slettet.",
+    "follow-up-state": "Opfølgningen er ikke i en tilstand, hvor det kan lade sig gøre.",
+    "access-rule": "Det ville bryde en adgangsregel.",
+}
+
+CONFLICT_DA = (
+    "Nogen har ændret partnerskabet, mens du arbejdede. Genindlæs siden for at se "
+    "ændringen, og prøv igen."
+)
+
+
+def correlation_id(request: Request[Any, Any, Any]) -> UUID:
+    """The request's correlation id (X-Correlation-ID, else a new one) as a UUID."""
+    raw = request.scope.get("state", {}).get("correlation_id") or str(uuid.uuid4())
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        return uuid.uuid5(uuid.NAMESPACE_URL, raw)
+
+
+def meta_of(request: Request[Any, Any, Any], clean: Mapping[str, Any]) -> Meta:
+    reason = clean.get("reason")
+    return Meta(
+        actor=user_of(request).username,
+        valid_on=clean.get("valid_on") or date.today(),
+        reason=reason.strip() if isinstance(reason, str) and reason.strip() else None,
+        correlation_id=correlation_id(request),
+    )
+
+
+def expected_version(clean: Mapping[str, Any]) -> int | None:
+    raw = clean.get("version")
+    return int(raw) if isinstance(raw, str) and raw.isdigit() else None
+
+
+async def submit(
+    request: Request[Any, Any, Any],
+    *,
+    fields: Sequence[Field],
+    template: str,
+    context: dict[str, Any],
+    action: Callable[[dict[str, Any], Meta], CommandResult],
+    success: Callable[[CommandResult], str],
+    read_side: ReadSide,
+    error_fields: Mapping[str, str] | None = None,
+    check: Callable[[dict[str, Any]], dict[str, str]] | None = None,
+) -> Response[Any]:
+    """Parse the posted form, run the command, and answer with the next page or the form.
+
+    `error_fields` puts a broken rule's message next to a field (by error code);
+    `check` adds checks across fields (returns errors by field, in the user's language).
+    """
+    locale = locale_of(request)
+    _ = translator(locale)
+    data = await request.form()
+    clean, raw, errors = parse(fields, data, locale)
+    if not errors and check is not None:
+        errors = check(clean)
+    form = Form(fields=fields, values=raw, errors=errors)
+    if errors:
+        form.message = _("Rettelserne er ikke gemt. Ret fejlene herunder.")
+        return render(request, template, status=422, form=form, **context)
+    meta = meta_of(request, clean)
+    try:
+        result = await sync_to_thread(action, clean, meta)
+    except ConcurrencyConflict:
+        form.message = _(CONFLICT_DA)
+        return render(request, template, status=409, form=form, **context)
+    except DomainError as error:
+        explanation = _(RULES_DA.get(error.code, "Ændringen bryder en regel og er ikke gemt."))
+        target = (error_fields or {}).get(error.code)
+        if target is not None:
+            form.errors[target] = explanation
+        form.message = _("Rettelserne er ikke gemt. Ret fejlene herunder.")
+        if target is None:
+            form.message = explanation
+        form.detail = error.detail
+        log.info("form refused", code=error.code, template=template)
+        return render(request, template, status=422, form=form, **context)
+    try:
+        await read_side.wait_until(result.notification_id)
+    except StillCatchingUp:
+        log.warning("views behind after a form", notification_id=result.notification_id)
+    return redirect_after_post(request, success(result))

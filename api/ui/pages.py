@@ -1,0 +1,127 @@
+"""Logging in and out, and the dashboard: my partnerships and my agenda."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import structlog
+from litestar import Controller, Request, Response, get, post
+from litestar.concurrency import sync_to_thread
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+from litestar.response import Redirect, Template
+
+from aggregates import Meta
+from aggregates.account import TokenKind
+from api.auth import SESSION_TOKEN_KEY
+from api.controllers.access import SESSION_LIFETIME
+from api.readside import ReadSide
+from api.ui.core import PREFIX, locale_of, render, safe_next, user_of
+from api.ui.forms import Field, Form, correlation_id, meta_of, parse
+from api.ui.i18n import translator
+from projections import agenda as agenda_view
+from projections import registry
+from services.application import Tvaers
+from services.errors import InvalidCredentials
+
+log = structlog.get_logger("tvaers.ui")
+
+LOGIN_FIELDS = (
+    Field("username", "Brugernavn", required=True, max_length=200),
+    Field("password", "Adgangskode", required=True, max_length=1000),
+)
+AGENDA_DAYS = 60
+DASHBOARD_SIZE = 30
+
+
+class SessionPages(Controller):
+    path = PREFIX
+    include_in_schema = False
+
+    @get("/login", opt={"access": "public"}, name="ui-login")
+    async def login_form(
+        self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None
+    ) -> Any:
+        return render(request, "login.html", form=Form(fields=LOGIN_FIELDS), next=safe_next(next))
+
+    @post("/login", opt={"access": "public"}, status_code=200)
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+    ) -> Response[Any]:
+        """Check the password and start a 12-hour session in the encrypted cookie."""
+        _ = translator(locale_of(request))
+        data = await request.form()
+        clean, raw, errors = parse(LOGIN_FIELDS, data, locale_of(request))
+        next_page = safe_next(data.get("next"))
+        if "username" in errors:
+            errors["username"] = _("Skriv dit brugernavn.")
+        if "password" in errors:
+            errors["password"] = _("Skriv din adgangskode.")
+        form = Form(fields=LOGIN_FIELDS, values={"username": raw["username"]}, errors=errors)
+        if errors:
+            return render(request, "login.html", status=422, form=form, next=next_page)
+
+        def issue() -> Any:
+            account = tvaers.authenticate(clean["username"], clean["password"])
+            meta = Meta(actor=account.username, correlation_id=correlation_id(request))
+            return tvaers.issue_token(
+                account.username, TokenKind.SESSION, "web session", SESSION_LIFETIME, meta
+            )
+
+        try:
+            issued = await sync_to_thread(issue)
+        except InvalidCredentials:
+            log.warning("login refused", username=clean["username"][:64], kind="session")
+            form.message = _("Forkert brugernavn eller adgangskode.")
+            return render(request, "login.html", status=401, form=form, next=next_page)
+        await read_side.wait_until(issued.result.notification_id)
+        request.set_session({SESSION_TOKEN_KEY: issued.token})
+        log.info("logged in", kind="session", via="ui")
+        return Redirect(path=next_page, status_code=303)
+
+    @post("/logout", opt={"access": "authenticated"}, status_code=303)
+    async def logout(
+        self,
+        request: Request[Any, Any, Any],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+    ) -> Response[Any]:
+        """End the session: its token is revoked, the cookie cleared."""
+        principal = user_of(request)
+        meta = meta_of(request, {})
+        result = await sync_to_thread(
+            tvaers.revoke_token, principal.username, principal.token_id, meta
+        )
+        request.clear_session()
+        await read_side.wait_until(result.notification_id)
+        return Redirect(path=f"{PREFIX}/login", status_code=303)
+
+    @get("/", opt={"access": "authenticated"}, name="ui-dashboard")
+    async def dashboard(
+        self, request: Request[Any, Any, Any], read_side: NamedDependency[ReadSide]
+    ) -> Template:
+        """My partnerships (the ones my grants cover) and what is due in them."""
+        principal = user_of(request)
+        visible = principal.visibility
+        listing = await registry.listing(read_side.store, visible=visible, limit=DASHBOARD_SIZE)
+        agenda = await agenda_view.agenda(
+            read_side.store, visible=visible, today=date.today(), within_days=AGENDA_DAYS
+        )
+        return render(
+            request,
+            "dashboard.html",
+            partnerships=listing.items,
+            more=listing.next_cursor is not None,
+            agenda=agenda,
+            days=AGENDA_DAYS,
+        )
+
+
+@get("/", opt={"access": "public"}, include_in_schema=False)
+async def root() -> Redirect:
+    """The service's front door is the web UI."""
+    return Redirect(path=f"{PREFIX}/", status_code=302)
