@@ -16,7 +16,7 @@ from urllib.parse import quote, urlencode
 
 import structlog
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from litestar import Request, Response
+from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -113,6 +113,7 @@ def render(
         },
         status_code=status,
         headers=headers,
+        media_type=MediaType.HTML,
     )
     chosen = request.query_params.get("lang")
     if chosen in ("da", "en") and chosen != request.cookies.get(LANG_COOKIE):

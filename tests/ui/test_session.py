@@ -91,6 +91,7 @@ def test_the_dashboard_lists_my_partnerships_and_speaks_english_on_request(
 ) -> None:
     page = ui.get("/ui/")
     assert page.status_code == 200
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
     assert "Mine partnerskaber" in text(page)
     assert '<html lang="da">' in page.text
 
