@@ -12,6 +12,7 @@ STAMP       := $(VENV)/.installed
 HOST        ?= 127.0.0.1
 PORT        ?= 8000
 PYTEST_ARGS ?=
+DEMO        ?= yes
 LOCK_ARGS   ?=
 
 # First interpreter >= 3.11 found (override: make venv PYTHON=/path/to/python3.12).
@@ -38,8 +39,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -c constraints.txt -e ".[dev]"
 	@touch $@
 
-run: venv ## Serve the API on HOST:PORT (default 127.0.0.1:8000)
-	$(BIN)/tvaers serve --host $(HOST) --port $(PORT)
+run: venv ## Serve the web UI and API on HOST:PORT (default 127.0.0.1:8000) with the demo data (DEMO= for none)
+	$(BIN)/tvaers serve --host $(HOST) --port $(PORT) $(if $(DEMO),--demo)
 
 test: venv lint ## Lint, then run the test suite (extra pytest options: PYTEST_ARGS=...)
 	$(BIN)/pytest $(PYTEST_ARGS)
