@@ -2,6 +2,7 @@
 
 from aggregates.account import AccessRole, Account, Grant, Token, TokenKind, account_id_for
 from aggregates.agreement import Agreement, AgreementStatus, Obligation, Signatory, Terms
+from aggregates.annotation import Annotation, EventRef
 from aggregates.base import Meta, TvaersAggregate
 from aggregates.organisation import Organisation
 from aggregates.partnership import Evidence, Partnership, Registry, TermsOfReference
@@ -12,7 +13,9 @@ __all__ = [
     "Account",
     "Agreement",
     "AgreementStatus",
+    "Annotation",
     "Contact",
+    "EventRef",
     "Evidence",
     "Grant",
     "Meta",

@@ -140,3 +140,13 @@ class FollowUpStateError(DomainError):
 class AccessRuleBroken(DomainError):
     code = "access-rule"
     title = "Access rule broken"
+
+
+class AnnotationStateError(DomainError):
+    code = "annotation-state"
+    title = "Not allowed in the note's current status"
+
+
+class NotTheAuthor(DomainError):
+    code = "not-author"
+    title = "Only the note's author may do this"

@@ -36,6 +36,8 @@ from aggregates.errors import (
     SecretariatRule,
 )
 from aggregates.taxonomy import (
+    RATING_MAX,
+    RATING_MIN,
     SINGLE_SEATS,
     ActivityStatus,
     AgreementKind,
@@ -776,6 +778,22 @@ class Partnership(TvaersAggregate):
 
         def apply(self, p: Partnership) -> None:
             p.factors[str(self.factor_id)].milestone_ids.append(self.milestone_id)
+
+    class AnchoringRated(TvaersAggregate.Event):
+        """The steering group's self-assessment (selvevaluering) of one anchoring dimension.
+
+        Kept only in the history (the views pair it with the milestones); the aggregate
+        notes it as a dated fact, so its date can be corrected like the others.
+        """
+
+        rating_id: UUID
+        dimension: Dimension
+        rating: int
+        comment: str
+        rated_by: UUID | None
+
+        def apply(self, p: Partnership) -> None:
+            p.correctable[str(self.originator_version)] = "AnchoringRated"
 
     class EvaluationRecorded(TvaersAggregate.Event):
         evaluation_id: UUID
@@ -1627,6 +1645,38 @@ class Partnership(TvaersAggregate):
         if milestone_id in factor.milestone_ids:
             raise NoChange("The factor is already linked to that milestone.")
         self._trigger(self.FactorLinked, meta, factor_id=factor_id, milestone_id=milestone_id)
+
+    def rate_anchoring(
+        self,
+        *,
+        dimension: Dimension,
+        rating: int,
+        meta: Meta,
+        comment: str = "",
+        rated_by: UUID | None = None,
+    ) -> UUID:
+        """Record a self-assessment of a dimension on the 1-7 scale; returns the rating's id.
+
+        `rated_by` is the person who gave the rating for the steering group (the service
+        checks that they exist); the user who recorded it is the event's actor.
+        """
+        dimension = Dimension(dimension)
+        if isinstance(rating, bool) or not RATING_MIN <= rating <= RATING_MAX:
+            raise InvalidValue(
+                f"A self-assessment rates a dimension from {RATING_MIN} to {RATING_MAX}, "
+                f"got {rating}."
+            )
+        rating_id = uuid4()
+        self._trigger(
+            self.AnchoringRated,
+            meta,
+            rating_id=rating_id,
+            dimension=dimension,
+            rating=rating,
+            comment=comment.strip(),
+            rated_by=rated_by,
+        )
+        return rating_id
 
     def _milestone(self, milestone_id: UUID) -> Milestone:
         milestone = self.milestones.get(str(milestone_id))

@@ -212,3 +212,23 @@ class OrganisationStatus(Labelled):
     ACTIVE = ("active", "aktiv")
     MERGED = ("merged", "fusioneret")
     CLOSED = ("closed", "lukket")
+
+
+# The self-assessment scale (selvevaluering) a steering group rates each anchoring
+# dimension on: 1 = not anchored at all, 7 = fully part of ordinary operations.
+RATING_MIN = 1
+RATING_MAX = 7
+
+
+class AnnotationKind(Labelled):
+    """What an evaluator's note (evaluatornotat) records."""
+
+    FACTOR = ("factor", "fremmende faktor")
+    BARRIER = ("barrier", "barriere")
+    JUDGEMENT = ("judgement", "vurdering")
+
+
+class AnnotationStatus(Labelled):
+    DRAFT = ("draft", "kladde")
+    PUBLISHED = ("published", "offentliggjort")
+    WITHDRAWN = ("withdrawn", "trukket tilbage")

@@ -32,6 +32,7 @@ from api.controllers.registry import (
     PartnershipRegistryController,
     RegistryController,
 )
+from api.controllers.story import StoryController
 from api.controllers.views import PartnershipViewsController
 from api.deps import provide_context, provide_read_side, provide_tvaers
 from api.errors import EXCEPTION_HANDLERS, document_problems
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AgendaController,
             CrossCaseController,
             PartnershipRegistryController,
+            StoryController,
             *COMMAND_CONTROLLERS,  # last: some share a path with a view above
             *ui_handlers(),  # the web UI under /ui, its files under /static
         ],

@@ -13,7 +13,11 @@ what it needs; a route without a declaration is refused (deny by default):
   organisations, persons and partnerships);
 - "admin": administrators only (users, grants, the access log);
 - "partnership:read" / "partnership:audit" / "partnership:write": a grant on the
-  partnership in the path (`partnership_id`), directly or through its municipality.
+  partnership in the path (`partnership_id`), directly or through its municipality;
+- "partnership:rate": the self-assessment of anchoring, by the partnership's project
+  leaders and steering-group members;
+- "partnership:annotate": evaluators' own notes, by an evaluator whose grant covers the
+  partnership (administrators pass every rule).
 """
 
 from __future__ import annotations
@@ -55,12 +59,24 @@ Access = Literal[
     "partnership:read",
     "partnership:audit",
     "partnership:write",
+    "partnership:rate",
+    "partnership:annotate",
 ]
 ACCESS_LEVELS: frozenset[str] = frozenset(Access.__args__)  # type: ignore[attr-defined]
 
 SESSION_TOKEN_KEY = "token"  # noqa: S105 - the session key's name, not a secret
 _READERS = frozenset(AccessRole)
 _WRITERS = frozenset({AccessRole.PROJECT_LEADER})
+_RATERS = frozenset({AccessRole.PROJECT_LEADER, AccessRole.STEERING_MEMBER})
+_ANNOTATORS = frozenset({AccessRole.EVALUATOR})
+# The roles whose grant covers each need (the part after "partnership:").
+_ROLES_FOR = {
+    "read": _READERS,
+    "audit": _READERS,
+    "write": _WRITERS,
+    "rate": _RATERS,
+    "annotate": _ANNOTATORS,
+}
 
 
 @dataclass(frozen=True)
@@ -91,10 +107,11 @@ class Principal:
         return Visibility.everything() if self.is_admin else Visibility(self.account_id)
 
     def may(self, need: str, partnership_id: UUID, municipality_key: str | None) -> bool:
-        """Whether a grant covers `need` ("read", "audit" or "write") on the partnership."""
+        """Whether a grant covers `need` ("read", "audit", "write", "rate" or "annotate") on
+        the partnership."""
         if self.is_admin:
             return True
-        roles = _WRITERS if need == "write" else _READERS
+        roles = _ROLES_FOR[need]
         return any(
             g.role in roles
             and (
@@ -246,7 +263,13 @@ async def access_guard(
     )
 
 
-_VERBS = {"read": "read", "audit": "read the history of", "write": "change"}
+_VERBS = {
+    "read": "read",
+    "audit": "read the history of",
+    "write": "change",
+    "rate": "rate the anchoring of",
+    "annotate": "write evaluator notes on",
+}
 
 
 async def _may(

@@ -147,7 +147,9 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "aggregate_type": ("Record type", "Posttype"),
     "agreement_id": ("Agreement ID", "Aftale-ID"),
     "anchored": ("Anchored", "Forankret"),
+    "anchored_count": ("Anchored partnerships", "Forankrede partnerskaber"),
     "anchored_on": ("Anchored on", "Forankret den"),
+    "anchored_share": ("Share of the anchored", "Andel af de forankrede"),
     "appointment_id": ("Appointment ID", "Udpegnings-ID"),
     "arena": ("Arena", "Arena"),
     "arenas": ("Arenas", "Arenaer"),
@@ -156,6 +158,7 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "category_label": ("Category (Danish)", "Kategori (dansk)"),
     "change": ("Change", "Ændring"),
     "cohort": ("Cohort", "Hold"),
+    "comment": ("Comment", "Kommentar"),
     "correlation_id": ("Correlation ID", "Korrelations-ID"),
     "corrected": ("Corrected", "Rettet"),
     "count": ("Count", "Antal"),
@@ -169,11 +172,13 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "drafted_on": ("Drafted on", "Udarbejdet"),
     "due_on": ("Due on", "Forfalder"),
     "effect": ("Effect", "Virkning"),
+    "effect_label": ("Effect (Danish)", "Virkning (dansk)"),
     "end": ("End", "Slut"),
     "evidence": ("Evidence", "Dokumentation"),
     "expired_on": ("Expired on", "Udløbet"),
     "factor_id": ("Factor ID", "Faktor-ID"),
     "factor_ids": ("Factor IDs", "Faktor-ID'er"),
+    "flags": ("Flags", "Markeringer"),
     "follow_up_id": ("Follow-up ID", "Opfølgnings-ID"),
     "handovers": ("Handovers", "Overdragelser"),
     "highest_rung": ("Highest rung", "Højeste trin"),
@@ -184,6 +189,7 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "kind": ("Kind", "Type"),
     "kind_label": ("Kind (Danish)", "Type (dansk)"),
     "label": ("Label", "Betegnelse"),
+    "latest_rating": ("Latest rating", "Seneste vurdering"),
     "launched_on": ("Launched on", "Igangsat"),
     "lead_in": ("Lead in", "Leder i"),
     "lead_organisation_id": ("Lead organisation ID", "Ledende organisation-ID"),
@@ -191,14 +197,19 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "median_days": ("Median days", "Median dage"),
     "milestone_id": ("Milestone ID", "Milepæl-ID"),
     "milestone_ids": ("Milestone IDs", "Milepæl-ID'er"),
+    "milestone_title": ("Milestone", "Milepæl"),
     "milestones": ("Milestones", "Milepæle"),
     "municipality": ("Municipality", "Kommune"),
     "name": ("Partner", "Partner"),
+    "not_anchored_count": ("Partnerships not anchored", "Ikke forankrede partnerskaber"),
+    "not_anchored_share": ("Share of those not anchored", "Andel af de ikke forankrede"),
     "operations_status": ("Operations status", "Driftsstatus"),
     "operations_status_label": ("Operations status (Danish)", "Driftsstatus (dansk)"),
     "organisation_id": ("Organisation ID", "Organisation-ID"),
     "organisation_name": ("Organisation", "Organisation"),
+    "organisations": ("Organisations per partnership", "Organisationer pr. partnerskab"),
     "origin": ("Origin", "Oprindelse"),
+    "origin_label": ("Origin (Danish)", "Oprindelse (dansk)"),
     "owner_ids": ("Owner IDs", "Ejer-ID'er"),
     "owner_names": ("Owners", "Ejere"),
     "parties": ("Parties", "Parter"),
@@ -213,6 +224,12 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "person_name": ("Person", "Person"),
     "position_id": ("Position ID", "Rolle-ID"),
     "positions": ("Positions", "Roller"),
+    "previous_rating": ("Previous rating", "Forrige vurdering"),
+    "rated_by": ("Rated by (person ID)", "Vurderet af (person-ID)"),
+    "rated_by_name": ("Rated by", "Vurderet af"),
+    "rating": ("Rating (1-7)", "Vurdering (1-7)"),
+    "rating_id": ("Rating ID", "Vurdering-ID"),
+    "ratings": ("Ratings", "Vurderinger"),
     "reason": ("Reason", "Begrundelse"),
     "recorded_at": ("Recorded", "Registreret"),
     "recorded_by": ("Recorded by", "Registreret af"),
@@ -238,6 +255,7 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "terminated_on": ("Terminated on", "Opsagt"),
     "termination_reason": ("Termination reason", "Opsigelsesgrund"),
     "title": ("Title", "Titel"),
+    "total_count": ("Partnerships in all", "Partnerskaber i alt"),
     "vacancies": ("Vacancies", "Vakancer"),
     "vacant_days": ("Vacant days", "Dage ubesat"),
     "vacant_since": ("Vacant since", "Ubesat siden"),
@@ -271,8 +289,11 @@ SHEET_NAMES: dict[str, str] = {
     "municipal": "forvaltninger",
     "external": "eksterne partnere",
     "rungs": "trin",
+    "factor_kinds": "faktortyper",
     "activities": "aktiviteter",
     "agreements": "aftaler",
+    "ratings": "vurderinger",
+    "flags": "markeringer",
 }
 
 
@@ -517,7 +538,15 @@ def agenda(export: Export, view: _Today) -> Response[bytes]:
 
 def crosscase(export: Export, view: _Dated) -> Response[bytes]:
     assert isinstance(view, msgspec.Struct)
-    names = ("partnerships", "municipal", "external", "rungs", "dimensions")
+    names = (
+        "partnerships",
+        "municipal",
+        "external",
+        "rungs",
+        "dimensions",
+        "factor_kinds",
+        "factors",
+    )
     return respond(export, f"crosscase-{_day(view.as_of)}", tables_of(view, *names))
 
 
@@ -533,6 +562,12 @@ def agreements(export: Export, view: _Dated, partnership_id: UUID) -> Response[b
     return respond(export, stem, tables_of(view, "agreements"))
 
 
+def ratings(export: Export, view: _Dated, partnership_id: UUID) -> Response[bytes]:
+    assert isinstance(view, msgspec.Struct)
+    stem = f"ratings-{partnership_id}-{_day(view.as_of)}"
+    return respond(export, stem, tables_of(view, "ratings", "flags"))
+
+
 EXPORTERS: dict[str, Callable[..., Response[bytes]]] = {
     "getLadder": ladder,
     "getLadderHistory": ladder_history,
@@ -546,6 +581,7 @@ EXPORTERS: dict[str, Callable[..., Response[bytes]]] = {
     "getCrossCase": crosscase,
     "getActivities": activities,
     "getAgreements": agreements,
+    "getRatings": ratings,
 }
 """Every view that exports, by operation id (for the docs and the tests)."""
 

@@ -9,11 +9,20 @@ from uuid import UUID
 
 import msgspec
 
-from aggregates import Contact, Evidence, Obligation, Registry, Terms, TermsOfReference
+from aggregates import (
+    Contact,
+    EventRef,
+    Evidence,
+    Obligation,
+    Registry,
+    Terms,
+    TermsOfReference,
+)
 from aggregates.taxonomy import (
     ActivityStatus,
     AgreementKind,
     AnchoringStatus,
+    AnnotationKind,
     AssessmentAnswer,
     AssessmentQuestion,
     Dimension,
@@ -572,3 +581,52 @@ class Readiness(msgspec.Struct, kw_only=True):
     store: str
     max_notification_id: int
     lag: int | None  # events the slowest view is behind the log (None: unknown)
+
+
+# -- evaluator toolkit: self-assessment of anchoring, evaluators' notes ------------------
+
+Rating = Annotated[int, msgspec.Meta(ge=1, le=7)]
+
+
+class RatingRecord(Write, kw_only=True):
+    """The steering group rates a dimension on the 1-7 scale (selvevaluering); `valid_on` is
+    the date of the rating, `rated_by` the person who gave it (optional)."""
+
+    dimension: Dimension
+    rating: Rating
+    comment: LongText = ""
+    rated_by: UUID | None = None
+
+
+class EventLink(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """An event of the partnership's history, as the audit history names it: the
+    partnership's or one of its agreements' id, and the event's version."""
+
+    aggregate_id: UUID
+    version: Version
+
+    def ref(self) -> EventRef:
+        return EventRef(aggregate_id=self.aggregate_id, version=self.version)
+
+
+class AnnotationFields(Write, kw_only=True):
+    """A whole note: a promoting factor, a barrier or a judgement, in free text, optionally
+    about one dimension and linked to events (fields left out become empty)."""
+
+    kind: AnnotationKind
+    text: LongText
+    dimension: Dimension | None = None
+    links: Annotated[list[EventLink], msgspec.Meta(max_length=50)] = msgspec.field(
+        default_factory=list
+    )
+
+    def refs(self) -> list[EventRef]:
+        return [link.ref() for link in self.links]
+
+
+class AnnotationRecord(AnnotationFields, kw_only=True):
+    """A new note, a draft until its author publishes it."""
+
+
+class AnnotationRevision(AnnotationFields, kw_only=True):
+    """The note rewritten (only an unpublished note, by its author)."""

@@ -290,6 +290,7 @@ _TEMPLATES: dict[str, str] = {
     "MilestoneRecorded": "Forankring ({dimension}, {status}): {title}",
     "FactorRecorded": "Faktor ({effect}): {description}",
     "FactorLinked": "Faktor koblet til milepæl",
+    "AnchoringRated": "Selvevaluering af forankring ({dimension}): {rating} af 7",
     "EvaluationRecorded": "Evaluering ({kind}) ved {evaluator}",
     "AssessmentRecorded": "Vurdering: {question} - {answer}",
     "FollowUpScheduled": "Opfølgning planlagt: {label} ({due_on})",

@@ -6,11 +6,13 @@ from projections.access import access
 from projections.agenda import follow_ups_projection
 from projections.agreements import agreements_projection
 from projections.anchoring import anchoring
+from projections.annotations import annotations_projection
 from projections.audit import audit
 from projections.core import Projection
 from projections.directory import directory
 from projections.ladder import ladder
 from projections.offers import activities_projection
+from projections.ratings import ratings_projection
 from projections.registry import registry
 from projections.roles import roles
 from projections.search import facets_projection
@@ -27,4 +29,6 @@ ALL: tuple[Projection, ...] = (
     agreements_projection,
     facets_projection,
     follow_ups_projection,
+    ratings_projection,
+    annotations_projection,
 )

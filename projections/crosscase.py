@@ -6,7 +6,14 @@
 - the anchoring dimensions that reached "anchored" by the date;
 - per dimension, the median number of days from a partnership's start (the registry's
   period start, else the valid date of its registration) to its first "anchored"
-  milestone on that dimension.
+  milestone on that dimension;
+- the promoting factors and barriers recorded (valid) by the date, among the partnerships
+  that anchored and among those that did not: a partnership counts as anchored when it
+  reached "anchored" on the chosen dimension by the date (`anchored_on`, default
+  operations: the project became part of ordinary operations), or on any dimension
+  (`anchored_on=any`). Per factor kind (origin and effect) and per factor (the same
+  description, ignoring case and spacing), how many partnerships of each group recorded
+  it and their share of the group.
 
 The queries fetch plain rows; `tabulate` computes the tables in Python (pure).
 """
@@ -15,14 +22,23 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from enum import Enum
 from typing import Any
 from uuid import UUID
 
 import msgspec
 
-from aggregates.taxonomy import AnchoringStatus, Dimension, Rung, Sector, SectorGroup
+from aggregates.taxonomy import (
+    AnchoringStatus,
+    Dimension,
+    FactorEffect,
+    FactorOrigin,
+    Rung,
+    Sector,
+    SectorGroup,
+)
 from projections.access import Visibility
 from projections.helpers import marks
 from projections.search import CURRENT_PARTNERS
@@ -49,6 +65,14 @@ class PartnerRow:
 
 
 @dataclass(frozen=True)
+class FactorRecord:
+    partnership_id: UUID
+    origin: FactorOrigin
+    effect: FactorEffect
+    description: str
+
+
+@dataclass(frozen=True)
 class CaseData:
     """Everything `tabulate` needs, fetched for one date."""
 
@@ -57,6 +81,7 @@ class CaseData:
     partners: list[PartnerRow]  # partners on as_of, the lead not included
     highest_rungs: dict[UUID, int]  # ever, up to as_of
     first_anchored: dict[tuple[UUID, Dimension], date]  # first "anchored" milestone
+    factors: list[FactorRecord] = field(default_factory=list)  # valid by as_of
 
 
 def _scope(column: str, visible: Visibility, ids: Sequence[UUID] | None) -> tuple[str, list[Any]]:
@@ -148,12 +173,27 @@ async def fetch(
             *scoped,
         )
     }
+    factors = [
+        FactorRecord(
+            partnership_id=UUID(str(r["partnership_id"])),
+            origin=FactorOrigin(r["origin"]),
+            effect=FactorEffect(r["effect"]),
+            description=str(r["description"]),
+        )
+        for r in await store.fetch(
+            "SELECT f.partnership_id, f.origin, f.effect, f.description FROM factors f"
+            f" WHERE f.valid_on <= ?{in_cases} ORDER BY f.valid_on, f.recorded_at, f.factor_id",
+            day,
+            *scoped,
+        )
+    ]
     return CaseData(
         as_of=day,
         cases=cases,
         partners=partners,
         highest_rungs=highest,
         first_anchored=first_anchored,
+        factors=factors,
     )
 
 
@@ -180,6 +220,9 @@ class SectorRow(msgspec.Struct, kw_only=True):
     partnerships: list[UUID]  # in the order of `CrossCase.partnerships`
     lead_in: list[UUID]  # those where the lead organisation is of this sector
     count: int
+    # How many organisations of this sector take part in each partnership, the lead
+    # included: one number per partnership, in the order of `CrossCase.partnerships`.
+    organisations: list[int]
 
 
 class RungRow(msgspec.Struct, kw_only=True):
@@ -204,6 +247,54 @@ class DimensionRow(msgspec.Struct, kw_only=True):
     days: list[CaseDays]
 
 
+class AnchoredOn(str, Enum):
+    """Which partnerships count as anchored when factors are compared: those that reached
+    "anchored" on this dimension by the date, or on any dimension (`any`)."""
+
+    ANY = "any"
+    POLITICAL = "political"
+    MANAGEMENT = "management"
+    OPERATIONS = "operations"
+    METHOD = "method"
+    CULTURE = "culture"
+    RELATIONS = "relations"
+    CITIZENS = "citizens"
+
+    @property
+    def dimension(self) -> Dimension | None:
+        return None if self is AnchoredOn.ANY else Dimension(self.value)
+
+
+class FactorKindRow(msgspec.Struct, kw_only=True):
+    """A kind of factor (origin and effect): how many partnerships of each group recorded one."""
+
+    effect: FactorEffect
+    effect_label: str
+    origin: FactorOrigin
+    origin_label: str
+    anchored_count: int
+    anchored_share: float | None  # of the anchored group (None: the group is empty)
+    not_anchored_count: int
+    not_anchored_share: float | None
+    total_count: int
+
+
+class FactorRow(msgspec.Struct, kw_only=True):
+    """One factor (the same description, origin and effect in several partnerships)."""
+
+    effect: FactorEffect
+    effect_label: str
+    origin: FactorOrigin
+    origin_label: str
+    description: str  # as first recorded
+    anchored_count: int
+    anchored_share: float | None
+    not_anchored_count: int
+    not_anchored_share: float | None
+    total_count: int
+    partnerships: list[UUID]  # that recorded it, in the order of `CrossCase.partnerships`
+
+
 class CrossCase(msgspec.Struct, kw_only=True):
     as_of: date
     partnerships: list[CaseColumn]
@@ -211,15 +302,102 @@ class CrossCase(msgspec.Struct, kw_only=True):
     external: list[SectorRow]  # kinds of external partner
     rungs: list[RungRow]
     dimensions: list[DimensionRow]
+    anchored_on: AnchoredOn  # what "anchored" means in the factor tables
+    anchored_group: list[UUID]
+    not_anchored_group: list[UUID]
+    factor_kinds: list[FactorKindRow]  # every origin and effect, promoting first
+    factors: list[FactorRow]  # most frequent first
 
 
-def tabulate(data: CaseData) -> CrossCase:
+def _share(count: int, size: int) -> float | None:
+    return round(count / size, 3) if size else None
+
+
+def _factor_key(record: FactorRecord) -> tuple[FactorEffect, FactorOrigin, str]:
+    return (record.effect, record.origin, " ".join(record.description.split()).casefold())
+
+
+_EFFECTS = (FactorEffect.PROMOTING, FactorEffect.BARRIER)
+_ORIGINS = (FactorOrigin.EXTERNAL, FactorOrigin.INTERNAL)
+
+
+def _factor_tables(
+    data: CaseData, order: list[UUID], anchored_on: AnchoredOn
+) -> tuple[list[UUID], list[UUID], list[FactorKindRow], list[FactorRow]]:
+    """The two groups, and the factor tables comparing them (pure)."""
+    wanted = anchored_on.dimension
+    reached = {pid for pid, dim in data.first_anchored if wanted is None or dim is wanted}
+    anchored = [pid for pid in order if pid in reached]
+    not_anchored = [pid for pid in order if pid not in reached]
+    in_cases = set(order)
+    records = [r for r in data.factors if r.partnership_id in in_cases]
+
+    def counts(having: set[UUID]) -> dict[str, Any]:
+        yes = sum(1 for pid in anchored if pid in having)
+        no = sum(1 for pid in not_anchored if pid in having)
+        return {
+            "anchored_count": yes,
+            "anchored_share": _share(yes, len(anchored)),
+            "not_anchored_count": no,
+            "not_anchored_share": _share(no, len(not_anchored)),
+            "total_count": yes + no,
+        }
+
+    kinds = [
+        FactorKindRow(
+            effect=effect,
+            effect_label=effect.label_da,
+            origin=origin,
+            origin_label=origin.label_da,
+            **counts(
+                {r.partnership_id for r in records if (r.effect, r.origin) == (effect, origin)}
+            ),
+        )
+        for effect in _EFFECTS
+        for origin in _ORIGINS
+    ]
+    first: dict[tuple[FactorEffect, FactorOrigin, str], FactorRecord] = {}
+    having: dict[tuple[FactorEffect, FactorOrigin, str], set[UUID]] = {}
+    for record in records:
+        key = _factor_key(record)
+        first.setdefault(key, record)
+        having.setdefault(key, set()).add(record.partnership_id)
+    rows = [
+        FactorRow(
+            effect=record.effect,
+            effect_label=record.effect.label_da,
+            origin=record.origin,
+            origin_label=record.origin.label_da,
+            description=" ".join(record.description.split()),
+            partnerships=[pid for pid in order if pid in having[key]],
+            **counts(having[key]),
+        )
+        for key, record in first.items()
+    ]
+    rows.sort(
+        key=lambda r: (
+            -r.total_count,
+            -r.anchored_count,
+            _EFFECTS.index(r.effect),
+            _ORIGINS.index(r.origin),
+            r.description.casefold(),
+        )
+    )
+    return anchored, not_anchored, kinds, rows
+
+
+def tabulate(data: CaseData, anchored_on: AnchoredOn = AnchoredOn.OPERATIONS) -> CrossCase:
     """The cross-case tables from fetched rows. Every sector, rung and dimension gets a row."""
     order = [c.id for c in data.cases]
     sectors_of: dict[UUID, set[Sector]] = {c.id: {c.lead_sector} for c in data.cases}
+    members: dict[tuple[UUID, Sector], set[UUID]] = {
+        (c.id, c.lead_sector): {c.lead_organisation_id} for c in data.cases
+    }
     for partner in data.partners:
         if partner.partnership_id in sectors_of:
             sectors_of[partner.partnership_id].add(partner.sector)
+            key = (partner.partnership_id, partner.sector)
+            members.setdefault(key, set()).add(partner.organisation_id)
     lead_sector = {c.id: c.lead_sector for c in data.cases}
 
     def sector_row(sector: Sector) -> SectorRow:
@@ -230,6 +408,7 @@ def tabulate(data: CaseData) -> CrossCase:
             partnerships=having,
             lead_in=[pid for pid in order if lead_sector[pid] is sector],
             count=len(having),
+            organisations=[len(members.get((pid, sector), ())) for pid in order],
         )
 
     anchored_by_case: dict[UUID, list[Dimension]] = {pid: [] for pid in order}
@@ -280,6 +459,7 @@ def tabulate(data: CaseData) -> CrossCase:
                 days=days,
             )
         )
+    anchored, not_anchored, factor_kinds, factors = _factor_tables(data, order, anchored_on)
     return CrossCase(
         as_of=data.as_of,
         partnerships=columns,
@@ -287,6 +467,11 @@ def tabulate(data: CaseData) -> CrossCase:
         external=[sector_row(s) for s in Sector if s.group is SectorGroup.EXTERNAL],
         rungs=rungs,
         dimensions=dimensions,
+        anchored_on=anchored_on,
+        anchored_group=anchored,
+        not_anchored_group=not_anchored,
+        factor_kinds=factor_kinds,
+        factors=factors,
     )
 
 
@@ -296,9 +481,11 @@ async def crosscase(
     visible: Visibility,
     partnership_ids: Sequence[UUID] | None = None,
     as_of: date | None = None,
+    anchored_on: AnchoredOn = AnchoredOn.OPERATIONS,
 ) -> CrossCase:
     """The cross-case tables for the partnerships named (all when None) on `as_of`, of
-    those `visible` to the caller."""
+    those `visible` to the caller; `anchored_on` sets the groups the factors compare."""
     return tabulate(
-        await fetch(store, visible=visible, partnership_ids=partnership_ids, as_of=as_of)
+        await fetch(store, visible=visible, partnership_ids=partnership_ids, as_of=as_of),
+        anchored_on,
     )

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
 from aggregates import Organisation, Person
 from projections.core import Projection
 from projections.store import ReadStore, Statement
@@ -103,3 +105,40 @@ async def names(store: ReadStore, ids: Sequence[UUID | None]) -> dict[UUID, str]
         *wanted,
     )
     return {UUID(str(row["id"])): str(row["name"]) for row in rows}
+
+
+class OrganisationEntry(msgspec.Struct, kw_only=True, frozen=True):
+    id: UUID
+    name: str
+    sector: str
+    municipality: str | None
+
+
+class PersonEntry(msgspec.Struct, kw_only=True, frozen=True):
+    id: UUID
+    name: str
+    title: str
+    organisation_id: UUID
+
+
+async def organisations(store: ReadStore) -> list[OrganisationEntry]:
+    """Active organisations by name: what a form may offer to choose from."""
+    rows = await store.fetch(
+        "SELECT id, name, sector, municipality FROM dir_organisations"
+        " WHERE status = 'active' ORDER BY name, id"
+    )
+    return [msgspec.convert(r, OrganisationEntry, strict=False) for r in rows]
+
+
+async def persons(store: ReadStore, organisation_ids: Sequence[UUID]) -> list[PersonEntry]:
+    """The persons (not erased) of these organisations, by name."""
+    wanted = sorted(set(organisation_ids), key=str)
+    if not wanted:
+        return []
+    rows = await store.fetch(
+        "SELECT id, name, title, organisation_id FROM dir_persons"
+        f" WHERE erased = 0 AND organisation_id IN ({','.join('?' * len(wanted))})"
+        " ORDER BY name, id",
+        *wanted,
+    )
+    return [msgspec.convert(r, PersonEntry, strict=False) for r in rows]

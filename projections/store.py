@@ -127,6 +127,8 @@ class ReadStore(ABC):
     """Where the views live, next to the events they are projected from."""
 
     dialect: Dialect
+    events_table: str
+    notification_column: str  # the event table's column holding the notification id
 
     @abstractmethod
     async def open(self) -> None: ...
@@ -167,6 +169,19 @@ class ReadStore(ABC):
     @abstractmethod
     async def wait_for_events(self, timeout: float) -> None:
         """Return when new events may have been committed since `arm()`, or after `timeout`."""
+
+    def stored_id(self, originator_id: UUID) -> Any:
+        """An aggregate id as the event table holds it."""
+        return originator_id
+
+    async def notification_ids(self, originator_id: UUID) -> dict[int, int]:
+        """The notification id of each stored event of one aggregate, by its version."""
+        rows = await self.fetch(
+            f"SELECT originator_version, {self.notification_column} AS notification_id"
+            f" FROM {self.events_table} WHERE originator_id = ?",
+            self.stored_id(originator_id),
+        )
+        return {int(r["originator_version"]): int(r["notification_id"]) for r in rows}
 
     async def tracking(self) -> dict[str, Tracking]:
         rows = await self.fetch("SELECT name, position, version FROM projection_tracking")
@@ -251,6 +266,7 @@ class PostgresReadStore(ReadStore):
     """asyncpg pool for queries and batches; LISTEN on the event table's channel to wake up."""
 
     dialect: Dialect = "postgresql"
+    notification_column = "notification_id"
 
     def __init__(
         self,
@@ -415,6 +431,10 @@ class SQLiteReadStore(ReadStore):
     """The views in the same SQLite file as the events; one connection, used from a thread."""
 
     dialect: Dialect = "sqlite"
+    notification_column = "rowid"  # the library's SQLite table: the rowid is the id
+
+    def stored_id(self, originator_id: UUID) -> Any:
+        return originator_id.hex  # as the library's SQLite recorder writes it
 
     def __init__(self, path: Path | str, *, events_table: str = "stored_events"):
         self.path = str(path)

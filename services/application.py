@@ -19,7 +19,9 @@ from aggregates import (
     AccessRole,
     Account,
     Agreement,
+    Annotation,
     Contact,
+    EventRef,
     Evidence,
     Meta,
     Organisation,
@@ -34,12 +36,14 @@ from aggregates import (
     account_id_for,
 )
 from aggregates.account import normalise_username
+from aggregates.annotation import clean_links
 from aggregates.errors import AlreadyExists, DomainError, NotFound
 from aggregates.idempotency import IdempotentRequest, request_id_for
 from aggregates.taxonomy import (
     ActivityStatus,
     AgreementKind,
     AnchoringStatus,
+    AnnotationKind,
     AssessmentAnswer,
     AssessmentQuestion,
     Dimension,
@@ -841,6 +845,154 @@ class Tvaers(Application[UUID]):
             expected_version,
             lambda p: p.enter_phase(phase, note, meta),
         )
+
+    def rate_anchoring(
+        self,
+        partnership_id: UUID,
+        *,
+        dimension: Dimension,
+        rating: int,
+        meta: Meta,
+        comment: str = "",
+        rated_by: UUID | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        """The steering group's self-assessment of a dimension (1-7); `rated_by` is the
+        person who gave it (a registered person whose data is not erased)."""
+        if rated_by is not None:
+            self._person(rated_by)
+        return self._change(
+            Partnership,
+            partnership_id,
+            expected_version,
+            lambda p: p.rate_anchoring(
+                dimension=dimension, rating=rating, comment=comment, rated_by=rated_by, meta=meta
+            ),
+        )
+
+    # -- evaluators' notes: their own streams; the partnership is only read ------------
+
+    def _linked_events(
+        self, partnership: Partnership, links: Collection[EventRef]
+    ) -> tuple[EventRef, ...]:
+        """The links, each an event of the partnership's history or of one of its agreements.
+
+        Anything else (an unknown aggregate or version, another partnership's events, a
+        person's) is "not found": the answer tells nothing about other partnerships.
+        """
+        cleaned = clean_links(links)
+        for link in cleaned:
+            newest = 0
+            if link.aggregate_id == partnership.id:
+                newest = partnership.version
+            else:
+                try:
+                    agreement = self._get(Agreement, link.aggregate_id)
+                except NotFound:
+                    agreement = None
+                if agreement is not None and agreement.partnership_id == partnership.id:
+                    newest = agreement.version
+            if link.version > newest:
+                raise NotFound(
+                    f"No event {link.aggregate_id} version {link.version} in the history of "
+                    f"partnership {partnership.id}."
+                )
+        return cleaned
+
+    def _own_annotation(
+        self,
+        partnership_id: UUID,
+        annotation_id: UUID,
+        actor: str,
+        expected_version: int | None,
+    ) -> Annotation:
+        """The caller's own note on that partnership (another's draft is not found)."""
+        annotation = self._get(Annotation, annotation_id)
+        if annotation.partnership_id != partnership_id:
+            raise NotFound(
+                f"No annotation with id {annotation_id} in partnership {partnership_id}."
+            )
+        annotation.check_author(actor)
+        self._check_version(annotation, expected_version)
+        return annotation
+
+    def get_annotation(self, annotation_id: UUID) -> Annotation:
+        return self._get(Annotation, annotation_id)
+
+    def record_annotation(
+        self,
+        partnership_id: UUID,
+        *,
+        kind: AnnotationKind,
+        text: str,
+        meta: Meta,
+        dimension: Dimension | None = None,
+        links: Collection[EventRef] = (),
+    ) -> CommandResult:
+        """An evaluator's draft note on the partnership, linked to events of its history."""
+        partnership = self._get(Partnership, partnership_id)
+        annotation = Annotation.record(
+            partnership_id=partnership.id,
+            kind=kind,
+            text=text,
+            dimension=dimension,
+            links=self._linked_events(partnership, links),
+            meta=meta,
+        )
+        return self._save(annotation, created_id=annotation.id)
+
+    def revise_annotation(
+        self,
+        partnership_id: UUID,
+        annotation_id: UUID,
+        *,
+        kind: AnnotationKind,
+        text: str,
+        meta: Meta,
+        dimension: Dimension | None = None,
+        links: Collection[EventRef] = (),
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        annotation = self._own_annotation(
+            partnership_id, annotation_id, meta.actor, expected_version
+        )
+        partnership = self._get(Partnership, partnership_id)
+        annotation.revise(
+            kind=kind,
+            text=text,
+            dimension=dimension,
+            links=self._linked_events(partnership, links),
+            meta=meta,
+        )
+        return self._save(annotation)
+
+    def publish_annotation(
+        self,
+        partnership_id: UUID,
+        annotation_id: UUID,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        annotation = self._own_annotation(
+            partnership_id, annotation_id, meta.actor, expected_version
+        )
+        annotation.publish(meta)
+        return self._save(annotation)
+
+    def withdraw_annotation(
+        self,
+        partnership_id: UUID,
+        annotation_id: UUID,
+        meta: Meta,
+        *,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        annotation = self._own_annotation(
+            partnership_id, annotation_id, meta.actor, expected_version
+        )
+        annotation.withdraw(meta)
+        return self._save(annotation)
 
     # -- partnership: corrections ------------------------------------------------------
 

@@ -7,9 +7,11 @@ from litestar.types import ControllerRouterHandler
 from api.controllers.activities import ActivityController, launch_activity
 from api.controllers.agreements import AgreementController, draft_agreement
 from api.controllers.anchoring import AnchoringController
+from api.controllers.annotations import AnnotationController
 from api.controllers.corrections import CorrectionController
 from api.controllers.directory import OrganisationLifecycleController, PersonController
 from api.controllers.governance import PartnershipGovernanceController, assign_role
+from api.controllers.ratings import RatingController
 
 COMMAND_CONTROLLERS: tuple[ControllerRouterHandler, ...] = (
     OrganisationLifecycleController,
@@ -19,6 +21,8 @@ COMMAND_CONTROLLERS: tuple[ControllerRouterHandler, ...] = (
     AnchoringController,
     CorrectionController,
     AgreementController,
+    RatingController,  # the evaluator toolkit: ratings (reads and writes) and evaluators' notes
+    AnnotationController,
     # POST beside a GET view on the same path. Litestar 2 cannot merge two controllers on
     # one path (each brings its own OPTIONS handler), but merges a plain handler into an
     # existing route: so these are plain handlers, registered after the view controllers.

@@ -23,13 +23,15 @@ import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
 from aggregates.taxonomy import Dimension, Sector
 from api import exports
 from api.auth import principal_of
 from api.controllers.views import After, AsOf, KnownAt
-from api.exports import EXPORT, Export, ExportOperation
+from api.exports import EXPORT, Export, ExportOperation, Lang
+from api.heatmap import HeatmapTable, crosscase_svg
 from api.readside import ReadSide
 from projections import access as access_view
 from projections import agenda as agenda_view
@@ -38,13 +40,23 @@ from projections import crosscase as crosscase_view
 from projections import offers as offer_views
 from projections import search
 from projections.access import Visibility
+from projections.crosscase import AnchoredOn
 from projections.helpers import MAX_LIMIT
 from projections.runner import StillCatchingUp
 
 MAX_IDS = 200
+SVG_TYPE = "image/svg+xml"
 
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="Page size (1-200).")]
 Word = Annotated[str | None, QueryParameter(max_length=200)]
+AnchoredOnParameter = Annotated[
+    AnchoredOn,
+    QueryParameter(
+        description="Which partnerships the factor tables count as anchored: those that "
+        "reached 'anchored' on this dimension by `as_of` (default `operations`), or on any "
+        "dimension (`any`)."
+    ),
+]
 PartnershipIds = Annotated[
     list[UUID] | None,
     QueryParameter(
@@ -244,15 +256,70 @@ class CrossCaseController(Controller):
         visible: NamedDependency[Visibility],
         partnership_ids: PartnershipIds = None,
         as_of: AsOf = None,
+        anchored_on: AnchoredOnParameter = AnchoredOn.OPERATIONS,
         after: After = None,
     ) -> crosscase_view.CrossCase | Response[bytes]:
-        await read_side.ready(after)
-        await refuse_hidden(read_side, visible, partnership_ids or [])
-        await read_side.ready(None, *(partnership_ids or []))
-        tables = await crosscase_view.crosscase(
-            read_side.store, visible=visible, partnership_ids=partnership_ids, as_of=as_of
-        )
+        tables = await _tables(read_side, visible, partnership_ids, as_of, anchored_on, after)
         return exports.crosscase(export, tables) if export.wanted else tables
+
+    @get(
+        "/heatmap",
+        operation_id="getCrossCaseHeatmap",
+        summary="A cross-case table as an SVG heat map (departments, partner kinds or factors)",
+        media_type=SVG_TYPE,
+        responses={
+            200: ResponseSpec(
+                data_container=str,
+                media_type=SVG_TYPE,
+                description="An SVG image with a title, a description and text labels",
+                generate_examples=False,
+            )
+        },
+    )
+    async def heatmap(
+        self,
+        read_side: NamedDependency[ReadSide],
+        visible: NamedDependency[Visibility],
+        table: Annotated[
+            HeatmapTable,
+            QueryParameter(
+                description="`departments` (municipal departments x partnerships), "
+                "`partner_kinds` (kinds of external partner x partnerships) or `factors` "
+                "(the most frequent factors x anchored / not anchored)."
+            ),
+        ] = HeatmapTable.DEPARTMENTS,
+        partnership_ids: PartnershipIds = None,
+        as_of: AsOf = None,
+        anchored_on: AnchoredOnParameter = AnchoredOn.OPERATIONS,
+        top: Annotated[
+            int, QueryParameter(ge=1, le=100, description="Factors shown (most frequent first).")
+        ] = 15,
+        lang: Annotated[Lang, QueryParameter(description="Language of the labels.")] = Lang.DA,
+        after: After = None,
+    ) -> Response[str]:
+        """The same partnerships and date as `getCrossCase`; each cell shows its number."""
+        tables = await _tables(read_side, visible, partnership_ids, as_of, anchored_on, after)
+        return Response(crosscase_svg(tables, table, lang, top), media_type=SVG_TYPE)
+
+
+async def _tables(
+    read_side: ReadSide,
+    visible: Visibility,
+    partnership_ids: list[UUID] | None,
+    as_of: date | None,
+    anchored_on: AnchoredOn,
+    after: int | None,
+) -> crosscase_view.CrossCase:
+    await read_side.ready(after)
+    await refuse_hidden(read_side, visible, partnership_ids or [])
+    await read_side.ready(None, *(partnership_ids or []))
+    return await crosscase_view.crosscase(
+        read_side.store,
+        visible=visible,
+        partnership_ids=partnership_ids,
+        as_of=as_of,
+        anchored_on=anchored_on,
+    )
 
 
 class PartnershipRegistryController(Controller):

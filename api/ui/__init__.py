@@ -14,12 +14,20 @@ from litestar.datastructures import CacheControlHeader
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
+from api.ui.actions import ACTION_PAGES
 from api.ui.core import PREFIX, STATIC, STATIC_PREFIX, UI_EXCEPTION_HANDLERS, template_config
 from api.ui.pages import SessionPages, root
+from api.ui.partnership import PartnershipPages
+from api.ui.registry import RegistryPages
 
 __all__ = ["csrf_config", "template_config", "ui_handlers"]
 
-UI_CONTROLLERS: list[ControllerRouterHandler] = [SessionPages]
+UI_CONTROLLERS: list[ControllerRouterHandler] = [
+    SessionPages,
+    RegistryPages,
+    PartnershipPages,
+    *ACTION_PAGES,
+]
 
 
 def ui_handlers() -> list[ControllerRouterHandler]:

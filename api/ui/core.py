@@ -22,6 +22,7 @@ from litestar.exceptions import (
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
+    ValidationException,
 )
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
@@ -30,6 +31,7 @@ from litestar.template import TemplateConfig
 from aggregates.errors import NotFound
 from api.auth import Principal, principal_of
 from api.ui.i18n import LANG_COOKIE, labeller, locale_from, translator
+from projections.core import InvalidQuery
 from projections.runner import StillCatchingUp
 
 log = structlog.get_logger("tvaers.ui")
@@ -109,6 +111,7 @@ def render(
             "current_url": str(request.url.path)
             + (f"?{request.url.query}" if request.url.query else ""),
             "today": date.today(),
+            "language_links": _language_links(request),
             **context,
         },
         status_code=status,
@@ -119,6 +122,14 @@ def render(
     if chosen in ("da", "en") and chosen != request.cookies.get(LANG_COOKIE):
         response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax")
     return response
+
+
+def _language_links(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The page itself in each language: the same path and query, only `lang` changed."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return {
+        code: request.url.path + "?" + urlencode([*kept, ("lang", code)]) for code in ("da", "en")
+    }
 
 
 def user_of(request: Request[Any, Any, Any]) -> Principal:
@@ -207,7 +218,14 @@ def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[A
     )
 
 
+def _bad_request(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    detail = exc.detail if isinstance(exc, HTTPException) else str(exc)
+    return _error_page(request, 400, "Forkert forespørgsel", str(detail))
+
+
 UI_EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    ValidationException: _bad_request,
+    InvalidQuery: _bad_request,
     NotAuthorizedException: _unauthenticated,
     PermissionDeniedException: _forbidden,
     NotFoundException: _not_found,

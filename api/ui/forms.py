@@ -56,6 +56,7 @@ class Field:
     minimum: int | None = None
     maximum: int | None = None
     default: Any = None
+    verbatim: bool = False  # choice labels are names from the data: shown as they are
 
 
 VALID_ON = Field(

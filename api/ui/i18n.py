@@ -48,9 +48,11 @@ def translator(locale: str) -> Callable[..., str]:
     def translate(text: str, **values: Any) -> str:
         chosen = text
         if table is not None:
-            chosen = table.get(text, text)
-            if chosen is text:
+            found = table.get(text)  # not `is`-compared: "Arena" is English too
+            if found is None:
                 MISSING_ENGLISH.add(text)
+            else:
+                chosen = found
         return chosen.format(**values) if values else chosen
 
     return translate
@@ -128,6 +130,7 @@ ENGLISH: dict[str, str] = {
         "You have no grant that gives access to this page."
     ),
     "Noget gik galt": "Something went wrong",
+    "Forkert forespørgsel": "Bad request",
     "Fejlen er logget med id {id}. Prøv igen, eller kontakt en administrator.": (
         "The error is logged with id {id}. Try again, or contact an administrator."
     ),

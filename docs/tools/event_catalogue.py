@@ -21,15 +21,21 @@ from typing import Any
 import msgspec
 from eventsourcing.utils import get_topic
 
-from aggregates import Agreement, Organisation, Partnership, Person
+from aggregates import Agreement, Annotation, Organisation, Partnership, Person
 from aggregates.base import TvaersAggregate
 
-AGGREGATES: tuple[type[TvaersAggregate], ...] = (Organisation, Person, Partnership, Agreement)
+AGGREGATES: tuple[type[TvaersAggregate], ...] = (
+    Organisation,
+    Person,
+    Partnership,
+    Agreement,
+    Annotation,
+)
 
 # Fields the library puts on every event; documented once in the header.
 LIBRARY_FIELDS = ("originator_id", "originator_version", "timestamp", "originator_topic")
 # eventsourcing's metaclass defines these on every aggregate class; Tværs never
-# triggers them (its creation events are Registered and Drafted).
+# triggers them (its creation events are Registered, Drafted and Recorded).
 LIBRARY_CLASSES = frozenset({"Event", "Created"})
 
 HEADER = """\
@@ -39,9 +45,9 @@ HEADER = """\
      Do not edit by hand: tests/test_docs.py compares this file with the script's output. -->
 
 Every change in Tværs is one of the events below, stored in the event table in the order
-it was recorded. An event belongs to one aggregate (one organisation, person, partnership
-or agreement) and is never changed or deleted afterwards; mistakes are put right by later
-events (see the `*Corrected` events of Partnership).
+it was recorded. An event belongs to one aggregate (one organisation, person, partnership,
+agreement or evaluator's note) and is never changed or deleted afterwards; mistakes are
+put right by later events (see the `*Corrected` events of Partnership).
 
 The **topic** is how the event's class is named in the store (column `topic`). Renaming
 or moving an event class therefore needs a plan for the events already stored under the

@@ -18,6 +18,7 @@ from aggregates.taxonomy import (
     ActivityStatus,
     AgreementKind,
     AnchoringStatus,
+    AnnotationKind,
     AssessmentAnswer,
     AssessmentQuestion,
     Dimension,
@@ -193,6 +194,29 @@ class TermsSpec:
 
 
 @dataclass(frozen=True)
+class RatingSpec:
+    """The steering group's self-assessment (selvevaluering) of a dimension, 1-7."""
+
+    dimension: Dimension
+    rating: int
+    on: date
+    comment: str
+    by: str = ""  # person key of who gave it (the chair, say)
+
+
+@dataclass(frozen=True)
+class AnnotationSpec:
+    """An evaluator's note (evaluatornotat), linked to events named by their `ref`."""
+
+    kind: AnnotationKind
+    dimension: Dimension | None
+    text: str
+    on: date
+    links: tuple[str, ...] = ()  # refs of milestones, ladder moves, roles, …
+    published: bool = False
+
+
+@dataclass(frozen=True)
 class Case:
     key: str
     source: str
@@ -228,6 +252,8 @@ class Case:
     evaluations: tuple[EvaluationSpec, ...] = ()
     phases: tuple[tuple[ImplementationPhase, date, str], ...] = ()
     corrections: tuple[Correction, ...] = ()
+    ratings: tuple[RatingSpec, ...] = ()
+    annotations: tuple[AnnotationSpec, ...] = ()  # written by the demo evaluator
     evaluation_status: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -419,6 +445,8 @@ def _lighed(
     agreement: bool = False,
     corrections: tuple[Correction, ...] = (),
     job_moves: tuple[Move, ...] = (),
+    ratings: tuple[RatingSpec, ...] = (),
+    annotations: tuple[AnnotationSpec, ...] = (),
 ) -> Case:
     town = _LIGHED_TOWNS[key]
     health, job = f"{key}-health", f"{key}-job"
@@ -508,6 +536,8 @@ def _lighed(
             (ImplementationPhase.ADJUST, D(2021, 1, 15), "Tilbuddene gjort obligatoriske med frit valg af aktivitet"),
         ),
         corrections=corrections,
+        ratings=ratings,
+        annotations=annotations,
     )  # fmt: skip
 
 
@@ -557,6 +587,24 @@ _KBH = _lighed(
                    status=AnchoringStatus.ANCHORED, title="Værktøjssamling (fem metoder) og casebeskrivelse udgivet",
                    evidence="Værktøjssamling med fem konkrete metoder til sundhedsfremme i beskæftigelsesindsatsen samt en casebeskrivelse"),
     ),
+    # Self-assessment: the steering group rated its own anchoring at its autumn meetings
+    # (the demo's own addition; the ratings are not in the sources). The 2020 rise in
+    # operations came before any evidence: the evaluator's note points at it.
+    ratings=(
+        RatingSpec(Dimension.OPERATIONS, 2, D(2019, 10, 1), "Konsulenterne er projektansatte; ingen driftsfinansiering", "kbh-lead"),
+        RatingSpec(Dimension.MANAGEMENT, 4, D(2019, 10, 1), "Centerchefer i styregruppen fra start", "kbh-lead"),
+        RatingSpec(Dimension.OPERATIONS, 3, D(2020, 10, 1), "Drøftelser om videreførelse er i gang", "kbh-lead"),
+        RatingSpec(Dimension.METHOD, 3, D(2020, 10, 1), "Skånsom aktivering afprøvet på to hold", "kbh-lead"),
+        RatingSpec(Dimension.OPERATIONS, 6, D(2021, 12, 15), "To sundhedskonsulenter fastansat i driften", "kbh-lead"),
+        RatingSpec(Dimension.METHOD, 6, D(2021, 12, 15), "Konceptet i udbudsmaterialet; værktøjssamling udgivet", "kbh-lead"),
+        RatingSpec(Dimension.MANAGEMENT, 5, D(2021, 12, 15), "Styregruppen besluttede videreførelse", "kbh-lead"),
+    ),
+    annotations=(
+        AnnotationSpec(AnnotationKind.FACTOR, Dimension.OPERATIONS,
+                       "Fastansættelsen af de to sundhedskonsulenter bar driftsforankringen. Styregruppen vurderede dog "
+                       "driften højere allerede i oktober 2020, før der var en beslutning at pege på.",
+                       D(2022, 3, 20), links=("kbh-fastansat",), published=True),
+    ),
 )  # fmt: skip
 
 _GREVE = _lighed(
@@ -578,6 +626,11 @@ _GREVE = _lighed(
     ),
     findings="Sundhed er på vej til at blive forankret; Greve arbejder på et tiltag svarende til Vordingborgs.",
     purpose_met=AssessmentAnswer.SOME_EXTENT,
+    ratings=(
+        RatingSpec(Dimension.OPERATIONS, 2, D(2020, 10, 1), "KRAM-forløb kører som projekt", "greve-lead"),
+        RatingSpec(Dimension.OPERATIONS, 2, D(2021, 10, 1), "Projektperioden slutter uden driftsbeslutning", "greve-lead"),
+        RatingSpec(Dimension.OPERATIONS, 3, D(2022, 3, 1), "Arbejder på et tiltag som Vordingborgs", "greve-lead"),
+    ),
 )  # fmt: skip
 
 _JAMMERBUGT = _lighed(
@@ -602,6 +655,12 @@ _JAMMERBUGT = _lighed(
     corrections=(
         Correction("jammerbugt-join", D(2024, 6, 10), "Trinnet var for højt ved opstart",
                    rung=Rung.KNOW_EACH_OTHER, evidence="Opstartsmødet var første kontakt: kendskab til hinanden"),
+    ),
+    ratings=(
+        RatingSpec(Dimension.CULTURE, 3, D(2020, 10, 1), "Temadage har skabt kendskab på tværs", "jammerbugt-lead"),
+        RatingSpec(Dimension.RELATIONS, 3, D(2020, 10, 1), "Fælles sagsdrøftelser en gang om måneden", "jammerbugt-lead"),
+        RatingSpec(Dimension.CULTURE, 6, D(2021, 10, 15), "Fælles sprog om sundhed og beskæftigelse", "jammerbugt-lead"),
+        RatingSpec(Dimension.RELATIONS, 4, D(2021, 10, 15), "Sagsdrøftelserne fortsætter efter projektet", "jammerbugt-lead"),
     ),
 )  # fmt: skip
 
@@ -628,6 +687,18 @@ _ODENSE = _lighed(
     findings="Projektet videreføres i jobcenterdriften med sundhedstilbud til målgruppen; Sundhedsprofil Light beskrevet i manual.",
     purpose_met=AssessmentAnswer.HIGH_EXTENT,
     agreement=True,
+    ratings=(
+        RatingSpec(Dimension.OPERATIONS, 3, D(2020, 10, 1), "Sundhedstilbud i jobcentret som projekt", "odense-lead"),
+        RatingSpec(Dimension.OPERATIONS, 4, D(2021, 10, 1), "Forventer videreførelse i jobcenterdriften", "odense-lead"),
+        RatingSpec(Dimension.METHOD, 4, D(2021, 10, 1), "Sundhedsprofil Light i brug", "odense-lead"),
+        RatingSpec(Dimension.METHOD, 6, D(2022, 3, 1), "Manual og spørgeramme udgivet", "odense-lead"),
+    ),
+    annotations=(
+        AnnotationSpec(AnnotationKind.JUDGEMENT, Dimension.OPERATIONS,
+                       "Vurderingen i oktober 2021 ligger før beslutningen om drift i januar 2022, og driften er ikke "
+                       "vurderet siden. Spørg styregruppen, hvad de vidste i oktober.",
+                       D(2022, 3, 25), links=("odense-drift",)),
+    ),
 )  # fmt: skip
 
 _VORDINGBORG = _lighed(
@@ -652,6 +723,11 @@ _VORDINGBORG = _lighed(
     ),
     findings="Pilotprojekt 'Sundhed i aktiveringen' igangsat; samtalekort på vej.",
     purpose_met=AssessmentAnswer.SOME_EXTENT,
+    ratings=(
+        RatingSpec(Dimension.OPERATIONS, 2, D(2021, 6, 1), "Aktiveringen uden sundhed", "vordingborg-lead"),
+        RatingSpec(Dimension.OPERATIONS, 3, D(2021, 10, 1), "Pilotprojektet er i gang", "vordingborg-lead"),
+        RatingSpec(Dimension.METHOD, 4, D(2022, 3, 1), "Samtalekortene er på vej", "vordingborg-lead"),
+    ),
 )  # fmt: skip
 
 _GLADSAXE = _lighed(
@@ -685,6 +761,10 @@ _GLADSAXE = _lighed(
     ),
     extra_roles=(RoleSpec(RoleKind.LOCAL_COORDINATOR, "gladsaxe-leder", D(2019, 9, 1), activity="aktiviteter"),),
     job_moves=(Move(Rung.MUTUAL_REFERRAL, D(2019, 10, 1), "Henvisning af førtidspensionister til tilbuddene"),),
+    ratings=(
+        RatingSpec(Dimension.OPERATIONS, 3, D(2020, 6, 1), "Sundhedsaktiviteter i de fleste tilbud", "gladsaxe-lead"),
+        RatingSpec(Dimension.OPERATIONS, 5, D(2021, 9, 1), "Kost- og aktivitetspolitik i hvert tilbud", "gladsaxe-lead"),
+    ),
 )  # fmt: skip
 
 LIGHED_CASES: tuple[Case, ...] = (_KBH, _GREVE, _JAMMERBUGT, _ODENSE, _VORDINGBORG, _GLADSAXE)

@@ -16,6 +16,7 @@ from uuid import UUID
 from aggregates import (
     AccessRole,
     Contact,
+    EventRef,
     Evidence,
     Meta,
     Obligation,
@@ -310,6 +311,28 @@ class _Loader:
                     evidence=Evidence(text=c.evidence, document_ref=original.document_ref),
                     meta=m(c.on, c.reason),
                 )
+        # The steering group rates its anchoring; in København its member records it.
+        rater = STEERING if case.key == STEERING_CASE else case.leader
+        for r in case.ratings:
+            app.rate_anchoring(
+                pid,
+                dimension=r.dimension,
+                rating=r.rating,
+                comment=r.comment,
+                rated_by=pe[r.by] if r.by else None,
+                meta=self.meta(rater, r.on, "Selvevaluering på styregruppemødet"),
+            )
+        for finding in case.annotations:
+            written = app.record_annotation(
+                pid,
+                kind=finding.kind,
+                text=finding.text,
+                dimension=finding.dimension,
+                links=[EventRef(aggregate_id=pid, version=refs[ref]) for ref in finding.links],
+                meta=self.meta(EVALUATOR, finding.on),
+            )
+            if finding.published:
+                app.publish_annotation(pid, _created(written), self.meta(EVALUATOR, finding.on))
 
     def grants(self) -> None:
         system = self.meta(SYSTEM_ACTOR, date.today(), RECORDED_REASON)

@@ -20,7 +20,7 @@ from litestar.testing import TestClient
 from openpyxl import load_workbook
 
 from api import exports
-from api.controllers import registry, views
+from api.controllers import ratings, registry, views
 from projections import agenda, crosscase, search
 from tests.api.conftest import (
     add_user,
@@ -214,6 +214,7 @@ def test_every_view_exports(world: World) -> None:
         f"{base}/audit",
         f"{base}/activities",
         f"{base}/agreements",
+        f"{base}/ratings",
         "/registry/partnerships",
         "/registry/offers",
         "/agenda",
@@ -274,6 +275,7 @@ def test_every_exported_column_has_a_danish_heading() -> None:
         search.SearchPage,
         agenda.Agenda,
         crosscase.CrossCase,
+        ratings.RatingsView,
     ]
     from projections.audit import AuditPage
 

@@ -41,6 +41,7 @@ from litestar.testing import TestClient
 
 from aggregates import Meta, TokenKind
 from aggregates.account import AccessRole
+from aggregates.taxonomy import AnnotationKind
 from tests.api.conftest import (
     ACTOR,
     PASSWORD,
@@ -81,6 +82,8 @@ PERMITTED: dict[str, frozenset[str]] = {
     "partnership:read": READERS_OF_A,
     "partnership:audit": READERS_OF_A,
     "partnership:write": frozenset({LEADER_A, ADMIN}),
+    "partnership:rate": frozenset({STEERING_A, LEADER_A, ADMIN}),
+    "partnership:annotate": frozenset({EVALUATOR, ADMIN}),
 }
 
 # -- the routes ------------------------------------------------------------------------
@@ -145,6 +148,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/registry/offers"): Route("authenticated"),
     ("GET", "/agenda"): Route("authenticated", query={"within_days": 3650}),
     ("GET", "/crosscase"): Route("authenticated"),
+    ("GET", "/crosscase/heatmap"): Route("authenticated"),
     # administrators
     ("GET", "/users"): Route("admin"),
     ("POST", "/users"): Route(
@@ -178,6 +182,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", f"{P}/ladder/history"): Route("partnership:read"),
     ("GET", f"{P}/roles"): Route("partnership:read"),
     ("GET", f"{P}/anchoring"): Route("partnership:read"),
+    ("GET", f"{P}/story"): Route("partnership:read", query={"format": "html"}),
     ("GET", f"{P}/activities"): Route("partnership:read"),
     ("GET", f"{P}/agreements"): Route("partnership:read"),
     ("GET", f"{P}/agreements/{{agreement_id}}"): Route("partnership:read"),
@@ -238,19 +243,41 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", f"{P}/agreements/{{agreement_id}}/renewals"): Route(W, {"valid_to": "2100-01-01"}),
     ("POST", f"{P}/agreements/{{agreement_id}}/termination"): Route(W, {"reason": "Fejl"}),
     ("POST", f"{P}/agreements/{{agreement_id}}/expiry"): Route(W, {}),
+    # the evaluator toolkit: self-assessment (steering group) and evaluators' notes
+    ("GET", f"{P}/ratings"): Route("partnership:read"),
+    ("POST", f"{P}/ratings"): Route("partnership:rate", {"dimension": "method", "rating": 4}),
+    ("GET", f"{P}/annotations"): Route("partnership:read"),
+    ("POST", f"{P}/annotations"): Route(
+        "partnership:annotate", {"kind": "judgement", "text": "Ledelsen bærer indsatsen"}
+    ),
+    ("PUT", f"{P}/annotations/{{annotation_id}}"): Route(
+        "partnership:annotate", {"kind": "barrier", "text": "Udskiftning blandt tovholdere"}
+    ),
+    ("POST", f"{P}/annotations/{{annotation_id}}/publish"): Route("partnership:annotate", {}),
+    ("POST", f"{P}/annotations/{{annotation_id}}/withdraw"): Route("partnership:annotate", {}),
 }
 
 # The lists across partnerships: every logged-in caller gets 200, with A (its id, or a
 # name with MARK) only for those a grant on A covers. A has something on each: a running
 # offer, a follow-up due SOON.
 LISTS = frozenset(
-    {"/partnerships", "/registry/partnerships", "/registry/offers", "/agenda", "/crosscase"}
+    {
+        "/partnerships",
+        "/registry/partnerships",
+        "/registry/offers",
+        "/agenda",
+        "/crosscase",
+        "/crosscase/heatmap",
+    }
 )
 
 # Naming partnership A in a list's filter needs a grant on A, like reading A itself.
 FILTERS_NAMING_A: dict[tuple[str, str], Route] = {
     ("GET", "/agenda"): Route("partnership:read", query={"partnership_id": "<partnership>"}),
     ("GET", "/crosscase"): Route("partnership:read", query={"partnership_id": "<partnership>"}),
+    ("GET", "/crosscase/heatmap"): Route(
+        "partnership:read", query={"partnership_id": "<partnership>"}
+    ),
 }
 
 UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
@@ -283,6 +310,7 @@ class World:
             "factor_id": ids["factor"],
             "evaluation_id": ids["evaluation"],
             "grant_id": ids["grant"],
+            "annotation_id": ids["annotation"],
             "username": own if template.endswith("/password") else TARGET,
             "path": "nothing-here",
         }
@@ -397,6 +425,14 @@ def _build(client: TestClient[Litestar]) -> World:
     _grant(client, LEADER_B, AccessRole.PROJECT_LEADER, partnership_id=uuid.UUID(b))
     _grant(client, LEADER_A, AccessRole.PROJECT_LEADER, partnership_id=uuid.UUID(partnership))
     ids["grant"] = _grant(client, TARGET, AccessRole.EVALUATOR, municipality="Nordby")
+    # The evaluator's draft note on A (another caller's PUT/publish/withdraw: not found).
+    note = tvaers(client).record_annotation(
+        uuid.UUID(partnership),
+        kind=AnnotationKind.FACTOR,
+        text="Ledelsen er med hele vejen",
+        meta=Meta(actor=EVALUATOR),
+    )
+    ids["annotation"] = str(note.created_id)
     headers = {
         caller: {"Authorization": f"Bearer {token_for(client, caller)}"}
         for caller in CALLERS

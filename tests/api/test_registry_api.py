@@ -319,7 +319,19 @@ def test_the_agenda_and_the_cross_case_tables(world: World) -> None:
         as_of="2024-06-01",
         partnership_id=[world.sund, world.smoke],
     )
-    assert set(tables) == {"as_of", "partnerships", "municipal", "external", "rungs", "dimensions"}
+    assert set(tables) == {
+        "as_of",
+        "partnerships",
+        "municipal",
+        "external",
+        "rungs",
+        "dimensions",
+        "anchored_on",
+        "anchored_group",
+        "not_anchored_group",
+        "factor_kinds",
+        "factors",
+    }
     assert [p["title"] for p in tables["partnerships"]] == ["Røgfri Fremtid", "Sund By"]
     health = tables["municipal"][0]
     assert (health["sector"], health["label"], health["count"]) == (

@@ -114,6 +114,7 @@ class Seeded:
             "username": TARGET,
             "grant_id": ids["grant"],
             "token_id": ids["token"],
+            "annotation_id": ids["annotation"],
         }
 
     def body_ids(self, path: str) -> dict[str, Any]:
@@ -132,6 +133,7 @@ class Seeded:
             "milestone_id": ids["milestone"],
             "milestone_ids": [ids["milestone"]],
             "partnership_id": ids["partnership"],
+            "rated_by": ids["person"],
         }
 
 
@@ -203,6 +205,9 @@ def _seed(http: requests.Session, headers: dict[str, str]) -> dict[str, str]:
             {"kind": "internal", "evaluator": "Os", "method": "survey"},
         ),
     }
+    ids["annotation"] = post(
+        f"{base}/annotations", {"kind": "judgement", "text": "Ledelsen bærer indsatsen"}
+    )
     post("/users", {"username": TARGET, "display_name": "Target", "password": PASSWORD})
     ids["grant"] = post(
         f"/users/{TARGET}/grants", {"role": "steering_member", "partnership_id": partnership}

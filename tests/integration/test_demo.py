@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from datetime import date
+from uuid import UUID
 
 import pytest
 
-from aggregates.taxonomy import AnchoringStatus, Dimension, FactorEffect, FactorOrigin
+from aggregates import account_id_for
+from aggregates.taxonomy import (
+    AnchoringStatus,
+    AnnotationStatus,
+    Dimension,
+    FactorEffect,
+    FactorOrigin,
+)
 from api.cli import main
 from api.readside import build_store
-from projections import anchoring, registry
+from projections import anchoring, annotations, ratings, registry
+from projections.access import Visibility
 from projections.catalog import ALL
+from projections.ratings import FlagKind
 from projections.runner import ProjectionRunner
+from projections.store import ReadStore
 from services.application import Tvaers
 from services.demo import DEMO_PASSWORD, load_demo
 from services.demo.data import ADMIN, CASES, EVALUATOR, LEADERS, STEERING
@@ -95,10 +107,53 @@ async def test_demo_loads_fast_once_and_holds_the_sources_facts(
     status = {s.dimension: s.status for s in await anchoring.status(store, jammerbugt.id)}
     assert status[Dimension.CULTURE] is AnchoringStatus.ANCHORED
 
+    # Self-assessment beside the evidence: København rated operations up in 2020 before
+    # any milestone; Odense's decision on operations (January 2022) was never rated.
+    kbh_flags = await _rating_flags(store, kbh.id)
+    assert (FlagKind.ROSE_WITHOUT_EVIDENCE, Dimension.OPERATIONS, date(2020, 10, 1)) in kbh_flags
+    assert (FlagKind.EVIDENCE_NOT_RATED, Dimension.OPERATIONS, date(2022, 1, 1)) in (
+        await _rating_flags(store, odense.id)
+    )
+    kbh_ratings = await ratings.ratings(store, kbh.id)
+    assert {r.recorded_by for r in kbh_ratings} == {STEERING}  # the steering group's member
+    assert all(r.rated_by_name for r in kbh_ratings)
+
+    # The evaluator's notes: København's published (seen by the steering-group member),
+    # Odense's a draft (seen by the evaluator alone).
+    evaluator, steering = (
+        Visibility(account_id_for(EVALUATOR)),
+        Visibility(account_id_for(STEERING)),
+    )
+    (published,) = await annotations.list_annotations(
+        store, kbh.id, viewer=STEERING, visible=steering
+    )
+    assert (published.status, published.author) == (AnnotationStatus.PUBLISHED, EVALUATOR)
+    assert [link.kind for link in published.links] == ["MilestoneRecorded"]
+    (draft,) = await annotations.list_annotations(
+        store, odense.id, viewer=EVALUATOR, visible=evaluator
+    )
+    assert (draft.status, draft.mine) == (AnnotationStatus.DRAFT, True)
+    assert (
+        await annotations.list_annotations(
+            store, odense.id, viewer=LEADERS["Odense"], visible=Visibility.everything()
+        )
+        == []
+    )
+
     # The demo users can log in with the documented password.
     for username in (ADMIN, EVALUATOR, STEERING, *LEADERS.values()):
         assert app.authenticate(username, DEMO_PASSWORD).username == username
     assert app.get_account(ADMIN).is_admin
+
+
+async def _rating_flags(
+    store: ReadStore, partnership_id: UUID
+) -> list[tuple[FlagKind, Dimension, date]]:
+    pairs = ratings.pair_with_evidence(
+        await ratings.ratings(store, partnership_id),
+        await anchoring.milestones(store, partnership_id),
+    )
+    return [(f.kind, f.dimension, f.valid_on) for f in ratings.flags_of(pairs)]
 
 
 def test_the_cli_prints_the_summary_and_the_logins(

@@ -12,6 +12,7 @@ from uuid import UUID
 from aggregates import (
     AccessRole,
     Contact,
+    EventRef,
     Evidence,
     Meta,
     Obligation,
@@ -24,6 +25,7 @@ from aggregates import (
 from aggregates.taxonomy import (
     AgreementKind,
     AnchoringStatus,
+    AnnotationKind,
     Dimension,
     FactorEffect,
     FactorOrigin,
@@ -325,6 +327,10 @@ def generate_history(app: Tvaers, rng: random.Random, *, partnerships: int) -> H
             meta=meta(day),
         )
         p.link_factor(factor_id, milestones[1][0], meta(day))
+        # The steering group's self-assessment: a rise, and a rating re-dated.
+        p.rate_anchoring(dimension=milestones[0][2], rating=2, meta=meta(start))
+        p.rate_anchoring(dimension=milestones[0][2], rating=5, comment="Løft", meta=meta(day))
+        p.correct_date(p.version, day - timedelta(days=5), meta(day, reason="Mødedato"))
         follow_up_id = p.schedule_follow_up(
             label="3 måneder",
             due_on=start + timedelta(days=90),
@@ -354,6 +360,7 @@ def generate_history(app: Tvaers, rng: random.Random, *, partnerships: int) -> H
         p.step_down_steering_member(staff[partners[1]][0], meta(day + timedelta(days=40)))
         p.leave_partner(partners[2], meta(day + timedelta(days=50)))  # vacates the coordinator
         app.save(p)
+        _generate_notes(app, pid, milestones[0][1], draft=number % 3 == 0)
         if number % 2 == 0:
             agreement_id = signed_agreement(
                 app,
@@ -386,6 +393,35 @@ def generate_history(app: Tvaers, rng: random.Random, *, partnerships: int) -> H
             )
     _generate_access(app, rng, ids)
     return History(ids, app.max_notification_id() - first)
+
+
+def _generate_notes(app: Tvaers, pid: UUID, milestone_version: int, *, draft: bool) -> None:
+    """An evaluator's notes on the partnership: revised and published, or left a draft."""
+    evaluator = "evaluator@cowi.dk"
+    links = [EventRef(aggregate_id=pid, version=milestone_version)]
+    note = created(
+        app.record_annotation(
+            pid,
+            kind=AnnotationKind.FACTOR,
+            text="Ledelsen bar indsatsen",
+            dimension=Dimension.MANAGEMENT,
+            links=links,
+            meta=meta(actor=evaluator),
+        )
+    )
+    if draft:
+        return
+    app.revise_annotation(
+        pid,
+        note,
+        kind=AnnotationKind.JUDGEMENT,
+        text="Ledelsen bar indsatsen hele vejen",
+        links=[*links, EventRef(aggregate_id=pid, version=1)],
+        meta=meta(actor=evaluator),
+    )
+    app.publish_annotation(pid, note, meta(actor=evaluator))
+    app.withdraw_annotation(pid, note, meta(actor=evaluator, reason="Skal præciseres"))
+    app.publish_annotation(pid, note, meta(actor=evaluator))
 
 
 def _generate_access(app: Tvaers, rng: random.Random, ids: list[UUID]) -> None:

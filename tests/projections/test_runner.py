@@ -20,6 +20,7 @@ from aggregates import Evidence, Organisation, Partnership
 from aggregates.taxonomy import AnchoringStatus, Dimension, Rung, Sector
 from api.readside import ReadSide as ApiReadSide
 from projections import anchoring, audit, ladder, registry, roles
+from projections.annotations import annotations_projection
 from projections.catalog import ALL
 from projections.core import Projection
 from projections.ladder import ladder as ladder_projection
@@ -92,8 +93,10 @@ async def test_batches_of_three_across_restarted_runners_give_the_views_of_one_c
     pids = [*first.partnership_ids, *more.partnership_ids]
     in_batches = await view_contents(store)
     answers = await query_results(read_side, pids)
-    # One audit row per event (none twice); accounts' events go to the access log instead.
-    assert len(in_batches["audit_log"]) + len(in_batches["acc_log"]) == head
+    # One audit row per event (none twice); accounts' events go to the access log instead,
+    # and evaluators' notes stay out of the partnerships' history (ADR 0007).
+    notes = await store.read_notifications(0, head, topics=sorted(annotations_projection.topics))
+    assert len(in_batches["audit_log"]) + len(in_batches["acc_log"]) + len(notes) == head
 
     read_side.runner.batch_size = 10_000
     assert await read_side.runner.rebuild() == head

@@ -1,0 +1,114 @@
+"""The anchoring story (forankringshistorie) of one partnership: JSON, Markdown, HTML or PDF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Schema
+from litestar.params import FromPath, QueryParameter
+
+from api.controllers.views import After, AsOf, KnownAt
+from api.exports import Lang
+from api.readside import ReadSide
+from api.story import render_html, render_markdown, render_pdf
+from projections import story as story_view
+
+MARKDOWN_TYPE = "text/markdown"
+HTML_TYPE = "text/html"
+PDF_TYPE = "application/pdf"
+
+
+class StoryFormat(str, Enum):
+    JSON = "json"
+    MARKDOWN = "md"
+    HTML = "html"
+    PDF = "pdf"
+
+
+@dataclass
+class StoryOperation(Operation):
+    """The story's 200 answer: JSON (the `Story` schema), or the document in three forms."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if not isinstance(ok, OpenAPIResponse) or not ok.content:
+            return
+        for media in ok.content.values():
+            schema = media.schema
+            if isinstance(schema, Schema) and schema.one_of:
+                kept = [s for s in schema.one_of if s != Schema()]
+                if len(kept) == 1:
+                    media.schema = kept[0]
+        ok.content[MARKDOWN_TYPE] = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+        ok.content[HTML_TYPE] = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+        ok.content[PDF_TYPE] = OpenAPIMediaType(
+            schema=Schema(type=OpenAPIType.STRING, content_media_type=PDF_TYPE)
+        )
+        ok.description = "The story as JSON, or with `format=md|html|pdf` as a document"
+
+
+def document(found: story_view.Story, format: StoryFormat, lang: Lang) -> Response[bytes]:
+    """The story as a document; the file name says whose story, on which date."""
+    stem = f"forankringshistorie-{found.partnership_id}-{found.as_of.isoformat()}"
+    if format is StoryFormat.MARKDOWN:
+        content = render_markdown(found, lang).encode()
+        media_type, disposition = (
+            MARKDOWN_TYPE,
+            f'attachment; filename="{stem}.md"',
+        )
+    elif format is StoryFormat.HTML:
+        content = render_html(found, lang).encode()
+        media_type, disposition = HTML_TYPE, f'inline; filename="{stem}.html"'
+    else:
+        content = render_pdf(found, lang)
+        media_type, disposition = PDF_TYPE, f'inline; filename="{stem}.pdf"'
+    return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
+
+
+class StoryController(Controller):
+    path = "/partnerships/{partnership_id:uuid}"
+    tags = ["views"]
+    opt = {"access": "partnership:read"}
+
+    @get(
+        "/story",
+        operation_id="getAnchoringStory",
+        operation_class=StoryOperation,
+        summary="The anchoring story: per dimension, each milestone with its events, factors "
+        "and the partnership on its date",
+    )
+    async def story(
+        self,
+        partnership_id: FromPath[UUID],
+        read_side: NamedDependency[ReadSide],
+        format: Annotated[
+            StoryFormat,
+            QueryParameter(
+                description="`json` (the default), or a document: `md` (Markdown), `html` "
+                "(a printable page) or `pdf`."
+            ),
+        ] = StoryFormat.JSON,
+        lang: Annotated[
+            Lang, QueryParameter(description="Language of a document (JSON has both).")
+        ] = Lang.DA,
+        as_of: AsOf = None,
+        known_at: KnownAt = None,
+        after: After = None,
+    ) -> story_view.Story | Response[bytes]:
+        """Told from the milestones up to `as_of`, as the registry knew them at `known_at`.
+
+        Each milestone's sentence cites the events behind it (its recording and any
+        correction), the promoting factors and barriers linked to it (with their events),
+        and the ladder and roles on the milestone's date.
+        """
+        await read_side.ready(after, partnership_id)
+        found = await story_view.story(
+            read_side.store, partnership_id, as_of=as_of or date.today(), known_at=known_at
+        )
+        return found if format is StoryFormat.JSON else document(found, format, lang)

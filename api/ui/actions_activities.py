@@ -1,0 +1,546 @@
+"""Forms for a partnership's action plan and anchoring: launching, adjusting and moving
+activities; anchoring milestones with evidence; promoting factors and barriers."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from aggregates.errors import NotFound
+from aggregates.partnership import Activity
+from aggregates.taxonomy import (
+    ActivityStatus,
+    AnchoringStatus,
+    Dimension,
+    FactorEffect,
+    FactorOrigin,
+    PreventionCategory,
+)
+from api.readside import ReadSide
+from api.ui.actions_common import (
+    ACTIVITIES,
+    ANCHORING,
+    FORM_TEMPLATE,
+    WRITE,
+    Scope,
+    as_id,
+    choice,
+    enum_choices,
+    evidence_of,
+    form_url,
+    ids,
+    milestone_fields,
+    multichoice,
+    page,
+    partnership_page,
+    prefilled,
+    scope_of,
+)
+from api.ui.core import PREFIX, format_day, locale_of, render
+from api.ui.forms import Field, expected_version, submit, with_meta
+from api.ui.i18n import english, labeller, translator
+from services.application import Tvaers
+
+OWNERS_HELP = "De partnere, der står for aktiviteten."
+
+
+def _activity(scope: Scope, activity_id: UUID) -> Activity:
+    activity = scope.partnership.activities.get(str(activity_id))
+    if activity is None:
+        raise NotFound(f"No activity {activity_id}.")
+    return activity
+
+
+def _owners_chosen(c: dict[str, Any], locale: str) -> dict[str, str]:
+    if not c.get("owner_ids"):
+        return {"owner_ids": translator(locale)("Vælg mindst én partner.")}
+    return {}
+
+
+class ActivityForms(Controller):
+    path = f"{PREFIX}/partnerships/{{partnership_id:uuid}}"
+    include_in_schema = False
+
+    # -- a new activity ------------------------------------------------------------------------
+
+    async def _launch(
+        self, request: Request[Any, Any, Any], tvaers: Tvaers, read_side: ReadSide, pid: UUID
+    ) -> tuple[list[Field], dict[str, Any]]:
+        scope = await scope_of(tvaers, read_side, pid)
+        fields = with_meta(
+            [
+                Field("title", "Titel", required=True, max_length=200),
+                choice(
+                    "category",
+                    "Kategori",
+                    enum_choices(PreventionCategory, request),
+                    required=True,
+                ),
+                multichoice(
+                    "owner_ids",
+                    "Ansvarlige partnere",
+                    scope.partner_choices(),
+                    required=True,
+                    help=OWNERS_HELP,
+                ),
+                Field("description", "Beskrivelse", "textarea", max_length=10_000),
+                Field("target_group", "Målgruppe", max_length=200),
+                Field("arena", "Arena", max_length=200),
+                Field("running", "Aktiviteten er allerede i gang", "checkbox"),
+            ],
+            version=scope.version,
+        )
+        context = page(
+            title="Ny aktivitet",
+            action=form_url(pid, "activities/new"),
+            cancel=partnership_page(pid, ACTIVITIES),
+            submit="Opret aktivitet",
+            scope=scope,
+        )
+        return fields, context
+
+    @get("/activities/new", opt=WRITE, name="ui-activity-launch")
+    async def launch_form(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+    ) -> Template:
+        fields, context = await self._launch(request, tvaers, read_side, partnership_id)
+        return render(request, FORM_TEMPLATE, form=prefilled(fields), **context)
+
+    @post("/activities/new", opt=WRITE)
+    async def launch(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+    ) -> Response[Any]:
+        fields, context = await self._launch(request, tvaers, read_side, partnership_id)
+        return await submit(
+            request,
+            fields=fields,
+            template=FORM_TEMPLATE,
+            context=context,
+            action=lambda c, meta: tvaers.launch_activity(
+                partnership_id,
+                title=c["title"],
+                category=PreventionCategory(c["category"]),
+                owner_ids=ids(c["owner_ids"]),
+                description=c["description"] or "",
+                target_group=c["target_group"] or "",
+                arena=c["arena"] or "",
+                running=c["running"],
+                meta=meta,
+                expected_version=expected_version(c),
+            ),
+            success=lambda _result: partnership_page(partnership_id, ACTIVITIES),
+            read_side=read_side,
+            error_fields={
+                "invalid-value": "owner_ids",
+                "not-a-partner": "owner_ids",
+                "inconsistent-dates": "valid_on",
+            },
+        )
+
+    # -- an adjustment (implementeringscirklen: justér) ----------------------------------------
+
+    async def _adjust(
+        self,
+        request: Request[Any, Any, Any],
+        tvaers: Tvaers,
+        read_side: ReadSide,
+        pid: UUID,
+        activity_id: FromPath[UUID],
+    ) -> tuple[list[Field], dict[str, Any], Activity]:
+        scope = await scope_of(tvaers, read_side, pid)
+        activity = _activity(scope, activity_id)
+        label = labeller(locale_of(request))
+        fields = with_meta(
+            [
+                Field(
+                    "description",
+                    "Hvad er justeret, og hvorfor?",
+                    "textarea",
+                    required=True,
+                    max_length=10_000,
+                ),
+                Field("title", "Titel", required=True, max_length=200, default=activity.title),
+                Field("target_group", "Målgruppe", max_length=200, default=activity.target_group),
+                Field("arena", "Arena", max_length=200, default=activity.arena),
+                multichoice(
+                    "owner_ids",
+                    "Ansvarlige partnere",
+                    scope.partner_choices(),
+                    required=True,
+                    help=OWNERS_HELP,
+                    default=[str(o) for o in activity.owner_ids],
+                ),
+            ],
+            version=scope.version,
+        )
+        context = page(
+            title="Justér en aktivitet",
+            lead="Felter, du ikke ændrer, forbliver som de er.",
+            action=form_url(pid, f"activities/{activity_id}/adjust"),
+            cancel=partnership_page(pid, ACTIVITIES),
+            submit="Gem justeringen",
+            scope=scope,
+            facts=[
+                ("Aktivitet", activity.title),
+                ("Nuværende status", label(activity.status)),
+                ("Oprettet", format_day(activity.launched_on)),
+            ],
+        )
+        return fields, context, activity
+
+    @get("/activities/{activity_id:uuid}/adjust", opt=WRITE, name="ui-activity-adjust")
+    async def adjust_form(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        activity_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+    ) -> Template:
+        fields, context, _activity = await self._adjust(
+            request, tvaers, read_side, partnership_id, activity_id
+        )
+        return render(request, FORM_TEMPLATE, form=prefilled(fields), **context)
+
+    @post("/activities/{activity_id:uuid}/adjust", opt=WRITE)
+    async def adjust(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        activity_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+    ) -> Response[Any]:
+        fields, context, activity = await self._adjust(
+            request, tvaers, read_side, partnership_id, activity_id
+        )
+        locale = locale_of(request)
+
+        def changed(value: str | None, current: str) -> str | None:
+            """Only what the user changed is recorded as changed."""
+            return None if (value or "") == current else (value or "")
+
+        def adjust(c: dict[str, Any], meta: Any) -> Any:
+            owners = ids(c["owner_ids"])
+            return tvaers.adjust_activity(
+                partnership_id,
+                activity_id,
+                c["description"],
+                meta,
+                title=changed(c["title"], activity.title),
+                target_group=changed(c["target_group"], activity.target_group),
+                arena=changed(c["arena"], activity.arena),
+                owner_ids=None if set(owners) == set(activity.owner_ids) else owners,
+                expected_version=expected_version(c),
+            )
+
+        return await submit(
+            request,
+            fields=fields,
+            template=FORM_TEMPLATE,
+            context=context,
+            action=adjust,
+            success=lambda _result: partnership_page(partnership_id, ACTIVITIES),
+            read_side=read_side,
+            check=lambda c: _owners_chosen(c, locale),
+            error_fields={
+                "not-a-partner": "owner_ids",
+                "invalid-value": "description",
+                "inconsistent-dates": "valid_on",
+            },
+        )
+
+    # -- a status change ----------------------------------------------------------------------
+
+    async def _status(
+        self,
+        request: Request[Any, Any, Any],
+        tvaers: Tvaers,
+        read_side: ReadSide,
+        pid: UUID,
+        activity_id: FromPath[UUID],
+    ) -> tuple[list[Field], dict[str, Any]]:
+        scope = await scope_of(tvaers, read_side, pid)
+        activity = _activity(scope, activity_id)
+        label = labeller(locale_of(request))
+        others = [s for s in ActivityStatus if s is not activity.status]
+        fields = with_meta(
+            [
+                choice(
+                    "status",
+                    "Ny status",
+                    enum_choices(others, request),
+                    required=True,
+                    help="Planlagt → i gang → sat på pause → i gang … → afsluttet. En afsluttet "
+                    "aktivitet ændres ikke mere.",
+                )
+            ],
+            version=scope.version,
+        )
+        context = page(
+            title="Skift status for en aktivitet",
+            action=form_url(pid, f"activities/{activity_id}/status"),
+            cancel=partnership_page(pid, ACTIVITIES),
+            submit="Skift status",
+            scope=scope,
+            facts=[
+                ("Aktivitet", activity.title),
+                ("Nuværende status", label(activity.status)),
+                ("Siden", format_day(activity.status_since)),
+            ],
+        )
+        return fields, context
+
+    @get("/activities/{activity_id:uuid}/status", opt=WRITE, name="ui-activity-status")
+    async def status_form(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        activity_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+    ) -> Template:
+        fields, context = await self._status(
+            request, tvaers, read_side, partnership_id, activity_id
+        )
+        return render(request, FORM_TEMPLATE, form=prefilled(fields), **context)
+
+    @post("/activities/{activity_id:uuid}/status", opt=WRITE)
+    async def change_status(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        activity_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+    ) -> Response[Any]:
+        fields, context = await self._status(
+            request, tvaers, read_side, partnership_id, activity_id
+        )
+        return await submit(
+            request,
+            fields=fields,
+            template=FORM_TEMPLATE,
+            context=context,
+            action=lambda c, meta: tvaers.change_activity_status(
+                partnership_id,
+                activity_id,
+                ActivityStatus(c["status"]),
+                meta,
+                expected_version=expected_version(c),
+            ),
+            success=lambda _result: partnership_page(partnership_id, ACTIVITIES),
+            read_side=read_side,
+            error_fields={
+                "activity-state": "status",
+                "activity-ended": "status",
+                "inconsistent-dates": "valid_on",
+            },
+        )
+
+
+class AnchoringForms(Controller):
+    path = f"{PREFIX}/partnerships/{{partnership_id:uuid}}"
+    include_in_schema = False
+
+    # -- an anchoring milestone -----------------------------------------------------------------
+
+    async def _milestone(
+        self, request: Request[Any, Any, Any], tvaers: Tvaers, read_side: ReadSide, pid: UUID
+    ) -> tuple[list[Field], dict[str, Any]]:
+        scope = await scope_of(tvaers, read_side, pid)
+        fields = with_meta(milestone_fields(request), version=scope.version)
+        context = page(
+            title="Ny forankringsmilepæl",
+            lead="En milepæl viser, hvor langt arbejdet er forankret i en dimension, med "
+            "dokumentation.",
+            action=form_url(pid, "milestones/new"),
+            cancel=partnership_page(pid, ANCHORING),
+            submit="Registrér milepæl",
+            scope=scope,
+        )
+        return fields, context
+
+    @get("/milestones/new", opt=WRITE, name="ui-milestone")
+    async def milestone_form(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+        dimension: FromQuery[str | None] = None,
+    ) -> Template:
+        fields, context = await self._milestone(request, tvaers, read_side, partnership_id)
+        known = dimension if dimension in {d.value for d in Dimension} else None
+        return render(request, FORM_TEMPLATE, form=prefilled(fields, dimension=known), **context)
+
+    @post("/milestones/new", opt=WRITE)
+    async def record_milestone(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+    ) -> Response[Any]:
+        fields, context = await self._milestone(request, tvaers, read_side, partnership_id)
+        return await submit(
+            request,
+            fields=fields,
+            template=FORM_TEMPLATE,
+            context=context,
+            action=lambda c, meta: tvaers.record_milestone(
+                partnership_id,
+                dimension=Dimension(c["dimension"]),
+                status=AnchoringStatus(c["status"]),
+                title=c["title"],
+                evidence=evidence_of(c),
+                meta=meta,
+                expected_version=expected_version(c),
+            ),
+            success=lambda _result: partnership_page(partnership_id, ANCHORING),
+            read_side=read_side,
+            error_fields={"invalid-value": "evidence_text", "inconsistent-dates": "valid_on"},
+        )
+
+    # -- a promoting factor or a barrier --------------------------------------------------------
+
+    async def _factor(
+        self, request: Request[Any, Any, Any], tvaers: Tvaers, read_side: ReadSide, pid: UUID
+    ) -> tuple[list[Field], dict[str, Any]]:
+        scope = await scope_of(tvaers, read_side, pid)
+        label = labeller(locale_of(request))
+        milestones = sorted(
+            scope.partnership.milestones.values(), key=lambda m: (m.valid_on, m.version)
+        )
+        fields = with_meta(
+            [
+                choice("effect", "Virkning", enum_choices(FactorEffect, request), required=True),
+                choice("origin", "Oprindelse", enum_choices(FactorOrigin, request), required=True),
+                Field("description", "Beskrivelse", "textarea", required=True, max_length=10_000),
+                multichoice(
+                    "milestone_ids",
+                    "Milepæle, faktoren har betydning for",
+                    [
+                        (
+                            str(m.milestone_id),
+                            f"{label(m.dimension)}: {m.title} ({format_day(m.valid_on)})",
+                        )
+                        for m in milestones
+                    ],
+                    help="Kan udelades.",
+                ),
+            ],
+            version=scope.version,
+        )
+        context = page(
+            title="Ny fremmende faktor eller barriere",
+            action=form_url(pid, "factors/new"),
+            cancel=partnership_page(pid, ANCHORING),
+            submit="Registrér faktor",
+            scope=scope,
+        )
+        return fields, context
+
+    @get("/factors/new", opt=WRITE, name="ui-factor")
+    async def factor_form(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+        milestone_id: FromQuery[str | None] = None,
+    ) -> Template:
+        fields, context = await self._factor(request, tvaers, read_side, partnership_id)
+        chosen = as_id(milestone_id)
+        form = prefilled(fields, milestone_ids=[str(chosen)] if chosen else None)
+        return render(request, FORM_TEMPLATE, form=form, **context)
+
+    @post("/factors/new", opt=WRITE)
+    async def record_factor(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+    ) -> Response[Any]:
+        fields, context = await self._factor(request, tvaers, read_side, partnership_id)
+        return await submit(
+            request,
+            fields=fields,
+            template=FORM_TEMPLATE,
+            context=context,
+            action=lambda c, meta: tvaers.record_factor(
+                partnership_id,
+                origin=FactorOrigin(c["origin"]),
+                effect=FactorEffect(c["effect"]),
+                description=c["description"],
+                milestone_ids=ids(c["milestone_ids"]),
+                meta=meta,
+                expected_version=expected_version(c),
+            ),
+            success=lambda _result: partnership_page(partnership_id, ANCHORING),
+            read_side=read_side,
+            error_fields={
+                "not-found": "milestone_ids",
+                "invalid-value": "description",
+                "inconsistent-dates": "valid_on",
+            },
+        )
+
+
+english(
+    {
+        OWNERS_HELP: "The partners responsible for the activity.",
+        "Vælg mindst én partner.": "Choose at least one partner.",
+        "Titel": "Title",
+        "Kategori": "Category",
+        "Ansvarlige partnere": "Responsible partners",
+        "Beskrivelse": "Description",
+        "Målgruppe": "Target group",
+        "Arena": "Arena",
+        "Aktiviteten er allerede i gang": "The activity is already running",
+        "Ny aktivitet": "New activity",
+        "Opret aktivitet": "Create activity",
+        "Hvad er justeret, og hvorfor?": "What was adjusted, and why?",
+        "Justér en aktivitet": "Adjust an activity",
+        "Felter, du ikke ændrer, forbliver som de er.": (
+            "Fields you do not change stay as they are."
+        ),
+        "Gem justeringen": "Save the adjustment",
+        "Aktivitet": "Activity",
+        "Nuværende status": "Current status",
+        "Oprettet": "Created",
+        "Ny status": "New status",
+        "Planlagt → i gang → sat på pause → i gang … → afsluttet. En afsluttet aktivitet "
+        "ændres ikke mere.": (
+            "Planned → running → paused → running … → ended. An ended activity changes no more."
+        ),
+        "Skift status for en aktivitet": "Change the status of an activity",
+        "Skift status": "Change status",
+        "Siden": "Since",
+        "Ny forankringsmilepæl": "New anchoring milestone",
+        "En milepæl viser, hvor langt arbejdet er forankret i en dimension, med dokumentation.": (
+            "A milestone shows how far the work is anchored in one dimension, with evidence."
+        ),
+        "Registrér milepæl": "Record milestone",
+        "Virkning": "Effect",
+        "Oprindelse": "Origin",
+        "Milepæle, faktoren har betydning for": "Milestones the factor bears on",
+        "Kan udelades.": "May be left out.",
+        "Ny fremmende faktor eller barriere": "New promoting factor or barrier",
+        "Registrér faktor": "Record factor",
+    }
+)

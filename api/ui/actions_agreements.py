@@ -1,0 +1,620 @@
+"""Agreements of a partnership (samarbejdsaftale, partnerskabsaftale): drafting one, and its
+page with the lifecycle forms: sign, amend, renew, terminate.
+
+The page shows the agreement to anyone who may read the partnership; the forms only to
+those who may change it. Each form names the agreement's version, so a change made by
+someone else meanwhile is a conflict, not an overwrite.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from aggregates import Agreement, AgreementStatus, Obligation, Terms
+from aggregates.taxonomy import AgreementKind
+from api.readside import ReadSide
+from api.ui.actions_common import (
+    AGREEMENTS,
+    NEW_PERSON,
+    READ,
+    WRITE,
+    Scope,
+    agreement_of,
+    as_id,
+    choice,
+    enum_choices,
+    form_url,
+    ids,
+    may_write,
+    multichoice,
+    page,
+    partnership_page,
+    person_label,
+    prefilled,
+    scope_of,
+    with_params,
+)
+from api.ui.core import PREFIX, locale_of, render
+from api.ui.forms import VALID_ON, Field, Form, expected_version, submit, with_meta
+from api.ui.i18n import english, translator
+from projections import directory
+from services.application import CommandResult, Tvaers
+
+DRAFT_TEMPLATE = "actions/agreement_form.html"
+PAGE_TEMPLATE = "actions/agreement.html"
+LIFECYCLE = ("sign", "amend", "renew", "terminate")
+TAB_TEXTS = {
+    "sign": "Underskriv",
+    "amend": "Ret udkastet",
+    "renew": "Forlæng",
+    "terminate": "Opsig",
+}
+FORM_TITLES = {
+    "sign": "En part underskriver",
+    "amend": "Ret aftaleudkastet",
+    "renew": "Forlæng aftalen",
+    "terminate": "Opsig aftalen før tid",
+}
+SUBMITS = {
+    "sign": "Registrér underskrift",
+    "amend": "Gem det rettede udkast",
+    "renew": "Forlæng aftalen",
+    "terminate": "Opsig aftalen",
+}
+LEADS = {
+    "sign": "Underskriveren skal høre til den part, der underskriver. Den sidste underskrift "
+    "sætter aftalen i kraft og løfter parterne på partnerskabstrappen.",
+    "amend": "Underskrifter, der allerede er givet, bortfalder: alle parter underskriver det "
+    "rettede udkast på ny.",
+    "renew": "En underskrevet aftale kan forlænges, før den udløber.",
+    "terminate": "Parterne falder tilbage på partnerskabstrappen, medmindre en anden aftale "
+    "stadig bærer deres trin.",
+}
+TONES = {
+    AgreementStatus.IN_FORCE: "ok",
+    AgreementStatus.DRAFT: "warn",
+    AgreementStatus.SIGNED: "warn",
+    AgreementStatus.EXPIRED: "danger",
+    AgreementStatus.TERMINATED: "danger",
+}
+TERMINATION_REASON = Field(
+    "reason",
+    "Begrundelse",
+    "textarea",
+    required=True,
+    help="Hvorfor opsiges aftalen? Vises i historikken.",
+)
+
+
+def obligation_field(party_id: UUID) -> str:
+    return f"obligation_{party_id}"
+
+
+def terms_fields(scope: Scope, agreement: Agreement | None) -> tuple[list[Field], dict[str, str]]:
+    """An agreement's terms as fields (today's text when amending), and the obligation
+    fields' names with their partner's name."""
+    partners = scope.partner_choices()
+    current = {o.party_id: o.text for o in agreement.terms.obligations} if agreement else {}
+    parties = agreement.party_ids if agreement else (scope.lead_id,)
+    obligations = {obligation_field(UUID(value)): name for value, name in partners}
+    fields = [
+        Field(
+            "title",
+            "Titel",
+            required=True,
+            max_length=200,
+            default=agreement.terms.title if agreement else None,
+        ),
+        Field(
+            "purpose",
+            "Formål",
+            "textarea",
+            required=True,
+            max_length=10_000,
+            default=agreement.terms.purpose if agreement else None,
+        ),
+        multichoice(
+            "party_ids",
+            "Parter",
+            partners,
+            required=True,
+            help="Den ledende organisation er altid part: den underskriver for partnerskabet.",
+            default=[str(p) for p in parties],
+        ),
+        *(
+            Field(
+                obligation_field(UUID(value)),
+                "Forpligtelser",
+                "textarea",
+                max_length=10_000,
+                default=current.get(UUID(value)),
+            )
+            for value, _name in partners
+        ),
+        Field(
+            "valid_from",
+            "Aftalen gælder fra og med",
+            "date",
+            required=True,
+            default=agreement.valid_from.isoformat() if agreement else None,
+        ),
+        Field(
+            "valid_to",
+            "Aftalen gælder til og med",
+            "date",
+            required=True,
+            default=agreement.valid_to.isoformat() if agreement else None,
+        ),
+    ]
+    return fields, obligations
+
+
+def terms_of(c: dict[str, Any]) -> Terms:
+    parties = ids(c["party_ids"])
+    return Terms(
+        title=c["title"],
+        purpose=c["purpose"],
+        party_ids=tuple(parties),
+        obligations=tuple(
+            Obligation(party_id=p, text=c.get(obligation_field(p)) or "") for p in parties
+        ),
+        valid_from=c["valid_from"],
+        valid_to=c["valid_to"],
+    )
+
+
+def check_terms(c: dict[str, Any], lead_id: UUID, locale: str) -> dict[str, str]:
+    """What the domain would refuse about the terms, said next to the field concerned."""
+    _ = translator(locale)
+    errors: dict[str, str] = {}
+    parties = ids(c["party_ids"])
+    if lead_id not in parties:
+        errors["party_ids"] = _("Den ledende organisation skal være part.")
+    elif len(parties) < 2:
+        errors["party_ids"] = _("Vælg mindst én partner ud over den ledende organisation.")
+    for party in parties:
+        if not (c.get(obligation_field(party)) or "").strip():
+            errors[obligation_field(party)] = _("Skriv, hvad parten forpligter sig til.")
+    if c["valid_to"] <= c["valid_from"]:
+        errors["valid_to"] = _("Slutdatoen skal ligge efter startdatoen.")
+    return errors
+
+
+TERMS_ERRORS = {
+    "inconsistent-dates": "valid_to",
+    "invalid-value": "party_ids",
+    "not-a-partner": "party_ids",
+    "not-a-party": "party_ids",
+}
+
+
+class AgreementForms(Controller):
+    path = f"{PREFIX}/partnerships/{{partnership_id:uuid}}/agreements"
+    include_in_schema = False
+
+    # -- a new draft ---------------------------------------------------------------------------
+
+    async def _draft(
+        self, request: Request[Any, Any, Any], tvaers: Tvaers, read_side: ReadSide, pid: UUID
+    ) -> tuple[list[Field], dict[str, Any], Scope]:
+        scope = await scope_of(tvaers, read_side, pid)
+        terms, obligations = terms_fields(scope, None)
+        kind = choice(
+            "kind",
+            "Slags aftale",
+            enum_choices(AgreementKind, request),
+            required=True,
+            default=AgreementKind.COOPERATION.value,
+            help="En samarbejdsaftale bærer trin 5 på partnerskabstrappen, en "
+            "partnerskabsaftale trin 6.",
+        )
+        fields = with_meta([kind, *terms])
+        context = page(
+            title="Nyt aftaleudkast",
+            lead="Udkastet træder i kraft, når alle parter har underskrevet.",
+            action=form_url(pid, "agreements/new"),
+            cancel=partnership_page(pid, AGREEMENTS),
+            submit="Gem udkastet",
+            scope=scope,
+            obligations=obligations,
+        )
+        return fields, context, scope
+
+    @get("/new", opt=WRITE, name="ui-agreement-draft")
+    async def draft_form(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+    ) -> Template:
+        fields, context, _scope = await self._draft(request, tvaers, read_side, partnership_id)
+        return render(request, DRAFT_TEMPLATE, form=prefilled(fields), **context)
+
+    @post("/new", opt=WRITE)
+    async def draft(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+    ) -> Response[Any]:
+        fields, context, scope = await self._draft(request, tvaers, read_side, partnership_id)
+        locale = locale_of(request)
+        return await submit(
+            request,
+            fields=fields,
+            template=DRAFT_TEMPLATE,
+            context=context,
+            action=lambda c, meta: tvaers.draft_agreement(
+                partnership_id, kind=AgreementKind(c["kind"]), terms=terms_of(c), meta=meta
+            ),
+            success=lambda result: agreement_page(
+                partnership_id, result.created_id or result.aggregate_id
+            ),
+            read_side=read_side,
+            check=lambda c: check_terms(c, scope.lead_id, locale),
+            error_fields=TERMS_ERRORS,
+        )
+
+    # -- the agreement's page and its lifecycle --------------------------------------------------
+
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        tvaers: Tvaers,
+        read_side: ReadSide,
+        pid: UUID,
+        agreement_id: FromPath[UUID],
+        wanted: str | None,
+    ) -> tuple[list[Field], dict[str, Any]]:
+        """The page's context and the chosen form's fields (none when no form applies)."""
+        agreement = await agreement_of(tvaers, pid, agreement_id)
+        scope = await scope_of(tvaers, read_side, pid)
+        writer = await may_write(request, read_side, pid)
+        status = agreement.status_on(date.today())
+        signed = {s.party_id: s for s in agreement.signatures}
+        names = await directory.names(
+            read_side.store, [*agreement.party_ids, *(s.signatory_id for s in signed.values())]
+        )
+        obligations_now = {o.party_id: o.text for o in agreement.terms.obligations}
+        parties = [
+            {
+                "name": names.get(p, "?"),
+                "lead": p == agreement.lead_organisation_id,
+                "obligation": obligations_now.get(p, ""),
+                "signed_on": signed[p].signed_on if p in signed else None,
+                "signatory": names.get(signed[p].signatory_id, "?") if p in signed else "",
+            }
+            for p in agreement.party_ids
+        ]
+        possible: list[str] = []
+        if writer and not agreement.has_ended:
+            if agreement.unsigned_party_ids:
+                possible += ["sign", "amend"]
+            else:
+                possible.append("renew")
+            possible.append("terminate")
+        chosen = wanted if wanted in possible else ("sign" if "sign" in possible else None)
+        here = agreement_page(pid, agreement_id)
+        fields: list[Field] = []
+        obligations: dict[str, str] = {}
+        links: list[tuple[str, str]] = []
+        if chosen == "sign":
+            fields, links = await self._sign_fields(read_side, scope, agreement, names)
+        elif chosen == "amend":
+            terms, obligations = terms_fields(scope, agreement)
+            fields = with_meta(terms, version=agreement.version)
+        elif chosen == "renew":
+            fields = with_meta(
+                [
+                    Field(
+                        "valid_to",
+                        "Ny slutdato",
+                        "date",
+                        required=True,
+                        help="Den skal ligge efter den nuværende slutdato.",
+                    )
+                ],
+                version=agreement.version,
+            )
+        elif chosen == "terminate":
+            fields = [
+                VALID_ON,
+                TERMINATION_REASON,
+                Field("version", "", "hidden", default=str(agreement.version)),
+            ]
+        context = {
+            **scope.context(),
+            "agreement": agreement,
+            "agreement_status": status,
+            "status_tone": TONES[status],
+            "parties": parties,
+            "may_write": writer,
+            "tabs": [(with_params(here, form=f), TAB_TEXTS[f], f == chosen) for f in possible],
+            "chosen": chosen,
+            "form_title": FORM_TITLES.get(chosen or "", ""),
+            "lead": LEADS.get(chosen or "", ""),
+            "links": links,
+            "action": f"{here}/{chosen}" if chosen else "",
+            "cancel": partnership_page(pid, AGREEMENTS),
+            "submit": SUBMITS.get(chosen or "", ""),
+            "obligations": obligations,
+        }
+        return fields, context
+
+    async def _sign_fields(
+        self,
+        read_side: ReadSide,
+        scope: Scope,
+        agreement: Agreement,
+        names: dict[UUID, str],
+    ) -> tuple[list[Field], list[tuple[str, str]]]:
+        unsigned = agreement.unsigned_party_ids
+        people = await directory.persons(read_side.store, unsigned)
+        fields = with_meta(
+            [
+                choice(
+                    "party_id",
+                    "Part der underskriver",
+                    [(str(p), names.get(p, "?")) for p in unsigned],
+                    required=True,
+                ),
+                choice(
+                    "signatory_id",
+                    "Underskriver",
+                    [(str(p.id), person_label(p, names)) for p in people],
+                    required=True,
+                    help="En person fra den part, der underskriver.",
+                ),
+            ],
+            version=agreement.version,
+        )
+        here = with_params(agreement_page(scope.id, agreement.id), form="sign")
+        link = with_params(NEW_PERSON, next=here, organisation_id=unsigned[0] if unsigned else None)
+        return fields, [(link, "Er underskriveren ikke på listen? Registrér personen først.")]
+
+    @get("/{agreement_id:uuid}", opt=READ, name="ui-agreement")
+    async def show(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        agreement_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+        form: FromQuery[str | None] = None,
+        person_id: FromQuery[str | None] = None,
+    ) -> Template:
+        fields, context = await self._page(
+            request, tvaers, read_side, partnership_id, agreement_id, form
+        )
+        values: dict[str, Any] = {}
+        if context["chosen"] == "sign":
+            agreement: Agreement = context["agreement"]
+            unsigned = agreement.unsigned_party_ids
+            if len(unsigned) == 1:
+                values["party_id"] = str(unsigned[0])
+            signer = as_id(person_id)
+            if signer is not None:
+                values["signatory_id"] = str(signer)
+        return render(request, PAGE_TEMPLATE, form=prefilled(fields, **values), **context)
+
+    async def _lifecycle(
+        self,
+        request: Request[Any, Any, Any],
+        tvaers: Tvaers,
+        read_side: ReadSide,
+        pid: UUID,
+        agreement_id: FromPath[UUID],
+        which: str,
+    ) -> Response[Any]:
+        fields, context = await self._page(request, tvaers, read_side, pid, agreement_id, which)
+        if context["chosen"] != which:
+            # Not possible now (the agreement changed, or never was): say so on its page.
+            _ = translator(locale_of(request))
+            form = Form(fields=fields, message=_("Det kan ikke lade sig gøre for aftalen nu."))
+            return render(request, PAGE_TEMPLATE, status=409, form=form, **context)
+        agreement: Agreement = context["agreement"]
+        locale = locale_of(request)
+
+        def act(c: dict[str, Any], meta: Any) -> CommandResult:
+            version = expected_version(c)
+            if which == "sign":
+                return tvaers.sign_agreement(
+                    agreement_id,
+                    UUID(c["party_id"]),
+                    UUID(c["signatory_id"]),
+                    meta,
+                    expected_version=version,
+                    partnership_id=pid,
+                )
+            if which == "amend":
+                return tvaers.amend_agreement(
+                    agreement_id,
+                    terms_of(c),
+                    meta,
+                    expected_version=version,
+                    partnership_id=pid,
+                )
+            if which == "renew":
+                return tvaers.renew_agreement(
+                    agreement_id, c["valid_to"], meta, expected_version=version, partnership_id=pid
+                )
+            return tvaers.terminate_agreement(
+                agreement_id, meta, expected_version=version, partnership_id=pid
+            )
+
+        lead_id = agreement.lead_organisation_id
+        error_fields = {
+            "sign": {
+                "not-a-party": "signatory_id",
+                "person-erased": "signatory_id",
+                "already-signed": "party_id",
+                "not-a-partner": "party_id",
+                "inconsistent-dates": "valid_on",
+            },
+            "amend": TERMS_ERRORS,
+            "renew": {"inconsistent-dates": "valid_to"},
+            "terminate": {"invalid-value": "reason", "inconsistent-dates": "valid_on"},
+        }[which]
+        return await submit(
+            request,
+            fields=fields,
+            template=PAGE_TEMPLATE,
+            context=context,
+            action=act,
+            success=lambda _result: agreement_page(pid, agreement_id),
+            read_side=read_side,
+            error_fields=error_fields,
+            check=(lambda c: check_terms(c, lead_id, locale)) if which == "amend" else None,
+        )
+
+    @post("/{agreement_id:uuid}/sign", opt=WRITE)
+    async def sign(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        agreement_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+    ) -> Response[Any]:
+        return await self._lifecycle(
+            request, tvaers, read_side, partnership_id, agreement_id, "sign"
+        )
+
+    @post("/{agreement_id:uuid}/amend", opt=WRITE)
+    async def amend(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        agreement_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+    ) -> Response[Any]:
+        return await self._lifecycle(
+            request, tvaers, read_side, partnership_id, agreement_id, "amend"
+        )
+
+    @post("/{agreement_id:uuid}/renew", opt=WRITE)
+    async def renew(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        agreement_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+    ) -> Response[Any]:
+        return await self._lifecycle(
+            request, tvaers, read_side, partnership_id, agreement_id, "renew"
+        )
+
+    @post("/{agreement_id:uuid}/terminate", opt=WRITE)
+    async def terminate(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        agreement_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+    ) -> Response[Any]:
+        return await self._lifecycle(
+            request, tvaers, read_side, partnership_id, agreement_id, "terminate"
+        )
+
+
+def agreement_page(partnership_id: UUID, agreement_id: UUID) -> str:
+    return form_url(partnership_id, f"agreements/{agreement_id}")
+
+
+english(
+    {
+        "Underskriv": "Sign",
+        "Ret udkastet": "Amend the draft",
+        "Forlæng": "Renew",
+        "Opsig": "Terminate",
+        "En part underskriver": "A party signs",
+        "Ret aftaleudkastet": "Amend the draft agreement",
+        "Forlæng aftalen": "Renew the agreement",
+        "Opsig aftalen før tid": "Terminate the agreement early",
+        "Registrér underskrift": "Record the signature",
+        "Gem det rettede udkast": "Save the amended draft",
+        "Opsig aftalen": "Terminate the agreement",
+        LEADS["sign"]: (
+            "The signatory must belong to the party that signs. The last signature puts the "
+            "agreement in force and lifts the parties on the partnership ladder."
+        ),
+        LEADS["amend"]: (
+            "Signatures already given lapse: every party signs the amended draft anew."
+        ),
+        LEADS["renew"]: "A signed agreement can be renewed before it runs out.",
+        LEADS["terminate"]: (
+            "The parties drop back on the partnership ladder unless another agreement still "
+            "backs their rung."
+        ),
+        "Begrundelse": "Reason",
+        "Hvorfor opsiges aftalen? Vises i historikken.": (
+            "Why is the agreement terminated? Shown in the history."
+        ),
+        "Titel": "Title",
+        "Formål": "Purpose",
+        "Parter": "Parties",
+        "Den ledende organisation er altid part: den underskriver for partnerskabet.": (
+            "The lead organisation is always a party: it signs for the partnership."
+        ),
+        "Forpligtelser": "Obligations",
+        "Aftalen gælder fra og med": "The agreement applies from",
+        "Aftalen gælder til og med": "The agreement applies until (inclusive)",
+        "Den ledende organisation skal være part.": "The lead organisation must be a party.",
+        "Vælg mindst én partner ud over den ledende organisation.": (
+            "Choose at least one partner besides the lead organisation."
+        ),
+        "Skriv, hvad parten forpligter sig til.": "Write what the party undertakes.",
+        "Slutdatoen skal ligge efter startdatoen.": "The end date must be after the start date.",
+        "Slags aftale": "Kind of agreement",
+        "En samarbejdsaftale bærer trin 5 på partnerskabstrappen, en partnerskabsaftale trin 6.": (
+            "A cooperation agreement backs rung 5 on the partnership ladder, a partnership "
+            "agreement rung 6."
+        ),
+        "Nyt aftaleudkast": "New draft agreement",
+        "Udkastet træder i kraft, når alle parter har underskrevet.": (
+            "The draft comes into force once every party has signed."
+        ),
+        "Gem udkastet": "Save the draft",
+        "Ny slutdato": "New end date",
+        "Den skal ligge efter den nuværende slutdato.": "It must be after the current end date.",
+        "Part der underskriver": "Party that signs",
+        "Underskriver": "Signatory",
+        "En person fra den part, der underskriver.": "A person of the party that signs.",
+        "Er underskriveren ikke på listen? Registrér personen først.": (
+            "Is the signatory not in the list? Register them first."
+        ),
+        "Det kan ikke lade sig gøre for aftalen nu.": "That is not possible for the agreement now.",
+        "Forpligtelser for {name}": "Obligations of {name}",
+        "Hvem gør hvad: skal udfyldes for hver part.": "Who does what: required for every party.",
+        "Gyldig": "Valid",
+        "{start} til {end}": "{start} to {end}",
+        "Forlænget": "Renewed",
+        "Underskrevet af alle parter": "Signed by every party",
+        "Udløbet": "Expired",
+        "Opsagt": "Terminated",
+        "Parter og underskrifter": "Parties and signatures",
+        "Parterne, deres forpligtelser og underskrifter": (
+            "The parties, their obligations and signatures"
+        ),
+        "Part": "Party",
+        "Underskrift": "Signature",
+        "ledende organisation": "lead organisation",
+        "Underskrevet {date} af {name}": "Signed {date} by {name}",
+        "Mangler": "Missing",
+        "Handlinger": "Actions",
+        "Aftalen er ophørt og ændres ikke mere.": "The agreement has ended and changes no more.",
+        "Du kan se aftalen, men ikke ændre den.": "You can see the agreement but not change it.",
+    }
+)
