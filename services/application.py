@@ -1283,14 +1283,17 @@ class Tvaers(Application[UUID]):
         password: str,
         meta: Meta,
         is_admin: bool = False,
+        password_hash: str | None = None,
     ) -> CommandResult:
+        """A new user. `password_hash`: the hash of `password`, made already with
+        `hash_password` (once for the demo accounts, which share a published password)."""
         name = normalise_username(username)
         if self._account_or_none(name) is not None:
             raise AlreadyExists(f"There is already a user called {name!r}.")
         account = Account.create(
             username=name,
             display_name=display_name,
-            password_hash=hash_password(password),
+            password_hash=password_hash or hash_password(password),
             is_admin=is_admin,
             meta=meta,
         )

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from functools import cache
 from uuid import UUID, uuid4
 
 from argon2 import PasswordHasher
@@ -23,8 +24,13 @@ MAX_PASSWORD_LENGTH = 1024
 TOKEN_PREFIX = "tvaers_"  # noqa: S105 - a format marker, not a secret
 
 _hasher = PasswordHasher()
-# Verifying against this when the user does not exist keeps the answer time the same.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this when the user does not exist keeps the answer time the same
+    (made on first use: a hash costs ~0.1 s, which every process start would pay)."""
+    return _hasher.hash("not a password of anyone")
 
 
 def check_password_policy(password: str) -> None:
@@ -42,7 +48,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when `password` matches; takes as long when there is no hash to check."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 
