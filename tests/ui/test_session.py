@@ -107,3 +107,8 @@ def test_the_root_leads_to_the_ui(ui: TestClient[Litestar]) -> None:
     response = ui.get("/", follow_redirects=False)
     assert response.status_code == 302
     assert response.headers["location"] == "/ui/"
+
+
+def test_the_language_link_keeps_the_page_and_its_query(ui: TestClient[Litestar]) -> None:
+    page = ui.get("/ui/?lang=da&within=30")
+    assert 'href="/ui?within=30&amp;lang=en" lang="en"' in page.text
