@@ -182,6 +182,17 @@ ENGLISH: dict[str, str] = {
     "Detaljer": "Details",
     "Partnerskaber på tværs af sektorer": "Partnerships across sectors",
     "Se alle i registret": "See all in the registry",
+    # the partnership page's links to the forms, row by row
+    "Handlinger": "Actions",
+    "Flyt {name} på trappen": "Move {name} on the ladder",
+    "{name} forlader partnerskabet": "{name} leaves the partnership",
+    "Overdrag {role}": "Hand over {role}",
+    "Gør {role} ledig": "Vacate {role}",
+    "Besæt {role}": "Fill {role}",
+    "{name} træder ud": "{name} steps down",
+    "Sekretariat og medarbejdere": "Secretariat and staff",
+    "Justér {title}": "Adjust {title}",
+    "Skift status for {title}": "Change the status of {title}",
     "Visningerne er ved at indhente de seneste ændringer. Prøv igen om et øjeblik.": (
         "The views are catching up with the latest changes. Try again in a moment."
     ),

@@ -114,8 +114,15 @@ def test_the_page_shows_the_registry_the_partners_and_their_rungs(demo: Demo) ->
     ):
         assert fact in shown, fact
     ladder = rows(page.text, "ladder-table")
-    assert "Frivilligcenter Silkeborg 4 uformelt samarbejde 01.05.2022 Fælles workshops" in ladder
-    assert "3F Silkeborg 1 kendskab til hinanden 01.03.2022 Informationsmøde" in ladder
+    assert (
+        "Frivilligcenter Silkeborg 4 uformelt samarbejde 01.05.2022 Fælles workshops"
+        " Flyt Frivilligcenter Silkeborg på trappen"
+        " Frivilligcenter Silkeborg forlader partnerskabet"
+    ) in ladder  # with the project leader's links (the client is an administrator)
+    assert any(
+        r.startswith("3F Silkeborg 1 kendskab til hinanden 01.03.2022 Informationsmøde")
+        for r in ladder
+    )
     assert any(r.startswith("DGI Midtjylland 2 dialog og erfaringsudveksling") for r in ladder)
     # The KL diagram: boxes that lead to the sections, and the same as a nested list.
     diagram = re.search(r'<svg[^>]*id="governance-diagram".*?</svg>', page.text, re.S)
@@ -334,3 +341,21 @@ def test_every_text_of_the_pages_has_an_english_version(demo: Demo) -> None:
     assert "Partnership ladder" in english
     assert "informal cooperation" in english
     demo.client.get("/ui/?lang=da")  # back to Danish for the other tests
+
+
+def test_every_link_on_the_page_leads_to_a_page_that_answers(demo: Demo) -> None:
+    """The page's links to forms and sections (a project leader's view) all work."""
+    for case in (SILKEBORG, FREDERIKSBERG):
+        page = demo.client.get(demo.page(case))
+        links = {
+            href.replace("&amp;", "&").split("#")[0]
+            for href in re.findall(r'href="(/ui/[^"]+)"', page.text)
+        }
+        forms = [link for link in links if link.endswith(("/leave", "/hand-over", "/vacate"))]
+        assert forms, "no row links to the forms"
+        broken = [
+            f"{link}: {status}"
+            for link in sorted(links)
+            if (status := demo.client.get(link).status_code) != 200
+        ]
+        assert not broken, broken
