@@ -182,6 +182,10 @@ ENGLISH: dict[str, str] = {
     "Detaljer": "Details",
     "Partnerskaber på tværs af sektorer": "Partnerships across sectors",
     "Se alle i registret": "See all in the registry",
+    # the cross-case page's heat maps (scrollable: reachable by keyboard)
+    "Varmekort: forvaltninger": "Heat map: municipal departments",
+    "Varmekort: eksterne partnere": "Heat map: external partners",
+    "Varmekort: faktorer": "Heat map: factors",
     # the partnership page's links to the forms, row by row
     "Handlinger": "Actions",
     "Flyt {name} på trappen": "Move {name} on the ladder",

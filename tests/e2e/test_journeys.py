@@ -172,3 +172,31 @@ def test_a_user_without_a_grant_can_neither_see_nor_reach_another_partnership(
     response = page.goto(f"{server}{frederiksberg}/history")
     assert response is not None
     assert response.status == 403
+
+
+def test_the_registry_the_map_of_offers_and_the_cross_case_tables_in_the_browser(
+    page: Page, server: str
+) -> None:
+    log_in(page, server, "demo-evaluator")
+    page.get_by_role("link", name="Register").click()
+    page.get_by_label("Fritekst").fill("aktivering")
+    page.get_by_role("button", name="Søg").click()
+    results = page.locator("#results")
+    expect(results).to_contain_text("Sundhed i aktiveringen - Greve")
+    expect(results).not_to_contain_text("Kultur på recept")
+    assert_accessible(page)
+    screenshot(page, "registry")
+
+    page.get_by_role("link", name="Tilbudskort").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "offers")
+
+    page.get_by_role("link", name="Krydscase").click()
+    page.get_by_role("button", name="Vis tabeller for filteret").click()
+    expect(page.locator("main table").first).to_be_visible()
+    expect(page.locator("main svg").first).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "crosscase")
+    page.set_viewport_size(TABLET)
+    assert_accessible(page)
