@@ -16,6 +16,7 @@ from litestar.types import ControllerRouterHandler
 
 from api.ui.actions import ACTION_PAGES
 from api.ui.core import PREFIX, STATIC, STATIC_PREFIX, UI_EXCEPTION_HANDLERS, template_config
+from api.ui.evaluation import EvaluationPages
 from api.ui.pages import SessionPages, root
 from api.ui.partnership import PartnershipPages
 from api.ui.registry import RegistryPages
@@ -27,6 +28,7 @@ UI_CONTROLLERS: list[ControllerRouterHandler] = [
     RegistryPages,
     PartnershipPages,
     *ACTION_PAGES,
+    EvaluationPages,
 ]
 
 

@@ -42,6 +42,7 @@ from aggregates.taxonomy import (
     Rung,
     SeatRole,
 )
+from api.auth import Principal
 from api.readside import ReadSide
 from api.ui import charts
 from api.ui.core import PREFIX, locale_of, render, user_of
@@ -49,6 +50,8 @@ from api.ui.i18n import ENGLISH, english, labeller, translator
 from projections import access as access_view
 from projections import agreements as agreement_views
 from projections import anchoring, audit, diff, ladder, offers
+from projections import annotations as annotation_views
+from projections import ratings as rating_views
 from projections import roles as role_views
 from projections.core import InvalidQuery
 from projections.directory import names
@@ -430,6 +433,9 @@ class PageData:
     agreements: list[agreement_views.AgreementView]
     activities: list[offers.ActivityView]
     municipality_key: str | None
+    # the evaluator's toolkit (api/ui/evaluation.py): self-assessment, evaluators' notes
+    ratings: list[rating_views.RatingView] = field(default_factory=list)
+    annotations: list[annotation_views.AnnotationView] = field(default_factory=list)
 
     @property
     def registry(self) -> Registry:
@@ -441,8 +447,22 @@ class PageData:
         return {a.activity_id: a.title for a in self.activities}
 
 
-async def load(read_side: ReadSide, partnership_id: UUID, when: When) -> PageData:
-    """Every section's data on the page's date, the independent queries at once."""
+async def _notes(
+    read_side: ReadSide, partnership_id: UUID, viewer: Principal | None
+) -> list[annotation_views.AnnotationView]:
+    """The evaluators' notes `viewer` may see (published, and their own); none to print."""
+    if viewer is None:
+        return []
+    return await annotation_views.list_annotations(
+        read_side.store, partnership_id, viewer=viewer.username, visible=viewer.visibility
+    )
+
+
+async def load(
+    read_side: ReadSide, partnership_id: UUID, when: When, viewer: Principal | None = None
+) -> PageData:
+    """Every section's data on the page's date, the independent queries at once (with
+    `viewer`, the evaluators' notes they may see too)."""
     store, day, known = read_side.store, when.day, when.known_at
     async with asyncio.TaskGroup() as group:
         state_ = group.create_task(recorded(read_side, partnership_id, day, known))
@@ -475,6 +495,10 @@ async def load(read_side: ReadSide, partnership_id: UUID, when: When) -> PageDat
             offers.activities(store, partnership_id, as_of=day, known_at=known)
         )
         municipality_ = group.create_task(access_view.municipality_of(store, partnership_id))
+        ratings_ = group.create_task(
+            rating_views.ratings(store, partnership_id, as_of=day, known_at=known)
+        )
+        notes_ = group.create_task(_notes(read_side, partnership_id, viewer))
     state, partners = state_.result(), partners_.result()
     exists_then = state.registry is not None
     if not exists_then:
@@ -514,6 +538,8 @@ async def load(read_side: ReadSide, partnership_id: UUID, when: When) -> PageDat
         agreements=agreements_.result(),
         activities=activities_.result(),
         municipality_key=municipality_.result(),
+        ratings=ratings_.result(),
+        annotations=notes_.result(),
     )
 
 
@@ -694,6 +720,7 @@ def page_context(request: Request[Any, Any, Any], data: PageData) -> dict[str, A
     pid = data.partnership_id
     months, counts, changes = ladder_series(data.steps, data.when.day)
     milestone_titles = {m.milestone_id: m.title for m in data.milestones}
+    rating_dimensions = rating_views.pair_with_evidence(data.ratings, data.milestones)
     follow_ups_by_activity: dict[str, list[FollowUp]] = {}
     for follow_up in data.recorded.follow_ups:
         follow_ups_by_activity.setdefault(follow_up.activity_id or "", []).append(follow_up)
@@ -718,6 +745,13 @@ def page_context(request: Request[Any, Any, Any], data: PageData) -> dict[str, A
         "expiring_days": EXPIRING_DAYS,
         "in_force": AgreementStatus.IN_FORCE,
         "known_text": moment_text(data.when.known_at),
+        # the evaluator's toolkit (api/ui/evaluation.py, templates/evaluation/)
+        "may_rate": principal.may("rate", pid, data.municipality_key) and not data.when.historic,
+        "may_annotate": principal.may("annotate", pid, data.municipality_key)
+        and not data.when.historic,
+        "rating_dimensions": rating_dimensions,
+        "unrated": {f.milestone_id for d in rating_dimensions for f in d.flags if f.milestone_id},
+        "event_groups": EVENT_GROUPS,
     }
 
 
@@ -769,6 +803,11 @@ KIND_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "corrections": ("Rettelser", ("DateCorrected", "RungCorrected", "MilestoneCorrected")),
 }
+# The Danish name of each kind's group (an evaluator's note names the events it links to).
+EVENT_GROUPS: dict[str, str] = {
+    kind: name for name, kinds in KIND_GROUPS.values() for kind in kinds
+}
+EVENT_GROUPS["AnchoringRated"] = "Selvevaluering"
 
 
 @dataclass(frozen=True)
@@ -817,7 +856,7 @@ class PartnershipPages(Controller):
         """The partnership on a date: header, diagram, ladder, roles, anchoring, ..."""
         await read_side.ready(None, partnership_id)
         when = when_of(request, as_of, known_at)
-        data = await load(read_side, partnership_id, when)
+        data = await load(read_side, partnership_id, when, user_of(request))
         return render(
             request,
             "partnership/page.html",
@@ -841,6 +880,7 @@ class PartnershipPages(Controller):
         data = await load(read_side, partnership_id, when)
         context = page_context(request, data)
         context["may_write"] = False  # meeting papers: no links to forms
+        context["may_rate"] = context["may_annotate"] = False
         context["printing"] = True
         return render(request, "partnership/print.html", **context)
 

@@ -163,4 +163,4 @@ def screenshot(page: Page, name: str) -> None:
     """Keep a picture of the page for the user guide (only when asked to)."""
     if os.environ.get("TVAERS_SCREENSHOTS"):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
