@@ -153,14 +153,16 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "appointment_id": ("Appointment ID", "Udpegnings-ID"),
     "arena": ("Arena", "Arena"),
     "arenas": ("Arenas", "Arenaer"),
+    "author": ("Author", "Forfatter"),
+    "author_name": ("Author's name", "Forfatterens navn"),
     "before": ("Before", "Før"),
     "category": ("Category", "Kategori"),
     "category_label": ("Category (Danish)", "Kategori (dansk)"),
     "change": ("Change", "Ændring"),
     "cohort": ("Cohort", "Hold"),
     "comment": ("Comment", "Kommentar"),
-    "correlation_id": ("Correlation ID", "Korrelations-ID"),
     "corrected": ("Corrected", "Rettet"),
+    "correlation_id": ("Correlation ID", "Korrelations-ID"),
     "count": ("Count", "Antal"),
     "days": ("Days", "Dage"),
     "days_left": ("Days left", "Dage tilbage"),
@@ -194,11 +196,13 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "lead_in": ("Lead in", "Leder i"),
     "lead_organisation_id": ("Lead organisation ID", "Ledende organisation-ID"),
     "link": ("Link", "Link"),
+    "links": ("Linked events", "Tilknyttede hændelser"),
     "median_days": ("Median days", "Median dage"),
     "milestone_id": ("Milestone ID", "Milepæl-ID"),
     "milestone_ids": ("Milestone IDs", "Milepæl-ID'er"),
     "milestone_title": ("Milestone", "Milepæl"),
     "milestones": ("Milestones", "Milepæle"),
+    "mine": ("Mine", "Min"),
     "municipality": ("Municipality", "Kommune"),
     "name": ("Partner", "Partner"),
     "not_anchored_count": ("Partnerships not anchored", "Ikke forankrede partnerskaber"),
@@ -225,6 +229,7 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "position_id": ("Position ID", "Rolle-ID"),
     "positions": ("Positions", "Roller"),
     "previous_rating": ("Previous rating", "Forrige vurdering"),
+    "published_at": ("Published", "Offentliggjort"),
     "rated_by": ("Rated by (person ID)", "Vurderet af (person-ID)"),
     "rated_by_name": ("Rated by", "Vurderet af"),
     "rating": ("Rating (1-7)", "Vurdering (1-7)"),
@@ -234,6 +239,7 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "recorded_at": ("Recorded", "Registreret"),
     "recorded_by": ("Recorded by", "Registreret af"),
     "renewals": ("Renewals", "Fornyelser"),
+    "revised_at": ("Revised", "Revideret"),
     "role": ("Role", "Rolle"),
     "role_label": ("Role (Danish)", "Rolle (dansk)"),
     "rung": ("Rung", "Trin"),
@@ -254,6 +260,7 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "target_groups": ("Target groups", "Målgrupper"),
     "terminated_on": ("Terminated on", "Opsagt"),
     "termination_reason": ("Termination reason", "Opsigelsesgrund"),
+    "text": ("Text", "Tekst"),
     "title": ("Title", "Titel"),
     "total_count": ("Partnerships in all", "Partnerskaber i alt"),
     "vacancies": ("Vacancies", "Vakancer"),
@@ -568,6 +575,10 @@ def ratings(export: Export, view: _Dated, partnership_id: UUID) -> Response[byte
     return respond(export, stem, tables_of(view, "ratings", "flags"))
 
 
+def evaluator_notes(export: Export, view: msgspec.Struct, partnership_id: UUID) -> Response[bytes]:
+    return respond(export, f"annotations-{partnership_id}", tables_of(view, "annotations"))
+
+
 EXPORTERS: dict[str, Callable[..., Response[bytes]]] = {
     "getLadder": ladder,
     "getLadderHistory": ladder_history,
@@ -582,6 +593,7 @@ EXPORTERS: dict[str, Callable[..., Response[bytes]]] = {
     "getActivities": activities,
     "getAgreements": agreements,
     "getRatings": ratings,
+    "getAnnotations": evaluator_notes,
 }
 """Every view that exports, by operation id (for the docs and the tests)."""
 

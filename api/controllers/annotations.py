@@ -12,9 +12,11 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, JSONBody
 
+from api import exports
 from api.auth import principal_of
 from api.controllers.views import After
 from api.deps import RequestContext
+from api.exports import EXPORT, Export, ExportOperation
 from api.readside import ReadSide
 from api.schemas import AnnotationRecord, AnnotationRevision, CommandAccepted, Write
 from projections import annotations as annotation_views
@@ -149,16 +151,19 @@ class AnnotationController(Controller):
 
     @get(
         operation_id="getAnnotations",
+        operation_class=ExportOperation,
         summary="Evaluators' notes on the partnership",
         opt={"access": "partnership:read"},
+        dependencies={"export": EXPORT},
     )
     async def annotations(
         self,
         partnership_id: FromPath[UUID],
         request: Request[Any, Any, Any],
         read_side: NamedDependency[ReadSide],
+        export: NamedDependency[Export],
         after: After = None,
-    ) -> AnnotationsView:
+    ) -> AnnotationsView | Response[bytes]:
         """The published notes, and the caller's own drafts and withdrawn notes, oldest
         first; each with the events it is linked to as the audit history describes them."""
         principal = principal_of(request)
@@ -171,4 +176,5 @@ class AnnotationController(Controller):
             viewer=principal.username,
             visible=principal.visibility,
         )
-        return AnnotationsView(annotations=found)
+        view = AnnotationsView(annotations=found)
+        return exports.evaluator_notes(export, view, partnership_id) if export.wanted else view

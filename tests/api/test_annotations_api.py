@@ -3,6 +3,8 @@ and that they link only to the partnership's own history."""
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -235,3 +237,26 @@ def test_a_note_is_not_found_under_another_partnership(world: World) -> None:
     )
 
     assert_problem(response, 404, "not-found")
+
+
+def test_the_notes_a_reader_sees_export_as_a_spreadsheet_file(world: World) -> None:
+    draft = world.note()
+    published = world.note()
+    accepted(world.send(AUTHOR, "POST", f"/{published}/publish", {}))
+    after = tvaers(world.client).max_notification_id()
+
+    def exported(username: str) -> list[dict[str, str]]:
+        response = world.client.get(
+            world.path,
+            params={"format": "csv", "lang": "da", "after": after},
+            headers=world.headers[username],
+        )
+        assert response.status_code == 200, response.text
+        assert response.headers["content-disposition"].startswith("attachment; filename=")
+        text = response.content.decode("utf-8-sig")
+        return list(csv.DictReader(io.StringIO(text), delimiter=";"))
+
+    assert {r["ID"] for r in exported(AUTHOR)} == {draft, published}
+    steering = exported(STEERING)
+    assert [r["ID"] for r in steering] == [published]
+    assert steering[0]["Tekst"] == NOTE["text"]

@@ -20,7 +20,7 @@ from litestar.testing import TestClient
 from openpyxl import load_workbook
 
 from api import exports
-from api.controllers import ratings, registry, views
+from api.controllers import annotations, ratings, registry, views
 from projections import agenda, crosscase, search
 from tests.api.conftest import (
     add_user,
@@ -215,6 +215,7 @@ def test_every_view_exports(world: World) -> None:
         f"{base}/activities",
         f"{base}/agreements",
         f"{base}/ratings",
+        f"{base}/annotations",
         "/registry/partnerships",
         "/registry/offers",
         "/agenda",
@@ -276,6 +277,7 @@ def test_every_exported_column_has_a_danish_heading() -> None:
         agenda.Agenda,
         crosscase.CrossCase,
         ratings.RatingsView,
+        annotations.AnnotationsView,
     ]
     from projections.audit import AuditPage
 
