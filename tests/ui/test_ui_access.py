@@ -151,3 +151,29 @@ def test_the_403_page_is_a_page_in_danish_without_data(world: World) -> None:
     assert response.headers["content-type"].startswith("text/html")
     assert "Ingen adgang" in response.text
     assert TITLE not in response.text
+
+
+def test_names_from_the_data_are_escaped_in_pages_and_charts(world: World) -> None:
+    service = tvaers(world.client)
+    meta = Meta(actor=ADMIN)
+    evil = '<script>alert("x")</script>'
+    lead = service.register_organisation(
+        name=f"Forening {evil}", sector=Sector.VOLUNTARY, meta=meta
+    ).aggregate_id
+    partnership = service.register_partnership(
+        registry=Registry(title=f"Titel {evil}", municipality="Sundeborg", purpose=evil),
+        lead_organisation_id=lead,
+        meta=meta,
+    ).aggregate_id
+    login(world.client, ADMIN)
+    for path in (
+        f"/ui/partnerships/{partnership}",
+        f"/ui/partnerships/{partnership}/history",
+        f"/ui/partnerships/{partnership}/story",
+        "/ui/registry",
+        "/ui/crosscase?select=filter",
+    ):
+        page = world.client.get(path)
+        assert page.status_code == 200, path
+        assert "<script>alert" not in page.text, path
+    assert "&lt;script&gt;" in world.client.get(f"/ui/partnerships/{partnership}").text
