@@ -42,7 +42,15 @@ from api.ui.actions_common import (
     with_params,
 )
 from api.ui.core import PREFIX, locale_of, render
-from api.ui.forms import VALID_ON, Field, Form, expected_version, submit, with_meta
+from api.ui.forms import (
+    AGREEMENT_CONFLICT_DA,
+    VALID_ON,
+    Field,
+    Form,
+    expected_version,
+    submit,
+    with_meta,
+)
 from api.ui.i18n import english, translator
 from projections import directory
 from services.application import CommandResult, Tvaers
@@ -474,6 +482,7 @@ class AgreementForms(Controller):
             read_side=read_side,
             error_fields=error_fields,
             check=(lambda c: check_terms(c, lead_id, locale)) if which == "amend" else None,
+            conflict=AGREEMENT_CONFLICT_DA,
         )
 
     @post("/{agreement_id:uuid}/sign", opt=WRITE)

@@ -221,6 +221,10 @@ CONFLICT_DA = (
     "Nogen har ændret partnerskabet, mens du arbejdede. Genindlæs siden for at se "
     "ændringen, og prøv igen."
 )
+AGREEMENT_CONFLICT_DA = (
+    "Nogen har ændret aftalen, mens du arbejdede. Genindlæs siden for at se "
+    "ændringen, og prøv igen."
+)
 
 
 def correlation_id(request: Request[Any, Any, Any]) -> UUID:
@@ -258,6 +262,7 @@ async def submit(
     read_side: ReadSide,
     error_fields: Mapping[str, str] | None = None,
     check: Callable[[dict[str, Any]], dict[str, str]] | None = None,
+    conflict: str = CONFLICT_DA,
 ) -> Response[Any]:
     """Parse the posted form, run the command, and answer with the next page or the form.
 
@@ -278,7 +283,7 @@ async def submit(
     try:
         result = await sync_to_thread(action, clean, meta)
     except ConcurrencyConflict:
-        form.message = _(CONFLICT_DA)
+        form.message = _(conflict)
         return render(request, template, status=409, form=form, **context)
     except DomainError as error:
         explanation = _(RULES_DA.get(error.code, "Ændringen bryder en regel og er ikke gemt."))

@@ -171,6 +171,11 @@ ENGLISH: dict[str, str] = {
         "the change, and try again."
     ),
     "Gemt.": "Saved.",
+    "Nogen har ændret aftalen, mens du arbejdede. Genindlæs siden for at se "
+    "ændringen, og prøv igen.": (
+        "Someone changed the agreement while you were working. Reload the page to see "
+        "the change, and try again."
+    ),
     "Datoen hvor ændringen gælder fra (kan ligge tilbage i tiden).": (
         "The date the change takes effect (may be in the past)."
     ),

@@ -189,7 +189,7 @@ def test_signing_a_changed_agreement_is_a_conflict_and_saves_nothing(setting: Se
             version=stale,
         )
     assert response.status_code == 409
-    assert form_message(response).startswith("Nogen har ændret")
+    assert form_message(response).startswith("Nogen har ændret aftalen")
 
 
 def test_an_amendment_replaces_the_terms_and_drops_the_signatures(setting: Setting) -> None:
