@@ -3,8 +3,8 @@
 Every section is read from the views with the page's valid date (`as_of`) and recorded
 time (`known_at`), the independent queries at once (an asyncio task group). What no fact view
 keeps (registry fields, secretariat, evaluations, follow-ups, decisions, terms of
-reference, implementation phase) is folded from the audit view: those events are never
-corrected, so their valid date and recorded time there are final. Agreements are kept
+reference, implementation phase) comes from projections/facts.py, folded from the audit
+view. Agreements are kept
 without recorded-time history; on a page with `known_at` they show as known now (said so
 on the page).
 
@@ -22,7 +22,6 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
-import msgspec
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
@@ -32,12 +31,7 @@ from markupsafe import Markup
 from aggregates import AgreementStatus, Registry
 from aggregates.taxonomy import (
     AnchoringStatus,
-    AssessmentAnswer,
-    AssessmentQuestion,
-    EvaluationKind,
-    EvaluationMethod,
     FactorEffect,
-    ImplementationPhase,
     RoleKind,
     Rung,
     SeatRole,
@@ -55,6 +49,7 @@ from projections import ratings as rating_views
 from projections import roles as role_views
 from projections.core import InvalidQuery
 from projections.directory import names
+from projections.facts import FollowUp, Recorded, first_registry, recorded
 
 AUDIT_PAGE = 25
 EXPIRING_DAYS = 90  # an agreement in force this close to its end is flagged
@@ -137,215 +132,6 @@ def when_of(request: Request[Any, Any, Any], as_of: str | None, known_at: str | 
         known_at_raw=moment_input(moment) if moment else (known_at or ""),
         errors=errors,
     )
-
-
-# -- what the audit view tells (events no fact view keeps) ---------------------------------
-
-RECORDED_KINDS = (
-    "Registered",
-    "RegistryUpdated",
-    "SecretariatAssigned",
-    "SecretariatStaffed",
-    "SecretariatStaffLeft",
-    "EvaluationRecorded",
-    "AssessmentRecorded",
-    "FollowUpScheduled",
-    "FollowUpRecorded",
-    "DecisionRecorded",
-    "TermsOfReferenceIssued",
-    "PhaseEntered",
-)
-
-
-@dataclass
-class Assessment:
-    question: AssessmentQuestion
-    answer: AssessmentAnswer
-    valid_on: date
-
-
-@dataclass
-class Evaluation:
-    evaluation_id: str
-    kind: EvaluationKind
-    evaluator: str
-    method: EvaluationMethod
-    findings: str
-    valid_on: date
-    assessments: list[Assessment] = field(default_factory=list)
-
-
-@dataclass
-class FollowUp:
-    follow_up_id: str
-    activity_id: str | None
-    label: str
-    due_on: date
-    cohort: int
-    reached: int | None = None
-    retained: int | None = None
-    recorded_on: date | None = None
-
-
-@dataclass
-class Decision:
-    title: str
-    approved: list[str]
-    meeting_on: date
-
-
-@dataclass
-class Terms:
-    number: int
-    valid_on: date
-    purpose: str
-    composition: str
-    task: str
-    time_plan: str
-    focus_areas: list[str]
-
-
-@dataclass
-class Recorded:
-    """The partnership's registry, secretariat, evaluations, ... on a date (from the audit)."""
-
-    registry: Registry | None = None
-    lead_organisation_id: UUID | None = None
-    registered_on: date | None = None
-    secretariat_id: UUID | None = None
-    secretariat_since: date | None = None
-    staff: dict[UUID, date] = field(default_factory=dict)
-    evaluations: list[Evaluation] = field(default_factory=list)
-    follow_ups: list[FollowUp] = field(default_factory=list)
-    decisions: list[Decision] = field(default_factory=list)
-    terms: Terms | None = None
-    phase: ImplementationPhase | None = None
-    phase_since: date | None = None
-    phase_note: str = ""
-
-
-def _day(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-def fold_recorded(entries: Sequence[audit.AuditEntry]) -> Recorded:
-    """Fold audit entries (any order) into the state they give, in valid-time order."""
-    state = Recorded()
-    evaluations: dict[str, Evaluation] = {}
-    follow_ups: dict[str, FollowUp] = {}
-    assessments: list[tuple[str, Assessment]] = []
-    for entry in sorted(entries, key=lambda e: (e.valid_on, e.version)):
-        p = entry.payload
-        kind = entry.kind
-        if kind in ("Registered", "RegistryUpdated"):
-            state.registry = msgspec.convert(p["registry"], Registry, strict=False)
-            if kind == "Registered":
-                state.lead_organisation_id = UUID(str(p["lead_organisation_id"]))
-                state.registered_on = entry.valid_on
-        elif kind == "SecretariatAssigned":
-            state.secretariat_id = UUID(str(p["organisation_id"]))
-            state.secretariat_since = entry.valid_on
-        elif kind == "SecretariatStaffed":
-            state.staff[UUID(str(p["person_id"]))] = entry.valid_on
-        elif kind == "SecretariatStaffLeft":
-            state.staff.pop(UUID(str(p["person_id"])), None)
-        elif kind == "EvaluationRecorded":
-            evaluations[str(p["evaluation_id"])] = Evaluation(
-                evaluation_id=str(p["evaluation_id"]),
-                kind=EvaluationKind(p["kind"]),
-                evaluator=str(p["evaluator"]),
-                method=EvaluationMethod(p["method"]),
-                findings=str(p["findings"]),
-                valid_on=entry.valid_on,
-            )
-        elif kind == "AssessmentRecorded":
-            assessments.append(
-                (
-                    str(p["evaluation_id"]),
-                    Assessment(
-                        question=AssessmentQuestion(p["question"]),
-                        answer=AssessmentAnswer(p["answer"]),
-                        valid_on=entry.valid_on,
-                    ),
-                )
-            )
-        elif kind == "FollowUpScheduled":
-            follow_ups[str(p["follow_up_id"])] = FollowUp(
-                follow_up_id=str(p["follow_up_id"]),
-                activity_id=str(p["activity_id"]) if p.get("activity_id") else None,
-                label=str(p["label"]),
-                due_on=_day(p["due_on"]),
-                cohort=int(p["cohort"]),
-            )
-        elif kind == "FollowUpRecorded":
-            scheduled = follow_ups.get(str(p["follow_up_id"]))
-            if scheduled is not None:
-                scheduled.reached = int(p["reached"])
-                scheduled.retained = int(p["retained"])
-                scheduled.recorded_on = entry.valid_on
-        elif kind == "DecisionRecorded":
-            state.decisions.append(
-                Decision(
-                    title=str(p["title"]),
-                    approved=[str(a) for a in p.get("approved", [])],
-                    meeting_on=entry.valid_on,
-                )
-            )
-        elif kind == "TermsOfReferenceIssued":
-            terms = p.get("terms", {})
-            state.terms = Terms(
-                number=int(p["number"]),
-                valid_on=entry.valid_on,
-                purpose=str(terms.get("purpose", "")),
-                composition=str(terms.get("composition", "")),
-                task=str(terms.get("task", "")),
-                time_plan=str(terms.get("time_plan", "")),
-                focus_areas=[str(f) for f in terms.get("focus_areas", [])],
-            )
-        elif kind == "PhaseEntered":
-            state.phase = ImplementationPhase(p["phase"])
-            state.phase_since = entry.valid_on
-            state.phase_note = str(p.get("note", ""))
-    for evaluation_id, assessment in assessments:
-        if evaluation_id in evaluations:
-            evaluations[evaluation_id].assessments.append(assessment)
-    state.evaluations = sorted(evaluations.values(), key=lambda e: e.valid_on)
-    state.follow_ups = sorted(follow_ups.values(), key=lambda f: (f.due_on, f.label))
-    state.decisions.sort(key=lambda d: d.meeting_on, reverse=True)
-    return state
-
-
-async def _audit_entries(
-    read_side: ReadSide, where: audit.AuditFilter, *, page: int = 500
-) -> list[audit.AuditEntry]:
-    found: list[audit.AuditEntry] = []
-    cursor: str | None = None
-    while True:
-        result = await audit.history(read_side.store, where, limit=page, cursor=cursor)
-        found.extend(result.entries)
-        if result.next_cursor is None:
-            return found
-        cursor = result.next_cursor
-
-
-async def recorded(
-    read_side: ReadSide, partnership_id: UUID, day: date, known_at: datetime | None
-) -> Recorded:
-    """The registry, secretariat, evaluations, ... on `day` as known at `known_at`."""
-    where = audit.AuditFilter(
-        partnership_id=partnership_id,
-        kinds=RECORDED_KINDS,
-        valid_to=day,
-        # the audit's bound is exclusive; known_at includes what was recorded at that moment
-        recorded_to=known_at + timedelta(microseconds=1) if known_at else None,
-    )
-    return fold_recorded(await _audit_entries(read_side, where))
-
-
-async def first_registry(read_side: ReadSide, partnership_id: UUID) -> Recorded:
-    """The registry as first recorded (for a page dated before the partnership began)."""
-    where = audit.AuditFilter(partnership_id=partnership_id, kinds=("Registered",))
-    return fold_recorded(await _audit_entries(read_side, where))
 
 
 # -- the page's data -----------------------------------------------------------------------
@@ -465,7 +251,7 @@ async def load(
     `viewer`, the evaluators' notes they may see too)."""
     store, day, known = read_side.store, when.day, when.known_at
     async with asyncio.TaskGroup() as group:
-        state_ = group.create_task(recorded(read_side, partnership_id, day, known))
+        state_ = group.create_task(recorded(read_side.store, partnership_id, day, known))
         partners_ = group.create_task(
             ladder.rungs(store, partnership_id, as_of=day, known_at=known)
         )
@@ -502,7 +288,7 @@ async def load(
     state, partners = state_.result(), partners_.result()
     exists_then = state.registry is not None
     if not exists_then:
-        first = await first_registry(read_side, partnership_id)
+        first = await first_registry(read_side.store, partnership_id)
         state.registry = first.registry
         state.lead_organisation_id = first.lead_organisation_id
         state.registered_on = first.registered_on
