@@ -9,8 +9,8 @@ Fixtures
 ``server`` (session)
     `tvaers serve --demo` on a free port, on a fresh SQLite file, the demo data loaded:
     its base URL.
-``browser`` (session)
-    A headless Chromium.
+``browser`` (module)
+    A headless Chromium (closed after each module: see the fixture).
 ``page``
     A fresh browser context (no cookies) and page, at laptop width.
 
@@ -108,7 +108,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is open, its event loop is the
+# running loop of the main thread, and every later test that calls asyncio.run() fails.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     executable = chromium_path()
     if executable is None:
