@@ -14,6 +14,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
@@ -485,56 +486,21 @@ class AgreementForms(Controller):
             conflict=AGREEMENT_CONFLICT_DA,
         )
 
-    @post("/{agreement_id:uuid}/sign", opt=WRITE)
-    async def sign(
+    @post("/{agreement_id:uuid}/{action:str}", opt=WRITE)
+    async def lifecycle(
         self,
         request: Request[Any, Any, Any],
         partnership_id: FromPath[UUID],
         agreement_id: FromPath[UUID],
+        action: FromPath[str],
         tvaers: NamedDependency[Tvaers],
         read_side: NamedDependency[ReadSide],
     ) -> Response[Any]:
+        """Sign, amend, renew or terminate: one form each on the agreement's page."""
+        if action not in LIFECYCLE:
+            raise NotFoundException(f"No form {action!r} for an agreement.")
         return await self._lifecycle(
-            request, tvaers, read_side, partnership_id, agreement_id, "sign"
-        )
-
-    @post("/{agreement_id:uuid}/amend", opt=WRITE)
-    async def amend(
-        self,
-        request: Request[Any, Any, Any],
-        partnership_id: FromPath[UUID],
-        agreement_id: FromPath[UUID],
-        tvaers: NamedDependency[Tvaers],
-        read_side: NamedDependency[ReadSide],
-    ) -> Response[Any]:
-        return await self._lifecycle(
-            request, tvaers, read_side, partnership_id, agreement_id, "amend"
-        )
-
-    @post("/{agreement_id:uuid}/renew", opt=WRITE)
-    async def renew(
-        self,
-        request: Request[Any, Any, Any],
-        partnership_id: FromPath[UUID],
-        agreement_id: FromPath[UUID],
-        tvaers: NamedDependency[Tvaers],
-        read_side: NamedDependency[ReadSide],
-    ) -> Response[Any]:
-        return await self._lifecycle(
-            request, tvaers, read_side, partnership_id, agreement_id, "renew"
-        )
-
-    @post("/{agreement_id:uuid}/terminate", opt=WRITE)
-    async def terminate(
-        self,
-        request: Request[Any, Any, Any],
-        partnership_id: FromPath[UUID],
-        agreement_id: FromPath[UUID],
-        tvaers: NamedDependency[Tvaers],
-        read_side: NamedDependency[ReadSide],
-    ) -> Response[Any]:
-        return await self._lifecycle(
-            request, tvaers, read_side, partnership_id, agreement_id, "terminate"
+            request, tvaers, read_side, partnership_id, agreement_id, action
         )
 
 

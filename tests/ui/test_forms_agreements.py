@@ -319,3 +319,10 @@ def test_an_agreement_of_another_partnership_is_not_found_under_this_one(
     other = Desk(desk.client)
     other.new_partnership(setting.lead, title="Et andet partnerskab")
     assert other.get(f"agreements/{agreement_id}").status_code == 404
+
+
+def test_an_unknown_lifecycle_form_is_not_found_and_saves_nothing(setting: Setting) -> None:
+    agreement_id = draft(setting)
+    with nothing_saved(setting.desk.client):
+        response = setting.desk.post(f"agreements/{agreement_id}/shred", {})
+    assert response.status_code == 404
