@@ -172,9 +172,9 @@ def _token_revoked(e: Account.TokenRevoked) -> Iterable[Statement]:
 
 @access.on(Partnership.Registered, Partnership.RegistryUpdated)
 def _partnership_scope(e: Any) -> Iterable[Statement]:
-    yield ("DELETE FROM acc_partnerships WHERE id = ?", (e.originator_id,))
     yield (
-        "INSERT INTO acc_partnerships (id, municipality_key) VALUES (?, ?)",
+        "INSERT INTO acc_partnerships (id, municipality_key) VALUES (?, ?)"
+        " ON CONFLICT (id) DO UPDATE SET municipality_key = excluded.municipality_key",
         (e.originator_id, _key(e.registry.municipality)),
     )
 

@@ -189,12 +189,14 @@ async def vacant_roles(
     """
     scope, scope_params = _scope("f.partnership_id", visible, partnership_ids)
     rows = await store.fetch(
-        "SELECT partnership_id, position_id, role, activity_id, valid_on FROM ("
-        " SELECT f.partnership_id, f.position_id, f.role, f.activity_id, f.person_id,"
+        "SELECT l.partnership_id, l.position_id, p.role, p.activity_id, l.valid_on FROM ("
+        " SELECT f.partnership_id, f.position_id, f.person_id,"
         " f.valid_on, ROW_NUMBER() OVER (PARTITION BY f.partnership_id, f.position_id"
         "  ORDER BY f.valid_on DESC, f.source_version DESC, f.row_version DESC) AS rn"
         f" FROM role_facts f WHERE f.valid_on <= ? AND f.superseded_at IS NULL{scope}"
-        ") latest WHERE rn = 1 AND person_id IS NULL ORDER BY valid_on, position_id",
+        ") l JOIN role_positions p"
+        " ON p.partnership_id = l.partnership_id AND p.position_id = l.position_id"
+        " WHERE l.rn = 1 AND l.person_id IS NULL ORDER BY l.valid_on, l.position_id",
         today,
         *scope_params,
     )

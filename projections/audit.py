@@ -54,10 +54,15 @@ _METADATA = frozenset(
 _PERSONAL = frozenset({"contact"})
 _encoder = msgspec.json.Encoder(decimal_format="string")
 
+_COLUMNS = (
+    "aggregate_id, version, aggregate_type, partnership_id, kind,"
+    " recorded_at, valid_on, actor, reason, correlation_id, payload"
+)
+
 audit = Projection(
     name="audit",
-    version=1,
-    tables=("audit_log",),
+    version=2,
+    tables=("audit_log", "audit_pending"),
     ddl=(
         "CREATE TABLE audit_log ("
         " aggregate_id {uuid} NOT NULL, version {int} NOT NULL,"
@@ -68,7 +73,26 @@ audit = Projection(
         "CREATE INDEX audit_by_partnership ON audit_log (partnership_id, recorded_at)",
         "CREATE INDEX audit_by_time ON audit_log (recorded_at)",
         "CREATE INDEX audit_by_actor ON audit_log (actor, recorded_at)",
+        # An agreement's events after its draft wait here until the end of their batch.
+        "CREATE TABLE audit_pending ("
+        " aggregate_id {uuid} NOT NULL, version {int} NOT NULL,"
+        " aggregate_type {text} NOT NULL, partnership_id {uuid}, kind {text} NOT NULL,"
+        " recorded_at {ts} NOT NULL, valid_on {date} NOT NULL, actor {text} NOT NULL,"
+        " reason {text}, correlation_id {uuid}, payload {json} NOT NULL,"
+        " PRIMARY KEY (aggregate_id, version))",
     ),
+    # Only an agreement's draft names its partnership: the later events take it from the
+    # draft's row once the batch is written (a handler cannot read it; reading it per
+    # event would cut the batch's one COPY into a round trip per agreement event).
+    batch_end=(
+        f"INSERT INTO audit_log ({_COLUMNS}) SELECT aggregate_id, version, aggregate_type,"
+        " (SELECT d.partnership_id FROM audit_log d"
+        "  WHERE d.aggregate_id = audit_pending.aggregate_id AND d.version = 1),"
+        " kind, recorded_at, valid_on, actor, reason, correlation_id, payload"
+        " FROM audit_pending",
+        "DELETE FROM audit_pending",
+    ),
+    staging=("audit_pending",),
 )
 
 
@@ -83,27 +107,36 @@ def event_classes(aggregate: type[TvaersAggregate]) -> list[type[Any]]:
     ]
 
 
+_PAYLOAD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _payload(event: Any) -> str:
-    fields = {
-        f.name: getattr(event, f.name)
-        for f in dataclasses.fields(event)
-        if f.name not in _METADATA and f.name not in _PERSONAL
-    }
+    names = _PAYLOAD_FIELDS.get(type(event))
+    if names is None:
+        names = _PAYLOAD_FIELDS[type(event)] = tuple(
+            f.name
+            for f in dataclasses.fields(event)
+            if f.name not in _METADATA and f.name not in _PERSONAL
+        )
+    fields = {name: getattr(event, name) for name in names}
     return _encoder.encode(fields).decode()
 
 
+_VALUES = " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT = f"INSERT INTO audit_log ({_COLUMNS})" + _VALUES
+_INSERT_PENDING = f"INSERT INTO audit_pending ({_COLUMNS})" + _VALUES
+
+
 def _row(
-    event: Any, aggregate_type: str, partnership_sql: str, partnership_param: Any
+    event: Any, aggregate_type: str, partnership_id: UUID | None, sql: str = _INSERT
 ) -> Statement:
     return (
-        "INSERT INTO audit_log (aggregate_id, version, aggregate_type, partnership_id, kind,"
-        " recorded_at, valid_on, actor, reason, correlation_id, payload)"
-        f" VALUES (?, ?, ?, {partnership_sql}, ?, ?, ?, ?, ?, ?, ?)",
+        sql,
         (
             event.originator_id,
             event.originator_version,
             aggregate_type,
-            partnership_param,
+            partnership_id,
             type(event).__name__,
             event.timestamp,
             event.valid_on,
@@ -116,24 +149,19 @@ def _row(
 
 
 def _on_partnership(event: Any) -> Iterable[Statement]:
-    yield _row(event, "partnership", "?", event.originator_id)
+    yield _row(event, "partnership", event.originator_id)
 
 
 def _on_agreement(event: Any) -> Iterable[Statement]:
     if isinstance(event, Agreement.Drafted):
-        yield _row(event, "agreement", "?", event.partnership_id)
-    else:
-        yield _row(
-            event,
-            "agreement",
-            "(SELECT partnership_id FROM audit_log WHERE aggregate_id = ? AND version = 1)",
-            event.originator_id,
-        )
+        yield _row(event, "agreement", event.partnership_id)
+    else:  # the partnership comes from the draft's row: see batch_end
+        yield _row(event, "agreement", None, _INSERT_PENDING)
 
 
 def _on_other(aggregate_type: str) -> Any:
     def handler(event: Any) -> Iterable[Statement]:
-        yield _row(event, aggregate_type, "?", None)
+        yield _row(event, aggregate_type, None)
 
     return handler
 

@@ -21,34 +21,38 @@ from projections.store import ReadStore, Statement
 
 roles = Projection(
     name="roles",
-    version=1,
-    tables=("role_facts", "steering_facts"),
+    version=2,
+    tables=("role_positions", "role_facts", "steering_facts"),
     ddl=(
-        "CREATE TABLE role_facts ("
+        # A position's role and scope never change: kept once, so that every fact about
+        # its holder is a plain insert (no copying from earlier rows while projecting).
+        "CREATE TABLE role_positions ("
         " partnership_id {uuid} NOT NULL, position_id {uuid} NOT NULL, role {text} NOT NULL,"
-        " activity_id {uuid}, person_id {uuid}, organisation_id {uuid},"
+        " activity_id {uuid}, PRIMARY KEY (partnership_id, position_id))",
+        "CREATE TABLE role_facts ("
+        " partnership_id {uuid} NOT NULL, position_id {uuid} NOT NULL,"
+        " person_id {uuid}, organisation_id {uuid},"
         + fact_columns()
         + ", PRIMARY KEY (partnership_id, row_version, position_id))",
         "CREATE INDEX role_facts_by_position ON role_facts (partnership_id, position_id, valid_on)",
         "CREATE INDEX role_facts_by_source ON role_facts (partnership_id, source_version)",
+        # person_id and seat are NULL on a step-down row (seated = 0): only seated rows
+        # say who sits where.
         "CREATE TABLE steering_facts ("
         " partnership_id {uuid} NOT NULL, appointment_id {uuid} NOT NULL,"
-        " person_id {uuid} NOT NULL, seat {text} NOT NULL, seated {int} NOT NULL,"
+        " person_id {uuid}, seat {text}, seated {int} NOT NULL,"
         + fact_columns()
         + ", PRIMARY KEY (partnership_id, row_version, appointment_id))",
         "CREATE INDEX steering_facts_by_source ON steering_facts (partnership_id, source_version)",
     ),
 )
 
-_ROLE_SUBJECT = "partnership_id, position_id, role, activity_id, person_id, organisation_id"
+_ROLE_SUBJECT = "partnership_id, position_id, person_id, organisation_id"
 _ROLE_COLUMNS = f"{_ROLE_SUBJECT}, valid_on, source_version, row_version, recorded_at"
-_INSERT_ROLE = f"INSERT INTO role_facts ({_ROLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-
-# The position's first fact: where a hand-over or vacancy copies role and scope from.
-_FIRST_FACT = (
-    " FROM role_facts WHERE partnership_id = ? AND position_id = ?"
-    " AND superseded_at IS NULL AND source_version = (SELECT min(source_version)"
-    " FROM role_facts WHERE partnership_id = ? AND position_id = ?)"
+_INSERT_ROLE = f"INSERT INTO role_facts ({_ROLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_POSITION = (
+    "INSERT INTO role_positions (partnership_id, position_id, role, activity_id)"
+    " VALUES (?, ?, ?, ?) ON CONFLICT (partnership_id, position_id) DO NOTHING"
 )
 
 _LATEST_ROLE_FACTS = (
@@ -62,58 +66,29 @@ _LATEST_ROLE_FACTS = (
 
 @roles.on(Partnership.RoleAssigned)
 def _assigned(e: Partnership.RoleAssigned) -> Iterable[Statement]:
+    # A new position, or a vacant one filled again (same role and scope: the rule says so).
+    yield (_INSERT_POSITION, (e.originator_id, e.position_id, e.role, e.activity_id))
+    yield _holder(e, e.position_id, e.person_id, e.organisation_id)
+
+
+def _holder(
+    e: Any, position_id: UUID, person_id: UUID | None, organisation_id: UUID | None
+) -> Statement:
     v = e.originator_version
-    yield (
+    return (
         _INSERT_ROLE,
-        (
-            e.originator_id,
-            e.position_id,
-            e.role,
-            e.activity_id,
-            e.person_id,
-            e.organisation_id,
-            e.valid_on,
-            v,
-            v,
-            e.timestamp,
-        ),
+        (e.originator_id, position_id, person_id, organisation_id, e.valid_on, v, v, e.timestamp),
     )
 
 
 @roles.on(Partnership.RoleHandedOver)
 def _handed_over(e: Partnership.RoleHandedOver) -> Iterable[Statement]:
-    v = e.originator_version
-    yield (
-        f"INSERT INTO role_facts ({_ROLE_COLUMNS})"
-        " SELECT partnership_id, position_id, role, activity_id, ?, ?, ?, ?, ?, ?" + _FIRST_FACT,
-        (
-            e.person_id,
-            e.organisation_id,
-            e.valid_on,
-            v,
-            v,
-            e.timestamp,
-            e.originator_id,
-            e.position_id,
-            e.originator_id,
-            e.position_id,
-        ),
-    )
-
-
-def _vacancy_from_first_fact(e: Any, position_id: UUID) -> Statement:
-    v = e.originator_version
-    return (
-        f"INSERT INTO role_facts ({_ROLE_COLUMNS})"
-        " SELECT partnership_id, position_id, role, activity_id, NULL, NULL, ?, ?, ?, ?"
-        + _FIRST_FACT,
-        (e.valid_on, v, v, e.timestamp, e.originator_id, position_id, e.originator_id, position_id),
-    )
+    yield _holder(e, e.position_id, e.person_id, e.organisation_id)
 
 
 @roles.on(Partnership.RoleVacated)
 def _vacated(e: Partnership.RoleVacated) -> Iterable[Statement]:
-    yield _vacancy_from_first_fact(e, e.position_id)
+    yield _holder(e, e.position_id, None, None)
 
 
 @roles.on(Partnership.PartnerLeft)
@@ -122,7 +97,7 @@ def _partner_left(e: Partnership.PartnerLeft) -> Iterable[Statement]:
     v = e.originator_version
     yield (
         f"INSERT INTO role_facts ({_ROLE_COLUMNS})"
-        " SELECT partnership_id, position_id, role, activity_id, NULL, NULL, ?, ?, ?, ?"
+        " SELECT partnership_id, position_id, NULL, NULL, ?, ?, ?, ?"
         " FROM (" + _LATEST_ROLE_FACTS.format(where="superseded_at IS NULL") + ") held"
         " WHERE organisation_id = ? AND person_id IS NOT NULL",
         (e.valid_on, v, v, e.timestamp, e.originator_id, e.organisation_id),
@@ -131,14 +106,17 @@ def _partner_left(e: Partnership.PartnerLeft) -> Iterable[Statement]:
 
 _STEERING_SUBJECT = "partnership_id, appointment_id, person_id, seat, seated"
 _STEERING_COLUMNS = f"{_STEERING_SUBJECT}, valid_on, source_version, row_version, recorded_at"
+_INSERT_STEERING = (
+    f"INSERT INTO steering_facts ({_STEERING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 @roles.on(Partnership.SteeringMemberAppointed)
 def _appointed(e: Partnership.SteeringMemberAppointed) -> Iterable[Statement]:
     v = e.originator_version
     yield (
-        f"INSERT INTO steering_facts ({_STEERING_COLUMNS}) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)",
-        (e.originator_id, e.appointment_id, e.person_id, e.seat, e.valid_on, v, v, e.timestamp),
+        _INSERT_STEERING,
+        (e.originator_id, e.appointment_id, e.person_id, e.seat, 1, e.valid_on, v, v, e.timestamp),
     )
 
 
@@ -146,11 +124,8 @@ def _appointed(e: Partnership.SteeringMemberAppointed) -> Iterable[Statement]:
 def _stepped_down(e: Partnership.SteeringMemberSteppedDown) -> Iterable[Statement]:
     v = e.originator_version
     yield (
-        f"INSERT INTO steering_facts ({_STEERING_COLUMNS})"
-        " SELECT partnership_id, appointment_id, person_id, seat, 0, ?, ?, ?, ?"
-        " FROM steering_facts WHERE partnership_id = ? AND appointment_id = ?"
-        " AND seated = 1 AND superseded_at IS NULL",
-        (e.valid_on, v, v, e.timestamp, e.originator_id, e.appointment_id),
+        _INSERT_STEERING,
+        (e.originator_id, e.appointment_id, None, None, 0, e.valid_on, v, v, e.timestamp),
     )
 
 
@@ -210,12 +185,14 @@ async def holdings(
     """Every role position and its holder (or vacancy) on `as_of`, as known at `known_at`."""
     known, known_params = known_filter(known_at)
     rows = await store.fetch(
-        "SELECT h.position_id, h.role, h.activity_id, h.person_id, h.organisation_id,"
-        " h.valid_on AS since, p.name AS person_name, o.name AS organisation_name"
-        " FROM (" + _LATEST_ROLE_FACTS.format(where=f"valid_on <= ? AND {known}") + ") h"
-        " LEFT JOIN dir_persons p ON p.id = h.person_id"
-        " LEFT JOIN dir_organisations o ON o.id = h.organisation_id"
-        " ORDER BY h.role, h.valid_on, h.position_id",
+        "SELECT l.position_id, h.role, h.activity_id, l.person_id, l.organisation_id,"
+        " l.valid_on AS since, p.name AS person_name, o.name AS organisation_name"
+        " FROM (" + _LATEST_ROLE_FACTS.format(where=f"valid_on <= ? AND {known}") + ") l"
+        " JOIN role_positions h ON h.partnership_id = l.partnership_id"
+        " AND h.position_id = l.position_id"
+        " LEFT JOIN dir_persons p ON p.id = l.person_id"
+        " LEFT JOIN dir_organisations o ON o.id = l.organisation_id"
+        " ORDER BY h.role, l.valid_on, l.position_id",
         partnership_id,
         as_of or date.today(),
         *known_params,
@@ -270,8 +247,11 @@ class _Fact(msgspec.Struct):
 async def _facts(store: ReadStore, partnership_id: UUID, known_at: datetime | None) -> list[_Fact]:
     known, known_params = known_filter(known_at)
     rows = await store.fetch(
-        "SELECT position_id, role, activity_id, person_id, valid_on FROM role_facts"
-        f" WHERE partnership_id = ? AND {known} ORDER BY position_id, valid_on, source_version",
+        "SELECT f.position_id, p.role, p.activity_id, f.person_id, f.valid_on"
+        " FROM role_facts f JOIN role_positions p"
+        " ON p.partnership_id = f.partnership_id AND p.position_id = f.position_id"
+        f" WHERE f.partnership_id = ? AND {known}"  # its columns are role_facts' only
+        " ORDER BY f.position_id, f.valid_on, f.source_version",
         partnership_id,
         *known_params,
     )

@@ -17,11 +17,20 @@ import structlog
 from eventsourcing.persistence import StoredEvent
 
 from projections.core import Projection
-from projections.store import TRACKING_DDL, ReadStore, StoredNotification, render_ddl
+from projections.store import (
+    TRACKING_DDL,
+    ReadStore,
+    StoredNotification,
+    render_ddl,
+    statement_tables,
+)
 
 log = structlog.get_logger("tvaers.projections")
 
 Decoder = Callable[[StoredEvent], Any]
+
+# Events projected between two turns of the event loop during a catch-up (a few ms of work).
+_SLICE = 100
 
 
 class StillCatchingUp(Exception):
@@ -68,6 +77,9 @@ class ProjectionRunner:
         self._advanced = asyncio.Condition()
         self._batch_lock = asyncio.Lock()
         self._topics = frozenset().union(*(p.topics for p in self.projections))
+        # Per event class: (projection name, handler) in the catalogue's order.
+        self._dispatch: dict[type, list[tuple[str, Callable[[Any], Any]]]] = {}
+        self._batch_end = {p.name: p.batch_end for p in self.projections if p.batch_end}
 
     def _projection(self, name: str) -> Projection:
         for projection in self.projections:
@@ -157,7 +169,7 @@ class ProjectionRunner:
         notifications = await self.store.read_notifications(low, self.batch_size)
         if not notifications:
             return 0
-        statements = self._project(notifications)
+        statements = self._with_batch_end(self._project(notifications))
         last = notifications[-1].id
         advanced = {name: last for name, pos in self._positions.items() if pos < last}
         await self.store.apply(statements, advanced)
@@ -166,13 +178,19 @@ class ProjectionRunner:
             self._advanced.notify_all()
         return len(notifications)
 
-    def _project(self, notifications: Sequence[StoredNotification]) -> list[Any]:
+    def _project(
+        self,
+        notifications: Sequence[StoredNotification],
+        positions: dict[str, int] | None = None,
+    ) -> list[Any]:
+        """The statements of these notifications for every projection not yet past them."""
         statements: list[Any] = []
-        positions = self._positions
+        positions = self._positions if positions is None else positions
+        topics, dispatch, decode = self._topics, self._dispatch, self.decode
         for n in notifications:
-            if n.topic not in self._topics:
+            if n.topic not in topics:
                 continue
-            event = self.decode(
+            event = decode(
                 StoredEvent(
                     originator_id=n.originator_id,
                     originator_version=n.originator_version,
@@ -180,22 +198,88 @@ class ProjectionRunner:
                     state=n.state,
                 )
             )
-            for projection in self.projections:
-                if positions[projection.name] < n.id:  # a projection may be behind the rest
-                    statements.extend(projection.project(event))
+            handlers = dispatch.get(type(event))
+            if handlers is None:
+                handlers = dispatch[type(event)] = self._handlers(type(event))
+            for name, handler in handlers:
+                if positions[name] < n.id:  # a projection may be behind the rest
+                    statements.extend(handler(event))
+        return statements
+
+    def _handlers(self, event_class: type) -> list[tuple[str, Callable[[Any], Any]]]:
+        return [
+            (p.name, p.handlers[event_class]) for p in self.projections if event_class in p.handlers
+        ]
+
+    def _with_batch_end(self, statements: list[Any]) -> list[Any]:
+        """The statements, then the batch-end statements of the projections they touch."""
+        if not statements or not self._batch_end:
+            return statements
+        touched = {table for sql, _ in statements for table in statement_tables(sql)}
+        for name, extra in self._batch_end.items():
+            if touched.intersection(self._projection(name).tables):
+                statements.extend((sql, ()) for sql in extra)
         return statements
 
     async def catch_up(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Run batches until the views reach the head of the log. Returns events covered."""
+        """Run batches until the views reach the head of the log. Returns events covered.
+
+        Pipelined: batch N+1 is read and projected while batch N is being written, on
+        another connection. Each batch is still its own transaction, and one is written
+        only after the one before it has committed: a failure or a kill leaves the views
+        at a batch boundary, exactly as without the overlap.
+        """
         total = 0
         head = await self.store.head()
-        while True:
-            covered = await self.run_batch()
-            total += covered
-            if progress is not None:
-                progress(self.position, max(head, self.position))
-            if covered == 0:
-                return total
+        async with self._batch_lock:
+            # Where the views will be once the batch being written has committed.
+            positions = dict(self._positions)
+            writing: asyncio.Task[int] | None = None
+            try:
+                while True:
+                    low = min(positions.values(), default=0)
+                    notifications = await self.store.read_notifications(low, self.batch_size)
+                    if not notifications:
+                        break
+                    statements = self._with_batch_end(
+                        await self._project_in_slices(notifications, positions)
+                    )
+                    last = notifications[-1].id
+                    advanced = {name: last for name, pos in positions.items() if pos < last}
+                    if writing is not None:
+                        total += await writing
+                        if progress is not None:
+                            progress(self.position, max(head, self.position))
+                    positions.update(advanced)
+                    writing = asyncio.create_task(
+                        self._write(statements, advanced, len(notifications))
+                    )
+                if writing is not None:
+                    total += await writing
+            finally:
+                if writing is not None and not writing.done():
+                    writing.cancel()
+                    await asyncio.gather(writing, return_exceptions=True)
+        if progress is not None:
+            progress(self.position, max(head, self.position))
+        return total
+
+    async def _project_in_slices(
+        self, notifications: Sequence[StoredNotification], positions: dict[str, int]
+    ) -> list[Any]:
+        """`_project`, giving the event loop (and the batch being written) a turn often."""
+        statements: list[Any] = []
+        for start in range(0, len(notifications), _SLICE):
+            statements.extend(self._project(notifications[start : start + _SLICE], positions))
+            await asyncio.sleep(0)
+        return statements
+
+    async def _write(self, statements: list[Any], advanced: dict[str, int], covered: int) -> int:
+        await self.store.apply(statements, advanced)
+        self._positions.update(advanced)
+        async with self._advanced:
+            self._advanced.notify_all()
+        return covered
 
     async def run_forever(self, stop: asyncio.Event, *, idle_wait: float = 1.0) -> None:
         """Follow the log until `stop` is set; wake on NOTIFY (PostgreSQL) or poll (SQLite)."""

@@ -25,6 +25,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 import asyncpg
+from asyncpg.pgproto import pgproto
 
 Dialect = Literal["postgresql", "sqlite"]
 Statement = tuple[str, tuple[Any, ...]]
@@ -123,6 +124,22 @@ def _pg_param(value: Any) -> Any:
     return value
 
 
+# Types asyncpg encodes as they are. Aware datetimes too: asyncpg moves them to UTC
+# itself (`in_utc` only adds the calendar's edges, which no event's time is near).
+# asyncpg's own UUID class is what the event table's ids are read as.
+_PG_AS_IS = frozenset(
+    {str, int, float, bool, bytes, UUID, pgproto.UUID, date, datetime, Decimal, type(None)}
+)
+
+
+def _pg_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A statement's parameters for asyncpg; most rows need no conversion and no copy."""
+    for value in row:
+        if type(value) not in _PG_AS_IS:
+            return tuple(map(_pg_param, row))
+    return row
+
+
 class ReadStore(ABC):
     """Where the views live, next to the events they are projected from."""
 
@@ -216,11 +233,11 @@ def _group(statements: Sequence[Statement]) -> list[tuple[str, list[tuple[Any, .
 
 _TABLES = re.compile(r"\b(?:INTO|UPDATE|FROM|JOIN)\s+(\w+)")
 _PLAIN_INSERT = re.compile(r"INSERT INTO (\w+) \(([\w, ]+)\) VALUES \(([?, ]+)\)")
-COPY_MIN_ROWS = 8
+COPY_MIN_ROWS = 2
 
 
 @cache
-def _tables(sql: str) -> tuple[str, ...]:
+def statement_tables(sql: str) -> tuple[str, ...]:
     """The tables a statement reads or writes."""
     return tuple(dict.fromkeys(_TABLES.findall(sql)))
 
@@ -236,28 +253,51 @@ def _plain_insert(sql: str) -> tuple[str, tuple[str, ...]] | None:
 
 
 def _group_by_table(statements: Sequence[Statement]) -> list[tuple[str, list[tuple[Any, ...]]]]:
-    """Like `_group`, but one table after the other.
+    """Like `_group`, but the statements of independent tables one table after the other.
 
-    A statement that touches only its own table keeps its place among that table's
-    statements; tables are independent, so writing them one after the other is the same
-    as interleaving them, and runs of the same SQL grow from one row to hundreds. A
-    statement touching several tables is a barrier: everything before it goes first.
+    Statements that touch disjoint sets of tables commute, so a batch can be written
+    table by table: a statement keeps its place only among those that share a table
+    with it. Runs of the same SQL then grow from one row to hundreds (one COPY or one
+    pipelined executemany each). A statement touching several tables joins their
+    queues into one (the queues' pending statements are independent of each other, so
+    one after the other is as good as interleaved). A statement naming no table is a
+    barrier for everything.
     """
     groups: list[tuple[str, list[tuple[Any, ...]]]] = []
-    per_table: dict[str, list[Statement]] = {}
+    queue_of: dict[str, list[Statement]] = {}  # table -> its (possibly shared) queue
+    queues: list[list[Statement]] = []  # in order of creation, merged ones emptied
 
     def flush() -> None:
-        for pending in per_table.values():
+        for pending in queues:
             groups.extend(_group(pending))
-        per_table.clear()
+        queues.clear()
+        queue_of.clear()
 
     for statement in statements:
-        tables = _tables(statement[0])
-        if len(tables) == 1:
-            per_table.setdefault(tables[0], []).append(statement)
-        else:
+        tables = statement_tables(statement[0])
+        if not tables:
             flush()
             groups.extend(_group([statement]))
+            continue
+        joined: list[Statement] | None = None
+        for table in tables:
+            queue = queue_of.get(table)
+            if queue is None or queue is joined:
+                continue
+            if joined is None:
+                joined = queue
+            else:  # two queues meet: one continues with both histories
+                joined.extend(queue)
+                queue.clear()
+                for name, other in queue_of.items():
+                    if other is queue:
+                        queue_of[name] = joined
+        if joined is None:
+            joined = []
+            queues.append(joined)
+        joined.append(statement)
+        for table in tables:
+            queue_of[table] = joined
     flush()
     return groups
 
@@ -277,7 +317,10 @@ class PostgresReadStore(ReadStore):
         server_settings: dict[str, str] | None = None,
     ):
         self.dsn = dsn
-        self.server_settings = server_settings or {}
+        # JIT compilation costs 10-20 ms whenever the planner's estimate crosses its
+        # threshold, which small statements over fresh tables (no statistics yet) do.
+        # The views' statements and queries are short: JIT only ever adds latency.
+        self.server_settings = {"jit": "off", **(server_settings or {})}
         self.events_table = events_table
         self.channel = events_table.replace(".", "_")
         self.pool_size = pool_size
@@ -396,7 +439,7 @@ class PostgresReadStore(ReadStore):
         now = datetime.now(UTC)
         async with self.pool.acquire() as conn, conn.transaction():
             for sql, rows in _group_by_table(statements):
-                converted = [tuple(map(_pg_param, row)) for row in rows]
+                converted = [_pg_row(row) for row in rows]
                 plain = _plain_insert(sql) if len(converted) >= COPY_MIN_ROWS else None
                 if plain is not None:
                     table, columns = plain
