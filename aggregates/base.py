@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import Enum
 from typing import Any, Self
 from uuid import UUID, uuid4
 
+import msgspec
 from eventsourcing.domain import Aggregate
 
 from aggregates.errors import InvalidValue
@@ -50,6 +54,72 @@ class TvaersAggregate(Aggregate):
 
     def _trigger(self, event_class: type[Aggregate.Event], meta: Meta, **fields: Any) -> None:
         self.trigger_event(event_class, **meta_fields(meta), **fields)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        """A private copy for a command (the library's aggregate cache makes one per command).
+
+        `copy.deepcopy` is generic and, on a partnership with a long history, cost more
+        than the rest of a command. The state here is built from a few known shapes
+        (dicts, lists, msgspec structs, immutable values), which `clone_state` copies
+        directly; objects reachable twice stay shared in the copy, as with deepcopy.
+        """
+        duplicate = object.__new__(type(self))
+        memo[id(self)] = duplicate
+        duplicate.__dict__.update(
+            {name: clone_state(value, memo) for name, value in self.__dict__.items()}
+        )
+        return duplicate
+
+
+# Values that are never changed in place: a copy may share them.
+_IMMUTABLE: frozenset[type] = frozenset(
+    {str, int, float, bool, bytes, type(None), UUID, date, datetime, time, Decimal}
+)
+
+
+def clone_state(value: Any, memo: dict[int, Any]) -> Any:
+    """A deep copy of aggregate state; unknown types fall back to copy.deepcopy.
+
+    The originals stay alive while copying (the cached aggregate holds them), so their
+    ids in `memo` cannot be reused meanwhile.
+    """
+    cls = type(value)
+    if cls in _IMMUTABLE:
+        return value
+    known = memo.get(id(value))
+    if known is not None:
+        return known
+    duplicate: Any
+    if cls is dict:
+        duplicate = memo[id(value)] = {}
+        for key, item in value.items():  # keys are hashable, hence immutable here
+            duplicate[key] = clone_state(item, memo)
+    elif cls is list:
+        duplicate = memo[id(value)] = []
+        duplicate.extend([clone_state(item, memo) for item in value])
+    elif isinstance(value, msgspec.Struct):
+        if cls.__struct_config__.frozen:
+            changed = {}
+            for name in cls.__struct_fields__:
+                item = getattr(value, name)
+                copied = clone_state(item, memo)
+                if copied is not item:
+                    changed[name] = copied
+            # Unchanged: nothing inside can change either, so the copy may share it.
+            duplicate = msgspec.structs.replace(value, **changed) if changed else value
+        else:
+            duplicate = memo[id(value)] = copy.copy(value)  # shallow, in C
+            for name in cls.__struct_fields__:
+                item = getattr(value, name)
+                copied = clone_state(item, memo)
+                if copied is not item:
+                    setattr(duplicate, name, copied)
+        memo[id(value)] = duplicate
+    elif isinstance(value, Enum):
+        return value
+    else:
+        return copy.deepcopy(value, memo)
+    return duplicate
 
 
 def meta_fields(meta: Meta) -> dict[str, Any]:

@@ -187,20 +187,26 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             return None
         token_id, secret = parsed
         read_side = _read_side(connection)
-        owner = await access_view.token_owner(read_side.store, token_id)
-        if owner is None and await _catch_up(read_side):
-            owner = await access_view.token_owner(read_side.store, token_id)
-        if owner is None or not secret_matches(secret, owner.token_hash):
+        found = await access_view.token_owner_and_grants(read_side.store, token_id)
+        if found is None and await _catch_up(read_side):
+            found = await access_view.token_owner_and_grants(read_side.store, token_id)
+        if found is None or not secret_matches(secret, found[0].token_hash):
             log.warning("authentication refused", token_id=str(token_id), why="unknown token")
             return None
+        owner, grants = found
         if owner.revoked or not owner.active or owner.expires_at <= datetime.now(UTC):
             log.info("authentication refused", token_id=str(token_id), why="ended token")
             return None
-        return await load_principal(read_side, owner)
+        return await load_principal(read_side, owner, grants)
 
 
-async def load_principal(read_side: ReadSide, owner: access_view.TokenOwner) -> Principal:
-    grants = await access_view.grants_of(read_side.store, owner.account_id)
+async def load_principal(
+    read_side: ReadSide,
+    owner: access_view.TokenOwner,
+    grants: list[access_view.GrantRow] | None = None,
+) -> Principal:
+    if grants is None:
+        grants = await access_view.grants_of(read_side.store, owner.account_id)
     return Principal(
         account_id=owner.account_id,
         username=owner.username,

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import os
 import platform
 import re
@@ -129,6 +130,13 @@ def _machine_ticks() -> tuple[int, int]:
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     total = sum(values[:8])  # guest time is already counted in user
     return total - values[3] - values[4], total
+
+
+def _uvicorn_stack() -> str:
+    """What uvicorn's "auto" picks: httptools and uvloop when installed, else h11, asyncio."""
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    return f"{http}, {loop}"
 
 
 @dataclass
@@ -322,7 +330,7 @@ class ApiServer:
             else "external (one `tvaers project run` process)"
         )
         return (
-            f"{self.workers} uvicorn worker(s) (h11, asyncio), projections {how},"
+            f"{self.workers} uvicorn worker(s) ({_uvicorn_stack()}), projections {how},"
             f" housekeeping off, log level {self.log_level} (JSON to {self.logdir})"
         )
 

@@ -214,16 +214,40 @@ def timestamp(value: Any) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
+_OWNER_COLUMNS = (
+    "t.id, t.token_hash, t.kind, t.expires_at, t.revoked_at, a.id AS account_id,"
+    " a.username, a.display_name, a.is_admin, a.active"
+)
+
+
 async def token_owner(store: ReadStore, token_id: UUID) -> TokenOwner | None:
     rows = await store.fetch(
-        "SELECT t.id, t.token_hash, t.kind, t.expires_at, t.revoked_at, a.id AS account_id,"
-        " a.username, a.display_name, a.is_admin, a.active"
+        f"SELECT {_OWNER_COLUMNS}"
         " FROM acc_tokens t JOIN acc_accounts a ON a.id = t.account_id WHERE t.id = ?",
+        token_id,
+    )
+    return _owner(rows[0]) if rows else None
+
+
+async def token_owner_and_grants(
+    store: ReadStore, token_id: UUID
+) -> tuple[TokenOwner, list[GrantRow]] | None:
+    """`token_owner` and `grants_of` its account in one query (every request asks)."""
+    rows = await store.fetch(
+        f"SELECT {_OWNER_COLUMNS}, g.id AS grant_id, g.role, g.partnership_id,"
+        " g.municipality, g.granted_at, g.granted_by"
+        " FROM acc_tokens t JOIN acc_accounts a ON a.id = t.account_id"
+        " LEFT JOIN acc_grants g ON g.account_id = a.id"
+        " WHERE t.id = ? ORDER BY g.granted_at, g.id",
         token_id,
     )
     if not rows:
         return None
-    r = rows[0]
+    grants = [_grant({**r, "id": r["grant_id"]}) for r in rows if r["grant_id"] is not None]
+    return _owner(rows[0]), grants
+
+
+def _owner(r: dict[str, Any]) -> TokenOwner:
     return TokenOwner(
         token_id=_uuid(r["id"]),
         token_hash=str(r["token_hash"]),
@@ -244,17 +268,18 @@ async def grants_of(store: ReadStore, account_id: UUID) -> list[GrantRow]:
         " FROM acc_grants WHERE account_id = ? ORDER BY granted_at, id",
         account_id,
     )
-    return [
-        GrantRow(
-            id=_uuid(r["id"]),
-            role=str(r["role"]),
-            partnership_id=_uuid(r["partnership_id"]) if r["partnership_id"] else None,
-            municipality=r["municipality"],
-            granted_at=timestamp(r["granted_at"]),
-            granted_by=str(r["granted_by"]),
-        )
-        for r in rows
-    ]
+    return [_grant(r) for r in rows]
+
+
+def _grant(r: dict[str, Any]) -> GrantRow:
+    return GrantRow(
+        id=_uuid(r["id"]),
+        role=str(r["role"]),
+        partnership_id=_uuid(r["partnership_id"]) if r["partnership_id"] else None,
+        municipality=r["municipality"],
+        granted_at=timestamp(r["granted_at"]),
+        granted_by=str(r["granted_by"]),
+    )
 
 
 async def municipality_of(store: ReadStore, partnership_id: UUID) -> str | None:

@@ -63,10 +63,11 @@ class Projection:
     tables: tuple[str, ...]
     ddl: tuple[str, ...]
     handlers: dict[type, Handler] = field(default_factory=dict)
-    # Set-based statements (no parameters) run once at the end of every batch that gave
-    # this projection something to write, in the same transaction: for facts a handler
-    # cannot state without reading earlier rows, so that its own statements stay plain
-    # inserts (one COPY per batch instead of a round trip per event).
+    # Set-based statements (no parameters) run once at the end of a batch, in its
+    # transaction, when the batch wrote to `staging` (or, without staging tables, to any
+    # of this projection's tables): for facts a handler cannot state without reading
+    # earlier rows, so that its own statements stay plain inserts (one COPY per batch
+    # instead of a round trip per event).
     batch_end: tuple[str, ...] = ()
     # Tables that batch_end empties again: between batches they hold nothing.
     staging: tuple[str, ...] = ()

@@ -217,7 +217,8 @@ class ProjectionRunner:
             return statements
         touched = {table for sql, _ in statements for table in statement_tables(sql)}
         for name, extra in self._batch_end.items():
-            if touched.intersection(self._projection(name).tables):
+            projection = self._projection(name)
+            if touched.intersection(projection.staging or projection.tables):
                 statements.extend((sql, ()) for sql in extra)
         return statements
 

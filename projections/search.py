@@ -10,6 +10,7 @@ Partners, rungs and milestones come from the ladder and anchoring views.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -240,25 +241,37 @@ async def _details(store: ReadStore, rows: list[dict[str, Any]], day: date) -> l
     ids = [UUID(str(r["id"])) for r in rows]
     if not ids:
         return []
+    # Four independent queries: at once, each on its own connection (on PostgreSQL).
+    facet_rows, partners, leads, anchored_rows = await asyncio.gather(
+        store.fetch(
+            "SELECT partnership_id, facet, value FROM partnership_facets"
+            f" WHERE partnership_id IN ({marks(ids)}) ORDER BY partnership_id, facet, value_key",
+            *ids,
+        ),
+        store.fetch(
+            "SELECT cp.partnership_id, cp.rung, o.sector FROM ("
+            + CURRENT_PARTNERS.format(where=f" AND f.partnership_id IN ({marks(ids)})")
+            + ") cp LEFT JOIN dir_organisations o ON o.id = cp.organisation_id",
+            day,
+            *ids,
+        ),
+        store.fetch(
+            "SELECT p.id, o.sector FROM partnerships p JOIN dir_organisations o"
+            f" ON o.id = p.lead_organisation_id WHERE p.id IN ({marks(ids)})",
+            *ids,
+        ),
+        store.fetch(
+            "SELECT DISTINCT partnership_id, dimension FROM milestone_facts WHERE status = ?"
+            " AND valid_on <= ? AND superseded_at IS NULL"
+            f" AND partnership_id IN ({marks(ids)})",
+            AnchoringStatus.ANCHORED,
+            day,
+            *ids,
+        ),
+    )
     facets: dict[tuple[UUID, str], list[str]] = {}
-    for f in await store.fetch(
-        "SELECT partnership_id, facet, value FROM partnership_facets"
-        f" WHERE partnership_id IN ({marks(ids)}) ORDER BY partnership_id, facet, value_key",
-        *ids,
-    ):
+    for f in facet_rows:
         facets.setdefault((UUID(str(f["partnership_id"])), f["facet"]), []).append(f["value"])
-    partners = await store.fetch(
-        "SELECT cp.partnership_id, cp.rung, o.sector FROM ("
-        + CURRENT_PARTNERS.format(where=f" AND f.partnership_id IN ({marks(ids)})")
-        + ") cp LEFT JOIN dir_organisations o ON o.id = cp.organisation_id",
-        day,
-        *ids,
-    )
-    leads = await store.fetch(
-        "SELECT p.id, o.sector FROM partnerships p JOIN dir_organisations o"
-        f" ON o.id = p.lead_organisation_id WHERE p.id IN ({marks(ids)})",
-        *ids,
-    )
     sectors: dict[UUID, set[Sector]] = {}
     highest: dict[UUID, int] = {}
     for p in partners:
@@ -269,13 +282,7 @@ async def _details(store: ReadStore, rows: list[dict[str, Any]], day: date) -> l
     for lead in leads:
         sectors.setdefault(UUID(str(lead["id"])), set()).add(Sector(lead["sector"]))
     anchored: dict[UUID, set[Dimension]] = {}
-    for m in await store.fetch(
-        "SELECT DISTINCT partnership_id, dimension FROM milestone_facts WHERE status = ?"
-        f" AND valid_on <= ? AND superseded_at IS NULL AND partnership_id IN ({marks(ids)})",
-        AnchoringStatus.ANCHORED,
-        day,
-        *ids,
-    ):
+    for m in anchored_rows:
         anchored.setdefault(UUID(str(m["partnership_id"])), set()).add(Dimension(m["dimension"]))
     order_sectors = list(Sector)
     order_dimensions = list(Dimension)

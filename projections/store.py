@@ -328,6 +328,7 @@ class PostgresReadStore(ReadStore):
         self._listener: asyncpg.Connection | None = None
         self._wake = asyncio.Event()
         self._settled_up_to = 0  # every gap at or below this id is a rolled-back insert
+        self._events_table_seen = False
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -362,7 +363,11 @@ class PostgresReadStore(ReadStore):
         return [dict(row) for row in rows]
 
     async def _events_table_exists(self, conn: Any) -> bool:
-        return bool(await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", self.events_table))
+        if self._events_table_seen:  # the application creates it once and never drops it
+            return True
+        found = bool(await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", self.events_table))
+        self._events_table_seen = found
+        return found
 
     async def head(self) -> int:
         async with self.pool.acquire() as conn:
@@ -383,6 +388,11 @@ class PostgresReadStore(ReadStore):
         insert); a gap is known permanent once every transaction in flight when it was
         seen has finished. With `topics` (a filtered read of old history) no gap check.
         """
+        if topics is None:
+            # Usually the next rows follow on without a gap: then one statement is enough.
+            rows = await self._read_rows(after, limit)
+            if len(_contiguous(after, rows, self._settled_up_to)) == len(rows):
+                return rows
         while True:
             rows, head, in_flight = await self._read(after, limit, topics)
             if topics is not None:
@@ -393,6 +403,19 @@ class PostgresReadStore(ReadStore):
             # A gap right after `after`: wait for the writers that may still fill it.
             await self._settle(in_flight)
             self._settled_up_to = max(self._settled_up_to, head)
+
+    async def _read_rows(self, after: int, limit: int) -> list[StoredNotification]:
+        async with self.pool.acquire() as conn:
+            if not await self._events_table_exists(conn):
+                return []
+            rows = await conn.fetch(
+                "SELECT notification_id, originator_id, originator_version, topic, state "
+                f"FROM {self.events_table} WHERE notification_id > $1 "
+                "ORDER BY notification_id LIMIT $2",
+                after,
+                limit,
+            )
+        return [StoredNotification(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
     async def _read(
         self, after: int, limit: int, topics: Sequence[str] | None
@@ -449,9 +472,13 @@ class PostgresReadStore(ReadStore):
                 else:
                     await conn.executemany(_to_dollar(sql), converted)
             if positions:
-                await conn.executemany(
-                    "UPDATE projection_tracking SET position = $2, updated_at = $3 WHERE name = $1",
-                    [(name, position, now) for name, position in positions.items()],
+                await conn.execute(
+                    "UPDATE projection_tracking SET position = v.position, updated_at = $3"
+                    " FROM unnest($1::text[], $2::bigint[]) AS v(name, position)"
+                    " WHERE projection_tracking.name = v.name",
+                    list(positions),
+                    list(positions.values()),
+                    now,
                 )
 
     async def execute_script(self, statements: Iterable[str]) -> None:

@@ -13,7 +13,8 @@ from uuid import UUID
 
 import pytest
 
-from aggregates import Contact, Evidence
+from aggregates import Contact, Evidence, Partnership
+from aggregates.errors import DomainError
 from aggregates.taxonomy import AgreementKind, AnchoringStatus, Dimension, SeatRole
 from services.application import CommandResult, Tvaers
 from services.errors import ConcurrencyConflict, StaleVersion
@@ -21,6 +22,7 @@ from services.settings import Settings
 from tests.integration.conftest import World, build_world, meta, signatory, terms
 
 THREADS = 8
+SESSIONS = 4  # application instances, as several API processes would have
 ROUNDS = 8  # crosses the snapshot at version 10
 BARRIER_TIMEOUT = 30
 
@@ -128,29 +130,102 @@ def test_two_sessions_writing_the_same_version_one_wins_and_the_other_conflicts(
     assert recorded.version == initial + 1
 
 
-def test_threads_racing_on_one_version_have_exactly_one_winner_per_round(app: Tvaers) -> None:
+def test_sessions_racing_on_one_version_have_exactly_one_winner_per_round(
+    app: Tvaers, store_settings: Settings
+) -> None:
+    """Processes (here: application instances, each with its own cache) racing."""
     world = build_world(app)
     pid = world.partnership_id
     initial = world.version
-    barrier = threading.Barrier(THREADS)
+    sessions = [app, *(Tvaers(store_settings) for _ in range(SESSIONS - 1))]
+    barrier = threading.Barrier(SESSIONS)
     outcomes = Outcomes()
 
     def write(n: int) -> None:
-        for round_number in range(ROUNDS):
-            outcomes.attempt(milestone, app, pid, f"Tråd {n} runde {round_number}")
+        with loads_meet_at(sessions[n], barrier, pid):
+            for round_number in range(ROUNDS):
+                outcomes.attempt(milestone, sessions[n], pid, f"Session {n} runde {round_number}")
 
-    with loads_meet_at(app, barrier, pid):
-        run_threads(THREADS, write)
+    try:
+        run_threads(SESSIONS, write)
+    finally:
+        for session in sessions[1:]:
+            session.close()
 
     assert outcomes.unexpected == []
     versions = sorted(r.version for r in outcomes.successes)
     assert versions == list(range(initial + 1, initial + ROUNDS + 1))  # one per round, distinct
-    assert len(outcomes.successes) + len(outcomes.conflicts) == THREADS * ROUNDS
-    assert len(outcomes.conflicts) == (THREADS - 1) * ROUNDS
+    assert len(outcomes.successes) + len(outcomes.conflicts) == SESSIONS * ROUNDS
+    assert len(outcomes.conflicts) == (SESSIONS - 1) * ROUNDS
     assert {type(c) for c in outcomes.conflicts} == {ConcurrencyConflict}  # clashes, not stale
     assert len({r.notification_id for r in outcomes.successes}) == ROUNDS
     assert_log_is_consistent(app, pid, initial + ROUNDS)
     assert len(app.get_partnership(pid).milestones) == ROUNDS
+
+
+def test_threads_of_one_process_take_turns_and_every_command_lands(app: Tvaers) -> None:
+    """In one process, commands on one aggregate wait for each other (they change the
+    cached aggregate in place): none is refused, none is lost, versions follow on."""
+    world = build_world(app)
+    pid = world.partnership_id
+    initial = world.version
+    outcomes = Outcomes()
+    start = threading.Barrier(THREADS)
+
+    def write(n: int) -> None:
+        start.wait(timeout=BARRIER_TIMEOUT)
+        for round_number in range(ROUNDS):
+            outcomes.attempt(milestone, app, pid, f"Tråd {n} runde {round_number}")
+
+    run_threads(THREADS, write)
+
+    assert outcomes.unexpected == []
+    assert outcomes.conflicts == []
+    total = THREADS * ROUNDS
+    assert sorted(r.version for r in outcomes.successes) == list(
+        range(initial + 1, initial + total + 1)
+    )
+    assert_log_is_consistent(app, pid, initial + total)
+    titles = {m.title for m in app.get_partnership(pid).milestones.values()}
+    assert titles == {f"Tråd {n} runde {r}" for n in range(THREADS) for r in range(ROUNDS)}
+
+
+def test_a_command_failing_half_way_leaves_nothing_behind_in_the_cache(app: Tvaers) -> None:
+    world = build_world(app)
+    pid = world.partnership_id
+    before = app.get_partnership(pid)
+
+    def record_then_fail(partnership: Partnership) -> None:
+        partnership.record_milestone(
+            dimension=Dimension.METHOD,
+            status=AnchoringStatus.STARTED,
+            title="Halvt gemt",
+            evidence=Evidence(text="Manual"),
+            meta=meta(date(2024, 3, 1)),
+        )
+        assert partnership.version == before.version + 1  # the cached aggregate changed...
+        raise DomainError("refused after the first event")
+
+    with pytest.raises(DomainError):
+        app._change(Partnership, pid, None, record_then_fail)
+
+    after = app.get_partnership(pid)  # ...and was dropped: rebuilt from the store
+    assert after.version == before.version
+    assert after.milestones == before.milestones
+    assert milestone(app, pid, "Næste").version == before.version + 1
+    assert [m.title for m in app.get_partnership(pid).milestones.values()] == ["Næste"]
+
+
+def test_a_copy_handed_to_a_reader_does_not_change_with_later_commands(app: Tvaers) -> None:
+    world = build_world(app)
+    pid = world.partnership_id
+    read = app.get_partnership(pid)
+    version, milestones = read.version, dict(read.milestones)
+
+    milestone(app, pid, "Efter læsningen")
+
+    assert (read.version, read.milestones) == (version, milestones)
+    assert app.get_partnership(pid).version == version + 1
 
 
 def test_threads_appending_with_the_version_they_read_never_lose_or_double_an_event(
@@ -258,3 +333,55 @@ def test_stale_versions_are_refused_for_every_kind_of_aggregate(app: Tvaers, wor
 
     assert currents == {"organisation": 1, "person": 1, "partnership": 3, "agreement": 1}
     assert app.max_notification_id() == before
+
+
+def test_a_command_never_waits_for_another_aggregate_a_second_command_holds(
+    app: Tvaers,
+) -> None:
+    """No deadlock: inside a command, a read of an aggregate whose lock another thread
+    holds goes to the store instead of waiting."""
+    world = build_world(app)
+    pid, organisation_id = world.partnership_id, world.a
+    held, release = threading.Event(), threading.Event()
+
+    def other_command_in_progress() -> None:  # holds the organisation's lock
+        app._aggregate_locks.acquire(organisation_id)
+        try:
+            held.set()
+            release.wait(timeout=BARRIER_TIMEOUT)
+        finally:
+            app._aggregate_locks.release(organisation_id)
+
+    holder = threading.Thread(target=other_command_in_progress, daemon=True)
+    holder.start()
+    assert held.wait(timeout=BARRIER_TIMEOUT)
+    names: list[str] = []
+
+    def read_then_record(partnership: Partnership) -> UUID:
+        names.append(app.get_organisation(organisation_id).name)
+        return partnership.record_milestone(
+            dimension=Dimension.METHOD,
+            status=AnchoringStatus.STARTED,
+            title="Mens organisationen var optaget",
+            evidence=Evidence(text="Manual"),
+            meta=meta(date(2024, 3, 1)),
+        )
+
+    done: list[CommandResult] = []
+    worker = threading.Thread(
+        target=lambda: done.append(app._change(Partnership, pid, None, read_then_record)),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(timeout=10)
+    finished_while_held = not worker.is_alive()
+    release.set()
+    holder.join(timeout=BARRIER_TIMEOUT)
+
+    assert finished_while_held, "the command waited for the other aggregate's lock"
+    assert names == ["Partner 1"]
+    assert [r.version for r in done] == [world_version(app, pid)]
+
+
+def world_version(app: Tvaers, pid: UUID) -> int:
+    return app.get_partnership(pid).version
