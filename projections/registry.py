@@ -20,7 +20,7 @@ _encoder = msgspec.json.Encoder(decimal_format="string")
 
 registry = Projection(
     name="registry",
-    version=2,
+    version=3,
     tables=("partnerships",),
     ddl=(
         "CREATE TABLE partnerships ("
@@ -30,8 +30,17 @@ registry = Projection(
         " registered_at {ts} NOT NULL, updated_at {ts} NOT NULL, version {int} NOT NULL,"
         # Case-folded in Python: SQLite's lower() (and PostgreSQL's under the C locale)
         # folds only ASCII, and Danish has æ, ø, å.
-        " municipality_key {text} NOT NULL, search_text {text} NOT NULL)",
-        "CREATE INDEX partnerships_by_municipality ON partnerships (municipality_key, title)",
+        " municipality_key {text} NOT NULL, search_text {text} NOT NULL,"
+        # Tags, target groups and arenas, case-folded, one a line: registry search
+        # matches part of any of them without scanning partnership_facets.
+        " facet_text {text} NOT NULL)",
+        # One municipality's partnerships in the registry's order (municipality_key is
+        # the case-folded municipality, so the order within a key is the same).
+        "CREATE INDEX partnerships_by_municipality"
+        " ON partnerships (municipality_key, municipality, title, id)",
+        # The registry's order (search pages, cross-case lists): a page is read from the
+        # index and stops after the page, instead of sorting every partnership.
+        "CREATE INDEX partnerships_in_order ON partnerships (municipality, title, id)",
     ),
 )
 
@@ -47,6 +56,14 @@ def _values(registry_fields: Registry) -> tuple[object, ...]:
         _encoder.encode(registry_fields).decode(),
         registry_fields.municipality.casefold(),
         f"{registry_fields.title}\n{registry_fields.purpose}".casefold(),
+        "\n".join(
+            value.strip().casefold()
+            for value in (
+                *registry_fields.tags,
+                *registry_fields.target_groups,
+                *registry_fields.arenas,
+            )
+        ),
     )
 
 
@@ -55,7 +72,8 @@ def _registered(e: Partnership.Registered) -> Iterable[Statement]:
     yield (
         "INSERT INTO partnerships (id, lead_organisation_id, registered_at, updated_at, version,"
         " title, municipality, kind, purpose, period_start, period_end, fields,"
-        " municipality_key, search_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " municipality_key, search_text, facet_text)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             e.originator_id,
             e.lead_organisation_id,
@@ -72,7 +90,7 @@ def _updated(e: Partnership.RegistryUpdated) -> Iterable[Statement]:
     yield (
         "UPDATE partnerships SET title = ?, municipality = ?, kind = ?, purpose = ?,"
         " period_start = ?, period_end = ?, fields = ?, municipality_key = ?, search_text = ?,"
-        " updated_at = ?, version = ? WHERE id = ?",
+        " facet_text = ?, updated_at = ?, version = ? WHERE id = ?",
         (*_values(e.registry), e.timestamp, e.originator_version, e.originator_id),
     )
 

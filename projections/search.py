@@ -206,18 +206,14 @@ async def search(
         params.extend([dimension, AnchoringStatus.ANCHORED, day])
     if text and text.strip():
         pattern = f"%{like_escape(text.strip().casefold())}%"
-        clauses.append(
-            "(p.search_text LIKE ? ESCAPE '\\' OR p.id IN (SELECT partnership_id"
-            " FROM partnership_facets WHERE value_key LIKE ? ESCAPE '\\'))"
-        )
+        # facet_text holds the tags, target groups and arenas one a line (a text with a
+        # line break in it could match across two of them; none is typed in one field).
+        clauses.append("(p.search_text LIKE ? ESCAPE '\\' OR p.facet_text LIKE ? ESCAPE '\\')")
         params.extend([pattern, pattern])
     if cursor:
         after_municipality, after_title, after_id = _decode_cursor(cursor)
-        clauses.append(
-            "(p.municipality > ? OR (p.municipality = ? AND (p.title > ?"
-            " OR (p.title = ? AND p.id > ?))))"
-        )
-        params.extend([after_municipality, after_municipality, after_title, after_title, after_id])
+        clauses.append("(p.municipality, p.title, p.id) > (?, ?, ?)")  # the index's order
+        params.extend([after_municipality, after_title, after_id])
     rows = await store.fetch(
         prefix + "SELECT p.id, p.title, p.municipality, p.kind, p.period_start, p.period_end,"
         " p.lead_organisation_id FROM partnerships p"
