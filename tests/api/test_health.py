@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from api.app import create_app
 from services.settings import Settings
 from tests.api.conftest import register_organisation, tvaers
 
@@ -99,3 +101,14 @@ def test_the_openapi_document_is_json_and_names_every_operation(
     operation_ids = [op["operationId"] for _, _, op in operations]
     assert len(operation_ids) == len(set(operation_ids)), "operation ids must be unique"
     assert set(operation_ids) >= OPERATIONS
+
+
+def test_a_running_app_keeps_its_start_up_objects_out_of_garbage_collection(
+    store_settings: Settings,
+) -> None:
+    # A full collection over them stalled ~1 % of requests for 110-170 ms.
+    assert gc.get_freeze_count() == 0
+    with TestClient(app=create_app(store_settings)) as running:
+        assert running.get("/health").status_code == 200
+        assert gc.get_freeze_count() > 50_000
+    assert gc.get_freeze_count() == 0  # stopped: collectable again
