@@ -203,14 +203,19 @@ class Tvaers(Application[UUID]):
                 locks.release(aggregate_id)
         return self.repository.get(aggregate_id, version=_LATEST)
 
-    def _get(self, cls: type[A], aggregate_id: UUID) -> A:
+    @staticmethod
+    def _loaded(kind: type[A], aggregate_id: UUID, load: Callable[[], object]) -> A:
+        """What `load` returns, if it is a `kind`; else NotFound."""
         try:
-            aggregate = self._read(aggregate_id)
+            aggregate = load()
         except AggregateNotFoundError:
-            raise NotFound(f"No {cls.__name__.lower()} with id {aggregate_id}.") from None
-        if not isinstance(aggregate, cls):
-            raise NotFound(f"No {cls.__name__.lower()} with id {aggregate_id}.")
+            raise NotFound(f"No {kind.__name__.lower()} with id {aggregate_id}.") from None
+        if not isinstance(aggregate, kind):
+            raise NotFound(f"No {kind.__name__.lower()} with id {aggregate_id}.")
         return aggregate
+
+    def _get(self, cls: type[A], aggregate_id: UUID) -> A:
+        return self._loaded(cls, aggregate_id, lambda: self._read(aggregate_id))
 
     def _forget(self, aggregate_id: UUID) -> None:
         """Drop the cached aggregate: a failed command may have changed it half-way."""
@@ -275,12 +280,11 @@ class Tvaers(Application[UUID]):
         locks = self._aggregate_locks
         locks.acquire(aggregate_id)
         try:
-            try:
-                aggregate: object = self.repository.get(aggregate_id, deepcopy_from_cache=False)
-            except AggregateNotFoundError:
-                raise NotFound(f"No {cls.__name__.lower()} with id {aggregate_id}.") from None
-            if not isinstance(aggregate, cls):
-                raise NotFound(f"No {cls.__name__.lower()} with id {aggregate_id}.")
+            aggregate = self._loaded(
+                cls,
+                aggregate_id,
+                lambda: self.repository.get(aggregate_id, deepcopy_from_cache=False),
+            )
             self._check_version(aggregate, expected_version)
             try:
                 created = command(aggregate)
@@ -314,13 +318,11 @@ class Tvaers(Application[UUID]):
     def get_partnership(self, partnership_id: UUID, *, version: int | None = None) -> Partnership:
         if version is None:
             return self._get(Partnership, partnership_id)
-        try:
-            aggregate: object = self.repository.get(partnership_id, version=version)
-        except AggregateNotFoundError:
-            raise NotFound(f"No partnership with id {partnership_id}.") from None
-        if not isinstance(aggregate, Partnership):
-            raise NotFound(f"No partnership with id {partnership_id}.")
-        return aggregate
+        return self._loaded(
+            Partnership,
+            partnership_id,
+            lambda: self.repository.get(partnership_id, version=version),
+        )
 
     def get_agreement(self, agreement_id: UUID, *, partnership_id: UUID | None = None) -> Agreement:
         return self._agreement(agreement_id, partnership_id)
