@@ -17,6 +17,21 @@ from services.settings import Settings
 _configured = False
 
 
+class _Stderr:
+    """Whatever `sys.stderr` is when a line is written.
+
+    Logging is configured once per process and loggers are cached on first use, so a
+    stream captured at that moment (a test's captured stderr, closed after the test)
+    would otherwise be written to for the rest of the process.
+    """
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(settings: Settings) -> None:
     """Configure structlog and stdlib logging once: JSON off a terminal, console on one."""
     global _configured  # noqa: PLW0603 - process-wide logging is configured exactly once
@@ -43,10 +58,10 @@ def configure_logging(settings: Settings) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=level, stream=_Stderr(), format="%(levelname)s %(name)s %(message)s")
     _configured = True
 
 

@@ -58,28 +58,26 @@ _COLUMNS = (
     "aggregate_id, version, aggregate_type, partnership_id, kind,"
     " recorded_at, valid_on, actor, reason, correlation_id, payload"
 )
+# The columns of audit_log and of audit_pending, where rows wait for their batch's end.
+_TABLE = (
+    " aggregate_id {uuid} NOT NULL, version {int} NOT NULL,"
+    " aggregate_type {text} NOT NULL, partnership_id {uuid}, kind {text} NOT NULL,"
+    " recorded_at {ts} NOT NULL, valid_on {date} NOT NULL, actor {text} NOT NULL,"
+    " reason {text}, correlation_id {uuid}, payload {json} NOT NULL,"
+    " PRIMARY KEY (aggregate_id, version))"
+)
 
 audit = Projection(
     name="audit",
     version=2,
     tables=("audit_log", "audit_pending"),
     ddl=(
-        "CREATE TABLE audit_log ("
-        " aggregate_id {uuid} NOT NULL, version {int} NOT NULL,"
-        " aggregate_type {text} NOT NULL, partnership_id {uuid}, kind {text} NOT NULL,"
-        " recorded_at {ts} NOT NULL, valid_on {date} NOT NULL, actor {text} NOT NULL,"
-        " reason {text}, correlation_id {uuid}, payload {json} NOT NULL,"
-        " PRIMARY KEY (aggregate_id, version))",
+        "CREATE TABLE audit_log (" + _TABLE,
         "CREATE INDEX audit_by_partnership ON audit_log (partnership_id, recorded_at)",
         "CREATE INDEX audit_by_time ON audit_log (recorded_at)",
         "CREATE INDEX audit_by_actor ON audit_log (actor, recorded_at)",
         # An agreement's events after its draft wait here until the end of their batch.
-        "CREATE TABLE audit_pending ("
-        " aggregate_id {uuid} NOT NULL, version {int} NOT NULL,"
-        " aggregate_type {text} NOT NULL, partnership_id {uuid}, kind {text} NOT NULL,"
-        " recorded_at {ts} NOT NULL, valid_on {date} NOT NULL, actor {text} NOT NULL,"
-        " reason {text}, correlation_id {uuid}, payload {json} NOT NULL,"
-        " PRIMARY KEY (aggregate_id, version))",
+        "CREATE TABLE audit_pending (" + _TABLE,
     ),
     # Only an agreement's draft names its partnership: the later events take it from the
     # draft's row once the batch is written (a handler cannot read it; reading it per

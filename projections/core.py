@@ -86,10 +86,6 @@ class Projection:
     def topics(self) -> frozenset[str]:
         return frozenset(get_topic(cls) for cls in self.handlers)
 
-    def project(self, event: Any) -> Iterable[Statement]:
-        handler = self.handlers.get(type(event))
-        return handler(event) if handler is not None else ()
-
     def create_statements(self, dialect: Dialect) -> list[str]:
         return [render_ddl(sql, dialect) for sql in self.ddl]
 

@@ -79,7 +79,7 @@ class ProjectionRunner:
         self._topics = frozenset().union(*(p.topics for p in self.projections))
         # Per event class: (projection name, handler) in the catalogue's order.
         self._dispatch: dict[type, list[tuple[str, Callable[[Any], Any]]]] = {}
-        self._batch_end = {p.name: p.batch_end for p in self.projections if p.batch_end}
+        self._with_end = [p for p in self.projections if p.batch_end]
 
     def _projection(self, name: str) -> Projection:
         for projection in self.projections:
@@ -172,11 +172,7 @@ class ProjectionRunner:
         statements = self._with_batch_end(self._project(notifications))
         last = notifications[-1].id
         advanced = {name: last for name, pos in self._positions.items() if pos < last}
-        await self.store.apply(statements, advanced)
-        self._positions.update(advanced)
-        async with self._advanced:
-            self._advanced.notify_all()
-        return len(notifications)
+        return await self._write(statements, advanced, len(notifications))
 
     def _project(
         self,
@@ -213,13 +209,12 @@ class ProjectionRunner:
 
     def _with_batch_end(self, statements: list[Any]) -> list[Any]:
         """The statements, then the batch-end statements of the projections they touch."""
-        if not statements or not self._batch_end:
+        if not statements or not self._with_end:
             return statements
         touched = {table for sql, _ in statements for table in statement_tables(sql)}
-        for name, extra in self._batch_end.items():
-            projection = self._projection(name)
+        for projection in self._with_end:
             if touched.intersection(projection.staging or projection.tables):
-                statements.extend((sql, ()) for sql in extra)
+                statements.extend((sql, ()) for sql in projection.batch_end)
         return statements
 
     async def catch_up(self, progress: Callable[[int, int], None] | None = None) -> int:
@@ -276,6 +271,7 @@ class ProjectionRunner:
         return statements
 
     async def _write(self, statements: list[Any], advanced: dict[str, int], covered: int) -> int:
+        """Write a batch with the positions it reaches; tell who waits for them."""
         await self.store.apply(statements, advanced)
         self._positions.update(advanced)
         async with self._advanced:

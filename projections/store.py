@@ -404,31 +404,29 @@ class PostgresReadStore(ReadStore):
             await self._settle(in_flight)
             self._settled_up_to = max(self._settled_up_to, head)
 
+    def _select(self, topics: Sequence[str] | None) -> str:
+        """The next rows of the log after $1, at most $2 (of the topics $3 if given)."""
+        return (
+            "SELECT notification_id, originator_id, originator_version, topic, state "
+            f"FROM {self.events_table} WHERE notification_id > $1 "
+            + ("AND topic = ANY($3::text[]) " if topics is not None else "")
+            + "ORDER BY notification_id LIMIT $2"
+        )
+
     async def _read_rows(self, after: int, limit: int) -> list[StoredNotification]:
         async with self.pool.acquire() as conn:
             if not await self._events_table_exists(conn):
                 return []
-            rows = await conn.fetch(
-                "SELECT notification_id, originator_id, originator_version, topic, state "
-                f"FROM {self.events_table} WHERE notification_id > $1 "
-                "ORDER BY notification_id LIMIT $2",
-                after,
-                limit,
-            )
+            rows = await conn.fetch(self._select(None), after, limit)
         return [StoredNotification(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
     async def _read(
         self, after: int, limit: int, topics: Sequence[str] | None
     ) -> tuple[list[StoredNotification], int, list[str]]:
-        sql = (
-            "SELECT notification_id, originator_id, originator_version, topic, state "
-            f"FROM {self.events_table} WHERE notification_id > $1 "
-        )
+        sql = self._select(topics)
         params: list[Any] = [after, limit]
         if topics is not None:
-            sql += "AND topic = ANY($3::text[]) "
             params.append(list(topics))
-        sql += "ORDER BY notification_id LIMIT $2"
         async with self.pool.acquire() as conn:
             if not await self._events_table_exists(conn):
                 return [], 0, []
