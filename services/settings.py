@@ -35,6 +35,12 @@ class Settings:
     # to date with the events saved since (by any process) before each use.
     aggregate_cache: int = 1000
     cookie_secure: bool = True
+    # Login throttling (docs/operations.md, "Login throttling and sessions"): failed
+    # logins in a row before a name is locked, the first lock (doubling with each further
+    # failure, at most 15 minutes), and login attempts per client address per minute.
+    login_max_failures: int = 5
+    login_lock_seconds: float = 30.0
+    login_attempts_per_minute: int = 30
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -46,6 +52,8 @@ class Settings:
             snapshot_interval = int(env.get("TVAERS_SNAPSHOT_INTERVAL", "100"))
             aggregate_cache = int(env.get("TVAERS_AGGREGATE_CACHE", "1000"))
             pool_size = int(env.get("TVAERS_POSTGRES_POOL_SIZE", "10"))
+            login_max_failures = int(env.get("TVAERS_LOGIN_MAX_FAILURES", "5"))
+            login_attempts = int(env.get("TVAERS_LOGIN_ATTEMPTS_PER_MINUTE", "30"))
         except ValueError as error:
             raise SettingsError(f"Expected a whole number: {error}") from error
         projections = env.get("TVAERS_PROJECTIONS", "embedded")
@@ -54,6 +62,7 @@ class Settings:
         try:
             read_timeout = float(env.get("TVAERS_READ_TIMEOUT", "2.0"))
             housekeeping_interval = float(env.get("TVAERS_HOUSEKEEPING_INTERVAL", "3600"))
+            login_lock_seconds = float(env.get("TVAERS_LOGIN_LOCK_SECONDS", "30"))
         except ValueError as error:
             raise SettingsError(f"Expected a number of seconds: {error}") from error
         housekeeping = env.get("TVAERS_HOUSEKEEPING", "on").lower()
@@ -80,7 +89,15 @@ class Settings:
             secret_key=secret_key,
             aggregate_cache=aggregate_cache,
             cookie_secure=cookie_secure == "on",
+            login_max_failures=login_max_failures,
+            login_lock_seconds=login_lock_seconds,
+            login_attempts_per_minute=login_attempts,
         )
+        if login_max_failures < 1 or login_attempts < 1 or not 0 < login_lock_seconds <= 900:
+            raise SettingsError(
+                "TVAERS_LOGIN_MAX_FAILURES and TVAERS_LOGIN_ATTEMPTS_PER_MINUTE must be at "
+                "least 1, TVAERS_LOGIN_LOCK_SECONDS between 1 and 900."
+            )
         if snapshot_interval < 1:
             raise SettingsError("TVAERS_SNAPSHOT_INTERVAL must be at least 1.")
         if aggregate_cache < 0:
