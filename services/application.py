@@ -423,20 +423,26 @@ class Tvaers(Application[UUID]):
         """Erase a person's personal data: record the erasure, then delete their key.
 
         Every stored event holding their contact details becomes unreadable; the
-        directory view shows "(slettet)" for them from then on.
+        directory view shows "(slettet)" for them from then on. The key store is then
+        rewritten so the key's bytes are in none of its live files (ADR 0004); should that
+        fail, it is logged and the next erasure or start rewrites it.
         """
         result = self._change(Person, person_id, expected_version, lambda p: p.erase(meta))
         self.keys.forget(person_id)
+        self.keys.purge()
         return result
 
     def reapply_erasures(self) -> int:
-        """Delete the key of every erased person again (e.g. after restoring a backup)."""
+        """Delete the key of every erased person again (e.g. after restoring a backup), then
+        rewrite the key store: no forgotten key stays in its files, also none forgotten by
+        an older version or a failed rewrite."""
         erased = self.recorder.select_notifications(
             start=1, limit=1_000_000, topics=[get_topic(Person.Erased)]
         )
         for notification in erased:
             originator = notification.originator_id
             self.keys.forget(originator if isinstance(originator, UUID) else UUID(originator))
+        self.keys.purge()
         return len(erased)
 
     def close(self) -> None:

@@ -3,6 +3,12 @@
 Erasing a person deletes their key: every stored event that holds their contact details
 becomes unreadable, in the live database and in any backup restored later (the Erased
 events are re-applied on start, so a restored key is deleted again).
+
+Deleting the row is not enough on disk: PostgreSQL keeps the old row version (a dead tuple)
+in the table's file and SQLite the old cell in the page's free space, and those bytes still
+decrypt. `purge()` is the erasure's maintenance step: it rewrites the small key table so
+that a forgotten key is in none of the store's live files (ADR 0004; what remains for a
+while, WAL and backups, is in docs/operations.md "Erasure").
 """
 
 from __future__ import annotations
@@ -15,11 +21,18 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+import structlog
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from services.settings import Settings
 
 _NONCE = 12
+
+log = structlog.get_logger("tvaers.personal_data")
+
+# How long a rewrite waits for the key table's lock (a rewrite holds it only for
+# milliseconds; a longer wait means a stuck transaction, which should not stall erasures).
+LOCK_TIMEOUT = "5s"
 
 
 class PersonalDataKeys(ABC):
@@ -30,8 +43,20 @@ class PersonalDataKeys(ABC):
         """The subject's key; a new one if `create` and none exists; None once forgotten."""
 
     @abstractmethod
-    def forget(self, subject_id: UUID) -> None:
-        """Delete the subject's key for good (idempotent)."""
+    def forget(self, subject_id: UUID) -> bool:
+        """Delete the subject's key for good (idempotent); True if there was a key to delete.
+
+        The key is gone for every reader at once, but its bytes may remain in the store's
+        files until `purge()`.
+        """
+
+    @abstractmethod
+    def purge(self) -> bool:
+        """Rewrite the key store so that no forgotten key remains in its files.
+
+        True when done; False (logged as an error) when the store could not be rewritten
+        now, e.g. its lock was held too long: the next erasure or start tries again.
+        """
 
     @abstractmethod
     def close(self) -> None:
@@ -57,6 +82,9 @@ class SQLiteKeys(PersonalDataKeys):
     def __init__(self, path: str) -> None:
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # Deleted content is overwritten with zeros, whatever the build's default (Debian's
+        # is on, most others' off): a forgotten key's old cell does not stay in the page.
+        self._conn.execute("PRAGMA secure_delete = ON")
         self._conn.execute(
             "CREATE TABLE IF NOT EXISTS person_keys (subject_id TEXT PRIMARY KEY, key BLOB)"
         )
@@ -81,14 +109,31 @@ class SQLiteKeys(PersonalDataKeys):
             ).fetchone()
             return bytes(row[0]) if row[0] is not None else None
 
-    def forget(self, subject_id: UUID) -> None:
+    def forget(self, subject_id: UUID) -> bool:
         # The row stays with an empty key: a forgotten subject never gets a new key.
         with self._lock:
+            had_key = self._conn.execute(
+                "SELECT 1 FROM person_keys WHERE subject_id = ? AND key IS NOT NULL",
+                (str(subject_id),),
+            ).fetchone()
             self._conn.execute(
                 "INSERT INTO person_keys (subject_id, key) VALUES (?, NULL)"
-                " ON CONFLICT (subject_id) DO UPDATE SET key = NULL",
+                " ON CONFLICT (subject_id) DO UPDATE SET key = NULL WHERE key IS NOT NULL",
                 (str(subject_id),),
             )
+            return had_key is not None
+
+    def purge(self) -> bool:
+        """VACUUM the key file: also clears free pages written before `secure_delete` was on
+        (an older file); a WAL file, if someone switched the file to WAL, is emptied."""
+        with self._lock:
+            try:
+                self._conn.execute("VACUUM")
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as error:
+                log.error("person-keys-not-purged", store="sqlite", error=str(error))
+                return False
+            return True
 
     def close(self) -> None:
         with self._lock:
@@ -128,13 +173,53 @@ class PostgresKeys(PersonalDataKeys):
                 return bytes(row[0]) if row[0] is not None else None
             return key
 
-    def forget(self, subject_id: UUID) -> None:
+    def forget(self, subject_id: UUID) -> bool:
         with self._lock:
-            self._conn.execute(
-                "INSERT INTO tvaers_person_keys (subject_id, key) VALUES (%s, NULL)"
-                " ON CONFLICT (subject_id) DO UPDATE SET key = NULL",
+            # Only a row that still has a key is updated: re-applying erasures on start
+            # leaves no new dead row versions behind.
+            cursor = self._conn.execute(
+                "INSERT INTO tvaers_person_keys AS k (subject_id, key) VALUES (%s, NULL)"
+                " ON CONFLICT (subject_id) DO UPDATE SET key = NULL WHERE k.key IS NOT NULL"
+                " RETURNING (xmax::text <> '0')",  # true: an existing row lost its key
                 (subject_id,),
             )
+            row = cursor.fetchone()
+            return row is not None and bool(row[0])
+
+    def purge(self) -> bool:
+        """VACUUM FULL of the key table: new files without the dead row versions.
+
+        It takes an ACCESS EXCLUSIVE lock on that table only (key reads and creation wait
+        for the rewrite, milliseconds for thousands of keys; see docs/operations.md), and
+        cannot run in a transaction block: the connection is in autocommit. A rewrite is
+        checked by the table's file number, because VACUUM only warns when the role does
+        not own the table.
+        """
+        with self._lock:
+            try:
+                before = self._filenode()
+                self._conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+                try:
+                    self._conn.execute("VACUUM (FULL) tvaers_person_keys")
+                finally:
+                    self._conn.execute("RESET lock_timeout")
+                rewritten = self._filenode() != before
+            except psycopg.Error as error:
+                log.error("person-keys-not-purged", store="postgresql", error=str(error))
+                return False
+            if not rewritten:
+                log.error(
+                    "person-keys-not-purged",
+                    store="postgresql",
+                    error="tvaers_person_keys was not rewritten: the service's database role "
+                    "must own the table",
+                )
+            return rewritten
+
+    def _filenode(self) -> int:
+        row = self._conn.execute("SELECT pg_relation_filenode('tvaers_person_keys')").fetchone()
+        assert row is not None
+        return int(row[0])
 
     def close(self) -> None:
         with self._lock:
