@@ -21,8 +21,14 @@ from litestar.plugins import OpenAPISchemaPlugin
 from litestar.typing import FieldDefinition
 
 from api.auth import access_guard, auth_middleware, session_secret
+from api.body import DECIMAL_PATTERN, StrictRequests
 from api.controllers import COMMAND_CONTROLLERS
-from api.controllers.access import AccessLogController, AuthController, UserController
+from api.controllers.access import (
+    AccessLogController,
+    AuthController,
+    LoginLockController,
+    UserController,
+)
 from api.controllers.health import HealthController
 from api.controllers.metrics import MetricsController
 from api.controllers.organisations import OrganisationController
@@ -40,6 +46,7 @@ from api.errors import EXCEPTION_HANDLERS, document_problems
 from api.logging import RequestContextMiddleware, configure_logging
 from api.metrics import Metrics, MetricsMiddleware
 from api.readside import open_read_side
+from api.security_headers import SecurityHeadersMiddleware
 from api.ui import csrf_config, template_config, ui_handlers
 from services.application import Tvaers
 from services.settings import Settings
@@ -47,10 +54,6 @@ from services.settings import Settings
 log = structlog.get_logger("tvaers.app")
 
 EXECUTOR_THREADS = 32
-
-
-# A decimal as the API reads it from a string (it takes a JSON number too).
-DECIMAL_PATTERN = r"^-?[0-9]{1,15}(\.[0-9]{1,6})?$"
 
 
 def _bare(type_info: Any) -> Any:
@@ -147,6 +150,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthController,
             UserController,
             AccessLogController,
+            LoginLockController,
             MetricsController,
             OrganisationController,
             PartnershipController,
@@ -170,6 +174,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=auth_middleware(settings),
         # One guard for every route: each handler declares opt["access"] (api/auth.py).
         guards=[access_guard],
+        # Content-Type, strict JSON and known query parameters, for every API operation.
+        before_request=StrictRequests(),
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[ClosedStructSchemaPlugin()],
         openapi_config=OpenAPIConfig(
@@ -192,6 +198,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Requests counted per route template, unknown paths included (api/metrics.py).
     app.state.metrics = Metrics()
     app.asgi_handler = MetricsMiddleware(app.asgi_handler, app.state.metrics)
+    # CSP, framing, nosniff, referrer, HSTS on every response, Litestar's own 404/405 and
+    # exception answers included (api/security_headers.py).
+    app.asgi_handler = SecurityHeadersMiddleware(app.asgi_handler, hsts=settings.cookie_secure)
     # Outermost, around Litestar's own exception handling, so that every request (an
     # unknown path included) gets a request id, its log line and the id headers.
     app.asgi_handler = RequestContextMiddleware(app.asgi_handler)

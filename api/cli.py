@@ -30,6 +30,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         port=args.port,
         log_level="warning",
         access_log=False,
+        server_header=False,  # no "Server: uvicorn" banner (api/security_headers.py)
     )
     return 0
 

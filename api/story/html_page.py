@@ -7,9 +7,12 @@ the sources table at the end, whose rows carry the events' ids.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from html import escape
 
 from api.exports import Lang
+from api.links import web_link
 from api.story.words import (
     WORDS,
     dating,
@@ -19,7 +22,6 @@ from api.story.words import (
     long_date,
     moment,
     rung_label,
-    safe_link,
     title,
     told,
 )
@@ -60,6 +62,11 @@ footer { margin-top: 2rem; color: #404040; font-size: .85rem; }
   @page { margin: 18mm 16mm; }
 }
 """
+
+# The document is self-contained (saved, mailed, archived), so its style is inline. The
+# service's Content-Security-Policy allows exactly this block by its hash
+# (api/security_headers.py); nothing else inline runs or styles.
+STYLE_HASH = "'sha256-" + base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode() + "'"
 
 
 def _e(text: str) -> str:
@@ -123,9 +130,11 @@ def _entry(entry: StoryEntry, lang: Lang) -> str:
     w = WORDS[lang]
     heading_id = f"{entry.anchor}-title"
     extra = ""
-    link = safe_link(entry.link)
+    link = web_link(entry.link)
     if link:
         extra += f'<p>{_e(w["link"])}: <a href="{_e(link)}">{_e(link)}</a></p>'
+    elif entry.link:  # stored before input refused it (javascript:, data:): text only
+        extra += f"<p>{_e(w['link'])}: {_e(entry.link)}</p>"
     if entry.document_ref:
         extra += f"<p>{_e(w['document_ref'])}: {_e(entry.document_ref)}</p>"
     factors = _factors(w["promoting"], entry.promoting, lang) + _factors(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from api.exports import Lang
+from api.links import web_link
 from api.story.words import (
     WORDS,
     dating,
@@ -14,13 +15,13 @@ from api.story.words import (
     long_date,
     moment,
     rung_label,
-    safe_link,
     title,
     told,
 )
 from projections.story import Snapshot, Story, StoryEntry, StoryEvent, StoryFactor
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#|!&])")
+_NOT_IN_AUTOLINK = re.compile(r"[\s<>]")  # CommonMark: an autolink holds none of these
 
 
 def md(text: str) -> str:
@@ -72,9 +73,11 @@ def _entry(entry: StoryEntry, lang: Lang) -> list[str]:
         "",
         f"{w['milestone_events']}: {_cite(entry.events)}",
     ]
-    link = safe_link(entry.link)
-    if link:
+    link = web_link(entry.link)
+    if link and not _NOT_IN_AUTOLINK.search(link):
         lines += ["", f"{w['link']}: <{link}>"]
+    elif entry.link:  # not a web address, or not one an autolink can hold: text only
+        lines += ["", f"{w['link']}: {md(entry.link)}"]
     if entry.document_ref:
         lines += ["", f"{w['document_ref']}: {md(entry.document_ref)}"]
     for heading, factors in ((w["promoting"], entry.promoting), (w["barriers"], entry.barriers)):

@@ -15,6 +15,7 @@ from fpdf.enums import XPos, YPos
 
 from aggregates.taxonomy import FactorEffect
 from api.exports import Lang
+from api.links import web_link
 from api.story.words import (
     WORDS,
     dating,
@@ -24,7 +25,6 @@ from api.story.words import (
     long_date,
     moment,
     rung_label,
-    safe_link,
     title,
     told,
 )
@@ -142,11 +142,13 @@ class _Writer:
         pdf.write(LINE, pdf_text(f"{w['milestone_events']}: "))
         self.cite(entry.events)
         pdf.ln(LINE)
-        link = safe_link(entry.link)
+        link = web_link(entry.link)
         if link:
             pdf.write(LINE, pdf_text(f"{w['link']}: "))
             pdf.write(LINE, pdf_text(link), link=link)
             pdf.ln(LINE)
+        elif entry.link:  # not a web address (javascript:, data:): text, no link action
+            self.paragraph(f"{w['link']}: {entry.link}", size=9)
         if entry.document_ref:
             self.paragraph(f"{w['document_ref']}: {entry.document_ref}", size=9)
         self.factors(w["promoting"], entry.promoting)

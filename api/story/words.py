@@ -145,9 +145,3 @@ def dating(story: Story, lang: Lang) -> str:
     if story.known_at is not None:
         line += f" · {w['known_at']} {moment(story.known_at)}"
     return line
-
-
-def safe_link(link: str) -> str | None:
-    """A milestone's link if it is a web address (never javascript: or the like)."""
-    text = link.strip()
-    return text if text.lower().startswith(("https://", "http://")) else None

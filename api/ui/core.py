@@ -30,6 +30,7 @@ from litestar.template import TemplateConfig
 
 from aggregates.errors import NotFound
 from api.auth import Principal, principal_of
+from api.links import external_link
 from api.ui.i18n import LANG_COOKIE, labeller, locale_from, translator
 from projections.core import InvalidQuery
 from projections.runner import StillCatchingUp
@@ -53,6 +54,8 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     )
     environment.filters["day"] = format_day
     environment.filters["moment"] = format_moment
+    # Every user-supplied address goes through it: a link only for http, https, mailto.
+    environment.filters["external_link"] = external_link
     environment.globals["PREFIX"] = PREFIX
     environment.globals["STATIC"] = STATIC_PREFIX
     environment.globals["query"] = query_string
@@ -205,6 +208,15 @@ def _http(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         return _forbidden(request, exc)
     if exc.status_code == 404:
         return _not_found(request, exc)
+    if exc.status_code == 429:  # login attempts from this address (api/throttle.py)
+        page = _error_page(
+            request,
+            429,
+            "For mange loginforsøg",
+            "For mange loginforsøg fra din adresse. Vent et minut, og prøv igen.",
+        )
+        page.headers.update({"Retry-After": (exc.headers or {}).get("Retry-After", "60")})
+        return page
     return _error_page(request, exc.status_code, "Noget gik galt", str(exc.detail))
 
 
