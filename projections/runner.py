@@ -3,14 +3,23 @@
 Each batch is read, decoded, turned into statements by the projections' pure handlers,
 and written together with every projection's new position in ONE transaction. A crash
 at any point leaves the views as if the batch never ran, or as if it fully ran.
+
+A projection that fails on an event stops alone (it is "stuck"): when a batch fails, it
+is written again projection by projection, each in its own transaction, and the one that
+fails is found event by event. Its position stays before that event, the failure is
+remembered (in `projection_failures`, with the position, in one transaction) and logged
+once, and it is tried again with exponential back-off; the others go on. Once it gets
+past the event, the failure is cleared and it catches up.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -18,8 +27,11 @@ from eventsourcing.persistence import StoredEvent
 
 from projections.core import Projection
 from projections.store import (
+    FAILURES_DDL,
     TRACKING_DDL,
     ReadStore,
+    Statement,
+    StoredFailure,
     StoredNotification,
     render_ddl,
     statement_tables,
@@ -31,6 +43,87 @@ Decoder = Callable[[StoredEvent], Any]
 
 # Events projected between two turns of the event loop during a catch-up (a few ms of work).
 _SLICE = 100
+
+# A stuck projection is tried again after 1 s, 2 s, 4 s, … at most every 5 minutes.
+RETRY_FIRST = 1.0
+RETRY_MAX = 300.0
+_ERROR_CHARS = 500
+
+# The position given to a projection a batch must leave alone (stuck, or not rebuilt).
+_SKIP = sys.maxsize
+
+
+def describe_error(error: BaseException) -> str:
+    """The error's class and first line, short: no statement parameters, no traceback."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    described = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return described[:_ERROR_CHARS]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A stuck projection: it failed on `notification_id`; its position is just before it."""
+
+    name: str
+    notification_id: int
+    error: str
+    attempts: int
+    first_failed_at: datetime
+    last_failed_at: datetime
+
+    @property
+    def key(self) -> tuple[str, int, str]:
+        """What makes two failures the same one (logged once)."""
+        return (self.name, self.notification_id, self.error)
+
+    @classmethod
+    def stored(cls, row: StoredFailure) -> Failure:
+        return cls(
+            name=row.name,
+            notification_id=row.notification_id,
+            error=row.error,
+            attempts=row.attempts,
+            first_failed_at=row.first_failed_at,
+            last_failed_at=row.last_failed_at,
+        )
+
+    def statements(self) -> list[Statement]:
+        """Remember this failure (written with the projection's held position)."""
+        return [
+            ("DELETE FROM projection_failures WHERE name = ?", (self.name,)),
+            (
+                "INSERT INTO projection_failures (name, notification_id, error, attempts,"
+                " first_failed_at, last_failed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    self.name,
+                    self.notification_id,
+                    self.error,
+                    self.attempts,
+                    self.first_failed_at,
+                    self.last_failed_at,
+                ),
+            ),
+        ]
+
+
+class RebuildFailed(Exception):
+    """A rebuild could not project every event: the live views were left as they were."""
+
+    def __init__(self, failures: Sequence[Failure]) -> None:
+        self.failures = list(failures)
+        details = "; ".join(
+            f"{f.name} failed on event {f.notification_id}: {f.error}" for f in self.failures
+        )
+        super().__init__(f"The rebuild failed, the views are unchanged. {details}")
+
+
+class _ProjectionFailed(Exception):
+    """One projection failed on one event (found by `_isolate`)."""
+
+    def __init__(self, notification_id: int, error: BaseException) -> None:
+        super().__init__(notification_id, error)
+        self.notification_id = notification_id
+        self.error = error
 
 
 class StillCatchingUp(Exception):
@@ -51,6 +144,7 @@ class Status:
     version: int
     position: int
     head: int
+    failure: Failure | None = None  # set while the projection is stuck
 
     @property
     def lag(self) -> int:
@@ -74,6 +168,13 @@ class ProjectionRunner:
         self.decode = decode
         self.batch_size = batch_size
         self._positions: dict[str, int] = {}
+        # Stuck projections: their failure, and when (time.monotonic) to try them again.
+        self._failures: dict[str, Failure] = {}
+        self._retry_at: dict[str, float] = {}
+        self._logged: set[tuple[str, int, str]] = set()  # failures already in the log
+        self._transient_logged: str | None = None
+        # Failed attempts (first failures and failed retries) per projection, this process.
+        self.failure_counts: dict[str, int] = {p.name: 0 for p in projections}
         self._advanced = asyncio.Condition()
         self._batch_lock = asyncio.Lock()
         self._topics = frozenset().union(*(p.topics for p in self.projections))
@@ -91,7 +192,9 @@ class ProjectionRunner:
     async def setup(self) -> list[str]:
         """Create missing views; rebuild those whose code version changed. Returns rebuilt."""
         dialect = self.store.dialect
-        await self.store.execute_script([render_ddl(TRACKING_DDL, dialect)])
+        await self.store.execute_script(
+            [render_ddl(TRACKING_DDL, dialect), render_ddl(FAILURES_DDL, dialect)]
+        )
         tracking = await self.store.tracking()
         rebuilt = []
         for projection in self.projections:
@@ -108,52 +211,136 @@ class ProjectionRunner:
                 rebuilt.append(projection.name)
             await self._reset(projection)
         await self._load_positions()
+        await self._load_failures()
         return rebuilt
 
     async def _reset(self, projection: Projection) -> None:
-        """Drop, recreate and rewind one projection, in one transaction."""
+        """Drop, recreate and rewind one projection (in place), in one transaction."""
         dialect = self.store.dialect
         await self.store.execute_script(
             [
                 *projection.drop_statements(),
                 *projection.create_statements(dialect),
-                f"DELETE FROM projection_tracking WHERE name = '{projection.name}'",
-                "INSERT INTO projection_tracking (name, position, version, updated_at) "
-                f"VALUES ('{projection.name}', 0, {projection.version}, CURRENT_TIMESTAMP)",
+                *_tracking_row(projection),
+                f"DELETE FROM projection_failures WHERE name = '{projection.name}'",
             ]
         )
+
+    async def reset(self, names: Sequence[str] | None = None) -> None:
+        """Empty the named projections (all when None) in place and rewind them to event 0:
+        `catch_up` then builds them again. Unlike `rebuild`, the views are empty meanwhile."""
+        targets = self.projections if names is None else [self._projection(n) for n in names]
+        for projection in targets:
+            await self._reset(projection)
+            self._forget_failure(projection.name)
+        await self._load_positions()
 
     async def _load_positions(self) -> None:
         tracking = await self.store.tracking()
         self._positions = {p.name: tracking[p.name].position for p in self.projections}
 
+    async def _load_failures(self) -> None:
+        """The stuck projections remembered by the store (e.g. before a restart)."""
+        stored = await self.store.failures()
+        self._failures = {
+            name: Failure.stored(row) for name, row in stored.items() if name in self._positions
+        }
+        self._retry_at = {name: time.monotonic() for name in self._failures}  # try at once
+        for failure in self._failures.values():
+            self._logged.add(failure.key)
+            log.error(
+                "projection stuck (remembered from before)",
+                projection=failure.name,
+                notification_id=failure.notification_id,
+                error=failure.error,
+                attempts=failure.attempts,
+            )
+
     async def rebuild(
         self, names: Sequence[str] | None = None, progress: Callable[[int, int], None] | None = None
     ) -> int:
-        """Drop and replay the named projections (all when None) from the first event."""
+        """Replay the named projections (all when None) from the first event, beside the live
+        views, and put them in place of the live ones only when every event has projected.
+
+        On failure (a projection failing on an event, the store going away, a kill) the live
+        views and their positions are as they were; `RebuildFailed` names the failures.
+        """
         targets = self.projections if names is None else [self._projection(n) for n in names]
-        for projection in targets:
-            await self._reset(projection)
+        dialect = self.store.dialect
+        live_failures = self._failures
+        shadow = self.store.shadow_ddl
+        await self.store.open_shadow()
+        try:
+            await self.store.execute_script(
+                [
+                    shadow(render_ddl(TRACKING_DDL, dialect)),
+                    shadow(render_ddl(FAILURES_DDL, dialect)),
+                    *(shadow(sql) for p in targets for sql in p.create_statements(dialect)),
+                    *(sql for p in targets for sql in _tracking_row(p)),
+                ]
+            )
+            wanted = {p.name for p in targets}
+            self._positions = {p.name: 0 if p.name in wanted else _SKIP for p in self.projections}
+            self._failures, self._retry_at = {}, {}
+            covered = await self.catch_up(progress=progress)
+            if self._failures:
+                raise RebuildFailed(list(self._failures.values()))
+            await self.store.switch_shadow(
+                [table for p in targets for table in p.tables],
+                [sql for p in targets for sql in p.create_statements(dialect)],
+                [p.name for p in targets],
+            )
+        except BaseException:
+            self._failures = live_failures
+            self._retry_at = {name: time.monotonic() for name in self._failures}
+            try:
+                await self.store.discard_shadow()
+                await self._load_positions()
+            except Exception:  # the store may be what failed: the next rebuild drops the shadow
+                log.warning("rebuild: the shadow could not be dropped", exc_info=True)
+            raise
+        self._failures = {n: f for n, f in live_failures.items() if n not in wanted}
+        self._retry_at = {name: time.monotonic() for name in self._failures}
         await self._load_positions()
-        return await self.catch_up(progress=progress)
+        return covered
 
     async def status(self) -> list[Status]:
         head = await self.store.head()
         tracking = await self.store.tracking()
+        failures = await self.store.failures()
         return [
             Status(
                 name=p.name,
                 version=tracking[p.name].version if p.name in tracking else 0,
                 position=tracking[p.name].position if p.name in tracking else 0,
                 head=head,
+                failure=Failure.stored(failures[p.name]) if p.name in failures else None,
             )
             for p in self.projections
         ]
 
     @property
+    def failures(self) -> list[Failure]:
+        """The stuck projections (this runner's view of them), in the catalogue's order."""
+        return [self._failures[p.name] for p in self.projections if p.name in self._failures]
+
+    @property
     def position(self) -> int:
-        """How far every view has got (the slowest projection's position)."""
-        return min(self._positions.values(), default=0)
+        """How far every view that is not stuck has got (the slowest one's position).
+
+        A stuck view does not hold back read-your-writes: it is reported (`failures`,
+        `/ready`) instead, and the others stay fresh.
+        """
+        moving = [pos for name, pos in self._positions.items() if name not in self._failures]
+        return min(moving or self._positions.values(), default=0)
+
+    def _active(self) -> dict[str, int]:
+        """The positions for the next batch: a stuck projection's is `_SKIP`."""
+        if not self._failures:
+            return dict(self._positions)
+        return {
+            name: _SKIP if name in self._failures else pos for name, pos in self._positions.items()
+        }
 
     async def run_batch(self) -> int:
         """Process one batch; returns how many notifications it covered (0 when caught up).
@@ -165,14 +352,23 @@ class ProjectionRunner:
             return await self._run_batch()
 
     async def _run_batch(self) -> int:
-        low = self.position
+        await self._retry_due()
+        positions = self._active()
+        low = min(positions.values(), default=_SKIP)
+        if low == _SKIP:
+            return 0
         notifications = await self.store.read_notifications(low, self.batch_size)
         if not notifications:
             return 0
-        statements = self._with_batch_end(self._project(notifications))
         last = notifications[-1].id
-        advanced = {name: last for name, pos in self._positions.items() if pos < last}
-        return await self._write(statements, advanced, len(notifications))
+        advanced = {name: last for name, pos in positions.items() if pos < last}
+        try:
+            statements = self._with_batch_end(self._project(notifications, positions))
+        except Exception:  # noqa: BLE001 - a handler or the decoder failed: find whose
+            await self._isolate(notifications, positions)
+            return len(notifications)
+        covered, _ = await self._commit(statements, advanced, notifications, positions)
+        return covered
 
     def _project(
         self,
@@ -223,35 +419,56 @@ class ProjectionRunner:
         Pipelined: batch N+1 is read and projected while batch N is being written, on
         another connection. Each batch is still its own transaction, and one is written
         only after the one before it has committed: a failure or a kill leaves the views
-        at a batch boundary, exactly as without the overlap.
+        at a batch boundary, exactly as without the overlap. Stuck projections are left
+        out (tried again when their back-off has passed); if batch N makes one stuck, batch
+        N+1 is projected again without it.
         """
         total = 0
         head = await self.store.head()
         async with self._batch_lock:
+            await self._retry_due()
             # Where the views will be once the batch being written has committed.
-            positions = dict(self._positions)
-            writing: asyncio.Task[int] | None = None
+            positions = self._active()
+            writing: asyncio.Task[tuple[int, bool]] | None = None
             try:
                 while True:
-                    low = min(positions.values(), default=0)
+                    low = min(positions.values(), default=_SKIP)
+                    if low == _SKIP:
+                        break
                     notifications = await self.store.read_notifications(low, self.batch_size)
                     if not notifications:
                         break
-                    statements = self._with_batch_end(
-                        await self._project_in_slices(notifications, positions)
-                    )
                     last = notifications[-1].id
                     advanced = {name: last for name, pos in positions.items() if pos < last}
+                    try:
+                        statements = self._with_batch_end(
+                            await self._project_in_slices(notifications, positions)
+                        )
+                    except Exception:  # noqa: BLE001 - a handler or the decoder failed
+                        statements = None
                     if writing is not None:
-                        total += await writing
+                        covered, isolated = await writing
+                        writing = None
+                        total += covered
                         if progress is not None:
                             progress(self.position, max(head, self.position))
+                        if isolated:  # a projection got stuck: this batch assumed otherwise
+                            positions = self._active()
+                            continue
+                    if statements is None:
+                        before = dict(positions)
+                        await self._isolate(notifications, before)
+                        total += len(notifications)
+                        positions = self._active()
+                        continue
+                    before = dict(positions)
                     positions.update(advanced)
                     writing = asyncio.create_task(
-                        self._write(statements, advanced, len(notifications))
+                        self._commit(statements, advanced, notifications, before)
                     )
                 if writing is not None:
-                    total += await writing
+                    covered, _ = await writing
+                    total += covered
             finally:
                 if writing is not None and not writing.done():
                     writing.cancel()
@@ -273,23 +490,216 @@ class ProjectionRunner:
     async def _write(self, statements: list[Any], advanced: dict[str, int], covered: int) -> int:
         """Write a batch with the positions it reaches; tell who waits for them."""
         await self.store.apply(statements, advanced)
+        await self._advance(advanced)
+        return covered
+
+    async def _advance(self, advanced: dict[str, int]) -> None:
         self._positions.update(advanced)
         async with self._advanced:
             self._advanced.notify_all()
-        return covered
+
+    async def _commit(
+        self,
+        statements: list[Any],
+        advanced: dict[str, int],
+        notifications: Sequence[StoredNotification],
+        before: dict[str, int],
+    ) -> tuple[int, bool]:
+        """`_write` the batch; if it fails for a reason of its own (not the store being away),
+        write it projection by projection instead. Returns (events covered, isolated)."""
+        try:
+            return await self._write(statements, advanced, len(notifications)), False
+        except Exception as error:
+            if self.store.is_transient(error):
+                raise
+        await self._isolate(notifications, before)
+        return len(notifications), True
+
+    # -- containment: one projection per transaction, the failing event found -----------------
+
+    def _project_one(
+        self, projection: Projection, notifications: Sequence[StoredNotification], after: int
+    ) -> list[Statement]:
+        """The statements of one projection for these events past `after`; a failing handler
+        or decoder raises `_ProjectionFailed` with its event."""
+        statements: list[Statement] = []
+        for n in notifications:
+            if n.id <= after or n.topic not in projection.topics:
+                continue
+            try:
+                event = self.decode(
+                    StoredEvent(
+                        originator_id=n.originator_id,
+                        originator_version=n.originator_version,
+                        topic=n.topic,
+                        state=n.state,
+                    )
+                )
+                handler = projection.handlers.get(type(event))
+                if handler is not None:
+                    statements.extend(handler(event))
+            except Exception as error:
+                raise _ProjectionFailed(n.id, error) from error
+        return statements
+
+    def _batch_end_of(self, projection: Projection, statements: list[Statement]) -> list[Statement]:
+        if not statements or not projection.batch_end:
+            return statements
+        touched = {table for sql, _ in statements for table in statement_tables(sql)}
+        if touched.intersection(projection.staging or projection.tables):
+            statements = [*statements, *((sql, ()) for sql in projection.batch_end)]
+        return statements
+
+    async def _isolate(
+        self, notifications: Sequence[StoredNotification], positions: dict[str, int]
+    ) -> None:
+        """Write a batch that failed as a whole projection by projection; a projection that
+        fails again is stopped before the event it fails on, and remembered as stuck."""
+        last = notifications[-1].id
+        for projection in self.projections:
+            name = projection.name
+            after = positions.get(name, _SKIP)
+            if after >= last:
+                continue
+            try:
+                statements = self._project_one(projection, notifications, after)
+                await self.store.apply(self._batch_end_of(projection, statements), {name: last})
+            except Exception as error:
+                if self.store.is_transient(error):
+                    raise
+                await self._step_by_step(projection, notifications, after)
+            else:
+                await self._advance({name: last})
+
+    async def _step_by_step(
+        self, projection: Projection, notifications: Sequence[StoredNotification], after: int
+    ) -> bool:
+        """One projection through the batch an event at a time, up to the one it fails on
+        (then it is remembered as stuck, held just before it). True when it got through."""
+        name = projection.name
+        applied = after
+        for n in notifications:
+            if n.id <= after:
+                continue
+            try:
+                statements = self._project_one(projection, [n], n.id - 1)
+                if statements:
+                    await self.store.apply(self._batch_end_of(projection, statements), {name: n.id})
+            except Exception as error:  # noqa: BLE001 - any failure of its own stops it alone
+                cause = error.error if isinstance(error, _ProjectionFailed) else error
+                if self.store.is_transient(cause):
+                    raise cause from None
+                await self._stuck(projection, n.id, cause, held=max(applied, n.id - 1))
+                return False
+            if statements:
+                applied = n.id
+                await self._advance({name: n.id})
+        last = notifications[-1].id if notifications else after
+        if last > applied:
+            await self.store.apply([], {name: last})
+            await self._advance({name: last})
+        return True
+
+    async def _stuck(
+        self, projection: Projection, notification_id: int, error: BaseException, *, held: int
+    ) -> None:
+        """Remember that `projection` fails on `notification_id`; hold it at `held`."""
+        name = projection.name
+        now = datetime.now(UTC)
+        previous = self._failures.get(name)
+        text = describe_error(error)
+        if previous is not None and (previous.notification_id, previous.error) == (
+            notification_id,
+            text,
+        ):
+            failure = replace(previous, attempts=previous.attempts + 1, last_failed_at=now)
+        else:
+            failure = Failure(name, notification_id, text, 1, now, now)
+        await self.store.apply(failure.statements(), {name: held})
+        self._failures[name] = failure
+        self.failure_counts[name] = self.failure_counts.get(name, 0) + 1
+        delay = min(RETRY_MAX, RETRY_FIRST * 2 ** (failure.attempts - 1))
+        self._retry_at[name] = time.monotonic() + delay
+        await self._advance({name: held})
+        if failure.key not in self._logged:
+            self._logged.add(failure.key)
+            log.error(
+                "projection stuck: it stops at this event, the others go on",
+                projection=name,
+                notification_id=notification_id,
+                error=text,
+                retry_in_seconds=delay,
+                exc_info=error,
+            )
+
+    def _forget_failure(self, name: str) -> None:
+        self._failures.pop(name, None)
+        self._retry_at.pop(name, None)
+
+    async def _retry_due(self) -> None:
+        """Try each stuck projection whose back-off has passed on its next batch of events."""
+        if not self._failures:
+            return
+        now = time.monotonic()
+        for name in [n for n, at in self._retry_at.items() if at <= now]:
+            failure = self._failures[name]
+            projection = self._projection(name)
+            after = self._positions[name]
+            notifications = await self.store.read_notifications(after, self.batch_size)
+            cleared = ("DELETE FROM projection_failures WHERE name = ?", (name,))
+            try:
+                statements = self._project_one(projection, notifications, after)
+                reached = {name: notifications[-1].id} if notifications else {}
+                await self.store.apply(
+                    [*self._batch_end_of(projection, statements), cleared], reached
+                )
+                await self._advance(reached)
+            except Exception as error:  # noqa: BLE001 - found again, event by event
+                cause = error.error if isinstance(error, _ProjectionFailed) else error
+                if self.store.is_transient(cause):
+                    raise cause from None
+                if not await self._step_by_step(projection, notifications, after):
+                    continue  # still stuck (logged only if it fails differently now)
+                await self.store.apply([cleared], {})
+            self._forget_failure(name)
+            log.warning(
+                "projection recovered: it goes on from where it stopped",
+                projection=name,
+                notification_id=failure.notification_id,
+                attempts=failure.attempts,
+            )
+
+    def next_retry_in(self) -> float | None:
+        """Seconds until a stuck projection is due to be tried again (None: none is stuck)."""
+        if not self._retry_at:
+            return None
+        return max(0.0, min(self._retry_at.values()) - time.monotonic())
 
     async def run_forever(self, stop: asyncio.Event, *, idle_wait: float = 1.0) -> None:
-        """Follow the log until `stop` is set; wake on NOTIFY (PostgreSQL) or poll (SQLite)."""
+        """Follow the log until `stop` is set; wake on NOTIFY (PostgreSQL) or poll (SQLite).
+
+        A projection failing on an event is contained by `run_batch`; what reaches this loop
+        is the store being away (or a bug of the runner): retried every second, logged once
+        per distinct error and once when it works again.
+        """
         while not stop.is_set():
             self.store.arm()
             try:
                 covered = await self.run_batch()
-            except Exception:
-                log.exception("projection batch failed; retrying", position=self.position)
-                await asyncio.sleep(1.0)
+            except Exception as error:
+                text = describe_error(error)
+                if text != self._transient_logged:
+                    self._transient_logged = text
+                    log.exception("projection batch failed; retrying", position=self.position)
+                await self._idle(stop, 1.0)
                 continue
+            if self._transient_logged is not None:
+                log.warning("projection batches work again", position=self.position)
+                self._transient_logged = None
             if covered == 0:
-                await self._idle(stop, idle_wait)
+                retry_in = self.next_retry_in()
+                wait = idle_wait if retry_in is None else min(idle_wait, retry_in)
+                await self._idle(stop, wait)
 
     async def _idle(self, stop: asyncio.Event, timeout: float) -> None:
         """Wait for new events, but return at once when asked to stop."""
@@ -316,3 +726,12 @@ class ProjectionRunner:
                     await asyncio.wait_for(self._advanced.wait(), remaining)
                 except TimeoutError:
                     raise StillCatchingUp(notification_id, self.position) from None
+
+
+def _tracking_row(projection: Projection) -> list[str]:
+    """The statements that rewind `projection` to event 0 in `projection_tracking`."""
+    return [
+        f"DELETE FROM projection_tracking WHERE name = '{projection.name}'",
+        "INSERT INTO projection_tracking (name, position, version, updated_at) "
+        f"VALUES ('{projection.name}', 0, {projection.version}, CURRENT_TIMESTAMP)",
+    ]

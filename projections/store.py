@@ -25,6 +25,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 import asyncpg
+import msgspec
 from asyncpg.pgproto import pgproto
 
 Dialect = Literal["postgresql", "sqlite"]
@@ -62,8 +63,102 @@ TRACKING_DDL = (
 )
 
 
+FAILURES_DDL = (
+    "CREATE TABLE IF NOT EXISTS projection_failures ("
+    " name {text} PRIMARY KEY,"
+    " notification_id {bigint} NOT NULL,"
+    " error {text} NOT NULL,"
+    " attempts {int} NOT NULL,"
+    " first_failed_at {ts} NOT NULL,"
+    " last_failed_at {ts} NOT NULL)"
+)
+"""A projection that failed on an event: where it stopped and why (none: all is well)."""
+
+
 def render_ddl(sql: str, dialect: Dialect) -> str:
     return sql.format(**_TYPES[dialect])
+
+
+_DDL_OBJECT = re.compile(
+    r"^(\s*CREATE\s+(?:UNIQUE\s+)?(?:TABLE|INDEX)\s+(?:IF\s+NOT\s+EXISTS\s+)?)(\w+)"
+)
+
+
+def qualify_ddl(sql: str, schema: str, *, index_names: bool = True) -> str:
+    """`CREATE TABLE t …` / `CREATE INDEX i ON t …` with the new object in `schema`.
+
+    PostgreSQL puts an index in its table's schema and refuses a qualified index name:
+    `index_names=False` leaves an index statement as it is there.
+    """
+    match = _DDL_OBJECT.match(sql)
+    if match is None:
+        raise ValueError(f"Not a CREATE TABLE or CREATE INDEX statement: {sql[:80]!r}")
+    if not index_names and "INDEX" in match.group(1).upper():
+        return sql
+    return f"{match.group(1)}{schema}.{match.group(2)}{sql[match.end() :]}"
+
+
+# -- values no view may refuse -----------------------------------------------------------------
+# An event may hold text a view's column cannot: PostgreSQL's text and jsonb refuse U+0000
+# (jsonb also a lone UTF-16 surrogate escape). Such text can be stored in the event log (an
+# older database, before the boundary refused it), so the views store U+FFFD in its place
+# rather than failing on it: on both stores, so that they show the same.
+
+REPLACEMENT = "\ufffd"
+
+_JSON_ESCAPE = re.compile(r"(\\+)u([0-9a-fA-F]{4})")
+_LOW_SURROGATE_ESCAPE = re.compile(r"\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+
+
+def safe_text(value: str) -> str:
+    """The text with U+0000 replaced by U+FFFD."""
+    return value.replace("\x00", REPLACEMENT) if "\x00" in value else value
+
+
+def safe_json(text: str) -> str:
+    """JSON text with the escapes PostgreSQL's jsonb refuses (`\\u0000`, a lone surrogate)
+    replaced by `\\ufffd`, and any raw U+0000 by U+FFFD. Other text is returned as it is."""
+    text = safe_text(text)
+    if "\\u" not in text:
+        return text
+    pair_low_at = -1  # where the low half of a valid surrogate pair starts
+
+    def fix(match: re.Match[str]) -> str:
+        nonlocal pair_low_at
+        slashes, code = match.group(1), int(match.group(2), 16)
+        if len(slashes) % 2 == 0:  # an escaped backslash, then the letters "u…"
+            return match.group(0)
+        escape_at = match.start() + len(slashes) - 1
+        if 0xD800 <= code <= 0xDBFF and _LOW_SURROGATE_ESCAPE.match(text, match.end()):
+            pair_low_at = match.end()
+            return match.group(0)
+        if code == 0 or (0xD800 <= code <= 0xDFFF and escape_at != pair_low_at):
+            return slashes[:-1] + "\\ufffd"
+        return match.group(0)
+
+    return _JSON_ESCAPE.sub(fix, text)
+
+
+def _safe_sqlite_text(value: str) -> str:
+    value = safe_text(value)
+    # SQLite keeps JSON as TEXT: a value that is a whole JSON document with a refused
+    # escape is treated as the JSON it is (PostgreSQL's jsonb codec does the same by type).
+    if "\\u" in value and value[:1] in "[{" and safe_json(value) != value:
+        try:
+            msgspec.json.decode(value)
+        except msgspec.DecodeError:
+            return value
+        return safe_json(value)
+    return value
+
+
+def _jsonb_encode(value: str) -> bytes:
+    """jsonb's binary input (format version 1, then the text), made acceptable first."""
+    return b"\x01" + safe_json(value).encode()
+
+
+def _jsonb_decode(data: bytes) -> str:
+    return data[1:].decode()
 
 
 @cache
@@ -89,6 +184,22 @@ class Tracking:
     version: int
 
 
+@dataclass(frozen=True, slots=True)
+class StoredFailure:
+    """A row of `projection_failures`: the projection stopped before `notification_id`."""
+
+    name: str
+    notification_id: int
+    error: str
+    attempts: int
+    first_failed_at: datetime
+    last_failed_at: datetime
+
+
+def _as_datetime(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
 def in_utc(value: datetime) -> datetime:
     """The time in UTC. Past the calendar's ends (year 1 east of Greenwich, 9999 west of
     it) a time has no UTC form: it stands for the first or the last moment there is."""
@@ -105,6 +216,8 @@ def ts_text(value: datetime) -> str:
 
 
 def _sqlite_param(value: Any) -> Any:
+    if type(value) is str:
+        return _safe_sqlite_text(value)
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, UUID | Decimal):
@@ -117,6 +230,8 @@ def _sqlite_param(value: Any) -> Any:
 
 
 def _pg_param(value: Any) -> Any:
+    if type(value) is str:
+        return safe_text(value)
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime) and value.tzinfo is not None:
@@ -135,7 +250,8 @@ _PG_AS_IS = frozenset(
 def _pg_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
     """A statement's parameters for asyncpg; most rows need no conversion and no copy."""
     for value in row:
-        if type(value) not in _PG_AS_IS:
+        kind = type(value)
+        if kind not in _PG_AS_IS or (kind is str and "\x00" in value):
             return tuple(map(_pg_param, row))
     return row
 
@@ -178,6 +294,66 @@ class ReadStore(ABC):
     @abstractmethod
     async def execute_script(self, statements: Iterable[str]) -> None:
         """Run DDL statements in one transaction."""
+
+    @abstractmethod
+    async def execute(self, sql: str, *params: Any) -> None: ...
+
+    @abstractmethod
+    def is_transient(self, error: BaseException) -> bool:
+        """True when `error` says the store cannot be used now (connection lost, locked, shut
+        down), not that a statement is wrong: then no projection is to blame for it."""
+
+    @abstractmethod
+    def _is_missing_table(self, error: BaseException) -> bool: ...
+
+    # -- a shadow of the views, for rebuilding beside the live ones -------------------------
+    # While a shadow is open, `apply` and `execute_script` write into it, and a statement's
+    # table is the shadow's when the shadow has one of that name, else the live one (the
+    # event table, the views not being rebuilt). `switch_shadow` replaces the live tables
+    # with the shadow's, and their tracking rows, in one transaction.
+
+    @abstractmethod
+    async def open_shadow(self) -> None:
+        """Start an empty shadow (a leftover one from a crashed rebuild is dropped)."""
+
+    @abstractmethod
+    def shadow_ddl(self, sql: str) -> str:
+        """A CREATE TABLE / CREATE INDEX statement, made to create its object in the shadow."""
+
+    @abstractmethod
+    async def switch_shadow(
+        self, tables: Sequence[str], create: Sequence[str], names: Sequence[str]
+    ) -> None:
+        """Put the shadow's `tables` (created by the rendered `create`) in place of the live
+        ones, with the tracking rows of the projections `names`, in one transaction; their
+        remembered failures are cleared. Closes the shadow."""
+
+    @abstractmethod
+    async def discard_shadow(self) -> None:
+        """Drop the shadow, if any; the live views stay as they are."""
+
+    async def failures(self) -> dict[str, StoredFailure]:
+        """The projections that are stopped at an event they failed on, by name."""
+        try:
+            rows = await self.fetch(
+                "SELECT name, notification_id, error, attempts, first_failed_at, last_failed_at"
+                " FROM projection_failures"
+            )
+        except Exception as error:
+            if self._is_missing_table(error):  # a read side set up by an older version
+                return {}
+            raise
+        return {
+            str(r["name"]): StoredFailure(
+                name=str(r["name"]),
+                notification_id=int(r["notification_id"]),
+                error=str(r["error"]),
+                attempts=int(r["attempts"]),
+                first_failed_at=_as_datetime(r["first_failed_at"]),
+                last_failed_at=_as_datetime(r["last_failed_at"]),
+            )
+            for r in rows
+        }
 
     @abstractmethod
     def arm(self) -> None:
@@ -302,6 +478,34 @@ def _group_by_table(statements: Sequence[Statement]) -> list[tuple[str, list[tup
     return groups
 
 
+SHADOW_SCHEMA = "tvaers_rebuild"
+"""Where `tvaers project rebuild` builds the views on PostgreSQL before switching."""
+
+# The connection was lost, the server is shutting down or out of resources, a transaction
+# lost a race: errors of the moment, not of a statement.
+_PG_TRANSIENT = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+    asyncpg.exceptions.TransactionRollbackError,
+)
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    """jsonb parameters pass through `safe_json` (by the column's type, so text is untouched)."""
+    await conn.set_type_codec(
+        "jsonb",
+        encoder=_jsonb_encode,
+        decoder=_jsonb_decode,
+        schema="pg_catalog",
+        format="binary",
+    )
+
+
 class PostgresReadStore(ReadStore):
     """asyncpg pool for queries and batches; LISTEN on the event table's channel to wake up."""
 
@@ -329,6 +533,8 @@ class PostgresReadStore(ReadStore):
         self._wake = asyncio.Event()
         self._settled_up_to = 0  # every gap at or below this id is a rolled-back insert
         self._events_table_seen = False
+        self._shadow: asyncpg.Pool | None = None
+        self._live_schema = "public"
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -343,6 +549,7 @@ class PostgresReadStore(ReadStore):
             max_size=self.pool_size,
             command_timeout=60,
             server_settings=self.server_settings,
+            init=_init_connection,
         )
         self._listener = await asyncpg.connect(self.dsn, server_settings=self.server_settings)
         await self._listener.add_listener(self.channel, self._on_notify)
@@ -351,6 +558,7 @@ class PostgresReadStore(ReadStore):
         self._wake.set()
 
     async def close(self) -> None:
+        await self._close_shadow()
         if self._listener is not None:
             await self._listener.close()
             self._listener = None
@@ -458,7 +666,7 @@ class PostgresReadStore(ReadStore):
 
     async def apply(self, statements: Sequence[Statement], positions: Mapping[str, int]) -> None:
         now = datetime.now(UTC)
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self._writer().acquire() as conn, conn.transaction():
             for sql, rows in _group_by_table(statements):
                 converted = [_pg_row(row) for row in rows]
                 plain = _plain_insert(sql) if len(converted) >= COPY_MIN_ROWS else None
@@ -480,12 +688,78 @@ class PostgresReadStore(ReadStore):
                 )
 
     async def execute_script(self, statements: Iterable[str]) -> None:
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self._writer().acquire() as conn, conn.transaction():
             for sql in statements:
                 await conn.execute(sql)
 
     async def execute(self, sql: str, *params: Any) -> None:
         await self.pool.execute(_to_dollar(sql), *map(_pg_param, params))
+
+    def is_transient(self, error: BaseException) -> bool:
+        return isinstance(error, _PG_TRANSIENT) or (
+            isinstance(error, RuntimeError) and self._pool is None
+        )
+
+    def _is_missing_table(self, error: BaseException) -> bool:
+        return isinstance(error, asyncpg.UndefinedTableError)
+
+    def _writer(self) -> asyncpg.Pool:
+        return self._shadow if self._shadow is not None else self.pool
+
+    async def open_shadow(self) -> None:
+        await self.discard_shadow()
+        async with self.pool.acquire() as conn:
+            self._live_schema = str(await conn.fetchval("SELECT current_schema()"))
+            search_path = str(await conn.fetchval("SHOW search_path"))
+            await conn.execute(f"CREATE SCHEMA {SHADOW_SCHEMA}")
+        self._shadow = await asyncpg.create_pool(
+            self.dsn,
+            min_size=1,
+            max_size=2,
+            command_timeout=None,
+            server_settings={
+                **self.server_settings,
+                "search_path": f"{SHADOW_SCHEMA}, {search_path}",
+            },
+            init=_init_connection,
+        )
+
+    def shadow_ddl(self, sql: str) -> str:
+        return qualify_ddl(sql, SHADOW_SCHEMA, index_names=False)
+
+    async def switch_shadow(
+        self, tables: Sequence[str], create: Sequence[str], names: Sequence[str]
+    ) -> None:
+        await self._close_shadow()
+        live = self._live_schema
+        async with self.pool.acquire() as conn, conn.transaction():
+            for table in reversed(tables):
+                await conn.execute(f"DROP TABLE IF EXISTS {live}.{table}")
+            for table in tables:  # with its indexes: no rows are copied
+                await conn.execute(f"ALTER TABLE {SHADOW_SCHEMA}.{table} SET SCHEMA {live}")
+            await conn.execute(
+                f"INSERT INTO {live}.projection_tracking (name, position, version, updated_at)"
+                f" SELECT name, position, version, now() FROM {SHADOW_SCHEMA}.projection_tracking"
+                " WHERE name = ANY($1::text[]) ON CONFLICT (name) DO UPDATE SET"
+                " position = EXCLUDED.position, version = EXCLUDED.version,"
+                " updated_at = EXCLUDED.updated_at",
+                list(names),
+            )
+            await conn.execute(
+                f"DELETE FROM {live}.projection_failures WHERE name = ANY($1::text[])", list(names)
+            )
+            await conn.execute(f"DROP SCHEMA {SHADOW_SCHEMA} CASCADE")
+        # Statements prepared against the dropped tables: new connections prepare afresh.
+        await self.pool.expire_connections()
+
+    async def discard_shadow(self) -> None:
+        await self._close_shadow()
+        await self.pool.execute(f"DROP SCHEMA IF EXISTS {SHADOW_SCHEMA} CASCADE")
+
+    async def _close_shadow(self) -> None:
+        if self._shadow is not None:
+            shadow, self._shadow = self._shadow, None
+            await shadow.close()
 
     def arm(self) -> None:
         self._wake.clear()
@@ -508,33 +782,35 @@ class SQLiteReadStore(ReadStore):
         self.path = str(path)
         self.events_table = events_table
         self._conn: sqlite3.Connection | None = None
+        # The shadow: a second connection whose TEMP tables hide the live ones of the same
+        # names (SQLite looks in temp first), so the same statements write into it.
+        self._shadow: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
-    async def open(self) -> None:
-        def connect() -> sqlite3.Connection:
-            conn = sqlite3.connect(
-                self.path, check_same_thread=False, isolation_level=None, timeout=30
-            )
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            return conn
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
 
-        self._conn = await asyncio.to_thread(connect)
+    async def open(self) -> None:
+        self._conn = await asyncio.to_thread(self._connect)
 
     async def close(self) -> None:
+        await self.discard_shadow()
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await asyncio.to_thread(conn.close)
 
-    def _run(self, work: Any) -> Any:
+    def _run(self, work: Any, *, write: bool = False) -> Any:
         if self._conn is None:
             raise RuntimeError("The read store is not open.")
         with self._lock:
-            return work(self._conn)
+            return work(self._shadow if write and self._shadow is not None else self._conn)
 
-    async def _call(self, work: Any) -> Any:
-        return await asyncio.to_thread(self._run, work)
+    async def _call(self, work: Any, *, write: bool = False) -> Any:
+        return await asyncio.to_thread(self._run, work, write=write)
 
     async def fetch(self, sql: str, *params: Any) -> list[dict[str, Any]]:
         args = tuple(map(_sqlite_param, params))
@@ -603,7 +879,7 @@ class SQLiteReadStore(ReadStore):
                 raise
             conn.execute("COMMIT")
 
-        await self._call(work)
+        await self._call(work, write=True)
 
     async def execute_script(self, statements: Iterable[str]) -> None:
         script = list(statements)
@@ -618,11 +894,70 @@ class SQLiteReadStore(ReadStore):
                 raise
             conn.execute("COMMIT")
 
-        await self._call(work)
+        await self._call(work, write=True)
 
     async def execute(self, sql: str, *params: Any) -> None:
         args = tuple(map(_sqlite_param, params))
         await self._call(lambda conn: conn.execute(sql, args))
+
+    def is_transient(self, error: BaseException) -> bool:
+        if isinstance(error, RuntimeError) and self._conn is None:
+            return True
+        message = str(error).lower()
+        return isinstance(error, sqlite3.OperationalError) and any(
+            word in message for word in ("locked", "busy", "disk i/o", "unable to open")
+        )
+
+    def _is_missing_table(self, error: BaseException) -> bool:
+        return isinstance(error, sqlite3.OperationalError) and "no such table" in str(error)
+
+    async def open_shadow(self) -> None:
+        await self.discard_shadow()
+        self._shadow = await asyncio.to_thread(self._connect)
+
+    def shadow_ddl(self, sql: str) -> str:
+        return qualify_ddl(sql, "temp")
+
+    async def switch_shadow(
+        self, tables: Sequence[str], create: Sequence[str], names: Sequence[str]
+    ) -> None:
+        now = ts_text(datetime.now(UTC))
+        marks = ", ".join("?" * len(names))
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for table in reversed(tables):
+                    conn.execute(f"DROP TABLE IF EXISTS main.{table}")
+                for sql in create:
+                    conn.execute(qualify_ddl(sql, "main"))
+                for table in tables:
+                    conn.execute(f"INSERT INTO main.{table} SELECT * FROM temp.{table}")
+                conn.execute(
+                    "INSERT INTO main.projection_tracking (name, position, version, updated_at)"
+                    f" SELECT name, position, version, ? FROM temp.projection_tracking"
+                    f" WHERE name IN ({marks}) ON CONFLICT (name) DO UPDATE SET"
+                    " position = excluded.position, version = excluded.version,"
+                    " updated_at = excluded.updated_at",
+                    (now, *names),
+                )
+                conn.execute(
+                    f"DELETE FROM main.projection_failures WHERE name IN ({marks})", tuple(names)
+                )
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+        if self._shadow is None:
+            raise RuntimeError("No shadow is open.")
+        await self._call(work, write=True)
+        await self.discard_shadow()
+
+    async def discard_shadow(self) -> None:
+        if self._shadow is not None:
+            shadow, self._shadow = self._shadow, None
+            await asyncio.to_thread(shadow.close)  # its TEMP tables go with it
 
     def arm(self) -> None:
         pass  # nothing to forget: SQLite is polled

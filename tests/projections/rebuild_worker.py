@@ -6,11 +6,13 @@
 Opens the read side as the API and the CLI do (`build_store`, `ProjectionRunner` over
 `ALL`, decoding with the application's mapper) and writes "ready" once set up, then
 "batch <position>" after each batch it commits. Without
-`--resume` it rebuilds every view from the first event; with it, it only brings the views
-up to the head from their stored positions (a rebuild would start over). It writes
+`--resume` it empties every view in place and builds it again from the first event (as
+after a version change: `runner.reset()`, then `catch_up`); with it, it only brings the
+views up to the head from their stored positions. With `--shadow` it runs
+`runner.rebuild()`, which builds beside the live views and switches at the end. It writes
 "done <events covered>" and exits 0 when the views have reached the head.
 
-`--serve` pays the imports once: for each line "rebuild" or "resume" read from stdin it
+`--serve` pays the imports once: for each line "rebuild", "resume" or "shadow" from stdin it
 forks a worker process doing just that, writes "started <pid>", waits for the worker to
 end (normally or killed) and writes "exited <pid> <exit code>" (negative: the signal).
 """
@@ -36,7 +38,7 @@ def say(line: str) -> None:
     sys.stdout.flush()
 
 
-async def work(database_url: str, *, resume: bool, batch_size: int) -> int:
+async def work(database_url: str, *, resume: bool, batch_size: int, shadow: bool = False) -> int:
     settings = Settings(database_url=database_url, postgres_pool_size=2)
     app = Tvaers(settings)
     store = build_store(settings)
@@ -49,10 +51,13 @@ async def work(database_url: str, *, resume: bool, batch_size: int) -> int:
         def progress(position: int, _head: int) -> None:
             say(f"batch {position}")
 
-        if resume:
+        if shadow:
+            covered = await runner.rebuild(progress=progress)
+        elif resume:
             covered = await runner.catch_up(progress=progress)
         else:
-            covered = await runner.rebuild(progress=progress)
+            await runner.reset()
+            covered = await runner.catch_up(progress=progress)
         say(f"done {covered}")
         return 0
     finally:
@@ -63,7 +68,7 @@ async def work(database_url: str, *, resume: bool, batch_size: int) -> int:
 def serve(database_url: str, *, batch_size: int) -> int:
     for line in sys.stdin:
         command = line.strip()
-        if command not in ("rebuild", "resume"):
+        if command not in ("rebuild", "resume", "shadow"):
             say(f"error unknown command {command!r}")
             return 2
         sys.stdout.flush()
@@ -73,7 +78,12 @@ def serve(database_url: str, *, batch_size: int) -> int:
             code = 1
             try:
                 code = asyncio.run(
-                    work(database_url, resume=command == "resume", batch_size=batch_size)
+                    work(
+                        database_url,
+                        resume=command == "resume",
+                        batch_size=batch_size,
+                        shadow=command == "shadow",
+                    )
                 )
             except BaseException:
                 traceback.print_exc()

@@ -134,6 +134,16 @@ async def test_a_rebuild_killed_at_random_points_and_resumed_matches_a_clean_reb
     kills: list[dict[str, int]] = []
     seconds_per_event = one_pass / head
     async with worker_server(store_settings.database_url, tmp_path / "workers.log") as workers:
+        # `tvaers project rebuild` builds beside the live views: killed anywhere before its
+        # switch, it leaves them and their positions exactly as they were (issue 12).
+        live = await view_contents(store)
+        live_tracking = await store.tracking()
+        for _ in range(3):
+            pid = await workers.start("shadow", after="batch")
+            await asyncio.sleep(rng.uniform(0, 0.5) * one_pass)
+            assert await workers.kill(pid) in (-signal.SIGKILL, 0)
+            assert await store.tracking() == live_tracking
+            assert await view_contents(store) == live
         # The first worker rebuilds from zero and dies early: in the resets or first batches.
         # A kill before the first reset commits leaves every view whole: start over, a
         # little later each time, until the rebuild has begun.

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import dataclasses
 import random
-import sqlite3
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
@@ -185,7 +184,11 @@ def broken_projection() -> Projection:
     return broken
 
 
-async def test_a_failing_batch_changes_no_view_and_no_position(read_side: ReadSide) -> None:
+async def test_a_failing_batch_stops_only_the_failing_projection_before_its_event(
+    read_side: ReadSide,
+) -> None:
+    """The batch is atomic per projection: the broken one keeps nothing of the event it fails
+    on and holds its position just before it; the others write the whole batch (issue 12)."""
     app, store = read_side.app, read_side.store
     broken = broken_projection()
     runner = ProjectionRunner(store, [*ALL, broken], app.mapper.to_domain_event)
@@ -194,33 +197,32 @@ async def test_a_failing_batch_changes_no_view_and_no_position(read_side: ReadSi
     dgi = organisation(app, "DGI Sydjylland", Sector.SPORTS_ORGANISATION)
     pid = partnership(app, lead)
     await runner.catch_up()
-    contents = await view_contents(store, [*ALL, broken])
-    tracking = await tracking_rows(store)
     position = runner.position
 
     # One batch: statements of every projection run before the failing one.
     app.join_partner(pid, dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
-    app.record_milestone(
+    milestone = app.record_milestone(
         pid,
         dimension=Dimension.POLITICAL,
         status=AnchoringStatus.STARTED,
         title="Byrådsbeslutning",
         evidence=Evidence(text="Referat"),
         meta=meta(D(2024, 2, 1)),
-    )
+    ).notification_id
     app.move_on_ladder(pid, dgi, Rung.MUTUAL_REFERRAL, "Henvisninger", meta(D(2024, 3, 1)))
-    with pytest.raises((sqlite3.OperationalError, asyncpg.PostgresError)):
-        await runner.run_batch()
+    head = app.max_notification_id()
+    assert await runner.run_batch() == 3  # no exception: contained
 
-    assert runner.position == position
-    assert await tracking_rows(store) == tracking
-    assert await view_contents(store, [*ALL, broken]) == contents
-
-    # Without the broken projection the same events project normally.
-    healthy = ProjectionRunner(store, ALL, app.mapper.to_domain_event)
-    assert await healthy.setup() == []
-    assert await healthy.catch_up() == 3
+    assert runner.position == head  # the healthy views: read-your-writes is not held back
+    tracking = await tracking_rows(store)
+    assert {n: r["position"] for n, r in tracking.items()} == {
+        **{p.name: head for p in ALL},
+        "broken": milestone - 1,
+    }
+    assert await store.fetch("SELECT * FROM broken_rows") == []  # nothing of the event
     assert [r.rung for r in await ladder.rungs(store, pid)] == [Rung.MUTUAL_REFERRAL]
+    assert [(f.name, f.notification_id) for f in runner.failures] == [("broken", milestone)]
+    assert position < milestone
 
 
 async def test_wait_until_returns_once_caught_up_and_raises_still_catching_up_otherwise(
