@@ -6,8 +6,11 @@ import re
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import msgspec
+import psycopg
 import structlog
+from eventsourcing import persistence
 from litestar import Litestar, Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -26,16 +29,24 @@ from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_412_PRECONDITION_FAILED,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 from litestar.typing import FieldDefinition
 
 from aggregates.errors import DomainError, NotFound
+from api.body import UnsupportedMediaType
 from projections.core import InvalidQuery
 from projections.runner import StillCatchingUp
-from services.errors import ConcurrencyConflict, InvalidCredentials, StaleVersion
+from services.errors import (
+    ConcurrencyConflict,
+    InvalidCredentials,
+    LastAdministrator,
+    StaleVersion,
+)
 from services.settings import SettingsError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -73,7 +84,7 @@ def _status_for(error: DomainError) -> int:
         return HTTP_401_UNAUTHORIZED
     if isinstance(error, StaleVersion):
         return HTTP_412_PRECONDITION_FAILED
-    if isinstance(error, ConcurrencyConflict):
+    if isinstance(error, ConcurrencyConflict | LastAdministrator):
         return HTTP_409_CONFLICT
     if isinstance(error, NotFound):
         return HTTP_404_NOT_FOUND
@@ -178,8 +189,12 @@ def http_error_handler(
         headers.setdefault("WWW-Authenticate", 'Bearer realm="tvaers"')
     elif isinstance(error, PermissionDeniedException):
         code, title = "forbidden", "Not allowed"
+    elif isinstance(error, UnsupportedMediaType):
+        code, title = "unsupported-media-type", "Unsupported media type"
     elif error.status_code == 400:
         code = "invalid-request"
+    elif error.status_code == HTTP_429_TOO_MANY_REQUESTS:
+        code, title = "too-many-attempts", "Too many login attempts"
     else:
         code = f"http-{error.status_code}"
     return problem(
@@ -189,6 +204,44 @@ def http_error_handler(
         title=title,
         detail=str(error.detail),
         headers=headers or None,
+    )
+
+
+DATABASE_RETRY_AFTER = 5
+"""Seconds a client should wait before retrying while the database is unreachable."""
+
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    # eventsourcing's own (it wraps psycopg's and sqlite3's after its retries)
+    persistence.OperationalError,
+    persistence.InterfaceError,
+    # psycopg (personal-data keys; pool timeouts are OperationalErrors too)
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    # asyncpg (the read store): connection lost or refused, server shutting down or
+    # starting, too many connections
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+    # a refused or reset socket, a pool that waited too long
+    ConnectionError,
+    TimeoutError,
+)
+"""The exceptions that mean "the database cannot be reached now", not "a bug": 503."""
+
+
+def database_unavailable_handler(
+    request: Request[Any, Any, Any], error: Exception
+) -> Response[dict[str, Any]]:
+    log.warning("database unavailable", error_type=type(error).__name__, error=str(error)[:200])
+    return problem(
+        request,
+        status=HTTP_503_SERVICE_UNAVAILABLE,
+        code="database-unavailable",
+        title="The database cannot be reached",
+        detail="The registry's database is not answering. Try again in "
+        f"{DATABASE_RETRY_AFTER} seconds (with the same Idempotency-Key a retried write "
+        "cannot be saved twice).",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
     )
 
 
@@ -213,6 +266,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     UnicodeDecodeError: undecodable_body_handler,
     HTTPException: http_error_handler,
     SettingsError: server_error_handler,
+    **dict.fromkeys(DATABASE_UNAVAILABLE, database_unavailable_handler),
     Exception: server_error_handler,
 }
 
@@ -249,10 +303,15 @@ _PROBLEM_DESCRIPTIONS = {
     "invalid-credentials)",
     HTTP_403_FORBIDDEN: "No grant allows this request (forbidden)",
     HTTP_404_NOT_FOUND: "No such record (not-found)",
-    HTTP_409_CONFLICT: "Another write to the same record won the race (conflict)",
+    HTTP_409_CONFLICT: "Another write to the same record won the race (conflict), or the "
+    "change would leave no active administrator (last-administrator)",
     HTTP_412_PRECONDITION_FAILED: "If-Match names an older version (stale-version)",
     HTTP_422_UNPROCESSABLE_ENTITY: "The request breaks a rule; nothing was saved",
-    HTTP_503_SERVICE_UNAVAILABLE: "The views are still catching up (catching-up)",
+    HTTP_429_TOO_MANY_REQUESTS: "Too many login attempts; see Retry-After (too-many-attempts)",
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE: "The body is not sent as application/json "
+    "(unsupported-media-type)",
+    HTTP_503_SERVICE_UNAVAILABLE: "The database cannot be reached (database-unavailable), or "
+    "the views are still catching up (catching-up); see Retry-After",
 }
 
 # Handler parameters that are not part of the request the client sends.
@@ -291,8 +350,12 @@ def problem_statuses(handler: HTTPRouteHandler, path_parameters: set[str]) -> se
         statuses.add(HTTP_422_UNPROCESSABLE_ENTITY)
         if not public:
             statuses |= {HTTP_409_CONFLICT, HTTP_412_PRECONDITION_FAILED}
-    if "read_side" in parameters and (write or not public):
-        statuses.add(HTTP_503_SERVICE_UNAVAILABLE)  # waits for the views, which may lag
+    if "data" in parameters:
+        statuses.add(HTTP_415_UNSUPPORTED_MEDIA_TYPE)  # every body is JSON (api/body.py)
+    if handler.opt.get("login_attempt") is True:
+        statuses.add(HTTP_429_TOO_MANY_REQUESTS)  # login throttling (api/throttle.py)
+    # The database may be unreachable (and the views may lag) for any operation.
+    statuses.add(HTTP_503_SERVICE_UNAVAILABLE)
     return statuses
 
 
