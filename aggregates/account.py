@@ -196,16 +196,34 @@ class Account(TvaersAggregate):
         if not self.active:
             raise AccessRuleBroken(f"The account {self.username!r} is deactivated.")
 
-    def change_password(self, password_hash: str, meta: Meta) -> None:
+    def live_tokens(self, at: datetime) -> list[UUID]:
+        """The tokens and sessions that still work at `at` (neither revoked nor expired)."""
+        return [t.id for t in self.tokens.values() if not t.revoked and t.expires_at > at]
+
+    def _end_sessions(self, meta: Meta, keep: UUID | None) -> None:
+        """Revoke every live token but `keep` (the session making the change), as of the
+        change just recorded: what the old password or rights let in ends with them."""
+        for token_id in self.live_tokens(self.modified_on):
+            if token_id != keep:
+                self._trigger(self.TokenRevoked, meta, token_id=token_id)
+
+    def change_password(
+        self, password_hash: str, meta: Meta, *, keep_token: UUID | None = None
+    ) -> None:
+        """A new password; every other session and token of the account is revoked."""
         self.check_active()
         self._trigger(
             self.PasswordChanged, meta, password_hash=require_text(password_hash, "Password hash")
         )
+        self._end_sessions(meta, keep_token)
 
-    def set_admin(self, is_admin: bool, meta: Meta) -> None:
+    def set_admin(self, is_admin: bool, meta: Meta, *, keep_token: UUID | None = None) -> None:
+        """Make an administrator, or not; losing it revokes the other sessions and tokens."""
         if is_admin == self.is_admin:
             raise NoChange(f"{self.username!r} is {'already' if is_admin else 'not'} an admin.")
         self._trigger(self.AdminChanged, meta, is_admin=is_admin)
+        if not is_admin:
+            self._end_sessions(meta, keep_token)
 
     def deactivate(self, meta: Meta) -> None:
         self.check_active()

@@ -27,6 +27,13 @@ class StaleVersion(ConcurrencyConflict):
         self.current = current
 
 
+class LastAdministrator(DomainError):
+    """The change would leave no active administrator (nobody could manage users)."""
+
+    code = "last-administrator"
+    title = "The last active administrator"
+
+
 class InvalidCredentials(DomainError):
     """Wrong username or password (which one is not said)."""
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -23,11 +25,13 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from aggregates import Meta, TokenKind
 from aggregates.account import AccessRole
 from aggregates.errors import NotFound
-from api.auth import SESSION_TOKEN_KEY, Principal, principal_of
+from api.auth import COOKIE_WRITE, SESSION_TOKEN_KEY, Principal, principal_of
 from api.deps import RequestContext
 from api.readside import ReadSide
-from api.schemas import CommandAccepted, Write
+from api.schemas import CommandAccepted, Name, Text, Write
+from api.throttle import LOGIN_ATTEMPT, LoginThrottle, guarded_login, throttle_name
 from projections import access as access_view
+from projections.runner import StillCatchingUp
 from services.application import Tvaers
 from services.errors import InvalidCredentials
 
@@ -44,7 +48,7 @@ class Login(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class TokenRequest(Login, kw_only=True):
-    label: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    label: Text = ""
     days: Annotated[int, msgspec.Meta(ge=1, le=365)] = 90
 
 
@@ -94,7 +98,7 @@ class UserDetail(User, kw_only=True):
 
 class UserCreate(Write, kw_only=True):
     username: Username
-    display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    display_name: Name
     password: Password
     is_admin: bool = False
 
@@ -115,7 +119,7 @@ class Reasoned(Write, kw_only=True):
 class GrantCreate(Write, kw_only=True):
     role: AccessRole
     partnership_id: UUID | None = None
-    municipality: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    municipality: Name | None = None
 
 
 class AccessLogEntry(msgspec.Struct, kw_only=True):
@@ -165,7 +169,7 @@ class AuthController(Controller):
         operation_id="logIn",
         summary="Log in: start a session (cookie)",
         status_code=200,
-        opt={"access": "public"},
+        opt={"access": "public", LOGIN_ATTEMPT: True},
     )
     async def login(
         self,
@@ -175,9 +179,16 @@ class AuthController(Controller):
         read_side: NamedDependency[ReadSide],
         context: NamedDependency[RequestContext],
     ) -> Me:
-        """Check the password and start a 12-hour session, kept in an encrypted cookie."""
-        issued = await sync_to_thread(
-            _issue, tvaers, context, data, TokenKind.SESSION, "web session", SESSION_LIFETIME
+        """Check the password and start a 12-hour session, kept in an encrypted cookie.
+
+        Throttled per client address and per username (429 with Retry-After)."""
+        issued = await guarded_login(
+            request,
+            read_side,
+            data.username,
+            lambda: _issue(
+                tvaers, context, data, TokenKind.SESSION, "web session", SESSION_LIFETIME
+            ),
         )
         await read_side.wait_until(issued.result.notification_id)
         request.set_session({SESSION_TOKEN_KEY: issued.token})
@@ -196,7 +207,8 @@ class AuthController(Controller):
         operation_id="logOut",
         summary="Log out: end the session",
         status_code=HTTP_204_NO_CONTENT,
-        opt={"access": "authenticated"},
+        # The one JSON write the session cookie may make alone: a forged one only logs out.
+        opt={"access": "authenticated", COOKIE_WRITE: True},
     )
     async def logout(
         self,
@@ -212,31 +224,33 @@ class AuthController(Controller):
             tvaers.revoke_token, principal.username, principal.token_id, meta
         )
         request.clear_session()
-        await read_side.wait_until(result.notification_id)
+        await _caught_up(read_side, result.notification_id)
 
     @post(
         "/tokens",
         operation_id="issueToken",
         summary="Issue a bearer token for an integration",
         status_code=201,
-        opt={"access": "public"},
+        opt={"access": "public", LOGIN_ATTEMPT: True},
     )
     async def issue_token(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[TokenRequest],
         tvaers: NamedDependency[Tvaers],
         read_side: NamedDependency[ReadSide],
         context: NamedDependency[RequestContext],
     ) -> IssuedToken:
-        """Exchange a username and password for a token; the token is shown only here."""
-        issued = await sync_to_thread(
-            _issue,
-            tvaers,
-            context,
-            data,
-            TokenKind.BEARER,
-            data.label,
-            timedelta(days=data.days),
+        """Exchange a username and password for a token; the token is shown only here.
+
+        Throttled per client address and per username (429 with Retry-After)."""
+        issued = await guarded_login(
+            request,
+            read_side,
+            data.username,
+            lambda: _issue(
+                tvaers, context, data, TokenKind.BEARER, data.label, timedelta(days=data.days)
+            ),
         )
         await read_side.wait_until(issued.result.notification_id)
         return IssuedToken(
@@ -288,7 +302,7 @@ class AuthController(Controller):
             raise PermissionDeniedException("That is not one of your tokens.")
         meta = Meta(actor=principal.username, correlation_id=context.correlation_id)
         result = await sync_to_thread(tvaers.revoke_token, owner.username, token_id, meta)
-        await read_side.wait_until(result.notification_id)
+        await _caught_up(read_side, result.notification_id)
 
     @get(
         "/me",
@@ -326,17 +340,50 @@ def _issue(
     return issued
 
 
+VIEWS_HEADER = "Tvaers-Views"
+"""Sent with `catching-up` when a write is saved but the views do not show it yet."""
+
+
+async def _caught_up(read_side: ReadSide, notification_id: int) -> bool:
+    """Wait until authentication sees a saved access change; False if the views lag.
+
+    The change is saved either way: its answer must never be an error (a client would
+    retry a write that happened), so a lag is only said (`Tvaers-Views: catching-up`).
+    """
+    try:
+        await read_side.wait_until(notification_id)
+    except StillCatchingUp as lag:
+        log.warning("access change saved, views still catching up", wanted=lag.wanted)
+        return False
+    return True
+
+
 async def _settled(
     read_side: ReadSide, run: Callable[[], Response[CommandAccepted]]
 ) -> Response[CommandAccepted]:
     """Run an access change, then wait until authentication sees it.
 
-    Revoking or deactivating must take effect before the administrator is told it did.
+    Revoking or deactivating takes effect before the administrator is told it did;
+    if the views lag past the read timeout, the answer is still the write's own (2xx,
+    with its notification id) and says `Tvaers-Views: catching-up`.
     """
     response = await sync_to_thread(run)
     assert isinstance(response.content, CommandAccepted)
-    await read_side.wait_until(response.content.notification_id)
+    if not await _caught_up(read_side, response.content.notification_id):
+        response.headers[VIEWS_HEADER] = "catching-up"
     return response
+
+
+# Changes that may take away an administrator run one at a time in a process, each on
+# an up-to-date list of the administrators (ADR 0012).
+_ADMIN_CHANGES = asyncio.Lock()
+
+
+async def _administrators(read_side: ReadSide) -> list[str]:
+    """The active administrators, as of the newest event (as far as the views get)."""
+    with contextlib.suppress(StillCatchingUp):
+        await read_side.wait_until(await read_side.store.head())
+    return await access_view.active_administrators(read_side.store)
 
 
 class UserController(Controller):
@@ -428,6 +475,8 @@ class UserController(Controller):
                     meta,
                     current_password=data.current_password if own else None,
                     expected_version=context.expected_version,
+                    # The session changing its own password stays; every other ends.
+                    keep_token=principal.token_id if own else None,
                 ),
             ),
         )
@@ -442,17 +491,32 @@ class UserController(Controller):
     async def set_admin(
         self,
         read_side: NamedDependency[ReadSide],
+        request: Request[Any, Any, Any],
         username: FromPath[str],
         data: JSONBody[AdminChange],
         tvaers: NamedDependency[Tvaers],
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
-        return await _settled(
-            read_side,
-            lambda: context.command(
-                tvaers, data, lambda meta: tvaers.set_admin(username, data.is_admin, meta)
-            ),
-        )
+        """Taking it away revokes the user's sessions and tokens (but the one asking, if
+        they demote themselves); the last active administrator keeps it (409)."""
+        principal = _require(request)
+        own = principal.username == username.strip().lower()
+        async with _ADMIN_CHANGES:
+            administrators = await _administrators(read_side)
+            return await _settled(
+                read_side,
+                lambda: context.command(
+                    tvaers,
+                    data,
+                    lambda meta: tvaers.set_admin(
+                        username,
+                        data.is_admin,
+                        meta,
+                        administrators=administrators,
+                        keep_token=principal.token_id if own else None,
+                    ),
+                ),
+            )
 
     @post(
         "/{username:str}/deactivation",
@@ -469,12 +533,20 @@ class UserController(Controller):
         tvaers: NamedDependency[Tvaers],
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
-        return await _settled(
-            read_side,
-            lambda: context.command(
-                tvaers, data, lambda meta: tvaers.deactivate_account(username, meta)
-            ),
-        )
+        """Every session and token of the user ends; the last active administrator
+        cannot be deactivated (409)."""
+        async with _ADMIN_CHANGES:
+            administrators = await _administrators(read_side)
+            return await _settled(
+                read_side,
+                lambda: context.command(
+                    tvaers,
+                    data,
+                    lambda meta: tvaers.deactivate_account(
+                        username, meta, administrators=administrators
+                    ),
+                ),
+            )
 
     @post(
         "/{username:str}/reactivation",
@@ -597,6 +669,58 @@ class AccessLogController(Controller):
             for r in rows[:limit]
         ]
         return AccessLogPage(items=items, next_cursor=str(offset + limit) if more else None)
+
+
+class LoginLock(msgspec.Struct, kw_only=True):
+    name: str
+    failures: int
+    last_failure: datetime
+    locked_until: datetime | None
+
+
+class LoginLockController(Controller):
+    """Failed logins per username, and the locks they set (api/throttle.py)."""
+
+    path = "/login-locks"
+    tags = ["access"]
+
+    @get(
+        operation_id="listLoginLocks",
+        summary="Usernames with failed logins in the last day, and their locks",
+        opt={"access": "admin"},
+    )
+    async def list(self, read_side: NamedDependency[ReadSide]) -> list[LoginLock]:
+        """Any name typed at a login, whether or not a user has it; newest failure first.
+        `locked_until` is null when the name may log in now."""
+        now = datetime.now(UTC)
+        return [
+            LoginLock(
+                name=row.name,
+                failures=row.failures,
+                last_failure=row.last_failure,
+                locked_until=until if until > now else None,
+            )
+            for row, until in await LoginThrottle(read_side).locks()
+        ]
+
+    @delete(
+        "/{name:str}",
+        operation_id="liftLoginLock",
+        summary="Lift a login lock: forget the name's failed logins",
+        status_code=HTTP_204_NO_CONTENT,
+        opt={"access": "admin"},
+    )
+    async def lift(
+        self,
+        request: Request[Any, Any, Any],
+        name: FromPath[str],
+        read_side: NamedDependency[ReadSide],
+    ) -> None:
+        """The name may log in again at once; recorded in the access log (404: no failed
+        logins for that name)."""
+        principal = _require(request)
+        if not await LoginThrottle(read_side).unlock(throttle_name(name), principal.username):
+            raise NotFound(f"No failed logins are recorded for {name!r}.")
 
 
 def _offset(cursor: str | None) -> int:

@@ -17,9 +17,10 @@ from aggregates.account import TokenKind
 from api.auth import SESSION_TOKEN_KEY
 from api.controllers.access import SESSION_LIFETIME
 from api.readside import ReadSide
+from api.throttle import LOGIN_ATTEMPT, LoginThrottled, guarded_login
 from api.ui.core import PREFIX, locale_of, render, safe_next, user_of
 from api.ui.forms import Field, Form, correlation_id, meta_of, parse
-from api.ui.i18n import translator
+from api.ui.i18n import english, translator
 from projections import agenda as agenda_view
 from projections import registry
 from services.application import Tvaers
@@ -45,7 +46,7 @@ class SessionPages(Controller):
     ) -> Any:
         return render(request, "login.html", form=Form(fields=LOGIN_FIELDS), next=safe_next(next))
 
-    @post("/login", opt={"access": "public"}, status_code=200)
+    @post("/login", opt={"access": "public", LOGIN_ATTEMPT: True}, status_code=200)
     async def login(
         self,
         request: Request[Any, Any, Any],
@@ -73,7 +74,16 @@ class SessionPages(Controller):
             )
 
         try:
-            issued = await sync_to_thread(issue)
+            issued = await guarded_login(request, read_side, clean["username"], issue)
+        except LoginThrottled as throttled:
+            form.message = _(
+                "For mange mislykkede loginforsøg. Vent {seconds} sekunder, og prøv igen, "
+                "eller bed en administrator om at ophæve spærringen.",
+                seconds=throttled.retry_after,
+            )
+            response = render(request, "login.html", status=429, form=form, next=next_page)
+            response.headers["Retry-After"] = str(throttled.retry_after)
+            return response
         except InvalidCredentials:
             log.warning("login refused", username=clean["username"][:64], kind="session")
             form.message = _("Forkert brugernavn eller adgangskode.")
@@ -119,6 +129,18 @@ class SessionPages(Controller):
             agenda=agenda,
             days=AGENDA_DAYS,
         )
+
+
+english(
+    {
+        "For mange mislykkede loginforsøg. Vent {seconds} sekunder, og prøv igen, "
+        "eller bed en administrator om at ophæve spærringen.": "Too many failed logins. "
+        "Wait {seconds} seconds and try again, or ask an administrator to lift the lock.",
+        "For mange loginforsøg": "Too many login attempts",
+        "For mange loginforsøg fra din adresse. Vent et minut, og prøv igen.": "Too many "
+        "login attempts from your address. Wait a minute and try again.",
+    }
+)
 
 
 @get("/", opt={"access": "public"}, include_in_schema=False)
