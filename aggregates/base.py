@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
@@ -13,7 +13,9 @@ from uuid import UUID, uuid4
 import msgspec
 from eventsourcing.domain import Aggregate
 
+from aggregates.dates import check_date, check_fact, check_plan
 from aggregates.errors import InvalidValue
+from aggregates.text import clean_field
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,17 +23,30 @@ class Meta:
     """Who did it, when it happened in the world, and why.
 
     `valid_on` is valid time (given by the user, defaults to today); the recorded time
-    is the event's `timestamp`, set by the system when the event is created.
+    is the event's `timestamp`, set by the system when the event is created. It is the
+    date of a fact, so from 1900-01-01 up to today (aggregates/dates.py), except for a
+    change the domain schedules itself (`scheduled_on`), which is a plan.
     """
 
     actor: str
     valid_on: date = field(default_factory=date.today)
     reason: str | None = None
     correlation_id: UUID = field(default_factory=uuid4)
+    scheduled: bool = field(default=False, repr=False, compare=False)
+    """Made by the domain for a change it schedules (not part of the events)."""
 
     def __post_init__(self) -> None:
         if not self.actor.strip():
             raise InvalidValue("An actor is required on every change.")
+        if self.scheduled:
+            check_plan(self.valid_on, "valid_on")
+        else:
+            check_fact(self.valid_on, "valid_on")
+
+    def scheduled_on(self, day: date) -> Meta:
+        """The same change, dated `day`, which may lie ahead (a consequence the domain
+        schedules, e.g. a rung lift when an agreement's validity starts)."""
+        return replace(self, valid_on=day, scheduled=True)
 
 
 class TvaersAggregate(Aggregate):
@@ -46,14 +61,17 @@ class TvaersAggregate(Aggregate):
     class Created(Event, Aggregate.Created):
         pass
 
+    # Every event goes through one of these two, so the text and date rules hold for
+    # every field of every write, whatever the entry point (API, web UI, CLI, demo).
+
     @classmethod
     def _create_with(
         cls: type[Self], event_class: type[Aggregate.Created], meta: Meta, **fields: Any
     ) -> Self:
-        return cls._create(event_class, **meta_fields(meta), **fields)
+        return cls._create(event_class, **checked_fields({**meta_fields(meta), **fields}))
 
     def _trigger(self, event_class: type[Aggregate.Event], meta: Meta, **fields: Any) -> None:
-        self.trigger_event(event_class, **meta_fields(meta), **fields)
+        self.trigger_event(event_class, **checked_fields({**meta_fields(meta), **fields}))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         """A private copy for a reader of a cached aggregate (commands change the cached
@@ -123,6 +141,45 @@ def clone_state(value: Any, memo: dict[int, Any]) -> Any:
     else:
         return copy.deepcopy(value, memo)
     return duplicate
+
+
+# Structs whose fields the API and the web UI spell at the top level of a request: a
+# refusal names `title`, not `registry.title`.
+_FLATTENED = frozenset({"registry", "contact", "terms"})
+
+
+def checked_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """An event's fields held to the text and date rules (aggregates/text.py, dates.py).
+
+    Every string, also inside lists, tuples and structs, is checked by its field's name
+    (one-line, multi-line or link) and normalised (NFC, line feeds); every date lies
+    within its bounds. Raises TextRefused or DateOutOfRange naming the field.
+    """
+    return {name: _checked(name, value, name) for name, value in fields.items()}
+
+
+def _checked(name: str, value: Any, path: str) -> Any:
+    if isinstance(value, str):
+        return clean_field(name, value, path=path)
+    cls = type(value)
+    if cls is date:
+        return check_date(name, value, path=path)
+    if cls is list or cls is tuple:
+        items = [_checked(name, item, f"{path}[{i}]") for i, item in enumerate(value)]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else cls(items)
+    if cls is dict:
+        entries = {key: _checked(name, item, f"{path}[{key}]") for key, item in value.items()}
+        return value if all(entries[k] is v for k, v in value.items()) else entries
+    if isinstance(value, msgspec.Struct):
+        changed = {}
+        for member in cls.__struct_fields__:
+            item = getattr(value, member)
+            where = member if path in _FLATTENED else f"{path}.{member}"
+            checked = _checked(member, item, where)
+            if checked is not item:
+                changed[member] = checked
+        return msgspec.structs.replace(value, **changed) if changed else value
+    return value
 
 
 def meta_fields(meta: Meta) -> dict[str, Any]:

@@ -150,3 +150,32 @@ class AnnotationStateError(DomainError):
 class NotTheAuthor(DomainError):
     code = "not-author"
     title = "Only the note's author may do this"
+
+
+class TextRefused(InvalidValue):
+    """A text value holds characters no text may hold (control characters, bidi
+    overrides, ...), a line break in a one-line field, nothing visible, or a link of
+    another kind than http, https or mailto (aggregates/text.py). `field` names the
+    field, `reason` says why (a `text.Refusal` code)."""
+
+    code = "invalid-text"
+    title = "Text not accepted"
+
+    def __init__(self, detail: str, *, field: str, reason: str) -> None:
+        super().__init__(detail)
+        self.field = field
+        self.reason = reason
+
+
+class DateOutOfRange(InvalidValue):
+    """A date outside what the registry accepts (aggregates/dates.py): a fact (something
+    that happened) from 1900-01-01 to today, a plan from 1900-01-01 to the planning
+    horizon. `field` names the field, `kind` is "fact" or "plan"."""
+
+    code = "date-out-of-range"
+    title = "Date out of range"
+
+    def __init__(self, detail: str, *, field: str, kind: str) -> None:
+        super().__init__(detail)
+        self.field = field
+        self.kind = kind

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import itertools
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import TypeVar
@@ -1249,7 +1248,7 @@ class Partnership(TvaersAggregate):
         effective = max(meta.valid_on, valid_from)
         if effective > valid_to:
             return
-        lifted = replace(meta, valid_on=effective)
+        lifted = meta.scheduled_on(effective)
         for party_id in party_ids:
             if party_id == self.lead_organisation_id or not self.is_partner(party_id):
                 continue
@@ -1297,7 +1296,7 @@ class Partnership(TvaersAggregate):
                 if current is not None and current > still_backed:
                     self._trigger(
                         self.RungChanged,
-                        replace(meta, valid_on=day),
+                        meta.scheduled_on(day),
                         organisation_id=party_id,
                         rung=still_backed,
                         evidence=f"{backing.kind.label_da} ophørt",

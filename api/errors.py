@@ -99,6 +99,9 @@ def domain_error_handler(
     if isinstance(error, StaleVersion):
         extra["current_version"] = error.current
         headers = {"ETag": f'"{error.current}"'}
+    field = getattr(error, "field", None)  # TextRefused, DateOutOfRange: which field
+    if isinstance(field, str) and field:
+        extra["errors"] = [{"field": field, "message": error.detail, "source": "body"}]
     log.info("domain error", code=error.code, detail=error.detail)
     return problem(
         request,

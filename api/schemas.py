@@ -38,29 +38,74 @@ from aggregates.taxonomy import (
     SeatRole,
     Sector,
 )
+from aggregates.text import EMAIL_PATTERN, LINK_PATTERN, MULTI_LINE_PATTERN, ONE_LINE_PATTERN
 
-Text = Annotated[str, msgspec.Meta(max_length=200)]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-LongText = Annotated[str, msgspec.Meta(max_length=10_000)]
+# Every text field says which text it accepts (aggregates/text.py, the one definition the
+# domain holds every write to): one line, or several; no control characters, bidi
+# overrides, separators or byte order marks; something visible unless empty.
+_ONE_LINE = (
+    "One line of text: no control characters, tabs or line breaks, bidi overrides or "
+    "isolates, U+2028/U+2029 or U+FEFF, and a visible character unless empty."
+)
+_MULTI_LINE = (
+    "Text, line breaks and tabs allowed: no other control characters, bidi overrides or "
+    "isolates, U+2028/U+2029 or U+FEFF, and a visible character unless empty."
+)
+Text = Annotated[str, msgspec.Meta(max_length=200, pattern=ONE_LINE_PATTERN, description=_ONE_LINE)]
+Name = Annotated[
+    str,
+    msgspec.Meta(min_length=1, max_length=200, pattern=ONE_LINE_PATTERN, description=_ONE_LINE),
+]
+LongText = Annotated[
+    str, msgspec.Meta(max_length=10_000, pattern=MULTI_LINE_PATTERN, description=_MULTI_LINE)
+]
 Items = Annotated[list[Text], msgspec.Meta(max_length=50)]
 Bearing = Annotated[int, msgspec.Meta(ge=1, le=6)]
 Amount = Decimal  # non-negative: checked by the domain (msgspec cannot bound decimals)
-Reason = Annotated[str, msgspec.Meta(max_length=2_000)]
+Reason = Annotated[
+    str, msgspec.Meta(max_length=2_000, pattern=MULTI_LINE_PATTERN, description=_MULTI_LINE)
+]
 Ids = Annotated[list[UUID], msgspec.Meta(max_length=50)]
 Count = Annotated[int, msgspec.Meta(ge=0, le=10_000_000)]
 Version = Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)]
 AnyRung = Annotated[int, msgspec.Meta(ge=1, le=6)]
-Link = Annotated[str, msgspec.Meta(max_length=2_000)]
-Phone = Annotated[str, msgspec.Meta(max_length=50)]
+Link = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=2_000,
+        pattern=LINK_PATTERN,
+        description="A link starting with http://, https:// or mailto: (or empty).",
+    ),
+]
+Phone = Annotated[str, msgspec.Meta(max_length=50, pattern=ONE_LINE_PATTERN, description=_ONE_LINE)]
 # Stricter than the domain's check (which it implies): a malformed address is refused by
 # the schema, so it never reaches a domain error message (and the log).
-Email = Annotated[str, msgspec.Meta(max_length=254, pattern=r"^\s*(?:[^\s@]\S*@\S*[^\s@])?\s*$")]
+Email = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=254,
+        pattern=EMAIL_PATTERN,
+        description="An e-mail address: a name, @ and a domain, nothing invisible inside.",
+    ),
+]
+# A planned date: from 1900-01-01 up to the planning horizon (TVAERS_PLAN_HORIZON_YEARS).
+Plan = Annotated[
+    date,
+    msgspec.Meta(
+        description="A planned date: from 1900-01-01 up to the planning horizon "
+        "(today plus TVAERS_PLAN_HORIZON_YEARS, default 50 years)."
+    ),
+]
+# A date something happened: from 1900-01-01 up to today.
+Fact = Annotated[
+    date, msgspec.Meta(description="A date something happened: from 1900-01-01 up to today.")
+]
 
 
 class Write(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Fields every write accepts: when it happened in the world, and why."""
 
-    valid_on: date | None = None
+    valid_on: Fact | None = None
     reason: Reason | None = None
 
 
@@ -79,7 +124,7 @@ class OrganisationCreate(Write, kw_only=True):
     name: Name
     sector: Sector
     municipality: Text | None = None
-    cvr: Annotated[str, msgspec.Meta(pattern=r"^\d{8}$")] | None = None
+    cvr: Annotated[str, msgspec.Meta(pattern=r"^(?![^\n]*\n)[0-9]{8}$")] | None = None
     parent_id: UUID | None = None
 
 
@@ -107,8 +152,8 @@ class PartnershipCreate(Write, kw_only=True):
     target_groups: Items = msgspec.field(default_factory=list)
     arenas: Items = msgspec.field(default_factory=list)
     kind: PartnershipType = PartnershipType.PROJECT
-    period_start: date | None = None
-    period_end: date | None = None
+    period_start: Plan | None = None
+    period_end: Plan | None = None
     prevention_categories: list[PreventionCategory] = msgspec.field(default_factory=list)
     bearings: Annotated[list[Bearing], msgspec.Meta(max_length=6)] = msgspec.field(
         default_factory=list
@@ -279,8 +324,8 @@ class RegistryUpdate(Write, kw_only=True):
     target_groups: Items = msgspec.field(default_factory=list)
     arenas: Items = msgspec.field(default_factory=list)
     kind: PartnershipType = PartnershipType.PROJECT
-    period_start: date | None = None
-    period_end: date | None = None
+    period_start: Plan | None = None
+    period_end: Plan | None = None
     prevention_categories: Annotated[list[PreventionCategory], msgspec.Meta(max_length=4)] = (
         msgspec.field(default_factory=list)
     )
@@ -395,7 +440,7 @@ class RoleHandOver(Write, kw_only=True):
 
 class FollowUpSchedule(Write, kw_only=True):
     label: Name
-    due_on: date
+    due_on: Plan
     cohort: Count
     activity_id: UUID | None = None
 
@@ -459,7 +504,7 @@ class AssessmentRecord(Write, kw_only=True):
 
 class DateCorrection(Write, kw_only=True):
     corrects_version: Version
-    corrected_valid_on: date
+    corrected_valid_on: Fact
 
 
 class RungCorrection(Write, kw_only=True):
@@ -491,8 +536,8 @@ class AgreementTerms(Write, kw_only=True):
     purpose: LongText
     party_ids: Ids
     obligations: Annotated[list[ObligationFields], msgspec.Meta(max_length=50)]
-    valid_from: date
-    valid_to: date
+    valid_from: Plan
+    valid_to: Plan
 
     def terms(self) -> Terms:
         return Terms(
@@ -523,7 +568,7 @@ class AgreementSign(Write, kw_only=True):
 
 
 class AgreementRenew(Write, kw_only=True):
-    valid_to: date
+    valid_to: Plan
 
 
 class AgreementTerminate(Write, kw_only=True):

@@ -38,6 +38,7 @@ from aggregates import (
 )
 from aggregates.account import normalise_username
 from aggregates.annotation import clean_links
+from aggregates.dates import set_plan_horizon
 from aggregates.errors import AlreadyExists, DomainError, NotFound
 from aggregates.idempotency import IdempotentRequest, request_id_for
 from aggregates.taxonomy import (
@@ -126,8 +127,9 @@ class CommandResult:
 
 
 def _meta_of(aggregate: TvaersAggregate) -> Meta:
-    """The metadata of the command that just ran on `aggregate` (its last pending event)."""
-    event: Any = aggregate.pending_events[-1]
+    """The metadata of the command that just ran on `aggregate` (its first pending event:
+    later ones may be consequences the domain scheduled ahead, see Meta.scheduled_on)."""
+    event: Any = aggregate.pending_events[0]
     return Meta(
         actor=event.actor,
         valid_on=event.valid_on,
@@ -165,6 +167,7 @@ class Tvaers(Application[UUID]):
     def __init__(self, settings: Settings) -> None:
         settings.prepare()
         self.settings = settings
+        set_plan_horizon(settings.plan_horizon_years)
         # Per instance (the library declares a class variable): two applications in one
         # process may snapshot at different intervals.
         intervals = {Partnership: settings.snapshot_interval, Agreement: settings.snapshot_interval}

@@ -35,6 +35,9 @@ class Settings:
     # to date with the events saved since (by any process) before each use.
     aggregate_cache: int = 1000
     cookie_secure: bool = True
+    # How many years ahead a planned date (a period, an agreement's validity, a follow-up)
+    # may lie; dates of facts lie up to today (aggregates/dates.py).
+    plan_horizon_years: int = 50
     # Login throttling (docs/operations.md, "Login throttling and sessions"): failed
     # logins in a row before a name is locked, the first lock (doubling with each further
     # failure, at most 15 minutes), and login attempts per client address per minute.
@@ -52,6 +55,7 @@ class Settings:
             snapshot_interval = int(env.get("TVAERS_SNAPSHOT_INTERVAL", "100"))
             aggregate_cache = int(env.get("TVAERS_AGGREGATE_CACHE", "1000"))
             pool_size = int(env.get("TVAERS_POSTGRES_POOL_SIZE", "10"))
+            plan_horizon_years = int(env.get("TVAERS_PLAN_HORIZON_YEARS", "50"))
             login_max_failures = int(env.get("TVAERS_LOGIN_MAX_FAILURES", "5"))
             login_attempts = int(env.get("TVAERS_LOGIN_ATTEMPTS_PER_MINUTE", "30"))
         except ValueError as error:
@@ -89,6 +93,7 @@ class Settings:
             secret_key=secret_key,
             aggregate_cache=aggregate_cache,
             cookie_secure=cookie_secure == "on",
+            plan_horizon_years=plan_horizon_years,
             login_max_failures=login_max_failures,
             login_lock_seconds=login_lock_seconds,
             login_attempts_per_minute=login_attempts,
@@ -98,6 +103,8 @@ class Settings:
                 "TVAERS_LOGIN_MAX_FAILURES and TVAERS_LOGIN_ATTEMPTS_PER_MINUTE must be at "
                 "least 1, TVAERS_LOGIN_LOCK_SECONDS between 1 and 900."
             )
+        if not 1 <= plan_horizon_years <= 1000:
+            raise SettingsError("TVAERS_PLAN_HORIZON_YEARS must be 1-1000 (years).")
         if snapshot_interval < 1:
             raise SettingsError("TVAERS_SNAPSHOT_INTERVAL must be at least 1.")
         if aggregate_cache < 0:

@@ -43,6 +43,7 @@ from api.ui.actions_common import (
 )
 from api.ui.core import PREFIX, format_day, locale_of, render
 from api.ui.forms import Field, expected_version, submit, with_meta
+from api.ui.free_text import warn_names
 from api.ui.i18n import english, labeller, translator
 from services.application import Tvaers
 
@@ -88,7 +89,13 @@ class ActivityForms(Controller):
                     required=True,
                     help=OWNERS_HELP,
                 ),
-                Field("description", "Beskrivelse", "textarea", max_length=10_000),
+                Field(
+                    "description",
+                    "Beskrivelse",
+                    "textarea",
+                    max_length=10_000,
+                    help=warn_names(),
+                ),
                 Field("target_group", "Målgruppe", max_length=200),
                 Field("arena", "Arena", max_length=200),
                 Field("running", "Aktiviteten er allerede i gang", "checkbox"),
@@ -171,6 +178,7 @@ class ActivityForms(Controller):
                     "textarea",
                     required=True,
                     max_length=10_000,
+                    help=warn_names(),
                 ),
                 Field("title", "Titel", required=True, max_length=200, default=activity.title),
                 Field("target_group", "Målgruppe", max_length=200, default=activity.target_group),
@@ -429,7 +437,14 @@ class AnchoringForms(Controller):
             [
                 choice("effect", "Virkning", enum_choices(FactorEffect, request), required=True),
                 choice("origin", "Oprindelse", enum_choices(FactorOrigin, request), required=True),
-                Field("description", "Beskrivelse", "textarea", required=True, max_length=10_000),
+                Field(
+                    "description",
+                    "Beskrivelse",
+                    "textarea",
+                    required=True,
+                    max_length=10_000,
+                    help=warn_names(),
+                ),
                 multichoice(
                     "milestone_ids",
                     "Milepæle, faktoren har betydning for",

@@ -53,6 +53,7 @@ from api.ui.forms import (
     with_meta,
 )
 from api.ui.i18n import english, translator
+from api.ui.free_text import warn_names
 from projections import directory
 from services.application import CommandResult, Tvaers
 
@@ -98,7 +99,10 @@ TERMINATION_REASON = Field(
     "Begrundelse",
     "textarea",
     required=True,
-    help="Hvorfor opsiges aftalen? Vises i historikken.",
+    help=warn_names(
+        "Hvorfor opsiges aftalen? Vises i historikken.",
+        "Why is the agreement terminated? Shown in the history.",
+    ),
 )
 
 
@@ -534,9 +538,6 @@ english(
             "backs their rung."
         ),
         "Begrundelse": "Reason",
-        "Hvorfor opsiges aftalen? Vises i historikken.": (
-            "Why is the agreement terminated? Shown in the history."
-        ),
         "Titel": "Title",
         "Formål": "Purpose",
         "Parter": "Parties",

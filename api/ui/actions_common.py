@@ -19,6 +19,7 @@ from api.auth import principal_of
 from api.readside import ReadSide
 from api.ui.core import PREFIX, locale_of, safe_next
 from api.ui.forms import RULES_DA, Field, Form, blank
+from api.ui.free_text import warn_names
 from api.ui.i18n import english, labeller
 from projections import access as access_view
 from projections import directory
@@ -151,8 +152,12 @@ def milestone_fields(request: Request[Any, Any, Any]) -> list[Field]:
             "textarea",
             required=True,
             max_length=10_000,
-            help="Hvad viser, at milepælen er nået? Fx en politisk beslutning eller en "
-            "driftsaftale.",
+            help=warn_names(
+                "Hvad viser, at milepælen er nået? Fx en politisk beslutning eller en "
+                "driftsaftale.",
+                "What shows that the milestone is reached? E.g. a political decision or an "
+                "operating agreement.",
+            ),
         ),
         Field("evidence_link", "Link til dokumentation", max_length=2_000),
         Field("document_ref", "Journalnummer eller dokumentreference", max_length=200),

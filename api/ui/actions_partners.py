@@ -41,8 +41,12 @@ from api.ui.forms import Field, expected_version, submit, with_meta
 from api.ui.i18n import english, translator
 from projections import audit, directory
 from services.application import CommandResult, Tvaers
+from api.ui.free_text import warn_names
 
-EVIDENCE_HELP = "Hvad viser, at partneren står på trinnet? Fx et mødereferat eller en aftale."
+EVIDENCE_HELP = warn_names(
+    "Hvad viser, at partneren står på trinnet? Fx et mødereferat eller en aftale.",
+    "What shows that the partner stands on the rung? E.g. minutes of a meeting or an agreement.",
+)
 CORRECTION_KINDS = ("date", "rung", "milestone")
 CORRECTABLE_SHOWN = 200  # the newest entries a correction can name in the form's list
 
@@ -488,10 +492,6 @@ english(
             "A new partner starts on rung 4 at most. Rungs 5 and 6 follow from a signed agreement."
         ),
         "Dokumentation": "Evidence",
-        EVIDENCE_HELP: (
-            "What shows that the partner stands on the rung? E.g. minutes of a meeting or an "
-            "agreement."
-        ),
         "Ny partner": "New partner",
         "Tilføj partner": "Add partner",
         "Er organisationen ikke på listen? Registrér den først.": (
@@ -519,10 +519,6 @@ english(
         "Dimension": "Dimension",
         "Forankringsstatus": "Anchoring status",
         "Titel": "Title",
-        "Hvad viser, at milepælen er nået? Fx en politisk beslutning eller en driftsaftale.": (
-            "What shows that the milestone is reached? E.g. a political decision or an "
-            "operating agreement."
-        ),
         "Link til dokumentation": "Link to the evidence",
         "Journalnummer eller dokumentreference": "Case number or document reference",
         "{day}: {summary} (hændelse {version})": "{day}: {summary} (event {version})",

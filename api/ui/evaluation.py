@@ -55,6 +55,7 @@ from api.ui.forms import (
     with_meta,
 )
 from api.ui.i18n import ENGLISH, ENGLISH_LABELS, english, translator
+from api.ui.free_text import warn_names
 from api.ui.partnership import EVENT_GROUPS, moment_text, when_of
 from projections import agreements as agreement_views
 from projections import annotations as annotation_views
@@ -241,7 +242,7 @@ class EvaluationPages(Controller):
                     "Kommentar",
                     "textarea",
                     max_length=10_000,
-                    help="Hvad bygger vurderingen på?",
+                    help=warn_names("Hvad bygger vurderingen på?", "What is the rating based on?"),
                 ),
                 choice(
                     "rated_by",
@@ -323,7 +324,7 @@ class EvaluationPages(Controller):
         choices = await event_choices(read_side, pid, locale, note.links if note else ())
         fields = [
             choice("kind", "Slags notat", enum_choices(AnnotationKind, request), required=True),
-            Field("text", "Notat", "textarea", required=True, max_length=10_000),
+            Field("text", "Notat", "textarea", required=True, max_length=10_000, help=warn_names()),
             choice(
                 "dimension",
                 "Dimension",
@@ -633,7 +634,6 @@ TEXTS: dict[str, str] = {
     "1 = slet ikke forankret, 7 = fuldt forankret i driften.": (
         "1 = not anchored at all, 7 = fully part of operations."
     ),
-    "Hvad bygger vurderingen på?": "What is the rating based on?",
     "Den person, der gav vurderingen for styregruppen (kan udelades).": (
         "The person who gave the rating for the steering group (may be left out)."
     ),

@@ -24,10 +24,12 @@ from litestar import Request, Response
 from litestar.concurrency import sync_to_thread
 
 from aggregates import Meta
-from aggregates.errors import DomainError
+from aggregates.dates import EARLIEST, FACT_FIELDS, latest_fact, latest_plan, plan_horizon_years
+from aggregates.errors import DateOutOfRange, DomainError, TextRefused
+from aggregates.text import LINK_FIELDS, Refusal, clean, clean_link
 from api.readside import ReadSide
 from api.ui.core import locale_of, redirect_after_post, render, user_of
-from api.ui.i18n import translator
+from api.ui.i18n import english, translator
 from projections.runner import StillCatchingUp
 from services.application import CommandResult
 from services.errors import ConcurrencyConflict
@@ -137,10 +139,49 @@ def parse(
     return clean, raw, errors
 
 
+# Why a text is refused (aggregates/text.py), in Danish, next to the field.
+TEXT_REFUSALS_DA: dict[str, str] = {
+    Refusal.NUL: "Teksten indeholder tegnet U+0000, som ikke kan gemmes. Fjern det.",
+    Refusal.CONTROL: "Teksten indeholder et usynligt styretegn. Fjern det, eller skriv "
+    "teksten igen i stedet for at kopiere den.",
+    Refusal.BIDI: "Teksten indeholder et usynligt tegn, der vender skriveretningen. Fjern det.",
+    Refusal.SEPARATOR: "Teksten indeholder et usynligt linje- eller afsnitsskilletegn. Fjern det.",
+    Refusal.BYTE_ORDER_MARK: "Teksten indeholder et usynligt tegn (U+FEFF). Fjern det.",
+    Refusal.NONCHARACTER: "Teksten indeholder et ugyldigt tegn. Fjern det.",
+    Refusal.LINE_BREAK: "Feltet er én linje: skriv det uden linjeskift og tabulatorer.",
+    Refusal.INVISIBLE: "Teksten skal indeholde mindst ét synligt tegn.",
+    Refusal.LINK_SCHEME: "Skriv et link, der begynder med http://, https:// eller mailto:.",
+}
+FACT_DATE_DA = "Datoen skal ligge mellem 1. januar 1900 og i dag."
+PLAN_DATE_DA = "Datoen skal ligge mellem 1. januar 1900 og {latest} ({years} år frem)."
+
+
+def text_refusal_da(error: TextRefused) -> str:
+    return TEXT_REFUSALS_DA.get(error.reason, RULES_DA["invalid-text"])
+
+
+def is_fact_date(name: str) -> bool:
+    """Whether a date field holds a fact (up to today) rather than a plan."""
+    return name == "valid_on" or name in FACT_FIELDS
+
+
+def _date_error(fact: bool, _: Callable[..., str]) -> str:
+    if fact:
+        return _(FACT_DATE_DA)
+    return _(PLAN_DATE_DA, latest=latest_plan().isoformat(), years=plan_horizon_years())
+
+
 def _convert(f: Field, value: Any, _: Callable[..., str]) -> Any:
     if f.kind in ("text", "textarea", "email", "hidden"):
         if len(value) > f.max_length:
             raise ValueError(_("Teksten er for lang (højst {n} tegn).", n=f.max_length))
+        try:  # the one definition of acceptable text (aggregates/text.py)
+            if f.name in LINK_FIELDS or f.name.endswith("_link"):
+                value = clean_link(value, field=f.name)
+            else:
+                value = clean(value, multi_line=f.kind == "textarea", field=f.name)
+        except TextRefused as error:
+            raise ValueError(_(text_refusal_da(error))) from None
         if f.kind == "email" and ("@" not in value or " " in value):
             raise ValueError(_("Skriv en gyldig e-mailadresse."))
         return value
@@ -149,8 +190,9 @@ def _convert(f: Field, value: Any, _: Callable[..., str]) -> Any:
             day = date.fromisoformat(value)
         except ValueError:
             raise ValueError(_("Skriv en dato som åååå-mm-dd.")) from None
-        if not 1900 <= day.year <= 2200:
-            raise ValueError(_("Skriv en dato mellem år 1900 og 2200."))
+        fact = is_fact_date(f.name)
+        if not EARLIEST <= day <= (latest_fact() if fact else latest_plan()):
+            raise ValueError(_date_error(fact, _))
         return day
     if f.kind == "int":
         if not (value.lstrip("-").isdigit() and len(value) <= 12):
@@ -179,6 +221,19 @@ def _convert(f: Field, value: Any, _: Callable[..., str]) -> Any:
             raise ValueError(_("Vælg en af mulighederne."))
         return list(value)
     raise AssertionError(f"unknown field kind {f.kind}")
+
+
+def _form_field(fields: Sequence[Field], named: object) -> str | None:
+    """The form's field for a field a domain rule names (`evidence.link` is the form's
+    `evidence_link`, `obligations[0].text` its `obligations`, ...), if the form has it."""
+    if not isinstance(named, str) or not named:
+        return None
+    shown = {f.name for f in fields if f.kind != "hidden"}
+    plain = named.split("[", 1)[0]
+    for candidate in (named, named.replace(".", "_"), plain, plain.rsplit(".", 1)[-1]):
+        if candidate in shown:
+            return candidate
+    return None
 
 
 def as_uuid(value: str | None) -> UUID | None:
@@ -215,7 +270,44 @@ RULES_DA: dict[str, str] = {
     "person-erased": "Personens oplysninger er slettet.",
     "follow-up-state": "Opfølgningen er ikke i en tilstand, hvor det kan lade sig gøre.",
     "access-rule": "Det ville bryde en adgangsregel.",
+    "invalid-text": "En tekst indeholder tegn, som ikke kan gemmes (styretegn, usynlige "
+    "tegn eller linjeskift i et felt på én linje), eller et link, der ikke begynder med "
+    "http://, https:// eller mailto:.",
+    "date-out-of-range": "En dato ligger uden for det mulige: det, der er sket, ligger "
+    "mellem 1900 og i dag; det, der er planlagt, højst {years} år frem.",
 }
+
+english(
+    {
+        TEXT_REFUSALS_DA[Refusal.NUL]: "The text contains the character U+0000, which "
+        "cannot be stored. Remove it.",
+        TEXT_REFUSALS_DA[Refusal.CONTROL]: "The text contains an invisible control "
+        "character. Remove it, or type the text instead of pasting it.",
+        TEXT_REFUSALS_DA[Refusal.BIDI]: "The text contains an invisible character that "
+        "reverses the writing direction. Remove it.",
+        TEXT_REFUSALS_DA[Refusal.SEPARATOR]: "The text contains an invisible line or "
+        "paragraph separator. Remove it.",
+        TEXT_REFUSALS_DA[Refusal.BYTE_ORDER_MARK]: "The text contains an invisible "
+        "character (U+FEFF). Remove it.",
+        TEXT_REFUSALS_DA[Refusal.NONCHARACTER]: "The text contains an invalid character. "
+        "Remove it.",
+        TEXT_REFUSALS_DA[Refusal.LINE_BREAK]: "The field is one line: write it without "
+        "line breaks and tabs.",
+        TEXT_REFUSALS_DA[Refusal.INVISIBLE]: "The text must contain at least one visible "
+        "character.",
+        TEXT_REFUSALS_DA[Refusal.LINK_SCHEME]: "Enter a link starting with http://, "
+        "https:// or mailto:.",
+        FACT_DATE_DA: "The date must lie between 1 January 1900 and today.",
+        PLAN_DATE_DA: "The date must lie between 1 January 1900 and {latest} "
+        "({years} years ahead).",
+        RULES_DA["invalid-text"]: "A text contains characters that cannot be stored "
+        "(control characters, invisible characters, or line breaks in a one-line field), "
+        "or a link that does not start with http://, https:// or mailto:.",
+        RULES_DA["date-out-of-range"]: "A date lies outside what is possible: what "
+        "happened lies between 1900 and today; what is planned at most {years} years "
+        "ahead.",
+    }
+)
 
 CONFLICT_DA = (
     "Nogen har ændret partnerskabet, mens du arbejdede. Genindlæs siden for at se "
@@ -286,8 +378,18 @@ async def submit(
         form.message = _(conflict)
         return render(request, template, status=409, form=form, **context)
     except DomainError as error:
-        explanation = _(RULES_DA.get(error.code, "Ændringen bryder en regel og er ikke gemt."))
+        explanation = _(
+            RULES_DA.get(error.code, "Ændringen bryder en regel og er ikke gemt."),
+            years=plan_horizon_years(),
+        )
         target = (error_fields or {}).get(error.code)
+        named = _form_field(fields, getattr(error, "field", None))
+        if named is not None:  # the rule names its field: the message goes next to it
+            target = named
+            if isinstance(error, TextRefused):
+                explanation = _(text_refusal_da(error))
+            elif isinstance(error, DateOutOfRange):
+                explanation = _date_error(error.kind == "fact", _)
         if target is not None:
             form.errors[target] = explanation
         form.message = _("Rettelserne er ikke gemt. Ret fejlene herunder.")

@@ -160,7 +160,7 @@ def test_an_agreement_of_another_partnership_is_not_found_under_this_one(
         refused(client, f"{path}/signatures", sign, 404, "not-found")
         refused(client, f"{path}/renewals", {"valid_to": day(900)}, 404, "not-found")
         refused(client, f"{path}/termination", {"reason": "Fejl"}, 404, "not-found")
-        refused(client, f"{path}/expiry", {"valid_on": day(400)}, 404, "not-found")
+        refused(client, f"{path}/expiry", {"valid_on": day(-1)}, 404, "not-found")
     assert client.get(f"{parties.agreements}/{agreement}").json()["version"] == 1
 
 
