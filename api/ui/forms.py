@@ -29,6 +29,7 @@ from aggregates.errors import DateOutOfRange, DomainError, TextRefused
 from aggregates.text import LINK_FIELDS, Refusal, clean, clean_link
 from api.readside import ReadSide
 from api.ui.core import locale_of, redirect_after_post, render, user_of
+from api.ui.free_text import warn_names
 from api.ui.i18n import english, translator
 from projections.runner import StillCatchingUp
 from services.application import CommandResult
@@ -68,7 +69,12 @@ VALID_ON = Field(
     required=True,
     help="Datoen hvor ændringen gælder fra (kan ligge tilbage i tiden).",
 )
-REASON = Field("reason", "Begrundelse", "textarea", help="Hvorfor? Vises i historikken.")
+REASON = Field(
+    "reason",
+    "Begrundelse",
+    "textarea",
+    help=warn_names("Hvorfor? Vises i historikken.", "Why? Shown in the history."),
+)
 VERSION = Field("version", "", "hidden")
 
 
