@@ -38,10 +38,10 @@ from api.ui.actions_common import (
 )
 from api.ui.core import PREFIX, format_day, locale_of, render
 from api.ui.forms import Field, expected_version, submit, with_meta
+from api.ui.free_text import warn_names
 from api.ui.i18n import english, translator
 from projections import audit, directory
 from services.application import CommandResult, Tvaers
-from api.ui.free_text import warn_names
 
 EVIDENCE_HELP = warn_names(
     "Hvad viser, at partneren står på trinnet? Fx et mødereferat eller en aftale.",
