@@ -11,10 +11,14 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from api.logging import configure_logging
 from services.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from projections.runner import Status
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -73,6 +77,7 @@ class _Progress:
 
 async def _project(args: argparse.Namespace, settings: Settings) -> int:
     from api.readside import open_read_side  # noqa: PLC0415
+    from projections.runner import RebuildFailed  # noqa: PLC0415
     from services.application import Tvaers  # noqa: PLC0415
 
     tvaers = Tvaers(settings)
@@ -81,17 +86,20 @@ async def _project(args: argparse.Namespace, settings: Settings) -> int:
             runner = read_side.runner
             if args.action == "status":
                 await runner.setup()
-                sys.stdout.write(f"{'projection':<12} {'version':>7} {'position':>10} {'lag':>8}\n")
-                for status in await runner.status():
-                    sys.stdout.write(
-                        f"{status.name:<12} {status.version:>7} {status.position:>10}"
-                        f" {status.lag:>8}\n"
-                    )
-                return 0
+                return _print_status(await runner.status())
             rebuilt = await runner.setup()
             if args.action == "rebuild":
                 names = args.names or None
-                count = await runner.rebuild(names, progress=_Progress("rebuild"))
+                try:
+                    count = await runner.rebuild(names, progress=_Progress("rebuild"))
+                except RebuildFailed as failed:
+                    sys.stderr.write(f"\ntvaers: {failed}\n")
+                    return 1
+                except Exception as error:  # noqa: BLE001 - the store: say so readably
+                    sys.stderr.write(
+                        f"\ntvaers: the rebuild failed, the views are unchanged: {error}\n"
+                    )
+                    return 1
                 sys.stdout.write(f"rebuilt {', '.join(names or ['all'])}: {count} events\n")
                 return 0
             if rebuilt:
@@ -107,6 +115,30 @@ async def _project(args: argparse.Namespace, settings: Settings) -> int:
             return 0
     finally:
         tvaers.close()
+
+
+def _print_status(statuses: Sequence[Status]) -> int:
+    """The views' table; then each stuck view's failure. Exit code 1 when one is stuck."""
+    sys.stdout.write(f"{'projection':<20} {'version':>7} {'position':>10} {'lag':>8}  state\n")
+    for status in statuses:
+        state = "ok" if status.failure is None else "STUCK"
+        sys.stdout.write(
+            f"{status.name:<20} {status.version:>7} {status.position:>10}"
+            f" {status.lag:>8}  {state}\n"
+        )
+    stuck = [s.failure for s in statuses if s.failure is not None]
+    for failure in stuck:
+        sys.stdout.write(
+            f"\n{failure.name} is stuck at event {failure.notification_id}"
+            f" ({failure.attempts} attempts since {failure.first_failed_at:%Y-%m-%d %H:%M:%S}"
+            f" UTC, last {failure.last_failed_at:%H:%M:%S}): {failure.error}\n"
+        )
+    if stuck:
+        sys.stdout.write(
+            "\nThe other views go on. Fix the cause (an upgrade), then the follower retries by"
+            " itself, or run `tvaers project rebuild NAME`.\n"
+        )
+    return 1 if stuck else 0
 
 
 def _projections(args: argparse.Namespace, settings: Settings) -> int:

@@ -16,7 +16,7 @@ from litestar.concurrency import sync_to_thread
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import generate_latest
 from prometheus_client.metrics_core import Metric
 
@@ -78,7 +78,8 @@ class Metrics:
         except Exception:  # a scrape still answers; tvaers_store_up = 0 says the read failed
             log.warning("metrics: the stores could not be read", exc_info=True)
             snapshot = None
-        return generate_latest(_Scrape(self.registry, snapshot))
+        failures = dict(read_side.runner.failure_counts)
+        return generate_latest(_Scrape(self.registry, snapshot, failures))
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,19 @@ class _Scrape:
 
     registry: CollectorRegistry
     snapshot: StoreSnapshot | None
+    failure_counts: dict[str, int]
 
     def collect(self) -> Iterable[Metric]:
         yield from self.registry.collect()
+        failures = CounterMetricFamily(
+            "tvaers_projection_failures",
+            "Times a projection (view) failed on an event in this process: first failures and"
+            " failed retries (counted by the process that follows the log).",
+            labels=["projection"],
+        )
+        for name, count in self.failure_counts.items():
+            failures.add_metric([name], count)
+        yield failures
         yield from self._store_gauges()
 
     def _store_gauges(self) -> Iterator[Metric]:
@@ -125,11 +136,18 @@ class _Scrape:
             "How many events a projection (view) is behind the event log.",
             labels=["projection"],
         )
+        stuck = GaugeMetricFamily(
+            "tvaers_projection_stuck",
+            "1 while a projection (view) is stopped at an event it fails on, else 0.",
+            labels=["projection"],
+        )
         for status in self.snapshot.projections:
             position.add_metric([status.name], status.position)
             lag.add_metric([status.name], status.lag)
+            stuck.add_metric([status.name], 0 if status.failure is None else 1)
         yield position
         yield lag
+        yield stuck
 
 
 class MetricsMiddleware:

@@ -16,7 +16,7 @@ from aggregates.errors import NotFound
 from projections import agreements as agreement_views
 from projections import registry as registry_views
 from projections.catalog import ALL
-from projections.core import InvalidQuery
+from projections.core import UnknownPosition
 from projections.runner import ProjectionRunner, StillCatchingUp
 from projections.store import PostgresReadStore, ReadStore, SQLiteReadStore
 from services.application import Tvaers
@@ -101,10 +101,13 @@ class ReadSide:
             await self.runner.wait_until(notification_id, limit)
             return
         deadline = time.monotonic() + limit
+        # A stuck view does not hold back read-your-writes (it is reported by /ready).
+        stuck = set(await self.store.failures())
         while True:
             tracking = await self.store.tracking()
             # Only the views this code serves: a retired projection's row may linger.
-            names = [p.name for p in self.runner.projections]
+            names = [p.name for p in self.runner.projections if p.name not in stuck]
+            names = names or [p.name for p in self.runner.projections]
             reached = min((tracking[n].position if n in tracking else 0 for n in names), default=0)
             if reached >= notification_id:
                 return
@@ -116,7 +119,7 @@ class ReadSide:
         """Wait for the caller's own write (`after`), then check the partnerships exist."""
         if after and after > await self.store.head():
             # No write has that id (yet): waiting could only end in a misleading 503.
-            raise InvalidQuery(
+            raise UnknownPosition(
                 "`after` is past the newest write in the event log: pass the "
                 "notification_id of a write you made."
             )

@@ -901,7 +901,7 @@ class SQLiteReadStore(ReadStore):
         await self._call(lambda conn: conn.execute(sql, args))
 
     def is_transient(self, error: BaseException) -> bool:
-        if isinstance(error, RuntimeError) and self._conn is None:
+        if isinstance(error, OSError) or (isinstance(error, RuntimeError) and self._conn is None):
             return True
         message = str(error).lower()
         return isinstance(error, sqlite3.OperationalError) and any(
