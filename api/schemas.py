@@ -621,11 +621,22 @@ class Health(msgspec.Struct, kw_only=True):
     status: str
 
 
-class Readiness(msgspec.Struct, kw_only=True):
-    status: str
+class StuckProjection(msgspec.Struct, kw_only=True):
+    """A view stopped before an event it fails on; the other views go on (docs/operations.md)."""
+
+    projection: str
+    notification_id: int  # the event it fails on; its position is just before it
+    error: str  # the kind of error only (the message is in the log and `tvaers project status`)
+    attempts: int
+    since: datetime
+
+
+class Readiness(msgspec.Struct, kw_only=True, omit_defaults=True):
+    status: str  # ready | degraded (a view is stuck: still 200) | unavailable (503)
     store: str
     max_notification_id: int
     lag: int | None  # events the slowest view is behind the log (None: unknown)
+    stuck: list[StuckProjection] = msgspec.field(default_factory=list)
 
 
 # -- evaluator toolkit: self-assessment of anchoring, evaluators' notes ------------------
