@@ -11,18 +11,27 @@ Fixtures
     URL of a fresh, empty database on that server, dropped after the test.
 ``make_postgres_database`` (function)
     Factory for further fresh databases in one test: ``make_postgres_database()``
-    returns a URL; every database it made is dropped after the test.
+    returns a URL (``make_postgres_database(template)`` a copy of ``template``); every
+    database it made is dropped after the test.
+``prepared_postgres_template`` (session)
+    Name of a database with every table of today's schema, empty; ``store_settings``
+    copies it instead of creating the tables in each test.
 
 Every test using these fixtures (directly or through other fixtures) gets the
 ``postgres`` marker, so ``pytest -m "not postgres"`` runs the rest.
 
 ``store_settings`` (function, parametrized)
     Settings for SQLite (temp file) and for a fresh PostgreSQL database: tests that
-    take it run on both stores.
+    take it run on both stores -- except the HTTP tests (tests/api), which run on
+    SQLite unless marked ``both_stores``: what differs by store (readiness,
+    idempotency races, 409/412, read-your-writes, housekeeping, SQL visibility) is
+    tested on both there, and the services and views underneath on both in
+    tests/integration and tests/projections.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 import uuid
@@ -33,13 +42,25 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from argon2 import PasswordHasher
 
+from api.readside import open_read_side
 from services import security
+from services.application import Tvaers
 from services.settings import Settings
 from tests import pgserver
 
 TEST_SECRET_KEY = "a-test-only-session-key-of-32-characters-or-more"
 
-POSTGRES_FIXTURES = frozenset({"postgres_url", "postgres_database_url", "make_postgres_database"})
+# HTTP tests run on SQLite unless marked `both_stores` (see `store_settings`).
+SQLITE_ONLY_DIR = Path(__file__).parent / "api"
+
+POSTGRES_FIXTURES = frozenset(
+    {
+        "postgres_url",
+        "postgres_database_url",
+        "make_postgres_database",
+        "prepared_postgres_template",
+    }
+)
 
 _servers: list[pgserver.PostgresServer] = []  # the throwaway server, once started
 _db_create_seconds: list[float] = []
@@ -91,8 +112,23 @@ def _needs_postgres(item: pytest.Item) -> bool:
     return callspec is not None and callspec.params.get("store_settings") == "postgresql"
 
 
+def _sqlite_only(item: pytest.Item) -> bool:
+    """An HTTP test's PostgreSQL variant that its module does not ask for."""
+    callspec = getattr(item, "callspec", None)
+    return (
+        callspec is not None
+        and callspec.params.get("store_settings") == "postgresql"
+        and SQLITE_ONLY_DIR in Path(str(item.path)).parents
+        and item.get_closest_marker("both_stores") is None
+    )
+
+
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselection looks at the markers
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    dropped = [item for item in items if _sqlite_only(item)]
+    if dropped:
+        items[:] = [item for item in items if not _sqlite_only(item)]
+        config.hook.pytest_deselected(items=dropped)
     for item in items:
         if _needs_postgres(item):
             item.add_marker(pytest.mark.postgres)
@@ -149,14 +185,15 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def make_postgres_database(postgres_url: str) -> Iterator[Callable[[], str]]:
-    """Factory of fresh empty databases on the server; all are dropped after the test."""
+def make_postgres_database(postgres_url: str) -> Iterator[Callable[..., str]]:
+    """Factory of fresh databases on the server (empty, or copies of `template`); all are
+    dropped after the test."""
     created: list[str] = []
 
-    def make() -> str:
+    def make(template: str = "template0") -> str:
         name = f"tvaers_test_{uuid.uuid4().hex[:16]}"
         began = time.perf_counter()
-        url = pgserver.create_database(postgres_url, name)
+        url = pgserver.create_database(postgres_url, name, template)
         _db_create_seconds.append(time.perf_counter() - began)
         created.append(name)
         return url
@@ -170,6 +207,32 @@ def make_postgres_database(postgres_url: str) -> Iterator[Callable[[], str]]:
 def postgres_database_url(make_postgres_database: Callable[[], str]) -> str:
     """URL of a fresh, empty database, dropped (connections terminated) after the test."""
     return make_postgres_database()
+
+
+@pytest.fixture(scope="session")
+def prepared_postgres_template(postgres_url: str) -> Iterator[str]:
+    """A database holding the event store's and every view's tables, all empty.
+
+    Made once a session by the application itself (so it is always today's schema);
+    copying it is cheaper than creating those tables in each test's database.
+    """
+    name = f"tvaers_template_{uuid.uuid4().hex[:12]}"
+    url = pgserver.create_database(postgres_url, name)
+    settings = Settings(
+        database_url=url, postgres_pool_size=2, housekeeping=False, secret_key=TEST_SECRET_KEY
+    )
+    application = Tvaers(settings)
+    try:
+
+        async def create_views() -> None:
+            async with open_read_side(settings, application, follow=True):
+                pass
+
+        asyncio.run(create_views())
+    finally:
+        application.close()
+    yield name
+    pgserver.drop_database(postgres_url, name)
 
 
 # -- the two stores ----------------------------------------------------------------------
@@ -188,7 +251,9 @@ def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
             housekeeping=False,
             cookie_secure=False,
         )
-    url = request.getfixturevalue("postgres_database_url")
+    # A copy of the prepared template: the tables exist, empty, as on a first start.
+    template = request.getfixturevalue("prepared_postgres_template")
+    url = request.getfixturevalue("make_postgres_database")(template)
     return Settings(
         database_url=url,
         snapshot_interval=10,

@@ -369,16 +369,20 @@ def _check_name(name: str) -> None:
         raise ValueError(f"database name must match {_IDENTIFIER.pattern}: {name!r}")
 
 
-def create_database(admin_url: str, name: str) -> str:
-    """CREATE DATABASE ``name`` (from template0) via ``admin_url``; return its URL."""
+def create_database(admin_url: str, name: str, template: str = "template0") -> str:
+    """CREATE DATABASE ``name`` as a copy of ``template`` via ``admin_url``; return its URL."""
     import psycopg  # lazy: --check needs no psycopg
     from psycopg import sql
 
     _check_name(name)
+    _check_name(template)
     with psycopg.connect(admin_url, autocommit=True) as conn:
+        # PostgreSQL 15's default (WAL_LOG) writes every page of the copy to the WAL;
+        # FILE_COPY copies the files, several times faster for a template with tables.
+        strategy = " STRATEGY FILE_COPY" if conn.info.server_version >= 150000 else ""
         conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(
-                sql.Identifier(name)
+            sql.SQL("CREATE DATABASE {} TEMPLATE {} ENCODING 'UTF8'" + strategy).format(
+                sql.Identifier(name), sql.Identifier(template)
             )
         )
     return database_url(admin_url, name)

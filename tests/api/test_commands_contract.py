@@ -16,6 +16,9 @@ from api.auth import ACCESS_LEVELS  # the levels the one guard knows
 from tests.api.conftest import assert_problem, created, join, register_organisation, tvaers
 from tests.api.support import register_person, write
 
+# What differs by store is tested on both (tests/conftest.py `store_settings`).
+pytestmark = pytest.mark.both_stores
+
 # The access each partnership, organisation, person and agreement endpoint needs.
 ACCESS = {
     "createOrganisation": "writer",

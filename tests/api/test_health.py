@@ -13,6 +13,9 @@ from api.app import create_app
 from services.settings import Settings
 from tests.api.conftest import register_organisation, tvaers
 
+# What differs by store is tested on both (tests/conftest.py `store_settings`).
+pytestmark = pytest.mark.both_stores
+
 OPERATIONS = {
     "createPartnership",
     "listPartnerships",

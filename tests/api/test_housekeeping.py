@@ -6,6 +6,7 @@ import dataclasses
 import time
 from datetime import date
 
+import pytest
 from litestar.testing import TestClient
 
 from aggregates.taxonomy import Rung, Sector
@@ -14,6 +15,9 @@ from api.readside import HOUSEKEEPING_ACTOR
 from services.application import Tvaers
 from services.settings import Settings
 from tests.projections.support import meta, organisation, partnership, signed_agreement
+
+# What differs by store is tested on both (tests/conftest.py `store_settings`).
+pytestmark = pytest.mark.both_stores
 
 
 def test_an_agreement_past_its_validity_is_expired_when_the_api_starts(

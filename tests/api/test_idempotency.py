@@ -24,6 +24,9 @@ from tests.api.conftest import (
     tvaers,
 )
 
+# What differs by store is tested on both (tests/conftest.py `store_settings`).
+pytestmark = pytest.mark.both_stores
+
 
 def _post(
     client: TestClient[Litestar], path: str, body: dict[str, Any], key: str, **headers: str

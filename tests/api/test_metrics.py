@@ -25,6 +25,9 @@ from tests.api.conftest import (
     tvaers,
 )
 
+# What differs by store is tested on both (tests/conftest.py `store_settings`).
+pytestmark = pytest.mark.both_stores
+
 PARTNERSHIP = "/partnerships/{partnership_id}"
 PROJECTIONS = {projection.name for projection in ALL}
 

@@ -26,6 +26,9 @@ from tests.api.conftest import (
     tvaers,
 )
 
+# What differs by store is tested on both (tests/conftest.py `store_settings`).
+pytestmark = pytest.mark.both_stores
+
 LEAD = ("Sundhed og Forebyggelse, Sundeborg Kommune", "health")
 CLUB = ("Sundeborg Idrætsforening", "sports_club")
 PATIENTS = ("Diabetesforeningen", "patient_association")

@@ -27,6 +27,9 @@ from tests.api.conftest import (
 )
 from tests.projections.support import agreement_terms
 
+# What differs by store is tested on both (tests/conftest.py `store_settings`).
+pytestmark = pytest.mark.both_stores
+
 D = date
 
 

@@ -35,6 +35,9 @@ from tests.api.conftest import (
 )
 from tests.projections.support import signed_agreement
 
+# What differs by store is tested on both (tests/conftest.py `store_settings`).
+pytestmark = pytest.mark.both_stores
+
 D = date
 AS_OF = "2024-10-01"  # every agreement runs out on 15 November: within the agenda's window
 
