@@ -39,7 +39,7 @@ from litestar.typing import FieldDefinition
 
 from aggregates.errors import DomainError, NotFound
 from api.body import UnsupportedMediaType
-from projections.core import InvalidQuery
+from projections.core import InvalidQuery, UnknownPosition
 from projections.runner import StillCatchingUp
 from services.errors import (
     ConcurrencyConflict,
@@ -134,6 +134,19 @@ def query_error_handler(
 ) -> Response[dict[str, Any]]:
     return problem(
         request, status=400, code="invalid-request", title="Invalid request", detail=str(error)
+    )
+
+
+def unknown_position_handler(
+    request: Request[Any, Any, Any], error: UnknownPosition
+) -> Response[dict[str, Any]]:
+    """A cursor or `after` of the documented form that names no position (yet): 422."""
+    return problem(
+        request,
+        status=HTTP_422_UNPROCESSABLE_ENTITY,
+        code="unknown-position",
+        title="No such position",
+        detail=str(error),
     )
 
 
@@ -265,6 +278,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     DomainError: domain_error_handler,
     StillCatchingUp: catching_up_handler,
     InvalidQuery: query_error_handler,
+    UnknownPosition: unknown_position_handler,
     ValidationException: validation_error_handler,
     UnicodeDecodeError: undecodable_body_handler,
     HTTPException: http_error_handler,
@@ -309,7 +323,8 @@ _PROBLEM_DESCRIPTIONS = {
     HTTP_409_CONFLICT: "Another write to the same record won the race (conflict), or the "
     "change would leave no active administrator (last-administrator)",
     HTTP_412_PRECONDITION_FAILED: "If-Match names an older version (stale-version)",
-    HTTP_422_UNPROCESSABLE_ENTITY: "The request breaks a rule; nothing was saved",
+    HTTP_422_UNPROCESSABLE_ENTITY: "The request breaks a rule; nothing was saved (or, for "
+    "`after` and `cursor`, names a position the API never gave out: unknown-position)",
     HTTP_429_TOO_MANY_REQUESTS: "Too many login attempts; see Retry-After (too-many-attempts)",
     HTTP_415_UNSUPPORTED_MEDIA_TYPE: "The body is not sent as application/json "
     "(unsupported-media-type)",
@@ -349,6 +364,8 @@ def problem_statuses(handler: HTTPRouteHandler, path_parameters: set[str]) -> se
     )
     if not public and (path_parameters or write or names_records):
         statuses.add(HTTP_404_NOT_FOUND)
+    if from_client & {"after", "cursor"}:
+        statuses.add(HTTP_422_UNPROCESSABLE_ENTITY)  # a position never given out
     if write:
         statuses.add(HTTP_422_UNPROCESSABLE_ENTITY)
         if not public:

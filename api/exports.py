@@ -133,6 +133,11 @@ class ExportOperation(Operation):
             f"{ok.description or ''} (JSON; or a file with `format=csv|xlsx`, named in "
             "Content-Disposition)"
         ).strip()
+        # `table=` takes the names of this view's tables only (tests/api/test_exports.py).
+        for parameter in self.parameters or ():
+            names = TABLES.get(self.operation_id or "")
+            if getattr(parameter, "name", None) == "table" and names:
+                parameter.schema = Schema(type=OpenAPIType.STRING, enum=list(names))
 
 
 # -- headings -------------------------------------------------------------------------
@@ -596,6 +601,33 @@ EXPORTERS: dict[str, Callable[..., Response[bytes]]] = {
     "getAnnotations": evaluator_notes,
 }
 """Every view that exports, by operation id (for the docs and the tests)."""
+
+
+TABLES: dict[str, tuple[str, ...]] = {
+    "getLadder": ("partners", "distribution"),
+    "getLadderHistory": ("steps",),
+    "getRoles": ("roles", "steering_group", "vacancies", "turnover"),
+    "getAnchoring": ("dimensions", "milestones", "factors"),
+    "getPartnershipAudit": ("entries",),
+    "getPartnershipDiff": ("changes",),
+    "searchPartnerships": ("hits",),
+    "listOffers": ("offers",),
+    "getAgenda": ("expiring_agreements", "follow_ups_due", "vacant_roles", "stalled_projects"),
+    "getCrossCase": (
+        "partnerships",
+        "municipal",
+        "external",
+        "rungs",
+        "dimensions",
+        "factor_kinds",
+        "factors",
+    ),
+    "getActivities": ("activities",),
+    "getAgreements": ("agreements",),
+    "getRatings": ("ratings", "flags"),
+    "getAnnotations": ("annotations",),
+}
+"""The `table=` values of each exporting view, by operation id (stated in the document)."""
 
 
 EXPORT = Provide(provide_export, sync_to_thread=False)

@@ -22,6 +22,10 @@ class InvalidQuery(ValueError):
     """A query parameter the views cannot use (e.g. a foreign cursor)."""
 
 
+class UnknownPosition(InvalidQuery):
+    """A well-formed cursor or `after` that names no position the API gave out (422)."""
+
+
 def encode_cursor(*parts: str | int) -> str:
     """An opaque, URL-safe cursor holding a keyset position."""
     raw = msgspec.json.encode(list(parts))
@@ -34,7 +38,7 @@ def decode_cursor(cursor: str, shape: type[C]) -> C:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         return msgspec.json.decode(raw, type=shape)
     except (binascii.Error, msgspec.DecodeError, msgspec.ValidationError, ValueError):
-        raise InvalidQuery("The cursor is not one this API gave out.") from None
+        raise UnknownPosition("The cursor is not one this API gave out.") from None
 
 
 def cursor_time(value: str) -> datetime:
@@ -44,7 +48,7 @@ def cursor_time(value: str) -> datetime:
     except ValueError:
         at = None
     if at is None or at.tzinfo is None:
-        raise InvalidQuery("The cursor is not one this API gave out.")
+        raise UnknownPosition("The cursor is not one this API gave out.")
     return at
 
 

@@ -643,7 +643,10 @@ class AccessLogController(Controller):
         username: FromQuery[str | None] = None,
         since: FromQuery[datetime | None] = None,
         until: FromQuery[datetime | None] = None,
-        cursor: FromQuery[str | None] = None,
+        cursor: Annotated[
+            str | None,
+            QueryParameter(pattern=r"^[0-9]{1,9}$", description="The previous `next_cursor`."),
+        ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> AccessLogPage:
         """Newest first. Grants given and revoked, logins, tokens, password changes."""

@@ -13,7 +13,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from aggregates import Registry
 from aggregates.taxonomy import Rung
 from api.controllers.registry import VISIBLE
-from api.controllers.views import After
+from api.controllers.views import After, Cursor
 from api.deps import RequestContext
 from api.readside import ReadSide
 from api.schemas import (
@@ -69,7 +69,7 @@ class PartnershipController(Controller):
         self,
         read_side: NamedDependency[ReadSide],
         visible: NamedDependency[Visibility],
-        cursor: Annotated[str | None, QueryParameter(max_length=1_000)] = None,
+        cursor: Cursor = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         after: After = None,
     ) -> PartnershipPage:

@@ -29,7 +29,7 @@ from litestar.params import FromPath, QueryParameter
 from aggregates.taxonomy import Dimension, Sector
 from api import exports
 from api.auth import principal_of
-from api.controllers.views import After, AsOf, KnownAt
+from api.controllers.views import After, AsOf, Cursor, KnownAt
 from api.exports import EXPORT, Export, ExportOperation, Lang
 from api.heatmap import HeatmapTable, crosscase_svg
 from api.readside import ReadSide
@@ -146,7 +146,7 @@ class RegistryController(Controller):
         ] = None,
         text: Word = None,
         as_of: AsOf = None,
-        cursor: Annotated[str | None, QueryParameter(max_length=1_000)] = None,
+        cursor: Cursor = None,
         limit: Limit = 50,
         after: After = None,
     ) -> search.SearchPage | Response[bytes]:

@@ -30,7 +30,23 @@ KnownAt = Annotated[
 ]
 After = Annotated[
     int | None,
-    QueryParameter(ge=1, description="Wait until the views include this notification id."),
+    QueryParameter(
+        ge=1,
+        le=2**63 - 1,  # a notification id is a bigint
+        description="Wait until the views include this notification id (the "
+        "`notification_id` of your write). An id past the newest write: 422 unknown-position.",
+    ),
+]
+# Cursors are base64url of a JSON array (so they begin with "W"); one of that form that
+# this API did not give out answers 422 unknown-position.
+CURSOR_PATTERN = r"^W[A-Za-z0-9_-]{1,999}$"
+Cursor = Annotated[
+    str | None,
+    QueryParameter(
+        pattern=CURSOR_PATTERN,
+        max_length=1_000,
+        description="The `next_cursor` of the previous page, as given (opaque).",
+    ),
 ]
 
 
@@ -191,7 +207,7 @@ class PartnershipViewsController(Controller):
         kind: FromQuery[list[str] | None] = None,
         recorded_from: FromQuery[datetime | None] = None,
         recorded_to: FromQuery[datetime | None] = None,
-        cursor: FromQuery[str | None] = None,
+        cursor: Cursor = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         after: After = None,
     ) -> AuditPage | Response[bytes]:

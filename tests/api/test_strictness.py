@@ -330,3 +330,60 @@ def test_strictness_does_not_slow_a_write_down_noticeably(client: TestClient[Lit
     body = json.dumps({**ORGANISATION, "municipality": "x" * 200}).encode()
     assert _parse(body)["name"] == ORGANISATION["name"]
     assert tvaers(client) is not None
+
+
+def test_the_table_values_the_document_states_are_exactly_those_each_view_accepts(
+    client: TestClient[Litestar], partnership_id: str
+) -> None:
+    """Schemathesis sent `table=` values the document allowed and the server refused."""
+    from api.exports import TABLES
+
+    stated: dict[str, list[str]] = {}
+    wrong = {}
+    for path, item in _document(client)["paths"].items():
+        for operation in item.values():
+            names = [
+                p["schema"].get("enum")
+                for p in operation.get("parameters", [])
+                if p["name"] == "table" and p["in"] == "query"
+            ]
+            if operation.get("operationId") not in TABLES:
+                continue
+            stated[operation["operationId"]] = names[0]
+            url = path.replace("{partnership_id}", partnership_id)
+            extra = {"from": "2024-01-01", "to": "2024-06-01"} if url.endswith("/diff") else {}
+            for table in names[0]:
+                response = client.get(url, params={"format": "csv", "table": table, **extra})
+                if response.status_code != 200:
+                    wrong[f"{url} {table}"] = response.status_code
+            refused = client.get(url, params={"format": "csv", "table": "nope", **extra})
+            listed = refused.json()["detail"].split("choose one of: ")[1].rstrip(".").split(", ")
+            if listed != names[0]:
+                wrong[f"{url} listed"] = listed
+    assert stated == {operation: list(names) for operation, names in TABLES.items()}
+    assert wrong == {}
+
+
+def test_cursor_and_after_state_their_form_and_a_well_formed_unknown_one_is_a_422(
+    client: TestClient[Litestar],
+) -> None:
+    """The form is in the document (400 when broken); a position never given out is 422."""
+    from api.controllers.views import CURSOR_PATTERN
+
+    parameters = {
+        p["name"]: p["schema"]
+        for p in _document(client)["paths"]["/registry/partnerships"]["get"]["parameters"]
+    }
+    assert CURSOR_PATTERN in json.dumps(parameters["cursor"])
+    assert str(2**63 - 1) in json.dumps(parameters["after"])
+
+    for cursor in ("abc", "-1", "W" + "x" * 1_000):
+        assert_problem(client.get("/registry/partnerships", params={"cursor": cursor}), 400)
+    assert_problem(client.get("/registry/partnerships", params={"after": 2**63}), 400)
+    assert_problem(client.get("/access-log", params={"cursor": "W1"}), 400)
+
+    unknown = client.get("/registry/partnerships", params={"cursor": "Wzz"})
+    assert_problem(unknown, 422, "unknown-position")
+    head = tvaers(client).max_notification_id()
+    ahead = client.get("/registry/partnerships", params={"after": head + 1_000})
+    assert_problem(ahead, 422, "unknown-position")
