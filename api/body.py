@@ -129,6 +129,16 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _number(text: str) -> float | int:
+    """A JSON number with a fraction or exponent; integral ones (`3.0`, `1e5`) are integers.
+
+    JSON Schema counts `3.0` as an integer, so a schema's `integer` takes it (and
+    Litestar's reading turns it into 3); `3.5` stays a float and is refused for an int.
+    """
+    number = float(text)
+    return int(number) if number.is_integer() else number
+
+
 def _depth(value: Any) -> int:
     """How deeply arrays and objects nest in `value` (iteratively: no recursion limit)."""
     deepest = 0
@@ -146,7 +156,12 @@ def _parse(body: bytes) -> Any:
     """The body as Python values: refused when malformed, too deep or with a key twice."""
     try:
         text = body.decode("utf-8")
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        value = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_no_constant,
+            parse_float=_number,
+        )
     except RecursionError:
         raise _refuse(f"The JSON body nests deeper than {MAX_DEPTH} levels.") from None
     except _DuplicateKey as duplicate:
@@ -170,15 +185,15 @@ def _field(path: str) -> str:
     return name or "data"
 
 
-def _check_types(rules: _Rules, body: bytes, value: Any) -> None:
+def _check_types(rules: _Rules, value: Any) -> None:
     """Refuse what only a lenient reading accepts (Litestar's own reports everything else)."""
     if rules.strict is None:
         return
     try:
-        rules.strict.decode(body)
+        msgspec.convert(value, rules.body, strict=True, str_keys=True)
     except msgspec.ValidationError as error:
         try:
-            msgspec.convert(value, rules.body, strict=False)
+            msgspec.convert(value, rules.body, strict=False, str_keys=True)
         except (msgspec.ValidationError, TypeError):
             return  # wrong even when read leniently: Litestar's own 400 says where
         found = _AT.match(str(error))
@@ -275,5 +290,5 @@ class StrictRequests:
         body = await request.body()
         _check_media_type(request, body)
         if body:
-            _check_types(rules, body, _parse(body))
+            _check_types(rules, _parse(body))
         return None

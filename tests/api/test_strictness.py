@@ -238,6 +238,17 @@ def test_an_integer_given_as_a_string_is_refused(
     assert [e["field"] for e in problem["errors"]] == ["cohort"]
 
 
+@pytest.mark.parametrize(("cohort", "status"), [(24.0, 201), (1e1, 201), (24.5, 400)])
+def test_an_integer_written_with_a_fraction_of_zero_is_an_integer(
+    client: TestClient[Litestar], lead_id: str, cohort: float, status: int
+) -> None:
+    """JSON Schema counts 24.0 as an integer; 24.5 is not one."""
+    partnership = client.post("/partnerships", json=partnership_body(lead_id)).json()["id"]
+    body = {"label": "Efter 3 måneder", "due_on": "2030-07-01", "cohort": cohort}
+    response = client.post(f"/partnerships/{partnership}/follow-ups", json=body)
+    assert response.status_code == status, response.text
+
+
 @pytest.mark.parametrize(
     "budget", ["1e5", "1E5", "NaN", "Infinity", "-0x10", " 100", "100.", "1_000", "1234567.1234567"]
 )
