@@ -15,6 +15,7 @@ past the event, the failure is cleared and it catches up.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -691,7 +692,8 @@ class ProjectionRunner:
                 if text != self._transient_logged:
                     self._transient_logged = text
                     log.exception("projection batch failed; retrying", position=self.position)
-                await self._idle(stop, 1.0)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1.0)
                 continue
             if self._transient_logged is not None:
                 log.warning("projection batches work again", position=self.position)
