@@ -256,6 +256,31 @@ def _users(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _unlock(args: argparse.Namespace, settings: Settings) -> int:
+    """Lift a login lock (failed logins of a name), e.g. an administrator's own."""
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from api.readside import build_store  # noqa: PLC0415
+    from api.throttle import throttle_name  # noqa: PLC0415
+    from projections import login_throttle  # noqa: PLC0415
+
+    name = throttle_name(args.username)
+
+    async def lift() -> bool:
+        store = build_store(settings)
+        await store.open()
+        try:
+            return await login_throttle.lift(store, name, actor=_cli_actor(), now=datetime.now(UTC))
+        finally:
+            await store.close()
+
+    if asyncio.run(lift()):
+        sys.stdout.write(f"lifted the login lock of {name}\n")
+    else:
+        sys.stdout.write(f"no failed logins recorded for {name}\n")
+    return 0
+
+
 def _demo(_: argparse.Namespace, settings: Settings) -> int:
     from services.application import Tvaers  # noqa: PLC0415
     from services.demo import DEMO_PASSWORD, load_demo  # noqa: PLC0415
@@ -346,6 +371,11 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--days", type=int, default=90, help="lifetime in days (default 90)")
     for sub in (create, token):
         sub.add_argument("--reason", default=None, help="recorded with the change")
+    unlock = user_actions.add_parser(
+        "unlock", help="lift a login lock: forget the failed logins of a username"
+    )
+    unlock.add_argument("username")
+    unlock.set_defaults(handler=_unlock)
     user.set_defaults(handler=_users)
 
     grant = commands.add_parser("grant", help="grant a user a role on a partnership/municipality")

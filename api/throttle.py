@@ -83,7 +83,7 @@ class ThrottlePolicy:
         if failures < self.max_failures:
             return timedelta(0)
         doublings = min(failures - self.max_failures, 20)
-        return min(self.lock * (2**doublings), MAX_LOCK)
+        return min(self.lock * (1 << doublings), MAX_LOCK)
 
     def locked_until(self, failures: throttle_table.Failures) -> datetime:
         return failures.last_failure + self.lock_for(failures.failures)
@@ -147,17 +147,7 @@ class LoginThrottle:
 
     async def unlock(self, name: str, actor: str) -> bool:
         """Forget `name`'s failures (an administrator's undo); False if there were none."""
-        if not await throttle_table.forget_failures(self.store, name):
-            return False
-        await throttle_table.record(
-            self.store,
-            name=name,
-            actor=actor,
-            kind="login_unlocked",
-            detail="failed logins forgotten, lock lifted",
-            now=datetime.now(UTC),
-        )
-        return True
+        return await throttle_table.lift(self.store, name, actor=actor, now=datetime.now(UTC))
 
     async def locks(self) -> list[tuple[throttle_table.Failures, datetime]]:
         """Names with failed logins in the last day, and until when each is locked."""

@@ -121,3 +121,20 @@ async def record(
         kind,
         detail,
     )
+
+
+async def lift(store: ReadStore, name: str, *, actor: str, now: datetime) -> bool:
+    """Forget `name`'s failed logins (an administrator's undo), noted in the access log.
+
+    False when there were none (nothing noted)."""
+    if not await forget_failures(store, name):
+        return False
+    await record(
+        store,
+        name=name,
+        actor=actor,
+        kind="login_unlocked",
+        detail="failed logins forgotten, lock lifted",
+        now=now,
+    )
+    return True

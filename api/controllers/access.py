@@ -375,7 +375,7 @@ async def _settled(
 
 
 # Changes that may take away an administrator run one at a time in a process, each on
-# an up-to-date list of the administrators (ADR 0012).
+# an up-to-date list of the administrators (ADR 0013).
 _ADMIN_CHANGES = asyncio.Lock()
 
 
@@ -692,7 +692,7 @@ class LoginLockController(Controller):
         summary="Usernames with failed logins in the last day, and their locks",
         opt={"access": "admin"},
     )
-    async def list(self, read_side: NamedDependency[ReadSide]) -> list[LoginLock]:
+    async def locks(self, read_side: NamedDependency[ReadSide]) -> list[LoginLock]:
         """Any name typed at a login, whether or not a user has it; newest failure first.
         `locked_until` is null when the name may log in now."""
         now = datetime.now(UTC)

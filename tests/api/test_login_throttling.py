@@ -18,6 +18,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from api.app import create_app
+from api.cli import main
 from api.throttle import MAX_LOCK, ThrottlePolicy
 from services.settings import Settings
 from tests.api.conftest import ACTOR, PASSWORD, add_user, assert_problem, token_for
@@ -275,3 +276,24 @@ def test_settings_from_the_environment(tmp_path: Path) -> None:
     ) == (7, 10.0, 100)
     with pytest.raises(ValueError, match="TVAERS_LOGIN"):
         Settings.from_env({"TVAERS_LOGIN_MAX_FAILURES": "0"})
+
+
+def test_the_command_line_lifts_a_lock_for_a_locked_out_administrator(
+    client: TestClient[Litestar],
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for _ in range(3):
+        api_login(client, ACTOR, WRONG)
+    assert_problem(api_login(client, ACTOR, PASSWORD), 429)
+    monkeypatch.setenv("TVAERS_DATABASE_URL", settings.database_url)
+
+    assert main(["user", "unlock", ACTOR.upper()]) == 0
+
+    assert f"lifted the login lock of {ACTOR}" in capsys.readouterr().out
+    assert api_login(client, ACTOR, PASSWORD).status_code == 200
+    assert main(["user", "unlock", ACTOR]) == 0
+    assert "no failed logins recorded" in capsys.readouterr().out
+    log = client.get("/access-log", headers=admin(client)).json()["items"]
+    assert next(e["actor"] for e in log if e["kind"] == "login_unlocked").startswith("cli:")
