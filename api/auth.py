@@ -17,21 +17,36 @@ what it needs; a route without a declaration is refused (deny by default):
 - "partnership:rate": the self-assessment of anchoring, by the partnership's project
   leaders and steering-group members;
 - "partnership:annotate": evaluators' own notes, by an evaluator whose grant covers the
-  partnership (administrators pass every rule).
+  partnership (administrators pass every rule);
+- "organisation:read": the shared directory of organisations, for anyone holding a grant;
+- "organisation:write": renaming, merging, closing the organisation in the path
+  (`organisation_id`), by its owners: the project leaders of its municipality;
+- "person:read" / "person:write": the person in the path (`person_id`), by those the
+  directory's rules let see or change them (`projections.access.DirectoryAccess`).
+
+A JSON body is checked too (`check_body`): any `person_id` or `signatory_id` in it must
+be a person the caller may read (no placing a stranger in one's partnership to read
+their details), and a handler's `opt["body"]` names further fields with a rule:
+"municipality:register" (a municipality-wide project-leader grant on it),
+"municipality:lead" (a project leader there, as for owning an organisation) and
+"organisation:staff" (an organisation the caller may register people in). Unknown ids
+are refused like forbidden ones (403), so a refusal never tells what exists.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from hashlib import sha256
 from typing import Any, Literal
 from uuid import UUID
 
+import msgspec
 import structlog
-from litestar.connection import ASGIConnection
+from litestar.connection import ASGIConnection, Request
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.authentication import (
@@ -40,12 +55,16 @@ from litestar.middleware.authentication import (
 )
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.types import Empty
+from litestar.utils.scope.state import ScopeState
 
 from aggregates.account import AccessRole
 from api.readside import ReadSide
+from api.throttle import login_rate_limit
 from projections import access as access_view
-from projections.access import Visibility
+from projections.access import DirectoryAccess, Visibility
 from projections.runner import StillCatchingUp
+from projections.store import ReadStore
 from services.security import parse_token, secret_matches
 from services.settings import Settings
 
@@ -61,6 +80,10 @@ Access = Literal[
     "partnership:write",
     "partnership:rate",
     "partnership:annotate",
+    "organisation:read",
+    "organisation:write",
+    "person:read",
+    "person:write",
 ]
 ACCESS_LEVELS: frozenset[str] = frozenset(Access.__args__)  # type: ignore[attr-defined]
 
@@ -97,6 +120,9 @@ class Principal:
     token_id: UUID
     token_kind: str
     grants: tuple[GrantScope, ...]
+    # Authenticated by the web UI's session cookie (not a bearer header): such a request
+    # may write only where Litestar's CSRF middleware checked its token (see the guard).
+    from_cookie: bool = False
 
     @property
     def is_writer(self) -> bool:
@@ -105,6 +131,24 @@ class Principal:
     @property
     def visibility(self) -> Visibility:
         return Visibility.everything() if self.is_admin else Visibility(self.account_id)
+
+    @property
+    def directory(self) -> DirectoryAccess:
+        """The directory's rules for this user (organisations and persons)."""
+        return DirectoryAccess.everything() if self.is_admin else DirectoryAccess(self.account_id)
+
+    @property
+    def registers_in(self) -> frozenset[str]:
+        """Municipalities (keys) the user may register partnerships in: those of their
+        municipality-wide project-leader grants (administrators: any)."""
+        return frozenset(
+            g.municipality_key
+            for g in self.grants
+            if g.role in _WRITERS and g.municipality_key is not None
+        )
+
+    def may_register_in(self, municipality: str) -> bool:
+        return self.is_admin or municipality.strip().casefold() in self.registers_in
 
     def may(self, need: str, partnership_id: UUID, municipality_key: str | None) -> bool:
         """Whether a grant covers `need` ("read", "audit", "write", "rate" or "annotate") on
@@ -168,6 +212,8 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         if token is None:
             return AuthenticationResult(user=None, auth=None)
         principal = await self._principal(connection, str(token))
+        if principal is not None and from_session:
+            principal = replace(principal, from_cookie=True)
         if principal is None:
             if from_session:
                 connection.scope["session"] = {}  # a stale cookie: forget it
@@ -233,7 +279,8 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | 
 async def access_guard(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
-    """The one guard: enforce the handler's declared `opt["access"]` (deny by default)."""
+    """The one guard: enforce the handler's declared `opt["access"]` (deny by default),
+    then the rules on what a JSON body names (`check_body`)."""
     access = handler.opt.get("access")
     if access == "public" or connection.scope.get("method") == "OPTIONS":
         return  # OPTIONS: Litestar's own handler, which reveals only the allowed methods
@@ -244,6 +291,14 @@ async def access_guard(
     principal = principal_of(connection)
     if principal is None:
         raise NotAuthorizedException("Log in first (session cookie or bearer token).")
+    _refuse_unchecked_cookie_write(connection, handler, principal)
+    await _check_level(connection, principal, str(access))
+    await check_body(connection, handler, principal)
+
+
+async def _check_level(
+    connection: ASGIConnection[Any, Any, Any, Any], principal: Principal, access: str
+) -> None:
     if access == "authenticated":
         return
     if access == "admin":
@@ -257,15 +312,101 @@ async def access_guard(
                 "persons are shared by every partnership."
             )
         return
-    need = str(access).split(":", 1)[1]
-    partnership_id = connection.path_params.get("partnership_id")
-    if not isinstance(partnership_id, UUID):
-        log.error("partnership access rule on a route without partnership_id")
-        raise PermissionDeniedException("This route has no partnership to check access on.")
-    if await _may(connection, principal, need, partnership_id):
+    kind, need = access.split(":", 1)
+    if kind == "organisation":
+        await _check_organisation(connection, principal, need)
         return
+    if kind == "person":
+        person_id = _path_id(connection, "person_id")
+        change = need == "write"
+        if not await _granted(
+            connection,
+            principal,
+            lambda p, store: access_view.may_see_person(
+                store, p.directory, person_id, change=change
+            ),
+        ):
+            raise PermissionDeniedException(
+                "You may not change this person's details."
+                if change
+                else "You may not see this person's details."
+            )
+        return
+    partnership_id = _path_id(connection, "partnership_id")
+
+    async def covered(p: Principal, store: ReadStore) -> bool:
+        return p.may(need, partnership_id, await access_view.municipality_of(store, partnership_id))
+
+    if not await _granted(connection, principal, covered):
+        raise PermissionDeniedException(
+            f"You have no grant that lets you {_VERBS[need]} this partnership."
+        )
+
+
+async def _check_organisation(
+    connection: ASGIConnection[Any, Any, Any, Any], principal: Principal, need: str
+) -> None:
+    if need == "read":
+        # Organisations are shared by every municipality: anyone working in the registry
+        # (holding some grant) may read them; a user without any grant sees nothing.
+        if principal.is_admin or principal.grants:
+            return
+        if not await _granted(connection, principal, lambda p, _store: _has_grant(p)):
+            raise PermissionDeniedException("You hold no grant: the directory is not open to you.")
+        return
+    organisation_id = _path_id(connection, "organisation_id")
+    if not await _granted(
+        connection,
+        principal,
+        lambda p, store: access_view.owns_organisation(store, p.directory, organisation_id),
+    ):
+        raise PermissionDeniedException(
+            "Only administrators and the project leaders of the organisation's own "
+            "municipality may change it (an organisation without a municipality: "
+            "administrators only)."
+        )
+
+
+async def _has_grant(principal: Principal) -> bool:
+    return bool(principal.grants)
+
+
+def _path_id(connection: ASGIConnection[Any, Any, Any, Any], name: str) -> UUID:
+    value = connection.path_params.get(name)
+    if not isinstance(value, UUID):
+        log.error("access rule on a route without its path id", needs=name)
+        raise PermissionDeniedException("This route has nothing to check access on.")
+    return value
+
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+COOKIE_WRITE = "cookie_write"  # opt key: a write the session cookie alone may make
+
+
+def _refuse_unchecked_cookie_write(
+    connection: ASGIConnection[Any, Any, Any, Any],
+    handler: BaseRouteHandler,
+    principal: Principal,
+) -> None:
+    """A write authenticated by the session cookie needs a CSRF token Litestar checked.
+
+    The web UI's pages are behind Litestar's CSRF middleware, which has checked the
+    token by now (it records it in the scope). The JSON API is outside it: there the
+    cookie may read but not write (bearer tokens only), so a page on another site, or a
+    sibling subdomain, cannot make a logged-in browser write. Logging out
+    (`opt["cookie_write"]`) is the one exception: all a forged one can do is end a
+    session. ADR 0013.
+    """
+    if not principal.from_cookie or connection.scope.get("method") in _SAFE_METHODS:
+        return
+    if handler.opt.get(COOKIE_WRITE) is True:
+        return
+    if ScopeState.from_scope(connection.scope).csrf_token is not Empty:
+        return  # Litestar's CSRF middleware checked this request's token
+    log.warning("cookie write refused", path=connection.url.path)
     raise PermissionDeniedException(
-        f"You have no grant that lets you {_VERBS[need]} this partnership."
+        "The session cookie is the web UI's: write to the JSON API with a bearer token "
+        "(POST /auth/tokens), in the Authorization header."
     )
 
 
@@ -277,26 +418,128 @@ _VERBS = {
     "annotate": "write evaluator notes on",
 }
 
+Check = Callable[[Principal, ReadStore], Awaitable[bool]]
 
-async def _may(
-    connection: ASGIConnection[Any, Any, Any, Any],
-    principal: Principal,
-    need: str,
-    partnership_id: UUID,
+
+async def _granted(
+    connection: ASGIConnection[Any, Any, Any, Any], principal: Principal, check: Check
 ) -> bool:
+    """Whether `check` passes; if not, once more after catching the views up to the log's
+    head with the user's grants as they are then (a grant, a partnership, an organisation
+    or a person registered a moment ago)."""
     read_side = _read_side(connection)
-    municipality = await access_view.municipality_of(read_side.store, partnership_id)
-    if principal.may(need, partnership_id, municipality):
+    if principal.is_admin or await check(principal, read_side.store):
         return True
-    if principal.is_admin or not await _catch_up(read_side):
+    if not await _catch_up(read_side):
         return False
-    # A grant given a moment ago (e.g. with a new partnership): look once more.
     owner = await access_view.token_owner(read_side.store, principal.token_id)
     if owner is None:
         return False
     fresh = await load_principal(read_side, owner)
-    municipality = await access_view.municipality_of(read_side.store, partnership_id)
-    return fresh.may(need, partnership_id, municipality)
+    return await check(fresh, read_side.store)
+
+
+# -- what a JSON body names ---------------------------------------------------------------
+
+# Body fields that name a person, on any route: the caller must be allowed to read them.
+PERSON_FIELDS = ("person_id", "signatory_id")
+BODY_RULES = frozenset({"municipality:register", "municipality:lead", "organisation:staff"})
+
+
+async def check_body(
+    connection: ASGIConnection[Any, Any, Any, Any],
+    handler: BaseRouteHandler,
+    principal: Principal,
+) -> None:
+    """Refuse a JSON body naming what the caller may not use (see the module's doc)."""
+    rules: dict[str, str] = handler.opt.get("body") or {}
+    unknown = set(rules.values()) - BODY_RULES
+    if unknown:
+        log.error("unknown body rule", rules=sorted(unknown))
+        raise PermissionDeniedException("This route has an unknown access rule.")
+    if principal.is_admin or "data" not in handler.parsed_fn_signature.parameters:
+        return
+    if not isinstance(connection, Request):
+        return
+    try:
+        body = msgspec.json.decode(await connection.body())
+    except msgspec.DecodeError:
+        return  # not JSON: the handler's own parsing refuses it
+    if not isinstance(body, dict):
+        return
+    for field in PERSON_FIELDS:
+        person_id = _as_uuid(body.get(field))
+        if person_id is not None and not await _granted(
+            connection, principal, _sees_person(person_id)
+        ):
+            raise PermissionDeniedException(f"You may not name that person ({field}).")
+    for field, rule in rules.items():
+        value = body.get(field)
+        if value is None or value == "":
+            continue
+        await _check_body_rule(connection, principal, field, rule, value)
+
+
+async def _check_body_rule(
+    connection: ASGIConnection[Any, Any, Any, Any],
+    principal: Principal,
+    field: str,
+    rule: str,
+    value: Any,
+) -> None:
+    if rule == "organisation:staff":
+        organisation_id = _as_uuid(value)
+        if organisation_id is None:
+            return  # malformed: the handler's own parsing refuses it
+        if not await _granted(
+            connection,
+            principal,
+            lambda p, store: access_view.may_staff_organisation(
+                store, p.directory, organisation_id
+            ),
+        ):
+            raise PermissionDeniedException(
+                f"You may not register people in that organisation ({field}): only its "
+                "municipality's project leaders and those of its partnerships may."
+            )
+        return
+    if not isinstance(value, str):
+        return
+    if rule == "municipality:register":
+        if not await _granted(connection, principal, lambda p, _store: _registers_in(p, value)):
+            raise PermissionDeniedException(
+                f"You may register partnerships only in a municipality you hold a "
+                f"municipality-wide project-leader grant for ({field})."
+            )
+        return
+    if not await _granted(
+        connection,
+        principal,
+        lambda p, store: access_view.leads_in(store, p.account_id, value),
+    ):
+        raise PermissionDeniedException(
+            f"You may name only a municipality you are a project leader in ({field})."
+        )
+
+
+def _sees_person(person_id: UUID) -> Check:
+    async def check(principal: Principal, store: ReadStore) -> bool:
+        return await access_view.may_see_person(store, principal.directory, person_id)
+
+    return check
+
+
+async def _registers_in(principal: Principal, municipality: str) -> bool:
+    return principal.may_register_in(municipality)
+
+
+def _as_uuid(value: Any) -> UUID | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return UUID(value)
+    except ValueError:
+        return None
 
 
 # -- the session cookie ----------------------------------------------------------------
@@ -330,8 +573,10 @@ def session_config(settings: Settings) -> CookieBackendConfig:
 
 
 def auth_middleware(settings: Settings) -> list[DefineMiddleware]:
-    """Session first (it decodes the cookie), then authentication."""
+    """Login attempts per client address first (refused before any work), then the
+    session (it decodes the cookie), then authentication."""
     return [
+        login_rate_limit(settings),
         session_config(settings).middleware,
         DefineMiddleware(TokenAuthenticationMiddleware),
     ]

@@ -1,6 +1,9 @@
-"""Directory view: organisations and persons by id, for names in every other view.
+"""Directory view: organisations and persons by id, for names in every other view, and
+what the forms' pickers offer.
 
-Persons' names follow erasure: once erased, the view holds no personal data.
+Persons' names follow erasure: once erased, the view holds no personal data. Who may be
+offered which organisations and persons is the access view's to say
+(`projections.access.DirectoryAccess`); the pickers here take its clauses.
 """
 
 from __future__ import annotations
@@ -17,13 +20,13 @@ from projections.store import ReadStore, Statement
 
 directory = Projection(
     name="directory",
-    version=1,
+    version=2,
     tables=("dir_organisations", "dir_persons"),
     ddl=(
         "CREATE TABLE dir_organisations ("
         " id {uuid} PRIMARY KEY, name {text} NOT NULL, sector {text} NOT NULL,"
         " municipality {text}, cvr {text}, parent_id {uuid}, status {text} NOT NULL,"
-        " merged_into {uuid})",
+        " merged_into {uuid}, name_key {text} NOT NULL)",
         "CREATE TABLE dir_persons ("
         " id {uuid} PRIMARY KEY, name {text} NOT NULL, title {text} NOT NULL,"
         " organisation_id {uuid} NOT NULL, erased {int} NOT NULL)",
@@ -31,20 +34,29 @@ directory = Projection(
 )
 
 ERASED_NAME = "(slettet)"
+SEARCH_HITS = 20  # organisations a name search offers at most
+
+
+def name_key(name: str) -> str:
+    """A name as a search compares it: case-folded in Python (Danish has æ, ø and å)."""
+    return " ".join(name.casefold().split())
 
 
 @directory.on(Organisation.Registered)
 def _organisation_registered(e: Organisation.Registered) -> Iterable[Statement]:
     yield (
-        "INSERT INTO dir_organisations (id, name, sector, municipality, cvr, parent_id, status)"
-        " VALUES (?, ?, ?, ?, ?, ?, 'active')",
-        (e.originator_id, e.name, e.sector, e.municipality, e.cvr, e.parent_id),
+        "INSERT INTO dir_organisations (id, name, sector, municipality, cvr, parent_id, status,"
+        " name_key) VALUES (?, ?, ?, ?, ?, ?, 'active', ?)",
+        (e.originator_id, e.name, e.sector, e.municipality, e.cvr, e.parent_id, name_key(e.name)),
     )
 
 
 @directory.on(Organisation.Renamed)
 def _organisation_renamed(e: Organisation.Renamed) -> Iterable[Statement]:
-    yield ("UPDATE dir_organisations SET name = ? WHERE id = ?", (e.name, e.originator_id))
+    yield (
+        "UPDATE dir_organisations SET name = ?, name_key = ? WHERE id = ?",
+        (e.name, name_key(e.name), e.originator_id),
+    )
 
 
 @directory.on(Organisation.Merged)
@@ -121,24 +133,75 @@ class PersonEntry(msgspec.Struct, kw_only=True, frozen=True):
     organisation_id: UUID
 
 
-async def organisations(store: ReadStore) -> list[OrganisationEntry]:
-    """Active organisations by name: what a form may offer to choose from."""
-    rows = await store.fetch(
-        "SELECT id, name, sector, municipality FROM dir_organisations"
-        " WHERE status = 'active' ORDER BY name, id"
-    )
+_ORGANISATION_COLUMNS = "id, name, sector, municipality"
+
+
+def _entries(rows: list[dict[str, Any]]) -> list[OrganisationEntry]:
     return [msgspec.convert(r, OrganisationEntry, strict=False) for r in rows]
 
 
-async def persons(store: ReadStore, organisation_ids: Sequence[UUID]) -> list[PersonEntry]:
-    """The persons (not erased) of these organisations, by name."""
+async def organisations(
+    store: ReadStore, where: tuple[str, tuple[Any, ...]] = ("1 = 1", ())
+) -> list[OrganisationEntry]:
+    """Active organisations by name, all of them or those `where` (SQL over column `id`,
+    e.g. a `DirectoryAccess` clause) keeps."""
+    clause, params = where
+    rows = await store.fetch(
+        f"SELECT {_ORGANISATION_COLUMNS} FROM dir_organisations"
+        f" WHERE status = 'active' AND {clause} ORDER BY name, id",
+        *params,
+    )
+    return _entries(rows)
+
+
+async def organisations_by_id(store: ReadStore, ids: Sequence[UUID]) -> list[OrganisationEntry]:
+    """The active organisations among `ids`, by name."""
+    wanted = sorted(set(ids), key=str)
+    if not wanted:
+        return []
+    marks = ",".join("?" * len(wanted))
+    rows = await store.fetch(
+        f"SELECT {_ORGANISATION_COLUMNS} FROM dir_organisations"
+        f" WHERE status = 'active' AND id IN ({marks}) ORDER BY name, id",
+        *wanted,
+    )
+    return _entries(rows)
+
+
+async def search_organisations(
+    store: ReadStore, text: str, limit: int = SEARCH_HITS
+) -> list[OrganisationEntry]:
+    """Active organisations whose name contains `text` (case-insensitive), by name."""
+    key = name_key(text)
+    if not key:
+        return []
+    pattern = "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await store.fetch(
+        f"SELECT {_ORGANISATION_COLUMNS} FROM dir_organisations"
+        " WHERE status = 'active' AND name_key LIKE ? ESCAPE '\\' ORDER BY name, id LIMIT ?",
+        pattern,
+        limit,
+    )
+    return _entries(rows)
+
+
+async def persons(
+    store: ReadStore,
+    organisation_ids: Sequence[UUID],
+    *,
+    readable: tuple[str, tuple[Any, ...]],
+) -> list[PersonEntry]:
+    """The persons (not erased) of these organisations that `readable` (SQL over column
+    `id`: a `DirectoryAccess.persons` clause) keeps, by name."""
     wanted = sorted(set(organisation_ids), key=str)
     if not wanted:
         return []
+    clause, params = readable
     rows = await store.fetch(
         "SELECT id, name, title, organisation_id FROM dir_persons"
         f" WHERE erased = 0 AND organisation_id IN ({','.join('?' * len(wanted))})"
-        " ORDER BY name, id",
+        f" AND {clause} ORDER BY name, id",
         *wanted,
+        *params,
     )
     return [msgspec.convert(r, PersonEntry, strict=False) for r in rows]

@@ -26,8 +26,14 @@ from api.schemas import (
 from api.views import person_view
 from services.application import Tvaers
 
-WRITER = {"access": "writer"}
-# Merging, closing and erasing reach into every partnership: administrators only.
+# Who may do what in the directory: ADR 0005, "Revised (issue 12)". The one guard
+# (api/auth.py) enforces each declaration, and the body rules on what a body names.
+OWNER = {"access": "organisation:write"}  # administrators, the municipality's project leaders
+PERSON_READER = {"access": "person:read"}
+PERSON_WRITER = {"access": "person:write"}
+REGISTRAR = {"access": "writer", "body": {"organisation_id": "organisation:staff"}}
+MOVER = {"access": "person:write", "body": {"organisation_id": "organisation:staff"}}
+# Erasing reaches into every partnership and every stored event: administrators only.
 ADMIN = {"access": "admin"}
 
 
@@ -41,7 +47,7 @@ class OrganisationLifecycleController(Controller):
         summary="Rename an organisation",
         status_code=200,
         sync_to_thread=True,
-        opt=WRITER,
+        opt=OWNER,
     )
     def rename(
         self,
@@ -66,7 +72,7 @@ class OrganisationLifecycleController(Controller):
         summary="Merge an organisation into another",
         status_code=200,
         sync_to_thread=True,
-        opt=ADMIN,
+        opt=OWNER,
     )
     def merge(
         self,
@@ -91,7 +97,7 @@ class OrganisationLifecycleController(Controller):
         summary="Close an organisation",
         status_code=200,
         sync_to_thread=True,
-        opt=ADMIN,
+        opt=OWNER,
     )
     def close(
         self,
@@ -119,7 +125,7 @@ class PersonController(Controller):
         operation_id="createPerson",
         summary="Register a person",
         sync_to_thread=True,
-        opt=WRITER,
+        opt=REGISTRAR,
     )
     def create(
         self,
@@ -142,7 +148,7 @@ class PersonController(Controller):
         operation_id="getPerson",
         summary="A person and their contact details",
         sync_to_thread=True,
-        opt=WRITER,
+        opt=PERSON_READER,
     )
     def read(
         self, person_id: FromPath[UUID], tvaers: NamedDependency[Tvaers]
@@ -157,7 +163,7 @@ class PersonController(Controller):
         summary="Change a person's contact details",
         status_code=200,
         sync_to_thread=True,
-        opt=WRITER,
+        opt=PERSON_WRITER,
     )
     def change_contact(
         self,
@@ -182,7 +188,7 @@ class PersonController(Controller):
         summary="Move a person to another organisation",
         status_code=200,
         sync_to_thread=True,
-        opt=WRITER,
+        opt=MOVER,
     )
     def move(
         self,

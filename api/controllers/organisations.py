@@ -22,7 +22,9 @@ class OrganisationController(Controller):
         operation_id="createOrganisation",
         summary="Register an organisation",
         sync_to_thread=True,
-        opt={"access": "writer"},
+        # A municipality named must be one the caller is a project leader in: it makes
+        # them (and that municipality's project leaders) the organisation's owners.
+        opt={"access": "writer", "body": {"municipality": "municipality:lead"}},
     )
     def create(
         self,
@@ -48,7 +50,7 @@ class OrganisationController(Controller):
         "/{organisation_id:uuid}",
         operation_id="getOrganisation",
         sync_to_thread=True,
-        opt={"access": "authenticated"},
+        opt={"access": "organisation:read"},
     )
     def read(
         self, organisation_id: FromPath[UUID], tvaers: NamedDependency[Tvaers]

@@ -40,7 +40,9 @@ class PartnershipController(Controller):
         operation_id="createPartnership",
         summary="Register a partnership",
         sync_to_thread=True,
-        opt={"access": "writer"},
+        # Only in a municipality the caller holds a municipality-wide project-leader
+        # grant for (administrators: any).
+        opt={"access": "writer", "body": {"municipality": "municipality:register"}},
     )
     def create(
         self,

@@ -19,6 +19,7 @@ from litestar.response import Template
 
 from aggregates import Contact, Registry
 from aggregates.taxonomy import PartnershipType, PreventionCategory, Sector
+from api.auth import principal_of
 from api.readside import ReadSide
 from api.ui.actions_activities import ActivityForms, AnchoringForms
 from api.ui.actions_agreements import AgreementForms
@@ -30,12 +31,17 @@ from api.ui.actions_common import (
     WRITER,
     as_id,
     choice,
+    directory_rules,
     enum_choices,
     lines,
     multichoice,
     next_page,
+    organisation_label,
+    organisation_picker,
     page,
     partnership_page,
+    picker_search,
+    posted_id,
     prefilled,
     with_params,
 )
@@ -45,6 +51,7 @@ from api.ui.actions_roles import RoleForms
 from api.ui.core import PREFIX, locale_of, render
 from api.ui.forms import Field, submit, with_meta
 from api.ui.i18n import english, translator
+from projections import access as access_view
 from projections import directory
 from services.application import CommandResult, Tvaers
 
@@ -53,11 +60,44 @@ ITEM_LENGTH = 200
 NEXT = Field("next", "", "hidden")
 
 
-async def organisation_choices(read_side: ReadSide) -> list[tuple[str, str]]:
-    entries = await directory.organisations(read_side.store)
-    return [
-        (str(o.id), o.name + (f" ({o.municipality})" if o.municipality else "")) for o in entries
-    ]
+async def staffable_choices(
+    request: Request[Any, Any, Any], read_side: ReadSide
+) -> list[tuple[str, str]]:
+    """The organisations the user may register people in (ADR 0005, revised)."""
+    rules = directory_rules(request)
+    entries = await directory.organisations(read_side.store, rules.staffable_organisations("id"))
+    return [(str(o.id), organisation_label(o)) for o in entries]
+
+
+def _municipality_error(
+    request: Request[Any, Any, Any], value: str | None, allowed: frozenset[str] | None
+) -> dict[str, str]:
+    """The municipality field's error when the user may not name that municipality
+    (`allowed`: case-folded keys; None: any)."""
+    if not value or allowed is None or value.strip().casefold() in allowed:
+        return {}
+    _ = translator(locale_of(request))
+    return {"municipality": _("Du har ikke en projektlederadgang, der dækker den kommune.")}
+
+
+async def _led_municipalities(
+    request: Request[Any, Any, Any], read_side: ReadSide
+) -> frozenset[str] | None:
+    """Municipalities (keys) the user is a project leader in; None for administrators."""
+    principal = principal_of(request)
+    if principal is None:
+        return frozenset()
+    if principal.is_admin:
+        return None
+    return frozenset(await access_view.led_municipalities(read_side.store, principal.account_id))
+
+
+def _registrable(request: Request[Any, Any, Any]) -> frozenset[str] | None:
+    """Municipalities (keys) the user may register partnerships in; None: any (admin)."""
+    principal = principal_of(request)
+    if principal is None:
+        return frozenset()
+    return None if principal.is_admin else principal.registers_in
 
 
 def _list_errors(clean: dict[str, Any], names: tuple[str, ...], locale: str) -> dict[str, str]:
@@ -82,17 +122,28 @@ class DirectoryForms(Controller):
     # -- a new partnership ------------------------------------------------------------------
 
     async def _partnership(
-        self, request: Request[Any, Any, Any], read_side: ReadSide
+        self,
+        request: Request[Any, Any, Any],
+        read_side: ReadSide,
+        *,
+        search: str | None = None,
+        chosen: UUID | None = None,
     ) -> tuple[list[Field], dict[str, Any]]:
         _ = translator(locale_of(request))
         fields = with_meta(
             [
                 Field("title", "Titel", required=True, max_length=200),
-                Field("municipality", "Kommune", required=True, max_length=200),
+                Field(
+                    "municipality",
+                    "Kommune",
+                    required=True,
+                    max_length=200,
+                    help="En kommune, du har kommunedækkende projektlederadgang til.",
+                ),
                 choice(
                     "lead_organisation_id",
                     "Ledende organisation",
-                    await organisation_choices(read_side),
+                    await organisation_picker(request, read_side, search=search, include=[chosen]),
                     required=True,
                     help="Den forankrer partnerskabet, er partner fra start og underskriver "
                     "aftaler på partnerskabets vegne.",
@@ -135,6 +186,7 @@ class DirectoryForms(Controller):
                     "Er den ledende organisation ikke på listen? Registrér den først.",
                 )
             ],
+            search=picker_search(NEW_PARTNERSHIP, search),
         )
         return fields, context
 
@@ -144,8 +196,11 @@ class DirectoryForms(Controller):
         request: Request[Any, Any, Any],
         read_side: NamedDependency[ReadSide],
         organisation_id: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
     ) -> Template:
-        fields, context = await self._partnership(request, read_side)
+        fields, context = await self._partnership(
+            request, read_side, search=q, chosen=as_id(organisation_id)
+        )
         form = prefilled(fields, lead_organisation_id=as_id(organisation_id))
         return render(request, FORM_TEMPLATE, form=form, **context)
 
@@ -156,8 +211,10 @@ class DirectoryForms(Controller):
         tvaers: NamedDependency[Tvaers],
         read_side: NamedDependency[ReadSide],
     ) -> Response[Any]:
-        fields, context = await self._partnership(request, read_side)
+        chosen = posted_id(await request.form(), "lead_organisation_id")
+        fields, context = await self._partnership(request, read_side, chosen=chosen)
         locale = locale_of(request)
+        registrable = _registrable(request)
 
         def register(c: dict[str, Any], meta: Any) -> CommandResult:
             registry = Registry(
@@ -188,7 +245,10 @@ class DirectoryForms(Controller):
             action=register,
             success=lambda result: partnership_page(result.created_id or result.aggregate_id),
             read_side=read_side,
-            check=lambda c: _list_errors(c, ("target_groups", "arenas"), locale),
+            check=lambda c: {
+                **_list_errors(c, ("target_groups", "arenas"), locale),
+                **_municipality_error(request, c["municipality"], registrable),
+            },
             error_fields={
                 "inconsistent-dates": "period_end",
                 "organisation-closed": "lead_organisation_id",
@@ -199,18 +259,30 @@ class DirectoryForms(Controller):
     # -- a new organisation -----------------------------------------------------------------
 
     async def _organisation(
-        self, request: Request[Any, Any, Any], read_side: ReadSide
+        self,
+        request: Request[Any, Any, Any],
+        read_side: ReadSide,
+        *,
+        search: str | None = None,
+        chosen: UUID | None = None,
+        back: str | None = None,
     ) -> tuple[list[Field], dict[str, Any]]:
         fields = with_meta(
             [
                 Field("name", "Navn", required=True, max_length=200),
                 choice("sector", "Sektor", enum_choices(Sector, request), required=True),
-                Field("municipality", "Kommune", max_length=200),
+                Field(
+                    "municipality",
+                    "Kommune",
+                    max_length=200,
+                    help="Kommunens projektledere kan siden omdøbe og lukke organisationen. "
+                    "Udelades den, kan kun administratorer.",
+                ),
                 Field("cvr", "CVR-nummer", max_length=8, help="8 cifre. Kan udelades."),
                 choice(
                     "parent_id",
                     "Del af",
-                    await organisation_choices(read_side),
+                    await organisation_picker(request, read_side, search=search, include=[chosen]),
                     help="Fx en forvaltning, som afdelingen hører under. Kan udelades.",
                 ),
                 NEXT,
@@ -222,6 +294,7 @@ class DirectoryForms(Controller):
             action=NEW_ORGANISATION,
             cancel=f"{PREFIX}/",
             submit="Registrér organisation",
+            search=picker_search(NEW_ORGANISATION, search, next=back),
         )
         return fields, context
 
@@ -231,8 +304,11 @@ class DirectoryForms(Controller):
         request: Request[Any, Any, Any],
         read_side: NamedDependency[ReadSide],
         next: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
     ) -> Template:
-        fields, context = await self._organisation(request, read_side)
+        fields, context = await self._organisation(
+            request, read_side, search=q, back=next_page(next)
+        )
         context["cancel"] = next_page(next) or context["cancel"]
         form = prefilled(fields, next=next_page(next))
         return render(request, FORM_TEMPLATE, form=form, **context)
@@ -244,16 +320,21 @@ class DirectoryForms(Controller):
         tvaers: NamedDependency[Tvaers],
         read_side: NamedDependency[ReadSide],
     ) -> Response[Any]:
-        fields, context = await self._organisation(request, read_side)
-        back = next_page((await request.form()).get("next"))
+        posted = await request.form()
+        back = next_page(posted.get("next"))
+        fields, context = await self._organisation(
+            request, read_side, chosen=posted_id(posted, "parent_id"), back=back
+        )
         context["cancel"] = back or context["cancel"]
         _ = translator(locale_of(request))
+        led = await _led_municipalities(request, read_side)
 
         def check(c: dict[str, Any]) -> dict[str, str]:
+            errors = _municipality_error(request, c["municipality"], led)
             cvr = c["cvr"]
             if cvr is not None and not (len(cvr) == 8 and cvr.isascii() and cvr.isdigit()):
-                return {"cvr": _("Et CVR-nummer er 8 cifre.")}
-            return {}
+                errors["cvr"] = _("Et CVR-nummer er 8 cifre.")
+            return errors
 
         return await submit(
             request,
@@ -295,8 +376,9 @@ class DirectoryForms(Controller):
                 choice(
                     "organisation_id",
                     "Organisation",
-                    await organisation_choices(read_side),
+                    await staffable_choices(request, read_side),
                     required=True,
+                    help="Din kommunes organisationer og dine partnerskabers partnere.",
                 ),
                 NEXT,
             ]
@@ -432,6 +514,20 @@ english(
         "Organisation": "Organisation",
         "Er organisationen ikke på listen? Registrér den først.": (
             "Is the organisation not in the list? Register it first."
+        ),
+        "Du har ikke en projektlederadgang, der dækker den kommune.": (
+            "You have no project-leader access covering that municipality."
+        ),
+        "En kommune, du har kommunedækkende projektlederadgang til.": (
+            "A municipality you have municipality-wide project-leader access to."
+        ),
+        "Kommunens projektledere kan siden omdøbe og lukke organisationen. "
+        "Udelades den, kan kun administratorer.": (
+            "The municipality's project leaders may later rename and close the organisation. "
+            "Left out, only administrators may."
+        ),
+        "Din kommunes organisationer og dine partnerskabers partnere.": (
+            "Your municipality's organisations and your partnerships' partners."
         ),
     }
 )

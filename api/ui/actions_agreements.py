@@ -30,6 +30,7 @@ from api.ui.actions_common import (
     agreement_of,
     as_id,
     choice,
+    directory_rules,
     enum_choices,
     form_url,
     ids,
@@ -52,9 +53,10 @@ from api.ui.forms import (
     submit,
     with_meta,
 )
-from api.ui.i18n import english, translator
 from api.ui.free_text import warn_names
+from api.ui.i18n import english, translator
 from projections import directory
+from projections.access import DirectoryAccess
 from services.application import CommandResult, Tvaers
 
 DRAFT_TEMPLATE = "actions/agreement_form.html"
@@ -321,7 +323,9 @@ class AgreementForms(Controller):
         obligations: dict[str, str] = {}
         links: list[tuple[str, str]] = []
         if chosen == "sign":
-            fields, links = await self._sign_fields(read_side, scope, agreement, names)
+            fields, links = await self._sign_fields(
+                read_side, scope, agreement, names, directory_rules(request)
+            )
         elif chosen == "amend":
             terms, obligations = terms_fields(scope, agreement)
             fields = with_meta(terms, version=agreement.version)
@@ -369,9 +373,11 @@ class AgreementForms(Controller):
         scope: Scope,
         agreement: Agreement,
         names: dict[UUID, str],
+        rules: DirectoryAccess,
     ) -> tuple[list[Field], list[tuple[str, str]]]:
         unsigned = agreement.unsigned_party_ids
-        people = await directory.persons(read_side.store, unsigned)
+        # Signers: the parties' people whom the user may see (ADR 0005, revised).
+        people = await directory.persons(read_side.store, unsigned, readable=rules.persons("id"))
         fields = with_meta(
             [
                 choice(

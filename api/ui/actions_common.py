@@ -15,7 +15,7 @@ from litestar.concurrency import sync_to_thread
 
 from aggregates import Agreement, Evidence, Partnership
 from aggregates.taxonomy import AnchoringStatus, Dimension, Labelled, Rung
-from api.auth import principal_of
+from api.auth import Principal, principal_of
 from api.readside import ReadSide
 from api.ui.core import PREFIX, locale_of, safe_next
 from api.ui.forms import RULES_DA, Field, Form, blank
@@ -23,7 +23,8 @@ from api.ui.free_text import warn_names
 from api.ui.i18n import english, labeller
 from projections import access as access_view
 from projections import directory
-from projections.directory import PersonEntry
+from projections.access import DirectoryAccess
+from projections.directory import OrganisationEntry, PersonEntry
 from services.application import Tvaers
 
 WRITE = {"access": "partnership:write"}
@@ -229,20 +230,93 @@ async def scope_of(
     read_side: ReadSide,
     partnership_id: UUID,
     *,
-    persons: bool = False,
+    persons: DirectoryAccess | None = None,
     also: Iterable[UUID | None] = (),
 ) -> Scope:
     """The partnership with the names of its partners, steering-group members and role
-    holders (and of `also`), and optionally every person of its partners."""
+    holders (and of `also`), and with `persons` (the user's directory rules) the persons
+    of its partners whom the user may see: a picker offers no one else."""
     partnership = await sync_to_thread(tvaers.get_partnership, partnership_id)
     named: list[UUID | None] = [UUID(key) for key in partnership.partners]
     named += [a.person_id for a in partnership.active_appointments()]
     named += [pos.holder.person_id for pos in partnership.roles.values() if pos.holder]
     people = (
-        await directory.persons(read_side.store, partnership.active_partner_ids) if persons else []
+        await directory.persons(
+            read_side.store, partnership.active_partner_ids, readable=persons.persons("id")
+        )
+        if persons is not None
+        else []
     )
     names = await directory.names(read_side.store, [*named, *also])
     return Scope(partnership=partnership, names=names, persons=people)
+
+
+def directory_rules(request: Request[Any, Any, Any]) -> DirectoryAccess:
+    """The user's directory rules (ADR 0005, revised in issue 12): whom a picker may offer."""
+    principal = principal_of(request)
+    if principal is None:  # the guard lets no anonymous caller this far; offer no one
+        return DirectoryAccess(UUID(int=0))
+    return principal.directory
+
+
+def organisation_label(o: OrganisationEntry) -> str:
+    return o.name + (f" ({o.municipality})" if o.municipality else "")
+
+
+async def organisation_picker(
+    request: Request[Any, Any, Any],
+    read_side: ReadSide,
+    *,
+    search: str | None = None,
+    include: Iterable[UUID | None] = (),
+    without: Iterable[UUID] = (),
+) -> list[tuple[str, str]]:
+    """The organisations an organisation chooser offers: those of the user's own
+    municipalities and those in their partnerships first, then the hits of a name
+    `search`, and `include` (e.g. the one just posted); never every municipality's list.
+    Administrators see every active organisation. Organisations are shared, so any may
+    be chosen; only the listing is narrowed."""
+    principal: Principal | None = principal_of(request)
+    store = read_side.store
+    skipped = set(without)
+    if principal is not None and principal.is_admin:
+        near = await directory.organisations(store)
+        others: list[OrganisationEntry] = []
+    else:
+        near_ids = (
+            await access_view.near_organisations(store, principal.account_id) if principal else []
+        )
+        near = await directory.organisations_by_id(store, near_ids)
+        extra = [i for i in include if i is not None]
+        others = await directory.organisations_by_id(store, extra)
+        if search and search.strip():
+            others += await directory.search_organisations(store, search)
+    shown = {o.id for o in near}
+    choices = [(str(o.id), organisation_label(o)) for o in near if o.id not in skipped]
+    for o in sorted(others, key=lambda o: (o.name.casefold(), str(o.id))):
+        if o.id not in shown and o.id not in skipped:
+            shown.add(o.id)
+            choices.append((str(o.id), organisation_label(o)))
+    return choices
+
+
+def picker_search(action: str, value: str | None, **keep: Any) -> dict[str, Any]:
+    """The little name search above a form whose chooser lists only nearby organisations
+    (actions/form.html): a GET of the same form with `q`, keeping `keep`'s parameters."""
+    return {
+        "action": action,
+        "value": value or "",
+        "hidden": [(k, str(v)) for k, v in keep.items() if v],
+        "label": "Find en organisation fra en anden kommune",
+        "help": "Listen viser din kommunes organisationer og dine partnerskabers partnere. "
+        "Søg på navnet for at finde andre.",
+    }
+
+
+def posted_id(form: Any, name: str) -> UUID | None:
+    """The id the user chose in a posted form (to keep a searched organisation choosable)."""
+    value = form.get(name) if form is not None else None
+    return as_id(value) if isinstance(value, str) else None
 
 
 async def agreement_of(tvaers: Tvaers, partnership_id: UUID, agreement_id: UUID) -> Agreement:
@@ -317,6 +391,12 @@ english(
         "Genveje": "Shortcuts",
         "Vælg handling": "Choose an action",
         "Pejlemærke {n}": "KL bearing {n}",
+        "Find en organisation fra en anden kommune": "Find an organisation of another municipality",
+        "Listen viser din kommunes organisationer og dine partnerskabers partnere. "
+        "Søg på navnet for at finde andre.": (
+            "The list shows your municipality's organisations and your partnerships' "
+            "partners. Search by name to find others."
+        ),
         RULES_DA["not-found"]: "What you refer to does not exist (any more).",
         RULES_DA["already-exists"]: "It already exists.",
         RULES_DA["invalid-value"]: "One of the values is not valid.",

@@ -24,6 +24,7 @@ from api.ui.actions_common import (
     Scope,
     as_id,
     choice,
+    directory_rules,
     enum_choices,
     form_url,
     page,
@@ -62,7 +63,7 @@ class GovernanceForms(Controller):
     async def _appoint(
         self, request: Request[Any, Any, Any], tvaers: Tvaers, read_side: ReadSide, pid: UUID
     ) -> tuple[list[Field], dict[str, Any]]:
-        scope = await scope_of(tvaers, read_side, pid, persons=True)
+        scope = await scope_of(tvaers, read_side, pid, persons=directory_rules(request))
         seated = [a.person_id for a in scope.partnership.active_appointments()]
         here = form_url(pid, "steering/new")
         fields = with_meta(
@@ -214,7 +215,7 @@ class GovernanceForms(Controller):
         pid: UUID,
         which: str | None,
     ) -> tuple[list[Field], dict[str, Any], str]:
-        scope = await scope_of(tvaers, read_side, pid, persons=True)
+        scope = await scope_of(tvaers, read_side, pid, persons=directory_rules(request))
         secretariat = scope.partnership.secretariat
         if secretariat is None:
             which = "assign"  # staff needs a secretariat first

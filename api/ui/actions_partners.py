@@ -28,8 +28,11 @@ from api.ui.actions_common import (
     evidence_of,
     form_url,
     milestone_fields,
+    organisation_picker,
     page,
     partnership_page,
+    picker_search,
+    posted_id,
     prefilled,
     rung_choices,
     rung_label,
@@ -40,7 +43,7 @@ from api.ui.core import PREFIX, format_day, locale_of, render
 from api.ui.forms import Field, expected_version, submit, with_meta
 from api.ui.free_text import warn_names
 from api.ui.i18n import english, translator
-from projections import audit, directory
+from projections import audit
 from services.application import CommandResult, Tvaers
 
 EVIDENCE_HELP = warn_names(
@@ -58,15 +61,19 @@ class PartnerForms(Controller):
     # -- an organisation joins ------------------------------------------------------------
 
     async def _join(
-        self, request: Request[Any, Any, Any], tvaers: Tvaers, read_side: ReadSide, pid: UUID
+        self,
+        request: Request[Any, Any, Any],
+        tvaers: Tvaers,
+        read_side: ReadSide,
+        pid: UUID,
+        *,
+        search: str | None = None,
+        chosen: UUID | None = None,
     ) -> tuple[list[Field], dict[str, Any]]:
         scope = await scope_of(tvaers, read_side, pid)
-        current = set(scope.partner_ids())
-        candidates = [
-            (str(o.id), o.name + (f" ({o.municipality})" if o.municipality else ""))
-            for o in await directory.organisations(read_side.store)
-            if o.id not in current
-        ]
+        candidates = await organisation_picker(
+            request, read_side, search=search, include=[chosen], without=scope.partner_ids()
+        )
         here = form_url(pid, "partners/new")
         fields = with_meta(
             [
@@ -98,6 +105,7 @@ class PartnerForms(Controller):
                     "Er organisationen ikke på listen? Registrér den først.",
                 )
             ],
+            search=picker_search(here, search),
         )
         return fields, context
 
@@ -109,8 +117,11 @@ class PartnerForms(Controller):
         tvaers: NamedDependency[Tvaers],
         read_side: NamedDependency[ReadSide],
         organisation_id: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
     ) -> Template:
-        fields, context = await self._join(request, tvaers, read_side, partnership_id)
+        fields, context = await self._join(
+            request, tvaers, read_side, partnership_id, search=q, chosen=as_id(organisation_id)
+        )
         form = prefilled(fields, organisation_id=as_id(organisation_id))
         return render(request, FORM_TEMPLATE, form=form, **context)
 
@@ -122,7 +133,10 @@ class PartnerForms(Controller):
         tvaers: NamedDependency[Tvaers],
         read_side: NamedDependency[ReadSide],
     ) -> Response[Any]:
-        fields, context = await self._join(request, tvaers, read_side, partnership_id)
+        chosen = posted_id(await request.form(), "organisation_id")
+        fields, context = await self._join(
+            request, tvaers, read_side, partnership_id, chosen=chosen
+        )
         return await submit(
             request,
             fields=fields,

@@ -22,6 +22,7 @@ from api.ui.actions_common import (
     Scope,
     as_id,
     choice,
+    directory_rules,
     enum_choices,
     form_url,
     page,
@@ -56,7 +57,7 @@ class RoleForms(Controller):
         pid: UUID,
         position_id: UUID | None,
     ) -> tuple[list[Field], dict[str, Any], RolePosition | None]:
-        scope = await scope_of(tvaers, read_side, pid, persons=True)
+        scope = await scope_of(tvaers, read_side, pid, persons=directory_rules(request))
         p = scope.partnership
         label = labeller(locale_of(request))
         _ = translator(locale_of(request))
@@ -194,7 +195,9 @@ class RoleForms(Controller):
         persons: bool,
     ) -> tuple[Scope, RolePosition, list[tuple[str, str]]]:
         """The held role a hand-over or vacancy concerns (404 when vacant or unknown)."""
-        scope = await scope_of(tvaers, read_side, pid, persons=persons)
+        scope = await scope_of(
+            tvaers, read_side, pid, persons=directory_rules(request) if persons else None
+        )
         position = _position(scope, position_id)
         holder = position.holder
         if holder is None:

@@ -36,6 +36,7 @@ from api.readside import ReadSide
 from api.ui.actions_common import (
     FORM_TEMPLATE,
     choice,
+    directory_rules,
     enum_choices,
     form_url,
     multichoice,
@@ -54,8 +55,8 @@ from api.ui.forms import (
     submit,
     with_meta,
 )
-from api.ui.i18n import ENGLISH, ENGLISH_LABELS, english, translator
 from api.ui.free_text import warn_names
+from api.ui.i18n import ENGLISH, ENGLISH_LABELS, english, translator
 from api.ui.partnership import EVENT_GROUPS, moment_text, when_of
 from projections import agreements as agreement_views
 from projections import annotations as annotation_views
@@ -224,7 +225,7 @@ class EvaluationPages(Controller):
     async def _rating(
         self, request: Request[Any, Any, Any], tvaers: Tvaers, read_side: ReadSide, pid: UUID
     ) -> tuple[list[Field], dict[str, Any]]:
-        scope = await scope_of(tvaers, read_side, pid, persons=True)
+        scope = await scope_of(tvaers, read_side, pid, persons=directory_rules(request))
         fields = with_meta(
             [
                 choice("dimension", "Dimension", enum_choices(Dimension, request), required=True),

@@ -236,10 +236,13 @@ def test_a_municipal_project_leader_registers_a_partnership_and_leads_it_at_once
     _grant(client, LEADER, AccessRole.PROJECT_LEADER, municipality="Nabokommune")
     leader = as_user(client, LEADER)
 
-    response = client.post("/partnerships", json=partnership_body(lead_id), headers=leader)
+    body = partnership_body(lead_id, municipality="Nabokommune")
+    response = client.post("/partnerships", json=body, headers=leader)
     partnership = created(response)["id"]
 
-    # Sundeborg is not the leader's municipality: the new partnership's own grant lets them in.
+    # Only in their own municipality (ADR 0005, revised in issue 12): elsewhere, 403.
+    elsewhere = client.post("/partnerships", json=partnership_body(lead_id), headers=leader)
+    assert elsewhere.status_code == 403
     assert join(client, partnership, club, headers=leader).status_code == 201
     grants = client.get("/auth/me", headers=leader).json()["grants"]
     assert ("project_leader", partnership) in {(g["role"], g["partnership_id"]) for g in grants}

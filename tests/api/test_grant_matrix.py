@@ -8,7 +8,8 @@ whose declared access differs from the table's.
 
 The callers (`CALLERS`): anonymous, a user with no grant, a steering-group member of
 partnership A, an evaluator on A's municipality, a project leader of partnership B (not
-A), a project leader of A, and an administrator. For each route and caller:
+A, in another municipality), a project leader of A, a project leader for all of A's
+municipality, and an administrator. For each route and caller:
 
 - anonymous: 401 `unauthenticated` (public routes aside);
 - a caller the access rule does not cover: 403 `forbidden`, a problem document naming
@@ -21,6 +22,12 @@ or any name of its records) only to those a grant on A covers; naming A in the a
 or the cross-case tables' filter (`FILTERS_NAMING_A`) needs a grant on A like reading A.
 Routes any logged-in user may call but that act on one user's own things (tokens, the
 password) refuse other users: a test of its own.
+
+The directory's routes (organisations, persons) act on A's municipality's records: an
+organisation of Sundeborg and a person of it holding a role in A. Who may do what there
+follows ADR 0005's revision (issue 12); a route whose body names something with a rule
+of its own (`opt["body"]`, e.g. the municipality of a new partnership) lists the callers
+it lets through in `Route.permitted`, and its declared body rules are checked too.
 
 Runs on SQLite and PostgreSQL, about 15 s each.
 """
@@ -69,21 +76,32 @@ STEERING_A = "steering.a@sundeborg.dk"
 EVALUATOR = "evaluator@sundeborg.dk"  # on every partnership of A's municipality
 LEADER_B = "leader.b@nordby.dk"
 LEADER_A = "leader.a@sundeborg.dk"
+LEADER_M = "leader@sundeborg.dk"  # project leader for every partnership of A's municipality
 ADMIN = ACTOR
-CALLERS = (ANONYMOUS, NO_GRANT, STEERING_A, EVALUATOR, LEADER_B, LEADER_A, ADMIN)
+CALLERS = (ANONYMOUS, NO_GRANT, STEERING_A, EVALUATOR, LEADER_B, LEADER_A, LEADER_M, ADMIN)
 TARGET = "target@sundeborg.dk"  # the user the administrators' routes act on
 
-READERS_OF_A = frozenset({STEERING_A, EVALUATOR, LEADER_A, ADMIN})
+READERS_OF_A = frozenset({STEERING_A, EVALUATOR, LEADER_A, LEADER_M, ADMIN})
+# Project leaders in A's municipality (A's own, the municipality-wide one) and admins.
+LEADERS_IN_M = frozenset({LEADER_A, LEADER_M, ADMIN})
 PERMITTED: dict[str, frozenset[str]] = {
     "public": frozenset(CALLERS),
     "authenticated": frozenset(CALLERS) - {ANONYMOUS},
-    "writer": frozenset({LEADER_B, LEADER_A, ADMIN}),
+    "writer": frozenset({LEADER_B, LEADER_A, LEADER_M, ADMIN}),
     "admin": frozenset({ADMIN}),
     "partnership:read": READERS_OF_A,
     "partnership:audit": READERS_OF_A,
-    "partnership:write": frozenset({LEADER_A, ADMIN}),
-    "partnership:rate": frozenset({STEERING_A, LEADER_A, ADMIN}),
+    "partnership:write": LEADERS_IN_M,
+    "partnership:rate": frozenset({STEERING_A, LEADER_A, LEADER_M, ADMIN}),
     "partnership:annotate": frozenset({EVALUATOR, ADMIN}),
+    # the directory: any grant holder reads organisations; the organisation's
+    # municipality's project leaders change them; a person (of Sundeborg, with a role in
+    # A) is read by A's readers and the municipality's project leaders, changed by A's
+    # project leaders and the municipality's.
+    "organisation:read": frozenset(CALLERS) - {ANONYMOUS, NO_GRANT},
+    "organisation:write": LEADERS_IN_M,
+    "person:read": READERS_OF_A,
+    "person:write": LEADERS_IN_M,
 }
 
 # -- the routes ------------------------------------------------------------------------
@@ -95,6 +113,12 @@ class Route:
     body: dict[str, Any] | None = None
     query: dict[str, Any] | None = None
     own_token: bool = False  # needs a token of the caller's own (logout, revoking)
+    body_rules: dict[str, str] | None = None  # the handler's opt["body"]
+    permitted: frozenset[str] | None = None  # when the body's rules narrow the access's
+
+    def lets_through(self, caller: str) -> bool:
+        allowed = PERMITTED[self.access] if self.permitted is None else self.permitted
+        return caller in allowed
 
 
 AGREEMENT_TERMS = {
@@ -106,7 +130,7 @@ AGREEMENT_TERMS = {
         {"party_id": "<club>", "text": "Træner"},
     ],
     "valid_from": "2024-01-01",
-    "valid_to": "2099-12-31",
+    "valid_to": "2069-12-31",
 }
 MILESTONE = {
     "dimension": "method",
@@ -142,7 +166,6 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/users/{username}/password"): Route(
         "authenticated", {"new_password": PASSWORD, "current_password": PASSWORD}
     ),
-    ("GET", "/organisations/{organisation_id}"): Route("authenticated"),
     ("GET", "/partnerships"): Route("authenticated"),
     ("GET", "/registry/partnerships"): Route("authenticated"),
     ("GET", "/registry/offers"): Route("authenticated"),
@@ -163,18 +186,43 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/users/{username}/deactivation"): Route("admin", {"reason": "Fratrådt"}),
     ("POST", "/users/{username}/reactivation"): Route("admin", {"reason": "Tilbage"}),
     ("GET", "/access-log"): Route("admin"),
-    ("POST", "/organisations/{organisation_id}/closure"): Route("admin", {}),
-    ("POST", "/organisations/{organisation_id}/merger"): Route("admin", {"into_id": "<lead>"}),
+    ("GET", "/login-locks"): Route("admin"),
+    ("DELETE", "/login-locks/{name}"): Route("admin"),
     ("POST", "/persons/{person_id}/erasure"): Route("admin", {}),
-    # project leaders somewhere, and administrators
-    ("POST", "/organisations"): Route("writer", {"name": "Roklubben", "sector": "sports_club"}),
-    ("PUT", "/organisations/{organisation_id}/name"): Route("writer", {"name": "Nyt navn"}),
-    ("POST", "/persons"): Route("writer", {"name": "Ny Person", "organisation_id": "<club>"}),
-    ("GET", "/persons/{person_id}"): Route("writer"),
-    ("PUT", "/persons/{person_id}/contact"): Route("writer", {"name": "Nyt Navn"}),
-    ("PUT", "/persons/{person_id}/organisation"): Route("writer", {"organisation_id": "<club>"}),
+    # the directory (ADR 0005, revised in issue 12)
+    ("GET", "/organisations/{organisation_id}"): Route("organisation:read"),
+    ("PUT", "/organisations/{organisation_id}/name"): Route(
+        "organisation:write", {"name": "Nyt navn"}
+    ),
+    ("POST", "/organisations/{organisation_id}/merger"): Route(
+        "organisation:write", {"into_id": "<lead>"}
+    ),
+    ("POST", "/organisations/{organisation_id}/closure"): Route("organisation:write", {}),
+    ("GET", "/persons/{person_id}"): Route("person:read"),
+    ("PUT", "/persons/{person_id}/contact"): Route("person:write", {"name": "Nyt Navn"}),
+    ("PUT", "/persons/{person_id}/organisation"): Route(
+        "person:write",
+        {"organisation_id": "<club>"},
+        body_rules={"organisation_id": "organisation:staff"},
+    ),
+    # registering: project leaders somewhere, and administrators, each where they lead
+    ("POST", "/organisations"): Route(
+        "writer",
+        {"name": "Roklubben", "sector": "sports_club", "municipality": MUNICIPALITY},
+        body_rules={"municipality": "municipality:lead"},
+        permitted=LEADERS_IN_M,
+    ),
+    ("POST", "/persons"): Route(
+        "writer",
+        {"name": "Ny Person", "organisation_id": "<club>"},
+        body_rules={"organisation_id": "organisation:staff"},
+        permitted=LEADERS_IN_M,
+    ),
     ("POST", "/partnerships"): Route(
-        "writer", {"title": "Nyt", "municipality": "Østby", "lead_organisation_id": "<lead>"}
+        "writer",
+        {"title": "Nyt", "municipality": MUNICIPALITY, "lead_organisation_id": "<lead>"},
+        body_rules={"municipality": "municipality:register"},
+        permitted=frozenset({LEADER_M, ADMIN}),
     ),
     # reading partnership A
     ("GET", P): Route("partnership:read"),
@@ -213,7 +261,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", f"{P}/roles/{{position_id}}/handovers"): Route(W, {"person_id": "<person>"}),
     ("POST", f"{P}/roles/{{position_id}}/vacancy"): Route(W, {}),
     ("POST", f"{P}/follow-ups"): Route(
-        W, {"label": "3 måneder", "due_on": "2099-01-01", "cohort": 10}
+        W, {"label": "3 måneder", "due_on": "2069-01-01", "cohort": 10}
     ),
     ("POST", f"{P}/follow-ups/{{follow_up_id}}/result"): Route(W, {"reached": 1, "retained": 1}),
     ("POST", f"{P}/phases"): Route(W, {"phase": "plan"}),
@@ -240,7 +288,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", f"{P}/agreements/{{agreement_id}}/signatures"): Route(
         W, {"party_id": "<club>", "signatory_id": "<person>"}
     ),
-    ("POST", f"{P}/agreements/{{agreement_id}}/renewals"): Route(W, {"valid_to": "2100-01-01"}),
+    ("POST", f"{P}/agreements/{{agreement_id}}/renewals"): Route(W, {"valid_to": "2070-01-01"}),
     ("POST", f"{P}/agreements/{{agreement_id}}/termination"): Route(W, {"reason": "Fejl"}),
     ("POST", f"{P}/agreements/{{agreement_id}}/expiry"): Route(W, {}),
     # the evaluator toolkit: self-assessment (steering group) and evaluators' notes
@@ -297,12 +345,12 @@ class World:
 
     def path(self, template: str, caller: str) -> str:
         ids = self.ids
-        spare = template.startswith(("/organisations/", "/persons/"))
+        directory = template.startswith(("/organisations/", "/persons/"))
         own = caller if caller != ANONYMOUS else ADMIN
         values = {
             "partnership_id": ids["partnership"],
-            "organisation_id": ids["spare" if spare else "club"],
-            "person_id": ids["spare_person" if spare else "person"],
+            "organisation_id": ids["d_org" if directory else "club"],
+            "person_id": ids["d_person" if directory else "person"],
             "activity_id": ids["activity"],
             "agreement_id": ids["agreement"],
             "position_id": ids["position"],
@@ -312,6 +360,7 @@ class World:
             "grant_id": ids["grant"],
             "annotation_id": ids["annotation"],
             "username": own if template.endswith("/password") else TARGET,
+            "name": TARGET,
             "path": "nothing-here",
         }
         if "{token_id}" in template:
@@ -366,23 +415,31 @@ def _grant(client: TestClient[Litestar], username: str, role: AccessRole, **scop
 
 def _build(client: TestClient[Litestar]) -> World:
     lead = register_organisation(client, f"Sundhed i {MARK}")
-    club = register_organisation(client, f"{MARK} Idrætsforening", "sports_club")
+    club = register_organisation(
+        client, f"{MARK} Idrætsforening", "sports_club", municipality=MUNICIPALITY
+    )
     spare = register_organisation(client, "Jobcenter Sundeborg", "employment")
+    # The directory routes' records: an organisation of A's municipality, a partner of A,
+    # and a person of it with a role in A (they may be renamed, merged, closed, erased).
+    d_org = register_organisation(client, "Sundhedshuset", municipality=MUNICIPALITY)
     a_body = {"title": A_TITLE, "municipality": MUNICIPALITY, "lead_organisation_id": lead}
     partnership = str(created(client.post("/partnerships", json=a_body))["id"])
     b_body = {"title": "Røgfri Nordby", "municipality": "Nordby", "lead_organisation_id": spare}
     b = str(created(client.post("/partnerships", json=b_body))["id"])
     created(join(client, partnership, club, valid_on="2024-03-01"))
+    created(join(client, partnership, d_org, valid_on="2024-03-01"))
     person = register_person(client, club, f"Mette {MARK}")
-    spare_person = register_person(client, spare, "Finn Hald")
+    d_person = register_person(client, d_org, "Dorte Holm")
     base = f"/partnerships/{partnership}"
+    write(client, f"{base}/roles", {"role": "facilitator", "person_id": d_person}, status=201)
     ids = {
         "lead": lead,
         "club": club,
         "spare": spare,
         "partnership": partnership,
         "person": person,
-        "spare_person": spare_person,
+        "d_org": d_org,
+        "d_person": d_person,
         "activity": write(
             client,
             f"{base}/activities",
@@ -418,12 +475,13 @@ def _build(client: TestClient[Litestar]) -> World:
             status=201,
         )["id"],
     }
-    for username in (NO_GRANT, STEERING_A, EVALUATOR, LEADER_B, LEADER_A, TARGET):
+    for username in (NO_GRANT, STEERING_A, EVALUATOR, LEADER_B, LEADER_A, LEADER_M, TARGET):
         add_user(client, username)
     _grant(client, STEERING_A, AccessRole.STEERING_MEMBER, partnership_id=uuid.UUID(partnership))
     _grant(client, EVALUATOR, AccessRole.EVALUATOR, municipality=MUNICIPALITY)
     _grant(client, LEADER_B, AccessRole.PROJECT_LEADER, partnership_id=uuid.UUID(b))
     _grant(client, LEADER_A, AccessRole.PROJECT_LEADER, partnership_id=uuid.UUID(partnership))
+    _grant(client, LEADER_M, AccessRole.PROJECT_LEADER, municipality=MUNICIPALITY)
     ids["grant"] = _grant(client, TARGET, AccessRole.EVALUATOR, municipality="Nordby")
     # The evaluator's draft note on A (another caller's PUT/publish/withdraw: not found).
     note = tvaers(client).record_annotation(
@@ -475,7 +533,7 @@ def _check(world: World, method: str, template: str, route: Route, caller: str) 
     """What is wrong with the answer to `caller` (empty: nothing)."""
     response, wrote_nothing = world.send(method, template, route, caller)
     where = f"{method} {template} as {caller}: {response.status_code}"
-    if caller in PERMITTED[route.access]:
+    if route.lets_through(caller):
         if response.status_code in {401, 403} or response.status_code >= 500:
             return [f"{where} (should be let through) {response.text[:300]}"]
         return []
@@ -501,6 +559,8 @@ def test_the_matrix_covers_every_route_with_its_declared_access(
     assert set(ROUTES) - set(routes) == set(), "matrix rows for routes that do not exist"
     declared = {key: handler.opt.get("access") for key, handler in routes.items()}
     assert declared == {key: route.access for key, route in ROUTES.items()}
+    body_rules = {key: handler.opt.get("body") for key, handler in routes.items()}
+    assert body_rules == {key: route.body_rules for key, route in ROUTES.items()}
 
 
 def test_every_route_refuses_callers_without_the_grant_and_lets_the_others_through(

@@ -107,6 +107,9 @@ def town(client: TestClient[Litestar]) -> Town:
     service.grant_access(
         LEADER, AccessRole.PROJECT_LEADER, by_admin, partnership_id=UUID(ids["Røgfri Fremtid"])
     )
+    # Partnerships are registered only where one holds a municipality-wide project-leader
+    # grant (ADR 0005, revised in issue 12); Nordby has no other partnership.
+    service.grant_access(LEADER, AccessRole.PROJECT_LEADER, by_admin, municipality="Nordby")
     headers = {user: as_user(client, user) for user in (ONE, TOWN, LEADER, NOBODY)}
     # The project leader registers a partnership of their own: the grant comes with it.
     response = client.post(

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from aggregates.taxonomy import Sector
 from projections import directory
+from projections.access import DirectoryAccess
 from tests.projections.support import ReadSide, meta, organisation, person
+
+EVERYONE = DirectoryAccess.everything().persons("id")  # an administrator's rules
 
 
 async def test_forms_are_offered_active_organisations_and_their_persons_by_name(
@@ -32,10 +35,10 @@ async def test_forms_are_offered_active_organisations_and_their_persons_by_name(
     ]
     assert found[1].id == health
 
-    people = await directory.persons(read_side.store, [club])
+    people = await directory.persons(read_side.store, [club], readable=EVERYONE)
     assert [(p.id, p.name, p.organisation_id) for p in people] == [
         (anne, "Anne Berg", club),
         (bo, "Bo Dahl", club),
     ]
-    assert len(await directory.persons(read_side.store, [club, health])) == 3
-    assert await directory.persons(read_side.store, []) == []
+    assert len(await directory.persons(read_side.store, [club, health], readable=EVERYONE)) == 3
+    assert await directory.persons(read_side.store, [], readable=EVERYONE) == []
