@@ -92,6 +92,12 @@ def test_the_main_pages_work_under_the_policy_without_a_violation(
     expect(page.locator("#results")).to_contain_text(PARTNERSHIP)
     expect(page).to_have_url(re.compile(r"text=besk"))  # htmx pushed the address
 
+    # The map of offers and the cross-case page with its server-made SVG heat maps.
+    for name in ("Tilbudskort", "Krydscase"):
+        page.get_by_role("link", name=name).click()
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.locator("main svg").first).to_be_visible()
+
     # The partnership page, its date control, and the history panel loaded by htmx.
     page.get_by_role("link", name="Overblik").click()
     page.get_by_role("link", name=PARTNERSHIP).first.click()
