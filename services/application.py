@@ -65,6 +65,7 @@ from services.errors import (
     ConcurrencyConflict,
     IdempotencyKeyReused,
     InvalidCredentials,
+    LastAdministrator,
     StaleVersion,
 )
 from services.personal_data import open_keys
@@ -1400,26 +1401,70 @@ class Tvaers(Application[UUID]):
         *,
         current_password: str | None = None,
         expected_version: int | None = None,
+        keep_token: UUID | None = None,
     ) -> CommandResult:
-        """Set a new password; a user changing their own must give the current one."""
+        """Set a new password; a user changing their own must give the current one.
+
+        Every session and token of the account is revoked but `keep_token` (the session
+        the user changes their own password in)."""
         account = self.get_account(username)
         self._check_version(account, expected_version)
         if current_password is not None and not verify_password(
             account.password_hash, current_password
         ):
             raise InvalidCredentials("The current password is not right.")
-        account.change_password(hash_password(new_password), meta)
+        account.change_password(hash_password(new_password), meta, keep_token=keep_token)
         return self._save(account)
 
-    def set_admin(self, username: str, is_admin: bool, meta: Meta) -> CommandResult:
+    def set_admin(
+        self,
+        username: str,
+        is_admin: bool,
+        meta: Meta,
+        *,
+        administrators: Collection[str] = (),
+        keep_token: UUID | None = None,
+    ) -> CommandResult:
+        """Make a user an administrator, or not (their other sessions and tokens end).
+
+        `administrators`: see `_keep_an_administrator`."""
         account = self.get_account(username)
-        account.set_admin(is_admin, meta)
+        if not is_admin:
+            self._keep_an_administrator(account, administrators)
+        account.set_admin(is_admin, meta, keep_token=keep_token)
         return self._save(account)
 
-    def deactivate_account(self, username: str, meta: Meta) -> CommandResult:
+    def deactivate_account(
+        self, username: str, meta: Meta, *, administrators: Collection[str] = ()
+    ) -> CommandResult:
+        """Deactivate a user: every session and token of theirs ends."""
         account = self.get_account(username)
+        self._keep_an_administrator(account, administrators)
         account.deactivate(meta)
         return self._save(account)
+
+    def _keep_an_administrator(self, account: Account, administrators: Collection[str]) -> None:
+        """Refuse to demote or deactivate the last active administrator.
+
+        `administrators`: the active administrators the caller knows of (the access
+        view). Each is checked on its own account here, so a stale list can only refuse
+        wrongly, never let the last administrator go. Two administrators demoting each
+        other at the same moment in two processes can still both succeed (ADR 0013);
+        `tvaers user create --admin` on the server makes a new one.
+        """
+        if not (account.is_admin and account.active):
+            return
+        for name in administrators:
+            if name == account.username:
+                continue
+            other = self._account_or_none(name)
+            if other is not None and other.is_admin and other.active:
+                return
+        raise LastAdministrator(
+            f"{account.username!r} is the last active administrator: make another user an "
+            "administrator first. (Den sidste aktive administrator kan ikke fratages "
+            "rettighederne eller deaktiveres; gør først en anden bruger til administrator.)"
+        )
 
     def reactivate_account(self, username: str, meta: Meta) -> CommandResult:
         account = self.get_account(username)
