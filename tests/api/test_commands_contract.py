@@ -22,14 +22,15 @@ pytestmark = pytest.mark.both_stores
 # The access each partnership, organisation, person and agreement endpoint needs.
 ACCESS = {
     "createOrganisation": "writer",
-    "getOrganisation": "authenticated",
-    "renameOrganisation": "writer",
-    "mergeOrganisation": "admin",  # reaches into every partnership
-    "closeOrganisation": "admin",
+    "getOrganisation": "organisation:read",  # anyone holding a grant
+    # The directory under least privilege (ADR 0005, revised in issue 12).
+    "renameOrganisation": "organisation:write",  # the owning municipality's leaders
+    "mergeOrganisation": "organisation:write",
+    "closeOrganisation": "organisation:write",
     "createPerson": "writer",
-    "getPerson": "writer",  # contact details are personal data
-    "changePersonContact": "writer",
-    "movePerson": "writer",
+    "getPerson": "person:read",  # contact details are personal data
+    "changePersonContact": "person:write",
+    "movePerson": "person:write",
     "erasePerson": "admin",  # an act of the data controller
     "createPartnership": "writer",
     "listPartnerships": "authenticated",
@@ -135,7 +136,7 @@ STALE_WRITES: dict[str, tuple[str, dict[str, Any]]] = {
     "vacateRole": (f"/partnerships/{P}/roles/{ANY}/vacancy", {}),
     "scheduleFollowUp": (
         f"/partnerships/{P}/follow-ups",
-        {"label": "3 måneder", "due_on": "2099-01-01", "cohort": 10},
+        {"label": "3 måneder", "due_on": "2070-01-01", "cohort": 10},
     ),
     "recordFollowUp": (
         f"/partnerships/{P}/follow-ups/{ANY}/result",
@@ -194,7 +195,7 @@ STALE_WRITES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "renewAgreement": (
         f"/partnerships/{P}/agreements/{AGREEMENT}/renewals",
-        {"valid_to": "2099-01-01"},
+        {"valid_to": "2070-01-01"},
     ),
     "terminateAgreement": (
         f"/partnerships/{P}/agreements/{AGREEMENT}/termination",
@@ -253,7 +254,8 @@ def test_every_write_to_an_existing_record_is_in_the_if_match_table(
         for method, path, handler in api_handlers(client.app)
         if method in {"POST", "PUT", "PATCH", "DELETE"}
         and (
-            handler.opt.get("access") in {"writer", "partnership:write"}
+            handler.opt.get("access")
+            in {"writer", "partnership:write", "organisation:write", "person:write"}
             # Administrators' writes to the registry (not to users and grants).
             or (
                 handler.opt.get("access") == "admin"
