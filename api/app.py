@@ -125,6 +125,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # The store opened is the one `app.state.settings` names when the app starts:
+        # the settings it was built with, or (tests/apps.py) a fresh store for a reused
+        # app -- the app's other settings (keys, cookies, throttling) are fixed at build.
+        settings: Settings = app.state.settings
         # Synchronous handlers (every command) run in the loop's executor; its default
         # size (CPUs + 4) queued commands behind each other's database waits.
         asyncio.get_running_loop().set_default_executor(
@@ -194,6 +198,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ),
     )
+    app.state.settings = settings
     document_problems(app)
     # Requests counted per route template, unknown paths included (api/metrics.py).
     app.state.metrics = Metrics()

@@ -3,7 +3,8 @@
 Fixtures
 --------
 ``client``
-    A `TestClient` over `create_app(store_settings)` with the lifespan running, so every
+    A `TestClient` over the app (tests/apps.py: built once, a fresh store per test) with
+    the lifespan running on `store_settings`, so every
     test that takes it runs on SQLite and on a fresh PostgreSQL database.
 ``lead_id``, ``partnership_id``
     A registered lead organisation, and a partnership it leads.
@@ -23,9 +24,9 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from aggregates import Meta, TokenKind
-from api.app import create_app
 from services.application import Tvaers
 from services.settings import Settings
+from tests.apps import app_for
 
 ACTOR = "tovholder@sundeborg.dk"
 PROBLEM_FIELDS = ("type", "title", "status", "detail", "instance")
@@ -37,7 +38,7 @@ PASSWORD = "et langt og hemmeligt kodeord"
 @pytest.fixture
 def client(store_settings: Settings) -> Iterator[TestClient[Litestar]]:
     """A client logged in (bearer token) as ACTOR, an administrator."""
-    with TestClient(app=create_app(store_settings)) as client:
+    with TestClient(app=app_for(store_settings)) as client:
         add_user(client, ACTOR, is_admin=True)
         client.headers["Authorization"] = f"Bearer {token_for(client, ACTOR)}"
         # The views know the token before a test begins (some stop the views).

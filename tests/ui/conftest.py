@@ -30,9 +30,9 @@ from httpx import Response
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from api.app import create_app
 from services.settings import Settings
 from tests.api.conftest import PASSWORD, add_user, tvaers
+from tests.apps import app_for
 from tests.conftest import TEST_SECRET_KEY
 
 ADMIN = "admin@sundeborg.dk"
@@ -52,7 +52,7 @@ def ui_settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def ui(ui_settings: Settings) -> Iterator[TestClient[Litestar]]:
-    with TestClient(app=create_app(ui_settings)) as client:
+    with TestClient(app=app_for(ui_settings)) as client:
         add_user(client, ADMIN, is_admin=True)
         login(client, ADMIN)
         yield client
