@@ -170,3 +170,31 @@ def test_the_server_sends_the_headers_and_no_banner(server: str) -> None:
         assert response.headers["x-content-type-options"] == "nosniff"
         # The test server runs with TVAERS_COOKIE_SECURE=off: plain HTTP, so no HSTS.
         assert "strict-transport-security" not in response.headers
+
+
+def test_the_openapi_viewer_runs_sandboxed_without_the_registrys_cookies(
+    watched: Watched, server: str
+) -> None:
+    """ReDoc's script comes from its CDN (stubbed here: the test machine has no internet);
+    the policy lets it and the inline start run, in an opaque origin without cookies."""
+    page = watched.page
+    log_in(page, server, "demo-kbh")
+    stub = (
+        "window.Redoc = {init: (spec, options, el) => {"
+        " el.textContent = 'stub:' + spec.info.title; }};"
+    )
+    page.route(
+        "https://cdn.redoc.ly/**",
+        lambda route: route.fulfill(
+            content_type="application/javascript",
+            body=stub,
+            headers={"Access-Control-Allow-Origin": "*"},
+        ),
+    )
+    page.route("https://fonts.googleapis.com/**", lambda route: route.fulfill(body=""))
+    page.goto(f"{server}/schema/redoc")
+    expect(page.locator("#redoc-container")).to_have_text("stub:Tværs API")
+    cookies = "(() => { try { return document.cookie; } catch (e) { return e.name; } })()"
+    assert page.evaluate(cookies) == "SecurityError"  # an opaque origin: no cookies
+    assert page.evaluate("origin") == "null"
+    assert not watched.violations(), "\n".join(watched.violations())
