@@ -169,6 +169,16 @@ EMAIL_PATTERN = (
 """An e-mail address as the API accepts it: a name, @ and a domain, nothing invisible
 inside (spaces around it are trimmed); stricter than the domain's own check."""
 
+# The patterns are published in the OpenAPI document, whose readers (schemathesis, client
+# generators) use ECMA-262 regexes: those cannot name lone surrogates, and reject the whole
+# pattern. JSON decoding refuses lone surrogates anyway; the gate's own checks below
+# (_FIND_*) still name them.
+_SURROGATES = "\\ud800-\\udfff"
+ONE_LINE_PATTERN = ONE_LINE_PATTERN.replace(_SURROGATES, "")
+MULTI_LINE_PATTERN = MULTI_LINE_PATTERN.replace(_SURROGATES, "")
+LINK_PATTERN = LINK_PATTERN.replace(_SURROGATES, "")
+EMAIL_PATTERN = EMAIL_PATTERN.replace(_SURROGATES, "")
+
 _FIND_REFUSED_MULTI = re.compile(f"[{_REFUSED_MULTI}]")
 _FIND_REFUSED_ONE = re.compile(f"[{_REFUSED_ONE}]")
 _FIND_VISIBLE = re.compile(f"[^{_INVISIBLE_CLASS}]")

@@ -398,3 +398,30 @@ def test_cursor_and_after_state_their_form_and_a_well_formed_unknown_one_is_a_42
     head = tvaers(client).max_notification_id()
     ahead = client.get("/registry/partnerships", params={"after": head + 1_000})
     assert_problem(ahead, 422, "unknown-position")
+
+
+def test_every_pattern_in_the_document_is_one_an_ecma_regex_engine_reads(
+    client: TestClient[Litestar],
+) -> None:
+    """A pattern ECMA-262 cannot read (a lone-surrogate range) is dropped by schemathesis
+    and client generators, so the constraint is as good as unstated."""
+    import jsonschema_rs
+
+    patterns: set[str] = set()
+    stack: list[Any] = [_document(client)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(item.get("pattern"), str):
+                patterns.add(item["pattern"])
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    unreadable = []
+    for pattern in patterns:
+        try:
+            jsonschema_rs.validator_for({"type": "string", "pattern": pattern})
+        except jsonschema_rs.ValidationError:
+            unreadable.append(pattern[:80])
+    assert len(patterns) > 5
+    assert unreadable == []
