@@ -67,6 +67,8 @@ class _Rules:
     body: Any | None
     strict: msgspec.json.Decoder[Any] | None
     query: frozenset[str] | None
+    info: msgspec.inspect.Type | None = None
+    """The body type's msgspec description (costly to build: ~0.5 ms), made once."""
 
 
 def _refuse(detail: str, field: str = "data", message: str | None = None) -> ValidationException:
@@ -96,7 +98,8 @@ def _rules(handler: HTTPRouteHandler, query_names: set[str]) -> _Rules:
             strict = None
     # Only the API's documented operations refuse unknown query parameters.
     query = frozenset(query_names) if handler.include_in_schema else None
-    return _Rules(body=body, strict=strict, query=query)
+    info = msgspec.inspect.type_info(body) if strict is not None else None
+    return _Rules(body=body, strict=strict, query=query, info=info)
 
 
 def _check_media_type(request: Request[Any, Any, Any], body: bytes) -> None:
@@ -200,7 +203,7 @@ def _check_types(rules: _Rules, value: Any) -> None:
         message = found.group("message") if found else str(error)
         field = _field(found.group("path") or "") if found else "data"
         raise _refuse(f"Invalid `{field}`: {message}.", field=field, message=message) from None
-    for field in _bad_decimals(msgspec.inspect.type_info(rules.body), value, ""):
+    for field in _bad_decimals(rules.info, value, "") if rules.info is not None else ():
         raise _refuse(
             f'Invalid `{field}`: a decimal is a number, or a string such as "1234.50".',
             field=field,
