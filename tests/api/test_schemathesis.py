@@ -5,21 +5,25 @@ OpenAPI document from the ASGI app (`create_app` on SQLite, its lifespan run by
 schemathesis), seeds a little of everything (organisations, a partnership with a partner,
 persons, an activity, an agreement, a role, a follow-up, a factor, a milestone, an
 evaluation, a second user with a grant and a token), then, operation by operation, sends
-generated requests as an administrator (bearer token) and checks every answer:
+generated requests as an administrator (bearer token) and checks every answer with every
+check schemathesis registers (the Python equivalent of `--checks all`): no 5xx, status,
+content type, body and headers as documented, negative data rejected, schema-valid data
+accepted (a 422 for a rule that depends on the records' state is accepted; a 400 is not:
+every stateless constraint is in the document), OPTIONS naming the documented methods,
+and the authentication and resource checks.
 
-- `not_a_server_error`: no 5xx;
-- `status_code_conformance`: the status is one the document declares for the operation;
-- `content_type_conformance`: the content type is the declared one;
-- `response_schema_conformance`: the body matches the declared schema;
-- `response_headers_conformance`: declared response headers are there and valid.
+`test_stateful_sequences_along_the_inferred_links_answer_as_documented` then lets
+schemathesis 4 infer links between operations (an id one answer gives, a later path
+takes) and chains requests along them, with the same checks.
 
 Requests are positive (valid by the document) and negative (invalid on purpose); half of
 them name the seeded records in the path (and, when positive, in the body's id fields),
 so that writes can succeed: the test also asserts that at least half the operations
 answered 2xx at least once.
 
-The run is bounded for CI (about a minute here): `TVAERS_FUZZ_EXAMPLES` examples per
-operation (default 30), Hypothesis derandomised (the same requests every run), no
+The run is bounded for CI (about two minutes here, both tests): `TVAERS_FUZZ_EXAMPLES`
+examples per operation (default 30) and `TVAERS_FUZZ_STEPS` steps per stateful sequence
+(default 10), Hypothesis derandomised (the same requests every run), no
 deadline, no shrinking, no example database. Run it longer locally with, e.g.::
 
     TVAERS_FUZZ_EXAMPLES=300 .venv/bin/pytest -p no:cacheprovider -s \\
