@@ -163,8 +163,8 @@ _SCHEME = "(?:[hH][tT][tT][pP][sS]?://|[mM][aA][iI][lL][tT][oO]:)"
 LINK_PATTERN = rf"^(?![^\n]*\n)(?:{_SCHEME}[^{_INVISIBLE_CLASS}][^{_REFUSED_ONE}]*)?$"
 """An acceptable link: empty, or http(s):// or mailto: and something visible after it."""
 EMAIL_PATTERN = (
-    rf"^(?![^\n]*\n) *(?:[^@{_INVISIBLE_CLASS}][^{_INVISIBLE_CLASS}]*@"
-    rf"[^{_INVISIBLE_CLASS}]*[^@{_INVISIBLE_CLASS}])? *$"
+    rf"^(?![^\n]*\n)(?: *[^@{_INVISIBLE_CLASS}][^{_INVISIBLE_CLASS}]*@"
+    rf"[^{_INVISIBLE_CLASS}]*[^@{_INVISIBLE_CLASS}] *)?$"
 )
 """An e-mail address as the API accepts it: a name, @ and a domain, nothing invisible
 inside (spaces around it are trimmed); stricter than the domain's own check."""

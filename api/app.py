@@ -68,8 +68,8 @@ class ClosedStructSchemaPlugin(OpenAPISchemaPlugin):
     """Request bodies in the OpenAPI document as strict as the API reading them.
 
     Litestar documents every msgspec struct as open, drops the bounds of list items
-    (KL bearings are 1-6) and calls a decimal any string. Our request bodies
-    (`forbid_unknown_fields`) answer 400 to all three, and the document must not
+    (KL bearings are 1-6; tags are one line of text) and calls a decimal any string. Our
+    request bodies (`forbid_unknown_fields`) answer 400 to all three, and the document must not
     promise otherwise: `additionalProperties: false`, the items' bounds, a decimal pattern.
     """
 
@@ -100,10 +100,14 @@ class ClosedStructSchemaPlugin(OpenAPISchemaPlugin):
                 ]
                 prop.type = None
             elif isinstance(kind, msgspec.inspect.ListType) and isinstance(prop.items, Schema):
-                item = kind.item_type
+                item = _bare(kind.item_type)
                 if isinstance(item, msgspec.inspect.IntType):
                     prop.items.minimum = item.ge
                     prop.items.maximum = item.le
+                elif isinstance(item, msgspec.inspect.StrType):  # the text rule of items
+                    prop.items.min_length = item.min_length
+                    prop.items.max_length = item.max_length
+                    prop.items.pattern = item.pattern
         return schema
 
 

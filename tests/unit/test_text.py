@@ -167,6 +167,7 @@ def test_any_other_link_is_refused(link: str) -> None:
         ("", True),
         ("mette@sundeborg.dk", True),
         (" mette@sundeborg.dk ", True),
+        ("   ", False),
         ("mette@sundeborg.dk\n", False),
         ("mette\u202e@sundeborg.dk", False),
         ("me tte@sundeborg.dk", False),
