@@ -9,13 +9,13 @@ from aggregates.base import Meta, TvaersAggregate, require_text
 from aggregates.errors import InvalidValue, NoChange, OrganisationClosed
 from aggregates.taxonomy import OrganisationStatus, Sector
 
-_CVR = re.compile(r"^\d{8}$")
+_CVR = re.compile(r"[0-9]{8}")  # ASCII digits only (`\d` takes any script's digits)
 
 
 def check_cvr(cvr: str | None) -> str | None:
     if cvr is None or cvr == "":
         return None
-    if not _CVR.match(cvr):
+    if not _CVR.fullmatch(cvr):  # fullmatch: `$` would let a trailing line break through
         raise InvalidValue(f"CVR number must be 8 digits, got {cvr!r}.")
     return cvr
 

@@ -20,8 +20,9 @@ value is normalised to Unicode NFC, so equal-looking texts are equal.
 
 `clean()` checks and normalises one value; `ONE_LINE_PATTERN` and `MULTI_LINE_PATTERN`
 say the same as regular expressions (for the API's schema, matched Unicode-aware as
-JSON Schema asks: Python's `re`, ECMA-262 with the `u` flag). Both are built from the
-tables below, and a property test holds them to each other.
+JSON Schema asks: Python's `re`, ECMA-262 with the `u` flag) for every string JSON can
+carry (no lone surrogates). Both are built from the tables below, and a property test
+holds them to each other.
 
 Which fields are multi-line is decided by their name (`MULTI_LINE_FIELDS`), so the gate in
 `aggregates/base.py` can hold every string of every event to the rule.
@@ -150,9 +151,20 @@ def _spans(table: tuple[tuple[int, int, Refusal], ...]) -> tuple[tuple[int, int]
     return tuple((first, last) for first, last, _why in table)
 
 
-_REFUSED_MULTI = _members(_spans(_REFUSED))
-_REFUSED_ONE = _members(_spans(_REFUSED + _LINE_BREAKS))
-_INVISIBLE_CLASS = _members(_INVISIBLE)
+_SURROGATES = (0xD800, 0xDFFF)
+
+
+def _published(ranges: tuple[tuple[int, int], ...]) -> str:
+    """Members for the patterns the OpenAPI document publishes. Its readers (schemathesis,
+    client generators) use ECMA-262 regexes, which cannot name lone surrogates and reject
+    the whole pattern; JSON cannot carry a lone surrogate anyway (msgspec refuses it), so
+    only the gate's own checks (`_FIND_*`) name them."""
+    return _members(tuple(r for r in ranges if r != _SURROGATES))
+
+
+_REFUSED_MULTI = _published(_spans(_REFUSED))
+_REFUSED_ONE = _published(_spans(_REFUSED + _LINE_BREAKS))
+_INVISIBLE_CLASS = _published(_INVISIBLE)
 
 # `$` alone would let Python accept a trailing line break, hence the look-aheads.
 ONE_LINE_PATTERN = rf"^(?![^\n]*\n)(?:[^{_REFUSED_ONE}]*[^{_INVISIBLE_CLASS}][^{_REFUSED_ONE}]*)?$"
@@ -169,20 +181,10 @@ EMAIL_PATTERN = (
 """An e-mail address as the API accepts it: a name, @ and a domain, nothing invisible
 inside (spaces around it are trimmed); stricter than the domain's own check."""
 
-# The patterns are published in the OpenAPI document, whose readers (schemathesis, client
-# generators) use ECMA-262 regexes: those cannot name lone surrogates, and reject the whole
-# pattern. JSON decoding refuses lone surrogates anyway; the gate's own checks below
-# (_FIND_*) still name them.
-_SURROGATES = "\\ud800-\\udfff"
-ONE_LINE_PATTERN = ONE_LINE_PATTERN.replace(_SURROGATES, "")
-MULTI_LINE_PATTERN = MULTI_LINE_PATTERN.replace(_SURROGATES, "")
-LINK_PATTERN = LINK_PATTERN.replace(_SURROGATES, "")
-EMAIL_PATTERN = EMAIL_PATTERN.replace(_SURROGATES, "")
-
-_FIND_REFUSED_MULTI = re.compile(f"[{_REFUSED_MULTI}]")
-_FIND_REFUSED_ONE = re.compile(f"[{_REFUSED_ONE}]")
-_FIND_VISIBLE = re.compile(f"[^{_INVISIBLE_CLASS}]")
-_LINK = re.compile(_SCHEME + f"[^{_INVISIBLE_CLASS}]")
+_FIND_REFUSED_MULTI = re.compile(f"[{_members(_spans(_REFUSED))}]")
+_FIND_REFUSED_ONE = re.compile(f"[{_members(_spans(_REFUSED + _LINE_BREAKS))}]")
+_FIND_VISIBLE = re.compile(f"[^{_members(_INVISIBLE)}]")
+_LINK = re.compile(_SCHEME + f"[^{_members(_INVISIBLE)}]")
 
 
 def _why(code: int) -> Refusal:
