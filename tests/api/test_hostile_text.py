@@ -30,7 +30,12 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from aggregates import Meta, TokenKind
-from aggregates.text import LINK_PATTERN, MULTI_LINE_PATTERN
+from aggregates.text import (
+    LINK_PATTERN,
+    MULTI_LINE_FIELDS,
+    MULTI_LINE_PATTERN,
+    ONE_LINE_PATTERN,
+)
 from tests.api.conftest import (
     ACTOR,
     PASSWORD,
@@ -381,6 +386,16 @@ def test_every_text_field_of_every_write_states_the_text_rule(
         if field.name not in NOT_TEXT and "pattern" not in field.schema
     ]
     assert not missing, missing
+    # The document and the domain's gate agree on which fields may span lines.
+    disagree = [
+        f"{op.label} {field.label}"
+        for op in operations
+        for field in document.strings(op.body)
+        if field.name not in NOT_TEXT
+        and field.multi_line != (field.name in MULTI_LINE_FIELDS)
+        and field.schema.get("pattern") in (ONE_LINE_PATTERN, MULTI_LINE_PATTERN)
+    ]
+    assert not disagree, disagree
 
 
 def test_hostile_text_in_any_field_of_any_write_is_refused_and_every_view_advances(
