@@ -97,7 +97,7 @@ def _rules(handler: HTTPRouteHandler, query_names: set[str]) -> _Rules:
         except TypeError:  # a type msgspec cannot decode by itself: Litestar's own reading
             strict = None
     # Only the API's documented operations refuse unknown query parameters.
-    query = frozenset(query_names) if handler.include_in_schema else None
+    query = frozenset(query_names) if handler.resolve_include_in_schema() else None
     info = msgspec.inspect.type_info(body) if strict is not None else None
     return _Rules(body=body, strict=strict, query=query, info=info)
 
