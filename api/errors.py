@@ -39,6 +39,7 @@ from litestar.typing import FieldDefinition
 
 from aggregates.errors import DomainError, NotFound
 from api.body import UnsupportedMediaType
+from api.schemas import PATTERN_WORDS
 from projections.core import InvalidQuery, UnknownPosition
 from projections.runner import StillCatchingUp
 from services.errors import (
@@ -175,6 +176,14 @@ def undecodable_body_handler(
     )
 
 
+def _readable(message: Any) -> Any:
+    """The text rule in words instead of its (long) regular expression."""
+    if isinstance(message, str) and "matching regex" in message:
+        for pattern, words in PATTERN_WORDS.items():
+            message = message.replace(f"matching regex {pattern!r}", f"that is: {words}")
+    return message
+
+
 def validation_error_handler(
     request: Request[Any, Any, Any], error: ValidationException
 ) -> Response[dict[str, Any]]:
@@ -186,7 +195,7 @@ def validation_error_handler(
         title="Invalid request",
         detail=str(error.detail),
         errors=[
-            {"field": _field(e), "message": e.get("message"), "source": e.get("source")}
+            {"field": _field(e), "message": _readable(e.get("message")), "source": e.get("source")}
             for e in errors
             if isinstance(e, dict)
         ],

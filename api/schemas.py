@@ -51,6 +51,8 @@ _MULTI_LINE = (
     "Text, line breaks and tabs allowed: no other control characters, bidi overrides or "
     "isolates, U+2028/U+2029 or U+FEFF, and a visible character unless empty."
 )
+_LINK = "A link starting with http://, https:// or mailto: (or empty)."
+_EMAIL = "An e-mail address: a name, @ and a domain, nothing invisible inside."
 Text = Annotated[str, msgspec.Meta(max_length=200, pattern=ONE_LINE_PATTERN, description=_ONE_LINE)]
 Name = Annotated[
     str,
@@ -74,7 +76,7 @@ Link = Annotated[
     msgspec.Meta(
         max_length=2_000,
         pattern=LINK_PATTERN,
-        description="A link starting with http://, https:// or mailto: (or empty).",
+        description=_LINK,
     ),
 ]
 Phone = Annotated[str, msgspec.Meta(max_length=50, pattern=ONE_LINE_PATTERN, description=_ONE_LINE)]
@@ -85,9 +87,17 @@ Email = Annotated[
     msgspec.Meta(
         max_length=254,
         pattern=EMAIL_PATTERN,
-        description="An e-mail address: a name, @ and a domain, nothing invisible inside.",
+        description=_EMAIL,
     ),
 ]
+# What each text pattern means, in words: a refusal says this rather than the regex.
+PATTERN_WORDS: dict[str, str] = {
+    ONE_LINE_PATTERN: _ONE_LINE,
+    MULTI_LINE_PATTERN: _MULTI_LINE,
+    LINK_PATTERN: _LINK,
+    EMAIL_PATTERN: _EMAIL,
+}
+
 # A planned date: from 1900-01-01 up to the planning horizon (TVAERS_PLAN_HORIZON_YEARS).
 Plan = Annotated[
     date,

@@ -136,6 +136,9 @@ def names_field(error: dict[str, Any], field: str) -> bool:
         pytest.param(PARTNERS, {**JOINING, "rung": 7}, "rung", id="rung-7"),
         pytest.param(PARTNERSHIPS, {**REGISTRATION, "bearings": [7]}, "bearings[0]", id="bearing"),
         pytest.param(ORGANISATIONS, {**ORGANISATION, "name": ""}, "name", id="name-empty"),
+        # blank: no visible character (aggregates/text.py, stated as the field's pattern)
+        pytest.param(ORGANISATIONS, {**ORGANISATION, "name": "  "}, "name", id="name-blank"),
+        pytest.param(PARTNERSHIPS, {**REGISTRATION, "title": "   "}, "title", id="title-blank"),
         pytest.param(ORGANISATIONS, {**ORGANISATION, "name": "x" * 201}, "name", id="name-long"),
         pytest.param(ORGANISATIONS, {**ORGANISATION, "cvr": "1234"}, "cvr", id="cvr-short"),
         pytest.param(
@@ -359,8 +362,6 @@ def test_a_request_that_matches_no_route_still_gets_its_ids(
             "inconsistent-dates",
             id="period-ends-before-it-starts",
         ),
-        pytest.param(PARTNERSHIPS, {**REGISTRATION, "title": "   "}, "invalid-value", id="title"),
-        pytest.param(ORGANISATIONS, {**ORGANISATION, "name": "  "}, "invalid-value", id="name"),
     ],
 )
 def test_a_broken_rule_is_a_422_problem_with_its_code(

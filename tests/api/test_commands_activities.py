@@ -87,7 +87,7 @@ def test_an_activity_change_that_breaks_a_rule_is_refused(
         "inconsistent-dates",
         method="PUT",
     )
-    refused(client, f"{base}/adjustments", {"description": " "}, 422, "invalid-value")
+    refused(client, f"{base}/adjustments", {"description": " "}, 400, "invalid-request")
     refused(
         client,
         f"{base}/adjustments",

@@ -228,7 +228,7 @@ def test_a_signature_amendment_renewal_or_termination_that_breaks_a_rule_is_refu
     )
     refused(client, f"{path}/signatures", lead_signs, 412, "stale-version", if_match=2)
     refused(client, f"{path}/termination", {}, 400, "invalid-request")
-    refused(client, f"{path}/termination", {"reason": "   "}, 422, "invalid-value")
+    refused(client, f"{path}/termination", {"reason": "   "}, 400, "invalid-request")
 
     parties.sign(client, agreement, parties.lead)
     refused(client, f"{path}/signatures", lead_signs, 422, "already-signed")

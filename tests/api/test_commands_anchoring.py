@@ -76,7 +76,11 @@ def test_an_anchoring_record_that_breaks_a_rule_is_refused(
 
     refused(client, f"{base}/milestones", {**MILESTONE, "status": "none"}, 422, "invalid-value")
     refused(
-        client, f"{base}/milestones", {**MILESTONE, "evidence": {"text": " "}}, 422, "invalid-value"
+        client,
+        f"{base}/milestones",
+        {**MILESTONE, "evidence": {"text": " "}},
+        400,
+        "invalid-request",
     )
     refused(
         client,
@@ -159,8 +163,8 @@ def test_an_evaluation_is_recorded_and_assessed(
         client,
         base,
         {"kind": "internal", "evaluator": " ", "method": "survey"},
-        422,
-        "invalid-value",
+        400,  # nothing visible: the schema's text rule
+        "invalid-request",
     )
     refused(client, base, {"kind": "internal", "evaluator": "Os", "method": "tarot"}, 400)
     stored = tvaers(client).get_partnership(uuid.UUID(partnership_id)).evaluations[evaluation]

@@ -123,7 +123,7 @@ def test_a_person_change_that_breaks_a_rule_or_the_schema_is_refused(
         client, "/persons", {"name": "Ole", "organisation_id": closed}, 422, "organisation-closed"
     )
     refused(client, "/persons", {"name": "Ole", "organisation_id": str(unknown)}, 404, "not-found")
-    refused(client, "/persons", {"name": "  ", "organisation_id": health}, 422, "invalid-value")
+    refused(client, "/persons", {"name": "  ", "organisation_id": health}, 400, "invalid-request")
     refused(
         client, f"/persons/{person}/contact", {"name": "Mette Holm"}, 422, "no-change", method="PUT"
     )

@@ -116,7 +116,9 @@ def test_a_ladder_move_or_a_leave_that_breaks_a_rule_is_refused(
     refused(client, f"{base}/{club}/ladder-moves", {**move, "rung": 5}, 422, "rung-not-backed")
     refused(client, f"{base}/{club}/ladder-moves", {**move, "rung": 2}, 422, "no-change")
     refused(client, f"{base}/{club}/ladder-moves", {**move, "rung": 7}, 400, "invalid-request")
-    refused(client, f"{base}/{club}/ladder-moves", {**move, "evidence": " "}, 422, "invalid-value")
+    refused(
+        client, f"{base}/{club}/ladder-moves", {**move, "evidence": " "}, 400, "invalid-request"
+    )
     refused(
         client,
         f"{base}/{club}/ladder-moves",
@@ -164,7 +166,7 @@ def test_the_steering_group_sits_decides_and_issues_terms_of_reference(
         {
             "purpose": "Styre partnerskabet",
             "composition": "Ledere fra sundhed og jobcenter",
-            "focus_areas": ["motion", " "],
+            "focus_areas": ["motion", " motion "],  # trimmed, the same once
             "decision_id": decision["id"],
             "valid_on": "2024-02-01",
         },
@@ -203,7 +205,7 @@ def test_a_steering_group_change_that_breaks_a_rule_is_refused(
     refused(client, members, {"person_id": str(uuid.uuid4())}, 404, "not-found")
     refused(client, members, {"person_id": other, "seat": "king"}, 400, "invalid-request")
     refused(client, f"{members}/{other}/departure", {}, 422, "not-on-steering-group")
-    refused(client, f"{base}/terms-of-reference", {"purpose": " "}, 422, "invalid-value")
+    refused(client, f"{base}/terms-of-reference", {"purpose": " "}, 400, "invalid-request")
     refused(
         client,
         f"{base}/terms-of-reference",
