@@ -27,7 +27,7 @@ PYTHON ?= $(shell for p in python3 python3.11 python3.12 python3.13 python3.14; 
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: help venv run test test-fast lint fmt lock clean distclean
+.PHONY: help venv run test test-fast lint fmt openapi lock clean distclean
 
 help: ## List the targets
 	@echo "Usage: make <target> [HOST=...] [PORT=...] [PYTEST_ARGS=...]"
@@ -64,6 +64,9 @@ lint: venv ## ruff check, ruff format --check, mypy, import-linter
 fmt: venv ## Format the code and apply ruff's safe fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+openapi: venv ## Write docs/openapi.json anew from the served schema (a deliberate API change)
+	$(BIN)/python -m docs.tools.openapi_snapshot
 
 lock: ## Install pyproject's deps unpinned (LOCK_ARGS=--upgrade to upgrade), pin them in constraints.txt
 	@test -x $(BIN)/pip || { echo "error: no $(VENV); run 'make venv' first" >&2; exit 1; }
