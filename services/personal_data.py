@@ -59,6 +59,26 @@ class PersonalDataKeys(ABC):
         """
 
     @abstractmethod
+    def all_keys(self) -> list[tuple[UUID, bytes | None]]:
+        """Every subject's key row, ordered by subject, read at one moment (for an export).
+
+        A forgotten subject's row is there with None: it must stay forgotten in a copy.
+        Persons are few, so a list is fine.
+        """
+
+    @abstractmethod
+    def count(self) -> int:
+        """How many key rows the store holds (forgotten ones included)."""
+
+    @abstractmethod
+    def load(self, rows: list[tuple[UUID, bytes | None]]) -> None:
+        """Insert `rows` (from `all_keys` of another store) in one transaction.
+
+        For an import into an empty store: a subject that already has a row is an error
+        of the store (a unique constraint), and nothing is inserted then.
+        """
+
+    @abstractmethod
     def close(self) -> None:
         """Release connections."""
 
@@ -123,6 +143,30 @@ class SQLiteKeys(PersonalDataKeys):
             )
             return had_key is not None
 
+    def all_keys(self) -> list[tuple[UUID, bytes | None]]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT subject_id, key FROM person_keys ORDER BY subject_id"
+            ).fetchall()
+        return [(UUID(s), None if k is None else bytes(k)) for s, k in rows]
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT count(*) FROM person_keys").fetchone()[0])
+
+    def load(self, rows: list[tuple[UUID, bytes | None]]) -> None:
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                self._conn.executemany(
+                    "INSERT INTO person_keys (subject_id, key) VALUES (?, ?)",
+                    [(str(s), k) for s, k in rows],
+                )
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
     def purge(self) -> bool:
         """VACUUM the key file: also clears free pages written before `secure_delete` was on
         (an older file); a WAL file, if someone switched the file to WAL, is emptied."""
@@ -185,6 +229,26 @@ class PostgresKeys(PersonalDataKeys):
             )
             row = cursor.fetchone()
             return row is not None and bool(row[0])
+
+    def all_keys(self) -> list[tuple[UUID, bytes | None]]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT subject_id, key FROM tvaers_person_keys ORDER BY subject_id"
+            ).fetchall()
+        # psycopg reads a uuid column as a UUID
+        return [(UUID(str(s)), None if k is None else bytes(k)) for s, k in rows]
+
+    def count(self) -> int:
+        with self._lock:
+            row = self._conn.execute("SELECT count(*) FROM tvaers_person_keys").fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def load(self, rows: list[tuple[UUID, bytes | None]]) -> None:
+        with self._lock, self._conn.transaction(), self._conn.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO tvaers_person_keys (subject_id, key) VALUES (%s, %s)", rows
+            )
 
     def purge(self) -> bool:
         """VACUUM FULL of the key table: new files without the dead row versions.

@@ -27,7 +27,6 @@ import base64
 import binascii
 import os
 import shutil
-import sqlite3
 import tempfile
 from collections.abc import Generator, Iterator
 from contextlib import ExitStack
@@ -39,7 +38,7 @@ import msgspec
 from eventsourcing.persistence import StoredEvent
 
 from services.application import Tvaers
-from services.personal_data import PersonalDataKeys, PostgresKeys, SQLiteKeys
+from services.personal_data import PersonalDataKeys
 
 EVENTS_FORMAT = "tvaers-events"
 KEYS_FORMAT = "tvaers-person-keys"
@@ -191,7 +190,7 @@ def export_events(
 
 def export_keys(keys: PersonalDataKeys, source: str, out: IO[bytes]) -> int:
     """Write every person's key (null once erased); returns how many."""
-    rows = _all_keys(keys)
+    rows = keys.all_keys()
     header = KeysHeader(
         format=KEYS_FORMAT,
         version=FORMAT_VERSION,
@@ -205,62 +204,6 @@ def export_keys(keys: PersonalDataKeys, source: str, out: IO[bytes]) -> int:
         out.write(_encoder.encode(KeyRecord(subject_id=subject_id, key=encoded)) + b"\n")
     out.flush()
     return len(rows)
-
-
-# The key stores offer no listing: read and write their tables directly, under their lock.
-
-
-def _all_keys(keys: PersonalDataKeys) -> list[tuple[UUID, bytes | None]]:
-    """Every key row, read at one moment (persons are few: a list is fine)."""
-    if isinstance(keys, SQLiteKeys):
-        with keys._lock:
-            rows = keys._conn.execute(
-                "SELECT subject_id, key FROM person_keys ORDER BY subject_id"
-            ).fetchall()
-    elif isinstance(keys, PostgresKeys):
-        with keys._lock:
-            rows = keys._conn.execute(
-                "SELECT subject_id, key FROM tvaers_person_keys ORDER BY subject_id"
-            ).fetchall()
-    else:
-        raise TransferError(f"Cannot list the keys of a {type(keys).__name__}.")
-    return [(_uuid(s), None if k is None else bytes(k)) for s, k in rows]
-
-
-def _key_rows(keys: PersonalDataKeys) -> int:
-    if isinstance(keys, SQLiteKeys):
-        with keys._lock:
-            return int(keys._conn.execute("SELECT count(*) FROM person_keys").fetchone()[0])
-    if isinstance(keys, PostgresKeys):
-        with keys._lock:
-            row = keys._conn.execute("SELECT count(*) FROM tvaers_person_keys").fetchone()
-            assert row is not None
-            return int(row[0])
-    raise TransferError(f"Cannot count the keys of a {type(keys).__name__}.")
-
-
-def _insert_keys(keys: PersonalDataKeys, rows: list[tuple[UUID, bytes | None]]) -> None:
-    """Insert all rows in one transaction (the target's key store is empty)."""
-    if isinstance(keys, SQLiteKeys):
-        with keys._lock:
-            conn: sqlite3.Connection = keys._conn
-            conn.execute("BEGIN")
-            try:
-                conn.executemany(
-                    "INSERT INTO person_keys (subject_id, key) VALUES (?, ?)",
-                    [(str(s), k) for s, k in rows],
-                )
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-    elif isinstance(keys, PostgresKeys):
-        with keys._lock, keys._conn.transaction(), keys._conn.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO tvaers_person_keys (subject_id, key) VALUES (%s, %s)", rows
-            )
-    else:
-        raise TransferError(f"Cannot write the keys of a {type(keys).__name__}.")
 
 
 # -- checking a file ---------------------------------------------------------------------------
@@ -411,12 +354,12 @@ def import_events(
         start = source.tell()
         header, last = yield from check_events_file(source, batch_size=batch_size)
         keys = None if keys_source is None else read_keys_file(keys_source)
-        if keys is not None and _key_rows(app.keys):
+        if keys is not None and app.keys.count():
             raise TransferError(
                 "The target's key store already holds keys; import only into an empty store."
             )
         if keys is not None:
-            _insert_keys(app.keys, keys)
+            app.keys.load(keys)
 
         source.seek(start)
         source.readline()  # the header
