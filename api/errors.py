@@ -6,11 +6,8 @@ import re
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import msgspec
-import psycopg
 import structlog
-from eventsourcing import persistence
 from litestar import Litestar, Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -42,6 +39,8 @@ from api.body import UnsupportedMediaType
 from api.schemas import PATTERN_WORDS
 from projections.core import InvalidQuery, UnknownPosition
 from projections.runner import StillCatchingUp
+from projections.store import DATABASE_UNREACHABLE as READ_STORE_UNREACHABLE
+from services.database import DATABASE_UNREACHABLE as EVENT_STORE_UNREACHABLE
 from services.errors import (
     ConcurrencyConflict,
     InvalidCredentials,
@@ -236,17 +235,10 @@ DATABASE_RETRY_AFTER = 5
 """Seconds a client should wait before retrying while the database is unreachable."""
 
 DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
-    # eventsourcing's own (it wraps psycopg's and sqlite3's after its retries)
-    persistence.OperationalError,
-    persistence.InterfaceError,
-    # psycopg (personal-data keys; pool timeouts are OperationalErrors too)
-    psycopg.OperationalError,
-    psycopg.InterfaceError,
-    # asyncpg (the read store): connection lost or refused, server shutting down or
-    # starting, too many connections
-    asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.InsufficientResourcesError,
+    # the event store's and the key stores' (eventsourcing's, psycopg's)
+    *EVENT_STORE_UNREACHABLE,
+    # the read store's (asyncpg's)
+    *READ_STORE_UNREACHABLE,
     # a refused or reset socket, a pool that waited too long
     ConnectionError,
     TimeoutError,

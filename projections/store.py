@@ -478,6 +478,14 @@ def _group_by_table(statements: Sequence[Statement]) -> list[tuple[str, list[tup
     return groups
 
 
+DATABASE_UNREACHABLE: tuple[type[Exception], ...] = (
+    # connection lost or refused, server shutting down or starting, too many connections
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+)
+"""The read store's "the database cannot be reached now", not "a bug" (the API: 503)."""
+
 SHADOW_SCHEMA = "tvaers_rebuild"
 """Where `tvaers project rebuild` builds the views on PostgreSQL before switching."""
 
