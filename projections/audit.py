@@ -6,9 +6,8 @@ appears); the stored payload holds no personal contact data.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -16,27 +15,24 @@ from uuid import UUID
 import msgspec
 
 from aggregates import Agreement, Organisation, Partnership, Person
-from aggregates.base import TvaersAggregate
-from aggregates.taxonomy import (
-    ActivityStatus,
-    AnchoringStatus,
-    AssessmentAnswer,
-    AssessmentQuestion,
-    Dimension,
-    EvaluationKind,
-    FactorEffect,
-    ImplementationPhase,
-    Labelled,
-    RoleKind,
-    SeatRole,
-)
 from projections.core import (
     Projection,
     cursor_time,
     decode_cursor,
     encode_cursor,
 )
-from projections.directory import names
+from projections.history import (
+    Group,
+    Names,
+    aggregate_type,
+    event_class,
+    in_group,
+    kinds_by_type,
+    look_up,
+    reading,
+    render,
+    written_events,
+)
 from projections.store import ReadStore, Statement
 
 _METADATA = frozenset(
@@ -92,17 +88,6 @@ audit = Projection(
     ),
     staging=("audit_pending",),
 )
-
-
-def event_classes(aggregate: type[TvaersAggregate]) -> list[type[Any]]:
-    """The concrete event classes nested in an aggregate class."""
-    base = aggregate.Event
-    return [
-        value
-        for name, value in vars(aggregate).items()
-        if isinstance(value, type) and issubclass(value, base) and name[0].isupper()
-        if name not in {"Event", "Created"}
-    ]
 
 
 _PAYLOAD_FIELDS: dict[type, tuple[str, ...]] = {}
@@ -164,14 +149,14 @@ def _on_other(aggregate_type: str) -> Any:
     return handler
 
 
-for _cls in event_classes(Partnership):
+for _cls in written_events(Partnership):
     audit.on(_cls)(_on_partnership)
-for _cls in event_classes(Agreement):
+for _cls in written_events(Agreement):
     audit.on(_cls)(_on_agreement)
-for _cls in event_classes(Organisation):
-    audit.on(_cls)(_on_other("organisation"))
-for _cls in event_classes(Person):
-    audit.on(_cls)(_on_other("person"))
+for _cls in written_events(Organisation):
+    audit.on(_cls)(_on_other(aggregate_type(Organisation)))
+for _cls in written_events(Person):
+    audit.on(_cls)(_on_other(aggregate_type(Person)))
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -189,6 +174,11 @@ class AuditEntry(msgspec.Struct, kw_only=True):
     reason: str | None
     correlation_id: UUID | None
     summary: str
+    """What happened, in Danish (names resolved when read)."""
+    summary_en: str
+    """The same in English."""
+    group: str
+    """Where the history files the event (projections/history.py `Group`)."""
     payload: dict[str, Any]
 
 
@@ -202,6 +192,7 @@ class AuditFilter:
     partnership_id: UUID | None = None
     actor: str | None = None
     kinds: Sequence[str] = ()
+    groups: Sequence[Group] = ()
     recorded_from: datetime | None = None
     recorded_to: datetime | None = None
     valid_from: date | None = None
@@ -228,6 +219,10 @@ async def history(
     if where.kinds:
         clauses.append(f"kind IN ({','.join('?' * len(where.kinds))})")
         params.extend(where.kinds)
+    if where.groups:
+        clause, values = _in_groups(where.groups)
+        clauses.append(clause)
+        params.extend(values)
     for column, op, value in (
         ("recorded_at", ">=", where.recorded_from),
         ("recorded_at", "<", where.recorded_to),
@@ -257,15 +252,8 @@ async def history(
         msgspec.json.decode(r["payload"]) if isinstance(r["payload"], str | bytes) else r["payload"]
         for r in rows
     ]
-    labels = await names(store, [i for p in payloads for i in _ids(p)])
-    entries = [
-        msgspec.convert(
-            {**r, "payload": p, "summary": summarise(r["kind"], p, labels)},
-            AuditEntry,
-            strict=False,
-        )
-        for r, p in zip(rows, payloads, strict=True)
-    ]
+    labels = await look_up(store, payloads)
+    entries = [_entry(r, p, labels) for r, p in zip(rows, payloads, strict=True)]
     next_cursor = None
     if more and entries:
         last = entries[-1]
@@ -275,110 +263,47 @@ async def history(
     return AuditPage(entries=entries, next_cursor=next_cursor)
 
 
-def _ids(payload: dict[str, Any]) -> list[UUID]:
-    found: list[UUID] = []
-    for key, value in payload.items():
-        if key.endswith("_id") and isinstance(value, str):
-            found.append(UUID(value))
-        elif key.endswith("_ids") and isinstance(value, list):
-            found.extend(UUID(v) for v in value if isinstance(v, str))
-    return found
+def _in_groups(groups: Sequence[Group]) -> tuple[str, list[Any]]:
+    """SQL for "the event is in one of the groups": by (aggregate type, class name), as a
+    name alone may belong to several aggregates (`Registered`)."""
+    parts: list[str] = []
+    params: list[Any] = []
+    classes = [cls for group in dict.fromkeys(groups) for cls in in_group(group)]
+    for aggregate, names_ in kinds_by_type(classes).items():
+        parts.append(f"(aggregate_type = ? AND kind IN ({','.join('?' * len(names_))}))")
+        params.extend([aggregate, *names_])
+    return "(" + (" OR ".join(parts) or "1 = 0") + ")", params
 
 
-def _name(labels: dict[UUID, str], value: Any) -> str:
-    if not isinstance(value, str):
-        return "?"
-    return labels.get(UUID(value), value[:8])
+def _entry(row: dict[str, Any], payload: dict[str, Any], labels: Names) -> AuditEntry:
+    cls = event_class(row["kind"], row["aggregate_type"])
+    if cls is None:  # a kind no class has any more: shown as stored
+        da = en = row["kind"]
+        group = ""
+    else:
+        da, en = render(cls, payload, labels, "da"), render(cls, payload, labels, "en")
+        group = reading(cls).group.value
+    return msgspec.convert(
+        {**row, "payload": payload, "summary": da, "summary_en": en, "group": group},
+        AuditEntry,
+        strict=False,
+    )
 
 
-_TEMPLATES: dict[str, str] = {
-    "Registered": "Registreret",
-    "RegistryUpdated": "Stamdata opdateret",
-    "PartnerJoined": "{organisation} indtrådt som partner (trin {rung})",
-    "PartnerLeft": "{organisation} udtrådt som partner",
-    "RungChanged": "{organisation} flyttet til trin {rung} på partnerskabstrappen",
-    "AgreementBacked": "Aftale underskrevet af alle parter; gyldig {valid_from} - {valid_to}",
-    "AgreementRenewed": "Aftale forlænget til {valid_to}",
-    "AgreementEnded": "Aftale ophørt {ended_on}",
-    "SteeringMemberAppointed": "{person} udpeget til styregruppen ({seat})",
-    "SteeringMemberSteppedDown": "Styregruppemedlem udtrådt",
-    "SecretariatAssigned": "Sekretariatet placeret hos {organisation}",
-    "SecretariatStaffed": "{person} tilknyttet sekretariatet",
-    "SecretariatStaffLeft": "{person} ikke længere i sekretariatet",
-    "ActivityLaunched": "Aktivitet oprettet: {title}",
-    "ActivityStatusChanged": "Aktivitet ændret til status {status}",
-    "ActivityAdjusted": "Aktivitet justeret: {description}",
-    "TermsOfReferenceIssued": "Kommissorium version {number} udsendt",
-    "DecisionRecorded": "Styregruppebeslutning: {title}",
-    "RoleAssigned": "{person} tildelt rollen {role}",
-    "RoleHandedOver": "Rolle overdraget til {person}",
-    "RoleVacated": "Rolle ledig",
-    "MilestoneRecorded": "Forankring ({dimension}, {status}): {title}",
-    "FactorRecorded": "Faktor ({effect}): {description}",
-    "FactorLinked": "Faktor koblet til milepæl",
-    "AnchoringRated": "Selvevaluering af forankring ({dimension}): {rating} af 7",
-    "EvaluationRecorded": "Evaluering ({kind}) ved {evaluator}",
-    "AssessmentRecorded": "Vurdering: {question} - {answer}",
-    "FollowUpScheduled": "Opfølgning planlagt: {label} ({due_on})",
-    "FollowUpRecorded": "Opfølgning: {retained} af {reached} fastholdt",
-    "PhaseEntered": "Implementeringscirklen: {phase}",
-    "DateCorrected": "Rettelse: dato for hændelse {corrects_version} er {corrected_valid_on}",
-    "RungCorrected": "Rettelse: trin for hændelse {corrects_version} rettet til {rung}",
-    "MilestoneCorrected": "Rettelse af milepæl (hændelse {corrects_version})",
-    "Drafted": "Aftaleudkast: {title}",
-    "Amended": "Aftaleudkast ændret",
-    "PartySigned": "{party} har underskrevet ved {signatory}",
-    "Renewed": "Aftale fornyet til {valid_to}",
-    "Expired": "Aftale udløbet",
-    "Terminated": "Aftale opsagt",
-    "Renamed": "Omdøbt til {name}",
-    "Merged": "Fusioneret ind i {into}",
-    "Closed": "Lukket",
-    "ContactChanged": "Kontaktoplysninger ændret",
-    "MovedOrganisation": "Skiftet til {organisation}",
-    "Erased": "Personoplysninger slettet",
-}
+def summarise(
+    kind: str,
+    payload: dict[str, Any],
+    labels: Mapping[UUID, str] | Names,
+    aggregate: str | None = None,
+    locale: str = "da",
+) -> str:
+    """The event's one-line sentence (projections/history.py), names resolved from `labels`.
 
-
-_LABELLED: dict[str, type[Labelled]] = {
-    "seat": SeatRole,
-    "role": RoleKind,
-    "dimension": Dimension,
-    "effect": FactorEffect,
-    "status": ActivityStatus,
-    "kind": EvaluationKind,
-    "phase": ImplementationPhase,
-    "question": AssessmentQuestion,
-    "answer": AssessmentAnswer,
-}
-
-
-class _Fields(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "?"
-
-
-def summarise(kind: str, payload: dict[str, Any], labels: dict[UUID, str]) -> str:
-    """A readable Danish one-line summary of an event (names resolved from `labels`)."""
-    fields = _Fields(payload)
-    for key, enum in _LABELLED.items():
-        if isinstance(payload.get(key), str):
-            # An unknown word (e.g. an anchoring status) is shown as stored.
-            with contextlib.suppress(ValueError):
-                fields[key] = enum(payload[key]).label_da
-    if kind == "MilestoneRecorded" and isinstance(payload.get("status"), str):
-        fields["status"] = AnchoringStatus(payload["status"]).label_da
-    for key in ("organisation", "person", "party", "into", "signatory"):
-        raw = payload.get(f"{key}_id")
-        if raw is not None:
-            fields[key] = _name(labels, raw)
-    terms = payload.get("terms")
-    if isinstance(terms, dict) and "title" in terms:
-        fields["title"] = terms["title"]
-    registry = payload.get("registry")
-    if kind == "Registered" and isinstance(registry, dict):
-        return f"Registreret: {registry.get('title', '?')}"
-    if kind == "Registered" and "name" in payload:
-        return f"Registreret: {payload['name']}"
-    template = _TEMPLATES.get(kind, kind)
-    return template.format_map(fields)
+    `kind` and `aggregate` are the audit row's `kind` and `aggregate_type`; without the
+    type, a partnership's or an agreement's event is meant.
+    """
+    cls = event_class(kind, aggregate)
+    if cls is None:  # a kind no class has any more: shown as stored
+        return kind
+    names = labels if isinstance(labels, Names) else Names(names=labels)
+    return render(cls, payload, names, locale)

@@ -12,10 +12,12 @@ import pytest
 
 from aggregates import Contact, Evidence
 from aggregates.taxonomy import (
+    ActivityStatus,
     AnchoringStatus,
     Dimension,
     FactorEffect,
     FactorOrigin,
+    PreventionCategory,
     RoleKind,
     Rung,
     SeatRole,
@@ -23,6 +25,7 @@ from aggregates.taxonomy import (
 )
 from projections import audit, directory, roles
 from projections.core import InvalidQuery, encode_cursor
+from projections.history import Group
 from tests.projections.support import (
     ReadSide,
     instant,
@@ -298,9 +301,10 @@ async def test_summaries_are_danish_and_name_organisations_and_persons(story: St
         "Anna Jensen udpeget til styregruppen (formand)"
     )
     assert summaries[(story.pid, "RoleAssigned")] == "Anna Jensen tildelt rollen tovholder"
-    assert summaries[(story.pid, "RoleHandedOver")] == "Rolle overdraget til Bo Nielsen"
+    assert summaries[(story.pid, "RoleHandedOver")] == "Rollen tovholder overdraget til Bo Nielsen"
     assert summaries[(story.pid, "AgreementBacked")] == (
-        "Aftale underskrevet af alle parter; gyldig 2024-03-01 - 2025-02-28"
+        "Aftale »Samarbejdsaftale om motion på recept« underskrevet af alle parter;"
+        " gyldig 2024-03-01 - 2025-02-28"
     )
     assert summaries[(story.agreement_id, "Drafted")] == (
         "Aftaleudkast: Samarbejdsaftale om motion på recept"
@@ -322,6 +326,91 @@ async def test_summaries_are_danish_and_name_organisations_and_persons(story: St
         "DGI Sydjylland flyttet til trin 4 på partnerskabstrappen",
         "DGI Sydjylland flyttet til trin 5 på partnerskabstrappen",
     ]
+
+
+async def test_sentences_name_what_an_event_names_only_by_id_in_danish_and_english(
+    story: Story,
+) -> None:
+    """A role, a seat, an activity, a factor, a milestone and a follow-up are named, not
+    only "Rolle ledig"; each entry carries its English sentence and its group."""
+    side = story.side
+    app = side.app
+    pid = story.pid
+    state = app.get_partnership(pid)
+    position = UUID(next(iter(state.roles)))
+    factor = UUID(next(iter(state.factors)))
+    milestone = UUID(next(iter(state.milestones)))
+    app.link_factor(pid, factor, milestone, meta(D(2024, 4, 3)))
+    app.vacate_role(pid, position, meta(D(2024, 5, 1)))
+    app.step_down_steering_member(pid, story.anna, meta(D(2024, 5, 2)))
+    app.launch_activity(
+        pid,
+        title="Motion på recept",
+        category=PreventionCategory.OFFER,
+        owner_ids=[story.lead],
+        meta=meta(D(2024, 5, 3)),
+    )
+    activity = UUID(next(iter(app.get_partnership(pid).activities)))
+    app.change_activity_status(pid, activity, ActivityStatus.RUNNING, meta(D(2024, 5, 4)))
+    app.schedule_follow_up(
+        pid, label="Efter 6 måneder", due_on=D(2024, 11, 1), cohort=20, meta=meta(D(2024, 5, 5))
+    )
+    follow_up = UUID(next(iter(app.get_partnership(pid).follow_ups)))
+    app.record_follow_up(pid, follow_up, 18, 12, meta(D(2024, 11, 1)))
+    await side.sync()
+
+    entries = {x.kind: x for x in await everything(side, audit.AuditFilter(partnership_id=pid))}
+    said = {kind: (x.summary, x.summary_en, x.group) for kind, x in entries.items()}
+    assert said["RoleVacated"] == ("Rolle ledig: tovholder", "Role vacant: coordinator", "roles")
+    assert said["SteeringMemberSteppedDown"] == (
+        "Anna Jensen udtrådt af styregruppen (formand)",
+        "Anna Jensen stepped down from the steering group (chair)",
+        "governance",
+    )
+    assert said["FactorLinked"] == (
+        "Faktoren »Ny rygelov« koblet til milepælen »Byrådsbeslutning«",
+        'Factor "Ny rygelov" linked to the milestone "Byrådsbeslutning"',
+        "anchoring",
+    )
+    assert said["ActivityStatusChanged"][:2] == (
+        "Aktiviteten »Motion på recept« ændret til status i gang",
+        'Activity "Motion på recept" changed to status running',
+    )
+    assert said["FollowUpRecorded"][:2] == (
+        "Opfølgning »Efter 6 måneder«: 12 af 18 fastholdt",
+        'Follow-up "Efter 6 måneder": 12 of 18 retained',
+    )
+    assert said["PartnerJoined"] == (
+        "DGI Sydjylland indtrådt som partner (trin 2)",
+        "DGI Sydjylland joined as a partner (rung 2)",
+        "partners",
+    )
+    assert said["Drafted"][2] == said["AgreementBacked"][2] == "agreements"
+
+    # The group filter selects by class, not by name: an organisation's `Registered` is
+    # not in the partnership's registry group.
+    registry = await everything(side, audit.AuditFilter(groups=(Group.REGISTRY,)))
+    assert {(x.aggregate_type, x.kind) for x in registry} == {("partnership", "Registered")}
+    roles_and_ladder = await everything(
+        side, audit.AuditFilter(partnership_id=pid, groups=(Group.ROLES, Group.LADDER))
+    )
+    assert sorted(x.kind for x in roles_and_ladder) == [
+        "RoleAssigned",
+        "RoleVacated",
+        "RungChanged",
+    ]
+
+
+def test_a_sentence_falls_back_when_a_view_does_not_name_the_subject() -> None:
+    """Without the roles view's answer (e.g. in the story, which reads no views), the
+    shorter sentence, never a placeholder."""
+    payload = {"position_id": str(uuid4())}
+    assert audit.summarise("RoleVacated", payload, {}) == "Rolle ledig"
+    assert audit.summarise("RoleVacated", payload, {}, locale="en") == "Role vacant"
+    # A kind no event class has any more is shown as stored.
+    assert audit.summarise("Vanished", {}, {}) == "Vanished"
+    # The aggregate type tells apart events of the same name.
+    assert audit.summarise("Registered", {"name": "DGI"}, {}, "organisation") == "Registreret: DGI"
 
 
 async def test_after_erasure_no_view_or_audit_entry_holds_the_persons_name(story: Story) -> None:
