@@ -22,6 +22,7 @@ from api.readside import ReadSide
 from projections import anchoring, audit, diff, ladder
 from projections import roles as role_views
 from projections.audit import AuditPage
+from projections.history import Group
 
 AsOf = Annotated[date | None, QueryParameter(description="Valid date: the world as it stood then.")]
 KnownAt = Annotated[
@@ -205,6 +206,13 @@ class PartnershipViewsController(Controller):
         export: NamedDependency[Export],
         actor: FromQuery[str | None] = None,
         kind: FromQuery[list[str] | None] = None,
+        group: Annotated[
+            list[Group] | None,
+            QueryParameter(
+                description="Only events of these groups (as the history files them; "
+                "repeatable), e.g. `roles`, `ladder`, `corrections`."
+            ),
+        ] = None,
         recorded_from: FromQuery[datetime | None] = None,
         recorded_to: FromQuery[datetime | None] = None,
         cursor: Cursor = None,
@@ -216,6 +224,7 @@ class PartnershipViewsController(Controller):
             partnership_id=partnership_id,
             actor=actor,
             kinds=kind or (),
+            groups=group or (),
             recorded_from=recorded_from,
             recorded_to=recorded_to,
         )

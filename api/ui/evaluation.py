@@ -146,7 +146,7 @@ async def event_choices(
     choices = [
         (
             event_value(e.aggregate_id, e.version),
-            event_label(e.kind, e.valid_on, e.summary, _),
+            event_label(e.kind, e.valid_on, e.summary_en if locale == "en" else e.summary, _),
         )
         for e in entries
     ]

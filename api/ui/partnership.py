@@ -28,7 +28,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 from markupsafe import Markup
 
-from aggregates import AgreementStatus, Registry
+from aggregates import Agreement, AgreementStatus, Partnership, Registry
 from aggregates.taxonomy import (
     AnchoringStatus,
     FactorEffect,
@@ -43,13 +43,14 @@ from api.ui.core import PREFIX, locale_of, render, user_of
 from api.ui.i18n import ENGLISH, english, labeller, translator
 from projections import access as access_view
 from projections import agreements as agreement_views
-from projections import anchoring, audit, diff, ladder, offers
+from projections import anchoring, audit, diff, history, ladder, offers
 from projections import annotations as annotation_views
 from projections import ratings as rating_views
 from projections import roles as role_views
 from projections.core import InvalidQuery
 from projections.directory import names
 from projections.facts import FollowUp, Recorded, first_registry, recorded
+from projections.history import Group
 
 AUDIT_PAGE = 25
 EXPIRING_DAYS = 90  # an agreement in force this close to its end is flagged
@@ -543,57 +544,22 @@ def page_context(request: Request[Any, Any, Any], data: PageData) -> dict[str, A
 
 # -- history and diff ----------------------------------------------------------------------
 
-# Kinds of change a reader filters the history by (audit `kind`s per group).
+# Kinds of change a reader filters the history by: the groups of projections/history.py
+# that hold a partnership's or its agreements' events (key -> Danish name, event names).
+_SHOWN = (Partnership, Agreement)
 KIND_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "registry": ("Stamdata", ("Registered", "RegistryUpdated")),
-    "partners": (
-        "Partnere og trin",
-        (
-            "PartnerJoined",
-            "PartnerLeft",
-            "RungChanged",
-            "AgreementBacked",
-            "AgreementRenewed",
-            "AgreementEnded",
-        ),
-    ),
-    "governance": (
-        "Styregruppe, sekretariat og beslutninger",
-        (
-            "SteeringMemberAppointed",
-            "SteeringMemberSteppedDown",
-            "SecretariatAssigned",
-            "SecretariatStaffed",
-            "SecretariatStaffLeft",
-            "TermsOfReferenceIssued",
-            "DecisionRecorded",
-        ),
-    ),
-    "roles": ("Roller", ("RoleAssigned", "RoleHandedOver", "RoleVacated")),
-    "activities": (
-        "Aktiviteter og opfølgning",
-        (
-            "ActivityLaunched",
-            "ActivityStatusChanged",
-            "ActivityAdjusted",
-            "FollowUpScheduled",
-            "FollowUpRecorded",
-            "PhaseEntered",
-        ),
-    ),
-    "anchoring": ("Forankring", ("MilestoneRecorded", "FactorRecorded", "FactorLinked")),
-    "evaluation": ("Evaluering", ("EvaluationRecorded", "AssessmentRecorded")),
-    "agreements": (
-        "Aftaler",
-        ("Drafted", "Amended", "PartySigned", "Renewed", "Expired", "Terminated"),
-    ),
-    "corrections": ("Rettelser", ("DateCorrected", "RungCorrected", "MilestoneCorrected")),
+    group.value: (group.label_da, kinds)
+    for group in Group
+    if (
+        kinds := history.kinds(
+            c for c in history.in_group(group) if history.aggregate_of(c) in _SHOWN
+        )
+    )
 }
 # The Danish name of each kind's group (an evaluator's note names the events it links to).
 EVENT_GROUPS: dict[str, str] = {
     kind: name for name, kinds in KIND_GROUPS.values() for kind in kinds
 }
-EVENT_GROUPS["AnchoringRated"] = "Selvevaluering"
 
 
 @dataclass(frozen=True)
@@ -706,7 +672,7 @@ class PartnershipPages(Controller):
         where = audit.AuditFilter(
             partnership_id=partnership_id,
             actor=chosen.actor or None,
-            kinds=group[1] if group else (),
+            groups=(Group(chosen.kind),) if group else (),
             recorded_from=_local_midnight(start) if start else None,
             recorded_to=_local_midnight(end + timedelta(days=1)) if end else None,
         )
@@ -1054,6 +1020,9 @@ TEXTS: dict[str, str] = {
     "ændret": "changed",
     "fjernet": "removed",
 }
+
+# The history's groups in English, as projections/history.py declares them.
+TEXTS.update({group.label_da: group.label_en for group in Group})
 
 # A text another page registered first keeps its English (the catalogue is shared).
 english({danish: text for danish, text in TEXTS.items() if danish not in ENGLISH})

@@ -263,6 +263,23 @@ def test_the_history_lists_who_changed_what_when_and_why(demo: Demo) -> None:
     assert "Rolle ledig" in by_actor
 
 
+def test_the_history_names_the_role_filters_by_group_and_speaks_english(demo: Demo) -> None:
+    """The sentences, groups and English come from projections/history.py: the vacancy
+    names its role, the roles filter holds the role events only, English reads English."""
+    page = demo.client.get(demo.page(FREDERIKSBERG, "/history"), params={"kind": "roles"})
+    assert page.status_code == 200
+    shown = text(page)
+    assert "Rolle ledig: rekrutterer" in shown
+    assert "indtrådt som partner" not in shown  # another group
+    english = demo.client.get(
+        demo.page(FREDERIKSBERG, "/history"), params={"kind": "roles", "lang": "en"}
+    )
+    assert "Role vacant: recruiter" in text(english)
+    assert "Rolle ledig" not in text(english)
+    assert '<option value="roles" selected>Roles</option>' in english.text
+    demo.client.get("/ui/?lang=da")  # back to Danish for the other tests
+
+
 def test_the_diff_lists_what_changed_between_two_dates(demo: Demo) -> None:
     page = demo.client.get(
         demo.page(SILKEBORG, "/diff"), params={"from": "2022-02-15", "to": "2022-06-15"}
