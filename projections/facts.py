@@ -18,7 +18,7 @@ from uuid import UUID
 
 import msgspec
 
-from aggregates import Registry
+from aggregates import Partnership, Registry
 from aggregates.taxonomy import (
     AssessmentAnswer,
     AssessmentQuestion,
@@ -26,23 +26,28 @@ from aggregates.taxonomy import (
     EvaluationMethod,
     ImplementationPhase,
 )
-from projections import audit
+from projections import audit, history
 from projections.store import ReadStore
 
-RECORDED_KINDS = (
-    "Registered",
-    "RegistryUpdated",
-    "SecretariatAssigned",
-    "SecretariatStaffed",
-    "SecretariatStaffLeft",
-    "EvaluationRecorded",
-    "AssessmentRecorded",
-    "FollowUpScheduled",
-    "FollowUpRecorded",
-    "DecisionRecorded",
-    "TermsOfReferenceIssued",
-    "PhaseEntered",
+RECORDED: tuple[type, ...] = (
+    Partnership.Registered,
+    Partnership.RegistryUpdated,
+    Partnership.SecretariatAssigned,
+    Partnership.SecretariatStaffed,
+    Partnership.SecretariatStaffLeft,
+    Partnership.EvaluationRecorded,
+    Partnership.AssessmentRecorded,
+    Partnership.FollowUpScheduled,
+    Partnership.FollowUpRecorded,
+    Partnership.DecisionRecorded,
+    Partnership.TermsOfReferenceIssued,
+    Partnership.PhaseEntered,
 )
+# The fold trusts the audit's dates: an event a correction could redate cannot be here.
+_CORRECTABLE = [cls.__qualname__ for cls in RECORDED if history.reading(cls).corrections]
+if _CORRECTABLE:
+    raise TypeError(f"facts: {_CORRECTABLE} can be corrected; fold them from a fact view")
+RECORDED_KINDS = history.kinds(RECORDED)
 
 
 @dataclass

@@ -43,14 +43,15 @@ from api.ui.core import PREFIX, format_day, locale_of, render
 from api.ui.forms import Field, expected_version, submit, with_meta
 from api.ui.free_text import warn_names
 from api.ui.i18n import english, translator
-from projections import audit
+from projections import audit, history
+from projections.history import Correction
 from services.application import CommandResult, Tvaers
 
 EVIDENCE_HELP = warn_names(
     "Hvad viser, at partneren står på trinnet? Fx et mødereferat eller en aftale.",
     "What shows that the partner stands on the rung? E.g. minutes of a meeting or an agreement.",
 )
-CORRECTION_KINDS = ("date", "rung", "milestone")
+CORRECTION_KINDS = tuple(c.value for c in Correction)
 CORRECTABLE_SHOWN = 200  # the newest entries a correction can name in the form's list
 
 
@@ -326,11 +327,8 @@ class PartnerForms(Controller):
     ) -> tuple[list[Field], dict[str, Any], Scope]:
         scope = await scope_of(tvaers, read_side, pid)
         correctable = scope.partnership.correctable
-        wanted = {
-            "date": set(correctable.values()),
-            "rung": {"PartnerJoined", "RungChanged"},
-            "milestone": {"MilestoneRecorded"},
-        }[kind]
+        # What each correction may put right: declared beside the history (one place).
+        wanted = set(history.kinds(history.correctable_by(Correction(kind))))
         entries = await audit.history(
             read_side.store,
             audit.AuditFilter(partnership_id=pid, kinds=sorted(wanted)),
