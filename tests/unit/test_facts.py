@@ -30,6 +30,8 @@ def entry(version: int, kind: str, valid_on: date, **payload: Any) -> AuditEntry
         reason=None,
         correlation_id=None,
         summary="",
+        summary_en="",
+        group="",
         payload=payload,
     )
 
