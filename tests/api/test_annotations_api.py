@@ -210,7 +210,7 @@ def test_links_only_to_events_of_this_partnership(world: World) -> None:
 def test_empty_text_is_refused(world: World) -> None:
     with nothing_written(world.client):
         response = world.send(AUTHOR, "POST", "", {**NOTE, "text": "   "})
-    assert_problem(response, 422, "invalid-value")
+    assert_problem(response, 400, "invalid-request")  # nothing visible: the text rule
 
 
 def test_administrators_write_their_own_notes_and_see_only_others_published(

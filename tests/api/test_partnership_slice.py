@@ -179,7 +179,7 @@ def test_a_write_without_valid_on_or_reason_happens_today_without_a_reason(
     client: TestClient[Litestar], lead_id: str
 ) -> None:
     response = client.post(
-        "/partnerships", json=partnership_body(lead_id, reason="   "), headers={"X-Actor": ACTOR}
+        "/partnerships", json=partnership_body(lead_id, reason=""), headers={"X-Actor": ACTOR}
     )
 
     partnership = created(response)["id"]
