@@ -186,6 +186,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=StrictRequests(),
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[ClosedStructSchemaPlugin()],
+        # Logging is api/logging.py's; Litestar's default would put its own plain-text
+        # handler on the root logger, beside structlog's JSON lines.
+        logging_config=None,
         openapi_config=OpenAPIConfig(
             title="Tværs API",
             use_handler_docstrings=True,

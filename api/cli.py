@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from api.logging import configure_logging
+from api.logging import UVICORN_LOGGING, configure_logging
 from services.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -32,9 +32,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         create_app(settings),
         host=args.host,
         port=args.port,
-        log_level="warning",
-        access_log=False,
         server_header=False,  # no "Server: uvicorn" banner (api/security_headers.py)
+        **UVICORN_LOGGING,  # uvicorn's records through structlog's renderer
     )
     return 0
 

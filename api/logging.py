@@ -32,36 +32,74 @@ class _Stderr:
         sys.stderr.flush()
 
 
-def configure_logging(settings: Settings) -> None:
-    """Configure structlog and stdlib logging once: JSON off a terminal, console on one."""
-    global _configured  # noqa: PLW0603 - process-wide logging is configured exactly once
-    if _configured:
-        return
+# How `tvaers serve` runs uvicorn: uvicorn installs no handlers or formats of its own
+# (log_config=None), so its records reach the root handler below like any stdlib record;
+# every request is logged by RequestContextMiddleware, so uvicorn's access log is off.
+UVICORN_LOGGING: dict[str, Any] = {"log_config": None, "log_level": "warning", "access_log": False}
+
+# What every line carries, whoever wrote it: the request's ids (when there is a request),
+# the logger's name, the level and the time.
+_SHARED: list[Any] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.add_log_level,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
+
+
+def _renderer(settings: Settings) -> Any:
     as_json = settings.log_format == "json" or (
         settings.log_format == "auto" and not sys.stderr.isatty()
     )
-    renderer: Any = (
-        structlog.processors.JSONRenderer()
-        if as_json
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
-    )
+    if as_json:
+        return structlog.processors.JSONRenderer()
+    return structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+
+
+def configure_logging(settings: Settings) -> None:
+    """Configure structlog and stdlib logging once: JSON off a terminal, console on one.
+
+    One renderer writes every line: structlog's events and the standard library's records
+    (uvicorn, asyncio, httpx, eventsourcing) alike go to the root logger's one handler,
+    whose `ProcessorFormatter` runs them through the same processors, so a JSON log has
+    no plain-text lines in it, and every line has `event`, `level`, `timestamp`, `logger`.
+    """
+    global _configured  # noqa: PLW0603 - process-wide logging is configured exactly once
+    if _configured:
+        return
     level = logging.getLevelName(settings.log_level)
     if not isinstance(level, int):
         level = logging.INFO
     structlog.configure(
         processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            *_SHARED,
             structlog.processors.StackInfoRenderer(),
             structlog.processors.format_exc_info,
-            renderer,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
+        logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,
     )
-    logging.basicConfig(level=level, stream=_Stderr(), format="%(levelname)s %(name)s %(message)s")
+    handler = logging.StreamHandler(_Stderr())
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=_SHARED,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.StackInfoRenderer(),
+                structlog.processors.format_exc_info,
+                _renderer(settings),
+            ],
+        )
+    )
+    root = logging.getLogger()
+    # Plain handlers someone installed before (basicConfig's) would write a second,
+    # unformatted line; test frameworks' capturing handlers (subclasses) stay.
+    for old in [h for h in root.handlers if type(h) is logging.StreamHandler]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
     _configured = True
 
 
