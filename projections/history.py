@@ -174,8 +174,8 @@ READINGS: dict[type, Reading] = {}
 
 READ_BY_NONE: dict[type, str] = {
     IdempotentRequest.Recorded: (
-        "kept for the write side only: a repeated request with the same idempotency key "
-        "is answered from this aggregate (services/application.py), no view shows it"
+        "the write side's own record: a repeated request with the same idempotency key "
+        "is answered from this aggregate (services/application.py); no view shows it"
     ),
 }
 """Event classes no projection reads, each with the reason."""

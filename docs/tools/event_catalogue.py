@@ -6,31 +6,38 @@ Run from the repository root:
 
 tests/test_docs.py fails when docs/events.md differs from this script's output, so the
 catalogue cannot drift from the code: change an event, then regenerate.
+
+For each event it lists, besides the fields: the aggregate methods that emit it (read from
+the aggregates' source: every `self._trigger(self.X, ...)`, `cls._create_with(cls.X, ...)`
+or `trigger_event`, followed through the class's own helper methods; a trigger whose event
+the scan cannot name stops the script), the command structs that reach those methods
+when services/commands.py has a `COMMANDS` table (optional), the projections that read it
+(each projection's `handlers`, keyed by class) and its sentence and group in the history
+(projections/history.py).
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import functools
+import importlib
+import inspect
 import sys
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from enum import Enum
 from typing import Any
 
 import msgspec
 from eventsourcing.utils import get_topic
 
-from aggregates import Agreement, Annotation, Organisation, Partnership, Person
 from aggregates.base import TvaersAggregate
+from projections import history
+from projections.catalog import ALL as PROJECTIONS
 
-AGGREGATES: tuple[type[TvaersAggregate], ...] = (
-    Organisation,
-    Person,
-    Partnership,
-    Agreement,
-    Annotation,
-)
+AGGREGATES: tuple[type[TvaersAggregate], ...] = history.AGGREGATES
 
 # Fields the library puts on every event; documented once in the header.
 LIBRARY_FIELDS = ("originator_id", "originator_version", "timestamp", "originator_topic")
@@ -46,8 +53,16 @@ HEADER = """\
 
 Every change in Tværs is one of the events below, stored in the event table in the order
 it was recorded. An event belongs to one aggregate (one organisation, person, partnership,
-agreement or evaluator's note) and is never changed or deleted afterwards; mistakes are
-put right by later events (see the `*Corrected` events of Partnership).
+agreement, evaluator's note, user account or remembered request) and is never changed or
+deleted afterwards; mistakes are put right by later events (see the `*Corrected` events
+of Partnership).
+
+Each event says which **commands** emit it (the aggregate's methods, found in the source;
+with the command struct that reaches the method where one is declared), which
+**projections** read it (the views it changes; see `projections/`), its **sentence** in
+the audit history (Danish; English beside it in `projections/history.py`, with `{{field}}`
+filled from the event when read), its **group** in the history and, for a dated fact of a
+partnership, the **corrections** that can put it right.
 
 The **topic** is how the event's class is named in the store (column `topic`). Renaming
 or moving an event class therefore needs a plan for the events already stored under the
@@ -77,7 +92,7 @@ LIBRARY_MEANING = {
 METADATA_MEANING = {
     "valid_on": "valid time: the date the change happened in the world (given by the user, "
     "default today)",
-    "actor": "who made the change (user id; the `X-Actor` header in the API for now)",
+    "actor": "who made the change (the signed-in user's username)",
     "reason": "why, in the user's words (optional)",
     "correlation_id": "ties the event to the request or decision that caused it; events "
     "saved by one command share it",
@@ -131,13 +146,151 @@ def linked(tp: Any, documented: set[type]) -> str:
 
 def event_classes(aggregate: type[TvaersAggregate]) -> list[type]:
     """The aggregate's own nested event classes, in the order they are defined."""
-    return [
-        value
-        for name, value in vars(aggregate).items()
-        if isinstance(value, type)
-        and issubclass(value, aggregate.Event)
-        and name not in LIBRARY_CLASSES
+    return list(history.written_events(aggregate))
+
+
+# -- which methods emit which events (a static scan of the aggregates' source) -------------
+
+_TRIGGERS = frozenset({"_trigger", "_create_with", "trigger_event", "_create"})
+
+
+class UnnamedTrigger(ValueError):
+    """A trigger call whose event class the scan cannot name: the catalogue would lie."""
+
+
+def _own(node: ast.expr) -> bool:
+    return isinstance(node, ast.Name) and node.id in ("self", "cls")
+
+
+def scan(aggregate_node: ast.ClassDef, events: Iterable[str]) -> dict[str, list[str]]:
+    """Event class name -> the public methods of the class that emit it.
+
+    A method emits the events it triggers itself and those of the class's own methods it
+    calls (`self._leave(...)`), however deep. Raises UnnamedTrigger for a trigger whose
+    first argument is not `self.<Event>` or `cls.<Event>` of this aggregate.
+    """
+    known = set(events)
+    direct: dict[str, set[str]] = {}
+    calls: dict[str, set[str]] = {}
+    for item in aggregate_node.body:
+        if not isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        direct[item.name], calls[item.name] = set(), set()
+        for node in ast.walk(item):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            if not _own(node.func.value):
+                continue
+            if node.func.attr in _TRIGGERS:
+                first = node.args[0] if node.args else None
+                if not (
+                    isinstance(first, ast.Attribute) and _own(first.value) and first.attr in known
+                ):
+                    raise UnnamedTrigger(
+                        f"{aggregate_node.name}.{item.name} (line {node.lineno}): "
+                        f"{node.func.attr} of an event the catalogue cannot name"
+                    )
+                direct[item.name].add(first.attr)
+            else:
+                calls[item.name].add(node.func.attr)
+
+    @functools.cache
+    def reached(method: str) -> frozenset[str]:
+        found = set(direct.get(method, ()))
+        pending, seen = list(calls.get(method, ())), {method}
+        while pending:
+            callee = pending.pop()
+            if callee in seen or callee not in direct:
+                continue
+            seen.add(callee)
+            found |= direct[callee]
+            pending.extend(calls[callee])
+        return frozenset(found)
+
+    emitted: dict[str, list[str]] = {}
+    for method in direct:
+        if method.startswith("_"):
+            continue
+        for event in sorted(reached(method)):
+            emitted.setdefault(event, []).append(method)
+    return emitted
+
+
+def emitters(aggregate: type[TvaersAggregate]) -> dict[type, list[str]]:
+    """Event class -> the aggregate's public methods that emit it."""
+    tree = ast.parse(inspect.getsource(sys.modules[aggregate.__module__]))
+    (node,) = (n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == aggregate.__name__)
+    classes = {cls.__name__: cls for cls in event_classes(aggregate)}
+    return {classes[name]: methods for name, methods in scan(node, classes).items()}
+
+
+# -- which command structs reach those methods (services/commands.py, when it exists) ------
+
+
+def _code_names(code: Any) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if inspect.iscode(const):
+            names |= _code_names(const)
+    return names
+
+
+def named_by(handler: Any, depth: int = 0) -> set[str]:
+    """The names a command's handler mentions: a method's name, the attributes its code
+    calls, the strings and callables of a tuple or record holding it."""
+    if depth > 3 or handler is None or isinstance(handler, type):
+        return set()
+    if isinstance(handler, str):
+        return {handler}
+    if isinstance(handler, functools.partial):
+        return named_by(handler.func, depth + 1)
+    if isinstance(handler, Mapping):
+        return {n for v in handler.values() for n in named_by(v, depth + 1)}
+    if isinstance(handler, tuple | list | set | frozenset):
+        return {n for v in handler for n in named_by(v, depth + 1)}
+    function = getattr(handler, "__func__", handler)
+    code = getattr(function, "__code__", None)
+    if code is not None:
+        return {getattr(function, "__name__", ""), *_code_names(code)}
+    found: set[str] = set()
+    fields = getattr(handler, "__struct_fields__", None) or [
+        f.name for f in dataclasses.fields(handler) if dataclasses.is_dataclass(handler)
     ]
+    for name in fields:
+        found |= named_by(getattr(handler, name, None), depth + 1)
+    call = vars(type(handler)).get("__call__")
+    code = getattr(call, "__code__", None)
+    if code is not None:
+        found |= _code_names(code)
+    return found
+
+
+def command_table() -> Mapping[Any, Any]:
+    """services.commands.COMMANDS (command class -> handler), or nothing while it does not exist."""
+    try:
+        module = importlib.import_module("services.commands")
+    except ModuleNotFoundError as error:
+        if error.name not in ("services.commands", "services"):
+            raise
+        return {}
+    table = getattr(module, "COMMANDS", None)
+    return table if isinstance(table, Mapping) else {}
+
+
+def commands_by_method(table: Mapping[Any, Any], methods: Iterable[str]) -> dict[str, list[str]]:
+    """Aggregate method -> the names of the command structs whose handlers call it."""
+    wanted = set(methods)
+    found: dict[str, list[str]] = {}
+    for command, handler in table.items():
+        name = getattr(command, "__name__", str(command))
+        for method in sorted(named_by(handler) & wanted):
+            found.setdefault(method, []).append(name)
+    return {method: sorted(names) for method, names in found.items()}
+
+
+def readers(event_class: type) -> list[str]:
+    """The projections that read the event (in the order the runner applies them)."""
+    return [p.name for p in PROJECTIONS if event_class in p.handlers]
 
 
 def metadata_fields() -> list[str]:
@@ -165,6 +318,36 @@ def first_doc_line(cls: type) -> str:
         if doc and not doc.startswith(f"{cls.__name__}("):
             return str(doc).strip().splitlines()[0]
     return ""
+
+
+def readers_block(
+    aggregate: type[TvaersAggregate],
+    event_class: type,
+    emitted: Mapping[type, list[str]],
+    commands: Mapping[str, list[str]],
+) -> list[str]:
+    """The event's emitters, readers, sentence, group and corrections, as a list."""
+
+    def emitter(method: str) -> str:
+        structs = ", ".join(f"`{name}`" for name in commands.get(method, ()))
+        return f"`{aggregate.__name__}.{method}`" + (f" (command {structs})" if structs else "")
+
+    reading = history.reading(event_class)
+    read_by = readers(event_class)
+    if read_by:
+        read = ", ".join(f"`{name}`" for name in read_by)
+    else:
+        read = f"none ({history.READ_BY_NONE[event_class]})"
+    lines = [
+        "- emitted by: " + ", ".join(emitter(m) for m in emitted.get(event_class, ())),
+        f"- read by: {read}",
+        f"- sentence: {reading.da.text}",
+        f"- group: `{reading.group.value}` ({reading.group.label_da})",
+    ]
+    if reading.corrections:
+        methods = sorted(c.method for c in reading.corrections)
+        lines.append("- corrected by: " + ", ".join(f"`{aggregate.__name__}.{m}`" for m in methods))
+    return [*lines, ""]
 
 
 def render() -> str:
@@ -195,7 +378,10 @@ def render() -> str:
         out.append(f"- [{aggregate.__name__}](#{aggregate.__name__.lower()}): {names}")
     out.append("- [Value types](#value-types)\n")
 
+    table = command_table()
     for aggregate in AGGREGATES:
+        emitted = emitters(aggregate)
+        commands = commands_by_method(table, {m for ms in emitted.values() for m in ms})
         out.append(f"## {aggregate.__name__}\n")
         module = sys.modules[aggregate.__module__]
         summary = (module.__doc__ or "").strip().splitlines()[0]
@@ -210,6 +396,7 @@ def render() -> str:
             doc = first_doc_line(event_class)
             if doc:
                 out.append(doc + "\n")
+            out.extend(readers_block(aggregate, event_class, emitted, commands))
             fields = own_fields(event_class)
             if fields:
                 out.append("| field | type |\n| --- | --- |")
