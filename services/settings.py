@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 DEFAULT_SQLITE_PATH = "var/tvaers.sqlite3"
@@ -16,34 +17,194 @@ class SettingsError(ValueError):
     """The configuration cannot be used; the message says which variable and why."""
 
 
+Concern = Literal[
+    "store", "projections", "web", "logging", "login throttling", "housekeeping", "plans"
+]
+CONCERNS: tuple[Concern, ...] = typing.get_args(Concern)
+"""The concerns the settings are grouped by, in the order the documentation lists them."""
+
+
+@dataclass(frozen=True)
+class Variable:
+    """How a setting is configured: its environment variable, concern and meaning.
+
+    Kept as each field's metadata (`dataclasses.fields(Settings)`); the README's table is
+    generated from it (docs/tools/settings_table.py) and tests/test_docs.py holds the
+    README to it.
+    """
+
+    name: str
+    """The environment variable `Settings.from_env` reads."""
+    concern: Concern
+    meaning: str
+    """One line of Markdown for the README's table: what it does, the values it takes."""
+    example: str
+    """A valid value other than the default (tests set it and see the field change)."""
+    default_shown: str | None = None
+    """The default as the table shows it, when not the field's default itself."""
+
+
+def setting(
+    default: Any,
+    *,
+    env: str,
+    concern: Concern,
+    meaning: str,
+    example: str,
+    default_shown: str | None = None,
+) -> Any:
+    """A field of `Settings` with its `Variable` (a flat field: `Settings(x=...)` stays)."""
+    variable = Variable(env, concern, meaning, example, default_shown)
+    return field(default=default, metadata={"variable": variable})
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
-    """Everything configurable, read once at start-up (`Settings.from_env()`)."""
+    """Everything configurable, read once at start-up (`Settings.from_env()`).
 
-    database_url: str = DEFAULT_SQLITE_PATH
-    log_format: Literal["auto", "json", "console"] = "auto"
-    log_level: str = "INFO"
-    snapshot_interval: int = 100
-    postgres_pool_size: int = 10
-    projections: Literal["embedded", "external"] = "embedded"
-    read_timeout: float = 2.0
-    housekeeping: bool = True
-    housekeeping_interval: float = 3600.0
-    # Signs the web UI's session cookie; None: a random key kept in a file (session_key_path).
-    secret_key: str | None = None
-    # Aggregates kept in memory per process (0: none). A cached aggregate is brought up
-    # to date with the events saved since (by any process) before each use.
-    aggregate_cache: int = 1000
-    cookie_secure: bool = True
-    # How many years ahead a planned date (a period, an agreement's validity, a follow-up)
-    # may lie; dates of facts lie up to today (aggregates/dates.py).
-    plan_horizon_years: int = 50
-    # Login throttling (docs/operations.md, "Login throttling and sessions"): failed
-    # logins in a row before a name is locked, the first lock (doubling with each further
-    # failure, at most 15 minutes), and login attempts per client address per minute.
-    login_max_failures: int = 5
-    login_lock_seconds: float = 30.0
-    login_attempts_per_minute: int = 30
+    The fields stay flat (`Settings(database_url=..., housekeeping=False)` in the tests,
+    `settings.store` in the code, hashable for tests/apps.py); the concern each belongs
+    to is part of its metadata (`Variable`), as are its variable and meaning.
+    """
+
+    # -- store: where the events and the personal-data keys are, and how they are read
+    database_url: str = setting(
+        DEFAULT_SQLITE_PATH,
+        env="TVAERS_DATABASE_URL",
+        concern="store",
+        meaning="a SQLite file path (created on first run), or "
+        "`postgresql://user:password@host:5432/dbname` for PostgreSQL",
+        example="postgresql://tvaers@db.example.org:5432/tvaers",
+    )
+    snapshot_interval: int = setting(
+        100,
+        env="TVAERS_SNAPSHOT_INTERVAL",
+        concern="store",
+        meaning="events between snapshots of a partnership or agreement (at least 1)",
+        example="25",
+    )
+    postgres_pool_size: int = setting(
+        10,
+        env="TVAERS_POSTGRES_POOL_SIZE",
+        concern="store",
+        meaning="PostgreSQL connections per process (the views' pool is half this size)",
+        example="4",
+    )
+    # A cached aggregate is brought up to date with the events saved since (by any
+    # process) before each use.
+    aggregate_cache: int = setting(
+        1000,
+        env="TVAERS_AGGREGATE_CACHE",
+        concern="store",
+        meaning="aggregates kept in memory per process (`0`: none); each is brought up to "
+        "date from the store before use",
+        example="0",
+    )
+    # -- projections: who keeps the views, how long a query waits for them
+    projections: Literal["embedded", "external"] = setting(
+        "embedded",
+        env="TVAERS_PROJECTIONS",
+        concern="projections",
+        meaning="`embedded`: the API keeps the views; `external`: a `tvaers project run` "
+        "worker does",
+        example="external",
+    )
+    read_timeout: float = setting(
+        2.0,
+        env="TVAERS_READ_TIMEOUT",
+        concern="projections",
+        meaning="seconds a query waits for the views to reach a write it names (`after=`)",
+        example="0.5",
+    )
+    # -- web: the web UI's session cookie
+    secret_key: str | None = setting(
+        None,
+        env="TVAERS_SECRET_KEY",
+        concern="web",
+        meaning="key for the session cookie, 32+ characters; without it a random key is "
+        "kept in `<database>.session-key` (SQLite) or `var/tvaers.session-key`. Several "
+        "API processes must share one.",
+        example="a-key-of-thirty-two-characters-or-more",
+        default_shown="(generated)",
+    )
+    cookie_secure: bool = setting(
+        True,
+        env="TVAERS_COOKIE_SECURE",
+        concern="web",
+        meaning="`off` sends the session cookie over plain HTTP too (only for local trials "
+        "without TLS other than `localhost`)",
+        example="off",
+    )
+    # -- logging
+    log_format: Literal["auto", "json", "console"] = setting(
+        "auto",
+        env="TVAERS_LOG_FORMAT",
+        concern="logging",
+        meaning="`json`, `console`, or `auto` (JSON when not on a terminal)",
+        example="json",
+    )
+    log_level: str = setting(
+        "INFO",
+        env="TVAERS_LOG_LEVEL",
+        concern="logging",
+        meaning="log level (`DEBUG`, `INFO`, `WARNING`, `ERROR`)",
+        example="DEBUG",
+    )
+    # -- login throttling (docs/operations.md, "Login throttling and sessions")
+    login_max_failures: int = setting(
+        5,
+        env="TVAERS_LOGIN_MAX_FAILURES",
+        concern="login throttling",
+        meaning="failed logins in a row before a username is locked",
+        example="3",
+    )
+    login_lock_seconds: float = setting(
+        30.0,
+        env="TVAERS_LOGIN_LOCK_SECONDS",
+        concern="login throttling",
+        meaning="seconds of the first lock; each further failure doubles it, up to 15 minutes",
+        example="60",
+    )
+    login_attempts_per_minute: int = setting(
+        30,
+        env="TVAERS_LOGIN_ATTEMPTS_PER_MINUTE",
+        concern="login throttling",
+        meaning="login attempts per client address per minute",
+        example="10",
+    )
+    # -- housekeeping: the follower's recurring writes
+    housekeeping: bool = setting(
+        True,
+        env="TVAERS_HOUSEKEEPING",
+        concern="housekeeping",
+        meaning="expire agreements whose validity has run out (`off` only for tests and "
+        "special maintenance)",
+        example="off",
+    )
+    housekeeping_interval: float = setting(
+        3600.0,
+        env="TVAERS_HOUSEKEEPING_INTERVAL",
+        concern="housekeeping",
+        meaning="seconds between housekeeping rounds",
+        example="60",
+    )
+    # -- plans: how far ahead a planned date may lie; dates of facts lie up to today
+    # (aggregates/dates.py)
+    plan_horizon_years: int = setting(
+        50,
+        env="TVAERS_PLAN_HORIZON_YEARS",
+        concern="plans",
+        meaning="how many years ahead a planned date may lie (a partnership's period, an "
+        "agreement's validity, a follow-up's due date); dates of things that happened lie "
+        "from 1900-01-01 up to today",
+        example="10",
+    )
+
+    @classmethod
+    def variables(cls) -> list[tuple[str, Variable, Any]]:
+        """(field name, its `Variable`, its default) of every setting, by concern."""
+        found = [(f.name, f.metadata["variable"], f.default) for f in fields(cls)]
+        return sorted(found, key=lambda row: CONCERNS.index(row[1].concern))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -76,6 +76,24 @@ def _subclasses(cls: type) -> list[type]:
     return [sub for direct in cls.__subclasses__() for sub in (direct, *_subclasses(direct))]
 
 
+def test_the_readme_configuration_table_is_generated_from_the_settings() -> None:
+    from docs.tools.settings_table import section, table
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert section(readme) == table(), (
+        "README.md's configuration table is stale: run "
+        "`.venv/bin/python -m docs.tools.settings_table --write`"
+    )
+
+
+def test_the_operations_guide_names_every_setting() -> None:
+    from services.settings import Settings
+
+    guide = (DOCS / "operations.md").read_text(encoding="utf-8")
+    missing = [v.name for _, v, _ in Settings.variables() if f"`{v.name}`" not in guide]
+    assert missing == [], "docs/operations.md does not say what these do"
+
+
 def test_the_api_guide_lists_every_problem_code() -> None:
     codes = {error.code for error in (DomainError, *_subclasses(DomainError))}
     guide = (DOCS / "api.md").read_text(encoding="utf-8")
