@@ -253,9 +253,9 @@ def named_by(handler: Any, depth: int = 0) -> set[str]:
     if code is not None:
         return {getattr(function, "__name__", ""), *_code_names(code)}
     found: set[str] = set()
-    fields = getattr(handler, "__struct_fields__", None) or [
-        f.name for f in dataclasses.fields(handler) if dataclasses.is_dataclass(handler)
-    ]
+    fields = getattr(handler, "__struct_fields__", None) or (
+        [f.name for f in dataclasses.fields(handler)] if dataclasses.is_dataclass(handler) else []
+    )
     for name in fields:
         found |= named_by(getattr(handler, name, None), depth + 1)
     call = vars(type(handler)).get("__call__")
@@ -265,16 +265,23 @@ def named_by(handler: Any, depth: int = 0) -> set[str]:
     return found
 
 
+COMMAND_MODULES = ("services.commands", "services.application")
+"""Where a `COMMANDS` table (command class -> handler) may live; the first one found counts."""
+
+
 def command_table() -> Mapping[Any, Any]:
-    """services.commands.COMMANDS (command class -> handler), or nothing while it does not exist."""
-    try:
-        module = importlib.import_module("services.commands")
-    except ModuleNotFoundError as error:
-        if error.name not in ("services.commands", "services"):
-            raise
-        return {}
-    table = getattr(module, "COMMANDS", None)
-    return table if isinstance(table, Mapping) else {}
+    """The `COMMANDS` table of the command modules, or nothing while none has one."""
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name not in (name, "services"):
+                raise
+            continue
+        table = getattr(module, "COMMANDS", None)
+        if isinstance(table, Mapping):
+            return table
+    return {}
 
 
 def commands_by_method(table: Mapping[Any, Any], methods: Iterable[str]) -> dict[str, list[str]]:

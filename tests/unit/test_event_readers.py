@@ -10,6 +10,7 @@ and that the catalogue's "emitted by" comes from an exact scan of the aggregates
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
 import inspect
 import pkgutil
@@ -336,6 +337,17 @@ def test_the_catalogue_names_the_command_struct_when_services_commands_has_a_tab
     assert "- emitted by: `Partnership.vacate_role` (command `VacateRole`)" in text
     assert "`Partnership.move_on_ladder` (command `MoveOnLadder`)" in text
 
-    monkeypatch.setitem(sys.modules, "services.commands", None)  # no such module (yet)
+    @dataclasses.dataclass
+    class Route:
+        kind: type
+        handler: Any
+
+    module.COMMANDS = {VacateRole: Route(Partnership, lambda p, c, m: p.vacate_role(c, m))}  # type: ignore[attr-defined]
+    assert event_catalogue.commands_by_method(event_catalogue.command_table(), ["vacate_role"]) == {
+        "vacate_role": ["VacateRole"]
+    }
+
+    for name in event_catalogue.COMMAND_MODULES:  # no table (yet)
+        monkeypatch.setitem(sys.modules, name, None)
     assert event_catalogue.command_table() == {}
     assert "(command " not in event_catalogue.render()
