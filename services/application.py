@@ -1007,9 +1007,6 @@ class Tvaers(Application[UUID]):
         self._check_version(annotation, expected_version)
         return annotation
 
-    def get_annotation(self, annotation_id: UUID) -> Annotation:
-        return self._get(Annotation, annotation_id)
-
     def record_annotation(
         self,
         partnership_id: UUID,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Protocol
 
-from aggregates.taxonomy import Dimension, FactorOrigin, Labelled, Rung
+from aggregates.taxonomy import Dimension, Labelled, Rung
 from api.exports import Lang
 from projections.story import RUNG_EN, Story, StoryEvent, date_da, date_en, label_en
 
@@ -123,10 +123,6 @@ def moment(at: datetime) -> str:
 
 def dimension_heading(dimension: Dimension, status: Labelled, lang: Lang) -> str:
     return f"{label(dimension, lang).capitalize()} {EN_DASH} {label(status, lang)}"
-
-
-def origin_note(origin: FactorOrigin, lang: Lang) -> str:
-    return label(origin, lang)
 
 
 def event_label(event: StoryEvent) -> str:

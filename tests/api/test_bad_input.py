@@ -17,7 +17,6 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from tests.api.conftest import (
-    ACTOR,
     assert_problem,
     join,
     register_organisation,
@@ -423,7 +422,7 @@ def test_a_join_with_a_stale_if_match_is_a_412_and_writes_nothing(
     assert join(client, partnership, club).status_code == 201  # someone else, meanwhile
 
     with nothing_written(client):
-        response = join(client, partnership, ids[OTHER], {"If-Match": etag, "X-Actor": ACTOR})
+        response = join(client, partnership, ids[OTHER], {"If-Match": etag})
 
     problem = assert_problem(response, 412, "stale-version")
     assert etag == '"1"'
