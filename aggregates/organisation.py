@@ -9,13 +9,17 @@ from aggregates.base import Meta, TvaersAggregate, require_text
 from aggregates.errors import InvalidValue, NoChange, OrganisationClosed
 from aggregates.taxonomy import OrganisationStatus, Sector
 
-_CVR = re.compile(r"[0-9]{8}")  # ASCII digits only (`\d` takes any script's digits)
+# The one CVR rule (the API's schema and the web forms take this pattern, services/fields.py):
+# eight ASCII digits (`\d` takes any script's digits), no trailing line break (`$` alone
+# would let one through: the look-ahead refuses any line break).
+CVR_PATTERN = r"^(?![^\n]*\n)[0-9]{8}$"
+_CVR = re.compile(CVR_PATTERN)
 
 
 def check_cvr(cvr: str | None) -> str | None:
     if cvr is None or cvr == "":
         return None
-    if not _CVR.fullmatch(cvr):  # fullmatch: `$` would let a trailing line break through
+    if not _CVR.match(cvr):
         raise InvalidValue(f"CVR number must be 8 digits, got {cvr!r}.")
     return cvr
 

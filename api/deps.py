@@ -18,8 +18,9 @@ from litestar.exceptions import ClientException
 from aggregates import Meta
 from api.metrics import Metrics
 from api.readside import ReadSide
-from api.schemas import CommandAccepted, Write
-from services.application import CommandResult, Idempotency, Tvaers
+from api.schemas import Body, CommandAccepted, Write
+from services.application import CommandResult, Tvaers
+from services.commands import Envelope, Idempotency
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,31 @@ class RequestContext:
             reason=body.reason.strip() if body.reason and body.reason.strip() else None,
             correlation_id=self.correlation_id,
         )
+
+    def envelope(self, body: Write) -> Envelope:
+        """The command's envelope: metadata from the body and the request, If-Match and
+        Idempotency-Key."""
+        return Envelope(
+            meta=self.meta(body),
+            expected_version=self.expected_version,
+            idempotency=self.idempotency,
+        )
+
+    def execute(
+        self, tvaers: Tvaers, body: Body[Any], *, status: int = 200, **path: uuid.UUID
+    ) -> Response[CommandAccepted]:
+        """Run the body's command (with the ids from the path) and answer with the result.
+
+        A retry with the same Idempotency-Key gets the first result back (marked
+        `Idempotent-Replayed: true`) and writes nothing; only a new write is counted.
+        """
+        result = tvaers.execute(body.to_command(**path), self.envelope(body))
+        response = accepted(result, status=status)
+        if result.replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        else:
+            self.on_accepted()
+        return response
 
     def command(
         self,

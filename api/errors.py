@@ -36,7 +36,6 @@ from litestar.typing import FieldDefinition
 
 from aggregates.errors import DomainError, NotFound
 from api.body import UnsupportedMediaType
-from api.schemas import PATTERN_WORDS
 from projections.core import InvalidQuery, UnknownPosition
 from projections.runner import StillCatchingUp
 from projections.store import DATABASE_UNREACHABLE as READ_STORE_UNREACHABLE
@@ -47,6 +46,7 @@ from services.errors import (
     LastAdministrator,
     StaleVersion,
 )
+from services.fields import PATTERN_WORDS
 from services.settings import SettingsError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"

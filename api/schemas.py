@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import typing
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -38,78 +39,30 @@ from aggregates.taxonomy import (
     SeatRole,
     Sector,
 )
-from aggregates.text import EMAIL_PATTERN, LINK_PATTERN, MULTI_LINE_PATTERN, ONE_LINE_PATTERN
-
-# Every text field says which text it accepts (aggregates/text.py, the one definition the
-# domain holds every write to): one line, or several; no control characters, bidi
-# overrides, separators or byte order marks; something visible unless empty.
-_ONE_LINE = (
-    "One line of text: no control characters, tabs or line breaks, bidi overrides or "
-    "isolates, U+2028/U+2029 or U+FEFF, and a visible character unless empty."
+from services.commands import Command, MoveOnLadder
+from services.fields import (
+    Amount,
+    AnyRung,
+    Bearing,
+    Count,
+    Cvr,
+    Email,
+    Fact,
+    Ids,
+    Items,
+    JoinRung,
+    Link,
+    LongText,
+    Name,
+    Phone,
+    Plan,
+    Rating,
+    Reason,
+    Text,
+    Version,
 )
-_MULTI_LINE = (
-    "Text, line breaks and tabs allowed: no other control characters, bidi overrides or "
-    "isolates, U+2028/U+2029 or U+FEFF, and a visible character unless empty."
-)
-_LINK = "A link starting with http://, https:// or mailto: (or empty)."
-_EMAIL = "An e-mail address: a name, @ and a domain, nothing invisible inside."
-Text = Annotated[str, msgspec.Meta(max_length=200, pattern=ONE_LINE_PATTERN, description=_ONE_LINE)]
-Name = Annotated[
-    str,
-    msgspec.Meta(min_length=1, max_length=200, pattern=ONE_LINE_PATTERN, description=_ONE_LINE),
-]
-LongText = Annotated[
-    str, msgspec.Meta(max_length=10_000, pattern=MULTI_LINE_PATTERN, description=_MULTI_LINE)
-]
-Items = Annotated[list[Text], msgspec.Meta(max_length=50)]
-Bearing = Annotated[int, msgspec.Meta(ge=1, le=6)]
-Amount = Decimal  # non-negative: checked by the domain (msgspec cannot bound decimals)
-Reason = Annotated[
-    str, msgspec.Meta(max_length=2_000, pattern=MULTI_LINE_PATTERN, description=_MULTI_LINE)
-]
-Ids = Annotated[list[UUID], msgspec.Meta(max_length=50)]
-Count = Annotated[int, msgspec.Meta(ge=0, le=10_000_000)]
-Version = Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)]
-AnyRung = Annotated[int, msgspec.Meta(ge=1, le=6)]
-Link = Annotated[
-    str,
-    msgspec.Meta(
-        max_length=2_000,
-        pattern=LINK_PATTERN,
-        description=_LINK,
-    ),
-]
-Phone = Annotated[str, msgspec.Meta(max_length=50, pattern=ONE_LINE_PATTERN, description=_ONE_LINE)]
-# Stricter than the domain's check (which it implies): a malformed address is refused by
-# the schema, so it never reaches a domain error message (and the log).
-Email = Annotated[
-    str,
-    msgspec.Meta(
-        max_length=254,
-        pattern=EMAIL_PATTERN,
-        description=_EMAIL,
-    ),
-]
-# What each text pattern means, in words: a refusal says this rather than the regex.
-PATTERN_WORDS: dict[str, str] = {
-    ONE_LINE_PATTERN: _ONE_LINE,
-    MULTI_LINE_PATTERN: _MULTI_LINE,
-    LINK_PATTERN: _LINK,
-    EMAIL_PATTERN: _EMAIL,
-}
 
-# A planned date: from 1900-01-01 up to the planning horizon (TVAERS_PLAN_HORIZON_YEARS).
-Plan = Annotated[
-    date,
-    msgspec.Meta(
-        description="A planned date: from 1900-01-01 up to the planning horizon "
-        "(today plus TVAERS_PLAN_HORIZON_YEARS, default 50 years)."
-    ),
-]
-# A date something happened: from 1900-01-01 up to today.
-Fact = Annotated[
-    date, msgspec.Meta(description="A date something happened: from 1900-01-01 up to today.")
-]
+C = TypeVar("C", bound=Command)
 
 
 class Write(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -117,6 +70,65 @@ class Write(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     valid_on: Fact | None = None
     reason: Reason | None = None
+
+
+class _BodyMeta(msgspec.StructMeta):
+    """Makes a `Body[SomeCommand]` subclass: the command's fields, minus those the path
+    gives (`path`), with their types, constraints and defaults; plus `valid_on`, `reason`."""
+
+    def __new__(
+        mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
+    ) -> type:
+        command = next(
+            (
+                arg
+                for base in namespace.get("__orig_bases__", ())
+                for arg in typing.get_args(base)
+                if isinstance(arg, type) and issubclass(arg, Command)
+            ),
+            None,
+        )
+        if command is not None:
+            path = namespace.get("path", ())
+            hints = typing.get_type_hints(command, include_extras=True)
+            missing = set(path) - set(command.__struct_fields__)
+            if missing:
+                raise TypeError(f"{name}: {command.__name__} has no field {sorted(missing)}.")
+            annotations = dict(namespace.get("__annotations__", {}))
+            for f in msgspec.structs.fields(command):
+                if f.name in path or f.name in annotations:
+                    continue
+                annotations[f.name] = hints[f.name]
+                if f.default is not msgspec.NODEFAULT:
+                    namespace[f.name] = f.default
+                elif f.default_factory is not msgspec.NODEFAULT:
+                    namespace[f.name] = msgspec.field(default_factory=f.default_factory)
+            namespace["__annotations__"] = annotations
+            namespace["command"] = command
+        cls: type = super().__new__(mcls, name, bases, namespace, **kwargs)
+        return cls
+
+
+class Body(Write, Generic[C], kw_only=True, metaclass=_BodyMeta):
+    """A request body derived from a command (services/commands.py): `class LadderMove(
+    Body[MoveOnLadder]): path = ("partnership_id", "organisation_id")` has the command's
+    other fields, with their constraints, and `valid_on` and `reason` for the envelope.
+    The class's docstring is the schema's description in the OpenAPI document."""
+
+    command: ClassVar[type[Command]]
+    path: ClassVar[tuple[str, ...]] = ()
+
+    def to_command(self, **path: UUID) -> C:
+        """The command: the body's fields and the ids from the path."""
+        if set(path) != set(self.path):
+            raise TypeError(f"{type(self).__name__} takes {self.path} from the path, not {path}.")
+        fields = {
+            name: getattr(self, name)
+            for name in self.__struct_fields__
+            if name in self.command.__struct_fields__
+        }
+        command: C = self.command(**fields, **path)  # type: ignore[assignment]
+        return command
 
 
 class CommandAccepted(msgspec.Struct, kw_only=True):
@@ -134,7 +146,7 @@ class OrganisationCreate(Write, kw_only=True):
     name: Name
     sector: Sector
     municipality: Text | None = None
-    cvr: Annotated[str, msgspec.Meta(pattern=r"^(?![^\n]*\n)[0-9]{8}$")] | None = None
+    cvr: Cvr | None = None
     parent_id: UUID | None = None
 
 
@@ -178,7 +190,7 @@ class PartnershipCreate(Write, kw_only=True):
 
 class PartnerJoin(Write, kw_only=True):
     organisation_id: UUID
-    rung: Annotated[int, msgspec.Meta(ge=1, le=4)] = 1
+    rung: JoinRung = 1
     evidence: LongText = ""
 
 
@@ -358,11 +370,10 @@ class RegistryUpdate(Write, kw_only=True):
         return msgspec.convert(fields, Registry, from_attributes=True)
 
 
-class LadderMove(Write, kw_only=True):
+class LadderMove(Body[MoveOnLadder], kw_only=True):
     """Move a partner to a rung (1-6); rungs 5-6 need an agreement of that kind in force."""
 
-    rung: AnyRung
-    evidence: LongText
+    path = ("partnership_id", "organisation_id")
 
 
 # -- partnership: steering group, secretariat, terms of reference, decisions -------------
@@ -650,8 +661,6 @@ class Readiness(msgspec.Struct, kw_only=True, omit_defaults=True):
 
 
 # -- evaluator toolkit: self-assessment of anchoring, evaluators' notes ------------------
-
-Rating = Annotated[int, msgspec.Meta(ge=1, le=7)]
 
 
 class RatingRecord(Write, kw_only=True):

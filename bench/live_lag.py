@@ -38,6 +38,7 @@ from aggregates.taxonomy import AnchoringStatus, Dimension, RoleKind, Rung, Sect
 from api.readside import open_read_side
 from projections.runner import StillCatchingUp
 from services.application import Tvaers
+from services.commands import Envelope, MoveOnLadder
 from services.errors import ConcurrencyConflict
 from services.settings import Settings
 
@@ -159,7 +160,12 @@ class Writers:
         if kind == 0:
             org = p.partners[n // 4 % len(p.partners)]
             rung = Rung.MUTUAL_REFERRAL if p.rungs[org] is Rung.DIALOGUE else Rung.DIALOGUE
-            result = self.app.move_on_ladder(p.id, org, rung, "Statusmøde", meta)
+            result = self.app.execute(
+                MoveOnLadder(
+                    partnership_id=p.id, organisation_id=org, rung=rung, evidence="Statusmøde"
+                ),
+                Envelope(meta),
+            )
             p.rungs[org] = rung
         elif kind == 1:
             result = self.app.record_milestone(

@@ -6,10 +6,10 @@ import contextlib
 import copy
 import threading
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -60,6 +60,7 @@ from aggregates.taxonomy import (
     SeatRole,
     Sector,
 )
+from services.commands import Command, Envelope, Idempotency, MoveOnLadder
 from services.encoding import MsgspecMapper
 from services.errors import (
     ConcurrencyConflict,
@@ -73,6 +74,7 @@ from services.security import hash_password, new_token, verify_password
 from services.settings import Settings
 
 A = TypeVar("A", bound=TvaersAggregate)
+C = TypeVar("C", bound=Command)
 
 # Readers get a deep copy of a cached aggregate (commands change the cached one in
 # place, see `_change`). These value types are immutable, so a copy may share them
@@ -125,6 +127,8 @@ class CommandResult:
     version: int
     notification_id: int
     created_id: UUID | None = None
+    replayed: bool = False
+    """An idempotent retry: the first result, given back; nothing was written."""
 
 
 def _meta_of(aggregate: TvaersAggregate) -> Meta:
@@ -137,15 +141,6 @@ def _meta_of(aggregate: TvaersAggregate) -> Meta:
         reason=event.reason,
         correlation_id=event.correlation_id,
     )
-
-
-@dataclass(frozen=True)
-class Idempotency:
-    """A write's Idempotency-Key, who sent it, and the fingerprint of its request."""
-
-    actor: str
-    key: str
-    fingerprint: str
 
 
 @dataclass(frozen=True)
@@ -310,6 +305,27 @@ class Tvaers(Application[UUID]):
         person = self._get(Person, person_id)
         person.check_not_erased()
         return person
+
+    # -- commands ----------------------------------------------------------------------
+
+    def execute(self, command: Command, envelope: Envelope) -> CommandResult:
+        """Run one command: its handler from the table (`COMMANDS`), with the envelope's
+        metadata, version check and idempotency key.
+
+        With an idempotency key, a retry gets the first result back (`replayed`) and
+        writes nothing; the key is recorded in the write's own transaction.
+        """
+        handler = COMMANDS.get(type(command))
+        if handler is None:
+            raise TypeError(f"No handler for {type(command).__name__} (services/application.py).")
+
+        def run() -> CommandResult:
+            return handler.execute(self, command, envelope)
+
+        if envelope.idempotency is None:
+            return run()
+        result, replayed = self.idempotent(envelope.idempotency, run)
+        return replace(result, replayed=True) if replayed else result
 
     # -- queries -----------------------------------------------------------------------
 
@@ -518,23 +534,6 @@ class Tvaers(Application[UUID]):
             partnership_id,
             expected_version,
             lambda p: p.leave_partner(organisation_id, meta),
-        )
-
-    def move_on_ladder(
-        self,
-        partnership_id: UUID,
-        organisation_id: UUID,
-        rung: Rung,
-        evidence: str,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.move_on_ladder(organisation_id, rung, evidence, meta),
         )
 
     # -- partnership: governance -------------------------------------------------------
@@ -1516,3 +1515,77 @@ class Tvaers(Application[UUID]):
         account = self.get_account(username)
         account.revoke_token(token_id, meta)
         return self._save(account)
+
+
+# -- the dispatch table: command class -> aggregate kind and handler ---------------------
+
+# The id field by which a command names the aggregate it changes.
+ID_FIELDS: dict[type[TvaersAggregate], str] = {
+    Partnership: "partnership_id",
+    Organisation: "organisation_id",
+    Person: "person_id",
+    Agreement: "agreement_id",
+    Annotation: "annotation_id",
+}
+
+
+@dataclass(frozen=True)
+class Change(Generic[A, C]):
+    """A command that changes one aggregate of `kind`, named by the command's id field
+    (`ID_FIELDS`): load it (under its lock), check the expected version, `run`, save."""
+
+    command: type[C]
+    kind: type[A]
+    run: Callable[[Tvaers, A, C, Meta], object]
+
+    def __post_init__(self) -> None:
+        if ID_FIELDS[self.kind] not in self.command.__struct_fields__:
+            raise TypeError(f"{self.command.__name__} lacks {ID_FIELDS[self.kind]}.")
+
+    def execute(self, app: Tvaers, command: Command, envelope: Envelope) -> CommandResult:
+        assert isinstance(command, self.command)
+        aggregate_id: UUID = getattr(command, ID_FIELDS[self.kind])
+        return app._change(
+            self.kind,
+            aggregate_id,
+            envelope.expected_version,
+            lambda aggregate: self.run(app, aggregate, command, envelope.meta),
+        )
+
+
+@dataclass(frozen=True)
+class Custom(Generic[C]):
+    """A command that creates an aggregate or saves several (an agreement with its
+    partnership): `run` loads, checks and saves itself (`Tvaers._save`)."""
+
+    command: type[C]
+    run: Callable[[Tvaers, C, Envelope], CommandResult]
+
+    def execute(self, app: Tvaers, command: Command, envelope: Envelope) -> CommandResult:
+        assert isinstance(command, self.command)
+        return self.run(app, command, envelope)
+
+
+Handler = Change[Any, Any] | Custom[Any]
+
+
+def _table(*handlers: Handler) -> dict[type[Command], Handler]:
+    table: dict[type[Command], Handler] = {}
+    for handler in handlers:
+        if handler.command in table:
+            raise TypeError(f"Two handlers for {handler.command.__name__}.")
+        table[handler.command] = handler
+    return table
+
+
+COMMANDS: dict[type[Command], Handler] = _table(
+    # -- partnership: partners and the ladder
+    Change(
+        MoveOnLadder,
+        Partnership,
+        lambda _app, p, c, meta: p.move_on_ladder(
+            c.organisation_id, Rung(c.rung), c.evidence, meta
+        ),
+    ),
+)
+"""Every command the application runs, and how (ADR 0014)."""

@@ -28,12 +28,13 @@ from aggregates.errors import NotFound
 from api.auth import COOKIE_WRITE, SESSION_TOKEN_KEY, Principal, principal_of
 from api.deps import RequestContext
 from api.readside import ReadSide
-from api.schemas import CommandAccepted, Name, Text, Write
+from api.schemas import CommandAccepted, Write
 from api.throttle import LOGIN_ATTEMPT, LoginThrottle, guarded_login, throttle_name
 from projections import access as access_view
 from projections.runner import StillCatchingUp
 from services.application import Tvaers
 from services.errors import InvalidCredentials
+from services.fields import Name, Text
 
 log = structlog.get_logger("tvaers.access")
 

@@ -9,7 +9,6 @@ from litestar import Controller, Response, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from aggregates.taxonomy import Rung
 from api.deps import RequestContext
 from api.schemas import (
     CommandAccepted,
@@ -110,18 +109,8 @@ class PartnershipGovernanceController(Controller):
     ) -> Response[CommandAccepted]:
         """The partner stands on `rung` from `valid_on`, with evidence. Rungs 5 and 6 need a
         cooperation or partnership agreement in force on that date."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.move_on_ladder(
-                partnership_id,
-                organisation_id,
-                Rung(data.rung),
-                data.evidence,
-                meta,
-                expected_version=context.expected_version,
-            ),
-            status=200,
+        return context.execute(
+            tvaers, data, partnership_id=partnership_id, organisation_id=organisation_id
         )
 
     @post(

@@ -46,6 +46,7 @@ from api.ui.i18n import english, translator
 from projections import audit, history
 from projections.history import Correction
 from services.application import CommandResult, Tvaers
+from services.commands import MoveOnLadder
 
 EVIDENCE_HELP = warn_names(
     "Hvad viser, at partneren står på trinnet? Fx et mødereferat eller en aftale.",
@@ -295,14 +296,9 @@ class PartnerForms(Controller):
             fields=fields,
             template=FORM_TEMPLATE,
             context=context,
-            action=lambda c, meta: tvaers.move_on_ladder(
-                partnership_id,
-                UUID(c["organisation_id"]),
-                Rung(int(c["rung"])),
-                c["evidence"],
-                meta,
-                expected_version=expected_version(c),
-            ),
+            command=MoveOnLadder,
+            address={"partnership_id": partnership_id},
+            tvaers=tvaers,
             success=lambda _result: partnership_page(partnership_id, LADDER),
             read_side=read_side,
             error_fields={

@@ -2,15 +2,18 @@
 and one way to run a command from a form.
 
 A form page declares its `Field`s; `submit()` parses the posted values, and only when
-every field is valid calls the command (a `Tvaers` method) with metadata from the form
-(valid date, reason) and the request (actor, correlation id). A broken domain rule or a
-conflict re-renders the form with the message and the user's input; nothing is saved.
-On success the browser is sent on (303) once the views include the change, so the next
-page shows it.
+every field is valid turns them into the command (services/commands.py: the same struct,
+with the same constraints, that the API decodes its request body into) and runs it with
+metadata from the form (valid date, reason, version) and the request (actor, correlation
+id). A value the command's constraints refuse is shown next to its field, in Danish. A
+broken domain rule or a conflict re-renders the form with the message and the user's
+input; nothing is saved. On success the browser is sent on (303) once the views include
+the change, so the next page shows it.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 from uuid import UUID
 
+import msgspec
 import structlog
 from litestar import Request, Response
 from litestar.concurrency import sync_to_thread
@@ -26,13 +30,15 @@ from litestar.concurrency import sync_to_thread
 from aggregates import Meta
 from aggregates.dates import EARLIEST, FACT_FIELDS, latest_fact, latest_plan, plan_horizon_years
 from aggregates.errors import DateOutOfRange, DomainError, TextRefused
+from aggregates.organisation import CVR_PATTERN
 from aggregates.text import LINK_FIELDS, Refusal, clean, clean_link
 from api.readside import ReadSide
 from api.ui.core import locale_of, redirect_after_post, render, user_of
 from api.ui.free_text import warn_names
 from api.ui.i18n import english, translator
 from projections.runner import StillCatchingUp
-from services.application import CommandResult
+from services.application import CommandResult, Tvaers
+from services.commands import Command, Envelope
 from services.errors import ConcurrencyConflict
 
 log = structlog.get_logger("tvaers.ui.forms")
@@ -349,21 +355,89 @@ def expected_version(clean: Mapping[str, Any]) -> int | None:
     return int(raw) if isinstance(raw, str) and raw.isdigit() else None
 
 
+# Why a command's constraint refuses a value (services/fields.py), in Danish.
+CVR_DA = "Et CVR-nummer er 8 cifre."
+_VALIDATION = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+_MISSING = re.compile(r"^Object missing required field `(?P<name>[^`]+)`$")
+_BOUND = re.compile(r"^Expected `(?:int|float|decimal)` (?P<op>[<>]=?) (?P<n>-?\d+)$")
+_LENGTH = re.compile(r"^Expected `(?:str|array)` of length <= (?P<n>\d+)$")
+
+
+def command_errors(
+    fields: Sequence[Field], error: msgspec.ValidationError, _: Callable[..., str]
+) -> dict[str, str]:
+    """A command's refusal of a value, as a Danish message next to the form's field."""
+    match = _VALIDATION.match(str(error))
+    what = match.group("what") if match else str(error)
+    path = (match.group("path") or "").lstrip(".") if match else ""
+    message = _("En af værdierne er ikke gyldig.")
+    if missing := _MISSING.match(what):
+        path = f"{path}.{missing.group('name')}".lstrip(".")
+        message = _("Feltet skal udfyldes.")
+    elif length := _LENGTH.match(what):
+        message = _("Teksten er for lang (højst {n} tegn).", n=length.group("n"))
+    elif "of length >=" in what:
+        message = _("Feltet skal udfyldes.")
+    elif CVR_PATTERN in what:
+        message = _(CVR_DA)
+    elif "matching regex" in what:
+        message = _(RULES_DA["invalid-text"])
+    elif what.startswith("Invalid enum value"):
+        message = _("Vælg en af mulighederne.")
+    elif _BOUND.match(what):
+        message = _("Skriv et tal inden for det tilladte.")
+    target = _form_field(fields, path) or next(
+        (f.name for f in fields if f.kind != "hidden"), "valid_on"
+    )
+    return {target: message}
+
+
+def command_of(
+    command: type[Command],
+    values: Mapping[str, Any],
+    address: Mapping[str, Any],
+) -> Command:
+    """The command from the form's clean values (empty ones left out: the command's
+    defaults apply) and the ids the page addresses. msgspec converts "3" to 3 and
+    strings to UUIDs and enums; ValidationError if a constraint refuses a value."""
+    own = {
+        name: value
+        for name, value in values.items()
+        if name in command.__struct_fields__ and value is not None
+    }
+    return msgspec.convert({**own, **address}, command, strict=False)
+
+
+def _executing(tvaers: Tvaers, command: Command) -> Callable[[dict[str, Any], Meta], CommandResult]:
+    def run(values: dict[str, Any], meta: Meta) -> CommandResult:
+        return tvaers.execute(command, Envelope(meta, expected_version(values)))
+
+    return run
+
+
 async def submit(
     request: Request[Any, Any, Any],
     *,
     fields: Sequence[Field],
     template: str,
     context: dict[str, Any],
-    action: Callable[[dict[str, Any], Meta], CommandResult],
     success: Callable[[CommandResult], str],
     read_side: ReadSide,
+    action: Callable[[dict[str, Any], Meta], CommandResult] | None = None,
+    command: type[Command] | None = None,
+    address: Mapping[str, Any] | None = None,
+    shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    tvaers: Tvaers | None = None,
     error_fields: Mapping[str, str] | None = None,
     check: Callable[[dict[str, Any]], dict[str, str]] | None = None,
     conflict: str = CONFLICT_DA,
 ) -> Response[Any]:
     """Parse the posted form, run the command, and answer with the next page or the form.
 
+    `command`: the command the form's fields become (`address`: the ids the page names,
+    `shape`: maps the clean values to the command's fields where the form names them
+    otherwise), run by `tvaers.execute`. (`action`: a callable of the clean values and
+    the metadata, for the forms not yet converted; ADR 0014.)
     `error_fields` puts a broken rule's message next to a field (by error code);
     `check` adds checks across fields (returns errors by field, in the user's language).
     """
@@ -374,12 +448,24 @@ async def submit(
     if not errors and check is not None:
         errors = check(clean)
     form = Form(fields=fields, values=raw, errors=errors)
+    run: Callable[[dict[str, Any], Meta], CommandResult] | None = action
+    if not errors and command is not None:
+        assert tvaers is not None, "submit(command=...) needs tvaers"
+        try:
+            built = command_of(command, shape(clean) if shape else clean, address or {})
+        except msgspec.ValidationError as error:
+            form.errors = errors = command_errors(fields, error, _)
+        else:
+            run = _executing(tvaers, built)
+
     if errors:
         form.message = _("Rettelserne er ikke gemt. Ret fejlene herunder.")
         return render(request, template, status=422, form=form, **context)
+    if run is None:
+        raise TypeError("submit() needs a command or an action")
     meta = meta_of(request, clean)
     try:
-        result = await sync_to_thread(action, clean, meta)
+        result = await sync_to_thread(run, clean, meta)
     except ConcurrencyConflict:
         form.message = _(conflict)
         return render(request, template, status=409, form=form, **context)

@@ -26,6 +26,7 @@ from aggregates import (
 )
 from aggregates.errors import NotFound
 from services.application import CommandResult, Tvaers
+from services.commands import Command, Envelope, MoveOnLadder
 from services.demo.data import (
     ADMIN,
     CASES,
@@ -84,6 +85,10 @@ class _Loader:
 
     def meta(self, actor: str, on: date, reason: str | None = None) -> Meta:
         return Meta(actor=actor, valid_on=on, reason=reason)
+
+    def execute(self, command: Command, meta: Meta) -> CommandResult:
+        """Issue a command, as the API and the web forms do (services/commands.py)."""
+        return self.app.execute(command, Envelope(meta))
 
     def accounts(self) -> None:
         system = self.meta(SYSTEM_ACTOR, date.today(), RECORDED_REASON)
@@ -220,8 +225,14 @@ class _Loader:
                 app.hand_over_role(pid, _created(result), pe[to], m(on, "Medarbejderskifte"))
         for partner in case.partners:
             for move in partner.moves:
-                result = app.move_on_ladder(
-                    pid, o[partner.org], move.rung, move.evidence, m(move.on)
+                result = self.execute(
+                    MoveOnLadder(
+                        partnership_id=pid,
+                        organisation_id=o[partner.org],
+                        rung=move.rung,
+                        evidence=move.evidence,
+                    ),
+                    m(move.on),
                 )
                 if move.ref:
                     refs[move.ref] = result.version

@@ -36,7 +36,7 @@ from aggregates.text import (
     MULTI_LINE_PATTERN,
     ONE_LINE_PATTERN,
 )
-from api.schemas import PATTERN_WORDS
+from services.fields import PATTERN_WORDS
 from tests.api.conftest import (
     ACTOR,
     PASSWORD,

@@ -14,7 +14,9 @@ from aggregates import Meta, Partnership, Registry
 from aggregates.taxonomy import Rung, Sector
 from projections.ladder import ladder
 from projections.store import Statement
+from services.commands import MoveOnLadder
 from tests.api.conftest import PASSWORD, add_user, tvaers
+from tests.commands import execute
 
 pytestmark = pytest.mark.both_stores
 
@@ -49,11 +51,14 @@ def test_a_stuck_view_makes_ready_degraded_and_counts_while_logins_and_writes_go
     ).created_id
     assert pid is not None
     app.join_partner(pid, dgi.created_id, meta, rung=Rung.DIALOGUE)
-    moved = app.move_on_ladder(
-        pid,
-        dgi.created_id,
-        Rung.MUTUAL_REFERRAL,
-        "Henvisninger",
+    moved = execute(
+        app,
+        MoveOnLadder(
+            partnership_id=pid,
+            organisation_id=dgi.created_id,
+            rung=Rung.MUTUAL_REFERRAL,
+            evidence="Henvisninger",
+        ),
         Meta(actor="cli:test", valid_on=date(2024, 2, 1)),
     )
 

@@ -33,7 +33,9 @@ from aggregates.taxonomy import (
     Sector,
 )
 from services.application import Tvaers
+from services.commands import MoveOnLadder
 from services.settings import Settings
+from tests.commands import execute
 from tests.integration.conftest import (
     World,
     build_world,
@@ -217,7 +219,13 @@ def build_snapshotted_world(app: Tvaers) -> World:
     app.assign_role(pid, RoleKind.BRIDGE_BUILDER, person, meta(), activity_id=activity_id)  # v6
     app.assign_secretariat(pid, world.lead_id, meta())  # v7
     app.enter_phase(pid, ImplementationPhase.PLAN, "Plan lagt", meta())  # v8
-    app.move_on_ladder(pid, world.b, Rung.DIALOGUE, "Dialogmøde", meta(date(2024, 2, 1)))  # v9
+    execute(
+        app,
+        MoveOnLadder(
+            partnership_id=pid, organisation_id=world.b, rung=Rung.DIALOGUE, evidence="Dialogmøde"
+        ),
+        meta(date(2024, 2, 1)),
+    )  # v9
     for number in range(5):  # v10-v14
         app.record_milestone(
             pid,

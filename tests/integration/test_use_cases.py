@@ -66,9 +66,11 @@ from aggregates.taxonomy import (
     Sector,
 )
 from services.application import Tvaers
+from services.commands import MoveOnLadder
 from services.errors import ConcurrencyConflict
 from services.personal_data import PostgresKeys, SQLiteKeys
 from services.settings import Settings
+from tests.commands import execute
 from tests.integration.conftest import (
     World,
     meta,
@@ -403,7 +405,16 @@ def test_partners_join_move_on_the_ladder_leave_and_rejoin(app: Tvaers, world: W
     school = register_organisation(app, "Sundeborg Skole", Sector.CHILDREN_YOUTH)
 
     app.join_partner(pid, school, meta(date(2024, 2, 1)), rung=Rung.DIALOGUE, evidence="Møde")
-    app.move_on_ladder(pid, school, Rung.MUTUAL_REFERRAL, "Henvisninger", meta(date(2024, 3, 1)))
+    execute(
+        app,
+        MoveOnLadder(
+            partnership_id=pid,
+            organisation_id=school,
+            rung=Rung.MUTUAL_REFERRAL,
+            evidence="Henvisninger",
+        ),
+        meta(date(2024, 3, 1)),
+    )
     app.leave_partner(pid, school, meta(date(2024, 4, 1)))
     after_leaving = app.get_partnership(pid)
     app.join_partner(pid, school, meta(date(2024, 5, 1)))
@@ -431,19 +442,70 @@ def test_ladder_and_partner_rules_are_refused_without_writing(app: Tvaers, world
     with refused(app, RungNotBacked):
         app.join_partner(pid, newcomer, meta(), rung=Rung.COOPERATION_AGREEMENT)
     with refused(app, RungNotBacked):
-        app.move_on_ladder(pid, world.a, Rung.COOPERATION_AGREEMENT, "Aftale", meta())
+        execute(
+            app,
+            MoveOnLadder(
+                partnership_id=pid,
+                organisation_id=world.a,
+                rung=Rung.COOPERATION_AGREEMENT,
+                evidence="Aftale",
+            ),
+            meta(),
+        )
     with refused(app, RungNotBacked):
-        app.move_on_ladder(pid, world.a, Rung.PARTNERSHIP_AGREEMENT, "Aftale", meta())
+        execute(
+            app,
+            MoveOnLadder(
+                partnership_id=pid,
+                organisation_id=world.a,
+                rung=Rung.PARTNERSHIP_AGREEMENT,
+                evidence="Aftale",
+            ),
+            meta(),
+        )
     with refused(app, LeadOrganisationRule):
-        app.move_on_ladder(pid, world.lead_id, Rung.DIALOGUE, "Møde", meta())
+        execute(
+            app,
+            MoveOnLadder(
+                partnership_id=pid,
+                organisation_id=world.lead_id,
+                rung=Rung.DIALOGUE,
+                evidence="Møde",
+            ),
+            meta(),
+        )
     with refused(app, LeadOrganisationRule):
         app.leave_partner(pid, world.lead_id, meta())
     with refused(app, NoChange):
-        app.move_on_ladder(pid, world.a, Rung.INFORMAL_COOPERATION, "Samme", meta())
+        execute(
+            app,
+            MoveOnLadder(
+                partnership_id=pid,
+                organisation_id=world.a,
+                rung=Rung.INFORMAL_COOPERATION,
+                evidence="Samme",
+            ),
+            meta(),
+        )
     with refused(app, InvalidValue, match="Evidence"):
-        app.move_on_ladder(pid, world.a, Rung.DIALOGUE, "  ", meta())
+        execute(
+            app,
+            MoveOnLadder(
+                partnership_id=pid, organisation_id=world.a, rung=Rung.DIALOGUE, evidence="  "
+            ),
+            meta(),
+        )
     with refused(app, InconsistentDates):
-        app.move_on_ladder(pid, world.a, Rung.DIALOGUE, "Før start", meta(date(2023, 12, 1)))
+        execute(
+            app,
+            MoveOnLadder(
+                partnership_id=pid,
+                organisation_id=world.a,
+                rung=Rung.DIALOGUE,
+                evidence="Før start",
+            ),
+            meta(date(2023, 12, 1)),
+        )
     with refused(app, NotAPartner):
         app.leave_partner(pid, newcomer, meta())
     with refused(app, NotFound):

@@ -26,6 +26,8 @@ from aggregates.taxonomy import (
 from projections import audit, directory, roles
 from projections.core import InvalidQuery, encode_cursor
 from projections.history import Group
+from services.commands import MoveOnLadder
+from tests.commands import execute
 from tests.projections.support import (
     ReadSide,
     instant,
@@ -281,8 +283,15 @@ async def test_summaries_are_danish_and_name_organisations_and_persons(story: St
     bo = person(app, "Bo Nielsen", story.lead)
     position = next(iter(app.get_partnership(story.pid).roles))
     app.hand_over_role(story.pid, UUID(position), bo, meta(D(2024, 5, 1)))
-    moved = app.move_on_ladder(
-        story.pid, story.dgi, Rung.INFORMAL_COOPERATION, "Kursus", meta(D(2024, 5, 1))
+    moved = execute(
+        app,
+        MoveOnLadder(
+            partnership_id=story.pid,
+            organisation_id=story.dgi,
+            rung=Rung.INFORMAL_COOPERATION,
+            evidence="Kursus",
+        ),
+        meta(D(2024, 5, 1)),
     )
     app.correct_date(story.pid, moved.version, D(2024, 4, 20), meta())
     app.leave_partner(story.other_pid, story.dgi, meta(D(2024, 6, 1)))

@@ -27,6 +27,8 @@ from aggregates.taxonomy import AnchoringStatus, Dimension, Rung, Sector
 from projections import crosscase
 from projections.access import Visibility
 from services.application import CommandResult, Tvaers
+from services.commands import MoveOnLadder
+from tests.commands import execute
 from tests.projections.support import ReadSide, created, meta, organisation, signed_agreement
 
 EVERYTHING = Visibility.everything()  # an administrator's view: no filter
@@ -85,7 +87,16 @@ def cases(read_side: ReadSide) -> Cases:
     app.join_partner(p1, job, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
     app.join_partner(p1, dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
     app.join_partner(p1, volunteers, meta(D(2024, 1, 10)), rung=Rung.KNOW_EACH_OTHER)
-    app.move_on_ladder(p1, job, Rung.MUTUAL_REFERRAL, "Henvisninger", meta(D(2024, 3, 1)))
+    execute(
+        app,
+        MoveOnLadder(
+            partnership_id=p1,
+            organisation_id=job,
+            rung=Rung.MUTUAL_REFERRAL,
+            evidence="Henvisninger",
+        ),
+        meta(D(2024, 3, 1)),
+    )
     signed_agreement(
         app,
         p1,

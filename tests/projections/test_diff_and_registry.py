@@ -16,6 +16,8 @@ from aggregates.taxonomy import (
     Sector,
 )
 from projections import diff, registry
+from services.commands import MoveOnLadder
+from tests.commands import execute
 from tests.projections.support import (
     ReadSide,
     instant,
@@ -77,7 +79,16 @@ async def test_the_diff_between_two_dates_lists_what_was_added_changed_and_remov
     milestone(read_side, pid, Dimension.POLITICAL, AnchoringStatus.STARTED, D(2024, 1, 25))
     # Between the two dates:
     kb_joined = app.join_partner(pid, kb, meta(D(2024, 3, 1)), rung=Rung.KNOW_EACH_OTHER)
-    app.move_on_ladder(pid, dgi, Rung.MUTUAL_REFERRAL, "Henvisninger", meta(D(2024, 3, 15)))
+    execute(
+        app,
+        MoveOnLadder(
+            partnership_id=pid,
+            organisation_id=dgi,
+            rung=Rung.MUTUAL_REFERRAL,
+            evidence="Henvisninger",
+        ),
+        meta(D(2024, 3, 15)),
+    )
     anna_seat = app.appoint_steering_member(pid, anna, SeatRole.VICE_CHAIR, meta(D(2024, 4, 1)))
     app.step_down_steering_member(pid, bo, meta(D(2024, 4, 1)))
     assert coordinator.created_id is not None
@@ -86,7 +97,16 @@ async def test_the_diff_between_two_dates_lists_what_was_added_changed_and_remov
     milestone(read_side, pid, Dimension.POLITICAL, AnchoringStatus.PARTIAL, D(2024, 5, 10))
     milestone(read_side, pid, Dimension.OPERATIONS, AnchoringStatus.STARTED, D(2024, 5, 15))
     # After both dates (must not show): a move on 1 July.
-    app.move_on_ladder(pid, dgi, Rung.INFORMAL_COOPERATION, "Kursus", meta(D(2024, 7, 1)))
+    execute(
+        app,
+        MoveOnLadder(
+            partnership_id=pid,
+            organisation_id=dgi,
+            rung=Rung.INFORMAL_COOPERATION,
+            evidence="Kursus",
+        ),
+        meta(D(2024, 7, 1)),
+    )
     await read_side.sync()
 
     appointments = app.get_partnership(pid).appointments.values()

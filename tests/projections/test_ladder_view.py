@@ -10,6 +10,8 @@ import pytest
 
 from aggregates.taxonomy import AgreementKind, Rung, Sector
 from projections import ladder
+from services.commands import MoveOnLadder
+from tests.commands import execute
 from tests.projections.support import (
     ReadSide,
     instant,
@@ -50,11 +52,25 @@ async def test_rungs_show_each_partner_now_and_on_earlier_valid_dates(world: Lad
         world.pid, world.dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE, evidence="Møde"
     )
     app.join_partner(world.pid, world.kb, meta(D(2024, 2, 1)), rung=Rung.KNOW_EACH_OTHER)
-    app.move_on_ladder(
-        world.pid, world.dgi, Rung.MUTUAL_REFERRAL, "Henvisninger", meta(D(2024, 3, 1))
+    execute(
+        app,
+        MoveOnLadder(
+            partnership_id=world.pid,
+            organisation_id=world.dgi,
+            rung=Rung.MUTUAL_REFERRAL,
+            evidence="Henvisninger",
+        ),
+        meta(D(2024, 3, 1)),
     )
-    app.move_on_ladder(
-        world.pid, world.kb, Rung.INFORMAL_COOPERATION, "Fælles kursus", meta(D(2024, 4, 1))
+    execute(
+        app,
+        MoveOnLadder(
+            partnership_id=world.pid,
+            organisation_id=world.kb,
+            rung=Rung.INFORMAL_COOPERATION,
+            evidence="Fælles kursus",
+        ),
+        meta(D(2024, 4, 1)),
     )
     await world.side.sync()
 
@@ -86,13 +102,27 @@ async def test_history_lists_steps_in_valid_time_order_whatever_order_they_were_
 ) -> None:
     app, store = world.side.app, world.side.store
     app.join_partner(world.pid, world.dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
-    app.move_on_ladder(
-        world.pid, world.dgi, Rung.INFORMAL_COOPERATION, "Aftale", meta(D(2024, 5, 1))
+    execute(
+        app,
+        MoveOnLadder(
+            partnership_id=world.pid,
+            organisation_id=world.dgi,
+            rung=Rung.INFORMAL_COOPERATION,
+            evidence="Aftale",
+        ),
+        meta(D(2024, 5, 1)),
     )
     app.join_partner(world.pid, world.kb, meta(D(2024, 2, 1)))
     # Back-dated: recorded last, happened between the two DGI facts above.
-    app.move_on_ladder(
-        world.pid, world.dgi, Rung.MUTUAL_REFERRAL, "Henvisninger", meta(D(2024, 3, 1))
+    execute(
+        app,
+        MoveOnLadder(
+            partnership_id=world.pid,
+            organisation_id=world.dgi,
+            rung=Rung.MUTUAL_REFERRAL,
+            evidence="Henvisninger",
+        ),
+        meta(D(2024, 3, 1)),
     )
     await world.side.sync()
 
@@ -117,8 +147,15 @@ async def test_distribution_counts_partners_per_rung_on_each_date(world: Ladder)
     app, store = world.side.app, world.side.store
     app.join_partner(world.pid, world.dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
     app.join_partner(world.pid, world.kb, meta(D(2024, 2, 1)), rung=Rung.DIALOGUE)
-    app.move_on_ladder(
-        world.pid, world.dgi, Rung.INFORMAL_COOPERATION, "Kursus", meta(D(2024, 3, 1))
+    execute(
+        app,
+        MoveOnLadder(
+            partnership_id=world.pid,
+            organisation_id=world.dgi,
+            rung=Rung.INFORMAL_COOPERATION,
+            evidence="Kursus",
+        ),
+        meta(D(2024, 3, 1)),
     )
     app.leave_partner(world.pid, world.kb, meta(D(2024, 4, 1)))
     await world.side.sync()
@@ -140,12 +177,26 @@ async def test_a_back_dated_move_changes_past_dates_but_not_what_the_registry_sa
 ) -> None:
     app, store = world.side.app, world.side.store
     app.join_partner(world.pid, world.dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
-    app.move_on_ladder(
-        world.pid, world.dgi, Rung.INFORMAL_COOPERATION, "Kursus", meta(D(2024, 6, 1))
+    execute(
+        app,
+        MoveOnLadder(
+            partnership_id=world.pid,
+            organisation_id=world.dgi,
+            rung=Rung.INFORMAL_COOPERATION,
+            evidence="Kursus",
+        ),
+        meta(D(2024, 6, 1)),
     )
     before = instant()
-    app.move_on_ladder(
-        world.pid, world.dgi, Rung.MUTUAL_REFERRAL, "Henvisninger", meta(D(2024, 3, 1))
+    execute(
+        app,
+        MoveOnLadder(
+            partnership_id=world.pid,
+            organisation_id=world.dgi,
+            rung=Rung.MUTUAL_REFERRAL,
+            evidence="Henvisninger",
+        ),
+        meta(D(2024, 3, 1)),
     )
     await world.side.sync()
 
@@ -167,8 +218,15 @@ async def test_a_date_correction_shows_from_its_recording_and_earlier_reports_st
     """The example of docs/time.md: a move recorded for 1 March really happened 1 February."""
     app, store = world.side.app, world.side.store
     app.join_partner(world.pid, world.dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
-    moved = app.move_on_ladder(
-        world.pid, world.dgi, Rung.MUTUAL_REFERRAL, "Henvisninger", meta(D(2024, 3, 1))
+    moved = execute(
+        app,
+        MoveOnLadder(
+            partnership_id=world.pid,
+            organisation_id=world.dgi,
+            rung=Rung.MUTUAL_REFERRAL,
+            evidence="Henvisninger",
+        ),
+        meta(D(2024, 3, 1)),
     )
     before = instant()
     app.correct_date(world.pid, moved.version, D(2024, 2, 1), meta(D(2024, 3, 5), reason="Dato"))
@@ -195,8 +253,15 @@ async def test_a_date_correction_shows_from_its_recording_and_earlier_reports_st
 async def test_a_rung_correction_replaces_the_rung_from_its_recording_on(world: Ladder) -> None:
     app, store = world.side.app, world.side.store
     app.join_partner(world.pid, world.dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
-    moved = app.move_on_ladder(
-        world.pid, world.dgi, Rung.MUTUAL_REFERRAL, "Henvisninger", meta(D(2024, 3, 1))
+    moved = execute(
+        app,
+        MoveOnLadder(
+            partnership_id=world.pid,
+            organisation_id=world.dgi,
+            rung=Rung.MUTUAL_REFERRAL,
+            evidence="Henvisninger",
+        ),
+        meta(D(2024, 3, 1)),
     )
     before = instant()
     app.correct_rung(
@@ -224,8 +289,15 @@ async def test_a_rung_correction_replaces_the_rung_from_its_recording_on(world: 
 async def test_a_correction_is_known_from_the_instant_it_was_recorded(world: Ladder) -> None:
     app, store = world.side.app, world.side.store
     app.join_partner(world.pid, world.dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
-    moved = app.move_on_ladder(
-        world.pid, world.dgi, Rung.MUTUAL_REFERRAL, "Henvisninger", meta(D(2024, 3, 1))
+    moved = execute(
+        app,
+        MoveOnLadder(
+            partnership_id=world.pid,
+            organisation_id=world.dgi,
+            rung=Rung.MUTUAL_REFERRAL,
+            evidence="Henvisninger",
+        ),
+        meta(D(2024, 3, 1)),
     )
     corrected = app.correct_rung(world.pid, moved.version, Rung.KNOW_EACH_OTHER, "Fejl", meta())
     await world.side.sync()
@@ -249,7 +321,13 @@ async def test_of_two_moves_on_the_same_date_the_one_recorded_later_stands(world
     app.join_partner(world.pid, world.dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
     app.join_partner(world.pid, world.kb, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
     for rung in (Rung.INFORMAL_COOPERATION, Rung.MUTUAL_REFERRAL):
-        app.move_on_ladder(world.pid, world.dgi, rung, "Samme dag", meta(D(2024, 3, 1)))
+        execute(
+            app,
+            MoveOnLadder(
+                partnership_id=world.pid, organisation_id=world.dgi, rung=rung, evidence="Samme dag"
+            ),
+            meta(D(2024, 3, 1)),
+        )
     await world.side.sync()
 
     on_the_day = await ladder.rungs(store, world.pid, as_of=D(2024, 3, 1))
@@ -268,8 +346,15 @@ async def test_a_rung_correction_after_a_date_correction_keeps_the_corrected_dat
 ) -> None:
     app, store = world.side.app, world.side.store
     app.join_partner(world.pid, world.dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
-    moved = app.move_on_ladder(
-        world.pid, world.dgi, Rung.MUTUAL_REFERRAL, "Henvisninger", meta(D(2024, 3, 1))
+    moved = execute(
+        app,
+        MoveOnLadder(
+            partnership_id=world.pid,
+            organisation_id=world.dgi,
+            rung=Rung.MUTUAL_REFERRAL,
+            evidence="Henvisninger",
+        ),
+        meta(D(2024, 3, 1)),
     )
     app.correct_date(world.pid, moved.version, D(2024, 2, 1), meta(reason="Dato"))
     between = instant()

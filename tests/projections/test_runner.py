@@ -25,7 +25,9 @@ from projections.core import Projection
 from projections.ladder import ladder as ladder_projection
 from projections.runner import ProjectionRunner, StillCatchingUp
 from projections.store import Statement
+from services.commands import MoveOnLadder
 from services.settings import Settings
+from tests.commands import execute
 from tests.projections.support import (
     ReadSide,
     generate_history,
@@ -209,7 +211,16 @@ async def test_a_failing_batch_stops_only_the_failing_projection_before_its_even
         evidence=Evidence(text="Referat"),
         meta=meta(D(2024, 2, 1)),
     ).notification_id
-    app.move_on_ladder(pid, dgi, Rung.MUTUAL_REFERRAL, "Henvisninger", meta(D(2024, 3, 1)))
+    execute(
+        app,
+        MoveOnLadder(
+            partnership_id=pid,
+            organisation_id=dgi,
+            rung=Rung.MUTUAL_REFERRAL,
+            evidence="Henvisninger",
+        ),
+        meta(D(2024, 3, 1)),
+    )
     head = app.max_notification_id()
     assert await runner.run_batch() == 3  # no exception: contained
 

@@ -14,6 +14,8 @@ from projections import search
 from projections.access import Visibility
 from projections.core import InvalidQuery
 from services.application import Tvaers
+from services.commands import MoveOnLadder
+from tests.commands import execute
 from tests.projections.support import ReadSide, created, meta, organisation
 
 EVERYTHING = Visibility.everything()  # an administrator's view: no filter
@@ -105,8 +107,15 @@ def world(read_side: ReadSide) -> World:
     )
     app.join_partner(sund, job, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
     app.join_partner(sund, dgi, meta(D(2024, 1, 10)), rung=Rung.MUTUAL_REFERRAL)
-    dgi_move = app.move_on_ladder(
-        sund, dgi, Rung.INFORMAL_COOPERATION, "Fælles hold", meta(D(2024, 5, 1))
+    dgi_move = execute(
+        app,
+        MoveOnLadder(
+            partnership_id=sund,
+            organisation_id=dgi,
+            rung=Rung.INFORMAL_COOPERATION,
+            evidence="Fælles hold",
+        ),
+        meta(D(2024, 5, 1)),
     ).version
     app.join_partner(smoke, school, meta(D(2024, 1, 10)), rung=Rung.KNOW_EACH_OTHER)
     app.join_partner(smoke, patients, meta(D(2024, 2, 1)), rung=Rung.DIALOGUE)

@@ -26,7 +26,9 @@ from projections.ladder import ladder
 from projections.runner import ProjectionRunner, RebuildFailed
 from projections.store import Statement
 from services.application import Tvaers
+from services.commands import MoveOnLadder
 from services.settings import Settings
+from tests.commands import execute
 from tests.projections.support import (
     ReadSide,
     generate_history,
@@ -131,8 +133,15 @@ async def test_a_projection_failing_on_an_event_stops_alone_retries_with_back_of
     runner = ProjectionRunner(store, ALL, app.mapper.to_domain_event)
     assert await runner.setup() == []
 
-    moved = app.move_on_ladder(
-        pid, dgi, Rung.MUTUAL_REFERRAL, "Henvisninger", meta(date(2024, 2, 1))
+    moved = execute(
+        app,
+        MoveOnLadder(
+            partnership_id=pid,
+            organisation_id=dgi,
+            rung=Rung.MUTUAL_REFERRAL,
+            evidence="Henvisninger",
+        ),
+        meta(date(2024, 2, 1)),
     )
     after = app.register_organisation(name="Jobcenter", sector=Sector.EMPLOYMENT, meta=meta())
     assert moved.notification_id is not None
@@ -209,8 +218,15 @@ async def test_a_handler_raising_stops_only_its_projection(
     dgi = organisation(app, "DGI Sydjylland", Sector.SPORTS_ORGANISATION)
     pid = partnership(app, lead)
     app.join_partner(pid, dgi, meta(date(2024, 1, 10)), rung=Rung.DIALOGUE)
-    moved = app.move_on_ladder(
-        pid, dgi, Rung.MUTUAL_REFERRAL, "Henvisninger", meta(date(2024, 2, 1))
+    moved = execute(
+        app,
+        MoveOnLadder(
+            partnership_id=pid,
+            organisation_id=dgi,
+            rung=Rung.MUTUAL_REFERRAL,
+            evidence="Henvisninger",
+        ),
+        meta(date(2024, 2, 1)),
     )
     for n in range(7):
         organisation(app, f"Forening {n}")
@@ -301,7 +317,16 @@ async def test_a_rebuild_of_a_stuck_projection_after_the_fix_clears_it(
     dgi = organisation(app, "DGI Sydjylland", Sector.SPORTS_ORGANISATION)
     pid = partnership(app, lead)
     app.join_partner(pid, dgi, meta(date(2024, 1, 10)), rung=Rung.DIALOGUE)
-    app.move_on_ladder(pid, dgi, Rung.MUTUAL_REFERRAL, "Henvisninger", meta(date(2024, 2, 1)))
+    execute(
+        app,
+        MoveOnLadder(
+            partnership_id=pid,
+            organisation_id=dgi,
+            rung=Rung.MUTUAL_REFERRAL,
+            evidence="Henvisninger",
+        ),
+        meta(date(2024, 2, 1)),
+    )
     await runner.catch_up()
     assert [f.name for f in runner.failures] == ["ladder"]
 
@@ -332,8 +357,15 @@ def _stuck_store(settings: Settings) -> tuple[int, int]:
             dgi = organisation(app, "DGI Sydjylland", Sector.SPORTS_ORGANISATION)
             pid = partnership(app, lead)
             app.join_partner(pid, dgi, meta(date(2024, 1, 10)), rung=Rung.DIALOGUE)
-            moved = app.move_on_ladder(
-                pid, dgi, Rung.MUTUAL_REFERRAL, "Henvisninger", meta(date(2024, 2, 1))
+            moved = execute(
+                app,
+                MoveOnLadder(
+                    partnership_id=pid,
+                    organisation_id=dgi,
+                    rung=Rung.MUTUAL_REFERRAL,
+                    evidence="Henvisninger",
+                ),
+                meta(date(2024, 2, 1)),
             )
             await runner.catch_up()
             assert moved.notification_id is not None
