@@ -238,8 +238,10 @@ def _code_names(code: Any) -> set[str]:
 def named_by(handler: Any, depth: int = 0) -> set[str]:
     """The names a command's handler mentions: a method's name, the attributes its code
     calls, the strings and callables of a tuple or record holding it."""
-    if depth > 3 or handler is None or isinstance(handler, type):
+    if depth > 3 or handler is None:
         return set()
+    if isinstance(handler, type):  # e.g. the aggregate a record names
+        return {handler.__name__}
     if isinstance(handler, str):
         return {handler}
     if isinstance(handler, functools.partial):
@@ -284,13 +286,26 @@ def command_table() -> Mapping[Any, Any]:
     return {}
 
 
-def commands_by_method(table: Mapping[Any, Any], methods: Iterable[str]) -> dict[str, list[str]]:
-    """Aggregate method -> the names of the command structs whose handlers call it."""
+def commands_by_method(
+    table: Mapping[Any, Any],
+    methods: Iterable[str],
+    aggregate: type[TvaersAggregate] | None = None,
+) -> dict[str, list[str]]:
+    """Aggregate method -> the names of the command structs whose handlers call it.
+
+    A handler that names aggregates (a record's `kind`, `Partnership.register` in its
+    code) counts only for those: a partnership's `register` is not an organisation's.
+    """
     wanted = set(methods)
+    every = {a.__name__ for a in AGGREGATES}
     found: dict[str, list[str]] = {}
     for command, handler in table.items():
+        mentioned = named_by(handler)
+        kinds = mentioned & every
+        if aggregate is not None and kinds and aggregate.__name__ not in kinds:
+            continue
         name = getattr(command, "__name__", str(command))
-        for method in sorted(named_by(handler) & wanted):
+        for method in sorted(mentioned & wanted):
             found.setdefault(method, []).append(name)
     return {method: sorted(names) for method, names in found.items()}
 
@@ -388,7 +403,7 @@ def render() -> str:
     table = command_table()
     for aggregate in AGGREGATES:
         emitted = emitters(aggregate)
-        commands = commands_by_method(table, {m for ms in emitted.values() for m in ms})
+        commands = commands_by_method(table, {m for ms in emitted.values() for m in ms}, aggregate)
         out.append(f"## {aggregate.__name__}\n")
         module = sys.modules[aggregate.__module__]
         summary = (module.__doc__ or "").strip().splitlines()[0]

@@ -347,6 +347,19 @@ def test_the_catalogue_names_the_command_struct_when_services_commands_has_a_tab
         "vacate_role": ["VacateRole"]
     }
 
+    # A handler that names its aggregate counts for that aggregate only.
+    class RegisterPartnership(msgspec.Struct):
+        title: str
+
+    module.COMMANDS = {  # type: ignore[attr-defined]
+        RegisterPartnership: lambda app, c, meta: Partnership.register(c, meta),
+    }
+    table = event_catalogue.command_table()
+    assert event_catalogue.commands_by_method(table, ["register"], Organisation) == {}
+    assert event_catalogue.commands_by_method(table, ["register"], Partnership) == {
+        "register": ["RegisterPartnership"]
+    }
+
     for name in event_catalogue.COMMAND_MODULES:  # no table (yet)
         monkeypatch.setitem(sys.modules, name, None)
     assert event_catalogue.command_table() == {}
