@@ -15,11 +15,11 @@ from tests.api.support import register_person, write
 
 
 def _audit(
-    client: TestClient[Litestar], partnership_id: str, **params: object
+    client: TestClient[Litestar], partnership_id: str, **params: str | list[str]
 ) -> list[dict[str, Any]]:
     after = tvaers(client).max_notification_id()
     response = client.get(
-        f"/partnerships/{partnership_id}/audit", params={"after": after, **params}
+        f"/partnerships/{partnership_id}/audit", params={"after": str(after), **params}
     )
     assert response.status_code == 200, response.text
     entries: list[dict[str, Any]] = response.json()["entries"]

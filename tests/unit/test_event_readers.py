@@ -17,6 +17,7 @@ import pkgutil
 import sys
 import types
 import typing
+from collections.abc import Callable
 from datetime import date
 from enum import Enum
 from pathlib import Path
@@ -41,7 +42,11 @@ CATALOGUE = (ROOT / "docs" / "events.md").read_text(encoding="utf-8")
 
 
 def _subclasses(cls: type) -> set[type]:
-    return {s for direct in cls.__subclasses__() for s in (direct, *_subclasses(direct))}
+    found: set[type] = set()
+    direct: list[type] = cls.__subclasses__()
+    for sub in direct:
+        found |= {sub, *_subclasses(sub)}
+    return found
 
 
 def test_the_history_knows_every_aggregate() -> None:
@@ -86,7 +91,7 @@ def _sample(hint: Any) -> Any:
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         return _sample(args[0])
     if isinstance(hint, type) and issubclass(hint, Enum):
-        return next(iter(hint)).value  # type: ignore[var-annotated]
+        return next(iter(hint)).value
     if hint is UUID:
         return str(uuid4())
     if hint is bool:
@@ -294,7 +299,7 @@ def test_the_scan_agrees_with_what_the_methods_do() -> None:
     scanned = event_catalogue.emitters(Organisation)
     org = Organisation.register(name="DGI", sector=Sector.SPORTS_ORGANISATION, meta=meta)
     other = Organisation.register(name="DIF", sector=Sector.SPORTS_ORGANISATION, meta=meta)
-    runs = {
+    runs: dict[str, Callable[[], None]] = {
         "rename": lambda: org.rename("DGI Syd", meta),
         "merge_into": lambda: org.merge_into(other, meta),
     }
@@ -352,7 +357,9 @@ def test_the_catalogue_names_the_command_struct_when_services_commands_has_a_tab
         title: str
 
     module.COMMANDS = {  # type: ignore[attr-defined]
-        RegisterPartnership: lambda app, c, meta: Partnership.register(c, meta),
+        RegisterPartnership: lambda app, c, meta: Partnership.register(
+            registry=c, lead_organisation_id=app, meta=meta
+        ),
     }
     table = event_catalogue.command_table()
     assert event_catalogue.commands_by_method(table, ["register"], Organisation) == {}
