@@ -212,7 +212,10 @@ def test_markdown_has_headings_anchors_and_citations_and_escapes_the_text(story:
     assert "**Hæmmende faktorer**" in text
     assert "- Partnerskabstrappen: Jobcenter København: trin 4 (uformelt samarbejde)" in text
     assert "- Roller: tovholder: Søren Ærø; rekrutterer: ledig" in text
-    assert "javascript:" not in text  # only web links are shown
+    # Only web links are links; one stored before input refused it is shown as text.
+    assert "<javascript:" not in text
+    assert "](javascript:" not in text
+    assert "\nLink: javascript:alert(1)\n" in text  # plain text: no Markdown autolink
     # Every citation points to a row of the sources table.
     targets = set(re.findall(r"\]\(#(h\d+)\)", text))
     anchors = set(re.findall(r'<a id="(h\d+)"></a>', text))
