@@ -104,8 +104,27 @@ def test_a_load_that_fails_inserts_nothing(store_settings: Settings) -> None:
         keys.close()
 
 
+def _defined_here(tree: ast.Module) -> set[str]:
+    """Names a module defines itself: functions and methods, class and `self.` attributes.
+
+    Private to a module is private to its author: code of the same module may use them.
+    """
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            names.add(node.attr)
+    return names
+
+
 def _reaches_into_private_attributes(path: Path) -> list[str]:
-    """`other._name` where `other` is neither self/cls nor an imported module."""
+    """`other._name` where `_name` is another module's (not this module's, not a module's).
+
+    `self._name` is the class's own business (inherited or not).
+    """
     tree = ast.parse(path.read_text(encoding="utf-8"))
     modules = {
         (alias.asname or alias.name).split(".")[0]
@@ -113,12 +132,14 @@ def _reaches_into_private_attributes(path: Path) -> list[str]:
         if isinstance(node, ast.Import)
         for alias in node.names
     }
+    own = _defined_here(tree)
     found = []
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Attribute)
             and node.attr.startswith("_")
             and not node.attr.startswith("__")
+            and node.attr not in own
             and not (isinstance(node.value, ast.Name) and node.value.id in {"self", "cls"})
             and not (isinstance(node.value, ast.Name) and node.value.id in modules)
         ):
