@@ -20,7 +20,7 @@ from api.metrics import Metrics
 from api.readside import ReadSide
 from api.schemas import Body, CommandAccepted, Write
 from services.application import CommandResult, Tvaers
-from services.commands import Envelope, Idempotency
+from services.commands import Command, Envelope, Idempotency
 
 
 @dataclass(frozen=True)
@@ -53,14 +53,25 @@ class RequestContext:
         )
 
     def execute(
-        self, tvaers: Tvaers, body: Body[Any], *, status: int = 200, **path: uuid.UUID
+        self,
+        tvaers: Tvaers,
+        body: Write,
+        command: Command | None = None,
+        *,
+        status: int = 200,
+        **path: uuid.UUID,
     ) -> Response[CommandAccepted]:
         """Run the body's command (with the ids from the path) and answer with the result.
 
-        A retry with the same Idempotency-Key gets the first result back (marked
-        `Idempotent-Replayed: true`) and writes nothing; only a new write is counted.
+        `command`: for a body that carries only the metadata (`Write`), the command the
+        path names. A retry with the same Idempotency-Key gets the first result back
+        (marked `Idempotent-Replayed: true`) and writes nothing; only a new write counts.
         """
-        result = tvaers.execute(body.to_command(**path), self.envelope(body))
+        if command is None:
+            if not isinstance(body, Body):
+                raise TypeError(f"{type(body).__name__} is no command's body: pass the command")
+            command = body.to_command(**path)
+        result = tvaers.execute(command, self.envelope(body))
         response = accepted(result, status=status)
         if result.replayed:
             response.headers["Idempotent-Replayed"] = "true"

@@ -15,7 +15,6 @@ from aggregates import (
     EventRef,
     Evidence,
     Obligation,
-    Registry,
     Terms,
     TermsOfReference,
 )
@@ -39,18 +38,21 @@ from aggregates.taxonomy import (
     SeatRole,
     Sector,
 )
-from services.commands import Command, MoveOnLadder
+from services.commands import (
+    Command,
+    JoinPartner,
+    MoveOnLadder,
+    RegisterPartnership,
+    UpdateRegistry,
+)
 from services.fields import (
-    Amount,
     AnyRung,
-    Bearing,
     Count,
     Cvr,
     Email,
     Fact,
     Ids,
     Items,
-    JoinRung,
     Link,
     LongText,
     Name,
@@ -166,32 +168,12 @@ class Organisation(msgspec.Struct, kw_only=True):
 # -- partnerships ---------------------------------------------------------------------
 
 
-class PartnershipCreate(Write, kw_only=True):
-    title: Name
-    municipality: Name
-    lead_organisation_id: UUID
-    purpose: LongText = ""
-    target_groups: Items = msgspec.field(default_factory=list)
-    arenas: Items = msgspec.field(default_factory=list)
-    kind: PartnershipType = PartnershipType.PROJECT
-    period_start: Plan | None = None
-    period_end: Plan | None = None
-    prevention_categories: list[PreventionCategory] = msgspec.field(default_factory=list)
-    bearings: Annotated[list[Bearing], msgspec.Meta(max_length=6)] = msgspec.field(
-        default_factory=list
-    )
-    tags: Items = msgspec.field(default_factory=list)
-    yearly_budget_dkk: Amount | None = None
-    staff_hours_per_year: Amount | None = None
-    recruitment_channels: Items = msgspec.field(default_factory=list)
-    evaluation_status: Text = ""
-    attention_points: LongText = ""
+class PartnershipCreate(Body[RegisterPartnership], kw_only=True):
+    pass
 
 
-class PartnerJoin(Write, kw_only=True):
-    organisation_id: UUID
-    rung: JoinRung = 1
-    evidence: LongText = ""
+class PartnerJoin(Body[JoinPartner], kw_only=True):
+    path = ("partnership_id",)
 
 
 class PartnershipListItem(msgspec.Struct, kw_only=True):
@@ -337,37 +319,10 @@ class PersonView(msgspec.Struct, kw_only=True):
 # -- partnership: registry, partners, ladder ---------------------------------------------
 
 
-class RegistryUpdate(Write, kw_only=True):
+class RegistryUpdate(Body[UpdateRegistry], kw_only=True):
     """Every registry field of the partnership: fields left out take their default (empty)."""
 
-    title: Name
-    municipality: Name
-    purpose: LongText = ""
-    target_groups: Items = msgspec.field(default_factory=list)
-    arenas: Items = msgspec.field(default_factory=list)
-    kind: PartnershipType = PartnershipType.PROJECT
-    period_start: Plan | None = None
-    period_end: Plan | None = None
-    prevention_categories: Annotated[list[PreventionCategory], msgspec.Meta(max_length=4)] = (
-        msgspec.field(default_factory=list)
-    )
-    bearings: Annotated[list[Bearing], msgspec.Meta(max_length=6)] = msgspec.field(
-        default_factory=list
-    )
-    tags: Items = msgspec.field(default_factory=list)
-    yearly_budget_dkk: Amount | None = None
-    staff_hours_per_year: Amount | None = None
-    recruitment_channels: Items = msgspec.field(default_factory=list)
-    evaluation_status: Text = ""
-    attention_points: LongText = ""
-    barriers: LongText = ""
-    promoting_factors: LongText = ""
-
-    def registry(self) -> Registry:
-        fields = {
-            k: v for k, v in msgspec.structs.asdict(self).items() if k in Registry.__struct_fields__
-        }
-        return msgspec.convert(fields, Registry, from_attributes=True)
+    path = ("partnership_id",)
 
 
 class LadderMove(Body[MoveOnLadder], kw_only=True):

@@ -32,13 +32,13 @@ from uuid import UUID
 import asyncpg
 import generate
 
-from aggregates import Contact, Evidence, Meta, Registry
+from aggregates import Contact, Evidence, Meta
 from aggregates.errors import DomainError
 from aggregates.taxonomy import AnchoringStatus, Dimension, RoleKind, Rung, Sector
 from api.readside import open_read_side
 from projections.runner import StillCatchingUp
 from services.application import Tvaers
-from services.commands import Envelope, MoveOnLadder
+from services.commands import Envelope, JoinPartner, MoveOnLadder, RegisterPartnership
 from services.errors import ConcurrencyConflict
 from services.settings import Settings
 
@@ -115,15 +115,26 @@ def seed(app: Tvaers, partnerships: int) -> list[Partnership]:
             )
             assert person.created_id is not None
             people.append(person.created_id)
-        registered = app.register_partnership(
-            registry=Registry(title=f"Partnerskab {number}", municipality="Sundeborg"),
-            lead_organisation_id=orgs[0],
-            meta=meta,
+        registered = app.execute(
+            RegisterPartnership(
+                title=f"Partnerskab {number}",
+                municipality="Sundeborg",
+                lead_organisation_id=orgs[0],
+            ),
+            Envelope(meta),
         )
         assert registered.created_id is not None
         partnership = Partnership(registered.created_id, orgs[1:], people)
         for org in partnership.partners:
-            app.join_partner(partnership.id, org, meta, rung=Rung.DIALOGUE, evidence="Møde")
+            app.execute(
+                JoinPartner(
+                    partnership_id=partnership.id,
+                    organisation_id=org,
+                    rung=Rung.DIALOGUE,
+                    evidence="Møde",
+                ),
+                Envelope(meta),
+            )
             partnership.rungs[org] = Rung.DIALOGUE
         result.append(partnership)
     return result

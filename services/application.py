@@ -28,7 +28,6 @@ from aggregates import (
     Organisation,
     Partnership,
     Person,
-    Registry,
     Signatory,
     Terms,
     TermsOfReference,
@@ -60,7 +59,16 @@ from aggregates.taxonomy import (
     SeatRole,
     Sector,
 )
-from services.commands import Command, Envelope, Idempotency, MoveOnLadder
+from services.commands import (
+    Command,
+    Envelope,
+    Idempotency,
+    JoinPartner,
+    LeavePartner,
+    MoveOnLadder,
+    RegisterPartnership,
+    UpdateRegistry,
+)
 from services.encoding import MsgspecMapper
 from services.errors import (
     ConcurrencyConflict,
@@ -471,70 +479,21 @@ class Tvaers(Application[UUID]):
 
     # -- partnership: registry and partners --------------------------------------------
 
-    def register_partnership(
-        self, *, registry: Registry, lead_organisation_id: UUID, meta: Meta
-    ) -> CommandResult:
+    def _register_partnership(self, c: RegisterPartnership, envelope: Envelope) -> CommandResult:
         """Register a partnership; its registering user becomes its project leader.
 
         The grant is saved with the partnership, so the creator can go on at once.
         """
-        self._active_organisation(lead_organisation_id)
+        meta = envelope.meta
+        self._active_organisation(c.lead_organisation_id)
         partnership = Partnership.register(
-            registry=registry, lead_organisation_id=lead_organisation_id, meta=meta
+            registry=c.registry(), lead_organisation_id=c.lead_organisation_id, meta=meta
         )
         creator = self._account_or_none(meta.actor)
         if creator is None or not creator.active:
             return self._save(partnership, created_id=partnership.id)
         creator.grant(AccessRole.PROJECT_LEADER, meta, partnership_id=partnership.id)
         return self._save(partnership, creator, created_id=partnership.id)
-
-    def update_registry(
-        self,
-        partnership_id: UUID,
-        registry: Registry,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.update_registry(registry, meta),
-        )
-
-    def join_partner(
-        self,
-        partnership_id: UUID,
-        organisation_id: UUID,
-        meta: Meta,
-        *,
-        rung: Rung = Rung.KNOW_EACH_OTHER,
-        evidence: str = "",
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        self._active_organisation(organisation_id)
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.join_partner(organisation_id, meta, rung=rung, evidence=evidence),
-        )
-
-    def leave_partner(
-        self,
-        partnership_id: UUID,
-        organisation_id: UUID,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.leave_partner(organisation_id, meta),
-        )
 
     # -- partnership: governance -------------------------------------------------------
 
@@ -1537,6 +1496,8 @@ class Change(Generic[A, C]):
     command: type[C]
     kind: type[A]
     run: Callable[[Tvaers, A, C, Meta], object]
+    check: Callable[[Tvaers, C], object] | None = None
+    """Checked before the aggregate is loaded (e.g. that a named organisation is active)."""
 
     def __post_init__(self) -> None:
         if ID_FIELDS[self.kind] not in self.command.__struct_fields__:
@@ -1544,6 +1505,8 @@ class Change(Generic[A, C]):
 
     def execute(self, app: Tvaers, command: Command, envelope: Envelope) -> CommandResult:
         assert isinstance(command, self.command)
+        if self.check is not None:
+            self.check(app, command)
         aggregate_id: UUID = getattr(command, ID_FIELDS[self.kind])
         return app._change(
             self.kind,
@@ -1579,7 +1542,26 @@ def _table(*handlers: Handler) -> dict[type[Command], Handler]:
 
 
 COMMANDS: dict[type[Command], Handler] = _table(
-    # -- partnership: partners and the ladder
+    # -- partnership: registering it, its registry fields, partners and the ladder
+    Custom(RegisterPartnership, Tvaers._register_partnership),
+    Change(
+        UpdateRegistry,
+        Partnership,
+        lambda _app, p, c, meta: p.update_registry(c.registry(), meta),
+    ),
+    Change(
+        JoinPartner,
+        Partnership,
+        lambda _app, p, c, meta: p.join_partner(
+            c.organisation_id, meta, rung=Rung(c.rung), evidence=c.evidence
+        ),
+        check=lambda app, c: app._active_organisation(c.organisation_id),
+    ),
+    Change(
+        LeavePartner,
+        Partnership,
+        lambda _app, p, c, meta: p.leave_partner(c.organisation_id, meta),
+    ),
     Change(
         MoveOnLadder,
         Partnership,

@@ -20,12 +20,24 @@ Conventions:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 import msgspec
 
-from aggregates import Meta
-from services.fields import AnyRung, LongText
+from aggregates import Meta, Registry
+from aggregates.taxonomy import PartnershipType, PreventionCategory
+from services.fields import (
+    Amount,
+    AnyRung,
+    Bearing,
+    Items,
+    JoinRung,
+    LongText,
+    Name,
+    Plan,
+    Text,
+)
 
 
 @dataclass(frozen=True)
@@ -62,3 +74,119 @@ class MoveOnLadder(Command, frozen=True, kw_only=True):
     organisation_id: UUID
     rung: AnyRung
     evidence: LongText
+
+
+class JoinPartner(Command, frozen=True, kw_only=True):
+    """An organisation joins the partnership; a new partner starts at most on rung 4."""
+
+    partnership_id: UUID
+    organisation_id: UUID
+    rung: JoinRung = 1
+    evidence: LongText = ""
+
+
+class LeavePartner(Command, frozen=True, kw_only=True):
+    """The partner leaves; roles held by its people fall vacant."""
+
+    partnership_id: UUID
+    organisation_id: UUID
+
+
+# -- partnership: registering it, its registry fields -------------------------------------
+
+
+class RegisterPartnership(Command, frozen=True, kw_only=True):
+    """Register a partnership; its registering user becomes its project leader."""
+
+    title: Name
+    municipality: Name
+    lead_organisation_id: UUID
+    purpose: LongText = ""
+    target_groups: Items = msgspec.field(default_factory=list)
+    arenas: Items = msgspec.field(default_factory=list)
+    kind: PartnershipType = PartnershipType.PROJECT
+    period_start: Plan | None = None
+    period_end: Plan | None = None
+    prevention_categories: list[PreventionCategory] = msgspec.field(default_factory=list)
+    bearings: Annotated[list[Bearing], msgspec.Meta(max_length=6)] = msgspec.field(
+        default_factory=list
+    )
+    tags: Items = msgspec.field(default_factory=list)
+    yearly_budget_dkk: Amount | None = None
+    staff_hours_per_year: Amount | None = None
+    recruitment_channels: Items = msgspec.field(default_factory=list)
+    evaluation_status: Text = ""
+    attention_points: LongText = ""
+
+    @classmethod
+    def of(cls, registry: Registry, *, lead_organisation_id: UUID) -> RegisterPartnership:
+        """The command for a registry already built (the demo, tests)."""
+        return _with_registry(cls, registry, lead_organisation_id=lead_organisation_id)
+
+    def registry(self) -> Registry:
+        return _registry(self)
+
+
+class UpdateRegistry(Command, frozen=True, kw_only=True):
+    """Every registry field of the partnership: fields left out take their default (empty)."""
+
+    partnership_id: UUID
+    title: Name
+    municipality: Name
+    purpose: LongText = ""
+    target_groups: Items = msgspec.field(default_factory=list)
+    arenas: Items = msgspec.field(default_factory=list)
+    kind: PartnershipType = PartnershipType.PROJECT
+    period_start: Plan | None = None
+    period_end: Plan | None = None
+    prevention_categories: Annotated[list[PreventionCategory], msgspec.Meta(max_length=4)] = (
+        msgspec.field(default_factory=list)
+    )
+    bearings: Annotated[list[Bearing], msgspec.Meta(max_length=6)] = msgspec.field(
+        default_factory=list
+    )
+    tags: Items = msgspec.field(default_factory=list)
+    yearly_budget_dkk: Amount | None = None
+    staff_hours_per_year: Amount | None = None
+    recruitment_channels: Items = msgspec.field(default_factory=list)
+    evaluation_status: Text = ""
+    attention_points: LongText = ""
+    barriers: LongText = ""
+    promoting_factors: LongText = ""
+
+    @classmethod
+    def of(cls, registry: Registry, *, partnership_id: UUID) -> UpdateRegistry:
+        """The command for a registry already built (the demo, tests)."""
+        return _with_registry(cls, registry, partnership_id=partnership_id)
+
+    def registry(self) -> Registry:
+        return _registry(self)
+
+
+R = TypeVar("R", RegisterPartnership, UpdateRegistry)
+
+
+def _with_registry(cls: type[R], registry: Registry, **ids: UUID) -> R:
+    left_out = [
+        name
+        for name in Registry.__struct_fields__
+        if name not in cls.__struct_fields__ and getattr(registry, name)
+    ]
+    if left_out:
+        raise ValueError(f"{cls.__name__} has no {left_out}: set them with UpdateRegistry.")
+    fields: dict[str, Any] = {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in msgspec.structs.asdict(registry).items()
+        if name in cls.__struct_fields__
+    }
+    fields.update(ids)
+    return cls(**fields)
+
+
+def _registry(command: Command) -> Registry:
+    fields = {
+        name: value
+        for name, value in msgspec.structs.asdict(command).items()
+        if name in Registry.__struct_fields__
+    }
+    return msgspec.convert(fields, Registry, from_attributes=True)

@@ -24,6 +24,7 @@ from api.schemas import (
     Write,
 )
 from services.application import Tvaers
+from services.commands import LeavePartner
 
 WRITE = {"access": "partnership:write"}
 
@@ -52,14 +53,7 @@ class PartnershipGovernanceController(Controller):
         Fields left out take their default, so send them all: read the partnership first and
         pass its ETag as If-Match. The lead organisation cannot be changed here.
         """
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.update_registry(
-                partnership_id, data.registry(), meta, expected_version=context.expected_version
-            ),
-            status=200,
-        )
+        return context.execute(tvaers, data, partnership_id=partnership_id)
 
     @post(
         "/partners/{organisation_id:uuid}/departure",
@@ -82,13 +76,10 @@ class PartnershipGovernanceController(Controller):
         Not for the lead organisation, the secretariat's holder, or a partner that owns
         activities not yet ended.
         """
-        return context.command(
+        return context.execute(
             tvaers,
             data,
-            lambda meta: tvaers.leave_partner(
-                partnership_id, organisation_id, meta, expected_version=context.expected_version
-            ),
-            status=200,
+            LeavePartner(partnership_id=partnership_id, organisation_id=organisation_id),
         )
 
     @post(

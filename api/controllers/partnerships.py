@@ -5,13 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from aggregates import Registry
-from aggregates.taxonomy import Rung
 from api.controllers.registry import VISIBLE
 from api.controllers.views import After, Cursor
 from api.deps import RequestContext
@@ -28,8 +25,6 @@ from api.views import partnership_view
 from projections import registry as registry_views
 from projections.access import Visibility
 from services.application import Tvaers
-
-_REGISTRY_FIELDS = frozenset(Registry.__struct_fields__)
 
 
 class PartnershipController(Controller):
@@ -50,16 +45,7 @@ class PartnershipController(Controller):
         tvaers: NamedDependency[Tvaers],
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
-        fields = {k: v for k, v in msgspec.structs.asdict(data).items() if k in _REGISTRY_FIELDS}
-        registry = msgspec.convert(fields, Registry, from_attributes=True)
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.register_partnership(
-                registry=registry, lead_organisation_id=data.lead_organisation_id, meta=meta
-            ),
-            status=201,
-        )
+        return context.execute(tvaers, data, status=201)
 
     @get(
         operation_id="listPartnerships",
@@ -118,16 +104,4 @@ class PartnershipController(Controller):
         tvaers: NamedDependency[Tvaers],
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.join_partner(
-                partnership_id,
-                data.organisation_id,
-                meta,
-                rung=Rung(data.rung),
-                evidence=data.evidence,
-                expected_version=context.expected_version,
-            ),
-            status=201,
-        )
+        return context.execute(tvaers, data, status=201, partnership_id=partnership_id)

@@ -17,7 +17,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from aggregates import Contact, Registry
+from aggregates import Contact
 from aggregates.taxonomy import PartnershipType, PreventionCategory, Sector
 from api.auth import principal_of
 from api.readside import ReadSide
@@ -53,7 +53,8 @@ from api.ui.forms import Field, submit, with_meta
 from api.ui.i18n import english, translator
 from projections import access as access_view
 from projections import directory
-from services.application import CommandResult, Tvaers
+from services.application import Tvaers
+from services.commands import RegisterPartnership
 
 ITEMS = 50  # target groups, arenas: as many as the API takes (schemas.Items)
 ITEM_LENGTH = 200
@@ -216,33 +217,18 @@ class DirectoryForms(Controller):
         locale = locale_of(request)
         registrable = _registrable(request)
 
-        def register(c: dict[str, Any], meta: Any) -> CommandResult:
-            registry = Registry(
-                title=c["title"],
-                municipality=c["municipality"],
-                purpose=c["purpose"] or "",
-                target_groups=lines(c["target_groups"]),
-                arenas=lines(c["arenas"]),
-                kind=PartnershipType(c["kind"]),
-                period_start=c["period_start"],
-                period_end=c["period_end"],
-                prevention_categories=tuple(
-                    PreventionCategory(v) for v in c["prevention_categories"]
-                ),
-                bearings=tuple(int(b) for b in c["bearings"]),
-                yearly_budget_dkk=c["yearly_budget_dkk"],
-                staff_hours_per_year=c["staff_hours_per_year"],
-            )
-            return tvaers.register_partnership(
-                registry=registry, lead_organisation_id=UUID(c["lead_organisation_id"]), meta=meta
-            )
-
         return await submit(
             request,
             fields=fields,
             template=FORM_TEMPLATE,
             context=context,
-            action=register,
+            command=RegisterPartnership,
+            shape=lambda c: {
+                **c,
+                "target_groups": lines(c["target_groups"]),
+                "arenas": lines(c["arenas"]),
+            },
+            tvaers=tvaers,
             success=lambda result: partnership_page(result.created_id or result.aggregate_id),
             read_side=read_side,
             check=lambda c: {

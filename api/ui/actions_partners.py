@@ -46,7 +46,7 @@ from api.ui.i18n import english, translator
 from projections import audit, history
 from projections.history import Correction
 from services.application import CommandResult, Tvaers
-from services.commands import MoveOnLadder
+from services.commands import JoinPartner, LeavePartner, MoveOnLadder
 
 EVIDENCE_HELP = warn_names(
     "Hvad viser, at partneren står på trinnet? Fx et mødereferat eller en aftale.",
@@ -144,14 +144,9 @@ class PartnerForms(Controller):
             fields=fields,
             template=FORM_TEMPLATE,
             context=context,
-            action=lambda c, meta: tvaers.join_partner(
-                partnership_id,
-                UUID(c["organisation_id"]),
-                meta,
-                rung=Rung(int(c["rung"])),
-                evidence=c["evidence"] or "",
-                expected_version=expected_version(c),
-            ),
+            command=JoinPartner,
+            address={"partnership_id": partnership_id},
+            tvaers=tvaers,
             success=lambda _result: partnership_page(partnership_id, PARTNERS),
             read_side=read_side,
             error_fields={
@@ -216,9 +211,9 @@ class PartnerForms(Controller):
             fields=fields,
             template=FORM_TEMPLATE,
             context=context,
-            action=lambda c, meta: tvaers.leave_partner(
-                partnership_id, organisation_id, meta, expected_version=expected_version(c)
-            ),
+            command=LeavePartner,
+            address={"partnership_id": partnership_id, "organisation_id": organisation_id},
+            tvaers=tvaers,
             success=lambda _result: partnership_page(partnership_id, PARTNERS),
             read_side=read_side,
             error_fields={"inconsistent-dates": "valid_on"},

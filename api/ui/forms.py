@@ -31,7 +31,14 @@ from aggregates import Meta
 from aggregates.dates import EARLIEST, FACT_FIELDS, latest_fact, latest_plan, plan_horizon_years
 from aggregates.errors import DateOutOfRange, DomainError, TextRefused
 from aggregates.organisation import CVR_PATTERN
-from aggregates.text import LINK_FIELDS, Refusal, clean, clean_link
+from aggregates.text import (
+    LINK_FIELDS,
+    LINK_PATTERN,
+    MULTI_LINE_PATTERN,
+    Refusal,
+    clean,
+    clean_link,
+)
 from api.readside import ReadSide
 from api.ui.core import locale_of, redirect_after_post, render, user_of
 from api.ui.free_text import warn_names
@@ -363,10 +370,39 @@ _BOUND = re.compile(r"^Expected `(?:int|float|decimal)` (?P<op>[<>]=?) (?P<n>-?\
 _LENGTH = re.compile(r"^Expected `(?:str|array)` of length <= (?P<n>\d+)$")
 
 
+def _value_at(values: Mapping[str, Any], path: str) -> Any:
+    """The value a ValidationError's path (`target_groups[1]`, `evidence.link`) names."""
+    value: Any = values
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path):
+        try:
+            value = value[int(index)] if index else value[name]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
+
+
+def _text_reason(what: str, value: Any, _: Callable[..., str]) -> str | None:
+    """The text gate's own words for a value a text pattern refused (aggregates/text.py)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        if LINK_PATTERN in what:
+            clean_link(value)
+        else:
+            clean(value, multi_line=MULTI_LINE_PATTERN in what)
+    except TextRefused as refusal:
+        return _(text_refusal_da(refusal))
+    return None
+
+
 def command_errors(
-    fields: Sequence[Field], error: msgspec.ValidationError, _: Callable[..., str]
+    fields: Sequence[Field],
+    error: msgspec.ValidationError,
+    _: Callable[..., str],
+    values: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
-    """A command's refusal of a value, as a Danish message next to the form's field."""
+    """A command's refusal of a value, as a Danish message next to the form's field
+    (`values`: what was converted, to say why a text was refused in the gate's words)."""
     match = _VALIDATION.match(str(error))
     what = match.group("what") if match else str(error)
     path = (match.group("path") or "").lstrip(".") if match else ""
@@ -381,7 +417,8 @@ def command_errors(
     elif CVR_PATTERN in what:
         message = _(CVR_DA)
     elif "matching regex" in what:
-        message = _(RULES_DA["invalid-text"])
+        reason = _text_reason(what, _value_at(values or {}, path), _)
+        message = reason or _(RULES_DA["invalid-text"])
     elif what.startswith("Invalid enum value"):
         message = _("Vælg en af mulighederne.")
     elif _BOUND.match(what):
@@ -400,12 +437,18 @@ def command_of(
     """The command from the form's clean values (empty ones left out: the command's
     defaults apply) and the ids the page addresses. msgspec converts "3" to 3 and
     strings to UUIDs and enums; ValidationError if a constraint refuses a value."""
+    return msgspec.convert(_command_values(command, values, address), command, strict=False)
+
+
+def _command_values(
+    command: type[Command], values: Mapping[str, Any], address: Mapping[str, Any]
+) -> dict[str, Any]:
     own = {
         name: value
         for name, value in values.items()
         if name in command.__struct_fields__ and value is not None
     }
-    return msgspec.convert({**own, **address}, command, strict=False)
+    return {**own, **address}
 
 
 def _executing(tvaers: Tvaers, command: Command) -> Callable[[dict[str, Any], Meta], CommandResult]:
@@ -451,10 +494,11 @@ async def submit(
     run: Callable[[dict[str, Any], Meta], CommandResult] | None = action
     if not errors and command is not None:
         assert tvaers is not None, "submit(command=...) needs tvaers"
+        shaped = shape(clean) if shape else clean
         try:
-            built = command_of(command, shape(clean) if shape else clean, address or {})
+            built = command_of(command, shaped, address or {})
         except msgspec.ValidationError as error:
-            form.errors = errors = command_errors(fields, error, _)
+            form.errors = errors = command_errors(fields, error, _, shaped)
         else:
             run = _executing(tvaers, built)
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
+import msgspec
+
 from aggregates import (
     AccessRole,
     Contact,
@@ -26,7 +28,14 @@ from aggregates import (
 )
 from aggregates.errors import NotFound
 from services.application import CommandResult, Tvaers
-from services.commands import Command, Envelope, MoveOnLadder
+from services.commands import (
+    Command,
+    Envelope,
+    JoinPartner,
+    MoveOnLadder,
+    RegisterPartnership,
+    UpdateRegistry,
+)
 from services.demo.data import (
     ADMIN,
     CASES,
@@ -154,15 +163,22 @@ class _Loader:
             evaluation_status="",
         )
         pid = _created(
-            app.register_partnership(
-                registry=registry, lead_organisation_id=o[case.lead], meta=m(case.registered)
+            self.execute(
+                RegisterPartnership.of(registry, lead_organisation_id=o[case.lead]),
+                m(case.registered),
             )
         )
         self.partnerships[case.key] = pid
         refs: dict[str, int] = {}
         for partner in case.partners:
-            result = app.join_partner(
-                pid, o[partner.org], m(partner.joined), rung=partner.rung, evidence=partner.evidence
+            result = self.execute(
+                JoinPartner(
+                    partnership_id=pid,
+                    organisation_id=o[partner.org],
+                    rung=partner.rung,
+                    evidence=partner.evidence,
+                ),
+                m(partner.joined),
             )
             if partner.ref:
                 refs[partner.ref] = result.version
@@ -299,16 +315,16 @@ class _Loader:
                 app.record_assessment(pid, evaluation_id, question, answer, m(ev.on))
         if case.promoting or case.barriers or case.attention or case.evaluation_status:
             last = max((ev.on for ev in case.evaluations), default=case.registered)
-            app.update_registry(
-                pid,
-                Registry(
-                    **{
-                        **{f: getattr(registry, f) for f in registry.__struct_fields__},
-                        "evaluation_status": case.evaluation_status,
-                        "promoting_factors": case.promoting,
-                        "barriers": case.barriers,
-                        "attention_points": case.attention,
-                    }
+            self.execute(
+                UpdateRegistry.of(
+                    msgspec.structs.replace(
+                        registry,
+                        evaluation_status=case.evaluation_status,
+                        promoting_factors=case.promoting,
+                        barriers=case.barriers,
+                        attention_points=case.attention,
+                    ),
+                    partnership_id=pid,
                 ),
                 m(last, "Erfaringer fra evalueringen"),
             )

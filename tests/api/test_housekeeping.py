@@ -13,7 +13,9 @@ from aggregates.taxonomy import Rung, Sector
 from api.app import create_app
 from api.readside import HOUSEKEEPING_ACTOR
 from services.application import Tvaers
+from services.commands import JoinPartner
 from services.settings import Settings
+from tests.commands import execute
 from tests.projections.support import meta, organisation, partnership, signed_agreement
 
 # What differs by store is tested on both (tests/conftest.py `store_settings`).
@@ -28,7 +30,11 @@ def test_an_agreement_past_its_validity_is_expired_when_the_api_starts(
         lead = organisation(app, "Sundhed og Forebyggelse", Sector.HEALTH)
         club = organisation(app, "Ishøj Svømmeklub", Sector.SPORTS_CLUB)
         pid = partnership(app, lead, title="Brobygning til foreningslivet")
-        app.join_partner(pid, club, meta(date(2024, 1, 10)), rung=Rung.INFORMAL_COOPERATION)
+        execute(
+            app,
+            JoinPartner(partnership_id=pid, organisation_id=club, rung=Rung.INFORMAL_COOPERATION),
+            meta(date(2024, 1, 10)),
+        )
         agreement_id = signed_agreement(
             app,
             pid,

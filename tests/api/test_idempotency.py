@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 
 from aggregates import Meta, Registry
 from services.application import CommandResult, Idempotency
+from services.commands import RegisterPartnership
 from services.errors import IdempotencyKeyReused
 from tests.api.conftest import (
     ACTOR,
@@ -23,6 +24,7 @@ from tests.api.conftest import (
     register_organisation,
     tvaers,
 )
+from tests.commands import execute
 
 # What differs by store is tested on both (tests/conftest.py `store_settings`).
 pytestmark = pytest.mark.both_stores
@@ -143,10 +145,10 @@ def test_concurrent_retries_with_one_key_write_once(
         try:
             result, _ = service.idempotent(
                 key,
-                lambda: service.register_partnership(
-                    registry=registry,
-                    lead_organisation_id=UUID(lead_id),
-                    meta=Meta(actor=ACTOR),
+                lambda: execute(
+                    service,
+                    RegisterPartnership.of(registry, lead_organisation_id=UUID(lead_id)),
+                    Meta(actor=ACTOR),
                 ),
             )
             results.append(result)

@@ -14,7 +14,7 @@ from aggregates import Meta, Partnership, Registry
 from aggregates.taxonomy import Rung, Sector
 from projections.ladder import ladder
 from projections.store import Statement
-from services.commands import MoveOnLadder
+from services.commands import JoinPartner, MoveOnLadder, RegisterPartnership
 from tests.api.conftest import PASSWORD, add_user, tvaers
 from tests.commands import execute
 
@@ -44,13 +44,20 @@ def test_a_stuck_view_makes_ready_degraded_and_counts_while_logins_and_writes_go
     assert lead is not None
     assert dgi.created_id is not None
 
-    pid = app.register_partnership(
-        registry=Registry(title="Sund By", municipality="Sundeborg", purpose="Sundhed"),
-        lead_organisation_id=lead,
-        meta=meta,
+    pid = execute(
+        app,
+        RegisterPartnership.of(
+            Registry(title="Sund By", municipality="Sundeborg", purpose="Sundhed"),
+            lead_organisation_id=lead,
+        ),
+        meta,
     ).created_id
     assert pid is not None
-    app.join_partner(pid, dgi.created_id, meta, rung=Rung.DIALOGUE)
+    execute(
+        app,
+        JoinPartner(partnership_id=pid, organisation_id=dgi.created_id, rung=Rung.DIALOGUE),
+        meta,
+    )
     moved = execute(
         app,
         MoveOnLadder(

@@ -22,6 +22,7 @@ from litestar.testing import TestClient
 from aggregates import Meta
 from aggregates.account import AccessRole
 from aggregates.taxonomy import PreventionCategory, Rung
+from services.commands import JoinPartner
 from tests.api.conftest import (
     ACTOR,
     add_user,
@@ -33,6 +34,7 @@ from tests.api.conftest import (
     register_partnership,
     tvaers,
 )
+from tests.commands import execute
 from tests.projections.support import signed_agreement
 
 # What differs by store is tested on both (tests/conftest.py `store_settings`).
@@ -61,7 +63,11 @@ class Town:
 def _furnish(client: TestClient[Litestar], partnership: str, lead: str, job: str) -> int:
     """A jobcentre partner, a running offer and a signed agreement ending 15 November."""
     service, pid = tvaers(client), UUID(partnership)
-    service.join_partner(pid, UUID(job), Meta(actor=ACTOR, valid_on=D(2024, 1, 10)), rung=Rung(3))
+    execute(
+        service,
+        JoinPartner(partnership_id=pid, organisation_id=UUID(job), rung=Rung(3)),
+        Meta(actor=ACTOR, valid_on=D(2024, 1, 10)),
+    )
     service.launch_activity(
         pid,
         title="Motion på recept",

@@ -20,7 +20,9 @@ import pytest
 from aggregates import Contact, Meta, Obligation, Registry, Terms
 from aggregates.taxonomy import PartnershipType, PreventionCategory, Rung, Sector
 from services.application import Tvaers
+from services.commands import JoinPartner, RegisterPartnership
 from services.settings import Settings
+from tests.commands import execute
 
 START = date(2024, 1, 1)
 ACTOR = "tovholder@sundeborg.dk"
@@ -97,15 +99,24 @@ def build_world(
     rung: Rung = Rung.INFORMAL_COOPERATION,
 ) -> World:
     lead_id = register_organisation(app, "Sundhed og Forebyggelse", Sector.HEALTH)
-    partnership = app.register_partnership(
-        registry=rich_registry(title=title), lead_organisation_id=lead_id, meta=meta()
+    partnership = execute(
+        app,
+        RegisterPartnership.of(rich_registry(title=title), lead_organisation_id=lead_id),
+        meta(),
     )
     assert partnership.created_id is not None
     partner_ids = []
     for number in range(partners):
         organisation_id = register_organisation(app, f"Partner {number + 1}")
-        app.join_partner(
-            partnership.created_id, organisation_id, meta(), rung=rung, evidence="Kick-off møde"
+        execute(
+            app,
+            JoinPartner(
+                partnership_id=partnership.created_id,
+                organisation_id=organisation_id,
+                rung=rung,
+                evidence="Kick-off møde",
+            ),
+            meta(),
         )
         partner_ids.append(organisation_id)
     return World(app, lead_id, partner_ids, partnership.created_id)

@@ -17,8 +17,10 @@ from aggregates import Contact, Evidence, Partnership
 from aggregates.errors import DomainError
 from aggregates.taxonomy import AgreementKind, AnchoringStatus, Dimension, SeatRole
 from services.application import CommandResult, Tvaers
+from services.commands import LeavePartner
 from services.errors import ConcurrencyConflict, StaleVersion
 from services.settings import Settings
+from tests.commands import execute
 from tests.integration.conftest import World, build_world, meta, signatory, terms
 
 THREADS = 8
@@ -317,8 +319,11 @@ def test_stale_versions_are_refused_for_every_kind_of_aggregate(app: Tvaers, wor
             world.a, "Nyt navn", meta(), expected_version=7
         ),
         "person": lambda: app.erase_person(person_id, meta(), expected_version=7),
-        "partnership": lambda: app.leave_partner(
-            world.partnership_id, world.a, meta(), expected_version=7
+        "partnership": lambda: execute(
+            app,
+            LeavePartner(partnership_id=world.partnership_id, organisation_id=world.a),
+            meta(),
+            expected_version=7,
         ),
         "agreement": lambda: app.sign_agreement(
             agreement_id, world.lead_id, signer, meta(), expected_version=7

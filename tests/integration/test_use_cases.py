@@ -66,7 +66,13 @@ from aggregates.taxonomy import (
     Sector,
 )
 from services.application import Tvaers
-from services.commands import MoveOnLadder
+from services.commands import (
+    JoinPartner,
+    LeavePartner,
+    MoveOnLadder,
+    RegisterPartnership,
+    UpdateRegistry,
+)
 from services.errors import ConcurrencyConflict
 from services.personal_data import PostgresKeys, SQLiteKeys
 from services.settings import Settings
@@ -204,11 +210,15 @@ def test_a_closed_organisation_cannot_join_a_partnership_or_take_on_people(
     assert app.get_organisation(closed).status is OrganisationStatus.CLOSED
 
     with refused(app, OrganisationClosed):
-        app.join_partner(world.partnership_id, closed, meta(date(2024, 3, 1)))
+        execute(
+            app,
+            JoinPartner(partnership_id=world.partnership_id, organisation_id=closed),
+            meta(date(2024, 3, 1)),
+        )
     with refused(app, OrganisationClosed):
         app.register_person(contact=Contact(name="Bo"), organisation_id=closed, meta=meta())
     with refused(app, OrganisationClosed):
-        app.register_partnership(registry=rich_registry(), lead_organisation_id=closed, meta=meta())
+        execute(app, RegisterPartnership.of(rich_registry(), lead_organisation_id=closed), meta())
     with refused(app, OrganisationClosed):
         app.register_organisation(
             name="Afdeling", sector=Sector.VOLUNTARY, parent_id=closed, meta=meta()
@@ -358,10 +368,13 @@ def _restore_key(app: Tvaers, subject: UUID, key: bytes) -> None:
 def test_registering_a_partnership_makes_the_lead_a_partner_off_the_ladder(app: Tvaers) -> None:
     lead_id = register_organisation(app, "Sundhed", Sector.HEALTH)
 
-    result = app.register_partnership(
-        registry=rich_registry(title="  Sund By  ", tags=("rygning", " rygning ", "", "kost")),
-        lead_organisation_id=lead_id,
-        meta=meta(),
+    result = execute(
+        app,
+        RegisterPartnership.of(
+            rich_registry(title="  Sund By  ", tags=("rygning", " rygning ", "", "kost")),
+            lead_organisation_id=lead_id,
+        ),
+        meta(),
     )
 
     partnership = app.get_partnership(created(result))
@@ -380,7 +393,12 @@ def test_updating_the_registry_replaces_it_and_refuses_invalid_fields(
     pid = world.partnership_id
     updated = rich_registry(title="Sund By 2.0", yearly_budget_dkk=Decimal("99.95"), bearings=(6,))
 
-    result = app.update_registry(pid, updated, meta(date(2024, 6, 1)), expected_version=3)
+    result = execute(
+        app,
+        UpdateRegistry.of(updated, partnership_id=pid),
+        meta(date(2024, 6, 1)),
+        expected_version=3,
+    )
 
     partnership = app.get_partnership(pid)
     assert result.version == 4
@@ -389,22 +407,36 @@ def test_updating_the_registry_replaces_it_and_refuses_invalid_fields(
     assert partnership.registry.bearings == (6,)
     assert app.get_partnership(pid, version=3).title == "Sund By Sundeborg"
     with refused(app, NoChange):
-        app.update_registry(pid, updated, meta())
+        execute(app, UpdateRegistry.of(updated, partnership_id=pid), meta())
     with refused(app, InconsistentDates):
-        app.update_registry(pid, rich_registry(period_end=date(2023, 1, 1)), meta())
+        execute(
+            app,
+            UpdateRegistry.of(rich_registry(period_end=date(2023, 1, 1)), partnership_id=pid),
+            meta(),
+        )
     with refused(app, InvalidValue, match="1-6"):
-        app.update_registry(pid, rich_registry(bearings=(7,)), meta())
+        execute(app, UpdateRegistry.of(rich_registry(bearings=(7,)), partnership_id=pid), meta())
     with refused(app, InvalidValue, match="negative"):
-        app.update_registry(pid, rich_registry(yearly_budget_dkk=Decimal("-1")), meta())
+        execute(
+            app,
+            UpdateRegistry.of(rich_registry(yearly_budget_dkk=Decimal("-1")), partnership_id=pid),
+            meta(),
+        )
     with refused(app, InvalidValue, match="Title"):
-        app.update_registry(pid, rich_registry(title=" "), meta())
+        execute(app, UpdateRegistry.of(rich_registry(title=" "), partnership_id=pid), meta())
 
 
 def test_partners_join_move_on_the_ladder_leave_and_rejoin(app: Tvaers, world: World) -> None:
     pid = world.partnership_id
     school = register_organisation(app, "Sundeborg Skole", Sector.CHILDREN_YOUTH)
 
-    app.join_partner(pid, school, meta(date(2024, 2, 1)), rung=Rung.DIALOGUE, evidence="Møde")
+    execute(
+        app,
+        JoinPartner(
+            partnership_id=pid, organisation_id=school, rung=Rung.DIALOGUE, evidence="Møde"
+        ),
+        meta(date(2024, 2, 1)),
+    )
     execute(
         app,
         MoveOnLadder(
@@ -415,9 +447,9 @@ def test_partners_join_move_on_the_ladder_leave_and_rejoin(app: Tvaers, world: W
         ),
         meta(date(2024, 3, 1)),
     )
-    app.leave_partner(pid, school, meta(date(2024, 4, 1)))
+    execute(app, LeavePartner(partnership_id=pid, organisation_id=school), meta(date(2024, 4, 1)))
     after_leaving = app.get_partnership(pid)
-    app.join_partner(pid, school, meta(date(2024, 5, 1)))
+    execute(app, JoinPartner(partnership_id=pid, organisation_id=school), meta(date(2024, 5, 1)))
 
     partnership = app.get_partnership(pid)
     assert not after_leaving.is_partner(school)
@@ -438,9 +470,15 @@ def test_ladder_and_partner_rules_are_refused_without_writing(app: Tvaers, world
     newcomer = register_organisation(app, "Patientforeningen")
 
     with refused(app, AlreadyAPartner):
-        app.join_partner(pid, world.a, meta())
+        execute(app, JoinPartner(partnership_id=pid, organisation_id=world.a), meta())
     with refused(app, RungNotBacked):
-        app.join_partner(pid, newcomer, meta(), rung=Rung.COOPERATION_AGREEMENT)
+        execute(
+            app,
+            JoinPartner(
+                partnership_id=pid, organisation_id=newcomer, rung=Rung.COOPERATION_AGREEMENT
+            ),
+            meta(),
+        )
     with refused(app, RungNotBacked):
         execute(
             app,
@@ -475,7 +513,7 @@ def test_ladder_and_partner_rules_are_refused_without_writing(app: Tvaers, world
             meta(),
         )
     with refused(app, LeadOrganisationRule):
-        app.leave_partner(pid, world.lead_id, meta())
+        execute(app, LeavePartner(partnership_id=pid, organisation_id=world.lead_id), meta())
     with refused(app, NoChange):
         execute(
             app,
@@ -507,9 +545,9 @@ def test_ladder_and_partner_rules_are_refused_without_writing(app: Tvaers, world
             meta(date(2023, 12, 1)),
         )
     with refused(app, NotAPartner):
-        app.leave_partner(pid, newcomer, meta())
+        execute(app, LeavePartner(partnership_id=pid, organisation_id=newcomer), meta())
     with refused(app, NotFound):
-        app.join_partner(pid, uuid4(), meta())
+        execute(app, JoinPartner(partnership_id=pid, organisation_id=uuid4()), meta())
     assert world.version == 3
 
 
@@ -608,7 +646,9 @@ def test_the_secretariat_is_held_by_a_partner_and_staffed_by_persons(
     [spell] = secretariat.staff[str(person_id)]
     assert (spell.since, spell.until) == (date(2024, 1, 5), date(2024, 6, 1))
     with refused(app, SecretariatRule, match="move it before leaving"):
-        app.leave_partner(pid, world.a, meta(date(2024, 7, 1)))
+        execute(
+            app, LeavePartner(partnership_id=pid, organisation_id=world.a), meta(date(2024, 7, 1))
+        )
 
 
 # -- partnership: activities -----------------------------------------------------------
@@ -682,7 +722,9 @@ def test_activity_rules_are_refused_without_writing(app: Tvaers, world: World) -
     with refused(app, NotFound):
         app.change_activity_status(pid, uuid4(), ActivityStatus.RUNNING, meta())
     with refused(app, ActivityStateError, match="owns activities"):
-        app.leave_partner(pid, world.a, meta(date(2024, 6, 1)))
+        execute(
+            app, LeavePartner(partnership_id=pid, organisation_id=world.a), meta(date(2024, 6, 1))
+        )
 
 
 # -- partnership: roles ----------------------------------------------------------------
@@ -783,7 +825,7 @@ def test_a_partner_leaving_vacates_the_roles_its_people_hold(app: Tvaers, world:
     held_by_a = created(app.assign_role(pid, RoleKind.KEY_PERSON, anna, meta()))
     held_by_lead = created(app.assign_role(pid, RoleKind.PROJECT_LEADER, carl, meta()))
 
-    app.leave_partner(pid, world.a, meta(date(2024, 6, 1)))
+    execute(app, LeavePartner(partnership_id=pid, organisation_id=world.a), meta(date(2024, 6, 1)))
 
     partnership = app.get_partnership(pid)
     assert partnership.role_position(held_by_a).holder is None
@@ -962,8 +1004,12 @@ def test_corrections_supersede_dates_rungs_and_milestones_without_deleting_histo
 ) -> None:
     pid = world.partnership_id
     school = register_organisation(app, "Sundeborg Skole", Sector.CHILDREN_YOUTH)
-    joined = app.join_partner(
-        pid, school, meta(date(2024, 2, 1)), rung=Rung.DIALOGUE, evidence="Møde"
+    joined = execute(
+        app,
+        JoinPartner(
+            partnership_id=pid, organisation_id=school, rung=Rung.DIALOGUE, evidence="Møde"
+        ),
+        meta(date(2024, 2, 1)),
     )
     milestone = app.record_milestone(
         pid,
@@ -1328,7 +1374,11 @@ def test_a_party_that_left_the_partnership_can_no_longer_sign(app: Tvaers, world
         )
     )
     signer = signatory(app, world.b)
-    app.leave_partner(world.partnership_id, world.b, meta(date(2024, 2, 10)))
+    execute(
+        app,
+        LeavePartner(partnership_id=world.partnership_id, organisation_id=world.b),
+        meta(date(2024, 2, 10)),
+    )
 
     with refused(app, NotAPartner, match="no longer a partner"):
         app.sign_agreement(agreement_id, world.b, signer, meta(date(2024, 3, 1)))
@@ -1355,11 +1405,15 @@ def test_unknown_ids_raise_not_found_and_write_nothing(app: Tvaers, world: World
         "register_person": lambda: app.register_person(
             contact=Contact(name="X"), organisation_id=unknown, meta=meta()
         ),
-        "register_partnership": lambda: app.register_partnership(
-            registry=rich_registry(), lead_organisation_id=unknown, meta=meta()
+        "register_partnership": lambda: execute(
+            app, RegisterPartnership.of(rich_registry(), lead_organisation_id=unknown), meta()
         ),
-        "update_registry": lambda: app.update_registry(unknown, rich_registry(), meta()),
-        "join_partner(unknown partnership)": lambda: app.join_partner(unknown, world.a, meta()),
+        "update_registry": lambda: execute(
+            app, UpdateRegistry.of(rich_registry(), partnership_id=unknown), meta()
+        ),
+        "join_partner(unknown partnership)": lambda: execute(
+            app, JoinPartner(partnership_id=unknown, organisation_id=world.a), meta()
+        ),
         "record_milestone": lambda: app.record_milestone(
             unknown,
             dimension=Dimension.METHOD,

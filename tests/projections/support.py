@@ -40,6 +40,8 @@ from projections.core import Projection
 from projections.runner import ProjectionRunner
 from projections.store import ReadStore
 from services.application import CommandResult, Tvaers
+from services.commands import RegisterPartnership, UpdateRegistry
+from tests.commands import execute
 
 START = date(2024, 1, 1)
 ACTOR = "tovholder@sundeborg.dk"
@@ -107,7 +109,7 @@ def partnership(
 ) -> UUID:
     registry = Registry(title=title, municipality=municipality, purpose=purpose)
     return created(
-        app.register_partnership(registry=registry, lead_organisation_id=lead_id, meta=meta(day))
+        execute(app, RegisterPartnership.of(registry, lead_organisation_id=lead_id), meta(day))
     )
 
 
@@ -380,14 +382,17 @@ def generate_history(app: Tvaers, rng: random.Random, *, partnerships: int) -> H
                     agreement_id, day + timedelta(days=800), meta(day + timedelta(days=300))
                 )
         if number % 3 == 0:
-            app.update_registry(
-                pid,
-                Registry(
-                    title=f"Indsats {number} (forlænget)",
-                    municipality=lead.municipality or "Sundeborg",
-                    tags=("Motion", "Trivsel"),
-                    target_groups=("Ledige",),
-                    arenas=("Jobcenter",),
+            execute(
+                app,
+                UpdateRegistry.of(
+                    Registry(
+                        title=f"Indsats {number} (forlænget)",
+                        municipality=lead.municipality or "Sundeborg",
+                        tags=("Motion", "Trivsel"),
+                        target_groups=("Ledige",),
+                        arenas=("Jobcenter",),
+                    ),
+                    partnership_id=pid,
                 ),
                 meta(day),
             )

@@ -14,6 +14,8 @@ from projections import agenda, roles
 from projections.access import Visibility
 from projections.core import InvalidQuery
 from services.application import Tvaers
+from services.commands import JoinPartner, RegisterPartnership
+from tests.commands import execute
 from tests.projections.support import (
     ReadSide,
     created,
@@ -41,7 +43,7 @@ def project(
         title=title, municipality="Sundeborg", kind=kind, period_start=D(2023, 1, 1), period_end=end
     )
     return created(
-        app.register_partnership(registry=registry, lead_organisation_id=lead, meta=meta())
+        execute(app, RegisterPartnership.of(registry, lead_organisation_id=lead), meta())
     )
 
 
@@ -83,7 +85,7 @@ def world(read_side: ReadSide) -> World:
     club = organisation(app, "Sundeborg IF", Sector.SPORTS_CLUB)
     sund = project(app, lead, "Sund By", D(2024, 12, 31))
     for org in (dgi, club):
-        app.join_partner(sund, org, meta(D(2024, 1, 10)))
+        execute(app, JoinPartner(partnership_id=sund, organisation_id=org), meta(D(2024, 1, 10)))
     expiring = signed_agreement(
         app,
         sund,

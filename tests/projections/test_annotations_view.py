@@ -21,6 +21,8 @@ from aggregates.taxonomy import (
 )
 from projections.access import Visibility
 from projections.annotations import AnnotationView, list_annotations
+from services.commands import JoinPartner
+from tests.commands import execute
 from tests.projections.support import (
     ReadSide,
     agreement_terms,
@@ -166,7 +168,7 @@ async def test_links_name_events_of_the_partnership_with_the_audit_histories_wor
 ) -> None:
     app = world.side.app
     club = organisation(app, "Sundeborg IF", Sector.SPORTS_CLUB)
-    app.join_partner(world.pid, club, meta(D(2024, 2, 1)))
+    execute(app, JoinPartner(partnership_id=world.pid, organisation_id=club), meta(D(2024, 2, 1)))
     lead_id = app.get_partnership(world.pid).lead_organisation_id
     agreement = app.draft_agreement(
         world.pid,

@@ -26,7 +26,7 @@ from aggregates.taxonomy import (
 from projections import audit, directory, roles
 from projections.core import InvalidQuery, encode_cursor
 from projections.history import Group
-from services.commands import MoveOnLadder
+from services.commands import JoinPartner, LeavePartner, MoveOnLadder
 from tests.commands import execute
 from tests.projections.support import (
     ReadSide,
@@ -67,13 +67,12 @@ def story(read_side: ReadSide) -> Story:
     pid = partnership(app, lead, title="Sund By Sundeborg")
     other_pid = partnership(app, lead, title="Røgfri Fremtid")
     decision = uuid4()
-    app.join_partner(
-        pid,
-        dgi,
+    execute(
+        app,
+        JoinPartner(partnership_id=pid, organisation_id=dgi, rung=Rung.DIALOGUE),
         meta(D(2024, 1, 10), reason="Kick-off", correlation_id=decision),
-        rung=Rung.DIALOGUE,
     )
-    app.join_partner(other_pid, dgi, meta(D(2024, 1, 12)))
+    execute(app, JoinPartner(partnership_id=other_pid, organisation_id=dgi), meta(D(2024, 1, 12)))
     app.appoint_steering_member(
         pid, anna, SeatRole.CHAIR, meta(D(2024, 1, 15), correlation_id=decision)
     )
@@ -294,7 +293,11 @@ async def test_summaries_are_danish_and_name_organisations_and_persons(story: St
         meta(D(2024, 5, 1)),
     )
     app.correct_date(story.pid, moved.version, D(2024, 4, 20), meta())
-    app.leave_partner(story.other_pid, story.dgi, meta(D(2024, 6, 1)))
+    execute(
+        app,
+        LeavePartner(partnership_id=story.other_pid, organisation_id=story.dgi),
+        meta(D(2024, 6, 1)),
+    )
     await side.sync()
 
     summaries = {(x.aggregate_id, x.kind): x.summary for x in await everything(side)}

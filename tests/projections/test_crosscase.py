@@ -27,7 +27,7 @@ from aggregates.taxonomy import AnchoringStatus, Dimension, Rung, Sector
 from projections import crosscase
 from projections.access import Visibility
 from services.application import CommandResult, Tvaers
-from services.commands import MoveOnLadder
+from services.commands import JoinPartner, LeavePartner, MoveOnLadder, RegisterPartnership
 from tests.commands import execute
 from tests.projections.support import ReadSide, created, meta, organisation, signed_agreement
 
@@ -38,7 +38,7 @@ D = date
 
 def register(app: Tvaers, lead: UUID, registry: Registry, day: date) -> UUID:
     return created(
-        app.register_partnership(registry=registry, lead_organisation_id=lead, meta=meta(day))
+        execute(app, RegisterPartnership.of(registry, lead_organisation_id=lead), meta(day))
     )
 
 
@@ -84,9 +84,21 @@ def cases(read_side: ReadSide) -> Cases:
         Registry(title="Sund By", municipality="Sundeborg", period_start=D(2024, 1, 1)),
         D(2024, 1, 1),
     )
-    app.join_partner(p1, job, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
-    app.join_partner(p1, dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
-    app.join_partner(p1, volunteers, meta(D(2024, 1, 10)), rung=Rung.KNOW_EACH_OTHER)
+    execute(
+        app,
+        JoinPartner(partnership_id=p1, organisation_id=job, rung=Rung.DIALOGUE),
+        meta(D(2024, 1, 10)),
+    )
+    execute(
+        app,
+        JoinPartner(partnership_id=p1, organisation_id=dgi, rung=Rung.DIALOGUE),
+        meta(D(2024, 1, 10)),
+    )
+    execute(
+        app,
+        JoinPartner(partnership_id=p1, organisation_id=volunteers, rung=Rung.KNOW_EACH_OTHER),
+        meta(D(2024, 1, 10)),
+    )
     execute(
         app,
         MoveOnLadder(
@@ -112,9 +124,17 @@ def cases(read_side: ReadSide) -> Cases:
     p2 = register(
         app, health, Registry(title="Røgfri Fremtid", municipality="Sundeborg"), D(2024, 2, 1)
     )
-    app.join_partner(p2, school, meta(D(2024, 2, 1)), rung=Rung.MUTUAL_REFERRAL)
-    app.join_partner(p2, patients, meta(D(2024, 2, 1)), rung=Rung.INFORMAL_COOPERATION)
-    app.leave_partner(p2, patients, meta(D(2024, 6, 1)))
+    execute(
+        app,
+        JoinPartner(partnership_id=p2, organisation_id=school, rung=Rung.MUTUAL_REFERRAL),
+        meta(D(2024, 2, 1)),
+    )
+    execute(
+        app,
+        JoinPartner(partnership_id=p2, organisation_id=patients, rung=Rung.INFORMAL_COOPERATION),
+        meta(D(2024, 2, 1)),
+    )
+    execute(app, LeavePartner(partnership_id=p2, organisation_id=patients), meta(D(2024, 6, 1)))
     milestone(app, p2, Dimension.POLITICAL, a, D(2024, 5, 1))
     method = milestone(app, p2, Dimension.METHOD, a, D(2024, 6, 1))
     app.correct_milestone(
@@ -133,8 +153,16 @@ def cases(read_side: ReadSide) -> Cases:
         Registry(title="Ældre i bevægelse", municipality="Ærø", period_start=D(2024, 3, 1)),
         D(2024, 3, 1),
     )
-    app.join_partner(p3, club, meta(D(2024, 3, 1)), rung=Rung.DIALOGUE)
-    app.join_partner(p3, health_aero, meta(D(2024, 3, 1)), rung=Rung.INFORMAL_COOPERATION)
+    execute(
+        app,
+        JoinPartner(partnership_id=p3, organisation_id=club, rung=Rung.DIALOGUE),
+        meta(D(2024, 3, 1)),
+    )
+    execute(
+        app,
+        JoinPartner(partnership_id=p3, organisation_id=health_aero, rung=Rung.INFORMAL_COOPERATION),
+        meta(D(2024, 3, 1)),
+    )
     milestone(app, p3, Dimension.POLITICAL, s, D(2024, 4, 1))
     anchored = milestone(app, p3, o, a, D(2024, 10, 15))
     milestone(app, p3, o, a, D(2024, 11, 1))  # anchored again: the first one counts
@@ -142,7 +170,7 @@ def cases(read_side: ReadSide) -> Cases:
     app.correct_date(p3, anchored.version, D(2024, 9, 28), meta(D(2024, 11, 5), reason="Referat"))
 
     p4 = register(app, health, Registry(title="Bevæg dig", municipality="Vestby"), D(2025, 1, 1))
-    app.join_partner(p4, job, meta(D(2025, 1, 5)))
+    execute(app, JoinPartner(partnership_id=p4, organisation_id=job), meta(D(2025, 1, 5)))
     return Cases(read_side, p1, p2, p3, p4)
 
 

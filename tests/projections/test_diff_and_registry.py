@@ -16,7 +16,7 @@ from aggregates.taxonomy import (
     Sector,
 )
 from projections import diff, registry
-from services.commands import MoveOnLadder
+from services.commands import JoinPartner, LeavePartner, MoveOnLadder, UpdateRegistry
 from tests.commands import execute
 from tests.projections.support import (
     ReadSide,
@@ -70,15 +70,27 @@ async def test_the_diff_between_two_dates_lists_what_was_added_changed_and_remov
     bo = person(app, "Bo Nielsen", job)
     dorte = person(app, "Dorte Lund", lead)
     pid = partnership(app, lead)
-    app.join_partner(pid, dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
-    app.join_partner(pid, job, meta(D(2024, 1, 10)), rung=Rung.MUTUAL_REFERRAL)
+    execute(
+        app,
+        JoinPartner(partnership_id=pid, organisation_id=dgi, rung=Rung.DIALOGUE),
+        meta(D(2024, 1, 10)),
+    )
+    execute(
+        app,
+        JoinPartner(partnership_id=pid, organisation_id=job, rung=Rung.MUTUAL_REFERRAL),
+        meta(D(2024, 1, 10)),
+    )
     app.appoint_steering_member(pid, dorte, SeatRole.CHAIR, meta(D(2024, 1, 15)))
     bo_seat = app.appoint_steering_member(pid, bo, SeatRole.MEMBER, meta(D(2024, 1, 15)))
     coordinator = app.assign_role(pid, RoleKind.COORDINATOR, anna, meta(D(2024, 1, 20)))
     recruiter = app.assign_role(pid, RoleKind.RECRUITER, bo, meta(D(2024, 1, 20)))
     milestone(read_side, pid, Dimension.POLITICAL, AnchoringStatus.STARTED, D(2024, 1, 25))
     # Between the two dates:
-    kb_joined = app.join_partner(pid, kb, meta(D(2024, 3, 1)), rung=Rung.KNOW_EACH_OTHER)
+    kb_joined = execute(
+        app,
+        JoinPartner(partnership_id=pid, organisation_id=kb, rung=Rung.KNOW_EACH_OTHER),
+        meta(D(2024, 3, 1)),
+    )
     execute(
         app,
         MoveOnLadder(
@@ -93,7 +105,9 @@ async def test_the_diff_between_two_dates_lists_what_was_added_changed_and_remov
     app.step_down_steering_member(pid, bo, meta(D(2024, 4, 1)))
     assert coordinator.created_id is not None
     app.hand_over_role(pid, coordinator.created_id, dorte, meta(D(2024, 4, 10)))
-    app.leave_partner(pid, job, meta(D(2024, 5, 1)))  # vacates Bo's recruiter role
+    execute(
+        app, LeavePartner(partnership_id=pid, organisation_id=job), meta(D(2024, 5, 1))
+    )  # vacates Bo's recruiter role
     milestone(read_side, pid, Dimension.POLITICAL, AnchoringStatus.PARTIAL, D(2024, 5, 10))
     milestone(read_side, pid, Dimension.OPERATIONS, AnchoringStatus.STARTED, D(2024, 5, 15))
     # After both dates (must not show): a move on 1 July.
@@ -233,15 +247,18 @@ async def test_the_registry_finds_partnerships_by_municipality_and_words(
     )
     assert (row.period_start, row.period_end, row.registered_at) == (None, None, event.timestamp)
 
-    app.update_registry(
-        sund,
-        Registry(
-            title="Sunde Arbejdspladser",
-            municipality="Vestby",
-            purpose="Trivsel",
-            period_start=D(2024, 1, 1),
-            period_end=D(2025, 12, 31),
-            kind=PartnershipType.OPERATIONS,
+    execute(
+        app,
+        UpdateRegistry.of(
+            Registry(
+                title="Sunde Arbejdspladser",
+                municipality="Vestby",
+                purpose="Trivsel",
+                period_start=D(2024, 1, 1),
+                period_end=D(2025, 12, 31),
+                kind=PartnershipType.OPERATIONS,
+            ),
+            partnership_id=sund,
         ),
         meta(),
     )

@@ -9,6 +9,8 @@ from aggregates.taxonomy import Rung, Sector
 from api.readside import HOUSEKEEPING_ACTOR
 from api.readside import ReadSide as ApiReadSide
 from projections import ladder
+from services.commands import JoinPartner
+from tests.commands import execute
 from tests.projections.support import (
     ReadSide,
     meta,
@@ -27,7 +29,13 @@ async def test_an_agreement_past_its_validity_is_expired_and_its_partner_drops_t
     still_valid = organisation(app, "Frivilligcenter Ishøj", Sector.VOLUNTARY)
     pid = partnership(app, lead, title="Brobygning til foreningslivet")
     for partner in (club, still_valid):
-        app.join_partner(pid, partner, meta(date(2024, 1, 10)), rung=Rung.INFORMAL_COOPERATION)
+        execute(
+            app,
+            JoinPartner(
+                partnership_id=pid, organisation_id=partner, rung=Rung.INFORMAL_COOPERATION
+            ),
+            meta(date(2024, 1, 10)),
+        )
     ran_out = signed_agreement(
         app,
         pid,

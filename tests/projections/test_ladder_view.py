@@ -10,7 +10,7 @@ import pytest
 
 from aggregates.taxonomy import AgreementKind, Rung, Sector
 from projections import ladder
-from services.commands import MoveOnLadder
+from services.commands import JoinPartner, LeavePartner, MoveOnLadder
 from tests.commands import execute
 from tests.projections.support import (
     ReadSide,
@@ -48,10 +48,18 @@ def steps(history: list[ladder.RungStep]) -> list[tuple[UUID, int | None, date]]
 
 async def test_rungs_show_each_partner_now_and_on_earlier_valid_dates(world: Ladder) -> None:
     app, store = world.side.app, world.side.store
-    app.join_partner(
-        world.pid, world.dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE, evidence="Møde"
+    execute(
+        app,
+        JoinPartner(
+            partnership_id=world.pid, organisation_id=world.dgi, rung=Rung.DIALOGUE, evidence="Møde"
+        ),
+        meta(D(2024, 1, 10)),
     )
-    app.join_partner(world.pid, world.kb, meta(D(2024, 2, 1)), rung=Rung.KNOW_EACH_OTHER)
+    execute(
+        app,
+        JoinPartner(partnership_id=world.pid, organisation_id=world.kb, rung=Rung.KNOW_EACH_OTHER),
+        meta(D(2024, 2, 1)),
+    )
     execute(
         app,
         MoveOnLadder(
@@ -101,7 +109,11 @@ async def test_history_lists_steps_in_valid_time_order_whatever_order_they_were_
     world: Ladder,
 ) -> None:
     app, store = world.side.app, world.side.store
-    app.join_partner(world.pid, world.dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
+    execute(
+        app,
+        JoinPartner(partnership_id=world.pid, organisation_id=world.dgi, rung=Rung.DIALOGUE),
+        meta(D(2024, 1, 10)),
+    )
     execute(
         app,
         MoveOnLadder(
@@ -112,7 +124,9 @@ async def test_history_lists_steps_in_valid_time_order_whatever_order_they_were_
         ),
         meta(D(2024, 5, 1)),
     )
-    app.join_partner(world.pid, world.kb, meta(D(2024, 2, 1)))
+    execute(
+        app, JoinPartner(partnership_id=world.pid, organisation_id=world.kb), meta(D(2024, 2, 1))
+    )
     # Back-dated: recorded last, happened between the two DGI facts above.
     execute(
         app,
@@ -145,8 +159,16 @@ async def test_history_lists_steps_in_valid_time_order_whatever_order_they_were_
 
 async def test_distribution_counts_partners_per_rung_on_each_date(world: Ladder) -> None:
     app, store = world.side.app, world.side.store
-    app.join_partner(world.pid, world.dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
-    app.join_partner(world.pid, world.kb, meta(D(2024, 2, 1)), rung=Rung.DIALOGUE)
+    execute(
+        app,
+        JoinPartner(partnership_id=world.pid, organisation_id=world.dgi, rung=Rung.DIALOGUE),
+        meta(D(2024, 1, 10)),
+    )
+    execute(
+        app,
+        JoinPartner(partnership_id=world.pid, organisation_id=world.kb, rung=Rung.DIALOGUE),
+        meta(D(2024, 2, 1)),
+    )
     execute(
         app,
         MoveOnLadder(
@@ -157,7 +179,9 @@ async def test_distribution_counts_partners_per_rung_on_each_date(world: Ladder)
         ),
         meta(D(2024, 3, 1)),
     )
-    app.leave_partner(world.pid, world.kb, meta(D(2024, 4, 1)))
+    execute(
+        app, LeavePartner(partnership_id=world.pid, organisation_id=world.kb), meta(D(2024, 4, 1))
+    )
     await world.side.sync()
 
     dates = [D(2024, 1, 1), D(2024, 1, 10), D(2024, 2, 1), D(2024, 3, 1), D(2024, 4, 1)]
@@ -176,7 +200,11 @@ async def test_a_back_dated_move_changes_past_dates_but_not_what_the_registry_sa
     world: Ladder,
 ) -> None:
     app, store = world.side.app, world.side.store
-    app.join_partner(world.pid, world.dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
+    execute(
+        app,
+        JoinPartner(partnership_id=world.pid, organisation_id=world.dgi, rung=Rung.DIALOGUE),
+        meta(D(2024, 1, 10)),
+    )
     execute(
         app,
         MoveOnLadder(
@@ -217,7 +245,11 @@ async def test_a_date_correction_shows_from_its_recording_and_earlier_reports_st
 ) -> None:
     """The example of docs/time.md: a move recorded for 1 March really happened 1 February."""
     app, store = world.side.app, world.side.store
-    app.join_partner(world.pid, world.dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
+    execute(
+        app,
+        JoinPartner(partnership_id=world.pid, organisation_id=world.dgi, rung=Rung.DIALOGUE),
+        meta(D(2024, 1, 10)),
+    )
     moved = execute(
         app,
         MoveOnLadder(
@@ -252,7 +284,11 @@ async def test_a_date_correction_shows_from_its_recording_and_earlier_reports_st
 
 async def test_a_rung_correction_replaces_the_rung_from_its_recording_on(world: Ladder) -> None:
     app, store = world.side.app, world.side.store
-    app.join_partner(world.pid, world.dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
+    execute(
+        app,
+        JoinPartner(partnership_id=world.pid, organisation_id=world.dgi, rung=Rung.DIALOGUE),
+        meta(D(2024, 1, 10)),
+    )
     moved = execute(
         app,
         MoveOnLadder(
@@ -288,7 +324,11 @@ async def test_a_rung_correction_replaces_the_rung_from_its_recording_on(world: 
 
 async def test_a_correction_is_known_from_the_instant_it_was_recorded(world: Ladder) -> None:
     app, store = world.side.app, world.side.store
-    app.join_partner(world.pid, world.dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
+    execute(
+        app,
+        JoinPartner(partnership_id=world.pid, organisation_id=world.dgi, rung=Rung.DIALOGUE),
+        meta(D(2024, 1, 10)),
+    )
     moved = execute(
         app,
         MoveOnLadder(
@@ -318,8 +358,16 @@ async def test_a_correction_is_known_from_the_instant_it_was_recorded(world: Lad
 
 async def test_of_two_moves_on_the_same_date_the_one_recorded_later_stands(world: Ladder) -> None:
     app, store = world.side.app, world.side.store
-    app.join_partner(world.pid, world.dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
-    app.join_partner(world.pid, world.kb, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
+    execute(
+        app,
+        JoinPartner(partnership_id=world.pid, organisation_id=world.dgi, rung=Rung.DIALOGUE),
+        meta(D(2024, 1, 10)),
+    )
+    execute(
+        app,
+        JoinPartner(partnership_id=world.pid, organisation_id=world.kb, rung=Rung.DIALOGUE),
+        meta(D(2024, 1, 10)),
+    )
     for rung in (Rung.INFORMAL_COOPERATION, Rung.MUTUAL_REFERRAL):
         execute(
             app,
@@ -345,7 +393,11 @@ async def test_a_rung_correction_after_a_date_correction_keeps_the_corrected_dat
     world: Ladder,
 ) -> None:
     app, store = world.side.app, world.side.store
-    app.join_partner(world.pid, world.dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
+    execute(
+        app,
+        JoinPartner(partnership_id=world.pid, organisation_id=world.dgi, rung=Rung.DIALOGUE),
+        meta(D(2024, 1, 10)),
+    )
     moved = execute(
         app,
         MoveOnLadder(
@@ -378,8 +430,18 @@ async def test_signing_an_agreement_lifts_the_partner_to_rung_5_and_terminating_
     world: Ladder,
 ) -> None:
     app, store = world.side.app, world.side.store
-    app.join_partner(world.pid, world.dgi, meta(D(2024, 1, 10)), rung=Rung.INFORMAL_COOPERATION)
-    app.join_partner(world.pid, world.kb, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
+    execute(
+        app,
+        JoinPartner(
+            partnership_id=world.pid, organisation_id=world.dgi, rung=Rung.INFORMAL_COOPERATION
+        ),
+        meta(D(2024, 1, 10)),
+    )
+    execute(
+        app,
+        JoinPartner(partnership_id=world.pid, organisation_id=world.kb, rung=Rung.DIALOGUE),
+        meta(D(2024, 1, 10)),
+    )
     agreement_id = signed_agreement(
         app,
         world.pid,
@@ -415,9 +477,21 @@ async def test_signing_an_agreement_lifts_the_partner_to_rung_5_and_terminating_
 
 async def test_a_partner_who_leaves_disappears_from_the_rungs_from_that_date(world: Ladder) -> None:
     app, store = world.side.app, world.side.store
-    app.join_partner(world.pid, world.dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
-    app.join_partner(world.pid, world.kb, meta(D(2024, 1, 10)), rung=Rung.MUTUAL_REFERRAL)
-    app.leave_partner(world.pid, world.kb, meta(D(2024, 6, 1), reason="Ingen ressourcer"))
+    execute(
+        app,
+        JoinPartner(partnership_id=world.pid, organisation_id=world.dgi, rung=Rung.DIALOGUE),
+        meta(D(2024, 1, 10)),
+    )
+    execute(
+        app,
+        JoinPartner(partnership_id=world.pid, organisation_id=world.kb, rung=Rung.MUTUAL_REFERRAL),
+        meta(D(2024, 1, 10)),
+    )
+    execute(
+        app,
+        LeavePartner(partnership_id=world.pid, organisation_id=world.kb),
+        meta(D(2024, 6, 1), reason="Ingen ressourcer"),
+    )
     await world.side.sync()
 
     before = await ladder.rungs(store, world.pid, as_of=D(2024, 5, 31))
@@ -435,7 +509,11 @@ async def test_a_partner_who_leaves_disappears_from_the_rungs_from_that_date(wor
     ]
 
     # Rejoining puts the partner back on the ladder from the new date.
-    app.join_partner(world.pid, world.kb, meta(D(2024, 10, 1)), rung=Rung.KNOW_EACH_OTHER)
+    execute(
+        app,
+        JoinPartner(partnership_id=world.pid, organisation_id=world.kb, rung=Rung.KNOW_EACH_OTHER),
+        meta(D(2024, 10, 1)),
+    )
     await world.side.sync()
     rejoined = await ladder.rungs(store, world.pid, as_of=D(2024, 10, 1))
     assert [(r.name, r.rung, r.since) for r in rejoined] == [

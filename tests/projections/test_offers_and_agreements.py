@@ -13,6 +13,8 @@ from projections import agreements, offers
 from projections.access import Visibility
 from projections.core import InvalidQuery
 from services.application import Tvaers
+from services.commands import JoinPartner
+from tests.commands import execute
 from tests.projections.support import (
     ACTOR,
     ReadSide,
@@ -69,7 +71,7 @@ async def test_activities_on_each_date_fold_launch_status_changes_and_adjustment
     club = organisation(app, "Sundeborg IF", Sector.SPORTS_CLUB)
     pid = partnership(app, lead)
     for org in (dgi, club):
-        app.join_partner(pid, org, meta(D(2024, 1, 10)))
+        execute(app, JoinPartner(partnership_id=pid, organisation_id=org), meta(D(2024, 1, 10)))
     aid = launch(
         app,
         pid,
@@ -186,7 +188,7 @@ async def test_the_map_of_offers_lists_open_offers_by_place_target_group_arena_a
     club = organisation(app, "Ærø Idrætsforening", Sector.SPORTS_CLUB)
     sund = partnership(app, lead_s, title="Sund By Sundeborg", municipality="Sundeborg")
     aero = partnership(app, lead_a, title="Ældre i bevægelse", municipality="Ærø")
-    app.join_partner(aero, club, meta(D(2024, 1, 10)))
+    execute(app, JoinPartner(partnership_id=aero, organisation_id=club), meta(D(2024, 1, 10)))
     motion = launch(
         app,
         sund,
@@ -299,7 +301,7 @@ async def test_agreements_show_their_status_on_each_date_with_danish_labels(
     club = organisation(app, "Sundeborg IF", Sector.SPORTS_CLUB)
     pid = partnership(app, lead)
     for org in (dgi, club):
-        app.join_partner(pid, org, meta(D(2024, 1, 10)))
+        execute(app, JoinPartner(partnership_id=pid, organisation_id=org), meta(D(2024, 1, 10)))
     cooperation = draft(app, pid, lead, [dgi], D(2024, 3, 1), D(2024, 12, 31), D(2024, 2, 1))
     sign(app, cooperation, lead, D(2024, 2, 10))
     sign(app, cooperation, dgi, D(2024, 2, 20))
@@ -398,8 +400,8 @@ async def test_expiring_agreements_and_those_due_for_expiry(read_side: ReadSide)
     pid = partnership(app, lead, title="Sund By")
     other = partnership(app, lead, title="Røgfri Fremtid")
     for org in (dgi, club):
-        app.join_partner(pid, org, meta(D(2024, 1, 10)))
-    app.join_partner(other, club, meta(D(2024, 1, 10)))
+        execute(app, JoinPartner(partnership_id=pid, organisation_id=org), meta(D(2024, 1, 10)))
+    execute(app, JoinPartner(partnership_id=other, organisation_id=club), meta(D(2024, 1, 10)))
     renewed = draft(app, pid, lead, [dgi], D(2024, 3, 1), D(2024, 12, 31), D(2024, 2, 1))
     later = draft(app, other, lead, [club], D(2024, 4, 1), D(2025, 3, 31), D(2024, 3, 1))
     terminated = draft(app, pid, lead, [club], D(2024, 3, 1), D(2024, 11, 30), D(2024, 2, 1))

@@ -10,6 +10,8 @@ import pytest
 
 from aggregates.taxonomy import PreventionCategory, RoleKind, Rung, SeatRole, Sector
 from projections import roles
+from services.commands import JoinPartner, LeavePartner
+from tests.commands import execute
 from tests.projections.support import ReadSide, instant, meta, organisation, partnership, person
 
 D = date
@@ -36,7 +38,11 @@ def world(read_side: ReadSide) -> Roles:
     job = organisation(app, "Jobcenter Sundeborg", Sector.EMPLOYMENT)
     pid = partnership(app, lead)
     for org in (dgi, job):
-        app.join_partner(pid, org, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
+        execute(
+            app,
+            JoinPartner(partnership_id=pid, organisation_id=org, rung=Rung.DIALOGUE),
+            meta(D(2024, 1, 10)),
+        )
     return Roles(
         side=read_side,
         pid=pid,
@@ -181,7 +187,9 @@ async def test_a_partner_leaving_vacates_the_roles_its_people_hold(world: Roles)
     tovholder = app.assign_role(world.pid, RoleKind.COORDINATOR, world.anna, meta(D(2024, 2, 1)))
     recruiter = app.assign_role(world.pid, RoleKind.RECRUITER, world.carl, meta(D(2024, 2, 1)))
     facilitator = app.assign_role(world.pid, RoleKind.FACILITATOR, world.bo, meta(D(2024, 2, 1)))
-    app.leave_partner(world.pid, world.dgi, meta(D(2024, 6, 1)))
+    execute(
+        app, LeavePartner(partnership_id=world.pid, organisation_id=world.dgi), meta(D(2024, 6, 1))
+    )
     app.assign_role(
         world.pid,
         RoleKind.COORDINATOR,
@@ -326,7 +334,9 @@ async def test_correcting_an_assignment_date_shows_from_the_correction_on(world:
 async def test_correcting_the_date_of_a_departure_moves_the_vacancy_with_it(world: Roles) -> None:
     app, store = world.side.app, world.side.store
     app.assign_role(world.pid, RoleKind.COORDINATOR, world.anna, meta(D(2024, 2, 1)))
-    left = app.leave_partner(world.pid, world.dgi, meta(D(2024, 6, 1)))
+    left = execute(
+        app, LeavePartner(partnership_id=world.pid, organisation_id=world.dgi), meta(D(2024, 6, 1))
+    )
     before = instant()
     app.correct_date(world.pid, left.version, D(2024, 5, 1), meta(reason="Udtrådt tidligere"))
     await world.side.sync()

@@ -25,7 +25,7 @@ from projections.core import Projection
 from projections.ladder import ladder as ladder_projection
 from projections.runner import ProjectionRunner, StillCatchingUp
 from projections.store import Statement
-from services.commands import MoveOnLadder
+from services.commands import JoinPartner, MoveOnLadder
 from services.settings import Settings
 from tests.commands import execute
 from tests.projections.support import (
@@ -202,7 +202,11 @@ async def test_a_failing_batch_stops_only_the_failing_projection_before_its_even
     position = runner.position
 
     # One batch: statements of every projection run before the failing one.
-    app.join_partner(pid, dgi, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
+    execute(
+        app,
+        JoinPartner(partnership_id=pid, organisation_id=dgi, rung=Rung.DIALOGUE),
+        meta(D(2024, 1, 10)),
+    )
     milestone = app.record_milestone(
         pid,
         dimension=Dimension.POLITICAL,
@@ -298,7 +302,10 @@ async def test_the_follower_shows_new_writes_quickly_and_postgresql_wakes_it_by_
         delays = []
         for n, org in enumerate(partners):
             await asyncio.to_thread(
-                app.join_partner, pid, org, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE
+                execute,
+                app,
+                JoinPartner(partnership_id=pid, organisation_id=org, rung=Rung.DIALOGUE),
+                meta(D(2024, 1, 10)),
             )
             committed = time.monotonic()
             while len(await ladder.rungs(store, pid)) <= n:

@@ -14,7 +14,13 @@ from projections import search
 from projections.access import Visibility
 from projections.core import InvalidQuery
 from services.application import Tvaers
-from services.commands import MoveOnLadder
+from services.commands import (
+    JoinPartner,
+    LeavePartner,
+    MoveOnLadder,
+    RegisterPartnership,
+    UpdateRegistry,
+)
 from tests.commands import execute
 from tests.projections.support import ReadSide, created, meta, organisation
 
@@ -26,7 +32,7 @@ LATE = D(2024, 8, 1)
 
 def register(app: Tvaers, lead: UUID, registry: Registry, day: date) -> UUID:
     return created(
-        app.register_partnership(registry=registry, lead_organisation_id=lead, meta=meta(day))
+        execute(app, RegisterPartnership.of(registry, lead_organisation_id=lead), meta(day))
     )
 
 
@@ -105,8 +111,16 @@ def world(read_side: ReadSide) -> World:
         Registry(title="Sunde Arbejdspladser", municipality="Vestby", tags=("100% røgfri",)),
         D(2024, 7, 1),
     )
-    app.join_partner(sund, job, meta(D(2024, 1, 10)), rung=Rung.DIALOGUE)
-    app.join_partner(sund, dgi, meta(D(2024, 1, 10)), rung=Rung.MUTUAL_REFERRAL)
+    execute(
+        app,
+        JoinPartner(partnership_id=sund, organisation_id=job, rung=Rung.DIALOGUE),
+        meta(D(2024, 1, 10)),
+    )
+    execute(
+        app,
+        JoinPartner(partnership_id=sund, organisation_id=dgi, rung=Rung.MUTUAL_REFERRAL),
+        meta(D(2024, 1, 10)),
+    )
     dgi_move = execute(
         app,
         MoveOnLadder(
@@ -117,10 +131,22 @@ def world(read_side: ReadSide) -> World:
         ),
         meta(D(2024, 5, 1)),
     ).version
-    app.join_partner(smoke, school, meta(D(2024, 1, 10)), rung=Rung.KNOW_EACH_OTHER)
-    app.join_partner(smoke, patients, meta(D(2024, 2, 1)), rung=Rung.DIALOGUE)
-    app.leave_partner(smoke, patients, meta(D(2024, 4, 1)))
-    app.join_partner(aero, club, meta(D(2024, 3, 5)), rung=Rung.DIALOGUE)
+    execute(
+        app,
+        JoinPartner(partnership_id=smoke, organisation_id=school, rung=Rung.KNOW_EACH_OTHER),
+        meta(D(2024, 1, 10)),
+    )
+    execute(
+        app,
+        JoinPartner(partnership_id=smoke, organisation_id=patients, rung=Rung.DIALOGUE),
+        meta(D(2024, 2, 1)),
+    )
+    execute(app, LeavePartner(partnership_id=smoke, organisation_id=patients), meta(D(2024, 4, 1)))
+    execute(
+        app,
+        JoinPartner(partnership_id=aero, organisation_id=club, rung=Rung.DIALOGUE),
+        meta(D(2024, 3, 5)),
+    )
     anchored(app, sund, Dimension.OPERATIONS, D(2024, 6, 1))
     anchored(app, smoke, Dimension.POLITICAL, D(2024, 3, 1))
     return World(read_side, sund, smoke, aero, work, dgi_move)
@@ -196,10 +222,16 @@ async def test_corrections_and_registry_updates_change_what_search_finds(world: 
     assert await ids(w, min_rung=4, as_of=D(2024, 4, 1)) == []
     # Back-dated: DGI's move to rung 4 really happened on 1 March.
     app.correct_date(w.sund, w.dgi_move, D(2024, 3, 1), meta(D(2024, 8, 1), reason="Referat"))
-    app.update_registry(
-        w.smoke,
-        Registry(
-            title="Røgfri Fremtid", municipality="Sundeborg", tags=("Sundhed",), arenas=("Skole",)
+    execute(
+        app,
+        UpdateRegistry.of(
+            Registry(
+                title="Røgfri Fremtid",
+                municipality="Sundeborg",
+                tags=("Sundhed",),
+                arenas=("Skole",),
+            ),
+            partnership_id=w.smoke,
         ),
         meta(D(2024, 8, 1)),
     )

@@ -26,7 +26,7 @@ from projections.ladder import ladder
 from projections.runner import ProjectionRunner, RebuildFailed
 from projections.store import Statement
 from services.application import Tvaers
-from services.commands import MoveOnLadder
+from services.commands import JoinPartner, MoveOnLadder
 from services.settings import Settings
 from tests.commands import execute
 from tests.projections.support import (
@@ -127,7 +127,11 @@ async def test_a_projection_failing_on_an_event_stops_alone_retries_with_back_of
     lead = organisation(app, "Sundhed og Forebyggelse", Sector.HEALTH)
     dgi = organisation(app, "DGI Sydjylland", Sector.SPORTS_ORGANISATION)
     pid = partnership(app, lead)
-    app.join_partner(pid, dgi, meta(date(2024, 1, 10)), rung=Rung.DIALOGUE)
+    execute(
+        app,
+        JoinPartner(partnership_id=pid, organisation_id=dgi, rung=Rung.DIALOGUE),
+        meta(date(2024, 1, 10)),
+    )
     await runner.catch_up()
     fail_on_ladder_moves(monkeypatch)
     runner = ProjectionRunner(store, ALL, app.mapper.to_domain_event)
@@ -217,7 +221,11 @@ async def test_a_handler_raising_stops_only_its_projection(
     lead = organisation(app, "Sundhed og Forebyggelse", Sector.HEALTH)
     dgi = organisation(app, "DGI Sydjylland", Sector.SPORTS_ORGANISATION)
     pid = partnership(app, lead)
-    app.join_partner(pid, dgi, meta(date(2024, 1, 10)), rung=Rung.DIALOGUE)
+    execute(
+        app,
+        JoinPartner(partnership_id=pid, organisation_id=dgi, rung=Rung.DIALOGUE),
+        meta(date(2024, 1, 10)),
+    )
     moved = execute(
         app,
         MoveOnLadder(
@@ -316,7 +324,11 @@ async def test_a_rebuild_of_a_stuck_projection_after_the_fix_clears_it(
     lead = organisation(app, "Sundhed og Forebyggelse", Sector.HEALTH)
     dgi = organisation(app, "DGI Sydjylland", Sector.SPORTS_ORGANISATION)
     pid = partnership(app, lead)
-    app.join_partner(pid, dgi, meta(date(2024, 1, 10)), rung=Rung.DIALOGUE)
+    execute(
+        app,
+        JoinPartner(partnership_id=pid, organisation_id=dgi, rung=Rung.DIALOGUE),
+        meta(date(2024, 1, 10)),
+    )
     execute(
         app,
         MoveOnLadder(
@@ -356,7 +368,11 @@ def _stuck_store(settings: Settings) -> tuple[int, int]:
             lead = organisation(app, "Sundhed og Forebyggelse", Sector.HEALTH)
             dgi = organisation(app, "DGI Sydjylland", Sector.SPORTS_ORGANISATION)
             pid = partnership(app, lead)
-            app.join_partner(pid, dgi, meta(date(2024, 1, 10)), rung=Rung.DIALOGUE)
+            execute(
+                app,
+                JoinPartner(partnership_id=pid, organisation_id=dgi, rung=Rung.DIALOGUE),
+                meta(date(2024, 1, 10)),
+            )
             moved = execute(
                 app,
                 MoveOnLadder(

@@ -23,8 +23,10 @@ from aggregates.account import AccessRole
 from aggregates.partnership import Registry
 from aggregates.taxonomy import RoleKind, Sector
 from api.app import create_app
+from services.commands import JoinPartner, RegisterPartnership
 from services.settings import Settings
 from tests.api.conftest import add_user, tvaers
+from tests.commands import execute
 from tests.ui.conftest import ADMIN, login, post_form, text
 
 GREVE = "tovholder@greve.dk"  # project leader of one partnership in Greve
@@ -55,17 +57,22 @@ def world(ui_settings: Settings) -> Iterator[World]:
         kbh_org = org("Jobcentret København", "København")
         greve_org = org("Sundhed, Greve Kommune", "Greve")
         dgi = org("DGI Sjælland", None)
-        kbh = service.register_partnership(
-            registry=Registry(title="Sund by", municipality="København"),
-            lead_organisation_id=kbh_org,
-            meta=meta,
+        kbh = execute(
+            service,
+            RegisterPartnership.of(
+                Registry(title="Sund by", municipality="København"), lead_organisation_id=kbh_org
+            ),
+            meta,
         ).aggregate_id
-        greve = service.register_partnership(
-            registry=Registry(title="Greve i bevægelse", municipality="Greve"),
-            lead_organisation_id=greve_org,
-            meta=meta,
+        greve = execute(
+            service,
+            RegisterPartnership.of(
+                Registry(title="Greve i bevægelse", municipality="Greve"),
+                lead_organisation_id=greve_org,
+            ),
+            meta,
         ).aggregate_id
-        service.join_partner(greve, dgi, meta)
+        execute(service, JoinPartner(partnership_id=greve, organisation_id=dgi), meta)
 
         def person(name: str, organisation: uuid.UUID) -> uuid.UUID:
             return service.register_person(
@@ -118,7 +125,11 @@ def test_joining_another_municipalitys_organisation_does_not_list_its_people(
     world: World,
 ) -> None:
     service = tvaers(world.client)
-    service.join_partner(world.greve_partnership, world.kbh_org, Meta(actor=ADMIN))
+    execute(
+        service,
+        JoinPartner(partnership_id=world.greve_partnership, organisation_id=world.kbh_org),
+        Meta(actor=ADMIN),
+    )
     login(world.client, GREVE)
 
     page = world.client.get(f"/ui/partnerships/{world.greve_partnership}/roles/new")

@@ -36,7 +36,9 @@ from api.links import external_link, web_link
 from api.security_headers import VIEWER_POLICY
 from api.story.html_page import STYLE_HASH
 from services.application import Tvaers
+from services.commands import RegisterPartnership
 from services.settings import Settings
+from tests.commands import execute
 from tests.conftest import TEST_SECRET_KEY
 from tests.ui.conftest import ADMIN, add_user, csrf, login, text, tvaers
 
@@ -96,10 +98,13 @@ def site(site_settings: Settings) -> Iterator[Site]:
         lead = service.register_organisation(
             name="Sundhed, Sundeborg Kommune", sector=Sector.HEALTH, meta=meta
         ).aggregate_id
-        partnership = service.register_partnership(
-            registry=Registry(title="Bevæg dig for livet", municipality="Sundeborg"),
-            lead_organisation_id=lead,
-            meta=meta,
+        partnership = execute(
+            service,
+            RegisterPartnership.of(
+                Registry(title="Bevæg dig for livet", municipality="Sundeborg"),
+                lead_organisation_id=lead,
+            ),
+            meta,
         ).aggregate_id
         store_milestone_as_an_old_event(service, partnership, "Skriptet milepæl", EVIL)
         store_milestone_as_an_old_event(service, partnership, "Datamilepæl", EVIL_DATA)

@@ -27,8 +27,10 @@ from aggregates.account import AccessRole
 from aggregates.partnership import Registry
 from aggregates.taxonomy import Sector
 from api.app import create_app
+from services.commands import RegisterPartnership
 from services.settings import Settings
 from tests.api.conftest import add_user, tvaers
+from tests.commands import execute
 from tests.ui.conftest import ADMIN, csrf, login
 
 TITLE = "Hemmeligt partnerskab i Sundeborg"
@@ -51,10 +53,12 @@ def world(ui_settings: Settings) -> Iterator[World]:
         lead = service.register_organisation(
             name="Sundhed, Sundeborg Kommune", sector=Sector.HEALTH, meta=meta
         ).aggregate_id
-        partnership = service.register_partnership(
-            registry=Registry(title=TITLE, municipality="Sundeborg"),
-            lead_organisation_id=lead,
-            meta=meta,
+        partnership = execute(
+            service,
+            RegisterPartnership.of(
+                Registry(title=TITLE, municipality="Sundeborg"), lead_organisation_id=lead
+            ),
+            meta,
         ).aggregate_id
         for user in (OUTSIDER, READER):
             add_user(client, user)
@@ -160,10 +164,13 @@ def test_names_from_the_data_are_escaped_in_pages_and_charts(world: World) -> No
     lead = service.register_organisation(
         name=f"Forening {evil}", sector=Sector.VOLUNTARY, meta=meta
     ).aggregate_id
-    partnership = service.register_partnership(
-        registry=Registry(title=f"Titel {evil}", municipality="Sundeborg", purpose=evil),
-        lead_organisation_id=lead,
-        meta=meta,
+    partnership = execute(
+        service,
+        RegisterPartnership.of(
+            Registry(title=f"Titel {evil}", municipality="Sundeborg", purpose=evil),
+            lead_organisation_id=lead,
+        ),
+        meta,
     ).aggregate_id
     login(world.client, ADMIN)
     for path in (
