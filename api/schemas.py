@@ -11,7 +11,6 @@ from uuid import UUID
 import msgspec
 
 from aggregates import (
-    Contact,
     EventRef,
     Evidence,
     Obligation,
@@ -39,24 +38,27 @@ from aggregates.taxonomy import (
     Sector,
 )
 from services.commands import (
+    ChangePersonContact,
     Command,
     JoinPartner,
+    MergeOrganisation,
     MoveOnLadder,
+    MovePerson,
+    RegisterOrganisation,
     RegisterPartnership,
+    RegisterPerson,
+    RenameOrganisation,
     UpdateRegistry,
 )
 from services.fields import (
     AnyRung,
     Count,
-    Cvr,
-    Email,
     Fact,
     Ids,
     Items,
     Link,
     LongText,
     Name,
-    Phone,
     Plan,
     Rating,
     Reason,
@@ -144,12 +146,8 @@ class CommandAccepted(msgspec.Struct, kw_only=True):
 # -- organisations --------------------------------------------------------------------
 
 
-class OrganisationCreate(Write, kw_only=True):
-    name: Name
-    sector: Sector
-    municipality: Text | None = None
-    cvr: Cvr | None = None
-    parent_id: UUID | None = None
+class OrganisationCreate(Body[RegisterOrganisation], kw_only=True):
+    pass
 
 
 class Organisation(msgspec.Struct, kw_only=True):
@@ -264,39 +262,31 @@ class PartnershipView(msgspec.Struct, kw_only=True):
 # -- organisations: lifecycle -----------------------------------------------------------
 
 
-class OrganisationRename(Write, kw_only=True):
-    name: Name
+class OrganisationRename(Body[RenameOrganisation], kw_only=True):
+    path = ("organisation_id",)
 
 
-class OrganisationMerge(Write, kw_only=True):
+class OrganisationMerge(Body[MergeOrganisation], kw_only=True):
     """Merge this organisation into another (active) one; this one stops being active."""
 
-    into_id: UUID
+    path = ("organisation_id",)
 
 
 # -- persons (personal data: contact details are erasable) ------------------------------
 
 
-class ContactFields(Write, kw_only=True):
-    name: Name
-    title: Text = ""
-    email: Email = ""
-    phone: Phone = ""
-
-    def contact(self) -> Contact:
-        return Contact(name=self.name, title=self.title, email=self.email, phone=self.phone)
+class PersonCreate(Body[RegisterPerson], kw_only=True):
+    pass
 
 
-class PersonCreate(ContactFields, kw_only=True):
-    organisation_id: UUID
-
-
-class ContactChange(ContactFields, kw_only=True):
+class ContactChange(Body[ChangePersonContact], kw_only=True):
     """The person's contact details, all of them: fields left out become empty."""
 
+    path = ("person_id",)
 
-class PersonMove(Write, kw_only=True):
-    organisation_id: UUID
+
+class PersonMove(Body[MovePerson], kw_only=True):
+    path = ("person_id",)
 
 
 class ContactView(msgspec.Struct, kw_only=True):

@@ -32,13 +32,20 @@ from uuid import UUID
 import asyncpg
 import generate
 
-from aggregates import Contact, Evidence, Meta
+from aggregates import Evidence, Meta
 from aggregates.errors import DomainError
 from aggregates.taxonomy import AnchoringStatus, Dimension, RoleKind, Rung, Sector
 from api.readside import open_read_side
 from projections.runner import StillCatchingUp
 from services.application import Tvaers
-from services.commands import Envelope, JoinPartner, MoveOnLadder, RegisterPartnership
+from services.commands import (
+    Envelope,
+    JoinPartner,
+    MoveOnLadder,
+    RegisterOrganisation,
+    RegisterPartnership,
+    RegisterPerson,
+)
 from services.errors import ConcurrencyConflict
 from services.settings import Settings
 
@@ -105,13 +112,15 @@ def seed(app: Tvaers, partnerships: int) -> list[Partnership]:
         orgs = []
         people = []
         for k in range(5):
-            created = app.register_organisation(
-                name=f"Org {number}-{k}", sector=Sector.VOLUNTARY, meta=meta
+            created = app.execute(
+                RegisterOrganisation(name=f"Org {number}-{k}", sector=Sector.VOLUNTARY),
+                Envelope(meta),
             )
             assert created.created_id is not None
             orgs.append(created.created_id)
-            person = app.register_person(
-                contact=Contact(name=f"Person {number}-{k}"), organisation_id=orgs[-1], meta=meta
+            person = app.execute(
+                RegisterPerson(name=f"Person {number}-{k}", organisation_id=orgs[-1]),
+                Envelope(meta),
             )
             assert person.created_id is not None
             people.append(person.created_id)

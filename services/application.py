@@ -21,7 +21,6 @@ from aggregates import (
     Account,
     Agreement,
     Annotation,
-    Contact,
     EventRef,
     Evidence,
     Meta,
@@ -57,16 +56,23 @@ from aggregates.taxonomy import (
     RoleKind,
     Rung,
     SeatRole,
-    Sector,
 )
 from services.commands import (
+    ChangePersonContact,
+    CloseOrganisation,
     Command,
     Envelope,
+    ErasePerson,
     Idempotency,
     JoinPartner,
     LeavePartner,
+    MergeOrganisation,
     MoveOnLadder,
+    MovePerson,
+    RegisterOrganisation,
     RegisterPartnership,
+    RegisterPerson,
+    RenameOrganisation,
     UpdateRegistry,
 )
 from services.encoding import MsgspecMapper
@@ -375,79 +381,26 @@ class Tvaers(Application[UUID]):
 
     # -- organisations and persons -----------------------------------------------------
 
-    def register_organisation(
-        self,
-        *,
-        name: str,
-        sector: Sector,
-        meta: Meta,
-        municipality: str | None = None,
-        cvr: str | None = None,
-        parent_id: UUID | None = None,
-    ) -> CommandResult:
-        parent = self._active_organisation(parent_id) if parent_id is not None else None
+    def _register_organisation(self, c: RegisterOrganisation, envelope: Envelope) -> CommandResult:
+        parent = self._active_organisation(c.parent_id) if c.parent_id is not None else None
         organisation = Organisation.register(
-            name=name, sector=sector, municipality=municipality, cvr=cvr, parent=parent, meta=meta
+            name=c.name,
+            sector=c.sector,
+            municipality=c.municipality,
+            cvr=c.cvr,
+            parent=parent,
+            meta=envelope.meta,
         )
         return self._save(organisation, created_id=organisation.id)
 
-    def rename_organisation(
-        self, organisation_id: UUID, name: str, meta: Meta, *, expected_version: int | None = None
-    ) -> CommandResult:
-        return self._change(
-            Organisation, organisation_id, expected_version, lambda o: o.rename(name, meta)
+    def _register_person(self, c: RegisterPerson, envelope: Envelope) -> CommandResult:
+        self._active_organisation(c.organisation_id)
+        person = Person.register(
+            contact=c.contact(), organisation_id=c.organisation_id, meta=envelope.meta
         )
-
-    def merge_organisation(
-        self,
-        organisation_id: UUID,
-        into_id: UUID,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        other = self._active_organisation(into_id)
-        return self._change(
-            Organisation, organisation_id, expected_version, lambda o: o.merge_into(other, meta)
-        )
-
-    def close_organisation(
-        self, organisation_id: UUID, meta: Meta, *, expected_version: int | None = None
-    ) -> CommandResult:
-        return self._change(
-            Organisation, organisation_id, expected_version, lambda o: o.close(meta)
-        )
-
-    def register_person(
-        self, *, contact: Contact, organisation_id: UUID, meta: Meta
-    ) -> CommandResult:
-        self._active_organisation(organisation_id)
-        person = Person.register(contact=contact, organisation_id=organisation_id, meta=meta)
         return self._save(person, created_id=person.id)
 
-    def change_person_contact(
-        self, person_id: UUID, contact: Contact, meta: Meta, *, expected_version: int | None = None
-    ) -> CommandResult:
-        return self._change(
-            Person, person_id, expected_version, lambda p: p.change_contact(contact, meta)
-        )
-
-    def move_person(
-        self,
-        person_id: UUID,
-        organisation_id: UUID,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        self._active_organisation(organisation_id)
-        return self._change(
-            Person, person_id, expected_version, lambda p: p.move_to(organisation_id, meta)
-        )
-
-    def erase_person(
-        self, person_id: UUID, meta: Meta, *, expected_version: int | None = None
-    ) -> CommandResult:
+    def _erase_person(self, c: ErasePerson, envelope: Envelope) -> CommandResult:
         """Erase a person's personal data: record the erasure, then delete their key.
 
         Every stored event holding their contact details becomes unreadable; the
@@ -455,8 +408,10 @@ class Tvaers(Application[UUID]):
         rewritten so the key's bytes are in none of its live files (ADR 0004); should that
         fail, it is logged and the next erasure or start rewrites it.
         """
-        result = self._change(Person, person_id, expected_version, lambda p: p.erase(meta))
-        self.keys.forget(person_id)
+        result = self._change(
+            Person, c.person_id, envelope.expected_version, lambda p: p.erase(envelope.meta)
+        )
+        self.keys.forget(c.person_id)
         self.keys.purge()
         return result
 
@@ -1542,6 +1497,28 @@ def _table(*handlers: Handler) -> dict[type[Command], Handler]:
 
 
 COMMANDS: dict[type[Command], Handler] = _table(
+    # -- the directory: organisations and persons
+    Custom(RegisterOrganisation, Tvaers._register_organisation),
+    Change(RenameOrganisation, Organisation, lambda _app, o, c, meta: o.rename(c.name, meta)),
+    Change(
+        MergeOrganisation,
+        Organisation,
+        lambda app, o, c, meta: o.merge_into(app._active_organisation(c.into_id), meta),
+    ),
+    Change(CloseOrganisation, Organisation, lambda _app, o, _c, meta: o.close(meta)),
+    Custom(RegisterPerson, Tvaers._register_person),
+    Change(
+        ChangePersonContact,
+        Person,
+        lambda _app, p, c, meta: p.change_contact(c.contact(), meta),
+    ),
+    Change(
+        MovePerson,
+        Person,
+        lambda _app, p, c, meta: p.move_to(c.organisation_id, meta),
+        check=lambda app, c: app._active_organisation(c.organisation_id),
+    ),
+    Custom(ErasePerson, Tvaers._erase_person),
     # -- partnership: registering it, its registry fields, partners and the ladder
     Custom(RegisterPartnership, Tvaers._register_partnership),
     Change(

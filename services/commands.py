@@ -25,16 +25,19 @@ from uuid import UUID
 
 import msgspec
 
-from aggregates import Meta, Registry
-from aggregates.taxonomy import PartnershipType, PreventionCategory
+from aggregates import Contact, Meta, Registry
+from aggregates.taxonomy import PartnershipType, PreventionCategory, Sector
 from services.fields import (
     Amount,
     AnyRung,
     Bearing,
+    Cvr,
+    Email,
     Items,
     JoinRung,
     LongText,
     Name,
+    Phone,
     Plan,
     Text,
 )
@@ -190,3 +193,91 @@ def _registry(command: Command) -> Registry:
         if name in Registry.__struct_fields__
     }
     return msgspec.convert(fields, Registry, from_attributes=True)
+
+
+# -- the directory: organisations and persons -----------------------------------------------
+
+
+class RegisterOrganisation(Command, frozen=True, kw_only=True):
+    """Register an organisation (under an active parent, if one is named)."""
+
+    name: Name
+    sector: Sector
+    municipality: Text | None = None
+    cvr: Cvr | None = None
+    parent_id: UUID | None = None
+
+
+class RenameOrganisation(Command, frozen=True, kw_only=True):
+    """Give an active organisation a new name; its history keeps the old one."""
+
+    organisation_id: UUID
+    name: Name
+
+
+class MergeOrganisation(Command, frozen=True, kw_only=True):
+    """Merge this organisation into another (active) one; this one stops being active."""
+
+    organisation_id: UUID
+    into_id: UUID
+
+
+class CloseOrganisation(Command, frozen=True, kw_only=True):
+    """The organisation closed; it can take part in nothing new afterwards."""
+
+    organisation_id: UUID
+
+
+class _ContactCommand(Command, frozen=True, kw_only=True):
+    name: Name
+    title: Text = ""
+    email: Email = ""
+    phone: Phone = ""
+
+    def contact(self) -> Contact:
+        return Contact(name=self.name, title=self.title, email=self.email, phone=self.phone)
+
+
+class RegisterPerson(_ContactCommand, frozen=True, kw_only=True):
+    """Register a professional of an active organisation, with their contact details."""
+
+    organisation_id: UUID
+
+    @classmethod
+    def of(cls, contact: Contact, *, organisation_id: UUID) -> RegisterPerson:
+        return cls(
+            name=contact.name,
+            title=contact.title,
+            email=contact.email,
+            phone=contact.phone,
+            organisation_id=organisation_id,
+        )
+
+
+class ChangePersonContact(_ContactCommand, frozen=True, kw_only=True):
+    """The person's contact details, all of them: fields left out become empty."""
+
+    person_id: UUID
+
+    @classmethod
+    def of(cls, contact: Contact, *, person_id: UUID) -> ChangePersonContact:
+        return cls(
+            name=contact.name,
+            title=contact.title,
+            email=contact.email,
+            phone=contact.phone,
+            person_id=person_id,
+        )
+
+
+class MovePerson(Command, frozen=True, kw_only=True):
+    """The person now works for another (active) organisation."""
+
+    person_id: UUID
+    organisation_id: UUID
+
+
+class ErasePerson(Command, frozen=True, kw_only=True):
+    """Erase the person's contact details everywhere (GDPR); roles and history stay."""
+
+    person_id: UUID

@@ -25,6 +25,7 @@ from api.schemas import (
 )
 from api.views import person_view
 from services.application import Tvaers
+from services.commands import CloseOrganisation, ErasePerson
 
 # Who may do what in the directory: ADR 0005, "Revised (issue 12)". The one guard
 # (api/auth.py) enforces each declaration, and the body rules on what a body names.
@@ -57,14 +58,7 @@ class OrganisationLifecycleController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """Give an active organisation a new name; its history keeps the old one."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.rename_organisation(
-                organisation_id, data.name, meta, expected_version=context.expected_version
-            ),
-            status=200,
-        )
+        return context.execute(tvaers, data, organisation_id=organisation_id)
 
     @post(
         "/merger",
@@ -82,14 +76,7 @@ class OrganisationLifecycleController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """Record that this organisation merged into `into_id` (active); it is no longer active."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.merge_organisation(
-                organisation_id, data.into_id, meta, expected_version=context.expected_version
-            ),
-            status=200,
-        )
+        return context.execute(tvaers, data, organisation_id=organisation_id)
 
     @post(
         "/closure",
@@ -107,14 +94,7 @@ class OrganisationLifecycleController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """Record that the organisation closed; it can take part in nothing new afterwards."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.close_organisation(
-                organisation_id, meta, expected_version=context.expected_version
-            ),
-            status=200,
-        )
+        return context.execute(tvaers, data, CloseOrganisation(organisation_id=organisation_id))
 
 
 class PersonController(Controller):
@@ -134,14 +114,7 @@ class PersonController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """Register a professional of an active organisation, with their contact details."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.register_person(
-                contact=data.contact(), organisation_id=data.organisation_id, meta=meta
-            ),
-            status=201,
-        )
+        return context.execute(tvaers, data, status=201)
 
     @get(
         "/{person_id:uuid}",
@@ -173,14 +146,7 @@ class PersonController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """Replace the contact details (name, title, email, phone): fields left out are emptied."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.change_person_contact(
-                person_id, data.contact(), meta, expected_version=context.expected_version
-            ),
-            status=200,
-        )
+        return context.execute(tvaers, data, person_id=person_id)
 
     @put(
         "/{person_id:uuid}/organisation",
@@ -198,14 +164,7 @@ class PersonController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """The person now works for another (active) organisation."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.move_person(
-                person_id, data.organisation_id, meta, expected_version=context.expected_version
-            ),
-            status=200,
-        )
+        return context.execute(tvaers, data, person_id=person_id)
 
     @post(
         "/{person_id:uuid}/erasure",
@@ -224,11 +183,4 @@ class PersonController(Controller):
     ) -> Response[CommandAccepted]:
         """Erasure request (GDPR): the contact details become unreadable everywhere, stored
         events included; the person's roles and the rest of the history stay."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.erase_person(
-                person_id, meta, expected_version=context.expected_version
-            ),
-            status=200,
-        )
+        return context.execute(tvaers, data, ErasePerson(person_id=person_id))

@@ -32,19 +32,7 @@ class OrganisationController(Controller):
         tvaers: NamedDependency[Tvaers],
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.register_organisation(
-                name=data.name,
-                sector=data.sector,
-                municipality=data.municipality,
-                cvr=data.cvr,
-                parent_id=data.parent_id,
-                meta=meta,
-            ),
-            status=201,
-        )
+        return context.execute(tvaers, data, status=201)
 
     @get(
         "/{organisation_id:uuid}",

@@ -17,7 +17,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from aggregates import Contact
 from aggregates.taxonomy import PartnershipType, PreventionCategory, Sector
 from api.auth import principal_of
 from api.readside import ReadSide
@@ -54,7 +53,7 @@ from api.ui.i18n import english, translator
 from projections import access as access_view
 from projections import directory
 from services.application import Tvaers
-from services.commands import RegisterPartnership
+from services.commands import RegisterOrganisation, RegisterPartnership, RegisterPerson
 
 ITEMS = 50  # target groups, arenas: as many as the API takes (schemas.Items)
 ITEM_LENGTH = 200
@@ -312,34 +311,20 @@ class DirectoryForms(Controller):
             request, read_side, chosen=posted_id(posted, "parent_id"), back=back
         )
         context["cancel"] = back or context["cancel"]
-        _ = translator(locale_of(request))
         led = await _led_municipalities(request, read_side)
-
-        def check(c: dict[str, Any]) -> dict[str, str]:
-            errors = _municipality_error(request, c["municipality"], led)
-            cvr = c["cvr"]
-            if cvr is not None and not (len(cvr) == 8 and cvr.isascii() and cvr.isdigit()):
-                errors["cvr"] = _("Et CVR-nummer er 8 cifre.")
-            return errors
-
         return await submit(
             request,
             fields=fields,
             template=FORM_TEMPLATE,
             context=context,
-            action=lambda c, meta: tvaers.register_organisation(
-                name=c["name"],
-                sector=Sector(c["sector"]),
-                municipality=c["municipality"],
-                cvr=c["cvr"],
-                parent_id=as_id(c["parent_id"]),
-                meta=meta,
-            ),
+            # The CVR number's rule is the command's (one pattern, services/fields.py).
+            command=RegisterOrganisation,
+            tvaers=tvaers,
             success=lambda result: with_params(
                 back or f"{PREFIX}/", organisation_id=result.created_id
             ),
             read_side=read_side,
-            check=check,
+            check=lambda c: _municipality_error(request, c["municipality"], led),
             error_fields={
                 "invalid-value": "cvr",
                 "organisation-closed": "parent_id",
@@ -412,16 +397,8 @@ class DirectoryForms(Controller):
             fields=fields,
             template=FORM_TEMPLATE,
             context=context,
-            action=lambda c, meta: tvaers.register_person(
-                contact=Contact(
-                    name=c["name"],
-                    title=c["title"] or "",
-                    email=c["email"] or "",
-                    phone=c["phone"] or "",
-                ),
-                organisation_id=UUID(c["organisation_id"]),
-                meta=meta,
-            ),
+            command=RegisterPerson,
+            tvaers=tvaers,
             success=lambda result: with_params(back or f"{PREFIX}/", person_id=result.created_id),
             read_side=read_side,
             error_fields={

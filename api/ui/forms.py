@@ -32,6 +32,7 @@ from aggregates.dates import EARLIEST, FACT_FIELDS, latest_fact, latest_plan, pl
 from aggregates.errors import DateOutOfRange, DomainError, TextRefused
 from aggregates.organisation import CVR_PATTERN
 from aggregates.text import (
+    EMAIL_PATTERN,
     LINK_FIELDS,
     LINK_PATTERN,
     MULTI_LINE_PATTERN,
@@ -381,15 +382,20 @@ def _value_at(values: Mapping[str, Any], path: str) -> Any:
     return value
 
 
+def _names(what: str, pattern: str) -> bool:
+    """Whether msgspec's message names `pattern` (it quotes the pattern's repr)."""
+    return pattern in what or repr(pattern)[1:-1] in what
+
+
 def _text_reason(what: str, value: Any, _: Callable[..., str]) -> str | None:
     """The text gate's own words for a value a text pattern refused (aggregates/text.py)."""
     if not isinstance(value, str):
         return None
     try:
-        if LINK_PATTERN in what:
+        if _names(what, LINK_PATTERN):
             clean_link(value)
         else:
-            clean(value, multi_line=MULTI_LINE_PATTERN in what)
+            clean(value, multi_line=_names(what, MULTI_LINE_PATTERN))
     except TextRefused as refusal:
         return _(text_refusal_da(refusal))
     return None
@@ -414,8 +420,10 @@ def command_errors(
         message = _("Teksten er for lang (højst {n} tegn).", n=length.group("n"))
     elif "of length >=" in what:
         message = _("Feltet skal udfyldes.")
-    elif CVR_PATTERN in what:
+    elif _names(what, CVR_PATTERN):
         message = _(CVR_DA)
+    elif _names(what, EMAIL_PATTERN):
+        message = _("Skriv en gyldig e-mailadresse.")
     elif "matching regex" in what:
         reason = _text_reason(what, _value_at(values or {}, path), _)
         message = reason or _(RULES_DA["invalid-text"])

@@ -17,7 +17,6 @@ import msgspec
 
 from aggregates import (
     AccessRole,
-    Contact,
     EventRef,
     Evidence,
     Meta,
@@ -33,7 +32,9 @@ from services.commands import (
     Envelope,
     JoinPartner,
     MoveOnLadder,
+    RegisterOrganisation,
     RegisterPartnership,
+    RegisterPerson,
     UpdateRegistry,
 )
 from services.demo.data import (
@@ -120,22 +121,23 @@ class _Loader:
     def directory(self) -> None:
         first = date(2019, 1, 15)
         for key, org in ORGANISATIONS.items():
-            result = self.app.register_organisation(
-                name=org.name,
-                sector=org.sector,
-                municipality=org.municipality,
-                meta=self.meta(SYSTEM_ACTOR, first, RECORDED_REASON),
+            result = self.execute(
+                RegisterOrganisation(
+                    name=org.name, sector=org.sector, municipality=org.municipality
+                ),
+                self.meta(SYSTEM_ACTOR, first, RECORDED_REASON),
             )
             self.orgs[key] = _created(result)
         for key, staff in PERSONS.items():
             local = staff.name.split()[0].lower()
-            contact = Contact(
-                name=staff.name, title=staff.title, email=f"{local}.{key}@demo.example", phone=""
-            )
-            result = self.app.register_person(
-                contact=contact,
-                organisation_id=self.orgs[staff.org],
-                meta=self.meta(SYSTEM_ACTOR, first, RECORDED_REASON),
+            result = self.execute(
+                RegisterPerson(
+                    name=staff.name,
+                    title=staff.title,
+                    email=f"{local}.{key}@demo.example",
+                    organisation_id=self.orgs[staff.org],
+                ),
+                self.meta(SYSTEM_ACTOR, first, RECORDED_REASON),
             )
             self.people[key] = _created(result)
 

@@ -15,6 +15,7 @@ from aggregates import Meta
 from aggregates.taxonomy import Sector
 from api.app import create_app
 from projections.catalog import ALL
+from services.commands import RegisterOrganisation
 from services.settings import Settings
 from tests.api.conftest import (
     ACTOR,
@@ -24,6 +25,7 @@ from tests.api.conftest import (
     register_partnership,
     tvaers,
 )
+from tests.commands import execute
 
 # What differs by store is tested on both (tests/conftest.py `store_settings`).
 pytestmark = pytest.mark.both_stores
@@ -140,8 +142,10 @@ def test_every_view_reports_its_position_and_how_far_it_lags_behind_the_log(
     before = tvaers(client).max_notification_id()
     # Straight to the service: with the views stopped, a login could not be checked.
     for name in ("Jobcenter Sundeborg", "DGI Storstrøm"):
-        tvaers(client).register_organisation(
-            name=name, sector=Sector.EMPLOYMENT, meta=Meta(actor=ACTOR)
+        execute(
+            tvaers(client),
+            RegisterOrganisation(name=name, sector=Sector.EMPLOYMENT),
+            Meta(actor=ACTOR),
         )
     head = tvaers(client).max_notification_id()
 

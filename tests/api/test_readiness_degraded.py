@@ -14,7 +14,7 @@ from aggregates import Meta, Partnership, Registry
 from aggregates.taxonomy import Rung, Sector
 from projections.ladder import ladder
 from projections.store import Statement
-from services.commands import JoinPartner, MoveOnLadder, RegisterPartnership
+from services.commands import JoinPartner, MoveOnLadder, RegisterOrganisation, RegisterPartnership
 from tests.api.conftest import PASSWORD, add_user, tvaers
 from tests.commands import execute
 
@@ -39,8 +39,8 @@ def test_a_stuck_view_makes_ready_degraded_and_counts_while_logins_and_writes_go
     monkeypatch.setitem(ladder.handlers, Partnership.RungChanged, broken)
     app = tvaers(client)
     meta = Meta(actor="cli:test", valid_on=date(2024, 1, 1))
-    lead = app.register_organisation(name="Sundhed", sector=Sector.HEALTH, meta=meta).created_id
-    dgi = app.register_organisation(name="DGI", sector=Sector.SPORTS_ORGANISATION, meta=meta)
+    lead = execute(app, RegisterOrganisation(name="Sundhed", sector=Sector.HEALTH), meta).created_id
+    dgi = execute(app, RegisterOrganisation(name="DGI", sector=Sector.SPORTS_ORGANISATION), meta)
     assert lead is not None
     assert dgi.created_id is not None
 

@@ -16,6 +16,7 @@ from litestar.testing import TestClient
 from aggregates import Contact, Evidence, Meta
 from aggregates.taxonomy import AgreementKind, AnchoringStatus, Dimension, PreventionCategory
 from services.application import Tvaers
+from services.commands import RegisterPerson
 from tests.api.conftest import (
     ACTOR,
     assert_problem,
@@ -25,6 +26,7 @@ from tests.api.conftest import (
     register_partnership,
     tvaers,
 )
+from tests.commands import execute
 from tests.projections.support import agreement_terms
 
 # What differs by store is tested on both (tests/conftest.py `store_settings`).
@@ -101,8 +103,10 @@ class World:
         )
         assert agreement is not None
         for party in (lead, job):
-            signer = self.service.register_person(
-                contact=Contact(name="Mette Holm"), organisation_id=party, meta=on(D(2024, 1, 1))
+            signer = execute(
+                self.service,
+                RegisterPerson.of(Contact(name="Mette Holm"), organisation_id=party),
+                on(D(2024, 1, 1)),
             ).created_id
             assert signer is not None
             self.write(self.service.sign_agreement(agreement, party, signer, on(D(2024, 2, 20))))

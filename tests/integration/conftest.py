@@ -20,7 +20,7 @@ import pytest
 from aggregates import Contact, Meta, Obligation, Registry, Terms
 from aggregates.taxonomy import PartnershipType, PreventionCategory, Rung, Sector
 from services.application import Tvaers
-from services.commands import JoinPartner, RegisterPartnership
+from services.commands import JoinPartner, RegisterOrganisation, RegisterPartnership, RegisterPerson
 from services.settings import Settings
 from tests.commands import execute
 
@@ -86,7 +86,7 @@ class World:
 
 
 def register_organisation(app: Tvaers, name: str, sector: Sector = Sector.VOLUNTARY) -> UUID:
-    created = app.register_organisation(name=name, sector=sector, meta=meta())
+    created = execute(app, RegisterOrganisation(name=name, sector=sector), meta())
     assert created.created_id is not None
     return created.created_id
 
@@ -165,10 +165,12 @@ def signatory(app: Tvaers, organisation_id: UUID) -> UUID:
     """
     known = _signatories.setdefault(app, {})
     if organisation_id not in known:
-        result = app.register_person(
-            contact=Contact(name="Direktør Jensen", title="direktør"),
-            organisation_id=organisation_id,
-            meta=meta(),
+        result = execute(
+            app,
+            RegisterPerson.of(
+                Contact(name="Direktør Jensen", title="direktør"), organisation_id=organisation_id
+            ),
+            meta(),
         )
         assert result.created_id is not None
         known[organisation_id] = result.created_id

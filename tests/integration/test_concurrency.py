@@ -17,7 +17,7 @@ from aggregates import Contact, Evidence, Partnership
 from aggregates.errors import DomainError
 from aggregates.taxonomy import AgreementKind, AnchoringStatus, Dimension, SeatRole
 from services.application import CommandResult, Tvaers
-from services.commands import LeavePartner
+from services.commands import ErasePerson, LeavePartner, RegisterPerson, RenameOrganisation
 from services.errors import ConcurrencyConflict, StaleVersion
 from services.settings import Settings
 from tests.commands import execute
@@ -239,10 +239,12 @@ def test_threads_appending_with_the_version_they_read_never_lose_or_double_an_ev
     persons: dict[tuple[int, int], UUID] = {}
     for n in range(THREADS):
         for round_number in range(1, rounds, 2):
-            result = app.register_person(
-                contact=Contact(name=f"Medlem {n}.{round_number}"),
-                organisation_id=world.a,
-                meta=meta(),
+            result = execute(
+                app,
+                RegisterPerson.of(
+                    Contact(name=f"Medlem {n}.{round_number}"), organisation_id=world.a
+                ),
+                meta(),
             )
             assert result.created_id is not None
             persons[n, round_number] = result.created_id
@@ -301,8 +303,8 @@ def test_a_stale_expected_version_writes_nothing_and_reports_the_current_version
 
 
 def test_stale_versions_are_refused_for_every_kind_of_aggregate(app: Tvaers, world: World) -> None:
-    person_id = app.register_person(
-        contact=Contact(name="Anna Holm"), organisation_id=world.a, meta=meta()
+    person_id = execute(
+        app, RegisterPerson.of(Contact(name="Anna Holm"), organisation_id=world.a), meta()
     ).created_id
     assert person_id is not None
     agreement_id = app.draft_agreement(
@@ -315,10 +317,15 @@ def test_stale_versions_are_refused_for_every_kind_of_aggregate(app: Tvaers, wor
     signer = signatory(app, world.lead_id)
     before = app.max_notification_id()
     attempts: dict[str, Callable[[], object]] = {
-        "organisation": lambda: app.rename_organisation(
-            world.a, "Nyt navn", meta(), expected_version=7
+        "organisation": lambda: execute(
+            app,
+            RenameOrganisation(organisation_id=world.a, name="Nyt navn"),
+            meta(),
+            expected_version=7,
         ),
-        "person": lambda: app.erase_person(person_id, meta(), expected_version=7),
+        "person": lambda: execute(
+            app, ErasePerson(person_id=person_id), meta(), expected_version=7
+        ),
         "partnership": lambda: execute(
             app,
             LeavePartner(partnership_id=world.partnership_id, organisation_id=world.a),

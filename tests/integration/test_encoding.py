@@ -33,7 +33,7 @@ from aggregates.taxonomy import (
     Sector,
 )
 from services.application import Tvaers
-from services.commands import MoveOnLadder
+from services.commands import MoveOnLadder, RegisterPerson
 from services.settings import Settings
 from tests.commands import execute
 from tests.integration.conftest import (
@@ -185,7 +185,7 @@ def test_a_new_application_on_the_same_database_reads_the_same_typed_events(
 def test_personal_contact_details_round_trip_as_a_typed_struct(app: Tvaers) -> None:
     organisation_id = register_organisation(app, "Jobcenter", Sector.EMPLOYMENT)
     contact = Contact(name="Anna Holm", title="Konsulent", email="ah@sundeborg.dk", phone="1234")
-    created = app.register_person(contact=contact, organisation_id=organisation_id, meta=meta())
+    created = execute(app, RegisterPerson.of(contact, organisation_id=organisation_id), meta())
     assert created.created_id is not None
 
     [registered] = app.events.get(created.created_id)
@@ -202,8 +202,8 @@ def build_snapshotted_world(app: Tvaers) -> World:
     """A partnership at version 14 with rich state, so that a snapshot exists at version 10."""
     world = build_world(app)  # v1 registered, v2-v3 partners joined
     pid = world.partnership_id
-    person = app.register_person(
-        contact=Contact(name="Bo Berg"), organisation_id=world.a, meta=meta()
+    person = execute(
+        app, RegisterPerson.of(Contact(name="Bo Berg"), organisation_id=world.a), meta()
     ).created_id
     assert person is not None
     app.appoint_steering_member(pid, person, SeatRole.CHAIR, meta())  # v4

@@ -26,7 +26,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from aggregates import Contact
 from services.application import Tvaers
+from services.commands import ErasePerson, RegisterPerson
 from services.settings import Settings
+from tests.commands import execute
 from tests.conftest import TEST_SECRET_KEY
 from tests.integration.conftest import meta, register_organisation
 
@@ -35,10 +37,12 @@ KEY_TABLE = "tvaers_person_keys"
 
 def _person(app: Tvaers, organisation_id: UUID, name: str) -> UUID:
     email = f"{name.split(maxsplit=1)[0].lower()}@x.dk"
-    result = app.register_person(
-        contact=Contact(name=name, title="konsulent", email=email),
-        organisation_id=organisation_id,
-        meta=meta(),
+    result = execute(
+        app,
+        RegisterPerson.of(
+            Contact(name=name, title="konsulent", email=email), organisation_id=organisation_id
+        ),
+        meta(),
     )
     assert result.created_id is not None
     return result.created_id
@@ -139,7 +143,7 @@ def test_an_erased_persons_key_is_not_in_the_key_tables_files_on_postgres(
     files = cluster.key_relation_files()
     assert _holding(files, erased_key), "the key was never written where this test looks"
 
-    app.erase_person(erased, meta(reason="Anmodning om sletning"))
+    execute(app, ErasePerson(person_id=erased), meta(reason="Anmodning om sletning"))
     cluster.checkpoint()
 
     files = cluster.key_relation_files()  # the rewrite gave the table new files
@@ -162,7 +166,7 @@ def test_a_key_restored_from_an_older_backup_is_rewritten_away_on_start(
     organisation = register_organisation(app, "Sundhed og Forebyggelse")
     erased = _person(app, organisation, "Erik Slettet")
     restored_key = _key(app, erased)
-    app.erase_person(erased, meta())
+    execute(app, ErasePerson(person_id=erased), meta())
     app.close()
     with psycopg.connect(postgres_database_url, autocommit=True) as conn:  # the old key back
         conn.execute(
@@ -201,7 +205,7 @@ def test_erasures_and_new_keys_from_several_processes_at_once_on_postgres(
                 errors.append(error)
 
         def eraser(app: Tvaers, people: list[UUID]) -> list[object]:
-            return [lambda p=p: app.erase_person(p, meta()) for p in people]
+            return [lambda p=p: execute(app, ErasePerson(person_id=p), meta()) for p in people]
 
         def creator() -> list[object]:
             return [
@@ -249,7 +253,7 @@ def test_an_erased_persons_key_is_not_in_the_sqlite_files(tmp_path: Path) -> Non
         assert any(f.name == "tvaers.keys.sqlite3" for f in files), files
         assert _holding(files, erased_key)
 
-        app.erase_person(erased, meta(reason="Anmodning om sletning"))
+        execute(app, ErasePerson(person_id=erased), meta(reason="Anmodning om sletning"))
 
         files = _sqlite_files(settings)
         assert _holding(files, kept_key)

@@ -9,7 +9,9 @@ import pytest
 from aggregates import Meta
 from aggregates.taxonomy import Sector
 from services.application import Tvaers
+from services.commands import RegisterOrganisation
 from services.settings import DEFAULT_SQLITE_PATH, Settings, SettingsError
+from tests.commands import execute
 
 POSTGRES_URL = "postgresql://tvaers:s%40cr3t@db.example.org:6543/tvaers_prod?schema=registry"
 
@@ -184,7 +186,9 @@ def test_the_process_environment_cannot_redirect_the_event_store(
     settings = Settings(database_url=str(tmp_path / "configured.sqlite3"))
     app = Tvaers(settings)
     try:
-        app.register_organisation(name="Jobcenter", sector=Sector.EMPLOYMENT, meta=Meta(actor="a"))
+        execute(
+            app, RegisterOrganisation(name="Jobcenter", sector=Sector.EMPLOYMENT), Meta(actor="a")
+        )
         assert app.max_notification_id() == 1
     finally:
         app.close()

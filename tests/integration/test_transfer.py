@@ -21,6 +21,7 @@ from api.readside import build_store
 from projections.catalog import ALL
 from projections.runner import ProjectionRunner
 from services.application import Tvaers
+from services.commands import ChangePersonContact, ErasePerson
 from services.settings import Settings
 from services.transfer import (
     TransferError,
@@ -28,6 +29,7 @@ from services.transfer import (
     import_events,
     stored_count,
 )
+from tests.commands import execute
 from tests.projections.support import generate_history, meta, organisation, person, view_contents
 
 
@@ -133,11 +135,15 @@ def _history(settings: Settings) -> tuple[UUID, UUID]:
         generate_history(app, random.Random(20), partnerships=3)
         org = organisation(app, "Forening for Gang")
         kept = person(app, "Birthe Bach", org, email="birthe@example.dk")
-        app.change_person_contact(
-            kept, Contact(name="Birthe Bach", email="bb@example.dk", phone="12345678"), meta()
+        execute(
+            app,
+            ChangePersonContact.of(
+                Contact(name="Birthe Bach", email="bb@example.dk", phone="12345678"), person_id=kept
+            ),
+            meta(),
         )
         erased = person(app, "Erik Slet", org, email="erik@example.dk")
-        app.erase_person(erased, meta(reason="Anmodning om sletning"))
+        execute(app, ErasePerson(person_id=erased), meta(reason="Anmodning om sletning"))
         return kept, erased
     finally:
         app.close()

@@ -67,10 +67,18 @@ from aggregates.taxonomy import (
 )
 from services.application import Tvaers
 from services.commands import (
+    ChangePersonContact,
+    CloseOrganisation,
+    ErasePerson,
     JoinPartner,
     LeavePartner,
+    MergeOrganisation,
     MoveOnLadder,
+    MovePerson,
+    RegisterOrganisation,
     RegisterPartnership,
+    RegisterPerson,
+    RenameOrganisation,
     UpdateRegistry,
 )
 from services.errors import ConcurrencyConflict
@@ -95,10 +103,13 @@ def created(result: Any) -> UUID:
 
 def register_person(app: Tvaers, organisation_id: UUID, name: str = "Anna Holm") -> UUID:
     return created(
-        app.register_person(
-            contact=Contact(name=name, email=f"{name.split(maxsplit=1)[0].lower()}@sundeborg.dk"),
-            organisation_id=organisation_id,
-            meta=meta(),
+        execute(
+            app,
+            RegisterPerson.of(
+                Contact(name=name, email=f"{name.split(maxsplit=1)[0].lower()}@sundeborg.dk"),
+                organisation_id=organisation_id,
+            ),
+            meta(),
         )
     )
 
@@ -143,18 +154,25 @@ def signed_agreement(
 
 
 def test_an_organisation_is_registered_with_a_parent_and_renamed(app: Tvaers) -> None:
-    parent = app.register_organisation(
-        name="Sundhed og Omsorg", sector=Sector.HEALTH, municipality=" Sundeborg ", meta=meta()
+    parent = execute(
+        app,
+        RegisterOrganisation(
+            name="Sundhed og Omsorg", sector=Sector.HEALTH, municipality=" Sundeborg "
+        ),
+        meta(),
     )
-    child = app.register_organisation(
-        name="Sundhedscenter",
-        sector=Sector.HEALTH,
-        cvr="12345678",
-        parent_id=created(parent),
-        meta=meta(),
+    child = execute(
+        app,
+        RegisterOrganisation(
+            name="Sundhedscenter", sector=Sector.HEALTH, cvr="12345678", parent_id=created(parent)
+        ),
+        meta(),
     )
-    renamed = app.rename_organisation(
-        created(child), "Sundhedscenter Nord", meta(date(2024, 2, 1)), expected_version=1
+    renamed = execute(
+        app,
+        RenameOrganisation(organisation_id=created(child), name="Sundhedscenter Nord"),
+        meta(date(2024, 2, 1)),
+        expected_version=1,
     )
 
     organisation = app.get_organisation(created(child))
@@ -172,13 +190,17 @@ def test_organisation_rules_are_refused_without_writing(app: Tvaers) -> None:
     organisation_id = register_organisation(app, "DGI Sundeborg", Sector.SPORTS_ORGANISATION)
 
     with refused(app, InvalidValue, match="CVR"):
-        app.register_organisation(name="X", sector=Sector.RESEARCH, cvr="1234", meta=meta())
+        execute(app, RegisterOrganisation(name="X", sector=Sector.RESEARCH, cvr="1234"), meta())
     with refused(app, InvalidValue):
-        app.register_organisation(name="   ", sector=Sector.RESEARCH, meta=meta())
+        execute(app, RegisterOrganisation(name="   ", sector=Sector.RESEARCH), meta())
     with refused(app, NoChange):
-        app.rename_organisation(organisation_id, " DGI Sundeborg ", meta())
+        execute(
+            app, RenameOrganisation(organisation_id=organisation_id, name=" DGI Sundeborg "), meta()
+        )
     with refused(app, NotFound):
-        app.register_organisation(name="Y", sector=Sector.SOCIAL, parent_id=uuid4(), meta=meta())
+        execute(
+            app, RegisterOrganisation(name="Y", sector=Sector.SOCIAL, parent_id=uuid4()), meta()
+        )
     assert app.get_organisation(organisation_id).version == 1
 
 
@@ -188,25 +210,27 @@ def test_a_merged_organisation_points_to_the_survivor_and_is_no_longer_active(
     merged = register_organisation(app, "Frivilligcenter Syd")
     survivor = register_organisation(app, "Frivilligcenter Sundeborg")
 
-    result = app.merge_organisation(merged, survivor, meta(date(2024, 5, 1)))
+    result = execute(
+        app, MergeOrganisation(organisation_id=merged, into_id=survivor), meta(date(2024, 5, 1))
+    )
 
     organisation = app.get_organisation(merged)
     assert result.version == 2
     assert organisation.status is OrganisationStatus.MERGED
     assert organisation.merged_into == survivor
     with refused(app, OrganisationClosed):
-        app.merge_organisation(survivor, merged, meta())
+        execute(app, MergeOrganisation(organisation_id=survivor, into_id=merged), meta())
     with refused(app, OrganisationClosed):
-        app.rename_organisation(merged, "Nyt navn", meta())
+        execute(app, RenameOrganisation(organisation_id=merged, name="Nyt navn"), meta())
     with refused(app, InvalidValue, match="itself"):
-        app.merge_organisation(survivor, survivor, meta())
+        execute(app, MergeOrganisation(organisation_id=survivor, into_id=survivor), meta())
 
 
 def test_a_closed_organisation_cannot_join_a_partnership_or_take_on_people(
     app: Tvaers, world: World
 ) -> None:
     closed = register_organisation(app, "Lukket forening")
-    app.close_organisation(closed, meta(date(2024, 2, 1)))
+    execute(app, CloseOrganisation(organisation_id=closed), meta(date(2024, 2, 1)))
     assert app.get_organisation(closed).status is OrganisationStatus.CLOSED
 
     with refused(app, OrganisationClosed):
@@ -216,15 +240,17 @@ def test_a_closed_organisation_cannot_join_a_partnership_or_take_on_people(
             meta(date(2024, 3, 1)),
         )
     with refused(app, OrganisationClosed):
-        app.register_person(contact=Contact(name="Bo"), organisation_id=closed, meta=meta())
+        execute(app, RegisterPerson.of(Contact(name="Bo"), organisation_id=closed), meta())
     with refused(app, OrganisationClosed):
         execute(app, RegisterPartnership.of(rich_registry(), lead_organisation_id=closed), meta())
     with refused(app, OrganisationClosed):
-        app.register_organisation(
-            name="Afdeling", sector=Sector.VOLUNTARY, parent_id=closed, meta=meta()
+        execute(
+            app,
+            RegisterOrganisation(name="Afdeling", sector=Sector.VOLUNTARY, parent_id=closed),
+            meta(),
         )
     with refused(app, OrganisationClosed):
-        app.close_organisation(closed, meta())
+        execute(app, CloseOrganisation(organisation_id=closed), meta())
     assert not app.get_partnership(world.partnership_id).is_partner(closed)
 
 
@@ -235,18 +261,27 @@ def test_a_person_is_registered_changes_contact_and_moves_organisation(app: Tvae
     jobcenter = register_organisation(app, "Jobcenter Sundeborg", Sector.EMPLOYMENT)
     club = register_organisation(app, "Sundeborg IF", Sector.SPORTS_CLUB)
     person_id = created(
-        app.register_person(
-            contact=Contact(name=" Anna Holm ", email=" ah@sundeborg.dk "),
-            organisation_id=jobcenter,
-            meta=meta(),
+        execute(
+            app,
+            RegisterPerson.of(
+                Contact(name=" Anna Holm ", email=" ah@sundeborg.dk "), organisation_id=jobcenter
+            ),
+            meta(),
         )
     )
-    app.change_person_contact(
-        person_id,
-        Contact(name="Anna Holm", title="Leder", email="ah@sundeborg.dk"),
+    execute(
+        app,
+        ChangePersonContact.of(
+            Contact(name="Anna Holm", title="Leder", email="ah@sundeborg.dk"), person_id=person_id
+        ),
         meta(date(2024, 2, 1)),
     )
-    moved = app.move_person(person_id, club, meta(date(2024, 3, 1)), expected_version=2)
+    moved = execute(
+        app,
+        MovePerson(person_id=person_id, organisation_id=club),
+        meta(date(2024, 3, 1)),
+        expected_version=2,
+    )
 
     person = app.get_person(person_id)
     assert moved.version == 3
@@ -255,15 +290,24 @@ def test_a_person_is_registered_changes_contact_and_moves_organisation(app: Tvae
     assert person.erased is False
 
     with refused(app, NoChange):
-        app.change_person_contact(
-            person_id, Contact(name="Anna Holm", title="Leder", email="ah@sundeborg.dk"), meta()
+        execute(
+            app,
+            ChangePersonContact.of(
+                Contact(name="Anna Holm", title="Leder", email="ah@sundeborg.dk"),
+                person_id=person_id,
+            ),
+            meta(),
         )
     with refused(app, NoChange):
-        app.move_person(person_id, club, meta())
+        execute(app, MovePerson(person_id=person_id, organisation_id=club), meta())
     with refused(app, InvalidValue, match="email"):
-        app.change_person_contact(person_id, Contact(name="Anna", email="anna@"), meta())
+        execute(
+            app,
+            ChangePersonContact.of(Contact(name="Anna", email="anna@"), person_id=person_id),
+            meta(),
+        )
     with refused(app, NotFound):
-        app.move_person(person_id, uuid4(), meta())
+        execute(app, MovePerson(person_id=person_id, organisation_id=uuid4()), meta())
 
 
 def test_erasing_a_person_removes_the_contact_and_refuses_further_use(
@@ -272,7 +316,11 @@ def test_erasing_a_person_removes_the_contact_and_refuses_further_use(
     person_id = register_person(app, world.a)
     app.assign_secretariat(world.partnership_id, world.a, meta())
 
-    erased = app.erase_person(person_id, meta(date(2024, 2, 1), reason="Anmodning om sletning"))
+    erased = execute(
+        app,
+        ErasePerson(person_id=person_id),
+        meta(date(2024, 2, 1), reason="Anmodning om sletning"),
+    )
 
     person = app.get_person(person_id)
     assert erased.version == 2
@@ -282,11 +330,11 @@ def test_erasing_a_person_removes_the_contact_and_refuses_further_use(
     assert person.organisation_id == world.a  # the rest of the record stays intact
     pid = world.partnership_id
     with refused(app, PersonErased):
-        app.change_person_contact(person_id, Contact(name="Ny"), meta())
+        execute(app, ChangePersonContact.of(Contact(name="Ny"), person_id=person_id), meta())
     with refused(app, PersonErased):
-        app.move_person(person_id, world.b, meta())
+        execute(app, MovePerson(person_id=person_id, organisation_id=world.b), meta())
     with refused(app, PersonErased):
-        app.erase_person(person_id, meta())
+        execute(app, ErasePerson(person_id=person_id), meta())
     with refused(app, PersonErased):
         app.appoint_steering_member(pid, person_id, SeatRole.MEMBER, meta())
     with refused(app, PersonErased):
@@ -299,21 +347,28 @@ def test_contact_details_are_sealed_in_the_store_and_unreadable_after_erasure(
     app: Tvaers, world: World, store_settings: Settings
 ) -> None:
     person_id = created(
-        app.register_person(
-            contact=Contact(name="Karen Kofoed", email="karen@kofoed-post.dk", phone="5512"),
-            organisation_id=world.a,
-            meta=meta(),
+        execute(
+            app,
+            RegisterPerson.of(
+                Contact(name="Karen Kofoed", email="karen@kofoed-post.dk", phone="5512"),
+                organisation_id=world.a,
+            ),
+            meta(),
         )
     )
-    app.change_person_contact(
-        person_id, Contact(name="Karen Kofoed", email="kk@kofoed-post.dk"), meta()
+    execute(
+        app,
+        ChangePersonContact.of(
+            Contact(name="Karen Kofoed", email="kk@kofoed-post.dk"), person_id=person_id
+        ),
+        meta(),
     )
     stored = b"".join(s.state for s in app.recorder.select_events(person_id))
     assert b"Kofoed" not in stored  # sealed with Karen's key even before any erasure
     assert b"kofoed-post" not in stored
     assert app.get_person(person_id).display_name == "Karen Kofoed"
 
-    app.erase_person(person_id, meta(reason="Anmodning om sletning"))
+    execute(app, ErasePerson(person_id=person_id), meta(reason="Anmodning om sletning"))
 
     assert app.get_person(person_id).contact is None
     history = list(app.events.get(person_id))
@@ -326,18 +381,18 @@ def test_contact_details_are_sealed_in_the_store_and_unreadable_after_erasure(
     finally:
         other.close()
     with refused(app, PersonErased):
-        app.change_person_contact(person_id, Contact(name="Karen K"), meta())
+        execute(app, ChangePersonContact.of(Contact(name="Karen K"), person_id=person_id), meta())
 
 
 def test_erasures_are_reapplied_when_a_key_comes_back_from_a_restore(
     app: Tvaers, world: World
 ) -> None:
     person_id = created(
-        app.register_person(contact=Contact(name="Ole Bach"), organisation_id=world.a, meta=meta())
+        execute(app, RegisterPerson.of(Contact(name="Ole Bach"), organisation_id=world.a), meta())
     )
     key = app.keys.key_for(person_id, create=False)
     assert key is not None
-    app.erase_person(person_id, meta())
+    execute(app, ErasePerson(person_id=person_id), meta())
     assert app.keys.key_for(person_id, create=False) is None
     _restore_key(app, person_id, key)  # as if an older backup of the key table came back
     assert app.get_person(person_id).erased  # the Erased event is still in the log
@@ -1400,10 +1455,12 @@ def test_unknown_ids_raise_not_found_and_write_nothing(app: Tvaers, world: World
         "get_person": lambda: app.get_person(unknown),
         "get_agreement": lambda: app.get_agreement(unknown),
         "partnership_events": lambda: app.partnership_events(unknown),
-        "rename_organisation": lambda: app.rename_organisation(unknown, "X", meta()),
-        "erase_person": lambda: app.erase_person(unknown, meta()),
-        "register_person": lambda: app.register_person(
-            contact=Contact(name="X"), organisation_id=unknown, meta=meta()
+        "rename_organisation": lambda: execute(
+            app, RenameOrganisation(organisation_id=unknown, name="X"), meta()
+        ),
+        "erase_person": lambda: execute(app, ErasePerson(person_id=unknown), meta()),
+        "register_person": lambda: execute(
+            app, RegisterPerson.of(Contact(name="X"), organisation_id=unknown), meta()
         ),
         "register_partnership": lambda: execute(
             app, RegisterPartnership.of(rich_registry(), lead_organisation_id=unknown), meta()

@@ -40,7 +40,12 @@ from projections.core import Projection
 from projections.runner import ProjectionRunner
 from projections.store import ReadStore
 from services.application import CommandResult, Tvaers
-from services.commands import RegisterPartnership, UpdateRegistry
+from services.commands import (
+    RegisterOrganisation,
+    RegisterPartnership,
+    RegisterPerson,
+    UpdateRegistry,
+)
 from tests.commands import execute
 
 START = date(2024, 1, 1)
@@ -87,14 +92,16 @@ def organisation(
     app: Tvaers, name: str, sector: Sector = Sector.VOLUNTARY, *, municipality: str | None = None
 ) -> UUID:
     return created(
-        app.register_organisation(name=name, sector=sector, municipality=municipality, meta=meta())
+        execute(
+            app, RegisterOrganisation(name=name, sector=sector, municipality=municipality), meta()
+        )
     )
 
 
 def person(app: Tvaers, name: str, organisation_id: UUID, *, email: str = "") -> UUID:
     contact = Contact(name=name, title="konsulent", email=email, phone="")
     return created(
-        app.register_person(contact=contact, organisation_id=organisation_id, meta=meta())
+        execute(app, RegisterPerson.of(contact, organisation_id=organisation_id), meta())
     )
 
 

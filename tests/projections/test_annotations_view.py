@@ -21,7 +21,7 @@ from aggregates.taxonomy import (
 )
 from projections.access import Visibility
 from projections.annotations import AnnotationView, list_annotations
-from services.commands import JoinPartner
+from services.commands import JoinPartner, RegisterPerson
 from tests.commands import execute
 from tests.projections.support import (
     ReadSide,
@@ -199,10 +199,8 @@ async def test_a_link_to_no_event_of_the_partnership_is_refused(world: World) ->
     app = world.side.app
     other_lead = organisation(app, "Jobcenter Nordby", Sector.EMPLOYMENT)
     other = partnership(app, other_lead, title="Andet")
-    person_id = app.register_person(
-        contact=Contact(name="Finn Hald"),
-        organisation_id=other_lead,
-        meta=meta(),
+    person_id = execute(
+        app, RegisterPerson.of(Contact(name="Finn Hald"), organisation_id=other_lead), meta()
     ).created_id
     assert person_id is not None
     head = app.max_notification_id()

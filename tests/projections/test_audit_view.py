@@ -26,7 +26,13 @@ from aggregates.taxonomy import (
 from projections import audit, directory, roles
 from projections.core import InvalidQuery, encode_cursor
 from projections.history import Group
-from services.commands import JoinPartner, LeavePartner, MoveOnLadder
+from services.commands import (
+    ChangePersonContact,
+    ErasePerson,
+    JoinPartner,
+    LeavePartner,
+    MoveOnLadder,
+)
 from tests.commands import execute
 from tests.projections.support import (
     ReadSide,
@@ -429,9 +435,12 @@ async def test_after_erasure_no_view_or_audit_entry_holds_the_persons_name(story
     side = story.side
     app = side.app
     karen = person(app, "Karen Kirkegaard", story.dgi, email="karen.kirkegaard@dgi.dk")
-    app.change_person_contact(
-        karen,
-        Contact(name="Karen Kirkegaard Holt", email="mkh@dgi.dk", phone="+45 12 34 56 78"),
+    execute(
+        app,
+        ChangePersonContact.of(
+            Contact(name="Karen Kirkegaard Holt", email="mkh@dgi.dk", phone="+45 12 34 56 78"),
+            person_id=karen,
+        ),
         meta(),
     )
     app.assign_role(story.pid, RoleKind.BRIDGE_BUILDER, karen, meta(D(2024, 2, 1)))
@@ -443,7 +452,11 @@ async def test_after_erasure_no_view_or_audit_entry_holds_the_persons_name(story
         "Karen Kirkegaard Holt udpeget til styregruppen (medlem)",
     ]
 
-    app.erase_person(karen, meta(reason="Anmodning om sletning (GDPR)", actor="admin@sundeborg.dk"))
+    execute(
+        app,
+        ErasePerson(person_id=karen),
+        meta(reason="Anmodning om sletning (GDPR)", actor="admin@sundeborg.dk"),
+    )
     await side.sync()
 
     personal = ("Karen", "Kirkegaard", "karen.kirkegaard@dgi.dk", "mkh@dgi.dk", "12 34 56 78")
@@ -483,7 +496,11 @@ async def test_an_erased_signatorys_name_is_gone_from_the_audit_history(story: S
     rows = await side.store.fetch("SELECT id FROM dir_persons WHERE name = ?", "Mette Holm")
     assert rows, "the story should have signatories"
     for row in rows:
-        side.app.erase_person(UUID(str(row["id"])), meta(reason="Anmodning om sletning (GDPR)"))
+        execute(
+            side.app,
+            ErasePerson(person_id=UUID(str(row["id"]))),
+            meta(reason="Anmodning om sletning (GDPR)"),
+        )
     await side.sync()
     leaking = [
         x.summary for x in await everything(side) if "Mette Holm" in msgspec.json.encode(x).decode()

@@ -6,6 +6,8 @@ from __future__ import annotations
 from aggregates.taxonomy import Sector
 from projections import directory
 from projections.access import DirectoryAccess
+from services.commands import CloseOrganisation, ErasePerson
+from tests.commands import execute
 from tests.projections.support import ReadSide, meta, organisation, person
 
 EVERYONE = DirectoryAccess.everything().persons("id")  # an administrator's rules
@@ -20,12 +22,12 @@ async def test_forms_are_offered_active_organisations_and_their_persons_by_name(
         app, "Sundhed, Sundeborg Kommune", Sector.HEALTH, municipality="Sundeborg"
     )
     closed = organisation(app, "Aftenskolen", Sector.EDUCATION)
-    app.close_organisation(closed, meta())
+    execute(app, CloseOrganisation(organisation_id=closed), meta())
     bo = person(app, "Bo Dahl", club)
     anne = person(app, "Anne Berg", club)
     person(app, "Carl Holm", health)
     erased = person(app, "Dorte Ravn", club)
-    app.erase_person(erased, meta(reason="Anmodning om sletning (GDPR)"))
+    execute(app, ErasePerson(person_id=erased), meta(reason="Anmodning om sletning (GDPR)"))
     await read_side.sync()
 
     found = await directory.organisations(read_side.store)

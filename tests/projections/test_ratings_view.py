@@ -15,6 +15,8 @@ from projections import anchoring, audit, ratings
 from projections.audit import AuditFilter
 from projections.directory import ERASED_NAME
 from projections.ratings import FlagKind
+from services.commands import ErasePerson
+from tests.commands import execute
 from tests.projections.support import (
     ReadSide,
     instant,
@@ -152,14 +154,14 @@ async def test_the_rater_is_named_from_the_directory_and_not_after_erasure(
         (None, None, CHAIR),
     ]
 
-    world.side.app.erase_person(world.chair, meta(D(2024, 4, 1)))
+    execute(world.side.app, ErasePerson(person_id=world.chair), meta(D(2024, 4, 1)))
     await world.side.sync()
     erased = await ratings.ratings(world.side.store, world.pid)
     assert [r.rated_by_name for r in erased] == [ERASED_NAME, None]
 
 
 async def test_a_rating_of_an_erased_or_unknown_person_is_refused(world: World) -> None:
-    world.side.app.erase_person(world.chair, meta())
+    execute(world.side.app, ErasePerson(person_id=world.chair), meta())
     head = world.side.app.max_notification_id()
     with pytest.raises(PersonErased):
         world.rate(Dimension.POLITICAL, 2, D(2024, 2, 1), rated_by=world.chair)

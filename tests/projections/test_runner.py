@@ -25,7 +25,7 @@ from projections.core import Projection
 from projections.ladder import ladder as ladder_projection
 from projections.runner import ProjectionRunner, StillCatchingUp
 from projections.store import Statement
-from services.commands import JoinPartner, MoveOnLadder
+from services.commands import JoinPartner, MoveOnLadder, RegisterOrganisation
 from services.settings import Settings
 from tests.commands import execute
 from tests.projections.support import (
@@ -247,7 +247,9 @@ async def test_wait_until_returns_once_caught_up_and_raises_still_catching_up_ot
     organisation(app, "Sundhed og Forebyggelse", Sector.HEALTH)
     await read_side.sync()
     reached = runner.position
-    written = app.register_organisation(name="DGI", sector=Sector.SPORTS_ORGANISATION, meta=meta())
+    written = execute(
+        app, RegisterOrganisation(name="DGI", sector=Sector.SPORTS_ORGANISATION), meta()
+    )
     wanted = written.notification_id
     assert wanted > reached
 
@@ -333,7 +335,9 @@ async def test_a_retired_projection_does_not_hold_back_read_your_writes(
     await ProjectionRunner(store, [*ALL, retired], app.mapper.to_domain_event).setup()
     runner = ProjectionRunner(store, ALL, app.mapper.to_domain_event)  # "offers" was retired
     assert await runner.setup() == []
-    written = app.register_organisation(name="DGI", sector=Sector.SPORTS_ORGANISATION, meta=meta())
+    written = execute(
+        app, RegisterOrganisation(name="DGI", sector=Sector.SPORTS_ORGANISATION), meta()
+    )
     await runner.catch_up()
     assert runner.position == written.notification_id
 

@@ -26,7 +26,7 @@ from projections.ladder import ladder
 from projections.runner import ProjectionRunner, RebuildFailed
 from projections.store import Statement
 from services.application import Tvaers
-from services.commands import JoinPartner, MoveOnLadder
+from services.commands import JoinPartner, MoveOnLadder, RegisterOrganisation
 from services.settings import Settings
 from tests.commands import execute
 from tests.projections.support import (
@@ -64,8 +64,8 @@ async def test_an_event_holding_u0000_projects_into_every_view_as_u_fffd(
     app, store, runner = read_side
     lead = organisation(app, "Sundhed og Forebyggelse", Sector.HEALTH)
     pid = partnership(app, lead)
-    named = app.register_organisation(
-        name=f"Forening {MARK} Syd", sector=Sector.VOLUNTARY, meta=meta()
+    named = execute(
+        app, RegisterOrganisation(name=f"Forening {MARK} Syd", sector=Sector.VOLUNTARY), meta()
     )
     factor = app.record_factor(
         pid,
@@ -147,7 +147,7 @@ async def test_a_projection_failing_on_an_event_stops_alone_retries_with_back_of
         ),
         meta(date(2024, 2, 1)),
     )
-    after = app.register_organisation(name="Jobcenter", sector=Sector.EMPLOYMENT, meta=meta())
+    after = execute(app, RegisterOrganisation(name="Jobcenter", sector=Sector.EMPLOYMENT), meta())
     assert moved.notification_id is not None
     head = app.max_notification_id()
 

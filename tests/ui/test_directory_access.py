@@ -23,7 +23,7 @@ from aggregates.account import AccessRole
 from aggregates.partnership import Registry
 from aggregates.taxonomy import RoleKind, Sector
 from api.app import create_app
-from services.commands import JoinPartner, RegisterPartnership
+from services.commands import JoinPartner, RegisterOrganisation, RegisterPartnership, RegisterPerson
 from services.settings import Settings
 from tests.api.conftest import add_user, tvaers
 from tests.commands import execute
@@ -50,8 +50,10 @@ def world(ui_settings: Settings) -> Iterator[World]:
         meta = Meta(actor=ADMIN)
 
         def org(name: str, municipality: str | None) -> uuid.UUID:
-            return service.register_organisation(
-                name=name, sector=Sector.HEALTH, municipality=municipality, meta=meta
+            return execute(
+                service,
+                RegisterOrganisation(name=name, sector=Sector.HEALTH, municipality=municipality),
+                meta,
             ).aggregate_id
 
         kbh_org = org("Jobcentret København", "København")
@@ -75,8 +77,8 @@ def world(ui_settings: Settings) -> Iterator[World]:
         execute(service, JoinPartner(partnership_id=greve, organisation_id=dgi), meta)
 
         def person(name: str, organisation: uuid.UUID) -> uuid.UUID:
-            return service.register_person(
-                contact=Contact(name=name), organisation_id=organisation, meta=meta
+            return execute(
+                service, RegisterPerson.of(Contact(name=name), organisation_id=organisation), meta
             ).aggregate_id
 
         karen = person("Karen Københavner", kbh_org)

@@ -36,7 +36,7 @@ from api.links import external_link, web_link
 from api.security_headers import VIEWER_POLICY
 from api.story.html_page import STYLE_HASH
 from services.application import Tvaers
-from services.commands import RegisterPartnership
+from services.commands import RegisterOrganisation, RegisterPartnership
 from services.settings import Settings
 from tests.commands import execute
 from tests.conftest import TEST_SECRET_KEY
@@ -95,8 +95,10 @@ def site(site_settings: Settings) -> Iterator[Site]:
         service = tvaers(client)
         add_user(client, ADMIN, is_admin=True)
         meta = Meta(actor=ADMIN, valid_on=date(2024, 1, 1))
-        lead = service.register_organisation(
-            name="Sundhed, Sundeborg Kommune", sector=Sector.HEALTH, meta=meta
+        lead = execute(
+            service,
+            RegisterOrganisation(name="Sundhed, Sundeborg Kommune", sector=Sector.HEALTH),
+            meta,
         ).aggregate_id
         partnership = execute(
             service,

@@ -27,7 +27,7 @@ from aggregates.account import AccessRole
 from aggregates.partnership import Registry
 from aggregates.taxonomy import Sector
 from api.app import create_app
-from services.commands import RegisterPartnership
+from services.commands import RegisterOrganisation, RegisterPartnership
 from services.settings import Settings
 from tests.api.conftest import add_user, tvaers
 from tests.commands import execute
@@ -50,8 +50,10 @@ def world(ui_settings: Settings) -> Iterator[World]:
         service = tvaers(client)
         add_user(client, ADMIN, is_admin=True)
         meta = Meta(actor=ADMIN)
-        lead = service.register_organisation(
-            name="Sundhed, Sundeborg Kommune", sector=Sector.HEALTH, meta=meta
+        lead = execute(
+            service,
+            RegisterOrganisation(name="Sundhed, Sundeborg Kommune", sector=Sector.HEALTH),
+            meta,
         ).aggregate_id
         partnership = execute(
             service,
@@ -161,8 +163,8 @@ def test_names_from_the_data_are_escaped_in_pages_and_charts(world: World) -> No
     service = tvaers(world.client)
     meta = Meta(actor=ADMIN)
     evil = '<script>alert("x")</script>'
-    lead = service.register_organisation(
-        name=f"Forening {evil}", sector=Sector.VOLUNTARY, meta=meta
+    lead = execute(
+        service, RegisterOrganisation(name=f"Forening {evil}", sector=Sector.VOLUNTARY), meta
     ).aggregate_id
     partnership = execute(
         service,

@@ -27,7 +27,11 @@ def _subclasses(cls: type) -> list[type]:
 
 
 def _commands() -> list[type[Command]]:
-    return [c for c in _subclasses(Command) if c.__module__ == commands.__name__]
+    return [
+        c
+        for c in _subclasses(Command)
+        if c.__module__ == commands.__name__ and not c.__name__.startswith("_")
+    ]
 
 
 def _bodies() -> list[type[Body[typing.Any]]]:
@@ -45,7 +49,8 @@ def test_every_command_has_one_row_in_the_table() -> None:
         assert handler.command is command
         assert command.__doc__, f"{command.__name__} says what it does"
         config = command.__struct_config__
-        assert config.frozen and config.forbid_unknown_fields, command.__name__
+        assert config.frozen, command.__name__
+        assert config.forbid_unknown_fields, command.__name__
         if isinstance(handler, Change):
             assert ID_FIELDS[handler.kind] in command.__struct_fields__
 
@@ -117,7 +122,11 @@ def test_a_form_becomes_the_same_command() -> None:
         ({"rung": "7", "evidence": "x"}, "rung", "Skriv et tal inden for det tilladte."),
         ({"rung": "2"}, "evidence", "Feltet skal udfyldes."),
         ({"rung": "2", "evidence": "x" * 10_001}, "evidence", "Teksten er for lang"),
-        ({"rung": "2", "evidence": "a\u202eb"}, "evidence", "En tekst indeholder tegn"),
+        (
+            {"rung": "2", "evidence": "a\u202eb"},
+            "evidence",
+            "Teksten indeholder et usynligt tegn, der vender",
+        ),
     ],
 )
 def test_a_value_the_command_refuses_is_a_danish_message_at_its_field(
@@ -126,6 +135,35 @@ def test_a_value_the_command_refuses_is_a_danish_message_at_its_field(
     address = {"partnership_id": uuid4(), "organisation_id": uuid4()}
     with pytest.raises(msgspec.ValidationError) as refusal:
         command_of(MoveOnLadder, values, address)
-    errors = command_errors(LADDER_FORM, refusal.value, translator("da"))
+    errors = command_errors(LADDER_FORM, refusal.value, translator("da"), values)
     assert list(errors) == [field]
     assert errors[field].startswith(message)
+
+
+ORGANISATION_FORM = [
+    Field("name", "Navn"),
+    Field("sector", "Sektor", "choice"),
+    Field("cvr", "CVR-nummer"),
+]
+
+
+@pytest.mark.parametrize("cvr", ["1234", "1234567a", "١٢٣٤٥٦٧٨", "123456789", "12345678\n"])
+def test_one_cvr_rule_for_the_domain_the_api_and_the_form(cvr: str) -> None:
+    """The CVR number's rule is one pattern (aggregates/organisation.py): the domain, the
+    API's body and the web form's command refuse the same values."""
+    from aggregates.errors import InvalidValue
+    from aggregates.organisation import check_cvr
+    from api.schemas import OrganisationCreate
+    from services.commands import RegisterOrganisation
+
+    with pytest.raises(InvalidValue):
+        check_cvr(cvr)
+    body = {"name": "Klub", "sector": "voluntary", "cvr": cvr}
+    with pytest.raises(msgspec.ValidationError, match=r"\$\.cvr"):
+        msgspec.json.decode(msgspec.json.encode(body), type=OrganisationCreate)
+    with pytest.raises(msgspec.ValidationError) as refusal:
+        command_of(RegisterOrganisation, body, {})
+    assert command_errors(ORGANISATION_FORM, refusal.value, translator("da"), body) == {
+        "cvr": "Et CVR-nummer er 8 cifre."
+    }
+    assert check_cvr("12345678") == "12345678"
