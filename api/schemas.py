@@ -15,7 +15,6 @@ from aggregates import (
     Evidence,
     Obligation,
     Terms,
-    TermsOfReference,
 )
 from aggregates.taxonomy import (
     ActivityStatus,
@@ -38,16 +37,23 @@ from aggregates.taxonomy import (
     Sector,
 )
 from services.commands import (
+    AppointSteeringMember,
+    AssignRole,
+    AssignSecretariat,
     ChangePersonContact,
     Command,
+    HandOverRole,
+    IssueTermsOfReference,
     JoinPartner,
     MergeOrganisation,
     MoveOnLadder,
     MovePerson,
+    RecordDecision,
     RegisterOrganisation,
     RegisterPartnership,
     RegisterPerson,
     RenameOrganisation,
+    StaffSecretariat,
     UpdateRegistry,
 )
 from services.fields import (
@@ -55,7 +61,6 @@ from services.fields import (
     Count,
     Fact,
     Ids,
-    Items,
     Link,
     LongText,
     Name,
@@ -324,44 +329,28 @@ class LadderMove(Body[MoveOnLadder], kw_only=True):
 # -- partnership: steering group, secretariat, terms of reference, decisions -------------
 
 
-class SteeringMemberAppoint(Write, kw_only=True):
-    person_id: UUID
-    seat: SeatRole = SeatRole.MEMBER
+class SteeringMemberAppoint(Body[AppointSteeringMember], kw_only=True):
+    path = ("partnership_id",)
 
 
-class SecretariatAssign(Write, kw_only=True):
-    organisation_id: UUID
+class SecretariatAssign(Body[AssignSecretariat], kw_only=True):
+    path = ("partnership_id",)
 
 
-class SecretariatStaff(Write, kw_only=True):
-    person_id: UUID
+class SecretariatStaff(Body[StaffSecretariat], kw_only=True):
+    path = ("partnership_id",)
 
 
-class TermsOfReferenceIssue(Write, kw_only=True):
+class TermsOfReferenceIssue(Body[IssueTermsOfReference], kw_only=True):
     """A new version of the terms of reference (kommissorium)."""
 
-    purpose: LongText
-    composition: LongText = ""
-    task: LongText = ""
-    time_plan: LongText = ""
-    focus_areas: Items = msgspec.field(default_factory=list)
-    decision_id: UUID | None = None
-
-    def terms(self) -> TermsOfReference:
-        return TermsOfReference(
-            purpose=self.purpose,
-            composition=self.composition,
-            task=self.task,
-            time_plan=self.time_plan,
-            focus_areas=tuple(self.focus_areas),
-        )
+    path = ("partnership_id",)
 
 
-class DecisionRecord(Write, kw_only=True):
+class DecisionRecord(Body[RecordDecision], kw_only=True):
     """A steering-group decision; `valid_on` is the date of the meeting."""
 
-    title: Name
-    approved: Items = msgspec.field(default_factory=list)
+    path = ("partnership_id",)
 
 
 # -- partnership: activities, roles, follow-ups, implementation circle -------------------
@@ -391,17 +380,14 @@ class ActivityAdjust(Write, kw_only=True):
     owner_ids: Ids | None = None
 
 
-class RoleAssign(Write, kw_only=True):
+class RoleAssign(Body[AssignRole], kw_only=True):
     """Assign a role: a new position, or (with `position_id`) fill a vacant one."""
 
-    role: RoleKind
-    person_id: UUID
-    activity_id: UUID | None = None
-    position_id: UUID | None = None
+    path = ("partnership_id",)
 
 
-class RoleHandOver(Write, kw_only=True):
-    person_id: UUID
+class RoleHandOver(Body[HandOverRole], kw_only=True):
+    path = ("partnership_id", "position_id")
 
 
 class FollowUpSchedule(Write, kw_only=True):

@@ -39,12 +39,15 @@ from api.readside import open_read_side
 from projections.runner import StillCatchingUp
 from services.application import Tvaers
 from services.commands import (
+    AssignRole,
     Envelope,
+    HandOverRole,
     JoinPartner,
     MoveOnLadder,
     RegisterOrganisation,
     RegisterPartnership,
     RegisterPerson,
+    VacateRole,
 )
 from services.errors import ConcurrencyConflict
 from services.settings import Settings
@@ -206,7 +209,9 @@ class Writers:
             if not free:  # every role is held by every person: free one up
                 return self.vacate(n, p, meta)
             role, person = free[n % len(free)]
-            result = self.app.assign_role(p.id, role, person, meta)
+            result = self.app.execute(
+                AssignRole(partnership_id=p.id, role=role, person_id=person), Envelope(meta)
+            )
             assert result.created_id is not None
             p.positions.append(result.created_id)
             p.held[result.created_id] = (role, person)
@@ -217,14 +222,19 @@ class Writers:
             if not others:
                 return self.vacate(n, p, meta)
             person = others[n % len(others)]
-            result = self.app.hand_over_role(p.id, position, person, meta)
+            result = self.app.execute(
+                HandOverRole(partnership_id=p.id, position_id=position, person_id=person),
+                Envelope(meta),
+            )
             p.held[position] = (role, person)
         return result.notification_id
 
     def vacate(self, n: int, p: Partnership, meta: Meta) -> int:
         position = p.positions.pop(n % len(p.positions))
         del p.held[position]
-        return self.app.vacate_role(p.id, position, meta).notification_id
+        return self.app.execute(
+            VacateRole(partnership_id=p.id, position_id=position), Envelope(meta)
+        ).notification_id
 
     def run_thread(self, index: int) -> None:
         mine = self.partnerships[index :: self.threads]  # no two threads share an aggregate

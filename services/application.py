@@ -29,7 +29,6 @@ from aggregates import (
     Person,
     Signatory,
     Terms,
-    TermsOfReference,
     TokenKind,
     TvaersAggregate,
     account_id_for,
@@ -53,27 +52,35 @@ from aggregates.taxonomy import (
     FactorOrigin,
     ImplementationPhase,
     PreventionCategory,
-    RoleKind,
     Rung,
-    SeatRole,
 )
 from services.commands import (
+    AppointSteeringMember,
+    AssignRole,
+    AssignSecretariat,
     ChangePersonContact,
     CloseOrganisation,
     Command,
     Envelope,
     ErasePerson,
+    HandOverRole,
     Idempotency,
+    IssueTermsOfReference,
     JoinPartner,
     LeavePartner,
     MergeOrganisation,
     MoveOnLadder,
     MovePerson,
+    RecordDecision,
     RegisterOrganisation,
     RegisterPartnership,
     RegisterPerson,
+    ReleaseSecretariatStaff,
     RenameOrganisation,
+    StaffSecretariat,
+    StepDownSteeringMember,
     UpdateRegistry,
+    VacateRole,
 )
 from services.encoding import MsgspecMapper
 from services.errors import (
@@ -450,118 +457,6 @@ class Tvaers(Application[UUID]):
         creator.grant(AccessRole.PROJECT_LEADER, meta, partnership_id=partnership.id)
         return self._save(partnership, creator, created_id=partnership.id)
 
-    # -- partnership: governance -------------------------------------------------------
-
-    def appoint_steering_member(
-        self,
-        partnership_id: UUID,
-        person_id: UUID,
-        seat: SeatRole,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        self._person(person_id)
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.appoint_steering_member(person_id, seat, meta),
-        )
-
-    def step_down_steering_member(
-        self,
-        partnership_id: UUID,
-        person_id: UUID,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.step_down_steering_member(person_id, meta),
-        )
-
-    def assign_secretariat(
-        self,
-        partnership_id: UUID,
-        organisation_id: UUID,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.assign_secretariat(organisation_id, meta),
-        )
-
-    def staff_secretariat(
-        self,
-        partnership_id: UUID,
-        person_id: UUID,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        self._person(person_id)
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.staff_secretariat(person_id, meta),
-        )
-
-    def release_secretariat_staff(
-        self,
-        partnership_id: UUID,
-        person_id: UUID,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.release_secretariat_staff(person_id, meta),
-        )
-
-    def issue_terms_of_reference(
-        self,
-        partnership_id: UUID,
-        terms: TermsOfReference,
-        meta: Meta,
-        *,
-        decision_id: UUID | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.issue_terms_of_reference(terms, meta, decision_id=decision_id),
-        )
-
-    def record_decision(
-        self,
-        partnership_id: UUID,
-        title: str,
-        approved: Collection[str],
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.record_decision(title, approved, meta),
-        )
-
     # -- partnership: activities -------------------------------------------------------
 
     def launch_activity(
@@ -636,66 +531,6 @@ class Tvaers(Application[UUID]):
                 arena=arena,
                 owner_ids=owner_ids,
             ),
-        )
-
-    # -- partnership: roles ------------------------------------------------------------
-
-    def assign_role(
-        self,
-        partnership_id: UUID,
-        role: RoleKind,
-        person_id: UUID,
-        meta: Meta,
-        *,
-        activity_id: UUID | None = None,
-        position_id: UUID | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        person = self._person(person_id)
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.assign_role(
-                role,
-                person.id,
-                person.organisation_id,
-                meta,
-                activity_id=activity_id,
-                position_id=position_id,
-            ),
-        )
-
-    def hand_over_role(
-        self,
-        partnership_id: UUID,
-        position_id: UUID,
-        person_id: UUID,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        person = self._person(person_id)
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.hand_over_role(position_id, person.id, person.organisation_id, meta),
-        )
-
-    def vacate_role(
-        self,
-        partnership_id: UUID,
-        position_id: UUID,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.vacate_role(position_id, meta),
         )
 
     # -- partnership: anchoring, evaluation, follow-up ---------------------------------
@@ -1546,5 +1381,66 @@ COMMANDS: dict[type[Command], Handler] = _table(
             c.organisation_id, Rung(c.rung), c.evidence, meta
         ),
     ),
+    # -- partnership: governance (steering group, secretariat, terms of reference, decisions)
+    Change(
+        AppointSteeringMember,
+        Partnership,
+        lambda _app, p, c, meta: p.appoint_steering_member(c.person_id, c.seat, meta),
+        check=lambda app, c: app._person(c.person_id),
+    ),
+    Change(
+        StepDownSteeringMember,
+        Partnership,
+        lambda _app, p, c, meta: p.step_down_steering_member(c.person_id, meta),
+    ),
+    Change(
+        AssignSecretariat,
+        Partnership,
+        lambda _app, p, c, meta: p.assign_secretariat(c.organisation_id, meta),
+    ),
+    Change(
+        StaffSecretariat,
+        Partnership,
+        lambda _app, p, c, meta: p.staff_secretariat(c.person_id, meta),
+        check=lambda app, c: app._person(c.person_id),
+    ),
+    Change(
+        ReleaseSecretariatStaff,
+        Partnership,
+        lambda _app, p, c, meta: p.release_secretariat_staff(c.person_id, meta),
+    ),
+    Change(
+        IssueTermsOfReference,
+        Partnership,
+        lambda _app, p, c, meta: p.issue_terms_of_reference(
+            c.terms(), meta, decision_id=c.decision_id
+        ),
+    ),
+    Change(
+        RecordDecision,
+        Partnership,
+        lambda _app, p, c, meta: p.record_decision(c.title, c.approved, meta),
+    ),
+    # -- partnership: roles (the person's organisation is the one they work for now)
+    Change(
+        AssignRole,
+        Partnership,
+        lambda app, p, c, meta: p.assign_role(
+            c.role,
+            c.person_id,
+            app._person(c.person_id).organisation_id,
+            meta,
+            activity_id=c.activity_id,
+            position_id=c.position_id,
+        ),
+    ),
+    Change(
+        HandOverRole,
+        Partnership,
+        lambda app, p, c, meta: p.hand_over_role(
+            c.position_id, c.person_id, app._person(c.person_id).organisation_id, meta
+        ),
+    ),
+    Change(VacateRole, Partnership, lambda _app, p, c, meta: p.vacate_role(c.position_id, meta)),
 )
 """Every command the application runs, and how (ADR 0014)."""

@@ -25,8 +25,19 @@ from uuid import UUID
 
 import msgspec
 
-from aggregates import Contact, Meta, Registry
-from aggregates.taxonomy import PartnershipType, PreventionCategory, Sector
+from aggregates import (
+    Contact,
+    Meta,
+    Registry,
+    TermsOfReference,
+)
+from aggregates.taxonomy import (
+    PartnershipType,
+    PreventionCategory,
+    RoleKind,
+    SeatRole,
+    Sector,
+)
 from services.fields import (
     Amount,
     AnyRung,
@@ -93,6 +104,119 @@ class LeavePartner(Command, frozen=True, kw_only=True):
 
     partnership_id: UUID
     organisation_id: UUID
+
+
+# -- partnership: governance (steering group, secretariat, terms of reference, decisions) --
+
+
+class AppointSteeringMember(Command, frozen=True, kw_only=True):
+    """A person takes a seat in the steering group (formand, næstformand or medlem)."""
+
+    partnership_id: UUID
+    person_id: UUID
+    seat: SeatRole = SeatRole.MEMBER
+
+
+class StepDownSteeringMember(Command, frozen=True, kw_only=True):
+    """The person leaves their seat in the steering group."""
+
+    partnership_id: UUID
+    person_id: UUID
+
+
+class AssignSecretariat(Command, frozen=True, kw_only=True):
+    """A partner holds the secretariat (or takes it over from another)."""
+
+    partnership_id: UUID
+    organisation_id: UUID
+
+
+class StaffSecretariat(Command, frozen=True, kw_only=True):
+    """A person joins the secretariat's staff; the secretariat must be assigned."""
+
+    partnership_id: UUID
+    person_id: UUID
+
+
+class ReleaseSecretariatStaff(Command, frozen=True, kw_only=True):
+    """A person leaves the secretariat's staff."""
+
+    partnership_id: UUID
+    person_id: UUID
+
+
+class IssueTermsOfReference(Command, frozen=True, kw_only=True):
+    """A new version of the terms of reference (kommissorium), optionally approved by a
+    steering-group decision."""
+
+    partnership_id: UUID
+    purpose: LongText
+    composition: LongText = ""
+    task: LongText = ""
+    time_plan: LongText = ""
+    focus_areas: Items = msgspec.field(default_factory=list)
+    decision_id: UUID | None = None
+
+    @classmethod
+    def of(
+        cls, terms: TermsOfReference, *, partnership_id: UUID, decision_id: UUID | None = None
+    ) -> IssueTermsOfReference:
+        """The command for terms already built (the demo, tests)."""
+        return cls(
+            partnership_id=partnership_id,
+            purpose=terms.purpose,
+            composition=terms.composition,
+            task=terms.task,
+            time_plan=terms.time_plan,
+            focus_areas=list(terms.focus_areas),
+            decision_id=decision_id,
+        )
+
+    def terms(self) -> TermsOfReference:
+        return TermsOfReference(
+            purpose=self.purpose,
+            composition=self.composition,
+            task=self.task,
+            time_plan=self.time_plan,
+            focus_areas=tuple(self.focus_areas),
+        )
+
+
+class RecordDecision(Command, frozen=True, kw_only=True):
+    """A steering-group decision taken at a meeting (the envelope's valid_on), with what it
+    approved; the steering group must sit on that date."""
+
+    partnership_id: UUID
+    title: Name
+    approved: Items = msgspec.field(default_factory=list)
+
+
+# -- partnership: roles --------------------------------------------------------------------
+
+
+class AssignRole(Command, frozen=True, kw_only=True):
+    """A person of a partner takes a role: a new position, or (`position_id`) a vacant one."""
+
+    partnership_id: UUID
+    role: RoleKind
+    person_id: UUID
+    activity_id: UUID | None = None
+    position_id: UUID | None = None
+
+
+class HandOverRole(Command, frozen=True, kw_only=True):
+    """The held role passes to another person of a partner."""
+
+    partnership_id: UUID
+    position_id: UUID
+    person_id: UUID
+
+
+class VacateRole(Command, frozen=True, kw_only=True):
+    """The holder leaves the role; the position stays, vacant."""
+
+    partnership_id: UUID
+    position_id: UUID
 
 
 # -- partnership: registering it, its registry fields -------------------------------------

@@ -9,14 +9,22 @@ from api.controllers.agreements import AgreementController, draft_agreement
 from api.controllers.anchoring import AnchoringController
 from api.controllers.annotations import AnnotationController
 from api.controllers.corrections import CorrectionController
+from api.controllers.decisions import DecisionController
 from api.controllers.directory import OrganisationLifecycleController, PersonController
-from api.controllers.governance import PartnershipGovernanceController, assign_role
+from api.controllers.governance import PartnershipGovernanceController
 from api.controllers.ratings import RatingController
+from api.controllers.roles import RoleController, assign_role
+from api.controllers.secretariat import SecretariatController
+from api.controllers.steering import SteeringGroupController
 
 COMMAND_CONTROLLERS: tuple[ControllerRouterHandler, ...] = (
     OrganisationLifecycleController,
     PersonController,
     PartnershipGovernanceController,
+    SteeringGroupController,
+    SecretariatController,
+    DecisionController,
+    RoleController,
     ActivityController,
     AnchoringController,
     CorrectionController,

@@ -34,9 +34,15 @@ from api.ui.actions_common import (
     with_params,
 )
 from api.ui.core import PREFIX, format_day, locale_of, render
-from api.ui.forms import Field, expected_version, submit, with_meta
+from api.ui.forms import Field, submit, with_meta
 from api.ui.i18n import english, labeller
-from services.application import CommandResult, Tvaers
+from services.application import Tvaers
+from services.commands import (
+    AppointSteeringMember,
+    AssignSecretariat,
+    StaffSecretariat,
+    StepDownSteeringMember,
+)
 
 NEW_PERSON_LINK = "Er personen ikke på listen? Registrér personen først."
 SECRETARIAT_FORMS = ("assign", "staff")
@@ -123,13 +129,9 @@ class GovernanceForms(Controller):
             fields=fields,
             template=FORM_TEMPLATE,
             context=context,
-            action=lambda c, meta: tvaers.appoint_steering_member(
-                partnership_id,
-                UUID(c["person_id"]),
-                SeatRole(c["seat"]),
-                meta,
-                expected_version=expected_version(c),
-            ),
+            command=AppointSteeringMember,
+            address={"partnership_id": partnership_id},
+            tvaers=tvaers,
             success=lambda _result: partnership_page(partnership_id, STEERING),
             read_side=read_side,
             error_fields={
@@ -197,9 +199,9 @@ class GovernanceForms(Controller):
             fields=fields,
             template=FORM_TEMPLATE,
             context=context,
-            action=lambda c, meta: tvaers.step_down_steering_member(
-                partnership_id, appointment.person_id, meta, expected_version=expected_version(c)
-            ),
+            command=StepDownSteeringMember,
+            address={"partnership_id": partnership_id, "person_id": appointment.person_id},
+            tvaers=tvaers,
             success=lambda _result: partnership_page(partnership_id, STEERING),
             read_side=read_side,
             error_fields={"inconsistent-dates": "valid_on"},
@@ -299,25 +301,14 @@ class GovernanceForms(Controller):
         fields, context, which = await self._secretariat(
             request, tvaers, read_side, partnership_id, posted
         )
-
-        def act(c: dict[str, Any], meta: Any) -> CommandResult:
-            if which == "assign":
-                return tvaers.assign_secretariat(
-                    partnership_id,
-                    UUID(c["organisation_id"]),
-                    meta,
-                    expected_version=expected_version(c),
-                )
-            return tvaers.staff_secretariat(
-                partnership_id, UUID(c["person_id"]), meta, expected_version=expected_version(c)
-            )
-
         return await submit(
             request,
             fields=fields,
             template=FORM_TEMPLATE,
             context=context,
-            action=act,
+            command=AssignSecretariat if which == "assign" else StaffSecretariat,
+            address={"partnership_id": partnership_id},
+            tvaers=tvaers,
             success=lambda _result: partnership_page(partnership_id, SECRETARIAT),
             read_side=read_side,
             error_fields={

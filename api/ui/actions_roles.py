@@ -33,9 +33,10 @@ from api.ui.actions_common import (
 )
 from api.ui.actions_governance import person_link
 from api.ui.core import PREFIX, format_day, locale_of, render
-from api.ui.forms import Field, expected_version, submit, with_meta
+from api.ui.forms import Field, submit, with_meta
 from api.ui.i18n import english, labeller, translator
 from services.application import Tvaers
+from services.commands import AssignRole, HandOverRole, VacateRole
 
 
 def _position(scope: Scope, position_id: UUID) -> RolePosition:
@@ -163,15 +164,11 @@ class RoleForms(Controller):
             fields=fields,
             template=FORM_TEMPLATE,
             context=context,
-            action=lambda c, meta: tvaers.assign_role(
-                partnership_id,
-                RoleKind(c["role"]),
-                UUID(c["person_id"]),
-                meta,
-                activity_id=as_id(c["activity_id"]),
-                position_id=as_id(c["position_id"]),
-                expected_version=expected_version(c),
-            ),
+            command=AssignRole,
+            address={"partnership_id": partnership_id},
+            # a stale or malformed hidden position: a new position instead (as the page)
+            shape=lambda c: {**c, "position_id": as_id(c["position_id"])},
+            tvaers=tvaers,
             success=lambda _result: partnership_page(partnership_id, ROLES),
             read_side=read_side,
             error_fields={
@@ -282,13 +279,9 @@ class RoleForms(Controller):
             fields=fields,
             template=FORM_TEMPLATE,
             context=context,
-            action=lambda c, meta: tvaers.hand_over_role(
-                partnership_id,
-                position_id,
-                UUID(c["person_id"]),
-                meta,
-                expected_version=expected_version(c),
-            ),
+            command=HandOverRole,
+            address={"partnership_id": partnership_id, "position_id": position_id},
+            tvaers=tvaers,
             success=lambda _result: partnership_page(partnership_id, ROLES),
             read_side=read_side,
             error_fields={
@@ -353,9 +346,9 @@ class RoleForms(Controller):
             fields=fields,
             template=FORM_TEMPLATE,
             context=context,
-            action=lambda c, meta: tvaers.vacate_role(
-                partnership_id, position_id, meta, expected_version=expected_version(c)
-            ),
+            command=VacateRole,
+            address={"partnership_id": partnership_id, "position_id": position_id},
+            tvaers=tvaers,
             success=lambda _result: partnership_page(partnership_id, ROLES),
             read_side=read_side,
             error_fields={"inconsistent-dates": "valid_on"},

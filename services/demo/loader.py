@@ -23,18 +23,24 @@ from aggregates import (
     Obligation,
     Registry,
     Terms,
-    TermsOfReference,
 )
 from aggregates.errors import NotFound
 from services.application import CommandResult, Tvaers
 from services.commands import (
+    AppointSteeringMember,
+    AssignRole,
+    AssignSecretariat,
     Command,
     Envelope,
+    HandOverRole,
+    IssueTermsOfReference,
     JoinPartner,
     MoveOnLadder,
+    RecordDecision,
     RegisterOrganisation,
     RegisterPartnership,
     RegisterPerson,
+    StaffSecretariat,
     UpdateRegistry,
 )
 from services.demo.data import (
@@ -185,29 +191,39 @@ class _Loader:
             if partner.ref:
                 refs[partner.ref] = result.version
         for seat in case.steering:
-            app.appoint_steering_member(pid, pe[seat.person], seat.seat, m(seat.on))
+            self.execute(
+                AppointSteeringMember(
+                    partnership_id=pid, person_id=pe[seat.person], seat=seat.seat
+                ),
+                m(seat.on),
+            )
         if case.secretariat is not None:
             org, staff, since = case.secretariat
-            app.assign_secretariat(pid, o[org], m(since))
+            self.execute(AssignSecretariat(partnership_id=pid, organisation_id=o[org]), m(since))
             for person in staff:
-                app.staff_secretariat(pid, pe[person], m(since))
+                self.execute(StaffSecretariat(partnership_id=pid, person_id=pe[person]), m(since))
         for terms in case.terms:
             decision_id = None
             if terms.decision:
                 decision_id = _created(
-                    app.record_decision(pid, terms.decision, terms.approved, m(terms.on))
+                    self.execute(
+                        RecordDecision(
+                            partnership_id=pid, title=terms.decision, approved=list(terms.approved)
+                        ),
+                        m(terms.on),
+                    )
                 )
-            app.issue_terms_of_reference(
-                pid,
-                TermsOfReference(
+            self.execute(
+                IssueTermsOfReference(
+                    partnership_id=pid,
                     purpose=terms.purpose,
                     composition=terms.composition,
                     task=terms.task,
                     time_plan=terms.time_plan,
-                    focus_areas=terms.focus_areas,
+                    focus_areas=list(terms.focus_areas),
+                    decision_id=decision_id,
                 ),
                 m(terms.on),
-                decision_id=decision_id,
             )
         for phase, on, note in case.phases:
             app.enter_phase(pid, phase, note, m(on))
@@ -229,18 +245,25 @@ class _Loader:
             for status, on in a.later:
                 app.change_activity_status(pid, activities[a.key], status, m(on))
         for role in case.roles:
-            result = app.assign_role(
-                pid,
-                role.role,
-                pe[role.person],
+            result = self.execute(
+                AssignRole(
+                    partnership_id=pid,
+                    role=role.role,
+                    person_id=pe[role.person],
+                    activity_id=activities[role.activity] if role.activity else None,
+                ),
                 m(role.on),
-                activity_id=activities[role.activity] if role.activity else None,
             )
             if role.ref:
                 refs[role.ref] = result.version
             if role.handed_to is not None:
                 to, on = role.handed_to
-                app.hand_over_role(pid, _created(result), pe[to], m(on, "Medarbejderskifte"))
+                self.execute(
+                    HandOverRole(
+                        partnership_id=pid, position_id=_created(result), person_id=pe[to]
+                    ),
+                    m(on, "Medarbejderskifte"),
+                )
         for partner in case.partners:
             for move in partner.moves:
                 result = self.execute(

@@ -17,7 +17,13 @@ from aggregates import Contact, Evidence, Partnership
 from aggregates.errors import DomainError
 from aggregates.taxonomy import AgreementKind, AnchoringStatus, Dimension, SeatRole
 from services.application import CommandResult, Tvaers
-from services.commands import ErasePerson, LeavePartner, RegisterPerson, RenameOrganisation
+from services.commands import (
+    AppointSteeringMember,
+    ErasePerson,
+    LeavePartner,
+    RegisterPerson,
+    RenameOrganisation,
+)
 from services.errors import ConcurrencyConflict, StaleVersion
 from services.settings import Settings
 from tests.commands import execute
@@ -262,10 +268,11 @@ def test_threads_appending_with_the_version_they_read_never_lose_or_double_an_ev
             else:
                 person_id = persons[n, round_number]
                 outcomes.attempt(
-                    app.appoint_steering_member,
-                    pid,
-                    person_id,
-                    SeatRole.MEMBER,
+                    execute,
+                    app,
+                    AppointSteeringMember(
+                        partnership_id=pid, person_id=person_id, seat=SeatRole.MEMBER
+                    ),
                     meta(),
                     expected_version=read,
                 )

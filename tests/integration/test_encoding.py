@@ -33,7 +33,13 @@ from aggregates.taxonomy import (
     Sector,
 )
 from services.application import Tvaers
-from services.commands import MoveOnLadder, RegisterPerson
+from services.commands import (
+    AppointSteeringMember,
+    AssignRole,
+    AssignSecretariat,
+    MoveOnLadder,
+    RegisterPerson,
+)
 from services.settings import Settings
 from tests.commands import execute
 from tests.integration.conftest import (
@@ -206,7 +212,11 @@ def build_snapshotted_world(app: Tvaers) -> World:
         app, RegisterPerson.of(Contact(name="Bo Berg"), organisation_id=world.a), meta()
     ).created_id
     assert person is not None
-    app.appoint_steering_member(pid, person, SeatRole.CHAIR, meta())  # v4
+    execute(
+        app,
+        AppointSteeringMember(partnership_id=pid, person_id=person, seat=SeatRole.CHAIR),
+        meta(),
+    )  # v4
     activity = app.launch_activity(
         pid,
         title="Rygestopkursus",
@@ -216,8 +226,17 @@ def build_snapshotted_world(app: Tvaers) -> World:
     )  # v5
     activity_id = app.get_partnership(pid).activities.popitem()[1].activity_id
     assert activity.version == 5
-    app.assign_role(pid, RoleKind.BRIDGE_BUILDER, person, meta(), activity_id=activity_id)  # v6
-    app.assign_secretariat(pid, world.lead_id, meta())  # v7
+    execute(
+        app,
+        AssignRole(
+            partnership_id=pid,
+            role=RoleKind.BRIDGE_BUILDER,
+            person_id=person,
+            activity_id=activity_id,
+        ),
+        meta(),
+    )  # v6
+    execute(app, AssignSecretariat(partnership_id=pid, organisation_id=world.lead_id), meta())  # v7
     app.enter_phase(pid, ImplementationPhase.PLAN, "Plan lagt", meta())  # v8
     execute(
         app,

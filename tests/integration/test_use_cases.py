@@ -67,19 +67,29 @@ from aggregates.taxonomy import (
 )
 from services.application import Tvaers
 from services.commands import (
+    AppointSteeringMember,
+    AssignRole,
+    AssignSecretariat,
     ChangePersonContact,
     CloseOrganisation,
     ErasePerson,
+    HandOverRole,
+    IssueTermsOfReference,
     JoinPartner,
     LeavePartner,
     MergeOrganisation,
     MoveOnLadder,
     MovePerson,
+    RecordDecision,
     RegisterOrganisation,
     RegisterPartnership,
     RegisterPerson,
+    ReleaseSecretariatStaff,
     RenameOrganisation,
+    StaffSecretariat,
+    StepDownSteeringMember,
     UpdateRegistry,
+    VacateRole,
 )
 from services.errors import ConcurrencyConflict
 from services.personal_data import PostgresKeys, SQLiteKeys
@@ -314,7 +324,9 @@ def test_erasing_a_person_removes_the_contact_and_refuses_further_use(
     app: Tvaers, world: World
 ) -> None:
     person_id = register_person(app, world.a)
-    app.assign_secretariat(world.partnership_id, world.a, meta())
+    execute(
+        app, AssignSecretariat(partnership_id=world.partnership_id, organisation_id=world.a), meta()
+    )
 
     erased = execute(
         app,
@@ -336,11 +348,19 @@ def test_erasing_a_person_removes_the_contact_and_refuses_further_use(
     with refused(app, PersonErased):
         execute(app, ErasePerson(person_id=person_id), meta())
     with refused(app, PersonErased):
-        app.appoint_steering_member(pid, person_id, SeatRole.MEMBER, meta())
+        execute(
+            app,
+            AppointSteeringMember(partnership_id=pid, person_id=person_id, seat=SeatRole.MEMBER),
+            meta(),
+        )
     with refused(app, PersonErased):
-        app.assign_role(pid, RoleKind.COORDINATOR, person_id, meta())
+        execute(
+            app,
+            AssignRole(partnership_id=pid, role=RoleKind.COORDINATOR, person_id=person_id),
+            meta(),
+        )
     with refused(app, PersonErased):
-        app.staff_secretariat(pid, person_id, meta())
+        execute(app, StaffSecretariat(partnership_id=pid, person_id=person_id), meta())
 
 
 def test_contact_details_are_sealed_in_the_store_and_unreadable_after_erasure(
@@ -620,22 +640,51 @@ def test_the_steering_group_is_appointed_decides_and_issues_terms_of_reference(
         register_person(app, world.b, "Erik Ekstra"),
     )
     with refused(app, NoSteeringGroup):
-        app.record_decision(pid, "Før styregruppen", ["noget"], meta())
+        execute(
+            app,
+            RecordDecision(partnership_id=pid, title="Før styregruppen", approved=["noget"]),
+            meta(),
+        )
 
-    app.appoint_steering_member(pid, chair, SeatRole.CHAIR, meta(date(2024, 1, 10)))
-    app.appoint_steering_member(pid, vice, SeatRole.VICE_CHAIR, meta(date(2024, 1, 10)))
-    app.appoint_steering_member(pid, member, SeatRole.MEMBER, meta(date(2024, 1, 10)))
-    decision = app.record_decision(
-        pid, "Kommissorium godkendt", ["kommissorium", " budget ", ""], meta(date(2024, 2, 1))
+    execute(
+        app,
+        AppointSteeringMember(partnership_id=pid, person_id=chair, seat=SeatRole.CHAIR),
+        meta(date(2024, 1, 10)),
     )
-    first = app.issue_terms_of_reference(
-        pid,
-        ToR(purpose="Styre indsatsen", focus_areas=("rygning", " rygning")),
+    execute(
+        app,
+        AppointSteeringMember(partnership_id=pid, person_id=vice, seat=SeatRole.VICE_CHAIR),
+        meta(date(2024, 1, 10)),
+    )
+    execute(
+        app,
+        AppointSteeringMember(partnership_id=pid, person_id=member, seat=SeatRole.MEMBER),
+        meta(date(2024, 1, 10)),
+    )
+    decision = execute(
+        app,
+        RecordDecision(
+            partnership_id=pid,
+            title="Kommissorium godkendt",
+            approved=["kommissorium", " budget ", ""],
+        ),
         meta(date(2024, 2, 1)),
-        decision_id=created(decision),
     )
-    app.issue_terms_of_reference(pid, ToR(purpose="Styre og evaluere"), meta(date(2024, 8, 1)))
-    app.step_down_steering_member(pid, vice, meta(date(2024, 6, 1)))
+    first = execute(
+        app,
+        IssueTermsOfReference.of(
+            ToR(purpose="Styre indsatsen", focus_areas=("rygning", " rygning")),
+            partnership_id=pid,
+            decision_id=created(decision),
+        ),
+        meta(date(2024, 2, 1)),
+    )
+    execute(
+        app,
+        IssueTermsOfReference.of(ToR(purpose="Styre og evaluere"), partnership_id=pid),
+        meta(date(2024, 8, 1)),
+    )
+    execute(app, StepDownSteeringMember(partnership_id=pid, person_id=vice), meta(date(2024, 6, 1)))
 
     partnership = app.get_partnership(pid)
     assert first.created_id is None  # the command returns the version number, not an id
@@ -652,21 +701,51 @@ def test_the_steering_group_is_appointed_decides_and_issues_terms_of_reference(
         member,
     }
     with refused(app, SeatOccupied):
-        app.appoint_steering_member(pid, extra, SeatRole.CHAIR, meta())
+        execute(
+            app,
+            AppointSteeringMember(partnership_id=pid, person_id=extra, seat=SeatRole.CHAIR),
+            meta(),
+        )
     with refused(app, AlreadyOnSteeringGroup):
-        app.appoint_steering_member(pid, member, SeatRole.MEMBER, meta())
+        execute(
+            app,
+            AppointSteeringMember(partnership_id=pid, person_id=member, seat=SeatRole.MEMBER),
+            meta(),
+        )
     with refused(app, NotOnSteeringGroup):
-        app.step_down_steering_member(pid, vice, meta(date(2024, 7, 1)))
+        execute(
+            app, StepDownSteeringMember(partnership_id=pid, person_id=vice), meta(date(2024, 7, 1))
+        )
     with refused(app, InconsistentDates):
-        app.step_down_steering_member(pid, member, meta(date(2024, 1, 5)))
+        execute(
+            app,
+            StepDownSteeringMember(partnership_id=pid, person_id=member),
+            meta(date(2024, 1, 5)),
+        )
     with refused(app, NoChange):
-        app.issue_terms_of_reference(pid, ToR(purpose=" Styre og evaluere "), meta())
+        execute(
+            app,
+            IssueTermsOfReference.of(ToR(purpose=" Styre og evaluere "), partnership_id=pid),
+            meta(),
+        )
     with refused(app, NotFound):
-        app.issue_terms_of_reference(pid, ToR(purpose="Nyt"), meta(), decision_id=uuid4())
+        execute(
+            app,
+            IssueTermsOfReference.of(ToR(purpose="Nyt"), partnership_id=pid, decision_id=uuid4()),
+            meta(),
+        )
     with refused(app, NoSteeringGroup):
-        app.record_decision(pid, "For tidligt", ["x"], meta(date(2024, 1, 5)))
+        execute(
+            app,
+            RecordDecision(partnership_id=pid, title="For tidligt", approved=["x"]),
+            meta(date(2024, 1, 5)),
+        )
     with refused(app, NotFound):
-        app.appoint_steering_member(pid, uuid4(), SeatRole.MEMBER, meta())
+        execute(
+            app,
+            AppointSteeringMember(partnership_id=pid, person_id=uuid4(), seat=SeatRole.MEMBER),
+            meta(),
+        )
 
 
 def test_the_secretariat_is_held_by_a_partner_and_staffed_by_persons(
@@ -677,19 +756,33 @@ def test_the_secretariat_is_held_by_a_partner_and_staffed_by_persons(
     outsider = register_organisation(app, "Ikke partner")
 
     with refused(app, SecretariatRule):
-        app.staff_secretariat(pid, person_id, meta())
+        execute(app, StaffSecretariat(partnership_id=pid, person_id=person_id), meta())
     with refused(app, NotAPartner):
-        app.assign_secretariat(pid, outsider, meta())
-    app.assign_secretariat(pid, world.lead_id, meta(date(2024, 1, 5)))
+        execute(app, AssignSecretariat(partnership_id=pid, organisation_id=outsider), meta())
+    execute(
+        app,
+        AssignSecretariat(partnership_id=pid, organisation_id=world.lead_id),
+        meta(date(2024, 1, 5)),
+    )
     with refused(app, NoChange):
-        app.assign_secretariat(pid, world.lead_id, meta())
-    app.staff_secretariat(pid, person_id, meta(date(2024, 1, 5)))
+        execute(app, AssignSecretariat(partnership_id=pid, organisation_id=world.lead_id), meta())
+    execute(app, StaffSecretariat(partnership_id=pid, person_id=person_id), meta(date(2024, 1, 5)))
     with refused(app, SecretariatRule):
-        app.staff_secretariat(pid, person_id, meta())
-    app.assign_secretariat(pid, world.a, meta(date(2024, 3, 1)))  # staff carry over
-    app.release_secretariat_staff(pid, person_id, meta(date(2024, 6, 1)))
+        execute(app, StaffSecretariat(partnership_id=pid, person_id=person_id), meta())
+    execute(
+        app, AssignSecretariat(partnership_id=pid, organisation_id=world.a), meta(date(2024, 3, 1))
+    )  # staff carry over
+    execute(
+        app,
+        ReleaseSecretariatStaff(partnership_id=pid, person_id=person_id),
+        meta(date(2024, 6, 1)),
+    )
     with refused(app, SecretariatRule):
-        app.release_secretariat_staff(pid, person_id, meta(date(2024, 7, 1)))
+        execute(
+            app,
+            ReleaseSecretariatStaff(partnership_id=pid, person_id=person_id),
+            meta(date(2024, 7, 1)),
+        )
 
     secretariat = app.get_partnership(pid).secretariat
     assert secretariat is not None
@@ -794,22 +887,42 @@ def test_roles_are_assigned_at_both_scopes_handed_over_vacated_and_refilled(
     bo = register_person(app, world.b, "Bo Berg")
     activity_id = launch(app, world, [world.a])
 
-    coordinator = created(app.assign_role(pid, RoleKind.COORDINATOR, carl, meta(date(2024, 2, 1))))
-    local = created(
-        app.assign_role(
-            pid, RoleKind.LOCAL_COORDINATOR, anna, meta(date(2024, 2, 1)), activity_id=activity_id
+    coordinator = created(
+        execute(
+            app,
+            AssignRole(partnership_id=pid, role=RoleKind.COORDINATOR, person_id=carl),
+            meta(date(2024, 2, 1)),
         )
     )
-    app.hand_over_role(pid, coordinator, bo, meta(date(2024, 3, 1)))
-    app.vacate_role(pid, local, meta(date(2024, 4, 1)))
+    local = created(
+        execute(
+            app,
+            AssignRole(
+                partnership_id=pid,
+                role=RoleKind.LOCAL_COORDINATOR,
+                person_id=anna,
+                activity_id=activity_id,
+            ),
+            meta(date(2024, 2, 1)),
+        )
+    )
+    execute(
+        app,
+        HandOverRole(partnership_id=pid, position_id=coordinator, person_id=bo),
+        meta(date(2024, 3, 1)),
+    )
+    execute(app, VacateRole(partnership_id=pid, position_id=local), meta(date(2024, 4, 1)))
     vacant = app.get_partnership(pid).role_position(local)
-    refilled = app.assign_role(
-        pid,
-        RoleKind.LOCAL_COORDINATOR,
-        carl,
+    refilled = execute(
+        app,
+        AssignRole(
+            partnership_id=pid,
+            role=RoleKind.LOCAL_COORDINATOR,
+            person_id=carl,
+            activity_id=activity_id,
+            position_id=local,
+        ),
         meta(date(2024, 5, 1)),
-        activity_id=activity_id,
-        position_id=local,
     )
 
     partnership = app.get_partnership(pid)
@@ -839,46 +952,107 @@ def test_a_person_whose_organisation_is_not_a_partner_cannot_hold_a_role(
     outsider = register_person(app, register_organisation(app, "Ikke partner"), "Ole Uden")
     insider = register_person(app, world.a)
     activity_id = launch(app, world, [world.a])
-    position = created(app.assign_role(pid, RoleKind.BRIDGE_BUILDER, insider, meta()))
+    position = created(
+        execute(
+            app,
+            AssignRole(partnership_id=pid, role=RoleKind.BRIDGE_BUILDER, person_id=insider),
+            meta(),
+        )
+    )
 
     with refused(app, NotAPartner, match="not a partner"):
-        app.assign_role(pid, RoleKind.COORDINATOR, outsider, meta())
+        execute(
+            app,
+            AssignRole(partnership_id=pid, role=RoleKind.COORDINATOR, person_id=outsider),
+            meta(),
+        )
     with refused(app, NotAPartner):
-        app.assign_role(pid, RoleKind.RECRUITER, outsider, meta(), activity_id=activity_id)
+        execute(
+            app,
+            AssignRole(
+                partnership_id=pid,
+                role=RoleKind.RECRUITER,
+                person_id=outsider,
+                activity_id=activity_id,
+            ),
+            meta(),
+        )
     with refused(app, NotAPartner):
-        app.hand_over_role(pid, position, outsider, meta(date(2024, 3, 1)))
+        execute(
+            app,
+            HandOverRole(partnership_id=pid, position_id=position, person_id=outsider),
+            meta(date(2024, 3, 1)),
+        )
 
 
 def test_role_rules_are_refused_without_writing(app: Tvaers, world: World) -> None:
     pid = world.partnership_id
     anna = register_person(app, world.a)
-    position = created(app.assign_role(pid, RoleKind.FACILITATOR, anna, meta(date(2024, 2, 1))))
+    position = created(
+        execute(
+            app,
+            AssignRole(partnership_id=pid, role=RoleKind.FACILITATOR, person_id=anna),
+            meta(date(2024, 2, 1)),
+        )
+    )
 
     with refused(app, RoleStateError, match="already holds"):
-        app.assign_role(pid, RoleKind.FACILITATOR, anna, meta())
+        execute(
+            app, AssignRole(partnership_id=pid, role=RoleKind.FACILITATOR, person_id=anna), meta()
+        )
     with refused(app, RoleStateError, match="hand it over"):
-        app.assign_role(pid, RoleKind.FACILITATOR, anna, meta(), position_id=position)
+        execute(
+            app,
+            AssignRole(
+                partnership_id=pid, role=RoleKind.FACILITATOR, person_id=anna, position_id=position
+            ),
+            meta(),
+        )
     with refused(app, NoChange):
-        app.hand_over_role(pid, position, anna, meta(date(2024, 3, 1)))
+        execute(
+            app,
+            HandOverRole(partnership_id=pid, position_id=position, person_id=anna),
+            meta(date(2024, 3, 1)),
+        )
     with refused(app, InconsistentDates):
-        app.vacate_role(pid, position, meta(date(2024, 1, 15)))
-    app.vacate_role(pid, position, meta(date(2024, 3, 1)))
+        execute(app, VacateRole(partnership_id=pid, position_id=position), meta(date(2024, 1, 15)))
+    execute(app, VacateRole(partnership_id=pid, position_id=position), meta(date(2024, 3, 1)))
     with refused(app, RoleStateError, match="already vacant"):
-        app.vacate_role(pid, position, meta(date(2024, 4, 1)))
+        execute(app, VacateRole(partnership_id=pid, position_id=position), meta(date(2024, 4, 1)))
     with refused(app, RoleStateError, match="vacant"):
-        app.hand_over_role(pid, position, anna, meta(date(2024, 4, 1)))
+        execute(
+            app,
+            HandOverRole(partnership_id=pid, position_id=position, person_id=anna),
+            meta(date(2024, 4, 1)),
+        )
     with refused(app, RoleStateError, match="another role"):
-        app.assign_role(pid, RoleKind.RECRUITER, anna, meta(date(2024, 4, 1)), position_id=position)
+        execute(
+            app,
+            AssignRole(
+                partnership_id=pid, role=RoleKind.RECRUITER, person_id=anna, position_id=position
+            ),
+            meta(date(2024, 4, 1)),
+        )
     with refused(app, NotFound):
-        app.vacate_role(pid, uuid4(), meta())
+        execute(app, VacateRole(partnership_id=pid, position_id=uuid4()), meta())
 
 
 def test_a_partner_leaving_vacates_the_roles_its_people_hold(app: Tvaers, world: World) -> None:
     pid = world.partnership_id
     anna = register_person(app, world.a)
     carl = register_person(app, world.lead_id, "Carl Chef")
-    held_by_a = created(app.assign_role(pid, RoleKind.KEY_PERSON, anna, meta()))
-    held_by_lead = created(app.assign_role(pid, RoleKind.PROJECT_LEADER, carl, meta()))
+    held_by_a = created(
+        execute(
+            app, AssignRole(partnership_id=pid, role=RoleKind.KEY_PERSON, person_id=anna), meta()
+        )
+    )
+    held_by_lead = created(
+        execute(
+            app,
+            AssignRole(partnership_id=pid, role=RoleKind.PROJECT_LEADER, person_id=carl),
+            meta(),
+        )
+    )
 
     execute(app, LeavePartner(partnership_id=pid, organisation_id=world.a), meta(date(2024, 6, 1)))
 

@@ -14,7 +14,12 @@ from projections import agenda, roles
 from projections.access import Visibility
 from projections.core import InvalidQuery
 from services.application import Tvaers
-from services.commands import JoinPartner, RegisterPartnership
+from services.commands import (
+    AssignRole,
+    JoinPartner,
+    RegisterPartnership,
+    VacateRole,
+)
 from tests.commands import execute
 from tests.projections.support import (
     ReadSide,
@@ -115,13 +120,36 @@ def world(read_side: ReadSide) -> World:
     bo = person(app, "Bo Nielsen", club)
     carl = person(app, "Carl Holm", club)
     dorte = person(app, "Dorte Lund", club)
-    app.assign_role(sund, RoleKind.COORDINATOR, anna, meta(D(2024, 2, 1)))
-    vacant = created(app.assign_role(sund, RoleKind.RECRUITER, bo, meta(D(2024, 2, 1))))
-    app.vacate_role(sund, vacant, meta(D(2024, 8, 1)))
-    refilled = created(app.assign_role(sund, RoleKind.LOCAL_COORDINATOR, carl, meta(D(2024, 2, 1))))
-    app.vacate_role(sund, refilled, meta(D(2024, 3, 1)))
-    app.assign_role(
-        sund, RoleKind.LOCAL_COORDINATOR, dorte, meta(D(2024, 4, 1)), position_id=refilled
+    execute(
+        app,
+        AssignRole(partnership_id=sund, role=RoleKind.COORDINATOR, person_id=anna),
+        meta(D(2024, 2, 1)),
+    )
+    vacant = created(
+        execute(
+            app,
+            AssignRole(partnership_id=sund, role=RoleKind.RECRUITER, person_id=bo),
+            meta(D(2024, 2, 1)),
+        )
+    )
+    execute(app, VacateRole(partnership_id=sund, position_id=vacant), meta(D(2024, 8, 1)))
+    refilled = created(
+        execute(
+            app,
+            AssignRole(partnership_id=sund, role=RoleKind.LOCAL_COORDINATOR, person_id=carl),
+            meta(D(2024, 2, 1)),
+        )
+    )
+    execute(app, VacateRole(partnership_id=sund, position_id=refilled), meta(D(2024, 3, 1)))
+    execute(
+        app,
+        AssignRole(
+            partnership_id=sund,
+            role=RoleKind.LOCAL_COORDINATOR,
+            person_id=dorte,
+            position_id=refilled,
+        ),
+        meta(D(2024, 4, 1)),
     )
     stalled = project(app, lead, "Røgfri Fremtid", D(2024, 3, 31))
     operations(app, stalled, AnchoringStatus.STARTED, D(2024, 2, 1))

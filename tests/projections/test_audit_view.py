@@ -27,11 +27,16 @@ from projections import audit, directory, roles
 from projections.core import InvalidQuery, encode_cursor
 from projections.history import Group
 from services.commands import (
+    AppointSteeringMember,
+    AssignRole,
     ChangePersonContact,
     ErasePerson,
+    HandOverRole,
     JoinPartner,
     LeavePartner,
     MoveOnLadder,
+    StepDownSteeringMember,
+    VacateRole,
 )
 from tests.commands import execute
 from tests.projections.support import (
@@ -79,10 +84,16 @@ def story(read_side: ReadSide) -> Story:
         meta(D(2024, 1, 10), reason="Kick-off", correlation_id=decision),
     )
     execute(app, JoinPartner(partnership_id=other_pid, organisation_id=dgi), meta(D(2024, 1, 12)))
-    app.appoint_steering_member(
-        pid, anna, SeatRole.CHAIR, meta(D(2024, 1, 15), correlation_id=decision)
+    execute(
+        app,
+        AppointSteeringMember(partnership_id=pid, person_id=anna, seat=SeatRole.CHAIR),
+        meta(D(2024, 1, 15), correlation_id=decision),
     )
-    app.assign_role(pid, RoleKind.COORDINATOR, anna, meta(D(2024, 1, 20)))
+    execute(
+        app,
+        AssignRole(partnership_id=pid, role=RoleKind.COORDINATOR, person_id=anna),
+        meta(D(2024, 1, 20)),
+    )
     agreement_id = signed_agreement(
         app,
         pid,
@@ -287,7 +298,11 @@ async def test_summaries_are_danish_and_name_organisations_and_persons(story: St
     app = side.app
     bo = person(app, "Bo Nielsen", story.lead)
     position = next(iter(app.get_partnership(story.pid).roles))
-    app.hand_over_role(story.pid, UUID(position), bo, meta(D(2024, 5, 1)))
+    execute(
+        app,
+        HandOverRole(partnership_id=story.pid, position_id=UUID(position), person_id=bo),
+        meta(D(2024, 5, 1)),
+    )
     moved = execute(
         app,
         MoveOnLadder(
@@ -359,8 +374,10 @@ async def test_sentences_name_what_an_event_names_only_by_id_in_danish_and_engli
     factor = UUID(next(iter(state.factors)))
     milestone = UUID(next(iter(state.milestones)))
     app.link_factor(pid, factor, milestone, meta(D(2024, 4, 3)))
-    app.vacate_role(pid, position, meta(D(2024, 5, 1)))
-    app.step_down_steering_member(pid, story.anna, meta(D(2024, 5, 2)))
+    execute(app, VacateRole(partnership_id=pid, position_id=position), meta(D(2024, 5, 1)))
+    execute(
+        app, StepDownSteeringMember(partnership_id=pid, person_id=story.anna), meta(D(2024, 5, 2))
+    )
     app.launch_activity(
         pid,
         title="Motion på recept",
@@ -443,8 +460,16 @@ async def test_after_erasure_no_view_or_audit_entry_holds_the_persons_name(story
         ),
         meta(),
     )
-    app.assign_role(story.pid, RoleKind.BRIDGE_BUILDER, karen, meta(D(2024, 2, 1)))
-    app.appoint_steering_member(story.pid, karen, SeatRole.MEMBER, meta(D(2024, 2, 1)))
+    execute(
+        app,
+        AssignRole(partnership_id=story.pid, role=RoleKind.BRIDGE_BUILDER, person_id=karen),
+        meta(D(2024, 2, 1)),
+    )
+    execute(
+        app,
+        AppointSteeringMember(partnership_id=story.pid, person_id=karen, seat=SeatRole.MEMBER),
+        meta(D(2024, 2, 1)),
+    )
     await side.sync()
     before = [x.summary for x in await everything(side) if x.summary.startswith("Karen")]
     assert sorted(before) == [

@@ -16,7 +16,16 @@ from aggregates.taxonomy import (
     Sector,
 )
 from projections import diff, registry
-from services.commands import JoinPartner, LeavePartner, MoveOnLadder, UpdateRegistry
+from services.commands import (
+    AppointSteeringMember,
+    AssignRole,
+    HandOverRole,
+    JoinPartner,
+    LeavePartner,
+    MoveOnLadder,
+    StepDownSteeringMember,
+    UpdateRegistry,
+)
 from tests.commands import execute
 from tests.projections.support import (
     ReadSide,
@@ -80,10 +89,26 @@ async def test_the_diff_between_two_dates_lists_what_was_added_changed_and_remov
         JoinPartner(partnership_id=pid, organisation_id=job, rung=Rung.MUTUAL_REFERRAL),
         meta(D(2024, 1, 10)),
     )
-    app.appoint_steering_member(pid, dorte, SeatRole.CHAIR, meta(D(2024, 1, 15)))
-    bo_seat = app.appoint_steering_member(pid, bo, SeatRole.MEMBER, meta(D(2024, 1, 15)))
-    coordinator = app.assign_role(pid, RoleKind.COORDINATOR, anna, meta(D(2024, 1, 20)))
-    recruiter = app.assign_role(pid, RoleKind.RECRUITER, bo, meta(D(2024, 1, 20)))
+    execute(
+        app,
+        AppointSteeringMember(partnership_id=pid, person_id=dorte, seat=SeatRole.CHAIR),
+        meta(D(2024, 1, 15)),
+    )
+    bo_seat = execute(
+        app,
+        AppointSteeringMember(partnership_id=pid, person_id=bo, seat=SeatRole.MEMBER),
+        meta(D(2024, 1, 15)),
+    )
+    coordinator = execute(
+        app,
+        AssignRole(partnership_id=pid, role=RoleKind.COORDINATOR, person_id=anna),
+        meta(D(2024, 1, 20)),
+    )
+    recruiter = execute(
+        app,
+        AssignRole(partnership_id=pid, role=RoleKind.RECRUITER, person_id=bo),
+        meta(D(2024, 1, 20)),
+    )
     milestone(read_side, pid, Dimension.POLITICAL, AnchoringStatus.STARTED, D(2024, 1, 25))
     # Between the two dates:
     kb_joined = execute(
@@ -101,10 +126,18 @@ async def test_the_diff_between_two_dates_lists_what_was_added_changed_and_remov
         ),
         meta(D(2024, 3, 15)),
     )
-    anna_seat = app.appoint_steering_member(pid, anna, SeatRole.VICE_CHAIR, meta(D(2024, 4, 1)))
-    app.step_down_steering_member(pid, bo, meta(D(2024, 4, 1)))
+    anna_seat = execute(
+        app,
+        AppointSteeringMember(partnership_id=pid, person_id=anna, seat=SeatRole.VICE_CHAIR),
+        meta(D(2024, 4, 1)),
+    )
+    execute(app, StepDownSteeringMember(partnership_id=pid, person_id=bo), meta(D(2024, 4, 1)))
     assert coordinator.created_id is not None
-    app.hand_over_role(pid, coordinator.created_id, dorte, meta(D(2024, 4, 10)))
+    execute(
+        app,
+        HandOverRole(partnership_id=pid, position_id=coordinator.created_id, person_id=dorte),
+        meta(D(2024, 4, 10)),
+    )
     execute(
         app, LeavePartner(partnership_id=pid, organisation_id=job), meta(D(2024, 5, 1))
     )  # vacates Bo's recruiter role

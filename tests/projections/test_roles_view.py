@@ -10,7 +10,15 @@ import pytest
 
 from aggregates.taxonomy import PreventionCategory, RoleKind, Rung, SeatRole, Sector
 from projections import roles
-from services.commands import JoinPartner, LeavePartner
+from services.commands import (
+    AppointSteeringMember,
+    AssignRole,
+    HandOverRole,
+    JoinPartner,
+    LeavePartner,
+    StepDownSteeringMember,
+    VacateRole,
+)
 from tests.commands import execute
 from tests.projections.support import ReadSide, instant, meta, organisation, partnership, person
 
@@ -73,13 +81,20 @@ async def test_holdings_show_roles_at_partnership_and_activity_scope_on_each_dat
     )
     activity_id = activity.created_id
     assert activity_id is not None
-    coordinator = app.assign_role(world.pid, RoleKind.COORDINATOR, world.anna, meta(D(2024, 2, 1)))
-    local = app.assign_role(
-        world.pid,
-        RoleKind.LOCAL_COORDINATOR,
-        world.bo,
+    coordinator = execute(
+        app,
+        AssignRole(partnership_id=world.pid, role=RoleKind.COORDINATOR, person_id=world.anna),
+        meta(D(2024, 2, 1)),
+    )
+    local = execute(
+        app,
+        AssignRole(
+            partnership_id=world.pid,
+            role=RoleKind.LOCAL_COORDINATOR,
+            person_id=world.bo,
+            activity_id=activity_id,
+        ),
         meta(D(2024, 2, 15)),
-        activity_id=activity_id,
     )
     await world.side.sync()
 
@@ -105,9 +120,17 @@ async def test_holdings_show_roles_at_partnership_and_activity_scope_on_each_dat
 
 async def test_a_hand_over_changes_the_holder_from_its_date(world: Roles) -> None:
     app, store = world.side.app, world.side.store
-    position = app.assign_role(world.pid, RoleKind.COORDINATOR, world.anna, meta(D(2024, 2, 1)))
+    position = execute(
+        app,
+        AssignRole(partnership_id=world.pid, role=RoleKind.COORDINATOR, person_id=world.anna),
+        meta(D(2024, 2, 1)),
+    )
     assert position.created_id is not None
-    app.hand_over_role(world.pid, position.created_id, world.bo, meta(D(2024, 5, 1)))
+    execute(
+        app,
+        HandOverRole(partnership_id=world.pid, position_id=position.created_id, person_id=world.bo),
+        meta(D(2024, 5, 1)),
+    )
     await world.side.sync()
 
     before = await roles.holdings(store, world.pid, as_of=D(2024, 4, 30))
@@ -135,10 +158,18 @@ async def test_a_vacated_role_is_vacant_until_filled_and_vacancies_count_its_day
     world: Roles,
 ) -> None:
     app, store = world.side.app, world.side.store
-    position = app.assign_role(world.pid, RoleKind.BRIDGE_BUILDER, world.anna, meta(D(2024, 2, 1)))
+    position = execute(
+        app,
+        AssignRole(partnership_id=world.pid, role=RoleKind.BRIDGE_BUILDER, person_id=world.anna),
+        meta(D(2024, 2, 1)),
+    )
     position_id = position.created_id
     assert position_id is not None
-    app.vacate_role(world.pid, position_id, meta(D(2024, 3, 1), reason="Barsel"))
+    execute(
+        app,
+        VacateRole(partnership_id=world.pid, position_id=position_id),
+        meta(D(2024, 3, 1), reason="Barsel"),
+    )
     await world.side.sync()
 
     on_mar_10 = await roles.holdings(store, world.pid, as_of=D(2024, 3, 10))
@@ -157,12 +188,15 @@ async def test_a_vacated_role_is_vacant_until_filled_and_vacancies_count_its_day
         )
     ]
 
-    app.assign_role(
-        world.pid,
-        RoleKind.BRIDGE_BUILDER,
-        world.carl,
+    execute(
+        app,
+        AssignRole(
+            partnership_id=world.pid,
+            role=RoleKind.BRIDGE_BUILDER,
+            person_id=world.carl,
+            position_id=position_id,
+        ),
         meta(D(2024, 3, 21)),
-        position_id=position_id,
     )
     await world.side.sync()
     assert await roles.vacancies(store, world.pid) == [
@@ -184,18 +218,33 @@ async def test_a_vacated_role_is_vacant_until_filled_and_vacancies_count_its_day
 async def test_a_partner_leaving_vacates_the_roles_its_people_hold(world: Roles) -> None:
     """The example of docs/time.md: Anna leaves with her organisation; Bo fills the role."""
     app, store = world.side.app, world.side.store
-    tovholder = app.assign_role(world.pid, RoleKind.COORDINATOR, world.anna, meta(D(2024, 2, 1)))
-    recruiter = app.assign_role(world.pid, RoleKind.RECRUITER, world.carl, meta(D(2024, 2, 1)))
-    facilitator = app.assign_role(world.pid, RoleKind.FACILITATOR, world.bo, meta(D(2024, 2, 1)))
+    tovholder = execute(
+        app,
+        AssignRole(partnership_id=world.pid, role=RoleKind.COORDINATOR, person_id=world.anna),
+        meta(D(2024, 2, 1)),
+    )
+    recruiter = execute(
+        app,
+        AssignRole(partnership_id=world.pid, role=RoleKind.RECRUITER, person_id=world.carl),
+        meta(D(2024, 2, 1)),
+    )
+    facilitator = execute(
+        app,
+        AssignRole(partnership_id=world.pid, role=RoleKind.FACILITATOR, person_id=world.bo),
+        meta(D(2024, 2, 1)),
+    )
     execute(
         app, LeavePartner(partnership_id=world.pid, organisation_id=world.dgi), meta(D(2024, 6, 1))
     )
-    app.assign_role(
-        world.pid,
-        RoleKind.COORDINATOR,
-        world.bo,
+    execute(
+        app,
+        AssignRole(
+            partnership_id=world.pid,
+            role=RoleKind.COORDINATOR,
+            person_id=world.bo,
+            position_id=tovholder.created_id,
+        ),
         meta(D(2024, 8, 15)),
-        position_id=tovholder.created_id,
     )
     await world.side.sync()
 
@@ -227,10 +276,28 @@ async def test_the_steering_group_shows_who_sat_on_each_date_and_step_downs_end_
     world: Roles,
 ) -> None:
     app, store = world.side.app, world.side.store
-    app.appoint_steering_member(world.pid, world.dorte, SeatRole.CHAIR, meta(D(2024, 1, 15)))
-    app.appoint_steering_member(world.pid, world.bo, SeatRole.MEMBER, meta(D(2024, 2, 1)))
-    app.appoint_steering_member(world.pid, world.anna, SeatRole.VICE_CHAIR, meta(D(2024, 3, 1)))
-    app.step_down_steering_member(world.pid, world.bo, meta(D(2024, 4, 1), reason="Nyt job"))
+    execute(
+        app,
+        AppointSteeringMember(partnership_id=world.pid, person_id=world.dorte, seat=SeatRole.CHAIR),
+        meta(D(2024, 1, 15)),
+    )
+    execute(
+        app,
+        AppointSteeringMember(partnership_id=world.pid, person_id=world.bo, seat=SeatRole.MEMBER),
+        meta(D(2024, 2, 1)),
+    )
+    execute(
+        app,
+        AppointSteeringMember(
+            partnership_id=world.pid, person_id=world.anna, seat=SeatRole.VICE_CHAIR
+        ),
+        meta(D(2024, 3, 1)),
+    )
+    execute(
+        app,
+        StepDownSteeringMember(partnership_id=world.pid, person_id=world.bo),
+        meta(D(2024, 4, 1), reason="Nyt job"),
+    )
     await world.side.sync()
 
     async def seats(day: date | None) -> list[tuple[SeatRole, str, date]]:
@@ -259,14 +326,38 @@ async def test_turnover_counts_positions_holders_hand_overs_and_vacancies_per_ro
     world: Roles,
 ) -> None:
     app, store = world.side.app, world.side.store
-    first = app.assign_role(world.pid, RoleKind.COORDINATOR, world.anna, meta(D(2024, 1, 15)))
-    second = app.assign_role(world.pid, RoleKind.COORDINATOR, world.bo, meta(D(2024, 1, 15)))
+    first = execute(
+        app,
+        AssignRole(partnership_id=world.pid, role=RoleKind.COORDINATOR, person_id=world.anna),
+        meta(D(2024, 1, 15)),
+    )
+    second = execute(
+        app,
+        AssignRole(partnership_id=world.pid, role=RoleKind.COORDINATOR, person_id=world.bo),
+        meta(D(2024, 1, 15)),
+    )
     assert first.created_id is not None
     assert second.created_id is not None
-    app.hand_over_role(world.pid, first.created_id, world.carl, meta(D(2024, 3, 1)))
-    app.hand_over_role(world.pid, first.created_id, world.dorte, meta(D(2024, 4, 1)))
-    app.vacate_role(world.pid, second.created_id, meta(D(2024, 5, 1)))
-    app.assign_role(world.pid, RoleKind.KEY_PERSON, world.anna, meta(D(2024, 2, 1)))
+    execute(
+        app,
+        HandOverRole(partnership_id=world.pid, position_id=first.created_id, person_id=world.carl),
+        meta(D(2024, 3, 1)),
+    )
+    execute(
+        app,
+        HandOverRole(partnership_id=world.pid, position_id=first.created_id, person_id=world.dorte),
+        meta(D(2024, 4, 1)),
+    )
+    execute(
+        app,
+        VacateRole(partnership_id=world.pid, position_id=second.created_id),
+        meta(D(2024, 5, 1)),
+    )
+    execute(
+        app,
+        AssignRole(partnership_id=world.pid, role=RoleKind.KEY_PERSON, person_id=world.anna),
+        meta(D(2024, 2, 1)),
+    )
     await world.side.sync()
 
     assert await roles.turnover(store, world.pid, as_of=D(2024, 5, 11)) == [
@@ -310,9 +401,15 @@ async def test_turnover_counts_positions_holders_hand_overs_and_vacancies_per_ro
 
 async def test_correcting_an_assignment_date_shows_from_the_correction_on(world: Roles) -> None:
     app, store = world.side.app, world.side.store
-    assigned = app.assign_role(world.pid, RoleKind.COORDINATOR, world.anna, meta(D(2024, 3, 1)))
-    appointed = app.appoint_steering_member(
-        world.pid, world.dorte, SeatRole.CHAIR, meta(D(2024, 3, 1))
+    assigned = execute(
+        app,
+        AssignRole(partnership_id=world.pid, role=RoleKind.COORDINATOR, person_id=world.anna),
+        meta(D(2024, 3, 1)),
+    )
+    appointed = execute(
+        app,
+        AppointSteeringMember(partnership_id=world.pid, person_id=world.dorte, seat=SeatRole.CHAIR),
+        meta(D(2024, 3, 1)),
     )
     before = instant()
     app.correct_date(world.pid, assigned.version, D(2024, 2, 1), meta(reason="Forkert dato"))
@@ -333,7 +430,11 @@ async def test_correcting_an_assignment_date_shows_from_the_correction_on(world:
 
 async def test_correcting_the_date_of_a_departure_moves_the_vacancy_with_it(world: Roles) -> None:
     app, store = world.side.app, world.side.store
-    app.assign_role(world.pid, RoleKind.COORDINATOR, world.anna, meta(D(2024, 2, 1)))
+    execute(
+        app,
+        AssignRole(partnership_id=world.pid, role=RoleKind.COORDINATOR, person_id=world.anna),
+        meta(D(2024, 2, 1)),
+    )
     left = execute(
         app, LeavePartner(partnership_id=world.pid, organisation_id=world.dgi), meta(D(2024, 6, 1))
     )

@@ -23,7 +23,13 @@ from aggregates.account import AccessRole
 from aggregates.partnership import Registry
 from aggregates.taxonomy import RoleKind, Sector
 from api.app import create_app
-from services.commands import JoinPartner, RegisterOrganisation, RegisterPartnership, RegisterPerson
+from services.commands import (
+    AssignRole,
+    JoinPartner,
+    RegisterOrganisation,
+    RegisterPartnership,
+    RegisterPerson,
+)
 from services.settings import Settings
 from tests.api.conftest import add_user, tvaers
 from tests.commands import execute
@@ -82,7 +88,11 @@ def world(ui_settings: Settings) -> Iterator[World]:
             ).aggregate_id
 
         karen = person("Karen Københavner", kbh_org)
-        service.assign_role(kbh, RoleKind.COORDINATOR, karen, meta)
+        execute(
+            service,
+            AssignRole(partnership_id=kbh, role=RoleKind.COORDINATOR, person_id=karen),
+            meta,
+        )
         person("Gitte Greve", greve_org)
         add_user(client, GREVE)
         add_user(client, NOBODY)

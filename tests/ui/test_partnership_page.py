@@ -22,10 +22,12 @@ from aggregates import Meta
 from aggregates.taxonomy import RoleKind
 from api.app import create_app
 from api.ui.i18n import ENGLISH, MISSING_ENGLISH
+from services.commands import VacateRole
 from services.demo import load_demo
 from services.demo.data import LEADERS, STEERING
 from services.settings import Settings
 from tests.api.conftest import as_user
+from tests.commands import execute
 from tests.conftest import TEST_SECRET_KEY
 from tests.ui.conftest import ADMIN, add_user, login, text, tvaers
 
@@ -78,9 +80,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         # A vacancy: the recruiter of Frederiksberg's museum course leaves the role.
         partnership = service.get_partnership(ids[FREDERIKSBERG])
         (recruiter,) = (r for r in partnership.roles.values() if r.role is RoleKind.RECRUITER)
-        service.vacate_role(
-            ids[FREDERIKSBERG],
-            recruiter.position_id,
+        execute(
+            service,
+            VacateRole(partnership_id=ids[FREDERIKSBERG], position_id=recruiter.position_id),
             Meta(actor=LEADERS["Frederiksberg"], valid_on=VACATED_ON, reason=VACANCY_REASON),
         )
         read_side = client.app.state.read_side

@@ -1,0 +1,61 @@
+"""The steering group of one partnership: appointing members, their stepping down."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from litestar import Controller, Response, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from api.deps import RequestContext
+from api.schemas import CommandAccepted, SteeringMemberAppoint, Write
+from services.application import Tvaers
+from services.commands import StepDownSteeringMember
+
+WRITE = {"access": "partnership:write"}
+
+
+class SteeringGroupController(Controller):
+    path = "/partnerships/{partnership_id:uuid}/steering-group"
+    tags = ["governance"]
+
+    @post(
+        "/members",
+        operation_id="appointSteeringMember",
+        summary="Appoint a steering-group member",
+        sync_to_thread=True,
+        opt=WRITE,
+    )
+    def appoint(
+        self,
+        partnership_id: FromPath[UUID],
+        data: JSONBody[SteeringMemberAppoint],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        """A person takes a seat (formand, næstformand or medlem); `id` is the appointment."""
+        return context.execute(tvaers, data, status=201, partnership_id=partnership_id)
+
+    @post(
+        "/members/{person_id:uuid}/departure",
+        operation_id="stepDownSteeringMember",
+        summary="A steering-group member steps down",
+        status_code=200,
+        sync_to_thread=True,
+        opt=WRITE,
+    )
+    def step_down(
+        self,
+        partnership_id: FromPath[UUID],
+        person_id: FromPath[UUID],
+        data: JSONBody[Write],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        """The person leaves their seat on `valid_on`."""
+        return context.execute(
+            tvaers,
+            data,
+            StepDownSteeringMember(partnership_id=partnership_id, person_id=person_id),
+        )
