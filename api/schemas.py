@@ -12,23 +12,13 @@ import msgspec
 
 from aggregates import (
     EventRef,
-    Evidence,
-    Obligation,
-    Terms,
 )
 from aggregates.taxonomy import (
     ActivityStatus,
     AgreementKind,
     AnchoringStatus,
     AnnotationKind,
-    AssessmentAnswer,
-    AssessmentQuestion,
     Dimension,
-    EvaluationKind,
-    EvaluationMethod,
-    FactorEffect,
-    FactorOrigin,
-    ImplementationPhase,
     PartnershipType,
     PreventionCategory,
     RoleKind,
@@ -37,37 +27,50 @@ from aggregates.taxonomy import (
     Sector,
 )
 from services.commands import (
+    AdjustActivity,
+    AmendAgreement,
     AppointSteeringMember,
     AssignRole,
     AssignSecretariat,
+    ChangeActivityStatus,
     ChangePersonContact,
     Command,
+    CorrectDate,
+    CorrectMilestone,
+    CorrectRung,
+    DraftAgreement,
+    EnterPhase,
     HandOverRole,
     IssueTermsOfReference,
     JoinPartner,
+    LaunchActivity,
+    LinkFactor,
     MergeOrganisation,
     MoveOnLadder,
     MovePerson,
+    RateAnchoring,
+    RecordAssessment,
     RecordDecision,
+    RecordEvaluation,
+    RecordFactor,
+    RecordFollowUp,
+    RecordMilestone,
     RegisterOrganisation,
     RegisterPartnership,
     RegisterPerson,
     RenameOrganisation,
+    RenewAgreement,
+    ScheduleFollowUp,
+    SignAgreement,
     StaffSecretariat,
+    TerminateAgreement,
     UpdateRegistry,
 )
 from services.fields import (
-    AnyRung,
-    Count,
     Fact,
-    Ids,
-    Link,
     LongText,
     Name,
-    Plan,
-    Rating,
     Reason,
-    Text,
     Version,
 )
 
@@ -356,28 +359,18 @@ class DecisionRecord(Body[RecordDecision], kw_only=True):
 # -- partnership: activities, roles, follow-ups, implementation circle -------------------
 
 
-class ActivityLaunch(Write, kw_only=True):
-    title: Name
-    category: PreventionCategory
-    owner_ids: Ids
-    description: LongText = ""
-    target_group: Text = ""
-    arena: Text = ""
-    running: bool = False
+class ActivityLaunch(Body[LaunchActivity], kw_only=True):
+    path = ("partnership_id",)
 
 
-class ActivityStatusChange(Write, kw_only=True):
-    status: ActivityStatus
+class ActivityStatusChange(Body[ChangeActivityStatus], kw_only=True):
+    path = ("partnership_id", "activity_id")
 
 
-class ActivityAdjust(Write, kw_only=True):
+class ActivityAdjust(Body[AdjustActivity], kw_only=True):
     """What was adjusted and why (`description`); fields left out stay as they are."""
 
-    description: LongText
-    title: Name | None = None
-    target_group: Text | None = None
-    arena: Text | None = None
-    owner_ids: Ids | None = None
+    path = ("partnership_id", "activity_id")
 
 
 class RoleAssign(Body[AssignRole], kw_only=True):
@@ -390,142 +383,85 @@ class RoleHandOver(Body[HandOverRole], kw_only=True):
     path = ("partnership_id", "position_id")
 
 
-class FollowUpSchedule(Write, kw_only=True):
-    label: Name
-    due_on: Plan
-    cohort: Count
-    activity_id: UUID | None = None
+class FollowUpSchedule(Body[ScheduleFollowUp], kw_only=True):
+    path = ("partnership_id",)
 
 
-class FollowUpRecord(Write, kw_only=True):
+class FollowUpRecord(Body[RecordFollowUp], kw_only=True):
     """Counts only: participants reached and retained out of the cohort."""
 
-    reached: Count
-    retained: Count
+    path = ("partnership_id", "follow_up_id")
 
 
-class PhaseEnter(Write, kw_only=True):
-    phase: ImplementationPhase
-    note: LongText = ""
+class PhaseEnter(Body[EnterPhase], kw_only=True):
+    path = ("partnership_id",)
 
 
 # -- partnership: anchoring and evaluation -----------------------------------------------
 
 
-class EvidenceFields(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    text: LongText
-    link: Link = ""
-    document_ref: Text = ""
-
-    def evidence(self) -> Evidence:
-        return Evidence(text=self.text, link=self.link, document_ref=self.document_ref)
+class MilestoneRecord(Body[RecordMilestone], kw_only=True):
+    path = ("partnership_id",)
 
 
-class MilestoneRecord(Write, kw_only=True):
-    dimension: Dimension
-    status: AnchoringStatus
-    title: Name
-    evidence: EvidenceFields
+class FactorRecord(Body[RecordFactor], kw_only=True):
+    path = ("partnership_id",)
 
 
-class FactorRecord(Write, kw_only=True):
-    origin: FactorOrigin
-    effect: FactorEffect
-    description: LongText
-    milestone_ids: Ids = msgspec.field(default_factory=list)
+class FactorLink(Body[LinkFactor], kw_only=True):
+    path = ("partnership_id", "factor_id")
 
 
-class FactorLink(Write, kw_only=True):
-    milestone_id: UUID
+class EvaluationRecord(Body[RecordEvaluation], kw_only=True):
+    path = ("partnership_id",)
 
 
-class EvaluationRecord(Write, kw_only=True):
-    kind: EvaluationKind
-    evaluator: Name
-    method: EvaluationMethod
-    findings: LongText = ""
-
-
-class AssessmentRecord(Write, kw_only=True):
-    question: AssessmentQuestion
-    answer: AssessmentAnswer
+class AssessmentRecord(Body[RecordAssessment], kw_only=True):
+    path = ("partnership_id", "evaluation_id")
 
 
 # -- partnership: corrections (name the event by its version, see the audit history) -----
 
 
-class DateCorrection(Write, kw_only=True):
-    corrects_version: Version
-    corrected_valid_on: Fact
+class DateCorrection(Body[CorrectDate], kw_only=True):
+    path = ("partnership_id",)
 
 
-class RungCorrection(Write, kw_only=True):
-    corrects_version: Version
-    rung: AnyRung
-    evidence: LongText
+class RungCorrection(Body[CorrectRung], kw_only=True):
+    path = ("partnership_id",)
 
 
-class MilestoneCorrection(Write, kw_only=True):
-    corrects_version: Version
-    dimension: Dimension
-    status: AnchoringStatus
-    title: Name
-    evidence: EvidenceFields
+class MilestoneCorrection(Body[CorrectMilestone], kw_only=True):
+    path = ("partnership_id",)
 
 
 # -- agreements ----------------------------------------------------------------------------
 
 
-class ObligationFields(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    party_id: UUID
-    text: LongText
+class AgreementDraft(Body[DraftAgreement], kw_only=True):
+    path = ("partnership_id",)
 
 
-class AgreementTerms(Write, kw_only=True):
-    """The negotiable content of an agreement: parties, who does what, validity."""
-
-    title: Name
-    purpose: LongText
-    party_ids: Ids
-    obligations: Annotated[list[ObligationFields], msgspec.Meta(max_length=50)]
-    valid_from: Plan
-    valid_to: Plan
-
-    def terms(self) -> Terms:
-        return Terms(
-            title=self.title,
-            purpose=self.purpose,
-            party_ids=tuple(self.party_ids),
-            obligations=tuple(
-                Obligation(party_id=o.party_id, text=o.text) for o in self.obligations
-            ),
-            valid_from=self.valid_from,
-            valid_to=self.valid_to,
-        )
-
-
-class AgreementDraft(AgreementTerms, kw_only=True):
-    kind: AgreementKind
-
-
-class AgreementAmend(AgreementTerms, kw_only=True):
+class AgreementAmend(Body[AmendAgreement], kw_only=True):
     """The whole amended text; every party signs it anew."""
 
+    path = ("partnership_id", "agreement_id")
 
-class AgreementSign(Write, kw_only=True):
+
+class AgreementSign(Body[SignAgreement], kw_only=True):
     """One party signs, by a person who belongs to it."""
 
-    party_id: UUID
-    signatory_id: UUID
+    path = ("partnership_id", "agreement_id")
 
 
-class AgreementRenew(Write, kw_only=True):
-    valid_to: Plan
+class AgreementRenew(Body[RenewAgreement], kw_only=True):
+    path = ("partnership_id", "agreement_id")
 
 
-class AgreementTerminate(Write, kw_only=True):
+class AgreementTerminate(Body[TerminateAgreement], kw_only=True):
     """End the agreement early: the reason is required."""
 
+    path = ("partnership_id", "agreement_id")
     reason: Reason
 
 
@@ -594,14 +530,11 @@ class Readiness(msgspec.Struct, kw_only=True, omit_defaults=True):
 # -- evaluator toolkit: self-assessment of anchoring, evaluators' notes ------------------
 
 
-class RatingRecord(Write, kw_only=True):
+class RatingRecord(Body[RateAnchoring], kw_only=True):
     """The steering group rates a dimension on the 1-7 scale (selvevaluering); `valid_on` is
     the date of the rating, `rated_by` the person who gave it (optional)."""
 
-    dimension: Dimension
-    rating: Rating
-    comment: LongText = ""
-    rated_by: UUID | None = None
+    path = ("partnership_id",)
 
 
 class EventLink(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -22,13 +22,11 @@ from aggregates import (
     Agreement,
     Annotation,
     EventRef,
-    Evidence,
     Meta,
     Organisation,
     Partnership,
     Person,
     Signatory,
-    Terms,
     TokenKind,
     TvaersAggregate,
     account_id_for,
@@ -39,46 +37,56 @@ from aggregates.dates import set_plan_horizon
 from aggregates.errors import AlreadyExists, DomainError, NotFound
 from aggregates.idempotency import IdempotentRequest, request_id_for
 from aggregates.taxonomy import (
-    ActivityStatus,
-    AgreementKind,
-    AnchoringStatus,
     AnnotationKind,
-    AssessmentAnswer,
-    AssessmentQuestion,
     Dimension,
-    EvaluationKind,
-    EvaluationMethod,
-    FactorEffect,
-    FactorOrigin,
-    ImplementationPhase,
-    PreventionCategory,
     Rung,
 )
 from services.commands import (
+    AdjustActivity,
+    AmendAgreement,
     AppointSteeringMember,
     AssignRole,
     AssignSecretariat,
+    ChangeActivityStatus,
     ChangePersonContact,
     CloseOrganisation,
     Command,
+    CorrectDate,
+    CorrectMilestone,
+    CorrectRung,
+    DraftAgreement,
+    EnterPhase,
     Envelope,
     ErasePerson,
+    ExpireAgreement,
     HandOverRole,
     Idempotency,
     IssueTermsOfReference,
     JoinPartner,
+    LaunchActivity,
     LeavePartner,
+    LinkFactor,
     MergeOrganisation,
     MoveOnLadder,
     MovePerson,
+    RateAnchoring,
+    RecordAssessment,
     RecordDecision,
+    RecordEvaluation,
+    RecordFactor,
+    RecordFollowUp,
+    RecordMilestone,
     RegisterOrganisation,
     RegisterPartnership,
     RegisterPerson,
     ReleaseSecretariatStaff,
     RenameOrganisation,
+    RenewAgreement,
+    ScheduleFollowUp,
+    SignAgreement,
     StaffSecretariat,
     StepDownSteeringMember,
+    TerminateAgreement,
     UpdateRegistry,
     VacateRole,
 )
@@ -457,258 +465,6 @@ class Tvaers(Application[UUID]):
         creator.grant(AccessRole.PROJECT_LEADER, meta, partnership_id=partnership.id)
         return self._save(partnership, creator, created_id=partnership.id)
 
-    # -- partnership: activities -------------------------------------------------------
-
-    def launch_activity(
-        self,
-        partnership_id: UUID,
-        *,
-        title: str,
-        category: PreventionCategory,
-        owner_ids: Collection[UUID],
-        meta: Meta,
-        description: str = "",
-        target_group: str = "",
-        arena: str = "",
-        running: bool = False,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.launch_activity(
-                title=title,
-                category=category,
-                owner_ids=owner_ids,
-                meta=meta,
-                description=description,
-                target_group=target_group,
-                arena=arena,
-                running=running,
-            ),
-        )
-
-    def change_activity_status(
-        self,
-        partnership_id: UUID,
-        activity_id: UUID,
-        status: ActivityStatus,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.change_activity_status(activity_id, status, meta),
-        )
-
-    def adjust_activity(
-        self,
-        partnership_id: UUID,
-        activity_id: UUID,
-        description: str,
-        meta: Meta,
-        *,
-        title: str | None = None,
-        target_group: str | None = None,
-        arena: str | None = None,
-        owner_ids: Collection[UUID] | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.adjust_activity(
-                activity_id,
-                description,
-                meta,
-                title=title,
-                target_group=target_group,
-                arena=arena,
-                owner_ids=owner_ids,
-            ),
-        )
-
-    # -- partnership: anchoring, evaluation, follow-up ---------------------------------
-
-    def record_milestone(
-        self,
-        partnership_id: UUID,
-        *,
-        dimension: Dimension,
-        status: AnchoringStatus,
-        title: str,
-        evidence: Evidence,
-        meta: Meta,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.record_milestone(
-                dimension=dimension, status=status, title=title, evidence=evidence, meta=meta
-            ),
-        )
-
-    def record_factor(
-        self,
-        partnership_id: UUID,
-        *,
-        origin: FactorOrigin,
-        effect: FactorEffect,
-        description: str,
-        meta: Meta,
-        milestone_ids: Collection[UUID] = (),
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.record_factor(
-                origin=origin,
-                effect=effect,
-                description=description,
-                milestone_ids=milestone_ids,
-                meta=meta,
-            ),
-        )
-
-    def link_factor(
-        self,
-        partnership_id: UUID,
-        factor_id: UUID,
-        milestone_id: UUID,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.link_factor(factor_id, milestone_id, meta),
-        )
-
-    def record_evaluation(
-        self,
-        partnership_id: UUID,
-        *,
-        kind: EvaluationKind,
-        evaluator: str,
-        method: EvaluationMethod,
-        findings: str,
-        meta: Meta,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.record_evaluation(
-                kind=kind, evaluator=evaluator, method=method, findings=findings, meta=meta
-            ),
-        )
-
-    def record_assessment(
-        self,
-        partnership_id: UUID,
-        evaluation_id: UUID,
-        question: AssessmentQuestion,
-        answer: AssessmentAnswer,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.record_assessment(evaluation_id, question, answer, meta),
-        )
-
-    def schedule_follow_up(
-        self,
-        partnership_id: UUID,
-        *,
-        label: str,
-        due_on: date,
-        cohort: int,
-        meta: Meta,
-        activity_id: UUID | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.schedule_follow_up(
-                label=label, due_on=due_on, cohort=cohort, meta=meta, activity_id=activity_id
-            ),
-        )
-
-    def record_follow_up(
-        self,
-        partnership_id: UUID,
-        follow_up_id: UUID,
-        reached: int,
-        retained: int,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.record_follow_up(follow_up_id, reached, retained, meta),
-        )
-
-    def enter_phase(
-        self,
-        partnership_id: UUID,
-        phase: ImplementationPhase,
-        note: str,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.enter_phase(phase, note, meta),
-        )
-
-    def rate_anchoring(
-        self,
-        partnership_id: UUID,
-        *,
-        dimension: Dimension,
-        rating: int,
-        meta: Meta,
-        comment: str = "",
-        rated_by: UUID | None = None,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        """The steering group's self-assessment of a dimension (1-7); `rated_by` is the
-        person who gave it (a registered person whose data is not erased)."""
-        if rated_by is not None:
-            self._person(rated_by)
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.rate_anchoring(
-                dimension=dimension, rating=rating, comment=comment, rated_by=rated_by, meta=meta
-            ),
-        )
-
     # -- evaluators' notes: their own streams; the partnership is only read ------------
 
     def _linked_events(
@@ -830,80 +586,17 @@ class Tvaers(Application[UUID]):
         annotation.withdraw(meta)
         return self._save(annotation)
 
-    # -- partnership: corrections ------------------------------------------------------
-
-    def correct_date(
-        self,
-        partnership_id: UUID,
-        corrects_version: int,
-        corrected_valid_on: date,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.correct_date(corrects_version, corrected_valid_on, meta),
-        )
-
-    def correct_rung(
-        self,
-        partnership_id: UUID,
-        corrects_version: int,
-        rung: Rung,
-        evidence: str,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.correct_rung(corrects_version, rung, evidence, meta),
-        )
-
-    def correct_milestone(
-        self,
-        partnership_id: UUID,
-        corrects_version: int,
-        *,
-        dimension: Dimension,
-        status: AnchoringStatus,
-        title: str,
-        evidence: Evidence,
-        meta: Meta,
-        expected_version: int | None = None,
-    ) -> CommandResult:
-        return self._change(
-            Partnership,
-            partnership_id,
-            expected_version,
-            lambda p: p.correct_milestone(
-                corrects_version,
-                dimension=dimension,
-                status=status,
-                title=title,
-                evidence=evidence,
-                meta=meta,
-            ),
-        )
-
     # -- agreements (each saved with its partnership in one transaction) ---------------
 
-    def draft_agreement(
-        self, partnership_id: UUID, *, kind: AgreementKind, terms: Terms, meta: Meta
-    ) -> CommandResult:
-        partnership = self._get(Partnership, partnership_id)
+    def _draft_agreement(self, c: DraftAgreement, envelope: Envelope) -> CommandResult:
+        partnership = self._get(Partnership, c.partnership_id)
         agreement = Agreement.draft(
             partnership_id=partnership.id,
             lead_organisation_id=partnership.lead_organisation_id,
             partner_ids=partnership.active_partner_ids,
-            kind=kind,
-            terms=terms,
-            meta=meta,
+            kind=c.kind,
+            terms=c.terms(),
+            meta=envelope.meta,
         )
         return self._save(agreement, created_id=agreement.id)
 
@@ -914,38 +607,30 @@ class Tvaers(Application[UUID]):
             raise NotFound(f"No agreement with id {agreement_id} in partnership {partnership_id}.")
         return agreement
 
-    def amend_agreement(
+    def _addressed_agreement(
         self,
-        agreement_id: UUID,
-        terms: Terms,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-        partnership_id: UUID | None = None,
-    ) -> CommandResult:
-        agreement = self._agreement(agreement_id, partnership_id)
-        self._check_version(agreement, expected_version)
+        c: AmendAgreement | SignAgreement | RenewAgreement | TerminateAgreement | ExpireAgreement,
+        envelope: Envelope,
+    ) -> Agreement:
+        """The command's agreement (under its partnership, if named), at the expected version."""
+        agreement = self._agreement(c.agreement_id, c.partnership_id)
+        self._check_version(agreement, envelope.expected_version)
+        return agreement
+
+    def _amend_agreement(self, c: AmendAgreement, envelope: Envelope) -> CommandResult:
+        agreement = self._addressed_agreement(c, envelope)
         partnership = self._get(Partnership, agreement.partnership_id)
-        agreement.amend(terms, partnership.active_partner_ids, meta)
+        agreement.amend(c.terms(), partnership.active_partner_ids, envelope.meta)
         return self._save(agreement)
 
-    def sign_agreement(
-        self,
-        agreement_id: UUID,
-        party_id: UUID,
-        signatory_id: UUID,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-        partnership_id: UUID | None = None,
-    ) -> CommandResult:
+    def _sign_agreement(self, c: SignAgreement, envelope: Envelope) -> CommandResult:
         """Record a signature; the last one puts the agreement in force and lifts the ladder."""
-        person = self._person(signatory_id)
+        meta = envelope.meta
+        person = self._person(c.signatory_id)
         signatory = Signatory(person_id=person.id, organisation_id=person.organisation_id)
-        agreement = self._agreement(agreement_id, partnership_id)
-        self._check_version(agreement, expected_version)
+        agreement = self._addressed_agreement(c, envelope)
         partnership = self._get(Partnership, agreement.partnership_id)
-        completed = agreement.sign(party_id, signatory, partnership.active_partner_ids, meta)
+        completed = agreement.sign(c.party_id, signatory, partnership.active_partner_ids, meta)
         if not completed:
             return self._save(agreement)
         partnership.record_signed_agreement(
@@ -958,48 +643,23 @@ class Tvaers(Application[UUID]):
         )
         return self._save(agreement, partnership)
 
-    def renew_agreement(
-        self,
-        agreement_id: UUID,
-        valid_to: date,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-        partnership_id: UUID | None = None,
-    ) -> CommandResult:
-        agreement = self._agreement(agreement_id, partnership_id)
-        self._check_version(agreement, expected_version)
+    def _renew_agreement(self, c: RenewAgreement, envelope: Envelope) -> CommandResult:
+        agreement = self._addressed_agreement(c, envelope)
         partnership = self._get(Partnership, agreement.partnership_id)
-        agreement.renew(valid_to, meta)
-        partnership.record_agreement_renewed(agreement.id, valid_to, meta)
+        agreement.renew(c.valid_to, envelope.meta)
+        partnership.record_agreement_renewed(agreement.id, c.valid_to, envelope.meta)
         return self._save(agreement, partnership)
 
-    def terminate_agreement(
-        self,
-        agreement_id: UUID,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-        partnership_id: UUID | None = None,
-    ) -> CommandResult:
+    def _terminate_agreement(self, c: TerminateAgreement, envelope: Envelope) -> CommandResult:
         """End early (reason required); parties drop back on the ladder unless still backed."""
-        agreement = self._agreement(agreement_id, partnership_id)
-        self._check_version(agreement, expected_version)
-        agreement.terminate(meta)
-        return self._end(agreement, meta)
+        agreement = self._addressed_agreement(c, envelope)
+        agreement.terminate(envelope.meta)
+        return self._end(agreement, envelope.meta)
 
-    def expire_agreement(
-        self,
-        agreement_id: UUID,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-        partnership_id: UUID | None = None,
-    ) -> CommandResult:
-        agreement = self._agreement(agreement_id, partnership_id)
-        self._check_version(agreement, expected_version)
-        agreement.expire(meta)
-        return self._end(agreement, meta)
+    def _expire_agreement(self, c: ExpireAgreement, envelope: Envelope) -> CommandResult:
+        agreement = self._addressed_agreement(c, envelope)
+        agreement.expire(envelope.meta)
+        return self._end(agreement, envelope.meta)
 
     def _end(self, agreement: Agreement, meta: Meta) -> CommandResult:
         partnership = self._get(Partnership, agreement.partnership_id)
@@ -1009,7 +669,8 @@ class Tvaers(Application[UUID]):
         return self._save(agreement, partnership)
 
     def expire_due_agreements(self, agreement_ids: Sequence[UUID], today: date, actor: str) -> int:
-        """Housekeeping: record the expiry of each listed agreement whose validity has passed.
+        """Housekeeping: record the expiry of each listed agreement whose validity has passed
+        (an `ExpireAgreement` command each).
 
         The expiry is dated the day after valid-to. Agreements already ended, still valid
         or changed by someone else meanwhile (a conflict) are skipped.
@@ -1024,8 +685,11 @@ class Tvaers(Application[UUID]):
                 valid_on=agreement.valid_to + timedelta(days=1),
                 reason="Gyldighedsperioden er udløbet",
             )
+            command = ExpireAgreement(
+                agreement_id=agreement_id, partnership_id=agreement.partnership_id
+            )
             try:
-                self.expire_agreement(agreement_id, meta, expected_version=agreement.version)
+                self.execute(command, Envelope(meta, expected_version=agreement.version))
             except ConcurrencyConflict:
                 continue
             expired += 1
@@ -1354,6 +1018,13 @@ COMMANDS: dict[type[Command], Handler] = _table(
         check=lambda app, c: app._active_organisation(c.organisation_id),
     ),
     Custom(ErasePerson, Tvaers._erase_person),
+    # -- agreements (each saved with its partnership in one transaction)
+    Custom(DraftAgreement, Tvaers._draft_agreement),
+    Custom(AmendAgreement, Tvaers._amend_agreement),
+    Custom(SignAgreement, Tvaers._sign_agreement),
+    Custom(RenewAgreement, Tvaers._renew_agreement),
+    Custom(TerminateAgreement, Tvaers._terminate_agreement),
+    Custom(ExpireAgreement, Tvaers._expire_agreement),
     # -- partnership: registering it, its registry fields, partners and the ladder
     Custom(RegisterPartnership, Tvaers._register_partnership),
     Change(
@@ -1379,6 +1050,128 @@ COMMANDS: dict[type[Command], Handler] = _table(
         Partnership,
         lambda _app, p, c, meta: p.move_on_ladder(
             c.organisation_id, Rung(c.rung), c.evidence, meta
+        ),
+    ),
+    # -- partnership: activities and follow-up
+    Change(
+        LaunchActivity,
+        Partnership,
+        lambda _app, p, c, meta: p.launch_activity(
+            title=c.title,
+            category=c.category,
+            owner_ids=c.owner_ids,
+            meta=meta,
+            description=c.description,
+            target_group=c.target_group,
+            arena=c.arena,
+            running=c.running,
+        ),
+    ),
+    Change(
+        ChangeActivityStatus,
+        Partnership,
+        lambda _app, p, c, meta: p.change_activity_status(c.activity_id, c.status, meta),
+    ),
+    Change(
+        AdjustActivity,
+        Partnership,
+        lambda _app, p, c, meta: p.adjust_activity(
+            c.activity_id,
+            c.description,
+            meta,
+            title=c.title,
+            target_group=c.target_group,
+            arena=c.arena,
+            owner_ids=c.owner_ids,
+        ),
+    ),
+    Change(
+        ScheduleFollowUp,
+        Partnership,
+        lambda _app, p, c, meta: p.schedule_follow_up(
+            label=c.label, due_on=c.due_on, cohort=c.cohort, meta=meta, activity_id=c.activity_id
+        ),
+    ),
+    Change(
+        RecordFollowUp,
+        Partnership,
+        lambda _app, p, c, meta: p.record_follow_up(c.follow_up_id, c.reached, c.retained, meta),
+    ),
+    Change(EnterPhase, Partnership, lambda _app, p, c, meta: p.enter_phase(c.phase, c.note, meta)),
+    # -- partnership: anchoring and evaluation
+    Change(
+        RecordMilestone,
+        Partnership,
+        lambda _app, p, c, meta: p.record_milestone(
+            dimension=c.dimension,
+            status=c.status,
+            title=c.title,
+            evidence=c.evidence.evidence(),
+            meta=meta,
+        ),
+    ),
+    Change(
+        RecordFactor,
+        Partnership,
+        lambda _app, p, c, meta: p.record_factor(
+            origin=c.origin,
+            effect=c.effect,
+            description=c.description,
+            milestone_ids=c.milestone_ids,
+            meta=meta,
+        ),
+    ),
+    Change(
+        LinkFactor,
+        Partnership,
+        lambda _app, p, c, meta: p.link_factor(c.factor_id, c.milestone_id, meta),
+    ),
+    Change(
+        RecordEvaluation,
+        Partnership,
+        lambda _app, p, c, meta: p.record_evaluation(
+            kind=c.kind, evaluator=c.evaluator, method=c.method, findings=c.findings, meta=meta
+        ),
+    ),
+    Change(
+        RecordAssessment,
+        Partnership,
+        lambda _app, p, c, meta: p.record_assessment(c.evaluation_id, c.question, c.answer, meta),
+    ),
+    Change(
+        RateAnchoring,
+        Partnership,
+        lambda _app, p, c, meta: p.rate_anchoring(
+            dimension=c.dimension,
+            rating=c.rating,
+            comment=c.comment,
+            rated_by=c.rated_by,
+            meta=meta,
+        ),
+        # `rated_by`: a registered person whose data is not erased
+        check=lambda app, c: app._person(c.rated_by) if c.rated_by is not None else None,
+    ),
+    # -- partnership: corrections
+    Change(
+        CorrectDate,
+        Partnership,
+        lambda _app, p, c, meta: p.correct_date(c.corrects_version, c.corrected_valid_on, meta),
+    ),
+    Change(
+        CorrectRung,
+        Partnership,
+        lambda _app, p, c, meta: p.correct_rung(c.corrects_version, Rung(c.rung), c.evidence, meta),
+    ),
+    Change(
+        CorrectMilestone,
+        Partnership,
+        lambda _app, p, c, meta: p.correct_milestone(
+            c.corrects_version,
+            dimension=c.dimension,
+            status=c.status,
+            title=c.title,
+            evidence=c.evidence.evidence(),
+            meta=meta,
         ),
     ),
     # -- partnership: governance (steering group, secretariat, terms of reference, decisions)

@@ -25,13 +25,19 @@ from uuid import UUID
 
 import msgspec
 
-from aggregates import (
-    Contact,
-    Meta,
-    Registry,
-    TermsOfReference,
-)
+from aggregates import Contact, Evidence, Meta, Obligation, Registry, Terms, TermsOfReference
 from aggregates.taxonomy import (
+    ActivityStatus,
+    AgreementKind,
+    AnchoringStatus,
+    AssessmentAnswer,
+    AssessmentQuestion,
+    Dimension,
+    EvaluationKind,
+    EvaluationMethod,
+    FactorEffect,
+    FactorOrigin,
+    ImplementationPhase,
     PartnershipType,
     PreventionCategory,
     RoleKind,
@@ -42,15 +48,21 @@ from services.fields import (
     Amount,
     AnyRung,
     Bearing,
+    Count,
     Cvr,
     Email,
+    Fact,
+    Ids,
     Items,
     JoinRung,
+    Link,
     LongText,
     Name,
     Phone,
     Plan,
+    Rating,
     Text,
+    Version,
 )
 
 
@@ -405,3 +417,277 @@ class ErasePerson(Command, frozen=True, kw_only=True):
     """Erase the person's contact details everywhere (GDPR); roles and history stay."""
 
     person_id: UUID
+
+
+# -- agreements (samarbejdsaftale, partnerskabsaftale) ----------------------------------------
+
+
+class ObligationFields(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    party_id: UUID
+    text: LongText
+
+
+class _AgreementTerms(Command, frozen=True, kw_only=True):
+    """The negotiable content of an agreement: parties, who does what, validity."""
+
+    title: Name
+    purpose: LongText
+    party_ids: Ids
+    obligations: Annotated[list[ObligationFields], msgspec.Meta(max_length=50)]
+    valid_from: Plan
+    valid_to: Plan
+
+    def terms(self) -> Terms:
+        return Terms(
+            title=self.title,
+            purpose=self.purpose,
+            party_ids=tuple(self.party_ids),
+            obligations=tuple(
+                Obligation(party_id=o.party_id, text=o.text) for o in self.obligations
+            ),
+            valid_from=self.valid_from,
+            valid_to=self.valid_to,
+        )
+
+    @staticmethod
+    def _terms_fields(terms: Terms) -> dict[str, Any]:
+        return {
+            "title": terms.title,
+            "purpose": terms.purpose,
+            "party_ids": list(terms.party_ids),
+            "obligations": [
+                ObligationFields(party_id=o.party_id, text=o.text) for o in terms.obligations
+            ],
+            "valid_from": terms.valid_from,
+            "valid_to": terms.valid_to,
+        }
+
+
+class DraftAgreement(_AgreementTerms, frozen=True, kw_only=True):
+    """Draft a cooperation or partnership agreement between partners of the partnership
+    (the lead organisation signs for it)."""
+
+    partnership_id: UUID
+    kind: AgreementKind
+
+    @classmethod
+    def of(cls, terms: Terms, *, partnership_id: UUID, kind: AgreementKind) -> DraftAgreement:
+        """The command for terms already built (the demo, tests)."""
+        return cls(partnership_id=partnership_id, kind=kind, **cls._terms_fields(terms))
+
+
+class _AgreementCommand(Command, frozen=True, kw_only=True):
+    """A change of one agreement. `partnership_id`, when given (the API's and the web
+    page's path), must be the agreement's: an agreement of another one is not found."""
+
+    agreement_id: UUID
+    partnership_id: UUID | None = None
+
+
+class AmendAgreement(_AgreementTerms, frozen=True, kw_only=True):
+    """Replace the terms of an agreement not yet signed by every party; every party signs
+    the amended text anew."""
+
+    agreement_id: UUID
+    partnership_id: UUID | None = None
+
+    @classmethod
+    def of(
+        cls, terms: Terms, *, agreement_id: UUID, partnership_id: UUID | None = None
+    ) -> AmendAgreement:
+        """The command for terms already built (tests)."""
+        return cls(
+            agreement_id=agreement_id, partnership_id=partnership_id, **cls._terms_fields(terms)
+        )
+
+
+class SignAgreement(_AgreementCommand, frozen=True, kw_only=True):
+    """A party signs, by a person who belongs to it; the last signature puts the agreement
+    in force and lifts its parties on the ladder."""
+
+    party_id: UUID
+    signatory_id: UUID
+
+
+class RenewAgreement(_AgreementCommand, frozen=True, kw_only=True):
+    """Extend a signed agreement's validity to `valid_to`, before it runs out."""
+
+    valid_to: Plan
+
+
+class TerminateAgreement(_AgreementCommand, frozen=True, kw_only=True):
+    """End the agreement early (the envelope's reason is required); its parties drop back
+    on the ladder unless another agreement still backs their rung."""
+
+
+class ExpireAgreement(_AgreementCommand, frozen=True, kw_only=True):
+    """The agreement's validity ran out (the envelope's valid_on is after valid-to)."""
+
+
+# -- partnership: activities and follow-up ------------------------------------------------
+
+
+class LaunchActivity(Command, frozen=True, kw_only=True):
+    """A new activity owned by one or more partners, planned (or `running`)."""
+
+    partnership_id: UUID
+    title: Name
+    category: PreventionCategory
+    owner_ids: Ids
+    description: LongText = ""
+    target_group: Text = ""
+    arena: Text = ""
+    running: bool = False
+
+
+class ChangeActivityStatus(Command, frozen=True, kw_only=True):
+    """Planned → running → paused → running … → ended; an ended activity changes no more."""
+
+    partnership_id: UUID
+    activity_id: UUID
+    status: ActivityStatus
+
+
+class AdjustActivity(Command, frozen=True, kw_only=True):
+    """What was adjusted and why (`description`); fields left out stay as they are."""
+
+    partnership_id: UUID
+    activity_id: UUID
+    description: LongText
+    title: Name | None = None
+    target_group: Text | None = None
+    arena: Text | None = None
+    owner_ids: Ids | None = None
+
+
+class ScheduleFollowUp(Command, frozen=True, kw_only=True):
+    """A retention follow-up of a cohort, due on `due_on`, for the partnership or an activity."""
+
+    partnership_id: UUID
+    label: Name
+    due_on: Plan
+    cohort: Count
+    activity_id: UUID | None = None
+
+
+class RecordFollowUp(Command, frozen=True, kw_only=True):
+    """Counts only: participants reached and retained out of the cohort."""
+
+    partnership_id: UUID
+    follow_up_id: UUID
+    reached: Count
+    retained: Count
+
+
+class EnterPhase(Command, frozen=True, kw_only=True):
+    """The action plan moves on: plan → start → follow up → adjust, then plan or start anew."""
+
+    partnership_id: UUID
+    phase: ImplementationPhase
+    note: LongText = ""
+
+
+# -- partnership: anchoring and evaluation ------------------------------------------------
+
+
+class EvidenceFields(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    text: LongText
+    link: Link = ""
+    document_ref: Text = ""
+
+    @classmethod
+    def of(cls, evidence: Evidence) -> EvidenceFields:
+        """The fields of evidence already built (the demo, tests)."""
+        return cls(text=evidence.text, link=evidence.link, document_ref=evidence.document_ref)
+
+    def evidence(self) -> Evidence:
+        return Evidence(text=self.text, link=self.link, document_ref=self.document_ref)
+
+
+class RecordMilestone(Command, frozen=True, kw_only=True):
+    """A dimension reached a status (started, partial, anchored), with evidence."""
+
+    partnership_id: UUID
+    dimension: Dimension
+    status: AnchoringStatus
+    title: Name
+    evidence: EvidenceFields
+
+
+class RecordFactor(Command, frozen=True, kw_only=True):
+    """A promoting factor or a barrier, optionally linked to milestones."""
+
+    partnership_id: UUID
+    origin: FactorOrigin
+    effect: FactorEffect
+    description: LongText
+    milestone_ids: Ids = msgspec.field(default_factory=list)
+
+
+class LinkFactor(Command, frozen=True, kw_only=True):
+    """The factor also bears on this milestone."""
+
+    partnership_id: UUID
+    factor_id: UUID
+    milestone_id: UUID
+
+
+class RecordEvaluation(Command, frozen=True, kw_only=True):
+    """An internal or external evaluation: by whom, the method and the findings."""
+
+    partnership_id: UUID
+    kind: EvaluationKind
+    evaluator: Name
+    method: EvaluationMethod
+    findings: LongText = ""
+
+
+class RecordAssessment(Command, frozen=True, kw_only=True):
+    """An answer on the 4-point scale to one of an evaluation's questions."""
+
+    partnership_id: UUID
+    evaluation_id: UUID
+    question: AssessmentQuestion
+    answer: AssessmentAnswer
+
+
+class RateAnchoring(Command, frozen=True, kw_only=True):
+    """The steering group rates a dimension 1-7; `rated_by` the person who gave it (optional;
+    a registered person whose data is not erased)."""
+
+    partnership_id: UUID
+    dimension: Dimension
+    rating: Rating
+    comment: LongText = ""
+    rated_by: UUID | None = None
+
+
+# -- partnership: corrections (name the event by its version, see the audit history) -------
+
+
+class CorrectDate(Command, frozen=True, kw_only=True):
+    """The event of version `corrects_version` happened on `corrected_valid_on` instead."""
+
+    partnership_id: UUID
+    corrects_version: Version
+    corrected_valid_on: Fact
+
+
+class CorrectRung(Command, frozen=True, kw_only=True):
+    """The join or ladder move of version `corrects_version` put the partner on `rung`."""
+
+    partnership_id: UUID
+    corrects_version: Version
+    rung: AnyRung
+    evidence: LongText
+
+
+class CorrectMilestone(Command, frozen=True, kw_only=True):
+    """The milestone of version `corrects_version` is replaced by this content (its date stays)."""
+
+    partnership_id: UUID
+    corrects_version: Version
+    dimension: Dimension
+    status: AnchoringStatus
+    title: Name
+    evidence: EvidenceFields

@@ -28,6 +28,7 @@ from api.schemas import (
 )
 from api.views import agreement_view
 from services.application import Tvaers
+from services.commands import ExpireAgreement
 
 WRITE = {"access": "partnership:write"}
 READ = {"access": "partnership:read"}
@@ -74,17 +75,8 @@ class AgreementController(Controller):
     ) -> Response[CommandAccepted]:
         """Replace the terms of an agreement not yet signed by every party; signatures so far
         are dropped and every party signs the amended text anew."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.amend_agreement(
-                agreement_id,
-                data.terms(),
-                meta,
-                expected_version=context.expected_version,
-                partnership_id=partnership_id,
-            ),
-            status=200,
+        return context.execute(
+            tvaers, data, partnership_id=partnership_id, agreement_id=agreement_id
         )
 
     @post(
@@ -105,18 +97,8 @@ class AgreementController(Controller):
     ) -> Response[CommandAccepted]:
         """A party signs on `valid_on`, by a person who belongs to it. The last signature
         puts the agreement in force and lifts its parties on the ladder (rung 5 or 6)."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.sign_agreement(
-                agreement_id,
-                data.party_id,
-                data.signatory_id,
-                meta,
-                expected_version=context.expected_version,
-                partnership_id=partnership_id,
-            ),
-            status=200,
+        return context.execute(
+            tvaers, data, partnership_id=partnership_id, agreement_id=agreement_id
         )
 
     @post(
@@ -136,17 +118,8 @@ class AgreementController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """Extend a signed agreement's validity to `valid_to`, before it runs out."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.renew_agreement(
-                agreement_id,
-                data.valid_to,
-                meta,
-                expected_version=context.expected_version,
-                partnership_id=partnership_id,
-            ),
-            status=200,
+        return context.execute(
+            tvaers, data, partnership_id=partnership_id, agreement_id=agreement_id
         )
 
     @post(
@@ -167,16 +140,8 @@ class AgreementController(Controller):
     ) -> Response[CommandAccepted]:
         """End the agreement on `valid_on`, with a `reason` (required). Its parties drop back
         on the ladder unless another agreement still backs their rung."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.terminate_agreement(
-                agreement_id,
-                meta,
-                expected_version=context.expected_version,
-                partnership_id=partnership_id,
-            ),
-            status=200,
+        return context.execute(
+            tvaers, data, partnership_id=partnership_id, agreement_id=agreement_id
         )
 
     @post(
@@ -197,16 +162,10 @@ class AgreementController(Controller):
     ) -> Response[CommandAccepted]:
         """The validity ran out: `valid_on` must be after valid-to. (The server's housekeeping
         records expiries by itself too.) Parties drop back on the ladder as on termination."""
-        return context.command(
+        return context.execute(
             tvaers,
             data,
-            lambda meta: tvaers.expire_agreement(
-                agreement_id,
-                meta,
-                expected_version=context.expected_version,
-                partnership_id=partnership_id,
-            ),
-            status=200,
+            ExpireAgreement(partnership_id=partnership_id, agreement_id=agreement_id),
         )
 
 
@@ -229,11 +188,4 @@ def draft_agreement(
     """A cooperation or partnership agreement between partners of the partnership (the lead
     organisation signs for it): purpose, every party's obligations, validity. `id` is the
     agreement."""
-    return context.command(
-        tvaers,
-        data,
-        lambda meta: tvaers.draft_agreement(
-            partnership_id, kind=data.kind, terms=data.terms(), meta=meta
-        ),
-        status=201,
-    )
+    return context.execute(tvaers, data, partnership_id=partnership_id, status=201)

@@ -18,7 +18,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from aggregates import Agreement, AgreementStatus, Obligation, Terms
+from aggregates import Agreement, AgreementStatus
 from aggregates.taxonomy import AgreementKind
 from api.readside import ReadSide
 from api.ui.actions_common import (
@@ -49,7 +49,6 @@ from api.ui.forms import (
     VALID_ON,
     Field,
     Form,
-    expected_version,
     submit,
     with_meta,
 )
@@ -57,11 +56,26 @@ from api.ui.free_text import warn_names
 from api.ui.i18n import english, translator
 from projections import directory
 from projections.access import DirectoryAccess
-from services.application import CommandResult, Tvaers
+from services.application import Tvaers
+from services.commands import (
+    AmendAgreement,
+    Command,
+    DraftAgreement,
+    RenewAgreement,
+    SignAgreement,
+    TerminateAgreement,
+)
 
 DRAFT_TEMPLATE = "actions/agreement_form.html"
 PAGE_TEMPLATE = "actions/agreement.html"
-LIFECYCLE = ("sign", "amend", "renew", "terminate")
+LIFECYCLE_COMMANDS: dict[str, type[Command]] = {
+    "sign": SignAgreement,
+    "amend": AmendAgreement,
+    "renew": RenewAgreement,
+    "terminate": TerminateAgreement,
+}
+"""The agreement page's forms, each the command it becomes."""
+LIFECYCLE = tuple(LIFECYCLE_COMMANDS)
 TAB_TEXTS = {
     "sign": "Underskriv",
     "amend": "Ret udkastet",
@@ -171,18 +185,18 @@ def terms_fields(scope: Scope, agreement: Agreement | None) -> tuple[list[Field]
     return fields, obligations
 
 
-def terms_of(c: dict[str, Any]) -> Terms:
+def terms_of(c: dict[str, Any]) -> dict[str, Any]:
+    """The terms form's clean values as the command's fields (`_AgreementTerms`): one
+    obligation per chosen party, from its own text area."""
     parties = ids(c["party_ids"])
-    return Terms(
-        title=c["title"],
-        purpose=c["purpose"],
-        party_ids=tuple(parties),
-        obligations=tuple(
-            Obligation(party_id=p, text=c.get(obligation_field(p)) or "") for p in parties
-        ),
-        valid_from=c["valid_from"],
-        valid_to=c["valid_to"],
-    )
+    return {
+        "title": c["title"],
+        "purpose": c["purpose"],
+        "party_ids": parties,
+        "obligations": [{"party_id": p, "text": c.get(obligation_field(p)) or ""} for p in parties],
+        "valid_from": c["valid_from"],
+        "valid_to": c["valid_to"],
+    }
 
 
 def check_terms(c: dict[str, Any], lead_id: UUID, locale: str) -> dict[str, str]:
@@ -268,9 +282,10 @@ class AgreementForms(Controller):
             fields=fields,
             template=DRAFT_TEMPLATE,
             context=context,
-            action=lambda c, meta: tvaers.draft_agreement(
-                partnership_id, kind=AgreementKind(c["kind"]), terms=terms_of(c), meta=meta
-            ),
+            command=DraftAgreement,
+            shape=lambda c: {**terms_of(c), "kind": c["kind"]},
+            address={"partnership_id": partnership_id},
+            tvaers=tvaers,
             success=lambda result: agreement_page(
                 partnership_id, result.created_id or result.aggregate_id
             ),
@@ -443,33 +458,6 @@ class AgreementForms(Controller):
         agreement: Agreement = context["agreement"]
         locale = locale_of(request)
 
-        def act(c: dict[str, Any], meta: Any) -> CommandResult:
-            version = expected_version(c)
-            if which == "sign":
-                return tvaers.sign_agreement(
-                    agreement_id,
-                    UUID(c["party_id"]),
-                    UUID(c["signatory_id"]),
-                    meta,
-                    expected_version=version,
-                    partnership_id=pid,
-                )
-            if which == "amend":
-                return tvaers.amend_agreement(
-                    agreement_id,
-                    terms_of(c),
-                    meta,
-                    expected_version=version,
-                    partnership_id=pid,
-                )
-            if which == "renew":
-                return tvaers.renew_agreement(
-                    agreement_id, c["valid_to"], meta, expected_version=version, partnership_id=pid
-                )
-            return tvaers.terminate_agreement(
-                agreement_id, meta, expected_version=version, partnership_id=pid
-            )
-
         lead_id = agreement.lead_organisation_id
         error_fields = {
             "sign": {
@@ -488,7 +476,10 @@ class AgreementForms(Controller):
             fields=fields,
             template=PAGE_TEMPLATE,
             context=context,
-            action=act,
+            command=LIFECYCLE_COMMANDS[which],
+            shape=terms_of if which == "amend" else None,
+            address={"partnership_id": pid, "agreement_id": agreement_id},
+            tvaers=tvaers,
             success=lambda _result: agreement_page(pid, agreement_id),
             read_side=read_side,
             error_fields=error_fields,

@@ -18,7 +18,6 @@ import msgspec
 from aggregates import (
     AccessRole,
     EventRef,
-    Evidence,
     Meta,
     Obligation,
     Registry,
@@ -30,16 +29,32 @@ from services.commands import (
     AppointSteeringMember,
     AssignRole,
     AssignSecretariat,
+    ChangeActivityStatus,
     Command,
+    CorrectDate,
+    CorrectMilestone,
+    CorrectRung,
+    DraftAgreement,
+    EnterPhase,
     Envelope,
+    EvidenceFields,
     HandOverRole,
     IssueTermsOfReference,
     JoinPartner,
+    LaunchActivity,
     MoveOnLadder,
+    RateAnchoring,
+    RecordAssessment,
     RecordDecision,
+    RecordEvaluation,
+    RecordFactor,
+    RecordFollowUp,
+    RecordMilestone,
     RegisterOrganisation,
     RegisterPartnership,
     RegisterPerson,
+    ScheduleFollowUp,
+    SignAgreement,
     StaffSecretariat,
     UpdateRegistry,
 )
@@ -226,24 +241,31 @@ class _Loader:
                 m(terms.on),
             )
         for phase, on, note in case.phases:
-            app.enter_phase(pid, phase, note, m(on))
+            self.execute(EnterPhase(partnership_id=pid, phase=phase, note=note), m(on))
         activities: dict[str, UUID] = {}
         for a in case.activities:
             activities[a.key] = _created(
-                app.launch_activity(
-                    pid,
-                    title=a.title,
-                    category=a.category,
-                    owner_ids=[o[x] for x in a.owners],
-                    meta=m(a.on),
-                    description=a.description,
-                    target_group=a.target_group,
-                    arena=a.arena,
-                    running=a.running,
+                self.execute(
+                    LaunchActivity(
+                        partnership_id=pid,
+                        title=a.title,
+                        category=a.category,
+                        owner_ids=[o[x] for x in a.owners],
+                        description=a.description,
+                        target_group=a.target_group,
+                        arena=a.arena,
+                        running=a.running,
+                    ),
+                    m(a.on),
                 )
             )
             for status, on in a.later:
-                app.change_activity_status(pid, activities[a.key], status, m(on))
+                self.execute(
+                    ChangeActivityStatus(
+                        partnership_id=pid, activity_id=activities[a.key], status=status
+                    ),
+                    m(on),
+                )
         for role in case.roles:
             result = self.execute(
                 AssignRole(
@@ -288,56 +310,89 @@ class _Loader:
                 valid_to=spec.valid_to,
             )
             agreement_id = _created(
-                app.draft_agreement(pid, kind=spec.kind, terms=terms_, meta=m(spec.drafted))
+                self.execute(
+                    DraftAgreement.of(terms_, partnership_id=pid, kind=spec.kind), m(spec.drafted)
+                )
             )
             for org_key, person in spec.signers:
-                app.sign_agreement(agreement_id, o[org_key], pe[person], m(spec.signed))
+                self.execute(
+                    SignAgreement(
+                        agreement_id=agreement_id, party_id=o[org_key], signatory_id=pe[person]
+                    ),
+                    m(spec.signed),
+                )
         milestones: dict[str, UUID] = {}
         for ms in case.milestones:
-            result = app.record_milestone(
-                pid,
-                dimension=ms.dimension,
-                status=ms.status,
-                title=ms.title,
-                evidence=Evidence(text=ms.evidence, link=ms.link, document_ref=ms.document_ref),
-                meta=m(ms.on),
+            result = self.execute(
+                RecordMilestone(
+                    partnership_id=pid,
+                    dimension=ms.dimension,
+                    status=ms.status,
+                    title=ms.title,
+                    evidence=EvidenceFields(
+                        text=ms.evidence, link=ms.link, document_ref=ms.document_ref
+                    ),
+                ),
+                m(ms.on),
             )
             milestones[ms.key] = _created(result)
             refs[ms.key] = result.version
         for f in case.factors:
-            app.record_factor(
-                pid,
-                origin=f.origin,
-                effect=f.effect,
-                description=f.description,
-                milestone_ids=[milestones[k] for k in f.milestones],
-                meta=m(f.on),
+            self.execute(
+                RecordFactor(
+                    partnership_id=pid,
+                    origin=f.origin,
+                    effect=f.effect,
+                    description=f.description,
+                    milestone_ids=[milestones[k] for k in f.milestones],
+                ),
+                m(f.on),
             )
         for fu in case.follow_ups:
             follow_up_id = _created(
-                app.schedule_follow_up(
-                    pid,
-                    label=fu.label,
-                    due_on=fu.due_on,
-                    cohort=fu.cohort,
-                    meta=m(case.period[0]),
-                    activity_id=activities[fu.activity] if fu.activity else None,
+                self.execute(
+                    ScheduleFollowUp(
+                        partnership_id=pid,
+                        label=fu.label,
+                        due_on=fu.due_on,
+                        cohort=fu.cohort,
+                        activity_id=activities[fu.activity] if fu.activity else None,
+                    ),
+                    m(case.period[0]),
                 )
             )
-            app.record_follow_up(pid, follow_up_id, fu.reached, fu.retained, m(fu.recorded))
+            self.execute(
+                RecordFollowUp(
+                    partnership_id=pid,
+                    follow_up_id=follow_up_id,
+                    reached=fu.reached,
+                    retained=fu.retained,
+                ),
+                m(fu.recorded),
+            )
         for ev in case.evaluations:
             evaluation_id = _created(
-                app.record_evaluation(
-                    pid,
-                    kind=ev.kind,
-                    evaluator=ev.evaluator,
-                    method=ev.method,
-                    findings=ev.findings,
-                    meta=m(ev.on),
+                self.execute(
+                    RecordEvaluation(
+                        partnership_id=pid,
+                        kind=ev.kind,
+                        evaluator=ev.evaluator,
+                        method=ev.method,
+                        findings=ev.findings,
+                    ),
+                    m(ev.on),
                 )
             )
             for question, answer in ev.assessments:
-                app.record_assessment(pid, evaluation_id, question, answer, m(ev.on))
+                self.execute(
+                    RecordAssessment(
+                        partnership_id=pid,
+                        evaluation_id=evaluation_id,
+                        question=question,
+                        answer=answer,
+                    ),
+                    m(ev.on),
+                )
         if case.promoting or case.barriers or case.attention or case.evaluation_status:
             last = max((ev.on for ev in case.evaluations), default=case.registered)
             self.execute(
@@ -356,31 +411,50 @@ class _Loader:
         for c in case.corrections:
             version = refs[c.ref]
             if c.valid_on is not None:
-                app.correct_date(pid, version, c.valid_on, m(c.on, c.reason))
+                self.execute(
+                    CorrectDate(
+                        partnership_id=pid, corrects_version=version, corrected_valid_on=c.valid_on
+                    ),
+                    m(c.on, c.reason),
+                )
             elif c.rung is not None:
-                app.correct_rung(pid, version, c.rung, c.evidence, m(c.on, c.reason))
+                self.execute(
+                    CorrectRung(
+                        partnership_id=pid,
+                        corrects_version=version,
+                        rung=c.rung,
+                        evidence=c.evidence,
+                    ),
+                    m(c.on, c.reason),
+                )
             else:
                 original = next(ms for ms in case.milestones if ms.key == c.ref)
                 assert c.status is not None
-                app.correct_milestone(
-                    pid,
-                    version,
-                    dimension=original.dimension,
-                    status=c.status,
-                    title=c.title,
-                    evidence=Evidence(text=c.evidence, document_ref=original.document_ref),
-                    meta=m(c.on, c.reason),
+                self.execute(
+                    CorrectMilestone(
+                        partnership_id=pid,
+                        corrects_version=version,
+                        dimension=original.dimension,
+                        status=c.status,
+                        title=c.title,
+                        evidence=EvidenceFields(
+                            text=c.evidence, document_ref=original.document_ref
+                        ),
+                    ),
+                    m(c.on, c.reason),
                 )
         # The steering group rates its anchoring; in København its member records it.
         rater = STEERING if case.key == STEERING_CASE else case.leader
         for r in case.ratings:
-            app.rate_anchoring(
-                pid,
-                dimension=r.dimension,
-                rating=r.rating,
-                comment=r.comment,
-                rated_by=pe[r.by] if r.by else None,
-                meta=self.meta(rater, r.on, "Selvevaluering på styregruppemødet"),
+            self.execute(
+                RateAnchoring(
+                    partnership_id=pid,
+                    dimension=r.dimension,
+                    rating=r.rating,
+                    comment=r.comment,
+                    rated_by=pe[r.by] if r.by else None,
+                ),
+                self.meta(rater, r.on, "Selvevaluering på styregruppemødet"),
             )
         for finding in case.annotations:
             written = app.record_annotation(

@@ -13,10 +13,18 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from aggregates import Contact, Evidence, Meta
+from aggregates import Contact, Meta
 from aggregates.taxonomy import AgreementKind, AnchoringStatus, Dimension, PreventionCategory
 from services.application import Tvaers
-from services.commands import RegisterPerson
+from services.commands import (
+    DraftAgreement,
+    EvidenceFields,
+    LaunchActivity,
+    RecordMilestone,
+    RegisterPerson,
+    ScheduleFollowUp,
+    SignAgreement,
+)
 from tests.api.conftest import (
     ACTOR,
     assert_problem,
@@ -79,15 +87,18 @@ class World:
 
     def offer(self) -> UUID:
         activity = self.write(
-            self.service.launch_activity(
-                UUID(self.sund),
-                title="Motion på recept",
-                category=PreventionCategory.OFFER,
-                owner_ids=[UUID(self.job)],
-                meta=on(D(2024, 2, 1)),
-                target_group="Ledige",
-                arena="Jobcenter",
-                running=True,
+            execute(
+                self.service,
+                LaunchActivity(
+                    partnership_id=UUID(self.sund),
+                    title="Motion på recept",
+                    category=PreventionCategory.OFFER,
+                    owner_ids=[UUID(self.job)],
+                    target_group="Ledige",
+                    arena="Jobcenter",
+                    running=True,
+                ),
+                on(D(2024, 2, 1)),
             )
         )
         assert activity is not None
@@ -97,8 +108,12 @@ class World:
         lead, job = UUID(self.lead), UUID(self.job)
         terms = agreement_terms(lead, [job], D(2024, 3, 1), D(2024, 11, 15))
         agreement = self.write(
-            self.service.draft_agreement(
-                UUID(self.sund), kind=AgreementKind.COOPERATION, terms=terms, meta=on(D(2024, 2, 1))
+            execute(
+                self.service,
+                DraftAgreement.of(
+                    terms, partnership_id=UUID(self.sund), kind=AgreementKind.COOPERATION
+                ),
+                on(D(2024, 2, 1)),
             )
         )
         assert agreement is not None
@@ -109,7 +124,13 @@ class World:
                 on(D(2024, 1, 1)),
             ).created_id
             assert signer is not None
-            self.write(self.service.sign_agreement(agreement, party, signer, on(D(2024, 2, 20))))
+            self.write(
+                execute(
+                    self.service,
+                    SignAgreement(agreement_id=agreement, party_id=party, signatory_id=signer),
+                    on(D(2024, 2, 20)),
+                )
+            )
         return agreement
 
 
@@ -262,22 +283,28 @@ def test_the_agenda_and_the_cross_case_tables(world: World) -> None:
     client, service = world.client, world.service
     agreement = world.agreement()
     follow_up = world.write(
-        service.schedule_follow_up(
-            UUID(world.sund),
-            label="3 måneder",
-            due_on=D(2024, 10, 20),
-            cohort=20,
-            meta=on(D(2024, 7, 20)),
+        execute(
+            service,
+            ScheduleFollowUp(
+                partnership_id=UUID(world.sund),
+                label="3 måneder",
+                due_on=D(2024, 10, 20),
+                cohort=20,
+            ),
+            on(D(2024, 7, 20)),
         )
     )
     world.write(
-        service.record_milestone(
-            UUID(world.sund),
-            dimension=Dimension.OPERATIONS,
-            status=AnchoringStatus.ANCHORED,
-            title="Videreført i drift",
-            evidence=Evidence(text="Budgetaftale"),
-            meta=on(D(2024, 6, 1)),
+        execute(
+            service,
+            RecordMilestone(
+                partnership_id=UUID(world.sund),
+                dimension=Dimension.OPERATIONS,
+                status=AnchoringStatus.ANCHORED,
+                title="Videreført i drift",
+                evidence=EvidenceFields(text="Budgetaftale"),
+            ),
+            on(D(2024, 6, 1)),
         )
     )
 

@@ -19,10 +19,14 @@ from aggregates.taxonomy import AgreementKind, AnchoringStatus, Dimension, SeatR
 from services.application import CommandResult, Tvaers
 from services.commands import (
     AppointSteeringMember,
+    DraftAgreement,
     ErasePerson,
+    EvidenceFields,
     LeavePartner,
+    RecordMilestone,
     RegisterPerson,
     RenameOrganisation,
+    SignAgreement,
 )
 from services.errors import ConcurrencyConflict, StaleVersion
 from services.settings import Settings
@@ -35,15 +39,20 @@ ROUNDS = 8  # crosses the snapshot at version 10
 BARRIER_TIMEOUT = 30
 
 
-def milestone(app: Tvaers, pid: UUID, title: str, **kwargs: Any) -> CommandResult:
-    return app.record_milestone(
-        pid,
-        dimension=Dimension.METHOD,
-        status=AnchoringStatus.STARTED,
-        title=title,
-        evidence=Evidence(text="Manual"),
-        meta=meta(date(2024, 3, 1)),
-        **kwargs,
+def milestone(
+    app: Tvaers, pid: UUID, title: str, *, expected_version: int | None = None
+) -> CommandResult:
+    return execute(
+        app,
+        RecordMilestone(
+            partnership_id=pid,
+            dimension=Dimension.METHOD,
+            status=AnchoringStatus.STARTED,
+            title=title,
+            evidence=EvidenceFields(text="Manual"),
+        ),
+        meta(date(2024, 3, 1)),
+        expected_version=expected_version,
     )
 
 
@@ -314,11 +323,14 @@ def test_stale_versions_are_refused_for_every_kind_of_aggregate(app: Tvaers, wor
         app, RegisterPerson.of(Contact(name="Anna Holm"), organisation_id=world.a), meta()
     ).created_id
     assert person_id is not None
-    agreement_id = app.draft_agreement(
-        world.partnership_id,
-        kind=AgreementKind.COOPERATION,
-        terms=terms(world.lead_id, [world.a]),
-        meta=meta(),
+    agreement_id = execute(
+        app,
+        DraftAgreement.of(
+            terms(world.lead_id, [world.a]),
+            partnership_id=world.partnership_id,
+            kind=AgreementKind.COOPERATION,
+        ),
+        meta(),
     ).created_id
     assert agreement_id is not None
     signer = signatory(app, world.lead_id)
@@ -339,8 +351,11 @@ def test_stale_versions_are_refused_for_every_kind_of_aggregate(app: Tvaers, wor
             meta(),
             expected_version=7,
         ),
-        "agreement": lambda: app.sign_agreement(
-            agreement_id, world.lead_id, signer, meta(), expected_version=7
+        "agreement": lambda: execute(
+            app,
+            SignAgreement(agreement_id=agreement_id, party_id=world.lead_id, signatory_id=signer),
+            meta(),
+            expected_version=7,
         ),
     }
     currents = {}

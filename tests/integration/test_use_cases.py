@@ -16,7 +16,7 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.utils import get_topic
 
-from aggregates import Agreement, Contact, Evidence, Obligation, Partnership, Terms
+from aggregates import Agreement, Contact, Obligation, Partnership, Terms
 from aggregates import TermsOfReference as ToR
 from aggregates.agreement import AgreementStatus
 from aggregates.errors import (
@@ -67,27 +67,48 @@ from aggregates.taxonomy import (
 )
 from services.application import Tvaers
 from services.commands import (
+    AdjustActivity,
+    AmendAgreement,
     AppointSteeringMember,
     AssignRole,
     AssignSecretariat,
+    ChangeActivityStatus,
     ChangePersonContact,
     CloseOrganisation,
+    CorrectDate,
+    CorrectMilestone,
+    CorrectRung,
+    DraftAgreement,
+    EnterPhase,
     ErasePerson,
+    EvidenceFields,
+    ExpireAgreement,
     HandOverRole,
     IssueTermsOfReference,
     JoinPartner,
+    LaunchActivity,
     LeavePartner,
+    LinkFactor,
     MergeOrganisation,
     MoveOnLadder,
     MovePerson,
+    RecordAssessment,
     RecordDecision,
+    RecordEvaluation,
+    RecordFactor,
+    RecordFollowUp,
+    RecordMilestone,
     RegisterOrganisation,
     RegisterPartnership,
     RegisterPerson,
     ReleaseSecretariatStaff,
     RenameOrganisation,
+    RenewAgreement,
+    ScheduleFollowUp,
+    SignAgreement,
     StaffSecretariat,
     StepDownSteeringMember,
+    TerminateAgreement,
     UpdateRegistry,
     VacateRole,
 )
@@ -126,13 +147,16 @@ def register_person(app: Tvaers, organisation_id: UUID, name: str = "Anna Holm")
 
 def launch(app: Tvaers, world: World, owners: list[UUID], day: date = date(2024, 2, 1)) -> UUID:
     return created(
-        app.launch_activity(
-            world.partnership_id,
-            title="Motion på recept",
-            category=PreventionCategory.OFFER,
-            owner_ids=owners,
-            meta=meta(day),
-            target_group="Ledige",
+        execute(
+            app,
+            LaunchActivity(
+                partnership_id=world.partnership_id,
+                title="Motion på recept",
+                category=PreventionCategory.OFFER,
+                owner_ids=owners,
+                target_group="Ledige",
+            ),
+            meta(day),
         )
     )
 
@@ -148,15 +172,24 @@ def signed_agreement(
     signed_on: date = date(2024, 3, 1),
 ) -> UUID:
     agreement_id = created(
-        app.draft_agreement(
-            world.partnership_id,
-            kind=kind,
-            terms=terms(world.lead_id, parties, valid_from=valid_from, valid_to=valid_to),
-            meta=meta(date(2024, 2, 1)),
+        execute(
+            app,
+            DraftAgreement.of(
+                terms(world.lead_id, parties, valid_from=valid_from, valid_to=valid_to),
+                partnership_id=world.partnership_id,
+                kind=kind,
+            ),
+            meta(date(2024, 2, 1)),
         )
     )
     for party_id in (world.lead_id, *parties):
-        app.sign_agreement(agreement_id, party_id, signatory(app, party_id), meta(signed_on))
+        execute(
+            app,
+            SignAgreement(
+                agreement_id=agreement_id, party_id=party_id, signatory_id=signatory(app, party_id)
+            ),
+            meta(signed_on),
+        )
     return agreement_id
 
 
@@ -806,13 +839,16 @@ def test_an_activity_is_launched_runs_pauses_is_adjusted_and_ends(
     app: Tvaers, world: World
 ) -> None:
     pid = world.partnership_id
-    launched = app.launch_activity(
-        pid,
-        title="Motion på recept",
-        category=PreventionCategory.OFFER,
-        owner_ids=[world.a],
-        meta=meta(date(2024, 2, 1)),
-        target_group="Ledige",
+    launched = execute(
+        app,
+        LaunchActivity(
+            partnership_id=pid,
+            title="Motion på recept",
+            category=PreventionCategory.OFFER,
+            owner_ids=[world.a],
+            target_group="Ledige",
+        ),
+        meta(date(2024, 2, 1)),
     )
     activity_id = created(launched)
     for status, day in (
@@ -820,17 +856,30 @@ def test_an_activity_is_launched_runs_pauses_is_adjusted_and_ends(
         (ActivityStatus.PAUSED, date(2024, 4, 1)),
         (ActivityStatus.RUNNING, date(2024, 5, 1)),
     ):
-        app.change_activity_status(pid, activity_id, status, meta(day))
-    adjusted = app.adjust_activity(
-        pid,
-        activity_id,
-        "Flyttet til hallen og åbnet for flere",
+        execute(
+            app,
+            ChangeActivityStatus(partnership_id=pid, activity_id=activity_id, status=status),
+            meta(day),
+        )
+    adjusted = execute(
+        app,
+        AdjustActivity(
+            partnership_id=pid,
+            activity_id=activity_id,
+            description="Flyttet til hallen og åbnet for flere",
+            title="Motion for alle",
+            arena=" Hallen ",
+            owner_ids=[world.a, world.b, world.a],
+        ),
         meta(date(2024, 6, 1)),
-        title="Motion for alle",
-        arena=" Hallen ",
-        owner_ids=[world.a, world.b, world.a],
     )
-    app.change_activity_status(pid, activity_id, ActivityStatus.ENDED, meta(date(2024, 12, 1)))
+    execute(
+        app,
+        ChangeActivityStatus(
+            partnership_id=pid, activity_id=activity_id, status=ActivityStatus.ENDED
+        ),
+        meta(date(2024, 12, 1)),
+    )
 
     activity = app.get_partnership(pid).activity(activity_id)
     assert launched.version == 4
@@ -845,9 +894,21 @@ def test_an_activity_is_launched_runs_pauses_is_adjusted_and_ends(
         (date(2024, 6, 1), adjusted.version)
     ]
     with refused(app, ActivityEnded):
-        app.change_activity_status(pid, activity_id, ActivityStatus.RUNNING, meta())
+        execute(
+            app,
+            ChangeActivityStatus(
+                partnership_id=pid, activity_id=activity_id, status=ActivityStatus.RUNNING
+            ),
+            meta(),
+        )
     with refused(app, ActivityEnded):
-        app.adjust_activity(pid, activity_id, "Efter afslutning", meta(date(2025, 1, 1)))
+        execute(
+            app,
+            AdjustActivity(
+                partnership_id=pid, activity_id=activity_id, description="Efter afslutning"
+            ),
+            meta(date(2025, 1, 1)),
+        )
 
 
 def test_activity_rules_are_refused_without_writing(app: Tvaers, world: World) -> None:
@@ -860,15 +921,40 @@ def test_activity_rules_are_refused_without_writing(app: Tvaers, world: World) -
     with refused(app, InvalidValue, match="owner"):
         launch(app, world, [])
     with refused(app, ActivityStateError):
-        app.change_activity_status(pid, activity_id, ActivityStatus.PAUSED, meta(date(2024, 3, 1)))
+        execute(
+            app,
+            ChangeActivityStatus(
+                partnership_id=pid, activity_id=activity_id, status=ActivityStatus.PAUSED
+            ),
+            meta(date(2024, 3, 1)),
+        )
     with refused(app, InconsistentDates):
-        app.change_activity_status(pid, activity_id, ActivityStatus.RUNNING, meta())
+        execute(
+            app,
+            ChangeActivityStatus(
+                partnership_id=pid, activity_id=activity_id, status=ActivityStatus.RUNNING
+            ),
+            meta(),
+        )
     with refused(app, NotAPartner):
-        app.adjust_activity(
-            pid, activity_id, "Ny ejer", meta(date(2024, 3, 1)), owner_ids=[outsider]
+        execute(
+            app,
+            AdjustActivity(
+                partnership_id=pid,
+                activity_id=activity_id,
+                description="Ny ejer",
+                owner_ids=[outsider],
+            ),
+            meta(date(2024, 3, 1)),
         )
     with refused(app, NotFound):
-        app.change_activity_status(pid, uuid4(), ActivityStatus.RUNNING, meta())
+        execute(
+            app,
+            ChangeActivityStatus(
+                partnership_id=pid, activity_id=uuid4(), status=ActivityStatus.RUNNING
+            ),
+            meta(),
+        )
     with refused(app, ActivityStateError, match="owns activities"):
         execute(
             app, LeavePartner(partnership_id=pid, organisation_id=world.a), meta(date(2024, 6, 1))
@@ -1070,36 +1156,49 @@ def test_milestones_and_linked_factors_build_the_anchoring_picture(
 ) -> None:
     pid = world.partnership_id
     started = created(
-        app.record_milestone(
-            pid,
-            dimension=Dimension.POLITICAL,
-            status=AnchoringStatus.STARTED,
-            title="Udvalget drøfter indsatsen",
-            evidence=Evidence(text="Dagsorden", link=" https://sundeborg.dk/1 "),
-            meta=meta(date(2024, 3, 1)),
+        execute(
+            app,
+            RecordMilestone(
+                partnership_id=pid,
+                dimension=Dimension.POLITICAL,
+                status=AnchoringStatus.STARTED,
+                title="Udvalget drøfter indsatsen",
+                evidence=EvidenceFields(text="Dagsorden", link=" https://sundeborg.dk/1 "),
+            ),
+            meta(date(2024, 3, 1)),
         )
     )
     anchored = created(
-        app.record_milestone(
-            pid,
-            dimension=Dimension.POLITICAL,
-            status=AnchoringStatus.ANCHORED,
-            title="Byrådet vedtager politik",
-            evidence=Evidence(text="Byrådsbeslutning", document_ref="BR-2024-17"),
-            meta=meta(date(2024, 9, 1)),
+        execute(
+            app,
+            RecordMilestone(
+                partnership_id=pid,
+                dimension=Dimension.POLITICAL,
+                status=AnchoringStatus.ANCHORED,
+                title="Byrådet vedtager politik",
+                evidence=EvidenceFields(text="Byrådsbeslutning", document_ref="BR-2024-17"),
+            ),
+            meta(date(2024, 9, 1)),
         )
     )
     factor = created(
-        app.record_factor(
-            pid,
-            origin=FactorOrigin.EXTERNAL,
-            effect=FactorEffect.PROMOTING,
-            description="Ny rygelov",
-            milestone_ids=[started],
-            meta=meta(date(2024, 3, 1)),
+        execute(
+            app,
+            RecordFactor(
+                partnership_id=pid,
+                origin=FactorOrigin.EXTERNAL,
+                effect=FactorEffect.PROMOTING,
+                description="Ny rygelov",
+                milestone_ids=[started],
+            ),
+            meta(date(2024, 3, 1)),
         )
     )
-    app.link_factor(pid, factor, anchored, meta(date(2024, 9, 1)))
+    execute(
+        app,
+        LinkFactor(partnership_id=pid, factor_id=factor, milestone_id=anchored),
+        meta(date(2024, 9, 1)),
+    )
 
     partnership = app.get_partnership(pid)
     assert partnership.anchoring_status(Dimension.POLITICAL) is AnchoringStatus.ANCHORED
@@ -1113,35 +1212,48 @@ def test_milestones_and_linked_factors_build_the_anchoring_picture(
     assert partnership.factors[str(factor)].milestone_ids == [started, anchored]
     assert partnership.factors[str(factor)].effect is FactorEffect.PROMOTING
     with refused(app, NoChange):
-        app.link_factor(pid, factor, anchored, meta())
+        execute(
+            app, LinkFactor(partnership_id=pid, factor_id=factor, milestone_id=anchored), meta()
+        )
     with refused(app, NotFound):
-        app.link_factor(pid, uuid4(), anchored, meta())
+        execute(
+            app, LinkFactor(partnership_id=pid, factor_id=uuid4(), milestone_id=anchored), meta()
+        )
     with refused(app, NotFound):
-        app.record_factor(
-            pid,
-            origin=FactorOrigin.INTERNAL,
-            effect=FactorEffect.BARRIER,
-            description="Udskiftning",
-            milestone_ids=[uuid4()],
-            meta=meta(),
+        execute(
+            app,
+            RecordFactor(
+                partnership_id=pid,
+                origin=FactorOrigin.INTERNAL,
+                effect=FactorEffect.BARRIER,
+                description="Udskiftning",
+                milestone_ids=[uuid4()],
+            ),
+            meta(),
         )
     with refused(app, InvalidValue):
-        app.record_milestone(
-            pid,
-            dimension=Dimension.CULTURE,
-            status=AnchoringStatus.NONE,
-            title="Ingen",
-            evidence=Evidence(text="x"),
-            meta=meta(),
+        execute(
+            app,
+            RecordMilestone(
+                partnership_id=pid,
+                dimension=Dimension.CULTURE,
+                status=AnchoringStatus.NONE,
+                title="Ingen",
+                evidence=EvidenceFields(text="x"),
+            ),
+            meta(),
         )
     with refused(app, InvalidValue, match="Evidence"):
-        app.record_milestone(
-            pid,
-            dimension=Dimension.CULTURE,
-            status=AnchoringStatus.STARTED,
-            title="Fælles sprog",
-            evidence=Evidence(text=" "),
-            meta=meta(),
+        execute(
+            app,
+            RecordMilestone(
+                partnership_id=pid,
+                dimension=Dimension.CULTURE,
+                status=AnchoringStatus.STARTED,
+                title="Fælles sprog",
+                evidence=EvidenceFields(text=" "),
+            ),
+            meta(),
         )
 
 
@@ -1150,36 +1262,59 @@ def test_evaluations_assessments_follow_ups_and_phases_are_recorded(
 ) -> None:
     pid = world.partnership_id
     evaluation = created(
-        app.record_evaluation(
-            pid,
-            kind=EvaluationKind.EXTERNAL,
-            evaluator="COWI",
-            method=EvaluationMethod.WHO5,
-            findings=" Bedre trivsel ",
-            meta=meta(date(2024, 6, 1)),
+        execute(
+            app,
+            RecordEvaluation(
+                partnership_id=pid,
+                kind=EvaluationKind.EXTERNAL,
+                evaluator="COWI",
+                method=EvaluationMethod.WHO5,
+                findings=" Bedre trivsel ",
+            ),
+            meta(date(2024, 6, 1)),
         )
     )
-    app.record_assessment(
-        pid,
-        evaluation,
-        AssessmentQuestion.PURPOSE_MET,
-        AssessmentAnswer.HIGH_EXTENT,
+    execute(
+        app,
+        RecordAssessment(
+            partnership_id=pid,
+            evaluation_id=evaluation,
+            question=AssessmentQuestion.PURPOSE_MET,
+            answer=AssessmentAnswer.HIGH_EXTENT,
+        ),
         meta(date(2024, 6, 2)),
     )
     activity_id = launch(app, world, [world.a])
     follow_up = created(
-        app.schedule_follow_up(
-            pid,
-            label="Efter 3 måneder",
-            due_on=date(2024, 9, 1),
-            cohort=40,
-            meta=meta(date(2024, 6, 1)),
-            activity_id=activity_id,
+        execute(
+            app,
+            ScheduleFollowUp(
+                partnership_id=pid,
+                label="Efter 3 måneder",
+                due_on=date(2024, 9, 1),
+                cohort=40,
+                activity_id=activity_id,
+            ),
+            meta(date(2024, 6, 1)),
         )
     )
-    app.record_follow_up(pid, follow_up, 30, 25, meta(date(2024, 9, 2)))
-    app.enter_phase(pid, ImplementationPhase.PLAN, "Handleplan", meta())
-    app.enter_phase(pid, ImplementationPhase.START, " Aktiviteter i gang ", meta(date(2024, 2, 1)))
+    execute(
+        app,
+        RecordFollowUp(partnership_id=pid, follow_up_id=follow_up, reached=30, retained=25),
+        meta(date(2024, 9, 2)),
+    )
+    execute(
+        app,
+        EnterPhase(partnership_id=pid, phase=ImplementationPhase.PLAN, note="Handleplan"),
+        meta(),
+    )
+    execute(
+        app,
+        EnterPhase(
+            partnership_id=pid, phase=ImplementationPhase.START, note=" Aktiviteter i gang "
+        ),
+        meta(date(2024, 2, 1)),
+    )
 
     partnership = app.get_partnership(pid)
     recorded = partnership.evaluations[str(evaluation)]
@@ -1202,30 +1337,74 @@ def test_evaluations_assessments_follow_ups_and_phases_are_recorded(
 
     q, a = AssessmentQuestion.IMPLEMENTED_AS_PLANNED, AssessmentAnswer.SOME_EXTENT
     with refused(app, InconsistentDates):
-        app.record_assessment(pid, evaluation, q, a, meta(date(2024, 5, 1)))
+        execute(
+            app,
+            RecordAssessment(partnership_id=pid, evaluation_id=evaluation, question=q, answer=a),
+            meta(date(2024, 5, 1)),
+        )
     with refused(app, NotFound):
-        app.record_assessment(pid, uuid4(), q, a, meta())
+        execute(
+            app,
+            RecordAssessment(partnership_id=pid, evaluation_id=uuid4(), question=q, answer=a),
+            meta(),
+        )
     with refused(app, InconsistentDates):
-        app.schedule_follow_up(pid, label="Bagud", due_on=date(2023, 1, 1), cohort=5, meta=meta())
+        execute(
+            app,
+            ScheduleFollowUp(partnership_id=pid, label="Bagud", due_on=date(2023, 1, 1), cohort=5),
+            meta(),
+        )
     with refused(app, InvalidValue):
-        app.schedule_follow_up(
-            pid, label="Negativ", due_on=date(2025, 1, 1), cohort=-1, meta=meta()
+        execute(
+            app,
+            ScheduleFollowUp(
+                partnership_id=pid, label="Negativ", due_on=date(2025, 1, 1), cohort=-1
+            ),
+            meta(),
         )
     with refused(app, FollowUpStateError, match="already recorded"):
-        app.record_follow_up(pid, follow_up, 30, 25, meta())
+        execute(
+            app,
+            RecordFollowUp(partnership_id=pid, follow_up_id=follow_up, reached=30, retained=25),
+            meta(),
+        )
     other = created(
-        app.schedule_follow_up(pid, label="6 mdr", due_on=date(2025, 1, 1), cohort=10, meta=meta())
+        execute(
+            app,
+            ScheduleFollowUp(partnership_id=pid, label="6 mdr", due_on=date(2025, 1, 1), cohort=10),
+            meta(),
+        )
     )
     with refused(app, FollowUpStateError):
-        app.record_follow_up(pid, other, 11, 5, meta())
+        execute(
+            app,
+            RecordFollowUp(partnership_id=pid, follow_up_id=other, reached=11, retained=5),
+            meta(),
+        )
     with refused(app, FollowUpStateError):
-        app.record_follow_up(pid, other, 5, 6, meta())
+        execute(
+            app,
+            RecordFollowUp(partnership_id=pid, follow_up_id=other, reached=5, retained=6),
+            meta(),
+        )
     with refused(app, NoChange):
-        app.enter_phase(pid, ImplementationPhase.START, "Igen", meta(date(2024, 3, 1)))
+        execute(
+            app,
+            EnterPhase(partnership_id=pid, phase=ImplementationPhase.START, note="Igen"),
+            meta(date(2024, 3, 1)),
+        )
     with refused(app, InvalidValue, match="implementation circle"):
-        app.enter_phase(pid, ImplementationPhase.ADJUST, "Springer over", meta(date(2024, 3, 1)))
+        execute(
+            app,
+            EnterPhase(partnership_id=pid, phase=ImplementationPhase.ADJUST, note="Springer over"),
+            meta(date(2024, 3, 1)),
+        )
     with refused(app, InconsistentDates):
-        app.enter_phase(pid, ImplementationPhase.FOLLOW_UP, "Før start", meta(date(2024, 1, 15)))
+        execute(
+            app,
+            EnterPhase(partnership_id=pid, phase=ImplementationPhase.FOLLOW_UP, note="Før start"),
+            meta(date(2024, 1, 15)),
+        )
 
 
 def test_corrections_supersede_dates_rungs_and_milestones_without_deleting_history(
@@ -1240,25 +1419,48 @@ def test_corrections_supersede_dates_rungs_and_milestones_without_deleting_histo
         ),
         meta(date(2024, 2, 1)),
     )
-    milestone = app.record_milestone(
-        pid,
-        dimension=Dimension.METHOD,
-        status=AnchoringStatus.STARTED,
-        title="Værktøjskasse",
-        evidence=Evidence(text="Udkast"),
-        meta=meta(date(2024, 3, 1)),
+    milestone = execute(
+        app,
+        RecordMilestone(
+            partnership_id=pid,
+            dimension=Dimension.METHOD,
+            status=AnchoringStatus.STARTED,
+            title="Værktøjskasse",
+            evidence=EvidenceFields(text="Udkast"),
+        ),
+        meta(date(2024, 3, 1)),
     )
 
-    app.correct_date(pid, joined.version, date(2024, 1, 20), meta(reason="Forkert dato"))
-    app.correct_rung(pid, joined.version, Rung.MUTUAL_REFERRAL, "Rettet", meta())
-    app.correct_milestone(
-        pid,
-        milestone.version,
-        dimension=Dimension.CULTURE,
-        status=AnchoringStatus.PARTIAL,
-        title="Fælles sprog",
-        evidence=Evidence(text="Workshop"),
-        meta=meta(),
+    execute(
+        app,
+        CorrectDate(
+            partnership_id=pid,
+            corrects_version=joined.version,
+            corrected_valid_on=date(2024, 1, 20),
+        ),
+        meta(reason="Forkert dato"),
+    )
+    execute(
+        app,
+        CorrectRung(
+            partnership_id=pid,
+            corrects_version=joined.version,
+            rung=Rung.MUTUAL_REFERRAL,
+            evidence="Rettet",
+        ),
+        meta(),
+    )
+    execute(
+        app,
+        CorrectMilestone(
+            partnership_id=pid,
+            corrects_version=milestone.version,
+            dimension=Dimension.CULTURE,
+            status=AnchoringStatus.PARTIAL,
+            title="Fælles sprog",
+            evidence=EvidenceFields(text="Workshop"),
+        ),
+        meta(),
     )
 
     partnership = app.get_partnership(pid)
@@ -1284,21 +1486,48 @@ def test_corrections_supersede_dates_rungs_and_milestones_without_deleting_histo
     ]
     assert events[-3].reason == "Forkert dato"
     with refused(app, NotCorrectable):
-        app.correct_date(pid, 1, date(2024, 1, 2), meta())
+        execute(
+            app,
+            CorrectDate(
+                partnership_id=pid, corrects_version=1, corrected_valid_on=date(2024, 1, 2)
+            ),
+            meta(),
+        )
     with refused(app, NotCorrectable):
-        app.correct_rung(pid, milestone.version, Rung.DIALOGUE, "x", meta())
+        execute(
+            app,
+            CorrectRung(
+                partnership_id=pid,
+                corrects_version=milestone.version,
+                rung=Rung.DIALOGUE,
+                evidence="x",
+            ),
+            meta(),
+        )
     with refused(app, NotCorrectable):
-        app.correct_milestone(
-            pid,
-            joined.version,
-            dimension=Dimension.CULTURE,
-            status=AnchoringStatus.PARTIAL,
-            title="x",
-            evidence=Evidence(text="x"),
-            meta=meta(),
+        execute(
+            app,
+            CorrectMilestone(
+                partnership_id=pid,
+                corrects_version=joined.version,
+                dimension=Dimension.CULTURE,
+                status=AnchoringStatus.PARTIAL,
+                title="x",
+                evidence=EvidenceFields(text="x"),
+            ),
+            meta(),
         )
     with refused(app, RungNotBacked):
-        app.correct_rung(pid, joined.version, Rung.COOPERATION_AGREEMENT, "Aftale", meta())
+        execute(
+            app,
+            CorrectRung(
+                partnership_id=pid,
+                corrects_version=joined.version,
+                rung=Rung.COOPERATION_AGREEMENT,
+                evidence="Aftale",
+            ),
+            meta(),
+        )
 
 
 # -- agreements ------------------------------------------------------------------------
@@ -1308,27 +1537,43 @@ def test_the_last_signature_saves_agreement_and_partnership_in_one_transaction(
     app: Tvaers, world: World
 ) -> None:
     pid = world.partnership_id
-    drafted = app.draft_agreement(
-        pid,
-        kind=AgreementKind.COOPERATION,
-        terms=terms(world.lead_id, [world.a, world.b]),
-        meta=meta(date(2024, 2, 1)),
+    drafted = execute(
+        app,
+        DraftAgreement.of(
+            terms(world.lead_id, [world.a, world.b]),
+            partnership_id=pid,
+            kind=AgreementKind.COOPERATION,
+        ),
+        meta(date(2024, 2, 1)),
     )
     agreement_id = created(drafted)
-    app.amend_agreement(
-        agreement_id,
-        terms(world.lead_id, [world.a, world.b], title="Aftale om rygestop og motion"),
+    execute(
+        app,
+        AmendAgreement.of(
+            terms(world.lead_id, [world.a, world.b], title="Aftale om rygestop og motion"),
+            agreement_id=agreement_id,
+        ),
         meta(date(2024, 2, 5)),
         expected_version=1,
     )
     partnership_version = world.version
     for party_id in (world.lead_id, world.a):
-        app.sign_agreement(agreement_id, party_id, signatory(app, party_id), meta(date(2024, 3, 1)))
+        execute(
+            app,
+            SignAgreement(
+                agreement_id=agreement_id, party_id=party_id, signatory_id=signatory(app, party_id)
+            ),
+            meta(date(2024, 3, 1)),
+        )
     assert world.version == partnership_version  # partial signatures touch the agreement only
     last_signer = signatory(app, world.b)
     before = app.max_notification_id()
 
-    last = app.sign_agreement(agreement_id, world.b, last_signer, meta(date(2024, 3, 1)))
+    last = execute(
+        app,
+        SignAgreement(agreement_id=agreement_id, party_id=world.b, signatory_id=last_signer),
+        meta(date(2024, 3, 1)),
+    )
 
     notifications = app.recorder.select_notifications(start=before + 1, limit=10)
     assert [n.id for n in notifications] == list(range(before + 1, before + 5))
@@ -1358,15 +1603,22 @@ def test_a_conflict_on_the_partnership_discards_the_last_signature_too(
 ) -> None:
     pid = world.partnership_id
     agreement_id = created(
-        app.draft_agreement(
-            pid,
-            kind=AgreementKind.COOPERATION,
-            terms=terms(world.lead_id, [world.a]),
-            meta=meta(date(2024, 2, 1)),
+        execute(
+            app,
+            DraftAgreement.of(
+                terms(world.lead_id, [world.a]), partnership_id=pid, kind=AgreementKind.COOPERATION
+            ),
+            meta(date(2024, 2, 1)),
         )
     )
-    app.sign_agreement(
-        agreement_id, world.lead_id, signatory(app, world.lead_id), meta(date(2024, 3, 1))
+    execute(
+        app,
+        SignAgreement(
+            agreement_id=agreement_id,
+            party_id=world.lead_id,
+            signatory_id=signatory(app, world.lead_id),
+        ),
+        meta(date(2024, 3, 1)),
     )
     other = Tvaers(store_settings)
     real_get = app.repository.get
@@ -1375,15 +1627,25 @@ def test_a_conflict_on_the_partnership_discards_the_last_signature_too(
     def get_then_let_another_writer_in(aggregate_id: UUID, *args: Any, **kwargs: Any) -> Any:
         aggregate = real_get(aggregate_id, *args, **kwargs)
         if aggregate_id == pid and not interfered:
-            result = other.enter_phase(pid, ImplementationPhase.PLAN, "Imens", meta())
+            result = execute(
+                other,
+                EnterPhase(partnership_id=pid, phase=ImplementationPhase.PLAN, note="Imens"),
+                meta(),
+            )
             interfered.append(result.notification_id)
         return aggregate
 
     patched = mock.patch.object(app.repository, "get", side_effect=get_then_let_another_writer_in)
     try:
         with patched, pytest.raises(ConcurrencyConflict):
-            app.sign_agreement(
-                agreement_id, world.a, signatory(app, world.a), meta(date(2024, 3, 1))
+            execute(
+                app,
+                SignAgreement(
+                    agreement_id=agreement_id,
+                    party_id=world.a,
+                    signatory_id=signatory(app, world.a),
+                ),
+                meta(date(2024, 3, 1)),
             )
     finally:
         other.close()
@@ -1392,8 +1654,12 @@ def test_a_conflict_on_the_partnership_discards_the_last_signature_too(
     assert app.get_agreement(agreement_id).unsigned_party_ids == [world.a]
     assert app.get_partnership(pid).agreements == {}
     assert app.get_partnership(pid).rung_of(world.a) is Rung.INFORMAL_COOPERATION
-    retried = app.sign_agreement(
-        agreement_id, world.a, signatory(app, world.a), meta(date(2024, 3, 1))
+    retried = execute(
+        app,
+        SignAgreement(
+            agreement_id=agreement_id, party_id=world.a, signatory_id=signatory(app, world.a)
+        ),
+        meta(date(2024, 3, 1)),
     )
     assert retried.version == 3
     assert app.get_partnership(pid).rung_of(world.a) is Rung.COOPERATION_AGREEMENT
@@ -1405,16 +1671,30 @@ def test_renewal_extends_both_records_and_termination_drops_partners_to_rung_fou
     pid = world.partnership_id
     agreement_id = signed_agreement(app, world, [world.a, world.b])
 
-    renewed = app.renew_agreement(agreement_id, date(2026, 3, 1), meta(date(2025, 2, 1)))
+    renewed = execute(
+        app,
+        RenewAgreement(agreement_id=agreement_id, valid_to=date(2026, 3, 1)),
+        meta(date(2025, 2, 1)),
+    )
     assert app.get_partnership(pid).agreements[str(agreement_id)].valid_to == date(2026, 3, 1)
     with refused(app, InconsistentDates):
-        app.renew_agreement(agreement_id, date(2025, 6, 1), meta(date(2025, 2, 2)))
+        execute(
+            app,
+            RenewAgreement(agreement_id=agreement_id, valid_to=date(2025, 6, 1)),
+            meta(date(2025, 2, 2)),
+        )
     with refused(app, InconsistentDates, match="ran out"):
-        app.renew_agreement(agreement_id, date(2027, 3, 1), meta(date(2026, 3, 2)))
+        execute(
+            app,
+            RenewAgreement(agreement_id=agreement_id, valid_to=date(2027, 3, 1)),
+            meta(date(2026, 3, 2)),
+        )
     with refused(app, InvalidValue, match="reason"):
-        app.terminate_agreement(agreement_id, meta(date(2025, 6, 1)))
-    terminated = app.terminate_agreement(
-        agreement_id, meta(date(2025, 6, 1), reason="Partneren trækker sig")
+        execute(app, TerminateAgreement(agreement_id=agreement_id), meta(date(2025, 6, 1)))
+    terminated = execute(
+        app,
+        TerminateAgreement(agreement_id=agreement_id),
+        meta(date(2025, 6, 1), reason="Partneren trækker sig"),
     )
 
     agreement = app.get_agreement(agreement_id)
@@ -1432,9 +1712,17 @@ def test_renewal_extends_both_records_and_termination_drops_partners_to_rung_fou
         assert partnership.rung_of(partner_id) is Rung.INFORMAL_COOPERATION
         assert partnership.rung_of(partner_id, on=date(2025, 5, 31)) is Rung.COOPERATION_AGREEMENT
     with refused(app, AgreementStateError):
-        app.terminate_agreement(agreement_id, meta(date(2025, 7, 1), reason="Igen"))
+        execute(
+            app,
+            TerminateAgreement(agreement_id=agreement_id),
+            meta(date(2025, 7, 1), reason="Igen"),
+        )
     with refused(app, AgreementStateError):
-        app.renew_agreement(agreement_id, date(2027, 1, 1), meta(date(2025, 7, 1)))
+        execute(
+            app,
+            RenewAgreement(agreement_id=agreement_id, valid_to=date(2027, 1, 1)),
+            meta(date(2025, 7, 1)),
+        )
 
 
 def test_ending_one_agreement_leaves_partners_on_the_rung_another_still_backs(
@@ -1447,7 +1735,11 @@ def test_ending_one_agreement_leaves_partners_on_the_rung_another_still_backs(
     )
     assert app.get_partnership(pid).rung_of(world.a) is Rung.PARTNERSHIP_AGREEMENT
 
-    app.terminate_agreement(partnership_agreement, meta(date(2024, 9, 1), reason="Omlagt"))
+    execute(
+        app,
+        TerminateAgreement(agreement_id=partnership_agreement),
+        meta(date(2024, 9, 1), reason="Omlagt"),
+    )
 
     partnership = app.get_partnership(pid)
     assert partnership.rung_of(world.a) is Rung.COOPERATION_AGREEMENT
@@ -1461,11 +1753,14 @@ def test_expire_due_agreements_expires_only_those_past_their_validity(
     due = signed_agreement(app, world, [world.a], valid_to=date(2024, 6, 30))
     later = signed_agreement(app, world, [world.b], valid_to=date(2025, 3, 1))
     never_signed = created(
-        app.draft_agreement(
-            pid,
-            kind=AgreementKind.COOPERATION,
-            terms=terms(world.lead_id, [world.a], valid_to=date(2024, 5, 1)),
-            meta=meta(date(2024, 2, 1)),
+        execute(
+            app,
+            DraftAgreement.of(
+                terms(world.lead_id, [world.a], valid_to=date(2024, 5, 1)),
+                partnership_id=pid,
+                kind=AgreementKind.COOPERATION,
+            ),
+            meta(date(2024, 2, 1)),
         )
     )
 
@@ -1509,7 +1804,11 @@ def test_terminating_an_agreement_before_it_comes_into_force_cancels_the_lift(
 ) -> None:
     agreement_id = signed_agreement(app, world, [world.a], signed_on=date(2024, 2, 15))
 
-    app.terminate_agreement(agreement_id, meta(date(2024, 2, 20), reason="Droppet"))
+    execute(
+        app,
+        TerminateAgreement(agreement_id=agreement_id),
+        meta(date(2024, 2, 20), reason="Droppet"),
+    )
 
     partnership = app.get_partnership(world.partnership_id)
     assert app.get_agreement(agreement_id).status_on(date(2024, 4, 1)) is (
@@ -1531,15 +1830,22 @@ def test_agreement_rules_are_refused_without_writing(app: Tvaers, world: World) 
     cooperation = AgreementKind.COOPERATION
 
     with refused(app, NotAPartner):
-        app.draft_agreement(
-            pid, kind=cooperation, terms=terms(world.lead_id, [outsider]), meta=meta()
+        execute(
+            app,
+            DraftAgreement.of(
+                terms(world.lead_id, [outsider]), partnership_id=pid, kind=cooperation
+            ),
+            meta(),
         )
     with refused(app, InconsistentDates):
-        app.draft_agreement(
-            pid,
-            kind=cooperation,
-            terms=terms(world.lead_id, [world.a], valid_to=date(2024, 3, 1)),
-            meta=meta(),
+        execute(
+            app,
+            DraftAgreement.of(
+                terms(world.lead_id, [world.a], valid_to=date(2024, 3, 1)),
+                partnership_id=pid,
+                kind=cooperation,
+            ),
+            meta(),
         )
     without_lead = Terms(
         title="Uden leder",
@@ -1553,7 +1859,7 @@ def test_agreement_rules_are_refused_without_writing(app: Tvaers, world: World) 
         valid_to=date(2025, 3, 1),
     )
     with refused(app, InvalidValue, match="lead"):
-        app.draft_agreement(pid, kind=cooperation, terms=without_lead, meta=meta())
+        execute(app, DraftAgreement.of(without_lead, partnership_id=pid, kind=cooperation), meta())
     missing_obligation = Terms(
         title="Mangler",
         purpose="x",
@@ -1563,43 +1869,106 @@ def test_agreement_rules_are_refused_without_writing(app: Tvaers, world: World) 
         valid_to=date(2025, 3, 1),
     )
     with refused(app, InvalidValue, match="obligations"):
-        app.draft_agreement(pid, kind=cooperation, terms=missing_obligation, meta=meta())
+        execute(
+            app, DraftAgreement.of(missing_obligation, partnership_id=pid, kind=cooperation), meta()
+        )
 
     agreement_id = created(
-        app.draft_agreement(
-            pid, kind=cooperation, terms=terms(world.lead_id, [world.a]), meta=meta()
+        execute(
+            app,
+            DraftAgreement.of(
+                terms(world.lead_id, [world.a]), partnership_id=pid, kind=cooperation
+            ),
+            meta(),
         )
     )
     signers = {org: signatory(app, org) for org in (world.lead_id, world.a, world.b)}
     with refused(app, NotAParty):
-        app.sign_agreement(agreement_id, world.b, signatory(app, world.b), meta())
-    app.sign_agreement(agreement_id, world.lead_id, signatory(app, world.lead_id), meta())
+        execute(
+            app,
+            SignAgreement(
+                agreement_id=agreement_id, party_id=world.b, signatory_id=signatory(app, world.b)
+            ),
+            meta(),
+        )
+    execute(
+        app,
+        SignAgreement(
+            agreement_id=agreement_id,
+            party_id=world.lead_id,
+            signatory_id=signatory(app, world.lead_id),
+        ),
+        meta(),
+    )
     with refused(app, AlreadySigned):
-        app.sign_agreement(agreement_id, world.lead_id, signatory(app, world.lead_id), meta())
+        execute(
+            app,
+            SignAgreement(
+                agreement_id=agreement_id,
+                party_id=world.lead_id,
+                signatory_id=signatory(app, world.lead_id),
+            ),
+            meta(),
+        )
     with refused(app, InconsistentDates):
-        app.sign_agreement(agreement_id, world.a, signatory(app, world.a), meta(date(2025, 3, 2)))
+        execute(
+            app,
+            SignAgreement(
+                agreement_id=agreement_id, party_id=world.a, signatory_id=signatory(app, world.a)
+            ),
+            meta(date(2025, 3, 2)),
+        )
     with refused(app, NotAParty, match="signatory must belong"):
-        app.sign_agreement(agreement_id, world.a, signers[world.b], meta())
+        execute(
+            app,
+            SignAgreement(
+                agreement_id=agreement_id, party_id=world.a, signatory_id=signers[world.b]
+            ),
+            meta(),
+        )
     with refused(app, NotFound):
-        app.sign_agreement(agreement_id, world.a, uuid4(), meta())
+        execute(
+            app,
+            SignAgreement(agreement_id=agreement_id, party_id=world.a, signatory_id=uuid4()),
+            meta(),
+        )
     with refused(app, AgreementStateError, match="signed"):
-        app.renew_agreement(agreement_id, date(2026, 1, 1), meta())
+        execute(app, RenewAgreement(agreement_id=agreement_id, valid_to=date(2026, 1, 1)), meta())
     with refused(app, NoChange, match="changes nothing"):
-        app.amend_agreement(agreement_id, terms(world.lead_id, [world.a]), meta())
-    app.sign_agreement(agreement_id, world.a, signatory(app, world.a), meta(date(2024, 3, 1)))
+        execute(
+            app,
+            AmendAgreement.of(terms(world.lead_id, [world.a]), agreement_id=agreement_id),
+            meta(),
+        )
+    execute(
+        app,
+        SignAgreement(
+            agreement_id=agreement_id, party_id=world.a, signatory_id=signatory(app, world.a)
+        ),
+        meta(date(2024, 3, 1)),
+    )
     with refused(app, AgreementStateError, match="renew or terminate"):
-        app.amend_agreement(agreement_id, terms(world.lead_id, [world.a], title="Ny"), meta())
+        execute(
+            app,
+            AmendAgreement.of(
+                terms(world.lead_id, [world.a], title="Ny"), agreement_id=agreement_id
+            ),
+            meta(),
+        )
     with refused(app, InconsistentDates):
-        app.expire_agreement(agreement_id, meta(date(2025, 3, 1)))
+        execute(app, ExpireAgreement(agreement_id=agreement_id), meta(date(2025, 3, 1)))
 
 
 def test_a_party_that_left_the_partnership_can_no_longer_sign(app: Tvaers, world: World) -> None:
     agreement_id = created(
-        app.draft_agreement(
-            world.partnership_id,
-            kind=AgreementKind.COOPERATION,
-            terms=terms(world.lead_id, [world.a, world.b]),
-            meta=meta(date(2024, 2, 1)),
+        execute(
+            app,
+            DraftAgreement.of(
+                terms(world.lead_id, [world.a, world.b]),
+                partnership_id=world.partnership_id,
+                kind=AgreementKind.COOPERATION,
+            ),
+            meta(date(2024, 2, 1)),
         )
     )
     signer = signatory(app, world.b)
@@ -1610,7 +1979,11 @@ def test_a_party_that_left_the_partnership_can_no_longer_sign(app: Tvaers, world
     )
 
     with refused(app, NotAPartner, match="no longer a partner"):
-        app.sign_agreement(agreement_id, world.b, signer, meta(date(2024, 3, 1)))
+        execute(
+            app,
+            SignAgreement(agreement_id=agreement_id, party_id=world.b, signatory_id=signer),
+            meta(date(2024, 3, 1)),
+        )
 
 
 # -- lookups ---------------------------------------------------------------------------
@@ -1645,22 +2018,32 @@ def test_unknown_ids_raise_not_found_and_write_nothing(app: Tvaers, world: World
         "join_partner(unknown partnership)": lambda: execute(
             app, JoinPartner(partnership_id=unknown, organisation_id=world.a), meta()
         ),
-        "record_milestone": lambda: app.record_milestone(
-            unknown,
-            dimension=Dimension.METHOD,
-            status=AnchoringStatus.STARTED,
-            title="x",
-            evidence=Evidence(text="x"),
-            meta=meta(),
+        "record_milestone": lambda: execute(
+            app,
+            RecordMilestone(
+                partnership_id=unknown,
+                dimension=Dimension.METHOD,
+                status=AnchoringStatus.STARTED,
+                title="x",
+                evidence=EvidenceFields(text="x"),
+            ),
+            meta(),
         ),
-        "draft_agreement": lambda: app.draft_agreement(
-            unknown,
-            kind=AgreementKind.COOPERATION,
-            terms=terms(world.lead_id, [world.a]),
-            meta=meta(),
+        "draft_agreement": lambda: execute(
+            app,
+            DraftAgreement.of(
+                terms(world.lead_id, [world.a]),
+                partnership_id=unknown,
+                kind=AgreementKind.COOPERATION,
+            ),
+            meta(),
         ),
-        "sign_agreement": lambda: app.sign_agreement(unknown, world.a, signer, meta()),
-        "terminate_agreement": lambda: app.terminate_agreement(unknown, meta(reason="x")),
+        "sign_agreement": lambda: execute(
+            app, SignAgreement(agreement_id=unknown, party_id=world.a, signatory_id=signer), meta()
+        ),
+        "terminate_agreement": lambda: execute(
+            app, TerminateAgreement(agreement_id=unknown), meta(reason="x")
+        ),
         "expire_due_agreements": lambda: app.expire_due_agreements(
             [unknown], date(2030, 1, 1), "system"
         ),

@@ -41,9 +41,13 @@ from projections.runner import ProjectionRunner
 from projections.store import ReadStore
 from services.application import CommandResult, Tvaers
 from services.commands import (
+    DraftAgreement,
     RegisterOrganisation,
     RegisterPartnership,
     RegisterPerson,
+    RenewAgreement,
+    SignAgreement,
+    TerminateAgreement,
     UpdateRegistry,
 )
 from tests.commands import execute
@@ -155,11 +159,17 @@ def signed_agreement(
     """Draft an agreement and have every party sign it on `signed_on` (all through the service)."""
     terms = agreement_terms(lead_id, party_ids, valid_from, valid_to)
     agreement_id = created(
-        app.draft_agreement(partnership_id, kind=kind, terms=terms, meta=meta(signed_on))
+        execute(
+            app, DraftAgreement.of(terms, partnership_id=partnership_id, kind=kind), meta(signed_on)
+        )
     )
     for party_id in (lead_id, *party_ids):
         signer = person(app, "Mette Holm", party_id)  # a signatory is a registered person
-        app.sign_agreement(agreement_id, party_id, signer, meta(signed_on))
+        execute(
+            app,
+            SignAgreement(agreement_id=agreement_id, party_id=party_id, signatory_id=signer),
+            meta(signed_on),
+        )
     return agreement_id
 
 
@@ -381,12 +391,16 @@ def generate_history(app: Tvaers, rng: random.Random, *, partnerships: int) -> H
                 signed_on=day + timedelta(days=55),
             )
             if number % 4 == 0:
-                app.terminate_agreement(
-                    agreement_id, meta(day + timedelta(days=200), reason="Projektet stopper")
+                execute(
+                    app,
+                    TerminateAgreement(agreement_id=agreement_id),
+                    meta(day + timedelta(days=200), reason="Projektet stopper"),
                 )
             else:
-                app.renew_agreement(
-                    agreement_id, day + timedelta(days=800), meta(day + timedelta(days=300))
+                execute(
+                    app,
+                    RenewAgreement(agreement_id=agreement_id, valid_to=day + timedelta(days=800)),
+                    meta(day + timedelta(days=300)),
                 )
         if number % 3 == 0:
             execute(

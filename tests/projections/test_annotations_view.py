@@ -9,7 +9,7 @@ from uuid import UUID
 
 import pytest
 
-from aggregates import AccessRole, Contact, EventRef, Evidence, account_id_for
+from aggregates import AccessRole, Contact, EventRef, account_id_for
 from aggregates.errors import AnnotationStateError, NotFound, NotTheAuthor
 from aggregates.taxonomy import (
     AgreementKind,
@@ -21,7 +21,13 @@ from aggregates.taxonomy import (
 )
 from projections.access import Visibility
 from projections.annotations import AnnotationView, list_annotations
-from services.commands import JoinPartner, RegisterPerson
+from services.commands import (
+    DraftAgreement,
+    EvidenceFields,
+    JoinPartner,
+    RecordMilestone,
+    RegisterPerson,
+)
 from tests.commands import execute
 from tests.projections.support import (
     ReadSide,
@@ -74,13 +80,16 @@ def world(read_side: ReadSide) -> World:
     lead = organisation(app, "Sundhed og Forebyggelse", Sector.HEALTH)
     pid = partnership(app, lead, municipality="Sundeborg")
     other = partnership(app, lead, title="Røgfri Nordby", municipality="Nordby")
-    result = app.record_milestone(
-        pid,
-        dimension=Dimension.MANAGEMENT,
-        status=AnchoringStatus.PARTIAL,
-        title="Centerchefer i styregruppen",
-        evidence=Evidence(text="Kommissorium"),
-        meta=meta(D(2024, 3, 1)),
+    result = execute(
+        app,
+        RecordMilestone(
+            partnership_id=pid,
+            dimension=Dimension.MANAGEMENT,
+            status=AnchoringStatus.PARTIAL,
+            title="Centerchefer i styregruppen",
+            evidence=EvidenceFields(text="Kommissorium"),
+        ),
+        meta(D(2024, 3, 1)),
     )
     for username in (AUTHOR, COLLEAGUE, STEERING, OUTSIDER):
         app.create_account(
@@ -170,11 +179,14 @@ async def test_links_name_events_of_the_partnership_with_the_audit_histories_wor
     club = organisation(app, "Sundeborg IF", Sector.SPORTS_CLUB)
     execute(app, JoinPartner(partnership_id=world.pid, organisation_id=club), meta(D(2024, 2, 1)))
     lead_id = app.get_partnership(world.pid).lead_organisation_id
-    agreement = app.draft_agreement(
-        world.pid,
-        kind=AgreementKind.COOPERATION,
-        terms=agreement_terms(lead_id, [club], D(2024, 3, 1), D(2025, 3, 1)),
-        meta=meta(D(2024, 2, 15)),
+    agreement = execute(
+        app,
+        DraftAgreement.of(
+            agreement_terms(lead_id, [club], D(2024, 3, 1), D(2025, 3, 1)),
+            partnership_id=world.pid,
+            kind=AgreementKind.COOPERATION,
+        ),
+        meta(D(2024, 2, 15)),
     ).created_id
     assert agreement is not None
     links = (

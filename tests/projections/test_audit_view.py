@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 import msgspec
 import pytest
 
-from aggregates import Contact, Evidence
+from aggregates import Contact
 from aggregates.taxonomy import (
     ActivityStatus,
     AnchoringStatus,
@@ -29,13 +29,23 @@ from projections.history import Group
 from services.commands import (
     AppointSteeringMember,
     AssignRole,
+    ChangeActivityStatus,
     ChangePersonContact,
+    CorrectDate,
     ErasePerson,
+    EvidenceFields,
     HandOverRole,
     JoinPartner,
+    LaunchActivity,
     LeavePartner,
+    LinkFactor,
     MoveOnLadder,
+    RecordFactor,
+    RecordFollowUp,
+    RecordMilestone,
+    ScheduleFollowUp,
     StepDownSteeringMember,
+    TerminateAgreement,
     VacateRole,
 )
 from tests.commands import execute
@@ -104,20 +114,26 @@ def story(read_side: ReadSide) -> Story:
         signed_on=D(2024, 2, 20),
     )
     evaluator_from = instant()
-    app.record_milestone(
-        pid,
-        dimension=Dimension.POLITICAL,
-        status=AnchoringStatus.STARTED,
-        title="Byrådsbeslutning",
-        evidence=Evidence(text="Referat"),
-        meta=meta(D(2024, 4, 1), actor=EVALUATOR, reason="Fra evalueringen"),
+    execute(
+        app,
+        RecordMilestone(
+            partnership_id=pid,
+            dimension=Dimension.POLITICAL,
+            status=AnchoringStatus.STARTED,
+            title="Byrådsbeslutning",
+            evidence=EvidenceFields(text="Referat"),
+        ),
+        meta(D(2024, 4, 1), actor=EVALUATOR, reason="Fra evalueringen"),
     )
-    app.record_factor(
-        pid,
-        origin=FactorOrigin.EXTERNAL,
-        effect=FactorEffect.PROMOTING,
-        description="Ny rygelov",
-        meta=meta(D(2024, 4, 2), actor=EVALUATOR),
+    execute(
+        app,
+        RecordFactor(
+            partnership_id=pid,
+            origin=FactorOrigin.EXTERNAL,
+            effect=FactorEffect.PROMOTING,
+            description="Ny rygelov",
+        ),
+        meta(D(2024, 4, 2), actor=EVALUATOR),
     )
     return Story(read_side, lead, dgi, anna, pid, other_pid, agreement_id, evaluator_from)
 
@@ -199,7 +215,11 @@ async def test_agreement_events_are_attributed_to_their_partnership(story: Story
     assert [x.kind for x in others][::-1] == ["Registered", "PartnerJoined"]
 
     # Later agreement events too, recorded in a batch of their own.
-    side.app.terminate_agreement(story.agreement_id, meta(D(2024, 9, 1), reason="Stopper"))
+    execute(
+        side.app,
+        TerminateAgreement(agreement_id=story.agreement_id),
+        meta(D(2024, 9, 1), reason="Stopper"),
+    )
     await side.sync()
     latest = await audit.history(side.store, audit.AuditFilter(partnership_id=story.pid), limit=3)
     assert [(x.aggregate_id, x.kind) for x in latest.entries] == [
@@ -313,7 +333,15 @@ async def test_summaries_are_danish_and_name_organisations_and_persons(story: St
         ),
         meta(D(2024, 5, 1)),
     )
-    app.correct_date(story.pid, moved.version, D(2024, 4, 20), meta())
+    execute(
+        app,
+        CorrectDate(
+            partnership_id=story.pid,
+            corrects_version=moved.version,
+            corrected_valid_on=D(2024, 4, 20),
+        ),
+        meta(),
+    )
     execute(
         app,
         LeavePartner(partnership_id=story.other_pid, organisation_id=story.dgi),
@@ -373,25 +401,46 @@ async def test_sentences_name_what_an_event_names_only_by_id_in_danish_and_engli
     position = UUID(next(iter(state.roles)))
     factor = UUID(next(iter(state.factors)))
     milestone = UUID(next(iter(state.milestones)))
-    app.link_factor(pid, factor, milestone, meta(D(2024, 4, 3)))
+    execute(
+        app,
+        LinkFactor(partnership_id=pid, factor_id=factor, milestone_id=milestone),
+        meta(D(2024, 4, 3)),
+    )
     execute(app, VacateRole(partnership_id=pid, position_id=position), meta(D(2024, 5, 1)))
     execute(
         app, StepDownSteeringMember(partnership_id=pid, person_id=story.anna), meta(D(2024, 5, 2))
     )
-    app.launch_activity(
-        pid,
-        title="Motion på recept",
-        category=PreventionCategory.OFFER,
-        owner_ids=[story.lead],
-        meta=meta(D(2024, 5, 3)),
+    execute(
+        app,
+        LaunchActivity(
+            partnership_id=pid,
+            title="Motion på recept",
+            category=PreventionCategory.OFFER,
+            owner_ids=[story.lead],
+        ),
+        meta(D(2024, 5, 3)),
     )
     activity = UUID(next(iter(app.get_partnership(pid).activities)))
-    app.change_activity_status(pid, activity, ActivityStatus.RUNNING, meta(D(2024, 5, 4)))
-    app.schedule_follow_up(
-        pid, label="Efter 6 måneder", due_on=D(2024, 11, 1), cohort=20, meta=meta(D(2024, 5, 5))
+    execute(
+        app,
+        ChangeActivityStatus(
+            partnership_id=pid, activity_id=activity, status=ActivityStatus.RUNNING
+        ),
+        meta(D(2024, 5, 4)),
+    )
+    execute(
+        app,
+        ScheduleFollowUp(
+            partnership_id=pid, label="Efter 6 måneder", due_on=D(2024, 11, 1), cohort=20
+        ),
+        meta(D(2024, 5, 5)),
     )
     follow_up = UUID(next(iter(app.get_partnership(pid).follow_ups)))
-    app.record_follow_up(pid, follow_up, 18, 12, meta(D(2024, 11, 1)))
+    execute(
+        app,
+        RecordFollowUp(partnership_id=pid, follow_up_id=follow_up, reached=18, retained=12),
+        meta(D(2024, 11, 1)),
+    )
     await side.sync()
 
     entries = {x.kind: x for x in await everything(side, audit.AuditFilter(partnership_id=pid))}

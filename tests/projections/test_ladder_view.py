@@ -10,7 +10,14 @@ import pytest
 
 from aggregates.taxonomy import AgreementKind, Rung, Sector
 from projections import ladder
-from services.commands import JoinPartner, LeavePartner, MoveOnLadder
+from services.commands import (
+    CorrectDate,
+    CorrectRung,
+    JoinPartner,
+    LeavePartner,
+    MoveOnLadder,
+    TerminateAgreement,
+)
 from tests.commands import execute
 from tests.projections.support import (
     ReadSide,
@@ -261,7 +268,15 @@ async def test_a_date_correction_shows_from_its_recording_and_earlier_reports_st
         meta(D(2024, 3, 1)),
     )
     before = instant()
-    app.correct_date(world.pid, moved.version, D(2024, 2, 1), meta(D(2024, 3, 5), reason="Dato"))
+    execute(
+        app,
+        CorrectDate(
+            partnership_id=world.pid,
+            corrects_version=moved.version,
+            corrected_valid_on=D(2024, 2, 1),
+        ),
+        meta(D(2024, 3, 5), reason="Dato"),
+    )
     await world.side.sync()
 
     now = await ladder.rungs(store, world.pid, as_of=D(2024, 2, 15))
@@ -300,8 +315,15 @@ async def test_a_rung_correction_replaces_the_rung_from_its_recording_on(world: 
         meta(D(2024, 3, 1)),
     )
     before = instant()
-    app.correct_rung(
-        world.pid, moved.version, Rung.INFORMAL_COOPERATION, "Fælles kursus", meta(reason="Trin")
+    execute(
+        app,
+        CorrectRung(
+            partnership_id=world.pid,
+            corrects_version=moved.version,
+            rung=Rung.INFORMAL_COOPERATION,
+            evidence="Fælles kursus",
+        ),
+        meta(reason="Trin"),
     )
     await world.side.sync()
 
@@ -339,7 +361,16 @@ async def test_a_correction_is_known_from_the_instant_it_was_recorded(world: Lad
         ),
         meta(D(2024, 3, 1)),
     )
-    corrected = app.correct_rung(world.pid, moved.version, Rung.KNOW_EACH_OTHER, "Fejl", meta())
+    corrected = execute(
+        app,
+        CorrectRung(
+            partnership_id=world.pid,
+            corrects_version=moved.version,
+            rung=Rung.KNOW_EACH_OTHER,
+            evidence="Fejl",
+        ),
+        meta(),
+    )
     await world.side.sync()
     [correction] = app.partnership_events(world.pid)[corrected.version - 1 :]
     recorded = correction.timestamp
@@ -408,9 +439,26 @@ async def test_a_rung_correction_after_a_date_correction_keeps_the_corrected_dat
         ),
         meta(D(2024, 3, 1)),
     )
-    app.correct_date(world.pid, moved.version, D(2024, 2, 1), meta(reason="Dato"))
+    execute(
+        app,
+        CorrectDate(
+            partnership_id=world.pid,
+            corrects_version=moved.version,
+            corrected_valid_on=D(2024, 2, 1),
+        ),
+        meta(reason="Dato"),
+    )
     between = instant()
-    app.correct_rung(world.pid, moved.version, Rung.INFORMAL_COOPERATION, "Kursus", meta())
+    execute(
+        app,
+        CorrectRung(
+            partnership_id=world.pid,
+            corrects_version=moved.version,
+            rung=Rung.INFORMAL_COOPERATION,
+            evidence="Kursus",
+        ),
+        meta(),
+    )
     await world.side.sync()
 
     async def on_feb_15(known_at: datetime | None = None) -> list[tuple[Rung, date]]:
@@ -463,7 +511,11 @@ async def test_signing_an_agreement_lifts_the_partner_to_rung_5_and_terminating_
     kb_now = [r.rung for r in await ladder.rungs(store, world.pid) if r.organisation_id == world.kb]
     assert kb_now == [Rung.DIALOGUE]  # not a party: not lifted
 
-    app.terminate_agreement(agreement_id, meta(D(2024, 9, 1), reason="Projektet stopper"))
+    execute(
+        app,
+        TerminateAgreement(agreement_id=agreement_id),
+        meta(D(2024, 9, 1), reason="Projektet stopper"),
+    )
     await world.side.sync()
     assert await dgi_on(D(2024, 8, 31)) == (Rung.COOPERATION_AGREEMENT, D(2024, 3, 1), agreement_id)
     assert await dgi_on(D(2024, 9, 1)) == (Rung.INFORMAL_COOPERATION, D(2024, 9, 1), agreement_id)

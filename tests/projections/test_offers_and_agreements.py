@@ -13,7 +13,17 @@ from projections import agreements, offers
 from projections.access import Visibility
 from projections.core import InvalidQuery
 from services.application import Tvaers
-from services.commands import JoinPartner
+from services.commands import (
+    AdjustActivity,
+    AmendAgreement,
+    ChangeActivityStatus,
+    DraftAgreement,
+    JoinPartner,
+    LaunchActivity,
+    RenewAgreement,
+    SignAgreement,
+    TerminateAgreement,
+)
 from tests.commands import execute
 from tests.projections.support import (
     ACTOR,
@@ -48,16 +58,19 @@ def launch(
     description: str = "",
 ) -> UUID:
     return created(
-        app.launch_activity(
-            pid,
-            title=title,
-            category=category,
-            owner_ids=owners,
-            meta=meta(day),
-            description=description,
-            target_group=target_group,
-            arena=arena,
-            running=running,
+        execute(
+            app,
+            LaunchActivity(
+                partnership_id=pid,
+                title=title,
+                category=category,
+                owner_ids=owners,
+                description=description,
+                target_group=target_group,
+                arena=arena,
+                running=running,
+            ),
+            meta(day),
         )
     )
 
@@ -83,21 +96,47 @@ async def test_activities_on_each_date_fold_launch_status_changes_and_adjustment
         arena="jobcenter",
         description="Holdtræning to gange om ugen",
     )
-    app.change_activity_status(pid, aid, ActivityStatus.RUNNING, meta(D(2024, 3, 1)))
-    app.adjust_activity(
-        pid,
-        aid,
-        "Flyttet til hallen",
-        meta(D(2024, 4, 1)),
-        arena="idrætshal",
-        owner_ids=[dgi, club],
+    execute(
+        app,
+        ChangeActivityStatus(partnership_id=pid, activity_id=aid, status=ActivityStatus.RUNNING),
+        meta(D(2024, 3, 1)),
     )
-    app.change_activity_status(pid, aid, ActivityStatus.PAUSED, meta(D(2024, 6, 1)))
+    execute(
+        app,
+        AdjustActivity(
+            partnership_id=pid,
+            activity_id=aid,
+            description="Flyttet til hallen",
+            arena="idrætshal",
+            owner_ids=[dgi, club],
+        ),
+        meta(D(2024, 4, 1)),
+    )
+    execute(
+        app,
+        ChangeActivityStatus(partnership_id=pid, activity_id=aid, status=ActivityStatus.PAUSED),
+        meta(D(2024, 6, 1)),
+    )
     # Recorded late, back-dated to between the launch and the start.
-    app.adjust_activity(pid, aid, "Målgruppe præciseret", meta(D(2024, 2, 10)), target_group="unge")
+    execute(
+        app,
+        AdjustActivity(
+            partnership_id=pid,
+            activity_id=aid,
+            description="Målgruppe præciseret",
+            target_group="unge",
+        ),
+        meta(D(2024, 2, 10)),
+    )
     before = instant()
     # Recorded later, back-dated to 15 March: a new title from then on.
-    app.adjust_activity(pid, aid, "Nyt navn", meta(D(2024, 3, 15)), title="Bevægelse på recept")
+    execute(
+        app,
+        AdjustActivity(
+            partnership_id=pid, activity_id=aid, description="Nyt navn", title="Bevægelse på recept"
+        ),
+        meta(D(2024, 3, 15)),
+    )
     other = launch(
         app, pid, "Rygestopkursus", [club], D(2024, 5, 1), category=PreventionCategory.INFORMATION
     )
@@ -230,8 +269,16 @@ async def test_the_map_of_offers_lists_open_offers_by_place_target_group_arena_a
         app, aero, "Gåhold", [club], D(2024, 2, 1), target_group="ældre borgere", arena="Natur"
     )
     dance = launch(app, aero, "Dans for seniorer", [club], D(2024, 2, 1), target_group="Ældre")
-    app.change_activity_status(aero, walk, ActivityStatus.ENDED, meta(D(2024, 4, 1)))
-    app.change_activity_status(aero, dance, ActivityStatus.PAUSED, meta(D(2024, 5, 1)))
+    execute(
+        app,
+        ChangeActivityStatus(partnership_id=aero, activity_id=walk, status=ActivityStatus.ENDED),
+        meta(D(2024, 4, 1)),
+    )
+    execute(
+        app,
+        ChangeActivityStatus(partnership_id=aero, activity_id=dance, status=ActivityStatus.PAUSED),
+        meta(D(2024, 5, 1)),
+    )
     await read_side.sync()
     day = D(2024, 6, 1)
 
@@ -273,7 +320,15 @@ async def test_the_map_of_offers_lists_open_offers_by_place_target_group_arena_a
 
 
 def sign(app: Tvaers, agreement_id: UUID, party_id: UUID, day: date) -> None:
-    app.sign_agreement(agreement_id, party_id, person(app, "Mette Holm", party_id), meta(day))
+    execute(
+        app,
+        SignAgreement(
+            agreement_id=agreement_id,
+            party_id=party_id,
+            signatory_id=person(app, "Mette Holm", party_id),
+        ),
+        meta(day),
+    )
 
 
 def draft(
@@ -289,7 +344,7 @@ def draft(
     title: str = "Samarbejdsaftale om motion",
 ) -> UUID:
     terms = agreement_terms(lead, parties, valid_from, valid_to, title=title)
-    return created(app.draft_agreement(pid, kind=kind, terms=terms, meta=meta(day)))
+    return created(execute(app, DraftAgreement.of(terms, partnership_id=pid, kind=kind), meta(day)))
 
 
 async def test_agreements_show_their_status_on_each_date_with_danish_labels(
@@ -318,18 +373,25 @@ async def test_agreements_show_their_status_on_each_date_with_danish_labels(
     )
     sign(app, partnership_agreement, lead, D(2024, 3, 10))
     sign(app, partnership_agreement, club, D(2024, 3, 10))
-    app.terminate_agreement(
-        partnership_agreement, meta(D(2024, 9, 1), reason="Klubben lukker afdelingen")
+    execute(
+        app,
+        TerminateAgreement(agreement_id=partnership_agreement),
+        meta(D(2024, 9, 1), reason="Klubben lukker afdelingen"),
     )
     unsigned = draft(app, pid, lead, [dgi, club], D(2024, 6, 1), D(2024, 8, 31), D(2024, 5, 1))
     sign(app, unsigned, lead, D(2024, 5, 5))
     # An amendment clears the signatures: the parties sign the new text anew.
-    app.amend_agreement(
-        unsigned,
-        agreement_terms(lead, [dgi, club], D(2024, 6, 1), D(2024, 8, 31), title="Sommerhold"),
+    execute(
+        app,
+        AmendAgreement.of(
+            agreement_terms(lead, [dgi, club], D(2024, 6, 1), D(2024, 8, 31), title="Sommerhold"),
+            agreement_id=unsigned,
+        ),
         meta(D(2024, 5, 10)),
     )
-    app.renew_agreement(cooperation, D(2025, 6, 30), meta(D(2024, 11, 1)))
+    execute(
+        app, RenewAgreement(agreement_id=cooperation, valid_to=D(2025, 6, 30)), meta(D(2024, 11, 1))
+    )
     await read_side.sync()
 
     async def statuses(day: date) -> list[tuple[UUID, AgreementStatus, str]]:
@@ -413,8 +475,10 @@ async def test_expiring_agreements_and_those_due_for_expiry(read_side: ReadSide)
     ):
         for party in parties:
             sign(app, agreement_id, party, day)
-    app.terminate_agreement(terminated, meta(D(2024, 9, 1), reason="Stopper"))
-    app.renew_agreement(renewed, D(2025, 6, 30), meta(D(2024, 11, 1)))
+    execute(app, TerminateAgreement(agreement_id=terminated), meta(D(2024, 9, 1), reason="Stopper"))
+    execute(
+        app, RenewAgreement(agreement_id=renewed, valid_to=D(2025, 6, 30)), meta(D(2024, 11, 1))
+    )
     await read_side.sync()
 
     async def soon(within: int, day: date, ids: list[UUID] | None = None) -> list[tuple[UUID, int]]:
