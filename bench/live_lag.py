@@ -32,7 +32,7 @@ from uuid import UUID
 import asyncpg
 import generate
 
-from aggregates import Evidence, Meta
+from aggregates import Meta
 from aggregates.errors import DomainError
 from aggregates.taxonomy import AnchoringStatus, Dimension, RoleKind, Rung, Sector
 from api.readside import open_read_side
@@ -41,9 +41,11 @@ from services.application import Tvaers
 from services.commands import (
     AssignRole,
     Envelope,
+    EvidenceFields,
     HandOverRole,
     JoinPartner,
     MoveOnLadder,
+    RecordMilestone,
     RegisterOrganisation,
     RegisterPartnership,
     RegisterPerson,
@@ -191,13 +193,15 @@ class Writers:
             )
             p.rungs[org] = rung
         elif kind == 1:
-            result = self.app.record_milestone(
-                p.id,
-                dimension=Dimension.METHOD,
-                status=AnchoringStatus.STARTED,
-                title=f"Milepæl {n}",
-                evidence=Evidence(text="Referat"),
-                meta=meta,
+            result = self.app.execute(
+                RecordMilestone(
+                    partnership_id=p.id,
+                    dimension=Dimension.METHOD,
+                    status=AnchoringStatus.STARTED,
+                    title=f"Milepæl {n}",
+                    evidence=EvidenceFields(text="Referat"),
+                ),
+                Envelope(meta),
             )
         elif kind == 2 or not p.positions:
             free = [

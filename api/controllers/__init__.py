@@ -11,6 +11,7 @@ from api.controllers.annotations import AnnotationController
 from api.controllers.corrections import CorrectionController
 from api.controllers.decisions import DecisionController
 from api.controllers.directory import OrganisationLifecycleController, PersonController
+from api.controllers.evaluations import EvaluationController
 from api.controllers.governance import PartnershipGovernanceController
 from api.controllers.ratings import RatingController
 from api.controllers.roles import RoleController, assign_role
@@ -27,6 +28,7 @@ COMMAND_CONTROLLERS: tuple[ControllerRouterHandler, ...] = (
     RoleController,
     ActivityController,
     AnchoringController,
+    EvaluationController,
     CorrectionController,
     AgreementController,
     RatingController,  # the evaluator toolkit: ratings (reads and writes) and evaluators' notes

@@ -46,18 +46,7 @@ class ActivityController(Controller):
     ) -> Response[CommandAccepted]:
         """Planned → running → paused → running … → ended, from `valid_on`; an ended
         activity changes no more."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.change_activity_status(
-                partnership_id,
-                activity_id,
-                data.status,
-                meta,
-                expected_version=context.expected_version,
-            ),
-            status=200,
-        )
+        return context.execute(tvaers, data, partnership_id=partnership_id, activity_id=activity_id)
 
     @post(
         "/activities/{activity_id:uuid}/adjustments",
@@ -77,22 +66,7 @@ class ActivityController(Controller):
     ) -> Response[CommandAccepted]:
         """Record an adjustment (`description`: what and why) and, optionally, a new title,
         target group, arena or owners; fields left out stay as they are."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.adjust_activity(
-                partnership_id,
-                activity_id,
-                data.description,
-                meta,
-                title=data.title,
-                target_group=data.target_group,
-                arena=data.arena,
-                owner_ids=data.owner_ids,
-                expected_version=context.expected_version,
-            ),
-            status=200,
-        )
+        return context.execute(tvaers, data, partnership_id=partnership_id, activity_id=activity_id)
 
     @post(
         "/follow-ups",
@@ -110,20 +84,7 @@ class ActivityController(Controller):
     ) -> Response[CommandAccepted]:
         """A follow-up of a cohort (a count of participants), due on `due_on`, for the
         partnership or one activity. `id` is the follow-up."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.schedule_follow_up(
-                partnership_id,
-                label=data.label,
-                due_on=data.due_on,
-                cohort=data.cohort,
-                activity_id=data.activity_id,
-                meta=meta,
-                expected_version=context.expected_version,
-            ),
-            status=201,
-        )
+        return context.execute(tvaers, data, partnership_id=partnership_id, status=201)
 
     @post(
         "/follow-ups/{follow_up_id:uuid}/result",
@@ -143,18 +104,8 @@ class ActivityController(Controller):
     ) -> Response[CommandAccepted]:
         """How many of the cohort were reached and retained (0 ≤ retained ≤ reached ≤
         cohort); once per follow-up."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.record_follow_up(
-                partnership_id,
-                follow_up_id,
-                data.reached,
-                data.retained,
-                meta,
-                expected_version=context.expected_version,
-            ),
-            status=200,
+        return context.execute(
+            tvaers, data, partnership_id=partnership_id, follow_up_id=follow_up_id
         )
 
     @post(
@@ -174,18 +125,7 @@ class ActivityController(Controller):
     ) -> Response[CommandAccepted]:
         """The action plan moves on: plan → start → follow up → adjust, then plan or start
         anew."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.enter_phase(
-                partnership_id,
-                data.phase,
-                data.note,
-                meta,
-                expected_version=context.expected_version,
-            ),
-            status=200,
-        )
+        return context.execute(tvaers, data, partnership_id=partnership_id)
 
 
 # Not in the controller: GET on this path belongs to the activities view (see
@@ -206,20 +146,4 @@ def launch_activity(
 ) -> Response[CommandAccepted]:
     """A new activity owned by one or more partners, planned (or `running`). `id` is the
     activity."""
-    return context.command(
-        tvaers,
-        data,
-        lambda meta: tvaers.launch_activity(
-            partnership_id,
-            title=data.title,
-            category=data.category,
-            owner_ids=data.owner_ids,
-            description=data.description,
-            target_group=data.target_group,
-            arena=data.arena,
-            running=data.running,
-            meta=meta,
-            expected_version=context.expected_version,
-        ),
-        status=201,
-    )
+    return context.execute(tvaers, data, partnership_id=partnership_id, status=201)

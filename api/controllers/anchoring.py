@@ -1,5 +1,5 @@
-"""Anchoring (forankring) and evaluation of one partnership: milestones, factors and their
-links, evaluations and their assessments."""
+"""Anchoring (forankring) of one partnership: milestones, and the factors (promoting or
+barriers) linked to them. Evaluations are in api/controllers/evaluations.py."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ from litestar.params import FromPath, JSONBody
 
 from api.deps import RequestContext
 from api.schemas import (
-    AssessmentRecord,
     CommandAccepted,
-    EvaluationRecord,
     FactorLink,
     FactorRecord,
     MilestoneRecord,
@@ -43,20 +41,7 @@ class AnchoringController(Controller):
     ) -> Response[CommandAccepted]:
         """A dimension (political, management, operations, ...) reached a status (started,
         partial, anchored) on `valid_on`, with evidence. `id` is the milestone."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.record_milestone(
-                partnership_id,
-                dimension=data.dimension,
-                status=data.status,
-                title=data.title,
-                evidence=data.evidence.evidence(),
-                meta=meta,
-                expected_version=context.expected_version,
-            ),
-            status=201,
-        )
+        return context.execute(tvaers, data, partnership_id=partnership_id, status=201)
 
     @post(
         "/factors",
@@ -74,20 +59,7 @@ class AnchoringController(Controller):
     ) -> Response[CommandAccepted]:
         """An external or internal factor, promoting or a barrier, optionally linked to
         milestones of this partnership. `id` is the factor."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.record_factor(
-                partnership_id,
-                origin=data.origin,
-                effect=data.effect,
-                description=data.description,
-                milestone_ids=data.milestone_ids,
-                meta=meta,
-                expected_version=context.expected_version,
-            ),
-            status=201,
-        )
+        return context.execute(tvaers, data, partnership_id=partnership_id, status=201)
 
     @post(
         "/factors/{factor_id:uuid}/milestones",
@@ -106,78 +78,4 @@ class AnchoringController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """The factor also bears on this milestone."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.link_factor(
-                partnership_id,
-                factor_id,
-                data.milestone_id,
-                meta,
-                expected_version=context.expected_version,
-            ),
-            status=200,
-        )
-
-    @post(
-        "/evaluations",
-        operation_id="recordEvaluation",
-        summary="Record an evaluation",
-        sync_to_thread=True,
-        opt=WRITE,
-    )
-    def record_evaluation(
-        self,
-        partnership_id: FromPath[UUID],
-        data: JSONBody[EvaluationRecord],
-        tvaers: NamedDependency[Tvaers],
-        context: NamedDependency[RequestContext],
-    ) -> Response[CommandAccepted]:
-        """An internal or external evaluation: by whom, the method and the findings. `id` is
-        the evaluation."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.record_evaluation(
-                partnership_id,
-                kind=data.kind,
-                evaluator=data.evaluator,
-                method=data.method,
-                findings=data.findings,
-                meta=meta,
-                expected_version=context.expected_version,
-            ),
-            status=201,
-        )
-
-    @post(
-        "/evaluations/{evaluation_id:uuid}/assessments",
-        operation_id="recordAssessment",
-        summary="Record an assessment of an evaluation",
-        status_code=200,
-        sync_to_thread=True,
-        opt=WRITE,
-    )
-    def record_assessment(
-        self,
-        partnership_id: FromPath[UUID],
-        evaluation_id: FromPath[UUID],
-        data: JSONBody[AssessmentRecord],
-        tvaers: NamedDependency[Tvaers],
-        context: NamedDependency[RequestContext],
-    ) -> Response[CommandAccepted]:
-        """An answer on the 4-point scale (slet ikke … i høj grad) to "is the purpose met?" or
-        "implemented as planned?"."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.record_assessment(
-                partnership_id,
-                evaluation_id,
-                data.question,
-                data.answer,
-                meta,
-                expected_version=context.expected_version,
-            ),
-            status=200,
-        )
+        return context.execute(tvaers, data, partnership_id=partnership_id, factor_id=factor_id)

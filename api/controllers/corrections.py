@@ -9,7 +9,6 @@ from litestar import Controller, Response, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from aggregates.taxonomy import Rung
 from api.deps import RequestContext
 from api.schemas import CommandAccepted, DateCorrection, MilestoneCorrection, RungCorrection
 from services.application import Tvaers
@@ -38,18 +37,7 @@ class CorrectionController(Controller):
     ) -> Response[CommandAccepted]:
         """The event of version `corrects_version` (a join, leave, ladder move, appointment,
         step-down, role change or milestone) happened on `corrected_valid_on` instead."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.correct_date(
-                partnership_id,
-                data.corrects_version,
-                data.corrected_valid_on,
-                meta,
-                expected_version=context.expected_version,
-            ),
-            status=200,
-        )
+        return context.execute(tvaers, data, partnership_id=partnership_id)
 
     @post(
         "/rungs",
@@ -68,19 +56,7 @@ class CorrectionController(Controller):
     ) -> Response[CommandAccepted]:
         """The join or ladder move of version `corrects_version` put the partner on `rung`,
         with this evidence."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.correct_rung(
-                partnership_id,
-                data.corrects_version,
-                Rung(data.rung),
-                data.evidence,
-                meta,
-                expected_version=context.expected_version,
-            ),
-            status=200,
-        )
+        return context.execute(tvaers, data, partnership_id=partnership_id)
 
     @post(
         "/milestones",
@@ -99,18 +75,4 @@ class CorrectionController(Controller):
     ) -> Response[CommandAccepted]:
         """The milestone recorded by version `corrects_version` is replaced by this dimension,
         status, title and evidence (its date stays; correct that with correctDate)."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.correct_milestone(
-                partnership_id,
-                data.corrects_version,
-                dimension=data.dimension,
-                status=data.status,
-                title=data.title,
-                evidence=data.evidence.evidence(),
-                meta=meta,
-                expected_version=context.expected_version,
-            ),
-            status=200,
-        )
+        return context.execute(tvaers, data, partnership_id=partnership_id)

@@ -52,20 +52,7 @@ class RatingController(Controller):
         """The steering group's self-assessment of one anchoring dimension on `valid_on`:
         1 (not anchored at all) to 7 (fully part of operations), with a comment. Project
         leaders and steering-group members of the partnership may rate. `id` is the rating."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.rate_anchoring(
-                partnership_id,
-                dimension=data.dimension,
-                rating=data.rating,
-                comment=data.comment,
-                rated_by=data.rated_by,
-                meta=meta,
-                expected_version=context.expected_version,
-            ),
-            status=201,
-        )
+        return context.execute(tvaers, data, partnership_id=partnership_id, status=201)
 
     @get(
         operation_id="getRatings",

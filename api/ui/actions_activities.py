@@ -15,7 +15,6 @@ from aggregates.errors import NotFound
 from aggregates.partnership import Activity
 from aggregates.taxonomy import (
     ActivityStatus,
-    AnchoringStatus,
     Dimension,
     FactorEffect,
     FactorOrigin,
@@ -42,10 +41,17 @@ from api.ui.actions_common import (
     scope_of,
 )
 from api.ui.core import PREFIX, format_day, locale_of, render
-from api.ui.forms import Field, expected_version, submit, with_meta
+from api.ui.forms import Field, submit, with_meta
 from api.ui.free_text import warn_names
 from api.ui.i18n import english, labeller, translator
 from services.application import Tvaers
+from services.commands import (
+    AdjustActivity,
+    ChangeActivityStatus,
+    LaunchActivity,
+    RecordFactor,
+    RecordMilestone,
+)
 
 OWNERS_HELP = "De partnere, der står for aktiviteten."
 
@@ -136,18 +142,9 @@ class ActivityForms(Controller):
             fields=fields,
             template=FORM_TEMPLATE,
             context=context,
-            action=lambda c, meta: tvaers.launch_activity(
-                partnership_id,
-                title=c["title"],
-                category=PreventionCategory(c["category"]),
-                owner_ids=ids(c["owner_ids"]),
-                description=c["description"] or "",
-                target_group=c["target_group"] or "",
-                arena=c["arena"] or "",
-                running=c["running"],
-                meta=meta,
-                expected_version=expected_version(c),
-            ),
+            command=LaunchActivity,
+            address={"partnership_id": partnership_id},
+            tvaers=tvaers,
             success=lambda _result: partnership_page(partnership_id, ACTIVITIES),
             read_side=read_side,
             error_fields={
@@ -241,26 +238,25 @@ class ActivityForms(Controller):
             """Only what the user changed is recorded as changed."""
             return None if (value or "") == current else (value or "")
 
-        def adjust(c: dict[str, Any], meta: Any) -> Any:
+        def adjustment(c: dict[str, Any]) -> dict[str, Any]:
             owners = ids(c["owner_ids"])
-            return tvaers.adjust_activity(
-                partnership_id,
-                activity_id,
-                c["description"],
-                meta,
-                title=changed(c["title"], activity.title),
-                target_group=changed(c["target_group"], activity.target_group),
-                arena=changed(c["arena"], activity.arena),
-                owner_ids=None if set(owners) == set(activity.owner_ids) else owners,
-                expected_version=expected_version(c),
-            )
+            return {
+                "description": c["description"],
+                "title": changed(c["title"], activity.title),
+                "target_group": changed(c["target_group"], activity.target_group),
+                "arena": changed(c["arena"], activity.arena),
+                "owner_ids": None if set(owners) == set(activity.owner_ids) else owners,
+            }
 
         return await submit(
             request,
             fields=fields,
             template=FORM_TEMPLATE,
             context=context,
-            action=adjust,
+            command=AdjustActivity,
+            shape=adjustment,
+            address={"partnership_id": partnership_id, "activity_id": activity_id},
+            tvaers=tvaers,
             success=lambda _result: partnership_page(partnership_id, ACTIVITIES),
             read_side=read_side,
             check=lambda c: _owners_chosen(c, locale),
@@ -343,13 +339,9 @@ class ActivityForms(Controller):
             fields=fields,
             template=FORM_TEMPLATE,
             context=context,
-            action=lambda c, meta: tvaers.change_activity_status(
-                partnership_id,
-                activity_id,
-                ActivityStatus(c["status"]),
-                meta,
-                expected_version=expected_version(c),
-            ),
+            command=ChangeActivityStatus,
+            address={"partnership_id": partnership_id, "activity_id": activity_id},
+            tvaers=tvaers,
             success=lambda _result: partnership_page(partnership_id, ACTIVITIES),
             read_side=read_side,
             error_fields={
@@ -409,15 +401,10 @@ class AnchoringForms(Controller):
             fields=fields,
             template=FORM_TEMPLATE,
             context=context,
-            action=lambda c, meta: tvaers.record_milestone(
-                partnership_id,
-                dimension=Dimension(c["dimension"]),
-                status=AnchoringStatus(c["status"]),
-                title=c["title"],
-                evidence=evidence_of(c),
-                meta=meta,
-                expected_version=expected_version(c),
-            ),
+            command=RecordMilestone,
+            shape=lambda c: {**c, "evidence": evidence_of(c)},
+            address={"partnership_id": partnership_id},
+            tvaers=tvaers,
             success=lambda _result: partnership_page(partnership_id, ANCHORING),
             read_side=read_side,
             error_fields={"invalid-value": "evidence_text", "inconsistent-dates": "valid_on"},
@@ -497,15 +484,9 @@ class AnchoringForms(Controller):
             fields=fields,
             template=FORM_TEMPLATE,
             context=context,
-            action=lambda c, meta: tvaers.record_factor(
-                partnership_id,
-                origin=FactorOrigin(c["origin"]),
-                effect=FactorEffect(c["effect"]),
-                description=c["description"],
-                milestone_ids=ids(c["milestone_ids"]),
-                meta=meta,
-                expected_version=expected_version(c),
-            ),
+            command=RecordFactor,
+            address={"partnership_id": partnership_id},
+            tvaers=tvaers,
             success=lambda _result: partnership_page(partnership_id, ANCHORING),
             read_side=read_side,
             error_fields={

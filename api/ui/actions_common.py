@@ -13,7 +13,7 @@ from uuid import UUID
 from litestar import Request
 from litestar.concurrency import sync_to_thread
 
-from aggregates import Agreement, Evidence, Partnership
+from aggregates import Agreement, Partnership
 from aggregates.taxonomy import AnchoringStatus, Dimension, Labelled, Rung
 from api.auth import Principal, principal_of
 from api.readside import ReadSide
@@ -165,10 +165,13 @@ def milestone_fields(request: Request[Any, Any, Any]) -> list[Field]:
     ]
 
 
-def evidence_of(c: dict[str, Any]) -> Evidence:
-    return Evidence(
-        text=c["evidence_text"], link=c["evidence_link"] or "", document_ref=c["document_ref"] or ""
-    )
+def evidence_of(c: dict[str, Any]) -> dict[str, str]:
+    """The evidence fields of a form, as a command's `evidence` (EvidenceFields)."""
+    return {
+        "text": c["evidence_text"],
+        "link": c["evidence_link"] or "",
+        "document_ref": c["document_ref"] or "",
+    }
 
 
 # -- the records a form changes ---------------------------------------------------------------

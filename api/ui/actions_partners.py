@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from aggregates.errors import NotFound
-from aggregates.taxonomy import AnchoringStatus, Dimension, Rung
+from aggregates.taxonomy import Rung
 from api.readside import ReadSide
 from api.ui.actions_common import (
     ANCHORING,
@@ -40,13 +40,21 @@ from api.ui.actions_common import (
     with_params,
 )
 from api.ui.core import PREFIX, format_day, locale_of, render
-from api.ui.forms import Field, expected_version, submit, with_meta
+from api.ui.forms import Field, submit, with_meta
 from api.ui.free_text import warn_names
 from api.ui.i18n import english, translator
 from projections import audit, history
 from projections.history import Correction
-from services.application import CommandResult, Tvaers
-from services.commands import JoinPartner, LeavePartner, MoveOnLadder
+from services.application import Tvaers
+from services.commands import (
+    Command,
+    CorrectDate,
+    CorrectMilestone,
+    CorrectRung,
+    JoinPartner,
+    LeavePartner,
+    MoveOnLadder,
+)
 
 EVIDENCE_HELP = warn_names(
     "Hvad viser, at partneren står på trinnet? Fx et mødereferat eller en aftale.",
@@ -411,35 +419,11 @@ class PartnerForms(Controller):
             request, tvaers, read_side, partnership_id, kind
         )
 
-        def correct(c: dict[str, Any], meta: Any) -> CommandResult:
-            version = int(c["corrects_version"])
-            if kind == "date":
-                return tvaers.correct_date(
-                    partnership_id,
-                    version,
-                    c["corrected_valid_on"],
-                    meta,
-                    expected_version=expected_version(c),
-                )
-            if kind == "rung":
-                return tvaers.correct_rung(
-                    partnership_id,
-                    version,
-                    Rung(int(c["rung"])),
-                    c["evidence"],
-                    meta,
-                    expected_version=expected_version(c),
-                )
-            return tvaers.correct_milestone(
-                partnership_id,
-                version,
-                dimension=Dimension(c["dimension"]),
-                status=AnchoringStatus(c["status"]),
-                title=c["title"],
-                evidence=evidence_of(c),
-                meta=meta,
-                expected_version=expected_version(c),
-            )
+        corrections: dict[str, type[Command]] = {
+            "date": CorrectDate,
+            "rung": CorrectRung,
+            "milestone": CorrectMilestone,
+        }
 
         section = {"date": HISTORY, "rung": LADDER, "milestone": ANCHORING}[kind]
         target = {"date": "corrected_valid_on", "rung": "rung", "milestone": "status"}[kind]
@@ -448,7 +432,10 @@ class PartnerForms(Controller):
             fields=fields,
             template=FORM_TEMPLATE,
             context=context,
-            action=correct,
+            command=corrections[kind],
+            shape=lambda c: {**c, "evidence": evidence_of(c)} if kind == "milestone" else c,
+            address={"partnership_id": partnership_id},
+            tvaers=tvaers,
             success=lambda _result: partnership_page(partnership_id, section),
             read_side=read_side,
             error_fields={

@@ -7,7 +7,7 @@ Routes (under /ui/partnerships/{partnership_id}):
   page's date control (`as_of`, `known_at`) and links to the API's documents (HTML,
   Markdown, PDF) for the same dates;
 - `ratings/new`: a self-assessment of one dimension on the 1-7 scale (project leaders and
-  steering-group members: `partnership:rate`), `Tvaers.rate_anchoring` like the API;
+  steering-group members: `partnership:rate`), the `RateAnchoring` command like the API;
 - `annotations/new`, `annotations/{id}/edit`, `.../publish`, `.../withdraw`: an evaluator's
   own notes (`partnership:annotate`), the `Tvaers` methods the API calls. A note is the
   author's until published: `projections.annotations.list_annotations` decides who sees
@@ -50,7 +50,6 @@ from api.ui.forms import (
     RULES_DA,
     VERSION,
     Field,
-    as_uuid,
     expected_version,
     submit,
     with_meta,
@@ -63,6 +62,7 @@ from projections import annotations as annotation_views
 from projections import audit
 from projections import story as story_view
 from services.application import CommandResult, Tvaers
+from services.commands import RateAnchoring
 
 READ = {"access": "partnership:read"}
 RATE = {"access": "partnership:rate"}
@@ -292,15 +292,9 @@ class EvaluationPages(Controller):
             fields=fields,
             template=FORM_TEMPLATE,
             context=context,
-            action=lambda c, meta: tvaers.rate_anchoring(
-                partnership_id,
-                dimension=Dimension(c["dimension"]),
-                rating=c["rating"],
-                comment=c["comment"] or "",
-                rated_by=as_uuid(c["rated_by"]),
-                meta=meta,
-                expected_version=expected_version(c),
-            ),
+            command=RateAnchoring,
+            address={"partnership_id": partnership_id},
+            tvaers=tvaers,
             success=lambda _result: partnership_page(partnership_id, RATINGS),
             read_side=read_side,
             error_fields={

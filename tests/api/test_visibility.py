@@ -22,7 +22,7 @@ from litestar.testing import TestClient
 from aggregates import Meta
 from aggregates.account import AccessRole
 from aggregates.taxonomy import PreventionCategory, Rung
-from services.commands import JoinPartner
+from services.commands import JoinPartner, LaunchActivity
 from tests.api.conftest import (
     ACTOR,
     add_user,
@@ -68,13 +68,16 @@ def _furnish(client: TestClient[Litestar], partnership: str, lead: str, job: str
         JoinPartner(partnership_id=pid, organisation_id=UUID(job), rung=Rung(3)),
         Meta(actor=ACTOR, valid_on=D(2024, 1, 10)),
     )
-    service.launch_activity(
-        pid,
-        title="Motion på recept",
-        category=PreventionCategory.OFFER,
-        owner_ids=[UUID(job)],
-        meta=Meta(actor=ACTOR, valid_on=D(2024, 2, 1)),
-        running=True,
+    execute(
+        service,
+        LaunchActivity(
+            partnership_id=pid,
+            title="Motion på recept",
+            category=PreventionCategory.OFFER,
+            owner_ids=[UUID(job)],
+            running=True,
+        ),
+        Meta(actor=ACTOR, valid_on=D(2024, 2, 1)),
     )
     signed_agreement(
         service,

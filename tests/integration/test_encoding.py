@@ -37,7 +37,11 @@ from services.commands import (
     AppointSteeringMember,
     AssignRole,
     AssignSecretariat,
+    EnterPhase,
+    EvidenceFields,
+    LaunchActivity,
     MoveOnLadder,
+    RecordMilestone,
     RegisterPerson,
 )
 from services.settings import Settings
@@ -217,12 +221,15 @@ def build_snapshotted_world(app: Tvaers) -> World:
         AppointSteeringMember(partnership_id=pid, person_id=person, seat=SeatRole.CHAIR),
         meta(),
     )  # v4
-    activity = app.launch_activity(
-        pid,
-        title="Rygestopkursus",
-        category=PreventionCategory.OFFER,
-        owner_ids=[world.a],
-        meta=meta(),
+    activity = execute(
+        app,
+        LaunchActivity(
+            partnership_id=pid,
+            title="Rygestopkursus",
+            category=PreventionCategory.OFFER,
+            owner_ids=[world.a],
+        ),
+        meta(),
     )  # v5
     activity_id = app.get_partnership(pid).activities.popitem()[1].activity_id
     assert activity.version == 5
@@ -237,7 +244,11 @@ def build_snapshotted_world(app: Tvaers) -> World:
         meta(),
     )  # v6
     execute(app, AssignSecretariat(partnership_id=pid, organisation_id=world.lead_id), meta())  # v7
-    app.enter_phase(pid, ImplementationPhase.PLAN, "Plan lagt", meta())  # v8
+    execute(
+        app,
+        EnterPhase(partnership_id=pid, phase=ImplementationPhase.PLAN, note="Plan lagt"),
+        meta(),
+    )  # v8
     execute(
         app,
         MoveOnLadder(
@@ -246,13 +257,16 @@ def build_snapshotted_world(app: Tvaers) -> World:
         meta(date(2024, 2, 1)),
     )  # v9
     for number in range(5):  # v10-v14
-        app.record_milestone(
-            pid,
-            dimension=Dimension.METHOD,
-            status=AnchoringStatus.STARTED,
-            title=f"Værktøjskasse {number}",
-            evidence=Evidence(text="Manual udgivet", document_ref=f"DOC-{number}"),
-            meta=meta(date(2024, 3, 1 + number)),
+        execute(
+            app,
+            RecordMilestone(
+                partnership_id=pid,
+                dimension=Dimension.METHOD,
+                status=AnchoringStatus.STARTED,
+                title=f"Værktøjskasse {number}",
+                evidence=EvidenceFields(text="Manual udgivet", document_ref=f"DOC-{number}"),
+            ),
+            meta(date(2024, 3, 1 + number)),
         )
     assert world.version == 14
     return world

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import pytest
 
-from aggregates import Evidence, Registry
+from aggregates import Registry
 from aggregates.taxonomy import AnchoringStatus, Dimension, PartnershipType, RoleKind, Sector
 from projections import agenda, roles
 from projections.access import Visibility
@@ -16,8 +16,12 @@ from projections.core import InvalidQuery
 from services.application import Tvaers
 from services.commands import (
     AssignRole,
+    EvidenceFields,
     JoinPartner,
+    RecordFollowUp,
+    RecordMilestone,
     RegisterPartnership,
+    ScheduleFollowUp,
     VacateRole,
 )
 from tests.commands import execute
@@ -53,19 +57,26 @@ def project(
 
 
 def operations(app: Tvaers, pid: UUID, status: AnchoringStatus, day: date) -> None:
-    app.record_milestone(
-        pid,
-        dimension=Dimension.OPERATIONS,
-        status=status,
-        title="Videreført i drift",
-        evidence=Evidence(text="Budget"),
-        meta=meta(day),
+    execute(
+        app,
+        RecordMilestone(
+            partnership_id=pid,
+            dimension=Dimension.OPERATIONS,
+            status=status,
+            title="Videreført i drift",
+            evidence=EvidenceFields(text="Budget"),
+        ),
+        meta(day),
     )
 
 
 def follow_up(app: Tvaers, pid: UUID, label: str, scheduled: date, due: date) -> UUID:
     return created(
-        app.schedule_follow_up(pid, label=label, due_on=due, cohort=20, meta=meta(scheduled))
+        execute(
+            app,
+            ScheduleFollowUp(partnership_id=pid, label=label, due_on=due, cohort=20),
+            meta(scheduled),
+        )
     )
 
 
@@ -110,11 +121,19 @@ def world(read_side: ReadSide) -> World:
         signed_on=D(2024, 1, 20),
     )
     overdue = follow_up(app, sund, "3 måneder", D(2024, 6, 20), D(2024, 9, 20))
-    app.record_follow_up(sund, overdue, 15, 12, meta(D(2024, 10, 10)))  # after today
+    execute(
+        app,
+        RecordFollowUp(partnership_id=sund, follow_up_id=overdue, reached=15, retained=12),
+        meta(D(2024, 10, 10)),
+    )  # after today
     due = follow_up(app, sund, "6 måneder", D(2024, 5, 20), D(2024, 11, 20))
     follow_up(app, sund, "12 måneder", D(2024, 5, 20), D(2025, 1, 15))
     done = follow_up(app, sund, "3 uger", D(2024, 8, 1), D(2024, 9, 1))
-    app.record_follow_up(sund, done, 18, 16, meta(D(2024, 9, 5)))
+    execute(
+        app,
+        RecordFollowUp(partnership_id=sund, follow_up_id=done, reached=18, retained=16),
+        meta(D(2024, 9, 5)),
+    )
     late = follow_up(app, sund, "Ekstra", D(2024, 10, 15), D(2024, 10, 20))  # scheduled later
     anna = person(app, "Anna Jensen", dgi)
     bo = person(app, "Bo Nielsen", club)

@@ -11,6 +11,15 @@ import pytest
 from aggregates import Evidence
 from aggregates.taxonomy import AnchoringStatus, Dimension, FactorEffect, FactorOrigin, Sector
 from projections import anchoring
+from services.commands import (
+    CorrectDate,
+    CorrectMilestone,
+    EvidenceFields,
+    LinkFactor,
+    RecordFactor,
+    RecordMilestone,
+)
+from tests.commands import execute
 from tests.projections.support import ReadSide, instant, meta, organisation, partnership
 
 D = date
@@ -31,13 +40,16 @@ class Anchoring:
         evidence: Evidence | None = None,
     ) -> tuple[UUID, int]:
         """Record a milestone; returns its id and the version of its event."""
-        result = self.side.app.record_milestone(
-            self.pid,
-            dimension=dimension,
-            status=status,
-            title=title,
-            evidence=evidence or Evidence(text=f"Referat: {title}"),
-            meta=meta(day, actor=EVALUATOR),
+        result = execute(
+            self.side.app,
+            RecordMilestone(
+                partnership_id=self.pid,
+                dimension=dimension,
+                status=status,
+                title=title,
+                evidence=EvidenceFields.of(evidence or Evidence(text=f"Referat: {title}")),
+            ),
+            meta(day, actor=EVALUATOR),
         )
         assert result.created_id is not None
         return result.created_id, result.version
@@ -129,14 +141,17 @@ async def test_a_milestone_correction_replaces_its_content_from_its_recording_on
         Dimension.POLITICAL, AnchoringStatus.ANCHORED, "Politisk mandat", D(2024, 4, 1)
     )
     before = instant()
-    world.side.app.correct_milestone(
-        world.pid,
-        version,
-        dimension=Dimension.MANAGEMENT,
-        status=AnchoringStatus.PARTIAL,
-        title="Direktionens godkendelse",
-        evidence=Evidence(text="Direktionsreferat", document_ref="DIR-7"),
-        meta=meta(D(2024, 5, 1), actor=EVALUATOR, reason="Forkert dimension"),
+    execute(
+        world.side.app,
+        CorrectMilestone(
+            partnership_id=world.pid,
+            corrects_version=version,
+            dimension=Dimension.MANAGEMENT,
+            status=AnchoringStatus.PARTIAL,
+            title="Direktionens godkendelse",
+            evidence=EvidenceFields(text="Direktionsreferat", document_ref="DIR-7"),
+        ),
+        meta(D(2024, 5, 1), actor=EVALUATOR, reason="Forkert dimension"),
     )
     await world.side.sync()
 
@@ -177,7 +192,13 @@ async def test_a_date_correction_moves_a_milestone_in_valid_time_from_its_record
         Dimension.CULTURE, AnchoringStatus.PARTIAL, "Fælles værdier", D(2024, 9, 1)
     )
     before = instant()
-    world.side.app.correct_date(world.pid, version, D(2024, 5, 1), meta(reason="Dato"))
+    execute(
+        world.side.app,
+        CorrectDate(
+            partnership_id=world.pid, corrects_version=version, corrected_valid_on=D(2024, 5, 1)
+        ),
+        meta(reason="Dato"),
+    )
     await world.side.sync()
 
     jun_1 = D(2024, 6, 1)
@@ -200,25 +221,35 @@ async def test_factors_are_linked_to_milestones_when_recorded_and_later(world: A
     posts, _ = world.milestone(
         Dimension.OPERATIONS, AnchoringStatus.ANCHORED, "Stillinger", D(2024, 8, 1)
     )
-    law = app.record_factor(
-        world.pid,
-        origin=FactorOrigin.EXTERNAL,
-        effect=FactorEffect.PROMOTING,
-        description="Ny rygelov",
-        milestone_ids=[policy],
-        meta=meta(D(2024, 1, 15), actor=EVALUATOR),
+    law = execute(
+        app,
+        RecordFactor(
+            partnership_id=world.pid,
+            origin=FactorOrigin.EXTERNAL,
+            effect=FactorEffect.PROMOTING,
+            description="Ny rygelov",
+            milestone_ids=[policy],
+        ),
+        meta(D(2024, 1, 15), actor=EVALUATOR),
     )
-    turnover = app.record_factor(
-        world.pid,
-        origin=FactorOrigin.INTERNAL,
-        effect=FactorEffect.BARRIER,
-        description="Udskiftning blandt medarbejdere",
-        meta=meta(D(2024, 6, 1), actor=EVALUATOR),
+    turnover = execute(
+        app,
+        RecordFactor(
+            partnership_id=world.pid,
+            origin=FactorOrigin.INTERNAL,
+            effect=FactorEffect.BARRIER,
+            description="Udskiftning blandt medarbejdere",
+        ),
+        meta(D(2024, 6, 1), actor=EVALUATOR),
     )
     assert law.created_id is not None
     assert turnover.created_id is not None
     before_link = instant()
-    app.link_factor(world.pid, law.created_id, posts, meta(D(2024, 8, 1)))
+    execute(
+        app,
+        LinkFactor(partnership_id=world.pid, factor_id=law.created_id, milestone_id=posts),
+        meta(D(2024, 8, 1)),
+    )
     await world.side.sync()
 
     factors = await anchoring.factors(store, world.pid)

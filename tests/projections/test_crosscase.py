@@ -22,12 +22,21 @@ from uuid import UUID
 
 import pytest
 
-from aggregates import Evidence, Registry
+from aggregates import Registry
 from aggregates.taxonomy import AnchoringStatus, Dimension, Rung, Sector
 from projections import crosscase
 from projections.access import Visibility
 from services.application import CommandResult, Tvaers
-from services.commands import JoinPartner, LeavePartner, MoveOnLadder, RegisterPartnership
+from services.commands import (
+    CorrectDate,
+    CorrectMilestone,
+    EvidenceFields,
+    JoinPartner,
+    LeavePartner,
+    MoveOnLadder,
+    RecordMilestone,
+    RegisterPartnership,
+)
 from tests.commands import execute
 from tests.projections.support import ReadSide, created, meta, organisation, signed_agreement
 
@@ -45,13 +54,16 @@ def register(app: Tvaers, lead: UUID, registry: Registry, day: date) -> UUID:
 def milestone(
     app: Tvaers, pid: UUID, dimension: Dimension, status: AnchoringStatus, day: date
 ) -> CommandResult:
-    return app.record_milestone(
-        pid,
-        dimension=dimension,
-        status=status,
-        title=f"{dimension.label_da}: {status.label_da}",
-        evidence=Evidence(text="Referat"),
-        meta=meta(day),
+    return execute(
+        app,
+        RecordMilestone(
+            partnership_id=pid,
+            dimension=dimension,
+            status=status,
+            title=f"{dimension.label_da}: {status.label_da}",
+            evidence=EvidenceFields(text="Referat"),
+        ),
+        meta(day),
     )
 
 
@@ -137,14 +149,17 @@ def cases(read_side: ReadSide) -> Cases:
     execute(app, LeavePartner(partnership_id=p2, organisation_id=patients), meta(D(2024, 6, 1)))
     milestone(app, p2, Dimension.POLITICAL, a, D(2024, 5, 1))
     method = milestone(app, p2, Dimension.METHOD, a, D(2024, 6, 1))
-    app.correct_milestone(
-        p2,
-        method.version,
-        dimension=Dimension.METHOD,
-        status=AnchoringStatus.PARTIAL,
-        title="Værktøjskasse i brug",
-        evidence=Evidence(text="Kun i to af fem skoler"),
-        meta=meta(D(2024, 7, 1), reason="Overvurderet"),
+    execute(
+        app,
+        CorrectMilestone(
+            partnership_id=p2,
+            corrects_version=method.version,
+            dimension=Dimension.METHOD,
+            status=AnchoringStatus.PARTIAL,
+            title="Værktøjskasse i brug",
+            evidence=EvidenceFields(text="Kun i to af fem skoler"),
+        ),
+        meta(D(2024, 7, 1), reason="Overvurderet"),
     )
 
     p3 = register(
@@ -167,7 +182,13 @@ def cases(read_side: ReadSide) -> Cases:
     anchored = milestone(app, p3, o, a, D(2024, 10, 15))
     milestone(app, p3, o, a, D(2024, 11, 1))  # anchored again: the first one counts
     # Back-dated correction: it happened on 28 September.
-    app.correct_date(p3, anchored.version, D(2024, 9, 28), meta(D(2024, 11, 5), reason="Referat"))
+    execute(
+        app,
+        CorrectDate(
+            partnership_id=p3, corrects_version=anchored.version, corrected_valid_on=D(2024, 9, 28)
+        ),
+        meta(D(2024, 11, 5), reason="Referat"),
+    )
 
     p4 = register(app, health, Registry(title="Bevæg dig", municipality="Vestby"), D(2025, 1, 1))
     execute(app, JoinPartner(partnership_id=p4, organisation_id=job), meta(D(2025, 1, 5)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID, uuid4
 
-from aggregates import Evidence, Registry
+from aggregates import Registry
 from aggregates.taxonomy import (
     AnchoringStatus,
     Dimension,
@@ -19,10 +19,13 @@ from projections import diff, registry
 from services.commands import (
     AppointSteeringMember,
     AssignRole,
+    CorrectDate,
+    EvidenceFields,
     HandOverRole,
     JoinPartner,
     LeavePartner,
     MoveOnLadder,
+    RecordMilestone,
     StepDownSteeringMember,
     UpdateRegistry,
 )
@@ -57,13 +60,16 @@ def change(
 def milestone(
     side: ReadSide, pid: UUID, dimension: Dimension, status: AnchoringStatus, day: date
 ) -> None:
-    side.app.record_milestone(
-        pid,
-        dimension=dimension,
-        status=status,
-        title=f"{dimension.label_da} {status.label_da}",
-        evidence=Evidence(text="Referat"),
-        meta=meta(day),
+    execute(
+        side.app,
+        RecordMilestone(
+            partnership_id=pid,
+            dimension=dimension,
+            status=status,
+            title=f"{dimension.label_da} {status.label_da}",
+            evidence=EvidenceFields(text="Referat"),
+        ),
+        meta(day),
     )
 
 
@@ -237,7 +243,15 @@ async def test_the_diff_between_two_dates_lists_what_was_added_changed_and_remov
     # A correction moves Kræftens Bekæmpelse's joining before the first date: from then on
     # the diff no longer lists it as added; a report made before the correction still does.
     before = instant()
-    app.correct_date(pid, kb_joined.version, D(2024, 1, 20), meta(reason="Dato"))
+    execute(
+        app,
+        CorrectDate(
+            partnership_id=pid,
+            corrects_version=kb_joined.version,
+            corrected_valid_on=D(2024, 1, 20),
+        ),
+        meta(reason="Dato"),
+    )
     await read_side.sync()
     now = await diff.between(store, pid, FIRST, SECOND)
     assert [c for c in now if c.key == str(kb)] == []

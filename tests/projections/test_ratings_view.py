@@ -8,14 +8,19 @@ from uuid import UUID
 
 import pytest
 
-from aggregates import Evidence
 from aggregates.errors import NotFound, PersonErased
 from aggregates.taxonomy import AnchoringStatus, Dimension, Sector
 from projections import anchoring, audit, ratings
 from projections.audit import AuditFilter
 from projections.directory import ERASED_NAME
 from projections.ratings import FlagKind
-from services.commands import ErasePerson
+from services.commands import (
+    CorrectDate,
+    ErasePerson,
+    EvidenceFields,
+    RateAnchoring,
+    RecordMilestone,
+)
 from tests.commands import execute
 from tests.projections.support import (
     ReadSide,
@@ -46,25 +51,31 @@ class World:
         rated_by: UUID | None = None,
     ) -> tuple[UUID, int]:
         """Rate; returns the rating's id and the version of its event."""
-        result = self.side.app.rate_anchoring(
-            self.pid,
-            dimension=dimension,
-            rating=value,
-            comment=comment,
-            rated_by=rated_by,
-            meta=meta(day, actor=CHAIR),
+        result = execute(
+            self.side.app,
+            RateAnchoring(
+                partnership_id=self.pid,
+                dimension=dimension,
+                rating=value,
+                comment=comment,
+                rated_by=rated_by,
+            ),
+            meta(day, actor=CHAIR),
         )
         assert result.created_id is not None
         return result.created_id, result.version
 
     def milestone(self, dimension: Dimension, day: date, title: str) -> UUID:
-        result = self.side.app.record_milestone(
-            self.pid,
-            dimension=dimension,
-            status=AnchoringStatus.PARTIAL,
-            title=title,
-            evidence=Evidence(text=f"Referat: {title}"),
-            meta=meta(day),
+        result = execute(
+            self.side.app,
+            RecordMilestone(
+                partnership_id=self.pid,
+                dimension=dimension,
+                status=AnchoringStatus.PARTIAL,
+                title=title,
+                evidence=EvidenceFields(text=f"Referat: {title}"),
+            ),
+            meta(day),
         )
         assert result.created_id is not None
         return result.created_id
@@ -119,8 +130,12 @@ async def test_a_corrected_date_moves_the_rating_and_the_old_date_stays_known(
 ) -> None:
     rating_id, version = world.rate(Dimension.METHOD, 6, D(2024, 6, 1), comment="Manual udgivet")
     before_the_correction = instant()
-    world.side.app.correct_date(
-        world.pid, version, D(2024, 1, 20), meta(D(2024, 7, 1), reason="Forkert mødedato")
+    execute(
+        world.side.app,
+        CorrectDate(
+            partnership_id=world.pid, corrects_version=version, corrected_valid_on=D(2024, 1, 20)
+        ),
+        meta(D(2024, 7, 1), reason="Forkert mødedato"),
     )
     await world.side.sync()
     store = world.side.store

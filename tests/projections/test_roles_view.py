@@ -13,8 +13,10 @@ from projections import roles
 from services.commands import (
     AppointSteeringMember,
     AssignRole,
+    CorrectDate,
     HandOverRole,
     JoinPartner,
+    LaunchActivity,
     LeavePartner,
     StepDownSteeringMember,
     VacateRole,
@@ -72,12 +74,15 @@ async def test_holdings_show_roles_at_partnership_and_activity_scope_on_each_dat
     world: Roles,
 ) -> None:
     app, store = world.side.app, world.side.store
-    activity = app.launch_activity(
-        world.pid,
-        title="Motion på recept",
-        category=PreventionCategory.OFFER,
-        owner_ids=[world.dgi],
-        meta=meta(D(2024, 1, 20)),
+    activity = execute(
+        app,
+        LaunchActivity(
+            partnership_id=world.pid,
+            title="Motion på recept",
+            category=PreventionCategory.OFFER,
+            owner_ids=[world.dgi],
+        ),
+        meta(D(2024, 1, 20)),
     )
     activity_id = activity.created_id
     assert activity_id is not None
@@ -412,8 +417,24 @@ async def test_correcting_an_assignment_date_shows_from_the_correction_on(world:
         meta(D(2024, 3, 1)),
     )
     before = instant()
-    app.correct_date(world.pid, assigned.version, D(2024, 2, 1), meta(reason="Forkert dato"))
-    app.correct_date(world.pid, appointed.version, D(2024, 2, 10), meta(reason="Forkert dato"))
+    execute(
+        app,
+        CorrectDate(
+            partnership_id=world.pid,
+            corrects_version=assigned.version,
+            corrected_valid_on=D(2024, 2, 1),
+        ),
+        meta(reason="Forkert dato"),
+    )
+    execute(
+        app,
+        CorrectDate(
+            partnership_id=world.pid,
+            corrects_version=appointed.version,
+            corrected_valid_on=D(2024, 2, 10),
+        ),
+        meta(reason="Forkert dato"),
+    )
     await world.side.sync()
 
     feb_15 = D(2024, 2, 15)
@@ -439,7 +460,15 @@ async def test_correcting_the_date_of_a_departure_moves_the_vacancy_with_it(worl
         app, LeavePartner(partnership_id=world.pid, organisation_id=world.dgi), meta(D(2024, 6, 1))
     )
     before = instant()
-    app.correct_date(world.pid, left.version, D(2024, 5, 1), meta(reason="Udtrådt tidligere"))
+    execute(
+        app,
+        CorrectDate(
+            partnership_id=world.pid,
+            corrects_version=left.version,
+            corrected_valid_on=D(2024, 5, 1),
+        ),
+        meta(reason="Udtrådt tidligere"),
+    )
     await world.side.sync()
 
     now = await roles.vacancies(store, world.pid, as_of=D(2024, 7, 1))

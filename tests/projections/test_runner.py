@@ -15,7 +15,7 @@ from uuid import UUID
 import asyncpg
 import pytest
 
-from aggregates import Evidence, Organisation, Partnership
+from aggregates import Organisation, Partnership
 from aggregates.taxonomy import AnchoringStatus, Dimension, Rung, Sector
 from api.readside import ReadSide as ApiReadSide
 from projections import anchoring, audit, ladder, registry, roles
@@ -25,7 +25,13 @@ from projections.core import Projection
 from projections.ladder import ladder as ladder_projection
 from projections.runner import ProjectionRunner, StillCatchingUp
 from projections.store import Statement
-from services.commands import JoinPartner, MoveOnLadder, RegisterOrganisation
+from services.commands import (
+    EvidenceFields,
+    JoinPartner,
+    MoveOnLadder,
+    RecordMilestone,
+    RegisterOrganisation,
+)
 from services.settings import Settings
 from tests.commands import execute
 from tests.projections.support import (
@@ -207,13 +213,16 @@ async def test_a_failing_batch_stops_only_the_failing_projection_before_its_even
         JoinPartner(partnership_id=pid, organisation_id=dgi, rung=Rung.DIALOGUE),
         meta(D(2024, 1, 10)),
     )
-    milestone = app.record_milestone(
-        pid,
-        dimension=Dimension.POLITICAL,
-        status=AnchoringStatus.STARTED,
-        title="Byrådsbeslutning",
-        evidence=Evidence(text="Referat"),
-        meta=meta(D(2024, 2, 1)),
+    milestone = execute(
+        app,
+        RecordMilestone(
+            partnership_id=pid,
+            dimension=Dimension.POLITICAL,
+            status=AnchoringStatus.STARTED,
+            title="Byrådsbeslutning",
+            evidence=EvidenceFields(text="Referat"),
+        ),
+        meta(D(2024, 2, 1)),
     ).notification_id
     execute(
         app,

@@ -8,16 +8,19 @@ from uuid import UUID
 
 import pytest
 
-from aggregates import Evidence, Registry
+from aggregates import Registry
 from aggregates.taxonomy import AnchoringStatus, Dimension, Rung, Sector
 from projections import search
 from projections.access import Visibility
 from projections.core import InvalidQuery
 from services.application import Tvaers
 from services.commands import (
+    CorrectDate,
+    EvidenceFields,
     JoinPartner,
     LeavePartner,
     MoveOnLadder,
+    RecordMilestone,
     RegisterPartnership,
     UpdateRegistry,
 )
@@ -37,13 +40,16 @@ def register(app: Tvaers, lead: UUID, registry: Registry, day: date) -> UUID:
 
 
 def anchored(app: Tvaers, pid: UUID, dimension: Dimension, day: date) -> int:
-    return app.record_milestone(
-        pid,
-        dimension=dimension,
-        status=AnchoringStatus.ANCHORED,
-        title=f"{dimension.label_da} forankret",
-        evidence=Evidence(text="Referat"),
-        meta=meta(day),
+    return execute(
+        app,
+        RecordMilestone(
+            partnership_id=pid,
+            dimension=dimension,
+            status=AnchoringStatus.ANCHORED,
+            title=f"{dimension.label_da} forankret",
+            evidence=EvidenceFields(text="Referat"),
+        ),
+        meta(day),
     ).version
 
 
@@ -221,7 +227,13 @@ async def test_corrections_and_registry_updates_change_what_search_finds(world: 
     await w.side.sync()
     assert await ids(w, min_rung=4, as_of=D(2024, 4, 1)) == []
     # Back-dated: DGI's move to rung 4 really happened on 1 March.
-    app.correct_date(w.sund, w.dgi_move, D(2024, 3, 1), meta(D(2024, 8, 1), reason="Referat"))
+    execute(
+        app,
+        CorrectDate(
+            partnership_id=w.sund, corrects_version=w.dgi_move, corrected_valid_on=D(2024, 3, 1)
+        ),
+        meta(D(2024, 8, 1), reason="Referat"),
+    )
     execute(
         app,
         UpdateRegistry.of(

@@ -26,7 +26,7 @@ from projections.ladder import ladder
 from projections.runner import ProjectionRunner, RebuildFailed
 from projections.store import Statement
 from services.application import Tvaers
-from services.commands import JoinPartner, MoveOnLadder, RegisterOrganisation
+from services.commands import JoinPartner, MoveOnLadder, RecordFactor, RegisterOrganisation
 from services.settings import Settings
 from tests.commands import execute
 from tests.projections.support import (
@@ -67,12 +67,15 @@ async def test_an_event_holding_u0000_projects_into_every_view_as_u_fffd(
     named = execute(
         app, RegisterOrganisation(name=f"Forening {MARK} Syd", sector=Sector.VOLUNTARY), meta()
     )
-    factor = app.record_factor(
-        pid,
-        origin=FactorOrigin.INTERNAL,
-        effect=FactorEffect.PROMOTING,
-        description=f"a{MARK}b",
-        meta=meta(),
+    factor = execute(
+        app,
+        RecordFactor(
+            partnership_id=pid,
+            origin=FactorOrigin.INTERNAL,
+            effect=FactorEffect.PROMOTING,
+            description=f"a{MARK}b",
+        ),
+        meta(),
     )
     account = app.create_account(
         username="anna@sundeborg.dk", display_name=f"Anna{MARK}", password="x" * 12, meta=meta()
