@@ -5,19 +5,15 @@ from __future__ import annotations
 import typing
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
 import msgspec
 
-from aggregates import (
-    EventRef,
-)
 from aggregates.taxonomy import (
     ActivityStatus,
     AgreementKind,
     AnchoringStatus,
-    AnnotationKind,
     Dimension,
     PartnershipType,
     PreventionCategory,
@@ -34,6 +30,7 @@ from services.commands import (
     AssignSecretariat,
     ChangeActivityStatus,
     ChangePersonContact,
+    ChangeSteeringSeat,
     Command,
     CorrectDate,
     CorrectMilestone,
@@ -49,6 +46,7 @@ from services.commands import (
     MoveOnLadder,
     MovePerson,
     RateAnchoring,
+    RecordAnnotation,
     RecordAssessment,
     RecordDecision,
     RecordEvaluation,
@@ -60,6 +58,7 @@ from services.commands import (
     RegisterPerson,
     RenameOrganisation,
     RenewAgreement,
+    ReviseAnnotation,
     ScheduleFollowUp,
     SignAgreement,
     StaffSecretariat,
@@ -68,10 +67,7 @@ from services.commands import (
 )
 from services.fields import (
     Fact,
-    LongText,
-    Name,
     Reason,
-    Version,
 )
 
 C = TypeVar("C", bound=Command)
@@ -336,6 +332,12 @@ class SteeringMemberAppoint(Body[AppointSteeringMember], kw_only=True):
     path = ("partnership_id",)
 
 
+class SteeringSeatChange(Body[ChangeSteeringSeat], kw_only=True):
+    """The member's new seat (formand, næstformand or medlem) from `valid_on`."""
+
+    path = ("partnership_id", "person_id")
+
+
 class SecretariatAssign(Body[AssignSecretariat], kw_only=True):
     path = ("partnership_id",)
 
@@ -537,35 +539,13 @@ class RatingRecord(Body[RateAnchoring], kw_only=True):
     path = ("partnership_id",)
 
 
-class EventLink(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    """An event of the partnership's history, as the audit history names it: the
-    partnership's or one of its agreements' id, and the event's version."""
-
-    aggregate_id: UUID
-    version: Version
-
-    def ref(self) -> EventRef:
-        return EventRef(aggregate_id=self.aggregate_id, version=self.version)
-
-
-class AnnotationFields(Write, kw_only=True):
-    """A whole note: a promoting factor, a barrier or a judgement, in free text, optionally
-    about one dimension and linked to events (fields left out become empty)."""
-
-    kind: AnnotationKind
-    text: LongText
-    dimension: Dimension | None = None
-    links: Annotated[list[EventLink], msgspec.Meta(max_length=50)] = msgspec.field(
-        default_factory=list
-    )
-
-    def refs(self) -> list[EventRef]:
-        return [link.ref() for link in self.links]
-
-
-class AnnotationRecord(AnnotationFields, kw_only=True):
+class AnnotationRecord(Body[RecordAnnotation], kw_only=True):
     """A new note, a draft until its author publishes it."""
 
+    path = ("partnership_id",)
 
-class AnnotationRevision(AnnotationFields, kw_only=True):
+
+class AnnotationRevision(Body[ReviseAnnotation], kw_only=True):
     """The note rewritten (only an unpublished note, by its author)."""
+
+    path = ("partnership_id", "annotation_id")

@@ -36,11 +36,7 @@ from aggregates.annotation import clean_links
 from aggregates.dates import set_plan_horizon
 from aggregates.errors import AlreadyExists, DomainError, NotFound
 from aggregates.idempotency import IdempotentRequest, request_id_for
-from aggregates.taxonomy import (
-    AnnotationKind,
-    Dimension,
-    Rung,
-)
+from aggregates.taxonomy import Rung
 from services.commands import (
     AdjustActivity,
     AmendAgreement,
@@ -49,6 +45,7 @@ from services.commands import (
     AssignSecretariat,
     ChangeActivityStatus,
     ChangePersonContact,
+    ChangeSteeringSeat,
     CloseOrganisation,
     Command,
     CorrectDate,
@@ -69,7 +66,9 @@ from services.commands import (
     MergeOrganisation,
     MoveOnLadder,
     MovePerson,
+    PublishAnnotation,
     RateAnchoring,
+    RecordAnnotation,
     RecordAssessment,
     RecordDecision,
     RecordEvaluation,
@@ -82,6 +81,7 @@ from services.commands import (
     ReleaseSecretariatStaff,
     RenameOrganisation,
     RenewAgreement,
+    ReviseAnnotation,
     ScheduleFollowUp,
     SignAgreement,
     StaffSecretariat,
@@ -89,6 +89,7 @@ from services.commands import (
     TerminateAgreement,
     UpdateRegistry,
     VacateRole,
+    WithdrawAnnotation,
 )
 from services.encoding import MsgspecMapper
 from services.errors import (
@@ -511,79 +512,45 @@ class Tvaers(Application[UUID]):
         self._check_version(annotation, expected_version)
         return annotation
 
-    def record_annotation(
-        self,
-        partnership_id: UUID,
-        *,
-        kind: AnnotationKind,
-        text: str,
-        meta: Meta,
-        dimension: Dimension | None = None,
-        links: Collection[EventRef] = (),
-    ) -> CommandResult:
+    def _record_annotation(self, c: RecordAnnotation, envelope: Envelope) -> CommandResult:
         """An evaluator's draft note on the partnership, linked to events of its history."""
-        partnership = self._get(Partnership, partnership_id)
+        partnership = self._get(Partnership, c.partnership_id)
         annotation = Annotation.record(
             partnership_id=partnership.id,
-            kind=kind,
-            text=text,
-            dimension=dimension,
-            links=self._linked_events(partnership, links),
-            meta=meta,
+            kind=c.kind,
+            text=c.text,
+            dimension=c.dimension,
+            links=self._linked_events(partnership, c.refs()),
+            meta=envelope.meta,
         )
         return self._save(annotation, created_id=annotation.id)
 
-    def revise_annotation(
-        self,
-        partnership_id: UUID,
-        annotation_id: UUID,
-        *,
-        kind: AnnotationKind,
-        text: str,
-        meta: Meta,
-        dimension: Dimension | None = None,
-        links: Collection[EventRef] = (),
-        expected_version: int | None = None,
-    ) -> CommandResult:
+    def _revise_annotation(self, c: ReviseAnnotation, envelope: Envelope) -> CommandResult:
         annotation = self._own_annotation(
-            partnership_id, annotation_id, meta.actor, expected_version
+            c.partnership_id, c.annotation_id, envelope.meta.actor, envelope.expected_version
         )
-        partnership = self._get(Partnership, partnership_id)
+        partnership = self._get(Partnership, c.partnership_id)
         annotation.revise(
-            kind=kind,
-            text=text,
-            dimension=dimension,
-            links=self._linked_events(partnership, links),
-            meta=meta,
+            kind=c.kind,
+            text=c.text,
+            dimension=c.dimension,
+            links=self._linked_events(partnership, c.refs()),
+            meta=envelope.meta,
         )
         return self._save(annotation)
 
-    def publish_annotation(
-        self,
-        partnership_id: UUID,
-        annotation_id: UUID,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult:
+    def _publish_annotation(self, c: PublishAnnotation, envelope: Envelope) -> CommandResult:
         annotation = self._own_annotation(
-            partnership_id, annotation_id, meta.actor, expected_version
+            c.partnership_id, c.annotation_id, envelope.meta.actor, envelope.expected_version
         )
-        annotation.publish(meta)
+        annotation.publish(envelope.meta)
         return self._save(annotation)
 
-    def withdraw_annotation(
-        self,
-        partnership_id: UUID,
-        annotation_id: UUID,
-        meta: Meta,
-        *,
-        expected_version: int | None = None,
-    ) -> CommandResult:
+    def _withdraw_annotation(self, c: WithdrawAnnotation, envelope: Envelope) -> CommandResult:
         annotation = self._own_annotation(
-            partnership_id, annotation_id, meta.actor, expected_version
+            c.partnership_id, c.annotation_id, envelope.meta.actor, envelope.expected_version
         )
-        annotation.withdraw(meta)
+        annotation.withdraw(envelope.meta)
         return self._save(annotation)
 
     # -- agreements (each saved with its partnership in one transaction) ---------------
@@ -1018,6 +985,11 @@ COMMANDS: dict[type[Command], Handler] = _table(
         check=lambda app, c: app._active_organisation(c.organisation_id),
     ),
     Custom(ErasePerson, Tvaers._erase_person),
+    # -- annotations: evaluators' notes (in their own streams)
+    Custom(RecordAnnotation, Tvaers._record_annotation),
+    Custom(ReviseAnnotation, Tvaers._revise_annotation),
+    Custom(PublishAnnotation, Tvaers._publish_annotation),
+    Custom(WithdrawAnnotation, Tvaers._withdraw_annotation),
     # -- agreements (each saved with its partnership in one transaction)
     Custom(DraftAgreement, Tvaers._draft_agreement),
     Custom(AmendAgreement, Tvaers._amend_agreement),
@@ -1180,6 +1152,11 @@ COMMANDS: dict[type[Command], Handler] = _table(
         Partnership,
         lambda _app, p, c, meta: p.appoint_steering_member(c.person_id, c.seat, meta),
         check=lambda app, c: app._person(c.person_id),
+    ),
+    Change(
+        ChangeSteeringSeat,
+        Partnership,
+        lambda _app, p, c, meta: p.change_steering_seat(c.person_id, c.seat, meta),
     ),
     Change(
         StepDownSteeringMember,

@@ -19,17 +19,28 @@ Conventions:
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 import msgspec
 
-from aggregates import Contact, Evidence, Meta, Obligation, Registry, Terms, TermsOfReference
+from aggregates import (
+    Contact,
+    EventRef,
+    Evidence,
+    Meta,
+    Obligation,
+    Registry,
+    Terms,
+    TermsOfReference,
+)
 from aggregates.taxonomy import (
     ActivityStatus,
     AgreementKind,
     AnchoringStatus,
+    AnnotationKind,
     AssessmentAnswer,
     AssessmentQuestion,
     Dimension,
@@ -127,6 +138,15 @@ class AppointSteeringMember(Command, frozen=True, kw_only=True):
     partnership_id: UUID
     person_id: UUID
     seat: SeatRole = SeatRole.MEMBER
+
+
+class ChangeSteeringSeat(Command, frozen=True, kw_only=True):
+    """A steering-group member takes another seat (formand, næstformand or medlem) from the
+    envelope's valid_on; at most one formand and one næstformand at a time."""
+
+    partnership_id: UUID
+    person_id: UUID
+    seat: SeatRole
 
 
 class StepDownSteeringMember(Command, frozen=True, kw_only=True):
@@ -691,3 +711,63 @@ class CorrectMilestone(Command, frozen=True, kw_only=True):
     status: AnchoringStatus
     title: Name
     evidence: EvidenceFields
+
+
+# -- annotations: evaluators' notes ----------------------------------------------------------
+
+
+class EventLink(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """An event of the partnership's history, as the audit history names it: the
+    partnership's or one of its agreements' id, and the event's version."""
+
+    aggregate_id: UUID
+    version: Version
+
+    def ref(self) -> EventRef:
+        return EventRef(aggregate_id=self.aggregate_id, version=self.version)
+
+
+class _NoteFields(Command, frozen=True, kw_only=True):
+    kind: AnnotationKind
+    text: LongText
+    dimension: Dimension | None = None
+    links: Annotated[list[EventLink], msgspec.Meta(max_length=50)] = msgspec.field(
+        default_factory=list
+    )
+
+    def refs(self) -> list[EventRef]:
+        return [link.ref() for link in self.links]
+
+
+def event_links(refs: Collection[EventRef]) -> list[EventLink]:
+    """Events already named (the demo, tests) as a command's links."""
+    return [EventLink(aggregate_id=r.aggregate_id, version=r.version) for r in refs]
+
+
+class RecordAnnotation(_NoteFields, frozen=True, kw_only=True):
+    """An evaluator's draft note on the partnership (a promoting factor, a barrier or a
+    judgement), optionally about one dimension and linked to events of its history."""
+
+    partnership_id: UUID
+
+
+class ReviseAnnotation(_NoteFields, frozen=True, kw_only=True):
+    """The whole note anew (fields left out become empty): only by its author, and only
+    while it is not published."""
+
+    partnership_id: UUID
+    annotation_id: UUID
+
+
+class PublishAnnotation(Command, frozen=True, kw_only=True):
+    """Publish one's own note: everyone who may read the partnership sees it."""
+
+    partnership_id: UUID
+    annotation_id: UUID
+
+
+class WithdrawAnnotation(Command, frozen=True, kw_only=True):
+    """Withdraw one's own published note: only its author sees it again."""
+
+    partnership_id: UUID
+    annotation_id: UUID

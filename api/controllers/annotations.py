@@ -21,6 +21,7 @@ from api.readside import ReadSide
 from api.schemas import AnnotationRecord, AnnotationRevision, CommandAccepted, Write
 from projections import annotations as annotation_views
 from services.application import Tvaers
+from services.commands import PublishAnnotation, WithdrawAnnotation
 
 ANNOTATE = {"access": "partnership:annotate"}
 
@@ -51,19 +52,7 @@ class AnnotationController(Controller):
         (`aggregate_id` and `version` as the audit history shows them: the partnership's
         or one of its agreements'). Only its author sees it until it is published. `id` is
         the note; the partnership's own record is not changed."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.record_annotation(
-                partnership_id,
-                kind=data.kind,
-                text=data.text,
-                dimension=data.dimension,
-                links=data.refs(),
-                meta=meta,
-            ),
-            status=201,
-        )
+        return context.execute(tvaers, data, partnership_id=partnership_id, status=201)
 
     @put(
         "/{annotation_id:uuid}",
@@ -83,19 +72,8 @@ class AnnotationController(Controller):
     ) -> Response[CommandAccepted]:
         """The whole note anew (fields left out become empty). Only its author may, and only
         while it is not published: withdraw a published note first."""
-        return context.command(
-            tvaers,
-            data,
-            lambda meta: tvaers.revise_annotation(
-                partnership_id,
-                annotation_id,
-                kind=data.kind,
-                text=data.text,
-                dimension=data.dimension,
-                links=data.refs(),
-                meta=meta,
-                expected_version=context.expected_version,
-            ),
+        return context.execute(
+            tvaers, data, partnership_id=partnership_id, annotation_id=annotation_id
         )
 
     @post(
@@ -116,12 +94,10 @@ class AnnotationController(Controller):
     ) -> Response[CommandAccepted]:
         """From now on everyone who may read the partnership sees the note. Only its author may
         publish it."""
-        return context.command(
+        return context.execute(
             tvaers,
             data,
-            lambda meta: tvaers.publish_annotation(
-                partnership_id, annotation_id, meta, expected_version=context.expected_version
-            ),
+            PublishAnnotation(partnership_id=partnership_id, annotation_id=annotation_id),
         )
 
     @post(
@@ -141,12 +117,10 @@ class AnnotationController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """Only its author sees the note again (and may revise and publish it anew)."""
-        return context.command(
+        return context.execute(
             tvaers,
             data,
-            lambda meta: tvaers.withdraw_annotation(
-                partnership_id, annotation_id, meta, expected_version=context.expected_version
-            ),
+            WithdrawAnnotation(partnership_id=partnership_id, annotation_id=annotation_id),
         )
 
     @get(

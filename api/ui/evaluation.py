@@ -30,7 +30,6 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
-from aggregates import EventRef
 from aggregates.taxonomy import AnnotationKind, AnnotationStatus, Dimension
 from api.readside import ReadSide
 from api.ui.actions_common import (
@@ -50,7 +49,6 @@ from api.ui.forms import (
     RULES_DA,
     VERSION,
     Field,
-    expected_version,
     submit,
     with_meta,
 )
@@ -61,8 +59,14 @@ from projections import agreements as agreement_views
 from projections import annotations as annotation_views
 from projections import audit
 from projections import story as story_view
-from services.application import CommandResult, Tvaers
-from services.commands import RateAnchoring
+from services.application import Tvaers
+from services.commands import (
+    PublishAnnotation,
+    RateAnchoring,
+    RecordAnnotation,
+    ReviseAnnotation,
+    WithdrawAnnotation,
+)
 
 READ = {"access": "partnership:read"}
 RATE = {"access": "partnership:rate"}
@@ -116,12 +120,19 @@ def event_value(aggregate_id: UUID, version: int) -> str:
     return f"{aggregate_id}:{version}"
 
 
-def event_refs(values: Sequence[str]) -> list[EventRef]:
-    refs = []
+def event_links(values: Sequence[str]) -> list[dict[str, str]]:
+    """The posted `<aggregate id>:<version>` values as the command's `EventLink`s."""
+    links = []
     for value in values:
         aggregate_id, _, version = value.partition(":")
-        refs.append(EventRef(aggregate_id=UUID(aggregate_id), version=int(version)))
-    return refs
+        links.append({"aggregate_id": aggregate_id, "version": version})
+    return links
+
+
+def note_fields(c: dict[str, Any]) -> dict[str, Any]:
+    """The note form's clean values as the command's fields (`RecordAnnotation`,
+    `ReviseAnnotation`)."""
+    return {**c, "dimension": c["dimension"] or None, "links": event_links(c["links"])}
 
 
 def event_label(kind: str, valid_on: Any, summary: str, _: Any) -> str:
@@ -377,22 +388,15 @@ class EvaluationPages(Controller):
         fields, context = await self._note(request, read_side, partnership_id)
         locale = locale_of(request)
 
-        def record(c: dict[str, Any], meta: Any) -> CommandResult:
-            return tvaers.record_annotation(
-                partnership_id,
-                kind=AnnotationKind(c["kind"]),
-                text=c["text"],
-                dimension=Dimension(c["dimension"]) if c["dimension"] else None,
-                links=event_refs(c["links"]),
-                meta=meta,
-            )
-
         return await submit(
             request,
             fields=fields,
             template=NOTE_TEMPLATE,
             context=context,
-            action=record,
+            command=RecordAnnotation,
+            shape=note_fields,
+            address={"partnership_id": partnership_id},
+            tvaers=tvaers,
             success=lambda result: partnership_page(partnership_id, f"note-{result.created_id}"),
             read_side=read_side,
             check=lambda c: _link_count(c, locale),
@@ -433,24 +437,15 @@ class EvaluationPages(Controller):
         fields, context = await self._note(request, read_side, partnership_id, note)
         locale = locale_of(request)
 
-        def revise(c: dict[str, Any], meta: Any) -> CommandResult:
-            return tvaers.revise_annotation(
-                partnership_id,
-                annotation_id,
-                kind=AnnotationKind(c["kind"]),
-                text=c["text"],
-                dimension=Dimension(c["dimension"]) if c["dimension"] else None,
-                links=event_refs(c["links"]),
-                meta=meta,
-                expected_version=expected_version(c),
-            )
-
         return await submit(
             request,
             fields=fields,
             template=NOTE_TEMPLATE,
             context=context,
-            action=revise,
+            command=ReviseAnnotation,
+            shape=note_fields,
+            address={"partnership_id": partnership_id, "annotation_id": annotation_id},
+            tvaers=tvaers,
             success=lambda _result: partnership_page(partnership_id, f"note-{annotation_id}"),
             read_side=read_side,
             check=lambda c: _link_count(c, locale),
@@ -484,16 +479,14 @@ class EvaluationPages(Controller):
         )
         context.update(partnership_title=await _title(read_side, pid), back=partnership_page(pid))
 
-        def step(c: dict[str, Any], meta: Any) -> CommandResult:
-            method = tvaers.publish_annotation if publish else tvaers.withdraw_annotation
-            return method(pid, annotation_id, meta, expected_version=expected_version(c))
-
         return await submit(
             request,
             fields=fields,
             template=FORM_TEMPLATE,
             context=context,
-            action=step,
+            command=PublishAnnotation if publish else WithdrawAnnotation,
+            address={"partnership_id": pid, "annotation_id": annotation_id},
+            tvaers=tvaers,
             success=lambda _result: partnership_page(pid, f"note-{annotation_id}"),
             read_side=read_side,
         )

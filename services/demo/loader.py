@@ -17,7 +17,6 @@ import msgspec
 
 from aggregates import (
     AccessRole,
-    EventRef,
     Meta,
     Obligation,
     Registry,
@@ -37,13 +36,16 @@ from services.commands import (
     DraftAgreement,
     EnterPhase,
     Envelope,
+    EventLink,
     EvidenceFields,
     HandOverRole,
     IssueTermsOfReference,
     JoinPartner,
     LaunchActivity,
     MoveOnLadder,
+    PublishAnnotation,
     RateAnchoring,
+    RecordAnnotation,
     RecordAssessment,
     RecordDecision,
     RecordEvaluation,
@@ -163,7 +165,7 @@ class _Loader:
             self.people[key] = _created(result)
 
     def case(self, case: Case) -> None:
-        app, o, pe = self.app, self.orgs, self.people
+        o, pe = self.orgs, self.people
 
         def m(on: date, reason: str | None = None) -> Meta:
             return self.meta(case.leader, on, reason)
@@ -457,16 +459,21 @@ class _Loader:
                 self.meta(rater, r.on, "Selvevaluering på styregruppemødet"),
             )
         for finding in case.annotations:
-            written = app.record_annotation(
-                pid,
-                kind=finding.kind,
-                text=finding.text,
-                dimension=finding.dimension,
-                links=[EventRef(aggregate_id=pid, version=refs[ref]) for ref in finding.links],
-                meta=self.meta(EVALUATOR, finding.on),
+            written = self.execute(
+                RecordAnnotation(
+                    partnership_id=pid,
+                    kind=finding.kind,
+                    text=finding.text,
+                    dimension=finding.dimension,
+                    links=[EventLink(aggregate_id=pid, version=refs[ref]) for ref in finding.links],
+                ),
+                self.meta(EVALUATOR, finding.on),
             )
             if finding.published:
-                app.publish_annotation(pid, _created(written), self.meta(EVALUATOR, finding.on))
+                self.execute(
+                    PublishAnnotation(partnership_id=pid, annotation_id=_created(written)),
+                    self.meta(EVALUATOR, finding.on),
+                )
 
     def grants(self) -> None:
         system = self.meta(SYSTEM_ACTOR, date.today(), RECORDED_REASON)

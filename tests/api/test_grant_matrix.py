@@ -49,6 +49,7 @@ from litestar.testing import TestClient
 from aggregates import Meta, TokenKind
 from aggregates.account import AccessRole
 from aggregates.taxonomy import AnnotationKind
+from services.commands import RecordAnnotation
 from tests.api.conftest import (
     ACTOR,
     PASSWORD,
@@ -62,6 +63,7 @@ from tests.api.conftest import (
     tvaers,
 )
 from tests.api.support import register_person, write
+from tests.commands import execute
 
 MARK = "Matrixby"  # in every name and title of partnership A's records, and nowhere else
 A_TITLE = f"Sund start i {MARK}"
@@ -247,6 +249,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("PUT", f"{P}/registry"): Route(W, {"title": A_TITLE, "municipality": MUNICIPALITY}),
     ("POST", f"{P}/steering-group/members"): Route(W, {"person_id": "<person>"}),
     ("POST", f"{P}/steering-group/members/{{person_id}}/departure"): Route(W, {}),
+    ("PUT", f"{P}/steering-group/members/{{person_id}}/seat"): Route(W, {"seat": "chair"}),
     ("PUT", f"{P}/secretariat"): Route(W, {"organisation_id": "<club>"}),
     ("POST", f"{P}/secretariat/staff"): Route(W, {"person_id": "<person>"}),
     ("POST", f"{P}/secretariat/staff/{{person_id}}/departure"): Route(W, {}),
@@ -484,11 +487,14 @@ def _build(client: TestClient[Litestar]) -> World:
     _grant(client, LEADER_M, AccessRole.PROJECT_LEADER, municipality=MUNICIPALITY)
     ids["grant"] = _grant(client, TARGET, AccessRole.EVALUATOR, municipality="Nordby")
     # The evaluator's draft note on A (another caller's PUT/publish/withdraw: not found).
-    note = tvaers(client).record_annotation(
-        uuid.UUID(partnership),
-        kind=AnnotationKind.FACTOR,
-        text="Ledelsen er med hele vejen",
-        meta=Meta(actor=EVALUATOR),
+    note = execute(
+        tvaers(client),
+        RecordAnnotation(
+            partnership_id=uuid.UUID(partnership),
+            kind=AnnotationKind.FACTOR,
+            text="Ledelsen er med hele vejen",
+        ),
+        Meta(actor=EVALUATOR),
     )
     ids["annotation"] = str(note.created_id)
     headers = {

@@ -42,13 +42,18 @@ from projections.store import ReadStore
 from services.application import CommandResult, Tvaers
 from services.commands import (
     DraftAgreement,
+    PublishAnnotation,
+    RecordAnnotation,
     RegisterOrganisation,
     RegisterPartnership,
     RegisterPerson,
     RenewAgreement,
+    ReviseAnnotation,
     SignAgreement,
     TerminateAgreement,
     UpdateRegistry,
+    WithdrawAnnotation,
+    event_links,
 )
 from tests.commands import execute
 
@@ -426,28 +431,38 @@ def _generate_notes(app: Tvaers, pid: UUID, milestone_version: int, *, draft: bo
     evaluator = "evaluator@cowi.dk"
     links = [EventRef(aggregate_id=pid, version=milestone_version)]
     note = created(
-        app.record_annotation(
-            pid,
-            kind=AnnotationKind.FACTOR,
-            text="Ledelsen bar indsatsen",
-            dimension=Dimension.MANAGEMENT,
-            links=links,
-            meta=meta(actor=evaluator),
+        execute(
+            app,
+            RecordAnnotation(
+                partnership_id=pid,
+                kind=AnnotationKind.FACTOR,
+                text="Ledelsen bar indsatsen",
+                dimension=Dimension.MANAGEMENT,
+                links=event_links(links),
+            ),
+            meta(actor=evaluator),
         )
     )
     if draft:
         return
-    app.revise_annotation(
-        pid,
-        note,
-        kind=AnnotationKind.JUDGEMENT,
-        text="Ledelsen bar indsatsen hele vejen",
-        links=[*links, EventRef(aggregate_id=pid, version=1)],
-        meta=meta(actor=evaluator),
+    execute(
+        app,
+        ReviseAnnotation(
+            partnership_id=pid,
+            annotation_id=note,
+            kind=AnnotationKind.JUDGEMENT,
+            text="Ledelsen bar indsatsen hele vejen",
+            links=event_links([*links, EventRef(aggregate_id=pid, version=1)]),
+        ),
+        meta(actor=evaluator),
     )
-    app.publish_annotation(pid, note, meta(actor=evaluator))
-    app.withdraw_annotation(pid, note, meta(actor=evaluator, reason="Skal præciseres"))
-    app.publish_annotation(pid, note, meta(actor=evaluator))
+    execute(app, PublishAnnotation(partnership_id=pid, annotation_id=note), meta(actor=evaluator))
+    execute(
+        app,
+        WithdrawAnnotation(partnership_id=pid, annotation_id=note),
+        meta(actor=evaluator, reason="Skal præciseres"),
+    )
+    execute(app, PublishAnnotation(partnership_id=pid, annotation_id=note), meta(actor=evaluator))
 
 
 def _generate_access(app: Tvaers, rng: random.Random, ids: list[UUID]) -> None:

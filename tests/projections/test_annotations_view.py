@@ -25,8 +25,13 @@ from services.commands import (
     DraftAgreement,
     EvidenceFields,
     JoinPartner,
+    PublishAnnotation,
+    RecordAnnotation,
     RecordMilestone,
     RegisterPerson,
+    ReviseAnnotation,
+    WithdrawAnnotation,
+    event_links,
 )
 from tests.commands import execute
 from tests.projections.support import (
@@ -53,13 +58,16 @@ class World:
     milestone_version: int
 
     def note(self, text: str = "Ledelsen bar indsatsen", *links: EventRef) -> UUID:
-        result = self.side.app.record_annotation(
-            self.pid,
-            kind=AnnotationKind.FACTOR,
-            text=text,
-            dimension=Dimension.MANAGEMENT,
-            links=links,
-            meta=meta(D(2024, 9, 1), actor=AUTHOR),
+        result = execute(
+            self.side.app,
+            RecordAnnotation(
+                partnership_id=self.pid,
+                kind=AnnotationKind.FACTOR,
+                text=text,
+                dimension=Dimension.MANAGEMENT,
+                links=event_links(links),
+            ),
+            meta(D(2024, 9, 1), actor=AUTHOR),
         )
         assert result.created_id is not None
         return result.created_id
@@ -131,7 +139,11 @@ async def test_a_published_note_is_seen_by_every_reader_of_the_partnership(
     world: World,
 ) -> None:
     note_id = world.note()
-    world.side.app.publish_annotation(world.pid, note_id, meta(actor=AUTHOR))
+    execute(
+        world.side.app,
+        PublishAnnotation(partnership_id=world.pid, annotation_id=note_id),
+        meta(actor=AUTHOR),
+    )
 
     for reader in (AUTHOR, COLLEAGUE, STEERING, ADMIN):
         (seen,) = await world.seen_by(reader)
@@ -148,8 +160,14 @@ async def test_a_published_note_is_seen_by_every_reader_of_the_partnership(
 async def test_a_withdrawn_note_is_the_authors_alone_again(world: World) -> None:
     note_id = world.note()
     app = world.side.app
-    app.publish_annotation(world.pid, note_id, meta(actor=AUTHOR))
-    app.withdraw_annotation(world.pid, note_id, meta(actor=AUTHOR, reason="Skal præciseres"))
+    execute(
+        app, PublishAnnotation(partnership_id=world.pid, annotation_id=note_id), meta(actor=AUTHOR)
+    )
+    execute(
+        app,
+        WithdrawAnnotation(partnership_id=world.pid, annotation_id=note_id),
+        meta(actor=AUTHOR, reason="Skal præciseres"),
+    )
 
     (mine,) = await world.seen_by(AUTHOR)
     assert mine.status is AnnotationStatus.WITHDRAWN
@@ -160,10 +178,16 @@ async def test_a_withdrawn_note_is_the_authors_alone_again(world: World) -> None
 async def test_each_sees_the_published_notes_and_their_own_drafts(world: World) -> None:
     app = world.side.app
     published = world.note("Offentlig")
-    app.publish_annotation(world.pid, published, meta(actor=AUTHOR))
+    execute(
+        app,
+        PublishAnnotation(partnership_id=world.pid, annotation_id=published),
+        meta(actor=AUTHOR),
+    )
     world.note("Kladde")
-    colleague = app.record_annotation(
-        world.pid, kind=AnnotationKind.JUDGEMENT, text="Min egen", meta=meta(actor=COLLEAGUE)
+    colleague = execute(
+        app,
+        RecordAnnotation(partnership_id=world.pid, kind=AnnotationKind.JUDGEMENT, text="Min egen"),
+        meta(actor=COLLEAGUE),
     ).created_id
 
     assert sorted(n.text for n in await world.seen_by(AUTHOR)) == ["Kladde", "Offentlig"]
@@ -234,13 +258,16 @@ async def test_revising_replaces_the_text_and_the_links(world: World) -> None:
     second = EventRef(aggregate_id=world.pid, version=world.milestone_version)
     note_id = world.note("Første udgave", first)
 
-    app.revise_annotation(
-        world.pid,
-        note_id,
-        kind=AnnotationKind.BARRIER,
-        text="Anden udgave",
-        links=[second],
-        meta=meta(actor=AUTHOR),
+    execute(
+        app,
+        ReviseAnnotation(
+            partnership_id=world.pid,
+            annotation_id=note_id,
+            kind=AnnotationKind.BARRIER,
+            text="Anden udgave",
+            links=event_links([second]),
+        ),
+        meta(actor=AUTHOR),
     )
 
     (seen,) = await world.seen_by(AUTHOR)
@@ -261,13 +288,30 @@ async def test_only_the_author_changes_a_note(world: World) -> None:
     note_id = world.note()
 
     with pytest.raises(NotFound):
-        app.publish_annotation(world.pid, note_id, meta(actor=COLLEAGUE))
-    app.publish_annotation(world.pid, note_id, meta(actor=AUTHOR))
+        execute(
+            app,
+            PublishAnnotation(partnership_id=world.pid, annotation_id=note_id),
+            meta(actor=COLLEAGUE),
+        )
+    execute(
+        app, PublishAnnotation(partnership_id=world.pid, annotation_id=note_id), meta(actor=AUTHOR)
+    )
     with pytest.raises(NotTheAuthor):
-        app.withdraw_annotation(world.pid, note_id, meta(actor=ADMIN))
+        execute(
+            app,
+            WithdrawAnnotation(partnership_id=world.pid, annotation_id=note_id),
+            meta(actor=ADMIN),
+        )
     with pytest.raises(AnnotationStateError):
-        app.revise_annotation(
-            world.pid, note_id, kind=AnnotationKind.FACTOR, text="Ny", meta=meta(actor=AUTHOR)
+        execute(
+            app,
+            ReviseAnnotation(
+                partnership_id=world.pid,
+                annotation_id=note_id,
+                kind=AnnotationKind.FACTOR,
+                text="Ny",
+            ),
+            meta(actor=AUTHOR),
         )
 
 
@@ -278,7 +322,9 @@ async def test_a_note_is_found_only_under_its_own_partnership(world: World) -> N
     other = partnership(app, lead, title="Andet")
 
     with pytest.raises(NotFound):
-        app.publish_annotation(other, note_id, meta(actor=AUTHOR))
+        execute(
+            app, PublishAnnotation(partnership_id=other, annotation_id=note_id), meta(actor=AUTHOR)
+        )
 
 
 async def test_notes_never_change_the_partnerships_record(world: World) -> None:
@@ -293,7 +339,9 @@ async def test_notes_never_change_the_partnerships_record(world: World) -> None:
     }
 
     note_id = world.note()
-    app.publish_annotation(world.pid, note_id, meta(actor=AUTHOR))
+    execute(
+        app, PublishAnnotation(partnership_id=world.pid, annotation_id=note_id), meta(actor=AUTHOR)
+    )
     await world.side.sync()
 
     assert app.get_partnership(world.pid).version == version
