@@ -497,20 +497,18 @@ class Tvaers(Application[UUID]):
 
     def _own_annotation(
         self,
+        annotation: Annotation,
         partnership_id: UUID,
-        annotation_id: UUID,
         actor: str,
         expected_version: int | None,
-    ) -> Annotation:
-        """The caller's own note on that partnership (another's draft is not found)."""
-        annotation = self._get(Annotation, annotation_id)
+    ) -> None:
+        """Refuses another partnership's note, another author's (not found) and a stale one."""
         if annotation.partnership_id != partnership_id:
             raise NotFound(
-                f"No annotation with id {annotation_id} in partnership {partnership_id}."
+                f"No annotation with id {annotation.id} in partnership {partnership_id}."
             )
         annotation.check_author(actor)
         self._check_version(annotation, expected_version)
-        return annotation
 
     def _record_annotation(self, c: RecordAnnotation, envelope: Envelope) -> CommandResult:
         """An evaluator's draft note on the partnership, linked to events of its history."""
@@ -526,8 +524,9 @@ class Tvaers(Application[UUID]):
         return self._save(annotation, created_id=annotation.id)
 
     def _revise_annotation(self, c: ReviseAnnotation, envelope: Envelope) -> CommandResult:
-        annotation = self._own_annotation(
-            c.partnership_id, c.annotation_id, envelope.meta.actor, envelope.expected_version
+        annotation = self._get(Annotation, c.annotation_id)
+        self._own_annotation(
+            annotation, c.partnership_id, envelope.meta.actor, envelope.expected_version
         )
         partnership = self._get(Partnership, c.partnership_id)
         annotation.revise(
@@ -540,15 +539,17 @@ class Tvaers(Application[UUID]):
         return self._save(annotation)
 
     def _publish_annotation(self, c: PublishAnnotation, envelope: Envelope) -> CommandResult:
-        annotation = self._own_annotation(
-            c.partnership_id, c.annotation_id, envelope.meta.actor, envelope.expected_version
+        annotation = self._get(Annotation, c.annotation_id)
+        self._own_annotation(
+            annotation, c.partnership_id, envelope.meta.actor, envelope.expected_version
         )
         annotation.publish(envelope.meta)
         return self._save(annotation)
 
     def _withdraw_annotation(self, c: WithdrawAnnotation, envelope: Envelope) -> CommandResult:
-        annotation = self._own_annotation(
-            c.partnership_id, c.annotation_id, envelope.meta.actor, envelope.expected_version
+        annotation = self._get(Annotation, c.annotation_id)
+        self._own_annotation(
+            annotation, c.partnership_id, envelope.meta.actor, envelope.expected_version
         )
         annotation.withdraw(envelope.meta)
         return self._save(annotation)
@@ -574,18 +575,20 @@ class Tvaers(Application[UUID]):
             raise NotFound(f"No agreement with id {agreement_id} in partnership {partnership_id}.")
         return agreement
 
-    def _addressed_agreement(
-        self,
-        c: AmendAgreement | SignAgreement | RenewAgreement | TerminateAgreement | ExpireAgreement,
-        envelope: Envelope,
-    ) -> Agreement:
-        """The command's agreement (under its partnership, if named), at the expected version."""
-        agreement = self._agreement(c.agreement_id, c.partnership_id)
-        self._check_version(agreement, envelope.expected_version)
-        return agreement
+    @staticmethod
+    def _check_addressed(
+        agreement: Agreement, partnership_id: UUID | None, expected_version: int | None
+    ) -> None:
+        """Refuses an agreement of another partnership than the one named (not found) and
+        a stale version. (Each handler names the aggregates it changes, for the event
+        catalogue: docs/events.md.)"""
+        if partnership_id is not None and agreement.partnership_id != partnership_id:
+            raise NotFound(f"No agreement with id {agreement.id} in partnership {partnership_id}.")
+        Tvaers._check_version(agreement, expected_version)
 
     def _amend_agreement(self, c: AmendAgreement, envelope: Envelope) -> CommandResult:
-        agreement = self._addressed_agreement(c, envelope)
+        agreement = self._get(Agreement, c.agreement_id)
+        self._check_addressed(agreement, c.partnership_id, envelope.expected_version)
         partnership = self._get(Partnership, agreement.partnership_id)
         agreement.amend(c.terms(), partnership.active_partner_ids, envelope.meta)
         return self._save(agreement)
@@ -595,7 +598,8 @@ class Tvaers(Application[UUID]):
         meta = envelope.meta
         person = self._person(c.signatory_id)
         signatory = Signatory(person_id=person.id, organisation_id=person.organisation_id)
-        agreement = self._addressed_agreement(c, envelope)
+        agreement = self._get(Agreement, c.agreement_id)
+        self._check_addressed(agreement, c.partnership_id, envelope.expected_version)
         partnership = self._get(Partnership, agreement.partnership_id)
         completed = agreement.sign(c.party_id, signatory, partnership.active_partner_ids, meta)
         if not completed:
@@ -611,7 +615,8 @@ class Tvaers(Application[UUID]):
         return self._save(agreement, partnership)
 
     def _renew_agreement(self, c: RenewAgreement, envelope: Envelope) -> CommandResult:
-        agreement = self._addressed_agreement(c, envelope)
+        agreement = self._get(Agreement, c.agreement_id)
+        self._check_addressed(agreement, c.partnership_id, envelope.expected_version)
         partnership = self._get(Partnership, agreement.partnership_id)
         agreement.renew(c.valid_to, envelope.meta)
         partnership.record_agreement_renewed(agreement.id, c.valid_to, envelope.meta)
@@ -619,16 +624,22 @@ class Tvaers(Application[UUID]):
 
     def _terminate_agreement(self, c: TerminateAgreement, envelope: Envelope) -> CommandResult:
         """End early (reason required); parties drop back on the ladder unless still backed."""
-        agreement = self._addressed_agreement(c, envelope)
-        agreement.terminate(envelope.meta)
-        return self._end(agreement, envelope.meta)
+        meta = envelope.meta
+        agreement = self._get(Agreement, c.agreement_id)
+        self._check_addressed(agreement, c.partnership_id, envelope.expected_version)
+        agreement.terminate(meta)
+        partnership = self._get(Partnership, agreement.partnership_id)
+        if str(agreement.id) not in partnership.agreements:
+            return self._save(agreement)  # never signed: nothing on the ladder to undo
+        partnership.record_agreement_ended(agreement.id, meta.valid_on, meta)
+        return self._save(agreement, partnership)
 
     def _expire_agreement(self, c: ExpireAgreement, envelope: Envelope) -> CommandResult:
-        agreement = self._addressed_agreement(c, envelope)
-        agreement.expire(envelope.meta)
-        return self._end(agreement, envelope.meta)
-
-    def _end(self, agreement: Agreement, meta: Meta) -> CommandResult:
+        """The validity ran out; parties drop back on the ladder as on termination."""
+        meta = envelope.meta
+        agreement = self._get(Agreement, c.agreement_id)
+        self._check_addressed(agreement, c.partnership_id, envelope.expected_version)
+        agreement.expire(meta)
         partnership = self._get(Partnership, agreement.partnership_id)
         if str(agreement.id) not in partnership.agreements:
             return self._save(agreement)  # never signed: nothing on the ladder to undo
