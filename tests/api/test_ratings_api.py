@@ -154,6 +154,18 @@ def test_an_unknown_rater_or_dimension_is_refused(world: World) -> None:
     assert_problem(dimension, 400, "invalid-request")
 
 
+def test_a_rater_whose_data_is_erased_is_refused(world: World) -> None:
+    """The command's row checks `rated_by` before the partnership is touched: a person
+    whose personal data is erased gives no more ratings."""
+    erased = world.client.post(f"/persons/{world.chair}/erasure", json={})
+    assert erased.status_code == 200, erased.text
+    with nothing_written(world.client):
+        refused = world.client.post(
+            world.path, json={"dimension": "method", "rating": 3, "rated_by": world.chair}
+        )
+    assert_problem(refused, 422, "person-erased")
+
+
 def test_if_match_names_the_partnerships_version(world: World) -> None:
     with nothing_written(world.client):
         stale = world.client.post(
