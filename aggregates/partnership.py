@@ -186,11 +186,58 @@ class Backing(msgspec.Struct, kw_only=True):
         )
 
 
+class SeatChange(msgspec.Struct, kw_only=True):
+    """A steering-group member's seat changes on `valid_on` (event `version`)."""
+
+    valid_on: date
+    from_seat: SeatRole
+    seat: SeatRole
+    version: int
+
+
 class Appointment(msgspec.Struct, kw_only=True):
     appointment_id: UUID
     person_id: UUID
     seat: SeatRole
+    """The seat held now: the appointment's, or the latest change's."""
     spell: Spell
+    changes: list[SeatChange] = msgspec.field(default_factory=list)
+    """The seat changes, in the order of their dates."""
+
+    def seat_on(self, day: date) -> SeatRole:
+        """The seat held on `day` (the appointment's seat before any change)."""
+        for change in reversed(self.changes):
+            if change.valid_on <= day:
+                return change.seat
+        return self.changes[0].from_seat if self.changes else self.seat
+
+    def seat_spells(self) -> list[tuple[SeatRole, Spell]]:
+        """Each seat held, and when: from the appointment to the first change, and so on
+        to the step-down (or open)."""
+        spells: list[tuple[SeatRole, Spell]] = []
+        seat = self.changes[0].from_seat if self.changes else self.seat
+        since, since_version = self.spell.since, self.spell.since_version
+        for change in self.changes:
+            spells.append(
+                (
+                    seat,
+                    Spell(
+                        since=since,
+                        since_version=since_version,
+                        until=change.valid_on,
+                        until_version=change.version,
+                    ),
+                )
+            )
+            seat, since, since_version = change.seat, change.valid_on, change.version
+        last = Spell(
+            since=since,
+            since_version=since_version,
+            until=self.spell.until,
+            until_version=self.spell.until_version,
+        )
+        spells.append((seat, last))
+        return [(s, w) for s, w in spells if w.until is None or w.since < w.until]
 
 
 class SecretariatHolding(msgspec.Struct, kw_only=True):
@@ -385,6 +432,14 @@ def _overlap(a: Spell, b: Spell) -> bool:
     return (a.until is None or b.since < a.until) and (b.until is None or a.since < b.until)
 
 
+def _holds(appointment: Appointment, seat: SeatRole, spell: Spell) -> bool:
+    """Whether the appointment holds `seat`, a single seat (formand, næstformand), at
+    some time during `spell`."""
+    return seat in SINGLE_SEATS and any(
+        held is seat and _overlap(when, spell) for held, when in appointment.seat_spells()
+    )
+
+
 class Partnership(TvaersAggregate):
     """The main aggregate. State is typed so snapshots decode as they were taken."""
 
@@ -556,6 +611,26 @@ class Partnership(TvaersAggregate):
             spell.until = self.valid_on
             spell.until_version = self.originator_version
             p.correctable[str(self.originator_version)] = "SteeringMemberSteppedDown"
+
+    class SteeringSeatChanged(TvaersAggregate.Event):
+        """A steering-group member takes another seat (formand, næstformand, medlem)."""
+
+        appointment_id: UUID
+        person_id: UUID
+        from_seat: SeatRole
+        seat: SeatRole
+
+        def apply(self, p: Partnership) -> None:
+            appointment = p.appointments[str(self.appointment_id)]
+            appointment.changes.append(
+                SeatChange(
+                    valid_on=self.valid_on,
+                    from_seat=self.from_seat,
+                    seat=self.seat,
+                    version=self.originator_version,
+                )
+            )
+            appointment.seat = self.seat
 
     class SecretariatAssigned(TvaersAggregate.Event):
         organisation_id: UUID
@@ -1053,12 +1128,24 @@ class Partnership(TvaersAggregate):
                     appointment.spell.until,
                     "A step-down follows the appointment",
                 )
+            for change in appointment.changes:
+                self.check_after(
+                    appointment.spell.since,
+                    change.valid_on,
+                    "A seat change follows the appointment",
+                )
+                if appointment.spell.until is not None:
+                    self.check_after(
+                        change.valid_on,
+                        appointment.spell.until,
+                        "A step-down follows a seat change",
+                    )
         for a, b in itertools.combinations(self.appointments.values(), 2):
-            if _overlap(a.spell, b.spell):
-                if a.person_id == b.person_id:
-                    raise AlreadyOnSteeringGroup("The person would sit twice at the same time.")
-                if a.seat is b.seat and a.seat in SINGLE_SEATS:
-                    raise SeatOccupied(f"The steering group would have two of {a.seat.label_da}.")
+            if _overlap(a.spell, b.spell) and a.person_id == b.person_id:
+                raise AlreadyOnSteeringGroup("The person would sit twice at the same time.")
+            for seat, when in a.seat_spells():
+                if _holds(b, seat, when):
+                    raise SeatOccupied(f"The steering group would have two of {seat.label_da}.")
         for decision in self.decisions.values():
             if not self.active_appointments(on=decision.meeting_on):
                 raise NoSteeringGroup(
@@ -1325,8 +1412,7 @@ class Partnership(TvaersAggregate):
         for active in overlapping:
             if active.person_id == person_id:
                 raise AlreadyOnSteeringGroup("The person already sits on the steering group.")
-            if seat in SINGLE_SEATS and active.seat is seat:
-                raise SeatOccupied(f"The steering group already has a {seat.label_da}.")
+        self._check_seat_free(seat, Spell(since=meta.valid_on, since_version=self.version + 1))
         self._trigger(
             self.SteeringMemberAppointed,
             meta,
@@ -1336,12 +1422,66 @@ class Partnership(TvaersAggregate):
         )
         return appointment_id
 
+    def _check_seat_free(
+        self, seat: SeatRole, spell: Spell, *, besides: UUID | None = None
+    ) -> None:
+        """At most one formand and one næstformand at a time: no appointment (but
+        `besides`) holds a single seat during `spell`."""
+        for other in self.appointments.values():
+            if other.appointment_id != besides and _holds(other, seat, spell):
+                raise SeatOccupied(f"The steering group already has a {seat.label_da}.")
+
+    def change_steering_seat(self, person_id: UUID, seat: SeatRole, meta: Meta) -> None:
+        """The member takes another seat from `meta.valid_on` until they step down.
+
+        A formand appointed as medlem by mistake: the change dated the appointment's day.
+        The person must sit on the steering group that day; changes follow one another in
+        time; a single seat (formand, næstformand) stays single.
+        """
+        seat = SeatRole(seat)
+        day = meta.valid_on
+        appointment = next(
+            (
+                a
+                for a in self.appointments.values()
+                if a.person_id == person_id and a.spell.covers(day)
+            ),
+            None,
+        )
+        if appointment is None:
+            raise NotOnSteeringGroup(f"The person does not sit on the steering group on {day}.")
+        if appointment.changes:
+            self.check_after(
+                appointment.changes[-1].valid_on, day, "A seat change follows the previous one"
+            )
+        if appointment.seat is seat:
+            raise NoChange(f"The person already holds the seat of {seat.label_da}.")
+        self._check_seat_free(
+            seat,
+            Spell(since=day, since_version=self.version + 1, until=appointment.spell.until),
+            besides=appointment.appointment_id,
+        )
+        self._trigger(
+            self.SteeringSeatChanged,
+            meta,
+            appointment_id=appointment.appointment_id,
+            person_id=person_id,
+            from_seat=appointment.seat,
+            seat=seat,
+        )
+
     def step_down_steering_member(self, person_id: UUID, meta: Meta) -> None:
         for active in self.active_appointments():
             if active.person_id == person_id:
                 self.check_after(
                     active.spell.since, meta.valid_on, "A step-down follows the appointment"
                 )
+                if active.changes:
+                    self.check_after(
+                        active.changes[-1].valid_on,
+                        meta.valid_on,
+                        "A step-down follows a seat change",
+                    )
                 self._trigger(
                     self.SteeringMemberSteppedDown, meta, appointment_id=active.appointment_id
                 )

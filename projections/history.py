@@ -268,6 +268,18 @@ _declare(
     DATE,
 )
 _declare(
+    P.SteeringSeatChanged,
+    G.GOVERNANCE,
+    (
+        "{person} skifter plads i styregruppen: {from_seat} → {seat}",
+        "Plads i styregruppen skiftet: {from_seat} → {seat}",
+    ),
+    (
+        "{person} changes seat on the steering group: {from_seat} → {seat}",
+        "Steering-group seat changed: {from_seat} → {seat}",
+    ),
+)
+_declare(
     P.SteeringMemberSteppedDown,
     G.GOVERNANCE,
     ("{person} udtrådt af styregruppen ({seat})", "Styregruppemedlem udtrådt"),
@@ -734,8 +746,9 @@ async def look_up(store: ReadStore, payloads: Sequence[Mapping[str, Any]]) -> Na
     appointments = _ids_of(payloads, "appointment_id")
     if appointments:
         sql = (
+            # the latest seat wins (a step-down names the seat left, after any change)
             "SELECT appointment_id, person_id, seat FROM steering_facts"
-            " WHERE seated = 1 AND appointment_id IN ({m}) ORDER BY row_version DESC"
+            " WHERE seated = 1 AND appointment_id IN ({m}) ORDER BY row_version"
         )
         for row in await _pairs(store, sql, appointments):
             seats[UUID(str(row["appointment_id"]))] = Seat(

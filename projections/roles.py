@@ -1,7 +1,7 @@
 """Roles view: who holds which role (and steering-group seat) on any date, vacancies, turnover.
 
 Role facts: a holder (person) from a valid date, or a vacancy (no person). Steering-group
-facts: an appointment or a step-down. Both are bitemporal like the ladder's facts.
+facts: an appointment, a seat change or a step-down. Both are bitemporal like the ladder's facts.
 """
 
 from __future__ import annotations
@@ -120,6 +120,16 @@ def _appointed(e: Partnership.SteeringMemberAppointed) -> Iterable[Statement]:
     )
 
 
+@roles.on(Partnership.SteeringSeatChanged)
+def _seat_changed(e: Partnership.SteeringSeatChanged) -> Iterable[Statement]:
+    # The member sits on, in the new seat from the change's date.
+    v = e.originator_version
+    yield (
+        _INSERT_STEERING,
+        (e.originator_id, e.appointment_id, e.person_id, e.seat, 1, e.valid_on, v, v, e.timestamp),
+    )
+
+
 @roles.on(Partnership.SteeringMemberSteppedDown)
 def _stepped_down(e: Partnership.SteeringMemberSteppedDown) -> Iterable[Statement]:
     v = e.originator_version
@@ -154,7 +164,7 @@ class Seat(msgspec.Struct, kw_only=True):
     person_id: UUID
     person_name: str
     seat: SeatRole
-    since: date
+    since: date  # in this seat: since the appointment, or the latest seat change
 
 
 class Vacancy(msgspec.Struct, kw_only=True):

@@ -1,15 +1,15 @@
-"""The steering group of one partnership: appointing members, their stepping down."""
+"""The steering group of one partnership: appointing members, their seats, stepping down."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, Response, post
+from litestar import Controller, Response, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from api.deps import RequestContext
-from api.schemas import CommandAccepted, SteeringMemberAppoint, Write
+from api.schemas import CommandAccepted, SteeringMemberAppoint, SteeringSeatChange, Write
 from services.application import Tvaers
 from services.commands import StepDownSteeringMember
 
@@ -36,6 +36,27 @@ class SteeringGroupController(Controller):
     ) -> Response[CommandAccepted]:
         """A person takes a seat (formand, næstformand or medlem); `id` is the appointment."""
         return context.execute(tvaers, data, status=201, partnership_id=partnership_id)
+
+    @put(
+        "/members/{person_id:uuid}/seat",
+        operation_id="changeSteeringSeat",
+        summary="Change a steering-group member's seat",
+        status_code=200,
+        sync_to_thread=True,
+        opt=WRITE,
+    )
+    def change_seat(
+        self,
+        partnership_id: FromPath[UUID],
+        person_id: FromPath[UUID],
+        data: JSONBody[SteeringSeatChange],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        """The member holds `seat` from `valid_on` (e.g. the day of the appointment, when a
+        formand was appointed as medlem by mistake); at most one formand and one
+        næstformand at a time."""
+        return context.execute(tvaers, data, partnership_id=partnership_id, person_id=person_id)
 
     @post(
         "/members/{person_id:uuid}/departure",

@@ -1,4 +1,5 @@
-"""Forms for a partnership's governance: the steering group (appoint, step down) and the
+"""Forms for a partnership's governance: the steering group (appoint, change seat, step
+down) and the
 secretariat (place it with a partner, staff it). Roles are in actions_roles."""
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from services.application import Tvaers
 from services.commands import (
     AppointSteeringMember,
     AssignSecretariat,
+    ChangeSteeringSeat,
     StaffSecretariat,
     StepDownSteeringMember,
 )
@@ -139,6 +141,88 @@ class GovernanceForms(Controller):
                 "person-erased": "person_id",
                 "not-found": "person_id",
                 "seat-occupied": "seat",
+                "inconsistent-dates": "valid_on",
+            },
+        )
+
+    async def _seat(
+        self,
+        request: Request[Any, Any, Any],
+        tvaers: Tvaers,
+        read_side: ReadSide,
+        pid: UUID,
+        appointment_id: UUID,
+    ) -> tuple[list[Field], dict[str, Any], Appointment]:
+        scope = await scope_of(tvaers, read_side, pid)
+        appointment = _appointment(scope, appointment_id)
+        label = labeller(locale_of(request))
+        fields = with_meta(
+            [
+                choice(
+                    "seat",
+                    "Ny plads",
+                    [c for c in enum_choices(SeatRole, request) if c[0] != appointment.seat.value],
+                    required=True,
+                    help="Gælder fra datoen herunder; udpeget på den forkerte plads: vælg "
+                    "udpegningens dato.",
+                ),
+            ],
+            version=scope.version,
+        )
+        context = page(
+            title="Skift rolle i styregruppen",
+            action=form_url(pid, f"steering/{appointment_id}/seat"),
+            cancel=partnership_page(pid, STEERING),
+            submit="Skift plads",
+            scope=scope,
+            facts=[
+                ("Person", scope.name(appointment.person_id)),
+                ("Plads nu", label(appointment.seat)),
+                ("Udpeget", format_day(appointment.spell.since)),
+            ],
+        )
+        return fields, context, appointment
+
+    @get("/steering/{appointment_id:uuid}/seat", opt=WRITE, name="ui-steering-seat")
+    async def seat_form(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        appointment_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+    ) -> Template:
+        fields, context, _appointment = await self._seat(
+            request, tvaers, read_side, partnership_id, appointment_id
+        )
+        return render(request, FORM_TEMPLATE, form=prefilled(fields), **context)
+
+    @post("/steering/{appointment_id:uuid}/seat", opt=WRITE)
+    async def change_seat(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        appointment_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+    ) -> Response[Any]:
+        fields, context, appointment = await self._seat(
+            request, tvaers, read_side, partnership_id, appointment_id
+        )
+        return await submit(
+            request,
+            fields=fields,
+            template=FORM_TEMPLATE,
+            context=context,
+            command=ChangeSteeringSeat,
+            address={"partnership_id": partnership_id, "person_id": appointment.person_id},
+            tvaers=tvaers,
+            success=lambda _result: partnership_page(partnership_id, STEERING),
+            read_side=read_side,
+            error_fields={
+                "seat-occupied": "seat",
+                "no-change": "seat",
+                "not-on-steering-group": "valid_on",
                 "inconsistent-dates": "valid_on",
             },
         )
@@ -335,6 +419,14 @@ english(
         "Medlem træder ud af styregruppen": "A member steps down from the steering group",
         "Registrér udtræden": "Record the departure",
         "Udpeget": "Appointed",
+        "Skift rolle i styregruppen": "Change seat on the steering group",
+        "Ny plads": "New seat",
+        "Gælder fra datoen herunder; udpeget på den forkerte plads: vælg udpegningens dato.": (
+            "Applies from the date below; appointed to the wrong seat: choose the date of the "
+            "appointment."
+        ),
+        "Skift plads": "Change seat",
+        "Plads nu": "Seat now",
         "Partner der har sekretariatet": "Partner holding the secretariat",
         "Medarbejder": "Staff member",
         "Placér sekretariatet": "Place the secretariat",

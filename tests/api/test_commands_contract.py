@@ -44,6 +44,7 @@ ACCESS = {
             "moveOnLadder",
             "appointSteeringMember",
             "stepDownSteeringMember",
+            "changeSteeringSeat",
             "assignSecretariat",
             "staffSecretariat",
             "releaseSecretariatStaff",
@@ -113,6 +114,10 @@ STALE_WRITES: dict[str, tuple[str, dict[str, Any]]] = {
         {"rung": 3, "evidence": "Henvisninger"},
     ),
     "appointSteeringMember": (f"/partnerships/{P}/steering-group/members", {"person_id": PERSON}),
+    "changeSteeringSeat": (
+        f"/partnerships/{P}/steering-group/members/{PERSON}/seat",
+        {"seat": "chair"},
+    ),
     "stepDownSteeringMember": (
         f"/partnerships/{P}/steering-group/members/{PERSON}/departure",
         {},

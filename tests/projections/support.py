@@ -381,6 +381,9 @@ def generate_history(app: Tvaers, rng: random.Random, *, partnerships: int) -> H
         )
         p.correct_date(assigned_version, start + timedelta(days=1), meta(day, reason="Dato"))
         p.correct_date(join_versions[partners[5]], start - timedelta(days=3), meta(day))
+        vice_chair, leaving = staff[partners[0]][0], staff[partners[1]][0]
+        p.change_steering_seat(vice_chair, SeatRole.MEMBER, meta(day + timedelta(days=20)))
+        p.change_steering_seat(leaving, SeatRole.VICE_CHAIR, meta(day + timedelta(days=30)))
         p.step_down_steering_member(staff[partners[1]][0], meta(day + timedelta(days=40)))
         p.leave_partner(partners[2], meta(day + timedelta(days=50)))  # vacates the coordinator
         app.save(p)
