@@ -249,6 +249,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("PUT", f"{P}/registry"): Route(W, {"title": A_TITLE, "municipality": MUNICIPALITY}),
     ("POST", f"{P}/steering-group/members"): Route(W, {"person_id": "<person>"}),
     ("POST", f"{P}/steering-group/members/{{person_id}}/departure"): Route(W, {}),
+    ("PUT", f"{P}/steering-group/members/{{person_id}}/seat"): Route(W, {"seat": "chair"}),
     ("PUT", f"{P}/secretariat"): Route(W, {"organisation_id": "<club>"}),
     ("POST", f"{P}/secretariat/staff"): Route(W, {"person_id": "<person>"}),
     ("POST", f"{P}/secretariat/staff/{{person_id}}/departure"): Route(W, {}),
