@@ -17,6 +17,7 @@ import asyncio
 import dataclasses
 
 from litestar import Litestar
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.stores.memory import MemoryStore
 
 from api.app import create_app
@@ -41,7 +42,17 @@ def app_for(settings: Settings) -> Litestar:
 def _forget_the_last_run(app: Litestar) -> None:
     metrics: Metrics = app.state.metrics
     Metrics.__init__(metrics)  # in place: the middleware holds this object
-    for name in ("rate_limit",):
+    for name in _rate_limit_stores(app):
         store = app.stores.get(name)
         if isinstance(store, MemoryStore):
             asyncio.run(store.delete_all())
+
+
+def _rate_limit_stores(app: Litestar) -> set[str]:
+    """The stores of the app's rate limiters (the login throttle's, api/throttle.py)."""
+    names = {"rate_limit"}
+    for middleware in app.middleware:
+        config = getattr(middleware, "kwargs", {}).get("config")
+        if isinstance(config, RateLimitConfig):
+            names.add(config.store)
+    return names
