@@ -52,8 +52,8 @@ run: venv ## Serve the web UI and API on HOST:PORT (default 127.0.0.1:8000) with
 test: venv lint ## Lint, then run the whole test suite (extra pytest options: PYTEST_ARGS=...)
 	TMPDIR=$(TEST_TMPDIR) $(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 
-test-fast: venv ## Unit and SQLite tests only: no lint, no PostgreSQL, no browser (about a minute)
-	TMPDIR=$(TEST_TMPDIR) $(BIN)/pytest $(XDIST) -m "not postgres" --ignore=tests/e2e $(PYTEST_ARGS)
+test-fast: venv ## Unit and SQLite tests: no lint, PostgreSQL, browser or fuzzing (about a minute)
+	TMPDIR=$(TEST_TMPDIR) $(BIN)/pytest $(XDIST) -m "not postgres and not fuzz" --ignore=tests/e2e $(PYTEST_ARGS)
 
 lint: venv ## ruff check, ruff format --check, mypy, import-linter
 	$(BIN)/ruff check .

@@ -719,6 +719,7 @@ class ProjectionRunner:
         if self.position >= notification_id:
             return
         deadline = time.monotonic() + timeout
+        self.store.nudge()  # a polled store looks now, not at its next poll
         async with self._advanced:
             while self.position < notification_id:
                 remaining = deadline - time.monotonic()

@@ -363,6 +363,10 @@ class ReadStore(ABC):
     async def wait_for_events(self, timeout: float) -> None:
         """Return when new events may have been committed since `arm()`, or after `timeout`."""
 
+    @abstractmethod
+    def nudge(self) -> None:
+        """Someone waits for an event not yet projected: look for new events now."""
+
     def stored_id(self, originator_id: UUID) -> Any:
         """An aggregate id as the event table holds it."""
         return originator_id
@@ -769,6 +773,9 @@ class PostgresReadStore(ReadStore):
             shadow, self._shadow = self._shadow, None
             await shadow.close()
 
+    def nudge(self) -> None:
+        pass  # NOTIFY wakes the runner when a write commits
+
     def arm(self) -> None:
         self._wake.clear()
 
@@ -794,6 +801,9 @@ class SQLiteReadStore(ReadStore):
         # names (SQLite looks in temp first), so the same statements write into it.
         self._shadow: sqlite3.Connection | None = None
         self._lock = threading.Lock()
+        # Set by `nudge`: a reader waits for a write this process made (read-your-writes),
+        # so the runner looks now instead of at its next poll.
+        self._wake = asyncio.Event()
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
@@ -968,8 +978,13 @@ class SQLiteReadStore(ReadStore):
             await asyncio.to_thread(shadow.close)  # its TEMP tables go with it
 
     def arm(self) -> None:
-        pass  # nothing to forget: SQLite is polled
+        self._wake.clear()
+
+    def nudge(self) -> None:
+        self._wake.set()
 
     async def wait_for_events(self, timeout: float) -> None:
-        # SQLite has no notifications: poll briefly, the caller compares positions.
-        await asyncio.sleep(min(timeout, 0.05))
+        # SQLite has no notifications: poll briefly (another process may write), or sooner
+        # when a reader of this process waits for its own write.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), min(timeout, 0.05))

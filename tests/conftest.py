@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -223,16 +224,43 @@ def prepared_postgres_template(postgres_url: str) -> Iterator[str]:
     )
     application = Tvaers(settings)
     try:
-
-        async def create_views() -> None:
-            async with open_read_side(settings, application, follow=True):
-                pass
-
-        asyncio.run(create_views())
+        asyncio.run(_create_views(settings, application))
     finally:
         application.close()
     yield name
     pgserver.drop_database(postgres_url, name)
+
+
+SQLITE_NAME = "tvaers.sqlite3"
+
+
+async def _create_views(settings: Settings, application: Tvaers) -> None:
+    async with open_read_side(settings, application, follow=True):
+        pass
+
+
+@pytest.fixture(scope="session")
+def prepared_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory holding a SQLite store with every table of today's schema, empty.
+
+    Like the PostgreSQL template: made once a session by the application itself, and
+    copied (a few files) instead of creating the tables in each test's store.
+    """
+    directory = tmp_path_factory.mktemp("sqlite-template")
+    settings = Settings(database_url=str(directory / SQLITE_NAME), housekeeping=False)
+    application = Tvaers(settings)
+    try:
+        asyncio.run(_create_views(settings, application))
+    finally:
+        application.close()
+    return directory
+
+
+def sqlite_copy(template: Path, directory: Path) -> str:
+    """Copy the prepared store's files into `directory`; the URL of the copy."""
+    for file in template.iterdir():
+        shutil.copyfile(file, directory / file.name)
+    return str(directory / SQLITE_NAME)
 
 
 # -- the two stores ----------------------------------------------------------------------
@@ -245,8 +273,9 @@ def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     # Housekeeping off: it would expire a test's back-dated agreements behind its back
     # (tests/api/test_housekeeping.py runs it on purpose).
     if request.param == "sqlite":
+        template = request.getfixturevalue("prepared_sqlite_template")
         return Settings(
-            database_url=str(tmp_path / "tvaers.sqlite3"),
+            database_url=sqlite_copy(template, tmp_path),
             snapshot_interval=10,
             housekeeping=False,
             cookie_secure=False,

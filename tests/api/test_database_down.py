@@ -26,6 +26,8 @@ from tests import pgserver
 from tests.api.conftest import add_user, assert_problem, token_for
 from tests.conftest import TEST_SECRET_KEY
 
+pytestmark = pytest.mark.postgres  # stops its own throwaway cluster
+
 ADMIN = "drift@sundeborg.dk"
 
 

@@ -444,6 +444,7 @@ FORBIDDEN = st.sampled_from(
 )
 
 
+@pytest.mark.fuzz
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(data=st.data())
 def test_any_text_holding_a_forbidden_character_is_refused_in_any_field(

@@ -65,6 +65,8 @@ from services.application import Tvaers
 from services.settings import Settings
 from tests.api.conftest import register_organisation, register_partnership
 
+pytestmark = pytest.mark.fuzz
+
 EXAMPLES = int(os.environ.get("TVAERS_FUZZ_EXAMPLES", "30"))
 SEED = os.environ.get("TVAERS_FUZZ_SEED")
 

@@ -53,7 +53,8 @@ def test_a_retry_with_the_same_key_gets_the_first_result_and_writes_nothing(
     first = app.execute(_move(world), Envelope(meta(), idempotency=key))
     written = app.max_notification_id()
     again = app.execute(_move(world), Envelope(meta(), idempotency=key))
-    assert again.replayed and not first.replayed
+    assert again.replayed
+    assert not first.replayed
     assert (again.aggregate_id, again.version) == (first.aggregate_id, first.version)
     assert app.max_notification_id() == written
 

@@ -23,6 +23,8 @@ from projections.catalog import ALL
 from services.settings import Settings
 from tests.projections.support import ReadSide, generate_history, view_contents
 
+pytestmark = pytest.mark.fuzz
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = ("-m", "tests.projections.rebuild_worker")
 KILLS = 20

@@ -9,6 +9,7 @@ import random
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -24,7 +25,7 @@ from projections.catalog import ALL
 from projections.core import Projection
 from projections.ladder import ladder as ladder_projection
 from projections.runner import ProjectionRunner, StillCatchingUp
-from projections.store import Statement
+from projections.store import SQLiteReadStore, Statement
 from services.commands import (
     EvidenceFields,
     JoinPartner,
@@ -429,3 +430,25 @@ async def test_a_rolled_back_insert_leaves_a_gap_the_runner_steps_over(
         assert runner.position == 2
     finally:
         await conn.close()
+
+
+async def _waited(store: SQLiteReadStore, *, nudged: bool) -> float:
+    store.arm()
+    if nudged:
+        store.nudge()
+    started = time.perf_counter()
+    await store.wait_for_events(10.0)
+    return time.perf_counter() - started
+
+
+async def test_a_reader_waiting_for_its_own_write_wakes_the_polling_sqlite_runner(
+    tmp_path: Path,
+) -> None:
+    # SQLite has no NOTIFY: the runner polls every 50 ms. A reader waiting for a write of
+    # its own process (read-your-writes) nudges it instead of waiting for the next poll.
+    store = SQLiteReadStore(tmp_path / "views.sqlite3")
+    polled = min([await _waited(store, nudged=False) for _ in range(3)])
+    nudged = min([await _waited(store, nudged=True) for _ in range(3)])
+
+    assert polled >= 0.04
+    assert nudged < polled / 2

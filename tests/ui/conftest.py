@@ -33,16 +33,16 @@ from litestar.testing import TestClient
 from services.settings import Settings
 from tests.api.conftest import PASSWORD, add_user, tvaers
 from tests.apps import app_for
-from tests.conftest import TEST_SECRET_KEY
+from tests.conftest import TEST_SECRET_KEY, sqlite_copy
 
 ADMIN = "admin@sundeborg.dk"
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
-def ui_settings(tmp_path: Path) -> Settings:
+def ui_settings(tmp_path: Path, prepared_sqlite_template: Path) -> Settings:
     return Settings(
-        database_url=str(tmp_path / "tvaers.sqlite3"),
+        database_url=sqlite_copy(prepared_sqlite_template, tmp_path),
         snapshot_interval=10,
         housekeeping=False,
         cookie_secure=False,
