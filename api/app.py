@@ -117,9 +117,19 @@ def _freeze_startup_objects() -> None:
     A full collection walked those ~150,000 objects in 110-140 ms, stalling whatever
     request was running: about 1 % of requests took 110-170 ms (bench/http_queries.py).
     Frozen objects are never collected; they live as long as the app anyway.
+
+    The full collection first (so no garbage is frozen) runs at the process's first
+    start only: a process that starts apps again and again (the tests: one per test)
+    would pay those ~100 ms each time, and what a later start adds is mostly alive.
     """
-    gc.collect()
+    global _collected  # noqa: PLW0603 - once per process, like the start-up it follows
+    if not _collected:
+        gc.collect()
+        _collected = True
     gc.freeze()
+
+
+_collected = False
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
