@@ -12,7 +12,8 @@ from api.controllers.corrections import CorrectionController
 from api.controllers.decisions import DecisionController
 from api.controllers.directory import OrganisationLifecycleController, PersonController
 from api.controllers.evaluations import EvaluationController
-from api.controllers.governance import PartnershipGovernanceController
+from api.controllers.governance import RegistryFieldsController
+from api.controllers.partners import PartnerController
 from api.controllers.ratings import RatingController
 from api.controllers.roles import RoleController, assign_role
 from api.controllers.secretariat import SecretariatController
@@ -21,7 +22,8 @@ from api.controllers.steering import SteeringGroupController
 COMMAND_CONTROLLERS: tuple[ControllerRouterHandler, ...] = (
     OrganisationLifecycleController,
     PersonController,
-    PartnershipGovernanceController,
+    RegistryFieldsController,
+    PartnerController,
     SteeringGroupController,
     SecretariatController,
     DecisionController,

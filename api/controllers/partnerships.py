@@ -1,4 +1,4 @@
-"""Partnerships: register, list, read the current state, let an organisation join."""
+"""Partnerships: register, list, read the current state (partners: partners.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from api.deps import RequestContext
 from api.readside import ReadSide
 from api.schemas import (
     CommandAccepted,
-    PartnerJoin,
     PartnershipCreate,
     PartnershipListItem,
     PartnershipPage,
@@ -89,19 +88,3 @@ class PartnershipController(Controller):
             partnership_view(partnership, organisations),
             headers={"ETag": f'"{partnership.version}"'},
         )
-
-    @post(
-        "/{partnership_id:uuid}/partners",
-        operation_id="joinPartner",
-        summary="An organisation joins the partnership",
-        sync_to_thread=True,
-        opt={"access": "partnership:write"},
-    )
-    def join(
-        self,
-        partnership_id: FromPath[UUID],
-        data: JSONBody[PartnerJoin],
-        tvaers: NamedDependency[Tvaers],
-        context: NamedDependency[RequestContext],
-    ) -> Response[CommandAccepted]:
-        return context.execute(tvaers, data, status=201, partnership_id=partnership_id)
