@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -393,37 +393,24 @@ class _ContactCommand(Command, frozen=True, kw_only=True):
     def contact(self) -> Contact:
         return Contact(name=self.name, title=self.title, email=self.email, phone=self.phone)
 
+    @classmethod
+    def of(cls, contact: Contact, **ids: UUID) -> Self:
+        """The command for `contact` (tests and the demo build a Contact), with its ids."""
+        return cls(
+            name=contact.name, title=contact.title, email=contact.email, phone=contact.phone, **ids
+        )
+
 
 class RegisterPerson(_ContactCommand, frozen=True, kw_only=True):
     """Register a professional of an active organisation, with their contact details."""
 
     organisation_id: UUID
 
-    @classmethod
-    def of(cls, contact: Contact, *, organisation_id: UUID) -> RegisterPerson:
-        return cls(
-            name=contact.name,
-            title=contact.title,
-            email=contact.email,
-            phone=contact.phone,
-            organisation_id=organisation_id,
-        )
-
 
 class ChangePersonContact(_ContactCommand, frozen=True, kw_only=True):
     """The person's contact details, all of them: fields left out become empty."""
 
     person_id: UUID
-
-    @classmethod
-    def of(cls, contact: Contact, *, person_id: UUID) -> ChangePersonContact:
-        return cls(
-            name=contact.name,
-            title=contact.title,
-            email=contact.email,
-            phone=contact.phone,
-            person_id=person_id,
-        )
 
 
 class MovePerson(Command, frozen=True, kw_only=True):
