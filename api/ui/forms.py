@@ -53,7 +53,7 @@ log = structlog.get_logger("tvaers.ui.forms")
 
 Kind = Literal[
     "text", "textarea", "date", "int", "decimal", "choice", "multichoice", "checkbox",
-    "email", "hidden",
+    "email", "hidden", "password",
 ]  # fmt: skip
 
 MAX_TEXT = 2000
@@ -130,6 +130,8 @@ def _raw(data: Mapping[str, Any], f: Field) -> Any:
         values = getter(f.name, []) if getter else data.get(f.name, [])
         return [v for v in (values if isinstance(values, list) else [values]) if v]
     value = data.get(f.name)
+    if f.kind == "password":  # as typed: spaces may be part of it
+        return value
     return value.strip() if isinstance(value, str) else value
 
 
@@ -192,6 +194,10 @@ def _date_error(fact: bool, _: Callable[..., str]) -> str:
 
 
 def _convert(f: Field, value: Any, _: Callable[..., str]) -> Any:
+    if f.kind == "password":  # checked against its hash only: no text rule to leak it into
+        if len(value) > f.max_length:
+            raise ValueError(_("Teksten er for lang (højst {n} tegn).", n=f.max_length))
+        return value
     if f.kind in ("text", "textarea", "email", "hidden"):
         if len(value) > f.max_length:
             raise ValueError(_("Teksten er for lang (højst {n} tegn).", n=f.max_length))

@@ -30,7 +30,7 @@ log = structlog.get_logger("tvaers.ui")
 
 LOGIN_FIELDS = (
     Field("username", "Brugernavn", required=True, max_length=200),
-    Field("password", "Adgangskode", required=True, max_length=1000),
+    Field("password", "Adgangskode", "password", required=True, max_length=1000),
 )
 AGENDA_DAYS = 60
 DASHBOARD_SIZE = 30

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from litestar import Litestar
 from litestar.testing import TestClient
 
@@ -52,6 +54,36 @@ def test_a_wrong_password_shows_a_danish_message_and_starts_no_session(
         assert empty.status_code == 422
         assert "Skriv dit brugernavn." in text(empty)
         assert 'aria-invalid="true"' in empty.text
+
+
+def test_the_password_is_masked_and_never_written_back_into_the_page(
+    ui_settings: Settings,
+) -> None:
+    from api.app import create_app
+    from tests.api.conftest import PASSWORD, add_user
+
+    with TestClient(app=create_app(ui_settings)) as client:
+        add_user(client, ADMIN, is_admin=True)
+        page = client.get("/ui/login")
+        field = re.search(r'<input id="[^"]*" name="password"[^>]*>', page.text, re.S)
+        assert field is not None
+        assert 'type="password"' in field.group(0)
+
+        wrong = "  forkert kodeord med mellemrum  "
+        refused = post_form(client, "/ui/login", {"username": ADMIN, "password": wrong})
+        assert refused.status_code == 401
+        assert "forkert kodeord" not in refused.text  # the typed password is not echoed
+
+        # Typed as it is: spaces at either end are part of a password, not trimmed away.
+        spaced = f"  {PASSWORD}  "
+        assert (
+            post_form(client, "/ui/login", {"username": ADMIN, "password": spaced}).status_code
+            == 401
+        )
+        assert (
+            post_form(client, "/ui/login", {"username": ADMIN, "password": PASSWORD}).status_code
+            == 303
+        )
 
 
 def test_login_leaves_only_to_local_pages(ui_settings: Settings) -> None:
