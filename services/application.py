@@ -44,6 +44,7 @@ from services.commands import (
     AssignRole,
     AssignSecretariat,
     ChangeActivityStatus,
+    ChangePassword,
     ChangePersonContact,
     ChangeSteeringSeat,
     CloseOrganisation,
@@ -51,6 +52,7 @@ from services.commands import (
     CorrectDate,
     CorrectMilestone,
     CorrectRung,
+    DeactivateAccount,
     DraftAgreement,
     EnterPhase,
     Envelope,
@@ -68,6 +70,7 @@ from services.commands import (
     MovePerson,
     PublishAnnotation,
     RateAnchoring,
+    ReactivateAccount,
     RecordAnnotation,
     RecordAssessment,
     RecordDecision,
@@ -83,6 +86,7 @@ from services.commands import (
     RenewAgreement,
     ReviseAnnotation,
     ScheduleFollowUp,
+    SetAdministrator,
     SignAgreement,
     StaffSecretariat,
     StepDownSteeringMember,
@@ -780,54 +784,30 @@ class Tvaers(Application[UUID]):
         except ConcurrencyConflict:
             raise AlreadyExists(f"There is already a user called {name!r}.") from None
 
-    def change_password(
-        self,
-        username: str,
-        new_password: str,
-        meta: Meta,
-        *,
-        current_password: str | None = None,
-        expected_version: int | None = None,
-        keep_token: UUID | None = None,
-    ) -> CommandResult:
-        """Set a new password; a user changing their own must give the current one.
-
-        Every session and token of the account is revoked but `keep_token` (the session
-        the user changes their own password in)."""
-        account = self.get_account(username)
-        self._check_version(account, expected_version)
-        if current_password is not None and not verify_password(
-            account.password_hash, current_password
+    def _change_password(self, c: ChangePassword, envelope: Envelope) -> CommandResult:
+        """ChangePassword: the plain password is hashed here and goes no further."""
+        account = self.get_account(c.username)
+        self._check_version(account, envelope.expected_version)
+        if c.current_password is not None and not verify_password(
+            account.password_hash, c.current_password
         ):
             raise InvalidCredentials("The current password is not right.")
-        account.change_password(hash_password(new_password), meta, keep_token=keep_token)
+        account.change_password(
+            hash_password(c.new_password), envelope.meta, keep_token=c.keep_token
+        )
         return self._save(account)
 
-    def set_admin(
-        self,
-        username: str,
-        is_admin: bool,
-        meta: Meta,
-        *,
-        administrators: Collection[str] = (),
-        keep_token: UUID | None = None,
-    ) -> CommandResult:
-        """Make a user an administrator, or not (their other sessions and tokens end).
-
-        `administrators`: see `_keep_an_administrator`."""
-        account = self.get_account(username)
-        if not is_admin:
-            self._keep_an_administrator(account, administrators)
-        account.set_admin(is_admin, meta, keep_token=keep_token)
+    def _set_admin(self, c: SetAdministrator, envelope: Envelope) -> CommandResult:
+        account = self.get_account(c.username)
+        if not c.is_admin:
+            self._keep_an_administrator(account, c.administrators)
+        account.set_admin(c.is_admin, envelope.meta, keep_token=c.keep_token)
         return self._save(account)
 
-    def deactivate_account(
-        self, username: str, meta: Meta, *, administrators: Collection[str] = ()
-    ) -> CommandResult:
-        """Deactivate a user: every session and token of theirs ends."""
-        account = self.get_account(username)
-        self._keep_an_administrator(account, administrators)
-        account.deactivate(meta)
+    def _deactivate_account(self, c: DeactivateAccount, envelope: Envelope) -> CommandResult:
+        account = self.get_account(c.username)
+        self._keep_an_administrator(account, c.administrators)
+        account.deactivate(envelope.meta)
         return self._save(account)
 
     def _keep_an_administrator(self, account: Account, administrators: Collection[str]) -> None:
@@ -853,9 +833,9 @@ class Tvaers(Application[UUID]):
             "rettighederne eller deaktiveres; gør først en anden bruger til administrator.)"
         )
 
-    def reactivate_account(self, username: str, meta: Meta) -> CommandResult:
-        account = self.get_account(username)
-        account.reactivate(meta)
+    def _reactivate_account(self, c: ReactivateAccount, envelope: Envelope) -> CommandResult:
+        account = self.get_account(c.username)
+        account.reactivate(envelope.meta)
         return self._save(account)
 
     def grant_access(
@@ -1223,5 +1203,10 @@ COMMANDS: dict[type[Command], Handler] = _table(
         ),
     ),
     Change(VacateRole, Partnership, lambda _app, p, c, meta: p.vacate_role(c.position_id, meta)),
+    # -- accounts and access (keyed by username; the handlers hash passwords, keep an admin)
+    Custom(ChangePassword, Tvaers._change_password),
+    Custom(SetAdministrator, Tvaers._set_admin),
+    Custom(DeactivateAccount, Tvaers._deactivate_account),
+    Custom(ReactivateAccount, Tvaers._reactivate_account),
 )
 """Every command the application runs, and how (ADR 0014)."""

@@ -758,3 +758,49 @@ class WithdrawAnnotation(Command, frozen=True, kw_only=True):
 
     partnership_id: UUID
     annotation_id: UUID
+
+
+# -- accounts and access (keyed by username; no partnership data) ----------------------------
+
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+"""A password as typed: it travels no further than the handler, which hashes it."""
+
+
+class ChangePassword(Command, frozen=True, kw_only=True):
+    """Set a new password (hashed by the handler); a user changing their own gives the
+    current one. Every session and token of the account ends but `keep_token`."""
+
+    username: str
+    new_password: Password
+    current_password: Password | None = None
+    keep_token: UUID | None = None
+
+    def __repr__(self) -> str:
+        # The passwords never reach a log line or a traceback through the command.
+        return f"ChangePassword(username={self.username!r}, keep_token={self.keep_token!r})"
+
+
+class SetAdministrator(Command, frozen=True, kw_only=True):
+    """Make a user an administrator, or not (their other sessions and tokens end).
+
+    `administrators`: the active administrators the caller knows of; the last active one
+    keeps the right (409)."""
+
+    username: str
+    is_admin: bool
+    administrators: tuple[str, ...] = ()
+    keep_token: UUID | None = None
+
+
+class DeactivateAccount(Command, frozen=True, kw_only=True):
+    """Deactivate a user: every session and token of theirs ends; not the last active
+    administrator (409)."""
+
+    username: str
+    administrators: tuple[str, ...] = ()
+
+
+class ReactivateAccount(Command, frozen=True, kw_only=True):
+    """Reactivate a deactivated user."""
+
+    username: str

@@ -33,6 +33,12 @@ from api.throttle import LOGIN_ATTEMPT, LoginThrottle, guarded_login, throttle_n
 from projections import access as access_view
 from projections.runner import StillCatchingUp
 from services.application import Tvaers
+from services.commands import (
+    ChangePassword,
+    DeactivateAccount,
+    ReactivateAccount,
+    SetAdministrator,
+)
 from services.errors import InvalidCredentials
 from services.fields import Name, Text
 
@@ -467,15 +473,13 @@ class UserController(Controller):
             raise InvalidCredentials("Give your current password to set a new one.")
         return await _settled(
             read_side,
-            lambda: context.command(
+            lambda: context.execute(
                 tvaers,
                 data,
-                lambda meta: tvaers.change_password(
-                    username,
-                    data.new_password,
-                    meta,
+                ChangePassword(
+                    username=username,
+                    new_password=data.new_password,
                     current_password=data.current_password if own else None,
-                    expected_version=context.expected_version,
                     # The session changing its own password stays; every other ends.
                     keep_token=principal.token_id if own else None,
                 ),
@@ -506,14 +510,13 @@ class UserController(Controller):
             administrators = await _administrators(read_side)
             return await _settled(
                 read_side,
-                lambda: context.command(
+                lambda: context.execute(
                     tvaers,
                     data,
-                    lambda meta: tvaers.set_admin(
-                        username,
-                        data.is_admin,
-                        meta,
-                        administrators=administrators,
+                    SetAdministrator(
+                        username=username,
+                        is_admin=data.is_admin,
+                        administrators=tuple(administrators),
                         keep_token=principal.token_id if own else None,
                     ),
                 ),
@@ -540,12 +543,10 @@ class UserController(Controller):
             administrators = await _administrators(read_side)
             return await _settled(
                 read_side,
-                lambda: context.command(
+                lambda: context.execute(
                     tvaers,
                     data,
-                    lambda meta: tvaers.deactivate_account(
-                        username, meta, administrators=administrators
-                    ),
+                    DeactivateAccount(username=username, administrators=tuple(administrators)),
                 ),
             )
 
@@ -566,9 +567,7 @@ class UserController(Controller):
     ) -> Response[CommandAccepted]:
         return await _settled(
             read_side,
-            lambda: context.command(
-                tvaers, data, lambda meta: tvaers.reactivate_account(username, meta)
-            ),
+            lambda: context.execute(tvaers, data, ReactivateAccount(username=username)),
         )
 
     @post(
