@@ -85,6 +85,8 @@ from services.commands import (
     RenameOrganisation,
     RenewAgreement,
     ReviseAnnotation,
+    RevokeGrant,
+    RevokeToken,
     ScheduleFollowUp,
     SetAdministrator,
     SignAgreement,
@@ -855,9 +857,9 @@ class Tvaers(Application[UUID]):
         )
         return self._save(account, created_id=grant_id)
 
-    def revoke_grant(self, username: str, grant_id: UUID, meta: Meta) -> CommandResult:
-        account = self.get_account(username)
-        account.revoke_grant(grant_id, meta)
+    def _revoke_grant(self, c: RevokeGrant, envelope: Envelope) -> CommandResult:
+        account = self.get_account(c.username)
+        account.revoke_grant(c.grant_id, envelope.meta)
         return self._save(account)
 
     def authenticate(self, username: str, password: str) -> Account:
@@ -882,9 +884,9 @@ class Tvaers(Application[UUID]):
         result = self._save(account, created_id=token.token_id)
         return IssuedToken(token.token_id, token.token, expires_at, result)
 
-    def revoke_token(self, username: str, token_id: UUID, meta: Meta) -> CommandResult:
-        account = self.get_account(username)
-        account.revoke_token(token_id, meta)
+    def _revoke_token(self, c: RevokeToken, envelope: Envelope) -> CommandResult:
+        account = self.get_account(c.username)
+        account.revoke_token(c.token_id, envelope.meta)
         return self._save(account)
 
 
@@ -1208,5 +1210,7 @@ COMMANDS: dict[type[Command], Handler] = _table(
     Custom(SetAdministrator, Tvaers._set_admin),
     Custom(DeactivateAccount, Tvaers._deactivate_account),
     Custom(ReactivateAccount, Tvaers._reactivate_account),
+    Custom(RevokeGrant, Tvaers._revoke_grant),
+    Custom(RevokeToken, Tvaers._revoke_token),
 )
 """Every command the application runs, and how (ADR 0014)."""

@@ -804,3 +804,17 @@ class ReactivateAccount(Command, frozen=True, kw_only=True):
     """Reactivate a deactivated user."""
 
     username: str
+
+
+class RevokeGrant(Command, frozen=True, kw_only=True):
+    """Take away one of a user's grants."""
+
+    username: str
+    grant_id: UUID
+
+
+class RevokeToken(Command, frozen=True, kw_only=True):
+    """End a session or an integration's token: it stops working at once (logging out)."""
+
+    username: str
+    token_id: UUID

@@ -36,7 +36,10 @@ from services.application import Tvaers
 from services.commands import (
     ChangePassword,
     DeactivateAccount,
+    Envelope,
     ReactivateAccount,
+    RevokeGrant,
+    RevokeToken,
     SetAdministrator,
 )
 from services.errors import InvalidCredentials
@@ -227,9 +230,8 @@ class AuthController(Controller):
         """Revoke the session's token (or the bearer token used) and clear the cookie."""
         principal = _require(request)
         meta = Meta(actor=principal.username, correlation_id=context.correlation_id)
-        result = await sync_to_thread(
-            tvaers.revoke_token, principal.username, principal.token_id, meta
-        )
+        revoke = RevokeToken(username=principal.username, token_id=principal.token_id)
+        result = await sync_to_thread(tvaers.execute, revoke, Envelope(meta))
         request.clear_session()
         await _caught_up(read_side, result.notification_id)
 
@@ -308,7 +310,8 @@ class AuthController(Controller):
         if owner is None or (owner.account_id != principal.account_id and not principal.is_admin):
             raise PermissionDeniedException("That is not one of your tokens.")
         meta = Meta(actor=principal.username, correlation_id=context.correlation_id)
-        result = await sync_to_thread(tvaers.revoke_token, owner.username, token_id, meta)
+        revoke = RevokeToken(username=owner.username, token_id=token_id)
+        result = await sync_to_thread(tvaers.execute, revoke, Envelope(meta))
         await _caught_up(read_side, result.notification_id)
 
     @get(
@@ -622,8 +625,8 @@ class UserController(Controller):
     ) -> Response[CommandAccepted]:
         return await _settled(
             read_side,
-            lambda: context.command(
-                tvaers, Reasoned(), lambda meta: tvaers.revoke_grant(username, grant_id, meta)
+            lambda: context.execute(
+                tvaers, Reasoned(), RevokeGrant(username=username, grant_id=grant_id)
             ),
         )
 

@@ -24,6 +24,7 @@ from api.ui.i18n import english, translator
 from projections import agenda as agenda_view
 from projections import registry
 from services.application import Tvaers
+from services.commands import Envelope, RevokeToken
 from services.errors import InvalidCredentials
 
 log = structlog.get_logger("tvaers.ui")
@@ -103,9 +104,8 @@ class SessionPages(Controller):
         """End the session: its token is revoked, the cookie cleared."""
         principal = user_of(request)
         meta = meta_of(request, {})
-        result = await sync_to_thread(
-            tvaers.revoke_token, principal.username, principal.token_id, meta
-        )
+        revoke = RevokeToken(username=principal.username, token_id=principal.token_id)
+        result = await sync_to_thread(tvaers.execute, revoke, Envelope(meta))
         request.clear_session()
         await read_side.wait_until(result.notification_id)
         return Redirect(path=f"{PREFIX}/login", status_code=303)

@@ -22,7 +22,7 @@ from litestar.testing import TestClient
 from aggregates import Meta
 from aggregates.account import AccessRole
 from aggregates.taxonomy import PreventionCategory, Rung
-from services.commands import JoinPartner, LaunchActivity
+from services.commands import JoinPartner, LaunchActivity, RevokeGrant
 from tests.api.conftest import (
     ACTOR,
     add_user,
@@ -317,6 +317,8 @@ def test_a_grant_given_after_a_first_request_is_honoured_on_the_next_request(
     assert tabulated(town, NOBODY, partnership_id=[vestby]) == [vestby]
 
     assert granted.created_id is not None
-    revoked = service.revoke_grant(NOBODY, granted.created_id, Meta(actor=ACTOR))
+    revoked = execute(
+        service, RevokeGrant(username=NOBODY, grant_id=granted.created_id), Meta(actor=ACTOR)
+    )
     town.after = revoked.notification_id
     assert everything_seen(town, NOBODY) == each_list(town)

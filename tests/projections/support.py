@@ -49,6 +49,8 @@ from services.commands import (
     RegisterPerson,
     RenewAgreement,
     ReviseAnnotation,
+    RevokeGrant,
+    RevokeToken,
     SignAgreement,
     TerminateAgreement,
     UpdateRegistry,
@@ -481,7 +483,7 @@ def _generate_access(app: Tvaers, rng: random.Random, ids: list[UUID]) -> None:
             grant = app.grant_access(username, role, meta(), municipality="Sundeborg")
             if n == 0:
                 assert grant.created_id is not None
-                app.revoke_grant(username, grant.created_id, meta())
+                execute(app, RevokeGrant(username=username, grant_id=grant.created_id), meta())
         issued = app.issue_token(username, TokenKind.BEARER, "test", timedelta(days=1), meta())
         if n == 1:
-            app.revoke_token(username, issued.token_id, meta())
+            execute(app, RevokeToken(username=username, token_id=issued.token_id), meta())
