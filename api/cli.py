@@ -218,26 +218,31 @@ def _users(args: argparse.Namespace, settings: Settings) -> int:
     from aggregates.account import AccessRole  # noqa: PLC0415
     from aggregates.errors import DomainError  # noqa: PLC0415
     from services.application import Tvaers  # noqa: PLC0415
+    from services.commands import CreateAccount, Envelope, GrantAccess  # noqa: PLC0415
 
     tvaers = Tvaers(settings)
     meta = Meta(actor=_cli_actor(), reason=args.reason)
     try:
         if args.command == "grant":
-            result = tvaers.grant_access(
-                args.username,
-                AccessRole(args.role),
-                meta,
-                partnership_id=UUID(args.partnership) if args.partnership else None,
-                municipality=args.municipality,
+            result = tvaers.execute(
+                GrantAccess(
+                    username=args.username,
+                    role=AccessRole(args.role),
+                    partnership_id=UUID(args.partnership) if args.partnership else None,
+                    municipality=args.municipality,
+                ),
+                Envelope(meta),
             )
             sys.stdout.write(f"granted {args.role} to {args.username}: grant {result.created_id}\n")
         elif args.action == "create":
-            tvaers.create_account(
-                username=args.username,
-                display_name=args.display_name or args.username,
-                password=_read_password(args),
-                is_admin=args.admin,
-                meta=meta,
+            tvaers.execute(
+                CreateAccount(
+                    username=args.username,
+                    display_name=args.display_name or args.username,
+                    password=_read_password(args),
+                    is_admin=args.admin,
+                ),
+                Envelope(meta),
             )
             role = "administrator" if args.admin else "user"
             sys.stdout.write(f"created {role} {args.username.strip().lower()}\n")

@@ -52,12 +52,14 @@ from services.commands import (
     CorrectDate,
     CorrectMilestone,
     CorrectRung,
+    CreateAccount,
     DeactivateAccount,
     DraftAgreement,
     EnterPhase,
     Envelope,
     ErasePerson,
     ExpireAgreement,
+    GrantAccess,
     HandOverRole,
     Idempotency,
     IssueTermsOfReference,
@@ -759,27 +761,17 @@ class Tvaers(Application[UUID]):
             raise NotFound(f"No user called {username!r}.")
         return account
 
-    def create_account(
-        self,
-        *,
-        username: str,
-        display_name: str,
-        password: str,
-        meta: Meta,
-        is_admin: bool = False,
-        password_hash: str | None = None,
-    ) -> CommandResult:
-        """A new user. `password_hash`: the hash of `password`, made already with
-        `hash_password` (once for the demo accounts, which share a published password)."""
-        name = normalise_username(username)
+    def _create_account(self, c: CreateAccount, envelope: Envelope) -> CommandResult:
+        """CreateAccount: the plain password is hashed here and goes no further."""
+        name = normalise_username(c.username)
         if self._account_or_none(name) is not None:
             raise AlreadyExists(f"There is already a user called {name!r}.")
         account = Account.create(
             username=name,
-            display_name=display_name,
-            password_hash=password_hash or hash_password(password),
-            is_admin=is_admin,
-            meta=meta,
+            display_name=c.display_name,
+            password_hash=c.password_hash or hash_password(c.password),
+            is_admin=c.is_admin,
+            meta=envelope.meta,
         )
         try:
             return self._save(account, created_id=account.id)
@@ -840,20 +832,15 @@ class Tvaers(Application[UUID]):
         account.reactivate(envelope.meta)
         return self._save(account)
 
-    def grant_access(
-        self,
-        username: str,
-        role: AccessRole,
-        meta: Meta,
-        *,
-        partnership_id: UUID | None = None,
-        municipality: str | None = None,
-    ) -> CommandResult:
-        account = self.get_account(username)
-        if partnership_id is not None:
-            self._get(Partnership, partnership_id)
+    def _grant_access(self, c: GrantAccess, envelope: Envelope) -> CommandResult:
+        account = self.get_account(c.username)
+        if c.partnership_id is not None:
+            self._get(Partnership, c.partnership_id)
         grant_id = account.grant(
-            AccessRole(role), meta, partnership_id=partnership_id, municipality=municipality
+            AccessRole(c.role),
+            envelope.meta,
+            partnership_id=c.partnership_id,
+            municipality=c.municipality,
         )
         return self._save(account, created_id=grant_id)
 
@@ -1206,10 +1193,12 @@ COMMANDS: dict[type[Command], Handler] = _table(
     ),
     Change(VacateRole, Partnership, lambda _app, p, c, meta: p.vacate_role(c.position_id, meta)),
     # -- accounts and access (keyed by username; the handlers hash passwords, keep an admin)
+    Custom(CreateAccount, Tvaers._create_account),
     Custom(ChangePassword, Tvaers._change_password),
     Custom(SetAdministrator, Tvaers._set_admin),
     Custom(DeactivateAccount, Tvaers._deactivate_account),
     Custom(ReactivateAccount, Tvaers._reactivate_account),
+    Custom(GrantAccess, Tvaers._grant_access),
     Custom(RevokeGrant, Tvaers._revoke_grant),
     Custom(RevokeToken, Tvaers._revoke_token),
 )

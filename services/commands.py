@@ -36,6 +36,7 @@ from aggregates import (
     Terms,
     TermsOfReference,
 )
+from aggregates.account import AccessRole
 from aggregates.taxonomy import (
     ActivityStatus,
     AgreementKind,
@@ -818,3 +819,27 @@ class RevokeToken(Command, frozen=True, kw_only=True):
 
     username: str
     token_id: UUID
+
+
+class CreateAccount(Command, frozen=True, kw_only=True):
+    """A new user. The handler hashes `password`; `password_hash`, when given, is its hash
+    made already (the demo accounts share one published password, hashed once)."""
+
+    username: str
+    display_name: Name
+    password: Password
+    is_admin: bool = False
+    password_hash: str | None = None
+
+    def __repr__(self) -> str:
+        # Neither the password nor its hash reaches a log line through the command.
+        return f"CreateAccount(username={self.username!r}, is_admin={self.is_admin!r})"
+
+
+class GrantAccess(Command, frozen=True, kw_only=True):
+    """Grant a role on one partnership, or on every partnership of a municipality."""
+
+    username: str
+    role: AccessRole
+    partnership_id: UUID | None = None
+    municipality: Name | None = None

@@ -35,8 +35,10 @@ from projections.runner import StillCatchingUp
 from services.application import Tvaers
 from services.commands import (
     ChangePassword,
+    CreateAccount,
     DeactivateAccount,
     Envelope,
+    GrantAccess,
     ReactivateAccount,
     RevokeGrant,
     RevokeToken,
@@ -416,15 +418,14 @@ class UserController(Controller):
     ) -> Response[CommandAccepted]:
         return await _settled(
             read_side,
-            lambda: context.command(
+            lambda: context.execute(
                 tvaers,
                 data,
-                lambda meta: tvaers.create_account(
+                CreateAccount(
                     username=data.username,
                     display_name=data.display_name,
                     password=data.password,
                     is_admin=data.is_admin,
-                    meta=meta,
                 ),
                 status=201,
             ),
@@ -594,13 +595,12 @@ class UserController(Controller):
         """
         return await _settled(
             read_side,
-            lambda: context.command(
+            lambda: context.execute(
                 tvaers,
                 data,
-                lambda meta: tvaers.grant_access(
-                    username,
-                    data.role,
-                    meta,
+                GrantAccess(
+                    username=username,
+                    role=data.role,
                     partnership_id=data.partnership_id,
                     municipality=data.municipality,
                 ),

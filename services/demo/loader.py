@@ -33,11 +33,13 @@ from services.commands import (
     CorrectDate,
     CorrectMilestone,
     CorrectRung,
+    CreateAccount,
     DraftAgreement,
     EnterPhase,
     Envelope,
     EventLink,
     EvidenceFields,
+    GrantAccess,
     HandOverRole,
     IssueTermsOfReference,
     JoinPartner,
@@ -133,12 +135,14 @@ class _Loader:
             try:
                 self.app.get_account(username)
             except NotFound:
-                self.app.create_account(
-                    username=username,
-                    display_name=name,
-                    password=DEMO_PASSWORD,
-                    password_hash=self.password_hash,
-                    meta=system,
+                self.execute(
+                    CreateAccount(
+                        username=username,
+                        display_name=name,
+                        password=DEMO_PASSWORD,
+                        password_hash=self.password_hash,
+                    ),
+                    system,
                 )
 
     def directory(self) -> None:
@@ -478,21 +482,31 @@ class _Loader:
     def grants(self) -> None:
         system = self.meta(SYSTEM_ACTOR, date.today(), RECORDED_REASON)
         for town, user in LEADERS.items():
-            self.app.grant_access(user, AccessRole.PROJECT_LEADER, system, municipality=town)
-            self.app.grant_access(EVALUATOR, AccessRole.EVALUATOR, system, municipality=town)
-        self.app.grant_access(
-            STEERING,
-            AccessRole.STEERING_MEMBER,
+            self.execute(
+                GrantAccess(username=user, role=AccessRole.PROJECT_LEADER, municipality=town),
+                system,
+            )
+            self.execute(
+                GrantAccess(username=EVALUATOR, role=AccessRole.EVALUATOR, municipality=town),
+                system,
+            )
+        self.execute(
+            GrantAccess(
+                username=STEERING,
+                role=AccessRole.STEERING_MEMBER,
+                partnership_id=self.partnerships[STEERING_CASE],
+            ),
             system,
-            partnership_id=self.partnerships[STEERING_CASE],
         )
-        self.app.create_account(
-            username=ADMIN,
-            display_name="Demo administrator",
-            password=DEMO_PASSWORD,
-            password_hash=self.password_hash,
-            is_admin=True,
-            meta=system,
+        self.execute(
+            CreateAccount(
+                username=ADMIN,
+                display_name="Demo administrator",
+                password=DEMO_PASSWORD,
+                password_hash=self.password_hash,
+                is_admin=True,
+            ),
+            system,
         )
 
 

@@ -25,8 +25,10 @@ from litestar.testing import TestClient
 
 from aggregates import Meta, TokenKind
 from services.application import Tvaers
+from services.commands import CreateAccount
 from services.settings import Settings
 from tests.apps import app_for
+from tests.commands import execute
 
 ACTOR = "tovholder@sundeborg.dk"
 PROBLEM_FIELDS = ("type", "title", "status", "detail", "instance")
@@ -48,12 +50,15 @@ def client(store_settings: Settings) -> Iterator[TestClient[Litestar]]:
 
 def add_user(client: TestClient[Litestar], username: str, *, is_admin: bool = False) -> None:
     """An account made directly through the service (the HTTP way is tested on its own)."""
-    tvaers(client).create_account(
-        username=username,
-        display_name=username.split("@", maxsplit=1)[0].title(),
-        password=PASSWORD,
-        is_admin=is_admin,
-        meta=Meta(actor="cli:test"),
+    execute(
+        tvaers(client),
+        CreateAccount(
+            username=username,
+            display_name=username.split("@", maxsplit=1)[0].title(),
+            password=PASSWORD,
+            is_admin=is_admin,
+        ),
+        Meta(actor="cli:test"),
     )
 
 

@@ -10,6 +10,7 @@ from litestar.testing import TestClient
 
 from aggregates import Meta
 from aggregates.account import AccessRole
+from services.commands import GrantAccess
 from tests.api.conftest import (
     ACTOR,
     PASSWORD,
@@ -23,6 +24,7 @@ from tests.api.conftest import (
     register_partnership,
     tvaers,
 )
+from tests.commands import execute
 
 LEADER = "leder@sundeborg.dk"
 MEMBER = "styregruppe@sundeborg.dk"
@@ -34,7 +36,7 @@ def _anonymous(client: TestClient[Litestar]) -> TestClient[Litestar]:
 
 
 def _grant(client: TestClient[Litestar], username: str, role: AccessRole, **scope: Any) -> None:
-    tvaers(client).grant_access(username, role, Meta(actor=ACTOR), **scope)
+    execute(tvaers(client), GrantAccess(username=username, role=role, **scope), Meta(actor=ACTOR))
 
 
 def test_logging_in_starts_a_cookie_session_that_logging_out_ends(

@@ -16,6 +16,7 @@ from litestar.testing import TestClient
 
 from aggregates import Meta
 from aggregates.account import AccessRole
+from services.commands import GrantAccess
 from tests.api.conftest import (
     ACTOR,
     add_user,
@@ -26,6 +27,7 @@ from tests.api.conftest import (
     tvaers,
 )
 from tests.api.support import accepted, nothing_written, write
+from tests.commands import execute
 
 AUTHOR = "evaluator@cowi.dk"  # evaluator on every partnership in Sundeborg
 COLLEAGUE = "kollega@cowi.dk"  # evaluator on this partnership alone
@@ -87,10 +89,24 @@ def world(client: TestClient[Litestar]) -> World:
     service, pid, by = tvaers(client), UUID(partnership), Meta(actor=ACTOR)
     for username in (AUTHOR, COLLEAGUE, STEERING, LEADER):
         add_user(client, username)
-    service.grant_access(AUTHOR, AccessRole.EVALUATOR, by, municipality="Sundeborg")
-    service.grant_access(COLLEAGUE, AccessRole.EVALUATOR, by, partnership_id=pid)
-    service.grant_access(STEERING, AccessRole.STEERING_MEMBER, by, partnership_id=pid)
-    service.grant_access(LEADER, AccessRole.PROJECT_LEADER, by, partnership_id=pid)
+    execute(
+        service,
+        GrantAccess(username=AUTHOR, role=AccessRole.EVALUATOR, municipality="Sundeborg"),
+        by,
+    )
+    execute(
+        service, GrantAccess(username=COLLEAGUE, role=AccessRole.EVALUATOR, partnership_id=pid), by
+    )
+    execute(
+        service,
+        GrantAccess(username=STEERING, role=AccessRole.STEERING_MEMBER, partnership_id=pid),
+        by,
+    )
+    execute(
+        service,
+        GrantAccess(username=LEADER, role=AccessRole.PROJECT_LEADER, partnership_id=pid),
+        by,
+    )
     headers = {u: as_user(client, u) for u in (AUTHOR, COLLEAGUE, STEERING, LEADER)}
     headers[ACTOR] = {}  # the client's own: the administrator
     return World(client, partnership, milestone["version"], headers)

@@ -19,8 +19,10 @@ from litestar.testing import TestClient
 
 from aggregates import Meta
 from aggregates.account import AccessRole
+from services.commands import GrantAccess
 from tests.api.conftest import ACTOR, add_user, as_user, assert_problem, created, tvaers
 from tests.api.support import nothing_written, write
+from tests.commands import execute
 
 pytestmark = pytest.mark.both_stores
 
@@ -45,7 +47,11 @@ class World:
 
 
 def _grant(client: TestClient[Litestar], user: str, **scope: Any) -> None:
-    tvaers(client).grant_access(user, AccessRole.PROJECT_LEADER, Meta(actor=ACTOR), **scope)
+    execute(
+        tvaers(client),
+        GrantAccess(username=user, role=AccessRole.PROJECT_LEADER, **scope),
+        Meta(actor=ACTOR),
+    )
 
 
 @pytest.fixture

@@ -49,7 +49,7 @@ from litestar.testing import TestClient
 from aggregates import Meta, TokenKind
 from aggregates.account import AccessRole
 from aggregates.taxonomy import AnnotationKind
-from services.commands import RecordAnnotation
+from services.commands import GrantAccess, RecordAnnotation
 from tests.api.conftest import (
     ACTOR,
     PASSWORD,
@@ -412,7 +412,9 @@ def _fill(value: Any, ids: dict[str, str]) -> Any:
 
 
 def _grant(client: TestClient[Litestar], username: str, role: AccessRole, **scope: Any) -> str:
-    result = tvaers(client).grant_access(username, role, Meta(actor=ACTOR), **scope)
+    result = execute(
+        tvaers(client), GrantAccess(username=username, role=role, **scope), Meta(actor=ACTOR)
+    )
     return str(result.created_id)
 
 

@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 
 from aggregates import Meta
 from aggregates.account import AccessRole
+from services.commands import GrantAccess
 from tests.api.conftest import (
     ACTOR,
     add_user,
@@ -28,6 +29,7 @@ from tests.api.conftest import (
     tvaers,
 )
 from tests.api.support import accepted, nothing_written, register_person, write
+from tests.commands import execute
 
 STEERING = "styregruppe@sundeborg.dk"
 LEADER = "leder@sundeborg.dk"
@@ -66,12 +68,20 @@ def world(client: TestClient[Litestar]) -> World:
     for username in (STEERING, LEADER, EVALUATOR, NOBODY):
         add_user(client, username)
     pid = UUID(partnership)
-    service.grant_access(
-        STEERING, AccessRole.STEERING_MEMBER, Meta(actor=ACTOR), partnership_id=pid
+    execute(
+        service,
+        GrantAccess(username=STEERING, role=AccessRole.STEERING_MEMBER, partnership_id=pid),
+        Meta(actor=ACTOR),
     )
-    service.grant_access(LEADER, AccessRole.PROJECT_LEADER, Meta(actor=ACTOR), partnership_id=pid)
-    service.grant_access(
-        EVALUATOR, AccessRole.EVALUATOR, Meta(actor=ACTOR), municipality="Sundeborg"
+    execute(
+        service,
+        GrantAccess(username=LEADER, role=AccessRole.PROJECT_LEADER, partnership_id=pid),
+        Meta(actor=ACTOR),
+    )
+    execute(
+        service,
+        GrantAccess(username=EVALUATOR, role=AccessRole.EVALUATOR, municipality="Sundeborg"),
+        Meta(actor=ACTOR),
     )
     return World(client, partnership, chair)
 

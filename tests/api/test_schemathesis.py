@@ -62,8 +62,10 @@ from schemathesis.specs.openapi.checks import allow_header_conformance
 from aggregates import Meta, TokenKind
 from api.app import create_app
 from services.application import Tvaers
+from services.commands import CreateAccount
 from services.settings import Settings
 from tests.api.conftest import register_organisation, register_partnership
+from tests.commands import execute
 
 pytestmark = pytest.mark.fuzz
 
@@ -232,12 +234,12 @@ def seeded(tmp_path: Path) -> Iterator[Seeded]:
     try:
         with asgi.get_client(app) as http:  # starts the lifespan; it runs until shut down
             tvaers: Tvaers = app.state.tvaers
-            tvaers.create_account(
-                username=ADMIN,
-                display_name="Fuzz",
-                password=PASSWORD,
-                is_admin=True,
-                meta=Meta(actor="cli:test"),
+            execute(
+                tvaers,
+                CreateAccount(
+                    username=ADMIN, display_name="Fuzz", password=PASSWORD, is_admin=True
+                ),
+                Meta(actor="cli:test"),
             )
             state = Seeded(app=app, tvaers=tvaers, headers={})
             state.headers = state.fresh_headers()

@@ -22,7 +22,7 @@ from litestar.testing import TestClient
 from aggregates import Meta
 from aggregates.account import AccessRole
 from aggregates.taxonomy import PreventionCategory, Rung
-from services.commands import JoinPartner, LaunchActivity, RevokeGrant
+from services.commands import GrantAccess, JoinPartner, LaunchActivity, RevokeGrant
 from tests.api.conftest import (
     ACTOR,
     add_user,
@@ -111,14 +111,32 @@ def town(client: TestClient[Litestar]) -> Town:
     for username in (ONE, TOWN, LEADER, NOBODY):
         add_user(client, username)
     service, by_admin = tvaers(client), Meta(actor=ACTOR)
-    service.grant_access(ONE, AccessRole.EVALUATOR, by_admin, partnership_id=UUID(ids["Sund By"]))
-    service.grant_access(TOWN, AccessRole.EVALUATOR, by_admin, municipality="Vestby")
-    service.grant_access(
-        LEADER, AccessRole.PROJECT_LEADER, by_admin, partnership_id=UUID(ids["Røgfri Fremtid"])
+    execute(
+        service,
+        GrantAccess(username=ONE, role=AccessRole.EVALUATOR, partnership_id=UUID(ids["Sund By"])),
+        by_admin,
+    )
+    execute(
+        service,
+        GrantAccess(username=TOWN, role=AccessRole.EVALUATOR, municipality="Vestby"),
+        by_admin,
+    )
+    execute(
+        service,
+        GrantAccess(
+            username=LEADER,
+            role=AccessRole.PROJECT_LEADER,
+            partnership_id=UUID(ids["Røgfri Fremtid"]),
+        ),
+        by_admin,
     )
     # Partnerships are registered only where one holds a municipality-wide project-leader
     # grant (ADR 0005, revised in issue 12); Nordby has no other partnership.
-    service.grant_access(LEADER, AccessRole.PROJECT_LEADER, by_admin, municipality="Nordby")
+    execute(
+        service,
+        GrantAccess(username=LEADER, role=AccessRole.PROJECT_LEADER, municipality="Nordby"),
+        by_admin,
+    )
     headers = {user: as_user(client, user) for user in (ONE, TOWN, LEADER, NOBODY)}
     # The project leader registers a partnership of their own: the grant comes with it.
     response = client.post(
@@ -309,8 +327,10 @@ def test_a_grant_given_after_a_first_request_is_honoured_on_the_next_request(
     assert_problem(refused, 403, "forbidden")
 
     service = tvaers(town.client)
-    granted = service.grant_access(
-        NOBODY, AccessRole.EVALUATOR, Meta(actor=ACTOR), partnership_id=UUID(vestby)
+    granted = execute(
+        service,
+        GrantAccess(username=NOBODY, role=AccessRole.EVALUATOR, partnership_id=UUID(vestby)),
+        Meta(actor=ACTOR),
     )
     town.after = granted.notification_id  # same token as before: nothing is cached in it
     assert everything_seen(town, NOBODY) == each_list(town, "Vestby i Bevægelse")

@@ -14,6 +14,7 @@ from aggregates.errors import NotFound
 from services.application import Tvaers
 from services.commands import (
     ChangePassword,
+    CreateAccount,
     DeactivateAccount,
     ReactivateAccount,
     SetAdministrator,
@@ -33,14 +34,14 @@ def _meta() -> Meta:
 
 @pytest.fixture
 def accounts(app: Tvaers) -> Tvaers:
-    app.create_account(
-        username=ADMIN,
-        display_name="Admin",
-        password="admin-kodeord-123",
-        meta=_meta(),
-        is_admin=True,
+    execute(
+        app,
+        CreateAccount(
+            username=ADMIN, display_name="Admin", password="admin-kodeord-123", is_admin=True
+        ),
+        _meta(),
     )
-    app.create_account(username=USER, display_name="Tovholder", password=OLD, meta=_meta())
+    execute(app, CreateAccount(username=USER, display_name="Tovholder", password=OLD), _meta())
     return app
 
 
@@ -110,3 +111,17 @@ def test_deactivating_ends_the_sessions_and_reactivating_lets_the_user_back(
 def test_a_command_for_no_such_user_is_not_found(accounts: Tvaers) -> None:
     with pytest.raises(NotFound):
         execute(accounts, ReactivateAccount(username=f"{uuid4().hex[:8]}@x.dk"), _meta())
+
+
+def test_a_new_account_s_password_is_hashed_and_never_shown(app: Tvaers) -> None:
+    command = CreateAccount(username=USER, display_name="Tovholder", password=SECRET)
+    assert SECRET not in repr(command)
+    assert "password" not in repr(command)
+
+    execute(app, command, _meta())
+
+    account = app.get_account(USER)
+    assert SECRET not in account.password_hash
+    assert app.authenticate(USER, SECRET).username == USER
+    for event in app.repository.event_store.get(account.id):
+        assert SECRET not in repr(event)

@@ -41,7 +41,9 @@ from projections.runner import ProjectionRunner
 from projections.store import ReadStore
 from services.application import CommandResult, Tvaers
 from services.commands import (
+    CreateAccount,
     DraftAgreement,
+    GrantAccess,
     PublishAnnotation,
     RecordAnnotation,
     RegisterOrganisation,
@@ -475,12 +477,18 @@ def _generate_access(app: Tvaers, rng: random.Random, ids: list[UUID]) -> None:
     suffix = rng.randrange(10**6)
     for n, role in enumerate(AccessRole):
         username = f"bruger{n}-{suffix}@example.dk"
-        app.create_account(
-            username=username, display_name=f"Bruger {n}", password="x" * 12, meta=meta()
+        execute(
+            app,
+            CreateAccount(username=username, display_name=f"Bruger {n}", password="x" * 12),
+            meta(),
         )
-        app.grant_access(username, role, meta(), partnership_id=rng.choice(ids))
+        execute(
+            app, GrantAccess(username=username, role=role, partnership_id=rng.choice(ids)), meta()
+        )
         if role is not AccessRole.STEERING_MEMBER:
-            grant = app.grant_access(username, role, meta(), municipality="Sundeborg")
+            grant = execute(
+                app, GrantAccess(username=username, role=role, municipality="Sundeborg"), meta()
+            )
             if n == 0:
                 assert grant.created_id is not None
                 execute(app, RevokeGrant(username=username, grant_id=grant.created_id), meta())

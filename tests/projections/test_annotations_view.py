@@ -22,8 +22,10 @@ from aggregates.taxonomy import (
 from projections.access import Visibility
 from projections.annotations import AnnotationView, list_annotations
 from services.commands import (
+    CreateAccount,
     DraftAgreement,
     EvidenceFields,
+    GrantAccess,
     JoinPartner,
     PublishAnnotation,
     RecordAnnotation,
@@ -100,17 +102,27 @@ def world(read_side: ReadSide) -> World:
         meta(D(2024, 3, 1)),
     )
     for username in (AUTHOR, COLLEAGUE, STEERING, OUTSIDER):
-        app.create_account(
-            username=username, display_name=username.split("@")[0].title(), password="x" * 12,
-            meta=meta(),
-        )  # fmt: skip
-    app.create_account(
-        username=ADMIN, display_name="Admin", password="x" * 12, is_admin=True, meta=meta()
+        name = username.split("@")[0].title()
+        execute(app, CreateAccount(username=username, display_name=name, password="x" * 12), meta())
+    execute(
+        app,
+        CreateAccount(username=ADMIN, display_name="Admin", password="x" * 12, is_admin=True),
+        meta(),
     )
     for username in (AUTHOR, COLLEAGUE):
-        app.grant_access(username, AccessRole.EVALUATOR, meta(), municipality="Sundeborg")
-    app.grant_access(STEERING, AccessRole.STEERING_MEMBER, meta(), partnership_id=pid)
-    app.grant_access(OUTSIDER, AccessRole.EVALUATOR, meta(), partnership_id=other)
+        execute(
+            app,
+            GrantAccess(username=username, role=AccessRole.EVALUATOR, municipality="Sundeborg"),
+            meta(),
+        )
+    execute(
+        app,
+        GrantAccess(username=STEERING, role=AccessRole.STEERING_MEMBER, partnership_id=pid),
+        meta(),
+    )
+    execute(
+        app, GrantAccess(username=OUTSIDER, role=AccessRole.EVALUATOR, partnership_id=other), meta()
+    )
     return World(read_side, pid, result.version)
 
 

@@ -26,7 +26,13 @@ from projections.ladder import ladder
 from projections.runner import ProjectionRunner, RebuildFailed
 from projections.store import Statement
 from services.application import Tvaers
-from services.commands import JoinPartner, MoveOnLadder, RecordFactor, RegisterOrganisation
+from services.commands import (
+    CreateAccount,
+    JoinPartner,
+    MoveOnLadder,
+    RecordFactor,
+    RegisterOrganisation,
+)
 from services.settings import Settings
 from tests.commands import execute
 from tests.projections.support import (
@@ -77,8 +83,10 @@ async def test_an_event_holding_u0000_projects_into_every_view_as_u_fffd(
         ),
         meta(),
     )
-    account = app.create_account(
-        username="anna@sundeborg.dk", display_name=f"Anna{MARK}", password="x" * 12, meta=meta()
+    account = execute(
+        app,
+        CreateAccount(username="anna@sundeborg.dk", display_name=f"Anna{MARK}", password="x" * 12),
+        meta(),
     )
     for result in (named, factor, account):
         assert result.notification_id is not None

@@ -25,6 +25,7 @@ from aggregates.taxonomy import RoleKind, Sector
 from api.app import create_app
 from services.commands import (
     AssignRole,
+    GrantAccess,
     JoinPartner,
     RegisterOrganisation,
     RegisterPartnership,
@@ -96,7 +97,11 @@ def world(ui_settings: Settings) -> Iterator[World]:
         person("Gitte Greve", greve_org)
         add_user(client, GREVE)
         add_user(client, NOBODY)
-        service.grant_access(GREVE, AccessRole.PROJECT_LEADER, meta, partnership_id=greve)
+        execute(
+            service,
+            GrantAccess(username=GREVE, role=AccessRole.PROJECT_LEADER, partnership_id=greve),
+            meta,
+        )
         yield World(client, greve, kbh_org, greve_org, dgi)
 
 

@@ -26,10 +26,12 @@ from aggregates import Meta
 from aggregates.account import AccessRole
 from api.app import create_app
 from api.ui.i18n import ENGLISH, MISSING_ENGLISH
+from services.commands import GrantAccess
 from services.demo import load_demo
 from services.demo.data import EVALUATOR, LEADERS, STEERING
 from services.settings import Settings
 from tests.api.conftest import as_user
+from tests.commands import execute
 from tests.conftest import TEST_SECRET_KEY
 from tests.ui.conftest import ADMIN, add_user, csrf, login, text, tvaers
 
@@ -99,8 +101,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         add_user(client, SECOND_EVALUATOR)
         service = tvaers(client)
         load_demo(service)
-        service.grant_access(
-            SECOND_EVALUATOR, AccessRole.EVALUATOR, Meta(actor=ADMIN), municipality="København"
+        execute(
+            service,
+            GrantAccess(
+                username=SECOND_EVALUATOR, role=AccessRole.EVALUATOR, municipality="København"
+            ),
+            Meta(actor=ADMIN),
         )
         login(client, ADMIN)
         listing = client.get("/partnerships?limit=50").json()["items"]
@@ -328,8 +334,10 @@ def test_who_may_rate_and_who_may_annotate(demo: Demo) -> None:
     assert "/annotations/new" in evaluator_page
     assert demo.head() == before  # the refusals wrote nothing
     # ... unless granted a seat's access on the partnership.
-    tvaers(demo.client).grant_access(
-        SECOND_EVALUATOR, AccessRole.STEERING_MEMBER, Meta(actor=ADMIN), partnership_id=kbh
+    execute(
+        tvaers(demo.client),
+        GrantAccess(username=SECOND_EVALUATOR, role=AccessRole.STEERING_MEMBER, partnership_id=kbh),
+        Meta(actor=ADMIN),
     )
     demo.settle()
     assert demo.get(demo.page(KBH, "/ratings/new"), SECOND_EVALUATOR).status_code == 200

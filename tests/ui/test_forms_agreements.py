@@ -13,6 +13,8 @@ from litestar.testing import TestClient
 
 from aggregates import Meta
 from aggregates.account import AccessRole
+from services.commands import GrantAccess
+from tests.commands import execute
 from tests.ui.conftest import add_user, login, post_form, text, tvaers
 from tests.ui.forms_support import (
     Desk,
@@ -284,11 +286,14 @@ def test_a_reader_sees_the_agreement_but_no_forms_and_may_not_post(
 ) -> None:
     agreement_id = draft(setting)
     add_user(ui, READER)
-    tvaers(ui).grant_access(
-        READER,
-        AccessRole.EVALUATOR,
+    execute(
+        tvaers(ui),
+        GrantAccess(
+            username=READER,
+            role=AccessRole.EVALUATOR,
+            partnership_id=UUID(setting.desk.partnership),
+        ),
         Meta(actor="cli:test"),
-        partnership_id=UUID(setting.desk.partnership),
     )
     login(ui, READER)
     path = f"{setting.desk.base}/agreements/{agreement_id}"

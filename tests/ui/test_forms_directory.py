@@ -14,6 +14,8 @@ from litestar.testing import TestClient
 from aggregates import Meta
 from aggregates.account import AccessRole
 from aggregates.taxonomy import PartnershipType, PreventionCategory
+from services.commands import GrantAccess
+from tests.commands import execute
 from tests.ui.conftest import add_user, login, post_form, text, tvaers
 from tests.ui.forms_support import (
     Desk,
@@ -86,8 +88,10 @@ def test_the_creator_of_a_partnership_becomes_its_project_leader_and_goes_on_at_
     club = desk.organisation("Sundeborg Idrætsforening", "sports_club")
     # A project leader for the municipality may register new partnerships there.
     add_user(ui, LEADER)
-    tvaers(ui).grant_access(
-        LEADER, AccessRole.PROJECT_LEADER, Meta(actor="cli:test"), municipality="Sundeborg"
+    execute(
+        tvaers(ui),
+        GrantAccess(username=LEADER, role=AccessRole.PROJECT_LEADER, municipality="Sundeborg"),
+        Meta(actor="cli:test"),
     )
     login(ui, LEADER)
     mine = Desk(ui)

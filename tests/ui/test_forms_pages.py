@@ -16,7 +16,9 @@ from aggregates import Meta
 from aggregates.account import AccessRole
 from api.app import create_app
 from api.ui.i18n import MISSING_ENGLISH
+from services.commands import GrantAccess
 from services.settings import Settings
+from tests.commands import execute
 from tests.ui.conftest import ADMIN, add_user, login, post_form, tvaers
 from tests.ui.forms_support import Desk, day, get_json, nothing_saved, redirected
 
@@ -119,11 +121,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         ]
         forms = [*WRITER_FORMS, *(f"{desk.base}/{tail}" for tail in tails)]
         add_user(client, READER)
-        tvaers(client).grant_access(
-            READER,
-            AccessRole.STEERING_MEMBER,
+        execute(
+            tvaers(client),
+            GrantAccess(
+                username=READER,
+                role=AccessRole.STEERING_MEMBER,
+                partnership_id=UUID(desk.partnership),
+            ),
             Meta(actor="cli:test"),
-            partnership_id=UUID(desk.partnership),
         )
         yield World(client, forms)
 

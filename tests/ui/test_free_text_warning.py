@@ -23,7 +23,9 @@ from litestar.testing import TestClient
 from aggregates import Meta
 from aggregates.account import AccessRole
 from api.ui.free_text import NAMES_WARNING, NAMES_WARNING_EN
+from services.commands import GrantAccess
 from tests.api.conftest import add_user, as_user
+from tests.commands import execute
 from tests.ui.conftest import tvaers
 from tests.ui.forms_support import Desk
 
@@ -60,11 +62,12 @@ def world(ui: TestClient[Litestar]) -> World:
     desk.new_partnership(lead)
     desk.join(club, rung=4)
     add_user(ui, EVALUATOR)
-    tvaers(ui).grant_access(
-        EVALUATOR,
-        AccessRole.EVALUATOR,
+    execute(
+        tvaers(ui),
+        GrantAccess(
+            username=EVALUATOR, role=AccessRole.EVALUATOR, partnership_id=UUID(desk.partnership)
+        ),
         Meta(actor="cli:test"),
-        partnership_id=UUID(desk.partnership),
     )
     return World(ui, desk, as_user(ui, EVALUATOR))
 

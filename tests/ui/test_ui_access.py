@@ -27,7 +27,7 @@ from aggregates.account import AccessRole
 from aggregates.partnership import Registry
 from aggregates.taxonomy import Sector
 from api.app import create_app
-from services.commands import RegisterOrganisation, RegisterPartnership
+from services.commands import GrantAccess, RegisterOrganisation, RegisterPartnership
 from services.settings import Settings
 from tests.api.conftest import add_user, tvaers
 from tests.commands import execute
@@ -64,7 +64,11 @@ def world(ui_settings: Settings) -> Iterator[World]:
         ).aggregate_id
         for user in (OUTSIDER, READER):
             add_user(client, user)
-        service.grant_access(READER, AccessRole.EVALUATOR, meta, partnership_id=partnership)
+        execute(
+            service,
+            GrantAccess(username=READER, role=AccessRole.EVALUATOR, partnership_id=partnership),
+            meta,
+        )
         yield World(client, partnership)
 
 
