@@ -79,32 +79,6 @@ class RequestContext:
             self.on_accepted()
         return response
 
-    def command(
-        self,
-        tvaers: Tvaers,
-        body: Write,
-        action: Callable[[Meta], CommandResult],
-        *,
-        status: int = 200,
-    ) -> Response[CommandAccepted]:
-        """Run one write: build its metadata from the request and answer with the result.
-
-        Every write handler goes through here, so metadata and idempotency are handled
-        in one place. With an Idempotency-Key, a retry gets the first result back
-        (marked `Idempotent-Replayed: true`) and writes nothing.
-        """
-        meta = self.meta(body)
-        if self.idempotency is None:
-            result, replayed = action(meta), False
-        else:
-            result, replayed = tvaers.idempotent(self.idempotency, lambda: action(meta))
-        response = accepted(result, status=status)
-        if replayed:
-            response.headers["Idempotent-Replayed"] = "true"
-        else:
-            self.on_accepted()
-        return response
-
 
 def accepted(result: CommandResult, status: int = 200) -> Response[CommandAccepted]:
     body = CommandAccepted(

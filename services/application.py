@@ -835,7 +835,7 @@ class Tvaers(Application[UUID]):
     def _grant_access(self, c: GrantAccess, envelope: Envelope) -> CommandResult:
         account = self.get_account(c.username)
         if c.partnership_id is not None:
-            self._get(Partnership, c.partnership_id)
+            self.get_partnership(c.partnership_id)  # a partnership that exists
         grant_id = account.grant(
             AccessRole(c.role),
             envelope.meta,
