@@ -385,8 +385,8 @@ def test_stateful_sequences_along_the_inferred_links_answer_as_documented(
         )
     )
     links = schema.statistic.transitions.total
-    print(f"\nstateful: {links} links, statuses {sorted(statuses.items())}")  # noqa: T201
-    assert statuses, "the state machine sent nothing"
+    assert links > 0, "schemathesis inferred no links between operations"
+    assert statuses, f"the state machine sent nothing along {links} links"
 
 
 # -- what the fuzzing found, kept as plain examples ---------------------------------------
