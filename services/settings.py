@@ -58,6 +58,32 @@ def setting(
     return field(default=default, metadata={"variable": variable})
 
 
+def _parsed(name: str, kind: Any, raw: str, default: Any) -> Any:
+    """A variable's text as its field's type: on/off, a choice, a number or text."""
+    value = raw.strip()
+    if kind is bool:
+        if value.lower() not in ("on", "off"):
+            raise SettingsError(f"{name} must be on or off.")
+        return value.lower() == "on"
+    if typing.get_origin(kind) is Literal:
+        choices = typing.get_args(kind)
+        if value not in choices:
+            listed = ", ".join(choices[:-1]) + " or " + choices[-1]
+            raise SettingsError(f"{name} must be {listed}.")
+        return value
+    if kind is int:
+        try:
+            return int(value)
+        except ValueError:
+            raise SettingsError(f"{name}: expected a whole number, not {raw!r}.") from None
+    if kind is float:
+        try:
+            return float(value)
+        except ValueError:
+            raise SettingsError(f"{name}: expected a number of seconds, not {raw!r}.") from None
+    return value or default  # text: empty means the default (None: not set)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     """Everything configurable, read once at start-up (`Settings.from_env()`).
@@ -208,70 +234,43 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Every field from its declared variable (`Variable.name`), parsed by its type;
+        a variable that is not set leaves the default."""
         env = os.environ if environ is None else environ
-        log_format = env.get("TVAERS_LOG_FORMAT", "auto")
-        if log_format not in ("auto", "json", "console"):
-            raise SettingsError("TVAERS_LOG_FORMAT must be auto, json or console.")
-        try:
-            snapshot_interval = int(env.get("TVAERS_SNAPSHOT_INTERVAL", "100"))
-            aggregate_cache = int(env.get("TVAERS_AGGREGATE_CACHE", "1000"))
-            pool_size = int(env.get("TVAERS_POSTGRES_POOL_SIZE", "10"))
-            plan_horizon_years = int(env.get("TVAERS_PLAN_HORIZON_YEARS", "50"))
-            login_max_failures = int(env.get("TVAERS_LOGIN_MAX_FAILURES", "5"))
-            login_attempts = int(env.get("TVAERS_LOGIN_ATTEMPTS_PER_MINUTE", "30"))
-        except ValueError as error:
-            raise SettingsError(f"Expected a whole number: {error}") from error
-        projections = env.get("TVAERS_PROJECTIONS", "embedded")
-        if projections not in ("embedded", "external"):
-            raise SettingsError("TVAERS_PROJECTIONS must be embedded or external.")
-        try:
-            read_timeout = float(env.get("TVAERS_READ_TIMEOUT", "2.0"))
-            housekeeping_interval = float(env.get("TVAERS_HOUSEKEEPING_INTERVAL", "3600"))
-            login_lock_seconds = float(env.get("TVAERS_LOGIN_LOCK_SECONDS", "30"))
-        except ValueError as error:
-            raise SettingsError(f"Expected a number of seconds: {error}") from error
-        housekeeping = env.get("TVAERS_HOUSEKEEPING", "on").lower()
-        cookie_secure = env.get("TVAERS_COOKIE_SECURE", "on").lower()
-        if cookie_secure not in ("on", "off"):
-            raise SettingsError("TVAERS_COOKIE_SECURE must be on or off.")
-        secret_key = env.get("TVAERS_SECRET_KEY", "").strip() or None
-        if secret_key is not None and len(secret_key) < 32:
+        types = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            name = f.metadata["variable"].name
+            if name in env:
+                values[f.name] = _parsed(name, types[f.name], env[name], f.default)
+        if "log_level" in values:
+            values["log_level"] = values["log_level"].upper()
+        settings = cls(**values)
+        settings._check()
+        settings.eventsourcing_env()  # fail early on a malformed URL
+        return settings
+
+    def _check(self) -> None:
+        """The rules a value of its type can still break (read from the environment)."""
+        if self.secret_key is not None and len(self.secret_key) < 32:
             raise SettingsError("TVAERS_SECRET_KEY must be at least 32 characters.")
-        if housekeeping not in ("on", "off"):
-            raise SettingsError("TVAERS_HOUSEKEEPING must be on or off.")
-        if housekeeping_interval <= 0:
+        if self.housekeeping_interval <= 0:
             raise SettingsError("TVAERS_HOUSEKEEPING_INTERVAL must be positive (seconds).")
-        settings = cls(
-            database_url=env.get("TVAERS_DATABASE_URL", "").strip() or DEFAULT_SQLITE_PATH,
-            log_format=log_format,  # type: ignore[arg-type]
-            log_level=env.get("TVAERS_LOG_LEVEL", "INFO").upper(),
-            snapshot_interval=snapshot_interval,
-            postgres_pool_size=pool_size,
-            projections=projections,  # type: ignore[arg-type]
-            read_timeout=read_timeout,
-            housekeeping=housekeeping == "on",
-            housekeeping_interval=housekeeping_interval,
-            secret_key=secret_key,
-            aggregate_cache=aggregate_cache,
-            cookie_secure=cookie_secure == "on",
-            plan_horizon_years=plan_horizon_years,
-            login_max_failures=login_max_failures,
-            login_lock_seconds=login_lock_seconds,
-            login_attempts_per_minute=login_attempts,
-        )
-        if login_max_failures < 1 or login_attempts < 1 or not 0 < login_lock_seconds <= 900:
+        if (
+            self.login_max_failures < 1
+            or self.login_attempts_per_minute < 1
+            or not 0 < self.login_lock_seconds <= 900
+        ):
             raise SettingsError(
                 "TVAERS_LOGIN_MAX_FAILURES and TVAERS_LOGIN_ATTEMPTS_PER_MINUTE must be at "
                 "least 1, TVAERS_LOGIN_LOCK_SECONDS between 1 and 900."
             )
-        if not 1 <= plan_horizon_years <= 1000:
+        if not 1 <= self.plan_horizon_years <= 1000:
             raise SettingsError("TVAERS_PLAN_HORIZON_YEARS must be 1-1000 (years).")
-        if snapshot_interval < 1:
+        if self.snapshot_interval < 1:
             raise SettingsError("TVAERS_SNAPSHOT_INTERVAL must be at least 1.")
-        if aggregate_cache < 0:
+        if self.aggregate_cache < 0:
             raise SettingsError("TVAERS_AGGREGATE_CACHE must be 0 (off) or more.")
-        settings.eventsourcing_env()  # fail early on a malformed URL
-        return settings
 
     @property
     def store(self) -> Literal["sqlite", "postgresql"]:
