@@ -210,6 +210,12 @@ def postgres_database_url(make_postgres_database: Callable[[], str]) -> str:
     return make_postgres_database()
 
 
+async def _create_views(settings: Settings, application: Tvaers) -> None:
+    """Create every table of today's schema (the app does it on its first start)."""
+    async with open_read_side(settings, application, follow=True):
+        pass
+
+
 @pytest.fixture(scope="session")
 def prepared_postgres_template(postgres_url: str) -> Iterator[str]:
     """A database holding the event store's and every view's tables, all empty.
@@ -232,11 +238,6 @@ def prepared_postgres_template(postgres_url: str) -> Iterator[str]:
 
 
 SQLITE_NAME = "tvaers.sqlite3"
-
-
-async def _create_views(settings: Settings, application: Tvaers) -> None:
-    async with open_read_side(settings, application, follow=True):
-        pass
 
 
 @pytest.fixture(scope="session")
