@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 import msgspec
 from eventsourcing.domain import Aggregate
 
-from aggregates.dates import check_date, check_fact, check_plan
+from aggregates.dates import check_date, check_fact, check_plan, today
 from aggregates.errors import InvalidValue
 from aggregates.text import clean_field
 
@@ -29,7 +29,7 @@ class Meta:
     """
 
     actor: str
-    valid_on: date = field(default_factory=date.today)
+    valid_on: date = field(default_factory=today)
     reason: str | None = None
     correlation_id: UUID = field(default_factory=uuid4)
     scheduled: bool = field(default=False, repr=False, compare=False)
@@ -37,7 +37,10 @@ class Meta:
 
     def __post_init__(self) -> None:
         if not self.actor.strip():
-            raise InvalidValue("An actor is required on every change.")
+            raise InvalidValue(
+                "An actor is required on every change.",
+                da="Ændringen mangler en afsender (hvem der foretog den).",
+            )
         if self.scheduled:
             check_plan(self.valid_on, "valid_on")
         else:
@@ -68,10 +71,10 @@ class TvaersAggregate(Aggregate):
     def _create_with(
         cls: type[Self], event_class: type[Aggregate.Created], meta: Meta, **fields: Any
     ) -> Self:
-        return cls._create(event_class, **checked_fields({**meta_fields(meta), **fields}))
+        return cls._create(event_class, **_event_fields(meta, fields))
 
     def _trigger(self, event_class: type[Aggregate.Event], meta: Meta, **fields: Any) -> None:
-        self.trigger_event(event_class, **checked_fields({**meta_fields(meta), **fields}))
+        self.trigger_event(event_class, **_event_fields(meta, fields))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         """A private copy for a reader of a cached aggregate (commands change the cached
@@ -182,6 +185,14 @@ def _checked(name: str, value: Any, path: str) -> Any:
     return value
 
 
+def _event_fields(meta: Meta, fields: dict[str, Any]) -> dict[str, Any]:
+    """An event's fields through the one gate; its own date (`valid_on`) is a fact (up to
+    today) unless the domain scheduled the change (`Meta.scheduled_on`)."""
+    if not meta.scheduled:
+        check_fact(meta.valid_on, "valid_on")
+    return checked_fields({**meta_fields(meta), **fields})
+
+
 def meta_fields(meta: Meta) -> dict[str, Any]:
     return {
         "valid_on": meta.valid_on,
@@ -191,9 +202,39 @@ def meta_fields(meta: Meta) -> dict[str, Any]:
     }
 
 
+# The Danish names of the texts `require_text` requires (a test holds every caller's).
+TEXT_NAMES_DA: dict[str, str] = {
+    "Agreement title": "aftalens titel",
+    "Agreement purpose": "aftalens formål",
+    "Title": "titel",
+    "Municipality": "kommune",
+    "Evidence": "dokumentation",
+    "Evidence for a ladder move": "dokumentation for trinnet",
+    "Activity title": "aktivitetens titel",
+    "Description of the adjustment": "beskrivelse af justeringen",
+    "Purpose of the terms of reference": "kommissoriets formål",
+    "Decision title": "beslutningens titel",
+    "Milestone title": "milepælens titel",
+    "Factor description": "beskrivelse af faktoren",
+    "Evaluator": "evaluator",
+    "Follow-up label": "opfølgningens betegnelse",
+    "Evidence for the corrected rung": "dokumentation for det rettede trin",
+    "Display name": "visningsnavn",
+    "Password hash": "adgangskode",
+    "Token hash": "nøgle",
+    "The note's text": "notens tekst",
+    "Person name": "personens navn",
+    "Organisation name": "organisationens navn",
+}
+
+
 def require_text(value: str, what: str) -> str:
-    """Strip and require a non-empty text."""
+    """Strip and require a non-empty text (`what` names it, a key of TEXT_NAMES_DA)."""
     cleaned = value.strip()
     if not cleaned:
-        raise InvalidValue(f"{what} must not be empty.")
+        raise InvalidValue(
+            f"{what} must not be empty.",
+            da="Feltet «{what}» skal udfyldes.",
+            what=TEXT_NAMES_DA.get(what, what),
+        )
     return cleaned

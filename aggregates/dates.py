@@ -1,9 +1,14 @@
 """Which dates the registry accepts: facts up to today, plans up to a horizon.
 
 A fact is a date something happened: the valid date of a change (`valid_on`: a meeting,
-a signature, a milestone, a follow-up's count), or a corrected valid date. It lies from
-1900-01-01 up to today. "Today" is today anywhere on Earth (UTC+14), so a client a few
-hours ahead of the server is not refused.
+a signature, a ladder move, a milestone, a follow-up's count), or a corrected valid date.
+It lies from 1900-01-01 up to today. "Today" is today in Denmark (Europe/Copenhagen),
+the registry's only time zone, or the server's own date if that is later (so the default
+valid date, `date.today()`, is always accepted). Tomorrow is a plan, never a fact.
+
+The one gate: every event's fields pass `aggregates.base.checked_fields`, where
+`valid_on` is a fact unless the domain scheduled the change itself (`Meta.scheduled`),
+and every field named in FACT_FIELDS is a fact.
 
 A plan is a date that may lie ahead: a partnership's period, an agreement's validity, a
 follow-up's due date. It lies from 1900-01-01 up to the planning horizon: today plus
@@ -17,11 +22,13 @@ plan, not a fact.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from aggregates.errors import DateOutOfRange
 
 EARLIEST = date(1900, 1, 1)
+DENMARK = ZoneInfo("Europe/Copenhagen")
 DEFAULT_PLAN_HORIZON_YEARS = 50
 _horizon_years = DEFAULT_PLAN_HORIZON_YEARS
 
@@ -41,9 +48,33 @@ def plan_horizon_years() -> int:
     return _horizon_years
 
 
+# The one clock of the process (ADR 0015): every "now" and "today" of the registry is read
+# through `now()` / `today()`, so a test can freeze it (`freeze`) and every view, rule and
+# job sees the same moment.
+_frozen_at: datetime | None = None
+
+
+def freeze(at: datetime | None) -> None:
+    """Stop the clock at `at` (an aware time), or let it run again (None). For tests."""
+    global _frozen_at  # noqa: PLW0603 - the process's one clock, frozen by tests only
+    if at is not None and at.utcoffset() is None:
+        raise ValueError("Freeze the clock at an aware time (with its zone).")
+    _frozen_at = at
+
+
+def now() -> datetime:
+    """The time now, in UTC (aware)."""
+    return _frozen_at.astimezone(UTC) if _frozen_at is not None else datetime.now(UTC)
+
+
+def today() -> date:
+    """Today in Denmark: the date every view, rule and job takes as "today"."""
+    return now().astimezone(DENMARK).date()
+
+
 def latest_fact() -> date:
-    """Today, where it is latest (UTC+14)."""
-    return (datetime.now(UTC) + timedelta(hours=14)).date()
+    """The latest date of a fact: today in Denmark (or the server's date, if later)."""
+    return max(today(), date.today())
 
 
 def latest_plan() -> date:
@@ -61,8 +92,14 @@ def check_fact(day: date, field: str) -> date:
         raise DateOutOfRange(
             f"{field} is a date something happened: from {EARLIEST} up to today "
             f"({latest}), got {day}.",
+            da="Datoen {day} ligger efter i dag ({latest}): det, der er sket, kan tidligst "
+            "dateres 01.01.1900 og senest i dag."
+            if day > latest
+            else "Datoen {day} ligger før 01.01.1900.",
             field=field,
             kind="fact",
+            day=day,
+            latest=latest,
         )
     return day
 
@@ -74,8 +111,13 @@ def check_plan(day: date, field: str) -> date:
         raise DateOutOfRange(
             f"{field} must lie from {EARLIEST} up to {latest} "
             f"({_horizon_years} years ahead), got {day}.",
+            da="Datoen {day} ligger uden for det mulige: en planlagt dato ligger mellem "
+            "01.01.1900 og {latest} ({years} år frem).",
             field=field,
             kind="plan",
+            day=day,
+            latest=latest,
+            years=_horizon_years,
         )
     return day
 

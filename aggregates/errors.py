@@ -1,6 +1,17 @@
-"""Domain errors: every broken rule raises one of these, each with a stable code."""
+"""Domain errors: every broken rule raises one of these, each with a stable code.
+
+Each carries two wordings of the same refusal: `detail`, the English text the API
+returns, and `da`, a Danish sentence template whose `{placeholders}` are filled from
+`facts` (the same facts the English names: organisations, persons and agreements by
+UUID, dates, rungs, seats). The web UI renders `da` with UUIDs as names, dates as
+dd.mm.åååå and enums by their Danish label (api/ui/refusals.py). A test makes sure
+every raise in aggregates/ and services/ gives a `da` whose placeholders are facts
+(tests/unit/test_danish_errors.py).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class DomainError(Exception):
@@ -12,9 +23,11 @@ class DomainError(Exception):
     code = "domain-error"
     title = "Domain rule violated"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, da: str | None = None, **facts: Any) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.da = da
+        self.facts: dict[str, Any] = facts
 
 
 class NotFound(DomainError):
@@ -161,8 +174,10 @@ class TextRefused(InvalidValue):
     code = "invalid-text"
     title = "Text not accepted"
 
-    def __init__(self, detail: str, *, field: str, reason: str) -> None:
-        super().__init__(detail)
+    def __init__(
+        self, detail: str, *, field: str, reason: str, da: str | None = None, **facts: Any
+    ) -> None:
+        super().__init__(detail, da=da, field=field, reason=reason, **facts)
         self.field = field
         self.reason = reason
 
@@ -175,7 +190,9 @@ class DateOutOfRange(InvalidValue):
     code = "date-out-of-range"
     title = "Date out of range"
 
-    def __init__(self, detail: str, *, field: str, kind: str) -> None:
-        super().__init__(detail)
+    def __init__(
+        self, detail: str, *, field: str, kind: str, da: str | None = None, **facts: Any
+    ) -> None:
+        super().__init__(detail, da=da, field=field, kind=kind, **facts)
         self.field = field
         self.kind = kind

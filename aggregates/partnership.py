@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import itertools
 from collections.abc import Collection, Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TypeVar
 from uuid import UUID, uuid4
@@ -113,6 +113,13 @@ class Registry(msgspec.Struct, kw_only=True, frozen=True):
             tags=_clean_list(self.tags),
             recruitment_channels=_clean_list(self.recruitment_channels),
         )
+
+
+def registry_changes(before: Registry, after: Registry) -> tuple[str, ...]:
+    """The names of the registry fields whose value differs, in the registry's order."""
+    return tuple(
+        name for name in Registry.__struct_fields__ if getattr(before, name) != getattr(after, name)
+    )
 
 
 def _clean_list(values: Iterable[str]) -> tuple[str, ...]:
@@ -315,6 +322,7 @@ class Decision(msgspec.Struct, kw_only=True):
     meeting_on: date
     title: str
     approved: tuple[str, ...]
+    linked_ids: tuple[UUID, ...] = ()  # activities, agreements, milestones, ... it concerns
 
 
 class Holding(msgspec.Struct, kw_only=True):
@@ -384,6 +392,51 @@ class Evaluation(msgspec.Struct, kw_only=True):
     findings: str
     valid_on: date
     assessments: list[Assessment] = msgspec.field(default_factory=list)
+    who5: Who5 | None = None
+
+
+class Who5(msgspec.Struct, kw_only=True, frozen=True):
+    """WHO-5 before and after, as aggregated counts: respondents and their mean score
+    (0-100) on each side; a side not measured is left out (None)."""
+
+    respondents_before: int | None = None
+    mean_before: float | None = None
+    respondents_after: int | None = None
+    mean_after: float | None = None
+
+    def validated(self) -> Who5:
+        for side, respondents, mean in (
+            ("before", self.respondents_before, self.mean_before),
+            ("after", self.respondents_after, self.mean_after),
+        ):
+            side_da = "før" if side == "before" else "efter"
+            if respondents is not None and respondents < 0:
+                raise InvalidValue(
+                    f"WHO-5 respondents {side} cannot be negative.",
+                    da="Antal besvarelser {side} kan ikke være negativt.",
+                    side=side_da,
+                )
+            if mean is not None and not 0 <= mean <= 100:
+                raise InvalidValue(
+                    f"The WHO-5 mean score {side} is between 0 and 100, not {mean}.",
+                    da="WHO-5-gennemsnittet {side} ligger mellem 0 og 100, ikke {mean}.",
+                    side=side_da,
+                    mean=mean,
+                )
+            if (mean is None) != (not respondents):
+                raise InvalidValue(
+                    f"A WHO-5 mean score {side} needs its number of respondents, and the other "
+                    "way round.",
+                    da="Et WHO-5-gennemsnit {side} kræver antal besvarelser {side} (mindst 1), "
+                    "og omvendt.",
+                    side=side_da,
+                )
+        if self.respondents_before is None and self.respondents_after is None:
+            raise InvalidValue(
+                "WHO-5 counts need a before or an after side.",
+                da="Angiv WHO-5 før, efter eller begge.",
+            )
+        return self
 
 
 class FollowUp(msgspec.Struct, kw_only=True):
@@ -494,7 +547,15 @@ class Partnership(TvaersAggregate):
             p.correctable = {}
 
     class RegistryUpdated(TvaersAggregate.Event):
+        """The registry fields after the change; `changed` names the fields whose value
+        changed and `previous` is the registry before (both absent from events written
+        before 2026-12: compare with the previous RegistryUpdated/Registered instead).
+        A change of only `kind` from projekt to drift is the anchoring step "Overgået fra
+        projekt til drift" (`Partnership.enter_operations`, ADR 0015)."""
+
         registry: Registry
+        changed: tuple[str, ...] = ()
+        previous: Registry | None = None
 
         def apply(self, p: Partnership) -> None:
             p.registry = self.registry
@@ -744,6 +805,13 @@ class Partnership(TvaersAggregate):
         decision_id: UUID
         title: str
         approved: tuple[str, ...]
+        linked_ids: tuple[UUID, ...] = ()
+
+        class_version = 2  # v2: linked_ids (issue 14)
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["linked_ids"] = []
 
         def apply(self, p: Partnership) -> None:
             p.decisions[str(self.decision_id)] = Decision(
@@ -751,6 +819,7 @@ class Partnership(TvaersAggregate):
                 meeting_on=self.valid_on,
                 title=self.title,
                 approved=self.approved,
+                linked_ids=tuple(self.linked_ids),
             )
 
     class RoleAssigned(TvaersAggregate.Event):
@@ -875,6 +944,13 @@ class Partnership(TvaersAggregate):
         evaluator: str
         method: EvaluationMethod
         findings: str
+        who5: Who5 | None = None
+
+        class_version = 2  # v2: who5 (issue 14)
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["who5"] = None
 
         def apply(self, p: Partnership) -> None:
             p.evaluations[str(self.evaluation_id)] = Evaluation(
@@ -884,6 +960,7 @@ class Partnership(TvaersAggregate):
                 method=self.method,
                 findings=self.findings,
                 valid_on=self.valid_on,
+                who5=self.who5,
             )
 
     class AssessmentRecorded(TvaersAggregate.Event):
@@ -1016,6 +1093,63 @@ class Partnership(TvaersAggregate):
             return Rung.INFORMAL_COOPERATION
         return max(kind.rung for kind in kinds)
 
+    @property
+    def starts_on(self) -> date:
+        """When the partnership starts: its period's start when set, else the valid date
+        of its registration (the day the lead organisation's membership began)."""
+        if self.registry.period_start is not None:
+            return self.registry.period_start
+        return self.partners[str(self.lead_organisation_id)].spells[0].since
+
+    def backing_above(
+        self, organisation_id: UUID, rung: Rung, since: date, until: date | None
+    ) -> tuple[Backing, date] | None:
+        """A signed agreement of the partner's, in force on some day from `since` up to
+        (not including) `until`, that backs a rung above `rung`; with the first such day."""
+        found: list[tuple[date, str, Backing]] = []
+        for backing in self.agreements.values():
+            if organisation_id not in backing.party_ids or backing.kind.rung <= rung:
+                continue
+            first = max(backing.signed_on, backing.valid_from, since)
+            last = backing.valid_to  # inclusive
+            if backing.ended_on is not None:
+                last = min(last, backing.ended_on - timedelta(days=1))
+            if until is not None:
+                last = min(last, until - timedelta(days=1))
+            if first <= last:
+                found.append((first, str(backing.agreement_id), backing))
+        if not found:
+            return None
+        first, _id, backing = min(found, key=lambda f: (f[0], f[1]))
+        return backing, first
+
+    def check_not_below_backing(
+        self, organisation_id: UUID, rung: Rung, since: date, until: date | None
+    ) -> None:
+        """A partner does not stand below the rung a signed agreement in force backs: the
+        ladder and the agreement would contradict each other (end or terminate it first)."""
+        above = self.backing_above(organisation_id, rung, since, until)
+        if above is None:
+            return
+        backing, day = above
+        raise RungNotBacked(
+            f"Organisation {organisation_id} cannot stand on rung {rung.value} from {day}: "
+            f"the {backing.kind.label_da} {backing.agreement_id} (valid {backing.valid_from} "
+            f"- {backing.valid_to}) is in force and backs rung {backing.kind.rung.value}. "
+            "End or terminate the agreement first.",
+            da="{organisation} kan ikke stå på trin {rung} fra {on}: {kind}en «{agreement}» "
+            "(gyldig {valid_from}–{valid_to}) er i kraft og bærer trin {backed}. Registrér "
+            "først, at aftalen er ophørt eller opsagt.",
+            organisation=organisation_id,
+            rung=rung,
+            on=day,
+            kind=backing.kind,
+            agreement=backing.agreement_id,
+            valid_from=backing.valid_from,
+            valid_to=backing.valid_to,
+            backed=backing.kind.rung,
+        )
+
     def active_appointments(self, on: date | None = None) -> list[Appointment]:
         return [
             a
@@ -1100,6 +1234,7 @@ class Partnership(TvaersAggregate):
     def _check_timeline(self) -> None:
         """Invariants over the whole history: what a correction must not break."""
         for partner in self.partners.values():
+            self.check_joins_after_start(partner.organisation_id, partner.spells[0].since)
             for earlier, later in itertools.pairwise(partner.spells):
                 assert earlier.until is not None
                 self.check_after(earlier.until, later.since, "A partner rejoins after it left")
@@ -1159,10 +1294,34 @@ class Partnership(TvaersAggregate):
                         holding.spell.since, holding.spell.until, "A role ends after it began"
                     )
 
+    def check_joins_after_start(self, organisation_id: UUID, on: date) -> None:
+        """A partner joins on or after the day the partnership starts (`starts_on`)."""
+        if organisation_id != self.lead_organisation_id and on < self.starts_on:
+            raise InconsistentDates(
+                f"Organisation {organisation_id} cannot join {self.title!r} on {on}: "
+                f"the partnership starts on {self.starts_on}.",
+                da="{organisation} kan ikke blive partner i «{partnership}» den {on}: "
+                "partnerskabet starter først {start}.",
+                organisation=organisation_id,
+                partnership=self.title,
+                on=on,
+                start=self.starts_on,
+            )
+
     def _check_ladder_backing(self, partner: Partner) -> None:
-        """Every stretch on rung 5-6 starts backed and ends by the time its backing ended."""
+        """Every stretch on rung 5-6 starts backed and ends by the time its backing ended;
+        no stretch after a ladder move lies below what an agreement in force backs."""
         entries = sorted(partner.rungs, key=lambda e: (e.valid_on, e.version))
         for entry, following in itertools.zip_longest(entries, entries[1:]):
+            if (
+                entry is not None
+                and self.correctable.get(str(entry.version)) == "RungChanged"
+                and (following is None or following.valid_on > entry.valid_on)
+            ):
+                until = following.valid_on if following is not None else None
+                self.check_not_below_backing(
+                    partner.organisation_id, entry.rung, entry.valid_on, until
+                )
             if entry is None or entry.rung < Rung.COOPERATION_AGREEMENT:
                 continue
             self.check_rung_backed(partner.organisation_id, entry.rung, entry.valid_on)
@@ -1228,10 +1387,37 @@ class Partnership(TvaersAggregate):
     # -- commands: registry ------------------------------------------------------------
 
     def update_registry(self, registry: Registry, meta: Meta) -> None:
+        """Replace the registry fields; the event names the fields that changed."""
         new = registry.validated()
-        if new == self.registry:
-            raise NoChange("The registry fields are unchanged.")
-        self._trigger(self.RegistryUpdated, meta, registry=new)
+        changed = registry_changes(self.registry, new)
+        if not changed:
+            raise NoChange(
+                "The registry fields are unchanged.", da="Stamdata er uændrede: intet at gemme."
+            )
+        self._trigger(
+            self.RegistryUpdated, meta, registry=new, changed=changed, previous=self.registry
+        )
+
+    def change_registry_fields(self, fields: Mapping[str, object], meta: Meta) -> None:
+        """Change only the named registry fields of the current registry."""
+        unknown = sorted(set(fields) - set(Registry.__struct_fields__))
+        if unknown:
+            raise InvalidValue(f"No registry field {unknown}.")
+        values = {
+            name: tuple(value) if isinstance(value, list) else value
+            for name, value in fields.items()
+        }
+        self.update_registry(msgspec.structs.replace(self.registry, **values), meta)
+
+    def enter_operations(self, meta: Meta) -> None:
+        """The anchoring step: the partnership goes from projekt to drift (permanent
+        operation). Recorded as a registry change of `kind` alone."""
+        if self.registry.kind is PartnershipType.OPERATIONS:
+            raise NoChange(
+                "The partnership is already in operation (drift).",
+                da="Partnerskabet er allerede i drift.",
+            )
+        self.change_registry_fields({"kind": PartnershipType.OPERATIONS}, meta)
 
     # -- commands: partners and the ladder ---------------------------------------------
 
@@ -1252,6 +1438,7 @@ class Partnership(TvaersAggregate):
             last_until = previous.spells[-1].until
             assert last_until is not None
             self.check_after(last_until, meta.valid_on, "A partner rejoins after it left")
+        self.check_joins_after_start(organisation_id, meta.valid_on)
         rung = Rung(rung)
         if rung >= Rung.COOPERATION_AGREEMENT:
             raise RungNotBacked(
@@ -1299,6 +1486,8 @@ class Partnership(TvaersAggregate):
         if partner.rung_on(meta.valid_on) is rung:
             raise NoChange(f"The partner already stands on rung {rung.value} on {meta.valid_on}.")
         self.check_rung_backed(organisation_id, rung, meta.valid_on)
+        later = [e.valid_on for e in partner.rungs if e.valid_on > meta.valid_on]
+        self.check_not_below_backing(organisation_id, rung, meta.valid_on, min(later, default=None))
         self._trigger(
             self.RungChanged,
             meta,
@@ -1622,22 +1811,51 @@ class Partnership(TvaersAggregate):
         meta: Meta,
         *,
         decision_id: UUID | None = None,
+        linked_ids: Collection[UUID] = (),
+        agreement_ids: Collection[UUID] = (),
     ) -> UUID:
-        """A steering-group decision taken at a meeting on meta.valid_on."""
+        """A steering-group decision taken at a meeting on meta.valid_on, linked to the
+        things of the partnership it concerns (`linked_ids`: activities, milestones,
+        evaluations, earlier decisions, agreements; `agreement_ids` the partnership's
+        agreements the service found, signed or not)."""
         if not self.active_appointments(on=meta.valid_on):
             raise NoSteeringGroup(
                 f"No steering group sat on {meta.valid_on}: appoint members first."
             )
         decision_id = decision_id or uuid4()
         self._check_new_id(self.decisions, decision_id, "decision")
+        known = {str(a) for a in agreement_ids}
+        for linked in linked_ids:
+            if not self._is_linkable(linked, known):
+                raise NotFound(
+                    f"{linked} is no activity, milestone, evaluation, decision or agreement "
+                    f"of {self.title!r}.",
+                    da="Beslutningen kan kun henvise til partnerskabets egne aktiviteter, "
+                    "aftaler, milepæle, evalueringer og beslutninger.",
+                    linked=linked,
+                )
         self._trigger(
             self.DecisionRecorded,
             meta,
             decision_id=decision_id,
             title=require_text(title, "Decision title"),
             approved=_clean_list(approved),
+            linked_ids=tuple(dict.fromkeys(linked_ids)),
         )
         return decision_id
+
+    def _is_linkable(self, some_id: UUID, agreements: Collection[str]) -> bool:
+        key = str(some_id)
+        return key in agreements or any(
+            key in found
+            for found in (
+                self.activities,
+                self.agreements,
+                self.milestones,
+                self.evaluations,
+                self.decisions,
+            )
+        )
 
     # -- commands: roles ---------------------------------------------------------------
 
@@ -1834,7 +2052,9 @@ class Partnership(TvaersAggregate):
         findings: str,
         meta: Meta,
         evaluation_id: UUID | None = None,
+        who5: Who5 | None = None,
     ) -> UUID:
+        """An evaluation, with WHO-5 before/after counts when measured (`who5`)."""
         evaluation_id = evaluation_id or uuid4()
         self._check_new_id(self.evaluations, evaluation_id, "evaluation")
         self._trigger(
@@ -1845,6 +2065,7 @@ class Partnership(TvaersAggregate):
             evaluator=require_text(evaluator, "Evaluator"),
             method=EvaluationMethod(method),
             findings=findings.strip(),
+            who5=who5.validated() if who5 is not None else None,
         )
         return evaluation_id
 
@@ -1912,6 +2133,11 @@ class Partnership(TvaersAggregate):
             reached=reached,
             retained=retained,
         )
+
+    def next_phases(self) -> list[ImplementationPhase]:
+        """The phases the action plan may enter next (the implementation circle)."""
+        current = self.phases[-1].phase if self.phases else None
+        return [p for p in ImplementationPhase if p in _NEXT_PHASES[current]]
 
     def enter_phase(self, phase: ImplementationPhase, note: str, meta: Meta) -> None:
         phase = ImplementationPhase(phase)

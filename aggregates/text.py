@@ -63,6 +63,20 @@ EXPLANATIONS: dict[Refusal, str] = {
     Refusal.LINK_SCHEME: "is not a link starting with http://, https:// or mailto:",
 }
 
+# The same, in Danish: said next to the field, so without naming it.
+EXPLANATIONS_DA: dict[Refusal, str] = {
+    Refusal.NUL: "Teksten indeholder tegnet U+0000, som ikke kan gemmes. Fjern det.",
+    Refusal.CONTROL: "Teksten indeholder et usynligt styretegn. Fjern det, eller skriv "
+    "teksten igen i stedet for at kopiere den.",
+    Refusal.BIDI: "Teksten indeholder et usynligt tegn, der vender skriveretningen. Fjern det.",
+    Refusal.SEPARATOR: "Teksten indeholder et usynligt linje- eller afsnitsskilletegn. Fjern det.",
+    Refusal.BYTE_ORDER_MARK: "Teksten indeholder et usynligt tegn (U+FEFF). Fjern det.",
+    Refusal.NONCHARACTER: "Teksten indeholder et ugyldigt tegn. Fjern det.",
+    Refusal.LINE_BREAK: "Feltet er én linje: skriv det uden linjeskift og tabulatorer.",
+    Refusal.INVISIBLE: "Teksten skal indeholde mindst ét synligt tegn.",
+    Refusal.LINK_SCHEME: "Skriv et link, der begynder med http://, https:// eller mailto:.",
+}
+
 # Refused everywhere: (first, last, why), code points inclusive.
 _REFUSED: tuple[tuple[int, int, Refusal], ...] = (
     (0x0000, 0x0000, Refusal.NUL),
@@ -216,7 +230,10 @@ def _refused(field: str, why: Refusal, position: int, value: str) -> TextRefused
         else ""
     )
     return TextRefused(
-        f"{field or 'The text'} {EXPLANATIONS[why]}{where}.", field=field, reason=why.value
+        f"{field or 'The text'} {EXPLANATIONS[why]}{where}.",
+        da=EXPLANATIONS_DA[why],
+        field=field,
+        reason=why.value,
     )
 
 

@@ -519,9 +519,45 @@ def test_a_signed_agreement_is_recorded_on_the_partnership_only_once() -> None:
 def test_a_partner_can_be_moved_to_rung_5_on_any_date_its_agreement_is_in_force() -> None:
     b = build_partnership(2)
     backed(b, [b.a, b.b], signed_on=date(2024, 2, 20))
-    b.p.move_on_ladder(b.a, Rung.MUTUAL_REFERRAL, "Pause", meta(date(2024, 5, 1)))
+    b.p.leave_partner(b.a, meta(date(2024, 4, 1)))
+    b.p.join_partner(b.a, meta(date(2024, 5, 1)), rung=Rung.MUTUAL_REFERRAL, evidence="Tilbage")
     b.p.move_on_ladder(b.a, Rung.COOPERATION_AGREEMENT, "Genoptaget", meta(VALID_TO))
     assert b.p.rung_of(b.a) is Rung.COOPERATION_AGREEMENT
+
+
+def test_a_partner_cannot_drop_below_the_rung_an_agreement_in_force_backs() -> None:
+    """Issue 14, finding 6: the ladder and the agreement would contradict each other."""
+    b = build_partnership(2)
+    agreement = backed(b, [b.a, b.b], signed_on=date(2024, 2, 20))
+    with unchanged(b.p), pytest.raises(RungNotBacked) as refused:
+        b.p.move_on_ladder(b.a, Rung.MUTUAL_REFERRAL, "Pause", meta(date(2024, 5, 1)))
+    assert refused.value.facts["organisation"] == b.a
+    assert refused.value.facts["agreement"] == agreement.id
+    assert refused.value.facts["on"] == date(2024, 5, 1)
+    assert refused.value.facts["valid_to"] == VALID_TO
+    assert "End or terminate the agreement first" in refused.value.detail
+    # Before its validity and after it ran out, the partner may stand lower.
+    b.p.move_on_ladder(b.a, Rung.DIALOGUE, "Før aftalen", meta(date(2024, 2, 1)))
+    b.p.move_on_ladder(b.a, Rung.MUTUAL_REFERRAL, "Efter aftalen", meta(date(2025, 3, 2)))
+    assert b.p.rung_of(b.a, on=date(2024, 6, 1)) is Rung.COOPERATION_AGREEMENT
+
+
+def test_a_move_down_that_would_last_into_an_agreement_in_force_is_refused() -> None:
+    """A move dated before the agreement's validity that no later move replaces."""
+    b = build_partnership(1)
+    backed(b, [b.a], valid_from=date(2024, 3, 1), signed_on=date(2024, 3, 1))
+    b.p.leave_partner(b.a, meta(date(2024, 3, 2)))
+    b.p.join_partner(b.a, meta(date(2024, 3, 3)), rung=Rung.DIALOGUE, evidence="Tilbage")
+    with unchanged(b.p), pytest.raises(RungNotBacked):
+        b.p.move_on_ladder(b.a, Rung.KNOW_EACH_OTHER, "Ned", meta(date(2024, 3, 4)))
+
+
+def test_a_rung_correction_below_an_agreement_in_force_is_refused() -> None:
+    b = build_partnership(1)
+    backed(b, [b.a], signed_on=date(2024, 3, 1))
+    lift = max(e.version for e in b.p.partners[str(b.a)].rungs)
+    with unchanged(b.p), pytest.raises(RungNotBacked):
+        b.p.correct_rung(lift, Rung.MUTUAL_REFERRAL, "Forkert trin", meta(date(2024, 6, 1)))
 
 
 def test_a_partner_cannot_reach_rung_5_before_the_agreement_was_fully_signed() -> None:
@@ -626,7 +662,10 @@ def test_ending_a_partnership_agreement_drops_to_5_while_a_cooperation_agreement
 def test_ending_leaves_a_party_already_below_the_backed_rung_where_it_stands() -> None:
     b = build_partnership(1)
     agreement = backed(b, [b.a])
-    b.p.move_on_ladder(b.a, Rung.DIALOGUE, "Samarbejdet gik i stå", meta(date(2024, 6, 1)))
+    # Below the agreement's rung while it is in force only by leaving and rejoining (a
+    # move down is refused while the agreement is in force).
+    b.p.leave_partner(b.a, meta(date(2024, 5, 31)))
+    b.p.join_partner(b.a, meta(date(2024, 6, 1)), rung=Rung.DIALOGUE, evidence="Tilbage")
     version = b.p.version
     b.p.record_agreement_ended(agreement.id, date(2024, 9, 1), meta(date(2024, 9, 1)))
     assert [type(e) for e in new_events(b.p, version)] == [Partnership.AgreementEnded]
