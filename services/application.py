@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import threading
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -36,6 +36,7 @@ from aggregates.annotation import clean_links
 from aggregates.dates import set_plan_horizon
 from aggregates.errors import AlreadyExists, DomainError, NotFound
 from aggregates.idempotency import IdempotentRequest, request_id_for
+from aggregates.subjects import clashes
 from aggregates.taxonomy import Rung
 from services.commands import (
     AdjustActivity,
@@ -46,6 +47,7 @@ from services.commands import (
     ChangeActivityStatus,
     ChangePassword,
     ChangePersonContact,
+    ChangeRegistryFields,
     ChangeSteeringSeat,
     CloseOrganisation,
     Command,
@@ -55,6 +57,7 @@ from services.commands import (
     CreateAccount,
     DeactivateAccount,
     DraftAgreement,
+    EnterOperations,
     EnterPhase,
     Envelope,
     ErasePerson,
@@ -102,6 +105,7 @@ from services.commands import (
 from services.encoding import MsgspecMapper
 from services.errors import (
     ConcurrencyConflict,
+    EditConflict,
     IdempotencyKeyReused,
     InvalidCredentials,
     LastAdministrator,
@@ -261,7 +265,39 @@ class Tvaers(Application[UUID]):
             with contextlib.suppress(KeyError):
                 cache.get(aggregate_id, evict=True)
 
+    def _check_edits(self, aggregate: TvaersAggregate) -> None:
+        """With a base version (`Envelope.base_version`, set by `execute`): refuse the
+        command's pending events if an event saved since that version touched the same
+        thing (aggregates/subjects.py, ADR 0016); otherwise they land on the current
+        version. Runs once per command, on the first aggregate saved (the one the command
+        addresses: `_change`'s, or an agreement handler's agreement after
+        `_check_addressed`)."""
+        base: int | None = getattr(self._local, "base_version", None)
+        self._local.base_version = None
+        pending: list[Any] = list(aggregate.pending_events)
+        if base is None or not pending:
+            return
+        current = pending[0].originator_version - 1
+        if base >= current:
+            return
+        aggregate_id = aggregate.id
+        theirs = list(self.events.get(aggregate_id, gt=base, lte=current))
+
+        def earlier(version: int) -> object:
+            return next(iter(self.events.get(aggregate_id, gt=version - 1, lte=version)), None)
+
+        found = clashes(pending, theirs, earlier)
+        if found:
+            raise EditConflict(
+                aggregate_id=aggregate_id,
+                base_version=base,
+                current_version=current,
+                events=tuple(event for event, _shared in found),
+                subjects=frozenset(s for _event, shared in found for s in shared),
+            )
+
     def _save(self, *aggregates: TvaersAggregate, created_id: UUID | None = None) -> CommandResult:
+        self._check_edits(aggregates[0])
         idempotency: Idempotency | None = getattr(self._local, "idempotency", None)
         if idempotency is not None:
             # Last, so that its notification id is the highest of the transaction.
@@ -358,7 +394,11 @@ class Tvaers(Application[UUID]):
             raise TypeError(f"No handler for {type(command).__name__} (services/application.py).")
 
         def run() -> CommandResult:
-            return handler.execute(self, command, envelope)
+            self._local.base_version = envelope.base_version
+            try:
+                return handler.execute(self, command, envelope)
+            finally:
+                self._local.base_version = None
 
         if envelope.idempotency is None:
             return run()
@@ -384,6 +424,17 @@ class Tvaers(Application[UUID]):
 
     def get_agreement(self, agreement_id: UUID, *, partnership_id: UUID | None = None) -> Agreement:
         return self._agreement(agreement_id, partnership_id)
+
+    def _agreements_among(self, some_ids: Iterable[UUID], partnership_id: UUID) -> set[UUID]:
+        """Those of `some_ids` that are agreements of the partnership (drafts included)."""
+        found: set[UUID] = set()
+        for some_id in some_ids:
+            try:
+                self._agreement(some_id, partnership_id)
+            except NotFound:
+                continue
+            found.add(some_id)
+        return found
 
     def partnership_events(self, partnership_id: UUID) -> list[Partnership.Event]:
         self._get(Partnership, partnership_id)
@@ -588,8 +639,9 @@ class Tvaers(Application[UUID]):
         agreement: Agreement, partnership_id: UUID | None, expected_version: int | None
     ) -> None:
         """Refuses an agreement of another partnership than the one named (not found) and
-        a stale version. (Each handler names the aggregates it changes, for the event
-        catalogue: docs/events.md.)"""
+        a stale version (If-Match). A form's base version is checked when the agreement is
+        saved (`_check_edits`: only a change to the same thing since refuses it). (Each
+        handler names the aggregates it changes, for the event catalogue: docs/events.md.)"""
         if partnership_id is not None and agreement.partnership_id != partnership_id:
             raise NotFound(f"No agreement with id {agreement.id} in partnership {partnership_id}.")
         Tvaers._check_version(agreement, expected_version)
@@ -889,6 +941,21 @@ ID_FIELDS: dict[type[TvaersAggregate], str] = {
 }
 
 
+def _record_evaluation(p: Partnership, c: RecordEvaluation, meta: Meta) -> UUID:
+    """The evaluation, then the assessments given with it (one save: all or nothing)."""
+    evaluation_id = p.record_evaluation(
+        kind=c.kind,
+        evaluator=c.evaluator,
+        method=c.method,
+        findings=c.findings,
+        meta=meta,
+        who5=c.who5(),
+    )
+    for question, answer in c.assessments():
+        p.record_assessment(evaluation_id, question, answer, meta)
+    return evaluation_id
+
+
 @dataclass(frozen=True)
 class Change(Generic[A, C]):
     """A command that changes one aggregate of `kind`, named by the command's id field
@@ -985,6 +1052,12 @@ COMMANDS: dict[type[Command], Handler] = _table(
         lambda _app, p, c, meta: p.update_registry(c.registry(), meta),
     ),
     Change(
+        ChangeRegistryFields,
+        Partnership,
+        lambda _app, p, c, meta: p.change_registry_fields(c.changes(), meta),
+    ),
+    Change(EnterOperations, Partnership, lambda _app, p, _c, meta: p.enter_operations(meta)),
+    Change(
         JoinPartner,
         Partnership,
         lambda _app, p, c, meta: p.join_partner(
@@ -1078,13 +1151,7 @@ COMMANDS: dict[type[Command], Handler] = _table(
         Partnership,
         lambda _app, p, c, meta: p.link_factor(c.factor_id, c.milestone_id, meta),
     ),
-    Change(
-        RecordEvaluation,
-        Partnership,
-        lambda _app, p, c, meta: p.record_evaluation(
-            kind=c.kind, evaluator=c.evaluator, method=c.method, findings=c.findings, meta=meta
-        ),
-    ),
+    Change(RecordEvaluation, Partnership, lambda _app, p, c, meta: _record_evaluation(p, c, meta)),
     Change(
         RecordAssessment,
         Partnership,
@@ -1169,7 +1236,13 @@ COMMANDS: dict[type[Command], Handler] = _table(
     Change(
         RecordDecision,
         Partnership,
-        lambda _app, p, c, meta: p.record_decision(c.title, c.approved, meta),
+        lambda app, p, c, meta: p.record_decision(
+            c.title,
+            c.approved,
+            meta,
+            linked_ids=c.linked_ids,
+            agreement_ids=app._agreements_among(c.linked_ids, p.id),
+        ),
     ),
     # -- partnership: roles (the person's organisation is the one they work for now)
     Change(

@@ -37,6 +37,7 @@ from aggregates import (
     TermsOfReference,
 )
 from aggregates.account import AccessRole
+from aggregates.partnership import Who5
 from aggregates.taxonomy import (
     ActivityStatus,
     AgreementKind,
@@ -73,6 +74,7 @@ from services.fields import (
     Phone,
     Plan,
     Rating,
+    Score,
     Text,
     Version,
 )
@@ -91,11 +93,18 @@ class Idempotency:
 class Envelope:
     """What travels beside a command: who, when in the world and why (the events' `Meta`:
     actor, valid_on, reason, correlation id), the version the writer saw (If-Match), and
-    the Idempotency-Key that makes a retry return the first result."""
+    the Idempotency-Key that makes a retry return the first result.
+
+    `expected_version` is strict: any other current version refuses the write.
+    `base_version` (a web form's hidden version: the version it was loaded from) is not:
+    the command runs on the current state, and only if an event since that version
+    touched the same thing as this command's events is it refused (`EditConflict`;
+    aggregates/subjects.py, ADR 0016)."""
 
     meta: Meta
     expected_version: int | None = None
     idempotency: Idempotency | None = None
+    base_version: int | None = None
 
 
 class Command(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -222,6 +231,9 @@ class RecordDecision(Command, frozen=True, kw_only=True):
     partnership_id: UUID
     title: Name
     approved: Items = msgspec.field(default_factory=list)
+    linked_ids: Ids = msgspec.field(default_factory=list)
+    """What of the partnership the decision concerns: its activities, agreements,
+    milestones, evaluations or earlier decisions (each must be the partnership's)."""
 
 
 # -- partnership: roles --------------------------------------------------------------------
@@ -321,6 +333,64 @@ class UpdateRegistry(Command, frozen=True, kw_only=True):
 
     def registry(self) -> Registry:
         return _registry(self)
+
+
+class ChangeRegistryFields(Command, frozen=True, kw_only=True):
+    """Change only the registry fields named: a field left out keeps its current value
+    (someone else's change to it stands). `null` empties the period dates, the budget
+    and the staff hours; an empty list or text empties the others."""
+
+    partnership_id: UUID
+    title: Name | msgspec.UnsetType = msgspec.UNSET
+    municipality: Name | msgspec.UnsetType = msgspec.UNSET
+    purpose: LongText | msgspec.UnsetType = msgspec.UNSET
+    target_groups: Items | msgspec.UnsetType = msgspec.UNSET
+    arenas: Items | msgspec.UnsetType = msgspec.UNSET
+    kind: PartnershipType | msgspec.UnsetType = msgspec.UNSET
+    period_start: Plan | None | msgspec.UnsetType = msgspec.UNSET
+    period_end: Plan | None | msgspec.UnsetType = msgspec.UNSET
+    prevention_categories: (
+        Annotated[list[PreventionCategory], msgspec.Meta(max_length=4)] | msgspec.UnsetType
+    ) = msgspec.UNSET
+    bearings: Annotated[list[Bearing], msgspec.Meta(max_length=6)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    tags: Items | msgspec.UnsetType = msgspec.UNSET
+    yearly_budget_dkk: Amount | None | msgspec.UnsetType = msgspec.UNSET
+    staff_hours_per_year: Amount | None | msgspec.UnsetType = msgspec.UNSET
+    recruitment_channels: Items | msgspec.UnsetType = msgspec.UNSET
+    evaluation_status: Text | msgspec.UnsetType = msgspec.UNSET
+    attention_points: LongText | msgspec.UnsetType = msgspec.UNSET
+    barriers: LongText | msgspec.UnsetType = msgspec.UNSET
+    promoting_factors: LongText | msgspec.UnsetType = msgspec.UNSET
+
+    def changes(self) -> dict[str, Any]:
+        """The registry fields named, with their new values."""
+        return {
+            name: getattr(self, name)
+            for name in Registry.__struct_fields__
+            if getattr(self, name) is not msgspec.UNSET
+        }
+
+    @classmethod
+    def between(
+        cls, before: Registry, after: Registry, *, partnership_id: UUID
+    ) -> ChangeRegistryFields:
+        """The command that changes the fields where `after` differs from `before` (a form
+        loaded at `before`, posted as `after`): the other fields are left as they are now."""
+        values: dict[str, Any] = {
+            name: list(new) if isinstance(new, tuple) else new
+            for name in Registry.__struct_fields__
+            if (new := getattr(after, name)) != getattr(before, name)
+        }
+        return cls(partnership_id=partnership_id, **values)
+
+
+class EnterOperations(Command, frozen=True, kw_only=True):
+    """The anchoring step: the partnership goes from projekt to drift (permanent
+    operation), recorded as a registry change of its type alone."""
+
+    partnership_id: UUID
 
 
 R = TypeVar("R", RegisterPartnership, UpdateRegistry)
@@ -641,13 +711,45 @@ class LinkFactor(Command, frozen=True, kw_only=True):
 
 
 class RecordEvaluation(Command, frozen=True, kw_only=True):
-    """An internal or external evaluation: by whom, the method and the findings."""
+    """An internal or external evaluation: by whom, the method and the findings; WHO-5
+    before/after as counts (respondents and mean score 0-100 on each side, when measured);
+    and optionally its two assessments on the 4-point scale, recorded with it."""
 
     partnership_id: UUID
     kind: EvaluationKind
     evaluator: Name
     method: EvaluationMethod
     findings: LongText = ""
+    who5_respondents_before: Count | None = None
+    who5_mean_before: Score | None = None
+    who5_respondents_after: Count | None = None
+    who5_mean_after: Score | None = None
+    purpose_met: AssessmentAnswer | None = None
+    implemented_as_planned: AssessmentAnswer | None = None
+
+    def who5(self) -> Who5 | None:
+        """The WHO-5 counts, or None when no side is given."""
+        given = (
+            self.who5_respondents_before,
+            self.who5_mean_before,
+            self.who5_respondents_after,
+            self.who5_mean_after,
+        )
+        if all(value is None for value in given):
+            return None
+        return Who5(
+            respondents_before=self.who5_respondents_before,
+            mean_before=self.who5_mean_before,
+            respondents_after=self.who5_respondents_after,
+            mean_after=self.who5_mean_after,
+        )
+
+    def assessments(self) -> list[tuple[AssessmentQuestion, AssessmentAnswer]]:
+        given = (
+            (AssessmentQuestion.PURPOSE_MET, self.purpose_met),
+            (AssessmentQuestion.IMPLEMENTED_AS_PLANNED, self.implemented_as_planned),
+        )
+        return [(question, answer) for question, answer in given if answer is not None]
 
 
 class RecordAssessment(Command, frozen=True, kw_only=True):

@@ -12,6 +12,13 @@ from services.commands import Command, Envelope
 
 
 def execute(
-    app: Tvaers, command: Command, meta: Meta, *, expected_version: int | None = None
+    app: Tvaers,
+    command: Command,
+    meta: Meta,
+    *,
+    expected_version: int | None = None,
+    base_version: int | None = None,
 ) -> CommandResult:
-    return app.execute(command, Envelope(meta, expected_version=expected_version))
+    return app.execute(
+        command, Envelope(meta, expected_version=expected_version, base_version=base_version)
+    )
