@@ -65,6 +65,7 @@ from services.commands import (
     TerminateAgreement,
     UpdateRegistry,
 )
+from services.commands import ChangeRegistryFields as _ChangeRegistryFields
 from services.fields import (
     Fact,
     Reason,
@@ -315,6 +316,14 @@ class PersonView(msgspec.Struct, kw_only=True):
 
 class RegistryUpdate(Body[UpdateRegistry], kw_only=True):
     """Every registry field of the partnership: fields left out take their default (empty)."""
+
+    path = ("partnership_id",)
+
+
+class RegistryPatch(Body[_ChangeRegistryFields], kw_only=True):
+    """Only the registry fields to change: a field left out keeps its current value, also
+    when someone else changed it meanwhile. `null` empties the period dates, the budget and
+    the staff hours; an empty list or text empties the others."""
 
     path = ("partnership_id",)
 
