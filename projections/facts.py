@@ -19,6 +19,7 @@ from uuid import UUID
 import msgspec
 
 from aggregates import Partnership, Registry
+from aggregates.partnership import Who5
 from aggregates.taxonomy import (
     AssessmentAnswer,
     AssessmentQuestion,
@@ -66,6 +67,7 @@ class Evaluation:
     findings: str
     valid_on: date
     assessments: list[Assessment] = field(default_factory=list)
+    who5: Who5 | None = None
 
 
 @dataclass
@@ -85,6 +87,8 @@ class Decision:
     title: str
     approved: list[str]
     meeting_on: date
+    decision_id: str = ""
+    linked_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -96,6 +100,7 @@ class Terms:
     task: str
     time_plan: str
     focus_areas: list[str]
+    decision_id: str | None = None  # the steering-group decision that approved it
 
 
 @dataclass
@@ -150,6 +155,7 @@ def fold_recorded(entries: Sequence[audit.AuditEntry]) -> Recorded:
                 method=EvaluationMethod(p["method"]),
                 findings=str(p["findings"]),
                 valid_on=entry.valid_on,
+                who5=msgspec.convert(p["who5"], Who5) if p.get("who5") else None,
             )
         elif kind == "AssessmentRecorded":
             assessments.append(
@@ -182,6 +188,8 @@ def fold_recorded(entries: Sequence[audit.AuditEntry]) -> Recorded:
                     title=str(p["title"]),
                     approved=[str(a) for a in p.get("approved", [])],
                     meeting_on=entry.valid_on,
+                    decision_id=str(p.get("decision_id", "")),
+                    linked_ids=[str(i) for i in p.get("linked_ids", [])],
                 )
             )
         elif kind == "TermsOfReferenceIssued":
@@ -194,6 +202,7 @@ def fold_recorded(entries: Sequence[audit.AuditEntry]) -> Recorded:
                 task=str(terms.get("task", "")),
                 time_plan=str(terms.get("time_plan", "")),
                 focus_areas=[str(f) for f in terms.get("focus_areas", [])],
+                decision_id=str(p["decision_id"]) if p.get("decision_id") else None,
             )
         elif kind == "PhaseEntered":
             state.phase = ImplementationPhase(p["phase"])

@@ -52,6 +52,7 @@ Version = Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)]
 AnyRung = Annotated[int, msgspec.Meta(ge=1, le=6)]
 JoinRung = Annotated[int, msgspec.Meta(ge=1, le=4)]  # a new partner starts at most on rung 4
 Rating = Annotated[int, msgspec.Meta(ge=1, le=7)]
+Score = Annotated[float, msgspec.Meta(ge=0, le=100)]  # a mean WHO-5 score (percent scale)
 Link = Annotated[str, msgspec.Meta(max_length=2_000, pattern=LINK_PATTERN, description=_LINK)]
 Phone = Annotated[str, msgspec.Meta(max_length=50, pattern=ONE_LINE_PATTERN, description=_ONE_LINE)]
 # Stricter than the domain's check (which it implies): a malformed address is refused by

@@ -44,6 +44,8 @@ from api.ui.actions_common import (
     prefilled,
     with_params,
 )
+from api.ui.actions_decisions import DecisionForms
+from api.ui.actions_followup import FollowUpForms
 from api.ui.actions_governance import GovernanceForms
 from api.ui.actions_partners import PartnerForms
 from api.ui.actions_roles import RoleForms
@@ -417,6 +419,8 @@ ACTION_PAGES = [
     ActivityForms,
     AnchoringForms,
     AgreementForms,
+    DecisionForms,
+    FollowUpForms,
 ]
 
 english(

@@ -29,6 +29,7 @@ from litestar.response import Template
 from markupsafe import Markup
 
 from aggregates import Agreement, AgreementStatus, Partnership, Registry
+from aggregates.dates import today as today_in_denmark
 from aggregates.taxonomy import (
     AnchoringStatus,
     FactorEffect,
@@ -101,12 +102,12 @@ class When:
 
     @property
     def historic(self) -> bool:
-        return self.day != date.today() or self.known_at is not None
+        return self.day != today_in_denmark() or self.known_at is not None
 
     def query(self) -> dict[str, str]:
         """The query parameters that keep this view on another page."""
         kept = {}
-        if self.day != date.today():
+        if self.day != today_in_denmark():
             kept["as_of"] = self.day.isoformat()
         if self.known_at is not None:
             kept["known_at"] = self.known_at.isoformat()
@@ -127,7 +128,7 @@ def when_of(request: Request[Any, Any, Any], as_of: str | None, known_at: str | 
     except ValueError:
         errors["known_at"] = _("Skriv et tidspunkt som åååå-mm-ddTtt:mm.")
     return When(
-        day=day or date.today(),
+        day=day or today_in_denmark(),
         known_at=moment,
         as_of_raw=as_of or "",
         known_at_raw=moment_input(moment) if moment else (known_at or ""),
@@ -232,6 +233,22 @@ class PageData:
     @property
     def activity_titles(self) -> dict[UUID, str]:
         return {a.activity_id: a.title for a in self.activities}
+
+    @property
+    def linked_names(self) -> dict[str, str]:
+        """What a steering-group decision may link to, by id (text): activities, agreements,
+        milestones, evaluations and decisions, each by its title."""
+        found = {str(a.activity_id): a.title for a in self.activities}
+        found |= {str(a.agreement_id): a.title for a in self.agreements}
+        found |= {str(m.milestone_id): m.title for m in self.milestones}
+        found |= {e.evaluation_id: e.evaluator for e in self.recorded.evaluations}
+        found |= {d.decision_id: d.title for d in self.recorded.decisions}
+        return found
+
+    def linked_titles(self, linked_ids: list[str]) -> list[str]:
+        """The titles of what a decision links to (those still shown on the page's date)."""
+        names = self.linked_names
+        return [names[i] for i in linked_ids if i in names]
 
 
 async def _notes(
