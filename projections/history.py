@@ -23,15 +23,28 @@ import string
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from aggregates import Agreement, Annotation, Organisation, Partnership, Person
-from aggregates.account import Account
+from aggregates.account import AccessRole, Account
 from aggregates.base import TvaersAggregate
 from aggregates.idempotency import IdempotentRequest
-from aggregates.taxonomy import RoleKind, SeatRole
+from aggregates.taxonomy import (
+    ActivityStatus,
+    AnchoringStatus,
+    AnnotationKind,
+    Dimension,
+    ImplementationPhase,
+    PartnershipType,
+    PreventionCategory,
+    RoleKind,
+    SeatRole,
+)
 from projections.directory import names as directory_names
 from projections.helpers import chunks, marks
 from projections.store import ReadStore
@@ -206,33 +219,50 @@ DATE, RUNG, MILESTONE = Correction.DATE, Correction.RUNG, Correction.MILESTONE
 P = Partnership
 
 # -- partnership
-_declare(P.Registered, G.REGISTRY, "Registreret: {title}", "Registered: {title}")
+_declare(
+    P.Registered,
+    G.REGISTRY,
+    ("Partnerskabet »{title}« registreret, ledet af {lead_organisation}", "Registreret: {title}"),
+    ('The partnership "{title}" registered, led by {lead_organisation}', "Registered: {title}"),
+)
 _declare(
     P.RegistryUpdated,
     G.REGISTRY,
-    ("Stamdata opdateret: {title}", "Stamdata opdateret"),
-    ("Registry data updated: {title}", "Registry data updated"),
+    ("Stamdata opdateret: {changes}", "Stamdata opdateret: {title}", "Stamdata opdateret"),
+    ("Registry data updated: {changes}", "Registry data updated: {title}", "Registry data updated"),
 )
 _declare(
     P.PartnerJoined,
     G.PARTNERS,
-    "{organisation} indtrådt som partner (trin {rung})",
-    "{organisation} joined as a partner (rung {rung})",
+    "{organisation} indtrådt som partner på trin {rung}",
+    "{organisation} joined as a partner on rung {rung}",
     DATE,
     RUNG,
 )
 _declare(
     P.PartnerLeft,
     G.PARTNERS,
-    "{organisation} udtrådt som partner",
-    "{organisation} left the partnership",
+    (
+        "{organisation} udtrådt som partner (stod på trin {old_rung})",
+        "{organisation} udtrådt som partner",
+    ),
+    (
+        "{organisation} left the partnership (stood on rung {old_rung})",
+        "{organisation} left the partnership",
+    ),
     DATE,
 )
 _declare(
     P.RungChanged,
     G.LADDER,
-    "{organisation} flyttet til trin {rung} på partnerskabstrappen",
-    "{organisation} moved to rung {rung} on the partnership ladder",
+    (
+        "{organisation} flyttet fra trin {old_rung} til trin {rung} på partnerskabstrappen",
+        "{organisation} flyttet til trin {rung} på partnerskabstrappen",
+    ),
+    (
+        "{organisation} moved from rung {old_rung} to rung {rung} on the partnership ladder",
+        "{organisation} moved to rung {rung} on the partnership ladder",
+    ),
     DATE,
     RUNG,
 )
@@ -251,8 +281,16 @@ _declare(
 _declare(
     P.AgreementRenewed,
     G.AGREEMENTS,
-    ("Aftale »{agreement}« forlænget til {valid_to}", "Aftale forlænget til {valid_to}"),
-    ('Agreement "{agreement}" extended to {valid_to}', "Agreement extended to {valid_to}"),
+    (
+        "Aftale »{agreement}« forlænget fra {old_valid_to} til {valid_to}",
+        "Aftale »{agreement}« forlænget til {valid_to}",
+        "Aftale forlænget til {valid_to}",
+    ),
+    (
+        'Agreement "{agreement}" extended from {old_valid_to} to {valid_to}',
+        'Agreement "{agreement}" extended to {valid_to}',
+        "Agreement extended to {valid_to}",
+    ),
 )
 _declare(
     P.AgreementEnded,
@@ -289,8 +327,14 @@ _declare(
 _declare(
     P.SecretariatAssigned,
     G.GOVERNANCE,
-    "Sekretariatet placeret hos {organisation}",
-    "Secretariat placed with {organisation}",
+    (
+        "Sekretariatet flyttet fra {old_organisation} til {organisation}",
+        "Sekretariatet placeret hos {organisation}",
+    ),
+    (
+        "Secretariat moved from {old_organisation} to {organisation}",
+        "Secretariat placed with {organisation}",
+    ),
 )
 _declare(
     P.SecretariatStaffed,
@@ -305,51 +349,99 @@ _declare(
     "{person} no longer in the secretariat",
 )
 _declare(
-    P.ActivityLaunched, G.ACTIVITIES, "Aktivitet oprettet: {title}", "Activity launched: {title}"
+    P.ActivityLaunched,
+    G.ACTIVITIES,
+    "Aktivitet oprettet: »{title}« (status {status})",
+    'Activity launched: "{title}" (status {status})',
 )
 _declare(
     P.ActivityStatusChanged,
     G.ACTIVITIES,
-    ("Aktiviteten »{activity}« ændret til status {status}", "Aktivitet ændret til status {status}"),
-    ('Activity "{activity}" changed to status {status}', "Activity changed to status {status}"),
+    (
+        "Aktiviteten »{activity}« ændret fra status {old_status} til {status}",
+        "Aktiviteten »{activity}« ændret til status {status}",
+        "Aktivitet ændret til status {status}",
+    ),
+    (
+        'Activity "{activity}" changed from status {old_status} to {status}',
+        'Activity "{activity}" changed to status {status}',
+        "Activity changed to status {status}",
+    ),
 )
 _declare(
     P.ActivityAdjusted,
     G.ACTIVITIES,
-    ("Aktiviteten »{activity}« justeret: {description}", "Aktivitet justeret: {description}"),
-    ('Activity "{activity}" adjusted: {description}', "Activity adjusted: {description}"),
+    (
+        "Aktiviteten »{activity}« justeret: {description}; {changes}",
+        "Aktiviteten »{activity}« justeret: {description}",
+        "Aktivitet justeret: {description}",
+    ),
+    (
+        'Activity "{activity}" adjusted: {description}; {changes}',
+        'Activity "{activity}" adjusted: {description}',
+        "Activity adjusted: {description}",
+    ),
 )
 _declare(
     P.TermsOfReferenceIssued,
     G.GOVERNANCE,
-    "Kommissorium version {number} udsendt",
-    "Terms of reference version {number} issued",
+    ("Kommissorium version {number} udsendt: {changes}", "Kommissorium version {number} udsendt"),
+    (
+        "Terms of reference version {number} issued: {changes}",
+        "Terms of reference version {number} issued",
+    ),
 )
 _declare(
     P.DecisionRecorded,
     G.GOVERNANCE,
-    "Styregruppebeslutning: {title}",
-    "Steering group decision: {title}",
+    ("Styregruppebeslutning: {title} (godkendt: {approved})", "Styregruppebeslutning: {title}"),
+    ("Steering group decision: {title} (approved: {approved})", "Steering group decision: {title}"),
 )
 _declare(
     P.RoleAssigned,
     G.ROLES,
-    "{person} tildelt rollen {role}",
-    "{person} given the role {role}",
+    (
+        "{person} ({organisation}) tildelt rollen {role} for aktiviteten »{activity}«",
+        "{person} ({organisation}) tildelt rollen {role}",
+        "{person} tildelt rollen {role}",
+    ),
+    (
+        '{person} ({organisation}) given the role {role} for the activity "{activity}"',
+        "{person} ({organisation}) given the role {role}",
+        "{person} given the role {role}",
+    ),
     DATE,
 )
 _declare(
     P.RoleHandedOver,
     G.ROLES,
-    ("Rollen {role} overdraget til {person}", "Rolle overdraget til {person}"),
-    ("The role {role} handed over to {person}", "Role handed over to {person}"),
+    (
+        "Rollen {role} overdraget fra {old_person} til {person} ({organisation})",
+        "Rollen {role} overdraget til {person}",
+        "Rolle overdraget til {person}",
+    ),
+    (
+        "The role {role} handed over from {old_person} to {person} ({organisation})",
+        "The role {role} handed over to {person}",
+        "Role handed over to {person}",
+    ),
     DATE,
 )
 _declare(
     P.RoleVacated,
     G.ROLES,
-    ("Rolle ledig: {role}", "Rolle ledig"),
-    ("Role vacant: {role}", "Role vacant"),
+    (
+        "Rolle ledig: {role} ({old_person}, {old_organisation} er fratrådt)",
+        "Rolle ledig: {role} ({old_person} er fratrådt)",
+        "Rolle ledig: {role}",
+        "Rolle ledig",
+    ),
+    (
+        "Role vacant: {role} ({old_person}, {old_organisation} has left it)",
+        "Role vacant: {role} ({old_person} has left it)",
+        "Role vacant: {role}",
+        "Role vacant",
+    ),
     DATE,
 )
 _declare(
@@ -375,8 +467,14 @@ _declare(
 _declare(
     P.AnchoringRated,
     G.EVALUATION,
-    "Selvevaluering af forankring ({dimension}): {rating} af 7",
-    "Self-assessment of anchoring ({dimension}): {rating} of 7",
+    (
+        "Selvevaluering af forankring ({dimension}): {old_rating} → {rating} af 7",
+        "Selvevaluering af forankring ({dimension}): {rating} af 7",
+    ),
+    (
+        "Self-assessment of anchoring ({dimension}): {old_rating} → {rating} of 7",
+        "Self-assessment of anchoring ({dimension}): {rating} of 7",
+    ),
     DATE,
 )
 _declare(
@@ -412,109 +510,254 @@ _declare(
 _declare(
     P.PhaseEntered,
     G.ACTIVITIES,
-    "Implementeringscirklen: {phase}",
-    "Implementation circle: {phase}",
+    ("Implementeringscirklen: {old_phase} → {phase}", "Implementeringscirklen: {phase}"),
+    ("Implementation circle: {old_phase} → {phase}", "Implementation circle: {phase}"),
 )
 _declare(
     P.DateCorrected,
     G.CORRECTIONS,
-    "Rettelse: dato for hændelse {corrects_version} er {corrected_valid_on}",
-    "Correction: the date of event {corrects_version} is {corrected_valid_on}",
+    (
+        "Rettelse: datoen for »{corrected}« rettet fra {old_valid_on} til {corrected_valid_on}",
+        "Rettelse: datoen for »{corrected}« rettet til {corrected_valid_on}",
+        "Rettelse: dato for en tidligere registrering rettet til {corrected_valid_on}",
+    ),
+    (
+        'Correction: the date of "{corrected}" corrected from {old_valid_on} to'
+        " {corrected_valid_on}",
+        'Correction: the date of "{corrected}" corrected to {corrected_valid_on}',
+        "Correction: the date of an earlier record corrected to {corrected_valid_on}",
+    ),
 )
 _declare(
     P.RungCorrected,
     G.CORRECTIONS,
-    "Rettelse: trin for hændelse {corrects_version} rettet til {rung}",
-    "Correction: the rung of event {corrects_version} corrected to {rung}",
+    (
+        "Rettelse: trinnet for »{corrected}« rettet fra trin {old_rung} til trin {rung}",
+        "Rettelse: trinnet for »{corrected}« rettet til trin {rung}",
+        "Rettelse: trin for en tidligere registrering rettet til trin {rung}",
+    ),
+    (
+        'Correction: the rung of "{corrected}" corrected from rung {old_rung} to rung {rung}',
+        'Correction: the rung of "{corrected}" corrected to rung {rung}',
+        "Correction: the rung of an earlier record corrected to rung {rung}",
+    ),
 )
 _declare(
     P.MilestoneCorrected,
     G.CORRECTIONS,
-    "Rettelse af milepæl (hændelse {corrects_version}): {title}",
-    "Correction of a milestone (event {corrects_version}): {title}",
+    (
+        "Rettelse af milepælen »{corrected}«: {changes}",
+        "Rettelse af milepælen »{corrected}«: {title}",
+        "Rettelse af milepæl: {title}",
+    ),
+    (
+        'Correction of the milestone "{corrected}": {changes}',
+        'Correction of the milestone "{corrected}": {title}',
+        "Correction of a milestone: {title}",
+    ),
 )
 
 # -- agreement
-_declare(Agreement.Drafted, G.AGREEMENTS, "Aftaleudkast: {title}", "Draft agreement: {title}")
+_declare(
+    Agreement.Drafted,
+    G.AGREEMENTS,
+    "Aftaleudkast ({kind}): »{title}«",
+    'Draft agreement ({kind}): "{title}"',
+)
 _declare(
     Agreement.Amended,
     G.AGREEMENTS,
-    ("Aftaleudkast ændret: {title}", "Aftaleudkast ændret"),
-    ("Draft agreement amended: {title}", "Draft agreement amended"),
+    (
+        "Aftaleudkastet »{agreement}« ændret: {changes}",
+        "Aftaleudkast ændret: {title}",
+        "Aftaleudkast ændret",
+    ),
+    (
+        'Draft agreement "{agreement}" amended: {changes}',
+        "Draft agreement amended: {title}",
+        "Draft agreement amended",
+    ),
 )
 _declare(
     Agreement.PartySigned,
     G.AGREEMENTS,
-    "{party} har underskrevet ved {signatory}",
-    "{party} has signed, by {signatory}",
+    (
+        "{party} har underskrevet aftalen »{agreement}« ved {signatory}",
+        "{party} har underskrevet ved {signatory}",
+    ),
+    (
+        '{party} has signed the agreement "{agreement}", by {signatory}',
+        "{party} has signed, by {signatory}",
+    ),
 )
 _declare(
     Agreement.Renewed,
     G.AGREEMENTS,
-    "Aftale fornyet til {valid_to}",
-    "Agreement renewed until {valid_to}",
+    (
+        "Aftalen »{agreement}« fornyet fra {old_valid_to} til {valid_to}",
+        "Aftale fornyet til {valid_to}",
+    ),
+    (
+        'Agreement "{agreement}" renewed from {old_valid_to} until {valid_to}',
+        "Agreement renewed until {valid_to}",
+    ),
 )
-_declare(Agreement.Expired, G.AGREEMENTS, "Aftale udløbet", "Agreement expired")
-_declare(Agreement.Terminated, G.AGREEMENTS, "Aftale opsagt", "Agreement terminated")
+_declare(
+    Agreement.Expired,
+    G.AGREEMENTS,
+    ("Aftalen »{agreement}« udløbet (gyldig til {old_valid_to})", "Aftale udløbet"),
+    ('Agreement "{agreement}" expired (valid until {old_valid_to})', "Agreement expired"),
+)
+_declare(
+    Agreement.Terminated,
+    G.AGREEMENTS,
+    ("Aftalen »{agreement}« opsagt (gyldig til {old_valid_to})", "Aftale opsagt"),
+    ('Agreement "{agreement}" terminated (valid until {old_valid_to})', "Agreement terminated"),
+)
 
 # -- directory: organisations and persons (a person's contact details are never shown)
-_declare(Organisation.Registered, G.DIRECTORY, "Registreret: {name}", "Registered: {name}")
-_declare(Organisation.Renamed, G.DIRECTORY, "Omdøbt til {name}", "Renamed to {name}")
-_declare(Organisation.Merged, G.DIRECTORY, "Fusioneret ind i {into}", "Merged into {into}")
-_declare(Organisation.Closed, G.DIRECTORY, "Lukket", "Closed")
-_declare(Person.Registered, G.DIRECTORY, "Registreret", "Registered")
-_declare(Person.ContactChanged, G.DIRECTORY, "Kontaktoplysninger ændret", "Contact details changed")
 _declare(
-    Person.MovedOrganisation, G.DIRECTORY, "Skiftet til {organisation}", "Moved to {organisation}"
+    Organisation.Registered,
+    G.DIRECTORY,
+    "Organisationen {name} registreret ({sector})",
+    "The organisation {name} registered ({sector})",
 )
-_declare(Person.Erased, G.DIRECTORY, "Personoplysninger slettet", "Personal data erased")
+_declare(
+    Organisation.Renamed,
+    G.DIRECTORY,
+    ("Organisationen omdøbt fra {old_name} til {name}", "Omdøbt til {name}"),
+    ("The organisation renamed from {old_name} to {name}", "Renamed to {name}"),
+)
+_declare(
+    Organisation.Merged,
+    G.DIRECTORY,
+    ("{old_name} fusioneret ind i {into}", "Fusioneret ind i {into}"),
+    ("{old_name} merged into {into}", "Merged into {into}"),
+)
+_declare(
+    Organisation.Closed,
+    G.DIRECTORY,
+    ("Organisationen {old_name} lukket", "Lukket"),
+    ("The organisation {old_name} closed", "Closed"),
+)
+_declare(
+    Person.Registered,
+    G.DIRECTORY,
+    ("{person} registreret ved {organisation}", "Person registreret ved {organisation}"),
+    ("{person} registered at {organisation}", "Person registered at {organisation}"),
+)
+_declare(
+    Person.ContactChanged,
+    G.DIRECTORY,
+    ("Kontaktoplysninger for {person} ændret", "Kontaktoplysninger ændret"),
+    ("Contact details of {person} changed", "Contact details changed"),
+)
+_declare(
+    Person.MovedOrganisation,
+    G.DIRECTORY,
+    (
+        "{person} skiftet fra {old_organisation} til {organisation}",
+        "Skiftet til {organisation}",
+    ),
+    ("{person} moved from {old_organisation} to {organisation}", "Moved to {organisation}"),
+)
+_declare(
+    Person.Erased,
+    G.DIRECTORY,
+    ("Personoplysninger slettet for en person ved {old_organisation}", "Personoplysninger slettet"),
+    ("Personal data erased of a person at {old_organisation}", "Personal data erased"),
+)
 
 # -- the evaluator's notes
 _declare(
     Annotation.Recorded,
     G.EVALUATION,
-    "Evaluatornotat skrevet ({kind})",
-    "Evaluator's note written ({kind})",
+    "Evaluatornotat skrevet ({kind}): »{text}«",
+    'Evaluator\'s note written ({kind}): "{text}"',
 )
 _declare(
     Annotation.Revised,
     G.EVALUATION,
-    "Evaluatornotat omskrevet ({kind})",
-    "Evaluator's note rewritten ({kind})",
+    ("Evaluatornotat omskrevet: {changes}", "Evaluatornotat omskrevet ({kind})"),
+    ("Evaluator's note rewritten: {changes}", "Evaluator's note rewritten ({kind})"),
 )
 _declare(
     Annotation.Published,
     G.EVALUATION,
-    "Evaluatornotat offentliggjort",
-    "Evaluator's note published",
+    ("Evaluatornotat offentliggjort ({old_kind}): »{old_text}«", "Evaluatornotat offentliggjort"),
+    ('Evaluator\'s note published ({old_kind}): "{old_text}"', "Evaluator's note published"),
 )
 _declare(
     Annotation.Withdrawn,
     G.EVALUATION,
-    "Evaluatornotat trukket tilbage",
-    "Evaluator's note withdrawn",
+    (
+        "Evaluatornotat trukket tilbage ({old_kind}): »{old_text}«",
+        "Evaluatornotat trukket tilbage",
+    ),
+    ('Evaluator\'s note withdrawn ({old_kind}): "{old_text}"', "Evaluator's note withdrawn"),
 )
 
 # -- users and access (no password hash or token hash is ever shown)
 _declare(
     Account.Created,
     G.ACCESS,
-    "Brugerkonto oprettet: {username}",
-    "User account created: {username}",
+    ("Brugerkonto oprettet: {display_name} ({username})", "Brugerkonto oprettet: {username}"),
+    ("User account created: {display_name} ({username})", "User account created: {username}"),
 )
-_declare(Account.PasswordChanged, G.ACCESS, "Adgangskode skiftet", "Password changed")
-_declare(Account.AdminChanged, G.ACCESS, "Administrator: {is_admin}", "Administrator: {is_admin}")
-_declare(Account.Deactivated, G.ACCESS, "Brugerkonto deaktiveret", "User account deactivated")
-_declare(Account.Reactivated, G.ACCESS, "Brugerkonto genaktiveret", "User account reactivated")
-_declare(Account.Granted, G.ACCESS, "Adgang tildelt: {role}", "Access granted: {role}")
-_declare(Account.GrantRevoked, G.ACCESS, "Adgang frataget", "Access revoked")
+_declare(
+    Account.PasswordChanged,
+    G.ACCESS,
+    ("Adgangskode skiftet for {username}", "Adgangskode skiftet"),
+    ("Password changed for {username}", "Password changed"),
+)
+_declare(
+    Account.AdminChanged,
+    G.ACCESS,
+    ("Administrator ({username}): {old_is_admin} → {is_admin}", "Administrator: {is_admin}"),
+    ("Administrator ({username}): {old_is_admin} → {is_admin}", "Administrator: {is_admin}"),
+)
+_declare(
+    Account.Deactivated,
+    G.ACCESS,
+    ("Brugerkontoen {username} deaktiveret", "Brugerkonto deaktiveret"),
+    ("User account {username} deactivated", "User account deactivated"),
+)
+_declare(
+    Account.Reactivated,
+    G.ACCESS,
+    ("Brugerkontoen {username} genaktiveret", "Brugerkonto genaktiveret"),
+    ("User account {username} reactivated", "User account reactivated"),
+)
+_declare(
+    Account.Granted,
+    G.ACCESS,
+    ("Adgang tildelt {username}: {role} ({scope})", "Adgang tildelt: {role}"),
+    ("Access granted to {username}: {role} ({scope})", "Access granted: {role}"),
+)
+_declare(
+    Account.GrantRevoked,
+    G.ACCESS,
+    ("Adgang frataget {username}: {old_role} ({scope})", "Adgang frataget"),
+    ("Access revoked from {username}: {old_role} ({scope})", "Access revoked"),
+)
 _declare(
     Account.TokenIssued,
     G.ACCESS,
-    "Adgangsnøgle udstedt: {label} ({kind})",
-    "Access token issued: {label} ({kind})",
+    (
+        "Adgangsnøgle udstedt til {username}: {label} ({kind})",
+        "Adgangsnøgle udstedt: {label} ({kind})",
+    ),
+    (
+        "Access token issued to {username}: {label} ({kind})",
+        "Access token issued: {label} ({kind})",
+    ),
 )
-_declare(Account.TokenRevoked, G.ACCESS, "Adgangsnøgle tilbagekaldt", "Access token revoked")
+_declare(
+    Account.TokenRevoked,
+    G.ACCESS,
+    ("Adgangsnøgle tilbagekaldt for {username}: {old_label}", "Adgangsnøgle tilbagekaldt"),
+    ("Access token revoked for {username}: {old_label}", "Access token revoked"),
+)
 
 # -- the write side's own records
 _declare(
@@ -529,10 +772,282 @@ del G, P
 
 # -- rendering ----------------------------------------------------------------------------
 
-_NAMED = ("organisation", "person", "party", "signatory", "into")
+_NAMED = (
+    "organisation",
+    "person",
+    "party",
+    "signatory",
+    "into",
+    "lead_organisation",
+    "old_person",
+    "old_organisation",
+)
 """`x_id` fields naming an organisation or person: shown by name (or a short id)."""
+_NAMED_LISTS = ("owner_ids", "party_ids")
+"""List fields of organisation ids (shown as their names)."""
 _SECRET = frozenset({"password_hash", "token_hash", "fingerprint", "contact"})
 """Payload fields no sentence may show."""
+_TEXT_LIMIT = 120
+"""A changed text longer than this is shown by its beginning (and …)."""
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
+
+def danish_day(value: date | str | None) -> str:
+    """A date as dd.mm.åååå (ISO strings accepted); empty for none."""
+    if value is None or value == "":
+        return ""
+    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    return day.strftime("%d.%m.%Y")
+
+
+def local_moment(value: datetime) -> datetime:
+    """A recorded time in Danish time (Europe/Copenhagen); a naive value is UTC."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(COPENHAGEN)
+
+
+def danish_moment(value: datetime | None, *, seconds: bool = False) -> str:
+    """A recorded time in Danish time, dd.mm.åååå tt.mm (the history's times)."""
+    if value is None:
+        return ""
+    return local_moment(value).strftime("%d.%m.%Y %H.%M.%S" if seconds else "%d.%m.%Y %H.%M")
+
+
+def day_text(value: Any, locale: str) -> str:
+    """A stored date (ISO text or a date) as the locale writes it: dd.mm.åååå in Danish."""
+    if isinstance(value, str | date) and value:
+        with contextlib.suppress(ValueError):
+            return danish_day(value) if locale != "en" else str(value)[:10]
+    return str(value)
+
+
+# -- who did it --------------------------------------------------------------------------
+
+SYSTEM_ACTORS: dict[str, tuple[str, str]] = {
+    # actor: (Danish, English)
+    "system:housekeeping": ("automatisk: aftalens udløb", "automatic: agreement expiry"),
+    "system:login-throttle": ("automatisk: spærring af login", "automatic: login lock"),
+    "demo:loader": ("automatisk: indlæsning af demodata", "automatic: demo data load"),
+}
+_ACTOR_PREFIXES: dict[str, tuple[str, str]] = {
+    "system:": ("automatisk", "automatic"),
+    "cli:": ("kommandolinjen", "command line"),
+    "demo:": ("automatisk: demodata", "automatic: demo data"),
+}
+
+
+def system_actor(actor: str, locale: str = "da") -> str | None:
+    """A system actor in words (`automatisk: aftalens udløb`); None for a user's name."""
+    index = 1 if locale == "en" else 0
+    if actor in SYSTEM_ACTORS:
+        return SYSTEM_ACTORS[actor][index]
+    for prefix, words in _ACTOR_PREFIXES.items():
+        if actor.startswith(prefix):
+            rest = actor[len(prefix) :]
+            return f"{words[index]} ({rest})" if rest else words[index]
+    return None
+
+
+# -- the fields of a structure whose change a sentence lists -------------------------------
+
+
+class Kind(StrEnum):
+    """How a changed value is shown."""
+
+    TEXT = "text"
+    LIST = "list"
+    DATE = "date"
+    NUMBER = "number"
+    ORGS = "orgs"  # organisation ids, shown by name
+    EVIDENCE = "evidence"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One field of a structure (a registry, terms, a milestone) as a change shows it."""
+
+    key: str
+    da: str
+    en: str
+    kind: Kind = Kind.TEXT
+    enum: type[Enum] | None = None
+
+
+REGISTRY_PARTS = (
+    Part("title", "Titel", "Title"),
+    Part("municipality", "Kommune", "Municipality"),
+    Part("purpose", "Formål", "Purpose"),
+    Part("target_groups", "Målgrupper", "Target groups", Kind.LIST),
+    Part("arenas", "Arenaer", "Arenas", Kind.LIST),
+    Part("kind", "Type", "Kind", enum=PartnershipType),
+    Part("period_start", "Periode fra", "Period from", Kind.DATE),
+    Part("period_end", "Periode til", "Period to", Kind.DATE),
+    Part(
+        "prevention_categories",
+        "Forebyggelsespakkernes kategorier",
+        "Prevention categories",
+        Kind.LIST,
+        PreventionCategory,
+    ),
+    Part("bearings", "KL's pejlemærker", "KL bearings", Kind.LIST),
+    Part("tags", "Tags", "Tags", Kind.LIST),
+    Part("yearly_budget_dkk", "Årligt budget (kr.)", "Yearly budget (DKK)", Kind.NUMBER),
+    Part("staff_hours_per_year", "Personaletimer pr. år", "Staff hours per year", Kind.NUMBER),
+    Part("recruitment_channels", "Rekrutteringskanaler", "Recruitment channels", Kind.LIST),
+    Part("evaluation_status", "Evalueringsstatus", "Evaluation status"),
+    Part("attention_points", "Opmærksomhedspunkter", "Points of attention"),
+    Part("barriers", "Barrierer", "Barriers"),
+    Part("promoting_factors", "Fremmende faktorer", "Promoting factors"),
+)
+TERMS_OF_REFERENCE_PARTS = (
+    Part("purpose", "Formål", "Purpose"),
+    Part("composition", "Sammensætning", "Composition"),
+    Part("task", "Opgave", "Task"),
+    Part("time_plan", "Tidsplan", "Time plan"),
+    Part("focus_areas", "Fokusområder", "Focus areas", Kind.LIST),
+)
+AGREEMENT_PARTS = (
+    Part("title", "Titel", "Title"),
+    Part("purpose", "Formål", "Purpose"),
+    Part("party_ids", "Parter", "Parties", Kind.ORGS),
+    Part("obligations", "Forpligtelser", "Obligations", Kind.LIST),
+    Part("valid_from", "Gyldig fra", "Valid from", Kind.DATE),
+    Part("valid_to", "Gyldig til", "Valid to", Kind.DATE),
+)
+MILESTONE_PARTS = (
+    Part("title", "Titel", "Title"),
+    Part("dimension", "Dimension", "Dimension", enum=Dimension),
+    Part("status", "Status", "Status", enum=AnchoringStatus),
+    Part("evidence", "Dokumentation", "Evidence", Kind.EVIDENCE),
+)
+ACTIVITY_PARTS = (
+    Part("title", "Titel", "Title"),
+    Part("target_group", "Målgruppe", "Target group"),
+    Part("arena", "Arena", "Arena"),
+    Part("owner_ids", "Ejere", "Owners", Kind.ORGS),
+)
+ANNOTATION_PARTS = (
+    Part("kind", "Type", "Kind", enum=AnnotationKind),
+    Part("dimension", "Dimension", "Dimension", enum=Dimension),
+    Part("text", "Tekst", "Text"),
+)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Where an event class keeps the new values (`nested`: a payload field, else the
+    payload itself), the parts it may change, and whether a part left out (None) means
+    unchanged (an activity's adjustment)."""
+
+    parts: tuple[Part, ...]
+    nested: str | None = None
+    none_is_unchanged: bool = False
+
+
+CHANGES: dict[type, Changes] = {
+    Partnership.RegistryUpdated: Changes(REGISTRY_PARTS, "registry"),
+    Partnership.TermsOfReferenceIssued: Changes(TERMS_OF_REFERENCE_PARTS, "terms"),
+    Partnership.MilestoneCorrected: Changes(MILESTONE_PARTS),
+    Partnership.ActivityAdjusted: Changes(ACTIVITY_PARTS, none_is_unchanged=True),
+    Agreement.Amended: Changes(AGREEMENT_PARTS, "terms"),
+    Annotation.Revised: Changes(ANNOTATION_PARTS),
+}
+"""The event classes whose sentence lists each changed field as old → new (`{changes}`):
+the old values come from the payload's `previous` (a registry update since issue 15) or
+from the stream before the event (projections/trail.py gives them as `_previous`)."""
+
+
+def _quote(text: str, locale: str) -> str:
+    if len(text) > _TEXT_LIMIT:
+        text = text[: _TEXT_LIMIT - 1].rstrip() + "…"
+    return f"“{text}”" if locale == "en" else f"«{text}»"
+
+
+def _value_text(part: Part, value: Any, names: Names, locale: str) -> str:
+    """A field's value as a change shows it (dates the locale's way, labels, names)."""
+    empty = "(empty)" if locale == "en" else "(tom)"
+    if value is None or value in ("", [], ()):
+        return empty
+    if part.kind is Kind.DATE:
+        return day_text(value, locale)
+    if part.kind is Kind.EVIDENCE and isinstance(value, dict):
+        return _quote(str(value.get("text", "")), locale)
+    if part.kind is Kind.ORGS and isinstance(value, list | tuple):
+        return ", ".join(_name_of(v, names) for v in value)
+    if isinstance(value, list | tuple):
+        items = []
+        for item in value:
+            if isinstance(item, dict):  # an obligation: who does what
+                who = _name_of(item.get("party_id"), names)
+                items.append(f"{who}: {item.get('text', '')}")
+            elif part.enum is not None:
+                items.append(_label(part.enum, item, locale))
+            else:
+                items.append(str(item))
+        return _quote(", ".join(items), locale)
+    if part.enum is not None:
+        return _label(part.enum, value, locale)
+    if part.kind is Kind.NUMBER:
+        return str(value)
+    return _quote(str(value), locale)
+
+
+def _name_of(value: Any, names: Names) -> str:
+    uid = _uuid(value)
+    if uid is None:
+        return str(value)
+    return names.names.get(uid) or names.titles.get(uid) or str(uid)[:8]
+
+
+def _same(part: Part, before: Any, after: Any) -> bool:
+    def norm(value: Any) -> Any:
+        if value in (None, "", [], ()):
+            return None
+        if isinstance(value, list | tuple):
+            return [norm(v) for v in value]
+        if part.kind is Kind.NUMBER:
+            with contextlib.suppress(ArithmeticError, ValueError, TypeError):
+                return Decimal(str(value))
+        return value
+
+    return bool(norm(before) == norm(after))
+
+
+def changes_of(
+    cls: type, payload: Mapping[str, Any], names: Names, locale: str
+) -> list[tuple[str, str, str]] | None:
+    """(field label, old, new) for each changed field of the event, or None when the old
+    values are not known (an old event read without its stream)."""
+    spec = CHANGES.get(cls)
+    if spec is None:
+        return None
+    after = payload.get(spec.nested) if spec.nested else payload
+    before = payload.get("previous") or payload.get("_previous")
+    if not isinstance(after, Mapping) or not isinstance(before, Mapping):
+        return None
+    named = payload.get("changed")
+    only = set(named) if isinstance(named, list | tuple) and named else None
+    found = []
+    for part in spec.parts:
+        if only is not None and part.key not in only:
+            continue
+        new = after.get(part.key)
+        if spec.none_is_unchanged and new is None:
+            continue
+        old = before.get(part.key)
+        if _same(part, old, new):
+            continue
+        label = part.en if locale == "en" else part.da
+        found.append(
+            (label, _value_text(part, old, names, locale), _value_text(part, new, names, locale))
+        )
+    return found
+
+
+def changes_text(changes: Sequence[tuple[str, str, str]], locale: str) -> str:
+    if not changes:
+        return "no fields changed" if locale == "en" else "ingen felter ændret"
+    return "; ".join(f"{label}: {old} → {new}" for label, old, new in changes)
 
 
 @dataclass(frozen=True)
@@ -548,7 +1063,7 @@ class Names:
     names: Mapping[UUID, str] = field(default_factory=dict)
     """Organisations and persons (an erased person reads `(slettet)`)."""
     titles: Mapping[UUID, str] = field(default_factory=dict)
-    """Activities, agreements, milestones, factors and follow-ups."""
+    """Activities, agreements, milestones, factors, follow-ups and partnerships."""
     roles: Mapping[UUID, str] = field(default_factory=dict)
     """A role's position -> the role (its value)."""
     seats: Mapping[UUID, Seat] = field(default_factory=dict)
@@ -556,6 +1071,18 @@ class Names:
 
 
 _ENUMS: dict[type, dict[str, type[Enum]]] = {}
+_DATES: dict[type, frozenset[str]] = {}
+
+_EXTRA_ENUMS: dict[str, type[Enum]] = {
+    # fields a trail adds (projections/trail.py), typed by a string enum
+    "seat": SeatRole,
+    "role": RoleKind,
+    "old_status": ActivityStatus,
+    "old_phase": ImplementationPhase,
+    "old_kind": AnnotationKind,
+    "old_role": AccessRole,
+}
+_EXTRA_DATES = frozenset({"old_valid_on", "old_valid_to"})
 
 
 def _enum_fields(cls: type) -> dict[str, type[Enum]]:
@@ -571,6 +1098,19 @@ def _enum_fields(cls: type) -> dict[str, type[Enum]]:
     return found
 
 
+def _date_fields(cls: type) -> frozenset[str]:
+    """The event's fields typed as dates (shown dd.mm.åååå in Danish)."""
+    found = _DATES.get(cls)
+    if found is None:
+        found = frozenset(
+            name
+            for name, hint in typing.get_type_hints(cls).items()
+            if hint is date or date in typing.get_args(hint)
+        )
+        _DATES[cls] = found
+    return found
+
+
 def _label(enum: type[Enum], value: Any, locale: str) -> str:
     try:
         member = enum(value)
@@ -582,6 +1122,8 @@ def _label(enum: type[Enum], value: Any, locale: str) -> str:
 
 
 def _uuid(value: Any) -> UUID | None:
+    if isinstance(value, UUID):
+        return value
     if isinstance(value, str):
         with contextlib.suppress(ValueError):
             return UUID(value)
@@ -589,19 +1131,35 @@ def _uuid(value: Any) -> UUID | None:
 
 
 def fields_of(cls: type, payload: Mapping[str, Any], names: Names, locale: str) -> dict[str, Any]:
-    """The placeholders a sentence of `cls` may use, from the payload and the names."""
+    """The placeholders a sentence of `cls` may use, from the payload and the names.
+
+    Besides the stored fields, a payload read with its stream carries what the event
+    changed from (projections/trail.py: `old_…` fields, `_previous`, `_corrects`).
+    """
     yes, no = ("yes", "no") if locale == "en" else ("ja", "nej")
-    enums = _enum_fields(cls)
+    enums = {**_EXTRA_ENUMS, **_enum_fields(cls)}
+    dates = _date_fields(cls) | _EXTRA_DATES
     fields: dict[str, Any] = {}
     for key, value in payload.items():
-        if key in _SECRET:
+        if key in _SECRET or key.startswith("_"):
             continue
         if isinstance(value, bool):
             fields[key] = yes if value else no
         elif key in enums and isinstance(value, str):
             fields[key] = _label(enums[key], value, locale)
+        elif key in dates and isinstance(value, str | date):
+            fields[key] = day_text(value, locale)
+        elif key.endswith("text") and isinstance(value, str):
+            fields[key] = value if len(value) <= _TEXT_LIMIT else value[: _TEXT_LIMIT - 1] + "…"
         elif isinstance(value, str | int | float):
             fields[key] = value
+        elif (
+            isinstance(value, list | tuple)
+            and value
+            and all(isinstance(v, str) for v in value)
+            and not key.endswith("_ids")
+        ):
+            fields[key] = ", ".join(value)
     for key in ("registry", "terms"):
         nested = payload.get(key)
         if isinstance(nested, dict) and isinstance(nested.get("title"), str):
@@ -610,7 +1168,7 @@ def fields_of(cls: type, payload: Mapping[str, Any], names: Names, locale: str) 
         if not key.endswith("_id"):
             continue
         subject, uid = key[:-3], _uuid(value)
-        if uid is None:
+        if uid is None or subject in fields:
             continue
         if uid in names.names:
             fields[subject] = names.names[uid]
@@ -628,6 +1186,20 @@ def fields_of(cls: type, payload: Mapping[str, Any], names: Names, locale: str) 
             fields.setdefault("person", names.names[seat.person_id])
         if seat.seat is not None:
             fields.setdefault("seat", _label(SeatRole, seat.seat, locale))
+    changes = changes_of(cls, payload, names, locale)
+    if changes is not None:
+        fields["changes"] = changes_text(changes, locale)
+    corrects = payload.get("_corrects")
+    if isinstance(corrects, Mapping):
+        corrected = event_class(str(corrects.get("kind")), str(corrects.get("aggregate")))
+        inner = corrects.get("payload")
+        if corrected is not None and isinstance(inner, Mapping):
+            fields["corrected"] = render(corrected, inner, names, locale)
+    if "municipality" in payload or "partnership_id" in payload:
+        everywhere = "everywhere" if locale == "en" else "alle"
+        fields.setdefault(
+            "scope", fields.get("partnership") or payload.get("municipality") or everywhere
+        )
     return fields
 
 
@@ -709,12 +1281,43 @@ _TITLES = (
         "follow_up_id",
         "SELECT follow_up_id AS id, label AS title FROM follow_ups WHERE follow_up_id IN ({m})",
     ),
+    ("partnership_id", "SELECT id, title FROM partnerships WHERE id IN ({m})"),
 )
+
+
+def _flat(payloads: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The payloads and what a trail nests in them (the corrected event, the old values)."""
+    found: list[Mapping[str, Any]] = []
+    for payload in payloads:
+        found.append(payload)
+        corrects = payload.get("_corrects")
+        if isinstance(corrects, Mapping) and isinstance(corrects.get("payload"), Mapping):
+            found += _flat([corrects["payload"]])
+        for key in ("_previous", "previous", "registry", "terms"):
+            nested = payload.get(key)
+            if isinstance(nested, Mapping):
+                found.append(nested)
+    return found
 
 
 def _ids_of(payloads: Sequence[Mapping[str, Any]], key: str) -> list[UUID]:
     found = {_uuid(p.get(key)) for p in payloads}
     return sorted((i for i in found if i is not None), key=str)
+
+
+def _listed_ids(payloads: Sequence[Mapping[str, Any]]) -> list[UUID]:
+    found: set[UUID] = set()
+    for payload in payloads:
+        for key in _NAMED_LISTS:
+            values = payload.get(key)
+            if isinstance(values, list | tuple):
+                found |= {u for u in map(_uuid, values) if u is not None}
+        obligations = payload.get("obligations")
+        if isinstance(obligations, list | tuple):
+            found |= {
+                u for o in obligations if isinstance(o, Mapping) and (u := _uuid(o.get("party_id")))
+            }
+    return sorted(found, key=str)
 
 
 async def _pairs(store: ReadStore, sql: str, ids: Sequence[UUID]) -> list[dict[str, Any]]:
@@ -730,6 +1333,7 @@ async def look_up(store: ReadStore, payloads: Sequence[Mapping[str, Any]]) -> Na
     Only what the payloads name is asked for; what a view does not hold (yet) is left
     out, and the sentence falls back to a shorter template.
     """
+    payloads = _flat(payloads)
     titles: dict[UUID, str] = {}
     for key, sql in _TITLES:
         ids = _ids_of(payloads, key)
@@ -756,6 +1360,7 @@ async def look_up(store: ReadStore, payloads: Sequence[Mapping[str, Any]]) -> Na
                 seat=str(row["seat"]) if row["seat"] else None,
             )
     people = [i for key in _NAMED for i in _ids_of(payloads, f"{key}_id")]
+    people += _listed_ids(payloads)
     people += [s.person_id for s in seats.values() if s.person_id is not None]
     names = await directory_names(store, people)
     return Names(names=names, titles=titles, roles=roles, seats=seats)

@@ -32,7 +32,7 @@ from aggregates import Meta, Organisation, Partnership
 from aggregates.base import TvaersAggregate
 from aggregates.taxonomy import Sector
 from docs.tools import event_catalogue
-from projections import facts, history
+from projections import facts, history, trail
 from projections.catalog import ALL as PROJECTIONS
 from projections.history import READ_BY_NONE, READINGS, Correction, Group, Names, Seat
 
@@ -82,6 +82,15 @@ def _available(cls: type) -> set[str]:
         derived.add("role")
     if "appointment_id" in fields:
         derived |= {"person", "seat"}
+    # what the stream before the event gives (projections/trail.py)
+    extras = set(trail.PROVIDES.get(cls, ()))
+    derived |= extras | {name[:-3] for name in extras if name.endswith("_id")}
+    if cls in history.CHANGES:
+        derived.add("changes")
+    if READINGS[cls].group is Group.CORRECTIONS:
+        derived.add("corrected")
+    if {"municipality", "partnership_id"} & (fields | extras):
+        derived |= {"scope", "partnership"}
     return (fields | derived) - history._SECRET
 
 
@@ -104,6 +113,8 @@ def _sample(hint: Any) -> Any:
         return "Tekst"
     if isinstance(hint, type) and issubclass(hint, msgspec.Struct):
         return {"title": "Titel"}
+    if typing.get_origin(hint) is tuple and typing.get_args(hint)[:1] == (str,):
+        return ["Tekst"]
     return []
 
 
@@ -125,8 +136,22 @@ def test_every_event_has_sentences_a_group_a_catalogue_entry_and_readers(cls: ty
     skip = {*event_catalogue.LIBRARY_FIELDS, *TvaersAggregate.Event.__annotations__}
     payload = {name: _sample(hint) for name, hint in hints.items() if name not in skip}
     ids = [UUID(v) for k, v in payload.items() if k.endswith("_id") and isinstance(v, str)]
+    # and what the stream before it gives (projections/trail.py)
+    for name in trail.PROVIDES.get(cls, ()):
+        payload.setdefault(name, str(uuid4()) if name.endswith("_id") else "Før")
+    if cls in history.CHANGES:
+        payload["_previous"] = {}
+    if reading.group is Group.CORRECTIONS:
+        joined = {"organisation_id": str(uuid4()), "rung": 2}
+        payload["_corrects"] = {
+            "kind": "PartnerJoined",
+            "aggregate": "partnership",
+            "payload": joined,
+        }
+    ids = [UUID(v) for k, v in payload.items() if k.endswith("_id") and isinstance(v, str)]
     names = Names(
         names={i: "Navn" for i in ids},
+        titles={i: "Titel" for i in ids},
         roles={i: "coordinator" for i in ids},
         seats={i: Seat(person_id=ids[0], seat="chair") for i in ids},
     )
