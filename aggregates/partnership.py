@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 
 import msgspec
 
+from aggregates import validity
 from aggregates.base import Meta, TvaersAggregate, require_text
 from aggregates.errors import (
     ActivityEnded,
@@ -1080,6 +1081,24 @@ class Partnership(TvaersAggregate):
             raise NotAPartner(f"Organisation {organisation_id} has never been a partner.")
         return partner.rung if on is None else partner.rung_on(on)
 
+    def rung_standing_on(self, organisation_id: UUID, on: date) -> Rung | None:
+        """The rung every view shows on `on`: as recorded, less the drops of agreements that
+        have run out by then, recorded or not (aggregates/validity.py, ADR 0015)."""
+        partner = self.partners.get(str(organisation_id))
+        if partner is None:
+            return None
+        entries = [e for e in partner.rungs if e.valid_on <= on]
+        if not entries or organisation_id == self.lead_organisation_id:
+            return partner.rung_on(on)
+        latest = max(entries, key=lambda e: (e.valid_on, e.version))
+        held = [
+            (backing, backing.kind.rung, backing.kind.label_da)
+            for backing in self.agreements.values()
+            if organisation_id in backing.party_ids
+        ]
+        lapse = validity.rung_on(latest.rung, latest.valid_on, on, validity.lapses(held))
+        return latest.rung if lapse is None else lapse.rung
+
     def backing_kinds(self, organisation_id: UUID, on: date) -> set[AgreementKind]:
         return {
             backing.kind
@@ -1483,7 +1502,7 @@ class Partnership(TvaersAggregate):
         partner = self.partner(organisation_id)
         rung = Rung(rung)
         self.check_after(partner.spells[-1].since, meta.valid_on, "A ladder move follows joining")
-        if partner.rung_on(meta.valid_on) is rung:
+        if self.rung_standing_on(organisation_id, meta.valid_on) is rung:
             raise NoChange(f"The partner already stands on rung {rung.value} on {meta.valid_on}.")
         self.check_rung_backed(organisation_id, rung, meta.valid_on)
         later = [e.valid_on for e in partner.rungs if e.valid_on > meta.valid_on]

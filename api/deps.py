@@ -6,7 +6,6 @@ import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from functools import partial
 from typing import Any
 
@@ -16,6 +15,7 @@ from litestar.datastructures import State
 from litestar.exceptions import ClientException
 
 from aggregates import Meta
+from aggregates.dates import today as today_in_denmark
 from api.metrics import Metrics
 from api.readside import ReadSide
 from api.schemas import Body, CommandAccepted, Write
@@ -38,7 +38,7 @@ class RequestContext:
     def meta(self, body: Write) -> Meta:
         return Meta(
             actor=self.actor,
-            valid_on=body.valid_on or date.today(),
+            valid_on=body.valid_on or today_in_denmark(),
             reason=body.reason.strip() if body.reason and body.reason.strip() else None,
             correlation_id=self.correlation_id,
         )

@@ -47,6 +47,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from aggregates.dates import today as today_in_denmark
 from aggregates.taxonomy import Rung
 
 CSV_TYPE = "text/csv"
@@ -499,7 +500,7 @@ class _Ladder(_Dated, Protocol):
 
 
 def _day(day: date | None = None) -> str:
-    return (day or date.today()).isoformat()
+    return (day or today_in_denmark()).isoformat()
 
 
 def ladder(export: Export, view: _Ladder, partnership_id: UUID) -> Response[bytes]:

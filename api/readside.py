@@ -12,6 +12,7 @@ from uuid import UUID
 
 import structlog
 
+from aggregates.dates import today as today_in_denmark
 from aggregates.errors import NotFound
 from projections import agreements as agreement_views
 from projections import registry as registry_views
@@ -81,7 +82,7 @@ class ReadSide:
                 await asyncio.wait_for(self._stop.wait(), interval)
 
     async def expire_due_agreements(self, today: date | None = None) -> int:
-        today = today or date.today()
+        today = today or today_in_denmark()
         await self.runner.catch_up()  # the views must know every agreement signed so far
         due = await agreement_views.due_for_expiry(self.store, today)
         if not due:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from aggregates import Agreement, Organisation, Partnership, Person
+from aggregates.dates import today as today_in_denmark
 from aggregates.taxonomy import Dimension
 from api import schemas
 
@@ -32,7 +33,7 @@ def partnership_view(
         if not partner.is_active:
             continue
         organisation = organisations[key]
-        rung = partner.rung_on(date.today())
+        rung = p.rung_standing_on(partner.organisation_id, today_in_denmark())
         partners.append(
             schemas.PartnerView(
                 organisation_id=partner.organisation_id,

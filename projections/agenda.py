@@ -21,6 +21,7 @@ from uuid import UUID
 import msgspec
 
 from aggregates import Partnership
+from aggregates.dates import today as today_in_denmark
 from aggregates.taxonomy import AnchoringStatus, Dimension, PartnershipType, RoleKind
 from projections.access import Visibility
 from projections.agreements import ExpiringAgreement, expiring, partnership_titles
@@ -294,7 +295,7 @@ async def agenda(
     named (default: all) that are `visible` to the caller; others are left out."""
     if within_days < 0:
         raise InvalidQuery(f"within_days cannot be negative, got {within_days}.")
-    day = today or date.today()
+    day = today or today_in_denmark()
     horizon = day + timedelta(days=min(within_days, (date.max - day).days))
     if partnership_ids is not None and not partnership_ids:
         return Agenda(

@@ -18,6 +18,7 @@ from uuid import UUID
 import msgspec
 
 from aggregates import Agreement, AgreementStatus
+from aggregates.dates import today as today_in_denmark
 from aggregates.taxonomy import AgreementKind
 from projections.access import Visibility
 from projections.core import InvalidQuery, Projection
@@ -340,7 +341,7 @@ async def agreements(
     store: ReadStore, partnership_id: UUID, *, as_of: date | None = None
 ) -> list[AgreementView]:
     """The partnership's agreements drafted by `as_of` (default today), with their status then."""
-    day = as_of or date.today()
+    day = as_of or today_in_denmark()
     records = await _records(
         store, "a.partnership_id = ? AND a.drafted_on <= ?", partnership_id, day
     )
@@ -377,7 +378,7 @@ async def expiring(
     """
     if within_days < 0:
         raise InvalidQuery(f"within_days cannot be negative, got {within_days}.")
-    day = as_of or date.today()
+    day = as_of or today_in_denmark()
     horizon = day + timedelta(days=min(within_days, (date.max - day).days))
     where = (
         "a.drafted_on <= ? AND a.signed_on <= ? AND a.first_valid_to <= ? AND a.valid_to >= ?"
@@ -437,6 +438,17 @@ async def partnership_titles(store: ReadStore, ids: Sequence[UUID]) -> dict[UUID
     for wanted in chunks(sorted(set(ids), key=str)):
         for r in await store.fetch(
             f"SELECT id, title FROM partnerships WHERE id IN ({marks(wanted)})", *wanted
+        ):
+            titles[UUID(str(r["id"]))] = str(r["title"])
+    return titles
+
+
+async def agreement_titles(store: ReadStore, ids: Sequence[UUID]) -> dict[UUID, str]:
+    """Agreement titles by id (unknown ids are left out): names in refusals (api/ui)."""
+    titles: dict[UUID, str] = {}
+    for wanted in chunks(sorted(set(ids), key=str)):
+        for r in await store.fetch(
+            f"SELECT id, title FROM agreements WHERE id IN ({marks(wanted)})", *wanted
         ):
             titles[UUID(str(r["id"]))] = str(r["title"])
     return titles

@@ -13,6 +13,7 @@ from uuid import UUID
 import msgspec
 
 from aggregates import Partnership
+from aggregates.dates import today as today_in_denmark
 from aggregates.taxonomy import AnchoringStatus, Dimension, FactorEffect, FactorOrigin
 from projections.core import Projection, fact_columns, known_filter, redate, supersede
 from projections.store import ReadStore, Statement
@@ -185,7 +186,7 @@ async def milestones(
         f" FROM milestone_facts WHERE partnership_id = ? AND valid_on <= ? AND {known}"
         " ORDER BY valid_on, source_version",
         partnership_id,
-        as_of or date.today(),
+        as_of or today_in_denmark(),
         *known_params,
     )
     by_milestone = await _links(store, partnership_id, known_at, by="milestone_id")
@@ -255,7 +256,7 @@ async def status(
         f" FROM milestone_facts WHERE partnership_id = ? AND valid_on <= ? AND {known}"
         ") latest WHERE rn = 1",
         partnership_id,
-        as_of or date.today(),
+        as_of or today_in_denmark(),
         *known_params,
     )
     found = {Dimension(r["dimension"]): r for r in rows}
@@ -286,7 +287,7 @@ async def factors(
     known_at: datetime | None = None,
 ) -> list[FactorView]:
     """Promoting factors and barriers up to `as_of`, with the milestones they are linked to."""
-    params: list[object] = [partnership_id, as_of or date.today()]
+    params: list[object] = [partnership_id, as_of or today_in_denmark()]
     known = ""
     if known_at is not None:
         known = " AND recorded_at <= ?"

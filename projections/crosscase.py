@@ -30,6 +30,7 @@ from uuid import UUID
 
 import msgspec
 
+from aggregates.dates import today as today_in_denmark
 from aggregates.taxonomy import (
     AnchoringStatus,
     Dimension,
@@ -108,7 +109,7 @@ async def fetch(
 ) -> CaseData:
     """The rows for the partnerships named (all when None) that were registered by `as_of`
     and are `visible` to the caller."""
-    day = as_of or date.today()
+    day = as_of or today_in_denmark()
     ids = list(dict.fromkeys(partnership_ids)) if partnership_ids is not None else None
     if ids is not None and not ids:
         return CaseData(as_of=day, cases=[], partners=[], highest_rungs={}, first_anchored={})

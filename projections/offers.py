@@ -21,6 +21,7 @@ from uuid import UUID
 import msgspec
 
 from aggregates import Partnership
+from aggregates.dates import today as today_in_denmark
 from aggregates.taxonomy import ActivityStatus, PreventionCategory
 from projections.access import Visibility
 from projections.core import Projection, fact_columns, known_filter
@@ -262,7 +263,7 @@ async def activities(
     known_at: datetime | None = None,
 ) -> list[ActivityView]:
     """The partnership's activities on `as_of` (default today), as known at `known_at`."""
-    day = as_of or date.today()
+    day = as_of or today_in_denmark()
     known, known_params = known_filter(known_at)
     rows = await store.fetch(
         f"{_SELECT} WHERE partnership_id = ? AND valid_on <= ? AND {known}",
@@ -326,7 +327,7 @@ async def offers(
     partnerships `visible` to the caller are found (filtered in SQL, before the limit).
     """
     check_limit(limit)
-    day = as_of or date.today()
+    day = as_of or today_in_denmark()
     clauses = [
         "f.activity_id IN (SELECT activity_id FROM activity_facts"
         " WHERE change = 'launched' AND category = ?)"

@@ -16,6 +16,7 @@ from uuid import UUID
 import msgspec
 
 from aggregates import Partnership
+from aggregates.dates import today as today_in_denmark
 from aggregates.taxonomy import AnchoringStatus, Dimension, Labelled
 from projections.anchoring import MilestoneView
 from projections.core import Projection, fact_columns, known_filter, redate
@@ -104,7 +105,7 @@ async def ratings(
         f" FROM rating_facts WHERE partnership_id = ? AND valid_on <= ? AND {known}"
         " ORDER BY valid_on, source_version",
         partnership_id,
-        as_of or date.today(),
+        as_of or today_in_denmark(),
         *known_params,
     )
     raters = [_uuid(r["rated_by"]) for r in rows]

@@ -14,6 +14,7 @@ from uuid import UUID
 import msgspec
 
 from aggregates import Partnership
+from aggregates.dates import today as today_in_denmark
 from aggregates.taxonomy import RoleKind, SeatRole
 from projections.core import Projection, fact_columns, known_filter, redate
 from projections.directory import names
@@ -204,7 +205,7 @@ async def holdings(
         " LEFT JOIN dir_organisations o ON o.id = l.organisation_id"
         " ORDER BY h.role, l.valid_on, l.position_id",
         partnership_id,
-        as_of or date.today(),
+        as_of or today_in_denmark(),
         *known_params,
     )
     return msgspec.convert(rows, list[RoleHolding], strict=False)
@@ -226,7 +227,7 @@ async def steering_group(
         f" FROM steering_facts f WHERE partnership_id = ? AND valid_on <= ? AND {known}"
         ") latest WHERE rn = 1 AND seated = 1 ORDER BY seat, valid_on",
         partnership_id,
-        as_of or date.today(),
+        as_of or today_in_denmark(),
         *known_params,
     )
     labels = await names(store, [UUID(str(r["person_id"])) for r in rows])
@@ -276,7 +277,7 @@ async def vacancies(
     known_at: datetime | None = None,
 ) -> list[Vacancy]:
     """Every vacancy up to `as_of` and how long it lasted (open ones counted to `as_of`)."""
-    today = as_of or date.today()
+    today = as_of or today_in_denmark()
     result: list[Vacancy] = []
     open_since: dict[UUID, tuple[_Fact, date]] = {}
     for fact in await _facts(store, partnership_id, known_at):
@@ -320,7 +321,7 @@ async def turnover(
     known_at: datetime | None = None,
 ) -> list[Turnover]:
     """Per role: positions, distinct holders, hand-overs and vacancies up to `as_of`."""
-    today = as_of or date.today()
+    today = as_of or today_in_denmark()
     facts = [f for f in await _facts(store, partnership_id, known_at) if f.valid_on <= today]
     gaps = await vacancies(store, partnership_id, as_of=today, known_at=known_at)
     result = []

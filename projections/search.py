@@ -19,10 +19,20 @@ from uuid import UUID
 import msgspec
 
 from aggregates import Partnership, Registry
-from aggregates.taxonomy import AnchoringStatus, Dimension, PartnershipType, Rung, Sector
+from aggregates.dates import today as today_in_denmark
+from aggregates.taxonomy import (
+    AgreementKind,
+    AnchoringStatus,
+    Dimension,
+    PartnershipType,
+    Rung,
+    Sector,
+)
+from aggregates.validity import rung_on as rung_after
 from projections.access import Visibility
 from projections.core import InvalidQuery, Projection, decode_cursor, encode_cursor
 from projections.helpers import check_limit, marks
+from projections.ladder import lapses_of
 from projections.registry import like_escape
 from projections.store import ReadStore, Statement
 
@@ -79,14 +89,15 @@ def _updated(e: Partnership.RegistryUpdated) -> Iterable[Statement]:
 # -- shared SQL over the other views -------------------------------------------------------
 
 CURRENT_PARTNERS = (
-    "SELECT partnership_id, organisation_id, rung FROM ("
-    " SELECT f.partnership_id, f.organisation_id, f.rung, ROW_NUMBER() OVER"
+    "SELECT partnership_id, organisation_id, rung, valid_on FROM ("
+    " SELECT f.partnership_id, f.organisation_id, f.rung, f.valid_on, ROW_NUMBER() OVER"
     "  (PARTITION BY f.partnership_id, f.organisation_id"
     "   ORDER BY f.valid_on DESC, f.source_version DESC, f.row_version DESC) AS rn"
     " FROM ladder_facts f WHERE f.valid_on <= ? AND f.superseded_at IS NULL{where}"
     ") latest WHERE rn = 1 AND rung IS NOT NULL"
 )
-"""Partners other than the lead on a valid date (one `?`: the date), with their rung.
+"""Partners other than the lead on a valid date (one `?`: the date), with their latest
+ladder fact's rung and date (an agreement that ran out since may lower it: ladder.lapses_of).
 
 `{where}` takes an extra condition on `f` (e.g. " AND f.partnership_id IN (...)") or "".
 """
@@ -155,7 +166,7 @@ async def search(
     check_limit(limit)
     if min_rung is not None and not 1 <= min_rung <= 6:
         raise InvalidQuery(f"min_rung is a rung of the ladder, 1-6, got {min_rung}.")
-    day = as_of or date.today()
+    day = as_of or today_in_denmark()
     params: list[Any] = []
     prefix = ""
     if sector is not None:
@@ -182,6 +193,8 @@ async def search(
         )
         params.extend([sector, sector])
     if min_rung is not None:
+        # The kinds of agreement that back `min_rung` or higher.
+        backing = [kind.value for kind in AgreementKind if kind.rung >= min_rung]
         # A partner's latest ladder fact on `day` has the rung: start from the facts with
         # the rung (few, for the high rungs) and drop those a later fact replaced. Ranking
         # every partner's facts first (CURRENT_PARTNERS) took ~90 ms over 10,000
@@ -198,6 +211,22 @@ async def search(
             "    AND g.row_version > f.row_version))))))"
         )
         params.extend([min_rung, day, day])
+        if min_rung > Rung.INFORMAL_COOPERATION:
+            # ... and no agreement of the partner's ran out since that fact, unless another
+            # one in force that day backs the rung (the drop derived on read, ADR 0015).
+            clauses[-1] = clauses[-1][:-1] + (
+                " AND NOT EXISTS (SELECT 1 FROM ladder_backings l"
+                "  WHERE l.partnership_id = f.partnership_id"
+                "  AND l.organisation_id = f.organisation_id"
+                "  AND l.lapses_on >= f.valid_on AND l.lapses_on <= ?"
+                "  AND NOT EXISTS (SELECT 1 FROM ladder_backings b"
+                "   WHERE b.partnership_id = l.partnership_id"
+                "   AND b.organisation_id = l.organisation_id"
+                f"   AND b.kind IN ({marks(backing)}) AND b.signed_on <= l.lapses_on"
+                "   AND b.valid_from <= l.lapses_on AND b.valid_to >= l.lapses_on"
+                "   AND (b.ended_on IS NULL OR b.ended_on > l.lapses_on))))"
+            )
+            params.extend([day, *backing])
     if dimension is not None:
         clauses.append(
             "p.id IN (SELECT partnership_id FROM milestone_facts WHERE dimension = ?"
@@ -238,14 +267,14 @@ async def _details(store: ReadStore, rows: list[dict[str, Any]], day: date) -> l
     if not ids:
         return []
     # Four independent queries: at once, each on its own connection (on PostgreSQL).
-    facet_rows, partners, leads, anchored_rows = await asyncio.gather(
+    facet_rows, partners, leads, anchored_rows, held = await asyncio.gather(
         store.fetch(
             "SELECT partnership_id, facet, value FROM partnership_facets"
             f" WHERE partnership_id IN ({marks(ids)}) ORDER BY partnership_id, facet, value_key",
             *ids,
         ),
         store.fetch(
-            "SELECT cp.partnership_id, cp.rung, o.sector FROM ("
+            "SELECT cp.partnership_id, cp.organisation_id, cp.rung, cp.valid_on, o.sector FROM ("
             + CURRENT_PARTNERS.format(where=f" AND f.partnership_id IN ({marks(ids)})")
             + ") cp LEFT JOIN dir_organisations o ON o.id = cp.organisation_id",
             day,
@@ -264,6 +293,7 @@ async def _details(store: ReadStore, rows: list[dict[str, Any]], day: date) -> l
             day,
             *ids,
         ),
+        lapses_of(store, ids),
     )
     facets: dict[tuple[UUID, str], list[str]] = {}
     for f in facet_rows:
@@ -272,7 +302,10 @@ async def _details(store: ReadStore, rows: list[dict[str, Any]], day: date) -> l
     highest: dict[UUID, int] = {}
     for p in partners:
         pid = UUID(str(p["partnership_id"]))
-        highest[pid] = max(highest.get(pid, 0), int(p["rung"]))
+        rung = Rung(p["rung"])
+        since = msgspec.convert(p["valid_on"], date, strict=False)
+        lapse = rung_after(rung, since, day, held.get((pid, UUID(str(p["organisation_id"]))), ()))
+        highest[pid] = max(highest.get(pid, 0), int(rung if lapse is None else lapse.rung))
         if p["sector"] is not None:
             sectors.setdefault(pid, set()).add(Sector(p["sector"]))
     for lead in leads:

@@ -20,6 +20,7 @@ from uuid import UUID
 
 import msgspec
 
+from aggregates.dates import today as today_in_denmark
 from aggregates.errors import NotFound
 from aggregates.taxonomy import (
     AnchoringStatus,
@@ -432,7 +433,7 @@ async def story(
 ) -> Story:
     """The anchoring story of a partnership on `as_of` (default today), as known at
     `known_at` (default now)."""
-    day = as_of or date.today()
+    day = as_of or today_in_denmark()
     found = await store.fetch(
         "SELECT title, municipality FROM partnerships WHERE id = ?", partnership_id
     )

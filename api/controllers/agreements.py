@@ -8,13 +8,13 @@ version (the `ETag` of getAgreement).
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
+from aggregates.dates import today as today_in_denmark
 from api.deps import RequestContext
 from api.schemas import (
     AgreementAmend,
@@ -54,7 +54,8 @@ class AgreementController(Controller):
         rebuilt from the agreement's events; `status` is today's."""
         agreement = tvaers.get_agreement(agreement_id, partnership_id=partnership_id)
         return Response(
-            agreement_view(agreement, date.today()), headers={"ETag": f'"{agreement.version}"'}
+            agreement_view(agreement, today_in_denmark()),
+            headers={"ETag": f'"{agreement.version}"'},
         )
 
     @put(

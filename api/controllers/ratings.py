@@ -11,6 +11,7 @@ from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
+from aggregates.dates import today as today_in_denmark
 from api import exports
 from api.controllers.views import After, AsOf, KnownAt
 from api.deps import RequestContext
@@ -75,7 +76,7 @@ class RatingController(Controller):
         (`rose_without_evidence`), and a milestone no rating followed
         (`evidence_not_rated`)."""
         await read_side.ready(after, partnership_id)
-        day = as_of or date.today()
+        day = as_of or today_in_denmark()
         store = read_side.store
         given = await rating_views.ratings(store, partnership_id, as_of=day, known_at=known_at)
         evidence = await anchoring.milestones(store, partnership_id, as_of=day, known_at=known_at)

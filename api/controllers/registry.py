@@ -26,6 +26,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
+from aggregates.dates import today as today_in_denmark
 from aggregates.taxonomy import Dimension, Sector
 from api import exports
 from api.auth import principal_of
@@ -187,7 +188,7 @@ class RegistryController(Controller):
         after: After = None,
     ) -> OffersView | Response[bytes]:
         await read_side.ready(after)
-        day = as_of or date.today()
+        day = as_of or today_in_denmark()
         found = await offer_views.offers(
             read_side.store,
             visible=visible,
@@ -344,7 +345,7 @@ class PartnershipRegistryController(Controller):
         after: After = None,
     ) -> ActivitiesView | Response[bytes]:
         await read_side.ready(after, partnership_id)
-        day = as_of or date.today()
+        day = as_of or today_in_denmark()
         found = await offer_views.activities(
             read_side.store, partnership_id, as_of=day, known_at=known_at
         )
@@ -366,7 +367,7 @@ class PartnershipRegistryController(Controller):
         after: After = None,
     ) -> AgreementsView | Response[bytes]:
         await read_side.ready(after, partnership_id)
-        day = as_of or date.today()
+        day = as_of or today_in_denmark()
         found = await agreement_views.agreements(read_side.store, partnership_id, as_of=day)
         view = AgreementsView(as_of=day, agreements=found)
         return exports.agreements(export, view, partnership_id) if export.wanted else view

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from enum import Enum
 from typing import Annotated
 from uuid import UUID
@@ -13,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Schema
 from litestar.params import FromPath, QueryParameter
 
+from aggregates.dates import today as today_in_denmark
 from api.controllers.views import After, AsOf, KnownAt
 from api.exports import Lang
 from api.readside import ReadSide
@@ -109,6 +109,6 @@ class StoryController(Controller):
         """
         await read_side.ready(after, partnership_id)
         found = await story_view.story(
-            read_side.store, partnership_id, as_of=as_of or date.today(), known_at=known_at
+            read_side.store, partnership_id, as_of=as_of or today_in_denmark(), known_at=known_at
         )
         return found if format is StoryFormat.JSON else document(found, format, lang)

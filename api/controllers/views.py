@@ -16,6 +16,7 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 
+from aggregates.dates import today as today_in_denmark
 from api import exports
 from api.exports import EXPORT, Export, ExportOperation
 from api.readside import ReadSide
@@ -104,7 +105,7 @@ class PartnershipViewsController(Controller):
         after: After = None,
     ) -> LadderView | Response[bytes]:
         await read_side.ready(after, partnership_id)
-        day = as_of or date.today()
+        day = as_of or today_in_denmark()
         partners = await ladder.rungs(read_side.store, partnership_id, as_of=day, known_at=known_at)
         counts = {rung: 0 for rung in range(1, 7)}
         for partner in partners:
@@ -150,7 +151,7 @@ class PartnershipViewsController(Controller):
         after: After = None,
     ) -> RolesView | Response[bytes]:
         await read_side.ready(after, partnership_id)
-        day = as_of or date.today()
+        day = as_of or today_in_denmark()
         store = read_side.store
         view = RolesView(
             as_of=day,
@@ -181,7 +182,7 @@ class PartnershipViewsController(Controller):
         after: After = None,
     ) -> AnchoringView | Response[bytes]:
         await read_side.ready(after, partnership_id)
-        day = as_of or date.today()
+        day = as_of or today_in_denmark()
         store = read_side.store
         milestones = await anchoring.milestones(store, partnership_id, as_of=day, known_at=known_at)
         view = AnchoringView(

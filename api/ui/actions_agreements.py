@@ -8,7 +8,6 @@ someone else meanwhile is a conflict, not an overwrite.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +18,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from aggregates import Agreement, AgreementStatus
+from aggregates.dates import today as today_in_denmark
 from aggregates.taxonomy import AgreementKind
 from api.readside import ReadSide
 from api.ui.actions_common import (
@@ -309,7 +309,7 @@ class AgreementForms(Controller):
         agreement = await agreement_of(tvaers, pid, agreement_id)
         scope = await scope_of(tvaers, read_side, pid)
         writer = await may_write(request, read_side, pid)
-        status = agreement.status_on(date.today())
+        status = agreement.status_on(today_in_denmark())
         signed = {s.party_id: s for s in agreement.signatures}
         names = await directory.names(
             read_side.store, [*agreement.party_ids, *(s.signatory_id for s in signed.values())]

@@ -28,6 +28,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.template import TemplateConfig
 
+from aggregates.dates import today as today_in_denmark
 from aggregates.errors import NotFound
 from api.auth import Principal, principal_of
 from api.links import external_link
@@ -113,7 +114,7 @@ def render(
             "path": request.url.path,
             "current_url": str(request.url.path)
             + (f"?{request.url.query}" if request.url.query else ""),
-            "today": date.today(),
+            "today": today_in_denmark(),
             "language_links": _language_links(request),
             **context,
         },

@@ -29,6 +29,7 @@ from litestar.concurrency import sync_to_thread
 
 from aggregates import Meta
 from aggregates.dates import EARLIEST, FACT_FIELDS, latest_fact, latest_plan, plan_horizon_years
+from aggregates.dates import today as today_in_denmark
 from aggregates.errors import DateOutOfRange, DomainError, TextRefused
 from aggregates.organisation import CVR_PATTERN
 from aggregates.text import (
@@ -120,7 +121,7 @@ def with_meta(fields: Sequence[Field], *, version: int | None = None) -> list[Fi
 
 
 def blank(fields: Sequence[Field], **values: Any) -> Form:
-    defaults = {"valid_on": date.today().isoformat()}
+    defaults = {"valid_on": today_in_denmark().isoformat()}
     return Form(fields=fields, values={**defaults, **values})
 
 
@@ -358,7 +359,7 @@ def meta_of(request: Request[Any, Any, Any], clean: Mapping[str, Any]) -> Meta:
     reason = clean.get("reason")
     return Meta(
         actor=user_of(request).username,
-        valid_on=clean.get("valid_on") or date.today(),
+        valid_on=clean.get("valid_on") or today_in_denmark(),
         reason=reason.strip() if isinstance(reason, str) and reason.strip() else None,
         correlation_id=correlation_id(request),
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import structlog
@@ -14,6 +13,7 @@ from litestar.response import Redirect, Template
 
 from aggregates import Meta
 from aggregates.account import TokenKind
+from aggregates.dates import today as today_in_denmark
 from api.auth import SESSION_TOKEN_KEY
 from api.controllers.access import SESSION_LIFETIME
 from api.readside import ReadSide
@@ -119,7 +119,7 @@ class SessionPages(Controller):
         visible = principal.visibility
         listing = await registry.listing(read_side.store, visible=visible, limit=DASHBOARD_SIZE)
         agenda = await agenda_view.agenda(
-            read_side.store, visible=visible, today=date.today(), within_days=AGENDA_DAYS
+            read_side.store, visible=visible, today=today_in_denmark(), within_days=AGENDA_DAYS
         )
         return render(
             request,

@@ -23,6 +23,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import ClientException
 from litestar.response import Template
 
+from aggregates.dates import today as today_in_denmark
 from aggregates.taxonomy import Dimension, Rung, Sector, SectorGroup
 from api.controllers.registry import MAX_IDS, refuse_hidden
 from api.exports import Lang
@@ -295,7 +296,7 @@ async def offers_page(request: Request[Any, Any, Any], read_side: ReadSide) -> T
     principal = user_of(request)
     filters = read_filters(request.query_params, OFFER_FILTERS, locale_of(request))
     found: list[offer_views.Offer] = []
-    day = filters.as_of or date.today()
+    day = filters.as_of or today_in_denmark()
     if not filters.errors:
         found = await offer_views.offers(
             read_side.store,
