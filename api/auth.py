@@ -88,6 +88,16 @@ Access = Literal[
 ACCESS_LEVELS: frozenset[str] = frozenset(Access.__args__)  # type: ignore[attr-defined]
 
 SESSION_TOKEN_KEY = "token"  # noqa: S105 - the session key's name, not a secret
+# Whose session ended, in the (encrypted) session cookie once its token has expired or
+# been revoked, or after logging out: lets a form posted after that keep what was typed
+# for that account (api/ui/drafts.py). Never a token: it lets no one in.
+ENDED_SESSION_KEY = "ended"
+ENDED_ACCOUNT = "ended_account"  # scope state: the account whose session just ended
+# opt key (the web UI's router sets it): an async `(request, account_id) -> str | None`
+# called when a write arrives after the caller's session ended; it may keep the input
+# and answer where to go after logging in again (scope state LOGIN_NEXT).
+SIGNED_OUT = "signed_out"
+LOGIN_NEXT = "login_next"
 _READERS = frozenset(AccessRole)
 _WRITERS = frozenset({AccessRole.PROJECT_LEADER})
 _RATERS = frozenset({AccessRole.PROJECT_LEADER, AccessRole.STEERING_MEMBER})
@@ -216,7 +226,9 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             principal = replace(principal, from_cookie=True)
         if principal is None:
             if from_session:
-                connection.scope["session"] = {}  # a stale cookie: forget it
+                # A stale cookie: forget its token, remember only whose session it was.
+                ended = connection.scope.get("state", {}).get(ENDED_ACCOUNT)
+                connection.scope["session"] = {ENDED_SESSION_KEY: str(ended)} if ended else {}
                 return AuthenticationResult(user=None, auth=None)
             raise NotAuthorizedException(
                 "The token is not valid: unknown, expired or revoked. Log in again."
@@ -242,6 +254,8 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         owner, grants = found
         if owner.revoked or not owner.active or owner.expires_at <= datetime.now(UTC):
             log.info("authentication refused", token_id=str(token_id), why="ended token")
+            if owner.active:  # the secret matched: the session was this account's
+                connection.scope.setdefault("state", {})[ENDED_ACCOUNT] = owner.account_id
             return None
         return await load_principal(read_side, owner, grants)
 
@@ -276,6 +290,34 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | 
     return user if isinstance(user, Principal) else None
 
 
+def ended_account(connection: ASGIConnection[Any, Any, Any, Any]) -> UUID | None:
+    """The account whose session this request's cookie belonged to, once that session has
+    ended (expired, revoked, logged out); None when unknown (no cookie, a bearer token)."""
+    ended = connection.scope.get("state", {}).get(ENDED_ACCOUNT)
+    if isinstance(ended, UUID):
+        return ended
+    session = connection.scope.get("session")
+    if not isinstance(session, dict) or SESSION_TOKEN_KEY in session:
+        return None
+    return _as_uuid(session.get(ENDED_SESSION_KEY))
+
+
+async def _signed_out(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """A write after the session ended: let the route's SIGNED_OUT hook keep the input
+    for the account the session was (after the CSRF check: this runs in the guard)."""
+    hook = handler.opt.get(SIGNED_OUT)
+    if hook is None or connection.scope.get("method") in _SAFE_METHODS:
+        return
+    account_id = ended_account(connection)
+    if account_id is None or not isinstance(connection, Request):
+        return  # whose input it is cannot be told: nothing is kept
+    location = await hook(connection, account_id)
+    if location:
+        connection.scope.setdefault("state", {})[LOGIN_NEXT] = location
+
+
 async def access_guard(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
@@ -290,6 +332,7 @@ async def access_guard(
         raise PermissionDeniedException("This route has no access rule.")
     principal = principal_of(connection)
     if principal is None:
+        await _signed_out(connection, handler)
         raise NotAuthorizedException("Log in first (session cookie or bearer token).")
     _refuse_unchecked_cookie_write(connection, handler, principal)
     await _check_level(connection, principal, str(access))

@@ -14,8 +14,11 @@ from litestar.datastructures import CacheControlHeader
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
+from api.auth import SIGNED_OUT
 from api.ui.actions import ACTION_PAGES
 from api.ui.core import PREFIX, STATIC, STATIC_PREFIX, UI_EXCEPTION_HANDLERS, template_config
+from api.ui.detours import DetourPages
+from api.ui.drafts import DraftMiddleware, keep_on_sign_out
 from api.ui.evaluation import EvaluationPages
 from api.ui.pages import SessionPages, root
 from api.ui.partnership import PartnershipPages
@@ -29,6 +32,7 @@ UI_CONTROLLERS: list[ControllerRouterHandler] = [
     PartnershipPages,
     *ACTION_PAGES,
     EvaluationPages,
+    DetourPages,
 ]
 
 
@@ -38,6 +42,10 @@ def ui_handlers() -> list[ControllerRouterHandler]:
         route_handlers=UI_CONTROLLERS,
         exception_handlers=UI_EXCEPTION_HANDLERS,
         include_in_schema=False,
+        # Nothing typed is lost (api/ui/drafts.py): a form posted after the session ended
+        # is kept for its account; a page named by a kept draft gets it back.
+        opt={SIGNED_OUT: keep_on_sign_out},
+        middleware=[DraftMiddleware],
     )
     static = create_static_files_router(
         path=STATIC_PREFIX,

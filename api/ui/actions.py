@@ -48,6 +48,7 @@ from api.ui.actions_decisions import DecisionForms
 from api.ui.actions_followup import FollowUpForms
 from api.ui.actions_governance import GovernanceForms
 from api.ui.actions_partners import PartnerForms
+from api.ui.actions_registry import RegistryForms
 from api.ui.actions_roles import RoleForms
 from api.ui.core import PREFIX, locale_of, render
 from api.ui.forms import Field, submit, with_meta
@@ -273,7 +274,8 @@ class DirectoryForms(Controller):
                     help="Fx en forvaltning, som afdelingen hører under. Kan udelades.",
                 ),
                 NEXT,
-            ]
+            ],
+            valid_on=False,  # in the directory from now on: no back-dating
         )
         context = page(
             title="Ny organisation",
@@ -354,7 +356,8 @@ class DirectoryForms(Controller):
                     help="Din kommunes organisationer og dine partnerskabers partnere.",
                 ),
                 NEXT,
-            ]
+            ],
+            valid_on=False,
         )
         context = page(
             title="Ny person",
@@ -412,6 +415,7 @@ class DirectoryForms(Controller):
 
 
 ACTION_PAGES = [
+    RegistryForms,
     DirectoryForms,
     PartnerForms,
     GovernanceForms,

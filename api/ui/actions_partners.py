@@ -39,7 +39,7 @@ from api.ui.actions_common import (
     scope_of,
     with_params,
 )
-from api.ui.core import PREFIX, format_day, locale_of, render
+from api.ui.core import PREFIX, format_day, format_moment, locale_of, render
 from api.ui.forms import Field, submit, with_meta
 from api.ui.free_text import warn_names
 from api.ui.i18n import english, translator
@@ -337,11 +337,13 @@ class PartnerForms(Controller):
         events = [
             (
                 str(e.version),
+                # What happened and when, in words (no event numbers); the time it was
+                # recorded tells two alike entries apart.
                 _(
-                    "{day}: {summary} (hændelse {version})",
+                    "{day}: {summary} (registreret {recorded})",
                     day=format_day(e.valid_on),
-                    summary=e.summary,
-                    version=e.version,
+                    summary=e.summary if locale_of(request) == "da" else e.summary_en,
+                    recorded=format_moment(e.recorded_at),
                 ),
             )
             for e in entries.entries
@@ -511,7 +513,7 @@ english(
         "Titel": "Title",
         "Link til dokumentation": "Link to the evidence",
         "Journalnummer eller dokumentreference": "Case number or document reference",
-        "{day}: {summary} (hændelse {version})": "{day}: {summary} (event {version})",
+        "{day}: {summary} (registreret {recorded})": "{day}: {summary} (recorded {recorded})",
         "Registrering der rettes": "Entry to correct",
         "Nyeste først. Den oprindelige registrering bevares i historikken.": (
             "Newest first. The original entry is kept in the history."

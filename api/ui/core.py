@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import structlog
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -28,11 +28,14 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.template import TemplateConfig
 
+from aggregates.dates import danish_clock, danish_date, danish_time
 from aggregates.dates import today as today_in_denmark
 from aggregates.errors import NotFound
-from api.auth import Principal, principal_of
+from api.auth import LOGIN_NEXT, Principal, principal_of
 from api.links import external_link
+from api.ui.drafts import draft_of, local_ui_path, pop_saved
 from api.ui.i18n import LANG_COOKIE, labeller, locale_from, translator
+from api.ui.numbers import format_number
 from projections.core import InvalidQuery
 from projections.runner import StillCatchingUp
 
@@ -55,11 +58,17 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     )
     environment.filters["day"] = format_day
     environment.filters["moment"] = format_moment
+    # Danish dates and times (issue 15): dd.mm.åååå; tt.mm in Danish time (Europe/Copenhagen)
+    environment.filters["danish_date"] = danish_date
+    environment.filters["danish_time"] = danish_time
+    environment.filters["danish_clock"] = danish_clock
+    environment.filters["number"] = format_number  # 30.000, 1.480,25 (api/ui/numbers.py)
     # Every user-supplied address goes through it: a link only for http, https, mailto.
     environment.filters["external_link"] = external_link
     environment.globals["PREFIX"] = PREFIX
     environment.globals["STATIC"] = STATIC_PREFIX
     environment.globals["query"] = query_string
+    environment.tests["detour"] = is_detour
     return TemplateConfig(engine=JinjaTemplateEngine.from_environment(environment))
 
 
@@ -73,18 +82,21 @@ def format_day(value: date | str | None) -> str:
 
 
 def format_moment(value: datetime | str | None) -> str:
-    """A recorded time, to the minute, in the server's zone (23.11.2026 07.45)."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.astimezone().strftime("%d.%m.%Y %H.%M")
+    """A recorded time, to the minute, in Danish time (23.11.2026 07.45)."""
+    return danish_time(value)
 
 
 def query_string(**values: Any) -> str:
     """`?a=1&b=2` of the values that are set (None and "" left out)."""
     kept = {k: v for k, v in values.items() if v is not None and v != ""}
     return "?" + urlencode(kept, doseq=True) if kept else ""
+
+
+def is_detour(href: str) -> bool:
+    """Whether a link leaves a form for another form that returns to it (`next`): a
+    "register it first" link, shown as a button that keeps what was typed."""
+    query = parse_qs(urlsplit(href).query)
+    return local_ui_path(href) is not None and bool(query.get("next"))
 
 
 def locale_of(request: Request[Any, Any, Any]) -> str:
@@ -102,8 +114,27 @@ def render(
     headers: dict[str, str] | None = None,
     **context: Any,
 ) -> Template:
-    """A page in the request's language, with the user and the shared helpers."""
+    """A page in the request's language, with the user and the shared helpers.
+
+    A page shown after a save says once what was saved (`saved`); a form page named by a
+    kept draft (api/ui/drafts.py) gets the draft's values back into its form."""
     locale = locale_of(request)
+    full_page = status == 200 and request.headers.get("hx-request") != "true"
+    saved = pop_saved(request) if full_page else []
+    draft = draft_of(request)
+    form = context.get("form")
+    if draft is not None and full_page and callable(getattr(form, "restore", None)):
+        _ = translator(locale)
+        form.restore(  # type: ignore[union-attr]
+            draft.fields,
+            keep_prefilled=draft.purpose == "detour",
+            notice=_(
+                "Du blev logget ud, før formularen blev gemt. Det, du skrev, er sat ind "
+                "igen: tjek det, og gem."
+                if draft.purpose == "session"
+                else "Det, du havde skrevet, er sat ind igen. Tjek det, og gem."
+            ),
+        )
     response = Template(
         template_name=template,
         context={
@@ -116,6 +147,7 @@ def render(
             + (f"?{request.url.query}" if request.url.query else ""),
             "today": today_in_denmark(),
             "language_links": _language_links(request),
+            "saved": saved,
             **context,
         },
         status_code=status,
@@ -176,6 +208,8 @@ def _error_page(
 
 def _unauthenticated(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    # After a form posted once the session had ended: back to the form, its input kept.
+    here = request.scope.get("state", {}).get(LOGIN_NEXT) or here
     location = f"{PREFIX}/login?next={quote(here, safe='')}"
     if request.headers.get("hx-request") == "true":
         return Response(content=b"", status_code=401, headers={"HX-Redirect": location})

@@ -14,11 +14,13 @@ the change, so the next page shows it.
 from __future__ import annotations
 
 import re
+import typing
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any, Literal
 from uuid import UUID
 
@@ -28,9 +30,15 @@ from litestar import Request, Response
 from litestar.concurrency import sync_to_thread
 
 from aggregates import Meta
-from aggregates.dates import EARLIEST, FACT_FIELDS, latest_fact, latest_plan, plan_horizon_years
+from aggregates.dates import (
+    EARLIEST,
+    FACT_FIELDS,
+    latest_fact,
+    latest_plan,
+    plan_horizon_years,
+)
 from aggregates.dates import today as today_in_denmark
-from aggregates.errors import DateOutOfRange, DomainError, TextRefused
+from aggregates.errors import DomainError, TextRefused
 from aggregates.organisation import CVR_PATTERN
 from aggregates.text import (
     EMAIL_PATTERN,
@@ -42,13 +50,18 @@ from aggregates.text import (
     clean_link,
 )
 from api.readside import ReadSide
+from api.ui import conflicts, refusals
+from api.ui.conflicts import ConflictView
 from api.ui.core import locale_of, redirect_after_post, render, user_of
+from api.ui.drafts import remember_saved
 from api.ui.free_text import warn_names
 from api.ui.i18n import english, translator
+from api.ui.refusals import RULES_DA as RULES_DA  # noqa: PLC0414 - re-exported
+from projections import saved
 from projections.runner import StillCatchingUp
 from services.application import CommandResult, Tvaers
 from services.commands import Command, Envelope
-from services.errors import ConcurrencyConflict
+from services.errors import ConcurrencyConflict, EditConflict
 
 log = structlog.get_logger("tvaers.ui.forms")
 
@@ -79,16 +92,20 @@ class Field:
 
 VALID_ON = Field(
     "valid_on",
-    "Gyldig fra",
+    "Gælder fra",
     "date",
     required=True,
-    help="Datoen hvor ændringen gælder fra (kan ligge tilbage i tiden).",
+    help="Den dag, det skete eller gælder fra. Skete det før i dag, så skriv den dag: "
+    "historikken viser det på den dato.",
 )
 REASON = Field(
     "reason",
-    "Begrundelse",
+    "Begrundelse (valgfri)",
     "textarea",
-    help=warn_names("Hvorfor? Vises i historikken.", "Why? Shown in the history."),
+    help=warn_names(
+        "Valgfri. Vises i historikken, så andre kan se hvorfor.",
+        "Optional. Shown in the history, so others can see why.",
+    ),
 )
 VERSION = Field("version", "", "hidden")
 
@@ -102,6 +119,8 @@ class Form:
     errors: dict[str, str] = field(default_factory=dict)
     message: str | None = None  # about the whole form (a broken rule, a conflict)
     detail: str | None = None  # the rule's own words, for the curious
+    notice: str | None = None  # not an error: what was typed before is back (a draft)
+    conflict: ConflictView | None = None  # someone else's change to the same thing
 
     def value(self, name: str) -> Any:
         if name in self.values:
@@ -111,10 +130,44 @@ class Form:
                 return f.default
         return None
 
+    def restore(
+        self, values: Mapping[str, str | list[str]], *, keep_prefilled: bool, notice: str
+    ) -> None:
+        """Put a kept draft's values back, as they were posted (an unticked box or an
+        empty choice list was not posted: it comes back empty). `keep_prefilled`: a value
+        the page filled in from its address (the organisation just registered on a
+        detour) stays. Passwords never come back."""
+        defaults = blank(self.fields).values
+        for f in self.fields:
+            if f.kind == "password":
+                continue
+            posted = values.get(f.name)
+            value: Any
+            if f.kind in ("multichoice",):
+                value = posted if isinstance(posted, list) else [posted] if posted else []
+            elif f.kind == "checkbox":
+                value = "on" if posted else None
+            elif posted is None:
+                continue
+            else:
+                value = posted[0] if isinstance(posted, list) else posted
+            current = self.value(f.name)
+            default = defaults.get(f.name, f.default)
+            prefilled = current not in (None, "", []) and current != default
+            if keep_prefilled and prefilled:
+                continue
+            self.values[f.name] = value
+        self.notice = notice
 
-def with_meta(fields: Sequence[Field], *, version: int | None = None) -> list[Field]:
-    """The fields plus the valid date, the reason and (for an existing record) its version."""
-    out = [*fields, VALID_ON, REASON]
+
+def with_meta(
+    fields: Sequence[Field], *, version: int | None = None, valid_on: bool = True
+) -> list[Field]:
+    """The fields plus the valid date, the reason and (for an existing record) its version.
+
+    `valid_on=False` where a back-dated fact makes no sense (registering an organisation or
+    a person: they are in the directory from now on); the change then gets today."""
+    out = [*fields, *([VALID_ON] if valid_on else []), REASON]
     if version is not None:
         out.append(Field("version", "", "hidden", default=str(version)))
     return out
@@ -231,11 +284,8 @@ def _convert(f: Field, value: Any, _: Callable[..., str]) -> Any:
             raise ValueError(_("Skriv et tal fra {lo} til {hi}.", lo=f.minimum, hi=f.maximum))
         return number
     if f.kind == "decimal":
-        try:
-            amount = Decimal(value.replace(",", "."))
-        except InvalidOperation:
-            raise ValueError(_("Skriv et tal.")) from None
-        if not amount.is_finite() or amount < 0 or amount > Decimal("1e12"):
+        amount = danish_number(value, _)
+        if amount < 0 or amount > Decimal("1e12"):
             raise ValueError(_("Skriv et tal.")) from None
         return amount
     allowed = {choice for choice, _label in f.choices}
@@ -248,6 +298,49 @@ def _convert(f: Field, value: Any, _: Callable[..., str]) -> Any:
             raise ValueError(_("Vælg en af mulighederne."))
         return list(value)
     raise AssertionError(f"unknown field kind {f.kind}")
+
+
+NUMBER_DA = (
+    "Skriv et tal, fx 30.000 eller 1.234,5 (punktum mellem tusinder, komma før decimaler)."
+)
+AMBIGUOUS_NUMBER_DA = (
+    "Mener du {whole} eller {thousands}? Skriv tusinder med punktum ({thousands}) og "
+    "decimaler med komma ({decimal})."
+)
+_GROUPED = re.compile(r"\d{1,3}(?:[. ]\d{3})+")  # 1.234.567 or 1 234 567
+_DECIMALS = re.compile(r"\d+")
+
+
+def danish_number(value: str, _: Callable[..., str]) -> Decimal:
+    """A number written the Danish way: "30.000" is thirty thousand, "1.234,5" is 1234.5,
+    "30,5" is 30.5 (a space or a dot between thousands, a comma before decimals). What
+    could be read two ways is refused rather than guessed: "30,000" (30 with three
+    decimals, or 30 thousand written the English way?) and "30.5" (a dot is not a Danish
+    decimal mark)."""
+    text = value.replace("\u00a0", " ").strip()
+    whole, comma, decimals = text.partition(",")
+    if comma and (not _DECIMALS.fullmatch(decimals) or "," in decimals):
+        raise ValueError(_(NUMBER_DA))
+    if not (whole.isdigit() or _GROUPED.fullmatch(whole)):
+        raise ValueError(_(NUMBER_DA))
+    if comma and len(decimals) == 3 and whole.isdigit() and len(whole) <= 3:
+        small = format(Decimal(f"{whole}.{decimals}").normalize(), "f").replace(".", ",")
+        raise ValueError(
+            _(
+                AMBIGUOUS_NUMBER_DA,
+                whole=small,
+                thousands=f"{whole}.{decimals}",
+                decimal=f"{whole},5",
+            )
+        )
+    digits = whole.replace(".", "").replace(" ", "")
+    try:
+        amount = Decimal(digits + ("." + decimals if comma else ""))
+    except InvalidOperation:
+        raise ValueError(_(NUMBER_DA)) from None
+    if not amount.is_finite():
+        raise ValueError(_(NUMBER_DA))
+    return amount
 
 
 def _form_field(fields: Sequence[Field], named: object) -> str | None:
@@ -267,42 +360,8 @@ def as_uuid(value: str | None) -> UUID | None:
     return UUID(value) if value else None
 
 
-# Danish explanations of the domain's rules, by error code (the rule's own, more specific
-# words are shown beneath, in English, for the curious).
-RULES_DA: dict[str, str] = {
-    "not-found": "Det, du henviser til, findes ikke (længere).",
-    "already-exists": "Det findes allerede.",
-    "invalid-value": "En af værdierne er ikke gyldig.",
-    "inconsistent-dates": "Datoerne passer ikke sammen (en slutdato før en startdato, "
-    "eller en dato uden for perioden).",
-    "not-a-partner": "Organisationen er ikke partner i partnerskabet på den dato.",
-    "already-a-partner": "Organisationen er allerede partner.",
-    "lead-organisation": "Det kan ikke gøres for den ledende organisation.",
-    "rung-not-backed": "Trinnet kræver en aftale i kraft: en underskrevet samarbejdsaftale "
-    "(trin 5) eller partnerskabsaftale (trin 6).",
-    "no-change": "Intet ville ændre sig.",
-    "seat-occupied": "Pladsen i styregruppen er allerede besat på den dato.",
-    "not-on-steering-group": "Personen sidder ikke i styregruppen.",
-    "already-on-steering-group": "Personen sidder allerede i styregruppen.",
-    "no-steering-group": "Partnerskabet har ingen styregruppe endnu.",
-    "secretariat": "Reglen for sekretariatet er ikke opfyldt.",
-    "activity-state": "Aktiviteten er ikke i en tilstand, hvor det kan lade sig gøre.",
-    "activity-ended": "Aktiviteten er afsluttet.",
-    "role-state": "Rollen er ikke i en tilstand, hvor det kan lade sig gøre.",
-    "agreement-state": "Aftalen er ikke i en tilstand, hvor det kan lade sig gøre.",
-    "not-a-party": "Organisationen er ikke part i aftalen.",
-    "already-signed": "Parten har allerede underskrevet.",
-    "not-correctable": "Den registrering kan ikke rettes sådan.",
-    "organisation-closed": "Organisationen er lukket.",
-    "person-erased": "Personens oplysninger er slettet.",
-    "follow-up-state": "Opfølgningen er ikke i en tilstand, hvor det kan lade sig gøre.",
-    "access-rule": "Det ville bryde en adgangsregel.",
-    "invalid-text": "En tekst indeholder tegn, som ikke kan gemmes (styretegn, usynlige "
-    "tegn eller linjeskift i et felt på én linje), eller et link, der ikke begynder med "
-    "http://, https:// eller mailto:.",
-    "date-out-of-range": "En dato ligger uden for det mulige: det, der er sket, ligger "
-    "mellem 1900 og i dag; det, der er planlagt, højst {years} år frem.",
-}
+# Danish explanations of the domain's rules, by error code: api/ui/refusals.py (a
+# refusal's own Danish sentence is shown; these are the fallback and field messages).
 
 english(
     {
@@ -365,9 +424,11 @@ def meta_of(request: Request[Any, Any, Any], clean: Mapping[str, Any]) -> Meta:
     )
 
 
-def expected_version(clean: Mapping[str, Any]) -> int | None:
+def form_version(clean: Mapping[str, Any]) -> int | None:
+    """The version the form was loaded from (its hidden `version`): the command's base
+    version. A change saved since conflicts only if it touched the same thing (ADR 0016)."""
     raw = clean.get("version")
-    return int(raw) if isinstance(raw, str) and raw.isdigit() else None
+    return int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) <= 12 else None
 
 
 # Why a command's constraint refuses a value (services/fields.py), in Danish.
@@ -444,6 +505,44 @@ def command_errors(
     return {target: message}
 
 
+@cache
+def _field_types(command: type[Command]) -> dict[str, Any]:
+    """The command's fields' types, with their constraints (Annotated[..., Meta])."""
+    return typing.get_type_hints(command, include_extras=True)
+
+
+def constraint_errors(
+    command: type[Command],
+    fields: Sequence[Field],
+    clean: dict[str, Any],
+    shape: Callable[[dict[str, Any]], dict[str, Any]] | None,
+    address: Mapping[str, Any],
+    _: Callable[..., str],
+) -> dict[str, str]:
+    """The command's constraints on each value that parsed, one field at a time (for a
+    form with other errors, where the command as a whole cannot be built yet)."""
+    try:
+        shaped = shape(clean) if shape else clean
+    except (TypeError, AttributeError, KeyError, ValueError):
+        return {}  # the shaping needs a value that did not parse: checked on the next try
+    types = _field_types(command)
+    found: dict[str, str] = {}
+    for name, value in _command_values(command, shaped, address).items():
+        if name not in types or name in address:
+            continue
+        try:
+            msgspec.convert(value, types[name], strict=False)
+        except msgspec.ValidationError as error:
+            text = str(error)
+            at = f"`$.{name}" if "`$" in text else None
+            located = text.replace("`$", at, 1) if at else f"{text} - at `$.{name}`"
+            for target, message in command_errors(
+                fields, msgspec.ValidationError(located), _, {name: value}
+            ).items():
+                found.setdefault(target, message)
+    return found
+
+
 def command_of(
     command: type[Command],
     values: Mapping[str, Any],
@@ -468,7 +567,7 @@ def _command_values(
 
 def _executing(tvaers: Tvaers, command: Command) -> Callable[[dict[str, Any], Meta], CommandResult]:
     def run(values: dict[str, Any], meta: Meta) -> CommandResult:
-        return tvaers.execute(command, Envelope(meta, expected_version(values)))
+        return tvaers.execute(command, Envelope(meta, base_version=form_version(values)))
 
     return run
 
@@ -489,8 +588,12 @@ async def submit(
     error_fields: Mapping[str, str] | None = None,
     check: Callable[[dict[str, Any]], dict[str, str]] | None = None,
     conflict: str = CONFLICT_DA,
+    on_conflict: Callable[[Form, EditConflict, dict[str, Any]], Awaitable[None]] | None = None,
 ) -> Response[Any]:
     """Parse the posted form, run the command, and answer with the next page or the form.
+
+    `on_conflict`: fills in a form's own view of a conflict (the registry form puts the
+    other person's value next to each field both changed).
 
     `command`: the command the form's fields become (`address`: the ids the page names,
     `shape`: maps the clean values to the command's fields where the form names them
@@ -502,20 +605,30 @@ async def submit(
     locale = locale_of(request)
     _ = translator(locale)
     data = await request.form()
+    # Every error of the submit at once: the values that do not parse, the checks across
+    # fields (on whatever parsed: a value that did not is None), and the command's own
+    # constraints on each value that parsed.
     clean, raw, errors = parse(fields, data, locale)
-    if not errors and check is not None:
-        errors = check(clean)
+    if check is not None:
+        for name, message in check(clean).items():
+            errors.setdefault(name, message)
     form = Form(fields=fields, values=raw, errors=errors)
     run: Callable[[dict[str, Any], Meta], CommandResult] | None = action
-    if not errors and command is not None:
+    if command is not None:
         assert tvaers is not None, "submit(command=...) needs tvaers"
-        shaped = shape(clean) if shape else clean
-        try:
-            built = command_of(command, shaped, address or {})
-        except msgspec.ValidationError as error:
-            form.errors = errors = command_errors(fields, error, _, shaped)
+        if errors:
+            for name, message in constraint_errors(
+                command, fields, clean, shape, address or {}, _
+            ).items():
+                errors.setdefault(name, message)
         else:
-            run = _executing(tvaers, built)
+            shaped = shape(clean) if shape else clean
+            try:
+                built = command_of(command, shaped, address or {})
+            except msgspec.ValidationError as error:
+                form.errors = errors = command_errors(fields, error, _, shaped)
+            else:
+                run = _executing(tvaers, built)
 
     if errors:
         form.message = _("Rettelserne er ikke gemt. Ret fejlene herunder.")
@@ -525,32 +638,51 @@ async def submit(
     meta = meta_of(request, clean)
     try:
         result = await sync_to_thread(run, clean, meta)
+    except EditConflict as clash:
+        # The same thing changed since the form was loaded: the input stays, their change
+        # is shown beside it, and the form now carries the current version, so posting it
+        # again keeps mine (api/ui/conflicts.py).
+        form.message = conflicts.message(locale)
+        form.conflict = await conflicts.describe(read_side.store, clash, locale)
+        form.values["version"] = str(clash.current_version)
+        if on_conflict is not None:
+            await on_conflict(form, clash, clean)
+        log.info("form conflict", template=template, subjects=len(clash.subjects))
+        return render(request, template, status=409, form=form, **context)
     except ConcurrencyConflict:
         form.message = _(conflict)
         return render(request, template, status=409, form=form, **context)
     except DomainError as error:
-        explanation = _(
-            RULES_DA.get(error.code, "Ændringen bryder en regel og er ikke gemt."),
-            years=plan_horizon_years(),
+        refused = await refusals.place(
+            error,
+            locale=locale,
+            store=read_side.store,
+            field_of=lambda named: _form_field(fields, named),
+            error_fields=error_fields,
         )
-        target = (error_fields or {}).get(error.code)
-        named = _form_field(fields, getattr(error, "field", None))
-        if named is not None:  # the rule names its field: the message goes next to it
-            target = named
-            if isinstance(error, TextRefused):
-                explanation = _(text_refusal_da(error))
-            elif isinstance(error, DateOutOfRange):
-                explanation = _date_error(error.kind == "fact", _)
-        if target is not None:
-            form.errors[target] = explanation
-        form.message = _("Rettelserne er ikke gemt. Ret fejlene herunder.")
-        if target is None:
-            form.message = explanation
-        form.detail = error.detail
+        if refused.field is not None:  # the rule names its field: the message goes there
+            form.errors[refused.field] = refused.text
+        form.message = (
+            _("Rettelserne er ikke gemt. Ret fejlene herunder.")
+            if refused.field is not None
+            else refused.text
+        )
+        form.detail = None  # the API's English words are not shown in the UI
         log.info("form refused", code=error.code, template=template)
         return render(request, template, status=422, form=form, **context)
+    written: list[str] = []
     try:
         await read_side.wait_until(result.notification_id)
+        written = await saved.sentences(
+            read_side.store, (result.aggregate_id, result.created_id), meta.correlation_id, locale
+        )
     except StillCatchingUp:
         log.warning("views behind after a form", notification_id=result.notification_id)
+    confirm(request, written, _)
     return redirect_after_post(request, success(result))
+
+
+def confirm(request: Request[Any, Any, Any], written: Sequence[str], _: Callable[..., str]) -> None:
+    """Say on the next page, once, what was saved: the history's sentences of the events
+    just written, or (the views not there yet) that the change was saved."""
+    remember_saved(request, list(written) or [_("Ændringen er gemt.")])

@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 from aggregates import Meta
 from aggregates.account import TokenKind
 from aggregates.dates import today as today_in_denmark
-from api.auth import SESSION_TOKEN_KEY
+from api.auth import ENDED_SESSION_KEY, SESSION_TOKEN_KEY
 from api.controllers.access import SESSION_LIFETIME
 from api.readside import ReadSide
 from api.throttle import LOGIN_ATTEMPT, LoginThrottled, guarded_login
@@ -45,7 +45,14 @@ class SessionPages(Controller):
     async def login_form(
         self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None
     ) -> Any:
-        return render(request, "login.html", form=Form(fields=LOGIN_FIELDS), next=safe_next(next))
+        form = Form(fields=LOGIN_FIELDS)
+        back = safe_next(next)
+        if "draft=" in back:  # a form posted after the session ended: its input is kept
+            form.notice = translator(locale_of(request))(
+                "Du er blevet logget ud. Det, du skrev, er gemt: log ind igen som dig selv, "
+                "så kommer du tilbage til formularen med det hele."
+            )
+        return render(request, "login.html", form=form, next=back)
 
     @post("/login", opt={"access": "public", LOGIN_ATTEMPT: True}, status_code=200)
     async def login(
@@ -106,7 +113,9 @@ class SessionPages(Controller):
         meta = meta_of(request, {})
         revoke = RevokeToken(username=principal.username, token_id=principal.token_id)
         result = await sync_to_thread(tvaers.execute, revoke, Envelope(meta))
-        request.clear_session()
+        # The token goes; whose session it was stays (encrypted), so a form another tab
+        # posts after this keeps its input for this account (api/ui/drafts.py).
+        request.set_session({ENDED_SESSION_KEY: str(principal.account_id)})
         await read_side.wait_until(result.notification_id)
         return Redirect(path=f"{PREFIX}/login", status_code=303)
 
@@ -133,6 +142,10 @@ class SessionPages(Controller):
 
 english(
     {
+        "Du er blevet logget ud. Det, du skrev, er gemt: log ind igen som dig selv, "
+        "så kommer du tilbage til formularen med det hele.": "You have been logged out. "
+        "What you typed is kept: log in again as yourself to get back to the form with it.",
+        "Vis adgangskode": "Show password",
         "For mange mislykkede loginforsøg. Vent {seconds} sekunder, og prøv igen, "
         "eller bed en administrator om at ophæve spærringen.": "Too many failed logins. "
         "Wait {seconds} seconds and try again, or ask an administrator to lift the lock.",

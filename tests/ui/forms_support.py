@@ -43,9 +43,12 @@ def error_next_to(response: Response, field: str) -> str:
 
 
 def form_message(response: Response) -> str:
-    match = re.search(r'<div class="alert" role="alert"[^>]*>\s*<p>(.*?)</p>', response.text, re.S)
+    """The heading of the form's error summary (what is wrong with the form as a whole)."""
+    match = re.search(
+        r'<div class="alert[^"]*" role="alert"[^>]*>\s*<(p|h2)\b[^>]*>(.*?)</\1>', response.text, re.S
+    )
     assert match is not None, f"no form message: {text(response)[:3000]}"
-    return html.unescape(match.group(1))
+    return html.unescape(match.group(2))
 
 
 @contextmanager

@@ -154,7 +154,8 @@ def test_registering_an_organisation_from_the_join_form_brings_you_back_with_it_
     join_form = desk.get("partners/new")
     here = f"{desk.base}/partners/new"
     link = f"/ui/organisations/new?next={quote(here, safe='')}"
-    assert f'href="{link}"' in join_form.text
+    # a button that keeps what was typed (tests/ui/test_drafts.py), naming the detour
+    assert f'name="_detour" value="{link}"' in join_form.text
 
     form = ui.get(link)
     assert f'name="next" value="{here}"' in form.text

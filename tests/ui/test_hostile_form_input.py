@@ -112,9 +112,7 @@ def test_a_valid_date_before_1900_or_after_today_is_refused_next_to_it(
 ) -> None:
     with nothing_saved(ui):
         response = post_form(
-            ui,
-            "/ui/organisations/new",
-            {"name": "Sundeborg Idrætsforening", "sector": "sports_club", "valid_on": valid_on},
+            ui, "/ui/partnerships/new", {"title": "Sund i Sundeborg", "valid_on": valid_on}
         )
 
     assert response.status_code == 422
