@@ -40,6 +40,7 @@ LINKED_HELP = (
     "Det i partnerskabet, beslutningen handler om: aktiviteter, aftaler, milepæle, "
     "evalueringer eller tidligere beslutninger. Kan udelades."
 )
+APPROVED_HELP_EN = "One item a line, e.g. “Terms of reference version 2” or “Budget 2027”."
 FOCUS_HELP = "Ét fokusområde pr. linje."
 
 
@@ -105,7 +106,7 @@ class DecisionForms(Controller):
                 "Det godkendte",
                 "textarea",
                 max_length=10_000,
-                help=APPROVED_HELP,
+                help=warn_names(APPROVED_HELP, APPROVED_HELP_EN),
             ),
             multichoice(
                 "linked_ids",
@@ -190,15 +191,26 @@ class DecisionForms(Controller):
                 "textarea",
                 max_length=10_000,
                 default=now.composition if now else "",
-                help="Hvem sidder i styregruppen, og hvem repræsenterer de?",
+                help=warn_names(
+                    "Hvem sidder i styregruppen, og hvem repræsenterer de?",
+                    "Who sits on the steering group, and whom do they represent?",
+                ),
             ),
-            Field("task", "Opgave", "textarea", max_length=10_000, default=now.task if now else ""),
+            Field(
+                "task",
+                "Opgave",
+                "textarea",
+                max_length=10_000,
+                default=now.task if now else "",
+                help=warn_names(),
+            ),
             Field(
                 "time_plan",
                 "Tidsplan",
                 "textarea",
                 max_length=10_000,
                 default=now.time_plan if now else "",
+                help=warn_names(),
             ),
             Field(
                 "focus_areas",
@@ -206,7 +218,7 @@ class DecisionForms(Controller):
                 "textarea",
                 max_length=10_000,
                 default="\n".join(now.focus_areas) if now else "",
-                help=FOCUS_HELP,
+                help=warn_names(FOCUS_HELP, "One focus area a line."),
             ),
             choice(
                 "decision_id",
@@ -281,12 +293,10 @@ class DecisionForms(Controller):
 
 english(
     {
-        APPROVED_HELP: "One item a line, e.g. “Terms of reference version 2” or “Budget 2027”.",
         LINKED_HELP: (
             "What of the partnership the decision is about: activities, agreements, "
             "milestones, evaluations or earlier decisions. May be left out."
         ),
-        FOCUS_HELP: "One focus area a line.",
         "Aktivitet: {title}": "Activity: {title}",
         "Aftale: {title}": "Agreement: {title}",
         "Milepæl: {title}": "Milestone: {title}",
@@ -304,9 +314,6 @@ english(
         "Registrér beslutningen": "Record the decision",
         "Formål": "Purpose",
         "Sammensætning": "Composition",
-        "Hvem sidder i styregruppen, og hvem repræsenterer de?": (
-            "Who sits on the steering group, and whom do they represent?"
-        ),
         "Opgave": "Task",
         "Tidsplan": "Time plan",
         "Fokusområder": "Focus areas",

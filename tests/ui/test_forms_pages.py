@@ -90,7 +90,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 },
             )
         ).rsplit("/", 1)[1]
+        redirected(  # issue 14's forms: a follow-up to record
+            desk.post("follow-ups/new", {"preset": "3w", "cohort": "12", "valid_on": day(-10)})
+        )
         partnership = tvaers(client).get_partnership(UUID(desk.partnership))
+        follow_up = next(iter(partnership.follow_ups))
         roles = get_json(client, f"/partnerships/{desk.partnership}/roles")
         appointment = roles["steering_group"][0]["appointment_id"]
         position = roles["roles"][0]["position_id"]
@@ -118,6 +122,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             "corrections/new",
             "corrections/new?kind=rung",
             "corrections/new?kind=milestone",
+            "decisions/new",
+            "terms/new",
+            "evaluations/new",
+            "follow-ups/new",
+            f"follow-ups/{follow_up}/record",
+            "action-plan/new",
         ]
         forms = [*WRITER_FORMS, *(f"{desk.base}/{tail}" for tail in tails)]
         add_user(client, READER)
