@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
 import msgspec
 
 from aggregates import Agreement, Organisation, Partnership, Person
+from aggregates.account import AccessRole
 from projections.core import (
     Projection,
     cursor_time,
@@ -31,9 +32,11 @@ from projections.history import (
     look_up,
     reading,
     render,
+    system_actor,
     written_events,
 )
 from projections.store import ReadStore, Statement
+from projections.trail import Trail
 
 _METADATA = frozenset(
     {
@@ -162,6 +165,14 @@ for _cls in written_events(Person):
 # -- reading ------------------------------------------------------------------------------
 
 
+class EntryRef(msgspec.Struct, kw_only=True):
+    """Where an entry stands in the history: what a correction corrects."""
+
+    aggregate_id: UUID
+    version: int
+    recorded_at: datetime | None
+
+
 class AuditEntry(msgspec.Struct, kw_only=True):
     aggregate_id: UUID
     aggregate_type: str
@@ -180,6 +191,13 @@ class AuditEntry(msgspec.Struct, kw_only=True):
     group: str
     """Where the history files the event (projections/history.py `Group`)."""
     payload: dict[str, Any]
+    actor_name: str = ""
+    """Who, in Danish: the account's display name and role ("Mette Hansen (projektleder,
+    København)"), a system actor in words ("automatisk: aftalens udløb")."""
+    actor_name_en: str = ""
+    """The same in English."""
+    corrects: EntryRef | None = None
+    """A correction: the entry it corrects."""
 
 
 class AuditPage(msgspec.Struct, kw_only=True):
@@ -191,6 +209,8 @@ class AuditPage(msgspec.Struct, kw_only=True):
 class AuditFilter:
     partnership_id: UUID | None = None
     actor: str | None = None
+    who: str | None = None
+    """Part of the actor's name, username or words (case-insensitive, Danish letters)."""
     kinds: Sequence[str] = ()
     groups: Sequence[Group] = ()
     recorded_from: datetime | None = None
@@ -216,6 +236,10 @@ async def history(
     if where.actor:
         clauses.append("actor = ?")
         params.append(where.actor)
+    if where.who and where.who.strip():
+        matching = await actors_matching(store, where.who, where.partnership_id)
+        clauses.append(f"actor IN ({','.join('?' * len(matching))})" if matching else "1 = 0")
+        params.extend(matching)
     if where.kinds:
         clauses.append(f"kind IN ({','.join('?' * len(where.kinds))})")
         params.extend(where.kinds)
@@ -252,8 +276,14 @@ async def history(
         msgspec.json.decode(r["payload"]) if isinstance(r["payload"], str | bytes) else r["payload"]
         for r in rows
     ]
-    labels = await look_up(store, payloads)
-    entries = [_entry(r, p, labels) for r, p in zip(rows, payloads, strict=True)]
+    extras = await _trails(store, rows)
+    said = [
+        {**p, **extras.get((str(r["aggregate_id"]), int(r["version"])), {})}
+        for r, p in zip(rows, payloads, strict=True)
+    ]
+    labels = await look_up(store, said)
+    who = await actor_names(store, {str(r["actor"]) for r in rows}, where.partnership_id)
+    entries = [_entry(r, p, s, labels, who) for r, p, s in zip(rows, payloads, said, strict=True)]
     next_cursor = None
     if more and entries:
         last = entries[-1]
@@ -275,19 +305,177 @@ def _in_groups(groups: Sequence[Group]) -> tuple[str, list[Any]]:
     return "(" + (" OR ".join(parts) or "1 = 0") + ")", params
 
 
-def _entry(row: dict[str, Any], payload: dict[str, Any], labels: Names) -> AuditEntry:
+def _entry(
+    row: dict[str, Any],
+    payload: dict[str, Any],
+    said: dict[str, Any],
+    labels: Names,
+    who: Mapping[str, tuple[str, str]],
+) -> AuditEntry:
     cls = event_class(row["kind"], row["aggregate_type"])
     if cls is None:  # a kind no class has any more: shown as stored
         da = en = row["kind"]
         group = ""
     else:
-        da, en = render(cls, payload, labels, "da"), render(cls, payload, labels, "en")
+        da, en = render(cls, said, labels, "da"), render(cls, said, labels, "en")
         group = reading(cls).group.value
-    return msgspec.convert(
-        {**row, "payload": payload, "summary": da, "summary_en": en, "group": group},
+    actor = str(row["actor"])
+    name_da, name_en = who.get(actor, (actor, actor))
+    corrects = said.get("corrects")
+    entry = msgspec.convert(
+        {
+            **row,
+            "payload": payload,
+            "summary": da,
+            "summary_en": en,
+            "group": group,
+            "actor_name": name_da,
+            "actor_name_en": name_en,
+        },
         AuditEntry,
         strict=False,
     )
+    if corrects is not None:
+        entry.corrects = EntryRef(
+            aggregate_id=UUID(corrects.aggregate_id),
+            version=corrects.version,
+            recorded_at=corrects.recorded_at,
+        )
+    return entry
+
+
+# -- what each event changed from: its aggregate's stream before it -------------------------
+
+_TRAILED = ("partnership", "agreement", "organisation", "person")
+
+
+async def _trails(
+    store: ReadStore, rows: Sequence[dict[str, Any]]
+) -> dict[tuple[str, int], dict[str, Any]]:
+    """For each row, what its sentence may say besides its payload (projections/trail.py):
+    each aggregate's stream is folded up to the newest of its rows here."""
+    newest: dict[str, tuple[str, int]] = {}
+    for row in rows:
+        key = str(row["aggregate_id"])
+        if row["aggregate_type"] in _TRAILED and int(row["version"]) > newest.get(key, ("", 0))[1]:
+            newest[key] = (str(row["aggregate_type"]), int(row["version"]))
+    wanted = {(str(r["aggregate_id"]), int(r["version"])) for r in rows}
+    found: dict[tuple[str, int], dict[str, Any]] = {}
+    for aggregate_id, (kind, version) in sorted(newest.items()):
+        stream = await store.fetch(
+            "SELECT version, kind, valid_on, recorded_at, payload FROM audit_log"
+            " WHERE aggregate_id = ? AND version <= ? ORDER BY version",
+            UUID(aggregate_id),
+            version,
+        )
+        trail = Trail(aggregate_id, kind)
+        for event in stream:
+            cls = event_class(str(event["kind"]), kind)
+            if cls is None:
+                continue
+            extras = trail.step(
+                cls,
+                int(event["version"]),
+                event["valid_on"],
+                _decoded(event["payload"]),
+                _aware(event["recorded_at"]),
+            )
+            if (aggregate_id, int(event["version"])) in wanted:
+                found[(aggregate_id, int(event["version"]))] = extras
+    return found
+
+
+def _decoded(payload: Any) -> dict[str, Any]:
+    if isinstance(payload, str | bytes):
+        decoded: dict[str, Any] = msgspec.json.decode(payload)
+        return decoded
+    return dict(payload)
+
+
+def _aware(value: Any) -> datetime | None:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return None
+
+
+# -- who did it, by name ----------------------------------------------------------------------
+
+_ROLE_ORDER = (AccessRole.PROJECT_LEADER, AccessRole.STEERING_MEMBER, AccessRole.EVALUATOR)
+_ROLE_VALUES = frozenset(r.value for r in AccessRole)
+
+
+async def actor_names(
+    store: ReadStore, actors: Iterable[str], partnership_id: UUID | None = None
+) -> dict[str, tuple[str, str]]:
+    """(Danish, English) for each actor: a user's display name with their role in the
+    partnership ("Mette Hansen (projektleder, København)"), a system actor in words; an
+    actor without an account (any more) as stored."""
+    wanted = sorted(set(actors))
+    named: dict[str, tuple[str, str]] = {}
+    users = [a for a in wanted if system_actor(a) is None]
+    for actor in wanted:
+        words = system_actor(actor)
+        if words is not None:
+            named[actor] = (words, system_actor(actor, "en") or actor)
+    if not users:
+        return named
+    accounts = await store.fetch(
+        f"SELECT id, username, display_name, is_admin FROM acc_accounts"
+        f" WHERE username IN ({','.join('?' * len(users))})",
+        *users,
+    )
+    grants: dict[str, list[dict[str, Any]]] = {}
+    if accounts and partnership_id is not None:
+        ids = [a["id"] for a in accounts]
+        for grant in await store.fetch(
+            "SELECT g.account_id, g.role, g.municipality FROM acc_grants g"
+            " JOIN acc_partnerships p ON p.id = ?"
+            " AND (g.partnership_id = p.id OR g.municipality_key = p.municipality_key)"
+            f" WHERE g.account_id IN ({','.join('?' * len(ids))})",
+            partnership_id,
+            *ids,
+        ):
+            grants.setdefault(str(grant["account_id"]), []).append(grant)
+    for account in accounts:
+        name = str(account["display_name"]) or str(account["username"])
+        held = grants.get(str(account["id"]), [])
+        roles = [AccessRole(g["role"]) for g in held if g["role"] in _ROLE_VALUES]
+        role = min(roles, key=_ROLE_ORDER.index) if roles else None
+        if role is not None:
+            where = next(
+                (str(g["municipality"]) for g in held if g["role"] == role and g["municipality"]),
+                "",
+            )
+            da = ", ".join(x for x in (role.label_da, where) if x)
+            en = ", ".join(x for x in (role.value.replace("_", " "), where) if x)
+            named[str(account["username"])] = (f"{name} ({da})", f"{name} ({en})")
+        elif account["is_admin"]:
+            named[str(account["username"])] = (f"{name} (administrator)", f"{name} (administrator)")
+        else:
+            named[str(account["username"])] = (name, name)
+    return named
+
+
+async def actors_matching(store: ReadStore, text: str, partnership_id: UUID | None) -> list[str]:
+    """The actors (of the partnership's history) whose name, username or words contain
+    `text`, case-insensitively (Python's casefold: Æ, Ø and Å too; SQL's lower() folds
+    ASCII only)."""
+    needle = " ".join(text.split()).casefold()
+    if partnership_id is not None:
+        rows = await store.fetch(
+            "SELECT DISTINCT actor FROM audit_log WHERE partnership_id = ?", partnership_id
+        )
+    else:
+        rows = await store.fetch("SELECT DISTINCT actor FROM audit_log")
+    actors = sorted(str(r["actor"]) for r in rows)
+    names = await actor_names(store, actors, partnership_id)
+    return [
+        actor
+        for actor in actors
+        if any(needle in value.casefold() for value in (actor, *names.get(actor, ())))
+    ]
 
 
 def summarise(

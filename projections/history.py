@@ -431,14 +431,14 @@ _declare(
     P.RoleVacated,
     G.ROLES,
     (
-        "Rolle ledig: {role} ({old_person}, {old_organisation} er fratrådt)",
-        "Rolle ledig: {role} ({old_person} er fratrådt)",
+        "Rolle ledig: {role}; {old_person} ({old_organisation}) er fratrådt",
+        "Rolle ledig: {role}; {old_person} er fratrådt",
         "Rolle ledig: {role}",
         "Rolle ledig",
     ),
     (
-        "Role vacant: {role} ({old_person}, {old_organisation} has left it)",
-        "Role vacant: {role} ({old_person} has left it)",
+        "Role vacant: {role}; {old_person} ({old_organisation}) has left it",
+        "Role vacant: {role}; {old_person} has left it",
         "Role vacant: {role}",
         "Role vacant",
     ),
@@ -619,8 +619,8 @@ _declare(
 _declare(
     Organisation.Registered,
     G.DIRECTORY,
-    "Organisationen {name} registreret ({sector})",
-    "The organisation {name} registered ({sector})",
+    ("Organisationen {name} registreret ({sector})", "Organisationen {name} registreret"),
+    ("The organisation {name} registered ({sector})", "The organisation {name} registered"),
 )
 _declare(
     Organisation.Renamed,

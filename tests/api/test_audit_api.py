@@ -41,11 +41,16 @@ def test_entries_carry_both_sentences_and_their_group_and_filter_by_group(
 
     roles = _audit(client, partnership_id, group="roles")
     assert [(e["kind"], e["summary"], e["summary_en"], e["group"]) for e in roles] == [
-        ("RoleVacated", "Rolle ledig: tovholder", "Role vacant: coordinator", "roles"),
+        (
+            "RoleVacated",
+            "Rolle ledig: tovholder; Dorte Frost (Sundhed og Forebyggelse, Sundeborg Kommune) er fratrådt",
+            "Role vacant: coordinator; Dorte Frost (Sundhed og Forebyggelse, Sundeborg Kommune) has left it",
+            "roles",
+        ),
         (
             "RoleAssigned",
-            "Dorte Frost tildelt rollen tovholder",
-            "Dorte Frost given the role coordinator",
+            "Dorte Frost (Sundhed og Forebyggelse, Sundeborg Kommune) tildelt rollen tovholder",
+            "Dorte Frost (Sundhed og Forebyggelse, Sundeborg Kommune) given the role coordinator",
             "roles",
         ),
     ]
@@ -62,6 +67,12 @@ def test_entries_carry_both_sentences_and_their_group_and_filter_by_group(
     assert exported.status_code == 200, exported.text
     rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"))
     assert [(r["Summary (English)"], r["Group"]) for r in rows] == [
-        ("Role vacant: coordinator", "roles"),
-        ("Dorte Frost given the role coordinator", "roles"),
+        (
+            "Role vacant: coordinator; Dorte Frost (Sundhed og Forebyggelse, Sundeborg Kommune) has left it",
+            "roles",
+        ),
+        (
+            "Dorte Frost (Sundhed og Forebyggelse, Sundeborg Kommune) given the role coordinator",
+            "roles",
+        ),
     ]

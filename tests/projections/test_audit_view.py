@@ -350,33 +350,46 @@ async def test_summaries_are_danish_and_name_organisations_and_persons(story: St
     await side.sync()
 
     summaries = {(x.aggregate_id, x.kind): x.summary for x in await everything(side)}
-    assert summaries[(story.dgi, "Registered")] == "Registreret: DGI Sydjylland"
-    assert summaries[(story.pid, "Registered")] == "Registreret: Sund By Sundeborg"
-    assert summaries[(story.anna, "Registered")] == "Registreret"
+    assert summaries[(story.dgi, "Registered")].startswith(
+        "Organisationen DGI Sydjylland registreret"
+    )
+    assert summaries[(story.pid, "Registered")].startswith(
+        "Partnerskabet »Sund By Sundeborg« registreret, ledet af "
+    )
+    assert summaries[(story.anna, "Registered")].startswith("Anna Jensen registreret ved ")
     assert (
         summaries[(story.other_pid, "PartnerJoined")]
-        == "DGI Sydjylland indtrådt som partner (trin 1)"
+        == "DGI Sydjylland indtrådt som partner på trin 1"
     )
-    assert summaries[(story.other_pid, "PartnerLeft")] == "DGI Sydjylland udtrådt som partner"
+    assert summaries[(story.other_pid, "PartnerLeft")].startswith(
+        "DGI Sydjylland udtrådt som partner (stod på trin "
+    )
     assert summaries[(story.pid, "SteeringMemberAppointed")] == (
         "Anna Jensen udpeget til styregruppen (formand)"
     )
-    assert summaries[(story.pid, "RoleAssigned")] == "Anna Jensen tildelt rollen tovholder"
-    assert summaries[(story.pid, "RoleHandedOver")] == "Rollen tovholder overdraget til Bo Nielsen"
+    assert summaries[(story.pid, "RoleAssigned")].startswith("Anna Jensen (")
+    assert summaries[(story.pid, "RoleAssigned")].endswith(") tildelt rollen tovholder")
+    assert summaries[(story.pid, "RoleHandedOver")].startswith(
+        "Rollen tovholder overdraget fra Anna Jensen til Bo Nielsen ("
+    )
     assert summaries[(story.pid, "AgreementBacked")] == (
         "Aftale »Samarbejdsaftale om motion på recept« underskrevet af alle parter;"
-        " gyldig 2024-03-01 - 2025-02-28"
+        " gyldig 01.03.2024 - 28.02.2025"
     )
     assert summaries[(story.agreement_id, "Drafted")] == (
-        "Aftaleudkast: Samarbejdsaftale om motion på recept"
+        "Aftaleudkast (samarbejdsaftale): »Samarbejdsaftale om motion på recept«"
     )
     assert summaries[(story.pid, "MilestoneRecorded")] == (
         "Forankring (politisk, påbegyndt): Byrådsbeslutning"
     )
     assert summaries[(story.pid, "FactorRecorded")] == "Faktor (fremmende): Ny rygelov"
-    assert summaries[(story.pid, "DateCorrected")] == (
-        f"Rettelse: dato for hændelse {moved.version} er 2024-04-20"
+    # the corrected entry by what it says, and the date from what to what (issue 15)
+    corrected = summaries[(story.pid, "DateCorrected")]
+    assert corrected.startswith("Rettelse: datoen for »DGI Sydjylland flyttet fra trin ")
+    assert corrected.endswith(
+        "til trin 4 på partnerskabstrappen« rettet fra 01.05.2024 til 20.04.2024"
     )
+    assert "hændelse" not in corrected
     signed = [x.summary for x in await everything(side) if x.kind == "PartySigned"]
     assert sorted(signed) == [
         "DGI Sydjylland har underskrevet ved Mette Holm",
@@ -384,8 +397,8 @@ async def test_summaries_are_danish_and_name_organisations_and_persons(story: St
     ]
     rungs = [x.summary for x in await everything(side) if x.kind == "RungChanged"]
     assert rungs == [
-        "DGI Sydjylland flyttet til trin 4 på partnerskabstrappen",
-        "DGI Sydjylland flyttet til trin 5 på partnerskabstrappen",
+        "DGI Sydjylland flyttet fra trin 2 til trin 4 på partnerskabstrappen",
+        "DGI Sydjylland flyttet fra trin 4 til trin 5 på partnerskabstrappen",
     ]
 
 
@@ -445,7 +458,10 @@ async def test_sentences_name_what_an_event_names_only_by_id_in_danish_and_engli
 
     entries = {x.kind: x for x in await everything(side, audit.AuditFilter(partnership_id=pid))}
     said = {kind: (x.summary, x.summary_en, x.group) for kind, x in entries.items()}
-    assert said["RoleVacated"] == ("Rolle ledig: tovholder", "Role vacant: coordinator", "roles")
+    assert said["RoleVacated"][0].startswith("Rolle ledig: tovholder; ")
+    assert said["RoleVacated"][0].endswith(" er fratrådt")
+    assert said["RoleVacated"][1].startswith("Role vacant: coordinator; ")
+    assert said["RoleVacated"][2] == "roles"
     assert said["SteeringMemberSteppedDown"] == (
         "Anna Jensen udtrådt af styregruppen (formand)",
         "Anna Jensen stepped down from the steering group (chair)",
@@ -457,16 +473,16 @@ async def test_sentences_name_what_an_event_names_only_by_id_in_danish_and_engli
         "anchoring",
     )
     assert said["ActivityStatusChanged"][:2] == (
-        "Aktiviteten »Motion på recept« ændret til status i gang",
-        'Activity "Motion på recept" changed to status running',
+        "Aktiviteten »Motion på recept« ændret fra status planlagt til i gang",
+        'Activity "Motion på recept" changed from status planned to running',
     )
     assert said["FollowUpRecorded"][:2] == (
         "Opfølgning »Efter 6 måneder«: 12 af 18 fastholdt",
         'Follow-up "Efter 6 måneder": 12 of 18 retained',
     )
     assert said["PartnerJoined"] == (
-        "DGI Sydjylland indtrådt som partner (trin 2)",
-        "DGI Sydjylland joined as a partner (rung 2)",
+        "DGI Sydjylland indtrådt som partner på trin 2",
+        "DGI Sydjylland joined as a partner on rung 2",
         "partners",
     )
     assert said["Drafted"][2] == said["AgreementBacked"][2] == "agreements"
@@ -494,7 +510,9 @@ def test_a_sentence_falls_back_when_a_view_does_not_name_the_subject() -> None:
     # A kind no event class has any more is shown as stored.
     assert audit.summarise("Vanished", {}, {}) == "Vanished"
     # The aggregate type tells apart events of the same name.
-    assert audit.summarise("Registered", {"name": "DGI"}, {}, "organisation") == "Registreret: DGI"
+    assert audit.summarise("Registered", {"name": "DGI"}, {}, "organisation") == (
+        "Organisationen DGI registreret"
+    )
 
 
 async def test_after_erasure_no_view_or_audit_entry_holds_the_persons_name(story: Story) -> None:
@@ -522,7 +540,8 @@ async def test_after_erasure_no_view_or_audit_entry_holds_the_persons_name(story
     await side.sync()
     before = [x.summary for x in await everything(side) if x.summary.startswith("Karen")]
     assert sorted(before) == [
-        "Karen Kirkegaard Holt tildelt rollen brobygger",
+        "Karen Kirkegaard Holt (DGI Sydjylland) tildelt rollen brobygger",
+        "Karen Kirkegaard Holt registreret ved DGI Sydjylland",
         "Karen Kirkegaard Holt udpeget til styregruppen (medlem)",
     ]
 
@@ -552,9 +571,9 @@ async def test_after_erasure_no_view_or_audit_entry_holds_the_persons_name(story
     assert seats[karen] == "(slettet)"
     erased = [x for x in await everything(side) if x.aggregate_id == karen]
     assert [x.summary for x in erased] == [
-        "Personoplysninger slettet",
-        "Kontaktoplysninger ændret",
-        "Registreret",
+        "Personoplysninger slettet for en person ved DGI Sydjylland",
+        "Kontaktoplysninger for (slettet) ændret",
+        "(slettet) registreret ved DGI Sydjylland",
     ]
     # Nowhere in any view table, and still nowhere after replaying the log from the start.
     assert leaks(await view_contents(side.store)) == []
