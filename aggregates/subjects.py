@@ -173,6 +173,8 @@ TOUCHES: dict[type, Callable[[Any], set[Subject]]] = {
 READS: dict[type, Callable[[Any], set[Subject]]] = {
     # A signature is given to the text and period its signer read.
     Agreement.PartySigned: _fixed(("terms",), ("validity",)),
+    # A note is published as its author last read it.
+    Annotation.Published: _fixed(("text",)),
     # A rung move leans on the agreements that back (or no longer back) it: the domain
     # re-checks that; nothing more to read here.
 }

@@ -212,6 +212,9 @@ def parse(
             clean[f.name] = _convert(f, value, _)
         except ValueError as error:
             errors[f.name] = str(error)
+            # What did not parse is None (a list: empty) for the checks across fields,
+            # which run on whatever did (all errors of a submit at once).
+            clean[f.name] = [] if f.kind == "multichoice" else None
     return clean, raw, errors
 
 
@@ -300,9 +303,7 @@ def _convert(f: Field, value: Any, _: Callable[..., str]) -> Any:
     raise AssertionError(f"unknown field kind {f.kind}")
 
 
-NUMBER_DA = (
-    "Skriv et tal, fx 30.000 eller 1.234,5 (punktum mellem tusinder, komma før decimaler)."
-)
+NUMBER_DA = "Skriv et tal, fx 30.000 eller 1.234,5 (punktum mellem tusinder, komma før decimaler)."
 AMBIGUOUS_NUMBER_DA = (
     "Mener du {whole} eller {thousands}? Skriv tusinder med punktum ({thousands}) og "
     "decimaler med komma ({decimal})."
@@ -505,6 +506,42 @@ def command_errors(
     return {target: message}
 
 
+PERIOD_DA = (
+    "Perioden slutter {end}, før den begynder {start}: slutdatoen skal ligge efter startdatoen."
+)
+
+
+def period_errors(clean: Mapping[str, Any], _: Callable[..., str]) -> dict[str, str]:
+    """A period that ends before it starts, next to its end (the domain's rule, said with
+    a form's other errors: the command cannot run to say it until they are put right)."""
+    start, end = clean.get("period_start"), clean.get("period_end")
+    if isinstance(start, date) and isinstance(end, date) and end < start:
+        return {
+            "period_end": _(
+                PERIOD_DA, end=end.strftime("%d.%m.%Y"), start=start.strftime("%d.%m.%Y")
+            )
+        }
+    return {}
+
+
+def _checked(
+    check: Callable[[dict[str, Any]], dict[str, str]],
+    clean: dict[str, Any],
+    errors: Mapping[str, str],
+    template: str,
+) -> dict[str, str]:
+    """The checks across fields. They run on partial values too (what did not parse is
+    None) and should be None-safe; one that is not is skipped while other errors are
+    shown (its own errors then come on the next submit), never on a complete form."""
+    try:
+        return check(clean)
+    except (TypeError, KeyError, AttributeError):
+        if not errors:
+            raise
+        log.warning("cross-field check not None-safe", template=template)
+        return {}
+
+
 @cache
 def _field_types(command: type[Command]) -> dict[str, Any]:
     """The command's fields' types, with their constraints (Annotated[..., Meta])."""
@@ -610,7 +647,10 @@ async def submit(
     # constraints on each value that parsed.
     clean, raw, errors = parse(fields, data, locale)
     if check is not None:
-        for name, message in check(clean).items():
+        for name, message in _checked(check, clean, errors, template).items():
+            errors.setdefault(name, message)
+    if errors:  # the rules between dates the domain would check on a complete form
+        for name, message in period_errors(clean, _).items():
             errors.setdefault(name, message)
     form = Form(fields=fields, values=raw, errors=errors)
     run: Callable[[dict[str, Any], Meta], CommandResult] | None = action

@@ -15,7 +15,6 @@ from tests.ui.forms_support import (
     Desk,
     day,
     error_next_to,
-    form_message,
     get_json,
     nothing_saved,
     redirected,
@@ -194,7 +193,9 @@ def test_holding_the_same_role_twice_is_said_next_to_the_person(setting: Setting
     )
 
 
-def test_a_hand_over_on_a_stale_version_is_a_conflict(setting: Setting) -> None:
+def test_a_hand_over_from_an_older_form_lands_after_another_change(setting: Setting) -> None:
+    """Issue 14, finding 3: a steering-group appointment since the form was loaded does
+    not block a hand-over of a role (another thing)."""
     desk = setting.desk
     redirected(
         desk.post("roles/new", {"role": "recruiter", "person_id": setting.bo, "valid_on": day(-10)})
@@ -206,14 +207,15 @@ def test_a_hand_over_on_a_stale_version_is_a_conflict(setting: Setting) -> None:
             "steering/new", {"person_id": setting.anne, "seat": "member", "valid_on": day(-5)}
         )
     )
-    with nothing_saved(desk.client):
-        response = desk.post(
+    redirected(
+        desk.post(
             f"roles/{position}/hand-over",
             {"person_id": setting.cecilie, "valid_on": day(0)},
             version=stale,
         )
-    assert response.status_code == 409
-    assert form_message(response).startswith("Nogen har ændret partnerskabet")
+    )
+    holders = {r["position_id"]: r["person_id"] for r in roles(desk)["roles"]}
+    assert holders[position] == setting.cecilie
 
 
 def test_a_role_without_a_person_is_refused_next_to_the_field(setting: Setting) -> None:
