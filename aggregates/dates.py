@@ -126,3 +126,58 @@ def check_date(name: str, day: date, *, path: str | None = None) -> date:
     """A date of an event checked by its field's name: a fact, or else a plan."""
     where = name if path is None else path
     return check_fact(day, where) if name in FACT_FIELDS else check_plan(day, where)
+
+
+# -- Danish dates and times (issue 15): the one way every Danish text writes them ------------
+# The web UI's Jinja filters (`danish_date`, `danish_time`), the story documents and the
+# exports' Danish sheets call these. Times are Danish time (Europe/Copenhagen, summer
+# time included); a naive time is UTC (as the event store records it).
+
+
+def in_denmark(value: datetime) -> datetime:
+    """A moment as Danish local time (a naive value is taken as UTC)."""
+    return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).astimezone(DENMARK)
+
+
+def danish_date(value: date | datetime | str | None) -> str:
+    """dd.mm.åååå (23.11.2026); ISO text accepted; a moment by its Danish date; "" for none."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if len(value) > 10 else date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = in_denmark(value).date()
+    return value.strftime("%d.%m.%Y")
+
+
+def danish_time(value: datetime | str | None, *, seconds: bool = False) -> str:
+    """A moment in Danish time, dd.mm.åååå tt.mm (23.11.2026 07.45); "" for none."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return in_denmark(value).strftime("%d.%m.%Y %H.%M.%S" if seconds else "%d.%m.%Y %H.%M")
+
+
+def danish_clock(value: datetime | str | None) -> str:
+    """Only the time of day of a moment in Danish time (07.45); "" for none."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return in_denmark(value).strftime("%H.%M")
+
+
+def from_danish_local(value: datetime) -> datetime:
+    """A wall-clock time typed in Denmark (no zone) as an aware moment (in UTC); an aware
+    value is kept. Summer time is honoured; in the hour repeated when clocks go back
+    (02.00-03.00 on the last Sunday of October) the first, summer-time, reading is taken;
+    a time that does not exist (02.00-03.00 on the last Sunday of March) is taken an hour
+    later, as the clock then shows it."""
+    if value.tzinfo is not None:
+        return value
+    # fold=0: the first reading of a repeated hour; in the gap zoneinfo applies the offset
+    # before the change (02.30 in March is 01.30 UTC, which the clock shows as 03.30).
+    # The moment in UTC: an aware time inside the repeated hour never compares equal to
+    # another zone's (PEP 495), so moments are kept in UTC and shown in Danish time.
+    return value.replace(tzinfo=DENMARK, fold=0).astimezone(UTC)

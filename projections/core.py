@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import msgspec
 from eventsourcing.utils import get_topic
 
+from aggregates.dates import from_danish_local, now
 from projections.store import Dialect, Statement, render_ddl
 
 E = TypeVar("E")
@@ -120,7 +121,20 @@ def known_filter(known_at: datetime | None) -> tuple[str, tuple[Any, ...]]:
     """The transaction-time condition: now (live rows) or as known at `known_at`."""
     if known_at is None:
         return "superseded_at IS NULL", ()
+    known_at = checked_known_at(known_at)
     return KNOWN_AT, (known_at, known_at)
+
+
+def checked_known_at(known_at: datetime) -> datetime:
+    """A recorded time asked about: a time without a zone is Danish time; a time after now
+    is refused (InvalidQuery, a 400): the registry cannot know the future."""
+    moment = from_danish_local(known_at)
+    if moment > now():
+        raise InvalidQuery(
+            f"known_at {moment.isoformat()} lies in the future; the registry can only say what "
+            "it knew up to now."
+        )
+    return moment
 
 
 def supersede(table: str, e: Any, corrects_version: int) -> Statement:

@@ -29,6 +29,7 @@ from litestar.response import Template
 from markupsafe import Markup
 
 from aggregates import Agreement, AgreementStatus, Partnership, Registry
+from aggregates.dates import danish_time, from_danish_local, in_denmark, now
 from aggregates.dates import today as today_in_denmark
 from aggregates.taxonomy import (
     AnchoringStatus,
@@ -52,6 +53,7 @@ from projections.core import InvalidQuery
 from projections.directory import names
 from projections.facts import FollowUp, Recorded, first_registry, recorded
 from projections.history import Group
+from projections.store import ReadStore
 
 AUDIT_PAGE = 25
 EXPIRING_DAYS = 90  # an agreement in force this close to its end is flagged
@@ -72,22 +74,24 @@ def parse_day(raw: str | None) -> date | None:
 
 
 def parse_moment(raw: str | None) -> datetime | None:
-    """A recorded time from the query; without a zone it is the server's local time."""
+    """A recorded time from the query; without a zone it is Danish time (summer time
+    included: aggregates.dates.from_danish_local)."""
     if raw is None or not raw.strip():
         return None
     value = datetime.fromisoformat(raw.strip())
     if not 1900 <= value.year <= 2200:
         raise ValueError(raw)
-    return value if value.tzinfo is not None else value.astimezone()
+    return from_danish_local(value)
 
 
 def moment_input(value: datetime | None) -> str:
-    """The value of a datetime-local input (local time, to the second)."""
-    return value.astimezone().strftime("%Y-%m-%dT%H:%M:%S") if value else ""
+    """The value of a datetime-local input (Danish time, to the second)."""
+    return in_denmark(value).strftime("%Y-%m-%dT%H:%M:%S") if value else ""
 
 
 def moment_text(value: datetime | None) -> str:
-    return value.astimezone().strftime("%d.%m.%Y %H.%M.%S") if value else ""
+    """A recorded time in Danish time, to the second (dd.mm.åååå tt.mm.ss)."""
+    return danish_time(value, seconds=True) if value else ""
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,14 @@ def when_of(request: Request[Any, Any, Any], as_of: str | None, known_at: str | 
         moment = parse_moment(known_at)
     except ValueError:
         errors["known_at"] = _("Skriv et tidspunkt som åååå-mm-ddTtt:mm.")
+    if moment is not None and moment > now():
+        errors["known_at"] = _(
+            "Tidspunktet {moment} ligger i fremtiden. Registret kan kun vise, hvad det vidste "
+            "indtil nu: vælg et tidspunkt før {now} (dansk tid).",
+            moment=danish_time(moment),
+            now=danish_time(now()),
+        )
+        moment = None
     return When(
         day=day or today_in_denmark(),
         known_at=moment,
@@ -224,6 +236,16 @@ class PageData:
     # the evaluator's toolkit (api/ui/evaluation.py): self-assessment, evaluators' notes
     ratings: list[rating_views.RatingView] = field(default_factory=list)
     annotations: list[annotation_views.AnnotationView] = field(default_factory=list)
+    # when the partnership was registered: its valid date and when the registry learnt it
+    # (set when the page's date or recorded time lies before: the page then shows nothing)
+    registered_on: date | None = None
+    registered_at: datetime | None = None
+
+    @property
+    def unknown_then(self) -> bool:
+        """Asked as known at a time before the registry knew the partnership at all."""
+        known_at, registered_at = self.when.known_at, self.registered_at
+        return known_at is not None and registered_at is not None and known_at < registered_at
 
     @property
     def registry(self) -> Registry:
@@ -305,11 +327,13 @@ async def load(
         notes_ = group.create_task(_notes(read_side, partnership_id, viewer))
     state, partners = state_.result(), partners_.result()
     exists_then = state.registry is not None
+    registered_at: datetime | None = None
     if not exists_then:
         first = await first_registry(read_side.store, partnership_id)
         state.registry = first.registry
         state.lead_organisation_id = first.lead_organisation_id
         state.registered_on = first.registered_on
+        registered_at = await _registered_at(read_side.store, partnership_id)
     labels = await names(
         store, [state.lead_organisation_id, state.secretariat_id, *state.staff.keys()]
     )
@@ -344,7 +368,16 @@ async def load(
         municipality_key=municipality_.result(),
         ratings=ratings_.result(),
         annotations=notes_.result(),
+        registered_on=state.registered_on,
+        registered_at=registered_at,
     )
+
+
+async def _registered_at(store: ReadStore, partnership_id: UUID) -> datetime | None:
+    """When the registry recorded the partnership's registration (its first event)."""
+    where = audit.AuditFilter(partnership_id=partnership_id, kinds=("Registered",))
+    found = await audit.history(store, where, limit=1)
+    return found.entries[0].recorded_at if found.entries else None
 
 
 # -- charts from the data ------------------------------------------------------------------
@@ -549,6 +582,7 @@ def page_context(request: Request[Any, Any, Any], data: PageData) -> dict[str, A
         "expiring_days": EXPIRING_DAYS,
         "in_force": AgreementStatus.IN_FORCE,
         "known_text": moment_text(data.when.known_at),
+        "registered_text": moment_text(data.registered_at),
         # the evaluator's toolkit (api/ui/evaluation.py, templates/evaluation/)
         "may_rate": principal.may("rate", pid, data.municipality_key) and not data.when.historic,
         "may_annotate": principal.may("annotate", pid, data.municipality_key)
@@ -798,6 +832,26 @@ TEXTS: dict[str, str] = {
     "Som registret kendte det {moment}.": "As the registry knew it at {moment}.",
     # date control
     "Historisk visning.": "Historical view.",
+    # as known at, before the partnership was registered, or in the future (H6)
+    "Partnerskab": "Partnership",
+    "Registret kendte ikke dette partnerskab {moment} (dansk tid): det blev registreret "
+    "{registered} (dansk tid).": (
+        "The registry did not know this partnership at {moment} (Danish time): it was "
+        "recorded at {registered} (Danish time)."
+    ),
+    "Partnerskabet var endnu ikke registreret den {date}: det er registreret med virkning "
+    "fra {registered}.": (
+        "The partnership was not yet registered on {date}: it is registered with effect "
+        "from {registered}."
+    ),
+    "Derfor vises intet om det her.": "So nothing of it is shown here.",
+    "Vis partnerskabet, som det står i dag": "Show the partnership as it stands today",
+    "Tidspunktet {moment} ligger i fremtiden. Registret kan kun vise, hvad det vidste "
+    "indtil nu: vælg et tidspunkt før {now} (dansk tid).": (
+        "The time {moment} lies in the future. The registry can only show what it knew up "
+        "to now: choose a time before {now} (Danish time)."
+    ),
+    "som registret kendte det kl. … (dansk tid)": "as the registry knew it at … (Danish time)",
     "Partnerskabet som det stod {date}, som registret kendte det {moment}.": (
         "The partnership as it stood on {date}, as the registry knew it at {moment}."
     ),
