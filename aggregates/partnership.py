@@ -91,17 +91,29 @@ class Registry(msgspec.Struct, kw_only=True, frozen=True):
             and self.period_end < self.period_start
         ):
             raise InconsistentDates(
-                f"The period ends ({self.period_end}) before it starts ({self.period_start})."
+                f"The period ends ({self.period_end}) before it starts ({self.period_start}).",
+                da="Perioden slutter {end}, før den begynder {start}: slutdatoen skal ligge "
+                "efter startdatoen.",
+                start=self.period_start,
+                end=self.period_end,
             )
         for bearing in self.bearings:
             if not 1 <= bearing <= 6:
-                raise InvalidValue(f"KL bearings (pejlemærker) are 1-6, got {bearing}.")
+                raise InvalidValue(
+                    f"KL bearings (pejlemærker) are 1-6, got {bearing}.",
+                    da="KL's pejlemærker er nummereret 1-6, ikke {bearing}.",
+                    bearing=bearing,
+                )
         for amount, what in (
             (self.yearly_budget_dkk, "Yearly budget"),
             (self.staff_hours_per_year, "Staff hours"),
         ):
             if amount is not None and (not amount.is_finite() or amount < 0):
-                raise InvalidValue(f"{what} must be a finite amount, not negative.")
+                raise InvalidValue(
+                    f"{what} must be a finite amount, not negative.",
+                    da="{what} skal være et tal, der ikke er negativt.",
+                    what="Årligt budget" if what == "Yearly budget" else "Personaletimer",
+                )
         return msgspec.structs.replace(
             self,
             title=require_text(self.title, "Title"),
@@ -478,6 +490,65 @@ _NEXT_PHASES: dict[ImplementationPhase | None, frozenset[ImplementationPhase]] =
 }
 
 
+# The Danish sentences of `Partnership.check_after`, by the rule's English name (a test
+# holds every caller's name to one): `{earlier}` and `{later}` are the two dates.
+AFTER_DA: dict[str, str] = {
+    "A partner rejoins after it left": "En partner kan først blive partner igen efter at "
+    "være udtrådt: {later} ligger før udtrædelsen {earlier}.",
+    "A partner leaves after joining": "En partner kan først udtræde efter at være blevet "
+    "partner: {later} ligger før indtrædelsen {earlier}.",
+    "A step-down follows the appointment": "Et medlem kan først udtræde af styregruppen "
+    "efter udpegningen: {later} ligger før udpegningen {earlier}.",
+    "A seat change follows the appointment": "Et pladsskifte i styregruppen kan først "
+    "gælde fra udpegningen: {later} ligger før udpegningen {earlier}.",
+    "A step-down follows a seat change": "Udtrædelsen skal ligge efter det seneste "
+    "pladsskifte: {later} ligger før pladsskiftet {earlier}.",
+    "A role ends after it began": "En rolle kan først ophøre efter den begyndte: {later} "
+    "ligger før {earlier}.",
+    "A ladder move follows joining": "Et trinskifte kan tidligst dateres den dag, "
+    "partneren blev partner: {later} ligger før indtrædelsen {earlier}.",
+    "A seat change follows the previous one": "Et pladsskifte skal ligge efter det forrige: "
+    "{later} ligger før pladsskiftet {earlier}.",
+    "Moving the secretariat follows its placement": "Sekretariatet kan først flyttes efter "
+    "det blev placeret: {later} ligger før placeringen {earlier}.",
+    "Rejoining the secretariat follows leaving": "En person kan først indgå i sekretariatet "
+    "igen efter at have forladt det: {later} ligger før {earlier}.",
+    "Leaving the secretariat follows joining it": "En person kan først forlade "
+    "sekretariatet efter at være indgået i det: {later} ligger før {earlier}.",
+    "A status change follows the last": "Aktivitetens status kan først skifte efter det "
+    "seneste statusskifte: {later} ligger før {earlier}.",
+    "An adjustment follows the launch": "En justering af aktiviteten kan først ligge efter "
+    "dens start: {later} ligger før starten {earlier}.",
+    "Filling follows the vacancy": "Rollen kan først besættes, efter den blev ledig: "
+    "{later} ligger før {earlier}.",
+    "A hand-over follows the assignment": "Rollen kan først overdrages, efter den blev "
+    "tildelt: {later} ligger før tildelingen {earlier}.",
+    "A vacancy follows the assignment": "Rollen kan først blive ledig, efter den blev "
+    "tildelt: {later} ligger før tildelingen {earlier}.",
+    "An assessment follows its evaluation": "En vurdering kan først ligge efter "
+    "evalueringen: {later} ligger før evalueringen {earlier}.",
+    "A follow-up falls due after it is scheduled": "En opfølgning skal falde efter den "
+    "dag, den planlægges: {later} ligger før {earlier}.",
+    "A phase follows the last": "En ny fase i handleplanen skal ligge efter den forrige: "
+    "{later} ligger før {earlier}.",
+}
+# What the lead organisation cannot do (`Partnership.check_not_lead`), in Danish.
+LEAD_RULES_DA: dict[str, str] = {
+    "cannot leave the partnership": "kan ikke udtræde af partnerskabet",
+    "is not on the ladder": "kan ikke flyttes på stigen",
+}
+# What a new id names (`Partnership._check_new_id`), in Danish.
+NEW_ID_DA: dict[str, str] = {
+    "appointment": "udpegning",
+    "activity": "aktivitet",
+    "decision": "beslutning",
+    "milestone": "milepæl",
+    "factor": "faktor",
+    "evaluation": "evaluering",
+    "follow-up": "opfølgning",
+}
+
+
 def _copied(value: object, kind: type[T]) -> T:
     return msgspec.msgpack.decode(msgspec.msgpack.encode(value), type=kind)
 
@@ -552,7 +623,7 @@ class Partnership(TvaersAggregate):
         changed and `previous` is the registry before (both absent from events written
         before 2026-12: compare with the previous RegistryUpdated/Registered instead).
         A change of only `kind` from projekt to drift is the anchoring step "Overgået fra
-        projekt til drift" (`Partnership.enter_operations`, ADR 0015)."""
+        projekt til drift" (`Partnership.enter_operations`, ADR 0017)."""
 
         registry: Registry
         changed: tuple[str, ...] = ()
@@ -1064,7 +1135,12 @@ class Partnership(TvaersAggregate):
     def partner(self, organisation_id: UUID) -> Partner:
         partner = self.partners.get(str(organisation_id))
         if partner is None or not partner.is_active:
-            raise NotAPartner(f"Organisation {organisation_id} is not a partner of {self.title!r}.")
+            raise NotAPartner(
+                f"Organisation {organisation_id} is not a partner of {self.title!r}.",
+                da="{organisation} er ikke partner i «{partnership}».",
+                organisation=organisation_id,
+                partnership=self.title,
+            )
         return partner
 
     def is_partner(self, organisation_id: UUID) -> bool:
@@ -1078,7 +1154,12 @@ class Partnership(TvaersAggregate):
     def rung_of(self, organisation_id: UUID, on: date | None = None) -> Rung | None:
         partner = self.partners.get(str(organisation_id))
         if partner is None:
-            raise NotAPartner(f"Organisation {organisation_id} has never been a partner.")
+            raise NotAPartner(
+                f"Organisation {organisation_id} has never been a partner.",
+                da="{organisation} har aldrig været partner i «{partnership}».",
+                organisation=organisation_id,
+                partnership=self.title,
+            )
         return partner.rung if on is None else partner.rung_on(on)
 
     def rung_standing_on(self, organisation_id: UUID, on: date) -> Rung | None:
@@ -1156,8 +1237,8 @@ class Partnership(TvaersAggregate):
             f"the {backing.kind.label_da} {backing.agreement_id} (valid {backing.valid_from} "
             f"- {backing.valid_to}) is in force and backs rung {backing.kind.rung.value}. "
             "End or terminate the agreement first.",
-            da="{organisation} kan ikke stå på trin {rung} fra {on}: {kind}en «{agreement}» "
-            "(gyldig {valid_from}–{valid_to}) er i kraft og bærer trin {backed}. Registrér "
+            da="{organisation} kan ikke stå på trin {rung} fra {on}: {kind}n «{agreement}» "
+            "(gyldig fra {valid_from} til {valid_to}) er i kraft og bærer trin {backed}. Registrér "
             "først, at aftalen er ophørt eller opsagt.",
             organisation=organisation_id,
             rung=rung,
@@ -1189,13 +1270,21 @@ class Partnership(TvaersAggregate):
     def activity(self, activity_id: UUID) -> Activity:
         activity = self.activities.get(str(activity_id))
         if activity is None:
-            raise NotFound(f"No activity {activity_id} in {self.title!r}.")
+            raise NotFound(
+                f"No activity {activity_id} in {self.title!r}.",
+                da="Aktiviteten findes ikke i «{partnership}».",
+                partnership=self.title,
+            )
         return activity
 
     def role_position(self, position_id: UUID) -> RolePosition:
         position = self.roles.get(str(position_id))
         if position is None:
-            raise NotFound(f"No role position {position_id} in {self.title!r}.")
+            raise NotFound(
+                f"No role position {position_id} in {self.title!r}.",
+                da="Rollen findes ikke i «{partnership}».",
+                partnership=self.title,
+            )
         return position
 
     def _dated_facts(self, version: int) -> list[Spell | RungEntry | Milestone]:
@@ -1272,7 +1361,13 @@ class Partnership(TvaersAggregate):
                 ):
                     raise InconsistentDates(
                         f"A ladder move on {entry.valid_on} falls outside the partner's "
-                        f"membership ({spell.since} - {spell.until or 'now'})."
+                        f"membership ({spell.since} - {spell.until or 'now'}).",
+                        da="{organisation} kan ikke skifte trin {on}: datoen ligger uden for "
+                        "perioden, hvor {organisation} er partner ({since} til {until}).",
+                        organisation=partner.organisation_id,
+                        on=entry.valid_on,
+                        since=spell.since,
+                        until=spell.until or "nu",
                     )
             self._check_ladder_backing(partner)
         for appointment in self.appointments.values():
@@ -1296,15 +1391,31 @@ class Partnership(TvaersAggregate):
                     )
         for a, b in itertools.combinations(self.appointments.values(), 2):
             if _overlap(a.spell, b.spell) and a.person_id == b.person_id:
-                raise AlreadyOnSteeringGroup("The person would sit twice at the same time.")
+                raise AlreadyOnSteeringGroup(
+                    "The person would sit twice at the same time.",
+                    da="{person} ville sidde i styregruppen to gange på samme tid (fra {since}).",
+                    person=a.person_id,
+                    since=max(a.spell.since, b.spell.since),
+                )
             for seat, when in a.seat_spells():
                 if _holds(b, seat, when):
-                    raise SeatOccupied(f"The steering group would have two of {seat.label_da}.")
+                    raise SeatOccupied(
+                        f"The steering group would have two of {seat.label_da}.",
+                        da="Styregruppen ville have to på pladsen som {seat} fra {since}: "
+                        "{person} og {other}.",
+                        seat=seat,
+                        since=max(when.since, b.spell.since),
+                        person=a.person_id,
+                        other=b.person_id,
+                    )
         for decision in self.decisions.values():
             if not self.active_appointments(on=decision.meeting_on):
                 raise NoSteeringGroup(
                     f"The decision {decision.title!r} of {decision.meeting_on} would have "
-                    "no steering group."
+                    "no steering group.",
+                    da="Beslutningen «{decision}» fra mødet {on} ville stå uden en styregruppe.",
+                    decision=decision.title,
+                    on=decision.meeting_on,
                 )
         for position in self.roles.values():
             for holding in position.holdings:
@@ -1358,7 +1469,13 @@ class Partnership(TvaersAggregate):
                 if stretch_end is None or stretch_end > last_end:
                     raise RungNotBacked(
                         f"Rung {entry.rung.value} from {entry.valid_on} would outlast its "
-                        f"agreement, which ended on {last_end}."
+                        f"agreement, which ended on {last_end}.",
+                        da="{organisation} kan ikke stå på trin {rung} fra {on}: aftalen, der "
+                        "bar trinnet, ophørte {ended}.",
+                        organisation=partner.organisation_id,
+                        rung=entry.rung,
+                        on=entry.valid_on,
+                        ended=last_end,
                     )
 
     # -- rules -------------------------------------------------------------------------
@@ -1367,7 +1484,11 @@ class Partnership(TvaersAggregate):
         if organisation_id == self.lead_organisation_id:
             raise LeadOrganisationRule(
                 f"The lead organisation {what}: "
-                "it anchors the partnership and is not on the ladder."
+                "it anchors the partnership and is not on the ladder.",
+                da="{organisation} er den ledende organisation og {what}: den bærer "
+                "partnerskabet og står ikke på partnerskabsstigen.",
+                organisation=organisation_id,
+                what=LEAD_RULES_DA[what],
             )
 
     def check_rung_backed(self, organisation_id: UUID, rung: Rung, on: date) -> None:
@@ -1381,27 +1502,52 @@ class Partnership(TvaersAggregate):
             )
             raise RungNotBacked(
                 f"Rung {rung.value} ({rung.label_da}) needs a {needed.label_da} in force "
-                f"on {on} between the partner and the partnership."
+                f"on {on} between the partner and the partnership.",
+                da="{organisation} kan først stå på trin {rung} {on}, når en underskrevet "
+                "{needed} mellem partneren og partnerskabet er i kraft på datoen.",
+                organisation=organisation_id,
+                rung=rung,
+                on=on,
+                needed=needed,
             )
 
     def check_after(self, earlier: date, later: date, what: str) -> None:
+        """`later` is not before `earlier` (`what` names the rule, a key of AFTER_DA)."""
         if later < earlier:
-            raise InconsistentDates(f"{what}: {later} is before {earlier}.")
+            raise InconsistentDates(
+                f"{what}: {later} is before {earlier}.",
+                da=AFTER_DA[what],
+                earlier=earlier,
+                later=later,
+            )
 
     def check_owners_are_partners(self, owner_ids: Collection[UUID]) -> None:
         if not owner_ids:
-            raise InvalidValue("An activity needs at least one owner partner.")
+            raise InvalidValue(
+                "An activity needs at least one owner partner.",
+                da="En aktivitet skal have mindst én partner som ejer.",
+            )
         for owner_id in owner_ids:
             self.partner(owner_id)
 
     @staticmethod
     def _check_new_id(existing: Mapping[str, object], new_id: UUID, what: str) -> None:
         if str(new_id) in existing:
-            raise AlreadyExists(f"The id {new_id} is already used by another {what}.")
+            raise AlreadyExists(
+                f"The id {new_id} is already used by another {what}.",
+                da="Id'et {id} bruges allerede af en anden {what}.",
+                id=str(new_id),
+                what=NEW_ID_DA.get(what, what),
+            )
 
     def check_activity_open(self, activity: Activity) -> None:
         if activity.status is ActivityStatus.ENDED:
-            raise ActivityEnded(f"Activity {activity.title!r} has ended.")
+            raise ActivityEnded(
+                f"Activity {activity.title!r} has ended.",
+                da="Aktiviteten «{activity}» er afsluttet ({since}).",
+                activity=activity.title,
+                since=activity.status_since,
+            )
 
     # -- commands: registry ------------------------------------------------------------
 
@@ -1421,7 +1567,11 @@ class Partnership(TvaersAggregate):
         """Change only the named registry fields of the current registry."""
         unknown = sorted(set(fields) - set(Registry.__struct_fields__))
         if unknown:
-            raise InvalidValue(f"No registry field {unknown}.")
+            raise InvalidValue(
+                f"No registry field {unknown}.",
+                da="Stamdata har ikke feltet {fields}.",
+                fields=tuple(unknown),
+            )
         values = {
             name: tuple(value) if isinstance(value, list) else value
             for name, value in fields.items()
@@ -1450,7 +1600,10 @@ class Partnership(TvaersAggregate):
     ) -> None:
         if self.is_partner(organisation_id):
             raise AlreadyAPartner(
-                f"Organisation {organisation_id} is already a partner of {self.title!r}."
+                f"Organisation {organisation_id} is already a partner of {self.title!r}.",
+                da="{organisation} er allerede partner i «{partnership}».",
+                organisation=organisation_id,
+                partnership=self.title,
             )
         previous = self.partners.get(str(organisation_id))
         if previous is not None:
@@ -1461,7 +1614,11 @@ class Partnership(TvaersAggregate):
         rung = Rung(rung)
         if rung >= Rung.COOPERATION_AGREEMENT:
             raise RungNotBacked(
-                "A new partner starts at most on rung 4; rungs 5-6 follow from a signed agreement."
+                "A new partner starts at most on rung 4; rungs 5-6 follow from a signed agreement.",
+                da="{organisation} kan højst starte på trin 4; trin 5 og 6 følger af en "
+                "underskrevet aftale, ikke trin {rung}.",
+                organisation=organisation_id,
+                rung=rung,
             )
         self._trigger(
             self.PartnerJoined,
@@ -1475,7 +1632,12 @@ class Partnership(TvaersAggregate):
         self.check_not_lead(organisation_id, "cannot leave the partnership")
         partner = self.partner(organisation_id)
         if self.secretariat is not None and self.secretariat.organisation_id == organisation_id:
-            raise SecretariatRule("The partner holds the secretariat: move it before leaving.")
+            raise SecretariatRule(
+                "The partner holds the secretariat: move it before leaving.",
+                da="{organisation} har sekretariatet: flyt det til en anden partner, før "
+                "{organisation} udtræder.",
+                organisation=organisation_id,
+            )
         owned = [
             a.title
             for a in self.activities.values()
@@ -1484,7 +1646,11 @@ class Partnership(TvaersAggregate):
         if owned:
             raise ActivityStateError(
                 "The partner owns activities that have not ended; end them or hand them "
-                f"over first: {', '.join(owned)}."
+                f"over first: {', '.join(owned)}.",
+                da="{organisation} ejer aktiviteter, der ikke er afsluttet: {activities}. "
+                "Afslut dem eller giv dem videre først.",
+                organisation=organisation_id,
+                activities=tuple(owned),
             )
         self.check_after(partner.spells[-1].since, meta.valid_on, "A partner leaves after joining")
         self._trigger(self.PartnerLeft, meta, organisation_id=organisation_id)
@@ -1503,7 +1669,13 @@ class Partnership(TvaersAggregate):
         rung = Rung(rung)
         self.check_after(partner.spells[-1].since, meta.valid_on, "A ladder move follows joining")
         if self.rung_standing_on(organisation_id, meta.valid_on) is rung:
-            raise NoChange(f"The partner already stands on rung {rung.value} on {meta.valid_on}.")
+            raise NoChange(
+                f"The partner already stands on rung {rung.value} on {meta.valid_on}.",
+                da="{organisation} står allerede på trin {rung} {on}.",
+                organisation=organisation_id,
+                rung=rung,
+                on=meta.valid_on,
+            )
         self.check_rung_backed(organisation_id, rung, meta.valid_on)
         later = [e.valid_on for e in partner.rungs if e.valid_on > meta.valid_on]
         self.check_not_below_backing(organisation_id, rung, meta.valid_on, min(later, default=None))
@@ -1530,7 +1702,11 @@ class Partnership(TvaersAggregate):
     ) -> None:
         """All parties signed: the agreement backs rungs and lifts the external parties."""
         if str(agreement_id) in self.agreements:
-            raise NoChange(f"Agreement {agreement_id} is already recorded.")
+            raise NoChange(
+                f"Agreement {agreement_id} is already recorded.",
+                da="Aftalen «{agreement}» er allerede registreret i partnerskabet.",
+                agreement=agreement_id,
+            )
         self._trigger(
             self.AgreementBacked,
             meta,
@@ -1561,10 +1737,20 @@ class Partnership(TvaersAggregate):
     def record_agreement_renewed(self, agreement_id: UUID, valid_to: date, meta: Meta) -> None:
         backing = self._backing(agreement_id)
         if backing.ended_on is not None:
-            raise NoChange(f"Agreement {agreement_id} has ended and cannot be renewed.")
+            raise NoChange(
+                f"Agreement {agreement_id} has ended and cannot be renewed.",
+                da="Aftalen «{agreement}» ophørte {ended} og kan ikke fornyes.",
+                agreement=agreement_id,
+                ended=backing.ended_on,
+            )
         if valid_to <= backing.valid_to:
             raise InconsistentDates(
-                f"A renewal must extend the validity beyond {backing.valid_to}, got {valid_to}."
+                f"A renewal must extend the validity beyond {backing.valid_to}, got {valid_to}.",
+                da="En fornyelse af «{agreement}» skal forlænge den ud over {current}; "
+                "{valid_to} gør ikke.",
+                agreement=agreement_id,
+                current=backing.valid_to,
+                valid_to=valid_to,
             )
         self._trigger(self.AgreementRenewed, meta, agreement_id=agreement_id, valid_to=valid_to)
 
@@ -1572,7 +1758,12 @@ class Partnership(TvaersAggregate):
         """Expiry or termination: parties drop to the highest rung still backed (at least 4)."""
         backing = self._backing(agreement_id)
         if backing.ended_on is not None:
-            raise NoChange(f"Agreement {agreement_id} has already ended.")
+            raise NoChange(
+                f"Agreement {agreement_id} has already ended.",
+                da="Aftalen «{agreement}» er allerede ophørt ({ended}).",
+                agreement=agreement_id,
+                ended=backing.ended_on,
+            )
         self._trigger(self.AgreementEnded, meta, agreement_id=agreement_id, ended_on=ended_on)
         for party_id in backing.party_ids:
             if party_id == self.lead_organisation_id or not self.is_partner(party_id):
@@ -1601,7 +1792,12 @@ class Partnership(TvaersAggregate):
     def _backing(self, agreement_id: UUID) -> Backing:
         backing = self.agreements.get(str(agreement_id))
         if backing is None:
-            raise NotFound(f"Agreement {agreement_id} is not signed for {self.title!r}.")
+            raise NotFound(
+                f"Agreement {agreement_id} is not signed for {self.title!r}.",
+                da="Aftalen «{agreement}» er ikke underskrevet for «{partnership}».",
+                agreement=agreement_id,
+                partnership=self.title,
+            )
         return backing
 
     # -- commands: steering group and secretariat --------------------------------------
@@ -1619,7 +1815,12 @@ class Partnership(TvaersAggregate):
         ]
         for active in overlapping:
             if active.person_id == person_id:
-                raise AlreadyOnSteeringGroup("The person already sits on the steering group.")
+                raise AlreadyOnSteeringGroup(
+                    "The person already sits on the steering group.",
+                    da="{person} sidder allerede i styregruppen (siden {since}).",
+                    person=person_id,
+                    since=active.spell.since,
+                )
         self._check_seat_free(seat, Spell(since=meta.valid_on, since_version=self.version + 1))
         self._trigger(
             self.SteeringMemberAppointed,
@@ -1637,7 +1838,14 @@ class Partnership(TvaersAggregate):
         `besides`) holds a single seat during `spell`."""
         for other in self.appointments.values():
             if other.appointment_id != besides and _holds(other, seat, spell):
-                raise SeatOccupied(f"The steering group already has a {seat.label_da}.")
+                raise SeatOccupied(
+                    f"The steering group already has a {seat.label_da}.",
+                    da="{person} er allerede {seat} i styregruppen den {on}: skift først "
+                    "{person}s plads, eller registrér, at {person} udtræder.",
+                    seat=seat,
+                    on=spell.since,
+                    person=other.person_id,
+                )
 
     def change_steering_seat(self, person_id: UUID, seat: SeatRole, meta: Meta) -> None:
         """The member takes another seat from `meta.valid_on` until they step down.
@@ -1657,13 +1865,23 @@ class Partnership(TvaersAggregate):
             None,
         )
         if appointment is None:
-            raise NotOnSteeringGroup(f"The person does not sit on the steering group on {day}.")
+            raise NotOnSteeringGroup(
+                f"The person does not sit on the steering group on {day}.",
+                da="{person} sidder ikke i styregruppen {on}.",
+                person=person_id,
+                on=day,
+            )
         if appointment.changes:
             self.check_after(
                 appointment.changes[-1].valid_on, day, "A seat change follows the previous one"
             )
         if appointment.seat is seat:
-            raise NoChange(f"The person already holds the seat of {seat.label_da}.")
+            raise NoChange(
+                f"The person already holds the seat of {seat.label_da}.",
+                da="{person} har allerede pladsen som {seat}.",
+                person=person_id,
+                seat=seat,
+            )
         self._check_seat_free(
             seat,
             Spell(since=day, since_version=self.version + 1, until=appointment.spell.until),
@@ -1694,14 +1912,22 @@ class Partnership(TvaersAggregate):
                     self.SteeringMemberSteppedDown, meta, appointment_id=active.appointment_id
                 )
                 return
-        raise NotOnSteeringGroup("The person does not sit on the steering group.")
+        raise NotOnSteeringGroup(
+            "The person does not sit on the steering group.",
+            da="{person} sidder ikke i styregruppen.",
+            person=person_id,
+        )
 
     def assign_secretariat(self, organisation_id: UUID, meta: Meta) -> None:
         """Place the secretariat with a partner (or move it from its current holder)."""
         self.partner(organisation_id)
         if self.secretariat is not None:
             if self.secretariat.organisation_id == organisation_id:
-                raise NoChange("That organisation already holds the secretariat.")
+                raise NoChange(
+                    "That organisation already holds the secretariat.",
+                    da="{organisation} har allerede sekretariatet.",
+                    organisation=organisation_id,
+                )
             self.check_after(
                 self.secretariat.holders[-1].spell.since,
                 meta.valid_on,
@@ -1711,9 +1937,16 @@ class Partnership(TvaersAggregate):
 
     def staff_secretariat(self, person_id: UUID, meta: Meta) -> None:
         if self.secretariat is None:
-            raise SecretariatRule("Assign the secretariat to an organisation first.")
+            raise SecretariatRule(
+                "Assign the secretariat to an organisation first.",
+                da="Placér først sekretariatet hos en partner.",
+            )
         if self.secretariat.is_staffed_by(person_id):
-            raise SecretariatRule("The person already staffs the secretariat.")
+            raise SecretariatRule(
+                "The person already staffs the secretariat.",
+                da="{person} er allerede med i sekretariatet.",
+                person=person_id,
+            )
         earlier = self.secretariat.staff.get(str(person_id))
         if earlier:
             last_until = earlier[-1].until
@@ -1723,7 +1956,11 @@ class Partnership(TvaersAggregate):
 
     def release_secretariat_staff(self, person_id: UUID, meta: Meta) -> None:
         if self.secretariat is None or not self.secretariat.is_staffed_by(person_id):
-            raise SecretariatRule("The person does not staff the secretariat.")
+            raise SecretariatRule(
+                "The person does not staff the secretariat.",
+                da="{person} er ikke med i sekretariatet.",
+                person=person_id,
+            )
         spell = self.secretariat.staff[str(person_id)][-1]
         self.check_after(spell.since, meta.valid_on, "Leaving the secretariat follows joining it")
         self._trigger(self.SecretariatStaffLeft, meta, person_id=person_id)
@@ -1767,7 +2004,11 @@ class Partnership(TvaersAggregate):
         if status not in _ACTIVITY_MOVES[activity.status]:
             raise ActivityStateError(
                 f"Activity {activity.title!r} cannot go from {activity.status.label_da} "
-                f"to {status.label_da}."
+                f"to {status.label_da}.",
+                da="Aktiviteten «{activity}» kan ikke gå fra {current} til {status}.",
+                activity=activity.title,
+                current=activity.status,
+                status=status,
             )
         self.check_after(activity.status_since, meta.valid_on, "A status change follows the last")
         self._trigger(self.ActivityStatusChanged, meta, activity_id=activity_id, status=status)
@@ -1805,14 +2046,22 @@ class Partnership(TvaersAggregate):
         self, terms: TermsOfReference, meta: Meta, *, decision_id: UUID | None = None
     ) -> int:
         if decision_id is not None and str(decision_id) not in self.decisions:
-            raise NotFound(f"No steering-group decision {decision_id}.")
+            raise NotFound(
+                f"No steering-group decision {decision_id}.",
+                da="Styregruppebeslutningen findes ikke i «{partnership}».",
+                partnership=self.title,
+            )
         cleaned = msgspec.structs.replace(
             terms,
             purpose=require_text(terms.purpose, "Purpose of the terms of reference"),
             focus_areas=_clean_list(terms.focus_areas),
         )
         if self.terms and self.terms[-1].terms == cleaned:
-            raise NoChange("The terms of reference are unchanged.")
+            raise NoChange(
+                "The terms of reference are unchanged.",
+                da="Kommissoriet er uændret i forhold til version {number}.",
+                number=len(self.terms),
+            )
         number = len(self.terms) + 1
         self._trigger(
             self.TermsOfReferenceIssued,
@@ -1839,7 +2088,9 @@ class Partnership(TvaersAggregate):
         agreements the service found, signed or not)."""
         if not self.active_appointments(on=meta.valid_on):
             raise NoSteeringGroup(
-                f"No steering group sat on {meta.valid_on}: appoint members first."
+                f"No steering group sat on {meta.valid_on}: appoint members first.",
+                da="Der var ingen styregruppe {on}: udpeg først medlemmer.",
+                on=meta.valid_on,
             )
         decision_id = decision_id or uuid4()
         self._check_new_id(self.decisions, decision_id, "decision")
@@ -1887,13 +2138,24 @@ class Partnership(TvaersAggregate):
                 and other.role is role
                 and other.activity_id == activity_id
             ):
-                raise RoleStateError(f"The person already holds {role.label_da} at that scope.")
+                raise RoleStateError(
+                    f"The person already holds {role.label_da} at that scope.",
+                    da="{person} er allerede {role} her.",
+                    person=person_id,
+                    role=role,
+                )
 
     def _check_holder(self, person_id: UUID, organisation_id: UUID, role: RoleKind) -> None:
         if not self.is_partner(organisation_id):
             raise NotAPartner(
                 f"The person's organisation ({organisation_id}) is not a partner of "
-                f"{self.title!r}, so the person cannot hold the role {role.label_da}."
+                f"{self.title!r}, so the person cannot hold the role {role.label_da}.",
+                da="{organisation} er ikke partner i «{partnership}», så {person} kan ikke "
+                "have rollen som {role}.",
+                organisation=organisation_id,
+                partnership=self.title,
+                person=person_id,
+                role=role,
             )
 
     def assign_role(
@@ -1911,9 +2173,19 @@ class Partnership(TvaersAggregate):
         if position_id is not None and str(position_id) in self.roles:
             position = self.roles[str(position_id)]
             if position.holder is not None:
-                raise RoleStateError("The role is held; hand it over instead.")
+                raise RoleStateError(
+                    "The role is held; hand it over instead.",
+                    da="Rollen som {role} er besat af {holder}: overdrag den i stedet.",
+                    role=position.role,
+                    holder=position.holder.person_id,
+                )
             if position.role is not role or position.activity_id != activity_id:
-                raise RoleStateError("The position is for another role or scope.")
+                raise RoleStateError(
+                    "The position is for another role or scope.",
+                    da="Den ledige plads er til rollen som {role} et andet sted, ikke {wanted}.",
+                    role=position.role,
+                    wanted=role,
+                )
             assert position.vacant_since is not None
             self.check_after(position.vacant_since, meta.valid_on, "Filling follows the vacancy")
         if activity_id is not None:
@@ -1938,9 +2210,18 @@ class Partnership(TvaersAggregate):
         position = self.role_position(position_id)
         holder = position.holder
         if holder is None:
-            raise RoleStateError("The role is vacant; assign it instead.")
+            raise RoleStateError(
+                "The role is vacant; assign it instead.",
+                da="Rollen som {role} er ledig: tildel den i stedet for at overdrage den.",
+                role=position.role,
+            )
         if holder.person_id == person_id:
-            raise NoChange("The person already holds the role.")
+            raise NoChange(
+                "The person already holds the role.",
+                da="{person} har allerede rollen som {role}.",
+                person=person_id,
+                role=position.role,
+            )
         self._check_holder(person_id, organisation_id, position.role)
         self._check_not_holding(person_id, position.role, position.activity_id)
         self.check_after(holder.spell.since, meta.valid_on, "A hand-over follows the assignment")
@@ -1956,7 +2237,11 @@ class Partnership(TvaersAggregate):
         position = self.role_position(position_id)
         holder = position.holder
         if holder is None:
-            raise RoleStateError("The role is already vacant.")
+            raise RoleStateError(
+                "The role is already vacant.",
+                da="Rollen som {role} er allerede ledig.",
+                role=position.role,
+            )
         self.check_after(holder.spell.since, meta.valid_on, "A vacancy follows the assignment")
         self._trigger(self.RoleVacated, meta, position_id=position_id)
 
@@ -1974,7 +2259,10 @@ class Partnership(TvaersAggregate):
     ) -> UUID:
         status = AnchoringStatus(status)
         if status is AnchoringStatus.NONE:
-            raise InvalidValue("A milestone moves a dimension to started, partial or anchored.")
+            raise InvalidValue(
+                "A milestone moves a dimension to started, partial or anchored.",
+                da="En milepæl flytter en dimension til påbegyndt, delvis eller forankret.",
+            )
         milestone_id = milestone_id or uuid4()
         self._check_new_id(self.milestones, milestone_id, "milestone")
         self._trigger(
@@ -2016,10 +2304,18 @@ class Partnership(TvaersAggregate):
     def link_factor(self, factor_id: UUID, milestone_id: UUID, meta: Meta) -> None:
         factor = self.factors.get(str(factor_id))
         if factor is None:
-            raise NotFound(f"No factor {factor_id}.")
+            raise NotFound(
+                f"No factor {factor_id}.",
+                da="Faktoren findes ikke i «{partnership}».",
+                partnership=self.title,
+            )
         self._milestone(milestone_id)
         if milestone_id in factor.milestone_ids:
-            raise NoChange("The factor is already linked to that milestone.")
+            raise NoChange(
+                "The factor is already linked to that milestone.",
+                da="Faktoren er allerede knyttet til milepælen «{milestone}».",
+                milestone=self._milestone(milestone_id).title,
+            )
         self._trigger(self.FactorLinked, meta, factor_id=factor_id, milestone_id=milestone_id)
 
     def rate_anchoring(
@@ -2040,7 +2336,11 @@ class Partnership(TvaersAggregate):
         if isinstance(rating, bool) or not RATING_MIN <= rating <= RATING_MAX:
             raise InvalidValue(
                 f"A self-assessment rates a dimension from {RATING_MIN} to {RATING_MAX}, "
-                f"got {rating}."
+                f"got {rating}.",
+                da="En selvvurdering giver en dimension {low} til {high}, ikke {rating}.",
+                low=RATING_MIN,
+                high=RATING_MAX,
+                rating=rating,
             )
         rating_id = uuid4()
         self._trigger(
@@ -2057,7 +2357,11 @@ class Partnership(TvaersAggregate):
     def _milestone(self, milestone_id: UUID) -> Milestone:
         milestone = self.milestones.get(str(milestone_id))
         if milestone is None:
-            raise NotFound(f"No milestone {milestone_id} in {self.title!r}.")
+            raise NotFound(
+                f"No milestone {milestone_id} in {self.title!r}.",
+                da="Milepælen findes ikke i «{partnership}».",
+                partnership=self.title,
+            )
         return milestone
 
     # -- commands: evaluations, follow-ups, implementation circle ----------------------
@@ -2097,7 +2401,11 @@ class Partnership(TvaersAggregate):
     ) -> None:
         evaluation = self.evaluations.get(str(evaluation_id))
         if evaluation is None:
-            raise NotFound(f"No evaluation {evaluation_id}.")
+            raise NotFound(
+                f"No evaluation {evaluation_id}.",
+                da="Evalueringen findes ikke i «{partnership}».",
+                partnership=self.title,
+            )
         self.check_after(evaluation.valid_on, meta.valid_on, "An assessment follows its evaluation")
         self._trigger(
             self.AssessmentRecorded,
@@ -2118,7 +2426,11 @@ class Partnership(TvaersAggregate):
         follow_up_id: UUID | None = None,
     ) -> UUID:
         if cohort < 0:
-            raise InvalidValue("The cohort is a count of participants and cannot be negative.")
+            raise InvalidValue(
+                "The cohort is a count of participants and cannot be negative.",
+                da="Holdet er et antal deltagere og kan ikke være negativt ({cohort}).",
+                cohort=cohort,
+            )
         if activity_id is not None:
             self.activity(activity_id)
         self.check_after(meta.valid_on, due_on, "A follow-up falls due after it is scheduled")
@@ -2138,12 +2450,26 @@ class Partnership(TvaersAggregate):
     def record_follow_up(self, follow_up_id: UUID, reached: int, retained: int, meta: Meta) -> None:
         follow_up = self.follow_ups.get(str(follow_up_id))
         if follow_up is None:
-            raise NotFound(f"No follow-up {follow_up_id}.")
+            raise NotFound(
+                f"No follow-up {follow_up_id}.",
+                da="Opfølgningen findes ikke i «{partnership}».",
+                partnership=self.title,
+            )
         if follow_up.recorded_on is not None:
-            raise FollowUpStateError("The follow-up is already recorded.")
+            raise FollowUpStateError(
+                "The follow-up is already recorded.",
+                da="Opfølgningen «{label}» er allerede registreret ({on}).",
+                label=follow_up.label,
+                on=follow_up.recorded_on,
+            )
         if not 0 <= retained <= reached <= follow_up.cohort:
             raise FollowUpStateError(
-                f"Counts must satisfy 0 <= retained <= reached <= cohort ({follow_up.cohort})."
+                f"Counts must satisfy 0 <= retained <= reached <= cohort ({follow_up.cohort}).",
+                da="Tallene skal passe sammen: fastholdt ({retained}) højst nået ({reached}), "
+                "og nået højst holdets størrelse ({cohort}); ingen under 0.",
+                retained=retained,
+                reached=reached,
+                cohort=follow_up.cohort,
             )
         self._trigger(
             self.FollowUpRecorded,
@@ -2162,13 +2488,22 @@ class Partnership(TvaersAggregate):
         phase = ImplementationPhase(phase)
         current = self.phases[-1].phase if self.phases else None
         if current is phase:
-            raise NoChange(f"The action plan is already in the phase {phase.label_da}.")
+            raise NoChange(
+                f"The action plan is already in the phase {phase.label_da}.",
+                da="Handleplanen er allerede i fasen {phase}.",
+                phase=phase,
+            )
         if phase not in _NEXT_PHASES[current]:
             allowed = ", ".join(p.label_da for p in _NEXT_PHASES[current])
             raise InvalidValue(
                 f"The implementation circle goes on from "
                 f"{current.label_da if current else 'the start'} to {allowed}, not to "
-                f"{phase.label_da}."
+                f"{phase.label_da}.",
+                da="Implementeringscirklen går fra {current} videre til {allowed}, ikke til "
+                "{phase}.",
+                current=current if current is not None else "start",
+                allowed=tuple(_NEXT_PHASES[current]),
+                phase=phase,
             )
         if self.phases:
             self.check_after(self.phases[-1].valid_on, meta.valid_on, "A phase follows the last")
@@ -2180,7 +2515,8 @@ class Partnership(TvaersAggregate):
         kind = self.correctable.get(str(corrects_version))
         if kind is None:
             raise NotCorrectable(
-                f"Event version {corrects_version} is not a dated fact that can be corrected."
+                f"Event version {corrects_version} is not a dated fact that can be corrected.",
+                da="Den valgte registrering har ingen dato, der kan rettes.",
             )
         shadow = self._shadow()
         shadow._redate(corrects_version, corrected_valid_on)
@@ -2194,7 +2530,10 @@ class Partnership(TvaersAggregate):
 
     def correct_rung(self, corrects_version: int, rung: Rung, evidence: str, meta: Meta) -> None:
         if self.correctable.get(str(corrects_version)) not in {"RungChanged", "PartnerJoined"}:
-            raise NotCorrectable(f"Event version {corrects_version} is not a ladder move.")
+            raise NotCorrectable(
+                f"Event version {corrects_version} is not a ladder move.",
+                da="Den valgte registrering er ikke et trin på partnerskabsstigen.",
+            )
         rung = Rung(rung)
         evidence = require_text(evidence, "Evidence for the corrected rung")
         shadow = self._shadow()
@@ -2219,10 +2558,16 @@ class Partnership(TvaersAggregate):
         meta: Meta,
     ) -> None:
         if self.correctable.get(str(corrects_version)) != "MilestoneRecorded":
-            raise NotCorrectable(f"Event version {corrects_version} is not a milestone.")
+            raise NotCorrectable(
+                f"Event version {corrects_version} is not a milestone.",
+                da="Den valgte registrering er ikke en milepæl.",
+            )
         status = AnchoringStatus(status)
         if status is AnchoringStatus.NONE:
-            raise InvalidValue("A milestone moves a dimension to started, partial or anchored.")
+            raise InvalidValue(
+                "A milestone moves a dimension to started, partial or anchored.",
+                da="En milepæl flytter en dimension til påbegyndt, delvis eller forankret.",
+            )
         self._trigger(
             self.MilestoneCorrected,
             meta,

@@ -1,5 +1,5 @@
 """The partnership's registry fields (stamdata): one "Ret stamdata" form for every field,
-and "Overgå til drift", the anchoring step, as its own action (issue 14; ADR 0015).
+and "Overgå til drift", the anchoring step, as its own action (issue 14; ADR 0017).
 
 The form remembers the version it was loaded from. On save, the server reads the
 registry at that version and sends only the fields the user changed relative to it
