@@ -75,7 +75,9 @@ def normalise_username(username: str) -> str:
     if not _USERNAME.match(cleaned):
         raise InvalidValue(
             "A username is 2-64 characters: lower-case letters, digits and . _ @ - "
-            f"(got {username!r})."
+            f"(got {username!r}).",
+            da="Et brugernavn er 2-64 tegn: små bogstaver, cifre og . _ @ - (ikke «{username}»).",
+            username=username,
         )
     return cleaned
 
@@ -194,7 +196,11 @@ class Account(TvaersAggregate):
 
     def check_active(self) -> None:
         if not self.active:
-            raise AccessRuleBroken(f"The account {self.username!r} is deactivated.")
+            raise AccessRuleBroken(
+                f"The account {self.username!r} is deactivated.",
+                da="Brugeren «{username}» er deaktiveret.",
+                username=self.username,
+            )
 
     def live_tokens(self, at: datetime) -> list[UUID]:
         """The tokens and sessions that still work at `at` (neither revoked nor expired)."""
@@ -220,7 +226,13 @@ class Account(TvaersAggregate):
     def set_admin(self, is_admin: bool, meta: Meta, *, keep_token: UUID | None = None) -> None:
         """Make an administrator, or not; losing it revokes the other sessions and tokens."""
         if is_admin == self.is_admin:
-            raise NoChange(f"{self.username!r} is {'already' if is_admin else 'not'} an admin.")
+            raise NoChange(
+                f"{self.username!r} is {'already' if is_admin else 'not'} an admin.",
+                da="Brugeren «{username}» er allerede administrator."
+                if is_admin
+                else "Brugeren «{username}» er ikke administrator.",
+                username=self.username,
+            )
         self._trigger(self.AdminChanged, meta, is_admin=is_admin)
         if not is_admin:
             self._end_sessions(meta, keep_token)
@@ -231,7 +243,11 @@ class Account(TvaersAggregate):
 
     def reactivate(self, meta: Meta) -> None:
         if self.active:
-            raise NoChange(f"The account {self.username!r} is active.")
+            raise NoChange(
+                f"The account {self.username!r} is active.",
+                da="Brugeren «{username}» er allerede aktiv.",
+                username=self.username,
+            )
         self._trigger(self.Reactivated, meta)
 
     def grant(
@@ -246,11 +262,16 @@ class Account(TvaersAggregate):
         self.check_active()
         municipality = municipality.strip() if municipality else None
         if (partnership_id is None) == (municipality is None):
-            raise InvalidValue("A grant names either one partnership or one municipality.")
+            raise InvalidValue(
+                "A grant names either one partnership or one municipality.",
+                da="En adgang gælder enten ét partnerskab eller én kommune, ikke begge.",
+            )
         if municipality is not None and role is AccessRole.STEERING_MEMBER:
             raise AccessRuleBroken(
                 "A steering-group member sits on one partnership's steering group: "
-                "grant it per partnership, not per municipality."
+                "grant it per partnership, not per municipality.",
+                da="Et styregruppemedlem sidder i ét partnerskabs styregruppe: giv adgangen "
+                "for partnerskabet, ikke for en hel kommune.",
             )
         for existing in self.grants.values():
             if (existing.role, existing.partnership_id, existing.municipality) == (
@@ -258,7 +279,11 @@ class Account(TvaersAggregate):
                 partnership_id,
                 municipality,
             ):
-                raise NoChange(f"{self.username!r} already holds that grant.")
+                raise NoChange(
+                    f"{self.username!r} already holds that grant.",
+                    da="Brugeren «{username}» har allerede den adgang.",
+                    username=self.username,
+                )
         grant_id = uuid.uuid4()
         self._trigger(
             self.Granted,
@@ -272,7 +297,11 @@ class Account(TvaersAggregate):
 
     def revoke_grant(self, grant_id: UUID, meta: Meta) -> None:
         if grant_id not in self.grants:
-            raise NotFound(f"{self.username!r} holds no grant with id {grant_id}.")
+            raise NotFound(
+                f"{self.username!r} holds no grant with id {grant_id}.",
+                da="Brugeren «{username}» har ikke den adgang (længere).",
+                username=self.username,
+            )
         self._trigger(self.GrantRevoked, meta, grant_id=grant_id)
 
     def issue_token(
@@ -286,7 +315,10 @@ class Account(TvaersAggregate):
     ) -> None:
         self.check_active()
         if expires_at.tzinfo is None:
-            raise InvalidValue("A token's expiry must carry a time zone.")
+            raise InvalidValue(
+                "A token's expiry must carry a time zone.",
+                da="En nøgles udløbstidspunkt skal have en tidszone.",
+            )
         self._trigger(
             self.TokenIssued,
             meta,
@@ -300,7 +332,11 @@ class Account(TvaersAggregate):
     def revoke_token(self, token_id: UUID, meta: Meta) -> None:
         token = self.tokens.get(token_id)
         if token is None:
-            raise NotFound(f"{self.username!r} has no token with id {token_id}.")
+            raise NotFound(
+                f"{self.username!r} has no token with id {token_id}.",
+                da="Brugeren «{username}» har ikke den nøgle.",
+                username=self.username,
+            )
         if token.revoked:
-            raise NoChange("That token is already revoked.")
+            raise NoChange("That token is already revoked.", da="Nøglen er allerede tilbagekaldt.")
         self._trigger(self.TokenRevoked, meta, token_id=token_id)

@@ -63,26 +63,50 @@ class Terms(msgspec.Struct, kw_only=True, frozen=True):
         if self.valid_to <= self.valid_from:
             raise InconsistentDates(
                 f"An agreement's valid-to ({self.valid_to}) must be after its valid-from "
-                f"({self.valid_from})."
+                f"({self.valid_from}).",
+                da="Aftalen skal gælde til en dato efter den dato, den gælder fra: "
+                "{valid_from} til {valid_to} går ikke.",
+                valid_from=self.valid_from,
+                valid_to=self.valid_to,
             )
         parties = tuple(dict.fromkeys(self.party_ids))
         if lead_organisation_id not in parties:
-            raise InvalidValue("The lead organisation signs for the partnership: add it as party.")
+            raise InvalidValue(
+                "The lead organisation signs for the partnership: add it as party.",
+                da="Den ledende organisation, {lead}, skriver under for partnerskabet: vælg "
+                "den som part.",
+                lead=lead_organisation_id,
+            )
         if len(parties) < 2:
-            raise InvalidValue("An agreement needs at least one partner besides the lead.")
+            raise InvalidValue(
+                "An agreement needs at least one partner besides the lead.",
+                da="En aftale skal have mindst én part ud over den ledende organisation, {lead}.",
+                lead=lead_organisation_id,
+            )
         for party_id in parties:
             if party_id not in partner_ids:
-                raise NotAPartner(f"Party {party_id} is not a partner of the partnership.")
+                raise NotAPartner(
+                    f"Party {party_id} is not a partner of the partnership.",
+                    da="{party} er ikke partner i partnerskabet og kan ikke være part i aftalen.",
+                    party=party_id,
+                )
         obligations = {o.party_id: o.text.strip() for o in self.obligations if o.text.strip()}
         for party_id in obligations:
             if party_id not in parties:
-                raise NotAParty(f"An obligation names {party_id}, who is not a party.")
+                raise NotAParty(
+                    f"An obligation names {party_id}, who is not a party.",
+                    da="Der er skrevet forpligtelser for {party}, som ikke er part i aftalen.",
+                    party=party_id,
+                )
         missing = [str(p) for p in parties if p not in obligations]
         if missing:
             raise InvalidValue(
                 "Every party's obligations must be settled from the start; missing for "
                 + ", ".join(missing)
-                + "."
+                + ".",
+                da="Hver parts forpligtelser skal stå i aftalen fra starten; de mangler for "
+                "{parties}.",
+                parties=tuple(p for p in parties if p not in obligations),
             )
         return Terms(
             title=require_text(self.title, "Agreement title"),
@@ -231,9 +255,19 @@ class Agreement(TvaersAggregate):
 
     def check_not_ended(self) -> None:
         if self.terminated_on is not None:
-            raise AgreementStateError("The agreement has been terminated.")
+            raise AgreementStateError(
+                "The agreement has been terminated.",
+                da="Aftalen «{agreement}» blev opsagt {on}.",
+                agreement=self.id,
+                on=self.terminated_on,
+            )
         if self.expired_on is not None:
-            raise AgreementStateError("The agreement has expired.")
+            raise AgreementStateError(
+                "The agreement has expired.",
+                da="Aftalen «{agreement}» udløb {on}.",
+                agreement=self.id,
+                on=self.expired_on,
+            )
 
     # -- commands ----------------------------------------------------------------------
 
@@ -241,11 +275,18 @@ class Agreement(TvaersAggregate):
         self.check_not_ended()
         if self.is_fully_signed:
             raise AgreementStateError(
-                "Every party has signed: renew or terminate the agreement instead of amending it."
+                "Every party has signed: renew or terminate the agreement instead of amending it.",
+                da="Alle parter har underskrevet «{agreement}»: forny eller opsig aftalen i "
+                "stedet for at ændre den.",
+                agreement=self.id,
             )
         new = terms.validated(self.lead_organisation_id, partner_ids)
         if new == self.terms:
-            raise NoChange("The amendment changes nothing.")
+            raise NoChange(
+                "The amendment changes nothing.",
+                da="Ændringen af «{agreement}» ændrer ingenting.",
+                agreement=self.id,
+            )
         self._trigger(self.Amended, meta, terms=new)
 
     def sign(
@@ -254,22 +295,45 @@ class Agreement(TvaersAggregate):
         """Record one party's signature; True when this signature completes the agreement."""
         self.check_not_ended()
         if party_id not in self.party_ids:
-            raise NotAParty(f"Organisation {party_id} is not a party to this agreement.")
+            raise NotAParty(
+                f"Organisation {party_id} is not a party to this agreement.",
+                da="{party} er ikke part i aftalen «{agreement}».",
+                party=party_id,
+                agreement=self.id,
+            )
         if party_id not in partner_ids:
             raise NotAPartner(
                 f"Organisation {party_id} is no longer a partner of the partnership "
-                "and cannot sign."
+                "and cannot sign.",
+                da="{party} er ikke længere partner i partnerskabet og kan ikke skrive under "
+                "på «{agreement}».",
+                party=party_id,
+                agreement=self.id,
             )
         if party_id not in self.unsigned_party_ids:
-            raise AlreadySigned(f"Organisation {party_id} has already signed.")
+            raise AlreadySigned(
+                f"Organisation {party_id} has already signed.",
+                da="{party} har allerede skrevet under på «{agreement}».",
+                party=party_id,
+                agreement=self.id,
+            )
         if signatory.organisation_id != party_id:
             raise NotAParty(
                 "The signatory must belong to the organisation that signs "
-                f"({party_id}), not to {signatory.organisation_id}."
+                f"({party_id}), not to {signatory.organisation_id}.",
+                da="{person} arbejder ikke for {party}, men for {employer}: vælg en person "
+                "fra {party} til at skrive under.",
+                person=signatory.person_id,
+                party=party_id,
+                employer=signatory.organisation_id,
             )
         if meta.valid_on > self.valid_to:
             raise InconsistentDates(
-                f"The agreement's validity ended on {self.valid_to}; it can no longer be signed."
+                f"The agreement's validity ended on {self.valid_to}; it can no longer be signed.",
+                da="«{agreement}» gjaldt til {valid_to} og kan ikke underskrives {on}.",
+                agreement=self.id,
+                valid_to=self.valid_to,
+                on=meta.valid_on,
             )
         self._trigger(
             self.PartySigned,
@@ -282,14 +346,28 @@ class Agreement(TvaersAggregate):
     def renew(self, valid_to: date, meta: Meta) -> None:
         self.check_not_ended()
         if not self.is_fully_signed:
-            raise AgreementStateError("Only a signed agreement can be renewed.")
+            raise AgreementStateError(
+                "Only a signed agreement can be renewed.",
+                da="«{agreement}» kan først fornyes, når alle parter har skrevet under.",
+                agreement=self.id,
+            )
         if meta.valid_on > self.valid_to:
             raise InconsistentDates(
-                f"The agreement ran out on {self.valid_to}; record its expiry and draft anew."
+                f"The agreement ran out on {self.valid_to}; record its expiry and draft anew.",
+                da="«{agreement}» udløb {valid_to} og kan ikke fornyes {on}: registrér, at den "
+                "er udløbet, og lav en ny aftale.",
+                agreement=self.id,
+                valid_to=self.valid_to,
+                on=meta.valid_on,
             )
         if valid_to <= self.valid_to:
             raise InconsistentDates(
-                f"A renewal must extend the validity beyond {self.valid_to}, got {valid_to}."
+                f"A renewal must extend the validity beyond {self.valid_to}, got {valid_to}.",
+                da="En fornyelse af «{agreement}» skal forlænge den ud over {current}; "
+                "{valid_to} gør ikke.",
+                agreement=self.id,
+                current=self.valid_to,
+                valid_to=valid_to,
             )
         self._trigger(self.Renewed, meta, valid_to=valid_to)
 
@@ -298,14 +376,29 @@ class Agreement(TvaersAggregate):
         if meta.valid_on <= self.valid_to:
             raise InconsistentDates(
                 f"The agreement is valid until {self.valid_to}; "
-                f"it cannot expire on {meta.valid_on}."
+                f"it cannot expire on {meta.valid_on}.",
+                da="«{agreement}» gælder til og med {valid_to} og kan ikke udløbe {on}.",
+                agreement=self.id,
+                valid_to=self.valid_to,
+                on=meta.valid_on,
             )
         self._trigger(self.Expired, meta)
 
     def terminate(self, meta: Meta) -> None:
         self.check_not_ended()
         if not (meta.reason or "").strip():
-            raise InvalidValue("Terminating an agreement early needs a reason.")
+            raise InvalidValue(
+                "Terminating an agreement early needs a reason.",
+                da="Skriv en begrundelse for at opsige «{agreement}» før tid.",
+                agreement=self.id,
+            )
         if meta.valid_on > self.valid_to:
-            raise InconsistentDates("The agreement has already run out; record its expiry.")
+            raise InconsistentDates(
+                "The agreement has already run out; record its expiry.",
+                da="«{agreement}» udløb {valid_to}; den kan ikke opsiges {on}. Registrér i "
+                "stedet, at den er udløbet.",
+                agreement=self.id,
+                valid_to=self.valid_to,
+                on=meta.valid_on,
+            )
         self._trigger(self.Terminated, meta)

@@ -35,10 +35,19 @@ def clean_links(links: Iterable[EventRef]) -> tuple[EventRef, ...]:
     """The links without repeats, in the order given; each version from 1."""
     cleaned = tuple(dict.fromkeys(links))
     if len(cleaned) > MAX_LINKS:
-        raise InvalidValue(f"A note links to at most {MAX_LINKS} events, got {len(cleaned)}.")
+        raise InvalidValue(
+            f"A note links to at most {MAX_LINKS} events, got {len(cleaned)}.",
+            da="Et notat kan henvise til højst {most} hændelser, ikke {count}.",
+            most=MAX_LINKS,
+            count=len(cleaned),
+        )
     for link in cleaned:
         if link.version < 1:
-            raise InvalidValue(f"Event versions start at 1, got {link.version}.")
+            raise InvalidValue(
+                f"Event versions start at 1, got {link.version}.",
+                da="En henvisning til en hændelse skal have et nummer fra 1, ikke {version}.",
+                version=link.version,
+            )
     return cleaned
 
 
@@ -133,8 +142,12 @@ class Annotation(TvaersAggregate):
         if actor == self.author:
             return
         if not self.is_published:
-            raise NotFound(f"No note with id {self.id}.")
-        raise NotTheAuthor(f"Only the author of the note, {self.author}, may change it.")
+            raise NotFound(f"No note with id {self.id}.", da="Notatet findes ikke.")
+        raise NotTheAuthor(
+            f"Only the author of the note, {self.author}, may change it.",
+            da="Kun notatets forfatter, {author}, kan ændre det.",
+            author=self.author,
+        )
 
     def revise(
         self,
@@ -149,7 +162,9 @@ class Annotation(TvaersAggregate):
         if self.is_published:
             raise AnnotationStateError(
                 "A published note cannot be revised: withdraw it first, so that no reader "
-                "sees it change unannounced."
+                "sees it change unannounced.",
+                da="Et offentliggjort notat kan ikke rettes: træk det tilbage først, så ingen "
+                "læser ser det ændre sig uden varsel.",
             )
         new = (
             AnnotationKind(kind),
@@ -158,17 +173,22 @@ class Annotation(TvaersAggregate):
             clean_links(links),
         )
         if new == (self.kind, self.text, self.dimension, self.links):
-            raise NoChange("The note is unchanged.")
+            raise NoChange("The note is unchanged.", da="Notatet er uændret.")
         self._trigger(self.Revised, meta, kind=new[0], text=new[1], dimension=new[2], links=new[3])
 
     def publish(self, meta: Meta) -> None:
         self.check_author(meta.actor)
         if self.is_published:
-            raise AnnotationStateError("The note is already published.")
+            raise AnnotationStateError(
+                "The note is already published.", da="Notatet er allerede offentliggjort."
+            )
         self._trigger(self.Published, meta)
 
     def withdraw(self, meta: Meta) -> None:
         self.check_author(meta.actor)
         if not self.is_published:
-            raise AnnotationStateError("Only a published note can be withdrawn.")
+            raise AnnotationStateError(
+                "Only a published note can be withdrawn.",
+                da="Kun et offentliggjort notat kan trækkes tilbage.",
+            )
         self._trigger(self.Withdrawn, meta)

@@ -222,7 +222,7 @@ TEXT_NAMES_DA: dict[str, str] = {
     "Display name": "visningsnavn",
     "Password hash": "adgangskode",
     "Token hash": "nøgle",
-    "The note's text": "notens tekst",
+    "The note's text": "notatets tekst",
     "Person name": "personens navn",
     "Organisation name": "organisationens navn",
 }

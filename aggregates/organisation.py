@@ -20,7 +20,11 @@ def check_cvr(cvr: str | None) -> str | None:
     if cvr is None or cvr == "":
         return None
     if not _CVR.match(cvr):
-        raise InvalidValue(f"CVR number must be 8 digits, got {cvr!r}.")
+        raise InvalidValue(
+            f"CVR number must be 8 digits, got {cvr!r}.",
+            da="Et CVR-nummer er 8 cifre, ikke «{cvr}».",
+            cvr=cvr,
+        )
     return cvr
 
 
@@ -98,20 +102,33 @@ class Organisation(TvaersAggregate):
 
     def check_active(self) -> None:
         if not self.is_active:
-            raise OrganisationClosed(f"Organisation {self.name!r} is {self.status.value}.")
+            raise OrganisationClosed(
+                f"Organisation {self.name!r} is {self.status.value}.",
+                da="Organisationen «{name}» er {status}.",
+                name=self.name,
+                status=self.status,
+            )
 
     def rename(self, name: str, meta: Meta) -> None:
         self.check_active()
         new_name = require_text(name, "Organisation name")
         if new_name == self.name:
-            raise NoChange(f"The organisation is already called {new_name!r}.")
+            raise NoChange(
+                f"The organisation is already called {new_name!r}.",
+                da="Organisationen hedder allerede «{name}».",
+                name=new_name,
+            )
         self._trigger(self.Renamed, meta, name=new_name)
 
     def merge_into(self, other: Organisation, meta: Meta) -> None:
         self.check_active()
         other.check_active()
         if other.id == self.id:
-            raise InvalidValue("An organisation cannot be merged into itself.")
+            raise InvalidValue(
+                "An organisation cannot be merged into itself.",
+                da="«{name}» kan ikke lægges sammen med sig selv.",
+                name=self.name,
+            )
         self._trigger(self.Merged, meta, into_id=other.id)
 
     def close(self, meta: Meta) -> None:

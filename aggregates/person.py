@@ -22,7 +22,10 @@ class Contact(msgspec.Struct, kw_only=True, frozen=True):
         email = self.email.strip()
         if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
             # The value is personal data: it must not reach error messages or logs.
-            raise InvalidValue("Not an email address (it needs a name, @ and a domain).")
+            raise InvalidValue(
+                "Not an email address (it needs a name, @ and a domain).",
+                da="Det er ikke en e-mailadresse (den skal have et navn, @ og et domæne).",
+            )
         return Contact(
             name=require_text(self.name, "Person name"),
             title=self.title.strip(),
@@ -84,7 +87,10 @@ class Person(TvaersAggregate):
 
     def check_not_erased(self) -> None:
         if self.erased:
-            raise PersonErased("This person's data has been erased.")
+            raise PersonErased(
+                "This person's data has been erased.",
+                da="Personens oplysninger er slettet; personen kan ikke længere ændres.",
+            )
 
     @property
     def display_name(self) -> str:
@@ -94,13 +100,19 @@ class Person(TvaersAggregate):
         self.check_not_erased()
         new = contact.validated()
         if new == self.contact:
-            raise NoChange("The contact details are unchanged.")
+            raise NoChange(
+                "The contact details are unchanged.", da="Kontaktoplysningerne er uændrede."
+            )
         self._trigger(self.ContactChanged, meta, contact=new)
 
     def move_to(self, organisation_id: UUID, meta: Meta) -> None:
         self.check_not_erased()
         if organisation_id == self.organisation_id:
-            raise NoChange("The person already belongs to that organisation.")
+            raise NoChange(
+                "The person already belongs to that organisation.",
+                da="Personen hører allerede til {organisation}.",
+                organisation=organisation_id,
+            )
         self._trigger(self.MovedOrganisation, meta, organisation_id=organisation_id)
 
     def erase(self, meta: Meta) -> None:

@@ -185,6 +185,18 @@ def _meta_of(aggregate: TvaersAggregate) -> Meta:
     )
 
 
+# What an aggregate is, in Danish (a refusal of a missing one says which kind).
+KINDS_DA: dict[str, str] = {
+    "Partnership": "Partnerskabet",
+    "Agreement": "Aftalen",
+    "Organisation": "Organisationen",
+    "Person": "Personen",
+    "Account": "Brugeren",
+    "Annotation": "Notatet",
+    "IdempotentRequest": "Forespørgslen",
+}
+
+
 @dataclass(frozen=True)
 class IssuedToken:
     token_id: UUID
@@ -250,9 +262,17 @@ class Tvaers(Application[UUID]):
         try:
             aggregate = load()
         except AggregateNotFoundError:
-            raise NotFound(f"No {kind.__name__.lower()} with id {aggregate_id}.") from None
+            raise NotFound(
+                f"No {kind.__name__.lower()} with id {aggregate_id}.",
+                da="{what} findes ikke.",
+                what=KINDS_DA.get(kind.__name__, kind.__name__),
+            ) from None
         if not isinstance(aggregate, kind):
-            raise NotFound(f"No {kind.__name__.lower()} with id {aggregate_id}.")
+            raise NotFound(
+                f"No {kind.__name__.lower()} with id {aggregate_id}.",
+                da="{what} findes ikke.",
+                what=KINDS_DA.get(kind.__name__, kind.__name__),
+            )
         return aggregate
 
     def _get(self, cls: type[A], aggregate_id: UUID) -> A:
@@ -319,7 +339,8 @@ class Tvaers(Application[UUID]):
             recordings: list[Recording[UUID]] = self.save(*aggregates)
         except IntegrityError as error:
             raise ConcurrencyConflict(
-                "Someone else changed this record meanwhile; reload and try again."
+                "Someone else changed this record meanwhile; reload and try again.",
+                da="En anden har ændret det samme imens; genindlæs og prøv igen.",
             ) from error
         if not recordings:
             raise RuntimeError("A command saved no event.")
@@ -550,7 +571,10 @@ class Tvaers(Application[UUID]):
             if link.version > newest:
                 raise NotFound(
                     f"No event {link.aggregate_id} version {link.version} in the history of "
-                    f"partnership {partnership.id}."
+                    f"partnership {partnership.id}.",
+                    da="Notatet henviser til en hændelse, der ikke findes i historikken for "
+                    "«{partnership}».",
+                    partnership=partnership.title,
                 )
         return cleaned
 
@@ -564,7 +588,9 @@ class Tvaers(Application[UUID]):
         """Refuses another partnership's note, another author's (not found) and a stale one."""
         if annotation.partnership_id != partnership_id:
             raise NotFound(
-                f"No annotation with id {annotation.id} in partnership {partnership_id}."
+                f"No annotation with id {annotation.id} in partnership {partnership_id}.",
+                da="Notatet findes ikke i partnerskabet «{partnership}».",
+                partnership=partnership_id,
             )
         annotation.check_author(actor)
         self._check_version(annotation, expected_version)
@@ -631,7 +657,12 @@ class Tvaers(Application[UUID]):
         """The agreement; with `partnership_id`, only if it belongs to that partnership."""
         agreement = self._get(Agreement, agreement_id)
         if partnership_id is not None and agreement.partnership_id != partnership_id:
-            raise NotFound(f"No agreement with id {agreement_id} in partnership {partnership_id}.")
+            raise NotFound(
+                f"No agreement with id {agreement_id} in partnership {partnership_id}.",
+                da="Aftalen «{agreement}» hører ikke til partnerskabet «{partnership}».",
+                agreement=agreement_id,
+                partnership=partnership_id,
+            )
         return agreement
 
     @staticmethod
@@ -643,7 +674,12 @@ class Tvaers(Application[UUID]):
         saved (`_check_edits`: only a change to the same thing since refuses it). (Each
         handler names the aggregates it changes, for the event catalogue: docs/events.md.)"""
         if partnership_id is not None and agreement.partnership_id != partnership_id:
-            raise NotFound(f"No agreement with id {agreement.id} in partnership {partnership_id}.")
+            raise NotFound(
+                f"No agreement with id {agreement.id} in partnership {partnership_id}.",
+                da="Aftalen «{agreement}» hører ikke til partnerskabet «{partnership}».",
+                agreement=agreement.id,
+                partnership=partnership_id,
+            )
         Tvaers._check_version(agreement, expected_version)
 
     def _amend_agreement(self, c: AmendAgreement, envelope: Envelope) -> CommandResult:
@@ -768,7 +804,9 @@ class Tvaers(Application[UUID]):
         if request.fingerprint != idempotency.fingerprint:
             raise IdempotencyKeyReused(
                 "This Idempotency-Key was already used for a different request; "
-                "use a new key for a new request."
+                "use a new key for a new request.",
+                da="Idempotency-Key er allerede brugt til en anden forespørgsel; brug en ny "
+                "nøgle til en ny forespørgsel.",
             )
         return CommandResult(
             aggregate_id=request.result_aggregate_id,
@@ -810,14 +848,22 @@ class Tvaers(Application[UUID]):
     def get_account(self, username: str) -> Account:
         account = self._account_or_none(username)
         if account is None:
-            raise NotFound(f"No user called {username!r}.")
+            raise NotFound(
+                f"No user called {username!r}.",
+                da="Der er ingen bruger med navnet «{username}».",
+                username=username,
+            )
         return account
 
     def _create_account(self, c: CreateAccount, envelope: Envelope) -> CommandResult:
         """CreateAccount: the plain password is hashed here and goes no further."""
         name = normalise_username(c.username)
         if self._account_or_none(name) is not None:
-            raise AlreadyExists(f"There is already a user called {name!r}.")
+            raise AlreadyExists(
+                f"There is already a user called {name!r}.",
+                da="Der er allerede en bruger med navnet «{username}».",
+                username=name,
+            )
         account = Account.create(
             username=name,
             display_name=c.display_name,
@@ -828,7 +874,11 @@ class Tvaers(Application[UUID]):
         try:
             return self._save(account, created_id=account.id)
         except ConcurrencyConflict:
-            raise AlreadyExists(f"There is already a user called {name!r}.") from None
+            raise AlreadyExists(
+                f"There is already a user called {name!r}.",
+                da="Der er allerede en bruger med navnet «{username}».",
+                username=name,
+            ) from None
 
     def _change_password(self, c: ChangePassword, envelope: Envelope) -> CommandResult:
         """ChangePassword: the plain password is hashed here and goes no further."""
@@ -837,7 +887,10 @@ class Tvaers(Application[UUID]):
         if c.current_password is not None and not verify_password(
             account.password_hash, c.current_password
         ):
-            raise InvalidCredentials("The current password is not right.")
+            raise InvalidCredentials(
+                "The current password is not right.",
+                da="Den nuværende adgangskode er ikke rigtig.",
+            )
         account.change_password(
             hash_password(c.new_password), envelope.meta, keep_token=c.keep_token
         )
@@ -876,7 +929,10 @@ class Tvaers(Application[UUID]):
         raise LastAdministrator(
             f"{account.username!r} is the last active administrator: make another user an "
             "administrator first. (Den sidste aktive administrator kan ikke fratages "
-            "rettighederne eller deaktiveres; gør først en anden bruger til administrator.)"
+            "rettighederne eller deaktiveres; gør først en anden bruger til administrator.)",
+            da="«{username}» er den sidste aktive administrator og kan ikke fratages "
+            "rettighederne eller deaktiveres; gør først en anden bruger til administrator.",
+            username=account.username,
         )
 
     def _reactivate_account(self, c: ReactivateAccount, envelope: Envelope) -> CommandResult:
@@ -909,7 +965,9 @@ class Tvaers(Application[UUID]):
             account = None
         stored_hash = account.password_hash if account is not None else None
         if not verify_password(stored_hash, password) or account is None or not account.active:
-            raise InvalidCredentials("Wrong username or password.")
+            raise InvalidCredentials(
+                "Wrong username or password.", da="Forkert brugernavn eller adgangskode."
+            )
         return account
 
     def issue_token(

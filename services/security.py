@@ -35,9 +35,17 @@ def _dummy_hash() -> str:
 
 def check_password_policy(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidValue(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+        raise InvalidValue(
+            f"A password needs at least {MIN_PASSWORD_LENGTH} characters.",
+            da="En adgangskode skal have mindst {n} tegn.",
+            n=MIN_PASSWORD_LENGTH,
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise InvalidValue(f"A password may have at most {MAX_PASSWORD_LENGTH} characters.")
+        raise InvalidValue(
+            f"A password may have at most {MAX_PASSWORD_LENGTH} characters.",
+            da="En adgangskode kan have højst {n} tegn.",
+            n=MAX_PASSWORD_LENGTH,
+        )
 
 
 def hash_password(password: str) -> str:

@@ -404,8 +404,8 @@ english(
         RULES_DA["already-exists"]: "It already exists.",
         RULES_DA["invalid-value"]: "One of the values is not valid.",
         RULES_DA["inconsistent-dates"]: (
-            "The dates do not fit together (an end date before a start date, or a date "
-            "outside the period)."
+            "Two dates are in the wrong order (an end date before a start date), or a date "
+            "lies outside the period it belongs to."
         ),
         RULES_DA["not-a-partner"]: (
             "The organisation is not a partner of the partnership on that date."
@@ -413,8 +413,9 @@ english(
         RULES_DA["already-a-partner"]: "The organisation is already a partner.",
         RULES_DA["lead-organisation"]: "That cannot be done for the lead organisation.",
         RULES_DA["rung-not-backed"]: (
-            "The rung needs an agreement in force: a signed cooperation agreement (rung 5) "
-            "or partnership agreement (rung 6)."
+            "The rung does not fit the partner's agreements: rungs 5 and 6 need a signed "
+            "cooperation or partnership agreement in force, and while such an agreement is "
+            "in force the partner cannot stand lower."
         ),
         RULES_DA["no-change"]: "Nothing would change.",
         RULES_DA["seat-occupied"]: "The seat on the steering group is already taken on that date.",

@@ -28,6 +28,11 @@ def day(offset: int) -> str:
     return (TODAY + timedelta(days=offset)).isoformat()
 
 
+def danish_day(offset: int) -> str:
+    """`day(offset)` as a Danish message writes it (dd.mm.åååå)."""
+    return (TODAY + timedelta(days=offset)).strftime("%d.%m.%Y")
+
+
 def redirected(response: Response) -> str:
     """Where a form that must have succeeded sends the browser (303)."""
     assert response.status_code == 303, text(response)[:3000]
@@ -45,7 +50,9 @@ def error_next_to(response: Response, field: str) -> str:
 def form_message(response: Response) -> str:
     """The heading of the form's error summary (what is wrong with the form as a whole)."""
     match = re.search(
-        r'<div class="alert[^"]*" role="alert"[^>]*>\s*<(p|h2)\b[^>]*>(.*?)</\1>', response.text, re.S
+        r'<div class="alert[^"]*" role="alert"[^>]*>\s*<(p|h2)\b[^>]*>(.*?)</\1>',
+        response.text,
+        re.S,
     )
     assert match is not None, f"no form message: {text(response)[:3000]}"
     return html.unescape(match.group(2))

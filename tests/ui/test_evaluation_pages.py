@@ -468,7 +468,7 @@ def test_a_note_is_its_authors_until_published_and_gone_again_once_withdrawn(
         EVALUATOR,
     )
     assert again.status_code == 422
-    assert "Notatet er ikke i en tilstand, hvor det kan lade sig gøre." in text(again)
+    assert "Kun et offentliggjort notat kan trækkes tilbage." in text(again)
 
 
 def test_the_demo_draft_is_hidden_from_the_project_leader_and_shown_to_its_author(

@@ -135,7 +135,7 @@ def test_an_activity_goes_through_its_statuses_and_a_wrong_move_is_refused(
         )
     assert response.status_code == 422
     assert error_next_to(response, "status") == (
-        "Aktiviteten er ikke i en tilstand, hvor det kan lade sig gøre."
+        "Aktiviteten «Motion på recept» kan ikke gå fra planlagt til sat på pause."
     )
 
     for status, offset in (("running", -50), ("paused", -20), ("ended", -5)):

@@ -18,6 +18,7 @@ from tests.commands import execute
 from tests.ui.conftest import add_user, login, post_form, text, tvaers
 from tests.ui.forms_support import (
     Desk,
+    danish_day,
     day,
     error_next_to,
     form_message,
@@ -176,7 +177,9 @@ def test_a_signatory_of_another_organisation_is_refused_next_to_the_signatory(
             version=agreement_version(desk, agreement_id),
         )
     assert response.status_code == 422
-    assert error_next_to(response, "signatory_id") == "Organisationen er ikke part i aftalen."
+    assert error_next_to(response, "signatory_id") == (
+        "Anne Berg arbejder ikke for Sundeborg Idrætsforening."
+    )
 
 
 def test_two_parties_signing_from_forms_of_one_version_both_land(setting: Setting) -> None:
@@ -231,7 +234,10 @@ def test_a_signed_agreement_is_renewed_and_a_shorter_renewal_is_refused(
             version=agreement_version(desk, agreement_id),
         )
     assert short.status_code == 422
-    assert error_next_to(short, "valid_to").startswith("Datoerne passer ikke sammen")
+    assert error_next_to(short, "valid_to") == (
+        "En fornyelse af «Samarbejdsaftale om Motion på recept» skal forlænge den ud over "
+        f"{danish_day(335)}; {danish_day(100)} gør ikke."
+    )
 
     redirected(
         desk.post(

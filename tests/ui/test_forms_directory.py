@@ -143,7 +143,10 @@ def test_a_period_that_ends_before_it_starts_is_said_next_to_the_end_date(
             },
         )
     assert response.status_code == 422
-    assert error_next_to(response, "period_end").startswith("Datoerne passer ikke sammen")
+    assert error_next_to(response, "period_end") == (
+        "Perioden slutter 01.01.2025, før den begynder 01.06.2025: slutdatoen skal ligge "
+        "efter startdatoen."
+    )
 
 
 def test_registering_an_organisation_from_the_join_form_brings_you_back_with_it_chosen(

@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 from tests.ui.conftest import text
 from tests.ui.forms_support import (
     Desk,
+    danish_day,
     day,
     error_next_to,
     get_json,
@@ -96,9 +97,10 @@ def test_a_second_chair_is_refused_next_to_the_seat(setting: Setting) -> None:
         )
     assert response.status_code == 422
     assert error_next_to(response, "seat") == (
-        "Pladsen i styregruppen er allerede besat på den dato."
+        f"Anne Berg er allerede formand i styregruppen den {danish_day(0)}: skift først "
+        "Anne Bergs plads, eller registrér, at Anne Berg udtræder."
     )
-    assert "already has a formand" in response.text  # the rule's own words, for the curious
+    assert "already has a formand" not in response.text  # the API's English stays there
 
 
 def test_the_secretariat_is_placed_then_staffed(setting: Setting) -> None:
@@ -188,9 +190,7 @@ def test_holding_the_same_role_twice_is_said_next_to_the_person(setting: Setting
     with nothing_saved(desk.client):
         response = desk.post("roles/new", data)
     assert response.status_code == 422
-    assert error_next_to(response, "person_id") == (
-        "Rollen er ikke i en tilstand, hvor det kan lade sig gøre."
-    )
+    assert error_next_to(response, "person_id") == "Bo Dahl er allerede brobygger her."
 
 
 def test_a_hand_over_from_an_older_form_lands_after_another_change(setting: Setting) -> None:

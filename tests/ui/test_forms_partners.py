@@ -22,6 +22,7 @@ from tests.ui.forms_support import (
     redirected,
 )
 
+
 def danish(offset: int) -> str:
     """The day `offset` days from today, as a Danish message writes it (dd.mm.åååå)."""
     return date.fromisoformat(day(offset)).strftime("%d.%m.%Y")

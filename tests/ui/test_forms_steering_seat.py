@@ -11,7 +11,15 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from tests.ui.conftest import text
-from tests.ui.forms_support import Desk, day, error_next_to, get_json, nothing_saved, redirected
+from tests.ui.forms_support import (
+    Desk,
+    danish_day,
+    day,
+    error_next_to,
+    get_json,
+    nothing_saved,
+    redirected,
+)
 
 
 @dataclass
@@ -73,8 +81,9 @@ def test_a_seat_someone_else_holds_is_refused_next_to_the_seat(setting: Setting)
             f"steering/{appointment}/seat", {"seat": "vice_chair", "valid_on": day(-10)}
         )
     assert response.status_code == 422
-    assert (
-        error_next_to(response, "seat") == "Pladsen i styregruppen er allerede besat på den dato."
+    assert error_next_to(response, "seat") == (
+        f"Bo Dahl er allerede næstformand i styregruppen den {danish_day(-10)}: skift først "
+        "Bo Dahls plads, eller registrér, at Bo Dahl udtræder."
     )
 
 
