@@ -619,11 +619,13 @@ class Partnership(TvaersAggregate):
             p.correctable = {}
 
     class RegistryUpdated(TvaersAggregate.Event):
-        """The registry fields after the change; `changed` names the fields whose value
-        changed and `previous` is the registry before (both absent from events written
-        before 2026-12: compare with the previous RegistryUpdated/Registered instead).
-        A change of only `kind` from projekt to drift is the anchoring step "Overgået fra
-        projekt til drift" (`Partnership.enter_operations`, ADR 0017)."""
+        """Registry fields changed: the registry after, the fields that changed, and before.
+
+        `changed` names the fields whose value changed and `previous` is the registry
+        before (both absent from events written before 2026-12: compare with the previous
+        RegistryUpdated/Registered instead). A change of only `kind` from projekt to drift
+        is the anchoring step "Overgået fra projekt til drift"
+        (`Partnership.enter_operations`, ADR 0017)."""
 
         registry: Registry
         changed: tuple[str, ...] = ()
