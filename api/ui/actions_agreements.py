@@ -8,10 +8,12 @@ someone else meanwhile is a conflict, not an overwrite.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
@@ -49,6 +51,7 @@ from api.ui.forms import (
     VALID_ON,
     Field,
     Form,
+    parse,
     submit,
     with_meta,
 )
@@ -56,6 +59,7 @@ from api.ui.free_text import warn_names
 from api.ui.i18n import english, translator
 from projections import directory
 from projections.access import DirectoryAccess
+from projections.directory import PersonEntry
 from services.application import Tvaers
 from services.commands import (
     AmendAgreement,
@@ -126,13 +130,30 @@ def obligation_field(party_id: UUID) -> str:
     return f"obligation_{party_id}"
 
 
-def terms_fields(scope: Scope, agreement: Agreement | None) -> tuple[list[Field], dict[str, str]]:
+def chosen_parties(
+    scope: Scope, agreement: Agreement | None, posted: Iterable[str] | None
+) -> list[UUID]:
+    """The parties whose obligations the form asks for: those chosen in the form when it
+    was posted (partners only, the lead always), else the agreement's, else the lead."""
+    if posted is None:
+        return list(agreement.party_ids) if agreement else [scope.lead_id]
+    partners = set(scope.partnership.active_partner_ids)
+    chosen = [p for p in (as_id(v) for v in posted) if p is not None and p in partners]
+    return list(dict.fromkeys([scope.lead_id, *chosen]))
+
+
+def terms_fields(
+    scope: Scope, agreement: Agreement | None, parties: Sequence[UUID] | None = None
+) -> tuple[list[Field], dict[str, str]]:
     """An agreement's terms as fields (today's text when amending), and the obligation
-    fields' names with their partner's name."""
+    fields' names with their partner's name: one obligation box per chosen party only
+    (`parties`; see chosen_parties), so no box is shown for a partner who is no party."""
     partners = scope.partner_choices()
     current = {o.party_id: o.text for o in agreement.terms.obligations} if agreement else {}
-    parties = agreement.party_ids if agreement else (scope.lead_id,)
-    obligations = {obligation_field(UUID(value)): name for value, name in partners}
+    if parties is None:
+        parties = chosen_parties(scope, agreement, None)
+    boxed = [(value, name) for value, name in partners if UUID(value) in set(parties)]
+    obligations = {obligation_field(UUID(value)): name for value, name in boxed}
     fields = [
         Field(
             "title",
@@ -165,7 +186,7 @@ def terms_fields(scope: Scope, agreement: Agreement | None) -> tuple[list[Field]
                 max_length=10_000,
                 default=current.get(UUID(value)),
             )
-            for value, _name in partners
+            for value, _name in boxed
         ),
         Field(
             "valid_from",
@@ -211,9 +232,39 @@ def check_terms(c: dict[str, Any], lead_id: UUID, locale: str) -> dict[str, str]
     for party in parties:
         if not (c.get(obligation_field(party)) or "").strip():
             errors[obligation_field(party)] = _("Skriv, hvad parten forpligter sig til.")
-    if c["valid_to"] <= c["valid_from"]:
+    if c["valid_to"] and c["valid_from"] and c["valid_to"] <= c["valid_from"]:
         errors["valid_to"] = _("Slutdatoen skal ligge efter startdatoen.")
     return errors
+
+
+def check_signer(
+    c: dict[str, Any], people: Mapping[UUID, PersonEntry], party_name: str, locale: str
+) -> dict[str, str]:
+    """The signer works for the party that signs; said next to the signer if not."""
+    party, signer = as_id(c.get("party_id")), as_id(c.get("signatory_id"))
+    person = people.get(signer) if signer is not None else None
+    if person is None or person.organisation_id == party:
+        return {}
+    _ = translator(locale)
+    return {"signatory_id": _(SIGNER_ELSEWHERE_DA, person=person.name, party=party_name)}
+
+
+SIGNER_ELSEWHERE_DA = "{person} arbejder ikke for {party}."
+STEP = "step"
+PARTIES_CHOSEN = "parties"
+"""The terms form's second button: show the obligation boxes of the parties chosen."""
+
+
+def shown_again(
+    request: Request[Any, Any, Any],
+    fields: Sequence[Field],
+    data: FormMultiDict,
+    template: str,
+    context: dict[str, Any],
+) -> Response[Any]:
+    """The form once more with what was typed, now with a box for each chosen party."""
+    _clean, raw, _errors = parse(fields, data, locale_of(request))
+    return render(request, template, form=Form(fields=fields, values=raw), **context)
 
 
 TERMS_ERRORS = {
@@ -231,10 +282,15 @@ class AgreementForms(Controller):
     # -- a new draft ---------------------------------------------------------------------------
 
     async def _draft(
-        self, request: Request[Any, Any, Any], tvaers: Tvaers, read_side: ReadSide, pid: UUID
+        self,
+        request: Request[Any, Any, Any],
+        tvaers: Tvaers,
+        read_side: ReadSide,
+        pid: UUID,
+        posted: Iterable[str] | None = None,
     ) -> tuple[list[Field], dict[str, Any], Scope]:
         scope = await scope_of(tvaers, read_side, pid)
-        terms, obligations = terms_fields(scope, None)
+        terms, obligations = terms_fields(scope, None, chosen_parties(scope, None, posted))
         kind = choice(
             "kind",
             "Slags aftale",
@@ -275,8 +331,13 @@ class AgreementForms(Controller):
         tvaers: NamedDependency[Tvaers],
         read_side: NamedDependency[ReadSide],
     ) -> Response[Any]:
-        fields, context, scope = await self._draft(request, tvaers, read_side, partnership_id)
+        data = await request.form()
+        fields, context, scope = await self._draft(
+            request, tvaers, read_side, partnership_id, data.getall("party_ids", [])
+        )
         locale = locale_of(request)
+        if data.get(STEP) == PARTIES_CHOSEN:
+            return shown_again(request, fields, data, DRAFT_TEMPLATE, context)
         return await submit(
             request,
             fields=fields,
@@ -304,8 +365,15 @@ class AgreementForms(Controller):
         pid: UUID,
         agreement_id: FromPath[UUID],
         wanted: str | None,
+        *,
+        party: UUID | None = None,
+        posted: FormMultiDict | None = None,
     ) -> tuple[list[Field], dict[str, Any]]:
-        """The page's context and the chosen form's fields (none when no form applies)."""
+        """The page's context and the chosen form's fields (none when no form applies).
+
+        `party`: the party that signs, chosen first (the signers listed are its people);
+        `posted`: the form as posted (the party and signer of a signature, the parties of
+        an amendment)."""
         agreement = await agreement_of(tvaers, pid, agreement_id)
         scope = await scope_of(tvaers, read_side, pid)
         writer = await may_write(request, read_side, pid)
@@ -337,12 +405,19 @@ class AgreementForms(Controller):
         fields: list[Field] = []
         obligations: dict[str, str] = {}
         links: list[tuple[str, str]] = []
+        signing: dict[str, Any] = {}
         if chosen == "sign":
-            fields, links = await self._sign_fields(
-                read_side, scope, agreement, names, directory_rules(request)
+            signer = None
+            if posted is not None:
+                party, signer = as_id(posted.get("party_id")), as_id(posted.get("signatory_id"))
+            fields, links, signing = await self._sign_fields(
+                read_side, scope, agreement, names, directory_rules(request), party, signer
             )
         elif chosen == "amend":
-            terms, obligations = terms_fields(scope, agreement)
+            posted_parties = posted.getall("party_ids", []) if posted is not None else None
+            terms, obligations = terms_fields(
+                scope, agreement, chosen_parties(scope, agreement, posted_parties)
+            )
             fields = with_meta(terms, version=agreement.version)
         elif chosen == "renew":
             fields = with_meta(
@@ -379,6 +454,7 @@ class AgreementForms(Controller):
             "cancel": partnership_page(pid, AGREEMENTS),
             "submit": SUBMITS.get(chosen or "", ""),
             "obligations": obligations,
+            **signing,
         }
         return fields, context
 
@@ -389,31 +465,52 @@ class AgreementForms(Controller):
         agreement: Agreement,
         names: dict[UUID, str],
         rules: DirectoryAccess,
-    ) -> tuple[list[Field], list[tuple[str, str]]]:
+        party: UUID | None,
+        signer: UUID | None,
+    ) -> tuple[list[Field], list[tuple[str, str]], dict[str, Any]]:
+        """The signature form: the party that signs first, then the people of that party.
+
+        With one party left to sign, it is chosen; with more, the page first asks which
+        party signs (links: no script needed), and the form then lists only that party's
+        people. A signer posted who does not belong to the party stays in the list, so the
+        refusal can say so next to it (`check_signer`)."""
         unsigned = agreement.unsigned_party_ids
-        # Signers: the parties' people whom the user may see (ADR 0005, revised).
+        if party not in unsigned:
+            party = unsigned[0] if len(unsigned) == 1 else None
+        here = agreement_page(scope.id, agreement.id)
+        if party is None:
+            choose = [
+                (with_params(here, form="sign", party_id=p), names.get(p, "?")) for p in unsigned
+            ]
+            return [], [], {"choose_party": choose}
+        # Signers: the party's people whom the user may see (ADR 0005, revised).
         people = await directory.persons(read_side.store, unsigned, readable=rules.persons("id"))
+        listed = [p for p in people if p.organisation_id == party or p.id == signer]
         fields = with_meta(
             [
-                choice(
-                    "party_id",
-                    "Part der underskriver",
-                    [(str(p), names.get(p, "?")) for p in unsigned],
-                    required=True,
-                ),
+                Field("party_id", "", "hidden", required=True, default=str(party)),
                 choice(
                     "signatory_id",
                     "Underskriver",
-                    [(str(p.id), person_label(p, names)) for p in people],
+                    [(str(p.id), person_label(p, names)) for p in listed],
                     required=True,
                     help="En person fra den part, der underskriver.",
                 ),
             ],
             version=agreement.version,
         )
-        here = with_params(agreement_page(scope.id, agreement.id), form="sign")
-        link = with_params(NEW_PERSON, next=here, organisation_id=unsigned[0] if unsigned else None)
-        return fields, [(link, "Er underskriveren ikke på listen? Registrér personen først.")]
+        back = with_params(here, form="sign", party_id=party)
+        link = with_params(NEW_PERSON, next=back, organisation_id=party)
+        signing = {
+            "sign_party": names.get(party, "?"),
+            "other_parties": with_params(here, form="sign") if len(unsigned) > 1 else "",
+            "people": {p.id: p for p in people},
+        }
+        return (
+            fields,
+            [(link, "Er underskriveren ikke på listen? Registrér personen først.")],
+            signing,
+        )
 
     @get("/{agreement_id:uuid}", opt=READ, name="ui-agreement")
     async def show(
@@ -425,16 +522,13 @@ class AgreementForms(Controller):
         read_side: NamedDependency[ReadSide],
         form: FromQuery[str | None] = None,
         person_id: FromQuery[str | None] = None,
+        party_id: FromQuery[str | None] = None,
     ) -> Template:
         fields, context = await self._page(
-            request, tvaers, read_side, partnership_id, agreement_id, form
+            request, tvaers, read_side, partnership_id, agreement_id, form, party=as_id(party_id)
         )
         values: dict[str, Any] = {}
         if context["chosen"] == "sign":
-            agreement: Agreement = context["agreement"]
-            unsigned = agreement.unsigned_party_ids
-            if len(unsigned) == 1:
-                values["party_id"] = str(unsigned[0])
             signer = as_id(person_id)
             if signer is not None:
                 values["signatory_id"] = str(signer)
@@ -449,16 +543,27 @@ class AgreementForms(Controller):
         agreement_id: FromPath[UUID],
         which: str,
     ) -> Response[Any]:
-        fields, context = await self._page(request, tvaers, read_side, pid, agreement_id, which)
-        if context["chosen"] != which:
+        data = await request.form()
+        fields, context = await self._page(
+            request, tvaers, read_side, pid, agreement_id, which, posted=data
+        )
+        if context["chosen"] != which or (which == "sign" and not fields):
             # Not possible now (the agreement changed, or never was): say so on its page.
             _ = translator(locale_of(request))
             form = Form(fields=fields, message=_("Det kan ikke lade sig gøre for aftalen nu."))
             return render(request, PAGE_TEMPLATE, status=409, form=form, **context)
         agreement: Agreement = context["agreement"]
         locale = locale_of(request)
+        if which == "amend" and data.get(STEP) == PARTIES_CHOSEN:
+            return shown_again(request, fields, data, PAGE_TEMPLATE, context)
 
         lead_id = agreement.lead_organisation_id
+        people: dict[UUID, PersonEntry] = context.get("people", {})
+        party_name = str(context.get("sign_party", "?"))
+        checks = {
+            "sign": lambda c: check_signer(c, people, party_name, locale),
+            "amend": lambda c: check_terms(c, lead_id, locale),
+        }
         error_fields = {
             "sign": {
                 "not-a-party": "signatory_id",
@@ -483,7 +588,7 @@ class AgreementForms(Controller):
             success=lambda _result: agreement_page(pid, agreement_id),
             read_side=read_side,
             error_fields=error_fields,
-            check=(lambda c: check_terms(c, lead_id, locale)) if which == "amend" else None,
+            check=checks.get(which),
             conflict=AGREEMENT_CONFLICT_DA,
         )
 
@@ -563,6 +668,18 @@ english(
         "Ny slutdato": "New end date",
         "Den skal ligge efter den nuværende slutdato.": "It must be after the current end date.",
         "Part der underskriver": "Party that signs",
+        SIGNER_ELSEWHERE_DA: "{person} does not work for {party}.",
+        "Hvilken part underskriver?": "Which party signs?",
+        "Underskriv for {party}": "Sign for {party}",
+        "Underskriver for {party}": "Signing for {party}",
+        "Vælg en anden part": "Choose another party",
+        "Vis forpligtelser for de valgte parter": "Show the obligations of the parties chosen",
+        "Har du ændret parterne? Tryk på »Vis forpligtelser for de valgte parter« nederst: "
+        "så vises et felt til hver valgt parts forpligtelser, og det, du har skrevet, "
+        "bevares.": (
+            "Changed the parties? Press “Show the obligations of the parties chosen” below: a "
+            "box for each chosen party's obligations appears, and what you typed is kept."
+        ),
         "Underskriver": "Signatory",
         "En person fra den part, der underskriver.": "A person of the party that signs.",
         "Er underskriveren ikke på listen? Registrér personen først.": (

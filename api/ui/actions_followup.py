@@ -373,7 +373,8 @@ class FollowUpForms(Controller):
         _ = translator(locale_of(request))
 
         def check(c: dict[str, Any]) -> dict[str, str]:
-            if c["retained"] > c["reached"]:
+            retained, reached = c["retained"], c["reached"]
+            if retained is not None and reached is not None and retained > reached:
                 return {"retained": _("Der kan ikke være flere fastholdt end nået.")}
             return {}
 

@@ -238,6 +238,9 @@ english(
         "Begrundelse (valgfri)": "Reason (optional)",
         "Valgfri. Vises i historikken, så andre kan se hvorfor.": "Optional. Shown in the "
         "history, so others can see why.",
+        "Perioden slutter {end}, før den begynder {start}: slutdatoen skal ligge efter "
+        "startdatoen.": "The period ends {end}, before it starts {start}: the end date "
+        "must lie after the start date.",
         # Danish numbers (api/ui/forms.py danish_number)
         "Skriv et tal, fx 30.000 eller 1.234,5 (punktum mellem tusinder, komma før "
         "decimaler).": "Enter a number the Danish way, e.g. 30.000 or 1.234,5 (a dot "
