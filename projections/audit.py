@@ -495,3 +495,30 @@ def summarise(
         return kind
     names = labels if isinstance(labels, Names) else Names(names=labels)
     return render(cls, payload, names, locale)
+
+
+# -- the audit export: a partnership's history for a date range ----------------------------
+
+
+async def between(
+    store: ReadStore,
+    partnership_id: UUID,
+    recorded_from: datetime | None,
+    recorded_to: datetime | None,
+    *,
+    page: int = 500,
+) -> list[AuditEntry]:
+    """Every entry of the partnership's history recorded in [from, to), oldest first."""
+    where = AuditFilter(
+        partnership_id=partnership_id, recorded_from=recorded_from, recorded_to=recorded_to
+    )
+    found: list[AuditEntry] = []
+    cursor: str | None = None
+    while True:
+        got = await history(store, where, limit=page, cursor=cursor)
+        found += got.entries
+        if got.next_cursor is None:
+            break
+        cursor = got.next_cursor
+    found.reverse()
+    return found

@@ -806,6 +806,11 @@ def local_moment(value: datetime) -> datetime:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(COPENHAGEN)
 
 
+def danish_midnight(day: date) -> datetime:
+    """The start of a day in Denmark (a recorded-time bound of a date filter)."""
+    return datetime(day.year, day.month, day.day, tzinfo=COPENHAGEN)
+
+
 def danish_moment(value: datetime | None, *, seconds: bool = False) -> str:
     """A recorded time in Danish time, dd.mm.åååå tt.mm (the history's times)."""
     if value is None:

@@ -7,23 +7,25 @@ from a write: the answer waits until the views include it (read-your-writes).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
 import msgspec
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
+from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from aggregates.dates import today as today_in_denmark
-from api import exports
-from api.exports import EXPORT, Export, ExportOperation
+from api import audit_export, exports
+from api.audit_export import FileFormat, FileOperation
+from api.exports import EXPORT, Export, ExportOperation, Lang
 from api.readside import ReadSide
 from projections import anchoring, audit, diff, ladder
 from projections import roles as role_views
 from projections.audit import AuditPage
-from projections.history import Group
+from projections.history import Group, danish_midnight
 
 AsOf = Annotated[date | None, QueryParameter(description="Valid date: the world as it stood then.")]
 KnownAt = Annotated[
@@ -231,6 +233,59 @@ class PartnershipViewsController(Controller):
         )
         page = await audit.history(read_side.store, where, limit=limit, cursor=cursor)
         return exports.audit(export, page, partnership_id) if export.wanted else page
+
+    @get(
+        "/history/export",
+        operation_id="exportPartnershipHistory",
+        operation_class=FileOperation,
+        summary="The history for a date range as a CSV or XLSX file",
+        description="Every entry of the partnership's history (and its agreements') recorded "
+        "from `from` to `to` (dates in Danish time, both included; either may be left out), "
+        "oldest first: recorded time (Danish time, Europe/Copenhagen), valid date, what "
+        "happened with names and old → new values, kind of change, who (name and role), "
+        "reason. Danish headings and dd.mm.åååå dates with `lang=da` (the default), English "
+        "with `lang=en`. The same query gives the same bytes.",
+        opt={"access": "partnership:audit"},
+    )
+    async def history_export(
+        self,
+        partnership_id: FromPath[UUID],
+        read_side: NamedDependency[ReadSide],
+        format: Annotated[
+            FileFormat, QueryParameter(description="`csv` or `xlsx`.")
+        ] = FileFormat.CSV,
+        first: Annotated[
+            date | None,
+            QueryParameter(name="from", description="First day recorded (Danish time)."),
+        ] = None,
+        last: Annotated[
+            date | None,
+            QueryParameter(name="to", description="Last day recorded (Danish time), included."),
+        ] = None,
+        lang: Annotated[
+            Lang, QueryParameter(description="Language of the headings, sentences and dates.")
+        ] = Lang.DA,
+        after: After = None,
+    ) -> Response[bytes]:
+        await read_side.ready(after, partnership_id)
+        if first is not None and last is not None and last < first:
+            raise ValidationException(
+                f"The range ends ({last}) before it starts ({first}).",
+                extra=[{"key": "to", "message": "before from", "source": "query"}],
+            )
+        entries = await audit.between(
+            read_side.store,
+            partnership_id,
+            danish_midnight(first) if first else None,
+            danish_midnight(last + timedelta(days=1)) if last else None,
+        )
+        body, media_type = audit_export.content(entries, lang, format)
+        name = audit_export.file_name(partnership_id, first, last, lang, format)
+        return Response(
+            body,
+            media_type=media_type,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     @get(
         "/diff",

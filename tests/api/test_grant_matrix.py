@@ -237,6 +237,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", f"{P}/agreements"): Route("partnership:read"),
     ("GET", f"{P}/agreements/{{agreement_id}}"): Route("partnership:read"),
     ("GET", f"{P}/audit"): Route("partnership:audit"),
+    ("GET", f"{P}/history/export"): Route("partnership:audit"),
     ("GET", f"{P}/diff"): Route(
         "partnership:audit", query={"from": "2024-01-01", "to": "2099-01-01"}
     ),

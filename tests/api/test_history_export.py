@@ -1,0 +1,161 @@
+"""The audit export (issue 15): a partnership's history for a date range as CSV and XLSX,
+with names, Danish headings, actor by name, reason, valid date (dd.mm.åååå) and recorded
+time in Danish time; the same query gives the same bytes; a reversed range is refused."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from openpyxl import load_workbook
+
+from tests.api.conftest import add_user, as_user, assert_problem, tvaers
+from tests.api.support import register_person, write
+
+pytestmark = pytest.mark.both_stores
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
+
+def _history(client: TestClient[Litestar], partnership_id: str) -> str:
+    base = f"/partnerships/{partnership_id}/roles"
+    dorte = register_person(client, _lead(client, partnership_id), "Dorte Ærø")
+    position = write(
+        client,
+        base,
+        {"role": "coordinator", "person_id": dorte, "valid_on": "2024-02-01"},
+        status=201,
+    )["id"]
+    write(
+        client,
+        f"{base}/{position}/vacancy",
+        {"valid_on": "2024-08-01", "reason": "Dorte er gået på pension"},
+    )
+    return str(tvaers(client).max_notification_id())
+
+
+def _lead(client: TestClient[Litestar], partnership_id: str) -> str:
+    body = client.get(f"/partnerships/{partnership_id}").json()
+    return str(body.get("lead_organisation_id") or body["registry"]["lead_organisation_id"])
+
+
+def _export(client: TestClient[Litestar], partnership_id: str, **params: str) -> bytes:
+    response = client.get(f"/partnerships/{partnership_id}/history/export", params=params)
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+def test_the_csv_says_what_changed_who_why_and_when_in_danish(
+    client: TestClient[Litestar], partnership_id: str
+) -> None:
+    after = _history(client, partnership_id)
+    today = datetime.now(COPENHAGEN).date()
+    response = client.get(
+        f"/partnerships/{partnership_id}/history/export",
+        params={"format": "csv", "after": after, "from": today.isoformat()},
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    assert (
+        f'filename="historik-{partnership_id}-{today.isoformat()}.csv"'
+        in (response.headers["content-disposition"])
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == [
+        "Registreret (dansk tid)",
+        "Gælder fra",
+        "Hvad",
+        "Slags ændring",
+        "Hvem",
+        "Begrundelse",
+        "Post",
+        "Version",
+    ]
+    # oldest first: registered, role assigned, role vacated
+    what = [r[2] for r in rows[1:]]
+    assert what[0].startswith("Partnerskabet »")
+    assert what[1].startswith("Dorte Ærø (Sundhed og Forebyggelse, Sundeborg Kommune)")
+    assert what[2] == (
+        "Rolle ledig: tovholder; Dorte Ærø (Sundhed og Forebyggelse, Sundeborg Kommune) er fratrådt"
+    )
+    vacated = rows[3]
+    assert vacated[1] == "01.08.2024"
+    assert vacated[3] == "Roller"
+    assert vacated[4] == "Tovholder (projektleder)"  # display name and role, not the username
+    assert vacated[5] == "Dorte er gået på pension"
+    assert vacated[6] == "partnerskab"
+    recorded = datetime.strptime(vacated[0], "%d.%m.%Y %H.%M.%S").replace(tzinfo=COPENHAGEN)
+    assert abs(recorded - datetime.now(COPENHAGEN)) < timedelta(minutes=5)  # Danish time
+
+
+def test_the_english_file_and_the_range(client: TestClient[Litestar], partnership_id: str) -> None:
+    after = _history(client, partnership_id)
+    english = _export(client, partnership_id, format="csv", lang="en", after=after)
+    rows = list(csv.reader(io.StringIO(english.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][0] == "Recorded (Danish time, Europe/Copenhagen)"
+    assert rows[3][1] == "2024-08-01"
+    assert rows[3][2].startswith("Role vacant: coordinator; Dorte Ærø")
+    # a range with nothing recorded in it: the headings only
+    past = _export(client, partnership_id, format="csv", to="2020-01-01")
+    assert len(past.decode("utf-8-sig").splitlines()) == 1
+    refused = client.get(
+        f"/partnerships/{partnership_id}/history/export",
+        params={"from": "2024-05-02", "to": "2024-05-01"},
+    )
+    assert_problem(refused, 400)
+    assert_problem(
+        client.get(f"/partnerships/{partnership_id}/history/export", params={"format": "pdf"}),
+        400,
+    )
+
+
+def test_the_xlsx_has_real_dates_and_the_same_query_gives_the_same_bytes(
+    client: TestClient[Litestar], partnership_id: str
+) -> None:
+    after = _history(client, partnership_id)
+    first = _export(client, partnership_id, format="xlsx", after=after, to="2099-12-31")
+    again = _export(client, partnership_id, format="xlsx", to="2099-12-31")
+    assert first == again
+    csv_first = _export(client, partnership_id, format="csv")
+    assert csv_first == _export(client, partnership_id, format="csv")
+
+    sheet = load_workbook(io.BytesIO(first)).active
+    assert sheet is not None
+    assert sheet.title == "historik"
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Registreret (dansk tid)"
+    assert isinstance(rows[3][0], datetime)
+    assert rows[3][1] == datetime(2024, 8, 1)  # a date cell
+    assert sheet.cell(row=4, column=2).number_format == "dd.mm.yyyy"
+    assert rows[3][4] == "Tovholder (projektleder)"
+
+
+def test_the_export_is_for_those_who_may_read_the_history(
+    client: TestClient[Litestar], partnership_id: str
+) -> None:
+    add_user(client, "fremmed@andetsted.dk")
+    refused = client.get(
+        f"/partnerships/{partnership_id}/history/export",
+        headers=as_user(client, "fremmed@andetsted.dk"),
+    )
+    assert refused.status_code in (403, 404), refused.text
+
+
+def test_the_xlsx_carries_no_time_of_writing() -> None:
+    """Byte-identical whenever it is written: the archive's member times and the document's
+    created/modified are fixed (a comparison of two quick exports would pass by luck)."""
+    import zipfile
+
+    from api.audit_export import write_xlsx
+    from api.exports import Lang
+
+    archive = zipfile.ZipFile(io.BytesIO(write_xlsx([], Lang.DA)))
+    assert {m.date_time for m in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    core = archive.read("docProps/core.xml").decode()
+    assert "2000-01-01T00:00:00Z" in core
+    assert str(datetime.now().year) not in core
