@@ -454,6 +454,10 @@ class AgreementForms(Controller):
             "cancel": partnership_page(pid, AGREEMENTS),
             "submit": SUBMITS.get(chosen or "", ""),
             "obligations": obligations,
+            "choose_party": [],
+            "sign_party": "",
+            "other_parties": "",
+            "people": {},
             **signing,
         }
         return fields, context

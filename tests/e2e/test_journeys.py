@@ -73,6 +73,10 @@ def test_a_project_leader_builds_a_partnership_up_to_a_signed_agreement(
     page.get_by_label("Titel").fill("Samarbejdsaftale om grønne fællesskaber")
     page.get_by_role("textbox", name="Formål", exact=True).fill("Henvisning til naturfællesskaber")
     page.get_by_label(CULTURE, exact=True).check()
+    # Boxes for obligations only for the parties chosen: choose, then show them.
+    expect(page.get_by_label(f"Forpligtelser for {CULTURE}")).to_have_count(0)
+    page.get_by_role("button", name="Vis forpligtelser for de valgte parter").click()
+    assert_accessible(page)
     page.get_by_label(f"Forpligtelser for {CULTURE}").fill("Stiller instruktører til rådighed")
     page.get_by_label(f"Forpligtelser for {LEAD}").fill("Henviser borgere")
     page.get_by_label("Aftalen gælder fra og med").fill("2026-03-01")
@@ -88,7 +92,11 @@ def test_a_project_leader_builds_a_partnership_up_to_a_signed_agreement(
         (CULTURE, f"Mikkel Dahl, fritidskonsulent ({CULTURE})"),
         (LEAD, f"Helle Aagaard, sundhedskonsulent ({LEAD})"),
     ):
-        page.get_by_label("Part der underskriver").select_option(label=party)
+        # The party first (while more than one is left to sign), then its people.
+        choose = page.get_by_role("link", name=f"Underskriv for {party}")
+        if choose.count():
+            choose.click()
+        expect(page.get_by_text(f"Underskriver for {party}")).to_be_visible()
         page.get_by_role("combobox", name="Underskriver", exact=True).select_option(label=signatory)
         page.get_by_label("Gyldig fra").fill("2026-03-01")
         page.get_by_role("button", name="Registrér underskrift").click()

@@ -100,7 +100,17 @@ def test_two_partners_sign_a_cooperation_agreement_and_the_partner_stands_on_run
     desk.join(library, rung=2)
 
     form = desk.get("agreements/new")
-    assert "Forpligtelser for Sundeborg Idrætsforening" in text(form)
+    # A box for obligations only for the parties chosen (issue 14, finding 8): the lead.
+    assert "Forpligtelser for Sundhed og Forebyggelse" in text(form)
+    assert "Forpligtelser for Sundeborg Idrætsforening" not in text(form)
+    chosen = desk.post(
+        "agreements/new",
+        {"kind": "cooperation", "title": "Motion", "party_ids": [lead, club], "step": "parties"},
+    )
+    assert chosen.status_code == 200
+    assert "Forpligtelser for Sundeborg Idrætsforening" in text(chosen)
+    assert "Forpligtelser for Sundeborg Bibliotek" not in text(chosen)  # a partner, no party
+    assert 'value="Motion"' in chosen.text  # what was typed is kept
     location = redirected(desk.post("agreements/new", {"kind": "cooperation", **terms(lead, club)}))
     agreement_id = location.rsplit("/", 1)[1]
     assert location == f"{desk.base}/agreements/{agreement_id}"
@@ -115,7 +125,10 @@ def test_two_partners_sign_a_cooperation_agreement_and_the_partner_stands_on_run
     sign(setting, agreement_id, lead, anne)
     assert desk.rungs()[club] == 4  # one signature does not lift anyone
     second = ui.get(location)
-    assert f'<option value="{club}" selected>' in second.text  # the one left to sign
+    assert "Underskriver for Sundeborg Idrætsforening" in text(second)  # the one left to sign
+    assert f'name="party_id" value="{club}"' in second.text
+    assert f'<option value="{bo}"' in second.text
+    assert f'<option value="{anne}"' not in second.text  # the lead's people: not this party's
     sign(setting, agreement_id, club, bo)
 
     assert desk.rungs() == {club: 5, library: 2}
@@ -339,3 +352,49 @@ def test_an_unknown_lifecycle_form_is_not_found_and_saves_nothing(setting: Setti
     with nothing_saved(setting.desk.client):
         response = setting.desk.post(f"agreements/{agreement_id}/shred", {})
     assert response.status_code == 404
+
+
+def test_the_sign_form_asks_for_the_party_first_and_lists_only_its_people(
+    setting: Setting,
+) -> None:
+    """Issue 14, finding 6: the sign form listed every person; now the party is chosen
+    first (links, no script needed) and only that party's people are offered."""
+    agreement_id = draft(setting)
+    desk = setting.desk
+    page = desk.get(f"agreements/{agreement_id}?form=sign")
+    assert "Hvilken part underskriver?" in text(page)
+    assert "Underskriv for Sundeborg Idrætsforening" in text(page)
+    assert 'name="signatory_id"' not in page.text  # no signer before the party
+
+    club_form = desk.get(f"agreements/{agreement_id}?form=sign&party_id={setting.club}")
+    assert f'<option value="{setting.bo}"' in club_form.text
+    assert f'<option value="{setting.anne}"' not in club_form.text
+    lead_form = desk.get(f"agreements/{agreement_id}?form=sign&party_id={setting.lead}")
+    assert f'<option value="{setting.anne}"' in lead_form.text
+    assert f'<option value="{setting.bo}"' not in lead_form.text
+
+
+def test_changing_the_parties_shows_their_obligation_boxes_on_the_amend_form(
+    setting: Setting,
+) -> None:
+    """Issue 14, finding 8: the amend form shows boxes only for the agreement's parties,
+    and for the parties chosen once the user asks for them."""
+    agreement_id = draft(setting)
+    desk = setting.desk
+    library = desk.organisation("Sundeborg Bibliotek", "culture_leisure")
+    desk.join(library, rung=2)
+    amend = desk.get(f"agreements/{agreement_id}?form=amend")
+    assert "Forpligtelser for Sundeborg Idrætsforening" in text(amend)
+    assert "Forpligtelser for Sundeborg Bibliotek" not in text(amend)
+
+    data = {
+        **terms(setting.lead, setting.club, party_ids=[setting.lead, setting.club, library]),
+        "step": "parties",
+    }
+    with nothing_saved(desk.client):
+        shown = desk.post(
+            f"agreements/{agreement_id}/amend", data, version=agreement_version(desk, agreement_id)
+        )
+    assert shown.status_code == 200
+    assert "Forpligtelser for Sundeborg Bibliotek" in text(shown)
+    assert "Stiller hal og trænere" in shown.text  # the typed obligations are kept
