@@ -49,13 +49,14 @@ from projections import anchoring, audit, diff, history, ladder, offers
 from projections import annotations as annotation_views
 from projections import ratings as rating_views
 from projections import roles as role_views
-from projections.core import InvalidQuery
+from projections.core import InvalidQuery, encode_cursor
 from projections.directory import names
 from projections.facts import FollowUp, Recorded, first_registry, recorded
-from projections.history import Group
+from projections.history import Group, danish_midnight, danish_moment
 from projections.store import ReadStore
 
 AUDIT_PAGE = 25
+ACTOR_SEARCH_LENGTH = 200
 EXPIRING_DAYS = 90  # an agreement in force this close to its end is flagged
 
 Query = Annotated[str | None, QueryParameter(max_length=64)]
@@ -693,13 +694,17 @@ class PartnershipPages(Controller):
         request: Request[Any, Any, Any],
         partnership_id: FromPath[UUID],
         read_side: NamedDependency[ReadSide],
-        actor: Annotated[str | None, QueryParameter(max_length=200)] = None,
-        kind: Query = None,
-        recorded_from: Annotated[str | None, QueryParameter(name="from", max_length=64)] = None,
-        recorded_to: Annotated[str | None, QueryParameter(name="to", max_length=64)] = None,
+        actor: Annotated[str | None, QueryParameter(max_length=1000)] = None,
+        kind: Annotated[str | None, QueryParameter(max_length=1000)] = None,
+        recorded_from: Annotated[str | None, QueryParameter(name="from", max_length=1000)] = None,
+        recorded_to: Annotated[str | None, QueryParameter(name="to", max_length=1000)] = None,
         cursor: Annotated[str | None, QueryParameter(max_length=1000)] = None,
     ) -> Template:
-        """Who changed what, when and why: newest first, filtered, a page at a time."""
+        """Who changed what, when and why: newest first, filtered, a page at a time.
+
+        Every filter is in the URL (a GET form; htmx pushes the URL), so a filtered
+        history can be bookmarked and shared; a bad value gets a message beside its field
+        (status 400), never an error page."""
         await read_side.ready(None, partnership_id)
         _ = translator(locale_of(request))
         errors: dict[str, str] = {}
@@ -710,28 +715,40 @@ class PartnershipPages(Controller):
             except ValueError:
                 errors[name] = _("Skriv en dato som åååå-mm-dd.")
                 bounds[name] = None
+        start, end = bounds["from"], bounds["to"]
+        if start and end and end < start:
+            errors["to"] = _("Til-datoen ligger før fra-datoen.")
+        who = " ".join((actor or "").split())
+        if len(who) > ACTOR_SEARCH_LENGTH:
+            errors["actor"] = _("Skriv højst {n} tegn.", n=ACTOR_SEARCH_LENGTH)
         group = KIND_GROUPS.get(kind or "")
         if kind and group is None:
             errors["kind"] = _("Vælg en af mulighederne.")
         chosen = HistoryFilter(
-            actor=(actor or "").strip(),
+            actor=who[:ACTOR_SEARCH_LENGTH],
             kind=kind if kind and group else "",
-            recorded_from=recorded_from or "",
-            recorded_to=recorded_to or "",
+            recorded_from=(recorded_from or "")[:64],
+            recorded_to=(recorded_to or "")[:64],
         )
-        start, end = bounds["from"], bounds["to"]
         where = audit.AuditFilter(
             partnership_id=partnership_id,
-            actor=chosen.actor or None,
+            who=None if "actor" in errors else chosen.actor or None,
             groups=(Group(chosen.kind),) if group else (),
-            recorded_from=_local_midnight(start) if start else None,
-            recorded_to=_local_midnight(end + timedelta(days=1)) if end else None,
+            recorded_from=danish_midnight(start) if start and "to" not in errors else None,
+            recorded_to=danish_midnight(end + timedelta(days=1))
+            if end and "to" not in errors
+            else None,
         )
         try:
             page = await audit.history(read_side.store, where, limit=AUDIT_PAGE, cursor=cursor)
         except InvalidQuery:
             errors["cursor"] = _("Siden findes ikke længere. Start forfra.")
             page = await audit.history(read_side.store, where, limit=AUDIT_PAGE)
+        export = {
+            k: v.isoformat()
+            for k, v in (("from", start), ("to", end))
+            if v is not None and "to" not in errors
+        }
         fragment = request.headers.get("hx-request") == "true"
         title = await _title(read_side, partnership_id)
         return render(
@@ -745,6 +762,10 @@ class PartnershipPages(Controller):
             errors=errors,
             groups=KIND_GROUPS,
             cursor=cursor,
+            local_time=danish_moment,
+            entry_link=entry_link,
+            export_base=f"/partnerships/{partnership_id}/history/export",
+            export=export,
         )
 
     @get("/diff", opt={"access": "partnership:audit"}, name="ui-partnership-diff")
@@ -799,8 +820,14 @@ class PartnershipPages(Controller):
         )
 
 
-def _local_midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day).astimezone()
+def entry_link(ref: audit.EntryRef) -> str:
+    """The history page's query that shows the entry `ref` first (a correction's link to
+    what it corrects), and its anchor: `?cursor=…#e-<id>-<version>`."""
+    anchor = f"#e-{ref.aggregate_id}-{ref.version}"
+    if ref.recorded_at is None:
+        return anchor
+    cursor = encode_cursor(ref.recorded_at.isoformat(), str(ref.aggregate_id), ref.version + 1)
+    return f"?cursor={cursor}{anchor}"
 
 
 async def _title(read_side: ReadSide, partnership_id: UUID) -> str:
@@ -1054,6 +1081,18 @@ TEXTS: dict[str, str] = {
     "Vis historikken": "Show the history",
     "Filtrér historikken": "Filter the history",
     "Hvem (brugernavn)": "Who (username)",
+    "Hvem (navn eller brugernavn)": "Who (name or username)",
+    "Til-datoen ligger før fra-datoen.": "The to date is before the from date.",
+    "Skriv højst {n} tegn.": "Write at most {n} characters.",
+    "Tider er dansk tid.": "Times are Danish time (Europe/Copenhagen).",
+    "dansk tid": "Danish time",
+    "Hent historikken": "Download the history",
+    "Hent historikken som CSV": "Download the history as CSV",
+    "Hent historikken som regneark (XLSX)": "Download the history as a spreadsheet (XLSX)",
+    "med filtrenes datoer; alle slags ændringer og personer": (
+        "with the filters' dates; every kind of change and person"
+    ),
+    "Se den rettede registrering": "See the corrected record",
     "Slags ændring": "Kind of change",
     "alle": "all",
     "Registreret fra": "Recorded from",

@@ -35,6 +35,7 @@ KBH = "Sundhed i beskæftigelsesindsatsen - København"
 SILKEBORG = "Bevægelsesbrobygning til foreningslivet - Silkeborg"
 FREDERIKSBERG = "Kultur på recept - mental sundhed på Frederiksberg"
 OUTSIDER = "udenfor@andeby.dk"
+KBH_LEADER = "Demo projektleder København (projektleder, København)"
 VACATED_ON = date(2024, 6, 1)
 VACANCY_REASON = "Rekrutteringen fra foreningen er stoppet"
 FORMS = (
@@ -233,11 +234,24 @@ def test_the_history_lists_who_changed_what_when_and_why(demo: Demo) -> None:
     page = demo.client.get(f"/ui/partnerships/{pid}/history", params={"kind": "corrections"})
     assert page.status_code == 200
     shown = text(page)
-    assert "Rettelse: dato for hændelse" in shown
-    assert "Af demo-kbh" in shown
+    # what was corrected, from what to what, and a link to it (issue 15): no event numbers
+    assert "Rettelse: datoen for »" in shown
+    assert "hændelse" not in shown
+    assert re.search(r"rettet fra \d\d\.\d\d\.\d{4} til \d\d\.\d\d\.\d{4}", shown), shown
+    assert f"Af {KBH_LEADER}" in shown  # the display name and role, not the username
     assert "Begrundelse: Datoen rettet efter mødereferat" in shown
     assert "gælder fra 02.05.2024" in shown
     assert "Stamdata opdateret" not in shown  # another kind
+    link = re.search(
+        r'<p class="corrects"><a href="([^"]+)">Se den rettede registrering</a>', page.text
+    )
+    assert link is not None
+    target, anchor = link.group(1).replace("&amp;", "&").split("#")
+    corrected = demo.client.get(target)
+    assert corrected.status_code == 200
+    first = re.search(r'<li id="(e-[^"]+)">', corrected.text)
+    assert first is not None
+    assert first.group(1) == anchor  # the corrected entry heads the page it links to
 
     # A page at a time, newest first; the next page is a plain link (no script needed).
     page = demo.client.get(f"/ui/partnerships/{pid}/history")
@@ -249,12 +263,13 @@ def test_the_history_lists_who_changed_what_when_and_why(demo: Demo) -> None:
         pages.append(text(page))
         assert len(pages) < 50, f"the history's pages never end: {older.group(1)}"
     assert len(pages) > 1
-    assert "Registreret: " + KBH not in pages[0]
-    assert "Registreret: " + KBH in pages[-1]  # the very first event, on the last page
+    registered = f"Partnerskabet »{KBH}« registreret"
+    assert registered not in pages[0]
+    assert registered in pages[-1]  # the very first event, on the last page
     # Loaded with htmx into the partnership page: the fragment only.
     fragment = demo.client.get(f"/ui/partnerships/{pid}/history", headers={"HX-Request": "true"})
     assert "<html" not in fragment.text
-    assert "Af demo-kbh" in text(fragment)
+    assert f"Af {KBH_LEADER}" in text(fragment)
 
     by_actor = text(
         demo.client.get(
@@ -320,7 +335,7 @@ def test_a_steering_member_reads_the_history_but_gets_no_links_to_forms(demo: De
     assert re.search(rf'href="{demo.page(KBH)}/agreements/[0-9a-f-]{{36}}"', page.text)
     history = demo.client.get(demo.page(KBH, "/history"), headers=member)
     assert history.status_code == 200
-    assert "Af demo-kbh" in text(history)
+    assert f"Af {KBH_LEADER}" in text(history)
     # Their grant is on København only.
     assert demo.client.get(demo.page(SILKEBORG), headers=member).status_code == 403
 
@@ -378,3 +393,51 @@ def test_every_link_on_the_page_leads_to_a_page_that_answers(demo: Demo) -> None
             if (status := demo.client.get(link).status_code) != 200
         ]
         assert not broken, broken
+
+
+def test_the_who_filter_takes_part_of_a_name_in_any_case_and_the_filters_stay_in_the_url(
+    demo: Demo,
+) -> None:
+    """Issue 15: "Hvem" matches part of a display name or username, case-insensitively and
+    with Danish letters; the filters are a GET form whose URL htmx keeps (bookmarkable)."""
+    history = demo.page(KBH, "/history")
+    for typed in ("projektleder KØBENHAVN", "københavn", "demo-kbh"):
+        page = demo.client.get(history, params={"actor": typed})
+        assert page.status_code == 200, typed
+        shown = text(page)
+        assert f"Af {KBH_LEADER}" in shown, typed
+        assert "Ingen ændringer passer til filtrene." not in shown, typed
+    nobody = text(demo.client.get(history, params={"actor": "Åge Østergård"}))
+    assert "Ingen ændringer passer til filtrene." in nobody
+    page = demo.client.get(history, params={"actor": "københavn", "kind": "roles"})
+    assert '<form method="get" action="' in page.text
+    assert 'hx-push-url="true"' in page.text
+    assert 'value="københavn"' in page.text
+    assert '<option value="roles" selected>' in page.text
+    # times in Danish time, said so; the export links keep the dates
+    assert "(dansk tid)" in text(page)
+    dated = demo.client.get(history, params={"from": "2024-01-01", "to": "2024-12-31"})
+    assert (
+        f"/partnerships/{demo.ids[KBH]}/history/export?format=csv&amp;lang=da"
+        "&amp;from=2024-01-01&amp;to=2024-12-31"
+    ) in dated.text
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"from": "2024-13-01"}, "from", "Skriv en dato som åååå-mm-dd."),
+        ({"from": "2024-05-02", "to": "2024-05-01"}, "to", "Til-datoen ligger før fra-datoen."),
+        ({"kind": "nonsense"}, "kind", "Vælg en af mulighederne."),
+        ({"actor": "x" * 300}, "actor", "Skriv højst 200 tegn."),
+        ({"cursor": "WnonsenseW"}, "cursor", "Siden findes ikke længere. Start forfra."),
+    ],
+)
+def test_a_bad_filter_gets_a_readable_message_not_an_error_page(
+    demo: Demo, params: dict[str, str], field: str, message: str
+) -> None:
+    page = demo.client.get(demo.page(KBH, "/history"), params=params)
+    assert page.status_code == 400, page.text[:500]
+    assert message in text(page)
+    if field != "cursor":
+        assert f'id="h-{field}-error"' in page.text
