@@ -20,6 +20,7 @@ from uuid import UUID
 
 import msgspec
 
+from aggregates.dates import danish_date
 from aggregates.dates import today as today_in_denmark
 from aggregates.errors import NotFound
 from aggregates.taxonomy import (
@@ -32,6 +33,7 @@ from aggregates.taxonomy import (
 )
 from projections import anchoring, ladder, roles
 from projections.audit import summarise
+from projections.core import checked_known_at
 from projections.store import ReadStore
 
 # -- the story's parts ----------------------------------------------------------------------
@@ -44,6 +46,11 @@ class StoryEvent(msgspec.Struct, kw_only=True):
     notification_id: int | None  # its place in the whole event log
     version: int  # its version in the partnership's own stream
     kind: str
+    # How every form of the story (web page, JSON, Markdown, HTML, PDF) cites the event:
+    # "#" and its version in the partnership's own history (the history's event number).
+    ref: str
+    kind_da: str  # the kind of event in Danish words ("milepæl registreret")
+    kind_en: str  # ... and in English
     summary: str  # the audit history's Danish one-line summary
     recorded_at: datetime
     recorded_by: str
@@ -119,17 +126,15 @@ class Story(msgspec.Struct, kw_only=True):
     anchored: list[Dimension]  # dimensions anchored on `as_of`
     text_da: str
     text_en: str
-    dimensions: list[DimensionStory]  # every dimension, in the taxonomy's order
+    # every dimension, in the taxonomy's order, each with its milestones in date order (every
+    # form of the story also lists all milestones in date order: api/story/words.timeline)
+    dimensions: list[DimensionStory]
     unlinked_factors: list[StoryFactor]  # factors linked to no milestone (yet)
     sources: list[StoryEvent]  # every event the story cites, in the log's order
 
 
 # -- words ----------------------------------------------------------------------------------
 
-_MONTHS_DA = (
-    "januar", "februar", "marts", "april", "maj", "juni",
-    "juli", "august", "september", "oktober", "november", "december",
-)  # fmt: skip
 _MONTHS_EN = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -146,8 +151,8 @@ RUNG_EN = {
 
 
 def date_da(day: date) -> str:
-    """A date as Danish prose: 1. november 2021."""
-    return f"{day.day}. {_MONTHS_DA[day.month - 1]} {day.year}"
+    """A date in Danish text: dd.mm.åååå (01.11.2021), as everywhere in the registry."""
+    return danish_date(day)
 
 
 def date_en(day: date) -> str:
@@ -290,6 +295,19 @@ _EVIDENCE_KINDS = (
     "FactorRecorded",
     "FactorLinked",
 )
+KIND_WORDS: dict[str, tuple[str, str]] = {
+    # the kinds of event the story cites, in Danish and English words
+    "MilestoneRecorded": ("milepæl registreret", "milestone recorded"),
+    "MilestoneCorrected": ("milepæl rettet", "milestone corrected"),
+    "DateCorrected": ("dato rettet", "date corrected"),
+    "FactorRecorded": ("faktor registreret", "factor recorded"),
+    "FactorLinked": ("faktor koblet til en milepæl", "factor linked to a milestone"),
+}
+
+
+def event_ref(version: int) -> str:
+    """How the story cites an event in every form: its number in the partnership's history."""
+    return f"#{version}"
 
 
 class _Audited(msgspec.Struct, kw_only=True):
@@ -347,6 +365,9 @@ class _Evidence:
                 notification_id=notification_ids.get(a.version),
                 version=a.version,
                 kind=a.kind,
+                ref=event_ref(a.version),
+                kind_da=KIND_WORDS.get(a.kind, (a.kind, a.kind))[0],
+                kind_en=KIND_WORDS.get(a.kind, (a.kind, a.kind))[1],
                 summary=summarise(a.kind, a.payload, {}),
                 recorded_at=a.recorded_at,
                 recorded_by=a.actor,
@@ -434,6 +455,7 @@ async def story(
     """The anchoring story of a partnership on `as_of` (default today), as known at
     `known_at` (default now)."""
     day = as_of or today_in_denmark()
+    known_at = checked_known_at(known_at) if known_at is not None else None
     found = await store.fetch(
         "SELECT title, municipality FROM partnerships WHERE id = ?", partnership_id
     )

@@ -16,12 +16,15 @@ from api.links import web_link
 from api.story.words import (
     WORDS,
     dating,
+    day,
     dimension_heading,
     event_label,
+    kind,
     label,
     long_date,
     moment,
     rung_label,
+    timeline,
     title,
     told,
 )
@@ -161,10 +164,12 @@ def _sources(story: Story, lang: Lang) -> str:
     head = "".join(f'<th scope="col">{_e(w[c])}</th>' for c in columns)
     rows = "".join(
         f'<tr id="{_e(e.anchor)}"><th scope="row">{_e(event_label(e))}</th>'
-        f"<td>{e.version}</td><td>{_e(e.summary)} <small>({_e(e.kind)})</small></td>"
-        f'<td><time datetime="{e.valid_on.isoformat()}">{e.valid_on.isoformat()}</time></td>'
-        f'<td><time datetime="{_e(e.recorded_at.isoformat())}">{_e(moment(e.recorded_at))}'
-        f"</time></td><td>{_e(e.recorded_by)}</td><td>{_e(e.reason or '')}</td></tr>"
+        f"<td>{e.notification_id or ''}</td>"
+        f"<td>{_e(e.summary)} <small>({_e(kind(e, lang))})</small></td>"
+        f'<td><time datetime="{e.valid_on.isoformat()}">{_e(day(e.valid_on, lang))}</time></td>'
+        f'<td><time datetime="{_e(e.recorded_at.isoformat())}">'
+        f"{_e(moment(e.recorded_at, lang))}</time></td>"
+        f"<td>{_e(e.recorded_by)}</td><td>{_e(e.reason or '')}</td></tr>"
         for e in story.sources
     )
     return (
@@ -174,9 +179,24 @@ def _sources(story: Story, lang: Lang) -> str:
     )
 
 
+def _timeline(story: Story, lang: Lang) -> str:
+    w = WORDS[lang]
+    entries = timeline(story)
+    if not entries:
+        return f"<p>{_e(w['no_milestones'])}</p>"
+    items = "".join(
+        f'<li><time datetime="{e.valid_on.isoformat()}">{_e(long_date(e.valid_on, lang))}</time>'
+        f" {_e(label(e.dimension, lang))}, {_e(label(e.status, lang))}:"
+        f' <a href="#{_e(e.anchor)}">{_e(e.title)}</a></li>'
+        for e in entries
+    )
+    return f"<ol>{items}</ol>"
+
+
 def render_html(story: Story, lang: Lang = Lang.DA) -> str:
     w = WORDS[lang]
-    toc = "".join(
+    toc = f'<li><a href="#timeline">{_e(w["timeline"])}</a></li>'
+    toc += "".join(
         f'<li><a href="#d-{d.dimension.value}">'
         f"{_e(dimension_heading(d.dimension, d.status, lang))}</a></li>"
         for d in story.dimensions
@@ -213,6 +233,8 @@ def render_html(story: Story, lang: Lang = Lang.DA) -> str:
         f"<ol>{toc}</ol></nav>\n<main>\n"
         f'<section aria-labelledby="summary-title"><h2 id="summary-title">'
         f"{_e(w['summary'])}</h2><p>{_e(told(story, lang))}</p></section>\n"
+        f'<section id="timeline" aria-labelledby="timeline-title"><h2 id="timeline-title">'
+        f"{_e(w['timeline'])}</h2>{_timeline(story, lang)}</section>\n"
         f"{sections}\n"
         f'<section id="unlinked" aria-labelledby="unlinked-title">'
         f'<h2 id="unlinked-title">{_e(w["unlinked"])}</h2>{unlinked}</section>\n'

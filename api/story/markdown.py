@@ -9,12 +9,15 @@ from api.links import web_link
 from api.story.words import (
     WORDS,
     dating,
+    day,
     dimension_heading,
     event_label,
+    kind,
     label,
     long_date,
     moment,
     rung_label,
+    timeline,
     title,
     told,
 )
@@ -102,9 +105,9 @@ def _sources(story: Story, lang: Lang) -> list[str]:
     ]
     for e in story.sources:
         lines.append(
-            f'| <a id="{e.anchor}"></a>{event_label(e)} | {e.version} | {_cell(e.summary)}'
-            f" ({e.kind}) | {e.valid_on.isoformat()} | {moment(e.recorded_at)} |"
-            f" {_cell(e.recorded_by)} | {_cell(e.reason or '')} |"
+            f'| <a id="{e.anchor}"></a>{event_label(e)} | {e.notification_id or ""} |'
+            f" {_cell(e.summary)} ({kind(e, lang)}) | {day(e.valid_on, lang)} |"
+            f" {moment(e.recorded_at, lang)} | {_cell(e.recorded_by)} | {_cell(e.reason or '')} |"
         )
     return [*lines, ""]
 
@@ -117,6 +120,15 @@ def render_markdown(story: Story, lang: Lang = Lang.DA) -> str:
         md(dating(story, lang)),
         "",
         md(told(story, lang)),
+        "",
+        f"## {w['timeline']}",
+        "",
+        *(
+            f"{n}. {long_date(e.valid_on, lang)} {label(e.dimension, lang)},"
+            f" {label(e.status, lang)}: [{md(e.title)}](#{e.anchor})"
+            for n, e in enumerate(timeline(story), start=1)
+        ),
+        *([] if timeline(story) else [w["no_milestones"]]),
         "",
     ]
     for dimension in story.dimensions:

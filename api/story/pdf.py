@@ -19,12 +19,15 @@ from api.links import web_link
 from api.story.words import (
     WORDS,
     dating,
+    day,
     dimension_heading,
     event_label,
+    kind,
     label,
     long_date,
     moment,
     rung_label,
+    timeline,
     title,
     told,
 )
@@ -166,11 +169,14 @@ class _Writer:
                 pdf.add_page()
             pdf.ln(1.5)
             pdf.set_link(name=e.anchor, y=pdf.get_y(), page=pdf.page_no())
-            self.paragraph(f"{event_label(e)} (version {e.version}): {e.summary}", style="B")
+            self.paragraph(f"{event_label(e)}: {e.summary}", style="B")
             line = (
-                f"{e.kind} · {w['valid_on']} {e.valid_on.isoformat()} · {w['recorded_at']}"
-                f" {moment(e.recorded_at)} · {w['recorded_by']} {e.recorded_by}"
+                f"{kind(e, self.lang)} · {w['valid_on']} {day(e.valid_on, self.lang)} ·"
+                f" {w['recorded_at']} {moment(e.recorded_at, self.lang)} ·"
+                f" {w['recorded_by']} {e.recorded_by}"
             )
+            if e.notification_id is not None:
+                line += f" · {w['version']} {e.notification_id}"
             if e.reason:
                 line += f" · {w['reason']}: {e.reason}"
             self.paragraph(line, size=9)
@@ -189,6 +195,16 @@ class _Writer:
         self.paragraph(dating(story, lang), size=10)
         pdf.ln(2)
         self.paragraph(told(story, lang), size=11)
+        self.heading(w["timeline"], 0, 14)
+        entries = timeline(story)
+        if not entries:
+            self.paragraph(w["no_milestones"])
+        for n, e in enumerate(entries, start=1):
+            self.paragraph(
+                f"{n}. {long_date(e.valid_on, lang)} {label(e.dimension, lang)},"
+                f" {label(e.status, lang)}: {e.title}",
+                size=10,
+            )
         for d in story.dimensions:
             self.heading(dimension_heading(d.dimension, d.status, lang), 0, 14)
             self.paragraph(told(d, lang))

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Protocol
 
+from aggregates.dates import danish_date, danish_time
 from aggregates.taxonomy import Dimension, Labelled, Rung
 from api.exports import Lang
-from projections.story import RUNG_EN, Story, StoryEvent, date_da, date_en, label_en
+from projections.story import (
+    RUNG_EN,
+    Story,
+    StoryEntry,
+    StoryEvent,
+    date_da,
+    date_en,
+    label_en,
+)
 
 EN_DASH = "\u2013"
 
@@ -28,11 +37,15 @@ WORDS: dict[Lang, dict[str, str]] = {
         "no_roles": "Ingen roller.",
         "sources": "Kilder: hændelser i registret",
         "sources_intro": (
-            "Hver hændelse er registreret i Tværs. Nr. er hændelsens nummer i hele "
-            "hændelsesloggen; version er dens nummer i partnerskabets egen historik."
+            "Hver hændelse er registreret i Tværs. Nr. er hændelsens nummer i partnerskabets "
+            "egen historik (det samme på siden og i alle udgaver af historien); løbenr. er "
+            "dens plads i hele hændelsesloggen. Tider er dansk tid."
         ),
         "event_no": "Nr.",
-        "version": "Version",
+        "version": "Løbenr.",
+        "timeline": "Milepæle i datoorden",
+        "no_milestones": "Ingen milepæle på datoen.",
+        "local_time": "dansk tid",
         "event": "Hændelse",
         "valid_on": "Gyldig fra",
         "recorded_at": "Registreret",
@@ -66,11 +79,15 @@ WORDS: dict[Lang, dict[str, str]] = {
         "no_roles": "No roles.",
         "sources": "Sources: events in the registry",
         "sources_intro": (
-            "Every event is recorded in Tværs. No. is the event's number in the whole "
-            "event log; version is its number in the partnership's own history."
+            "Every event is recorded in Tværs. No. is the event's number in the "
+            "partnership's own history (the same on the page and in every form of the "
+            "story); log no. is its place in the whole event log. Times are Danish time."
         ),
         "event_no": "No.",
-        "version": "Version",
+        "version": "Log no.",
+        "timeline": "Milestones in date order",
+        "no_milestones": "No milestones on the date.",
+        "local_time": "Danish time",
         "event": "Event",
         "valid_on": "Valid from",
         "recorded_at": "Recorded",
@@ -116,9 +133,25 @@ def long_date(day: date, lang: Lang) -> str:
     return date_en(day) if lang is Lang.EN else date_da(day)
 
 
-def moment(at: datetime) -> str:
-    """A recorded time, to the minute, in UTC."""
-    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+def moment(at: datetime, lang: Lang = Lang.DA) -> str:
+    """A recorded time, to the minute, in Danish time (said so)."""
+    return f"{danish_time(at)} ({WORDS[lang]['local_time']})"
+
+
+def day(value: date, lang: Lang) -> str:
+    """A date in a table: dd.mm.åååå in Danish, ISO in English."""
+    return value.isoformat() if lang is Lang.EN else danish_date(value)
+
+
+def kind(event: StoryEvent, lang: Lang) -> str:
+    """The kind of event in words (never the event class's English name in Danish)."""
+    return event.kind_en if lang is Lang.EN else event.kind_da
+
+
+def timeline(story: Story) -> list[StoryEntry]:
+    """Every milestone told, in date order (then in the dimensions' order)."""
+    entries = [entry for d in story.dimensions for entry in d.entries]
+    return sorted(entries, key=lambda entry: entry.valid_on)
 
 
 def dimension_heading(dimension: Dimension, status: Labelled, lang: Lang) -> str:
@@ -126,8 +159,8 @@ def dimension_heading(dimension: Dimension, status: Labelled, lang: Lang) -> str
 
 
 def event_label(event: StoryEvent) -> str:
-    """How a citation names an event: its notification id (else its version)."""
-    return f"#{event.notification_id}" if event.notification_id is not None else f"v{event.version}"
+    """How a citation names an event, in every form: `StoryEvent.ref` ("#23")."""
+    return event.ref
 
 
 def title(story: Story, lang: Lang) -> str:
@@ -139,5 +172,5 @@ def dating(story: Story, lang: Lang) -> str:
     w = WORDS[lang]
     line = f"{story.municipality} · {w['as_of']} {long_date(story.as_of, lang)}"
     if story.known_at is not None:
-        line += f" · {w['known_at']} {moment(story.known_at)}"
+        line += f" · {w['known_at']} {moment(story.known_at, lang)}"
     return line

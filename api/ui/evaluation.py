@@ -587,6 +587,9 @@ TEXTS: dict[str, str] = {
     "Ingen evaluatornotater.": "No evaluators' notes.",
     # the story
     "Forankringshistorie": "Anchoring story",
+    "Milepæle i datoorden": "Milestones in date order",
+    "dansk tid": "Danish time",
+    "Tider er dansk tid.": "Times are Danish time.",
     "Hent historien": "Download the story",
     "Hent som HTML (til udskrift)": "Download as HTML (for printing)",
     "Hent som Markdown": "Download as Markdown",

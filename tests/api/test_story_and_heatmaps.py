@@ -61,7 +61,7 @@ def test_the_story_as_json_markdown_html_and_pdf(client: TestClient[Litestar]) -
     assert html.headers["content-type"] == "text/html; charset=utf-8"
     assert html.headers["content-disposition"].startswith("inline;")
     assert '<html lang="da">' in html.text
-    assert "Den 1. november 2021 gik dimensionen drift fra ingen til forankret" in html.text
+    assert "Den 01.11.2021 gik dimensionen drift fra ingen til forankret" in html.text
     english = client.get(path, params={"format": "html", "lang": "en", "as_of": AS_OF})
     assert '<html lang="en">' in english.text
     assert "On 1 November 2021 the operations dimension went from none to anchored" in (

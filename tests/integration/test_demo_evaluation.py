@@ -200,12 +200,12 @@ async def test_koebenhavns_story_tells_permanent_posts_tender_material_and_the_t
     }
     assert found.anchored == [Dimension.OPERATIONS, Dimension.METHOD]
     assert found.text_da == (
-        "Sundhed i beskæftigelsesindsatsen - København (København) var pr. 30. juni 2026"
+        "Sundhed i beskæftigelsesindsatsen - København (København) var pr. 30.06.2026"
         " forankret på 2 af 7 dimensioner: drift og metode."
     )
     posts = _entry(found, "To sundhedskonsulenter fastansat")
     assert posts.text_da == (
-        "Den 1. november 2021 gik dimensionen drift fra ingen til forankret: To"
+        "Den 01.11.2021 gik dimensionen drift fra ingen til forankret: To"
         " sundhedskonsulenter fastansat. Dokumentation: To sundhedskonsulenter er blevet"
         " fastansat i driften."
     )
@@ -228,7 +228,7 @@ async def test_koebenhavns_story_tells_permanent_posts_tender_material_and_the_t
     assert tender.previous_status is AnchoringStatus.NONE
     assert toolkit.previous_status is A
     assert toolkit.text_da.startswith(
-        "Den 1. december 2021 bekræftede en ny milepæl status forankret på dimensionen metode"
+        "Den 01.12.2021 bekræftede en ny milepæl status forankret på dimensionen metode"
     )
     assert toolkit.corrected
     assert [e.kind for e in toolkit.events] == ["MilestoneRecorded", "MilestoneCorrected"]
@@ -275,7 +275,7 @@ async def test_greves_story_tells_an_initiative_under_way(store: ReadStore) -> N
     assert found.anchored == []
     (entry,) = found.dimensions[2].entries
     assert entry.text_da.startswith(
-        "Den 1. februar 2022 gik dimensionen drift fra ingen til påbegyndt"
+        "Den 01.02.2022 gik dimensionen drift fra ingen til påbegyndt"
     )
     assert "Vordingborgs 'Sundhed i aktiveringen'" in entry.text_da
     _shared_factors(entry)
@@ -339,7 +339,7 @@ async def test_vordingborgs_story_tells_a_pilot_and_conversation_cards(store: Re
     assert found.anchored == []
     cards = _entry(found, "Samtalekort om den løsningsfokuserede sundhedssamtale")
     assert cards.text_da.startswith(
-        "Den 1. februar 2022 gik dimensionen metode fra ingen til delvis"
+        "Den 01.02.2022 gik dimensionen metode fra ingen til delvis"
     )
     _shared_factors(cards)
     _assert_cited(found, cards, "demo-vordingborg")

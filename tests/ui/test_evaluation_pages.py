@@ -149,7 +149,7 @@ def test_the_story_tells_a_milestone_with_its_events_factors_and_the_partnership
         page.text
     )
     sentence = (
-        "Den 1. november 2021 gik dimensionen drift fra ingen til forankret: To "
+        "Den 01.11.2021 gik dimensionen drift fra ingen til forankret: To "
         "sundhedskonsulenter fastansat. Dokumentation: To sundhedskonsulenter er blevet "
         "fastansat i driften."
     )
@@ -160,7 +160,7 @@ def test_the_story_tells_a_milestone_with_its_events_factors_and_the_partnership
     # The sentence's event: who recorded it, when, and from which date it is valid.
     assert re.search(
         r"Forankring \(drift, forankret\): To sundhedskonsulenter fastansat · registreret af "
-        r"demo-kbh \d\d\.\d\d\.\d{4} \d\d\.\d\d · gælder fra 01\.11\.2021",
+        r"demo-kbh \d\d\.\d\d\.\d{4} \d\d\.\d\d \(dansk tid\) · gælder fra 01\.11\.2021",
         told,
     ), told
     cited = re.search(r'href="#source-(h\d+)"', entry)
@@ -188,7 +188,7 @@ def test_an_earlier_date_tells_the_story_as_it_stood_then(demo: Demo) -> None:
     assert page.status_code == 200
     shown = text(page)
     assert "Historisk visning." in shown
-    assert "Den 1. juni 2021 gik dimensionen ledelsesmæssig fra ingen til delvis" in shown
+    assert "Den 01.06.2021 gik dimensionen ledelsesmæssig fra ingen til delvis" in shown
     assert "To sundhedskonsulenter fastansat" not in shown  # 01.11.2021
     # The date control reloads the story, and "today" leads back to it.
     assert f'action="{demo.page(KBH, "/story")}"' in page.text
