@@ -40,7 +40,13 @@ from api.ui.forms import Field, submit, with_meta
 from api.ui.free_text import warn_names
 from api.ui.i18n import english, labeller, translator
 from services.application import Tvaers
-from services.commands import EnterPhase, RecordEvaluation, RecordFollowUp, ScheduleFollowUp
+from services.commands import (
+    EnterPhase,
+    RecordAssessment,
+    RecordEvaluation,
+    RecordFollowUp,
+    ScheduleFollowUp,
+)
 
 EVALUATIONS = "evaluations"
 ACTION_PLAN = "action-plan"
@@ -187,6 +193,86 @@ class FollowUpForms(Controller):
             read_side=read_side,
             check=lambda c: _who5_errors(c, locale),
             error_fields={"invalid-value": "who5_respondents_before"},
+        )
+
+    # -- an assessment of an evaluation recorded earlier ----------------------------------------
+
+    async def _assessment(
+        self,
+        request: Request[Any, Any, Any],
+        tvaers: Tvaers,
+        read_side: ReadSide,
+        pid: UUID,
+        evaluation_id: UUID,
+    ) -> tuple[list[Field], dict[str, Any]]:
+        scope = await scope_of(tvaers, read_side, pid)
+        evaluation = scope.partnership.evaluations.get(str(evaluation_id))
+        if evaluation is None:
+            raise NotFound(f"No evaluation {evaluation_id}.")
+        label = labeller(locale_of(request))
+        fields = with_meta(
+            [
+                choice(
+                    "question",
+                    "Spørgsmål",
+                    enum_choices(AssessmentQuestion, request),
+                    required=True,
+                ),
+                choice("answer", "Svar", enum_choices(AssessmentAnswer, request), required=True),
+            ],
+            version=scope.version,
+        )
+        context = page(
+            title="Vurdér en evaluering",
+            action=form_url(pid, f"evaluations/{evaluation_id}/assessments"),
+            cancel=partnership_page(pid, EVALUATIONS),
+            submit="Registrér vurderingen",
+            scope=scope,
+            facts=[
+                ("Evaluator", evaluation.evaluator),
+                ("Metode", label(evaluation.method)),
+                ("Evalueret", format_day(evaluation.valid_on)),
+            ],
+        )
+        return fields, context
+
+    @get("/evaluations/{evaluation_id:uuid}/assessments", opt=WRITE, name="ui-evaluation-assess")
+    async def assessment_form(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        evaluation_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+    ) -> Template:
+        fields, context = await self._assessment(
+            request, tvaers, read_side, partnership_id, evaluation_id
+        )
+        return render(request, FORM_TEMPLATE, form=prefilled(fields), **context)
+
+    @post("/evaluations/{evaluation_id:uuid}/assessments", opt=WRITE)
+    async def record_assessment(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        evaluation_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+    ) -> Response[Any]:
+        fields, context = await self._assessment(
+            request, tvaers, read_side, partnership_id, evaluation_id
+        )
+        return await submit(
+            request,
+            fields=fields,
+            template=FORM_TEMPLATE,
+            context=context,
+            command=RecordAssessment,
+            address={"partnership_id": partnership_id, "evaluation_id": evaluation_id},
+            tvaers=tvaers,
+            success=lambda _result: partnership_page(partnership_id, EVALUATIONS),
+            read_side=read_side,
+            error_fields={"inconsistent-dates": "valid_on"},
         )
 
     # -- a retention follow-up: scheduled, then recorded ----------------------------------------
@@ -582,5 +668,11 @@ english(
         "WHO-5 efter": "WHO-5 after",
         "gennemsnit {mean} ({n} besvarelser)": "mean {mean} ({n} responses)",
         "oprettet {date}": "created {date}",
+        "Vurdér {who}s evaluering": "Assess {who}'s evaluation",
+        "Spørgsmål": "Question",
+        "Svar": "Answer",
+        "Vurdér en evaluering": "Assess an evaluation",
+        "Registrér vurderingen": "Record the assessment",
+        "Evalueret": "Evaluated",
     }
 )

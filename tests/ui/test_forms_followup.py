@@ -102,6 +102,29 @@ def test_an_evaluation_without_who5_or_assessments_is_recorded_as_before(
     assert evaluation.assessments == []
 
 
+def test_an_evaluation_is_assessed_later_from_its_card(setting: Setting) -> None:
+    desk = setting.desk
+    data = {"kind": "internal", "evaluator": "Sundhedsafdelingen", "method": "interview"}
+    redirected(desk.post("evaluations/new", {**data, "valid_on": day(-20)}))
+    evaluation = next(iter(partnership(desk).evaluations))
+    tail = f"evaluations/{evaluation}/assessments"
+    assert f'href="{desk.base}/{tail}"' in desk.client.get(desk.base).text
+    assert "Sundhedsafdelingen" in text(desk.get(tail))
+    with nothing_saved(desk.client):  # before the evaluation: refused next to the date
+        refused = desk.post(
+            tail, {"question": "purpose_met", "answer": "small_extent", "valid_on": day(-30)}
+        )
+    assert refused.status_code == 422
+    assert error_next_to(refused, "valid_on")
+    response = desk.post(
+        tail, {"question": "purpose_met", "answer": "small_extent", "valid_on": day(-2)}
+    )
+    assert redirected(response) == f"{desk.base}#evaluations"
+    (assessment,) = partnership(desk).evaluations[evaluation].assessments
+    assert assessment.answer is AssessmentAnswer.SMALL_EXTENT
+    assert "Er formålet opfyldt? i mindre grad" in text(desk.client.get(desk.base))
+
+
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
@@ -185,7 +208,8 @@ def test_the_action_plan_goes_round_the_implementation_circle(setting: Setting) 
     assert f'href="{desk.base}/action-plan/new"' in page.text
     assert "Handlingsplanen er ikke sat i gang." in text(page)
     first = desk.get("action-plan/new")
-    assert 'value="plan"' in first.text and 'value="start"' not in first.text
+    assert 'value="plan"' in first.text
+    assert 'value="start"' not in first.text  # only the next step of the circle is offered
     redirected(
         desk.post("action-plan/new", {"phase": "plan", "note": "Mål sat", "valid_on": day(-60)})
     )
@@ -212,10 +236,14 @@ def test_an_activity_says_since_when_it_has_its_status_in_plain_danish(setting: 
 def test_a_reader_is_offered_none_of_the_forms_and_gets_403(setting: Setting) -> None:
     desk = setting.desk
     redirected(desk.post("follow-ups/new", {"preset": "3w", "cohort": "5", "valid_on": day(-5)}))
+    data = {"kind": "internal", "evaluator": "Sundhedsafdelingen", "method": "interview"}
+    redirected(desk.post("evaluations/new", {**data, "valid_on": day(-5)}))
     follow_up = next(iter(partnership(desk).follow_ups))
+    evaluation = next(iter(partnership(desk).evaluations))
     assert_no_form_for_readers(
         desk,
         "evaluations/new",
+        f"evaluations/{evaluation}/assessments",
         "follow-ups/new",
         f"follow-ups/{follow_up}/record",
         "action-plan/new",

@@ -90,11 +90,23 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 },
             )
         ).rsplit("/", 1)[1]
-        redirected(  # issue 14's forms: a follow-up to record
+        redirected(  # issue 14's forms: a follow-up to record, an evaluation to assess
             desk.post("follow-ups/new", {"preset": "3w", "cohort": "12", "valid_on": day(-10)})
+        )
+        redirected(
+            desk.post(
+                "evaluations/new",
+                {
+                    "kind": "internal",
+                    "evaluator": "Os selv",
+                    "method": "survey",
+                    "valid_on": day(-9),
+                },
+            )
         )
         partnership = tvaers(client).get_partnership(UUID(desk.partnership))
         follow_up = next(iter(partnership.follow_ups))
+        evaluation = next(iter(partnership.evaluations))
         roles = get_json(client, f"/partnerships/{desk.partnership}/roles")
         appointment = roles["steering_group"][0]["appointment_id"]
         position = roles["roles"][0]["position_id"]
@@ -125,9 +137,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             "decisions/new",
             "terms/new",
             "evaluations/new",
+            f"evaluations/{evaluation}/assessments",
             "follow-ups/new",
             f"follow-ups/{follow_up}/record",
             "action-plan/new",
+            "registry/edit",
+            "registry/operations",
         ]
         forms = [*WRITER_FORMS, *(f"{desk.base}/{tail}" for tail in tails)]
         add_user(client, READER)
