@@ -16,6 +16,7 @@ from litestar.testing import TestClient
 from aggregates import Meta, Partnership, Registry
 from aggregates.account import AccessRole
 from api.ui.actions_registry import form_values
+from api.ui.i18n import LANG_COOKIE, MISSING_ENGLISH
 from services.commands import GrantAccess
 from tests.commands import execute
 from tests.ui.conftest import add_user, login, post_form, text, tvaers
@@ -247,3 +248,32 @@ def test_a_project_leader_without_a_municipality_grant_cannot_move_the_partnersh
     data.pop("municipality")
     redirected(setting.save(data))
     assert setting.registry().municipality == "Sundeborg"
+
+
+def test_the_conflict_views_are_in_english_too(setting: Setting) -> None:
+    desk = setting.desk
+    desk.join(setting.club, rung=1)
+    base = desk.version()
+    redirected(setting.save(setting.form(title="Deres titel")))
+    redirected(
+        desk.post(
+            "ladder/new",
+            {"organisation_id": setting.club, "rung": "2", "evidence": "Møde", "valid_on": day(0)},
+        )
+    )
+    MISSING_ENGLISH.clear()
+    desk.client.cookies.set(LANG_COOKIE, "en")
+    try:
+        registry = setting.save(setting.form(version=base, title="Min titel"))
+        ladder = desk.post(
+            "ladder/new",
+            {"organisation_id": setting.club, "rung": "3", "evidence": "x", "valid_on": day(0)},
+            version=base,
+        )
+    finally:
+        desk.client.cookies.delete(LANG_COOKIE)
+    assert registry.status_code == 409
+    assert ladder.status_code == 409
+    assert "Keep their values" in text(registry)
+    assert "Save my change anyway" in text(ladder)
+    assert not MISSING_ENGLISH, sorted(MISSING_ENGLISH)
