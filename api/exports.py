@@ -11,9 +11,12 @@ names the view's tables (the main one first) and the file name.
 - Headings are English, or Danish with `lang=da`; with `lang=da` enum values are their
   Danish labels (`label_da`, aggregates/taxonomy.py) and yes/no are "ja"/"nej".
 - CSV: UTF-8 with a byte order mark and `;` between fields (what Excel in a Danish locale
-  expects: `,` is its decimal separator), dates as `YYYY-MM-DD`, times in RFC 3339.
-- XLSX: dates and times as real date cells (times in UTC), a bold, frozen header row and
-  column widths fitted to the content.
+  expects: `,` is its decimal separator); in English dates as `YYYY-MM-DD` and times in
+  RFC 3339 (UTC); in Danish (`lang=da`) dates as dd.mm.åååå and times as dd.mm.åååå
+  tt.mm.ss in Danish time (Europe/Copenhagen), the heading saying "(dansk tid)".
+- XLSX: dates and times as real date cells (times in UTC in English, in Danish time in
+  Danish, shown dd.mm.åååå), a bold, frozen header row and column widths fitted to the
+  content.
 - Text that a spreadsheet would take for a formula (`=`, `+`, `-`, `@` first) is kept as
   text: a `'` in front in CSV, a string cell in XLSX.
 """
@@ -47,6 +50,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from aggregates.dates import danish_date, in_denmark
 from aggregates.dates import today as today_in_denmark
 from aggregates.taxonomy import Rung
 
@@ -370,11 +374,12 @@ def _text(value: Any, lang: Lang) -> str:
         )
         return " ".join(parts)
     cell = _cell(value, lang)
-    return cell.isoformat() if isinstance(cell, date) else str(cell)
+    return _csv_text(cell, lang) if isinstance(cell, date) else str(cell)
 
 
 def _cell(value: Any, lang: Lang) -> Any:
-    """A field's value as a cell: None, bool, number, str, date or (naive UTC) datetime."""
+    """A field's value as a cell: None, bool, number, str, date or naive datetime (UTC in
+    English, Danish time in Danish)."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -383,6 +388,8 @@ def _cell(value: Any, lang: Lang) -> Any:
         label = _label(value, lang)
         return int(label) if isinstance(value, IntEnum) and label == value.value else label
     if isinstance(value, datetime):
+        if lang is Lang.DA:
+            return in_denmark(value).replace(tzinfo=None)
         return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
     if isinstance(value, (date, int, float, str)):
         return value
@@ -393,22 +400,32 @@ def _cell(value: Any, lang: Lang) -> Any:
     return msgspec.json.encode(value).decode()
 
 
+def _is_moment(kind: Any) -> bool:
+    """Whether a field holds a time (datetime, optional or not)."""
+    return kind is datetime or datetime in getattr(kind, "__args__", ())
+
+
 def _rows(table: Table, lang: Lang) -> tuple[list[str], list[list[Any]]]:
     fields = msgspec.structs.fields(table.kind)
-    headings = [heading(f.name, lang) for f in fields]
+    headings = [
+        heading(f.name, lang) + (" (dansk tid)" if lang is Lang.DA and _is_moment(f.type) else "")
+        for f in fields
+    ]
     rows = [[_cell(getattr(row, f.name), lang) for f in fields] for row in table.rows]
     return headings, rows
 
 
-def _csv_text(value: Any) -> str:
+def _csv_text(value: Any, lang: Lang = Lang.EN) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, datetime):
+    if isinstance(value, datetime):  # naive: UTC in English, Danish time in Danish
+        if lang is Lang.DA:
+            return value.strftime("%d.%m.%Y %H.%M.%S")
         return value.isoformat() + "Z"
     if isinstance(value, date):
-        return value.isoformat()
+        return danish_date(value) if lang is Lang.DA else value.isoformat()
     text = str(value)
     return "'" + text if isinstance(value, str) and text.startswith(_FORMULA_START) else text
 
@@ -418,7 +435,7 @@ def write_csv(table: Table, lang: Lang) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(headings)
-    writer.writerows([_csv_text(v) for v in row] for row in rows)
+    writer.writerows([_csv_text(v, lang) for v in row] for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8", "replace")
 
 
@@ -446,10 +463,12 @@ def write_xlsx(tables: Iterable[Table], lang: Lang) -> bytes:
                 if isinstance(cell.value, str):
                     cell.data_type = "s"  # never a formula
                 if isinstance(cell.value, datetime):
-                    cell.number_format = "yyyy-mm-dd hh:mm:ss"
+                    cell.number_format = (
+                        "dd.mm.yyyy hh:mm:ss" if lang is Lang.DA else "yyyy-mm-dd hh:mm:ss"
+                    )
                     width = 19
                 elif isinstance(cell.value, date):
-                    cell.number_format = "yyyy-mm-dd"
+                    cell.number_format = "dd.mm.yyyy" if lang is Lang.DA else "yyyy-mm-dd"
                     width = 10
                 else:
                     width = len(str(cell.value or ""))

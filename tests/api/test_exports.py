@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -19,6 +20,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from openpyxl import load_workbook
 
+from aggregates import dates
 from api import exports
 from api.controllers import annotations, ratings, registry, views
 from projections import agenda, crosscase, search
@@ -140,7 +142,13 @@ def test_danish_headings_and_labels(world: World) -> None:
         "Hjerteforeningen": "gensidig henvisning",
     }
     history = rows_of(get_file(world, f"{path}/history", format="csv", lang="da"))
-    assert {"Gyldig fra", "Registreret", "Rettet"} <= set(history[0])
+    assert {"Gyldig fra", "Registreret (dansk tid)", "Rettet"} <= set(history[0])
+    # Danish sheets: dates dd.mm.åååå, times in Danish time (H6, issue 15 finding 4).
+    assert {r["Gyldig fra"] for r in history} >= {"01.03.2024", "01.06.2024"}
+    assert all(
+        re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d\.\d\d\.\d\d", r["Registreret (dansk tid)"])
+        for r in history
+    )
     assert {r["Rettet"] for r in history} == {"nej"}
 
     roles = rows_of(
@@ -155,7 +163,7 @@ def test_a_table_of_a_view_with_several(world: World) -> None:
     assert {r["Dimension"] for r in main} >= {"political"}
     response = get_file(world, path, format="csv", table="milestones")
     assert response.headers["content-disposition"].endswith(
-        f'anchoring-{world.partnership}-{date.today().isoformat()}-milestones.csv"'
+        f'anchoring-{world.partnership}-{dates.today().isoformat()}-milestones.csv"'
     )
     (milestone,) = rows_of(response)
     assert milestone["Title"] == "'=Sundhedsudvalget vedtog en politik"
