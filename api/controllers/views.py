@@ -208,6 +208,14 @@ class PartnershipViewsController(Controller):
         read_side: NamedDependency[ReadSide],
         export: NamedDependency[Export],
         actor: FromQuery[str | None] = None,
+        who: Annotated[
+            str | None,
+            QueryParameter(
+                max_length=200,
+                description="Part of the actor's display name or username, or of a system "
+                "actor's words (`automatisk`), case-insensitive (Danish letters too).",
+            ),
+        ] = None,
         kind: FromQuery[list[str] | None] = None,
         group: Annotated[
             list[Group] | None,
@@ -226,6 +234,7 @@ class PartnershipViewsController(Controller):
         where = audit.AuditFilter(
             partnership_id=partnership_id,
             actor=actor,
+            who=who,
             kinds=kind or (),
             groups=group or (),
             recorded_from=recorded_from,

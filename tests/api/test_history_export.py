@@ -14,8 +14,11 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from openpyxl import load_workbook
 
-from tests.api.conftest import add_user, as_user, assert_problem, tvaers
+from aggregates import Meta
+from services.commands import CreateAccount
+from tests.api.conftest import PASSWORD, add_user, as_user, assert_problem, tvaers
 from tests.api.support import register_person, write
+from tests.commands import execute
 
 pytestmark = pytest.mark.both_stores
 
@@ -159,3 +162,40 @@ def test_the_xlsx_carries_no_time_of_writing() -> None:
     core = archive.read("docProps/core.xml").decode()
     assert "2000-01-01T00:00:00Z" in core
     assert str(datetime.now().year) not in core
+
+
+def test_the_audit_names_the_actor_and_finds_them_by_part_of_their_name(
+    client: TestClient[Litestar], partnership_id: str
+) -> None:
+    """On both stores: the display name and role; `who` matches case-insensitively with
+    Danish letters (SQL's lower() folds ASCII only, so the match is made in Python)."""
+    execute(
+        tvaers(client),
+        CreateAccount(username="soeren", display_name="Søren Ærø", password=PASSWORD),
+        Meta(actor="cli:test"),
+    )
+    write(
+        client,
+        "/users/soeren/grants",
+        {"role": "project_leader", "partnership_id": partnership_id},
+        status=201,
+    )
+    response = client.post(
+        f"/partnerships/{partnership_id}/follow-ups",
+        json={
+            "label": "Efter 3 måneder",
+            "due_on": "2024-09-01",
+            "cohort": 20,
+            "valid_on": "2024-05-01",
+        },
+        headers=as_user(client, "soeren"),
+    )
+    assert response.status_code == 201, response.text
+    after = str(tvaers(client).max_notification_id())
+    audit = f"/partnerships/{partnership_id}/audit"
+    for typed in ("SØREN", "ærø", "SOEREN"):
+        entries = client.get(audit, params={"who": typed, "after": after}).json()["entries"]
+        assert [(e["kind"], e["actor_name"]) for e in entries] == [
+            ("FollowUpScheduled", "Søren Ærø (projektleder)")
+        ], typed
+    assert client.get(audit, params={"who": "nobody"}).json()["entries"] == []
