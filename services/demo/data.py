@@ -165,6 +165,8 @@ class EvaluationSpec:
     findings: str
     on: date
     assessments: tuple[tuple[AssessmentQuestion, AssessmentAnswer], ...] = ()
+    # WHO-5 before/after: (respondents, mean score 0-100) per side; illustrative counts
+    who5: tuple[tuple[int, float], tuple[int, float]] | None = None
 
 
 @dataclass(frozen=True)
@@ -1016,7 +1018,9 @@ _SILKEBORG = Case(
                        "Færre deltagere i risiko for depression eller stress efter forløbet; over halvdelen fastholdt.",
                        D(2023, 4, 1),
                        ((AssessmentQuestion.PURPOSE_MET, AssessmentAnswer.SOME_EXTENT),
-                        (AssessmentQuestion.IMPLEMENTED_AS_PLANNED, AssessmentAnswer.HIGH_EXTENT))),
+                        (AssessmentQuestion.IMPLEMENTED_AS_PLANNED, AssessmentAnswer.HIGH_EXTENT)),
+                       # 003 reports a rise in WHO-5 without figures: these are illustrative
+                       who5=((38, 46.0), (31, 58.5))),
     ),
     milestones=(
         MilestoneSpec("silk-aftaler", Dimension.RELATIONS, AnchoringStatus.PARTIAL, "Samarbejdsaftaler med foreninger",

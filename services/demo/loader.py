@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -95,6 +96,19 @@ class DemoSummary:
 def _created(result: CommandResult) -> UUID:
     assert result.created_id is not None
     return result.created_id
+
+
+def _who5_fields(who5: tuple[tuple[int, float], tuple[int, float]] | None) -> dict[str, Any]:
+    """A demo evaluation's WHO-5 counts as RecordEvaluation's fields (none: left out)."""
+    if who5 is None:
+        return {}
+    (before, mean_before), (after, mean_after) = who5
+    return {
+        "who5_respondents_before": before,
+        "who5_mean_before": mean_before,
+        "who5_respondents_after": after,
+        "who5_mean_after": mean_after,
+    }
 
 
 def demo_users() -> tuple[tuple[str, str], ...]:
@@ -385,6 +399,7 @@ class _Loader:
                         evaluator=ev.evaluator,
                         method=ev.method,
                         findings=ev.findings,
+                        **_who5_fields(ev.who5),
                     ),
                     m(ev.on),
                 )
