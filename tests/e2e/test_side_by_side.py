@@ -4,8 +4,10 @@ Ishøj's demo project leader works in two browser contexts (two colleagues, or t
 with separate sessions). Different registry fields saved from forms loaded at the same
 time both land; the same field changed in both brings the second save back as a conflict
 form: the typed input intact, the other person's value beside the field, and one click
-("Behold deres værdier") resolves it, the rest of the second person's change saved. The
-"Ret stamdata" form, the conflict state and "Overgå til drift" pass axe.
+("Behold deres værdier") resolves it, the rest of the second person's change saved. Another
+form (a ladder move of the same partner) comes back the same way, with the history's
+sentence of the other change. The "Ret stamdata" form, both conflict states and "Overgå til
+drift" pass axe.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from tests.e2e.conftest import LAPTOP, assert_accessible, log_in, screenshot
 
 TITLE = "Side om side i Ishøj"
 LEAD = "Stabsenhed for Sundhedsudvikling, Ishøj Kommune"
+CULTURE = "Kultur og Fritid, Ishøj Kommune"
 USER = "demo-ishoj"
 
 
@@ -104,6 +107,28 @@ def test_two_people_edit_the_registry_side_by_side(
         other.get_by_role("button", name="Gem mine værdier").click()
         expect(other).to_have_url(re.compile(re.escape(partnership) + r"(#.*)?$"))
         expect(other.locator(".partnership-header")).to_contain_text("Forlænget")
+
+        # Another form: the same partner moved on the ladder in both. The second comes back
+        # with the first person's change as the history says it, and the input kept.
+        page.goto(f"{partnership}/partners/new")
+        page.locator("#f-organisation_id").select_option(label=f"{CULTURE} (Ishøj)")
+        page.locator("#f-rung").select_option(value="1")
+        page.get_by_role("button", name=re.compile("Tilføj|Gem")).click()
+        expect(page).to_have_url(re.compile(re.escape(partnership) + r"(#.*)?$"))
+        page.goto(f"{partnership}/ladder/new")
+        other.goto(f"{partnership}/ladder/new")
+        for who, rung, evidence in ((page, "3", "Fælles henvisning"), (other, "2", "Dialogmøde")):
+            who.locator("#f-organisation_id").select_option(index=1)  # the one partner
+            who.locator("#f-rung").select_option(value=rung)
+            who.locator("#f-evidence").fill(evidence)
+            who.locator("#command-form button[type=submit]").last.click()
+        expect(page).to_have_url(re.compile(re.escape(partnership) + r"(#.*)?$"))
+        expect(other.locator("#conflict")).to_be_visible()
+        expect(other.locator("#conflict")).to_contain_text(CULTURE)
+        expect(other.locator("#f-evidence")).to_have_value("Dialogmøde")
+        assert_accessible(other)
+        other.get_by_role("link", name="Behold deres ændring").click()
+        expect(other).to_have_url(re.compile(re.escape(partnership) + r"(#.*)?$"))
     finally:
         other_context.close()
 
