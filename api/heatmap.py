@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 from html import escape
 
+from aggregates.dates import danish_date
 from api.exports import Lang
 from projections.crosscase import CrossCase, FactorRow, SectorRow
 
@@ -271,6 +273,11 @@ _WORDS = {
 }
 
 
+def _day(value: date, lang: Lang) -> str:
+    """dd.mm.åååå in Danish, ISO in English."""
+    return danish_date(value) if lang is Lang.DA else value.isoformat()
+
+
 def _sector_label(row: SectorRow, lang: Lang) -> str:
     return row.label if lang is Lang.DA else row.sector.value.replace("_", " ")
 
@@ -301,7 +308,7 @@ def sectors_heatmap(tables: CrossCase, table: HeatmapTable, lang: Lang) -> HeatM
             )
         cells.append(line)
     steps = range(top + 1) if top <= 6 else sorted({0, 1, top // 2, top})
-    day = f"{w['as_of']} {tables.as_of.isoformat()}"
+    day = f"{w['as_of']} {_day(tables.as_of, lang)}"
     return HeatMap(
         title=f"{w[table.value].format(x=_TIMES)} ({day})",
         description=(w["sectors_desc"].format(day=day, n=len(columns)) if columns else w["none"]),
@@ -352,7 +359,7 @@ def factors_heatmap(tables: CrossCase, lang: Lang, top: int = 15) -> HeatMap:
         ]
         for row in rows
     ]
-    day = f"{w['as_of']} {tables.as_of.isoformat()}"
+    day = f"{w['as_of']} {_day(tables.as_of, lang)}"
     return HeatMap(
         title=f"{w['factors']} ({day})",
         description=w["factors_desc"].format(

@@ -116,7 +116,7 @@ def test_the_departments_map_has_a_title_a_description_labels_and_a_number_per_c
     assert root.get("lang") == "da"
     title = root.find(f"{SVG}title")
     assert title is not None
-    assert title.text == "Kommunale forvaltninger \u00d7 partnerskaber (pr. 2025-03-01)"
+    assert title.text == "Kommunale forvaltninger \u00d7 partnerskaber (pr. 01.03.2025)"
     desc = root.find(f"{SVG}desc")
     assert desc is not None
     assert "2 partnerskaber" in str(desc.text)
