@@ -33,6 +33,7 @@ from aggregates import Meta
 from aggregates.dates import (
     EARLIEST,
     FACT_FIELDS,
+    danish_date,
     latest_fact,
     latest_plan,
     plan_horizon_years,
@@ -247,7 +248,7 @@ def is_fact_date(name: str) -> bool:
 def _date_error(fact: bool, _: Callable[..., str]) -> str:
     if fact:
         return _(FACT_DATE_DA)
-    return _(PLAN_DATE_DA, latest=latest_plan().isoformat(), years=plan_horizon_years())
+    return _(PLAN_DATE_DA, latest=danish_date(latest_plan()), years=plan_horizon_years())
 
 
 def _convert(f: Field, value: Any, _: Callable[..., str]) -> Any:

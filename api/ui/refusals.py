@@ -31,7 +31,7 @@ from uuid import UUID
 
 import structlog
 
-from aggregates.dates import plan_horizon_years
+from aggregates.dates import danish_date, danish_time, plan_horizon_years
 from aggregates.errors import DomainError
 from projections.agreements import agreement_titles, partnership_titles
 from projections.directory import names as directory_names
@@ -121,9 +121,9 @@ def shown(value: Any, names: Mapping[UUID, str]) -> str:
     if isinstance(value, UUID):
         return names.get(value, UNKNOWN_DA)
     if isinstance(value, datetime):
-        return value.strftime("%d.%m.%Y %H.%M")
+        return danish_time(value)  # Danish time (H6)
     if isinstance(value, date):
-        return value.strftime("%d.%m.%Y")
+        return danish_date(value)
     if isinstance(value, IntEnum) and hasattr(value, "label_da"):  # a rung
         return f"{int(value)} ({value.label_da})"
     if isinstance(value, Enum):
