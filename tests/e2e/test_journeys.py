@@ -46,7 +46,7 @@ def test_a_project_leader_builds_a_partnership_up_to_a_signed_agreement(
     page.get_by_label("Titel").fill(TITLE)
     page.get_by_label(re.compile("^Kommune")).fill("Ishøj")  # not the picker search's label
     page.get_by_label("Ledende organisation").select_option(label=f"{LEAD} (Ishøj)")
-    page.get_by_label("Gyldig fra").fill("2026-01-05")
+    page.get_by_label("Gælder fra").fill("2026-01-05")
     page.get_by_label("Begrundelse").fill("Styregruppen besluttede at starte")
     page.get_by_role("button", name="Opret partnerskab").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(TITLE)
@@ -57,7 +57,7 @@ def test_a_project_leader_builds_a_partnership_up_to_a_signed_agreement(
         page.get_by_label(re.compile("^Organisation")).select_option(label=organisation)
         trin = page.get_by_label("Trin på partnerskabstrappen")
         trin.select_option(value=rung)
-        page.get_by_label("Gyldig fra").fill("2026-02-01")
+        page.get_by_label("Gælder fra").fill("2026-02-01")
         page.get_by_role("button", name=re.compile("Tilføj|Gem")).click()
         expect(page).to_have_url(re.compile(re.escape(partnership_url)))
     assert "3 gensidig henvisning" in row_of(page, "Partnerne", CULTURE)
@@ -81,7 +81,7 @@ def test_a_project_leader_builds_a_partnership_up_to_a_signed_agreement(
     page.get_by_label(f"Forpligtelser for {LEAD}").fill("Henviser borgere")
     page.get_by_label("Aftalen gælder fra og med").fill("2026-03-01")
     page.get_by_label("Aftalen gælder til og med").fill("2027-12-31")
-    page.get_by_label("Gyldig fra").fill("2026-02-15")
+    page.get_by_label("Gælder fra").fill("2026-02-15")
     page.get_by_role("button", name=re.compile("Gem|Opret|udkast", re.I)).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Samarbejdsaftale om grønne fællesskaber"
@@ -98,7 +98,7 @@ def test_a_project_leader_builds_a_partnership_up_to_a_signed_agreement(
             choose.click()
         expect(page.get_by_text(f"Underskriver for {party}")).to_be_visible()
         page.get_by_role("combobox", name="Underskriver", exact=True).select_option(label=signatory)
-        page.get_by_label("Gyldig fra").fill("2026-03-01")
+        page.get_by_label("Gælder fra").fill("2026-03-01")
         page.get_by_role("button", name="Registrér underskrift").click()
         expect(page.get_by_role("heading", level=1)).to_be_visible()
 
