@@ -172,6 +172,8 @@ def test_a_project_leader_keeps_a_partnership_up_to_date_for_a_year(
     assert "gennemsnit 48,5 (22 besvarelser)" in evaluations
     assert "gennemsnit 61,0 (19 besvarelser)" in evaluations
     assert "i høj grad" in evaluations
+    follow(page, f"Vurdér {EVALUATOR}s evaluering")  # a later assessment: axe only
+    page.goto(base)
 
     # -- decision 2, by keyboard only (today's meeting: the date is left as it is) --------
     page.goto(base)
@@ -232,6 +234,7 @@ def test_a_project_leader_keeps_a_partnership_up_to_date_for_a_year(
     submit(page, "Bekræft overgang til drift")
     assert "drift" in page.locator("header.partnership-header").inner_text()
     screenshot(page, "year-of-a-partnership")
+    assert_accessible(page)  # the partnership page with every new section and link
 
     # -- the history shows each change -------------------------------------------------------
     page.goto(f"{base}/history")
