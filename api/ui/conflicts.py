@@ -19,10 +19,9 @@ from typing import Any
 import msgspec
 import structlog
 
-from api.ui.core import format_moment
 from api.ui.i18n import english, translator
 from projections import access as access_view
-from projections.history import Names, look_up, render
+from projections.history import Names, danish_moment, look_up, render
 from projections.store import ReadStore
 from services.errors import EditConflict
 
@@ -95,7 +94,7 @@ async def describe(store: ReadStore, conflict: EditConflict, locale: str) -> Con
         changes.append(
             TheirChange(
                 who=await display_name(store, event.actor),
-                when=format_moment(event.timestamp),
+                when=danish_moment(event.timestamp),
                 what=what,
                 reason=getattr(event, "reason", None),
             )
