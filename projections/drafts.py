@@ -1,5 +1,5 @@
 """Form drafts: what a user typed into a web form that could not be saved yet, kept for a
-short while so it can be put back (ADR 0015).
+short while so it can be put back (ADR 0018).
 
 Two moments keep a draft: a form posted after the user's session ended (expired, or
 logged out in another tab), so that after logging in again the form comes back filled

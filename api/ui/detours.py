@@ -1,5 +1,5 @@
 """The "register it first" detour: a form's input kept while the user registers the
-organisation or person the form needs (api/ui/drafts.py, ADR 0015)."""
+organisation or person the form needs (api/ui/drafts.py, ADR 0018)."""
 
 from __future__ import annotations
 

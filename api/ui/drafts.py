@@ -1,5 +1,5 @@
 """Nothing typed is lost: form drafts kept across a session's end and "register it first"
-detours, and the confirmation shown once after a save (ADR 0015).
+detours, and the confirmation shown once after a save (ADR 0018).
 
 - `keep_on_sign_out` is the UI router's SIGNED_OUT hook (api/auth.py): a form posted after
   the session ended is kept (projections/drafts.py) for the account the session was, and
