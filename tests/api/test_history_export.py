@@ -199,3 +199,28 @@ def test_the_audit_names_the_actor_and_finds_them_by_part_of_their_name(
             ("FollowUpScheduled", "Søren Ærø (projektleder)")
         ], typed
     assert client.get(audit, params={"who": "nobody"}).json()["entries"] == []
+
+
+def test_a_registry_change_reads_field_by_field_in_the_history_and_the_export(
+    client: TestClient[Litestar], partnership_id: str
+) -> None:
+    """A registry change through the API: the history lists each changed field, old → new
+    (the event's `changed`/`previous`, contract 2), in the audit and in the export."""
+    write(
+        client,
+        f"/partnerships/{partnership_id}/registry",
+        {"title": "Sund By 2.0", "period_end": "2026-12-31"},
+        method="PATCH",
+    )
+    after = str(tvaers(client).max_notification_id())
+    entries = client.get(
+        f"/partnerships/{partnership_id}/audit", params={"group": "registry", "after": after}
+    ).json()["entries"]
+    updated = entries[0]
+    assert updated["kind"] == "RegistryUpdated"
+    assert "Titel: «" in updated["summary"]
+    assert "» → «Sund By 2.0»" in updated["summary"]
+    assert "Periode til: (tom) → 31.12.2026" in updated["summary"]
+    assert "Period to: (empty) → 2026-12-31" in updated["summary_en"]
+    exported = _export(client, partnership_id, format="csv").decode("utf-8-sig")
+    assert "Periode til: (tom) → 31.12.2026" in exported
