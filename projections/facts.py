@@ -117,6 +117,7 @@ class Recorded:
     follow_ups: list[FollowUp] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
     terms: Terms | None = None
+    approved_terms: dict[str, list[int]] = field(default_factory=dict)  # decision -> versions
     phase: ImplementationPhase | None = None
     phase_since: date | None = None
     phase_note: str = ""
@@ -204,6 +205,10 @@ def fold_recorded(entries: Sequence[audit.AuditEntry]) -> Recorded:
                 focus_areas=[str(f) for f in terms.get("focus_areas", [])],
                 decision_id=str(p["decision_id"]) if p.get("decision_id") else None,
             )
+            if state.terms.decision_id:
+                state.approved_terms.setdefault(state.terms.decision_id, []).append(
+                    state.terms.number
+                )
         elif kind == "PhaseEntered":
             state.phase = ImplementationPhase(p["phase"])
             state.phase_since = entry.valid_on

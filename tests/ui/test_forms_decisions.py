@@ -146,6 +146,12 @@ def test_a_new_kommissorium_version_is_prefilled_and_approved_by_a_decision(
     assert "Godkendt ved beslutning Nyt kommissorium" in shown
     assert "Godkendte kommissorium version 2" in shown
 
+    # a later version without a decision: the decision still says which version it approved
+    redirected(desk.post("terms/new", {"purpose": "Flere i bevægelse", "valid_on": day(-5)}))
+    shown = text(desk.client.get(desk.base))
+    assert "Kommissorium (version 3" in shown
+    assert "Godkendte kommissorium version 2" in shown
+
 
 def test_an_unchanged_kommissorium_is_refused_and_nothing_saved(setting: Setting) -> None:
     desk = setting.desk
