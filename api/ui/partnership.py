@@ -879,6 +879,10 @@ TEXTS: dict[str, str] = {
         "to now: choose a time before {now} (Danish time)."
     ),
     "som registret kendte det kl. … (dansk tid)": "as the registry knew it at … (Danish time)",
+    "Partnerskabet som det stod {date}, som registret kendte det {moment} (dansk tid).": (
+        "The partnership as it stood on {date}, as the registry knew it at {moment} "
+        "(Danish time)."
+    ),
     "Partnerskabet som det stod {date}, som registret kendte det {moment}.": (
         "The partnership as it stood on {date}, as the registry knew it at {moment}."
     ),
