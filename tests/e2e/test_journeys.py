@@ -122,10 +122,20 @@ def test_a_steering_member_reads_the_history_and_the_diff_between_two_dates(
     page.goto(f"{base}/history")
     assert_accessible(page)
     history = page.locator("main").inner_text()
-    assert "Af demo-kbh" in history  # who (København's demo project leader)
-    assert re.search(r"\d\d\.\d\d\.\d{4} \d\d\.\d\d", history)  # when recorded
+    # who: København's demo project leader by name and role (issue 15)
+    assert "Af Demo projektleder København (projektleder, København)" in history
+    assert re.search(r"\d\d\.\d\d\.\d{4} \d\d\.\d\d \(dansk tid\)", history)  # when
     assert "gælder fra" in history  # the valid date
     screenshot(page, "history")
+    # the filters go into the address (htmx pushes it): a filtered history can be shared
+    page.get_by_label("Hvem (navn eller brugernavn)").fill("københavn")
+    page.get_by_role("button", name="Filtrér").click()
+    page.wait_for_url(re.compile(r"actor=k%C3%B8benhavn"))
+    expect(page.locator("#history-panel")).to_contain_text("Demo projektleder København")
+    # a bad filter: a message beside the field, and the page stays accessible
+    page.goto(f"{base}/history?from=2024-05-02&to=2024-05-01")
+    expect(page.locator("#h-to-error")).to_have_text("Til-datoen ligger før fra-datoen.")
+    assert_accessible(page)
 
     page.goto(base)
     page.get_by_label("Fra dato").fill("2019-01-01")
