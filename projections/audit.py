@@ -225,9 +225,18 @@ def _cursor(value: str) -> tuple[datetime, UUID, int]:
 
 
 async def history(
-    store: ReadStore, where: AuditFilter, *, limit: int = 50, cursor: str | None = None
+    store: ReadStore,
+    where: AuditFilter,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+    described: bool = True,
 ) -> AuditPage:
-    """Audit entries, newest first, filtered; keyset-paginated by an opaque cursor."""
+    """Audit entries, newest first, filtered; keyset-paginated by an opaque cursor.
+
+    `described`: each sentence says what the event changed from (its aggregate's stream
+    before it is read: projections/trail.py) and each actor is named; a reader that
+    needs only the payloads (projections/facts.py) passes False and saves those reads."""
     clauses: list[str] = []
     params: list[Any] = []
     if where.partnership_id is not None:
@@ -276,13 +285,17 @@ async def history(
         msgspec.json.decode(r["payload"]) if isinstance(r["payload"], str | bytes) else r["payload"]
         for r in rows
     ]
-    extras = await _trails(store, rows)
+    extras = await _trails(store, rows) if described else {}
     said = [
         {**p, **extras.get((str(r["aggregate_id"]), int(r["version"])), {})}
         for r, p in zip(rows, payloads, strict=True)
     ]
     labels = await look_up(store, said)
-    who = await actor_names(store, {str(r["actor"]) for r in rows}, where.partnership_id)
+    who = (
+        await actor_names(store, {str(r["actor"]) for r in rows}, where.partnership_id)
+        if described
+        else {}
+    )
     entries = [_entry(r, p, s, labels, who) for r, p, s in zip(rows, payloads, said, strict=True)]
     next_cursor = None
     if more and entries:

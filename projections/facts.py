@@ -228,7 +228,7 @@ async def _audit_entries(
     found: list[audit.AuditEntry] = []
     cursor: str | None = None
     while True:
-        result = await audit.history(store, where, limit=page, cursor=cursor)
+        result = await audit.history(store, where, limit=page, cursor=cursor, described=False)
         found.extend(result.entries)
         if result.next_cursor is None:
             return found
