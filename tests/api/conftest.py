@@ -104,6 +104,9 @@ def partnership_body(lead_id: str, **fields: Any) -> dict[str, Any]:
 
 
 def register_partnership(client: TestClient[Litestar], lead_id: str, **fields: Any) -> str:
+    """A partnership registered as of 2020-01-01 unless told otherwise: partners join on
+    or after the partnership starts (its period's start, else its registration)."""
+    fields.setdefault("valid_on", "2020-01-01")
     response = client.post("/partnerships", json=partnership_body(lead_id, **fields))
     return str(created(response)["id"])
 
