@@ -158,6 +158,9 @@ HEADINGS: dict[str, tuple[str, str]] = {
     # field: (English, Danish)
     "activity_id": ("Activity ID", "Aktivitet-ID"),
     "actor": ("Actor", "Bruger"),
+    "actor_name": ("Actor (name and role)", "Bruger (navn og rolle)"),
+    "actor_name_en": ("Actor (in English)", "Bruger (på engelsk)"),
+    "corrects": ("Corrects", "Retter"),
     "adjustments": ("Adjustments", "Justeringer"),
     "after": ("After", "Efter"),
     "aggregate_id": ("Record ID", "Post-ID"),
