@@ -93,13 +93,14 @@ def with_query(
 
 def form_address(request: Request[Any, Any, Any]) -> str:
     """The page the posted form was on: the Referer when it is this site's UI page (it
-    keeps the form's own query, like a chosen organisation), else the posted path."""
+    keeps the form's own query, like a chosen organisation, and is right for a form that
+    posts elsewhere), else the posted path."""
     referer = request.headers.get("referer")
     if referer:
         parts = urlsplit(referer)
         if parts.netloc == request.url.netloc:
             local = local_ui_path(urlunsplit(("", "", parts.path, parts.query, "")))
-            if local and parts.path == request.url.path:
+            if local and not local.startswith(PREFIX + "/login"):
                 return local
     return request.url.path
 

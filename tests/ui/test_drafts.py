@@ -17,7 +17,7 @@ from litestar.testing import TestClient
 
 from projections import drafts
 from tests.api.conftest import PASSWORD
-from tests.ui.conftest import ADMIN, add_user, login, post_form, text
+from tests.ui.conftest import ADMIN, add_user, csrf, login, post_form, text
 from tests.ui.forms_support import Desk, day, nothing_saved, redirected, tvaers
 
 OTHER = "kollega@sundeborg.dk"
@@ -339,3 +339,27 @@ def test_registering_an_organisation_writes_its_registration_sentence(
     assert "Gemt:" in text(page)
     organisation_id = UUID(redirected(response).rsplit("organisation_id=", 1)[1])
     assert tvaers(ui).get_organisation(organisation_id).name == "Sundeborg Svømmeklub"
+
+
+def test_the_form_comes_back_on_the_page_it_was_on_with_that_pages_query(
+    ui: TestClient[Litestar],
+) -> None:
+    lead = Desk(ui).organisation("Sundhed, Sundeborg Kommune")
+    end_session(ui, keep_old_cookie=True)
+    page = f"/ui/partnerships/new?organisation_id={lead}"
+    response = ui.post(
+        "/ui/partnerships/new",
+        data={"_csrf_token": csrf(ui), **partnership_form(lead_organisation_id=lead)},
+        headers={"referer": f"http://testserver.local{page}"},
+        follow_redirects=False,
+    )
+    back = login_next(response)
+    assert back.startswith(page + "&draft=")
+    # a Referer from another site is not followed
+    response = ui.post(
+        "/ui/partnerships/new",
+        data={"_csrf_token": csrf(ui), **partnership_form()},
+        headers={"referer": "https://evil.example/ui/organisations/new"},
+        follow_redirects=False,
+    )
+    assert login_next(response).startswith("/ui/partnerships/new?draft=")
