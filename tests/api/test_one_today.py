@@ -8,6 +8,7 @@ Then the housekeeping job records the expiry, and every view reads exactly as be
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -120,8 +121,28 @@ class World:
             for s in [entry["snapshot"]]
             if s is not None
         ]
+        expiring = [a["agreement_id"] for a in self.get("/agenda")["expiring_agreements"]]
+        changed = {
+            c["key"]: c["after"]
+            for c in self.get(f"{base}/diff", **{"from": "2024-06-01", "to": today})["changes"]
+        }
+        crosscase = {
+            r["rung"]: r["partnerships"] for r in self.get("/crosscase")["rungs"] if r["count"]
+        }
+        page = self.client.get(f"/ui/partnerships/{self.pid}")
+        assert page.status_code == 200, page.text
+        ladder_section = page.text[page.text.index('id="ladder"') :]
+        ui_ladder = re.search(r'<span class="rung rung-(\d)">\d</span>', ladder_section)
+        assert ui_ladder is not None
+        ui_agreement = re.search(r'<span class="status agreement-([a-z_]+)">', page.text)
+        assert ui_agreement is not None
         return {
             "today": today,
+            "agenda: expiring": expiring == [agreement],
+            "diff since 01.06.2024": changed.get(club),
+            "cross-case: highest rung reached": crosscase,
+            "page: the club's rung": int(ui_ladder.group(1)),
+            "page: the agreement's status": ui_agreement.group(1),
             "agreement (list)": listed[agreement],
             "agreement (one)": self.get(f"{base}/agreements/{agreement}", aggregate=True)["status"],
             "ladder": ladder[club],
@@ -142,6 +163,11 @@ def test_an_agreement_running_out_reads_the_same_in_every_view_on_every_day(
     expected = {
         "the day before": {
             "today": VALID_TO.isoformat(),
+            "agenda: expiring": True,
+            "diff since 01.06.2024": None,
+            "cross-case: highest rung reached": {5: [pid]},
+            "page: the club's rung": 5,
+            "page: the agreement's status": "in_force",
             "agreement (list)": "in_force",
             "agreement (one)": "in_force",
             "ladder": 5,
@@ -157,6 +183,12 @@ def test_an_agreement_running_out_reads_the_same_in_every_view_on_every_day(
         **{
             when: {
                 "today": day.isoformat(),
+                "agenda: expiring": False,
+                "diff since 01.06.2024": "trin 4 (uformelt samarbejde)",
+                # the highest rung ever reached stays (it was reached)
+                "cross-case: highest rung reached": {5: [pid]},
+                "page: the club's rung": 4,
+                "page: the agreement's status": "expired",
                 "agreement (list)": "expired",
                 "agreement (one)": "expired",
                 "ladder": 4,
