@@ -546,13 +546,13 @@ _declare(
     P.MilestoneCorrected,
     G.CORRECTIONS,
     (
-        "Rettelse af milepælen »{corrected}«: {changes}",
-        "Rettelse af milepælen »{corrected}«: {title}",
+        "Rettelse af milepælen »{milestone}«: {changes}",
+        "Rettelse af »{corrected}«: {changes}",
         "Rettelse af milepæl: {title}",
     ),
     (
-        'Correction of the milestone "{corrected}": {changes}',
-        'Correction of the milestone "{corrected}": {title}',
+        'Correction of the milestone "{milestone}": {changes}',
+        'Correction of "{corrected}": {changes}',
         "Correction of a milestone: {title}",
     ),
 )

@@ -310,7 +310,7 @@ def _milestone(t: Trail, e: Mapping[str, Any], _: Any) -> Extras:
     return {}
 
 
-@_on(P.MilestoneCorrected)
+@_on(P.MilestoneCorrected, "milestone")
 def _milestone_corrected(t: Trail, e: Mapping[str, Any], _: Any) -> Extras:
     corrected = t.events.get(int(e.get("corrects_version", -1)))
     if corrected is None:
@@ -318,7 +318,7 @@ def _milestone_corrected(t: Trail, e: Mapping[str, Any], _: Any) -> Extras:
     milestone = _milestones(t).setdefault(str(corrected.payload.get("milestone_id")), {})
     before = dict(milestone)
     milestone.update({key: e.get(key) for key in _MILESTONE})
-    return {"_previous": before}
+    return _some(_previous=before, milestone=before.get("title"))
 
 
 @_on(P.FactorRecorded)

@@ -280,7 +280,7 @@ PARTNERSHIP_STREAM: list[Row] = [
         {
             "milestone_id": MILESTONE,
             "dimension": "political",
-            "status": "decided",
+            "status": "started",
             "title": "Byrådet vedtager budget",
             "evidence": EVIDENCE,
         },
@@ -328,7 +328,7 @@ PARTNERSHIP_STREAM: list[Row] = [
         P.EvaluationRecorded,
         {
             "evaluation_id": EVALUATION,
-            "kind": "midway",
+            "kind": "external",
             "evaluator": "VIVE",
             "method": "survey",
             "findings": "Godt",
@@ -337,7 +337,7 @@ PARTNERSHIP_STREAM: list[Row] = [
     ),
     (
         P.AssessmentRecorded,
-        {"evaluation_id": EVALUATION, "question": "purpose_met", "answer": "yes"},
+        {"evaluation_id": EVALUATION, "question": "purpose_met", "answer": "high_extent"},
         (("formålet", "purpose"),),
     ),
     (
@@ -399,7 +399,7 @@ PARTNERSHIP_STREAM += [
         {
             "corrects_version": _MILESTONE,
             "dimension": "political",
-            "status": "decided",
+            "status": "started",
             "title": "Byrådet vedtager budgettet",
             "evidence": EVIDENCE,
         },
@@ -453,7 +453,7 @@ ORGANISATION_STREAM: list[Row] = [
         Organisation.Registered,
         {
             "name": "Ølby Skole",
-            "sector": "school",
+            "sector": "children_youth",
             "municipality": "København",
             "cvr": None,
             "parent_id": None,
@@ -476,7 +476,7 @@ PERSON_STREAM: list[Row] = [
 ]
 NOTE = {
     "partnership_id": PARTNERSHIP,
-    "kind": "observation",
+    "kind": "judgement",
     "text": "Stærk ledelse",
     "dimension": None,
     "links": [],
@@ -486,7 +486,7 @@ ANNOTATION_STREAM: list[Row] = [
     (
         Annotation.Revised,
         {
-            "kind": "observation",
+            "kind": "judgement",
             "text": "Meget stærk ledelse",
             "dimension": "management",
             "links": [],
@@ -535,7 +535,7 @@ ACCOUNT_STREAM: list[Row] = [
         {
             "token_id": TOKEN,
             "token_hash": "h",
-            "kind": "api",
+            "kind": "bearer",
             "label": "Rapportering",
             "expires_at": "2030-01-01T00:00:00Z",
         },
