@@ -27,7 +27,7 @@ from projections.store import ReadStore, Statement
 
 ladder = Projection(
     name="ladder",
-    version=2,
+    version=3,
     tables=("ladder_facts", "ladder_backings"),
     ddl=(
         "CREATE TABLE ladder_facts ("
@@ -46,6 +46,8 @@ ladder = Projection(
         " valid_from {date} NOT NULL, valid_to {date} NOT NULL, lapses_on {date}, ended_on {date},"
         " source_version {int} NOT NULL, recorded_at {ts} NOT NULL,"
         " PRIMARY KEY (partnership_id, agreement_id, organisation_id))",
+        "CREATE INDEX ladder_backings_by_party ON ladder_backings"
+        " (partnership_id, organisation_id, lapses_on)",
     ),
 )
 
