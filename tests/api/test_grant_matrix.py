@@ -248,6 +248,10 @@ ROUTES: dict[tuple[str, str], Route] = {
         W, {"rung": 3, "evidence": "Henvisninger"}
     ),
     ("PUT", f"{P}/registry"): Route(W, {"title": A_TITLE, "municipality": MUNICIPALITY}),
+    ("PATCH", f"{P}/registry"): Route(
+        W, {"purpose": "Et nyt formål"}, body_rules={"municipality": "municipality:register"}
+    ),
+    ("POST", f"{P}/registry/operations"): Route(W, {}),
     ("POST", f"{P}/steering-group/members"): Route(W, {"person_id": "<person>"}),
     ("POST", f"{P}/steering-group/members/{{person_id}}/departure"): Route(W, {}),
     ("PUT", f"{P}/steering-group/members/{{person_id}}/seat"): Route(W, {"seat": "chair"}),
