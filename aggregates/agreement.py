@@ -19,6 +19,7 @@ from aggregates.errors import (
     NotAParty,
 )
 from aggregates.taxonomy import AgreementKind, Labelled
+from aggregates.validity import has_run_out
 
 
 class Obligation(msgspec.Struct, kw_only=True, frozen=True):
@@ -239,7 +240,9 @@ class Agreement(TvaersAggregate):
     def status_on(self, day: date) -> AgreementStatus:
         if self.terminated_on is not None and day >= self.terminated_on:
             return AgreementStatus.TERMINATED
-        if (self.expired_on is not None and day >= self.expired_on) or day > self.valid_to:
+        if (self.expired_on is not None and day >= self.expired_on) or has_run_out(
+            self.valid_to, day
+        ):
             return AgreementStatus.EXPIRED
         signed_on = self.fully_signed_on
         if signed_on is None or day < signed_on:

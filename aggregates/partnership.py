@@ -198,12 +198,8 @@ class Backing(msgspec.Struct, kw_only=True):
     ended_on: date | None = None
 
     def in_force_on(self, day: date) -> bool:
-        """Fully signed by then, inside the validity, and not ended."""
-        return (
-            self.signed_on <= day
-            and self.valid_from <= day <= self.valid_to
-            and (self.ended_on is None or day < self.ended_on)
-        )
+        """Fully signed by then, inside the validity, and not ended (aggregates/validity.py)."""
+        return validity.in_force_on(self, day)
 
 
 class SeatChange(msgspec.Struct, kw_only=True):

@@ -20,6 +20,7 @@ import msgspec
 from aggregates import Agreement, AgreementStatus
 from aggregates.dates import today as today_in_denmark
 from aggregates.taxonomy import AgreementKind
+from aggregates.validity import has_run_out
 from projections.access import Visibility
 from projections.core import InvalidQuery, Projection
 from projections.directory import names
@@ -185,7 +186,10 @@ class AgreementRecord:
         """As `Agreement.status_on`, with the validity the agreement had on `day`."""
         if self.terminated_on is not None and day >= self.terminated_on:
             return AgreementStatus.TERMINATED
-        if (self.expired_on is not None and day >= self.expired_on) or day > self.valid_to_on(day):
+        # one rule for every view (aggregates/validity.py, ADR 0015)
+        if (self.expired_on is not None and day >= self.expired_on) or has_run_out(
+            self.valid_to_on(day), day
+        ):
             return AgreementStatus.EXPIRED
         if self.signed_on is None or day < self.signed_on:
             return AgreementStatus.DRAFT
