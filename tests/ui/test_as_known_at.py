@@ -150,3 +150,16 @@ def test_today_on_the_page_is_the_danish_date(ui: TestClient[Litestar]) -> None:
     today = datetime.now(UTC).astimezone(DENMARK).date()
     assert f'value="{today.isoformat()}"' in response.text
     assert today >= date(2026, 1, 1)
+
+
+def test_the_api_reads_a_known_at_without_a_zone_as_danish_time(ui: TestClient[Litestar]) -> None:
+    page, _ = registered(ui)
+    pid = page.rsplit("/", 1)[-1]
+    for typed, meant in (
+        ("2026-10-25T01:30:00", "2026-10-24T23:30:00Z"),  # summer time, UTC+2
+        ("2026-10-25T03:30:00", "2026-10-25T02:30:00Z"),  # winter time, UTC+1
+        ("2026-10-25T03:30:00Z", "2026-10-25T03:30:00Z"),  # with a zone: as given
+    ):
+        story = ui.get(f"/partnerships/{pid}/story", params={"known_at": typed})
+        assert story.status_code == 200, story.text
+        assert story.json()["known_at"] == meant, typed
