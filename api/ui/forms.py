@@ -167,8 +167,11 @@ def with_meta(
     """The fields plus the valid date, the reason and (for an existing record) its version.
 
     `valid_on=False` where a back-dated fact makes no sense (registering an organisation or
-    a person: they are in the directory from now on); the change then gets today."""
-    out = [*fields, *([VALID_ON] if valid_on else []), REASON]
+    a person: they are in the directory from now on); the change then gets today. A form
+    whose own fields say from when it applies (an agreement's `valid_from`) gets no second
+    "Gælder fra" either: two such dates on one form read as the same thing."""
+    own_validity = any(f.name == "valid_from" for f in fields)
+    out = [*fields, *([VALID_ON] if valid_on and not own_validity else []), REASON]
     if version is not None:
         out.append(Field("version", "", "hidden", default=str(version)))
     return out

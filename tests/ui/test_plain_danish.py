@@ -154,3 +154,11 @@ def test_the_login_password_is_hidden_with_a_show_hide_button(ui: TestClient[Lit
     assert script.status_code == 200
     assert "javascript" in script.headers["content-type"]
     assert "aria-pressed" in script.text
+
+
+def test_a_form_with_its_own_validity_asks_for_no_second_date(ui: TestClient[Litestar]) -> None:
+    desk = Desk(ui)
+    desk.new_partnership(desk.organisation("Sundhed, Sundeborg Kommune"))
+    page = desk.get("agreements/new").text
+    assert 'name="valid_from"' in page  # "Aftalen gælder fra og med"
+    assert 'name="valid_on"' not in page
