@@ -36,7 +36,7 @@ PREFIX = "/ui"
 DRAFT_PARAM = "draft"
 DRAFT_STATE = "draft"  # scope state: the Draft taken for this page
 SAVED_KEY = "saved"  # session key: sentences saying what was just saved
-MAX_SAVED = 4  # sentences shown; more are counted
+MAX_SAVED = 5  # sentences shown (a command writes one to a few events)
 MAX_SENTENCE = 300
 # What a detour's target fills in itself on return: dropped from the form's address.
 DETOUR_CHOSEN = ("organisation_id", "person_id")
@@ -205,8 +205,7 @@ def remember_saved(request: Request[Any, Any, Any], sentences: list[str]) -> Non
     if not isinstance(session, dict) or not sentences:
         return
     session[SAVED_KEY] = [
-        s if len(s) <= MAX_SENTENCE else s[: MAX_SENTENCE - 1] + "…"
-        for s in sentences[: MAX_SAVED + 1]
+        s if len(s) <= MAX_SENTENCE else s[: MAX_SENTENCE - 1] + "…" for s in sentences[:MAX_SAVED]
     ]
 
 
