@@ -8,14 +8,31 @@ from __future__ import annotations
 
 import re
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Page, expect
 
 from services.demo.data import DEMO_PASSWORD
-from tests.e2e.conftest import assert_accessible, log_in
+from tests.e2e.conftest import assert_accessible as assert_no_serious_violation
+from tests.e2e.conftest import log_in
 
 LEADER = "demo-ishoj"
 OTHER_LEADER = "demo-silkeborg"
 LEAD = "Stabsenhed for Sundhedsudvikling, Ishøj Kommune (Ishøj)"
+
+
+def assert_accessible(page: Page) -> None:
+    """axe-core: no WCAG 2.1 A/AA violation of any impact on these states (stricter than
+    the conftest's serious-or-critical)."""
+    assert_no_serious_violation(page)
+    results = Axe().run(
+        page,
+        options={
+            "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+            "resultTypes": ["violations"],
+        },
+    )
+    found = [f"{v['id']} ({v['impact']}): {v['help']}" for v in results.response["violations"]]
+    assert not found, f"{page.url}: {found}"
 
 
 def log_out_in_another_tab(context: BrowserContext, server: str) -> None:
