@@ -441,3 +441,18 @@ def test_a_bad_filter_gets_a_readable_message_not_an_error_page(
     assert message in text(page)
     if field != "cursor":
         assert f'id="h-{field}-error"' in page.text
+
+
+def test_the_history_shows_recorded_times_in_danish_time(demo: Demo) -> None:
+    """Issue 15 finding 4: "registreret 19.14" was 20.14 in Denmark; the times are
+    Europe/Copenhagen whatever the server's zone, and the page says so."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    page = demo.client.get(demo.page(KBH, "/history"))
+    shown = re.findall(r'<time datetime="([^"]+)">([^<]+)</time> \(dansk tid\)', page.text)
+    assert shown
+    for iso, said in shown:
+        local = datetime.fromisoformat(iso).astimezone(ZoneInfo("Europe/Copenhagen"))
+        assert said == local.strftime("%d.%m.%Y %H.%M"), (iso, said)
+    assert "Tider er dansk tid." in text(page)
