@@ -4,6 +4,7 @@ page for it, on GET and on POST, with nothing saved."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from uuid import UUID
@@ -207,3 +208,20 @@ def test_a_reader_gets_the_403_page_for_every_form_and_saves_nothing(world: Worl
         with nothing_saved(client):
             posted = post_form(client, f"{agreement.split('?')[0]}/{action}", {"version": "1"})
         assert posted.status_code == 403, action
+
+
+def test_every_register_first_link_is_a_button_that_keeps_the_form(world: World) -> None:
+    """A "Registrér den først" on any form keeps what was typed (api/ui/drafts.py): a
+    submit button of the page's own form, never a plain link that leaves it behind."""
+    client = world.client
+    login(client, ADMIN)
+    buttons = 0
+    for path in world.forms:
+        page = client.get(path).text
+        assert not re.search(r'<a href="/ui/(?:organisations|persons)/new\?[^"]*next=', page), path
+        for button in re.findall(r'<button[^>]*name="_detour"[^>]*>', page):
+            buttons += 1
+            owner = re.search(r'form="([^"]+)"', button)
+            assert owner is not None, path
+            assert re.search(rf'<form [^>]*id="{owner.group(1)}"', page), path
+    assert buttons >= 5
