@@ -47,6 +47,7 @@ from api.ui.actions_common import (
 from api.ui.conflicts import ConflictView
 from api.ui.core import PREFIX, format_day, locale_of, render
 from api.ui.forms import Field, Form, blank, form_version, submit, with_meta
+from api.ui.free_text import warn_names
 from api.ui.i18n import english, labeller, translator
 from api.ui.numbers import form_number, format_number
 from services.application import CommandResult, Tvaers
@@ -124,9 +125,21 @@ def registry_fields(request: Request[Any, Any, Any], *, municipality: bool) -> l
         ),
         Field("recruitment_channels", "Rekrutteringskanaler", "textarea", help=one_a_line),
         Field("evaluation_status", "Evalueringsstatus", max_length=200),
-        Field("attention_points", "Opmærksomhedspunkter", "textarea", max_length=10_000),
-        Field("barriers", "Barrierer", "textarea", max_length=10_000),
-        Field("promoting_factors", "Fremmende faktorer", "textarea", max_length=10_000),
+        Field(
+            "attention_points",
+            "Opmærksomhedspunkter",
+            "textarea",
+            max_length=10_000,
+            help=warn_names(),
+        ),
+        Field("barriers", "Barrierer", "textarea", max_length=10_000, help=warn_names()),
+        Field(
+            "promoting_factors",
+            "Fremmende faktorer",
+            "textarea",
+            max_length=10_000,
+            help=warn_names(),
+        ),
     ]
     return fields
 

@@ -42,6 +42,11 @@ NO_WARNING = {
     # An agreement's text is the parties' document: one obligation field per party, and
     # the purpose above them says what the agreement is for. Its parties are organisations
     # and its signatories registered persons.
+    ("actions_registry.py", "Formål"): "the partnership's purpose (Ret stamdata)",
+    ("actions_registry.py", "Målgrupper"): "a list of target groups",
+    ("actions_registry.py", "Arenaer"): "a list of arenas",
+    ("actions_registry.py", "Emneord"): "a list of tags",
+    ("actions_registry.py", "Rekrutteringskanaler"): "a list of recruitment channels",
     ("actions_agreements.py", "Formål"): "the agreement's purpose",
     ("actions_agreements.py", "Forpligtelser"): "one per party",
 }
