@@ -14,6 +14,12 @@ the fallback, with `?` for what is unknown). Placeholders are the payload's fiel
 values shown by their label), and for a field `x_id` the name or title `x` of what it
 names: an organisation, person, party, signatory, activity, agreement, milestone, factor
 or follow-up; `role` for a role's position, `person` and `seat` for a steering seat.
+
+What an event changed from (old -> new values, the holder a vacancy leaves, the entry a
+correction corrects) is not in its payload: the audit reader folds the stream before it
+(projections/trail.py, ADR 0019) and merges what that gives into the payload; a change
+of a structure (registry, terms, milestone, activity) is listed field by field
+(`CHANGES`, `{changes}`). Dates in Danish sentences are dd.mm.åååå.
 """
 
 from __future__ import annotations
