@@ -45,8 +45,9 @@ from api.ui.actions_common import (
     scope_of,
 )
 from api.ui.conflicts import ConflictView
-from api.ui.core import PREFIX, format_day, locale_of, render
-from api.ui.forms import Field, Form, blank, form_version, submit, with_meta
+from api.ui.core import PREFIX, format_day, locale_of, redirect_after_post, render
+from api.ui.drafts import remember_saved
+from api.ui.forms import Field, Form, blank, form_version, parse, submit, with_meta
 from api.ui.free_text import warn_names
 from api.ui.i18n import english, labeller, translator
 from api.ui.numbers import form_number, format_number
@@ -312,18 +313,24 @@ class RegistryForms(Controller):
         resolve = posted.get("resolve")
         locale = locale_of(request)
 
-        def run(clean: dict[str, Any], meta: Any) -> CommandResult:
+        def command_of(clean: Mapping[str, Any]) -> ChangeRegistryFields:
             after = posted_registry(clean, base, offered)
             if resolve == "theirs" and theirs:  # their value for the fields both changed
                 after = msgspec.structs.replace(
                     after, **{name: getattr(current, name) for name in theirs}
                 )
-            command = ChangeRegistryFields.between(base, after, partnership_id=partnership_id)
-            if resolve == "theirs" and not command.changes():
+            return ChangeRegistryFields.between(base, after, partnership_id=partnership_id)
+
+        if resolve == "theirs":
+            clean, _raw, errors = parse(fields, posted, locale)
+            if not errors and not command_of(clean).changes():
                 # nothing of mine is left to save: their version stands as it is
-                return CommandResult(
-                    aggregate_id=partnership_id, version=scope.version, notification_id=0
-                )
+                _ = translator(locale)
+                remember_saved(request, [_("Deres ændring står; intet af dit var ændret.")])
+                return redirect_after_post(request, partnership_page(partnership_id))
+
+        def run(clean: dict[str, Any], meta: Any) -> CommandResult:
+            command = command_of(clean)
             return tvaers.execute(command, Envelope(meta, base_version=base_version))
 
         async def beside(form: Form, clash: EditConflict, clean: dict[str, Any]) -> None:
@@ -508,5 +515,8 @@ english(
             "Your values are saved on top of theirs, on the newest version."
         ),
         "Din værdi står i feltet.": "Your value is in the field.",
+        "Deres ændring står; intet af dit var ændret.": (
+            "Their change stands; nothing of yours was changed."
+        ),
     }
 )

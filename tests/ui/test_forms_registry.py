@@ -277,3 +277,22 @@ def test_the_conflict_views_are_in_english_too(setting: Setting) -> None:
     assert "Keep their values" in text(registry)
     assert "Save my change anyway" in text(ladder)
     assert not MISSING_ENGLISH, sorted(MISSING_ENGLISH)
+
+
+def test_keeping_theirs_with_nothing_else_of_mine_saves_nothing_and_says_so(
+    setting: Setting,
+) -> None:
+    base = setting.desk.version()
+    redirected(setting.save(setting.form(title="Deres titel")))
+    mine = setting.form(version=base, title="Min titel")
+    response = setting.save(mine)
+    assert response.status_code == 409
+    version = re.search(r'name="version" value="(\d+)"', response.text)
+    assert version is not None
+    with nothing_saved(setting.desk.client):
+        resolved = setting.save(
+            dict(mine, version=version.group(1), conflict_fields="title", resolve="theirs")
+        )
+    assert redirected(resolved) == setting.desk.base
+    assert "Deres ændring står" in text(setting.desk.get(""))
+    assert setting.registry().title == "Deres titel"
