@@ -14,7 +14,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from aggregates import Partnership
+from aggregates import Partnership, dates
 from aggregates.taxonomy import Rung
 from tests.api.conftest import (
     ACTOR,
@@ -182,7 +182,7 @@ def test_a_write_without_valid_on_or_reason_happens_today_without_a_reason(
     partnership = created(response)["id"]
     registered = tvaers(client).partnership_events(uuid.UUID(partnership))[0]
     assert isinstance(registered, Partnership.Registered)
-    assert registered.valid_on == date.today()
+    assert registered.valid_on == dates.today()  # today in Denmark
     assert registered.reason is None
     assert registered.actor == ACTOR
 
