@@ -384,7 +384,8 @@ def generate_history(app: Tvaers, rng: random.Random, *, partnerships: int) -> H
             meta=meta(day, reason="Overvurderet"),
         )
         p.correct_date(assigned_version, start + timedelta(days=1), meta(day, reason="Dato"))
-        p.correct_date(join_versions[partners[5]], start - timedelta(days=3), meta(day))
+        # (not before `start`: a partner joins on or after the partnership starts)
+        p.correct_date(join_versions[partners[5]], start + timedelta(days=3), meta(day))
         vice_chair, leaving = staff[partners[0]][0], staff[partners[1]][0]
         p.change_steering_seat(vice_chair, SeatRole.MEMBER, meta(day + timedelta(days=20)))
         p.change_steering_seat(leaving, SeatRole.VICE_CHAIR, meta(day + timedelta(days=30)))

@@ -331,14 +331,15 @@ async def test_summaries_are_danish_and_name_organisations_and_persons(story: St
             rung=Rung.INFORMAL_COOPERATION,
             evidence="Kursus",
         ),
-        meta(D(2024, 5, 1)),
+        # Before the agreement is in force: while it is, DGI cannot stand below rung 5.
+        meta(D(2024, 2, 10)),
     )
     execute(
         app,
         CorrectDate(
             partnership_id=story.pid,
             corrects_version=moved.version,
-            corrected_valid_on=D(2024, 4, 20),
+            corrected_valid_on=D(2024, 2, 1),
         ),
         meta(),
     )
@@ -387,7 +388,7 @@ async def test_summaries_are_danish_and_name_organisations_and_persons(story: St
     corrected = summaries[(story.pid, "DateCorrected")]
     assert corrected.startswith("Rettelse: datoen for »DGI Sydjylland flyttet fra trin ")
     assert corrected.endswith(
-        "til trin 4 på partnerskabstrappen« rettet fra 01.05.2024 til 20.04.2024"
+        "til trin 4 på partnerskabstrappen« rettet fra 10.02.2024 til 01.02.2024"
     )
     assert "hændelse" not in corrected
     signed = [x.summary for x in await everything(side) if x.kind == "PartySigned"]
@@ -396,9 +397,9 @@ async def test_summaries_are_danish_and_name_organisations_and_persons(story: St
         "Sundhed og Forebyggelse har underskrevet ved Mette Holm",
     ]
     rungs = [x.summary for x in await everything(side) if x.kind == "RungChanged"]
-    assert rungs == [
-        "DGI Sydjylland flyttet fra trin 2 til trin 4 på partnerskabstrappen",
-        "DGI Sydjylland flyttet fra trin 4 til trin 5 på partnerskabstrappen",
+    assert rungs == [  # the move, back-dated before the agreement's lift, recorded after it
+        "DGI Sydjylland flyttet fra trin 5 til trin 4 på partnerskabstrappen",
+        "DGI Sydjylland flyttet fra trin 2 til trin 5 på partnerskabstrappen",
     ]
 
 

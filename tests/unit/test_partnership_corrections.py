@@ -300,7 +300,9 @@ def test_a_rung_cannot_be_corrected_to_5_without_an_agreement_in_force_on_that_d
 def test_a_rung_can_be_corrected_to_6_when_a_partnership_agreement_was_in_force() -> None:
     b = build_partnership(1)
     backed(b, [b.a], kind=AgreementKind.PARTNERSHIP)
-    b.p.move_on_ladder(b.a, Rung.MUTUAL_REFERRAL, "Fejl", meta(date(2024, 5, 1)))
+    # Below rung 6 while the agreement is in force only by leaving and rejoining.
+    b.p.leave_partner(b.a, meta(date(2024, 4, 30)))
+    b.p.join_partner(b.a, meta(date(2024, 5, 1)), rung=Rung.MUTUAL_REFERRAL, evidence="Fejl")
     b.p.correct_rung(b.p.version, Rung.PARTNERSHIP_AGREEMENT, "Aftalen gjaldt", meta())
     assert b.p.rung_of(b.a, on=date(2024, 5, 1)) is Rung.PARTNERSHIP_AGREEMENT
 

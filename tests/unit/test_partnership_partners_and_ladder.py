@@ -345,9 +345,9 @@ def test_a_partner_cannot_reach_rung_6_on_a_cooperation_agreement() -> None:
 def test_a_partner_cannot_reach_rung_5_after_the_agreement_has_run_out() -> None:
     b = build_partnership(1)
     backed(b, [b.a], valid_to=date(2024, 12, 31))
-    b.p.move_on_ladder(b.a, Rung.MUTUAL_REFERRAL, "Faldet tilbage", meta(date(2024, 6, 1)))
-    with unchanged(b.p), pytest.raises(RungNotBacked, match="in force on 2025-01-01"):
-        b.p.move_on_ladder(b.a, Rung.COOPERATION_AGREEMENT, "x", meta(date(2025, 1, 1)))
+    b.p.move_on_ladder(b.a, Rung.MUTUAL_REFERRAL, "Faldet tilbage", meta(date(2025, 1, 1)))
+    with unchanged(b.p), pytest.raises(RungNotBacked, match="in force on 2025-01-02"):
+        b.p.move_on_ladder(b.a, Rung.COOPERATION_AGREEMENT, "x", meta(date(2025, 1, 2)))
 
 
 def test_a_partner_cannot_reach_rung_5_on_an_agreement_it_is_not_party_to() -> None:
@@ -360,17 +360,20 @@ def test_a_partner_cannot_reach_rung_5_on_an_agreement_it_is_not_party_to() -> N
 def test_a_partner_can_return_to_rung_5_while_its_agreement_is_in_force() -> None:
     b = build_partnership(1)
     backed(b, [b.a], valid_to=date(2024, 12, 31))
-    b.p.move_on_ladder(b.a, Rung.MUTUAL_REFERRAL, "Pause", meta(date(2024, 6, 1)))
+    b.p.leave_partner(b.a, meta(date(2024, 5, 31)))
+    b.p.join_partner(b.a, meta(date(2024, 6, 1)), rung=Rung.MUTUAL_REFERRAL, evidence="Pause")
     b.p.move_on_ladder(b.a, Rung.COOPERATION_AGREEMENT, "Genoptaget", meta(date(2024, 12, 31)))
     assert b.p.rung_of(b.a) is Rung.COOPERATION_AGREEMENT
 
 
-def test_a_partnership_agreement_also_backs_rung_5() -> None:
+def test_a_partnership_agreement_in_force_keeps_the_partner_on_rung_6() -> None:
+    """Issue 14, finding 6: rung 5 would contradict the partnership agreement in force."""
     b = build_partnership(1)
     backed(b, [b.a], kind=AgreementKind.PARTNERSHIP)
-    b.p.move_on_ladder(b.a, Rung.COOPERATION_AGREEMENT, "Nedjusteret", meta(date(2024, 6, 1)))
-    assert b.p.rung_of(b.a) is Rung.COOPERATION_AGREEMENT
     assert b.p.highest_backed_rung(b.a, date(2024, 6, 1)) is Rung.PARTNERSHIP_AGREEMENT
+    with unchanged(b.p), pytest.raises(RungNotBacked, match="backs rung 6"):
+        b.p.move_on_ladder(b.a, Rung.COOPERATION_AGREEMENT, "Nedjusteret", meta(date(2024, 6, 1)))
+    assert b.p.rung_of(b.a) is Rung.PARTNERSHIP_AGREEMENT
 
 
 def test_a_partnership_rebuilt_from_its_events_has_the_same_partners_and_ladder() -> None:
