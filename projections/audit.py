@@ -398,6 +398,17 @@ async def _trails(
     return found
 
 
+async def changed_from(
+    store: ReadStore, events: Sequence[tuple[UUID, str, int]]
+) -> dict[tuple[str, int], dict[str, Any]]:
+    """What each event (aggregate id, aggregate type, version) changed from, to merge into
+    its payload before `projections.history.render` (a conflict view, a confirmation):
+    keyed by (str(aggregate id), version). Events the audit view does not hold yet get
+    nothing (their sentence falls back to what the payload says)."""
+    rows = [{"aggregate_id": a, "aggregate_type": t, "version": v} for a, t, v in events]
+    return await _trails(store, rows)
+
+
 def _decoded(payload: Any) -> dict[str, Any]:
     if isinstance(payload, str | bytes):
         decoded: dict[str, Any] = msgspec.json.decode(payload)

@@ -224,3 +224,26 @@ def test_a_registry_change_reads_field_by_field_in_the_history_and_the_export(
     assert "Period to: (empty) → 2026-12-31" in updated["summary_en"]
     exported = _export(client, partnership_id, format="csv").decode("utf-8-sig")
     assert "Periode til: (tom) → 31.12.2026" in exported
+
+
+def test_what_an_event_changed_from_for_a_sentence_outside_the_history(
+    client: TestClient[Litestar], partnership_id: str
+) -> None:
+    """projections.audit.changed_from: a conflict view or a confirmation renders an event
+    with what it changed from, as the history does."""
+    from uuid import UUID
+
+    from aggregates import Partnership
+    from projections import audit, history
+
+    after = _history(client, partnership_id)
+    client.get(f"/partnerships/{partnership_id}/audit", params={"after": after})  # views caught up
+    store = client.app.state.read_side.store
+    state = tvaers(client).get_partnership(UUID(partnership_id))
+    wanted = [(UUID(partnership_id), "partnership", state.version)]
+    extras = client.blocking_portal.call(audit.changed_from, store, wanted)
+    (before,) = extras.values()
+    names = client.blocking_portal.call(history.look_up, store, [before])
+    payload = {"position_id": next(iter(state.roles)), **before}
+    said = history.render(Partnership.RoleVacated, payload, names, "da")
+    assert said.startswith("Rolle ledig: tovholder; Dorte Ærø (")
