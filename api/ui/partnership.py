@@ -880,8 +880,7 @@ TEXTS: dict[str, str] = {
     ),
     "som registret kendte det kl. … (dansk tid)": "as the registry knew it at … (Danish time)",
     "Partnerskabet som det stod {date}, som registret kendte det {moment} (dansk tid).": (
-        "The partnership as it stood on {date}, as the registry knew it at {moment} "
-        "(Danish time)."
+        "The partnership as it stood on {date}, as the registry knew it at {moment} (Danish time)."
     ),
     "Partnerskabet som det stod {date}, som registret kendte det {moment}.": (
         "The partnership as it stood on {date}, as the registry knew it at {moment}."
