@@ -7,7 +7,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 import structlog
@@ -15,6 +15,7 @@ import structlog
 from aggregates.dates import today as today_in_denmark
 from aggregates.errors import NotFound
 from projections import agreements as agreement_views
+from projections import drafts as form_drafts
 from projections import registry as registry_views
 from projections.catalog import ALL
 from projections.core import UnknownPosition
@@ -76,6 +77,8 @@ class ReadSide:
         while not self._stop.is_set():
             try:
                 await self.expire_due_agreements()
+                # Form drafts past their two hours (ADR 0018), even if no one logs in.
+                await form_drafts.forget_expired(self.store, datetime.now(UTC))
             except Exception:
                 log.exception("housekeeping failed; will retry")
             with contextlib.suppress(TimeoutError):

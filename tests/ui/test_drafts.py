@@ -4,8 +4,10 @@ first" detours return to the form with its input; a save says what was saved, on
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 from uuid import UUID, uuid4
@@ -15,7 +17,9 @@ from httpx import Response
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from api.app import create_app
 from projections import drafts
+from services.settings import Settings
 from tests.api.conftest import PASSWORD
 from tests.ui.conftest import ADMIN, add_user, csrf, login, post_form, text
 from tests.ui.forms_support import Desk, day, nothing_saved, redirected, tvaers
@@ -363,3 +367,28 @@ def test_the_form_comes_back_on_the_page_it_was_on_with_that_pages_query(
         follow_redirects=False,
     )
     assert login_next(response).startswith("/ui/partnerships/new?draft=")
+
+
+def test_housekeeping_deletes_expired_drafts_even_if_no_one_logs_in(
+    ui_settings: Settings,
+) -> None:
+    settings = dataclasses.replace(ui_settings, housekeeping=True, housekeeping_interval=0.1)
+    with TestClient(app=create_app(settings)) as client:
+        the_store = store(client)
+
+        async def keep_one(age: timedelta) -> None:
+            await drafts.keep(
+                the_store,  # type: ignore[arg-type]
+                account_id=uuid4(),
+                path="/ui/partnerships/new",
+                purpose="session",
+                values={"title": "x"},
+                now=datetime.now(UTC) - age,
+            )
+
+        # (keeping one deletes the expired ones first: this is the only one, kept last)
+        client.blocking_portal.call(keep_one, drafts.LIFETIME + timedelta(minutes=1))
+        deadline = time.monotonic() + 10
+        while client.blocking_portal.call(drafts.count, the_store) != 0:
+            assert time.monotonic() < deadline, "the expired draft was not deleted"
+            time.sleep(0.05)
