@@ -119,6 +119,11 @@ def test_every_field_is_saved_and_shown_on_the_page_budget_in_danish(setting: Se
         "fællesskab",
     ):
         assert shown in page, shown
+    MISSING_ENGLISH.clear()
+    english = text(setting.desk.client.get(setting.desk.base, params={"lang": "en"}))
+    assert "Yearly budget" in english
+    assert "1.480,50 hours" in english
+    assert not MISSING_ENGLISH, sorted(MISSING_ENGLISH)
 
 
 def test_a_form_saved_unchanged_says_nothing_changed(setting: Setting) -> None:
