@@ -21,7 +21,15 @@ import structlog
 
 from api.ui.i18n import english, translator
 from projections import access as access_view
-from projections.history import Names, danish_moment, look_up, render
+from projections import audit as audit_view
+from projections.history import (
+    Names,
+    aggregate_of,
+    aggregate_type,
+    danish_moment,
+    look_up,
+    render,
+)
 from projections.store import ReadStore
 from services.errors import EditConflict
 
@@ -79,6 +87,20 @@ async def display_name(store: ReadStore, actor: str) -> str:
 async def describe(store: ReadStore, conflict: EditConflict, locale: str) -> ConflictView:
     """The other person's changes, each with who, when and what."""
     payloads = [payload_of(event) for event in conflict.events]
+    try:  # what each changed from ("fra trin 1 til 2"), as the history says it
+        before = await audit_view.changed_from(
+            store,
+            [
+                (e.originator_id, aggregate_type(aggregate_of(type(e))), e.originator_version)
+                for e in conflict.events
+            ],
+        )
+        payloads = [
+            {**p, **before.get((str(e.originator_id), e.originator_version), {})}
+            for e, p in zip(conflict.events, payloads, strict=True)
+        ]
+    except Exception:  # the views may lag: the sentence then says what the payload says
+        log.warning("conflict: what changed from not looked up", exc_info=True)
     try:
         names = await look_up(store, payloads)
     except Exception:  # a view may lag: a plainer sentence then, never a failure

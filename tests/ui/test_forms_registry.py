@@ -225,6 +225,7 @@ def test_another_form_in_conflict_shows_their_sentence_and_saves_mine_on_one_cli
     shown = text(response)
     assert "Deres ændring" in shown
     assert "Sundeborg Idrætsforening" in shown  # the history's sentence names the partner
+    assert "til trin 2" in shown  # and says what their move was
     assert "Gem min ændring alligevel" in shown
     assert "Behold deres ændring" in shown
     assert 'value="Aftale"' in response.text or ">Aftale<" in response.text
