@@ -10,7 +10,7 @@ from uuid import UUID
 
 import msgspec
 
-from projections.audit import summarise
+from projections.audit import changed_from, summarise
 from projections.history import look_up
 from projections.store import ReadStore
 
@@ -28,15 +28,26 @@ async def sentences(
     if not ids:
         return []
     rows = await store.fetch(
-        "SELECT aggregate_type, kind, payload FROM audit_log"
+        "SELECT aggregate_id, version, aggregate_type, kind, payload FROM audit_log"
         f" WHERE aggregate_id IN ({','.join('?' * len(ids))}) AND correlation_id = ?"
         " ORDER BY recorded_at, version LIMIT ?",
         *ids,
         correlation_id,
         limit,
     )
+    # What each event changed from ("Titel: «gammel» → «ny»"), as the history says it.
+    before = await changed_from(
+        store, [(UUID(str(r["aggregate_id"])), r["aggregate_type"], r["version"]) for r in rows]
+    )
     payloads: list[dict[str, Any]] = [
-        msgspec.json.decode(r["payload"]) if isinstance(r["payload"], str | bytes) else r["payload"]
+        {
+            **(
+                msgspec.json.decode(r["payload"])
+                if isinstance(r["payload"], str | bytes)
+                else r["payload"]
+            ),
+            **before.get((str(r["aggregate_id"]), int(r["version"])), {}),
+        }
         for r in rows
     ]
     names = await look_up(store, payloads)

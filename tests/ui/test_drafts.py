@@ -18,6 +18,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from api.app import create_app
+from api.ui.actions_registry import form_values
 from projections import drafts
 from services.settings import Settings
 from tests.api.conftest import PASSWORD
@@ -392,3 +393,22 @@ def test_housekeeping_deletes_expired_drafts_even_if_no_one_logs_in(
         while client.blocking_portal.call(drafts.count, the_store) != 0:
             assert time.monotonic() < deadline, "the expired draft was not deleted"
             time.sleep(0.05)
+
+
+def test_the_confirmation_of_a_registry_edit_says_what_changed_from_what(
+    ui: TestClient[Litestar],
+) -> None:
+    desk = Desk(ui)
+    desk.new_partnership(desk.organisation("Sundhed, Sundeborg Kommune"))
+    partnership = tvaers(ui).get_partnership(UUID(desk.partnership))
+    values = {k: v for k, v in form_values(partnership.registry).items() if k != "kind"}
+    response = desk.post(
+        "registry/edit", {**values, "title": "Bevæg dig hele livet", "valid_on": day(-1)}
+    )
+    page = ui.get(redirected(response))
+    match = re.search(r'<div class="confirmation" role="status">(.*?)</div>', page.text, re.S)
+    assert match is not None, text(page)[:2000]
+    said = html.unescape(re.sub(r"<[^>]+>", " ", match.group(1)))
+    assert "Gemt:" in said
+    assert "Bevæg dig for livet" in said  # from
+    assert "Bevæg dig hele livet" in said  # to
