@@ -1195,8 +1195,11 @@ class Partnership(TvaersAggregate):
     def starts_on(self) -> date:
         """When the partnership starts: its period's start when set, else the valid date
         of its registration (the day the lead organisation's membership began)."""
-        if self.registry.period_start is not None:
-            return self.registry.period_start
+        return self._start_with(self.registry)
+
+    def _start_with(self, registry: Registry) -> date:
+        if registry.period_start is not None:
+            return registry.period_start
         return self.partners[str(self.lead_organisation_id)].spells[0].since
 
     def backing_above(
@@ -1422,18 +1425,22 @@ class Partnership(TvaersAggregate):
                         holding.spell.since, holding.spell.until, "A role ends after it began"
                     )
 
-    def check_joins_after_start(self, organisation_id: UUID, on: date) -> None:
-        """A partner joins on or after the day the partnership starts (`starts_on`)."""
-        if organisation_id != self.lead_organisation_id and on < self.starts_on:
+    def check_joins_after_start(
+        self, organisation_id: UUID, on: date, registry: Registry | None = None
+    ) -> None:
+        """A partner joins on or after the day the partnership starts (`starts_on`; with
+        `registry`, the start that registry would give)."""
+        start = self._start_with(registry or self.registry)
+        if organisation_id != self.lead_organisation_id and on < start:
             raise InconsistentDates(
                 f"Organisation {organisation_id} cannot join {self.title!r} on {on}: "
-                f"the partnership starts on {self.starts_on}.",
+                f"the partnership starts on {start}.",
                 da="{organisation} kan ikke blive partner i «{partnership}» den {on}: "
                 "partnerskabet starter først {start}.",
                 organisation=organisation_id,
                 partnership=self.title,
                 on=on,
-                start=self.starts_on,
+                start=start,
             )
 
     def _check_ladder_backing(self, partner: Partner) -> None:
@@ -1552,6 +1559,8 @@ class Partnership(TvaersAggregate):
     def update_registry(self, registry: Registry, meta: Meta) -> None:
         """Replace the registry fields; the event names the fields that changed."""
         new = registry.validated()
+        for partner in self.partners.values():  # a later start keeps every partner in it
+            self.check_joins_after_start(partner.organisation_id, partner.spells[0].since, new)
         changed = registry_changes(self.registry, new)
         if not changed:
             raise NoChange(

@@ -216,3 +216,12 @@ def test_a_signatory_of_another_organisation_cannot_sign_for_a_party(
         "not-a-party",
     )
     assert "must belong to the organisation that signs" in problem["detail"]
+
+
+def test_a_later_start_that_would_leave_a_partner_before_it_is_refused(
+    client: TestClient[Litestar], lead_id: str, partnership_id: str, club: str
+) -> None:
+    """The start moves only where every partner still joined on or after it."""
+    registry = f"/partnerships/{partnership_id}/registry"
+    refused(client, registry, {"period_start": day(-99)}, 422, "inconsistent-dates", method="PATCH")
+    write(client, registry, {"period_start": day(-100)}, method="PATCH")
