@@ -154,6 +154,6 @@ def test_every_multi_line_text_field_of_the_ui_warns_against_names() -> None:
             if (module.name, label) not in NO_WARNING and not _warns(help_expression, warned):
                 missing.append(f"{module.name}: {label}")
     assert missing == []
-    assert ("forms.py", "Begrundelse") in found  # the reason on (nearly) every form
+    assert ("forms.py", "Begrundelse (valgfri)") in found  # the reason on (nearly) every form
     assert ("evaluation.py", "Notat") in found
     assert set(NO_WARNING) <= found, "an exemption names a field that no longer exists"
