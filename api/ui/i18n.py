@@ -5,6 +5,11 @@ English text. A text without an English entry shows in Danish (a test lists the 
 ones). Taxonomy values show with their Danish label (`Labelled.label_da`) or, in English,
 with `ENGLISH_LABELS` (else the value, readable).
 
+A refused change (a broken domain rule) is not in this catalogue: its Danish sentence
+comes with the error (`DomainError.da` and its facts), and in English the UI shows the
+API's own English `detail`, ids replaced by names (api/ui/refusals.py). One English
+wording per rule, the same in the API and the UI.
+
 The language comes from `?lang=da|en` (remembered in a cookie), else the cookie, else
 the browser's Accept-Language, else Danish.
 """
