@@ -260,14 +260,14 @@ class Agreement(TvaersAggregate):
         if self.terminated_on is not None:
             raise AgreementStateError(
                 "The agreement has been terminated.",
-                da="Aftalen «{agreement}» blev opsagt {on}.",
+                da="Aftalen «{agreement}» blev opsagt den {on}.",
                 agreement=self.id,
                 on=self.terminated_on,
             )
         if self.expired_on is not None:
             raise AgreementStateError(
                 "The agreement has expired.",
-                da="Aftalen «{agreement}» udløb {on}.",
+                da="Aftalen «{agreement}» udløb den {on}.",
                 agreement=self.id,
                 on=self.expired_on,
             )
@@ -333,7 +333,7 @@ class Agreement(TvaersAggregate):
         if meta.valid_on > self.valid_to:
             raise InconsistentDates(
                 f"The agreement's validity ended on {self.valid_to}; it can no longer be signed.",
-                da="«{agreement}» gjaldt til {valid_to} og kan ikke underskrives {on}.",
+                da="«{agreement}» gjaldt til og med {valid_to} og kan ikke underskrives den {on}.",
                 agreement=self.id,
                 valid_to=self.valid_to,
                 on=meta.valid_on,
@@ -357,7 +357,7 @@ class Agreement(TvaersAggregate):
         if meta.valid_on > self.valid_to:
             raise InconsistentDates(
                 f"The agreement ran out on {self.valid_to}; record its expiry and draft anew.",
-                da="«{agreement}» udløb {valid_to} og kan ikke fornyes {on}: registrér, at den "
+                da="«{agreement}» udløb {valid_to} og kan ikke fornyes den {on}: registrér, at den "
                 "er udløbet, og lav en ny aftale.",
                 agreement=self.id,
                 valid_to=self.valid_to,
@@ -380,7 +380,7 @@ class Agreement(TvaersAggregate):
             raise InconsistentDates(
                 f"The agreement is valid until {self.valid_to}; "
                 f"it cannot expire on {meta.valid_on}.",
-                da="«{agreement}» gælder til og med {valid_to} og kan ikke udløbe {on}.",
+                da="«{agreement}» gælder til og med {valid_to} og kan ikke udløbe den {on}.",
                 agreement=self.id,
                 valid_to=self.valid_to,
                 on=meta.valid_on,
@@ -398,7 +398,7 @@ class Agreement(TvaersAggregate):
         if meta.valid_on > self.valid_to:
             raise InconsistentDates(
                 "The agreement has already run out; record its expiry.",
-                da="«{agreement}» udløb {valid_to}; den kan ikke opsiges {on}. Registrér i "
+                da="«{agreement}» udløb {valid_to}; den kan ikke opsiges den {on}. Registrér i "
                 "stedet, at den er udløbet.",
                 agreement=self.id,
                 valid_to=self.valid_to,

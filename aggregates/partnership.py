@@ -531,7 +531,7 @@ AFTER_DA: dict[str, str] = {
 # What the lead organisation cannot do (`Partnership.check_not_lead`), in Danish.
 LEAD_RULES_DA: dict[str, str] = {
     "cannot leave the partnership": "kan ikke udtræde af partnerskabet",
-    "is not on the ladder": "kan ikke flyttes på stigen",
+    "is not on the ladder": "kan ikke flyttes op eller ned",
 }
 # What a new id names (`Partnership._check_new_id`), in Danish.
 NEW_ID_DA: dict[str, str] = {
@@ -1363,7 +1363,7 @@ class Partnership(TvaersAggregate):
                     raise InconsistentDates(
                         f"A ladder move on {entry.valid_on} falls outside the partner's "
                         f"membership ({spell.since} - {spell.until or 'now'}).",
-                        da="{organisation} kan ikke skifte trin {on}: datoen ligger uden for "
+                        da="{organisation} kan ikke skifte trin den {on}: datoen ligger uden for "
                         "perioden, hvor {organisation} er partner ({since} til {until}).",
                         organisation=partner.organisation_id,
                         on=entry.valid_on,
@@ -1491,7 +1491,7 @@ class Partnership(TvaersAggregate):
                 f"The lead organisation {what}: "
                 "it anchors the partnership and is not on the ladder.",
                 da="{organisation} er den ledende organisation og {what}: den bærer "
-                "partnerskabet og står ikke på partnerskabsstigen.",
+                "partnerskabet og står ikke selv på partnerskabstrappen.",
                 organisation=organisation_id,
                 what=LEAD_RULES_DA[what],
             )
@@ -1508,7 +1508,7 @@ class Partnership(TvaersAggregate):
             raise RungNotBacked(
                 f"Rung {rung.value} ({rung.label_da}) needs a {needed.label_da} in force "
                 f"on {on} between the partner and the partnership.",
-                da="{organisation} kan først stå på trin {rung} {on}, når en underskrevet "
+                da="{organisation} kan først stå på trin {rung} den {on}, når en underskrevet "
                 "{needed} mellem partneren og partnerskabet er i kraft på datoen.",
                 organisation=organisation_id,
                 rung=rung,
@@ -1678,7 +1678,7 @@ class Partnership(TvaersAggregate):
         if self.rung_standing_on(organisation_id, meta.valid_on) is rung:
             raise NoChange(
                 f"The partner already stands on rung {rung.value} on {meta.valid_on}.",
-                da="{organisation} står allerede på trin {rung} {on}.",
+                da="{organisation} står allerede på trin {rung} den {on}.",
                 organisation=organisation_id,
                 rung=rung,
                 on=meta.valid_on,
@@ -1746,7 +1746,7 @@ class Partnership(TvaersAggregate):
         if backing.ended_on is not None:
             raise NoChange(
                 f"Agreement {agreement_id} has ended and cannot be renewed.",
-                da="Aftalen «{agreement}» ophørte {ended} og kan ikke fornyes.",
+                da="Aftalen «{agreement}» ophørte den {ended} og kan ikke fornyes.",
                 agreement=agreement_id,
                 ended=backing.ended_on,
             )
@@ -1874,7 +1874,7 @@ class Partnership(TvaersAggregate):
         if appointment is None:
             raise NotOnSteeringGroup(
                 f"The person does not sit on the steering group on {day}.",
-                da="{person} sidder ikke i styregruppen {on}.",
+                da="{person} sidder ikke i styregruppen den {on}.",
                 person=person_id,
                 on=day,
             )
@@ -2096,7 +2096,7 @@ class Partnership(TvaersAggregate):
         if not self.active_appointments(on=meta.valid_on):
             raise NoSteeringGroup(
                 f"No steering group sat on {meta.valid_on}: appoint members first.",
-                da="Der var ingen styregruppe {on}: udpeg først medlemmer.",
+                da="Der var ingen styregruppe den {on}: udpeg først medlemmer.",
                 on=meta.valid_on,
             )
         decision_id = decision_id or uuid4()
@@ -2539,7 +2539,8 @@ class Partnership(TvaersAggregate):
         if self.correctable.get(str(corrects_version)) not in {"RungChanged", "PartnerJoined"}:
             raise NotCorrectable(
                 f"Event version {corrects_version} is not a ladder move.",
-                da="Den valgte registrering er ikke et trin på partnerskabsstigen.",
+                da="Den valgte registrering er hverken en indtræden eller et trinskifte på "
+                "partnerskabstrappen.",
             )
         rung = Rung(rung)
         evidence = require_text(evidence, "Evidence for the corrected rung")

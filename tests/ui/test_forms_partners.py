@@ -154,8 +154,8 @@ def test_the_lead_organisation_cannot_leave_and_the_rule_is_said_in_danish(
     assert response.status_code == 422
     assert form_message(response) == (
         "Sundhed og Forebyggelse, Sundeborg Kommune er den ledende organisation og kan ikke "
-        "udtræde af partnerskabet: den bærer partnerskabet og står ikke på "
-        "partnerskabsstigen."
+        "udtræde af partnerskabet: den bærer partnerskabet og står ikke selv på "
+        "partnerskabstrappen."
     )
 
 
@@ -213,7 +213,7 @@ def test_rung_five_without_an_agreement_is_said_next_to_the_rung(setting: Settin
         )
     assert response.status_code == 422
     assert error_next_to(response, "rung") == (
-        f"Sundeborg Idrætsforening kan først stå på trin 5 (samarbejdsaftale) {danish(0)}, "
+        f"Sundeborg Idrætsforening kan først stå på trin 5 (samarbejdsaftale) den {danish(0)}, "
         "når en underskrevet samarbejdsaftale mellem partneren og partnerskabet er i kraft "
         "på datoen."
     )
@@ -307,7 +307,7 @@ def test_a_correction_that_breaks_the_timeline_is_said_next_to_the_date(
         )
     assert response.status_code == 422
     assert error_next_to(response, "corrected_valid_on") == (
-        f"Sundeborg Idrætsforening kan ikke skifte trin {danish(-350)}: datoen ligger uden "
+        f"Sundeborg Idrætsforening kan ikke skifte trin den {danish(-350)}: datoen ligger uden "
         f"for perioden, hvor Sundeborg Idrætsforening er partner ({danish(-300)} til nu)."
     )
 
