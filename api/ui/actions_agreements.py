@@ -411,7 +411,14 @@ class AgreementForms(Controller):
             if posted is not None:
                 party, signer = as_id(posted.get("party_id")), as_id(posted.get("signatory_id"))
             fields, links, signing = await self._sign_fields(
-                read_side, scope, agreement, names, directory_rules(request), party, signer
+                read_side,
+                scope,
+                agreement,
+                names,
+                directory_rules(request),
+                party,
+                signer,
+                posted is not None,
             )
         elif chosen == "amend":
             posted_parties = posted.getall("party_ids", []) if posted is not None else None
@@ -471,6 +478,7 @@ class AgreementForms(Controller):
         rules: DirectoryAccess,
         party: UUID | None,
         signer: UUID | None,
+        posted: bool,
     ) -> tuple[list[Field], list[tuple[str, str]], dict[str, Any]]:
         """The signature form: the party that signs first, then the people of that party.
 
@@ -479,7 +487,10 @@ class AgreementForms(Controller):
         people. A signer posted who does not belong to the party stays in the list, so the
         refusal can say so next to it (`check_signer`)."""
         unsigned = agreement.unsigned_party_ids
-        if party not in unsigned:
+        # A posted party stays what was posted (if it signed meanwhile, the domain says
+        # so); a page asks for an unsigned one.
+        keep = agreement.party_ids if posted else unsigned
+        if party not in keep:
             party = unsigned[0] if len(unsigned) == 1 else None
         here = agreement_page(scope.id, agreement.id)
         if party is None:
@@ -488,7 +499,9 @@ class AgreementForms(Controller):
             ]
             return [], [], {"choose_party": choose}
         # Signers: the party's people whom the user may see (ADR 0005, revised).
-        people = await directory.persons(read_side.store, unsigned, readable=rules.persons("id"))
+        people = await directory.persons(
+            read_side.store, agreement.party_ids, readable=rules.persons("id")
+        )
         listed = [p for p in people if p.organisation_id == party or p.id == signer]
         fields = with_meta(
             [

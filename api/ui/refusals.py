@@ -201,5 +201,8 @@ async def place(
     """The refusal's sentence and the form field it belongs to (`field_of`: the form's
     field for a field a rule names; `error_fields`: fields by error code), if any."""
     text = await sentence(error, locale=locale, store=store, names=names)
-    target = field_of(getattr(error, "field", None)) or (error_fields or {}).get(error.code)
+    # Only a field the form shows: a message next to a hidden field would go unseen.
+    target = field_of(getattr(error, "field", None)) or field_of(
+        (error_fields or {}).get(error.code)
+    )
     return Refused(target, text)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 import pytest
+from httpx import Response
 from litestar import Litestar
 from litestar.testing import TestClient
 
@@ -18,6 +19,7 @@ from tests.ui.forms_support import (
     danish_day,
     day,
     error_next_to,
+    form_message,
     nothing_saved,
     redirected,
 )
@@ -135,3 +137,36 @@ def test_joining_before_the_partnership_starts_is_said_with_both_dates(
         f"{CLUB} kan ikke blive partner i «Bevæg dig for livet» den {danish_day(-366)}: "
         f"partnerskabet starter først {danish_day(-365)}."
     )
+
+
+def test_a_party_that_signed_meanwhile_is_said_above_the_form(setting: Setting) -> None:
+    """The party is a hidden field once chosen: a refusal about it is said above the form,
+    not next to a field nobody sees."""
+    desk = setting.desk
+    data = {
+        "kind": "cooperation",
+        "title": "Aftale om hal",
+        "purpose": "Hal til holdene",
+        "party_ids": [setting.lead, setting.club],
+        f"obligation_{setting.lead}": "Henviser",
+        f"obligation_{setting.club}": "Hal",
+        "valid_from": day(-10),
+        "valid_to": day(300),
+        "valid_on": day(-10),
+    }
+    agreement = redirected(desk.post("agreements/new", data)).rsplit("/", 1)[1]
+    signer = desk.person("Carl Holm", setting.club)
+
+    def sign() -> Response:
+        version = tvaers(desk.client).get_agreement(UUID(agreement)).version
+        return desk.post(
+            f"agreements/{agreement}/sign",
+            {"party_id": setting.club, "signatory_id": signer, "valid_on": day(-5)},
+            version=version,
+        )
+
+    redirected(sign())
+    with nothing_saved(desk.client):
+        again = sign()
+    assert again.status_code == 422
+    assert form_message(again) == f"{CLUB} har allerede skrevet under på «Aftale om hal»."
