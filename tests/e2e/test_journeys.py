@@ -96,7 +96,9 @@ def test_a_project_leader_builds_a_partnership_up_to_a_signed_agreement(
         # The party first (while more than one is left to sign), then its people.
         choose = page.get_by_role("link", name=f"Underskriv for {party}")
         if choose.count():
+            assert_accessible(page)
             choose.click()
+            assert_accessible(page)
         expect(page.get_by_text(f"Underskriver for {party}")).to_be_visible()
         page.get_by_role("combobox", name="Underskriver", exact=True).select_option(label=signatory)
         page.get_by_label("Gælder fra").fill("2026-03-01")
