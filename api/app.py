@@ -64,6 +64,17 @@ def _bare(type_info: Any) -> Any:
     return type_info.type if isinstance(type_info, msgspec.inspect.Metadata) else type_info
 
 
+def _items(prop: Schema) -> Schema | None:
+    """The schema of a list field's items; also of a field that may be left out
+    (`| msgspec.UNSET`, a PATCH body), which Litestar documents as a one-item `oneOf`."""
+    if isinstance(prop.items, Schema):
+        return prop.items
+    for option in prop.one_of or ():
+        if isinstance(option, Schema) and isinstance(option.items, Schema):
+            return option.items
+    return None
+
+
 class ClosedStructSchemaPlugin(OpenAPISchemaPlugin):
     """Request bodies in the OpenAPI document as strict as the API reading them.
 
@@ -99,15 +110,15 @@ class ClosedStructSchemaPlugin(OpenAPISchemaPlugin):
                     *([Schema(type=OpenAPIType.NULL)] if field.type != kind else []),
                 ]
                 prop.type = None
-            elif isinstance(kind, msgspec.inspect.ListType) and isinstance(prop.items, Schema):
+            elif isinstance(kind, msgspec.inspect.ListType) and (items := _items(prop)):
                 item = _bare(kind.item_type)
                 if isinstance(item, msgspec.inspect.IntType):
-                    prop.items.minimum = item.ge
-                    prop.items.maximum = item.le
+                    items.minimum = item.ge
+                    items.maximum = item.le
                 elif isinstance(item, msgspec.inspect.StrType):  # the text rule of items
-                    prop.items.min_length = item.min_length
-                    prop.items.max_length = item.max_length
-                    prop.items.pattern = item.pattern
+                    items.min_length = item.min_length
+                    items.max_length = item.max_length
+                    items.pattern = item.pattern
         return schema
 
 

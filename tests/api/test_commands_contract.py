@@ -40,6 +40,8 @@ ACCESS = {
         (
             "joinPartner",
             "updateRegistry",
+            "changeRegistryFields",
+            "enterOperations",
             "leavePartner",
             "moveOnLadder",
             "appointSteeringMember",
@@ -108,6 +110,8 @@ STALE_WRITES: dict[str, tuple[str, dict[str, Any]]] = {
     "erasePerson": (f"/persons/{PERSON}/erasure", {}),
     "joinPartner": (f"/partnerships/{P}/partners", {"organisation_id": OTHER_ORG}),
     "updateRegistry": (f"/partnerships/{P}/registry", {"title": "Ny", "municipality": "Ny"}),
+    "changeRegistryFields": (f"/partnerships/{P}/registry", {"title": "Ny"}),
+    "enterOperations": (f"/partnerships/{P}/registry/operations", {}),
     "leavePartner": (f"/partnerships/{P}/partners/{ORG}/departure", {}),
     "moveOnLadder": (
         f"/partnerships/{P}/partners/{ORG}/ladder-moves",
