@@ -63,6 +63,7 @@ def test_every_kind_of_page_passes_axe(page: Page, server: str) -> None:
         "/ui/partnerships/{id}/agreements/new",
         "/ui/partnerships/{id}/agreements/{id}",
         "/ui/partnerships/{id}/roles/{id}/hand-over",
+        "/ui/partnerships/{id}/registry/edit",
         "/ui/partnerships/new",
     ):
         assert expected in checked, f"the crawl did not reach {expected}: {sorted(checked)}"
