@@ -1340,10 +1340,33 @@ class Partnership(TvaersAggregate):
                 target.rung = rung
                 target.evidence = evidence
 
-    def _check_timeline(self) -> None:
-        """Invariants over the whole history: what a correction must not break."""
+    def _broken_rules(self) -> set[tuple[str, str]]:
+        """The partners for whom the history already breaks a rule added later (issue 14:
+        a join before the start, a stretch below an agreement in force): recorded before
+        the rule, kept as recorded. A correction must not add to them, but may be made
+        where they stand (`_check_timeline`'s `known`)."""
+        broken: set[tuple[str, str]] = set()
         for partner in self.partners.values():
-            self.check_joins_after_start(partner.organisation_id, partner.spells[0].since)
+            key = str(partner.organisation_id)
+            try:
+                self.check_joins_after_start(partner.organisation_id, partner.spells[0].since)
+            except InconsistentDates:
+                broken.add(("start", key))
+            try:
+                self._check_not_below(partner)
+            except RungNotBacked:
+                broken.add(("below", key))
+        return broken
+
+    def _check_timeline(self, known: Collection[tuple[str, str]] = ()) -> None:
+        """Invariants over the whole history: what a correction must not break (`known`:
+        the rules the history broke already, see `_broken_rules`)."""
+        for partner in self.partners.values():
+            key = str(partner.organisation_id)
+            if ("start", key) not in known:
+                self.check_joins_after_start(partner.organisation_id, partner.spells[0].since)
+            if ("below", key) not in known:
+                self._check_not_below(partner)
             for earlier, later in itertools.pairwise(partner.spells):
                 assert earlier.until is not None
                 self.check_after(earlier.until, later.since, "A partner rejoins after it left")
@@ -1443,9 +1466,8 @@ class Partnership(TvaersAggregate):
                 start=start,
             )
 
-    def _check_ladder_backing(self, partner: Partner) -> None:
-        """Every stretch on rung 5-6 starts backed and ends by the time its backing ended;
-        no stretch after a ladder move lies below what an agreement in force backs."""
+    def _check_not_below(self, partner: Partner) -> None:
+        """No stretch after a ladder move lies below what an agreement in force backs."""
         entries = sorted(partner.rungs, key=lambda e: (e.valid_on, e.version))
         for entry, following in itertools.zip_longest(entries, entries[1:]):
             if (
@@ -1457,6 +1479,11 @@ class Partnership(TvaersAggregate):
                 self.check_not_below_backing(
                     partner.organisation_id, entry.rung, entry.valid_on, until
                 )
+
+    def _check_ladder_backing(self, partner: Partner) -> None:
+        """Every stretch on rung 5-6 starts backed and ends by the time its backing ended."""
+        entries = sorted(partner.rungs, key=lambda e: (e.valid_on, e.version))
+        for entry, following in itertools.zip_longest(entries, entries[1:]):
             if entry is None or entry.rung < Rung.COOPERATION_AGREEMENT:
                 continue
             self.check_rung_backed(partner.organisation_id, entry.rung, entry.valid_on)
@@ -1559,8 +1586,10 @@ class Partnership(TvaersAggregate):
     def update_registry(self, registry: Registry, meta: Meta) -> None:
         """Replace the registry fields; the event names the fields that changed."""
         new = registry.validated()
+        start = self.starts_on
         for partner in self.partners.values():  # a later start keeps every partner in it
-            self.check_joins_after_start(partner.organisation_id, partner.spells[0].since, new)
+            if partner.spells[0].since >= start:  # (one recorded before the rule stays)
+                self.check_joins_after_start(partner.organisation_id, partner.spells[0].since, new)
         changed = registry_changes(self.registry, new)
         if not changed:
             raise NoChange(
@@ -2527,7 +2556,7 @@ class Partnership(TvaersAggregate):
             )
         shadow = self._shadow()
         shadow._redate(corrects_version, corrected_valid_on)
-        shadow._check_timeline()
+        shadow._check_timeline(known=self._broken_rules())
         self._trigger(
             self.DateCorrected,
             meta,
@@ -2546,7 +2575,7 @@ class Partnership(TvaersAggregate):
         evidence = require_text(evidence, "Evidence for the corrected rung")
         shadow = self._shadow()
         shadow._rerung(corrects_version, rung, evidence)
-        shadow._check_timeline()
+        shadow._check_timeline(known=self._broken_rules())
         self._trigger(
             self.RungCorrected,
             meta,

@@ -718,3 +718,23 @@ def test_a_partnership_rebuilt_after_agreements_came_and_went_has_the_same_state
     b.p.record_agreement_renewed(second.id, date(2026, 1, 1), meta(date(2024, 12, 1)))
     b.p.record_agreement_ended(first.id, date(2024, 9, 1), meta(date(2024, 9, 1)))
     assert_replays_to_same_state(b.p)
+
+
+def test_a_history_recorded_before_the_rule_stays_correctable() -> None:
+    """A move below the agreement's rung recorded before issue 14's rule (written here
+    as the event it was) does not block corrections elsewhere; a new one is refused."""
+    b = build_partnership(2)
+    backed(b, [b.a, b.b], signed_on=date(2024, 2, 20))
+    b.p._trigger(  # as recorded before the rule existed
+        Partnership.RungChanged,
+        meta(date(2024, 5, 1)),
+        organisation_id=b.a,
+        rung=Rung.MUTUAL_REFERRAL,
+        evidence="Pause",
+        agreement_id=None,
+    )
+    a_join = next(int(v) for v, kind in b.p.correctable.items() if kind == "PartnerJoined")
+    b.p.correct_date(a_join, date(2024, 1, 2), meta(date(2024, 6, 1)))
+    lift_b = max(e.version for e in b.p.partners[str(b.b)].rungs)
+    with unchanged(b.p), pytest.raises(RungNotBacked):
+        b.p.correct_rung(lift_b, Rung.DIALOGUE, "Forkert", meta(date(2024, 6, 1)))
