@@ -347,8 +347,8 @@ class ChangeRegistryFields(Command, frozen=True, kw_only=True):
     target_groups: Items | msgspec.UnsetType = msgspec.UNSET
     arenas: Items | msgspec.UnsetType = msgspec.UNSET
     kind: PartnershipType | msgspec.UnsetType = msgspec.UNSET
-    period_start: Plan | None | msgspec.UnsetType = msgspec.UNSET
-    period_end: Plan | None | msgspec.UnsetType = msgspec.UNSET
+    period_start: Plan | msgspec.UnsetType | None = msgspec.UNSET
+    period_end: Plan | msgspec.UnsetType | None = msgspec.UNSET
     prevention_categories: (
         Annotated[list[PreventionCategory], msgspec.Meta(max_length=4)] | msgspec.UnsetType
     ) = msgspec.UNSET
@@ -356,8 +356,8 @@ class ChangeRegistryFields(Command, frozen=True, kw_only=True):
         msgspec.UNSET
     )
     tags: Items | msgspec.UnsetType = msgspec.UNSET
-    yearly_budget_dkk: Amount | None | msgspec.UnsetType = msgspec.UNSET
-    staff_hours_per_year: Amount | None | msgspec.UnsetType = msgspec.UNSET
+    yearly_budget_dkk: Amount | msgspec.UnsetType | None = msgspec.UNSET
+    staff_hours_per_year: Amount | msgspec.UnsetType | None = msgspec.UNSET
     recruitment_channels: Items | msgspec.UnsetType = msgspec.UNSET
     evaluation_status: Text | msgspec.UnsetType = msgspec.UNSET
     attention_points: LongText | msgspec.UnsetType = msgspec.UNSET
