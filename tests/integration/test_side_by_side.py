@@ -130,7 +130,7 @@ def test_the_same_partners_rung_conflicts_another_partners_does_not(world: World
 
 
 def test_if_match_stays_strict(world: World) -> None:
-    app, pid = world.app, world.partnership_id
+    app = world.app
     base = world.version
     execute(app, milestone(world, Dimension.MANAGEMENT, "Styregruppe nedsat"), meta(DAY))
     with refused(app, StaleVersion):
