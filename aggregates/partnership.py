@@ -627,6 +627,13 @@ class Partnership(TvaersAggregate):
         changed: tuple[str, ...] = ()
         previous: Registry | None = None
 
+        class_version = 2  # v2: changed, previous (issue 14)
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["changed"] = []
+            state["previous"] = None
+
         def apply(self, p: Partnership) -> None:
             p.registry = self.registry
 

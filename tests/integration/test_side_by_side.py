@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import msgspec
+from eventsourcing.persistence import StoredEvent
 
 from aggregates import Partnership
 from aggregates.errors import SeatOccupied
@@ -241,3 +242,38 @@ def test_update_registry_records_what_changed_and_before(world: World) -> None:
     assert isinstance(event, Partnership.RegistryUpdated)
     assert event.changed == ("title", "yearly_budget_dkk")
     assert event.previous == before
+
+
+def test_a_registry_change_stored_before_changed_and_previous_existed_still_loads(
+    world: World,
+) -> None:
+    """Registry changes written before 2026-12 have neither `changed` nor `previous`:
+    they decode (upcast to version 2) and touch every registry field."""
+    app, pid = world.app, world.partnership_id
+    base = world.version
+    execute(app, ChangeRegistryFields(partnership_id=pid, title="Gammel titel"), meta(DAY))
+    new = app.partnership_events(pid)[-1]
+    stored = app.mapper.to_stored_event(new)
+    state = msgspec.json.decode(stored.state)
+    for name in ("changed", "previous", "class_version"):
+        state.pop(name, None)
+    old_shape = StoredEvent(
+        originator_id=stored.originator_id,
+        originator_version=stored.originator_version + 1,
+        topic=stored.topic,
+        state=msgspec.json.encode({**state, "registry": {**state["registry"], "title": "Ny"}}),
+    )
+    app.recorder.insert_events([old_shape])
+    app._forget(pid)
+
+    decoded = app.partnership_events(pid)[-1]
+    assert isinstance(decoded, Partnership.RegistryUpdated)
+    assert (decoded.changed, decoded.previous) == ((), None)
+    assert app.get_partnership(pid).registry.title == "Ny"
+    with refused(app, EditConflict):  # an old change names no field: it touched them all
+        execute(
+            app,
+            ChangeRegistryFields(partnership_id=pid, purpose="Formål"),
+            meta(DAY),
+            base_version=base + 1,
+        )
