@@ -432,7 +432,12 @@ def _build(client: TestClient[Litestar]) -> World:
     # The directory routes' records: an organisation of A's municipality, a partner of A,
     # and a person of it with a role in A (they may be renamed, merged, closed, erased).
     d_org = register_organisation(client, "Sundhedshuset", municipality=MUNICIPALITY)
-    a_body = {"title": A_TITLE, "municipality": MUNICIPALITY, "lead_organisation_id": lead}
+    a_body = {
+        "title": A_TITLE,
+        "municipality": MUNICIPALITY,
+        "lead_organisation_id": lead,
+        "valid_on": "2024-01-01",  # partners join on or after the partnership starts
+    }
     partnership = str(created(client.post("/partnerships", json=a_body))["id"])
     b_body = {"title": "Røgfri Nordby", "municipality": "Nordby", "lead_organisation_id": spare}
     b = str(created(client.post("/partnerships", json=b_body))["id"])

@@ -20,6 +20,7 @@ from litestar.testing import TestClient
 
 from aggregates import Contact, Meta
 from aggregates.account import AccessRole
+from aggregates.dates import today
 from aggregates.partnership import Registry
 from aggregates.taxonomy import RoleKind, Sector
 from api.app import create_app
@@ -133,7 +134,8 @@ def test_the_partner_chooser_lists_ones_own_organisations_and_others_only_by_sea
     joined = post_form(
         client,
         form,
-        {"organisation_id": str(world.kbh_org), "rung": "1", "valid_on": "2024-03-01"},
+        # (today: the partnership was registered today, and no partner joins before it)
+        {"organisation_id": str(world.kbh_org), "rung": "1", "valid_on": today().isoformat()},
     )
     assert joined.status_code == 303, text(joined)
 
