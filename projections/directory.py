@@ -205,3 +205,23 @@ async def persons(
         *params,
     )
     return [msgspec.convert(r, PersonEntry, strict=False) for r in rows]
+
+
+async def readable_names(
+    store: ReadStore, ids: Sequence[UUID], *, persons: tuple[str, tuple[Any, ...]]
+) -> dict[UUID, str]:
+    """Names of organisations (shared by all) and of the persons `persons` keeps (a
+    `DirectoryAccess.persons` clause over `id`); unknown or unreadable ids left out."""
+    wanted = sorted(set(ids), key=str)
+    if not wanted:
+        return {}
+    marks = ",".join("?" * len(wanted))
+    clause, params = persons
+    rows: list[dict[str, Any]] = await store.fetch(
+        f"SELECT id, name FROM dir_organisations WHERE id IN ({marks})"
+        f" UNION ALL SELECT id, name FROM dir_persons WHERE id IN ({marks}) AND {clause}",
+        *wanted,
+        *wanted,
+        *params,
+    )
+    return {UUID(str(row["id"])): str(row["name"]) for row in rows}

@@ -589,7 +589,7 @@ class Tvaers(Application[UUID]):
         if annotation.partnership_id != partnership_id:
             raise NotFound(
                 f"No annotation with id {annotation.id} in partnership {partnership_id}.",
-                da="Notatet findes ikke i partnerskabet «{partnership}».",
+                da="Notatet findes ikke i dette partnerskab.",
                 partnership=partnership_id,
             )
         annotation.check_author(actor)
@@ -659,7 +659,7 @@ class Tvaers(Application[UUID]):
         if partnership_id is not None and agreement.partnership_id != partnership_id:
             raise NotFound(
                 f"No agreement with id {agreement_id} in partnership {partnership_id}.",
-                da="Aftalen «{agreement}» hører ikke til partnerskabet «{partnership}».",
+                da="Aftalen hører ikke til dette partnerskab.",
                 agreement=agreement_id,
                 partnership=partnership_id,
             )
@@ -676,7 +676,7 @@ class Tvaers(Application[UUID]):
         if partnership_id is not None and agreement.partnership_id != partnership_id:
             raise NotFound(
                 f"No agreement with id {agreement.id} in partnership {partnership_id}.",
-                da="Aftalen «{agreement}» hører ikke til partnerskabet «{partnership}».",
+                da="Aftalen hører ikke til dette partnerskab.",
                 agreement=agreement.id,
                 partnership=partnership_id,
             )

@@ -701,6 +701,7 @@ async def submit(
             error,
             locale=locale,
             store=read_side.store,
+            rules=refusals.directory_rules(request),
             field_of=lambda named: _form_field(fields, named),
             error_fields=error_fields,
         )

@@ -30,11 +30,14 @@ from typing import Any
 from uuid import UUID
 
 import structlog
+from litestar import Request
 
 from aggregates.dates import danish_date, danish_time, plan_horizon_years
-from aggregates.errors import DomainError
+from aggregates.errors import DomainError, NotFound
+from api.auth import principal_of
+from projections.access import DirectoryAccess
 from projections.agreements import agreement_titles, partnership_titles
-from projections.directory import names as directory_names
+from projections.directory import readable_names
 from projections.store import ReadStore
 
 log = structlog.get_logger("tvaers.ui.refusals")
@@ -101,12 +104,16 @@ def uuids_in(facts: Mapping[str, Any]) -> list[UUID]:
     return found
 
 
-async def names_for(store: ReadStore, ids: Iterable[UUID]) -> dict[UUID, str]:
-    """Names of organisations and persons, titles of agreements and partnerships."""
+async def names_for(
+    store: ReadStore, ids: Iterable[UUID], rules: DirectoryAccess
+) -> dict[UUID, str]:
+    """Names of organisations and of the persons the user may read (`rules`, ADR 0005),
+    titles of agreements and partnerships (the facts of a refusal on a form name only
+    the form's own partnership and its agreements)."""
     wanted = sorted(set(ids), key=str)
     if not wanted:
         return {}
-    known = await directory_names(store, wanted)
+    known = await readable_names(store, wanted, persons=rules.persons("id"))
     rest = [i for i in wanted if i not in known]
     if rest:
         known.update(await agreement_titles(store, rest))
@@ -168,14 +175,23 @@ def english(error: DomainError, names: Mapping[UUID, str]) -> str:
 
 
 async def sentence(
-    error: DomainError, *, locale: str, store: ReadStore, names: Mapping[UUID, str] | None = None
+    error: DomainError,
+    *,
+    locale: str,
+    store: ReadStore,
+    rules: DirectoryAccess,
+    names: Mapping[UUID, str] | None = None,
 ) -> str:
-    """The refusal in the user's language, the facts by name (`names`: ones already known)."""
+    """The refusal in the user's language, the facts by name (`names`: ones already known;
+    a person the user may not read (`rules`) stays unnamed)."""
     known: dict[UUID, str] = dict(names or {})
-    ids = uuids_in(error.facts) + [UUID(u) for u in _UUID.findall(error.detail)]
+    # What was not found may be what the user may not see: it is not named.
+    ids: list[UUID] = []
+    if error.code != NotFound.code:
+        ids = uuids_in(error.facts) + [UUID(u) for u in _UUID.findall(error.detail)]
     missing = [i for i in ids if i not in known]
     try:
-        known.update(await names_for(store, missing))
+        known.update(await names_for(store, missing, rules))
     except Exception:  # names are a courtesy: the refusal is said without them
         log.exception("names for a refusal not found")
     return english(error, known) if locale == "en" else danish(error, known)
@@ -189,18 +205,25 @@ class Refused:
         self.text = text
 
 
+def directory_rules(request: Request[Any, Any, Any]) -> DirectoryAccess:
+    """Whose names the user may read (ADR 0005): no one's when no one is logged in."""
+    principal = principal_of(request)
+    return principal.directory if principal is not None else DirectoryAccess(UUID(int=0))
+
+
 async def place(
     error: DomainError,
     *,
     locale: str,
     store: ReadStore,
+    rules: DirectoryAccess,
     field_of: Callable[[object], str | None],
     error_fields: Mapping[str, str] | None = None,
     names: Mapping[UUID, str] | None = None,
 ) -> Refused:
     """The refusal's sentence and the form field it belongs to (`field_of`: the form's
     field for a field a rule names; `error_fields`: fields by error code), if any."""
-    text = await sentence(error, locale=locale, store=store, names=names)
+    text = await sentence(error, locale=locale, store=store, rules=rules, names=names)
     # Only a field the form shows: a message next to a hidden field would go unseen.
     target = field_of(getattr(error, "field", None)) or field_of(
         (error_fields or {}).get(error.code)

@@ -6,13 +6,15 @@ names instead of ids."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from httpx import Response
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from api.ui import refusals
+from projections.access import DirectoryAccess
 from tests.ui.conftest import text, tvaers
 from tests.ui.forms_support import (
     Desk,
@@ -170,3 +172,23 @@ def test_a_party_that_signed_meanwhile_is_said_above_the_form(setting: Setting) 
         again = sign()
     assert again.status_code == 422
     assert form_message(again) == f"{CLUB} har allerede skrevet under på «Aftale om hal»."
+
+
+def test_a_refusal_names_only_persons_the_user_may_read(setting: Setting) -> None:
+    """Names are a courtesy of the read side: a person the user may not read (ADR 0005)
+    stays unnamed in a refusal, an organisation is named (they are shared)."""
+    desk = setting.desk
+    carl = UUID(desk.person("Carl Holm", setting.club))
+    read_side = desk.client.app.state.read_side
+    service = tvaers(desk.client)
+    desk.client.blocking_portal.call(read_side.wait_until, service.max_notification_id(), 30.0)
+    club = UUID(setting.club)
+
+    def names(rules: DirectoryAccess) -> dict[UUID, str]:
+        found: dict[UUID, str] = desk.client.blocking_portal.call(
+            refusals.names_for, read_side.store, [carl, club], rules
+        )
+        return found
+
+    assert names(DirectoryAccess.everything()) == {carl: "Carl Holm", club: CLUB}
+    assert names(DirectoryAccess(uuid4())) == {club: CLUB}  # an account with no grant
