@@ -22,6 +22,7 @@ from litestar.typing import FieldDefinition
 
 from api.auth import access_guard, auth_middleware, session_secret
 from api.body import DECIMAL_PATTERN, StrictRequests
+from api.contract import document_contract
 from api.controllers import COMMAND_CONTROLLERS
 from api.controllers.access import (
     AccessLogController,
@@ -228,6 +229,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.settings = settings
     document_problems(app)
+    # Security schemes and the convention headers, per operation (api/contract.py).
+    document_contract(app)
     # Requests counted per route template, unknown paths included (api/metrics.py).
     app.state.metrics = Metrics()
     app.asgi_handler = MetricsMiddleware(app.asgi_handler, app.state.metrics)

@@ -16,6 +16,7 @@ from litestar.exceptions import ClientException
 
 from aggregates import Meta
 from aggregates.dates import today as today_in_denmark
+from api.contract import LOCATIONS
 from api.metrics import Metrics
 from api.readside import ReadSide
 from api.schemas import Body, CommandAccepted, Write
@@ -34,6 +35,8 @@ class RequestContext:
     idempotency: Idempotency | None = None
     on_accepted: Callable[[], None] = lambda: None
     """Called once a command has been saved (counts it in the app's metrics)."""
+    location: str | None = None
+    """Where what the operation creates is read (api/contract.py LOCATIONS): `Location`."""
 
     def meta(self, body: Write) -> Meta:
         return Meta(
@@ -73,6 +76,9 @@ class RequestContext:
             command = body.to_command(**path)
         result = tvaers.execute(command, self.envelope(body))
         response = accepted(result, status=status)
+        if self.location is not None and status == 201:
+            created = result.created_id or result.aggregate_id
+            response.headers["Location"] = self.location.format(id=created, **path)
         if result.replayed:
             response.headers["Idempotent-Replayed"] = "true"
         else:
@@ -149,7 +155,13 @@ async def provide_context(request: Request[Any, Any, Any]) -> RequestContext:
         expected_version=_parse_if_match(request.headers.get("if-match")),
         idempotency=await _idempotency(request, actor),
         on_accepted=_count_command(request),
+        location=_location(request),
     )
+
+
+def _location(request: Request[Any, Any, Any]) -> str | None:
+    operation = request.route_handler.operation_id
+    return LOCATIONS.get(operation) if isinstance(operation, str) else None
 
 
 def _count_command(request: Request[Any, Any, Any]) -> Callable[[], None]:

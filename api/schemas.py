@@ -207,7 +207,7 @@ class SteeringMemberView(msgspec.Struct, kw_only=True):
     appointed_on: date
 
 
-class ActivityView(msgspec.Struct, kw_only=True):
+class ActivitySummary(msgspec.Struct, kw_only=True):
     id: UUID
     title: str
     category: PreventionCategory
@@ -225,7 +225,7 @@ class RoleView(msgspec.Struct, kw_only=True):
     vacant_since: date | None
 
 
-class AnchoringView(msgspec.Struct, kw_only=True):
+class DimensionAnchoring(msgspec.Struct, kw_only=True):
     dimension: Dimension
     status: AnchoringStatus
 
@@ -257,9 +257,9 @@ class PartnershipView(msgspec.Struct, kw_only=True):
     partners: list[PartnerView]
     steering_group: list[SteeringMemberView]
     secretariat_organisation_id: UUID | None
-    activities: list[ActivityView]
+    activities: list[ActivitySummary]
     roles: list[RoleView]
-    anchoring: list[AnchoringView]
+    anchoring: list[DimensionAnchoring]
     created_at: datetime
     modified_at: datetime
 
@@ -487,7 +487,7 @@ class SignatureView(msgspec.Struct, kw_only=True):
     signatory_id: UUID
 
 
-class AgreementView(msgspec.Struct, kw_only=True):
+class AgreementState(msgspec.Struct, kw_only=True):
     """One agreement as it stands now; `status` is its status today."""
 
     id: UUID

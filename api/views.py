@@ -77,7 +77,7 @@ def partnership_view(
         ],
         secretariat_organisation_id=p.secretariat.organisation_id if p.secretariat else None,
         activities=[
-            schemas.ActivityView(
+            schemas.ActivitySummary(
                 id=a.activity_id,
                 title=a.title,
                 category=a.category,
@@ -99,7 +99,7 @@ def partnership_view(
             for r in p.roles.values()
         ],
         anchoring=[
-            schemas.AnchoringView(dimension=d, status=p.anchoring_status(d)) for d in Dimension
+            schemas.DimensionAnchoring(dimension=d, status=p.anchoring_status(d)) for d in Dimension
         ],
         created_at=p.created_on,
         modified_at=p.modified_on,
@@ -121,10 +121,10 @@ def person_view(person: Person) -> schemas.PersonView:
     )
 
 
-def agreement_view(agreement: Agreement, today: date) -> schemas.AgreementView:
+def agreement_view(agreement: Agreement, today: date) -> schemas.AgreementState:
     status = agreement.status_on(today)
     terms = agreement.terms
-    return schemas.AgreementView(
+    return schemas.AgreementState(
         id=agreement.id,
         version=agreement.version,
         partnership_id=agreement.partnership_id,

@@ -22,7 +22,7 @@ from api.schemas import (
     AgreementRenew,
     AgreementSign,
     AgreementTerminate,
-    AgreementView,
+    AgreementState,
     CommandAccepted,
     Write,
 )
@@ -49,7 +49,7 @@ class AgreementController(Controller):
         partnership_id: FromPath[UUID],
         agreement_id: FromPath[UUID],
         tvaers: NamedDependency[Tvaers],
-    ) -> Response[AgreementView]:
+    ) -> Response[AgreementState]:
         """Terms, parties and their obligations, signatures, validity, renewals and end,
         rebuilt from the agreement's events; `status` is today's."""
         agreement = tvaers.get_agreement(agreement_id, partnership_id=partnership_id)
