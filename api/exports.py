@@ -25,11 +25,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum, IntEnum
 from typing import Annotated, Any, NamedTuple, Protocol
+from urllib.parse import quote
 from uuid import UUID
 
 import msgspec
@@ -484,6 +487,34 @@ def write_xlsx(tables: Iterable[Table], lang: Lang) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def file_stem(*parts: str) -> str:
+    """A file name's stem from its parts (a title, a date), joined by "-": no path
+    separators, control or quoting characters, at most 120 characters."""
+    text = "-".join(" ".join(p.split()) for p in parts if p and p.strip())
+    text = re.sub(r'[\x00-\x1f\x7f"\\/:*?<>|;]+', "_", text).strip(" .")
+    return text[:120].rstrip(" .") or "tvaers"
+
+
+def _ascii(name: str) -> str:
+    folded = name.translate(_FOLD)
+    plain = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
+    plain = re.sub(r"[^A-Za-z0-9._ -]+", "_", plain)
+    return re.sub(r"_+", "_", plain).strip(" _") or "tvaers"
+
+
+_FOLD = str.maketrans(
+    {"æ": "ae", "Æ": "Ae", "ø": "oe", "Ø": "Oe", "å": "aa", "Å": "Aa", "\u2013": "-", "\u2014": "-"}
+)
+
+
+def content_disposition(name: str, disposition: str = "attachment") -> str:
+    """A Content-Disposition header naming the file (RFC 6266): an ASCII `filename` for
+    old clients (æ → ae, ø → oe, å → aa) and the real name as UTF-8 in `filename*`."""
+    stem, dot, extension = name.rpartition(".")
+    plain = f"{_ascii(stem)}.{extension}" if dot else _ascii(name)
+    return f"{disposition}; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def respond(export: Export, stem: str, tables: Sequence[Table]) -> Response[bytes]:

@@ -14,7 +14,7 @@ from litestar.params import FromPath, QueryParameter
 
 from aggregates.dates import today as today_in_denmark
 from api.controllers.views import After, AsOf, KnownAt
-from api.exports import Lang
+from api.exports import Lang, content_disposition, file_stem
 from api.readside import ReadSide
 from api.story import render_html, render_markdown, render_pdf
 from projections import story as story_view
@@ -53,21 +53,27 @@ class StoryOperation(Operation):
         ok.description = "The story as JSON, or with `format=md|html|pdf` as a document"
 
 
+def file_name(found: story_view.Story, format: StoryFormat, lang: Lang) -> str:
+    """`<partnership title>-<date>.<ext>`; the English document ends in `-en`, so the two
+    languages of one story never share a name."""
+    suffix = "-en" if lang is Lang.EN else ""
+    return f"{file_stem(found.title, found.as_of.isoformat())}{suffix}.{format.value}"
+
+
 def document(found: story_view.Story, format: StoryFormat, lang: Lang) -> Response[bytes]:
-    """The story as a document; the file name says whose story, on which date."""
-    stem = f"forankringshistorie-{found.partnership_id}-{found.as_of.isoformat()}"
+    """The story as a document: Markdown and PDF are downloaded (an attachment), the
+    printable HTML page opens in the browser; the file name says whose story, on which date
+    (an ASCII `filename` and the real one in `filename*`, RFC 6266)."""
+    name = file_name(found, format, lang)
     if format is StoryFormat.MARKDOWN:
         content = render_markdown(found, lang).encode()
-        media_type, disposition = (
-            MARKDOWN_TYPE,
-            f'attachment; filename="{stem}.md"',
-        )
+        media_type, disposition = MARKDOWN_TYPE, content_disposition(name)
     elif format is StoryFormat.HTML:
         content = render_html(found, lang).encode()
-        media_type, disposition = HTML_TYPE, f'inline; filename="{stem}.html"'
+        media_type, disposition = HTML_TYPE, content_disposition(name, "inline")
     else:
         content = render_pdf(found, lang)
-        media_type, disposition = PDF_TYPE, f'inline; filename="{stem}.pdf"'
+        media_type, disposition = PDF_TYPE, content_disposition(name)
     return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
 
 

@@ -1,17 +1,30 @@
-"""The anchoring story as a PDF (fpdf2, pure Python): A4, outline, internal links.
+"""The anchoring story as an accessible PDF (Typst, from PyPI: a tagged PDF/UA-1 document).
 
-The PDF core font (Helvetica) with the Windows-1252 encoding holds æ, ø, å, the en dash
-and the other characters of Danish text; anything outside it is written without its
-accents (NFKD), else as "?". Each citation links to the event's line in the sources at
-the end; the outline (bookmarks) follows the dimensions and milestones.
+Typst lays the story out and writes what a screen reader and a PDF checker need: the
+structure tree (headings H1-H3, paragraphs, lists, links) in reading order, `MarkInfo
+Marked`, the document language (da/en), the title shown in the window
+(`DisplayDocTitle`), bookmarks (the outline: the sections and milestones), page footers
+as artifacts, and every font embedded (TrueType subsets, `FontFile2`). It refuses to
+write a document that breaks PDF/UA-1 rather than writing an inaccessible one.
+
+Fonts: DejaVu Sans from Debian (/usr/share/fonts/truetype/dejavu) when the machine has
+it, else DejaVu Sans Mono, which Typst carries inside itself; never the machine's other
+fonts, so the same story gives the same bytes on the same machine.
+
+The story goes into the fixed Typst template below as JSON data (`sys.inputs`): every
+text is inserted as a string, never read as markup, so a title with `#`, `*` or `$` is
+shown as written. Each citation links to the event's line among the sources at the end.
 """
 
 from __future__ import annotations
 
-import unicodedata
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+import typst
 
 from aggregates.taxonomy import FactorEffect
 from api.exports import Lang
@@ -33,101 +46,105 @@ from api.story.words import (
 )
 from projections.story import Snapshot, Story, StoryEntry, StoryEvent, StoryFactor
 
-ENCODING = "windows-1252"
-FONT = "Helvetica"
-LINE = 5.0  # mm, body text
+FONT_DIRECTORY = Path("/usr/share/fonts/truetype/dejavu")
+FONTS = ("DejaVu Sans", "DejaVu Sans Mono")  # the second is inside Typst
 PROMOTING = FactorEffect.PROMOTING
+# typst.compile's overloads (input as bytes or a path, output or none) defeat inference.
+_compile: Callable[..., object] = typst.compile
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # the document's creation date: not the time of writing
+
+TEMPLATE = """
+#let data = json(bytes(sys.inputs.story))
+#set document(title: data.title, author: "Tværs", description: data.subject)
+#set text(lang: data.lang, font: data.fonts, size: 10pt)
+#set par(justify: false, spacing: 0.9em)
+#set heading(numbering: none)
+#show heading.where(level: 1): set text(size: 18pt)
+#show heading.where(level: 2): set text(size: 14pt)
+#show heading.where(level: 3): set text(size: 11.5pt)
+#show link: set text(fill: rgb(11, 79, 138))
+#set page(
+  paper: "a4",
+  margin: (x: 18mm, top: 16mm, bottom: 20mm),
+  footer: context align(center, text(size: 8pt, fill: rgb(64, 64, 64))[
+    #data.footer · #data.page #counter(page).display("1/1", both: true)
+  ]),
+)
+
+#let cites(items) = {
+  for (n, item) in items.enumerate() {
+    if n > 0 [, ]
+    if item.anchor != none { link(label(item.anchor), item.text) } else { item.text }
+  }
+}
+
+#let piece(p) = {
+  if p.type == "text" { p.text }
+  else if p.type == "cites" { cites(p.items) }
+  else if p.type == "link" { link(p.url, p.text) }
+}
+
+#for b in data.blocks {
+  if b.type == "heading" {
+    heading(level: b.level, b.text)
+  } else if b.type == "par" {
+    par(text(size: b.size * 1pt, weight: if b.bold { "bold" } else { "regular" },
+      for p in b.pieces { piece(p) }))
+  } else if b.type == "list" {
+    list(..b.items.map(i => for p in i { piece(p) }))
+  } else if b.type == "source" {
+    [#par(text(weight: "bold", b.text)) #label(b.anchor)]
+    par(text(size: 9pt, b.line))
+  }
+}
+"""
 
 
-def pdf_text(text: str) -> str:
-    """Text the core font can show: kept if Windows-1252 has it, else unaccented, else '?'."""
-    out = []
-    for char in " ".join(text.split()):
-        try:
-            char.encode(ENCODING)
-        except UnicodeEncodeError:
-            plain = "".join(
-                c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-            )
-            try:
-                plain.encode(ENCODING)
-            except UnicodeEncodeError:
-                plain = "?"
-            out.append(plain or "?")
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-class _Document(FPDF):
-    def __init__(self, lang: Lang, footer: str) -> None:
-        super().__init__(format="A4")
-        self.core_fonts_encoding = ENCODING
-        self._lang = lang
-        self._footer = footer
-        self.set_margins(18, 16, 18)
-        self.set_auto_page_break(auto=True, margin=16)
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FONT, size=8)
-        self.set_text_color(64, 64, 64)
-        page = f"{WORDS[self._lang]['page']} {self.page_no()}/{{nb}}"
-        self.cell(0, 6, pdf_text(f"{self._footer} · {page}"), align="C")
-        self.set_text_color(0, 0, 0)
+def _text(text: str) -> dict[str, Any]:
+    return {"type": "text", "text": " ".join(text.split())}
 
 
 class _Writer:
+    """The story as the template's data: headings, paragraphs, lists and sources in order."""
+
     def __init__(self, story: Story, lang: Lang) -> None:
         self.story = story
         self.lang = lang
         self.w = WORDS[lang]
-        self.pdf = _Document(lang, dating(story, lang))
-        # Named destinations: citations come before the sources they point to.
-        self.cited = {e.version for e in story.sources}
+        self.cited = {e.anchor for e in story.sources}
+        self.blocks: list[dict[str, Any]] = []
 
-    def paragraph(self, text: str, *, size: float = 10, style: str = "", h: float = LINE) -> None:
-        self.pdf.set_font(FONT, style, size)
-        self.pdf.multi_cell(0, h, pdf_text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    def heading(self, text: str, level: int) -> None:
+        self.blocks.append({"type": "heading", "level": level, "text": " ".join(text.split())})
 
-    def heading(self, text: str, level: int, size: float) -> None:
-        pdf = self.pdf
-        if pdf.get_y() > pdf.h - 50:  # keep a heading with what follows
-            pdf.add_page()
-        pdf.ln(3 if level else 5)
-        pdf.start_section(pdf_text(text), level=level)
-        self.paragraph(text, size=size, style="B", h=size * 0.5)
-        pdf.ln(1)
+    def paragraph(
+        self, *pieces: dict[str, Any] | str, size: float = 10, bold: bool = False
+    ) -> None:
+        parts = [_text(p) if isinstance(p, str) else p for p in pieces]
+        self.blocks.append({"type": "par", "pieces": parts, "size": size, "bold": bold})
 
-    def cite(self, events: list[StoryEvent]) -> None:
-        pdf = self.pdf
-        pdf.set_text_color(11, 79, 138)
-        for n, event in enumerate(events):
-            if n:
-                pdf.set_text_color(0, 0, 0)
-                pdf.write(LINE, ", ")
-                pdf.set_text_color(11, 79, 138)
-            link = f"#{event.anchor}" if event.version in self.cited else ""
-            pdf.write(LINE, event_label(event), link=link)
-        pdf.set_text_color(0, 0, 0)
+    def cites(self, events: list[StoryEvent]) -> dict[str, Any]:
+        items = [
+            {"text": event_label(e), "anchor": e.anchor if e.anchor in self.cited else None}
+            for e in events
+        ]
+        return {"type": "cites", "items": items}
 
     def factors(self, heading: str, factors: list[StoryFactor]) -> None:
         if not factors:
             return
-        self.paragraph(heading, style="B")
-        self.pdf.set_font(FONT, size=10)
+        self.paragraph(heading, bold=True)
+        items = []
         for f in factors:
-            self.pdf.write(LINE, pdf_text(f"• {f.description} ({label(f.origin, self.lang)})"))
+            item = [_text(f"{f.description} ({label(f.origin, self.lang)})")]
             if f.events:
-                self.pdf.write(LINE, " [")
-                self.cite(f.events)
-                self.pdf.write(LINE, "]")
-            self.pdf.ln(LINE)
+                item += [_text(" ["), self.cites(f.events), _text("]")]
+            items.append(item)
+        self.blocks.append({"type": "list", "items": items})
 
     def snapshot(self, s: Snapshot) -> None:
         w, lang = self.w, self.lang
-        self.pdf.ln(1)
-        self.paragraph(f"{w['on_the_date']} ({long_date(s.on, lang)})", style="B")
+        self.paragraph(f"{w['on_the_date']} ({long_date(s.on, lang)})", bold=True)
         ladder = "; ".join(
             f"{p.name}: {w['rung']} {p.rung.value} ({rung_label(p.rung, lang)})" for p in s.partners
         )
@@ -138,18 +155,13 @@ class _Writer:
         self.paragraph(f"{w['roles']}: {held or w['no_roles']}", size=9)
 
     def entry(self, entry: StoryEntry) -> None:
-        w, pdf = self.w, self.pdf
-        self.heading(f"{long_date(entry.valid_on, self.lang)}: {entry.title}", 1, 11.5)
+        w = self.w
+        self.heading(f"{long_date(entry.valid_on, self.lang)}: {entry.title}", 3)
         self.paragraph(told(entry, self.lang))
-        pdf.set_font(FONT, size=9)
-        pdf.write(LINE, pdf_text(f"{w['milestone_events']}: "))
-        self.cite(entry.events)
-        pdf.ln(LINE)
+        self.paragraph(f"{w['milestone_events']}: ", self.cites(entry.events), size=9)
         link = web_link(entry.link)
         if link:
-            pdf.write(LINE, pdf_text(f"{w['link']}: "))
-            pdf.write(LINE, pdf_text(link), link=link)
-            pdf.ln(LINE)
+            self.paragraph(f"{w['link']}: ", {"type": "link", "url": link, "text": link}, size=9)
         elif entry.link:  # not a web address (javascript:, data:): text, no link action
             self.paragraph(f"{w['link']}: {entry.link}", size=9)
         if entry.document_ref:
@@ -159,17 +171,12 @@ class _Writer:
         self.snapshot(entry.snapshot)
 
     def sources(self) -> None:
-        w, pdf = self.w, self.pdf
-        self.heading(w["sources"], 0, 14)
+        w = self.w
+        self.heading(w["sources"], 2)
         self.paragraph(w["sources_intro"], size=9)
         if not self.story.sources:
             self.paragraph(w["no_sources"])
         for e in self.story.sources:
-            if pdf.get_y() > pdf.h - 30:
-                pdf.add_page()
-            pdf.ln(1.5)
-            pdf.set_link(name=e.anchor, y=pdf.get_y(), page=pdf.page_no())
-            self.paragraph(f"{event_label(e)}: {e.summary}", style="B")
             line = (
                 f"{kind(e, self.lang)} · {w['valid_on']} {day(e.valid_on, self.lang)} ·"
                 f" {w['recorded_at']} {moment(e.recorded_at, self.lang)} ·"
@@ -179,38 +186,36 @@ class _Writer:
                 line += f" · {w['version']} {e.notification_id}"
             if e.reason:
                 line += f" · {w['reason']}: {e.reason}"
-            self.paragraph(line, size=9)
+            self.blocks.append(
+                {
+                    "type": "source",
+                    "anchor": e.anchor,
+                    "text": " ".join(f"{event_label(e)}: {e.summary}".split()),
+                    "line": " ".join(line.split()),
+                }
+            )
 
-    def write(self, *, compress: bool) -> bytes:
-        pdf, story, lang, w = self.pdf, self.story, self.lang, self.w
+    def data(self) -> dict[str, Any]:
+        story, lang, w = self.story, self.lang, self.w
         heading = title(story, lang)
-        pdf.set_compression(compress)
-        pdf.set_title(pdf_text(heading))
-        pdf.set_lang(lang.value)
-        pdf.set_subject(pdf_text(told(story, lang)))
-        pdf.set_creator("Tværs")
-        pdf.add_page()
-        pdf.start_section(pdf_text(heading), level=0)
-        self.paragraph(heading, size=18, style="B", h=9)
-        self.paragraph(dating(story, lang), size=10)
-        pdf.ln(2)
+        self.heading(heading, 1)
+        self.paragraph(dating(story, lang))
         self.paragraph(told(story, lang), size=11)
-        self.heading(w["timeline"], 0, 14)
+        self.heading(w["timeline"], 2)
         entries = timeline(story)
         if not entries:
             self.paragraph(w["no_milestones"])
         for n, e in enumerate(entries, start=1):
             self.paragraph(
                 f"{n}. {long_date(e.valid_on, lang)} {label(e.dimension, lang)},"
-                f" {label(e.status, lang)}: {e.title}",
-                size=10,
+                f" {label(e.status, lang)}: {e.title}"
             )
         for d in story.dimensions:
-            self.heading(dimension_heading(d.dimension, d.status, lang), 0, 14)
+            self.heading(dimension_heading(d.dimension, d.status, lang), 2)
             self.paragraph(told(d, lang))
             for entry in d.entries:
                 self.entry(entry)
-        self.heading(w["unlinked"], 0, 14)
+        self.heading(w["unlinked"], 2)
         if story.unlinked_factors:
             unlinked = story.unlinked_factors
             self.factors(w["promoting"], [f for f in unlinked if f.effect is PROMOTING])
@@ -218,9 +223,27 @@ class _Writer:
         else:
             self.paragraph(w["no_unlinked"])
         self.sources()
-        return bytes(pdf.output())
+        return {
+            "lang": lang.value,
+            "title": " ".join(heading.split()),
+            "subject": " ".join(told(story, lang).split()),
+            "footer": " ".join(dating(story, lang).split()),
+            "page": w["page"],
+            "fonts": list(FONTS),
+            "blocks": self.blocks,
+        }
 
 
-def render_pdf(story: Story, lang: Lang = Lang.DA, *, compress: bool = True) -> bytes:
-    """The story as a PDF document (`compress=False` leaves its text readable in the bytes)."""
-    return _Writer(story, lang).write(compress=compress)
+def render_pdf(story: Story, lang: Lang = Lang.DA) -> bytes:
+    """The story as a tagged PDF/UA-1 document; the same story gives the same bytes."""
+    fonts = [str(FONT_DIRECTORY)] if FONT_DIRECTORY.is_dir() else []
+    document = _compile(
+        TEMPLATE.encode(),
+        font_paths=fonts,
+        ignore_system_fonts=True,
+        sys_inputs={"story": json.dumps(_Writer(story, lang).data(), ensure_ascii=False)},
+        pdf_standards=["ua-1"],
+        timestamp=int(_EPOCH.timestamp()),
+    )
+    assert isinstance(document, bytes)
+    return document

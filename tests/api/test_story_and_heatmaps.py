@@ -11,6 +11,7 @@ import csv
 import io
 import re
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -51,9 +52,13 @@ def test_the_story_as_json_markdown_html_and_pdf(client: TestClient[Litestar]) -
     markdown = client.get(path, params={"format": "md", "as_of": AS_OF})
     assert markdown.status_code == 200
     assert markdown.headers["content-type"] == "text/markdown; charset=utf-8"
+    name = f"Sundhed i beskæftigelsesindsatsen - København-{AS_OF}"  # the title, the date
     assert markdown.headers["content-disposition"] == (
-        f'attachment; filename="forankringshistorie-{demo["København"]}-{AS_OF}.md"'
+        f'attachment; filename="Sundhed i beskaeftigelsesindsatsen - Koebenhavn-{AS_OF}.md"; '
+        f"filename*=UTF-8''{quote(name)}.md"
     )
+    english_markdown = client.get(path, params={"format": "md", "lang": "en", "as_of": AS_OF})
+    assert english_markdown.headers["content-disposition"].endswith(f"{quote(name)}-en.md")
     assert markdown.text.startswith("# Forankringshistorie: Sundhed i beskæftigelsesindsatsen")
     assert "To sundhedskonsulenter fastansat" in markdown.text
 
@@ -71,6 +76,10 @@ def test_the_story_as_json_markdown_html_and_pdf(client: TestClient[Litestar]) -
     pdf = client.get(path, params={"format": "pdf", "as_of": AS_OF})
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
+    assert pdf.headers["content-disposition"] == (
+        f'attachment; filename="Sundhed i beskaeftigelsesindsatsen - Koebenhavn-{AS_OF}.pdf"; '
+        f"filename*=UTF-8''{quote(name)}.pdf"
+    )
 
     # As the registry knew it before the demo was loaded: no milestones at all.
     before = client.get(path, params={"known_at": "2000-01-01T00:00:00Z"}).json()

@@ -7,7 +7,6 @@ would be markup if it were not escaped.
 from __future__ import annotations
 
 import re
-import zlib
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from uuid import UUID
@@ -23,8 +22,7 @@ from aggregates.taxonomy import (
     Rung,
 )
 from api.exports import Lang
-from api.story import render_html, render_markdown, render_pdf
-from api.story.pdf import pdf_text
+from api.story import render_html, render_markdown
 from projections.ladder import PartnerRung
 from projections.roles import RoleHolding
 from projections.story import (
@@ -297,39 +295,4 @@ def test_html_is_one_accessible_printable_document_with_working_links(story: Sto
     assert "<em>vacant</em>" in english
 
 
-def _pdf_strings(document: bytes) -> str:
-    """The text shown by a PDF's content streams (decompressed), as Windows-1252."""
-    shown = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", document, re.DOTALL):
-        try:
-            data = zlib.decompress(stream)
-        except zlib.error:
-            data = stream
-        shown += re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", data)
-    text = b" ".join(shown).decode("cp1252")
-    return " ".join(re.sub(r"\\([()\\])", r"\1", text).split())
-
-
-def test_the_pdf_holds_the_story_with_danish_letters_and_the_en_dash(story: Story) -> None:
-    document = render_pdf(story)
-
-    assert document.startswith(b"%PDF-")
-    assert document.rstrip().endswith(b"%%EOF")
-    shown = _pdf_strings(document)
-    assert f"Forankringshistorie: Sundhed i beskæftigelsesindsatsen {DASH} København" in shown
-    assert f"Metode {DASH} forankret" in shown
-    assert f"Værktøjssamling {DASH} fem metoder <script>alert(1)</script>" in shown
-    assert "Søren Ærø" in shown
-    assert "#43: Rettelse af milepæl" in shown
-    # Uncompressed, the same text stands in the file itself (Windows-1252: æ is 0xE6).
-    plain = render_pdf(story, compress=False)
-    assert "Gyldig fra 01.12.2021".encode("cp1252") in plain
-    assert "Partnerskabstrappen: Jobcenter København".encode("cp1252") in plain
-    assert b"/Lang (da)" in plain
-    assert b"/Dests" in plain or b"/Names" in plain  # the citations' named destinations
-
-
-def test_pdf_text_keeps_what_the_core_font_has_and_simplifies_the_rest() -> None:
-    assert pdf_text(f"æøå ÆØÅ {DASH} “citat” …") == f"æøå ÆØÅ {DASH} “citat” …"
-    assert pdf_text("Łukasz Dvořák") == "?ukasz Dvorák"  # á is in Windows-1252, ř is not
-    assert pdf_text("a\n  b") == "a b"
+# The PDF: tests/unit/test_story_pdf.py (its text, structure tree, fonts and outline).

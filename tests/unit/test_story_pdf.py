@@ -1,0 +1,156 @@
+"""The anchoring story as an accessible PDF (issue 16): read back with pikepdf.
+
+Tagged (a structure tree in reading order, MarkInfo Marked, the language, the title shown
+in the window), every font embedded, bookmarks for the sections and milestones, internal
+links from each citation to its source, and the same bytes for the same story.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+
+import msgspec
+import pikepdf
+import pytest
+
+from api.exports import Lang
+from api.story import render_pdf
+from projections.story import Story
+from tests.unit.test_story_documents import DASH, story
+
+__all__ = ["story"]  # the fixture, made here by hand (tests/unit/test_story_documents.py)
+
+
+def _open(document: bytes) -> pikepdf.Pdf:
+    return pikepdf.open(io.BytesIO(document))
+
+
+def _unicode_map(font: pikepdf.Object) -> dict[int, str]:
+    """A font's codes → text, from its ToUnicode CMap (bfchar and bfrange)."""
+    cmap = font.ToUnicode.read_bytes().decode("latin-1")
+    found: dict[int, str] = {}
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.DOTALL):
+        for code, text in re.findall(r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+            found[int(code, 16)] = bytes.fromhex(text).decode("utf-16-be")
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", cmap, re.DOTALL):
+        for first, last, text in re.findall(
+            r"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block
+        ):
+            start = int(text, 16)
+            for n, code in enumerate(range(int(first, 16), int(last, 16) + 1)):
+                found[code] = chr(start + n)
+    return found
+
+
+def shown_text(document: bytes) -> str:
+    """The text a PDF shows, page by page (two-byte codes through each font's ToUnicode)."""
+    pdf = _open(document)
+    words = []
+    for page in pdf.pages:
+        maps = {str(name): _unicode_map(font) for name, font in page.Resources.Font.items()}
+        current: dict[int, str] = {}
+        for instruction in pikepdf.parse_content_stream(page):
+            operands, operator = instruction.operands, instruction.operator
+            if str(operator) == "Tf":
+                current = maps[str(operands[0])]
+            elif str(operator) in ("Tj", "TJ"):
+                items = operands[0] if str(operator) == "TJ" else [operands[0]]
+                for item in items:
+                    if isinstance(item, pikepdf.String):
+                        raw = bytes(item)
+                        words.append(
+                            "".join(
+                                current.get(int.from_bytes(raw[i : i + 2]), "?")
+                                for i in range(0, len(raw), 2)
+                            )
+                        )
+                    elif float(item) < -200:  # a wide gap: a space between words
+                        words.append(" ")
+            elif str(operator) in ("ET", "Td", "TD", "T*"):
+                words.append(" ")
+    return " ".join("".join(words).split())
+
+
+def _elements(node: pikepdf.Object) -> Iterator[pikepdf.Object]:
+    kids = node.get("/K")
+    if kids is None:
+        return
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+        if isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/StructElem":
+            yield kid
+            yield from _elements(kid)
+
+
+def test_the_pdf_is_tagged_with_language_title_outline_and_embedded_fonts(story: Story) -> None:
+    pdf = _open(render_pdf(story))
+    root = pdf.Root
+
+    assert bool(root.MarkInfo.Marked)
+    assert str(root.Lang) == "da"
+    title = f"Forankringshistorie: Sundhed i beskæftigelsesindsatsen {DASH} København"
+    assert str(pdf.docinfo.Title) == title
+    assert bool(root.ViewerPreferences.DisplayDocTitle)
+    # The structure tree: the title as H1, the sections as H2, each milestone as H3, in
+    # reading order, with paragraphs, lists and links.
+    elements = list(_elements(root.StructTreeRoot))
+    headings = [
+        (str(e.S), str(e.get("/T", ""))) for e in elements if re.fullmatch(r"/H\d", str(e.S))
+    ]
+    assert headings[0] == ("/H1", title)
+    assert ("/H2", "Milepæle i datoorden") in headings
+    assert ("/H2", f"Metode {DASH} forankret") in headings
+    milestone = f"01.12.2021: Værktøjssamling {DASH} fem metoder <script>alert(1)</script>"
+    assert ("/H3", milestone) in headings
+    assert headings[-1] == ("/H2", "Kilder: hændelser i registret")
+    kinds = {str(e.S) for e in elements}
+    assert {"/P", "/L", "/LI", "/Link"} <= kinds
+    # Every font is embedded (a TrueType subset).
+    fonts = [font for page in pdf.pages for font in page.Resources.Font.values()]
+    assert fonts
+    for font in fonts:
+        descriptor = (
+            font.DescendantFonts[0] if "/DescendantFonts" in font else font
+        ).FontDescriptor
+        assert "/FontFile2" in descriptor
+    # Bookmarks: the title, its sections, the milestone under its dimension.
+    with pdf.open_outline() as outline:
+        top = outline.root[0]
+        assert top.title == title
+        sections = {item.title: [c.title for c in item.children] for item in top.children}
+    assert sections[f"Metode {DASH} forankret"] == [milestone]
+    assert "Kilder: hændelser i registret" in sections
+    # Each citation is a link within the document (to its source line).
+    links = [a for page in pdf.pages for a in page.get("/Annots", []) if a.Subtype == "/Link"]
+    assert any("/Dest" in a or ("/A" in a and a.A.S == "/GoTo") for a in links)
+
+
+def test_the_pdf_holds_the_story_with_danish_letters_and_the_en_dash(story: Story) -> None:
+    document = render_pdf(story)
+
+    assert document.startswith(b"%PDF-")
+    assert document.rstrip().endswith(b"%%EOF")
+    shown = shown_text(document)
+    assert f"Værktøjssamling {DASH} fem metoder <script>alert(1)</script>" in shown
+    assert "Søren Ærø" in shown
+    assert "#43: Rettelse af milepæl" in shown
+    assert "Gyldig fra 01.12.2021" in shown
+    assert "Partnerskabstrappen: Jobcenter København" in shown
+
+
+def test_the_english_pdf_says_en_and_the_same_story_gives_the_same_bytes(story: Story) -> None:
+    english = render_pdf(story, Lang.EN)
+
+    pdf = _open(english)
+    assert str(pdf.Root.Lang) == "en"
+    assert str(pdf.docinfo.Title).startswith("Anchoring story: ")
+    assert render_pdf(story, Lang.EN) == english
+    assert render_pdf(story) != english
+
+
+@pytest.mark.parametrize("title", ["#set page(width: 1pt) *bold* $x$ <b> \\ ] [", "[", "\u202e"])
+def test_text_is_never_read_as_markup(story: Story, title: str) -> None:
+    document = render_pdf(msgspec.structs.replace(story, title=title))
+
+    assert title.strip() in str(_open(document).docinfo.Title)
