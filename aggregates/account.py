@@ -18,6 +18,10 @@ from aggregates.base import Meta, TvaersAggregate, require_text
 from aggregates.errors import AccessRuleBroken, InvalidValue, NoChange, NotFound
 
 ACCOUNT_NAMESPACE = uuid.UUID("7d1c0b51-3f0e-4c55-9a4e-2f5b7c0a9e10")
+SSO_ACTOR = "system:sso"
+"""The actor of what single sign-on records (accounts made at first login, grants synced
+from the identity provider's groups): the audit says "system:sso", never a person."""
+NO_PASSWORD = "!"  # noqa: S105 - not a hash: no password matches it (single sign-on only)
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 
 
@@ -90,6 +94,12 @@ class Account(TvaersAggregate):
     active: bool
     grants: dict[UUID, Grant]
     tokens: dict[UUID, Token]
+    # Single sign-on (ADR 0021): the identity provider's (issuer, subject) the account is
+    # bound to, its e-mail as the provider last said, and the grants the provider's groups
+    # gave (those a login's sync may take away again; an administrator's stay).
+    identity: tuple[str, str] | None
+    email: str | None
+    sso_grants: set[UUID]
 
     def __init__(self) -> None:
         pass
@@ -108,6 +118,9 @@ class Account(TvaersAggregate):
             account.active = True
             account.grants = {}
             account.tokens = {}
+            account.identity = None
+            account.email = None
+            account.sso_grants = set()
 
     class PasswordChanged(TvaersAggregate.Event):
         password_hash: str
@@ -143,12 +156,35 @@ class Account(TvaersAggregate):
             account.grants[self.grant_id] = Grant(
                 self.grant_id, self.role, self.partnership_id, self.municipality
             )
+            if self.actor == SSO_ACTOR:
+                account.sso_grants.add(self.grant_id)
 
     class GrantRevoked(TvaersAggregate.Event):
         grant_id: UUID
 
         def apply(self, account: Account) -> None:
             account.grants.pop(self.grant_id, None)
+            account.sso_grants.discard(self.grant_id)
+
+    class IdentityBound(TvaersAggregate.Event):
+        """The account is the identity provider's user `subject` at `issuer` (single
+        sign-on): only that user logs in to it through the provider."""
+
+        issuer: str
+        subject: str
+
+        def apply(self, account: Account) -> None:
+            account.identity = (self.issuer, self.subject)
+
+    class ProfileUpdated(TvaersAggregate.Event):
+        """Name and e-mail as the identity provider said them at a login."""
+
+        display_name: str
+        email: str | None
+
+        def apply(self, account: Account) -> None:
+            account.display_name = self.display_name
+            account.email = self.email
 
     class TokenIssued(TvaersAggregate.Event):
         token_id: UUID
@@ -193,6 +229,48 @@ class Account(TvaersAggregate):
             password_hash=require_text(password_hash, "Password hash"),
             is_admin=is_admin,
         )
+
+    @classmethod
+    def create_from_identity(
+        cls,
+        *,
+        username: str,
+        display_name: str,
+        email: str | None,
+        issuer: str,
+        subject: str,
+        meta: Meta,
+    ) -> Account:
+        """An account made at a user's first single sign-on: bound to the provider's
+        (issuer, subject), with no password (none matches NO_PASSWORD)."""
+        account = cls.create(
+            username=username,
+            display_name=display_name,
+            password_hash=NO_PASSWORD,
+            is_admin=False,
+            meta=meta,
+        )
+        account._trigger(
+            cls.IdentityBound,
+            meta,
+            issuer=require_text(issuer, "Issuer"),
+            subject=require_text(subject, "Subject"),
+        )
+        if email:
+            account._trigger(cls.ProfileUpdated, meta, display_name=display_name, email=email)
+        return account
+
+    def bound_to(self, issuer: str, subject: str) -> bool:
+        return self.identity == (issuer, subject)
+
+    def update_profile(self, display_name: str, email: str | None, meta: Meta) -> bool:
+        """Name and e-mail from the identity provider; recorded only when they changed."""
+        self.check_active()
+        name = require_text(display_name, "Display name")
+        if (name, email or None) == (self.display_name, self.email):
+            return False
+        self._trigger(self.ProfileUpdated, meta, display_name=name, email=email or None)
+        return True
 
     def check_active(self) -> None:
         if not self.active:

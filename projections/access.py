@@ -176,6 +176,20 @@ def _grant_revoked(e: Account.GrantRevoked) -> Iterable[Statement]:
     yield _logged(e, "grant_revoked", f"grant {e.grant_id}")
 
 
+@access.on(Account.IdentityBound)
+def _identity_bound(e: Account.IdentityBound) -> Iterable[Statement]:
+    yield _logged(e, "identity_bound", f"single sign-on: {e.issuer} (subject {e.subject})")
+
+
+@access.on(Account.ProfileUpdated)
+def _profile_updated(e: Account.ProfileUpdated) -> Iterable[Statement]:
+    yield (
+        "UPDATE acc_accounts SET display_name = ? WHERE id = ?",
+        (e.display_name, e.originator_id),
+    )
+    yield _logged(e, "profile_updated", "name and e-mail from the identity provider")
+
+
 @access.on(Account.TokenIssued)
 def _token_issued(e: Account.TokenIssued) -> Iterable[Statement]:
     yield (
@@ -494,6 +508,25 @@ class DirectoryAccess:
             f"({owned} OR {column} IN (SELECT a.organisation_id FROM acc_partners a"
             f" WHERE a.partnership_id IN ({_granted_partnerships(leader=True)})))",
             (*params, self.account_id),
+        )
+
+    def listed_organisations(self, column: str) -> tuple[str, tuple[Any, ...]]:
+        """SQL keeping rows whose organisation `column` the account's list shows (GET
+        /organisations): those of a municipality it holds any grant in (for the
+        municipality or a partnership there), and the partners (now or before) of the
+        partnerships it holds a grant on."""
+        if self.account_id is None:
+            return "1 = 1", ()
+        account = self.account_id
+        return (
+            f"({column} IN (SELECT o.id FROM acc_organisations o WHERE o.municipality_key IN ("
+            "SELECT g.municipality_key FROM acc_grants g"
+            " WHERE g.account_id = ? AND g.municipality_key IS NOT NULL"
+            " UNION SELECT p.municipality_key FROM acc_grants g"
+            " JOIN acc_partnerships p ON p.id = g.partnership_id WHERE g.account_id = ?))"
+            f" OR {column} IN (SELECT a.organisation_id FROM acc_partners a"
+            f" WHERE a.partnership_id IN ({_granted_partnerships(leader=False)})))",
+            (account, account, account),
         )
 
     def persons(self, column: str, *, change: bool = False) -> tuple[str, tuple[Any, ...]]:

@@ -34,7 +34,7 @@ from aggregates import (
 from aggregates.account import normalise_username
 from aggregates.annotation import clean_links
 from aggregates.dates import set_plan_horizon
-from aggregates.errors import AlreadyExists, DomainError, NotFound
+from aggregates.errors import AlreadyExists, DomainError, NoChange, NotFound
 from aggregates.idempotency import IdempotentRequest, request_id_for
 from aggregates.subjects import clashes
 from aggregates.taxonomy import Rung
@@ -70,6 +70,7 @@ from services.commands import (
     LaunchActivity,
     LeavePartner,
     LinkFactor,
+    LinkFactorToEvent,
     MergeOrganisation,
     MoveOnLadder,
     MovePerson,
@@ -95,9 +96,11 @@ from services.commands import (
     ScheduleFollowUp,
     SetAdministrator,
     SignAgreement,
+    SignOnFirstTime,
     StaffSecretariat,
     StepDownSteeringMember,
     TerminateAgreement,
+    UpdateProfile,
     UpdateRegistry,
     VacateRole,
     WithdrawAnnotation,
@@ -981,6 +984,38 @@ class Tvaers(Application[UUID]):
         result = self._save(account, created_id=token.token_id)
         return IssuedToken(token.token_id, token.token, expires_at, result)
 
+    def _sign_on_first_time(self, c: SignOnFirstTime, envelope: Envelope) -> CommandResult:
+        """SignOnFirstTime: a new account bound to the provider's user (single sign-on)."""
+        name = normalise_username(c.username)
+        if self._account_or_none(name) is not None:
+            raise AlreadyExists(
+                f"There is already a user called {name!r}.",
+                da="Der er allerede en bruger med navnet «{username}».",
+                username=name,
+            )
+        account = Account.create_from_identity(
+            username=name,
+            display_name=c.display_name,
+            email=c.email,
+            issuer=c.issuer,
+            subject=c.subject,
+            meta=envelope.meta,
+        )
+        try:
+            return self._save(account, created_id=account.id)
+        except ConcurrencyConflict:
+            raise AlreadyExists(
+                f"There is already a user called {name!r}.",
+                da="Der er allerede en bruger med navnet «{username}».",
+                username=name,
+            ) from None
+
+    def _update_profile(self, c: UpdateProfile, envelope: Envelope) -> CommandResult:
+        account = self.get_account(c.username)
+        if not account.update_profile(c.display_name, c.email, envelope.meta):
+            raise NoChange("Name and e-mail are unchanged.", da="Navn og e-mail er uændrede.")
+        return self._save(account)
+
     def _revoke_token(self, c: RevokeToken, envelope: Envelope) -> CommandResult:
         account = self.get_account(c.username)
         account.revoke_token(c.token_id, envelope.meta)
@@ -1201,6 +1236,7 @@ COMMANDS: dict[type[Command], Handler] = _table(
             effect=c.effect,
             description=c.description,
             milestone_ids=c.milestone_ids,
+            event_versions=c.event_versions,
             meta=meta,
         ),
     ),
@@ -1208,6 +1244,11 @@ COMMANDS: dict[type[Command], Handler] = _table(
         LinkFactor,
         Partnership,
         lambda _app, p, c, meta: p.link_factor(c.factor_id, c.milestone_id, meta),
+    ),
+    Change(
+        LinkFactorToEvent,
+        Partnership,
+        lambda _app, p, c, meta: p.link_factor_to_event(c.factor_id, c.event_version, meta),
     ),
     Change(RecordEvaluation, Partnership, lambda _app, p, c, meta: _record_evaluation(p, c, meta)),
     Change(
@@ -1332,5 +1373,7 @@ COMMANDS: dict[type[Command], Handler] = _table(
     Custom(GrantAccess, Tvaers._grant_access),
     Custom(RevokeGrant, Tvaers._revoke_grant),
     Custom(RevokeToken, Tvaers._revoke_token),
+    Custom(SignOnFirstTime, Tvaers._sign_on_first_time),
+    Custom(UpdateProfile, Tvaers._update_profile),
 )
 """Every command the application runs, and how (ADR 0014)."""

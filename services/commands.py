@@ -692,6 +692,10 @@ class RecordMilestone(Command, frozen=True, kw_only=True):
     evidence: EvidenceFields
 
 
+# An event's number (version) in a partnership's history.
+EventVersion = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
+
+
 class RecordFactor(Command, frozen=True, kw_only=True):
     """A promoting factor or a barrier, optionally linked to milestones."""
 
@@ -700,6 +704,10 @@ class RecordFactor(Command, frozen=True, kw_only=True):
     effect: FactorEffect
     description: LongText
     milestone_ids: Ids = msgspec.field(default_factory=list)
+    # events of the partnership it came from or bears on, by their number in its history
+    event_versions: Annotated[list[EventVersion], msgspec.Meta(max_length=50)] = msgspec.field(
+        default_factory=list
+    )
 
 
 class LinkFactor(Command, frozen=True, kw_only=True):
@@ -708,6 +716,15 @@ class LinkFactor(Command, frozen=True, kw_only=True):
     partnership_id: UUID
     factor_id: UUID
     milestone_id: UUID
+
+
+class LinkFactorToEvent(Command, frozen=True, kw_only=True):
+    """The factor came from, or bears on, this event of the partnership (a role vacated,
+    a partner leaving, a decision, ...), by its number in the partnership's history."""
+
+    partnership_id: UUID
+    factor_id: UUID
+    event_version: EventVersion
 
 
 class RecordEvaluation(Command, frozen=True, kw_only=True):
@@ -914,6 +931,25 @@ class RevokeGrant(Command, frozen=True, kw_only=True):
 
     username: str
     grant_id: UUID
+
+
+class SignOnFirstTime(Command, frozen=True, kw_only=True):
+    """A user's first single sign-on: an account bound to the identity provider's
+    (issuer, subject), without a password (ADR 0021). Made by the login, not the API."""
+
+    username: str
+    display_name: Name
+    email: str | None = None
+    issuer: str
+    subject: str
+
+
+class UpdateProfile(Command, frozen=True, kw_only=True):
+    """Name and e-mail as the identity provider says them at a login (single sign-on)."""
+
+    username: str
+    display_name: Name
+    email: str | None = None
 
 
 class RevokeToken(Command, frozen=True, kw_only=True):

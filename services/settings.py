@@ -18,7 +18,14 @@ class SettingsError(ValueError):
 
 
 Concern = Literal[
-    "store", "projections", "web", "logging", "login throttling", "housekeeping", "plans"
+    "store",
+    "projections",
+    "web",
+    "single sign-on",
+    "logging",
+    "login throttling",
+    "housekeeping",
+    "plans",
 ]
 CONCERNS: tuple[Concern, ...] = typing.get_args(Concern)
 """The concerns the settings are grouped by, in the order the documentation lists them."""
@@ -161,6 +168,119 @@ class Settings:
         "without TLS other than `localhost`)",
         example="off",
     )
+    # -- single sign-on over OpenID Connect (api/oidc.py, ADR 0021); off without an issuer
+    oidc_issuer: str | None = setting(
+        None,
+        env="TVAERS_OIDC_ISSUER",
+        concern="single sign-on",
+        meaning="the identity provider's issuer URL (its `/.well-known/openid-configuration` "
+        "is read from it); set, the login page offers «Log ind med …»",
+        example="https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0",
+        default_shown="(off)",
+    )
+    oidc_provider_name: str = setting(
+        "din organisation",
+        env="TVAERS_OIDC_PROVIDER_NAME",
+        concern="single sign-on",
+        meaning="the provider's name on the login button: «Log ind med <name>»",
+        example="Ishøj Kommune",
+    )
+    oidc_client_id: str | None = setting(
+        None,
+        env="TVAERS_OIDC_CLIENT_ID",
+        concern="single sign-on",
+        meaning="the client id Tværs is registered with at the provider (the ID token's audience)",
+        example="tvaers",
+        default_shown="(none)",
+    )
+    oidc_client_secret: str | None = setting(
+        None,
+        env="TVAERS_OIDC_CLIENT_SECRET",
+        concern="single sign-on",
+        meaning="the client secret; or give `TVAERS_OIDC_CLIENT_SECRET_FILE`",
+        example="s3cret",
+        default_shown="(none)",
+    )
+    oidc_client_secret_file: str | None = setting(
+        None,
+        env="TVAERS_OIDC_CLIENT_SECRET_FILE",
+        concern="single sign-on",
+        meaning="a file holding the client secret (e.g. a container secret)",
+        example="/run/secrets/tvaers-oidc",
+        default_shown="(none)",
+    )
+    oidc_scopes: str = setting(
+        "openid profile email",
+        env="TVAERS_OIDC_SCOPES",
+        concern="single sign-on",
+        meaning="the scopes asked for, space-separated (`openid` is required)",
+        example="openid profile email groups",
+    )
+    oidc_username_claim: str = setting(
+        "preferred_username",
+        env="TVAERS_OIDC_USERNAME_CLAIM",
+        concern="single sign-on",
+        meaning="the ID token claim that becomes the user name at the first login (the "
+        "account is bound to issuer and `sub`, never found by this name alone)",
+        example="upn",
+    )
+    oidc_name_claim: str = setting(
+        "name",
+        env="TVAERS_OIDC_NAME_CLAIM",
+        concern="single sign-on",
+        meaning="the claim holding the display name (updated at every login)",
+        example="given_name",
+    )
+    oidc_email_claim: str = setting(
+        "email",
+        env="TVAERS_OIDC_EMAIL_CLAIM",
+        concern="single sign-on",
+        meaning="the claim holding the e-mail address (updated at every login)",
+        example="upn",
+    )
+    oidc_municipality_claim: str | None = setting(
+        None,
+        env="TVAERS_OIDC_MUNICIPALITY_CLAIM",
+        concern="single sign-on",
+        meaning="the claim naming the user's municipality, for a group mapping without "
+        "a municipality of its own",
+        example="municipality",
+        default_shown="(none)",
+    )
+    oidc_groups_claim: str = setting(
+        "groups",
+        env="TVAERS_OIDC_GROUPS_CLAIM",
+        concern="single sign-on",
+        meaning="the claim listing the user's groups (or roles)",
+        example="roles",
+    )
+    oidc_group_grants: str | None = setting(
+        None,
+        env="TVAERS_OIDC_GROUP_GRANTS",
+        concern="single sign-on",
+        meaning='which groups give which grants: JSON `{"group": {"role": '
+        '"project_leader", "municipality": "Ishøj"}}`, or a file holding it '
+        "(docs/operations.md); synced at every login",
+        example='{"tvaers-evaluatorer": {"role": "evaluator", "municipality": "Ishøj"}}',
+        default_shown="(no grants)",
+    )
+    local_passwords: bool = setting(
+        True,
+        env="TVAERS_LOCAL_PASSWORDS",
+        concern="single sign-on",
+        meaning="`off` refuses logging in with a Tværs password (web and API) once single "
+        "sign-on is set up; bearer tokens for integrations still work",
+        example="off",
+    )
+    public_url: str | None = setting(
+        None,
+        env="TVAERS_PUBLIC_URL",
+        concern="single sign-on",
+        meaning="the address users reach Tværs at, for the provider's redirect back "
+        "(default: the address each request came to)",
+        example="https://tvaers.example.dk",
+        default_shown="(the request's)",
+    )
     # -- logging
     log_format: Literal["auto", "json", "console"] = setting(
         "auto",
@@ -271,6 +391,13 @@ class Settings:
             raise SettingsError("TVAERS_SNAPSHOT_INTERVAL must be at least 1.")
         if self.aggregate_cache < 0:
             raise SettingsError("TVAERS_AGGREGATE_CACHE must be 0 (off) or more.")
+        if self.oidc_issuer is not None:
+            # The group mapping's rules live with single sign-on (it imports Settings).
+            from services.sso import settings_problem  # noqa: PLC0415
+
+            problem = settings_problem(self)
+            if problem:
+                raise SettingsError(problem)
 
     @property
     def store(self) -> Literal["sqlite", "postgresql"]:

@@ -15,6 +15,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
 from api.auth import SIGNED_OUT
+from api.oidc import SingleSignOnPages
 from api.ui.actions import ACTION_PAGES
 from api.ui.core import PREFIX, STATIC, STATIC_PREFIX, UI_EXCEPTION_HANDLERS, template_config
 from api.ui.detours import DetourPages
@@ -28,6 +29,7 @@ __all__ = ["csrf_config", "template_config", "ui_handlers"]
 
 UI_CONTROLLERS: list[ControllerRouterHandler] = [
     SessionPages,
+    SingleSignOnPages,  # single sign-on over OpenID Connect (api/oidc.py)
     RegistryPages,
     PartnershipPages,
     *ACTION_PAGES,

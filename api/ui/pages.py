@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from aggregates import Meta
 from aggregates.account import TokenKind
 from aggregates.dates import today as today_in_denmark
+from api import oidc
 from api.auth import ENDED_SESSION_KEY, SESSION_TOKEN_KEY
 from api.controllers.access import SESSION_LIFETIME
 from api.readside import ReadSide
@@ -26,6 +27,7 @@ from projections import registry
 from services.application import Tvaers
 from services.commands import Envelope, RevokeToken
 from services.errors import InvalidCredentials
+from services.settings import Settings
 
 log = structlog.get_logger("tvaers.ui")
 
@@ -35,6 +37,20 @@ LOGIN_FIELDS = (
 )
 AGENDA_DAYS = 60
 DASHBOARD_SIZE = 30
+
+
+def _login_page(request: Request[Any, Any, Any], status: int = 200, **context: Any) -> Template:
+    """The login page: the password form where local passwords are on, and «Log ind med
+    <provider>» where single sign-on is set up (api/oidc.py)."""
+    settings: Settings = request.app.state.settings
+    return render(
+        request,
+        "login.html",
+        status=status,
+        sso_name=settings.oidc_provider_name if oidc.enabled(settings) else None,
+        local_passwords=settings.local_passwords or not oidc.enabled(settings),
+        **context,
+    )
 
 
 class SessionPages(Controller):
@@ -52,7 +68,7 @@ class SessionPages(Controller):
                 "Du er blevet logget ud. Det, du skrev, er gemt: log ind igen som dig selv, "
                 "så kommer du tilbage til formularen med det hele."
             )
-        return render(request, "login.html", form=form, next=back)
+        return _login_page(request, form=form, next=back)
 
     @post("/login", opt={"access": "public", LOGIN_ATTEMPT: True}, status_code=200)
     async def login(
@@ -66,13 +82,18 @@ class SessionPages(Controller):
         data = await request.form()
         clean, raw, errors = parse(LOGIN_FIELDS, data, locale_of(request))
         next_page = safe_next(data.get("next"))
+        settings: Settings = request.app.state.settings
+        if not settings.local_passwords and oidc.enabled(settings):
+            form = Form(fields=LOGIN_FIELDS)
+            form.message = _("Log ind med {provider}.", provider=settings.oidc_provider_name)
+            return _login_page(request, status=403, form=form, next=next_page)
         if "username" in errors:
             errors["username"] = _("Skriv dit brugernavn.")
         if "password" in errors:
             errors["password"] = _("Skriv din adgangskode.")
         form = Form(fields=LOGIN_FIELDS, values={"username": raw["username"]}, errors=errors)
         if errors:
-            return render(request, "login.html", status=422, form=form, next=next_page)
+            return _login_page(request, status=422, form=form, next=next_page)
 
         def issue() -> Any:
             account = tvaers.authenticate(clean["username"], clean["password"])
@@ -89,13 +110,13 @@ class SessionPages(Controller):
                 "eller bed en administrator om at ophæve spærringen.",
                 seconds=throttled.retry_after,
             )
-            response = render(request, "login.html", status=429, form=form, next=next_page)
+            response = _login_page(request, status=429, form=form, next=next_page)
             response.headers["Retry-After"] = str(throttled.retry_after)
             return response
         except InvalidCredentials:
             log.warning("login refused", username=clean["username"][:64], kind="session")
             form.message = _("Forkert brugernavn eller adgangskode.")
-            return render(request, "login.html", status=401, form=form, next=next_page)
+            return _login_page(request, status=401, form=form, next=next_page)
         await read_side.wait_until(issued.result.notification_id)
         request.set_session({SESSION_TOKEN_KEY: issued.token})
         log.info("logged in", kind="session", via="ui")
@@ -113,10 +134,25 @@ class SessionPages(Controller):
         meta = meta_of(request, {})
         revoke = RevokeToken(username=principal.username, token_id=principal.token_id)
         result = await sync_to_thread(tvaers.execute, revoke, Envelope(meta))
+        # A session begun by single sign-on ends at the provider too, where it can.
+        provider_logout = await oidc.end_session_url(
+            request, (request.session or {}).get(oidc.ID_TOKEN_KEY)
+        )
         # The token goes; whose session it was stays (encrypted), so a form another tab
         # posts after this keeps its input for this account (api/ui/drafts.py).
         request.set_session({ENDED_SESSION_KEY: str(principal.account_id)})
         await read_side.wait_until(result.notification_id)
+        if provider_logout:
+            # A page with a link, not a redirect: the CSP's form-action 'self' (ADR 0012)
+            # stops a form's redirect to another site, and the user may want to stay
+            # logged in at the provider (their mail, their other systems).
+            settings: Settings = request.app.state.settings
+            return render(
+                request,
+                "sso_logged_out.html",
+                provider_logout=provider_logout,
+                sso_name=settings.oidc_provider_name,
+            )
         return Redirect(path=f"{PREFIX}/login", status_code=303)
 
     @get("/", opt={"access": "authenticated"}, name="ui-dashboard")
@@ -150,6 +186,7 @@ english(
         "eller bed en administrator om at ophæve spærringen.": "Too many failed logins. "
         "Wait {seconds} seconds and try again, or ask an administrator to lift the lock.",
         "For mange loginforsøg": "Too many login attempts",
+        "Log ind med {provider}.": "Log in with {provider}.",
         "For mange loginforsøg fra din adresse. Vent et minut, og prøv igen.": "Too many "
         "login attempts from your address. Wait a minute and try again.",
     }
