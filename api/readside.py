@@ -130,7 +130,11 @@ class ReadSide:
         await self.wait_until(after)
         for partnership_id in dict.fromkeys(partnership_ids):
             if not await registry_views.exists(self.store, partnership_id):
-                raise NotFound(f"No partnership with id {partnership_id}.")
+                raise NotFound(
+                    f"No partnership with id {partnership_id}.",
+                    da="Partnerskabet findes ikke.",
+                    kind="Partnership",  # the web UI's page for it: api/ui/core.py
+                )
 
     async def lag(self) -> int:
         statuses = await self.runner.status()

@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
+    MethodNotAllowedException,
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
@@ -31,11 +32,12 @@ from litestar.template import TemplateConfig
 from aggregates.dates import danish_clock, danish_date, danish_time
 from aggregates.dates import today as today_in_denmark
 from aggregates.errors import NotFound
-from api.auth import LOGIN_NEXT, Principal, principal_of
+from api.auth import LOGIN_NEXT, HiddenPartnership, Principal, principal_of
 from api.links import external_link
 from api.ui.drafts import draft_of, local_ui_path, pop_saved
 from api.ui.i18n import LANG_COOKIE, labeller, locale_from, translator
 from api.ui.numbers import format_number
+from api.ui.refusals import danish, english
 from projections.core import InvalidQuery
 from projections.runner import StillCatchingUp
 
@@ -222,8 +224,50 @@ def _forbidden(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any
     )
 
 
-def _not_found(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
-    return _error_page(request, 404, "Siden findes ikke", "Siden findes ikke")
+def _not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if isinstance(exc, NotFound) and exc.facts.get("kind") == "Partnership":
+        return _hidden_partnership(request, exc)  # the same page as one not to be seen
+    if isinstance(exc, NotFound) and exc.da is not None:  # "Aktiviteten findes ikke."
+        # What was not found is not named (it may be another partnership's): no names.
+        said = english(exc, {}) if locale_of(request) == "en" else danish(exc, {})
+        return render(
+            request,
+            "error.html",
+            status=404,
+            title=translator(locale_of(request))("Siden findes ikke"),
+            message=said,
+        )
+    return _error_page(
+        request,
+        404,
+        "Siden findes ikke",
+        "Der er ingen side på denne adresse. Tjek adressen, eller gå til forsiden.",
+    )
+
+
+def _hidden_partnership(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
+    """A partnership the user may not read answers exactly as one that does not exist
+    (api/auth.py HiddenPartnership): nothing tells the two apart, not even the status."""
+    return _error_page(
+        request,
+        404,
+        "Partnerskabet findes ikke",
+        "Der er intet partnerskab med denne adresse, som du har adgang til. Tjek "
+        "adressen, eller find partnerskabet i registret.",
+    )
+
+
+def _not_allowed(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    page = _error_page(
+        request,
+        405,
+        "Det kan ikke lade sig gøre her",
+        "Siden kan ikke bruges på den måde (metoden er ikke tilladt). Gå tilbage, og prøv "
+        "igen fra siden selv.",
+    )
+    if isinstance(exc, HTTPException) and exc.headers and "Allow" in exc.headers:
+        page.headers["Allow"] = exc.headers["Allow"]
+    return page
 
 
 def _catching_up(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
@@ -243,6 +287,8 @@ def _http(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         return _forbidden(request, exc)
     if exc.status_code == 404:
         return _not_found(request, exc)
+    if exc.status_code == 405:
+        return _not_allowed(request, exc)
     if exc.status_code == 429:  # login attempts from this address (api/throttle.py)
         page = _error_page(
             request,
@@ -252,7 +298,14 @@ def _http(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         )
         page.headers.update({"Retry-After": (exc.headers or {}).get("Retry-After", "60")})
         return page
-    return _error_page(request, exc.status_code, "Noget gik galt", str(exc.detail))
+    if 400 <= exc.status_code < 500:
+        return _bad_request(request, exc)
+    return _error_page(
+        request,
+        exc.status_code,
+        "Noget gik galt",
+        "Fejlen er logget med id {id}. Prøv igen, eller kontakt en administrator.",
+    )
 
 
 def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -266,15 +319,79 @@ def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[A
 
 
 def _bad_request(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    detail = exc.detail if isinstance(exc, HTTPException) else str(exc)
-    return _error_page(request, 400, "Forkert forespørgsel", str(detail))
+    """The address (its query or path) cannot be read: said in the page's language, not
+    the validator's English (that goes to the log)."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 400
+    log.info("page refused a request", path=request.url.path, status=status, error=str(exc)[:200])
+    return _error_page(
+        request,
+        status,
+        "Forkert forespørgsel",
+        "Adressen kan ikke læses: et tal, en dato eller et id i den er skrevet forkert. "
+        "Gå tilbage, og prøv igen fra siden selv.",
+    )
+
+
+def _database_unavailable(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
+    page = _error_page(
+        request,
+        503,
+        "Noget gik galt",
+        "Databasen svarer ikke lige nu. Prøv igen om et øjeblik.",
+    )
+    page.headers["Retry-After"] = "5"
+    return page
+
+
+def is_page_request(request: Request[Any, Any, Any]) -> bool:
+    """Whether an error should be answered as a page: a path of the web UI, or an unknown
+    address a browser asked for (it accepts HTML, and no route matched)."""
+    path = request.url.path
+    if path == PREFIX or path.startswith(PREFIX + "/"):
+        return True
+    return request.scope.get("route_handler") is None and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+def ui_aware(
+    handlers: dict[type[Exception] | int, Any], *, unavailable: tuple[type[Exception], ...] = ()
+) -> dict[type[Exception] | int, Any]:
+    """The app's exception handlers (the JSON API's problem details), each answering an
+    error on a page request (`is_page_request`) with a page in the user's language.
+
+    The UI's router has its own handlers for what its pages raise; these catch what
+    happens before a route is found (an unknown address: 404, a wrong method: 405) and
+    any exception type the app's table names more precisely than the router's."""
+
+    def wrapped(api_handler: Any) -> Any:
+        def handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+            if not is_page_request(request):
+                return api_handler(request, exc)  # type: ignore[no-any-return]
+            if isinstance(exc, unavailable):
+                return _database_unavailable(request, exc)
+            return _page_for(request, exc)
+
+        return handler
+
+    return {key: wrapped(api_handler) for key, api_handler in handlers.items()}
+
+
+def _page_for(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    for kind in type(exc).__mro__:
+        page = UI_EXCEPTION_HANDLERS.get(kind)
+        if page is not None:
+            return page(request, exc)  # type: ignore[no-any-return]
+    return _server_error(request, exc)
 
 
 UI_EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     ValidationException: _bad_request,
     InvalidQuery: _bad_request,
     NotAuthorizedException: _unauthenticated,
+    HiddenPartnership: _hidden_partnership,
     PermissionDeniedException: _forbidden,
+    MethodNotAllowedException: _not_allowed,
     NotFoundException: _not_found,
     NotFound: _not_found,
     StillCatchingUp: _catching_up,

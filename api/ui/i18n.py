@@ -130,6 +130,30 @@ ENGLISH: dict[str, str] = {
         "Log in to see the partnerships you have access to."
     ),
     "Siden findes ikke": "Page not found",
+    # error pages (issue 16)
+    "Der er ingen side på denne adresse. Tjek adressen, eller gå til forsiden.": (
+        "There is no page at this address. Check the address, or go to the front page."
+    ),
+    "Partnerskabet findes ikke": "The partnership does not exist",
+    "Der er intet partnerskab med denne adresse, som du har adgang til. Tjek "
+    "adressen, eller find partnerskabet i registret.": (
+        "There is no partnership at this address that you have access to. Check the "
+        "address, or find the partnership in the registry."
+    ),
+    "Det kan ikke lade sig gøre her": "That cannot be done here",
+    "Siden kan ikke bruges på den måde (metoden er ikke tilladt). Gå tilbage, og prøv "
+    "igen fra siden selv.": (
+        "The page cannot be used that way (the method is not allowed). Go back, and try "
+        "again from the page itself."
+    ),
+    "Adressen kan ikke læses: et tal, en dato eller et id i den er skrevet forkert. "
+    "Gå tilbage, og prøv igen fra siden selv.": (
+        "The address cannot be read: a number, a date or an id in it is written wrongly. "
+        "Go back, and try again from the page itself."
+    ),
+    "Databasen svarer ikke lige nu. Prøv igen om et øjeblik.": (
+        "The database is not answering just now. Try again in a moment."
+    ),
     "Ingen adgang": "No access",
     "Du har ikke en tildeling, der giver adgang til denne side.": (
         "You have no grant that gives access to this page."

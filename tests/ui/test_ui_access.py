@@ -132,7 +132,10 @@ def _refused(world: World, caller: str, needs: set[str]) -> list[str]:
         before = service.max_notification_id()
         status, _, body = send(client, method, path)
         where = f"{method} {template} as {caller}: {status}"
-        if status != 403:
+        # A partnership the caller may not even read looks like one that does not exist
+        # (issue 16): the "findes ikke" page, 404; the others the 403 page.
+        hidden = caller == OUTSIDER and str(handler.opt["access"]).startswith("partnership:")
+        if status != (404 if hidden else 403):
             wrong.append(where)
         if TITLE in body:
             wrong.append(f"{where} shows the partnership's title")
@@ -154,9 +157,18 @@ def test_a_reader_may_not_use_the_forms_of_the_partnership(world: World) -> None
     assert not wrong, "\n".join(wrong)
 
 
-def test_the_403_page_is_a_page_in_danish_without_data(world: World) -> None:
+def test_a_hidden_partnership_is_a_page_in_danish_without_data(world: World) -> None:
     login(world.client, OUTSIDER)
     response = world.client.get(f"/ui/partnerships/{world.partnership_id}")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Partnerskabet findes ikke" in response.text
+    assert TITLE not in response.text
+
+
+def test_the_403_page_is_a_page_in_danish_without_data(world: World) -> None:
+    login(world.client, READER)  # may read the partnership, not change it
+    response = world.client.get(f"/ui/partnerships/{world.partnership_id}/registry/edit")
     assert response.status_code == 403
     assert response.headers["content-type"].startswith("text/html")
     assert "Ingen adgang" in response.text
