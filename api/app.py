@@ -43,12 +43,13 @@ from api.controllers.registry import (
 from api.controllers.story import StoryController
 from api.controllers.views import PartnershipViewsController
 from api.deps import provide_context, provide_read_side, provide_tvaers
-from api.errors import EXCEPTION_HANDLERS, document_problems
+from api.errors import DATABASE_UNAVAILABLE, EXCEPTION_HANDLERS, document_problems
 from api.logging import RequestContextMiddleware, configure_logging
 from api.metrics import Metrics, MetricsMiddleware
 from api.readside import open_read_side
 from api.security_headers import SecurityHeadersMiddleware
 from api.ui import csrf_config, template_config, ui_handlers
+from api.ui.core import ui_aware
 from services.application import Tvaers
 from services.settings import Settings
 
@@ -206,7 +207,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         guards=[access_guard],
         # Content-Type, strict JSON and known query parameters, for every API operation.
         before_request=StrictRequests(),
-        exception_handlers=EXCEPTION_HANDLERS,
+        # Problem details for the JSON API; pages for the web UI's paths (issue 16).
+        exception_handlers=ui_aware(EXCEPTION_HANDLERS, unavailable=DATABASE_UNAVAILABLE),
         plugins=[ClosedStructSchemaPlugin()],
         # Logging is api/logging.py's; Litestar's default would put its own plain-text
         # handler on the root logger, beside structlog's JSON lines.

@@ -381,7 +381,15 @@ async def _check_level(
         return p.may(need, partnership_id, await access_view.municipality_of(store, partnership_id))
 
     if not await _granted(connection, principal, covered):
-        raise PermissionDeniedException(
+
+        async def readable(p: Principal, store: ReadStore) -> bool:
+            return p.may(
+                "read", partnership_id, await access_view.municipality_of(store, partnership_id)
+            )
+
+        # One the user may not even read looks like one that does not exist (issue 16).
+        hidden = need == "read" or not await _granted(connection, principal, readable)
+        raise (HiddenPartnership if hidden else PermissionDeniedException)(
             f"You have no grant that lets you {_VERBS[need]} this partnership."
         )
 
@@ -451,6 +459,11 @@ def _refuse_unchecked_cookie_write(
         "The session cookie is the web UI's: write to the JSON API with a bearer token "
         "(POST /auth/tokens), in the Authorization header."
     )
+
+
+class HiddenPartnership(PermissionDeniedException):
+    """Refused: the user may not even read the partnership, or there is none with that
+    id; the two look the same (the web UI answers its "findes ikke" page to both)."""
 
 
 _VERBS = {
