@@ -8,11 +8,12 @@ from a write: the answer waits until the views include it (read-your-writes).
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Annotated
+from enum import Enum
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
@@ -20,6 +21,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from aggregates.dates import today as today_in_denmark
 from api import audit_export, exports
 from api.audit_export import FileFormat, FileOperation
+from api.auth import principal_of
 from api.exports import EXPORT, Export, ExportOperation, Lang
 from api.readside import ReadSide
 from projections import anchoring, audit, diff, ladder
@@ -79,9 +81,18 @@ class AnchoringView(msgspec.Struct, kw_only=True):
     factors: list[anchoring.FactorView]
 
 
+class DiffSince(str, Enum):
+    LAST_MEETING = "last_meeting"
+
+
 class DiffView(msgspec.Struct, kw_only=True):
+    """The changes from `first` to `second` as known at `known_at` (None: now); with
+    `since=last_meeting`, `last_meeting` is the meeting date the comparison starts from."""
+
     first: date
     second: date
+    known_at: datetime | None = None
+    last_meeting: date | None = None
     changes: list[diff.Change]
 
 
@@ -301,23 +312,93 @@ class PartnershipViewsController(Controller):
         operation_id="getPartnershipDiff",
         operation_class=ExportOperation,
         summary="Changes between two dates",
+        description="What changed from how the partnership stood on `from` to how it stood "
+        "on `to` (both valid dates, neither after today, `to` not before `from`), as known at "
+        "`known_at`: registry fields, partners and rungs, steering group and seats, "
+        "secretariat, activities, roles and vacancies, agreements and their status, terms of "
+        "reference, decisions, milestones and anchoring, factors, evaluations, ratings and "
+        "the evaluators' notes the caller may see. `since=last_meeting` compares from the "
+        "last recorded decision's meeting date to today. Words in Danish (dates dd.mm.åååå) "
+        "unless `lang=en`.",
         opt={"access": "partnership:audit"},
     )
     async def diff(
         self,
+        request: Request[Any, Any, Any],
         partnership_id: FromPath[UUID],
         read_side: NamedDependency[ReadSide],
         export: NamedDependency[Export],
-        first: Annotated[date, QueryParameter(name="from")],
-        second: Annotated[date, QueryParameter(name="to")],
+        first: Annotated[
+            date | None,
+            QueryParameter(name="from", description="The first date (required without `since`)."),
+        ] = None,
+        second: Annotated[
+            date | None,
+            QueryParameter(name="to", description="The second date (default: today)."),
+        ] = None,
+        since: Annotated[
+            DiffSince | None,
+            QueryParameter(
+                description="`last_meeting`: from the last recorded decision's meeting date."
+            ),
+        ] = None,
         known_at: KnownAt = None,
         after: After = None,
     ) -> DiffView | Response[bytes]:
         await read_side.ready(after, partnership_id)
-        changes = await diff.between(
-            read_side.store, partnership_id, first, second, known_at=known_at
+        today = today_in_denmark()
+        meeting: date | None = None
+        if since is DiffSince.LAST_MEETING:
+            if first is not None:
+                raise ValidationException(
+                    "Give either `from` or `since`, not both.",
+                    extra=[{"key": "since", "message": "with from", "source": "query"}],
+                )
+            meeting = await diff.last_meeting(read_side.store, partnership_id, today)
+            if meeting is None:
+                raise ValidationException(
+                    "No steering-group decision is recorded: there is no last meeting to "
+                    "compare from.",
+                    extra=[{"key": "since", "message": "no meeting", "source": "query"}],
+                )
+            first = meeting
+        if first is None:
+            raise ValidationException(
+                "Give the first date (`from`) or `since=last_meeting`.",
+                extra=[{"key": "from", "message": "missing", "source": "query"}],
+            )
+        second = second or today
+        problem = diff.refused(first, second, today)
+        if problem is not None:
+            where, why = problem
+            told = (
+                f"The second date ({second}) lies before the first ({first})."
+                if why == "reversed"
+                else f"The date {first if where == 'from' else second} lies after today "
+                f"({today}): the registry cannot compare the future."
+            )
+            raise ValidationException(
+                told, extra=[{"key": where, "message": why, "source": "query"}]
+            )
+        principal = principal_of(request)
+        viewer = (
+            diff.Viewer(username=principal.username, visible=principal.visibility)
+            if principal is not None
+            else None
         )
-        view = DiffView(first=first, second=second, changes=changes)
+        locale = "en" if request.query_params.get("lang") == Lang.EN.value else "da"
+        changes = await diff.between(
+            read_side.store,
+            partnership_id,
+            first,
+            second,
+            known_at=known_at,
+            locale=locale,
+            viewer=viewer,
+        )
+        view = DiffView(
+            first=first, second=second, known_at=known_at, last_meeting=meeting, changes=changes
+        )
         if export.wanted:
             return exports.diff(export, view, partnership_id, first, second)
         return view

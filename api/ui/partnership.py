@@ -29,7 +29,7 @@ from litestar.response import Template
 from markupsafe import Markup
 
 from aggregates import Agreement, AgreementStatus, Partnership, Registry
-from aggregates.dates import danish_time, from_danish_local, in_denmark, now
+from aggregates.dates import danish_date, danish_time, from_danish_local, in_denmark, now
 from aggregates.dates import today as today_in_denmark
 from aggregates.taxonomy import (
     AnchoringStatus,
@@ -41,7 +41,7 @@ from aggregates.taxonomy import (
 from api.auth import Principal
 from api.readside import ReadSide
 from api.ui import charts
-from api.ui.core import PREFIX, locale_of, render, user_of
+from api.ui.core import PREFIX, locale_of, query_string, render, user_of
 from api.ui.i18n import ENGLISH, english, labeller, translator
 from projections import access as access_view
 from projections import agreements as agreement_views
@@ -632,12 +632,6 @@ class HistoryFilter:
         return {k: v for k, v in values.items() if v}
 
 
-DIFF_SECTIONS = {
-    "partners": "Partnere",
-    "steering_group": "Styregruppe",
-    "roles": "Roller",
-    "anchoring": "Forankring",
-}
 CHANGE_WORDS = {"added": "tilføjet", "changed": "ændret", "removed": "fjernet"}
 
 
@@ -776,11 +770,17 @@ class PartnershipPages(Controller):
         read_side: NamedDependency[ReadSide],
         first: Annotated[str | None, QueryParameter(name="from", max_length=64)] = None,
         second: Annotated[str | None, QueryParameter(name="to", max_length=64)] = None,
+        since: Query = None,
         known_at: Query = None,
     ) -> Template:
-        """What changed from how the partnership stood on one date to another."""
+        """What changed from how the partnership stood on one date to another (the whole
+        partnership: projections/diff.py); "siden sidste møde" (`since=last_meeting`)
+        compares from the last recorded decision's meeting date to today. A date after
+        today, or a second date before the first, is refused beside its field (400)."""
         await read_side.ready(None, partnership_id)
-        _ = translator(locale_of(request))
+        locale = locale_of(request)
+        _ = translator(locale)
+        today = today_in_denmark()
         errors: dict[str, str] = {}
         days: dict[str, date | None] = {}
         for name, raw in (("from", first), ("to", second)):
@@ -789,35 +789,100 @@ class PartnershipPages(Controller):
             except ValueError:
                 errors[name] = _("Skriv en dato som åååå-mm-dd.")
                 days[name] = None
+        meeting: date | None = None
+        if since == "last_meeting":
+            meeting = await diff.last_meeting(read_side.store, partnership_id, today)
+            if meeting is None:
+                errors["since"] = _(
+                    "Der er endnu ikke registreret nogen beslutning fra et styregruppemøde, "
+                    "så der er intet sidste møde at sammenligne fra. Vælg to datoer."
+                )
+            else:
+                days["from"], days["to"] = meeting, today
+                first, second = meeting.isoformat(), today.isoformat()
+        elif since:
+            errors["since"] = _("Vælg en af mulighederne.")
         moment: datetime | None = None
         try:
             moment = parse_moment(known_at)
         except ValueError:
             errors["known_at"] = _("Skriv et tidspunkt som åååå-mm-ddTtt:mm.")
-        changes: list[diff.Change] | None = None
+        if moment is not None and moment > now():
+            errors["known_at"] = _(
+                "Tidspunktet {moment} ligger i fremtiden. Registret kan kun vise, hvad det "
+                "vidste indtil nu: vælg et tidspunkt før {now} (dansk tid).",
+                moment=danish_time(moment),
+                now=danish_time(now()),
+            )
         start, end = days["from"], days["to"]
+        if start and end and "from" not in errors and "to" not in errors:
+            problem = diff.refused(start, end, today)
+            if problem is not None:
+                where, why = problem
+                errors[where] = (
+                    _(
+                        "Til-datoen ({second}) ligger før fra-datoen ({first}). Vælg en "
+                        "til-dato samme dag som fra-datoen eller senere.",
+                        first=danish_date(start),
+                        second=danish_date(end),
+                    )
+                    if why == "reversed"
+                    else _(
+                        "Datoen {day} ligger efter i dag ({today}). Registret kan ikke "
+                        "sammenligne med fremtiden: vælg en dato til og med i dag.",
+                        day=danish_date(start if where == "from" else end),
+                        today=danish_date(today),
+                    )
+                )
+        changes: list[diff.Change] | None = None
         if start and end and not errors:
+            user = user_of(request)
             changes = await diff.between(
-                read_side.store, partnership_id, start, end, known_at=moment
+                read_side.store,
+                partnership_id,
+                start,
+                end,
+                known_at=moment,
+                locale=locale,
+                viewer=diff.Viewer(username=user.username, visible=user.visibility)
+                if user is not None
+                else None,
             )
         fragment = request.headers.get("hx-request") == "true"
+        base = f"{PREFIX}/partnerships/{partnership_id}"
         return render(
             request,
             "partnership/_diff.html" if fragment else "partnership/diff.html",
             status=400 if errors else 200,
             title=await _title(read_side, partnership_id),
-            base=f"{PREFIX}/partnerships/{partnership_id}",
+            base=base,
             first=start,
             second=end,
             first_raw=first or "",
             second_raw=second or "",
-            known_raw=moment_input(moment),
+            known_raw=moment_input(moment)
+            if moment and "known_at" not in errors
+            else known_at or "",
+            meeting=meeting,
+            today=today,
             changes=changes,
+            grouped=_grouped(changes or []),
             errors=errors,
             fragment=fragment,
-            sections=DIFF_SECTIONS,
             words=CHANGE_WORDS,
+            api_link=f"/partnerships/{partnership_id}/diff"
+            + query_string(**{"from": start.isoformat(), "to": end.isoformat(), "lang": locale})
+            if changes is not None and start and end
+            else None,
         )
+
+
+def _grouped(changes: Sequence[diff.Change]) -> list[tuple[str, list[diff.Change]]]:
+    """The changes by section, in the comparison's order (the section's words given)."""
+    groups: dict[str, list[diff.Change]] = {}
+    for change in changes:
+        groups.setdefault(change.section_label, []).append(change)
+    return list(groups.items())
 
 
 def entry_link(ref: audit.EntryRef) -> str:
@@ -1133,6 +1198,41 @@ TEXTS: dict[str, str] = {
     "ændret": "changed",
     "fjernet": "removed",
 }
+
+TEXTS.update(
+    {
+        # the comparison of two dates (H7, issue 15)
+        "Siden sidste møde": "Since the last meeting",
+        "Sammenlign fra styregruppens sidste møde med en beslutning til i dag.": (
+            "Compare from the steering group's last meeting with a decision to today."
+        ),
+        "Siden sidste møde den {day}: fra {first} til i dag, {second}.": (
+            "Since the last meeting on {day}: from {first} to today, {second}."
+        ),
+        "Der er endnu ikke registreret nogen beslutning fra et styregruppemøde, så der er "
+        "intet sidste møde at sammenligne fra. Vælg to datoer.": (
+            "No decision of a steering-group meeting is recorded yet, so there is no last "
+            "meeting to compare from. Choose two dates."
+        ),
+        "Til-datoen ({second}) ligger før fra-datoen ({first}). Vælg en til-dato samme dag "
+        "som fra-datoen eller senere.": (
+            "The to date ({second}) lies before the from date ({first}). Choose a to date on "
+            "or after the from date."
+        ),
+        "Datoen {day} ligger efter i dag ({today}). Registret kan ikke sammenligne med "
+        "fremtiden: vælg en dato til og med i dag.": (
+            "The date {day} lies after today ({today}). The registry cannot compare the "
+            "future: choose a date up to today."
+        ),
+        "Rettelser i formularen": "Corrections in the form",
+        "Hvad ændrede sig": "What changed",
+        "Samme sammenligning i API'et (JSON)": "The same comparison in the API (JSON)",
+        "Hent som regneark (XLSX)": "Download as a spreadsheet (XLSX)",
+        "Hent som CSV": "Download as CSV",
+        "{n} ændringer": "{n} changes",
+        "1 ændring": "1 change",
+    }
+)
 
 # The history's groups in English, as projections/history.py declares them.
 TEXTS.update({group.label_da: group.label_en for group in Group})
