@@ -15,12 +15,12 @@ from uuid import UUID
 import msgspec
 
 from aggregates import Organisation, Person
-from projections.core import Projection
+from projections.core import Projection, decode_cursor, encode_cursor
 from projections.store import ReadStore, Statement
 
 directory = Projection(
     name="directory",
-    version=2,
+    version=3,  # 3: persons have a name_key (GET /persons?q=)
     tables=("dir_organisations", "dir_persons"),
     ddl=(
         "CREATE TABLE dir_organisations ("
@@ -29,7 +29,7 @@ directory = Projection(
         " merged_into {uuid}, name_key {text} NOT NULL)",
         "CREATE TABLE dir_persons ("
         " id {uuid} PRIMARY KEY, name {text} NOT NULL, title {text} NOT NULL,"
-        " organisation_id {uuid} NOT NULL, erased {int} NOT NULL)",
+        " organisation_id {uuid} NOT NULL, erased {int} NOT NULL, name_key {text} NOT NULL)",
     ),
 )
 
@@ -75,16 +75,23 @@ def _organisation_closed(e: Organisation.Closed) -> Iterable[Statement]:
 @directory.on(Person.Registered)
 def _person_registered(e: Person.Registered) -> Iterable[Statement]:
     yield (
-        "INSERT INTO dir_persons (id, name, title, organisation_id, erased) VALUES (?, ?, ?, ?, 0)",
-        (e.originator_id, e.contact.name, e.contact.title, e.organisation_id),
+        "INSERT INTO dir_persons (id, name, title, organisation_id, erased, name_key)"
+        " VALUES (?, ?, ?, ?, 0, ?)",
+        (
+            e.originator_id,
+            e.contact.name,
+            e.contact.title,
+            e.organisation_id,
+            name_key(e.contact.name),
+        ),
     )
 
 
 @directory.on(Person.ContactChanged)
 def _person_contact_changed(e: Person.ContactChanged) -> Iterable[Statement]:
     yield (
-        "UPDATE dir_persons SET name = ?, title = ? WHERE id = ? AND erased = 0",
-        (e.contact.name, e.contact.title, e.originator_id),
+        "UPDATE dir_persons SET name = ?, title = ?, name_key = ? WHERE id = ? AND erased = 0",
+        (e.contact.name, e.contact.title, name_key(e.contact.name), e.originator_id),
     )
 
 
@@ -99,7 +106,7 @@ def _person_moved(e: Person.MovedOrganisation) -> Iterable[Statement]:
 @directory.on(Person.Erased)
 def _person_erased(e: Person.Erased) -> Iterable[Statement]:
     yield (
-        "UPDATE dir_persons SET name = ?, title = '', erased = 1 WHERE id = ?",
+        "UPDATE dir_persons SET name = ?, title = '', erased = 1, name_key = '' WHERE id = ?",
         (ERASED_NAME, e.originator_id),
     )
 
@@ -225,3 +232,89 @@ async def readable_names(
         *params,
     )
     return {UUID(str(row["id"])): str(row["name"]) for row in rows}
+
+
+# -- the directory as lists (GET /organisations, GET /persons) -----------------------
+
+
+class OrganisationPage(msgspec.Struct, kw_only=True):
+    """Organisations by name; `next_cursor` null on the last page."""
+
+    items: list[OrganisationEntry]
+    next_cursor: str | None
+
+
+class PersonPage(msgspec.Struct, kw_only=True):
+    """Persons (not erased) by name; `next_cursor` null on the last page."""
+
+    items: list[PersonEntry]
+    next_cursor: str | None
+
+
+def _contains(text: str | None) -> tuple[str, tuple[Any, ...]]:
+    """SQL keeping rows whose `name_key` holds `text` (case-folded, spaces squeezed)."""
+    key = name_key(text or "")
+    if not key:
+        return "1 = 1", ()
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return "name_key LIKE ? ESCAPE '\\'", ("%" + escaped + "%",)
+
+
+def _after(cursor: str | None) -> tuple[str, tuple[Any, ...]]:
+    """SQL keeping rows after the cursor's (name, id) in the lists' order."""
+    if cursor is None:
+        return "1 = 1", ()
+    name, last = decode_cursor(cursor, tuple[str, UUID])
+    return "(name > ? OR (name = ? AND id > ?))", (name, name, last)
+
+
+async def organisation_page(
+    store: ReadStore,
+    visible: tuple[str, tuple[Any, ...]],
+    *,
+    q: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> OrganisationPage:
+    """Active organisations `visible` keeps (SQL over `id`), by name, those whose name
+    holds `q`; a page of `limit` after `cursor`."""
+    clauses = [visible, _contains(q), _after(cursor)]
+    rows = await store.fetch(
+        f"SELECT {_ORGANISATION_COLUMNS} FROM dir_organisations WHERE status = 'active'"
+        + "".join(f" AND {clause}" for clause, _ in clauses)
+        + " ORDER BY name, id LIMIT ?",
+        *(param for _, params in clauses for param in params),
+        limit + 1,
+    )
+    items = _entries(rows[:limit])
+    more = len(rows) > limit
+    return OrganisationPage(
+        items=items,
+        next_cursor=encode_cursor(items[-1].name, str(items[-1].id)) if more else None,
+    )
+
+
+async def person_page(
+    store: ReadStore,
+    readable: tuple[str, tuple[Any, ...]],
+    *,
+    q: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> PersonPage:
+    """Persons (not erased) `readable` keeps (a `DirectoryAccess.persons` clause over
+    `id`), by name, those whose name holds `q`; a page of `limit` after `cursor`."""
+    clauses = [readable, _contains(q), _after(cursor)]
+    rows = await store.fetch(
+        "SELECT id, name, title, organisation_id FROM dir_persons WHERE erased = 0"
+        + "".join(f" AND {clause}" for clause, _ in clauses)
+        + " ORDER BY name, id LIMIT ?",
+        *(param for _, params in clauses for param in params),
+        limit + 1,
+    )
+    items = [msgspec.convert(r, PersonEntry, strict=False) for r in rows[:limit]]
+    more = len(rows) > limit
+    return PersonPage(
+        items=items,
+        next_cursor=encode_cursor(items[-1].name, str(items[-1].id)) if more else None,
+    )

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
+from api.controllers.organisations import Limit, NameQuery, directory_rules
+from api.controllers.views import After, Cursor
 from api.deps import RequestContext
+from api.readside import ReadSide
 from api.schemas import (
     CommandAccepted,
     ContactChange,
@@ -24,6 +27,7 @@ from api.schemas import (
     Write,
 )
 from api.views import person_view
+from projections import directory
 from services.application import Tvaers
 from services.commands import CloseOrganisation, ErasePerson
 
@@ -115,6 +119,29 @@ class PersonController(Controller):
     ) -> Response[CommandAccepted]:
         """Register a professional of an active organisation, with their contact details."""
         return context.execute(tvaers, data, status=201)
+
+    @get(
+        operation_id="listPersons",
+        summary="Persons, by name",
+        opt={"access": "authenticated"},
+    )
+    async def list_persons(
+        self,
+        request: Request[object, object, object],
+        read_side: NamedDependency[ReadSide],
+        q: NameQuery = None,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+        after: After = None,
+    ) -> directory.PersonPage:
+        """The persons you may read (as `GET /persons/{id}`), by name, paged
+        (`next_cursor`); erased persons are left out. `q`: part of the name. Contact
+        details are read one person at a time."""
+        await read_side.ready(after)
+        readable = directory_rules(request).persons("id")
+        return await directory.person_page(
+            read_side.store, readable, q=q, limit=limit, cursor=cursor
+        )
 
     @get(
         "/{person_id:uuid}",

@@ -1,17 +1,40 @@
-"""Organisations: register one, read one."""
+"""Organisations: register one, list and search them, read one."""
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
+from api.auth import principal_of
+from api.controllers.views import After, Cursor
 from api.deps import RequestContext
+from api.readside import ReadSide
 from api.schemas import CommandAccepted, Organisation, OrganisationCreate
 from api.views import organisation_view
+from projections import directory
+from projections.access import DirectoryAccess
 from services.application import Tvaers
+
+NameQuery = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=200,
+        description="Part of the name, case-insensitive (Danish letters too); spaces squeezed.",
+    ),
+]
+Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Items per page.")]
+
+
+def directory_rules(request: Request[object, object, object]) -> DirectoryAccess:
+    """The caller's directory rules (the guard has let a user through)."""
+    principal = principal_of(request)
+    if principal is None:  # pragma: no cover - every route but the public ones has a user
+        raise RuntimeError("a directory list without a user")
+    return principal.directory
 
 
 class OrganisationController(Controller):
@@ -33,6 +56,29 @@ class OrganisationController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         return context.execute(tvaers, data, status=201)
+
+    @get(
+        operation_id="listOrganisations",
+        summary="Organisations, by name",
+        opt={"access": "organisation:read"},
+    )
+    async def list_organisations(
+        self,
+        request: Request[object, object, object],
+        read_side: NamedDependency[ReadSide],
+        q: NameQuery = None,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+        after: After = None,
+    ) -> directory.OrganisationPage:
+        """Active organisations you may see, by name, paged (`next_cursor`): administrators
+        all; others those of a municipality they hold a grant in and the partners of the
+        partnerships they hold a grant on (ADR 0005). `q`: part of the name."""
+        await read_side.ready(after)
+        visible = directory_rules(request).listed_organisations("id")
+        return await directory.organisation_page(
+            read_side.store, visible, q=q, limit=limit, cursor=cursor
+        )
 
     @get(
         "/{organisation_id:uuid}",

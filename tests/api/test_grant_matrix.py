@@ -192,6 +192,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("DELETE", "/login-locks/{name}"): Route("admin"),
     ("POST", "/persons/{person_id}/erasure"): Route("admin", {}),
     # the directory (ADR 0005, revised in issue 12)
+    ("GET", "/organisations"): Route("organisation:read"),  # what each sees: test_directory_lists
+    ("GET", "/persons"): Route("authenticated"),
     ("GET", "/organisations/{organisation_id}"): Route("organisation:read"),
     ("PUT", "/organisations/{organisation_id}/name"): Route(
         "organisation:write", {"name": "Nyt navn"}
@@ -324,6 +326,7 @@ LISTS = frozenset(
         "/agenda",
         "/crosscase",
         "/crosscase/heatmap",
+        "/persons",  # tests/api/test_directory_lists.py
     }
 )
 
