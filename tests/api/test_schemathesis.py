@@ -151,7 +151,12 @@ def _seed(http: requests.Session, headers: dict[str, str]) -> dict[str, str]:
     spare_org = post("/organisations", {"name": "Jobcenter Sundeborg", "sector": "employment"})
     partnership = post(
         "/partnerships",
-        {"title": "Bevæg dig for livet", "municipality": "Sundeborg", "lead_organisation_id": lead},
+        {
+            "title": "Bevæg dig for livet",
+            "municipality": "Sundeborg",
+            "lead_organisation_id": lead,
+            "valid_on": "2024-01-01",  # a partner joins on or after the partnership starts
+        },
     )
     base = f"/partnerships/{partnership}"
     post(f"{base}/partners", {"organisation_id": club, "valid_on": "2024-03-01"})
