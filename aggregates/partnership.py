@@ -385,6 +385,10 @@ class Factor(msgspec.Struct, kw_only=True):
     description: str
     milestone_ids: list[UUID]
     valid_on: date
+    # the events of the partnership it came from or bears on, by their version in the
+    # partnership's stream (a role vacated, a partner leaving, a decision, ...)
+    event_versions: list[int] = msgspec.field(default_factory=list)
+    version: int = 0  # its own recording's version (0: a state from before it was kept)
 
 
 class Assessment(msgspec.Struct, kw_only=True):
@@ -981,6 +985,13 @@ class Partnership(TvaersAggregate):
         effect: FactorEffect
         description: str
         milestone_ids: tuple[UUID, ...]
+        event_versions: tuple[int, ...] = ()  # the events it is linked to (issue 15)
+
+        class_version = 2  # v2: event_versions (issue 15)
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["event_versions"] = []
 
         def apply(self, p: Partnership) -> None:
             p.factors[str(self.factor_id)] = Factor(
@@ -990,6 +1001,8 @@ class Partnership(TvaersAggregate):
                 description=self.description,
                 milestone_ids=list(self.milestone_ids),
                 valid_on=self.valid_on,
+                event_versions=list(self.event_versions),
+                version=self.originator_version,
             )
 
     class FactorLinked(TvaersAggregate.Event):
@@ -998,6 +1011,16 @@ class Partnership(TvaersAggregate):
 
         def apply(self, p: Partnership) -> None:
             p.factors[str(self.factor_id)].milestone_ids.append(self.milestone_id)
+
+    class FactorEventLinked(TvaersAggregate.Event):
+        """The factor came from, or bears on, an event of the partnership (a role vacated,
+        a partner leaving, a decision, ...), named by its version in the stream."""
+
+        factor_id: UUID
+        event_version: int
+
+        def apply(self, p: Partnership) -> None:
+            p.factors[str(self.factor_id)].event_versions.append(self.event_version)
 
     class AnchoringRated(TvaersAggregate.Event):
         """The steering group's self-assessment (selvevaluering) of one anchoring dimension.
@@ -2327,10 +2350,13 @@ class Partnership(TvaersAggregate):
         description: str,
         meta: Meta,
         milestone_ids: Collection[UUID] = (),
+        event_versions: Collection[int] = (),
         factor_id: UUID | None = None,
     ) -> UUID:
         for milestone_id in milestone_ids:
             self._milestone(milestone_id)
+        for event_version in event_versions:
+            self._linkable_event(event_version, itself=self.version + 1)
         factor_id = factor_id or uuid4()
         self._check_new_id(self.factors, factor_id, "factor")
         self._trigger(
@@ -2341,10 +2367,11 @@ class Partnership(TvaersAggregate):
             effect=FactorEffect(effect),
             description=require_text(description, "Factor description"),
             milestone_ids=tuple(dict.fromkeys(milestone_ids)),
+            event_versions=tuple(dict.fromkeys(event_versions)),
         )
         return factor_id
 
-    def link_factor(self, factor_id: UUID, milestone_id: UUID, meta: Meta) -> None:
+    def _factor(self, factor_id: UUID) -> Factor:
         factor = self.factors.get(str(factor_id))
         if factor is None:
             raise NotFound(
@@ -2352,6 +2379,41 @@ class Partnership(TvaersAggregate):
                 da="Faktoren findes ikke i «{partnership}».",
                 partnership=self.title,
             )
+        return factor
+
+    def _linkable_event(self, event_version: int, *, itself: int) -> None:
+        """A factor links to an event of this partnership (by its version), not to its
+        own recording."""
+        if event_version == itself:
+            raise InvalidValue(
+                f"A factor cannot be linked to itself (event #{event_version}).",
+                da="En faktor kan ikke knyttes til sig selv (hændelse #{version}).",
+                version=event_version,
+            )
+        if not 1 <= event_version <= self.version:
+            raise NotFound(
+                f"No event #{event_version} in {self.title!r}.",
+                da="Hændelse #{version} findes ikke i «{partnership}».",
+                version=event_version,
+                partnership=self.title,
+            )
+
+    def link_factor_to_event(self, factor_id: UUID, event_version: int, meta: Meta) -> None:
+        """The factor came from, or bears on, the partnership's event `event_version`."""
+        factor = self._factor(factor_id)
+        self._linkable_event(event_version, itself=factor.version)
+        if event_version in factor.event_versions:
+            raise NoChange(
+                "The factor is already linked to that event.",
+                da="Faktoren er allerede knyttet til hændelse #{version}.",
+                version=event_version,
+            )
+        self._trigger(
+            self.FactorEventLinked, meta, factor_id=factor_id, event_version=event_version
+        )
+
+    def link_factor(self, factor_id: UUID, milestone_id: UUID, meta: Meta) -> None:
+        factor = self._factor(factor_id)
         self._milestone(milestone_id)
         if milestone_id in factor.milestone_ids:
             raise NoChange(

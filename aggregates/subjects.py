@@ -128,6 +128,7 @@ TOUCHES: dict[type, Callable[[Any], set[Subject]]] = {
     Partnership.MilestoneRecorded: _id("milestone", "milestone_id"),
     Partnership.FactorRecorded: _factor,
     Partnership.FactorLinked: _factor,
+    Partnership.FactorEventLinked: _factor,
     Partnership.AnchoringRated: _id("rating", "rating_id"),
     Partnership.EvaluationRecorded: _id("evaluation", "evaluation_id"),
     Partnership.AssessmentRecorded: _assessment,

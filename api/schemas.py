@@ -42,6 +42,7 @@ from services.commands import (
     JoinPartner,
     LaunchActivity,
     LinkFactor,
+    LinkFactorToEvent,
     MergeOrganisation,
     MoveOnLadder,
     MovePerson,
@@ -420,6 +421,10 @@ class FactorRecord(Body[RecordFactor], kw_only=True):
 
 
 class FactorLink(Body[LinkFactor], kw_only=True):
+    path = ("partnership_id", "factor_id")
+
+
+class FactorEventLink(Body[LinkFactorToEvent], kw_only=True):
     path = ("partnership_id", "factor_id")
 
 

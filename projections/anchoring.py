@@ -1,6 +1,7 @@
 """Anchoring (forankring) view: status per dimension over time, milestones, factors.
 
-Milestones are bitemporal facts like the ladder's; factors link to milestones.
+Milestones are bitemporal facts like the ladder's; factors link to milestones and to
+any event of the partnership (by its version: a role vacated, a partner leaving, ...).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from projections.store import ReadStore, Statement
 
 anchoring = Projection(
     name="anchoring",
-    version=1,
-    tables=("milestone_facts", "factors", "factor_links"),
+    version=2,  # v2: factor_event_links (issue 15)
+    tables=("milestone_facts", "factors", "factor_links", "factor_event_links"),
     ddl=(
         "CREATE TABLE milestone_facts ("
         " partnership_id {uuid} NOT NULL, milestone_id {uuid} NOT NULL,"
@@ -42,6 +43,12 @@ anchoring = Projection(
         "CREATE TABLE factor_links ("
         " factor_id {uuid} NOT NULL, milestone_id {uuid} NOT NULL, partnership_id {uuid} NOT NULL,"
         " recorded_at {ts} NOT NULL, PRIMARY KEY (factor_id, milestone_id))",
+        "CREATE TABLE factor_event_links ("
+        " factor_id {uuid} NOT NULL, event_version {int} NOT NULL,"
+        " partnership_id {uuid} NOT NULL, recorded_at {ts} NOT NULL,"
+        " PRIMARY KEY (factor_id, event_version))",
+        "CREATE INDEX factor_event_links_by_partnership ON factor_event_links"
+        " (partnership_id, event_version)",
     ),
 )
 
@@ -121,6 +128,21 @@ def _factor(e: Partnership.FactorRecorded) -> Iterable[Statement]:
     )
     for milestone_id in e.milestone_ids:
         yield _link(e.factor_id, milestone_id, e.originator_id, e.timestamp)
+    for version in e.event_versions:
+        yield _event_link(e.factor_id, version, e.originator_id, e.timestamp)
+
+
+@anchoring.on(Partnership.FactorEventLinked)
+def _factor_event_linked(e: Partnership.FactorEventLinked) -> Iterable[Statement]:
+    yield _event_link(e.factor_id, e.event_version, e.originator_id, e.timestamp)
+
+
+def _event_link(factor_id: UUID, version: int, partnership_id: UUID, at: datetime) -> Statement:
+    return (
+        "INSERT INTO factor_event_links (factor_id, event_version, partnership_id, recorded_at)"
+        " VALUES (?, ?, ?, ?)",
+        (factor_id, version, partnership_id, at),
+    )
 
 
 @anchoring.on(Partnership.FactorLinked)
@@ -169,6 +191,8 @@ class FactorView(msgspec.Struct, kw_only=True):
     valid_on: date
     recorded_by: str
     milestone_ids: list[UUID]
+    # the partnership's events it is linked to, by version (its number in the history)
+    event_versions: list[int] = msgspec.field(default_factory=list)
 
 
 async def milestones(
@@ -298,11 +322,34 @@ async def factors(
         *params,
     )
     by_factor = await _links(store, partnership_id, known_at, by="factor_id")
+    events = await event_links(store, partnership_id, known_at)
     return [
         msgspec.convert(
-            {**r, "milestone_ids": sorted(by_factor.get(str(r["factor_id"]), []))},
+            {
+                **r,
+                "milestone_ids": sorted(by_factor.get(str(r["factor_id"]), [])),
+                "event_versions": events.get(str(r["factor_id"]), []),
+            },
             FactorView,
             strict=False,
         )
         for r in rows
     ]
+
+
+async def event_links(
+    store: ReadStore, partnership_id: UUID, known_at: datetime | None = None
+) -> dict[str, list[int]]:
+    """Factor id (as text) -> the versions of the events it is linked to, known at
+    `known_at`, in version order."""
+    rows = await store.fetch(
+        "SELECT factor_id, event_version FROM factor_event_links WHERE partnership_id = ?"
+        + (" AND recorded_at <= ?" if known_at is not None else "")
+        + " ORDER BY event_version",
+        partnership_id,
+        *((known_at,) if known_at is not None else ()),
+    )
+    found: dict[str, list[int]] = {}
+    for row in rows:
+        found.setdefault(str(row["factor_id"]), []).append(int(row["event_version"]))
+    return found

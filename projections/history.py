@@ -461,14 +461,36 @@ _declare(
 _declare(
     P.FactorRecorded,
     G.ANCHORING,
-    "Faktor ({effect}): {description}",
-    "Factor ({effect}): {description}",
+    (
+        "Faktor ({effect}): {description}; knyttet til: {linked}",
+        "Faktor ({effect}): {description}; knyttet til hændelse {events}",
+        "Faktor ({effect}): {description}",
+    ),
+    (
+        "Factor ({effect}): {description}; linked to: {linked}",
+        "Factor ({effect}): {description}; linked to event {events}",
+        "Factor ({effect}): {description}",
+    ),
 )
 _declare(
     P.FactorLinked,
     G.ANCHORING,
     ("Faktoren »{factor}« koblet til milepælen »{milestone}«", "Faktor koblet til milepæl"),
     ('Factor "{factor}" linked to the milestone "{milestone}"', "Factor linked to a milestone"),
+)
+_declare(
+    P.FactorEventLinked,
+    G.ANCHORING,
+    (
+        "Faktoren »{factor}« knyttet til: {linked}",
+        "Faktoren »{factor}« knyttet til hændelse #{event_version}",
+        "Faktor knyttet til hændelse #{event_version}",
+    ),
+    (
+        'Factor "{factor}" linked to: {linked}',
+        'Factor "{factor}" linked to event #{event_version}',
+        "Factor linked to event #{event_version}",
+    ),
 )
 _declare(
     P.AnchoringRated,
@@ -1202,16 +1224,34 @@ def fields_of(cls: type, payload: Mapping[str, Any], names: Names, locale: str) 
         fields["changes"] = changes_text(changes, locale)
     corrects = payload.get("_corrects")
     if isinstance(corrects, Mapping):
-        corrected = event_class(str(corrects.get("kind")), str(corrects.get("aggregate")))
-        inner = corrects.get("payload")
-        if corrected is not None and isinstance(inner, Mapping):
-            fields["corrected"] = render(corrected, inner, names, locale)
+        told = _nested_sentence(corrects, names, locale)
+        if told is not None:
+            fields["corrected"] = told
+    linked = payload.get("_linked")  # the events a factor is linked to
+    if isinstance(linked, list | tuple):
+        said = [s for s in (_nested_sentence(x, names, locale) for x in linked) if s]
+        if said:
+            fields["linked"] = "; ".join(said)
+    versions = payload.get("event_versions")
+    if isinstance(versions, list | tuple) and versions:
+        fields["events"] = ", ".join(f"#{v}" for v in versions)
     if "municipality" in payload or "partnership_id" in payload:
         everywhere = "everywhere" if locale == "en" else "alle"
         fields.setdefault(
             "scope", fields.get("partnership") or payload.get("municipality") or everywhere
         )
     return fields
+
+
+def _nested_sentence(nested: Any, names: Names, locale: str) -> str | None:
+    """The sentence of an event a trail nests in a payload (kind, aggregate, payload)."""
+    if not isinstance(nested, Mapping):
+        return None
+    cls = event_class(str(nested.get("kind")), str(nested.get("aggregate")))
+    inner = nested.get("payload")
+    if cls is None or not isinstance(inner, Mapping):
+        return None
+    return render(cls, inner, names, locale)
 
 
 def render(cls: type, payload: Mapping[str, Any], names: Names, locale: str = "da") -> str:
@@ -1301,9 +1341,15 @@ def _flat(payloads: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     found: list[Mapping[str, Any]] = []
     for payload in payloads:
         found.append(payload)
-        corrects = payload.get("_corrects")
-        if isinstance(corrects, Mapping) and isinstance(corrects.get("payload"), Mapping):
-            found += _flat([corrects["payload"]])
+        linked = payload.get("_linked")
+        for nested_event in [
+            payload.get("_corrects"),
+            *(linked if isinstance(linked, list) else ()),
+        ]:
+            if isinstance(nested_event, Mapping) and isinstance(
+                nested_event.get("payload"), Mapping
+            ):
+                found += _flat([nested_event["payload"]])
         for key in ("_previous", "previous", "registry", "terms"):
             nested = payload.get(key)
             if isinstance(nested, Mapping):

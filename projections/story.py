@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID
 
 import msgspec
+import structlog
 
 from aggregates.dates import danish_date
 from aggregates.dates import today as today_in_denmark
@@ -32,9 +33,12 @@ from aggregates.taxonomy import (
     Rung,
 )
 from projections import anchoring, ladder, roles
-from projections.audit import summarise
+from projections.audit import changed_from, summarise
 from projections.core import checked_known_at
+from projections.history import event_class, look_up, reading
 from projections.store import ReadStore
+
+log = structlog.get_logger(__name__)
 
 # -- the story's parts ----------------------------------------------------------------------
 
@@ -51,11 +55,12 @@ class StoryEvent(msgspec.Struct, kw_only=True):
     ref: str
     kind_da: str  # the kind of event in Danish words ("milepæl registreret")
     kind_en: str  # ... and in English
-    summary: str  # the audit history's Danish one-line summary
+    summary: str  # the audit history's Danish one-line summary (old → new, as the history)
     recorded_at: datetime
     recorded_by: str
     valid_on: date
     reason: str | None
+    summary_en: str = ""  # ... and in English
 
 
 class StoryFactor(msgspec.Struct, kw_only=True):
@@ -68,6 +73,9 @@ class StoryFactor(msgspec.Struct, kw_only=True):
     valid_on: date
     recorded_by: str
     events: list[StoryEvent]  # the factor's recording, and its link to the milestone
+    # the partnership's events it came from or bears on (a role vacated, a partner leaving,
+    # a decision, ...), each with its sentence and its number (`ref`), in version order
+    linked: list[StoryEvent] = msgspec.field(default_factory=list)
 
 
 class Snapshot(msgspec.Struct, kw_only=True):
@@ -294,6 +302,7 @@ _EVIDENCE_KINDS = (
     "DateCorrected",
     "FactorRecorded",
     "FactorLinked",
+    "FactorEventLinked",
 )
 KIND_WORDS: dict[str, tuple[str, str]] = {
     # the kinds of event the story cites, in Danish and English words
@@ -302,7 +311,20 @@ KIND_WORDS: dict[str, tuple[str, str]] = {
     "DateCorrected": ("dato rettet", "date corrected"),
     "FactorRecorded": ("faktor registreret", "factor recorded"),
     "FactorLinked": ("faktor koblet til en milepæl", "factor linked to a milestone"),
+    "FactorEventLinked": ("faktor koblet til en hændelse", "factor linked to an event"),
 }
+
+
+def kind_words(kind: str) -> tuple[str, str]:
+    """The kind of event in Danish and English words: the story's own kinds, else the
+    history's group of the event ("roller", "partnere", ...)."""
+    if kind in KIND_WORDS:
+        return KIND_WORDS[kind]
+    cls = event_class(kind, "partnership")
+    if cls is None:
+        return (kind, kind)
+    group = reading(cls).group
+    return (group.label_da.lower(), group.label_en.lower())
 
 
 def event_ref(version: int) -> str:
@@ -321,18 +343,25 @@ class _Audited(msgspec.Struct, kw_only=True):
 
 
 async def _audited(
-    store: ReadStore, partnership_id: UUID, known_at: datetime | None
+    store: ReadStore,
+    partnership_id: UUID,
+    known_at: datetime | None,
+    versions: Sequence[int] = (),
 ) -> list[_Audited]:
-    """The partnership's anchoring events (milestones, factors, their corrections)."""
-    params: list[Any] = [partnership_id, *_EVIDENCE_KINDS]
+    """The partnership's anchoring events (milestones, factors, their corrections), and
+    the events of `versions` (those factors are linked to)."""
+    wanted = sorted(set(versions))
+    params: list[Any] = [partnership_id, *_EVIDENCE_KINDS, *wanted]
     known = ""
     if known_at is not None:
         known = " AND recorded_at <= ?"
         params.append(known_at)
+    linked = f" OR version IN ({','.join('?' * len(wanted))})" if wanted else ""
     rows = await store.fetch(
         "SELECT version, kind, recorded_at, valid_on, actor, reason, payload FROM audit_log"
         " WHERE aggregate_id = ? AND aggregate_type = 'partnership'"
-        f" AND kind IN ({','.join('?' * len(_EVIDENCE_KINDS))}){known} ORDER BY version",
+        f" AND (kind IN ({','.join('?' * len(_EVIDENCE_KINDS))}){linked}){known}"
+        " ORDER BY version",
         *params,
     )
     return [
@@ -353,22 +382,33 @@ async def _audited(
 class _Evidence:
     """The audited events, indexed by what they are about."""
 
-    def __init__(self, audited: Iterable[_Audited], notification_ids: dict[int, int]) -> None:
+    def __init__(
+        self,
+        audited: Iterable[_Audited],
+        notification_ids: dict[int, int],
+        sentences: dict[int, tuple[str, str]] | None = None,
+    ) -> None:
         self.by_version: dict[int, StoryEvent] = {}
         self.milestone_version: dict[str, int] = {}  # milestone id -> its recording's version
         self.corrections: dict[int, list[int]] = {}  # corrected version -> corrections
         self.factor_version: dict[str, int] = {}
         self.factor_links: dict[tuple[str, str], int] = {}  # (factor, milestone) -> version
+        self.event_links: dict[tuple[str, int], int] = {}  # (factor, event) -> link's version
         for a in audited:
+            da, en = (sentences or {}).get(a.version) or (
+                summarise(a.kind, a.payload, {}),
+                summarise(a.kind, a.payload, {}, locale="en"),
+            )
             self.by_version[a.version] = StoryEvent(
                 anchor=f"h{a.version}",
                 notification_id=notification_ids.get(a.version),
                 version=a.version,
                 kind=a.kind,
                 ref=event_ref(a.version),
-                kind_da=KIND_WORDS.get(a.kind, (a.kind, a.kind))[0],
-                kind_en=KIND_WORDS.get(a.kind, (a.kind, a.kind))[1],
-                summary=summarise(a.kind, a.payload, {}),
+                kind_da=kind_words(a.kind)[0],
+                kind_en=kind_words(a.kind)[1],
+                summary=da,
+                summary_en=en,
                 recorded_at=a.recorded_at,
                 recorded_by=a.actor,
                 valid_on=a.valid_on,
@@ -384,6 +424,8 @@ class _Evidence:
             elif a.kind == "FactorLinked":
                 key = (str(p.get("factor_id")), str(p.get("milestone_id")))
                 self.factor_links[key] = a.version
+            elif a.kind == "FactorEventLinked":
+                self.event_links[(str(p.get("factor_id")), int(p["event_version"]))] = a.version
 
     def in_order(self, factors: Iterable[anchoring.FactorView]) -> list[anchoring.FactorView]:
         """Factors by valid date, then in the order they were recorded."""
@@ -401,11 +443,45 @@ class _Evidence:
             return []
         return self._events([recorded, *self.corrections.get(recorded, [])])
 
-    def of_factor(self, factor_id: UUID, milestone_id: UUID | None = None) -> list[StoryEvent]:
+    def of_factor(
+        self, factor_id: UUID, milestone_id: UUID | None = None, linked: Iterable[int] = ()
+    ) -> list[StoryEvent]:
+        """The factor's recording, its link to the milestone, and its links to events."""
         link = None
         if milestone_id is not None:
             link = self.factor_links.get((str(factor_id), str(milestone_id)))
-        return self._events([self.factor_version.get(str(factor_id)), link])
+        links = [self.event_links.get((str(factor_id), v)) for v in linked]
+        return self._events([self.factor_version.get(str(factor_id)), link, *links])
+
+    def linked(self, versions: Iterable[int]) -> list[StoryEvent]:
+        """The events a factor is linked to, those known (as known at the story's time)."""
+        return self._events(versions)
+
+
+async def _sentences(
+    store: ReadStore, partnership_id: UUID, audited: Sequence[_Audited]
+) -> dict[int, tuple[str, str]]:
+    """Each event's sentence in Danish and English as the history says it: with what it
+    changed from (projections.audit.changed_from) and the names of what it names."""
+    try:
+        before = await changed_from(
+            store, [(partnership_id, "partnership", a.version) for a in audited]
+        )
+    except Exception:  # the views may lag: the sentence then says what the payload says
+        log.warning("story: what changed from not looked up", exc_info=True)
+        before = {}
+    payloads = {
+        a.version: {**a.payload, **before.get((str(partnership_id), a.version), {})}
+        for a in audited
+    }
+    names = await look_up(store, list(payloads.values()))
+    return {
+        a.version: (
+            summarise(a.kind, payloads[a.version], names, "partnership"),
+            summarise(a.kind, payloads[a.version], names, "partnership", locale="en"),
+        )
+        for a in audited
+    }
 
 
 def _factor(f: anchoring.FactorView, evidence: _Evidence, milestone_id: UUID | None) -> StoryFactor:
@@ -418,7 +494,8 @@ def _factor(f: anchoring.FactorView, evidence: _Evidence, milestone_id: UUID | N
         description=f.description,
         valid_on=f.valid_on,
         recorded_by=f.recorded_by,
-        events=evidence.of_factor(f.factor_id, milestone_id),
+        events=evidence.of_factor(f.factor_id, milestone_id, f.event_versions),
+        linked=evidence.linked(f.event_versions),
     )
 
 
@@ -464,9 +541,13 @@ async def story(
     title, municipality = str(found[0]["title"]), str(found[0]["municipality"])
     milestones = await anchoring.milestones(store, partnership_id, as_of=day, known_at=known_at)
     factors = await anchoring.factors(store, partnership_id, as_of=day, known_at=known_at)
+    audited = await _audited(
+        store, partnership_id, known_at, [v for f in factors for v in f.event_versions]
+    )
     evidence = _Evidence(
-        await _audited(store, partnership_id, known_at),
+        audited,
         await store.notification_ids(partnership_id),
+        await _sentences(store, partnership_id, audited),
     )
     snapshots = await _snapshots(store, partnership_id, (m.valid_on for m in milestones), known_at)
     factor_by_id = {f.factor_id: f for f in factors}
@@ -513,7 +594,7 @@ async def story(
             previous = m.status
             for event in (
                 *entry.events,
-                *(e for f in (*entry.promoting, *entry.barriers) for e in f.events),
+                *(e for f in (*entry.promoting, *entry.barriers) for e in (*f.events, *f.linked)),
             ):
                 cited[event.version] = event
         text_da, text_en = _dimension_texts(
@@ -536,7 +617,7 @@ async def story(
         _factor(f, evidence, None)
         for f in evidence.in_order(f for f in factors if f.factor_id not in linked_ids)
     ]
-    for event in (e for f in unlinked for e in f.events):
+    for event in (e for f in unlinked for e in (*f.events, *f.linked)):
         cited[event.version] = event
     anchored = [d.dimension for d in dimensions if d.status is AnchoringStatus.ANCHORED]
     text_da, text_en = _story_texts(title, municipality, day, anchored)

@@ -324,7 +324,7 @@ def _milestone_corrected(t: Trail, e: Mapping[str, Any], _: Any) -> Extras:
 @_on(P.FactorRecorded)
 def _factor(t: Trail, e: Mapping[str, Any], _: Any) -> Extras:
     t.state.setdefault("factors", {})[str(e.get("factor_id"))] = e.get("description")
-    return {}
+    return _linked_events(t, e.get("event_versions"))
 
 
 @_on(P.FactorLinked, "factor", "milestone")
@@ -334,6 +334,28 @@ def _linked(t: Trail, e: Mapping[str, Any], _: Any) -> Extras:
         factor=t.state.get("factors", {}).get(str(e.get("factor_id"))),
         milestone=milestone.get("title"),
     )
+
+
+def _linked_events(t: Trail, versions: Any) -> Extras:
+    """`_linked`: the events a factor is linked to (kind, aggregate and payload with its
+    trail fields, like a correction's `_corrects`), those the stream holds."""
+    found = []
+    for version in versions if isinstance(versions, list | tuple) else ():
+        linked = t.events.get(int(version))
+        if linked is not None:
+            found.append(
+                {"kind": linked.kind, "aggregate": linked.aggregate, "payload": linked.payload}
+            )
+    return {"_linked": found} if found else {}
+
+
+@_on(P.FactorEventLinked, "factor")
+def _event_linked(t: Trail, e: Mapping[str, Any], _: Any) -> Extras:
+    """The factor's description, and the event it is linked to."""
+    return {
+        **_some(factor=t.state.get("factors", {}).get(str(e.get("factor_id")))),
+        **_linked_events(t, [e.get("event_version", -1)]),
+    }
 
 
 @_on(P.AnchoringRated, "old_rating")

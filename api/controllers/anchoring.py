@@ -12,6 +12,7 @@ from litestar.params import FromPath, JSONBody
 from api.deps import RequestContext
 from api.schemas import (
     CommandAccepted,
+    FactorEventLink,
     FactorLink,
     FactorRecord,
     MilestoneRecord,
@@ -78,4 +79,25 @@ class AnchoringController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """The factor also bears on this milestone."""
+        return context.execute(tvaers, data, partnership_id=partnership_id, factor_id=factor_id)
+
+    @post(
+        "/factors/{factor_id:uuid}/events",
+        operation_id="linkFactorToEvent",
+        summary="Link a factor to an event of the partnership",
+        status_code=200,
+        sync_to_thread=True,
+        opt=WRITE,
+    )
+    def link_factor_to_event(
+        self,
+        partnership_id: FromPath[UUID],
+        factor_id: FromPath[UUID],
+        data: JSONBody[FactorEventLink],
+        tvaers: NamedDependency[Tvaers],
+        context: NamedDependency[RequestContext],
+    ) -> Response[CommandAccepted]:
+        """The factor came from, or bears on, an event of this partnership (a role vacated,
+        a partner leaving, a decision, ...): `event_version` is the event's number in the
+        partnership's history (`GET /partnerships/{id}/history`)."""
         return context.execute(tvaers, data, partnership_id=partnership_id, factor_id=factor_id)

@@ -21,6 +21,7 @@ from api.story.words import (
     event_label,
     kind,
     label,
+    linked_to,
     long_date,
     moment,
     rung_label,
@@ -85,12 +86,22 @@ def _cite(events: list[StoryEvent], lang: Lang) -> str:
     )
 
 
+def _linked(f: StoryFactor, lang: Lang) -> str:
+    """What the factor came from or bears on: each event's sentence, cited by its number."""
+    return "".join(
+        f"; {_e(WORDS[lang]['linked_to'])}: {_e(said)}"
+        f' <span class="cites">[{_cite([event], lang)}]</span>'
+        for said, event in linked_to(f, lang)
+    )
+
+
 def _factors(heading: str, factors: list[StoryFactor], lang: Lang) -> str:
     if not factors:
         return ""
     items = "".join(
         f"<li>{_e(f.description)} ({_e(label(f.origin, lang))})"
         + (f' <span class="cites">[{_cite(f.events, lang)}]</span>' if f.events else "")
+        + _linked(f, lang)
         + "</li>"
         for f in factors
     )
@@ -214,7 +225,7 @@ def render_html(story: Story, lang: Lang = Lang.DA) -> str:
         "<ul>"
         + "".join(
             f"<li>{_e(f.description)} ({_e(label(f.effect, lang))},"
-            f" {_e(label(f.origin, lang))}) [{_cite(f.events, lang)}]</li>"
+            f" {_e(label(f.origin, lang))}) [{_cite(f.events, lang)}]{_linked(f, lang)}</li>"
             for f in story.unlinked_factors
         )
         + "</ul>"

@@ -14,6 +14,7 @@ from api.story.words import (
     event_label,
     kind,
     label,
+    linked_to,
     long_date,
     moment,
     rung_label,
@@ -38,7 +39,10 @@ def _cite(events: list[StoryEvent]) -> str:
 
 def _factor(f: StoryFactor, lang: Lang) -> str:
     line = f"- {md(f.description)} ({label(f.origin, lang)})"
-    return f"{line}: {_cite(f.events)}" if f.events else line
+    line = f"{line}: {_cite(f.events)}" if f.events else line
+    for said, event in linked_to(f, lang):  # the events it came from or bears on
+        line += f"; {WORDS[lang]['linked_to']}: {md(said)} ({_cite([event])})"
+    return line
 
 
 def _snapshot(s: Snapshot, lang: Lang) -> list[str]:

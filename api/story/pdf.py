@@ -37,6 +37,7 @@ from api.story.words import (
     event_label,
     kind,
     label,
+    linked_to,
     long_date,
     moment,
     rung_label,
@@ -139,6 +140,9 @@ class _Writer:
             item = [_text(f"{f.description} ({label(f.origin, self.lang)})")]
             if f.events:
                 item += [_text(" ["), self.cites(f.events), _text("]")]
+            for said, event in linked_to(f, self.lang):  # what it came from (H8)
+                item += [_text(f"; {self.w['linked_to']}: {said} ["), self.cites([event])]
+                item += [_text("]")]
             items.append(item)
         self.blocks.append({"type": "list", "items": items})
 

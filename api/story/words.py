@@ -13,6 +13,7 @@ from projections.story import (
     Story,
     StoryEntry,
     StoryEvent,
+    StoryFactor,
     date_da,
     date_en,
     label_en,
@@ -61,6 +62,7 @@ WORDS: dict[Lang, dict[str, str]] = {
         "distribution": "Fordeling på trin",
         "page": "Side",
         "milestone_events": "Milepælens hændelser",
+        "linked_to": "knyttet til",
         "made_by": "Dannet af Tværs",
     },
     Lang.EN: {
@@ -103,6 +105,7 @@ WORDS: dict[Lang, dict[str, str]] = {
         "distribution": "Partners per rung",
         "page": "Page",
         "milestone_events": "The milestone's events",
+        "linked_to": "linked to",
         "made_by": "Made by Tværs",
     },
 }
@@ -156,6 +159,17 @@ def timeline(story: Story) -> list[StoryEntry]:
 
 def dimension_heading(dimension: Dimension, status: Labelled, lang: Lang) -> str:
     return f"{label(dimension, lang).capitalize()} {EN_DASH} {label(status, lang)}"
+
+
+def sentence(event: StoryEvent, lang: Lang) -> str:
+    """The event's history sentence in the language (Danish when no English is kept)."""
+    return event.summary_en if lang is Lang.EN and event.summary_en else event.summary
+
+
+def linked_to(factor: StoryFactor, lang: Lang) -> list[tuple[str, StoryEvent]]:
+    """What a factor is linked to besides milestones: each event's sentence and the event
+    (cited by its number, `event_label`)."""
+    return [(sentence(e, lang), e) for e in factor.linked]
 
 
 def event_label(event: StoryEvent) -> str:

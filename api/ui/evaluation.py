@@ -601,6 +601,7 @@ TEXTS: dict[str, str] = {
     "Hændelse {ref}": "Event {ref}",
     "Hændelserne bag sætningen": "The events behind the sentence",
     "kilder": "sources",
+    "Knyttet til": "Linked to",
     "Partnerskabet {date}": "The partnership on {date}",
     "ledige: {n}": "vacant: {n}",
     "Faktorer uden kobling til en milepæl": "Factors not linked to a milestone",

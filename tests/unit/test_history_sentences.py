@@ -377,7 +377,19 @@ PARTNERSHIP_STREAM: list[Row] = [
 # Corrections, naming the version (1-based) they correct in the stream above.
 _JOINED = next(i for i, r in enumerate(PARTNERSHIP_STREAM, 1) if r[0] is P.PartnerJoined)
 _MILESTONE = next(i for i, r in enumerate(PARTNERSHIP_STREAM, 1) if r[0] is P.MilestoneRecorded)
+ROLE_VACATED_VERSION = 1 + next(
+    i for i, (cls, _, _) in enumerate(PARTNERSHIP_STREAM) if cls is P.RoleVacated
+)
 PARTNERSHIP_STREAM += [
+    (  # linked to the event it came from: the role vacated above, said in full
+        P.FactorEventLinked,
+        {"factor_id": FACTOR, "event_version": ROLE_VACATED_VERSION},
+        (
+            "Politisk opbakning",
+            ("Rolle ledig: projektleder", "Role vacant: project leader"),
+            "Anne Æbelø",
+        ),
+    ),
     (
         P.DateCorrected,
         {"corrects_version": _JOINED, "corrected_valid_on": "2019-08-20"},
