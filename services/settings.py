@@ -149,6 +149,18 @@ class Settings:
         meaning="seconds a query waits for the views to reach a write it names (`after=`)",
         example="0.5",
     )
+    # -- web: the web UI's accessibility statement (tilgængelighedserklæring, issue 16)
+    accessibility_statement: str | None = setting(
+        None,
+        env="TVAERS_ACCESSIBILITY_STATEMENT",
+        concern="web",
+        meaning="the address of the site's accessibility statement (tilgængelighedserklæring, "
+        "required of Danish public bodies' sites; made and published on was.digst.dk); every "
+        "page's footer links to it. Without it the footer links to a page saying the "
+        "statement is not yet published",
+        example="https://www.was.digst.dk/tvaers-sundeborg-dk",
+        default_shown="(none)",
+    )
     # -- web: the web UI's session cookie
     secret_key: str | None = setting(
         None,
@@ -268,8 +280,9 @@ class Settings:
         True,
         env="TVAERS_LOCAL_PASSWORDS",
         concern="single sign-on",
-        meaning="`off` refuses logging in with a Tværs password (web and API) once single "
-        "sign-on is set up; bearer tokens for integrations still work",
+        meaning="`off`: the login page offers only single sign-on (once it is set up) and "
+        "refuses a password; the API's `POST /auth/tokens` still takes one, for "
+        "integrations' accounts",
         example="off",
     )
     public_url: str | None = setting(
@@ -387,6 +400,12 @@ class Settings:
             )
         if not 1 <= self.plan_horizon_years <= 1000:
             raise SettingsError("TVAERS_PLAN_HORIZON_YEARS must be 1-1000 (years).")
+        statement = self.accessibility_statement
+        if statement is not None and not statement.startswith(("https://", "http://")):
+            raise SettingsError(
+                "TVAERS_ACCESSIBILITY_STATEMENT must be a web address (https://...), "
+                "normally on was.digst.dk."
+            )
         if self.snapshot_interval < 1:
             raise SettingsError("TVAERS_SNAPSHOT_INTERVAL must be at least 1.")
         if self.aggregate_cache < 0:

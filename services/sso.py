@@ -84,7 +84,7 @@ def parse_group_grants(text: str | None) -> dict[str, tuple[GroupGrant, ...]]:
                     f"group {group!r}: each grant is {{'role': ..., 'municipality': ...}}"
                 )
             try:
-                role = AccessRole(item.get("role"))
+                role = AccessRole(str(item.get("role")))
             except ValueError:
                 raise MappingError(
                     f"group {group!r}: role must be one of "

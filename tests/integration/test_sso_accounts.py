@@ -70,7 +70,8 @@ def test_the_first_login_makes_an_account_bound_to_issuer_and_subject(app: Tvaer
     assert last is not None
     assert account.identity == (ISSUER, "sub-anna-1")
     assert (account.display_name, account.email) == ("Anna Holm", "anna@ishoj.dk")
-    assert account.password_hash == NO_PASSWORD and not account.is_admin
+    assert account.password_hash == NO_PASSWORD
+    assert not account.is_admin
     assert _grants(app, username) == {(AccessRole.PROJECT_LEADER, "Ishøj")}
     # Recorded by the usual commands, said to be single sign-on's in the audit.
     assert {actor for _, actor in _actors(app, username)} == {SSO_ACTOR}
@@ -110,7 +111,8 @@ def test_a_later_login_updates_the_profile_and_syncs_the_groups(app: Tvaers) -> 
     # The same login again records nothing.
     version = account.version
     _, last = sign_in(app, moved, MAPPING, uuid4())
-    assert last is None and app.get_account(username).version == version
+    assert last is None
+    assert app.get_account(username).version == version
 
 
 def test_a_user_name_held_by_another_account_is_refused_and_nothing_written(
