@@ -133,6 +133,8 @@ class Principal:
     # Authenticated by the web UI's session cookie (not a bearer header): such a request
     # may write only where Litestar's CSRF middleware checked its token (see the guard).
     from_cookie: bool = False
+    # When the token ends (the web UI warns before its session does: issue 16).
+    expires_at: datetime | None = None
 
     @property
     def is_writer(self) -> bool:
@@ -274,6 +276,7 @@ async def load_principal(
         is_admin=owner.is_admin,
         token_id=owner.token_id,
         token_kind=owner.kind,
+        expires_at=owner.expires_at,
         grants=tuple(
             GrantScope(
                 AccessRole(g.role),

@@ -18,6 +18,7 @@ from api.auth import SIGNED_OUT
 from api.oidc import SingleSignOnPages
 from api.ui.actions import ACTION_PAGES
 from api.ui.core import PREFIX, STATIC, STATIC_PREFIX, UI_EXCEPTION_HANDLERS, template_config
+from api.ui.conventions import ConventionPages
 from api.ui.detours import DetourPages
 from api.ui.drafts import DraftMiddleware, keep_on_sign_out
 from api.ui.evaluation import EvaluationPages
@@ -35,6 +36,7 @@ UI_CONTROLLERS: list[ControllerRouterHandler] = [
     *ACTION_PAGES,
     EvaluationPages,
     DetourPages,
+    ConventionPages,  # privacy, accessibility statement, renewing a session (issue 16)
 ]
 
 

@@ -9,7 +9,7 @@ declares `opt["access"]` like an API handler and calls the same projections and
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
@@ -150,6 +150,7 @@ def render(
             "today": today_in_denmark(),
             "language_links": _language_links(request),
             "saved": saved,
+            **_conventions(request),
             **context,
         },
         status_code=status,
@@ -160,6 +161,22 @@ def render(
     if chosen in ("da", "en") and chosen != request.cookies.get(LANG_COOKIE):
         response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax")
     return response
+
+
+def _conventions(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The footer's accessibility statement (the site's own on was.digst.dk, else our
+    page saying it is not yet published) and the seconds left of a web session (the
+    page warns before it ends: static/tvaers.js; api/ui/conventions.py renews it)."""
+    settings = getattr(request.app.state, "settings", None)
+    statement = getattr(settings, "accessibility_statement", None)
+    principal = principal_of(request)
+    seconds = None
+    if principal is not None and principal.from_cookie and principal.expires_at is not None:
+        seconds = max(0, int((principal.expires_at - datetime.now(UTC)).total_seconds()))
+    return {
+        "statement_url": statement or f"{PREFIX}/accessibility",
+        "session_seconds": seconds,
+    }
 
 
 def _language_links(request: Request[Any, Any, Any]) -> dict[str, str]:

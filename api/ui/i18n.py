@@ -135,6 +135,23 @@ ENGLISH: dict[str, str] = {
         "There is no page at this address. Check the address, or go to the front page."
     ),
     "Partnerskabet findes ikke": "The partnership does not exist",
+    # the footer, the privacy page, the session warning (issue 16)
+    "Tilgængelighedserklæring": "Accessibility statement",
+    "Personoplysninger": "Personal data",
+    "Du bliver snart logget ud": "You will soon be logged out",
+    "Din session slutter om {minutes} minutter. Vil du fortsætte?": (
+        "Your session ends in {minutes} minutes. Do you want to continue?"
+    ),
+    "Din session slutter snart. Vil du fortsætte?": (
+        "Your session ends soon. Do you want to continue?"
+    ),
+    "Din session er slut. Log ind igen: det, du har skrevet i en formular, bliver sat ind igen.": (
+        "Your session has ended. Log in again: what you wrote in a form is put back."
+    ),
+    "Sessionen kunne ikke forlænges. Gem det, du er i gang med, og log ind igen.": (
+        "The session could not be extended. Save what you are doing, and log in again."
+    ),
+    "Log ind igen": "Log in again",
     "Der er intet partnerskab med denne adresse, som du har adgang til. Tjek "
     "adressen, eller find partnerskabet i registret.": (
         "There is no partnership at this address that you have access to. Check the "

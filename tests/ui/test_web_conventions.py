@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import replace
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tests.api.conftest import add_user
-from tests.ui.conftest import login, text
+from api.app import create_app
+from services.settings import Settings, SettingsError
+from tests.api.conftest import add_user, as_user
+from tests.ui.conftest import ADMIN, csrf, login, text
 from tests.ui.test_ui_access import OUTSIDER, TITLE, World, world  # noqa: F401 - a fixture
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -123,3 +126,94 @@ def test_a_page_that_fails_is_a_danish_500_page_with_the_request_id(
     assert response.headers["x-request-id"] in response.text
     assert "boom" not in response.text
     add_user  # noqa: B018 - imported for the fixtures' users
+
+
+# -- the footer, the privacy page, the accessibility statement ------------------------------
+
+
+def test_every_page_links_the_accessibility_statement_and_the_privacy_page(
+    ui: TestClient[Litestar],
+) -> None:
+    for path in ("/ui/", "/ui/registry", "/ui/nowhere", "/ui/privacy", "/ui/login"):
+        page = ui.get(path).text
+        assert 'href="/ui/accessibility">Tilgængelighedserklæring</a>' in page, path
+        assert 'href="/ui/privacy">Personoplysninger</a>' in page, path
+
+
+def test_the_accessibility_statement_setting_is_the_footers_link(
+    ui_settings: Settings,
+) -> None:
+    address = "https://www.was.digst.dk/tvaers-sundeborg-dk"
+    settings = replace(ui_settings, accessibility_statement=address)
+    with TestClient(app=create_app(settings)) as client:
+        page = client.get("/ui/login").text
+    assert f'<a href="{address}">Tilgængelighedserklæring</a>' in page
+
+
+def test_the_accessibility_statement_must_be_a_web_address() -> None:
+    with pytest.raises(SettingsError, match="TVAERS_ACCESSIBILITY_STATEMENT"):
+        Settings.from_env({"TVAERS_ACCESSIBILITY_STATEMENT": "was.digst.dk/x"})
+    chosen = Settings.from_env({"TVAERS_ACCESSIBILITY_STATEMENT": "https://www.was.digst.dk/x"})
+    assert chosen.accessibility_statement == "https://www.was.digst.dk/x"
+
+
+def test_the_privacy_page_says_what_is_kept_who_sees_it_and_how_erasure_works(
+    ui: TestClient[Litestar],
+) -> None:
+    ui.post("/ui/logout", headers={"x-csrftoken": csrf(ui)})
+    page = text(ui.get("/ui/privacy"))  # public: read before logging in
+    for said in (
+        "navn, stillingsbetegnelse, e-mailadresse og telefonnummer",
+        "Hvorfor",
+        "Hvem ser det",
+        "Hvor længe",
+        "Sletningen sletter nøglen",
+        "(slettet)",
+        "fritekstfelt",
+        "Datatilsynet",
+    ):
+        assert said in page, said
+    assert "Logget ind" not in page
+    english = text(ui.get("/ui/privacy?lang=en"))
+    assert "name, job title, e-mail address and phone number" in english
+    assert "How erasure works" in english
+
+
+def test_the_accessibility_page_names_the_setting(ui: TestClient[Litestar]) -> None:
+    page = text(ui.get("/ui/accessibility"))
+    assert "was.digst.dk" in page
+    assert "TVAERS_ACCESSIBILITY_STATEMENT" in page
+
+
+# -- the session: warned before it ends, renewed by «Forlæng» --------------------------------
+
+
+def test_a_page_tells_the_script_how_long_the_session_has(ui: TestClient[Litestar]) -> None:
+    page = ui.get("/ui/registry").text
+    found = re.search(r'data-session-seconds="(\d+)"', page)
+    assert found is not None
+    assert 11 * 3600 < int(found.group(1)) <= 12 * 3600
+    assert 'role="alertdialog"' not in page  # a <dialog>: the browser gives it its role
+    assert "<dialog" in page
+    assert ">Forlæng</button>" in page
+
+
+def test_renewing_the_session_replaces_its_token(ui: TestClient[Litestar]) -> None:
+    old_cookies = {k: v for k, v in ui.cookies.items() if k.startswith("tvaers_session")}
+    refused = ui.post("/ui/session/renew")  # without the CSRF token: refused
+    assert refused.status_code == 403
+    renewed = ui.post("/ui/session/renew", headers={"x-csrftoken": csrf(ui)})
+    assert renewed.status_code == 200
+    assert renewed.json()["seconds"] == 12 * 3600
+    assert ui.get("/ui/registry").status_code == 200  # the new session works
+    assert old_cookies
+    assert old_cookies != {k: v for k, v in ui.cookies.items() if k.startswith("tvaers_session")}
+    for name, value in old_cookies.items():  # a copy of the old cookie: that session ended
+        ui.cookies.set(name, value)
+    assert ui.get("/ui/registry", follow_redirects=False).status_code == 303
+
+
+def test_a_bearer_token_has_no_session_to_renew(ui: TestClient[Litestar]) -> None:
+    ui.cookies.clear()
+    answer = ui.post("/ui/session/renew", headers=as_user(ui, ADMIN))
+    assert answer.status_code in (403, 409)  # the UI's CSRF check, or nothing to renew

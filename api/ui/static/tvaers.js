@@ -58,10 +58,113 @@
     });
   }
 
+  // The session ends (a web session lasts a fixed time): a dialog warns a few minutes
+  // before and «Forlæng» renews it (POST /ui/session/renew), WCAG 2.2.1. When the session
+  // has ended, the dialog says so and offers to log in again (what a form holds is kept:
+  // api/ui/drafts.py). Issue 16; the page works without it.
+  var SESSION_WARNING_MS = 5 * 60 * 1000;
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["x-csrftoken"] || "";
+    } catch (error) {
+      return "";
+    }
+  }
+
+  function sessionWarning() {
+    var dialog = document.getElementById("session-warning");
+    if (!dialog || typeof dialog.showModal !== "function") {
+      return;
+    }
+    var text = document.getElementById("session-warning-text");
+    var renew = dialog.querySelector("[data-session-renew]");
+    var login = dialog.querySelector("[data-session-login]");
+    var timers = [];
+    var endsAt = 0;
+    var returnTo = null;
+
+    function clearTimers() {
+      timers.forEach(function (timer) {
+        clearTimeout(timer);
+        clearInterval(timer);
+      });
+      timers = [];
+    }
+
+    function sayMinutes() {
+      var minutes = Math.max(1, Math.ceil((endsAt - Date.now()) / 60000));
+      text.textContent = text.getAttribute("data-ending").replace("{minutes}", String(minutes));
+    }
+
+    function show(focus) {
+      if (!dialog.open) {
+        returnTo = document.activeElement;
+        dialog.showModal();
+      }
+      focus.focus();
+    }
+
+    function warn() {
+      renew.hidden = false;
+      login.hidden = true;
+      sayMinutes();
+      timers.push(setInterval(sayMinutes, 30000));
+      show(renew);
+    }
+
+    function ended() {
+      clearTimers();
+      text.textContent = text.getAttribute("data-ended");
+      renew.hidden = true;
+      login.hidden = false;
+      show(login);
+    }
+
+    function schedule(seconds) {
+      clearTimers();
+      endsAt = Date.now() + seconds * 1000;
+      timers.push(setTimeout(warn, Math.max(0, seconds * 1000 - SESSION_WARNING_MS)));
+      timers.push(setTimeout(ended, seconds * 1000));
+    }
+
+    renew.addEventListener("click", function () {
+      renew.disabled = true;
+      fetch(dialog.getAttribute("data-renew"), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "x-csrftoken": csrfToken(), accept: "application/json" }
+      })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error(String(response.status));
+          }
+          return response.json();
+        })
+        .then(function (body) {
+          dialog.close();
+          schedule(Number(body.seconds));
+          if (returnTo && typeof returnTo.focus === "function") {
+            returnTo.focus();
+          }
+        })
+        .catch(function () {
+          text.textContent = text.getAttribute("data-failed");
+          login.hidden = false;
+        })
+        .finally(function () {
+          renew.disabled = false;
+        });
+    });
+
+    schedule(Number(dialog.getAttribute("data-session-seconds")));
+  }
+
   function start() {
     followErrorLinks();
     passwordToggles();
     focusSummary();
+    sessionWarning();
   }
 
   if (document.readyState === "loading") {
