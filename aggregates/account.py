@@ -250,15 +250,25 @@ class Account(TvaersAggregate):
             is_admin=False,
             meta=meta,
         )
-        account._trigger(
-            cls.IdentityBound,
+        account.bind_identity(issuer, subject, meta)
+        account.update_profile(display_name, email, meta)  # records the e-mail, if any
+        return account
+
+    def bind_identity(self, issuer: str, subject: str, meta: Meta) -> None:
+        """Bind a new account to the identity provider's user (single sign-on)."""
+        if self.identity is not None:
+            raise AccessRuleBroken(
+                f"The account {self.username!r} is bound to an identity already.",
+                da="Brugeren «{username}» er allerede knyttet til et login hos en "
+                "identitetsudbyder.",
+                username=self.username,
+            )
+        self._trigger(
+            self.IdentityBound,
             meta,
             issuer=require_text(issuer, "Issuer"),
             subject=require_text(subject, "Subject"),
         )
-        if email:
-            account._trigger(cls.ProfileUpdated, meta, display_name=display_name, email=email)
-        return account
 
     def bound_to(self, issuer: str, subject: str) -> bool:
         return self.identity == (issuer, subject)

@@ -786,6 +786,30 @@ _declare(
     ("Adgangsnøgle tilbagekaldt for {username}: {old_label}", "Adgangsnøgle tilbagekaldt"),
     ("Access token revoked for {username}: {old_label}", "Access token revoked"),
 )
+_declare(
+    Account.IdentityBound,
+    G.ACCESS,
+    (
+        "Brugerkontoen {username} knyttet til login hos {issuer}",
+        "Brugerkonto knyttet til login hos {issuer}",
+    ),
+    (
+        "User account {username} linked to the login at {issuer}",
+        "User account linked to the login at {issuer}",
+    ),
+)
+_declare(
+    Account.ProfileUpdated,
+    G.ACCESS,
+    (
+        "Navn og e-mail fra identitetsudbyderen ({username}): {display_name}",
+        "Navn og e-mail fra identitetsudbyderen: {display_name}",
+    ),
+    (
+        "Name and e-mail from the identity provider ({username}): {display_name}",
+        "Name and e-mail from the identity provider: {display_name}",
+    ),
+)
 
 # -- the write side's own records
 _declare(
@@ -1252,6 +1276,63 @@ def _nested_sentence(nested: Any, names: Names, locale: str) -> str | None:
     if cls is None or not isinstance(inner, Mapping):
         return None
     return render(cls, inner, names, locale)
+
+
+EVENT_NAMES: dict[type, tuple[str, str]] = {
+    # what kind of event it was, in words (Danish, English): the name a factor's link to an
+    # event shows in a table (the cross-case tables, the story's kinds), every partnership
+    # event (tests/unit/test_history_sentences.py checks that none is missing)
+    Partnership.Registered: ("partnerskab registreret", "partnership registered"),
+    Partnership.RegistryUpdated: ("stamdata ændret", "registry data changed"),
+    Partnership.PartnerJoined: ("partner indtrådt", "partner joined"),
+    Partnership.PartnerLeft: ("partner udtrådt", "partner left"),
+    Partnership.RungChanged: ("trin ændret", "rung changed"),
+    Partnership.AgreementBacked: ("aftale underskrevet", "agreement signed"),
+    Partnership.AgreementRenewed: ("aftale forlænget", "agreement renewed"),
+    Partnership.AgreementEnded: ("aftale ophørt", "agreement ended"),
+    Partnership.SteeringMemberAppointed: ("styregruppemedlem udpeget", "steering member appointed"),
+    Partnership.SteeringSeatChanged: ("plads i styregruppen skiftet", "steering seat changed"),
+    Partnership.SteeringMemberSteppedDown: (
+        "styregruppemedlem udtrådt",
+        "steering member stepped down",
+    ),
+    Partnership.SecretariatAssigned: ("sekretariat placeret", "secretariat assigned"),
+    Partnership.SecretariatStaffed: ("sekretariat bemandet", "secretariat staffed"),
+    Partnership.SecretariatStaffLeft: (
+        "sekretariatsmedarbejder fratrådt",
+        "secretariat staff left",
+    ),
+    Partnership.ActivityLaunched: ("aktivitet oprettet", "activity launched"),
+    Partnership.ActivityStatusChanged: ("aktivitetens status ændret", "activity status changed"),
+    Partnership.ActivityAdjusted: ("aktivitet justeret", "activity adjusted"),
+    Partnership.TermsOfReferenceIssued: ("kommissorium udsendt", "terms of reference issued"),
+    Partnership.DecisionRecorded: ("styregruppebeslutning", "steering group decision"),
+    Partnership.RoleAssigned: ("rolle tildelt", "role assigned"),
+    Partnership.RoleHandedOver: ("rolle overdraget", "role handed over"),
+    Partnership.RoleVacated: ("rolle ledig", "role vacated"),
+    Partnership.MilestoneRecorded: ("milepæl registreret", "milestone recorded"),
+    Partnership.FactorRecorded: ("faktor registreret", "factor recorded"),
+    Partnership.FactorLinked: ("faktor koblet til en milepæl", "factor linked to a milestone"),
+    Partnership.FactorEventLinked: ("faktor koblet til en hændelse", "factor linked to an event"),
+    Partnership.AnchoringRated: ("selvevaluering af forankring", "anchoring self-assessment"),
+    Partnership.EvaluationRecorded: ("evaluering", "evaluation"),
+    Partnership.AssessmentRecorded: ("vurdering", "assessment"),
+    Partnership.FollowUpScheduled: ("opfølgning planlagt", "follow-up scheduled"),
+    Partnership.FollowUpRecorded: ("opfølgning registreret", "follow-up recorded"),
+    Partnership.PhaseEntered: ("fase i implementeringscirklen", "implementation phase"),
+    Partnership.DateCorrected: ("dato rettet", "date corrected"),
+    Partnership.RungCorrected: ("trin rettet", "rung corrected"),
+    Partnership.MilestoneCorrected: ("milepæl rettet", "milestone corrected"),
+}
+
+
+def event_name(kind: str, locale: str = "da") -> str:
+    """A partnership event's kind (the audit row's `kind`) in words; as stored if unknown."""
+    cls = event_class(kind, "partnership")
+    names = EVENT_NAMES.get(cls) if cls is not None else None
+    if names is None:
+        return kind
+    return names[1] if locale == "en" else names[0]
 
 
 def render(cls: type, payload: Mapping[str, Any], names: Names, locale: str = "da") -> str:

@@ -549,7 +549,13 @@ def _just_user(t: Trail, _e: Mapping[str, Any], __: Any) -> Extras:
     return _user(t)
 
 
-for _cls in (Account.PasswordChanged, Account.Deactivated, Account.Reactivated):
+for _cls in (
+    Account.PasswordChanged,
+    Account.Deactivated,
+    Account.Reactivated,
+    Account.IdentityBound,  # single sign-on (ADR 0021)
+    Account.ProfileUpdated,
+):
     _on(_cls, "username")(_just_user)
 
 

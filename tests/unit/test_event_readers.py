@@ -61,7 +61,9 @@ def test_the_walk_finds_the_events_written_in_the_source_and_only_those() -> Non
     assert "Account.Created" in names  # written in the source, though named like the library's
     assert "Partnership.Created" not in names  # the library's, never triggered
     assert not any(name.endswith(".Event") for name in names)
-    assert len(names) == len(EVENTS) == 62  # SteeringSeatChanged added (issue 14)
+    # SteeringSeatChanged (issue 14), FactorEventLinked (issue 15), Account.IdentityBound and
+    # Account.ProfileUpdated (single sign-on, ADR 0021) added
+    assert len(names) == len(EVENTS) == 65
 
 
 def _ids(cls: type) -> str:

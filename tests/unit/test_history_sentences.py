@@ -554,6 +554,16 @@ ACCOUNT_STREAM: list[Row] = [
         ("mette", "Rapportering"),
     ),
     (Account.TokenRevoked, {"token_id": TOKEN}, ("mette", "Rapportering")),
+    (
+        Account.IdentityBound,
+        {"issuer": "https://login.example.dk", "subject": "s-1"},
+        ("mette", "https://login.example.dk"),
+    ),
+    (
+        Account.ProfileUpdated,
+        {"display_name": "Mette Holm", "email": "mette@example.dk"},
+        ("mette", "Mette Holm"),
+    ),
 ]
 IDEMPOTENCY_STREAM: list[Row] = [
     # the write side's own record: no view shows it, there is nothing to name
@@ -675,3 +685,11 @@ def test_danish_time_is_copenhagen_time() -> None:
     winter = datetime(2024, 12, 1, 18, 14, tzinfo=UTC)
     assert history.danish_moment(summer) == "01.06.2024 20.14"
     assert history.danish_moment(winter) == "01.12.2024 19.14"
+
+
+def test_every_partnership_event_has_a_name_in_words() -> None:
+    """A factor may be linked to any event of its partnership: each kind has a name."""
+    missing = [c.__qualname__ for c in history.written_events(P) if c not in history.EVENT_NAMES]
+    assert not missing
+    assert history.event_name("RoleVacated") == "rolle ledig"
+    assert history.event_name("PartnerLeft", "en") == "partner left"
