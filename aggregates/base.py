@@ -225,6 +225,8 @@ TEXT_NAMES_DA: dict[str, str] = {
     "The note's text": "notatets tekst",
     "Person name": "personens navn",
     "Organisation name": "organisationens navn",
+    "Issuer": "identitetsudbyder (udsteder)",
+    "Subject": "brugerens id hos identitetsudbyderen",
 }
 
 
