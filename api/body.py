@@ -69,11 +69,23 @@ class _Rules:
     query: frozenset[str] | None
     info: msgspec.inspect.Type | None = None
     """The body type's msgspec description (costly to build: ~0.5 ms), made once."""
+    required: bool = False
+    """Whether the operation needs a body (its `data` has no default)."""
 
 
 def _refuse(detail: str, field: str = "data", message: str | None = None) -> ValidationException:
     return ValidationException(
         detail, extra=[{"key": field, "message": message or detail, "source": "body"}]
+    )
+
+
+def _missing(body: Any) -> ValidationException:
+    """400 for a request without the body the operation reads, naming the body's schema."""
+    name = getattr(body, "__name__", "JSON object")
+    return ValidationException(
+        f"The request has no body: this operation reads a JSON object ({name} in the "
+        "OpenAPI document); send `{}` when every field may be left out.",
+        extra=[{"key": "body", "message": f"missing: a {name} object", "source": "body"}],
     )
 
 
@@ -99,7 +111,9 @@ def _rules(handler: HTTPRouteHandler, query_names: set[str]) -> _Rules:
     # Only the API's documented operations refuse unknown query parameters.
     query = frozenset(query_names) if handler.resolve_include_in_schema() else None
     info = msgspec.inspect.type_info(body) if strict is not None else None
-    return _Rules(body=body, strict=strict, query=query, info=info)
+    data = handler.parsed_fn_signature.parameters.get("data")
+    required = body is not None and data is not None and not data.has_default
+    return _Rules(body=body, strict=strict, query=query, info=info, required=required)
 
 
 def _check_media_type(request: Request[Any, Any, Any], body: bytes) -> None:
@@ -294,4 +308,6 @@ class StrictRequests:
         _check_media_type(request, body)
         if body:
             _check_types(rules, _parse(body))
+        elif rules.required:
+            raise _missing(rules.body)
         return None

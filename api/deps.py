@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.datastructures import State
-from litestar.exceptions import ClientException
+from litestar.exceptions import ValidationException
 
 from aggregates import Meta
 from aggregates.dates import today as today_in_denmark
@@ -105,12 +105,20 @@ def provide_read_side(state: State) -> ReadSide:
     return read_side
 
 
+def _bad_header(name: str, must_be: str) -> ValidationException:
+    """400 invalid-request naming the header (in `errors`, source `header`)."""
+    return ValidationException(
+        f"The {name} header must be {must_be}.",
+        extra=[{"key": name, "message": f"must be {must_be}", "source": "header"}],
+    )
+
+
 def _parse_if_match(value: str | None) -> int | None:
     if value is None or value.strip() == "*":
         return None
     tag = value.strip().removeprefix("W/").strip('"')
     if not (tag.isascii() and tag.isdigit() and len(tag) <= 18):
-        raise ClientException(f'If-Match must be an ETag of a version such as "3", got {value!r}.')
+        raise _bad_header("If-Match", f'an ETag of a version such as "3", got {value[:40]!r}')
     return int(tag)
 
 
@@ -123,9 +131,7 @@ async def _idempotency(request: Request[Any, Any, Any], actor: str) -> Idempoten
         return None
     key = key.strip()
     if not (0 < len(key) <= MAX_IDEMPOTENCY_KEY and key.isascii() and key.isprintable()):
-        raise ClientException(
-            f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} printable ASCII characters."
-        )
+        raise _bad_header("Idempotency-Key", f"1-{MAX_IDEMPOTENCY_KEY} printable ASCII characters")
     raw = await request.body()
     try:
         # Key order and spacing do not make a different request.

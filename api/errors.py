@@ -207,7 +207,18 @@ def http_error_handler(
     headers = dict(error.headers or {})
     title = str(error.detail)
     if isinstance(error, NotFoundException):
-        code = "not-found"
+        # No route: a path that names nothing, an id in it that is not a UUID included.
+        code, title = "not-found", "Not found"
+        if str(error.detail) in {"", "Not Found"}:
+            error_detail = f"Nothing is found at {request.url.path[:200]} (ids in paths are UUIDs)."
+            return problem(
+                request,
+                status=404,
+                code=code,
+                title=title,
+                detail=error_detail,
+                headers=headers or None,
+            )
     elif isinstance(error, NotAuthorizedException):
         code, title = "unauthenticated", "Not logged in"
         headers.setdefault("WWW-Authenticate", 'Bearer realm="tvaers"')
@@ -216,7 +227,7 @@ def http_error_handler(
     elif isinstance(error, UnsupportedMediaType):
         code, title = "unsupported-media-type", "Unsupported media type"
     elif error.status_code == 400:
-        code = "invalid-request"
+        code, title = "invalid-request", "Invalid request"
     elif error.status_code == HTTP_429_TOO_MANY_REQUESTS:
         code, title = "too-many-attempts", "Too many login attempts"
     else:

@@ -21,8 +21,8 @@ from api.schemas import (
     AgreementDraft,
     AgreementRenew,
     AgreementSign,
-    AgreementTerminate,
     AgreementState,
+    AgreementTerminate,
     CommandAccepted,
     Write,
 )

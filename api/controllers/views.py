@@ -7,6 +7,7 @@ from a write: the answer waits until the views include it (read-your-writes).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Annotated, Any
@@ -27,7 +28,7 @@ from api.readside import ReadSide
 from projections import anchoring, audit, diff, ladder
 from projections import roles as role_views
 from projections.audit import AuditPage
-from projections.history import Group, danish_midnight
+from projections.history import Group, all_events, danish_midnight
 
 AsOf = Annotated[date | None, QueryParameter(description="Valid date: the world as it stood then.")]
 KnownAt = Annotated[
@@ -94,6 +95,20 @@ class DiffView(msgspec.Struct, kw_only=True):
     known_at: datetime | None = None
     last_meeting: date | None = None
     changes: list[diff.Change]
+
+
+EVENT_KINDS = frozenset(cls.__name__ for cls in all_events())
+
+
+def _known_kinds(kinds: Sequence[str]) -> None:
+    """An unknown event kind in `kind=` is a mistake (400), not a filter matching nothing."""
+    unknown = sorted(set(kinds) - EVENT_KINDS)
+    if unknown:
+        raise ValidationException(
+            f"Unknown event kind {', '.join(f'`{k[:60]}`' for k in unknown[:5])}: `kind` "
+            "takes the name of an event (e.g. `PartnerJoined`); `group` a group of them.",
+            extra=[{"key": "kind", "message": "unknown event kind", "source": "query"}],
+        )
 
 
 class PartnershipViewsController(Controller):
@@ -241,6 +256,7 @@ class PartnershipViewsController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         after: After = None,
     ) -> AuditPage | Response[bytes]:
+        _known_kinds(kind or ())
         await read_side.ready(after, partnership_id)
         where = audit.AuditFilter(
             partnership_id=partnership_id,
