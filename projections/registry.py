@@ -3,6 +3,7 @@ and the plain list of partnerships in registration order."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
 from uuid import UUID
@@ -20,7 +21,9 @@ _encoder = msgspec.json.Encoder(decimal_format="string")
 
 registry = Projection(
     name="registry",
-    version=3,
+    # 4: search_text and facet_text folded the Danish way (search_fold); the municipality
+    # is in search_text (issue 16)
+    version=4,
     tables=("partnerships",),
     ddl=(
         "CREATE TABLE partnerships ("
@@ -55,9 +58,11 @@ def _values(registry_fields: Registry) -> tuple[object, ...]:
         registry_fields.period_end,
         _encoder.encode(registry_fields).decode(),
         registry_fields.municipality.casefold(),
-        f"{registry_fields.title}\n{registry_fields.purpose}".casefold(),
+        search_fold(
+            f"{registry_fields.title}\n{registry_fields.purpose}\n{registry_fields.municipality}"
+        ),
         "\n".join(
-            value.strip().casefold()
+            search_fold(value.strip())
             for value in (
                 *registry_fields.tags,
                 *registry_fields.target_groups,
@@ -118,7 +123,7 @@ async def find(
         params.append(municipality.strip().casefold())
     if text:
         clauses.append("search_text LIKE ? ESCAPE '\\'")
-        params.append(f"%{like_escape(text.strip().casefold())}%")
+        params.append(f"%{like_escape(search_fold(text.strip()))}%")
     rows = await store.fetch(
         "SELECT id, title, municipality, lead_organisation_id, kind, purpose, period_start,"
         " period_end, registered_at FROM partnerships"
@@ -176,6 +181,18 @@ async def listing(
     more = len(rows) > limit
     next_cursor = _encode_cursor(items[-1].registered_at, items[-1].id) if more else None
     return PartnershipListing(items=items, next_cursor=next_cursor)
+
+
+def search_fold(text: str) -> str:
+    """Text as search compares it: case folded, and the Danish letters with their common
+    spellings without them made one: ø = oe = o, æ = ae, å = aa = a (other accents
+    dropped: é = e). "Ishoj" finds "Ishøj", "aero" and "aeroe" find "Ærø", "Aabenraa"
+    finds "Åbenrå". Done in Python, for SQLite and PostgreSQL alike (neither's lower()
+    folds æ, ø, å under every locale). Both the stored text and the query are folded, so
+    a folded query is a substring of the folded text exactly when it should match."""
+    folded = text.casefold().replace("æ", "ae").replace("ø", "o")
+    bare = "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
+    return bare.replace("aa", "a").replace("oe", "o")
 
 
 def like_escape(text: str) -> str:

@@ -33,7 +33,7 @@ from projections.access import Visibility
 from projections.core import InvalidQuery, Projection, decode_cursor, encode_cursor
 from projections.helpers import check_limit, marks
 from projections.ladder import lapses_of
-from projections.registry import like_escape
+from projections.registry import like_escape, search_fold
 from projections.store import ReadStore, Statement
 
 FACETS = ("tag", "target_group", "arena")
@@ -234,7 +234,7 @@ async def search(
         )
         params.extend([dimension, AnchoringStatus.ANCHORED, day])
     if text and text.strip():
-        pattern = f"%{like_escape(text.strip().casefold())}%"
+        pattern = f"%{like_escape(search_fold(text.strip()))}%"  # ø = oe = o, ...
         # facet_text holds the tags, target groups and arenas one a line (a text with a
         # line break in it could match across two of them; none is typed in one field).
         clauses.append("(p.search_text LIKE ? ESCAPE '\\' OR p.facet_text LIKE ? ESCAPE '\\')")
