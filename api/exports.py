@@ -27,17 +27,20 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+import zipfile
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import Enum, IntEnum
+from types import MappingProxyType
 from typing import Annotated, Any, NamedTuple, Protocol
 from urllib.parse import quote
 from uuid import UUID
 
 import msgspec
 from litestar import Request, Response
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ValidationException
 from litestar.openapi.spec import (
     OpenAPIMediaType,
@@ -52,10 +55,16 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
 
 from aggregates.dates import danish_date, in_denmark
 from aggregates.dates import today as today_in_denmark
-from aggregates.taxonomy import Rung
+from aggregates.taxonomy import Dimension, PartnershipType, Rung, Sector
+from api.readside import ReadSide
+from projections import export_facts
+from projections.crosscase import CrossCase
+from projections.search import SearchPage
+from projections.store import ReadStore
 
 CSV_TYPE = "text/csv"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -81,6 +90,7 @@ class Export:
     format: ExportFormat = ExportFormat.JSON
     lang: Lang = Lang.EN
     table: str | None = None
+    store: ReadStore | None = None  # where the names beside the ids are looked up
 
     @property
     def wanted(self) -> bool:
@@ -88,8 +98,9 @@ class Export:
         return self.format is not ExportFormat.JSON
 
 
-def provide_export(
+async def provide_export(
     request: Request[Any, Any, Any],
+    read_side: NamedDependency[ReadSide],
     format: Annotated[
         ExportFormat | None,
         QueryParameter(
@@ -119,7 +130,7 @@ def provide_export(
             if CSV_TYPE in accept
             else ExportFormat.JSON
         )
-    return Export(format=format, lang=lang, table=table)
+    return Export(format=format, lang=lang, table=table, store=read_side.store)
 
 
 @dataclass
@@ -152,7 +163,7 @@ class ExportOperation(Operation):
         names = TABLES.get(self.operation_id or "")
         for parameter in self.parameters or ():
             if isinstance(parameter, Parameter) and parameter.name == "table" and names:
-                parameter.schema = Schema(type=OpenAPIType.STRING, enum=list(names))
+                parameter.schema = Schema(type=OpenAPIType.STRING, enum=[*names, "codebook"])
 
 
 # -- headings -------------------------------------------------------------------------
@@ -160,6 +171,21 @@ class ExportOperation(Operation):
 HEADINGS: dict[str, tuple[str, str]] = {
     # field: (English, Danish)
     "activity_id": ("Activity ID", "Aktivitet-ID"),
+    "activity_title": ("Activity", "Aktivitet"),
+    "agreement_title": ("Agreement", "Aftale"),
+    "aspect": ("Aspect", "Del"),
+    "event_kind": ("Event kind (code)", "Hændelsestype (kode)"),
+    "event_no": ("Event no.", "Hændelse nr."),
+    "fields": ("Fields (JSON)", "Felter (JSON)"),
+    "kind_words": ("Kind of change", "Slags ændring"),
+    "lead_in_titles": ("Lead in (titles)", "Leder i (titler)"),
+    "lead_organisation_name": ("Lead organisation", "Ledende organisation"),
+    "partnership_titles": ("Partnerships (titles)", "Partnerskaber (titler)"),
+    "purpose": ("Purpose", "Formål"),
+    "record": ("Record", "Post"),
+    "record_id": ("Record ID", "Post-ID"),
+    "staff_hours_per_year": ("Staff hours per year", "Personaletimer pr. år"),
+    "yearly_budget_dkk": ("Yearly budget (DKK)", "Årligt budget (kr.)"),
     "actor": ("Actor", "Bruger"),
     "actor_name": ("Actor (name and role)", "Bruger (navn og rolle)"),
     "actor_name_en": ("Actor (in English)", "Bruger (på engelsk)"),
@@ -224,6 +250,9 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "median_days": ("Median days", "Median dage"),
     "milestone_id": ("Milestone ID", "Milepæl-ID"),
     "milestone_ids": ("Milestone IDs", "Milepæl-ID'er"),
+    "event_versions": ("Linked events (history numbers)", "Knyttede hændelser (nr. i historikken)"),
+    "linked_kinds": ("Linked to events of kind", "Knyttet til hændelser af typen"),
+    "linked_to": ("Linked to (Danish)", "Knyttet til (dansk)"),
     "milestone_title": ("Milestone", "Milepæl"),
     "milestones": ("Milestones", "Milepæle"),
     "mine": ("Mine", "Min"),
@@ -280,7 +309,7 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "status_since": ("Status since", "Status siden"),
     "summary": ("Summary", "Resumé"),
     "summary_en": ("Summary (English)", "Resumé (engelsk)"),
-    "tags": ("Tags", "Tags"),
+    "tags": ("Tags", "Emneord"),
     "target_group": ("Target group", "Målgruppe"),
     "target_groups": ("Target groups", "Målgrupper"),
     "terminated_on": ("Terminated on", "Opsagt"),
@@ -322,10 +351,18 @@ SHEET_NAMES: dict[str, str] = {
     "external": "eksterne partnere",
     "rungs": "trin",
     "factor_kinds": "faktortyper",
+    "factor_sources": "faktorkilder",
     "activities": "aktiviteter",
     "agreements": "aftaler",
     "ratings": "vurderinger",
     "flags": "markeringer",
+    "dimension_days": "dage til forankring",
+    "adjustments": "justeringer",
+    "parties": "parter",
+    "links": "koblinger",
+    "annotations": "notater",
+    "events": "hændelser",
+    "codebook": "kodebog",
 }
 
 
@@ -334,13 +371,16 @@ def heading(field: str, lang: Lang) -> str:
     return danish if lang is Lang.DA and danish else english
 
 
-# -- tables and cells -----------------------------------------------------------------
+# -- tables, columns and cells --------------------------------------------------------
 
 
 class Table(NamedTuple):
     name: str
     kind: type[msgspec.Struct]
-    rows: Sequence[msgspec.Struct]
+    rows: Sequence[Any]
+    # a child table (one row per item of a list in its parent's rows; each row a pair
+    # (the parent's first field, the item)): that field's name and type
+    parent: tuple[str, Any] | None = None
 
 
 class RungCount(msgspec.Struct, kw_only=True):
@@ -350,16 +390,171 @@ class RungCount(msgspec.Struct, kw_only=True):
     count: int
 
 
-def tables_of(view: msgspec.Struct, *names: str) -> list[Table]:
-    """The view's lists of structs named `names`, as tables (in that order)."""
-    fields = {f.name: f.type for f in msgspec.inspect.type_info(type(view)).fields}  # type: ignore[attr-defined]
-    found = []
-    for name in names:
-        kind = fields[name]
-        assert isinstance(kind, msgspec.inspect.ListType)
-        assert isinstance(kind.item_type, msgspec.inspect.StructType)
-        found.append(Table(name, kind.item_type.cls, getattr(view, name)))
+@dataclass(frozen=True)
+class Column:
+    """One column of a file: its heading's key (HEADINGS, CODEBOOK), how to read it from
+    a row, and its type in the codebook."""
+
+    key: str
+    get: Callable[[Any], Any]
+    type: str
+
+
+Names = Mapping[UUID, str]
+_NO_NAMES: Names = MappingProxyType({})
+
+# An id field and the column of names put beside it (unless the row has one already).
+NAMED: dict[str, str] = {
+    "partnership_id": "partnership_title",
+    "lead_organisation_id": "lead_organisation_name",
+    "organisation_id": "organisation_name",
+    "agreement_id": "agreement_title",
+    "activity_id": "activity_title",
+    "partnerships": "partnership_titles",
+    "lead_in": "lead_in_titles",
+}
+# What else in a row already names the id (then no column is added).
+_SIBLINGS: dict[str, tuple[str, ...]] = {
+    "organisation_id": ("name",),
+    "agreement_id": ("title",),
+    "activity_id": ("title",),
+}
+# Where each kind of id is looked up (projections/export_facts.names).
+_KIND_OF: dict[str, str] = {
+    "partnership_id": "partnerships",
+    "partnerships": "partnerships",
+    "lead_in": "partnerships",
+    "lead_organisation_id": "organisations",
+    "organisation_id": "organisations",
+    "agreement_id": "agreements",
+    "activity_id": "activities",
+}
+_DUPLICATES = ("_label", "_en")  # `x_label` beside `x`, `x_en` beside `x`: one column
+
+
+def _bare(kind: Any) -> Any:
+    info = msgspec.inspect.type_info(kind)
+    if isinstance(info, msgspec.inspect.UnionType):
+        kept = [t for t in info.types if not isinstance(t, msgspec.inspect.NoneType)]
+        return kept[0] if len(kept) == 1 else info
+    return info
+
+
+def _type_name(kind: Any) -> str:
+    """A field's type in the codebook's words (English keys of TYPES)."""
+    info = _bare(kind)
+    if isinstance(info, msgspec.inspect.UUIDType):
+        return "id"
+    if isinstance(info, msgspec.inspect.BoolType):
+        return "yes/no"
+    if isinstance(info, msgspec.inspect.IntType):
+        return "integer"
+    if isinstance(info, msgspec.inspect.FloatType | msgspec.inspect.DecimalType):
+        return "decimal"
+    if isinstance(info, msgspec.inspect.DateTimeType):
+        return "time"
+    if isinstance(info, msgspec.inspect.DateType):
+        return "date"
+    if isinstance(info, msgspec.inspect.EnumType):
+        return "integer" if issubclass(info.cls, IntEnum) else "code"
+    if isinstance(info, msgspec.inspect.ListType):
+        return "list"
+    if isinstance(info, msgspec.inspect.StrType | msgspec.inspect.LiteralType):
+        return "text"
+    return "json"
+
+
+def _child_kind(kind: Any) -> type[msgspec.Struct] | None:
+    info = _bare(kind)
+    if isinstance(info, msgspec.inspect.ListType) and isinstance(
+        info.item_type, msgspec.inspect.StructType
+    ):
+        return info.item_type.cls
+    return None
+
+
+def columns(table: Table, lang: Lang, names: Names) -> list[Column]:
+    """The table's columns: one per fact (no `x_label` beside `x`; `x_en` read in English
+    under `x`), a column of names beside each id the row does not name, lists of structs
+    left to their own table (children)."""
+    fields = {f.name: f for f in msgspec.structs.fields(table.kind)}
+    found: list[Column] = []
+    if table.parent is not None:
+        key, kind = table.parent
+        found.append(Column(key, lambda r: r[0], _type_name(kind)))
+        if key in NAMED:
+            found.append(_name_column(NAMED[key], key, lambda r: r[0], names))
+    for name, f in fields.items():
+        if any(name.endswith(d) and name[: -len(d)] in fields for d in _DUPLICATES):
+            continue
+        if name == "label" and any(
+            hasattr(_bare(g.type), "cls") and hasattr(_bare(g.type).cls, "label_da")
+            for g in fields.values()
+        ):
+            continue  # the Danish label of the row's enum (sector, rung, dimension)
+        if _child_kind(f.type) is not None:
+            continue
+        source = f"{name}_en" if lang is Lang.EN and f"{name}_en" in fields else name
+        read = _reader(source, child=table.parent is not None)
+        found.append(Column(name, read, _type_name(f.type)))
+        named = NAMED.get(name)
+        if (
+            named
+            and named not in fields
+            and not any(s in fields for s in _SIBLINGS.get(name, ()))
+            and not (name == "partnership_id" and table.kind.__name__ == "EventRow")
+        ):
+            found.append(_name_column(named, name, read, names))
     return found
+
+
+def _reader(field: str, *, child: bool) -> Callable[[Any], Any]:
+    if child:
+        return lambda row: getattr(row[1], field)
+    return lambda row: getattr(row, field)
+
+
+def _name_column(named: str, field: str, read: Callable[[Any], Any], names: Names) -> Column:
+    def get(row: Any) -> Any:
+        value = read(row)
+        if isinstance(value, list):
+            return [names.get(v, "") for v in value]
+        return None if value is None else names.get(value)
+
+    return Column(named, get, "list" if field in ("partnerships", "lead_in") else "text")
+
+
+def children(tables: Sequence[Table]) -> list[Table]:
+    """The tables, each followed by a table per list of structs in its rows (one row per
+    item, led by the parent row's first field: whose item it is)."""
+    found: list[Table] = []
+    for table in tables:
+        found.append(table)
+        if table.parent is not None:
+            continue
+        parent_fields = msgspec.structs.fields(table.kind)
+        for f in parent_fields:
+            kind = _child_kind(f.type)
+            if kind is None:
+                continue
+            name = CHILD_TABLES[(table.name, f.name)]
+            key = parent_fields[0]
+            rows = [
+                (getattr(row, key.name), item)
+                for row in table.rows
+                for item in getattr(row, f.name)
+            ]
+            found.append(Table(name, kind, rows, parent=(key.name, key.type)))
+    return found
+
+
+CHILD_TABLES: dict[tuple[str, str], str] = {
+    # (table, its field holding a list of structs): the child table's name
+    ("dimensions", "days"): "dimension_days",
+    ("activities", "adjustments"): "adjustments",
+    ("agreements", "parties"): "parties",
+    ("annotations", "links"): "links",
+}
 
 
 def _label(value: Enum, lang: Lang) -> Any:
@@ -373,52 +568,55 @@ def _label(value: Enum, lang: Lang) -> Any:
 def _text(value: Any, lang: Lang) -> str:
     """A value inside a cell that holds a list."""
     if isinstance(value, msgspec.Struct):
-        parts = (
-            _text(v, lang)
-            for k, v in msgspec.structs.asdict(value).items()
-            if v is not None and not k.endswith("_id")
-        )
-        return " ".join(parts)
+        return msgspec.json.encode(value).decode()
     cell = _cell(value, lang)
-    return _csv_text(cell, lang) if isinstance(cell, date) else str(cell)
+    return _csv_text(cell, lang) if isinstance(cell, date | float | Decimal) else str(cell)
 
 
 def _cell(value: Any, lang: Lang) -> Any:
     """A field's value as a cell: None, bool, number, str, date or naive datetime (UTC in
-    English, Danish time in Danish)."""
+    English, Danish time in Danish). A rung (an IntEnum) stays its number."""
     if value is None:
         return None
     if isinstance(value, bool):
         return ("ja" if value else "nej") if lang is Lang.DA else value
+    if isinstance(value, IntEnum):
+        return int(value)
     if isinstance(value, Enum):
-        label = _label(value, lang)
-        return int(label) if isinstance(value, IntEnum) and label == value.value else label
+        return _label(value, lang)
     if isinstance(value, datetime):
         if lang is Lang.DA:
             return in_denmark(value).replace(tzinfo=None)
         return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-    if isinstance(value, (date, int, float, str)):
+    if isinstance(value, date | int | float | str | Decimal):
         return value
     if isinstance(value, UUID):
         return str(value)
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list | tuple):
         return "; ".join(_text(v, lang) for v in value)
     return msgspec.json.encode(value).decode()
 
 
-def _is_moment(kind: Any) -> bool:
-    """Whether a field holds a time (datetime, optional or not)."""
-    return kind is datetime or datetime in getattr(kind, "__args__", ())
+def _moment_heading(column: Column, lang: Lang) -> str:
+    text = heading(column.key, lang)
+    return text + (" (dansk tid)" if lang is Lang.DA and column.type == "time" else "")
 
 
-def _rows(table: Table, lang: Lang) -> tuple[list[str], list[list[Any]]]:
-    fields = msgspec.structs.fields(table.kind)
-    headings = [
-        heading(f.name, lang) + (" (dansk tid)" if lang is Lang.DA and _is_moment(f.type) else "")
-        for f in fields
-    ]
-    rows = [[_cell(getattr(row, f.name), lang) for f in fields] for row in table.rows]
-    return headings, rows
+def _rows(
+    table: Table, lang: Lang, names: Names = _NO_NAMES
+) -> tuple[list[str], list[list[Any]], list[Column]]:
+    cols = columns(table, lang, names)
+    headings = [_moment_heading(c, lang) for c in cols]
+    rows = [[_cell(c.get(row), lang) for c in cols] for row in table.rows]
+    return headings, rows, cols
+
+
+def _number(value: float | Decimal, lang: Lang) -> str:
+    """A decimal number as text: a decimal comma in Danish (what Danish Excel reads)."""
+    text = format(value, "f") if isinstance(value, Decimal) else repr(value)
+    if isinstance(value, Decimal) and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",") if lang is Lang.DA else text
 
 
 def _csv_text(value: Any, lang: Lang = Lang.EN) -> str:
@@ -426,6 +624,8 @@ def _csv_text(value: Any, lang: Lang = Lang.EN) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float | Decimal):
+        return _number(value, lang)
     if isinstance(value, datetime):  # naive: UTC in English, Danish time in Danish
         if lang is Lang.DA:
             return value.strftime("%d.%m.%Y %H.%M.%S")
@@ -436,8 +636,7 @@ def _csv_text(value: Any, lang: Lang = Lang.EN) -> str:
     return "'" + text if isinstance(value, str) and text.startswith(_FORMULA_START) else text
 
 
-def write_csv(table: Table, lang: Lang) -> bytes:
-    headings, rows = _rows(table, lang)
+def _write_csv(headings: Sequence[str], rows: Iterable[Sequence[Any]], lang: Lang) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(headings)
@@ -445,48 +644,387 @@ def write_csv(table: Table, lang: Lang) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8", "replace")
 
 
+def write_csv(table: Table, lang: Lang, names: Names = _NO_NAMES) -> bytes:
+    headings, rows, _ = _rows(table, lang, names)
+    return _write_csv(headings, rows, lang)
+
+
 def _xlsx_value(value: Any) -> Any:
     """A cell's value without what a worksheet cannot hold (control characters)."""
     if isinstance(value, str):
         return ILLEGAL_CHARACTERS_RE.sub("", value.encode("utf-8", "replace").decode())
+    if isinstance(value, Decimal):
+        return float(value)  # a number cell (a spreadsheet holds doubles)
     return value
 
 
-def write_xlsx(tables: Iterable[Table], lang: Lang) -> bytes:
+def _sheet(
+    book: Workbook, title: str, headings: list[str], rows: list[list[Any]], lang: Lang
+) -> None:
+    sheet = book.create_sheet(title=title[:31])
+    bold = Font(bold=True)
+    sheet.append(headings)
+    for row in rows:
+        sheet.append([_xlsx_value(v) for v in row])
+    widths = [len(h) for h in headings]
+    for row_cells in sheet.iter_rows():
+        for index, cell in enumerate(row_cells):
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # never a formula
+            if isinstance(cell.value, datetime):
+                cell.number_format = (
+                    "dd.mm.yyyy hh:mm:ss" if lang is Lang.DA else "yyyy-mm-dd hh:mm:ss"
+                )
+                width = 19
+            elif isinstance(cell.value, date):
+                cell.number_format = "dd.mm.yyyy" if lang is Lang.DA else "yyyy-mm-dd"
+                width = 10
+            elif isinstance(cell.value, float):
+                cell.number_format = "0.00##"
+                width = 10
+            else:
+                width = len(str(cell.value or ""))
+            widths[index] = max(widths[index], width)
+    for cell in sheet[1]:
+        cell.font = bold
+    sheet.freeze_panes = "A2"
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, _MAX_WIDTH)
+
+
+def sheet_name(table: str, lang: Lang) -> str:
+    return SHEET_NAMES.get(table, table) if lang is Lang.DA else table
+
+
+def write_xlsx(tables: Iterable[Table], lang: Lang, names: Names = _NO_NAMES) -> bytes:
+    """One sheet per table, then the codebook: every column's meaning, type and source."""
     book = Workbook()
     book.remove(book.active)
-    bold = Font(bold=True)
+    book_rows: list[list[Any]] = []
     for table in tables:
-        title = SHEET_NAMES.get(table.name, table.name) if lang is Lang.DA else table.name
-        sheet = book.create_sheet(title=title[:31])
-        headings, rows = _rows(table, lang)
-        sheet.append(headings)
-        for row in rows:
-            sheet.append([_xlsx_value(v) for v in row])
-        widths = [len(h) for h in headings]
-        for row_cells in sheet.iter_rows():
-            for index, cell in enumerate(row_cells):
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # never a formula
-                if isinstance(cell.value, datetime):
-                    cell.number_format = (
-                        "dd.mm.yyyy hh:mm:ss" if lang is Lang.DA else "yyyy-mm-dd hh:mm:ss"
-                    )
-                    width = 19
-                elif isinstance(cell.value, date):
-                    cell.number_format = "dd.mm.yyyy" if lang is Lang.DA else "yyyy-mm-dd"
-                    width = 10
-                else:
-                    width = len(str(cell.value or ""))
-                widths[index] = max(widths[index], width)
-        for cell in sheet[1]:
-            cell.font = bold
-        sheet.freeze_panes = "A2"
-        for index, width in enumerate(widths, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, _MAX_WIDTH)
+        headings, rows, cols = _rows(table, lang, names)
+        _sheet(book, sheet_name(table.name, lang), headings, rows, lang)
+        book_rows += codebook_rows(table, cols, headings, lang)
+    _sheet(book, sheet_name("codebook", lang), codebook_headings(lang), book_rows, lang)
+    return fixed_xlsx(book)
+
+
+# -- the same inputs, the same bytes ---------------------------------------------------
+
+_FIXED = datetime(2000, 1, 1)  # the XLSX's "created" and "modified": not the time of writing
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def fixed_xlsx(book: Workbook) -> bytes:
+    """The workbook's bytes with nothing of the time of writing in them: fixed document
+    properties and fixed times on the zip archive's members (openpyxl stamps both)."""
+    book.properties.created = book.properties.modified = _FIXED
+    book.properties.creator = "Tværs"
+    written = io.BytesIO()
+    # ExcelWriter, not Workbook.save: that stamps "modified" with the time of writing
+    ExcelWriter(book, zipfile.ZipFile(written, "w", zipfile.ZIP_DEFLATED)).save()
     out = io.BytesIO()
-    book.save(out)
+    with (
+        zipfile.ZipFile(io.BytesIO(written.getvalue())) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for member in source.infolist():
+            info = zipfile.ZipInfo(member.filename, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = member.external_attr
+            target.writestr(info, source.read(member.filename))
     return out.getvalue()
+
+
+# -- the codebook ----------------------------------------------------------------------
+
+
+def codebook_headings(lang: Lang) -> list[str]:
+    if lang is Lang.DA:
+        return ["Ark", "Kolonne", "Feltnavn", "Betydning", "Type", "Kilde"]
+    return ["Sheet", "Column", "Field", "Meaning", "Type", "Source"]
+
+
+def codebook_rows(
+    table: Table, cols: Sequence[Column], headings: Sequence[str], lang: Lang
+) -> list[list[Any]]:
+    english = lang is Lang.EN
+    found = []
+    for column, title in zip(cols, headings, strict=True):
+        meaning_en, meaning_da = meaning(column.key)
+        type_en, type_da = TYPES[column.type]
+        found.append(
+            [
+                sheet_name(table.name, lang),
+                title,
+                column.key,
+                meaning_en if english else meaning_da,
+                type_en if english else type_da,
+                source(table.name, column.key, lang),
+            ]
+        )
+    return found
+
+
+def meaning(key: str) -> tuple[str, str]:
+    """What a column means (English, Danish): its own entry in MEANINGS, else said from
+    its heading for an id or the names beside one."""
+    if key in MEANINGS:
+        return MEANINGS[key]
+    english, danish = HEADINGS[key]
+    if key.endswith("_id") or key == "id":
+        return (
+            f"{english}: the record's identifier (UUID), stable across exports.",
+            f"{danish}: postens identifikator (UUID), den samme i alle udtræk.",
+        )
+    if key in NAMED.values():
+        return (
+            f"{english}: the name or title of the id beside it, as registered now.",
+            f"{danish}: navn eller titel på ID'et ved siden af, som det er registreret nu.",
+        )
+    return (f"{english}.", f"{danish}.")
+
+
+def source(table: str, key: str, lang: Lang) -> str:
+    english, danish = SOURCES.get((table, key)) or SOURCES.get(("", key)) or SOURCES[(table, "")]
+    return english if lang is Lang.EN else danish
+
+
+TYPES: dict[str, tuple[str, str]] = {
+    "id": ("identifier (UUID, text)", "identifikator (UUID, tekst)"),
+    "yes/no": ("yes/no", "ja/nej"),
+    "integer": ("whole number", "heltal"),
+    "decimal": ("decimal number", "decimaltal"),
+    "date": ("date", "dato"),
+    "time": (
+        "date and time (UTC in English files)",
+        "dato og klokkeslæt (dansk tid)",
+    ),
+    "code": (
+        "code (English files: the API's value; Danish files: its Danish label)",
+        "kode (danske filer: den danske betegnelse; engelske: API'ets værdi)",
+    ),
+    "list": ("list, items separated by '; '", "liste, punkter adskilt af '; '"),
+    "text": ("text", "tekst"),
+    "json": ("JSON text", "JSON-tekst"),
+}
+
+MEANINGS: dict[str, tuple[str, str]] = {
+    # column: (English, Danish): where the heading alone does not say it
+    "title": ("Title as registered.", "Titel som registreret."),
+    "municipality": ("The partnership's municipality.", "Partnerskabets kommune."),
+    "kind": ("Kind (a code of the taxonomy).", "Type (en kode i taksonomien)."),
+    "period_start": ("First day of the partnership's period.", "Periodens første dag."),
+    "period_end": ("Last day of the partnership's period.", "Periodens sidste dag."),
+    "purpose": ("The partnership's purpose, as registered now.", "Formålet, som registreret nu."),
+    "yearly_budget_dkk": (
+        "Yearly budget in Danish kroner, as registered now (empty: not registered).",
+        "Årligt budget i kroner, som registreret nu (tom: ikke registreret).",
+    ),
+    "staff_hours_per_year": (
+        "Staff hours per year, as registered now (empty: not registered).",
+        "Personaletimer pr. år, som registreret nu (tom: ikke registreret).",
+    ),
+    "tags": ("Free keywords of the registry.", "Registrets frie emneord."),
+    "sectors": (
+        "Sectors of the partners on the date, the lead organisation included.",
+        "Partnernes sektorer på datoen, den ledende organisation medregnet.",
+    ),
+    "highest_rung": (
+        "Highest rung (1-6) a partner stands on (on the date; in cross-case tables: ever, up "
+        "to the date). 1 knowing each other, 2 dialogue, 3 mutual referral, 4 informal "
+        "cooperation, 5 cooperation agreement, 6 partnership agreement.",
+        "Højeste trin (1-6) en partner står på (på datoen; i tværgående tabeller: nogensinde "
+        "frem til datoen). 1 kendskab, 2 dialog, 3 gensidig henvisning, 4 uformelt "
+        "samarbejde, 5 samarbejdsaftale, 6 partnerskabsaftale.",
+    ),
+    "rung": (
+        "Rung on the partnership ladder, 1-6 (see Highest rung).",
+        "Trin på partnerskabstrappen, 1-6 (se Højeste trin).",
+    ),
+    "anchored": (
+        "Dimensions with an 'anchored' milestone by the date.",
+        "Dimensioner med en milepæl 'forankret' senest på datoen.",
+    ),
+    "start": (
+        "The partnership's start: its period start, else the registration's valid date.",
+        "Partnerskabets start: periodens start, ellers registreringens gyldighedsdato.",
+    ),
+    "count": ("How many partnerships the row counts.", "Antal partnerskaber rækken tæller."),
+    "median_days": (
+        "Median days from the start to the first 'anchored' milestone.",
+        "Median af dage fra start til den første milepæl 'forankret'.",
+    ),
+    "days": (
+        "Days from the partnership's start to the date beside it (negative: before it started).",
+        "Dage fra partnerskabets start til datoen ved siden af (negativ: før starten).",
+    ),
+    "anchored_share": (
+        "Share (0-1) of the anchored partnerships that recorded the factor.",
+        "Andel (0-1) af de forankrede partnerskaber, der registrerede faktoren.",
+    ),
+    "not_anchored_share": (
+        "Share (0-1) of the partnerships not anchored that recorded the factor.",
+        "Andel (0-1) af de ikke forankrede partnerskaber, der registrerede faktoren.",
+    ),
+    "organisations": (
+        "Organisations of the sector in each partnership, in the order of Partnerships.",
+        "Organisationer af sektoren i hvert partnerskab, i rækkefølgen under Partnerskaber.",
+    ),
+    "event_no": (
+        "The event's number in its record's own history (1, 2, ...).",
+        "Hændelsens nummer i postens egen historik (1, 2, ...).",
+    ),
+    "record": ("The record the event belongs to.", "Posten hændelsen hører til."),
+    "event_kind": (
+        "The event's kind as the event log names it (a code).",
+        "Hændelsens type, som hændelsesloggen navngiver den (en kode).",
+    ),
+    "kind_words": ("The kind of change in words.", "Slags ændring i ord."),
+    "summary": (
+        "What happened, with names and old → new values.",
+        "Hvad der skete, med navne og gammel → ny værdi.",
+    ),
+    "valid_on": ("The date the fact holds from.", "Datoen faktum gælder fra."),
+    "recorded_at": (
+        "When the registry recorded it (English files UTC, Danish files Danish time).",
+        "Hvornår registret registrerede det (dansk tid i danske filer, UTC i engelske).",
+    ),
+    "actor_name": (
+        "Who recorded it (name and role).",
+        "Hvem der registrerede det (navn og rolle).",
+    ),
+    "reason": ("The reason given.", "Den angivne begrundelse."),
+    "fields": (
+        "The event's own fields as JSON (as the event log holds them).",
+        "Hændelsens egne felter som JSON (som hændelsesloggen har dem).",
+    ),
+}
+
+SOURCES: dict[tuple[str, str], tuple[str, str]] = {
+    # (table, column) or ("", column) or (table, ""): where the value comes from
+    ("", "partnership_title"): (
+        "Registry: PartnershipRegistered / RegistryUpdated (title)",
+        "Registret: PartnershipRegistered / RegistryUpdated (titel)",
+    ),
+    ("", "partnership_titles"): (
+        "Registry: PartnershipRegistered / RegistryUpdated (title)",
+        "Registret: PartnershipRegistered / RegistryUpdated (titel)",
+    ),
+    ("", "lead_in_titles"): (
+        "Registry: PartnershipRegistered / RegistryUpdated (title)",
+        "Registret: PartnershipRegistered / RegistryUpdated (titel)",
+    ),
+    ("", "lead_organisation_name"): (
+        "Directory: OrganisationRegistered / Renamed (name)",
+        "Kartoteket: OrganisationRegistered / Renamed (navn)",
+    ),
+    ("", "organisation_name"): (
+        "Directory: OrganisationRegistered / Renamed (name)",
+        "Kartoteket: OrganisationRegistered / Renamed (navn)",
+    ),
+    ("", "agreement_title"): ("Agreement: Drafted (title)", "Aftale: Drafted (titel)"),
+    ("", "activity_title"): (
+        "Partnership: ActivityPlanned / ActivityChanged (title)",
+        "Partnerskab: ActivityPlanned / ActivityChanged (titel)",
+    ),
+    ("", "yearly_budget_dkk"): (
+        "Registry: PartnershipRegistered / RegistryUpdated (yearly_budget_dkk)",
+        "Registret: PartnershipRegistered / RegistryUpdated (yearly_budget_dkk)",
+    ),
+    ("", "staff_hours_per_year"): (
+        "Registry: PartnershipRegistered / RegistryUpdated (staff_hours_per_year)",
+        "Registret: PartnershipRegistered / RegistryUpdated (staff_hours_per_year)",
+    ),
+    ("", "purpose"): (
+        "Registry: PartnershipRegistered / RegistryUpdated (purpose)",
+        "Registret: PartnershipRegistered / RegistryUpdated (purpose)",
+    ),
+    ("hits", ""): (
+        "Registry (PartnershipRegistered, RegistryUpdated), partners (PartnerJoined, "
+        "LadderMoved) and milestones (MilestoneRecorded) as of the date",
+        "Registret (PartnershipRegistered, RegistryUpdated), partnere (PartnerJoined, "
+        "LadderMoved) og milepæle (MilestoneRecorded) pr. datoen",
+    ),
+    ("partnerships", ""): (
+        "Registry, ladder (PartnerJoined, LadderMoved) and milestones as of the date",
+        "Registret, trappen (PartnerJoined, LadderMoved) og milepæle pr. datoen",
+    ),
+    ("municipal", ""): ("Partners (PartnerJoined) and their sectors", "Partnere og deres sektor"),
+    ("external", ""): ("Partners (PartnerJoined) and their sectors", "Partnere og deres sektor"),
+    ("rungs", ""): ("Ladder (PartnerJoined, LadderMoved)", "Trappen (PartnerJoined, LadderMoved)"),
+    ("dimensions", ""): (
+        "Milestones (MilestoneRecorded, MilestoneCorrected)",
+        "Milepæle (MilestoneRecorded, MilestoneCorrected)",
+    ),
+    ("dimension_days", ""): (
+        "Milestones (MilestoneRecorded, MilestoneCorrected) and the registry's period",
+        "Milepæle (MilestoneRecorded, MilestoneCorrected) og registrets periode",
+    ),
+    ("factor_kinds", ""): ("Factors (FactorRecorded)", "Faktorer (FactorRecorded)"),
+    ("factors", ""): ("Factors (FactorRecorded, FactorLinked)", "Faktorer (FactorRecorded)"),
+    ("factor_sources", ""): (
+        "Factors linked to events (FactorRecorded, FactorEventLinked)",
+        "Faktorer knyttet til hændelser (FactorRecorded, FactorEventLinked)",
+    ),
+    ("partners", ""): (
+        "Ladder (PartnerJoined, LadderMoved)",
+        "Trappen (PartnerJoined, LadderMoved)",
+    ),
+    ("distribution", ""): ("Ladder (PartnerJoined, LadderMoved)", "Trappen"),
+    ("steps", ""): (
+        "Ladder (PartnerJoined, LadderMoved, RungCorrected)",
+        "Trappen (PartnerJoined, LadderMoved, RungCorrected)",
+    ),
+    ("roles", ""): ("Roles (RoleAssigned, RoleVacated)", "Roller (RoleAssigned, RoleVacated)"),
+    ("steering_group", ""): ("Steering group (SteeringMemberAppointed)", "Styregruppen"),
+    ("vacancies", ""): ("Roles (RoleVacated, RoleAssigned)", "Roller (RoleVacated, RoleAssigned)"),
+    ("turnover", ""): ("Roles (RoleAssigned, RoleVacated)", "Roller (RoleAssigned, RoleVacated)"),
+    ("milestones", ""): ("Milestones (MilestoneRecorded, MilestoneCorrected)", "Milepæle"),
+    ("entries", ""): ("The event log (every event of the partnership)", "Hændelsesloggen"),
+    ("changes", ""): ("The event log: the partnership on two dates", "Hændelsesloggen: to datoer"),
+    ("offers", ""): ("Activities (ActivityPlanned, ActivityChanged)", "Aktiviteter"),
+    ("activities", ""): ("Activities (ActivityPlanned, ActivityChanged)", "Aktiviteter"),
+    ("adjustments", ""): ("Activities (ActivityAdjusted)", "Aktiviteter (ActivityAdjusted)"),
+    ("expiring_agreements", ""): ("Agreements (Drafted, Signed, Renewed)", "Aftaler"),
+    ("follow_ups_due", ""): ("Follow-ups (FollowUpScheduled)", "Opfølgninger"),
+    ("vacant_roles", ""): ("Roles (RoleVacated)", "Roller (RoleVacated)"),
+    ("stalled_projects", ""): ("Registry period and milestones", "Registrets periode og milepæle"),
+    ("agreements", ""): ("Agreements (Drafted, Signed, Renewed, Terminated)", "Aftaler"),
+    ("parties", ""): ("Agreements (Drafted, Signed)", "Aftaler (Drafted, Signed)"),
+    ("ratings", ""): ("Ratings (DimensionRated, RatingCorrected)", "Vurderinger"),
+    ("flags", ""): ("Ratings and milestones compared", "Vurderinger og milepæle sammenholdt"),
+    ("annotations", ""): ("Evaluator notes (Annotation events)", "Evaluatornotater"),
+    ("links", ""): ("Evaluator notes (Annotation events)", "Evaluatornotater"),
+    ("events", ""): (
+        "The event log: every event of the partnership and its agreements",
+        "Hændelsesloggen: alle partnerskabets og dets aftalers hændelser",
+    ),
+}
+
+
+def wanted_names(tables: Sequence[Table]) -> dict[str, set[UUID]]:
+    """The ids the tables' name columns need, by kind (projections/export_facts.names)."""
+    found: dict[str, set[UUID]] = {}
+    for table in tables:
+        if table.parent is not None and table.parent[0] in _KIND_OF:
+            parent_kind = _KIND_OF[table.parent[0]]
+            found.setdefault(parent_kind, set()).update(
+                r[0] for r in table.rows if r[0] is not None
+            )
+        for name, f in ((f.name, f) for f in msgspec.structs.fields(table.kind)):
+            kind = _KIND_OF.get(name)
+            if kind is None:
+                continue
+            for row in table.rows:
+                value = getattr(row[1] if table.parent is not None else row, f.name)
+                values = value if isinstance(value, list) else [value]
+                found.setdefault(kind, set()).update(v for v in values if isinstance(v, UUID))
+    return found
+
+
+async def look_up_names(store: ReadStore, tables: Sequence[Table]) -> dict[UUID, str]:
+    return await export_facts.names(store, **wanted_names(tables))
 
 
 def file_stem(*parts: str) -> str:
@@ -517,25 +1055,39 @@ def content_disposition(name: str, disposition: str = "attachment") -> str:
     return f"{disposition}; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def respond(export: Export, stem: str, tables: Sequence[Table]) -> Response[bytes]:
-    """The file: the main table (or `table`) as CSV, or every table (or `table`) as XLSX."""
+async def respond(export: Export, stem: str, tables: Sequence[Table]) -> Response[bytes]:
+    """The file: the main table (or `table`) as CSV, or every table (or `table`) as XLSX,
+    with a codebook sheet (as CSV: `table=codebook`), named in Content-Disposition."""
+    tables = children(tables)
     names = [t.name for t in tables]
-    if export.table is not None and export.table not in names:
+    if export.table is not None and export.table not in [*names, "codebook"]:
         raise ValidationException(
-            f"No table {export.table!r} here; choose one of: {', '.join(names)}.",
+            f"No table {export.table!r} here; choose one of: {', '.join([*names, 'codebook'])}.",
             extra=[{"key": "table", "message": "unknown table", "source": "query"}],
         )
     chosen = [t for t in tables if t.name == export.table] if export.table else list(tables)
+    if export.table == "codebook":
+        chosen = list(tables)
+    lookup = await look_up_names(export.store, chosen) if export.store is not None else {}
     if export.table:
         stem = f"{stem}-{export.table.replace('_', '-')}"
-    if export.format is ExportFormat.CSV:
-        content, media_type, extension = write_csv(chosen[0], export.lang), CSV_TYPE, "csv"
+    if export.table == "codebook" and export.format is ExportFormat.CSV:
+        rows = []
+        for table in chosen:
+            headings, _, cols = _rows(table, export.lang, lookup)
+            rows += codebook_rows(table, cols, headings, export.lang)
+        content = _write_csv(codebook_headings(export.lang), rows, export.lang)
+        media_type, extension = CSV_TYPE, "csv"
+    elif export.format is ExportFormat.CSV:
+        content, media_type = write_csv(chosen[0], export.lang, lookup), CSV_TYPE
+        extension = "csv"
     else:
-        content, media_type, extension = write_xlsx(chosen, export.lang), XLSX_TYPE, "xlsx"
+        content, media_type = write_xlsx(chosen, export.lang, lookup), XLSX_TYPE
+        extension = "xlsx"
     return Response(
         content,
         media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{stem}.{extension}"'},
+        headers={"Content-Disposition": content_disposition(f"{stem}.{extension}")},
     )
 
 
@@ -556,48 +1108,112 @@ def _day(day: date | None = None) -> str:
     return (day or today_in_denmark()).isoformat()
 
 
-def ladder(export: Export, view: _Ladder, partnership_id: UUID) -> Response[bytes]:
+async def ladder(export: Export, view: _Ladder, partnership_id: UUID) -> Response[bytes]:
     assert isinstance(view, msgspec.Struct)
     counts = [RungCount(rung=Rung(r), count=n) for r, n in sorted(view.distribution.items())]
     tables = [*tables_of(view, "partners"), Table("distribution", RungCount, counts)]
-    return respond(export, f"ladder-{partnership_id}-{_day(view.as_of)}", tables)
+    return await respond(export, f"ladder-{partnership_id}-{_day(view.as_of)}", tables)
 
 
-def ladder_history(export: Export, view: msgspec.Struct, partnership_id: UUID) -> Response[bytes]:
-    return respond(export, f"ladder-history-{partnership_id}-{_day()}", tables_of(view, "steps"))
+async def ladder_history(
+    export: Export, view: msgspec.Struct, partnership_id: UUID
+) -> Response[bytes]:
+    stem = f"ladder-history-{partnership_id}-{_day()}"
+    return await respond(export, stem, tables_of(view, "steps"))
 
 
-def roles(export: Export, view: _Dated, partnership_id: UUID) -> Response[bytes]:
+async def roles(export: Export, view: _Dated, partnership_id: UUID) -> Response[bytes]:
     assert isinstance(view, msgspec.Struct)
     tables = tables_of(view, "roles", "steering_group", "vacancies", "turnover")
-    return respond(export, f"roles-{partnership_id}-{_day(view.as_of)}", tables)
+    return await respond(export, f"roles-{partnership_id}-{_day(view.as_of)}", tables)
 
 
-def anchoring(export: Export, view: _Dated, partnership_id: UUID) -> Response[bytes]:
+async def anchoring(export: Export, view: _Dated, partnership_id: UUID) -> Response[bytes]:
     assert isinstance(view, msgspec.Struct)
     tables = tables_of(view, "dimensions", "milestones", "factors")
-    return respond(export, f"anchoring-{partnership_id}-{_day(view.as_of)}", tables)
+    return await respond(export, f"anchoring-{partnership_id}-{_day(view.as_of)}", tables)
 
 
-def audit(export: Export, view: msgspec.Struct, partnership_id: UUID) -> Response[bytes]:
-    return respond(export, f"audit-{partnership_id}-{_day()}", tables_of(view, "entries"))
+async def audit(export: Export, view: msgspec.Struct, partnership_id: UUID) -> Response[bytes]:
+    return await respond(export, f"audit-{partnership_id}-{_day()}", tables_of(view, "entries"))
 
 
-def diff(
+async def diff(
     export: Export, view: msgspec.Struct, partnership_id: UUID, first: date, second: date
 ) -> Response[bytes]:
     stem = f"diff-{partnership_id}-{first.isoformat()}-{second.isoformat()}"
-    return respond(export, stem, tables_of(view, "changes"))
+    return await respond(export, stem, tables_of(view, "changes"))
 
 
-def registry_search(export: Export, view: _Dated) -> Response[bytes]:
+class PartnershipRow(msgspec.Struct, kw_only=True):
+    """A registry hit with the registry's facts no list holds: purpose, budget, hours."""
+
+    id: UUID
+    title: str
+    municipality: str
+    kind: PartnershipType
+    period_start: date | None
+    period_end: date | None
+    lead_organisation_id: UUID
+    purpose: str
+    yearly_budget_dkk: Decimal | None
+    staff_hours_per_year: Decimal | None
+    tags: list[str]
+    target_groups: list[str]
+    arenas: list[str]
+    sectors: list[Sector]
+    highest_rung: Rung | None
+    anchored: list[Dimension]
+
+
+class CaseRow(msgspec.Struct, kw_only=True):
+    """A partnership of the cross-case tables, with its lead, budget and hours."""
+
+    id: UUID
+    title: str
+    municipality: str
+    lead_organisation_id: UUID | None
+    start: date
+    yearly_budget_dkk: Decimal | None
+    staff_hours_per_year: Decimal | None
+    highest_rung: Rung | None
+    anchored: list[Dimension]
+
+
+async def _facts(export: Export, ids: Iterable[UUID]) -> dict[UUID, export_facts.RegistryFacts]:
+    if export.store is None:
+        return {}
+    return await export_facts.registry_facts(export.store, ids)
+
+
+async def registry_search(export: Export, view: SearchPage) -> Response[bytes]:
+    hits = view.hits
+    facts = await _facts(export, [h.id for h in hits])
+    rows = []
+    for hit in hits:
+        fact = facts.get(hit.id)
+        rows.append(
+            PartnershipRow(
+                **{f: getattr(hit, f) for f in _HIT_FIELDS},
+                purpose=fact.purpose if fact else "",
+                yearly_budget_dkk=fact.yearly_budget_dkk if fact else None,
+                staff_hours_per_year=fact.staff_hours_per_year if fact else None,
+            )
+        )
+    stem = f"partnerships-{_day(view.as_of)}"
+    return await respond(export, stem, [Table("hits", PartnershipRow, rows)])
+
+
+_HIT_FIELDS = tuple(
+    f.name
+    for f in msgspec.structs.fields(PartnershipRow)
+    if f.name not in ("purpose", "yearly_budget_dkk", "staff_hours_per_year")
+)
+
+
+async def offers(export: Export, view: _Dated) -> Response[bytes]:
     assert isinstance(view, msgspec.Struct)
-    return respond(export, f"partnerships-{_day(view.as_of)}", tables_of(view, "hits"))
-
-
-def offers(export: Export, view: _Dated) -> Response[bytes]:
-    assert isinstance(view, msgspec.Struct)
-    return respond(export, f"offers-{_day(view.as_of)}", tables_of(view, "offers"))
+    return await respond(export, f"offers-{_day(view.as_of)}", tables_of(view, "offers"))
 
 
 class _Today(Protocol):
@@ -605,49 +1221,82 @@ class _Today(Protocol):
     def today(self) -> date: ...
 
 
-def agenda(export: Export, view: _Today) -> Response[bytes]:
+async def agenda(export: Export, view: _Today) -> Response[bytes]:
     assert isinstance(view, msgspec.Struct)
     names = ("expiring_agreements", "follow_ups_due", "vacant_roles", "stalled_projects")
-    return respond(export, f"agenda-{_day(view.today)}", tables_of(view, *names))
+    return await respond(export, f"agenda-{_day(view.today)}", tables_of(view, *names))
 
 
-def crosscase(export: Export, view: _Dated) -> Response[bytes]:
-    assert isinstance(view, msgspec.Struct)
+async def crosscase(export: Export, view: CrossCase) -> Response[bytes]:
+    columns_ = view.partnerships
+    facts = await _facts(export, [c.id for c in columns_])
+    cases = []
+    for c in columns_:
+        fact = facts.get(c.id)
+        cases.append(
+            CaseRow(
+                id=c.id,
+                title=c.title,
+                municipality=c.municipality,
+                lead_organisation_id=fact.lead_organisation_id if fact else None,
+                start=c.start,
+                yearly_budget_dkk=fact.yearly_budget_dkk if fact else None,
+                staff_hours_per_year=fact.staff_hours_per_year if fact else None,
+                highest_rung=c.highest_rung,
+                anchored=c.anchored,
+            )
+        )
     names = (
-        "partnerships",
-        "municipal",
-        "external",
-        "rungs",
-        "dimensions",
-        "factor_kinds",
-        "factors",
-    )
-    return respond(export, f"crosscase-{_day(view.as_of)}", tables_of(view, *names))
+        "municipal", "external", "rungs", "dimensions", "factor_kinds", "factors", "factor_sources"
+    )  # fmt: skip
+    tables = [Table("partnerships", CaseRow, cases), *tables_of(view, *names)]
+    return await respond(export, f"crosscase-{_day(view.as_of)}", tables)
 
 
-def activities(export: Export, view: _Dated, partnership_id: UUID) -> Response[bytes]:
+async def activities(export: Export, view: _Dated, partnership_id: UUID) -> Response[bytes]:
     assert isinstance(view, msgspec.Struct)
     stem = f"activities-{partnership_id}-{_day(view.as_of)}"
-    return respond(export, stem, tables_of(view, "activities"))
+    return await respond(export, stem, tables_of(view, "activities"))
 
 
-def agreements(export: Export, view: _Dated, partnership_id: UUID) -> Response[bytes]:
+async def agreements(export: Export, view: _Dated, partnership_id: UUID) -> Response[bytes]:
     assert isinstance(view, msgspec.Struct)
     stem = f"agreements-{partnership_id}-{_day(view.as_of)}"
-    return respond(export, stem, tables_of(view, "agreements"))
+    return await respond(export, stem, tables_of(view, "agreements"))
 
 
-def ratings(export: Export, view: _Dated, partnership_id: UUID) -> Response[bytes]:
+async def ratings(export: Export, view: _Dated, partnership_id: UUID) -> Response[bytes]:
     assert isinstance(view, msgspec.Struct)
     stem = f"ratings-{partnership_id}-{_day(view.as_of)}"
-    return respond(export, stem, tables_of(view, "ratings", "flags"))
+    return await respond(export, stem, tables_of(view, "ratings", "flags"))
 
 
-def evaluator_notes(export: Export, view: msgspec.Struct, partnership_id: UUID) -> Response[bytes]:
-    return respond(export, f"annotations-{partnership_id}", tables_of(view, "annotations"))
+async def evaluator_notes(
+    export: Export, view: msgspec.Struct, partnership_id: UUID
+) -> Response[bytes]:
+    return await respond(export, f"annotations-{partnership_id}", tables_of(view, "annotations"))
 
 
-EXPORTERS: dict[str, Callable[..., Response[bytes]]] = {
+async def event_log(export: Export, view: export_facts.EventLog) -> Response[bytes]:
+    stem = f"events-{_day(view.as_of)}"
+    if view.known_at is not None:
+        stem += "-known-" + view.known_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return await respond(export, stem, [Table("events", export_facts.EventRow, view.events)])
+
+
+def tables_of(view: msgspec.Struct, *names: str) -> list[Table]:
+    """The view's lists of structs named `names`, as tables (in that order)."""
+    fields = {f.name: f.type for f in msgspec.inspect.type_info(type(view)).fields}  # type: ignore[attr-defined]
+    found = []
+    for name in names:
+        kind = fields[name]
+        assert isinstance(kind, msgspec.inspect.ListType)
+        assert isinstance(kind.item_type, msgspec.inspect.StructType)
+        found.append(Table(name, kind.item_type.cls, getattr(view, name)))
+    return found
+
+
+EXPORTERS: dict[str, Callable[..., Awaitable[Response[bytes]]]] = {
     "getLadder": ladder,
     "getLadderHistory": ladder_history,
     "getRoles": roles,
@@ -662,6 +1311,7 @@ EXPORTERS: dict[str, Callable[..., Response[bytes]]] = {
     "getAgreements": agreements,
     "getRatings": ratings,
     "getAnnotations": evaluator_notes,
+    "exportEvents": event_log,
 }
 """Every view that exports, by operation id (for the docs and the tests)."""
 
@@ -682,16 +1332,20 @@ TABLES: dict[str, tuple[str, ...]] = {
         "external",
         "rungs",
         "dimensions",
+        "dimension_days",
         "factor_kinds",
         "factors",
+        "factor_sources",
     ),
-    "getActivities": ("activities",),
-    "getAgreements": ("agreements",),
+    "getActivities": ("activities", "adjustments"),
+    "getAgreements": ("agreements", "parties"),
     "getRatings": ("ratings", "flags"),
-    "getAnnotations": ("annotations",),
+    "getAnnotations": ("annotations", "links"),
+    "exportEvents": ("events",),
 }
-"""The `table=` values of each exporting view, by operation id (stated in the document)."""
+"""The `table=` values of each exporting view, by operation id (stated in the document;
+`codebook` besides: the codebook of the view's columns)."""
 
 
-EXPORT = Provide(provide_export, sync_to_thread=False)
+EXPORT = Provide(provide_export)
 """The `export` dependency, for the controllers of the view endpoints."""

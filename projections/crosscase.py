@@ -14,6 +14,9 @@
   (`anchored_on=any`). Per factor kind (origin and effect) and per factor (the same
   description, ignoring case and spacing), how many partnerships of each group recorded
   it and their share of the group.
+- where the factors came from: per effect and kind of event a factor is linked to (a role
+  vacated, a partner leaving, a decision, ...), how many partnerships of each group
+  recorded one; each factor row also names the kinds of event it is linked to.
 
 The queries fetch plain rows; `tabulate` computes the tables in Python (pure).
 """
@@ -42,6 +45,7 @@ from aggregates.taxonomy import (
 )
 from projections.access import Visibility
 from projections.helpers import marks
+from projections.history import event_name
 from projections.search import CURRENT_PARTNERS
 from projections.store import ReadStore
 
@@ -71,6 +75,8 @@ class FactorRecord:
     origin: FactorOrigin
     effect: FactorEffect
     description: str
+    # the kinds (event class names) of the partnership's events it is linked to
+    linked_kinds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,16 +180,29 @@ async def fetch(
             *scoped,
         )
     }
+    kinds: dict[str, list[str]] = {}
+    for r in await store.fetch(
+        # the kind of each event a factor is linked to (the audit view names it)
+        "SELECT l.factor_id, a.kind FROM factor_event_links l JOIN factors f"
+        " ON f.factor_id = l.factor_id JOIN audit_log a ON a.aggregate_id = l.partnership_id"
+        " AND a.version = l.event_version"
+        f" WHERE f.valid_on <= ?{in_cases} ORDER BY l.event_version",
+        day,
+        *scoped,
+    ):
+        kinds.setdefault(str(r["factor_id"]), []).append(str(r["kind"]))
     factors = [
         FactorRecord(
             partnership_id=UUID(str(r["partnership_id"])),
             origin=FactorOrigin(r["origin"]),
             effect=FactorEffect(r["effect"]),
             description=str(r["description"]),
+            linked_kinds=tuple(dict.fromkeys(kinds.get(str(r["factor_id"]), []))),
         )
         for r in await store.fetch(
-            "SELECT f.partnership_id, f.origin, f.effect, f.description FROM factors f"
-            f" WHERE f.valid_on <= ?{in_cases} ORDER BY f.valid_on, f.recorded_at, f.factor_id",
+            "SELECT f.factor_id, f.partnership_id, f.origin, f.effect, f.description"
+            f" FROM factors f WHERE f.valid_on <= ?{in_cases}"
+            " ORDER BY f.valid_on, f.recorded_at, f.factor_id",
             day,
             *scoped,
         )
@@ -294,6 +313,24 @@ class FactorRow(msgspec.Struct, kw_only=True):
     not_anchored_share: float | None
     total_count: int
     partnerships: list[UUID]  # that recorded it, in the order of `CrossCase.partnerships`
+    # the kinds of event it is linked to in any of them (event class names), and in words
+    linked_kinds: list[str] = msgspec.field(default_factory=list)
+    linked_to: list[str] = msgspec.field(default_factory=list)
+
+
+class FactorSourceRow(msgspec.Struct, kw_only=True):
+    """Where factors came from: factors of this effect linked to events of this kind (a
+    role vacated, a partner leaving, ...), how many partnerships of each group had one."""
+
+    effect: FactorEffect
+    effect_label: str
+    kind: str  # the event class name, as the history's `kind`
+    kind_label: str  # in Danish words ("rolle ledig")
+    anchored_count: int
+    anchored_share: float | None
+    not_anchored_count: int
+    not_anchored_share: float | None
+    total_count: int
 
 
 class CrossCase(msgspec.Struct, kw_only=True):
@@ -308,6 +345,8 @@ class CrossCase(msgspec.Struct, kw_only=True):
     not_anchored_group: list[UUID]
     factor_kinds: list[FactorKindRow]  # every origin and effect, promoting first
     factors: list[FactorRow]  # most frequent first
+    # per effect and kind of event the factors are linked to, most frequent first
+    factor_sources: list[FactorSourceRow] = msgspec.field(default_factory=list)
 
 
 def _share(count: int, size: int) -> float | None:
@@ -324,7 +363,7 @@ _ORIGINS = (FactorOrigin.EXTERNAL, FactorOrigin.INTERNAL)
 
 def _factor_tables(
     data: CaseData, order: list[UUID], anchored_on: AnchoredOn
-) -> tuple[list[UUID], list[UUID], list[FactorKindRow], list[FactorRow]]:
+) -> tuple[list[UUID], list[UUID], list[FactorKindRow], list[FactorRow], list[FactorSourceRow]]:
     """The two groups, and the factor tables comparing them (pure)."""
     wanted = anchored_on.dimension
     reached = {pid for pid, dim in data.first_anchored if wanted is None or dim is wanted}
@@ -359,10 +398,15 @@ def _factor_tables(
     ]
     first: dict[tuple[FactorEffect, FactorOrigin, str], FactorRecord] = {}
     having: dict[tuple[FactorEffect, FactorOrigin, str], set[UUID]] = {}
+    linked: dict[tuple[FactorEffect, FactorOrigin, str], list[str]] = {}
+    sources: dict[tuple[FactorEffect, str], set[UUID]] = {}
     for record in records:
         key = _factor_key(record)
         first.setdefault(key, record)
         having.setdefault(key, set()).add(record.partnership_id)
+        linked.setdefault(key, []).extend(record.linked_kinds)
+        for kind in record.linked_kinds:
+            sources.setdefault((record.effect, kind), set()).add(record.partnership_id)
     rows = [
         FactorRow(
             effect=record.effect,
@@ -371,10 +415,25 @@ def _factor_tables(
             origin_label=record.origin.label_da,
             description=" ".join(record.description.split()),
             partnerships=[pid for pid in order if pid in having[key]],
+            linked_kinds=list(dict.fromkeys(linked[key])),
+            linked_to=[event_name(k) for k in dict.fromkeys(linked[key])],
             **counts(having[key]),
         )
         for key, record in first.items()
     ]
+    source_rows = [
+        FactorSourceRow(
+            effect=effect,
+            effect_label=effect.label_da,
+            kind=kind,
+            kind_label=event_name(kind),
+            **counts(pids),
+        )
+        for (effect, kind), pids in sources.items()
+    ]
+    source_rows.sort(
+        key=lambda r: (-r.total_count, _EFFECTS.index(r.effect), r.kind_label.casefold())
+    )
     rows.sort(
         key=lambda r: (
             -r.total_count,
@@ -384,7 +443,7 @@ def _factor_tables(
             r.description.casefold(),
         )
     )
-    return anchored, not_anchored, kinds, rows
+    return anchored, not_anchored, kinds, rows, source_rows
 
 
 def tabulate(data: CaseData, anchored_on: AnchoredOn = AnchoredOn.OPERATIONS) -> CrossCase:
@@ -460,7 +519,9 @@ def tabulate(data: CaseData, anchored_on: AnchoredOn = AnchoredOn.OPERATIONS) ->
                 days=days,
             )
         )
-    anchored, not_anchored, factor_kinds, factors = _factor_tables(data, order, anchored_on)
+    anchored, not_anchored, factor_kinds, factors, sources = _factor_tables(
+        data, order, anchored_on
+    )
     return CrossCase(
         as_of=data.as_of,
         partnerships=columns,
@@ -473,6 +534,7 @@ def tabulate(data: CaseData, anchored_on: AnchoredOn = AnchoredOn.OPERATIONS) ->
         not_anchored_group=not_anchored,
         factor_kinds=factor_kinds,
         factors=factors,
+        factor_sources=sources,
     )
 
 

@@ -35,7 +35,7 @@ from aggregates.taxonomy import (
 from projections import anchoring, ladder, roles
 from projections.audit import changed_from, summarise
 from projections.core import checked_known_at
-from projections.history import event_class, look_up, reading
+from projections.history import event_name, look_up
 from projections.store import ReadStore
 
 log = structlog.get_logger(__name__)
@@ -317,14 +317,10 @@ KIND_WORDS: dict[str, tuple[str, str]] = {
 
 def kind_words(kind: str) -> tuple[str, str]:
     """The kind of event in Danish and English words: the story's own kinds, else the
-    history's group of the event ("roller", "partnere", ...)."""
+    history's name of the kind ("rolle ledig", "partner udtrådt", ...)."""
     if kind in KIND_WORDS:
         return KIND_WORDS[kind]
-    cls = event_class(kind, "partnership")
-    if cls is None:
-        return (kind, kind)
-    group = reading(cls).group
-    return (group.label_da.lower(), group.label_en.lower())
+    return (event_name(kind), event_name(kind, "en"))
 
 
 def event_ref(version: int) -> str:

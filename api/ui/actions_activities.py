@@ -3,6 +3,7 @@ activities; anchoring milestones with evidence; promoting factors and barriers."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -44,16 +45,52 @@ from api.ui.core import PREFIX, format_day, locale_of, render
 from api.ui.forms import Field, submit, with_meta
 from api.ui.free_text import warn_names
 from api.ui.i18n import english, labeller, translator
+from projections import audit as audit_view
 from services.application import Tvaers
 from services.commands import (
     AdjustActivity,
     ChangeActivityStatus,
     LaunchActivity,
+    LinkFactorToEvent,
     RecordFactor,
     RecordMilestone,
 )
 
 OWNERS_HELP = "De partnere, der står for aktiviteten."
+EVENTS_SHOWN = 40
+"""How many of the partnership's events a factor form offers to link (the most recent)."""
+EVENTS_HELP = (
+    "Fx en rolle, der blev ledig, en partner, der udtrådte, eller en beslutning. De seneste "
+    "hændelser står først; nummeret er hændelsens nummer i partnerskabets historik."
+)
+
+
+async def event_choices(
+    read_side: ReadSide, partnership_id: UUID, locale: str, *, skip: Iterable[int] = ()
+) -> list[tuple[str, str]]:
+    """The partnership's own events a factor can be linked to, most recent first, each as
+    its history sentence with its number and date ("#12 · 01.03.2024: Rolle ledig: ...");
+    the factors' own events and `skip` left out; at most `EVENTS_SHOWN`."""
+    page_ = await audit_view.history(
+        read_side.store,
+        audit_view.AuditFilter(partnership_id=partnership_id),
+        limit=EVENTS_SHOWN * 2,
+    )
+    left_out = set(skip)
+    found = []
+    for entry in page_.entries:
+        if (
+            entry.aggregate_type != "partnership"
+            or entry.aggregate_id != partnership_id
+            or entry.kind.startswith("Factor")
+            or entry.version in left_out
+        ):
+            continue
+        said = entry.summary_en if locale == "en" else entry.summary
+        found.append(
+            (str(entry.version), f"#{entry.version} · {format_day(entry.valid_on)}: {said}")
+        )
+    return sorted(found, key=lambda o: -int(o[0]))[:EVENTS_SHOWN]
 
 
 def _activity(scope: Scope, activity_id: UUID) -> Activity:
@@ -444,6 +481,12 @@ class AnchoringForms(Controller):
                     ],
                     help="Kan udelades.",
                 ),
+                multichoice(
+                    "event_versions",
+                    "Hændelser, faktoren udsprang af eller har betydning for",
+                    await event_choices(read_side, pid, locale_of(request)),
+                    help=EVENTS_HELP,
+                ),
             ],
             version=scope.version,
         )
@@ -496,6 +539,88 @@ class AnchoringForms(Controller):
             },
         )
 
+    # -- a factor linked to an event later ---------------------------------------------------
+
+    async def _factor_link(
+        self,
+        request: Request[Any, Any, Any],
+        tvaers: Tvaers,
+        read_side: ReadSide,
+        pid: UUID,
+        factor_id: UUID,
+    ) -> tuple[list[Field], dict[str, Any]]:
+        scope = await scope_of(tvaers, read_side, pid)
+        factor = scope.partnership.factors.get(str(factor_id))
+        if factor is None:
+            raise NotFound(f"No factor {factor_id}.")
+        fields = with_meta(
+            [
+                choice(
+                    "event_version",
+                    "Hændelse",
+                    await event_choices(
+                        read_side, pid, locale_of(request), skip=factor.event_versions
+                    ),
+                    required=True,
+                    help=EVENTS_HELP,
+                ),
+            ],
+            version=scope.version,
+        )
+        context = page(
+            title="Knyt faktoren til en hændelse",
+            facts=[("Faktor", factor.description)],
+            action=form_url(pid, f"factors/{factor_id}/events/new"),
+            cancel=partnership_page(pid, ANCHORING),
+            submit="Knyt til hændelsen",
+            scope=scope,
+        )
+        return fields, context
+
+    @get("/factors/{factor_id:uuid}/events/new", opt=WRITE, name="ui-factor-event")
+    async def factor_event_form(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        factor_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+    ) -> Template:
+        fields, context = await self._factor_link(
+            request, tvaers, read_side, partnership_id, factor_id
+        )
+        return render(request, FORM_TEMPLATE, form=prefilled(fields), **context)
+
+    @post("/factors/{factor_id:uuid}/events/new", opt=WRITE)
+    async def link_factor_to_event(
+        self,
+        request: Request[Any, Any, Any],
+        partnership_id: FromPath[UUID],
+        factor_id: FromPath[UUID],
+        tvaers: NamedDependency[Tvaers],
+        read_side: NamedDependency[ReadSide],
+    ) -> Response[Any]:
+        fields, context = await self._factor_link(
+            request, tvaers, read_side, partnership_id, factor_id
+        )
+        return await submit(
+            request,
+            fields=fields,
+            template=FORM_TEMPLATE,
+            context=context,
+            command=LinkFactorToEvent,
+            address={"partnership_id": partnership_id, "factor_id": factor_id},
+            tvaers=tvaers,
+            success=lambda _result: partnership_page(partnership_id, ANCHORING),
+            read_side=read_side,
+            error_fields={
+                "not-found": "event_version",
+                "invalid-value": "event_version",
+                "no-change": "event_version",
+                "inconsistent-dates": "valid_on",
+            },
+        )
+
 
 english(
     {
@@ -516,6 +641,18 @@ english(
             "Fields you do not change stay as they are."
         ),
         "Gem justeringen": "Save the adjustment",
+        EVENTS_HELP: (
+            "For example a role that fell vacant, a partner that left, or a decision. The "
+            "most recent events come first; the number is the event's number in the "
+            "partnership's history."
+        ),
+        "Hændelser, faktoren udsprang af eller har betydning for": (
+            "Events the factor came from or bears on"
+        ),
+        "Knyt faktoren til en hændelse": "Link the factor to an event",
+        "Knyt til hændelsen": "Link to the event",
+        "Knyt til en hændelse": "Link to an event",
+        "Knyttet til hændelse": "Linked to event",
         "Aktivitet": "Activity",
         "Nuværende status": "Current status",
         "Oprettet": "Created",

@@ -36,6 +36,7 @@ from projections import offers as offer_views
 from projections import search
 from projections.core import InvalidQuery
 from projections.directory import names
+from projections.history import event_name
 
 PAGE_SIZE = 25
 OFFERS_SHOWN = 100
@@ -192,10 +193,15 @@ def helpers(locale: str) -> dict[str, Any]:
 
     _ = translator(locale)
     label = labeller(locale)
+
+    def event_names(kinds: list[str]) -> str:  # the kinds of event a factor is linked to
+        return ", ".join(event_name(kind, locale) for kind in kinds)
+
     return {
         "rung_name": rung_name,
         "number": number,
         "percent": percent,
+        "event_names": event_names,
         "sector_options": [
             ("", _("Kommunale forvaltninger"), [(s.value, label(s)) for s in MUNICIPAL]),
             ("", _("Eksterne partnere"), [(s.value, label(s)) for s in EXTERNAL]),
@@ -716,5 +722,11 @@ english(
         "Forankrede": "Anchored",
         "Ikke forankrede": "Not anchored",
         "Ingen faktorer registreret.": "No factors recorded.",
+        "Knyttet til": "Linked to",
+        "ingen hændelse": "no event",
+        "Hændelse": "Event",
+        "Hvor faktorerne kom fra: de hændelser, faktorerne er knyttet til": (
+            "Where the factors came from: the events they are linked to"
+        ),
     }
 )
