@@ -64,6 +64,7 @@ ACCESS = {
             "recordMilestone",
             "recordFactor",
             "linkFactor",
+            "linkFactorToEvent",
             "recordEvaluation",
             "recordAssessment",
             "correctDate",
@@ -161,6 +162,7 @@ STALE_WRITES: dict[str, tuple[str, dict[str, Any]]] = {
         {"origin": "internal", "effect": "promoting", "description": "Ledelse"},
     ),
     "linkFactor": (f"/partnerships/{P}/factors/{ANY}/milestones", {"milestone_id": ANY}),
+    "linkFactorToEvent": (f"/partnerships/{P}/factors/{ANY}/events", {"event_version": 1}),
     "recordEvaluation": (
         f"/partnerships/{P}/evaluations",
         {"kind": "internal", "evaluator": "Os", "method": "survey"},

@@ -280,6 +280,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         W, {"origin": "internal", "effect": "promoting", "description": "Ledelse"}
     ),
     ("POST", f"{P}/factors/{{factor_id}}/milestones"): Route(W, {"milestone_id": "<milestone>"}),
+    ("POST", f"{P}/factors/{{factor_id}}/events"): Route(W, {"event_version": 1}),
     ("POST", f"{P}/evaluations"): Route(
         W, {"kind": "internal", "evaluator": "Os", "method": "survey"}
     ),
