@@ -40,6 +40,7 @@ from aggregates import Agreement, Annotation, Organisation, Partnership, Person
 from aggregates.account import AccessRole, Account
 from aggregates.base import TvaersAggregate
 from aggregates.idempotency import IdempotentRequest
+from aggregates.numbers import format_number
 from aggregates.taxonomy import (
     ActivityStatus,
     AnchoringStatus,
@@ -928,6 +929,8 @@ class Part:
     en: str
     kind: Kind = Kind.TEXT
     enum: type[Enum] | None = None
+    unit: tuple[str, str] | None = None  # a number's unit (Danish, English): ("kr.", "DKK")
+    exact: bool = False  # a number shows all its decimals (1.480,5 hours), not two (money)
 
 
 REGISTRY_PARTS = (
@@ -948,8 +951,14 @@ REGISTRY_PARTS = (
     ),
     Part("bearings", "KL's pejlemærker", "KL bearings", Kind.LIST),
     Part("tags", "Tags", "Tags", Kind.LIST),
-    Part("yearly_budget_dkk", "Årligt budget (kr.)", "Yearly budget (DKK)", Kind.NUMBER),
-    Part("staff_hours_per_year", "Personaletimer pr. år", "Staff hours per year", Kind.NUMBER),
+    Part("yearly_budget_dkk", "Årligt budget", "Yearly budget", Kind.NUMBER, unit=("kr.", "DKK")),
+    Part(
+        "staff_hours_per_year",
+        "Personaletimer pr. år",
+        "Staff hours per year",
+        Kind.NUMBER,
+        exact=True,
+    ),
     Part("recruitment_channels", "Rekrutteringskanaler", "Recruitment channels", Kind.LIST),
     Part("evaluation_status", "Evalueringsstatus", "Evaluation status"),
     Part("attention_points", "Opmærksomhedspunkter", "Points of attention"),
@@ -1044,8 +1053,11 @@ def _value_text(part: Part, value: Any, names: Names, locale: str) -> str:
         return _quote(", ".join(items), locale)
     if part.enum is not None:
         return _label(part.enum, value, locale)
-    if part.kind is Kind.NUMBER:
-        return str(value)
+    if part.kind is Kind.NUMBER:  # 30.000 kr., 1.480,5 (aggregates/numbers.py)
+        shown = format_number(value, locale, exact=part.exact)
+        if part.unit is None:
+            return shown
+        return f"{shown} {part.unit[1]}" if locale == "en" else f"{shown} {part.unit[0]}"
     return _quote(str(value), locale)
 
 

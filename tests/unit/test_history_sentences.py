@@ -86,6 +86,7 @@ UPDATED = {
     "period_end": "2026-12-31",
     "prevention_categories": ["offer", "early_detection"],
     "yearly_budget_dkk": "150000",
+    "staff_hours_per_year": "1480.5",
 }
 TERMS = {
     "title": "Samarbejdsaftale 2024",
@@ -115,7 +116,11 @@ PARTNERSHIP_STREAM: list[Row] = [
             ("Titel: «Sund By» → «Sund By 2.0»", "Title: “Sund By” → “Sund By 2.0”"),
             ("Periode til: (tom) → 31.12.2026", "Period to: (empty) → 2026-12-31"),
             ("«tilbud» → «tilbud, tidlig opsporing»", "“offer” → “offer, early detection”"),
-            "100000 → 150000",
+            (  # numbers the Danish way, with the unit (English: the English way)
+                "Årligt budget: 100.000 kr. → 150.000 kr.",
+                "Yearly budget: 100,000 DKK → 150,000 DKK",
+            ),
+            ("Personaletimer pr. år: (tom) → 1.480,5", "Staff hours per year: (empty) → 1,480.5"),
         ),
     ),
     # a new one (contract 2): `changed` and `previous` in the payload

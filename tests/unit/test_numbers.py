@@ -1,0 +1,36 @@
+"""Numbers the Danish way, defined once (aggregates/numbers.py) for the UI and the history."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from aggregates.numbers import form_number, format_number
+from api.ui import numbers as ui_numbers
+
+
+@pytest.mark.parametrize(
+    ("value", "locale", "exact", "shown"),
+    [
+        (30000, "da", False, "30.000"),
+        (Decimal("1480.25"), "da", False, "1.480,25"),
+        (Decimal("1480.5"), "da", False, "1.480,50"),  # money: two decimals
+        (Decimal("1480.5"), "da", True, "1.480,5"),  # hours: the decimals it has
+        ("1250000.50", "da", True, "1.250.000,5"),
+        (30000, "en", False, "30,000"),
+        (Decimal("1480.5"), "en", True, "1,480.5"),
+        (None, "da", False, ""),
+        ("", "da", False, ""),
+    ],
+)
+def test_numbers_are_shown_the_danish_way(
+    value: object, locale: str, exact: bool, shown: str
+) -> None:
+    assert format_number(value, locale, exact=exact) == shown  # type: ignore[arg-type]
+
+
+def test_the_ui_uses_the_one_definition() -> None:
+    assert ui_numbers.format_number is format_number
+    assert ui_numbers.form_number is form_number
+    assert form_number(Decimal("1480.50")) == "1480,5"
