@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,14 +28,11 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
 
-from api.exports import CSV_TYPE, XLSX_TYPE, Lang
+from api.exports import CSV_TYPE, XLSX_TYPE, Lang, fixed_xlsx
 from projections.audit import AuditEntry
 from projections.history import Group, danish_day, local_moment
 
-_FIXED = datetime(2000, 1, 1)  # the XLSX's "created" and "modified": not the time of writing
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MAX_WIDTH = 80
 
@@ -139,8 +135,6 @@ def write_xlsx(entries: Sequence[AuditEntry], lang: Lang) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = "history" if lang is Lang.EN else "historik"
-    book.properties.created = book.properties.modified = _FIXED
-    book.properties.creator = "Tværs"
     titles = headings(lang)
     sheet.append(titles)
     day_format, moment_format = (
@@ -176,25 +170,7 @@ def write_xlsx(entries: Sequence[AuditEntry], lang: Lang) -> bytes:
     sheet.freeze_panes = "A2"
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, _MAX_WIDTH)
-    written = io.BytesIO()
-    # ExcelWriter, not Workbook.save: that stamps "modified" with the time of writing
-    ExcelWriter(book, zipfile.ZipFile(written, "w", zipfile.ZIP_DEFLATED)).save()
-    return _fixed_times(written.getvalue())
-
-
-def _fixed_times(archive: bytes) -> bytes:
-    """The same zip archive with every member's time fixed (zip stamps the writing time)."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(archive)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for member in source.infolist():
-            info = zipfile.ZipInfo(member.filename, date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = member.external_attr
-            target.writestr(info, source.read(member.filename))
-    return out.getvalue()
+    return fixed_xlsx(book)  # no time of writing in the bytes (api/exports.py)
 
 
 def file_name(

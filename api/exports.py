@@ -429,6 +429,8 @@ _KIND_OF: dict[str, str] = {
     "agreement_id": "agreements",
     "activity_id": "activities",
 }
+# A column of codes and the same codes in Danish words: one column, words in Danish files.
+_IN_WORDS = {"linked_kinds": "linked_to"}
 _DUPLICATES = ("_label", "_en")  # `x_label` beside `x`, `x_en` beside `x`: one column
 
 
@@ -494,7 +496,11 @@ def columns(table: Table, lang: Lang, names: Names) -> list[Column]:
             continue  # the Danish label of the row's enum (sector, rung, dimension)
         if _child_kind(f.type) is not None:
             continue
+        if name in _IN_WORDS.values():
+            continue  # read under its code's column in Danish (one column per fact)
         source = f"{name}_en" if lang is Lang.EN and f"{name}_en" in fields else name
+        if lang is Lang.DA and _IN_WORDS.get(name) in fields:
+            source = _IN_WORDS[name]
         read = _reader(source, child=table.parent is not None)
         found.append(Column(name, read, _type_name(f.type)))
         named = NAMED.get(name)

@@ -151,4 +151,6 @@ class AnnotationController(Controller):
             visible=principal.visibility,
         )
         view = AnnotationsView(annotations=found)
-        return exports.evaluator_notes(export, view, partnership_id) if export.wanted else view
+        return (
+            await exports.evaluator_notes(export, view, partnership_id) if export.wanted else view
+        )

@@ -87,4 +87,4 @@ class RatingController(Controller):
             flags=rating_views.flags_of(dimensions),
             dimensions=dimensions,
         )
-        return exports.ratings(export, view, partnership_id) if export.wanted else view
+        return await exports.ratings(export, view, partnership_id) if export.wanted else view

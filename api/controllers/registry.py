@@ -38,8 +38,8 @@ from projections import access as access_view
 from projections import agenda as agenda_view
 from projections import agreements as agreement_views
 from projections import crosscase as crosscase_view
+from projections import export_facts, search
 from projections import offers as offer_views
-from projections import search
 from projections.access import Visibility
 from projections.crosscase import AnchoredOn
 from projections.helpers import MAX_LIMIT
@@ -166,7 +166,7 @@ class RegistryController(Controller):
             limit=limit,
             cursor=cursor,
         )
-        return exports.registry_search(export, page) if export.wanted else page
+        return await exports.registry_search(export, page) if export.wanted else page
 
     @get(
         "/offers",
@@ -200,7 +200,46 @@ class RegistryController(Controller):
             limit=limit,
         )
         view = OffersView(as_of=day, offers=found)
-        return exports.offers(export, view) if export.wanted else view
+        return await exports.offers(export, view) if export.wanted else view
+
+    @get(
+        "/events",
+        operation_id="exportEvents",
+        operation_class=ExportOperation,
+        summary="The event log in long format: one row per event of the partnerships you may see",
+        description="Every event of each partnership (and of its agreements) valid by "
+        "`as_of` and recorded by `known_at`: partnership id and title, the event's number, "
+        "its kind (a code and in words), what happened, valid date, recorded time (Danish "
+        "time in Danish files), who (display name and role), reason and the event's fields "
+        "as JSON. Only partnerships a grant lets you read; evaluators' notes are not "
+        "events of a partnership and are never included. With `format=csv|xlsx` a file "
+        "(XLSX with a codebook sheet; CSV codebook with `table=codebook`); the same query "
+        "gives the same bytes.",
+    )
+    async def events(
+        self,
+        read_side: NamedDependency[ReadSide],
+        export: NamedDependency[Export],
+        visible: NamedDependency[Visibility],
+        partnership_ids: PartnershipIds = None,
+        as_of: AsOf = None,
+        known_at: KnownAt = None,
+        after: After = None,
+    ) -> export_facts.EventLog | Response[bytes]:
+        await read_side.ready(after)
+        await refuse_hidden(read_side, visible, partnership_ids or [])
+        await read_side.ready(None, *(partnership_ids or []))
+        day = as_of or today_in_denmark()
+        chosen = await export_facts.visible_partnerships(read_side.store, visible, partnership_ids)
+        rows = await export_facts.event_log(
+            read_side.store,
+            chosen,
+            as_of=day,
+            known_at=known_at,
+            english=export.lang is Lang.EN,
+        )
+        log = export_facts.EventLog(as_of=day, known_at=known_at, events=rows)
+        return await exports.event_log(export, log) if export.wanted else log
 
 
 class AgendaController(Controller):
@@ -236,7 +275,7 @@ class AgendaController(Controller):
             today=as_of,
             within_days=within_days,
         )
-        return exports.agenda(export, found) if export.wanted else found
+        return await exports.agenda(export, found) if export.wanted else found
 
 
 class CrossCaseController(Controller):
@@ -261,7 +300,7 @@ class CrossCaseController(Controller):
         after: After = None,
     ) -> crosscase_view.CrossCase | Response[bytes]:
         tables = await _tables(read_side, visible, partnership_ids, as_of, anchored_on, after)
-        return exports.crosscase(export, tables) if export.wanted else tables
+        return await exports.crosscase(export, tables) if export.wanted else tables
 
     @get(
         "/heatmap",
@@ -350,7 +389,7 @@ class PartnershipRegistryController(Controller):
             read_side.store, partnership_id, as_of=day, known_at=known_at
         )
         view = ActivitiesView(as_of=day, activities=found)
-        return exports.activities(export, view, partnership_id) if export.wanted else view
+        return await exports.activities(export, view, partnership_id) if export.wanted else view
 
     @get(
         "/agreements",
@@ -370,4 +409,4 @@ class PartnershipRegistryController(Controller):
         day = as_of or today_in_denmark()
         found = await agreement_views.agreements(read_side.store, partnership_id, as_of=day)
         view = AgreementsView(as_of=day, agreements=found)
-        return exports.agreements(export, view, partnership_id) if export.wanted else view
+        return await exports.agreements(export, view, partnership_id) if export.wanted else view

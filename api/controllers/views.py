@@ -139,7 +139,7 @@ class PartnershipViewsController(Controller):
         for partner in partners:
             counts[partner.rung.value] += 1
         view = LadderView(as_of=day, partners=partners, distribution=counts)
-        return exports.ladder(export, view, partnership_id) if export.wanted else view
+        return await exports.ladder(export, view, partnership_id) if export.wanted else view
 
     @get(
         "/ladder/history",
@@ -161,7 +161,11 @@ class PartnershipViewsController(Controller):
             read_side.store, partnership_id, organisation_id=organisation_id, known_at=known_at
         )
         history = LadderHistory(steps=steps)
-        return exports.ladder_history(export, history, partnership_id) if export.wanted else history
+        return (
+            await exports.ladder_history(export, history, partnership_id)
+            if export.wanted
+            else history
+        )
 
     @get(
         "/roles",
@@ -192,7 +196,7 @@ class PartnershipViewsController(Controller):
             ),
             turnover=await role_views.turnover(store, partnership_id, as_of=day, known_at=known_at),
         )
-        return exports.roles(export, view, partnership_id) if export.wanted else view
+        return await exports.roles(export, view, partnership_id) if export.wanted else view
 
     @get(
         "/anchoring",
@@ -219,7 +223,7 @@ class PartnershipViewsController(Controller):
             milestones=milestones,
             factors=await anchoring.factors(store, partnership_id, as_of=day, known_at=known_at),
         )
-        return exports.anchoring(export, view, partnership_id) if export.wanted else view
+        return await exports.anchoring(export, view, partnership_id) if export.wanted else view
 
     @get(
         "/audit",
@@ -268,7 +272,7 @@ class PartnershipViewsController(Controller):
             recorded_to=recorded_to,
         )
         page = await audit.history(read_side.store, where, limit=limit, cursor=cursor)
-        return exports.audit(export, page, partnership_id) if export.wanted else page
+        return await exports.audit(export, page, partnership_id) if export.wanted else page
 
     @get(
         "/history/export",
@@ -320,7 +324,7 @@ class PartnershipViewsController(Controller):
         return Response(
             body,
             media_type=media_type,
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            headers={"Content-Disposition": exports.content_disposition(name)},
         )
 
     @get(
@@ -416,5 +420,5 @@ class PartnershipViewsController(Controller):
             first=first, second=second, known_at=known_at, last_meeting=meeting, changes=changes
         )
         if export.wanted:
-            return exports.diff(export, view, partnership_id, first, second)
+            return await exports.diff(export, view, partnership_id, first, second)
         return view

@@ -21,9 +21,11 @@ from litestar.testing import TestClient
 from openpyxl import load_workbook
 
 from aggregates import dates
+from aggregates.taxonomy import Rung
 from api import exports
-from api.controllers import annotations, ratings, registry, views
-from projections import agenda, crosscase, search
+from api.controllers import ratings, registry, views
+from api.controllers.annotations import AnnotationsView
+from projections import agenda, crosscase
 from tests.api.conftest import (
     add_user,
     as_user,
@@ -96,7 +98,8 @@ def test_the_ladder_as_csv(world: World) -> None:
     response = get_file(world, path, format="csv", as_of="2024-07-01")
 
     disposition = response.headers["content-disposition"]
-    assert disposition == f'attachment; filename="ladder-{world.partnership}-2024-07-01.csv"'
+    name = f"ladder-{world.partnership}-2024-07-01.csv"
+    assert disposition == f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
     rows = rows_of(response)
     assert list(rows[0]) == [
         "Organisation ID",
@@ -105,6 +108,7 @@ def test_the_ladder_as_csv(world: World) -> None:
         "Since",
         "Evidence",
         "Agreement ID",
+        "Agreement",  # the agreement's title beside its id
     ]
     got = {r["Partner"]: (r["Rung"], r["Since"], r["Evidence"]) for r in rows}
     assert got == {
@@ -137,9 +141,11 @@ def test_danish_headings_and_labels(world: World) -> None:
     path = f"/partnerships/{world.partnership}/ladder"
     rows = rows_of(get_file(world, path, format="csv", lang="da", as_of="2024-07-01"))
     assert list(rows[0])[:4] == ["Organisation-ID", "Partner", "Trin", "Siden"]
+    # A rung is its number (1-6) in both languages: one column, a number (the codebook
+    # says what each number means).
     assert {r["Partner"]: r["Trin"] for r in rows} == {
-        "Sundeborg Idrætsforening": "uformelt samarbejde",
-        "Hjerteforeningen": "gensidig henvisning",
+        "Sundeborg Idrætsforening": "4",
+        "Hjerteforeningen": "3",
     }
     history = rows_of(get_file(world, f"{path}/history", format="csv", lang="da"))
     assert {"Gyldig fra", "Registreret (dansk tid)", "Rettet"} <= set(history[0])
@@ -163,7 +169,7 @@ def test_a_table_of_a_view_with_several(world: World) -> None:
     assert {r["Dimension"] for r in main} >= {"political"}
     response = get_file(world, path, format="csv", table="milestones")
     assert response.headers["content-disposition"].endswith(
-        f'anchoring-{world.partnership}-{dates.today().isoformat()}-milestones.csv"'
+        f"anchoring-{world.partnership}-{dates.today().isoformat()}-milestones.csv"
     )
     (milestone,) = rows_of(response)
     assert milestone["Title"] == "'=Sundhedsudvalget vedtog en politik"
@@ -176,9 +182,9 @@ def test_the_ladder_and_the_roles_as_xlsx(world: World) -> None:
     base = f"/partnerships/{world.partnership}"
     response = get_file(world, f"{base}/ladder", format="xlsx", as_of="2024-07-01")
     assert response.headers["content-type"] == XLSX
-    assert response.headers["content-disposition"].endswith('-2024-07-01.xlsx"')
+    assert response.headers["content-disposition"].endswith("-2024-07-01.xlsx")
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["partners", "distribution"]
+    assert book.sheetnames == ["partners", "distribution", "codebook"]
     sheet = book["partners"]
     assert sheet.freeze_panes == "A2"
     assert all(cell.font.bold for cell in sheet[1])
@@ -201,7 +207,7 @@ def test_the_ladder_and_the_roles_as_xlsx(world: World) -> None:
     roles = load_workbook(
         io.BytesIO(get_file(world, f"{base}/roles", format="xlsx", lang="da").content)
     )
-    assert roles.sheetnames == ["roller", "styregruppe", "vakancer", "udskiftning"]
+    assert roles.sheetnames == ["roller", "styregruppe", "vakancer", "udskiftning", "kodebog"]
     (heading, role) = list(roles["roller"].values)
     assert dict(zip(heading, role, strict=True))["Rolle"] == "tovholder"
 
@@ -270,45 +276,69 @@ def test_the_registry_export_holds_only_visible_partnerships(world: World) -> No
     assert {world.partnership, hidden} <= {r["ID"] for r in everything}
 
 
-def test_every_exported_column_has_a_danish_heading() -> None:
-    views_ = [
-        views.LadderView,
-        views.LadderHistory,
-        views.RolesView,
-        views.AnchoringView,
-        views.DiffView,
-        exports.RungCount,
-        registry.ActivitiesView,
-        registry.AgreementsView,
-        registry.OffersView,
-        search.SearchPage,
-        agenda.Agenda,
-        crosscase.CrossCase,
-        ratings.RatingsView,
-        annotations.AnnotationsView,
-    ]
+def exported_tables() -> list[exports.Table]:
+    """Every table a view exports (empty), as the export functions build them."""
     from projections.audit import AuditPage
+    from projections.export_facts import EventRow
 
-    missing = set()
-    for view in [*views_, AuditPage]:
-        for field in msgspec.structs.fields(view):
-            info = msgspec.inspect.type_info(field.type)
-            kinds = [view] if view is exports.RungCount else []
-            if isinstance(info, msgspec.inspect.ListType) and isinstance(
-                info.item_type, msgspec.inspect.StructType
-            ):
-                kinds.append(info.item_type.cls)
-            for kind in kinds:
-                missing |= {
-                    f.name for f in msgspec.structs.fields(kind) if f.name not in exports.HEADINGS
-                }
+    views_: dict[str, type[msgspec.Struct]] = {
+        "getLadder": views.LadderView,
+        "getLadderHistory": views.LadderHistory,
+        "getRoles": views.RolesView,
+        "getAnchoring": views.AnchoringView,
+        "getPartnershipDiff": views.DiffView,
+        "getPartnershipAudit": AuditPage,
+        "getActivities": registry.ActivitiesView,
+        "getAgreements": registry.AgreementsView,
+        "listOffers": registry.OffersView,
+        "getAgenda": agenda.Agenda,
+        "getCrossCase": crosscase.CrossCase,
+        "getRatings": ratings.RatingsView,
+        "getAnnotations": AnnotationsView,
+    }
+    special: dict[tuple[str, str], type[msgspec.Struct]] = {
+        ("getLadder", "distribution"): exports.RungCount,
+        ("getCrossCase", "partnerships"): exports.CaseRow,
+        ("searchPartnerships", "hits"): exports.PartnershipRow,
+        ("exportEvents", "events"): EventRow,
+    }
+    found = []
+    kind: type[msgspec.Struct] | None
+    for operation, names in exports.TABLES.items():
+        fields = (
+            {f.name: f.type for f in msgspec.structs.fields(views_[operation])}
+            if operation in views_
+            else {}
+        )
+        for name in names:
+            kind = special.get((operation, name))
+            if kind is None and name in fields:
+                info = msgspec.inspect.type_info(fields[name])
+                assert isinstance(info, msgspec.inspect.ListType)
+                assert isinstance(info.item_type, msgspec.inspect.StructType)
+                kind = info.item_type.cls
+            if kind is not None:
+                found.append(exports.Table(name, kind, []))
+    return found
+
+
+def test_every_exported_column_has_a_danish_heading() -> None:
+    tables = exports.children(exported_tables())
+    assert {t.name for t in tables} == {n for names in exports.TABLES.values() for n in names}
+    missing = {
+        column.key
+        for table in tables
+        for column in exports.columns(table, exports.Lang.DA, {})
+        if column.key not in exports.HEADINGS
+    }
     assert not missing
 
 
 def test_text_a_worksheet_cannot_hold_is_dropped() -> None:
-    row = exports.RungCount(rung=exports.Rung(2), count=1)
+    row = exports.RungCount(rung=Rung(2), count=1)
     table = exports.Table("distribution", exports.RungCount, [row])
     assert load_workbook(io.BytesIO(exports.write_xlsx([table], exports.Lang.DA))).sheetnames == [
-        "fordeling"
+        "fordeling",
+        "kodebog",
     ]
     assert exports._xlsx_value("a\x0eb\ud9c3") == "ab?"
