@@ -160,11 +160,25 @@
     schedule(Number(dialog.getAttribute("data-session-seconds")));
   }
 
+  // On a phone the registry's filters fold away behind their heading, so the results come
+  // first (issue 16); a refused filter keeps them open. Wider screens keep them open.
+  function foldFilters() {
+    if (!window.matchMedia || !window.matchMedia("(max-width: 900px)").matches) {
+      return;
+    }
+    document.querySelectorAll("details.filters-toggle").forEach(function (details) {
+      if (!details.hasAttribute("data-keep-open")) {
+        details.open = false;
+      }
+    });
+  }
+
   function start() {
     followErrorLinks();
     passwordToggles();
     focusSummary();
     sessionWarning();
+    foldFilters();
   }
 
   if (document.readyState === "loading") {
