@@ -6,6 +6,7 @@ bodies only, never in paths, problem details or logs, and erasure makes them unr
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post, put
@@ -127,7 +128,7 @@ class PersonController(Controller):
     )
     async def list_persons(
         self,
-        request: Request[object, object, object],
+        request: Request[Any, Any, Any],
         read_side: NamedDependency[ReadSide],
         q: NameQuery = None,
         limit: Limit = 50,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
@@ -29,7 +29,7 @@ NameQuery = Annotated[
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Items per page.")]
 
 
-def directory_rules(request: Request[object, object, object]) -> DirectoryAccess:
+def directory_rules(request: Request[Any, Any, Any]) -> DirectoryAccess:
     """The caller's directory rules (the guard has let a user through)."""
     principal = principal_of(request)
     if principal is None:  # pragma: no cover - every route but the public ones has a user
@@ -64,7 +64,7 @@ class OrganisationController(Controller):
     )
     async def list_organisations(
         self,
-        request: Request[object, object, object],
+        request: Request[Any, Any, Any],
         read_side: NamedDependency[ReadSide],
         q: NameQuery = None,
         limit: Limit = 50,
