@@ -171,6 +171,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/partnerships"): Route("authenticated"),
     ("GET", "/registry/partnerships"): Route("authenticated"),
     ("GET", "/registry/offers"): Route("authenticated"),
+    ("GET", "/registry/events"): Route("authenticated"),  # H11, issue 16
     ("GET", "/agenda"): Route("authenticated", query={"within_days": 3650}),
     ("GET", "/crosscase"): Route("authenticated"),
     ("GET", "/crosscase/heatmap"): Route("authenticated"),
@@ -324,6 +325,7 @@ LISTS = frozenset(
         "/partnerships",
         "/registry/partnerships",
         "/registry/offers",
+        "/registry/events",
         "/agenda",
         "/crosscase",
         "/crosscase/heatmap",
@@ -335,6 +337,9 @@ LISTS = frozenset(
 FILTERS_NAMING_A: dict[tuple[str, str], Route] = {
     ("GET", "/agenda"): Route("partnership:read", query={"partnership_id": "<partnership>"}),
     ("GET", "/crosscase"): Route("partnership:read", query={"partnership_id": "<partnership>"}),
+    ("GET", "/registry/events"): Route(
+        "partnership:read", query={"partnership_id": "<partnership>"}
+    ),
     ("GET", "/crosscase/heatmap"): Route(
         "partnership:read", query={"partnership_id": "<partnership>"}
     ),
