@@ -21,7 +21,7 @@ import structlog
 
 from aggregates import Meta
 from aggregates.account import SSO_ACTOR, AccessRole, normalise_username
-from aggregates.errors import DomainError, NotFound
+from aggregates.errors import AlreadyExists, DomainError, NotFound
 from services.commands import Envelope, GrantAccess, RevokeGrant, SignOnFirstTime, UpdateProfile
 
 if TYPE_CHECKING:
@@ -239,16 +239,21 @@ def sign_in(
             "Din bruger i Tværs er deaktiveret. Bed en administrator om at genaktivere den.",
         )
     if account is None:
-        result = tvaers.execute(
-            SignOnFirstTime(
-                username=identity.username,
-                display_name=identity.display_name,
-                email=identity.email,
-                issuer=identity.issuer,
-                subject=identity.subject,
-            ),
-            Envelope(meta),
-        )
+        try:
+            result = tvaers.execute(
+                SignOnFirstTime(
+                    username=identity.username,
+                    display_name=identity.display_name,
+                    email=identity.email,
+                    issuer=identity.issuer,
+                    subject=identity.subject,
+                ),
+                Envelope(meta),
+            )
+        except AlreadyExists:
+            # Made a moment ago (the same user's second tab, or someone else's account):
+            # the binding decides, as for any later login.
+            return sign_in(tvaers, identity, mapping, correlation_id)
         last = result.notification_id
         log.info("single sign-on account created", username=identity.username)
     elif (account.display_name, account.email) != (identity.display_name, identity.email):

@@ -204,3 +204,28 @@ def test_a_deactivated_account_is_refused(app: Tvaers) -> None:
         sign_in(app, _identity(), MAPPING, uuid4())
     with pytest.raises(NotFound):
         app.get_account("nobody@ishoj.dk")
+
+
+def test_an_account_made_between_look_up_and_creation_is_judged_by_its_binding(
+    app: Tvaers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two logins at the same moment: the second finds no account, then cannot create it.
+    It goes on as a later login (same identity) or is refused (another one)."""
+    username, _ = sign_in(app, _identity(), MAPPING, uuid4())
+    app.execute(
+        CreateAccount(username="lokal@ishoj.dk", display_name="Lokal", password="et-kodeord-123"),
+        Envelope(Meta(actor="cli:admin")),
+    )
+    real = app.get_account
+    missed: list[str] = []
+
+    def not_yet(name: str) -> object:
+        if name not in missed:
+            missed.append(name)
+            raise NotFound("not yet", da="endnu ikke")
+        return real(name)
+
+    monkeypatch.setattr(app, "get_account", not_yet)
+    assert sign_in(app, _identity(), MAPPING, uuid4())[0] == username
+    with pytest.raises(SsoRefused):
+        sign_in(app, _identity(username="lokal@ishoj.dk", subject="sub-x"), MAPPING, uuid4())
