@@ -10,12 +10,14 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import msgspec
 import pikepdf
 import pytest
 
 from api.exports import Lang
+from api.story import pdf as pdf_module
 from api.story import render_pdf
 from projections.story import Story
 from tests.unit.test_story_documents import DASH, story
@@ -154,3 +156,17 @@ def test_text_is_never_read_as_markup(story: Story, title: str) -> None:
     document = render_pdf(msgspec.structs.replace(story, title=title))
 
     assert title.strip() in str(_open(document).docinfo.Title)
+
+
+def test_without_debians_dejavu_the_font_inside_typst_is_embedded(
+    story: Story, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(pdf_module, "FONT_DIRECTORY", tmp_path / "none")
+
+    pdf = _open(render_pdf(story))
+    fonts = [font for page in pdf.pages for font in page.Resources.Font.values()]
+    assert fonts
+    for font in fonts:
+        assert "DejaVuSansMono" in str(font.BaseFont)
+        assert "/FontFile2" in font.DescendantFonts[0].FontDescriptor
+    assert "Søren Ærø" in shown_text(render_pdf(story))
