@@ -321,7 +321,7 @@ def _milestone_corrected(t: Trail, e: Mapping[str, Any], _: Any) -> Extras:
     return _some(_previous=before, milestone=before.get("title"))
 
 
-@_on(P.FactorRecorded)
+@_on(P.FactorRecorded, "linked", "events")  # the sentences of `_linked`; its numbers
 def _factor(t: Trail, e: Mapping[str, Any], _: Any) -> Extras:
     t.state.setdefault("factors", {})[str(e.get("factor_id"))] = e.get("description")
     return _linked_events(t, e.get("event_versions"))
@@ -349,7 +349,7 @@ def _linked_events(t: Trail, versions: Any) -> Extras:
     return {"_linked": found} if found else {}
 
 
-@_on(P.FactorEventLinked, "factor")
+@_on(P.FactorEventLinked, "factor", "linked")
 def _event_linked(t: Trail, e: Mapping[str, Any], _: Any) -> Extras:
     """The factor's description, and the event it is linked to."""
     return {
