@@ -430,7 +430,7 @@ _KIND_OF: dict[str, str] = {
     "activity_id": "activities",
 }
 # A column of codes and the same codes in Danish words: one column, words in Danish files.
-_IN_WORDS = {"linked_kinds": "linked_to"}
+_IN_WORDS = {"linked_kinds": "linked_to", "section": "section_label"}  # section: the diff's
 _DUPLICATES = ("_label", "_en")  # `x_label` beside `x`, `x_en` beside `x`: one column
 
 
@@ -591,8 +591,10 @@ def _cell(value: Any, lang: Lang) -> Any:
     if isinstance(value, Enum):
         return _label(value, lang)
     if isinstance(value, datetime):
+        if isinstance(value, _DanishMoment):
+            return value  # already Danish time
         if lang is Lang.DA:
-            return in_denmark(value).replace(tzinfo=None)
+            return in_denmark(value).replace(tzinfo=None)  # a naive value is UTC
         return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
     if isinstance(value, date | int | float | str | Decimal):
         return value
@@ -603,17 +605,40 @@ def _cell(value: Any, lang: Lang) -> Any:
     return msgspec.json.encode(value).decode()
 
 
-def _moment_heading(column: Column, lang: Lang) -> str:
+DANISH_TIME_TABLES = frozenset({"events"})
+"""Tables whose times are Danish time in English files too (as the audit export's)."""
+
+
+def _moment_heading(column: Column, lang: Lang, table: str = "") -> str:
     text = heading(column.key, lang)
-    return text + (" (dansk tid)" if lang is Lang.DA and column.type == "time" else "")
+    if column.type != "time":
+        return text
+    if lang is Lang.DA:
+        return text + " (dansk tid)"
+    return text + (" (Danish time)" if table in DANISH_TIME_TABLES else "")
+
+
+class _DanishMoment(datetime):
+    """A time in Danish time (naive), written without the "Z" of UTC."""
+
+
+def _local(value: Any) -> Any:
+    if not isinstance(value, datetime):
+        return value
+    moment = in_denmark(value)
+    return _DanishMoment(*moment.timetuple()[:6], moment.microsecond)
 
 
 def _rows(
     table: Table, lang: Lang, names: Names = _NO_NAMES
 ) -> tuple[list[str], list[list[Any]], list[Column]]:
     cols = columns(table, lang, names)
-    headings = [_moment_heading(c, lang) for c in cols]
-    rows = [[_cell(c.get(row), lang) for c in cols] for row in table.rows]
+    headings = [_moment_heading(c, lang, table.name) for c in cols]
+    local = table.name in DANISH_TIME_TABLES
+    rows = [
+        [_cell(_local(c.get(row)) if local else c.get(row), lang) for c in cols]
+        for row in table.rows
+    ]
     return headings, rows, cols
 
 
@@ -635,6 +660,8 @@ def _csv_text(value: Any, lang: Lang = Lang.EN) -> str:
     if isinstance(value, datetime):  # naive: UTC in English, Danish time in Danish
         if lang is Lang.DA:
             return value.strftime("%d.%m.%Y %H.%M.%S")
+        if isinstance(value, _DanishMoment):
+            return value.strftime("%Y-%m-%d %H:%M:%S")
         return value.isoformat() + "Z"
     if isinstance(value, date):
         return danish_date(value) if lang is Lang.DA else value.isoformat()
@@ -803,7 +830,7 @@ TYPES: dict[str, tuple[str, str]] = {
     "decimal": ("decimal number", "decimaltal"),
     "date": ("date", "dato"),
     "time": (
-        "date and time (UTC in English files)",
+        "date and time (UTC in English files, unless the heading says Danish time)",
         "dato og klokkeslæt (dansk tid)",
     ),
     "code": (

@@ -242,6 +242,9 @@ def test_the_event_log_in_long_format(world: World) -> None:
     english = csv_rows(get(world, "/registry/events", format="csv", lang="en"))
     assert {r["Record"] for r in english} == {"partnership"}
     assert "Partnership ID" in english[0]
+    # Recorded times in Danish time in English too (said so), as the audit export does.
+    times = [r["Recorded (Danish time)"] for r in english]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", t) for t in times)
 
 
 def test_the_event_log_holds_only_partnerships_the_caller_may_read(world: World) -> None:
