@@ -405,7 +405,9 @@ def test_nothing_changed_between_a_date_and_itself(world: World) -> None:
 def test_reversed_future_and_missing_dates_are_refused(
     world: World, params: dict[str, str], key: str
 ) -> None:
-    response = world.client.get(f"/partnerships/{world.pid}/diff", params=params)
+    response = world.client.get(
+        f"/partnerships/{world.pid}/diff", params={**params, "after": world.after}
+    )
     problem = assert_problem(response, 400)
     assert key in response.text, problem
 
@@ -475,3 +477,22 @@ def test_the_page_and_the_api_say_the_same(world: World, lang: str) -> None:
     ]
     assert shown == expected
     assert len(expected) > 15
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_the_diff_as_a_file_has_every_change_with_danish_headings(
+    world: World, file_format: str
+) -> None:
+    params = {"from": FIRST.isoformat(), "to": SECOND.isoformat(), "after": world.after}
+    response = world.client.get(
+        f"/partnerships/{world.pid}/diff", params={**params, "format": file_format, "lang": "da"}
+    )
+    assert response.status_code == 200, response.text
+    if file_format == "csv":
+        text = response.content.decode("utf-8-sig")
+        heading = text.splitlines()[0]
+        assert heading.startswith("Afsnit;")
+        assert "\nStamdata;title;Titel;" in text  # the section in words in a Danish file
+        assert "Før" in heading
+        assert "«Brobygning i Ishøj»" in text
+        assert "Aftale om svømning" in text
