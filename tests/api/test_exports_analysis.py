@@ -75,7 +75,7 @@ def world(client: TestClient[Litestar]) -> World:
         status=201,
     )
     other_lead = register_organisation(client, "Jobcenter Andeby", "employment")
-    other = register_partnership(client, other_lead, title="Skjult indsats", municipality="Andeby")
+    other = register_partnership(client, other_lead, title="Skjult indsats", municipality="Ishøj")
     last = write(
         client,
         f"/partnerships/{other}/milestones",
