@@ -15,22 +15,22 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
 from api.auth import SIGNED_OUT
-from api.oidc import SingleSignOnPages
 from api.ui.actions import ACTION_PAGES
-from api.ui.core import PREFIX, STATIC, STATIC_PREFIX, UI_EXCEPTION_HANDLERS, template_config
 from api.ui.conventions import ConventionPages
+from api.ui.core import PREFIX, STATIC, STATIC_PREFIX, UI_EXCEPTION_HANDLERS, template_config
 from api.ui.detours import DetourPages
 from api.ui.drafts import DraftMiddleware, keep_on_sign_out
 from api.ui.evaluation import EvaluationPages
 from api.ui.pages import SessionPages, root
 from api.ui.partnership import PartnershipPages
 from api.ui.registry import RegistryPages
+from api.ui.sso import SingleSignOnPages
 
 __all__ = ["csrf_config", "template_config", "ui_handlers"]
 
 UI_CONTROLLERS: list[ControllerRouterHandler] = [
     SessionPages,
-    SingleSignOnPages,  # single sign-on over OpenID Connect (api/oidc.py)
+    SingleSignOnPages,  # single sign-on over OpenID Connect (api/ui/sso.py, api/oidc.py)
     RegistryPages,
     PartnershipPages,
     *ACTION_PAGES,

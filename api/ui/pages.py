@@ -19,6 +19,7 @@ from api.auth import ENDED_SESSION_KEY, SESSION_TOKEN_KEY
 from api.controllers.access import SESSION_LIFETIME
 from api.readside import ReadSide
 from api.throttle import LOGIN_ATTEMPT, LoginThrottled, guarded_login
+from api.ui import sso
 from api.ui.core import PREFIX, locale_of, render, safe_next, user_of
 from api.ui.forms import Field, Form, correlation_id, meta_of, parse
 from api.ui.i18n import english, translator
@@ -135,9 +136,7 @@ class SessionPages(Controller):
         revoke = RevokeToken(username=principal.username, token_id=principal.token_id)
         result = await sync_to_thread(tvaers.execute, revoke, Envelope(meta))
         # A session begun by single sign-on ends at the provider too, where it can.
-        provider_logout = await oidc.end_session_url(
-            request, (request.session or {}).get(oidc.ID_TOKEN_KEY)
-        )
+        provider_logout = await sso.provider_logout(request)
         # The token goes; whose session it was stays (encrypted), so a form another tab
         # posts after this keeps its input for this account (api/ui/drafts.py).
         request.set_session({ENDED_SESSION_KEY: str(principal.account_id)})
