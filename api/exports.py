@@ -729,17 +729,28 @@ def sheet_name(table: str, lang: Lang) -> str:
     return SHEET_NAMES.get(table, table) if lang is Lang.DA else table
 
 
-def write_xlsx(tables: Iterable[Table], lang: Lang, names: Names = _NO_NAMES) -> bytes:
-    """One sheet per table, then the codebook: every column's meaning, type and source."""
+def write_xlsx(
+    tables: Iterable[Table], lang: Lang, names: Names = _NO_NAMES, *, only_codebook: bool = False
+) -> bytes:
+    """One sheet per table, then the codebook: every column's meaning, type and source
+    (`only_codebook`: that sheet alone)."""
     book = Workbook()
     book.remove(book.active)
     book_rows: list[list[Any]] = []
     for table in tables:
-        headings, rows, cols = _rows(table, lang, names)
-        _sheet(book, sheet_name(table.name, lang), headings, rows, lang)
-        book_rows += codebook_rows(table, cols, headings, lang)
+        if not only_codebook:
+            headings, rows, _ = _rows(table, lang, names)
+            _sheet(book, sheet_name(table.name, lang), headings, rows, lang)
+        book_rows += codebook_of(table, lang)
     _sheet(book, sheet_name("codebook", lang), codebook_headings(lang), book_rows, lang)
     return fixed_xlsx(book)
+
+
+def codebook_of(table: Table, lang: Lang) -> list[list[Any]]:
+    """The codebook's rows for a table's columns (the columns need no data to be told)."""
+    cols = columns(table, lang, _NO_NAMES)
+    headings = [_moment_heading(c, lang, table.name) for c in cols]
+    return codebook_rows(table, cols, headings, lang)
 
 
 # -- the same inputs, the same bytes ---------------------------------------------------
@@ -1101,22 +1112,22 @@ async def respond(export: Export, stem: str, tables: Sequence[Table]) -> Respons
     chosen = [t for t in tables if t.name == export.table] if export.table else list(tables)
     if export.table == "codebook":
         chosen = list(tables)
-    lookup = await look_up_names(export.store, chosen) if export.store is not None else {}
+    lookup: Names = _NO_NAMES
+    if export.store is not None and export.table != "codebook":
+        lookup = await look_up_names(export.store, chosen)
     if export.table:
         stem = f"{stem}-{export.table.replace('_', '-')}"
-    if export.table == "codebook" and export.format is ExportFormat.CSV:
-        rows = []
-        for table in chosen:
-            headings, _, cols = _rows(table, export.lang, lookup)
-            rows += codebook_rows(table, cols, headings, export.lang)
+    codebook = export.table == "codebook"
+    if codebook and export.format is ExportFormat.CSV:
+        rows = [row for table in chosen for row in codebook_of(table, export.lang)]
         content = _write_csv(codebook_headings(export.lang), rows, export.lang)
         media_type, extension = CSV_TYPE, "csv"
     elif export.format is ExportFormat.CSV:
         content, media_type = write_csv(chosen[0], export.lang, lookup), CSV_TYPE
         extension = "csv"
     else:
-        content, media_type = write_xlsx(chosen, export.lang, lookup), XLSX_TYPE
-        extension = "xlsx"
+        content = write_xlsx(chosen, export.lang, lookup, only_codebook=codebook)
+        media_type, extension = XLSX_TYPE, "xlsx"
     return Response(
         content,
         media_type=media_type,

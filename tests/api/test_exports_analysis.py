@@ -195,6 +195,9 @@ def test_every_file_has_a_codebook_of_its_columns(world: World) -> None:
     assert budget["Type"] == "decimaltal"
     assert "RegistryUpdated" in budget["Kilde"]
     assert "kroner" in budget["Betydning"]
+    alone = get(world, "/crosscase", format="xlsx", lang="da", table="codebook")
+    assert load_workbook(io.BytesIO(alone.content)).sheetnames == ["kodebog"]
+    assert alone.headers["content-disposition"].startswith('attachment; filename="crosscase-')
 
 
 def test_the_event_log_in_long_format(world: World) -> None:
