@@ -70,7 +70,7 @@ SECURITY_SCHEMES: dict[str, SecurityScheme | Reference] = {
 }
 
 _TEXT = Schema(type=OpenAPIType.STRING)
-PARAMETERS: dict[str, Parameter | Reference] = {
+PARAMETERS: dict[str, Parameter] = {
     "IfMatch": Parameter(
         name="If-Match",
         param_in="header",
@@ -116,8 +116,9 @@ _BEARER: dict[str, list[str]] = {"bearer": []}
 _COOKIE: dict[str, list[str]] = {"cookie": []}
 
 
-def _parameter(name: str) -> Reference:
-    return Reference(ref=f"#/components/parameters/{name}")
+def _parameter(name: str) -> Parameter:
+    """A header parameter, written out in each operation (tools read `name` and `in`)."""
+    return PARAMETERS[name]
 
 
 def _header(name: str) -> Reference:
@@ -179,7 +180,6 @@ def document_contract(app: Litestar) -> None:
     components = openapi.components
     assert not isinstance(components, list)
     components.security_schemes = {**(components.security_schemes or {}), **SECURITY_SCHEMES}
-    components.parameters = {**(components.parameters or {}), **PARAMETERS}
     components.headers = {**(components.headers or {}), **HEADERS}
     for route in app.routes:
         if not isinstance(route, HTTPRoute):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from litestar.exceptions import ValidationException
 
 from aggregates import Meta
 from aggregates.dates import today as today_in_denmark
+from aggregates.errors import DomainError, NotFound
 from api.contract import LOCATIONS
 from api.metrics import Metrics
 from api.readside import ReadSide
@@ -74,7 +76,11 @@ class RequestContext:
             if not isinstance(body, Body):
                 raise TypeError(f"{type(body).__name__} is no command's body: pass the command")
             command = body.to_command(**path)
-        result = tvaers.execute(command, self.envelope(body))
+        try:
+            result = tvaers.execute(command, self.envelope(body))
+        except DomainError as error:
+            name_records(tvaers, error, path.get("partnership_id"))
+            raise
         response = accepted(result, status=status)
         if self.location is not None and status == 201:
             created = result.created_id or result.aggregate_id
@@ -84,6 +90,42 @@ class RequestContext:
         else:
             self.on_accepted()
         return response
+
+
+_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+
+
+def name_records(tvaers: Tvaers, error: DomainError, partnership_id: uuid.UUID | None) -> None:
+    """A refusal's English detail names each organisation, and each agreement of the
+    partnership written to, by name beside its id (issue 16).
+
+    The domain's raise sites know them by id only; every user who can write sees every
+    organisation (ADR 0005) and the agreements of a partnership they write to. Persons
+    stay ids (who may read them is the directory's rule, ADR 0020), and so does whatever
+    was not found (it may be what the user may not see).
+    """
+    if isinstance(error, NotFound):
+        return
+
+    def name_of(some_id: uuid.UUID) -> str | None:
+        try:
+            return tvaers.get_organisation(some_id).name
+        except NotFound:
+            pass
+        if partnership_id is None:
+            return None
+        try:
+            return tvaers.get_agreement(some_id, partnership_id=partnership_id).terms.title
+        except NotFound:
+            return None
+
+    def named(found: re.Match[str]) -> str:
+        name = name_of(uuid.UUID(found.group()))
+        if name is None or name in error.detail:
+            return found.group()
+        return f"{name!r} ({found.group()})"
+
+    error.detail = _UUID.sub(named, error.detail)
 
 
 def accepted(result: CommandResult, status: int = 200) -> Response[CommandAccepted]:
