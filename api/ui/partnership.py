@@ -815,6 +815,7 @@ class PartnershipPages(Controller):
                 now=danish_time(now()),
             )
         start, end = days["from"], days["to"]
+        shown = danish_date if locale != "en" else date.isoformat  # a date in the page's words
         if start and end and "from" not in errors and "to" not in errors:
             problem = diff.refused(start, end, today)
             if problem is not None:
@@ -823,15 +824,15 @@ class PartnershipPages(Controller):
                     _(
                         "Til-datoen ({second}) ligger før fra-datoen ({first}). Vælg en "
                         "til-dato samme dag som fra-datoen eller senere.",
-                        first=danish_date(start),
-                        second=danish_date(end),
+                        first=shown(start),
+                        second=shown(end),
                     )
                     if why == "reversed"
                     else _(
                         "Datoen {day} ligger efter i dag ({today}). Registret kan ikke "
                         "sammenligne med fremtiden: vælg en dato til og med i dag.",
-                        day=danish_date(start if where == "from" else end),
-                        today=danish_date(today),
+                        day=shown(start if where == "from" else end),
+                        today=shown(today),
                     )
                 )
         changes: list[diff.Change] | None = None
