@@ -36,6 +36,8 @@ from tests.api.conftest import (
 from tests.api.support import write
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The names, registry facts and event log are read with SQL of their own: both stores.
+pytestmark = pytest.mark.both_stores
 
 
 @dataclass
