@@ -147,13 +147,15 @@ async def finish(
     out), from the callback's query and what `start` kept; else SsoRefused."""
     settings = settings_of(request)
     params = request.query_params
+    if params.get("error"):
+        # Checked before the state: an error answer logs no one in whatever its state,
+        # and some providers leave the state out of it.
+        log.info("single sign-on refused", why="provider said no", error=params.get("error"))
+        raise SsoRefused("provider said no", SAID_NO)
     state = params.get("state")
     if not state or state != kept.get("state"):
         log.warning("single sign-on refused", why="state mismatch")
         raise SsoRefused("state mismatch", STATE)
-    if params.get("error"):
-        log.info("single sign-on refused", why="provider said no", error=params.get("error"))
-        raise SsoRefused("provider said no", SAID_NO)
     provider = _provider(request)
     issuer = str(settings.oidc_issuer)
     try:

@@ -336,3 +336,27 @@ def test_the_app_refuses_a_token_made_for_another_client(provider: tuple[Provide
         mock.mode = "ok"
     decoded = jwt.decode(token, mock.key())
     assert decoded.claims["aud"] == "another-client"
+
+
+def test_the_user_saying_no_at_the_provider(page: Page, sso_server: str) -> None:
+    page.goto(f"{sso_server}/ui/login")
+    page.get_by_role("link", name=f"Log ind med {PROVIDER_NAME}").click()
+    page.get_by_role("button", name="Deny").click()
+    expect(page.get_by_role("heading", name="Login mislykkedes")).to_be_visible()
+    expect(page.get_by_text("Identitetsudbyderen gav ikke lov")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_a_locked_user_name_stays_locked_through_the_provider(
+    page: Page, sso_server: str, provider: tuple[Provider, str]
+) -> None:
+    """ADR 0013's lock is per user name, whichever way the login comes."""
+    _, issuer = provider
+    _user(issuer, "carl")
+    for _ in range(5):
+        wrong = {"username": "carl@ishoj.dk", "password": "forkert-forkert", "label": "x"}
+        assert httpx.post(f"{sso_server}/auth/tokens", json=wrong).status_code in (401, 429)
+    _through_provider(page, sso_server, "carl")
+    expect(page.get_by_role("heading", name="Login mislykkedes")).to_be_visible()
+    expect(page.get_by_text("For mange mislykkede loginforsøg")).to_be_visible()
+    assert _admin_get(sso_server, "/users/carl@ishoj.dk").status_code == 404  # nothing made
