@@ -36,6 +36,7 @@ from projections import anchoring, facts, history, ladder, offers, roles
 from projections import annotations as annotation_views
 from projections import ratings as rating_views
 from projections.access import Visibility
+from projections.core import checked_known_at
 from projections.directory import names
 from projections.store import ReadStore
 
@@ -468,7 +469,10 @@ async def between(
 ) -> list[Change]:
     """Changes from the partnership as it stood on `first` to how it stood on `second`,
     as known at `known_at` (default: now), in `locale`'s words ("da" or "en"). The
-    evaluators' notes are compared only for a `viewer` (those they may see)."""
+    evaluators' notes are compared only for a `viewer` (those they may see). A `known_at`
+    without a zone is Danish time; one in the future is refused (InvalidQuery)."""
+    if known_at is not None:
+        known_at = checked_known_at(known_at)
     async with asyncio.TaskGroup() as group:
         one = group.create_task(_read(store, partnership_id, first, known_at))
         two = group.create_task(_read(store, partnership_id, second, known_at))

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from datetime import date, timedelta
+import time
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from litestar.testing import TestClient
 from aggregates import Meta
 from aggregates.account import AccessRole
 from aggregates.agreement import AgreementKind
+from aggregates.dates import in_denmark
 from aggregates.dates import today as today_in_denmark
 from aggregates.taxonomy import (
     ActivityStatus,
@@ -496,3 +498,39 @@ def test_the_diff_as_a_file_has_every_change_with_danish_headings(
         assert "Før" in heading
         assert "«Brobygning i Ishøj»" in text
         assert "Aftale om svømning" in text
+
+
+def test_as_known_at_a_moment_the_later_records_are_not_compared(world: World) -> None:
+    """`known_at` (Danish time without a zone) shows the diff as the registry knew it then:
+    an evaluator's note recorded after it is not there yet; a moment ahead is refused."""
+    app = world.app
+    moment = datetime.now(UTC)
+    time.sleep(0.01)
+    note = created(
+        execute(
+            app,
+            RecordAnnotation(
+                partnership_id=world.pid, kind=AnnotationKind.JUDGEMENT, text="Skrevet senere"
+            ),
+            meta(D(2024, 6, 25), actor=EVALUATOR),
+        )
+    )
+    execute(
+        app,
+        PublishAnnotation(partnership_id=world.pid, annotation_id=note),
+        meta(D(2024, 6, 25), actor=EVALUATOR),
+    )
+    world.after = app.max_notification_id()
+    dates_ = {"from": FIRST.isoformat(), "to": SECOND.isoformat()}
+    now_ = [r[5] for r in rows(world.diff(**dates_)) if r[0] == "annotations"]
+    assert "«Skrevet senere»" in now_
+    local = in_denmark(moment).replace(tzinfo=None).isoformat()  # Danish time, no zone
+    then = world.diff(known_at=local, **dates_)
+    assert "«Skrevet senere»" not in [r[5] for r in rows(then) if r[0] == "annotations"]
+    assert ("roles", "tovholder", "Indehaver", "changed", "Bo Nielsen", "ledig") in rows(then)
+    ahead = in_denmark(datetime.now(UTC) + timedelta(hours=2)).replace(tzinfo=None).isoformat()
+    response = world.client.get(
+        f"/partnerships/{world.pid}/diff",
+        params={**dates_, "known_at": ahead, "after": world.after},
+    )
+    assert_problem(response, 400)
