@@ -23,7 +23,7 @@ answers cannot drift apart.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from litestar import Litestar
 from litestar._openapi.plugin import OpenAPIPlugin
@@ -40,6 +40,8 @@ from litestar.openapi.spec import (
     SecurityScheme,
 )
 from litestar.routes import HTTPRoute
+
+from api.schemas import CommandAccepted
 
 LOCATIONS: dict[str, str] = {
     "createOrganisation": "/organisations/{id}",
@@ -129,9 +131,19 @@ def is_write(handler: HTTPRouteHandler) -> bool:
     return not handler.http_methods <= {"GET", "HEAD"}
 
 
+def _answers(annotation: Any, kind: type) -> bool:
+    return annotation is kind or any(_answers(inner, kind) for inner in get_args(annotation))
+
+
 def runs_command(handler: HTTPRouteHandler) -> bool:
-    """A write that runs a command through the request's context (If-Match, Idempotency-Key)."""
-    return is_write(handler) and "context" in handler.parsed_fn_signature.parameters
+    """A write that runs a command through the request's context (`RequestContext.execute`:
+    If-Match, Idempotency-Key) and answers its result (`CommandAccepted`, with an ETag)."""
+    signature = handler.parsed_fn_signature
+    return (
+        is_write(handler)
+        and "context" in signature.parameters
+        and _answers(signature.return_type.annotation, CommandAccepted)
+    )
 
 
 def takes_if_match(handler: HTTPRouteHandler) -> bool:
