@@ -25,9 +25,9 @@ from api.ui import numbers as ui_numbers
     ],
 )
 def test_numbers_are_shown_the_danish_way(
-    value: object, locale: str, exact: bool, shown: str
+    value: Decimal | int | str | None, locale: str, exact: bool, shown: str
 ) -> None:
-    assert format_number(value, locale, exact=exact) == shown  # type: ignore[arg-type]
+    assert format_number(value, locale, exact=exact) == shown
 
 
 def test_the_ui_uses_the_one_definition() -> None:
