@@ -32,7 +32,7 @@ from msgspec.structs import replace
 from aggregates.dates import danish_date
 from aggregates.taxonomy import Rung
 from projections import agreements as agreement_views
-from projections import anchoring, facts, history, ladder, offers, roles
+from projections import anchoring, audit, facts, history, ladder, offers, roles
 from projections import annotations as annotation_views
 from projections import ratings as rating_views
 from projections.access import Visibility
@@ -296,7 +296,7 @@ def _work(state: State, read: _Read, locale: str) -> None:
         )
 
 
-def _anchoring(state: State, read: _Read, locale: str) -> None:
+def _anchoring(state: State, read: _Read, actors: Mapping[str, str], locale: str) -> None:
     titles = {m.milestone_id: m.title for m in read.milestones}
     for milestone in read.milestones:
         state[("milestones", str(milestone.milestone_id))] = _Thing(
@@ -332,11 +332,11 @@ def _anchoring(state: State, read: _Read, locale: str) -> None:
             ),
         )
     for rating in read.ratings:
-        by = rating.rated_by_name or rating.recorded_by
+        by = rating.rated_by_name or actors.get(rating.recorded_by, rating.recorded_by)
         value = _w(
             locale,
-            f"{rating.rating} ({by}, {_day(rating.valid_on, locale)})",
-            f"{rating.rating} ({by}, {_day(rating.valid_on, locale)})",
+            f"{rating.rating}, givet af {by} den {_day(rating.valid_on, locale)}",
+            f"{rating.rating}, given by {by} on {_day(rating.valid_on, locale)}",
         )
         state[("ratings", str(rating.rating_id))] = _Thing(
             _label(rating.dimension, locale),
@@ -388,6 +388,7 @@ def _notes(
 def _state(
     read: _Read,
     labels: Mapping[UUID, str],
+    actors: Mapping[str, str],
     notes: list[annotation_views.AnnotationView],
     day: date,
     known_at: datetime | None,
@@ -398,7 +399,7 @@ def _state(
     _registry(state, read, locale)
     _people(state, read, labels, locale)
     _work(state, read, locale)
-    _anchoring(state, read, locale)
+    _anchoring(state, read, actors, locale)
     _notes(state, notes, day, known_at, locale)
     return state
 
@@ -479,9 +480,13 @@ async def between(
         notes_ = group.create_task(_visible_notes(store, partnership_id, viewer))
     reads = (one.result(), two.result())
     labels = await _labels(store, reads)
+    # who gave a rating without naming the rater: the user by name (with their role)
+    raters = {r.recorded_by for read in reads for r in read.ratings if not r.rated_by_name}
+    named = await audit.actor_names(store, raters, partnership_id) if raters else {}
+    actors = {actor: words[1] if locale == "en" else words[0] for actor, words in named.items()}
     notes = notes_.result()
-    before = _state(reads[0], labels, notes, first, known_at, locale)
-    after = _state(reads[1], labels, notes, second, known_at, locale)
+    before = _state(reads[0], labels, actors, notes, first, known_at, locale)
+    after = _state(reads[1], labels, actors, notes, second, known_at, locale)
     return compare(before, after, locale)
 
 
