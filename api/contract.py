@@ -15,7 +15,7 @@ operation, derived from what each handler declares:
   them that change an existing record (all but the creations in `LOCATIONS`);
 - response headers: `ETag` on those writes and on the reads in `ETAG_READS`,
   `Location` on the creations in `LOCATIONS`, `X-Request-ID` and `X-Correlation-ID` on
-  every success.
+  every success; `ETag` on a 412 (the current version), `Retry-After` on a 429 or 503.
 
 `LOCATIONS` is also what api/deps.py answers `Location` from: the document and the
 answers cannot drift apart.
@@ -112,6 +112,21 @@ HEADERS: dict[str, OpenAPIHeader | Reference] = {
     "IdempotentReplayed": OpenAPIHeader(
         schema=_TEXT, description="`true` on the answer to a retried write."
     ),
+    "RetryAfter": OpenAPIHeader(
+        schema=Schema(type=OpenAPIType.INTEGER, minimum=0),
+        description="Seconds to wait before trying again.",
+    ),
+    "CurrentVersion": OpenAPIHeader(
+        schema=_TEXT, description='The record\'s current version, e.g. `"4"` (stale-version).'
+    ),
+}
+
+# Problem answers' own headers (api/errors.py): the current version on a stale If-Match,
+# when to retry while the database or the views are unavailable, or logins throttled.
+_PROBLEM_HEADERS = {
+    "412": {"ETag": "CurrentVersion"},
+    "429": {"Retry-After": "RetryAfter"},
+    "503": {"Retry-After": "RetryAfter"},
 }
 
 _BEARER: dict[str, list[str]] = {"bearer": []}
@@ -167,7 +182,14 @@ def _document(handler: HTTPRouteHandler, operation: Operation) -> None:
     operation.parameters = parameters
     etag = runs_command(handler) or handler.operation_id in ETAG_READS
     for status, response in (operation.responses or {}).items():
-        if not status.startswith("2") or not isinstance(response, OpenAPIResponse):
+        if not isinstance(response, OpenAPIResponse):
+            continue
+        if status in _PROBLEM_HEADERS:
+            response.headers = {
+                **(response.headers or {}),
+                **{name: _header(key) for name, key in _PROBLEM_HEADERS[status].items()},
+            }
+        if not status.startswith("2"):
             continue
         headers: dict[str, OpenAPIHeader | Reference] = dict(response.headers or {})
         if etag:

@@ -181,6 +181,8 @@ def test_security_schemes_and_headers_are_declared_per_operation(
     assert write["security"] == [{"bearer": []}]  # the cookie does not write (ADR 0013)
     assert _header_parameters(write) == {"If-Match", "Idempotency-Key", "X-Correlation-ID"}
     assert set(write["responses"]["201"]["headers"]) >= {"ETag", "Idempotent-Replayed"}
+    assert set(write["responses"]["412"]["headers"]) == {"ETag"}
+    assert set(write["responses"]["503"]["headers"]) == {"Retry-After"}
     assert _operation(document, "logOut")["security"] == [{"bearer": []}, {"cookie": []}]
 
     creation = _operation(document, "createOrganisation")
