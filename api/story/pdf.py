@@ -19,6 +19,7 @@ shown as written. Each citation links to the event's line among the sources at t
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,7 +103,8 @@ TEMPLATE = """
 
 
 def _text(text: str) -> dict[str, Any]:
-    return {"type": "text", "text": " ".join(text.split())}
+    """A run of text, its white space squeezed (a space at either end kept: runs join)."""
+    return {"type": "text", "text": re.sub(r"\s+", " ", text)}
 
 
 class _Writer:

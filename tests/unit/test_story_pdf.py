@@ -170,3 +170,12 @@ def test_without_debians_dejavu_the_font_inside_typst_is_embedded(
         assert "DejaVuSansMono" in str(font.BaseFont)
         assert "/FontFile2" in font.DescendantFonts[0].FontDescriptor
     assert "Søren Ærø" in shown_text(render_pdf(story))
+
+
+def test_runs_of_text_keep_the_space_that_joins_them(story: Story) -> None:
+    """ "Milepælens hændelser: #26", not "hændelser:#26" (a run's edge space is kept)."""
+    blocks = pdf_module._Writer(story, Lang.DA).data()["blocks"]
+    pieces = [p for b in blocks if b["type"] == "par" for p in b["pieces"]]
+    assert {"type": "text", "text": "Milepælens hændelser: "} in pieces
+    items = [p for b in blocks if b["type"] == "list" for item in b["items"] for p in item]
+    assert {"type": "text", "text": " ["} in items
