@@ -135,7 +135,7 @@ def _forbidden(s: Scene) -> Response:
 
 def _access_rule(s: Scene) -> Response:
     add_user(s.client, "styre@sundeborg.dk")
-    body = {"role": "steering_member", "municipality": "Sundeborg"}
+    body = {"role": "steering_member", "municipality": "Ishøj"}
     return s.post("/users/styre@sundeborg.dk/grants", body)
 
 
