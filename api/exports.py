@@ -795,7 +795,9 @@ def codebook_rows(
     english = lang is Lang.EN
     found = []
     for column, title in zip(cols, headings, strict=True):
-        meaning_en, meaning_da = meaning(column.key)
+        meaning_en, meaning_da = _TABLE_MEANINGS.get((table.name, column.key)) or meaning(
+            column.key
+        )
         type_en, type_da = TYPES[column.type]
         found.append(
             [
@@ -942,6 +944,13 @@ MEANINGS: dict[str, tuple[str, str]] = {
     "fields": (
         "The event's own fields as JSON (as the event log holds them).",
         "Hændelsens egne felter som JSON (som hændelsesloggen har dem).",
+    ),
+}
+
+_TABLE_MEANINGS: dict[tuple[str, str], tuple[str, str]] = {
+    ("events", "recorded_at"): (
+        "When the registry recorded the event, in Danish time (Europe/Copenhagen).",
+        "Hvornår registret registrerede hændelsen, i dansk tid.",
     ),
 }
 
