@@ -7,9 +7,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# psycopg (eventsourcing's PostgreSQL driver) is installed without a bundled libpq.
+# psycopg (eventsourcing's PostgreSQL driver) is installed without a bundled libpq;
+# fonts-dejavu-core: DejaVu Sans for the story PDF (api/story/pdf.py; without it, the
+# DejaVu Sans Mono inside Typst).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq5 \
+    && apt-get install -y --no-install-recommends libpq5 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
