@@ -413,6 +413,5 @@ def test_the_walk_through_runs_with_the_generated_client(
     ).token
     jonas = api.as_token(jonas_token)
     hidden = api.call(jonas, "getPartnership", partnership)
-    assert hidden.status_code in {403, 404}
-    assert hidden.parsed.type_ in {"/problems/forbidden", "/problems/not-found"}
+    assert (hidden.status_code, hidden.parsed.type_) == (403, "/problems/forbidden")
     assert ok(api.call(jonas, "listPartnerships")).items == []
