@@ -186,7 +186,8 @@ class Settings:
         env="TVAERS_OIDC_ISSUER",
         concern="single sign-on",
         meaning="the identity provider's issuer URL (its `/.well-known/openid-configuration` "
-        "is read from it); set, the login page offers «Log ind med …»",
+        "is read from it); set with `TVAERS_OIDC_CLIENT_ID`, the login page offers «Log ind "
+        "med …»",
         example="https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0",
         default_shown="(off)",
     )
@@ -410,7 +411,7 @@ class Settings:
             raise SettingsError("TVAERS_SNAPSHOT_INTERVAL must be at least 1.")
         if self.aggregate_cache < 0:
             raise SettingsError("TVAERS_AGGREGATE_CACHE must be 0 (off) or more.")
-        if self.oidc_issuer is not None:
+        if self.oidc_issuer is not None and self.oidc_client_id is not None:
             # The group mapping's rules live with single sign-on (it imports Settings).
             from services.sso import settings_problem  # noqa: PLC0415
 

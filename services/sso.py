@@ -121,9 +121,8 @@ def client_secret(settings: Settings) -> str | None:
 
 
 def settings_problem(settings: Settings) -> str | None:
-    """What is wrong with single sign-on's settings (naming the variable), or None."""
-    if not settings.oidc_client_id:
-        return "TVAERS_OIDC_ISSUER is set: set TVAERS_OIDC_CLIENT_ID too."
+    """What is wrong with single sign-on's settings (naming the variable), or None; asked
+    once issuer and client id are set (either alone leaves single sign-on off)."""
     if "openid" not in settings.oidc_scopes.split():
         return "TVAERS_OIDC_SCOPES must include openid."
     try:

@@ -14,6 +14,7 @@ import pytest
 from aggregates import Meta
 from aggregates.account import NO_PASSWORD, SSO_ACTOR, AccessRole
 from aggregates.errors import NotFound
+from api.oidc import enabled
 from services.application import Tvaers
 from services.commands import CreateAccount, Envelope, GrantAccess
 from services.errors import InvalidCredentials
@@ -191,8 +192,24 @@ def test_the_group_mapping_format() -> None:
                 "TVAERS_OIDC_GROUP_GRANTS": '{"g": {"role": "boss"}}',
             }
         )
-    with pytest.raises(SettingsError, match="TVAERS_OIDC_CLIENT_ID"):
-        Settings.from_env({"TVAERS_OIDC_ISSUER": ISSUER})
+    with pytest.raises(SettingsError, match="TVAERS_OIDC_SCOPES"):
+        Settings.from_env(
+            {
+                "TVAERS_OIDC_ISSUER": ISSUER,
+                "TVAERS_OIDC_CLIENT_ID": "tvaers",
+                "TVAERS_OIDC_SCOPES": "profile email",
+            }
+        )
+    with pytest.raises(SettingsError, match="TVAERS_OIDC_CLIENT_SECRET_FILE"):
+        Settings.from_env(
+            {
+                "TVAERS_OIDC_ISSUER": ISSUER,
+                "TVAERS_OIDC_CLIENT_ID": "tvaers",
+                "TVAERS_OIDC_CLIENT_SECRET_FILE": "/nonexistent/secret",
+            }
+        )
+    # An issuer alone (no client id) leaves single sign-on off.
+    assert not enabled(Settings.from_env({"TVAERS_OIDC_ISSUER": ISSUER}))
 
 
 def test_a_deactivated_account_is_refused(app: Tvaers) -> None:
