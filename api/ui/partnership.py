@@ -851,10 +851,11 @@ class PartnershipPages(Controller):
             )
         fragment = request.headers.get("hx-request") == "true"
         base = f"{PREFIX}/partnerships/{partnership_id}"
+        # no meeting to compare from is a state of the partnership, not bad input: 200
         return render(
             request,
             "partnership/_diff.html" if fragment else "partnership/diff.html",
-            status=400 if errors else 200,
+            status=400 if set(errors) - {"since"} else 200,
             title=await _title(read_side, partnership_id),
             base=base,
             first=start,
