@@ -125,10 +125,12 @@ def test_the_factor_tables_their_exports_and_the_heatmaps(client: TestClient[Lit
     )
     rows = list(csv.DictReader(io.StringIO(factors.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0]["Beskrivelse"] == "Rygeloven"
-    assert (rows[0]["Forankrede partnerskaber"], rows[0]["Andel af de forankrede"]) == ("3", "1.0")
+    # A decimal comma in the Danish CSV (issue 16): Danish Excel reads 1,0 as a number.
+    assert (rows[0]["Forankrede partnerskaber"], rows[0]["Andel af de forankrede"]) == ("3", "1,0")
     book = client.get("/crosscase", params={"as_of": AS_OF, "format": "xlsx", "lang": "da"})
     sheets = load_workbook(io.BytesIO(book.content)).sheetnames
-    assert sheets[-2:] == ["faktortyper", "faktorer"]
+    assert {"faktortyper", "faktorer"} <= set(sheets)
+    assert sheets[-1] == "kodebog"
     one = client.get("/crosscase", params={"partnership_id": demo["Odense"], "as_of": AS_OF})
     assert one.json()["anchored_group"] == [demo["Odense"]]
 
