@@ -38,8 +38,10 @@ from api.ui.actions_common import (
     multichoice,
     page,
     partnership_page,
+    picker_search,
     prefilled,
     scope_of,
+    with_params,
 )
 from api.ui.core import PREFIX, format_day, locale_of, render
 from api.ui.forms import Field, submit, with_meta
@@ -59,6 +61,13 @@ from services.commands import (
 OWNERS_HELP = "De partnere, der står for aktiviteten."
 EVENTS_SHOWN = 40
 """How many of the partnership's events a factor form offers to link (the most recent)."""
+EVENTS_SEARCHED = 500
+"""How far back (the most recent events) a search of the factor form's events looks."""
+EVENTS_SEARCH_LABEL = "Søg i hændelserne"
+EVENTS_SEARCH_HELP = (
+    "Listen viser de seneste hændelser. Søg på et ord, et navn, en dato (dd.mm.åååå) "
+    "eller et nummer (#12) for at finde ældre."
+)
 EVENTS_HELP = (
     "Fx en rolle, der blev ledig, en partner, der udtrådte, eller en beslutning. De seneste "
     "hændelser står først; nummeret er hændelsens nummer i partnerskabets historik."
@@ -66,15 +75,24 @@ EVENTS_HELP = (
 
 
 async def event_choices(
-    read_side: ReadSide, partnership_id: UUID, locale: str, *, skip: Iterable[int] = ()
+    read_side: ReadSide,
+    partnership_id: UUID,
+    locale: str,
+    *,
+    skip: Iterable[int] = (),
+    search: str | None = None,
+    keep: Iterable[str] = (),
 ) -> list[tuple[str, str]]:
     """The partnership's own events a factor can be linked to, most recent first, each as
     its history sentence with its number and date ("#12 · 01.03.2024: Rolle ledig: ...");
-    the factors' own events and `skip` left out; at most `EVENTS_SHOWN`."""
+    the factors' own events and `skip` left out; at most `EVENTS_SHOWN`, those whose text
+    contains `search` (case-insensitive) when given, and the posted `keep` (still valid)."""
+    wanted = " ".join((search or "").split()).casefold()
+    kept = {v for v in keep if v}
     page_ = await audit_view.history(
         read_side.store,
         audit_view.AuditFilter(partnership_id=partnership_id),
-        limit=EVENTS_SHOWN * 2,
+        limit=EVENTS_SEARCHED if wanted or kept else EVENTS_SHOWN * 2,
     )
     left_out = set(skip)
     found = []
@@ -90,7 +108,28 @@ async def event_choices(
         found.append(
             (str(entry.version), f"#{entry.version} · {format_day(entry.valid_on)}: {said}")
         )
-    return sorted(found, key=lambda o: -int(o[0]))[:EVENTS_SHOWN]
+    found.sort(key=lambda o: -int(o[0]))
+    shown = [o for o in found if wanted in o[1].casefold()][:EVENTS_SHOWN]
+    shown += [o for o in found if o[0] in kept and o not in shown]
+    return sorted(shown, key=lambda o: -int(o[0]))
+
+
+def events_search(action: str, value: str | None, **keep: Any) -> dict[str, Any]:
+    """The search above a factor form's events (actions/form.html): a GET of the same form
+    with `q`, keeping `keep`'s parameters."""
+    return {
+        **picker_search(action, value, **keep),
+        "label": EVENTS_SEARCH_LABEL,
+        "help": EVENTS_SEARCH_HELP,
+    }
+
+
+def posted_all(form: Any, name: str) -> list[str]:
+    """Every value posted for a field (the events chosen, to keep them choosable)."""
+    if form is None:
+        return []
+    values = form.getall(name, []) if hasattr(form, "getall") else [form.get(name)]
+    return [v for v in values if isinstance(v, str)]
 
 
 def _activity(scope: Scope, activity_id: UUID) -> Activity:
@@ -450,7 +489,13 @@ class AnchoringForms(Controller):
     # -- a promoting factor or a barrier --------------------------------------------------------
 
     async def _factor(
-        self, request: Request[Any, Any, Any], tvaers: Tvaers, read_side: ReadSide, pid: UUID
+        self,
+        request: Request[Any, Any, Any],
+        tvaers: Tvaers,
+        read_side: ReadSide,
+        pid: UUID,
+        search: str | None = None,
+        keep: Iterable[str] = (),
     ) -> tuple[list[Field], dict[str, Any]]:
         scope = await scope_of(tvaers, read_side, pid)
         label = labeller(locale_of(request))
@@ -484,7 +529,9 @@ class AnchoringForms(Controller):
                 multichoice(
                     "event_versions",
                     "Hændelser, faktoren udsprang af eller har betydning for",
-                    await event_choices(read_side, pid, locale_of(request)),
+                    await event_choices(
+                        read_side, pid, locale_of(request), search=search, keep=keep
+                    ),
                     help=EVENTS_HELP,
                 ),
             ],
@@ -492,10 +539,11 @@ class AnchoringForms(Controller):
         )
         context = page(
             title="Ny fremmende faktor eller barriere",
-            action=form_url(pid, "factors/new"),
+            action=with_params(form_url(pid, "factors/new"), q=search),
             cancel=partnership_page(pid, ANCHORING),
             submit="Registrér faktor",
             scope=scope,
+            search=events_search(form_url(pid, "factors/new"), search),
         )
         return fields, context
 
@@ -507,8 +555,9 @@ class AnchoringForms(Controller):
         tvaers: NamedDependency[Tvaers],
         read_side: NamedDependency[ReadSide],
         milestone_id: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
     ) -> Template:
-        fields, context = await self._factor(request, tvaers, read_side, partnership_id)
+        fields, context = await self._factor(request, tvaers, read_side, partnership_id, q)
         chosen = as_id(milestone_id)
         form = prefilled(fields, milestone_ids=[str(chosen)] if chosen else None)
         return render(request, FORM_TEMPLATE, form=form, **context)
@@ -520,8 +569,12 @@ class AnchoringForms(Controller):
         partnership_id: FromPath[UUID],
         tvaers: NamedDependency[Tvaers],
         read_side: NamedDependency[ReadSide],
+        q: FromQuery[str | None] = None,
     ) -> Response[Any]:
-        fields, context = await self._factor(request, tvaers, read_side, partnership_id)
+        chosen = posted_all(await request.form(), "event_versions")
+        fields, context = await self._factor(
+            request, tvaers, read_side, partnership_id, q, keep=chosen
+        )
         return await submit(
             request,
             fields=fields,
@@ -548,6 +601,8 @@ class AnchoringForms(Controller):
         read_side: ReadSide,
         pid: UUID,
         factor_id: UUID,
+        search: str | None = None,
+        keep: Iterable[str] = (),
     ) -> tuple[list[Field], dict[str, Any]]:
         scope = await scope_of(tvaers, read_side, pid)
         factor = scope.partnership.factors.get(str(factor_id))
@@ -559,7 +614,12 @@ class AnchoringForms(Controller):
                     "event_version",
                     "Hændelse",
                     await event_choices(
-                        read_side, pid, locale_of(request), skip=factor.event_versions
+                        read_side,
+                        pid,
+                        locale_of(request),
+                        skip=factor.event_versions,
+                        search=search,
+                        keep=keep,
                     ),
                     required=True,
                     help=EVENTS_HELP,
@@ -570,10 +630,11 @@ class AnchoringForms(Controller):
         context = page(
             title="Knyt faktoren til en hændelse",
             facts=[("Faktor", factor.description)],
-            action=form_url(pid, f"factors/{factor_id}/events/new"),
+            action=with_params(form_url(pid, f"factors/{factor_id}/events/new"), q=search),
             cancel=partnership_page(pid, ANCHORING),
             submit="Knyt til hændelsen",
             scope=scope,
+            search=events_search(form_url(pid, f"factors/{factor_id}/events/new"), search),
         )
         return fields, context
 
@@ -585,9 +646,10 @@ class AnchoringForms(Controller):
         factor_id: FromPath[UUID],
         tvaers: NamedDependency[Tvaers],
         read_side: NamedDependency[ReadSide],
+        q: FromQuery[str | None] = None,
     ) -> Template:
         fields, context = await self._factor_link(
-            request, tvaers, read_side, partnership_id, factor_id
+            request, tvaers, read_side, partnership_id, factor_id, q
         )
         return render(request, FORM_TEMPLATE, form=prefilled(fields), **context)
 
@@ -599,9 +661,11 @@ class AnchoringForms(Controller):
         factor_id: FromPath[UUID],
         tvaers: NamedDependency[Tvaers],
         read_side: NamedDependency[ReadSide],
+        q: FromQuery[str | None] = None,
     ) -> Response[Any]:
+        chosen = posted_all(await request.form(), "event_version")
         fields, context = await self._factor_link(
-            request, tvaers, read_side, partnership_id, factor_id
+            request, tvaers, read_side, partnership_id, factor_id, q, keep=chosen
         )
         return await submit(
             request,
@@ -653,6 +717,11 @@ english(
         "Knyt til hændelsen": "Link to the event",
         "Knyt til en hændelse": "Link to an event",
         "Knyttet til hændelse": "Linked to event",
+        EVENTS_SEARCH_LABEL: "Search the events",
+        EVENTS_SEARCH_HELP: (
+            "The list shows the most recent events. Search for a word, a name, a date "
+            "(dd.mm.yyyy) or a number (#12) to find older ones."
+        ),
         "Aktivitet": "Activity",
         "Nuværende status": "Current status",
         "Oprettet": "Created",

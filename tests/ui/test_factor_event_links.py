@@ -32,7 +32,7 @@ def _left(ui: TestClient[Litestar]) -> tuple[Desk, int]:
     desk = Desk(ui)
     lead = desk.organisation("Sundhed og Forebyggelse, Sundeborg Kommune")
     club = desk.organisation("Sundeborg Idrætsforening", "sports_club")
-    desk.new_partnership(lead)
+    desk.new_partnership(lead, municipality="Vordingborg")
     desk.join(club, rung=3)
     app = tvaers(ui)
     result = execute(
@@ -148,3 +148,29 @@ def test_a_factor_is_linked_to_an_event_later_and_refusals_are_danish(
     entry = desk.last_entry("FactorEventLinked")
     assert entry["summary"].startswith("Faktoren »Ny kommunal sundhedspolitik« knyttet til: ")
     assert "Sundeborg Idrætsforening udtrådt som partner" in entry["summary"]
+
+
+def test_the_events_are_searchable_and_a_chosen_one_stays_choosable(
+    ui: TestClient[Litestar],
+) -> None:
+    desk, left = _left(ui)
+    found = desk.get("factors/new?q=indtrådt")
+    offered = re.findall(r'name="event_versions" value="(\d+)"', found.text)
+    assert offered == [str(left - 1)]  # only the joining matches
+    assert 'role="search"' in found.text
+    assert "Søg i hændelserne" in text(found)
+    assert desk.get("factors/new?q=findes+ikke").text.count('name="event_versions"') == 0
+    # posted from the searched list: the search is kept in the action, the choice valid
+    redirected(
+        desk.post(
+            "factors/new?q=indtrådt",
+            {
+                "effect": "promoting",
+                "origin": "external",
+                "description": "Foreningen kom med",
+                "event_versions": [str(left - 1)],
+                "valid_on": day(-3),
+            },
+        )
+    )
+    assert _factor(desk)["event_versions"] == [left - 1]
