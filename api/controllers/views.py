@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from enum import Enum
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -20,6 +19,7 @@ from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from aggregates.dates import today as today_in_denmark
+from aggregates.errors import InvalidValue
 from api import audit_export, exports
 from api.audit_export import FileFormat, FileOperation
 from api.auth import principal_of
@@ -82,13 +82,9 @@ class AnchoringView(msgspec.Struct, kw_only=True):
     factors: list[anchoring.FactorView]
 
 
-class DiffSince(str, Enum):
-    LAST_MEETING = "last_meeting"
-
-
 class DiffView(msgspec.Struct, kw_only=True):
-    """The changes from `first` to `second` as known at `known_at` (None: now); with
-    `since=last_meeting`, `last_meeting` is the meeting date the comparison starts from."""
+    """The changes from `first` to `second` as known at `known_at` (None: now); without a
+    `from`, `last_meeting` is the meeting date the comparison starts from."""
 
     first: date
     second: date
@@ -337,9 +333,10 @@ class PartnershipViewsController(Controller):
         "`known_at`: registry fields, partners and rungs, steering group and seats, "
         "secretariat, activities, roles and vacancies, agreements and their status, terms of "
         "reference, decisions, milestones and anchoring, factors, evaluations, ratings and "
-        "the evaluators' notes the caller may see. `since=last_meeting` compares from the "
-        "last recorded decision's meeting date to today. Words in Danish (dates dd.mm.åååå) "
-        "unless `lang=en`.",
+        "the evaluators' notes the caller may see. Without `from` it compares since the last "
+        "meeting (siden sidste møde): from the last recorded decision's meeting date to today "
+        "(422 when no decision is recorded). Words in Danish (dates dd.mm.åååå) unless "
+        "`lang=en`.",
         opt={"access": "partnership:audit"},
     )
     async def diff(
@@ -350,17 +347,14 @@ class PartnershipViewsController(Controller):
         export: NamedDependency[Export],
         first: Annotated[
             date | None,
-            QueryParameter(name="from", description="The first date (required without `since`)."),
+            QueryParameter(
+                name="from",
+                description="The first date (default: the last meeting with a recorded decision).",
+            ),
         ] = None,
         second: Annotated[
             date | None,
             QueryParameter(name="to", description="The second date (default: today)."),
-        ] = None,
-        since: Annotated[
-            DiffSince | None,
-            QueryParameter(
-                description="`last_meeting`: from the last recorded decision's meeting date."
-            ),
         ] = None,
         known_at: KnownAt = None,
         after: After = None,
@@ -368,25 +362,16 @@ class PartnershipViewsController(Controller):
         await read_side.ready(after, partnership_id)
         today = today_in_denmark()
         meeting: date | None = None
-        if since is DiffSince.LAST_MEETING:
-            if first is not None:
-                raise ValidationException(
-                    "Give either `from` or `since`, not both.",
-                    extra=[{"key": "since", "message": "with from", "source": "query"}],
-                )
+        if first is None:  # since the last meeting (the default)
             meeting = await diff.last_meeting(read_side.store, partnership_id, today)
-            if meeting is None:
-                raise ValidationException(
+            if meeting is None:  # a state of the partnership, not a malformed request: 422
+                raise InvalidValue(
                     "No steering-group decision is recorded: there is no last meeting to "
-                    "compare from.",
-                    extra=[{"key": "since", "message": "no meeting", "source": "query"}],
+                    "compare from. Give the first date (`from`).",
+                    da="Der er endnu ikke registreret nogen beslutning fra et styregruppemøde, "
+                    "så der er intet sidste møde at sammenligne fra.",
                 )
             first = meeting
-        if first is None:
-            raise ValidationException(
-                "Give the first date (`from`) or `since=last_meeting`.",
-                extra=[{"key": "from", "message": "missing", "source": "query"}],
-            )
         second = second or today
         problem = diff.refused(first, second, today)
         if problem is not None:
