@@ -83,7 +83,8 @@ PARAMETERS: dict[str, Parameter] = {
     "IdempotencyKey": Parameter(
         name="Idempotency-Key",
         param_in="header",
-        schema=Schema(type=OpenAPIType.STRING, min_length=1, max_length=255),
+        # printable ASCII, no space at either end (the API strips them)
+        schema=Schema(type=OpenAPIType.STRING, pattern=r"^[!-~]([ -~]{0,253}[!-~])?$"),
         description="1-255 printable ASCII characters, one per request you mean (a UUID). "
         "The same key and body again answers the first response "
         "(`Idempotent-Replayed: true`) and writes nothing; with another body: 422 "

@@ -16,6 +16,7 @@ import msgspec
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from aggregates.dates import today as today_in_denmark
@@ -94,6 +95,9 @@ class DiffView(msgspec.Struct, kw_only=True):
 
 
 EVENT_KINDS = frozenset(cls.__name__ for cls in all_events())
+_KINDS = Schema(
+    type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.STRING, enum=sorted(EVENT_KINDS))
+)
 
 
 def _known_kinds(kinds: Sequence[str]) -> None:
@@ -242,7 +246,13 @@ class PartnershipViewsController(Controller):
                 "actor's words (`automatisk`), case-insensitive (Danish letters too).",
             ),
         ] = None,
-        kind: FromQuery[list[str] | None] = None,
+        kind: Annotated[
+            list[str] | None,
+            QueryParameter(
+                description="Only events of these kinds (repeatable), e.g. `PartnerJoined`.",
+                schema_extra={"one_of": [_KINDS, Schema(type=OpenAPIType.NULL)]},
+            ),
+        ] = None,
         group: Annotated[
             list[Group] | None,
             QueryParameter(

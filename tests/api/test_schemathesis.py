@@ -304,7 +304,8 @@ def _schema(seeded: Seeded) -> Any:
     # domain): 422, documented for every write. A 400 for schema-valid data stays a
     # failure: every constraint the server checks without state is in the document.
     acceptance = schema.config.checks.positive_data_acceptance
-    acceptance.expected_statuses = [*acceptance.expected_statuses, "422"]
+    # 412: a well-formed If-Match naming another version (stale-version)
+    acceptance.expected_statuses = [*acceptance.expected_statuses, "412", "422"]
     return schema
 
 
