@@ -15,12 +15,13 @@ from uuid import UUID
 import msgspec
 
 from aggregates import Organisation, Person
+from aggregates.danish import fold
 from projections.core import Projection, decode_cursor, encode_cursor
 from projections.store import ReadStore, Statement
 
 directory = Projection(
     name="directory",
-    version=3,  # 3: persons have a name_key (GET /persons?q=)
+    version=4,  # 3: persons have a name_key (GET /persons?q=); 4: name_key folds æ, ø, å
     tables=("dir_organisations", "dir_persons"),
     ddl=(
         "CREATE TABLE dir_organisations ("
@@ -38,8 +39,10 @@ SEARCH_HITS = 20  # organisations a name search offers at most
 
 
 def name_key(name: str) -> str:
-    """A name as a search compares it: case-folded in Python (Danish has æ, ø and å)."""
-    return " ".join(name.casefold().split())
+    """A name as a search compares it: case and the Danish letters folded in Python
+    (ø = oe = o, æ = ae, å = aa = a: aggregates/danish.py), so "Hoje-Taastrup" finds
+    "Høje-Taastrup" (issue 16)."""
+    return " ".join(fold(name).split())
 
 
 @directory.on(Organisation.Registered)

@@ -3,7 +3,6 @@ and the plain list of partnerships in registration order."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
 from uuid import UUID
@@ -11,6 +10,7 @@ from uuid import UUID
 import msgspec
 
 from aggregates import Partnership, Registry
+from aggregates.danish import fold as search_fold
 from aggregates.taxonomy import PartnershipType
 from projections.access import Visibility
 from projections.core import Projection, cursor_time, decode_cursor, encode_cursor
@@ -21,8 +21,7 @@ _encoder = msgspec.json.Encoder(decimal_format="string")
 
 registry = Projection(
     name="registry",
-    # 4: search_text and facet_text folded the Danish way (search_fold); the municipality
-    # is in search_text (issue 16)
+    # 4: search_text and facet_text folded the Danish way (search_fold, issue 16)
     version=4,
     tables=("partnerships",),
     ddl=(
@@ -58,9 +57,7 @@ def _values(registry_fields: Registry) -> tuple[object, ...]:
         registry_fields.period_end,
         _encoder.encode(registry_fields).decode(),
         registry_fields.municipality.casefold(),
-        search_fold(
-            f"{registry_fields.title}\n{registry_fields.purpose}\n{registry_fields.municipality}"
-        ),
+        search_fold(f"{registry_fields.title}\n{registry_fields.purpose}"),
         "\n".join(
             search_fold(value.strip())
             for value in (
@@ -181,18 +178,6 @@ async def listing(
     more = len(rows) > limit
     next_cursor = _encode_cursor(items[-1].registered_at, items[-1].id) if more else None
     return PartnershipListing(items=items, next_cursor=next_cursor)
-
-
-def search_fold(text: str) -> str:
-    """Text as search compares it: case folded, and the Danish letters with their common
-    spellings without them made one: ø = oe = o, æ = ae, å = aa = a (other accents
-    dropped: é = e). "Ishoj" finds "Ishøj", "aero" and "aeroe" find "Ærø", "Aabenraa"
-    finds "Åbenrå". Done in Python, for SQLite and PostgreSQL alike (neither's lower()
-    folds æ, ø, å under every locale). Both the stored text and the query are folded, so
-    a folded query is a substring of the folded text exactly when it should match."""
-    folded = text.casefold().replace("æ", "ae").replace("ø", "o")
-    bare = "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
-    return bare.replace("aa", "a").replace("oe", "o")
 
 
 def like_escape(text: str) -> str:

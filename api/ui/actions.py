@@ -17,6 +17,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
+from aggregates.danish import sort_key as danish_sort_key
 from aggregates.taxonomy import PartnershipType, PreventionCategory, Sector
 from api.auth import principal_of
 from api.readside import ReadSide
@@ -53,6 +54,7 @@ from api.ui.actions_roles import RoleForms
 from api.ui.core import PREFIX, locale_of, render
 from api.ui.forms import Field, submit, with_meta
 from api.ui.i18n import english, translator
+from api.ui.municipalities import municipality_field
 from projections import access as access_view
 from projections import directory
 from services.application import Tvaers
@@ -69,6 +71,7 @@ async def staffable_choices(
     """The organisations the user may register people in (ADR 0005, revised)."""
     rules = directory_rules(request)
     entries = await directory.organisations(read_side.store, rules.staffable_organisations("id"))
+    entries.sort(key=lambda o: (danish_sort_key(o.name), str(o.id)))  # æ, ø, å after z
     return [(str(o.id), organisation_label(o)) for o in entries]
 
 
@@ -136,11 +139,7 @@ class DirectoryForms(Controller):
         fields = with_meta(
             [
                 Field("title", "Titel", required=True, max_length=200),
-                Field(
-                    "municipality",
-                    "Kommune",
-                    required=True,
-                    max_length=200,
+                municipality_field(  # one of the 98, chosen (issue 16)
                     help="En kommune, du har kommunedækkende projektlederadgang til.",
                 ),
                 choice(
@@ -259,10 +258,8 @@ class DirectoryForms(Controller):
             [
                 Field("name", "Navn", required=True, max_length=200),
                 choice("sector", "Sektor", enum_choices(Sector, request), required=True),
-                Field(
-                    "municipality",
-                    "Kommune",
-                    max_length=200,
+                municipality_field(  # one of the 98, chosen (issue 16)
+                    required=False,
                     help="Kommunens projektledere kan siden omdøbe og lukke organisationen. "
                     "Udelades den, kan kun administratorer.",
                 ),

@@ -14,6 +14,7 @@ from litestar import Request
 from litestar.concurrency import sync_to_thread
 
 from aggregates import Agreement, Partnership
+from aggregates.danish import sort_key as danish_sort_key
 from aggregates.taxonomy import AnchoringStatus, Dimension, Labelled, Rung
 from api.auth import Principal, principal_of
 from api.readside import ReadSide
@@ -295,8 +296,10 @@ async def organisation_picker(
         if search and search.strip():
             others += await directory.search_organisations(store, search)
     shown = {o.id for o in near}
+    # Sorted the Danish way: case-insensitive, æ, ø, å after z (issue 16).
+    near = sorted(near, key=lambda o: (danish_sort_key(o.name), str(o.id)))
     choices = [(str(o.id), organisation_label(o)) for o in near if o.id not in skipped]
-    for o in sorted(others, key=lambda o: (o.name.casefold(), str(o.id))):
+    for o in sorted(others, key=lambda o: (danish_sort_key(o.name), str(o.id))):
         if o.id not in shown and o.id not in skipped:
             shown.add(o.id)
             choices.append((str(o.id), organisation_label(o)))

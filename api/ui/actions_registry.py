@@ -50,6 +50,7 @@ from api.ui.drafts import remember_saved
 from api.ui.forms import Field, Form, blank, form_version, parse, submit, with_meta
 from api.ui.free_text import warn_names
 from api.ui.i18n import english, labeller, translator
+from api.ui.municipalities import municipality_field
 from api.ui.numbers import form_number, format_number
 from services.application import CommandResult, Tvaers
 from services.commands import ChangeRegistryFields, EnterOperations, Envelope
@@ -75,7 +76,9 @@ def may_move(request: Request[Any, Any, Any]) -> bool:
     return principal is not None and (principal.is_admin or bool(principal.registers_in))
 
 
-def registry_fields(request: Request[Any, Any, Any], *, municipality: bool) -> list[Field]:
+def registry_fields(
+    request: Request[Any, Any, Any], *, municipality: bool, current_municipality: str | None = None
+) -> list[Field]:
     """Every registry field the form offers, in the registry's order (the type has its
     own action; the municipality only for those who may move a partnership)."""
     _ = translator(locale_of(request))
@@ -84,11 +87,8 @@ def registry_fields(request: Request[Any, Any, Any], *, municipality: bool) -> l
         Field("title", "Titel", required=True, max_length=200),
         *(
             [
-                Field(
-                    "municipality",
-                    "Kommune",
-                    required=True,
-                    max_length=200,
+                municipality_field(  # one of the 98, chosen (issue 16)
+                    current=current_municipality,
                     help="Flytter partnerskabet til en anden kommune: kun en kommune, du "
                     "har kommunedækkende projektlederadgang til.",
                 )
@@ -279,7 +279,12 @@ class RegistryForms(Controller):
     ) -> Template:
         scope = await scope_of(tvaers, read_side, partnership_id)
         fields = with_meta(
-            registry_fields(request, municipality=may_move(request)), version=scope.version
+            registry_fields(
+                request,
+                municipality=may_move(request),
+                current_municipality=scope.partnership.registry.municipality,
+            ),
+            version=scope.version,
         )
         form = blank(fields, **form_values(scope.partnership.registry))
         form.values["version"] = str(scope.version)
@@ -296,7 +301,10 @@ class RegistryForms(Controller):
         scope = await scope_of(tvaers, read_side, partnership_id)
         current = scope.partnership.registry
         fields = with_meta(
-            registry_fields(request, municipality=may_move(request)), version=scope.version
+            registry_fields(
+                request, municipality=may_move(request), current_municipality=current.municipality
+            ),
+            version=scope.version,
         )
         offered = {f.name for f in fields} & set(Registry.__struct_fields__)
         posted = await request.form()

@@ -530,7 +530,7 @@ english(
         # registry search
         "Søg i registret": "Search the registry",
         "Find partnerskaber efter kommune, emne, målgruppe, partnere, trin på "
-        "partnerskabsstigen og forankring. Du ser de partnerskaber, dine tildelinger "
+        "partnerskabstrappen og forankring. Du ser de partnerskaber, dine tildelinger "
         "giver adgang til.": (
             "Find partnerships by municipality, topic, target group, partners, rung on the "
             "partnership ladder and anchoring. You see the partnerships your grants give "
@@ -614,7 +614,7 @@ english(
         # cross-case
         "Krydscase: partnerskaber sammenlignet": "Cross-case: partnerships compared",
         "Sammenlign en række partnerskaber: hvilke forvaltninger og eksterne partnere der "
-        "deltager, hvor højt de er nået på partnerskabsstigen, og hvornår de blev forankret.": (
+        "deltager, hvor højt de er nået på partnerskabstrappen, og hvornår de blev forankret.": (
             "Compare a set of partnerships: which departments and external partners take "
             "part, how high they got on the partnership ladder, and when they were anchored."
         ),

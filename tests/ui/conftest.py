@@ -35,7 +35,7 @@ from tests.api.conftest import PASSWORD, add_user, tvaers
 from tests.apps import app_for
 from tests.conftest import TEST_SECRET_KEY, sqlite_copy
 
-ADMIN = "admin@sundeborg.dk"
+ADMIN = "admin@svendborg.dk"
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 

@@ -13,7 +13,7 @@ from tests.commands import execute
 from tests.ui.conftest import add_user, login, post_form, tvaers
 from tests.ui.forms_support import Desk, day, nothing_saved
 
-READER = "laeser@sundeborg.dk"
+READER = "laeser@svendborg.dk"
 
 
 def as_reader(desk: Desk) -> None:

@@ -99,7 +99,7 @@ class Desk:
     def new_partnership(self, lead_id: str, **fields: Any) -> str:
         data = {
             "title": "Bevæg dig for livet",
-            "municipality": "Sundeborg",
+            "municipality": "Svendborg",
             "lead_organisation_id": lead_id,
             "kind": "project",
             "valid_on": day(-365),

@@ -19,7 +19,7 @@ from api.ui.partnership import parse_moment
 from tests.projections.support import organisation, partnership
 from tests.ui.conftest import text, tvaers
 
-TITLE = "Sund By Sundeborg"
+TITLE = "Sund By Svendborg"
 PURPOSE = "Flere borgere i beskæftigelse gennem bedre sundhed"
 
 
@@ -51,7 +51,7 @@ def test_known_at_before_the_partnership_was_recorded_shows_nothing_of_it(
     said = text(before)
     assert "Registret kendte ikke dette partnerskab" in said
     assert "(dansk tid)" in said
-    for master_data in (TITLE, PURPOSE, "Sundeborg", "Sundhed og Forebyggelse"):
+    for master_data in (TITLE, PURPOSE, "Svendborg", "Sundhed og Forebyggelse"):
         assert master_data not in before.text, master_data
     # A moment after it was recorded (typed as Danish time, to the second): the partnership
     # is there. (Wait until that second has passed: a time after now is refused.)

@@ -25,7 +25,7 @@ from tests.api.conftest import PASSWORD
 from tests.ui.conftest import ADMIN, add_user, csrf, login, post_form, text
 from tests.ui.forms_support import Desk, day, nothing_saved, redirected, tvaers
 
-OTHER = "kollega@sundeborg.dk"
+OTHER = "kollega@svendborg.dk"
 
 
 def store(client: TestClient[Litestar]) -> object:
@@ -51,8 +51,8 @@ def end_session(client: TestClient[Litestar], *, keep_old_cookie: bool) -> None:
 
 def partnership_form(**fields: str) -> dict[str, str]:
     return {
-        "title": "Sund i Sundeborg",
-        "municipality": "Sundeborg",
+        "title": "Sund i Svendborg",
+        "municipality": "Svendborg",
         "kind": "project",
         "purpose": "Flere unge i foreningslivet",
         "target_groups": "Unge 15-25\nNyankomne",
@@ -75,7 +75,7 @@ def login_next(response: Response) -> str:
 def test_a_form_posted_after_the_session_ended_comes_back_after_logging_in(
     ui: TestClient[Litestar], old_cookie: bool
 ) -> None:
-    lead = Desk(ui).organisation("Sundhed, Sundeborg Kommune")
+    lead = Desk(ui).organisation("Sundhed, Svendborg Kommune")
     end_session(ui, keep_old_cookie=old_cookie)
 
     with nothing_saved(ui):
@@ -101,7 +101,7 @@ def test_a_form_posted_after_the_session_ended_comes_back_after_logging_in(
     form = ui.get(back)
     shown = text(form)
     assert "Du blev logget ud, før formularen blev gemt" in shown
-    assert 'value="Sund i Sundeborg"' in form.text
+    assert 'value="Sund i Svendborg"' in form.text
     assert "Flere unge i foreningslivet</textarea>" in form.text
     assert "Unge 15-25\nNyankomne</textarea>" in form.text
     assert f'<option value="{lead}" selected>' in form.text
@@ -110,7 +110,7 @@ def test_a_form_posted_after_the_session_ended_comes_back_after_logging_in(
     assert "Aftalt på mødet</textarea>" in form.text
     # taken: it is gone once shown (a reload shows the empty form)
     assert kept(ui) == []
-    assert "Sund i Sundeborg" not in ui.get(f"/ui/partnerships/new?draft={draft_id}").text
+    assert "Sund i Svendborg" not in ui.get(f"/ui/partnerships/new?draft={draft_id}").text
 
     # and submitting it works
     saved = post_form(ui, "/ui/partnerships/new", partnership_form(lead_organisation_id=lead))
@@ -155,7 +155,7 @@ def test_a_draft_keeps_no_password_and_no_csrf_token(ui: TestClient[Litestar]) -
         partnership_form(password="hunter2-hemmelig", new_password="x-hemmelig-2"),
     )
     [stored] = kept(ui)
-    assert "Sund i Sundeborg" in stored
+    assert "Sund i Svendborg" in stored
     assert "hemmelig" not in stored
     assert "_csrf_token" not in stored
     assert "csrf" not in stored
@@ -214,7 +214,7 @@ def test_registering_an_organisation_first_returns_to_the_form_with_its_input(
     ui: TestClient[Litestar],
 ) -> None:
     desk = Desk(ui)
-    desk.new_partnership(desk.organisation("Sundhed, Sundeborg Kommune"))
+    desk.new_partnership(desk.organisation("Sundhed, Svendborg Kommune"))
     here = f"{desk.base}/partners/new"
     join_form = desk.get("partners/new")
     detour = f"/ui/organisations/new?next={quote(here, safe='')}"
@@ -250,14 +250,14 @@ def test_registering_an_organisation_first_returns_to_the_form_with_its_input(
     created = post_form(
         ui,
         "/ui/organisations/new",
-        {"name": "Ældre Sagen Sundeborg", "sector": "voluntary", "next": back},
+        {"name": "Ældre Sagen Svendborg", "sector": "voluntary", "next": back},
     )
     returned = redirected(created)
     organisation_id = parse_qs(urlsplit(returned).query)["organisation_id"][0]
     assert urlsplit(returned).path == here
 
     form = ui.get(returned)
-    assert f'<option value="{organisation_id}" selected>Ældre Sagen Sundeborg' in form.text
+    assert f'<option value="{organisation_id}" selected>Ældre Sagen Svendborg' in form.text
     assert re.search(r'<option value="3" selected>', form.text)
     assert "Referat af mødet 3. marts</textarea>" in form.text
     assert f'value="{day(-20)}"' in form.text
@@ -301,8 +301,8 @@ def test_a_draft_is_restored_only_into_its_own_form(ui: TestClient[Litestar]) ->
 
 def test_a_save_says_once_on_the_next_page_what_was_saved(ui: TestClient[Litestar]) -> None:
     desk = Desk(ui)
-    desk.new_partnership(desk.organisation("Sundhed, Sundeborg Kommune"))
-    partner = desk.organisation("Sundeborg Idrætsforening", "sports_club")
+    desk.new_partnership(desk.organisation("Sundhed, Svendborg Kommune"))
+    partner = desk.organisation("Svendborg Idrætsforening", "sports_club")
     response = desk.post(
         "partners/new",
         {"organisation_id": partner, "rung": "2", "valid_on": day(-30), "evidence": "Møde"},
@@ -312,7 +312,7 @@ def test_a_save_says_once_on_the_next_page_what_was_saved(ui: TestClient[Litesta
     assert match is not None, text(page)[:2000]
     said = re.sub(r"<[^>]+>", " ", html.unescape(match.group(1)))
     assert "Gemt:" in said
-    assert "Sundeborg Idrætsforening" in said  # the history's sentence, names resolved
+    assert "Svendborg Idrætsforening" in said  # the history's sentence, names resolved
     # once: the next page does not say it again
     assert 'class="confirmation"' not in ui.get(redirected(response)).text
 
@@ -328,7 +328,7 @@ def test_the_confirmation_speaks_english_on_an_english_page(ui: TestClient[Lites
     response = post_form(
         ui,
         "/ui/organisations/new?lang=en",
-        {"name": "Sundeborg Svømmeklub", "sector": "sports_club"},
+        {"name": "Svendborg Svømmeklub", "sector": "sports_club"},
     )
     page = ui.get(redirected(response))
     assert "Saved: " in text(page)
@@ -338,18 +338,18 @@ def test_registering_an_organisation_writes_its_registration_sentence(
     ui: TestClient[Litestar],
 ) -> None:
     response = post_form(
-        ui, "/ui/organisations/new", {"name": "Sundeborg Svømmeklub", "sector": "sports_club"}
+        ui, "/ui/organisations/new", {"name": "Svendborg Svømmeklub", "sector": "sports_club"}
     )
     page = ui.get(redirected(response))
     assert "Gemt:" in text(page)
     organisation_id = UUID(redirected(response).rsplit("organisation_id=", 1)[1])
-    assert tvaers(ui).get_organisation(organisation_id).name == "Sundeborg Svømmeklub"
+    assert tvaers(ui).get_organisation(organisation_id).name == "Svendborg Svømmeklub"
 
 
 def test_the_form_comes_back_on_the_page_it_was_on_with_that_pages_query(
     ui: TestClient[Litestar],
 ) -> None:
-    lead = Desk(ui).organisation("Sundhed, Sundeborg Kommune")
+    lead = Desk(ui).organisation("Sundhed, Svendborg Kommune")
     end_session(ui, keep_old_cookie=True)
     page = f"/ui/partnerships/new?organisation_id={lead}"
     response = ui.post(
@@ -399,7 +399,7 @@ def test_the_confirmation_of_a_registry_edit_says_what_changed_from_what(
     ui: TestClient[Litestar],
 ) -> None:
     desk = Desk(ui)
-    desk.new_partnership(desk.organisation("Sundhed, Sundeborg Kommune"))
+    desk.new_partnership(desk.organisation("Sundhed, Svendborg Kommune"))
     partnership = tvaers(ui).get_partnership(UUID(desk.partnership))
     values = {k: v for k, v in form_values(partnership.registry).items() if k != "kind"}
     response = desk.post(

@@ -30,8 +30,8 @@ from tests.ui.forms_support import (
 def _left(ui: TestClient[Litestar]) -> tuple[Desk, int]:
     """A partnership whose sports club left 20 days ago; the version of its leaving."""
     desk = Desk(ui)
-    lead = desk.organisation("Sundhed og Forebyggelse, Sundeborg Kommune")
-    club = desk.organisation("Sundeborg Idrætsforening", "sports_club")
+    lead = desk.organisation("Sundhed og Forebyggelse, Svendborg Kommune")
+    club = desk.organisation("Svendborg Idrætsforening", "sports_club")
     desk.new_partnership(lead, municipality="Vordingborg")
     desk.join(club, rung=3)
     app = tvaers(ui)
@@ -60,7 +60,7 @@ def test_a_barrier_is_recorded_with_the_event_it_came_from(ui: TestClient[Litest
     assert [int(v) for v in offered] == sorted((int(v) for v in offered), reverse=True)
     shown = text(form)
     assert f"#{left} · {(today() - timedelta(days=20)).strftime('%d.%m.%Y')}: " in shown
-    assert "Sundeborg Idrætsforening udtrådt som partner" in shown
+    assert "Svendborg Idrætsforening udtrådt som partner" in shown
 
     redirected(
         desk.post(
@@ -78,7 +78,7 @@ def test_a_barrier_is_recorded_with_the_event_it_came_from(ui: TestClient[Litest
 
     story = desk.get("story")
     said = text(story)
-    assert "Knyttet til: Sundeborg Idrætsforening udtrådt som partner" in said
+    assert "Knyttet til: Svendborg Idrætsforening udtrådt som partner" in said
     assert f'href="#source-h{left}"' in story.text  # cited by its number, listed as a source
     assert f'id="source-h{left}"' in story.text
     api_story = get_json(desk.client, f"/partnerships/{desk.partnership}/story")
@@ -88,13 +88,13 @@ def test_a_barrier_is_recorded_with_the_event_it_came_from(ui: TestClient[Litest
     markdown = desk.client.get(
         f"/partnerships/{desk.partnership}/story", params={"format": "md"}
     ).text
-    assert "knyttet til: Sundeborg Idrætsforening udtrådt som partner" in markdown
+    assert "knyttet til: Svendborg Idrætsforening udtrådt som partner" in markdown
     assert f"[#{left}](#h{left})" in markdown
     html = desk.client.get(
         f"/partnerships/{desk.partnership}/story", params={"format": "html"}
     ).text
     assert f'<a href="#h{left}"' in html
-    assert "knyttet til: Sundeborg Idrætsforening udtrådt som partner" in html
+    assert "knyttet til: Svendborg Idrætsforening udtrådt som partner" in html
 
     crosscase = text(ui.get("/ui/crosscase"))
     assert "Hvor faktorerne kom fra" in crosscase
@@ -147,7 +147,7 @@ def test_a_factor_is_linked_to_an_event_later_and_refusals_are_danish(
     assert _factor(desk)["event_versions"] == [left]
     entry = desk.last_entry("FactorEventLinked")
     assert entry["summary"].startswith("Faktoren »Ny kommunal sundhedspolitik« knyttet til: ")
-    assert "Sundeborg Idrætsforening udtrådt som partner" in entry["summary"]
+    assert "Svendborg Idrætsforening udtrådt som partner" in entry["summary"]
 
 
 def test_the_events_are_searchable_and_a_chosen_one_stays_choosable(

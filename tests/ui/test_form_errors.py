@@ -33,14 +33,14 @@ def title(page: str) -> str:
 def test_every_error_of_a_partnership_form_comes_at_once_listed_and_linked(
     ui: TestClient[Litestar],
 ) -> None:
-    lead = Desk(ui).organisation("Sundhed, Sundeborg Kommune")
+    lead = Desk(ui).organisation("Sundhed, Svendborg Kommune")
     with nothing_saved(ui):
         response = post_form(
             ui,
             "/ui/partnerships/new",
             {
                 "title": "",  # missing
-                "municipality": "Sundeborg",
+                "municipality": "Svendborg",
                 "lead_organisation_id": lead,
                 "kind": "project",
                 "period_start": "2025-06-01",

@@ -33,8 +33,8 @@ class Setting:
 @pytest.fixture
 def setting(ui: TestClient[Litestar]) -> Setting:
     desk = Desk(ui)
-    lead = desk.organisation("Sundhed og Forebyggelse, Sundeborg Kommune")
-    club = desk.organisation("Sundeborg Idrætsforening", "sports_club")
+    lead = desk.organisation("Sundhed og Forebyggelse, Svendborg Kommune")
+    club = desk.organisation("Svendborg Idrætsforening", "sports_club")
     desk.new_partnership(lead)
     desk.join(club, rung=3)
     return Setting(desk, lead, club)
@@ -162,7 +162,7 @@ def test_a_milestone_is_recorded_with_evidence(setting: Setting) -> None:
             "status": "partial",
             "title": "Del af driftsbudgettet",
             "evidence_text": "Budget 2025, linje 4.2",
-            "evidence_link": "https://sundeborg.dk/b",
+            "evidence_link": "https://svendborg.dk/b",
             "document_ref": "25/1234",
             "valid_on": day(-40),
             "reason": "Vedtaget budget",

@@ -42,8 +42,8 @@ class Setting:
 @pytest.fixture
 def setting(ui: TestClient[Litestar]) -> Setting:
     desk = Desk(ui)
-    lead = desk.organisation("Sundhed og Forebyggelse, Sundeborg Kommune")
-    club = desk.organisation("Sundeborg Idrætsforening", "sports_club")
+    lead = desk.organisation("Sundhed og Forebyggelse, Svendborg Kommune")
+    club = desk.organisation("Svendborg Idrætsforening", "sports_club")
     desk.new_partnership(lead)
     desk.join(club, rung=4)
     return Setting(
@@ -92,9 +92,9 @@ def test_two_partners_sign_a_cooperation_agreement_and_the_partner_stands_on_run
     agreement between the lead and one of them, both parties sign, and the partner is on
     rung 5 (samarbejdsaftale) in the ladder view."""
     desk = Desk(ui)
-    lead = desk.organisation("Sundhed og Forebyggelse, Sundeborg Kommune")
-    club = desk.organisation("Sundeborg Idrætsforening", "sports_club")
-    library = desk.organisation("Sundeborg Bibliotek", "culture_leisure")
+    lead = desk.organisation("Sundhed og Forebyggelse, Svendborg Kommune")
+    club = desk.organisation("Svendborg Idrætsforening", "sports_club")
+    library = desk.organisation("Svendborg Bibliotek", "culture_leisure")
     desk.new_partnership(lead, title="Motion på recept")
     desk.join(club, rung=4)
     desk.join(library, rung=2)
@@ -102,14 +102,14 @@ def test_two_partners_sign_a_cooperation_agreement_and_the_partner_stands_on_run
     form = desk.get("agreements/new")
     # A box for obligations only for the parties chosen (issue 14, finding 8): the lead.
     assert "Forpligtelser for Sundhed og Forebyggelse" in text(form)
-    assert "Forpligtelser for Sundeborg Idrætsforening" not in text(form)
+    assert "Forpligtelser for Svendborg Idrætsforening" not in text(form)
     chosen = desk.post(
         "agreements/new",
         {"kind": "cooperation", "title": "Motion", "party_ids": [lead, club], "step": "parties"},
     )
     assert chosen.status_code == 200
-    assert "Forpligtelser for Sundeborg Idrætsforening" in text(chosen)
-    assert "Forpligtelser for Sundeborg Bibliotek" not in text(chosen)  # a partner, no party
+    assert "Forpligtelser for Svendborg Idrætsforening" in text(chosen)
+    assert "Forpligtelser for Svendborg Bibliotek" not in text(chosen)  # a partner, no party
     assert 'value="Motion"' in chosen.text  # what was typed is kept
     location = redirected(desk.post("agreements/new", {"kind": "cooperation", **terms(lead, club)}))
     agreement_id = location.rsplit("/", 1)[1]
@@ -125,7 +125,7 @@ def test_two_partners_sign_a_cooperation_agreement_and_the_partner_stands_on_run
     sign(setting, agreement_id, lead, anne)
     assert desk.rungs()[club] == 4  # one signature does not lift anyone
     second = ui.get(location)
-    assert "Underskriver for Sundeborg Idrætsforening" in text(second)  # the one left to sign
+    assert "Underskriver for Svendborg Idrætsforening" in text(second)  # the one left to sign
     assert f'name="party_id" value="{club}"' in second.text
     assert f'<option value="{bo}"' in second.text
     assert f'<option value="{anne}"' not in second.text  # the lead's people: not this party's
@@ -191,7 +191,7 @@ def test_a_signatory_of_another_organisation_is_refused_next_to_the_signatory(
         )
     assert response.status_code == 422
     assert error_next_to(response, "signatory_id") == (
-        "Anne Berg arbejder ikke for Sundeborg Idrætsforening."
+        "Anne Berg arbejder ikke for Svendborg Idrætsforening."
     )
 
 
@@ -363,7 +363,7 @@ def test_the_sign_form_asks_for_the_party_first_and_lists_only_its_people(
     desk = setting.desk
     page = desk.get(f"agreements/{agreement_id}?form=sign")
     assert "Hvilken part underskriver?" in text(page)
-    assert "Underskriv for Sundeborg Idrætsforening" in text(page)
+    assert "Underskriv for Svendborg Idrætsforening" in text(page)
     assert 'name="signatory_id"' not in page.text  # no signer before the party
 
     club_form = desk.get(f"agreements/{agreement_id}?form=sign&party_id={setting.club}")
@@ -381,11 +381,11 @@ def test_changing_the_parties_shows_their_obligation_boxes_on_the_amend_form(
     and for the parties chosen once the user asks for them."""
     agreement_id = draft(setting)
     desk = setting.desk
-    library = desk.organisation("Sundeborg Bibliotek", "culture_leisure")
+    library = desk.organisation("Svendborg Bibliotek", "culture_leisure")
     desk.join(library, rung=2)
     amend = desk.get(f"agreements/{agreement_id}?form=amend")
-    assert "Forpligtelser for Sundeborg Idrætsforening" in text(amend)
-    assert "Forpligtelser for Sundeborg Bibliotek" not in text(amend)
+    assert "Forpligtelser for Svendborg Idrætsforening" in text(amend)
+    assert "Forpligtelser for Svendborg Bibliotek" not in text(amend)
 
     data = {
         **terms(setting.lead, setting.club, party_ids=[setting.lead, setting.club, library]),
@@ -396,5 +396,5 @@ def test_changing_the_parties_shows_their_obligation_boxes_on_the_amend_form(
             f"agreements/{agreement_id}/amend", data, version=agreement_version(desk, agreement_id)
         )
     assert shown.status_code == 200
-    assert "Forpligtelser for Sundeborg Bibliotek" in text(shown)
+    assert "Forpligtelser for Svendborg Bibliotek" in text(shown)
     assert "Stiller hal og trænere" in shown.text  # the typed obligations are kept

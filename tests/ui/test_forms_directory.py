@@ -26,24 +26,24 @@ from tests.ui.forms_support import (
     redirected,
 )
 
-LEADER = "projektleder@sundeborg.dk"
+LEADER = "projektleder@svendborg.dk"
 
 
 def test_a_new_partnership_opens_at_its_page_with_its_registry_fields(
     ui: TestClient[Litestar],
 ) -> None:
     desk = Desk(ui)
-    lead = desk.organisation("Sundhed og Forebyggelse, Sundeborg Kommune", municipality="Sundeborg")
+    lead = desk.organisation("Sundhed og Forebyggelse, Svendborg Kommune", municipality="Svendborg")
     form = ui.get("/ui/partnerships/new")
     assert form.status_code == 200
-    assert "Sundhed og Forebyggelse, Sundeborg Kommune (Sundeborg)" in text(form)
+    assert "Sundhed og Forebyggelse, Svendborg Kommune (Svendborg)" in text(form)
 
     response = post_form(
         ui,
         "/ui/partnerships/new",
         {
             "title": "Motion på recept",
-            "municipality": "Sundeborg",
+            "municipality": "Svendborg",
             "lead_organisation_id": lead,
             "kind": "operations",
             "purpose": "Flere ledige i gang med motion",
@@ -84,13 +84,13 @@ def test_the_creator_of_a_partnership_becomes_its_project_leader_and_goes_on_at_
     ui: TestClient[Litestar],
 ) -> None:
     desk = Desk(ui)
-    lead = desk.organisation("Sundhed, Sundeborg Kommune")
-    club = desk.organisation("Sundeborg Idrætsforening", "sports_club")
+    lead = desk.organisation("Sundhed, Svendborg Kommune")
+    club = desk.organisation("Svendborg Idrætsforening", "sports_club")
     # A project leader for the municipality may register new partnerships there.
     add_user(ui, LEADER)
     execute(
         tvaers(ui),
-        GrantAccess(username=LEADER, role=AccessRole.PROJECT_LEADER, municipality="Sundeborg"),
+        GrantAccess(username=LEADER, role=AccessRole.PROJECT_LEADER, municipality="Svendborg"),
         Meta(actor="cli:test"),
     )
     login(ui, LEADER)
@@ -104,14 +104,14 @@ def test_the_creator_of_a_partnership_becomes_its_project_leader_and_goes_on_at_
 def test_a_missing_title_is_said_next_to_the_field_and_nothing_is_saved(
     ui: TestClient[Litestar],
 ) -> None:
-    lead = Desk(ui).organisation("Sundhed, Sundeborg Kommune")
+    lead = Desk(ui).organisation("Sundhed, Svendborg Kommune")
     with nothing_saved(ui):
         response = post_form(
             ui,
             "/ui/partnerships/new",
             {
                 "title": "",
-                "municipality": "Sundeborg",
+                "municipality": "Svendborg",
                 "lead_organisation_id": lead,
                 "kind": "project",
                 "valid_on": day(0),
@@ -127,14 +127,14 @@ def test_a_missing_title_is_said_next_to_the_field_and_nothing_is_saved(
 def test_a_period_that_ends_before_it_starts_is_said_next_to_the_end_date(
     ui: TestClient[Litestar],
 ) -> None:
-    lead = Desk(ui).organisation("Sundhed, Sundeborg Kommune")
+    lead = Desk(ui).organisation("Sundhed, Svendborg Kommune")
     with nothing_saved(ui):
         response = post_form(
             ui,
             "/ui/partnerships/new",
             {
                 "title": "Bevæg dig",
-                "municipality": "Sundeborg",
+                "municipality": "Svendborg",
                 "lead_organisation_id": lead,
                 "kind": "project",
                 "period_start": "2025-06-01",
@@ -153,7 +153,7 @@ def test_registering_an_organisation_from_the_join_form_brings_you_back_with_it_
     ui: TestClient[Litestar],
 ) -> None:
     desk = Desk(ui)
-    desk.new_partnership(desk.organisation("Sundhed, Sundeborg Kommune"))
+    desk.new_partnership(desk.organisation("Sundhed, Svendborg Kommune"))
     join_form = desk.get("partners/new")
     here = f"{desk.base}/partners/new"
     link = f"/ui/organisations/new?next={quote(here, safe='')}"
@@ -166,10 +166,10 @@ def test_registering_an_organisation_from_the_join_form_brings_you_back_with_it_
         ui,
         "/ui/organisations/new",
         {
-            "name": "Ældre Sagen Sundeborg",
+            "name": "Ældre Sagen Svendborg",
             "sector": "voluntary",
             "cvr": "12345678",
-            "municipality": "Sundeborg",
+            "municipality": "Svendborg",
             "valid_on": day(0),
             "next": here,
         },
@@ -178,10 +178,10 @@ def test_registering_an_organisation_from_the_join_form_brings_you_back_with_it_
     organisation_id = location.rsplit("organisation_id=", 1)[1]
     assert location == f"{here}?organisation_id={organisation_id}"
     organisation = tvaers(ui).get_organisation(UUID(organisation_id))
-    assert (organisation.name, organisation.cvr) == ("Ældre Sagen Sundeborg", "12345678")
+    assert (organisation.name, organisation.cvr) == ("Ældre Sagen Svendborg", "12345678")
 
     back = ui.get(location)
-    assert f'<option value="{organisation_id}" selected>Ældre Sagen Sundeborg' in back.text
+    assert f'<option value="{organisation_id}" selected>Ældre Sagen Svendborg' in back.text
 
 
 def test_a_malformed_cvr_number_is_refused_next_to_the_field(ui: TestClient[Litestar]) -> None:
@@ -190,7 +190,7 @@ def test_a_malformed_cvr_number_is_refused_next_to_the_field(ui: TestClient[Lite
             ui,
             "/ui/organisations/new",
             {
-                "name": "Sundeborg Idrætsforening",
+                "name": "Svendborg Idrætsforening",
                 "sector": "sports_club",
                 "cvr": "1234",
                 "valid_on": day(0),
@@ -210,7 +210,7 @@ def test_a_person_is_registered_with_contact_details_and_the_form_returns_with_t
     ui: TestClient[Litestar],
 ) -> None:
     desk = Desk(ui)
-    lead = desk.organisation("Sundhed, Sundeborg Kommune")
+    lead = desk.organisation("Sundhed, Svendborg Kommune")
     desk.new_partnership(lead)
     here = f"{desk.base}/steering/new"
     form = ui.get(f"/ui/persons/new?organisation_id={lead}&next={quote(here, safe='')}")
@@ -222,7 +222,7 @@ def test_a_person_is_registered_with_contact_details_and_the_form_returns_with_t
         {
             "name": "Anne Berg",
             "title": "Sundhedschef",
-            "email": "anne@sundeborg.dk",
+            "email": "anne@svendborg.dk",
             "phone": "12 34 56 78",
             "organisation_id": lead,
             "valid_on": day(0),
@@ -234,20 +234,20 @@ def test_a_person_is_registered_with_contact_details_and_the_form_returns_with_t
     assert location == f"{here}?person_id={person_id}"
     person = tvaers(ui).get_person(UUID(person_id))
     assert person.contact is not None
-    assert (person.contact.name, person.contact.email) == ("Anne Berg", "anne@sundeborg.dk")
+    assert (person.contact.name, person.contact.email) == ("Anne Berg", "anne@svendborg.dk")
     back = ui.get(location)
     assert f'<option value="{person_id}" selected>Anne Berg, Sundhedschef' in back.text
 
 
 def test_a_malformed_email_address_is_refused_next_to_the_field(ui: TestClient[Litestar]) -> None:
-    lead = Desk(ui).organisation("Sundhed, Sundeborg Kommune")
+    lead = Desk(ui).organisation("Sundhed, Svendborg Kommune")
     with nothing_saved(ui):
         response = post_form(
             ui,
             "/ui/persons/new",
             {
                 "name": "Bo Dahl",
-                "email": "bo-ved-sundeborg",
+                "email": "bo-ved-svendborg",
                 "organisation_id": lead,
                 "valid_on": day(0),
             },
@@ -261,7 +261,7 @@ def test_a_form_never_sends_you_to_another_site_afterwards(ui: TestClient[Litest
         ui,
         "/ui/organisations/new",
         {
-            "name": "Sundeborg Bibliotek",
+            "name": "Svendborg Bibliotek",
             "sector": "culture_leisure",
             "valid_on": day(0),
             "next": "https://evil.example/ui/",

@@ -32,8 +32,8 @@ class Setting:
 @pytest.fixture
 def setting(ui: TestClient[Litestar]) -> Setting:
     desk = Desk(ui)
-    lead = desk.organisation("Sundhed og Forebyggelse, Sundeborg Kommune")
-    club = desk.organisation("Sundeborg Idrætsforening", "sports_club")
+    lead = desk.organisation("Sundhed og Forebyggelse, Svendborg Kommune")
+    club = desk.organisation("Svendborg Idrætsforening", "sports_club")
     desk.new_partnership(lead)
     desk.join(club, rung=3)
     redirected(

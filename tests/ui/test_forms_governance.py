@@ -35,8 +35,8 @@ class Setting:
 @pytest.fixture
 def setting(ui: TestClient[Litestar]) -> Setting:
     desk = Desk(ui)
-    lead = desk.organisation("Sundhed og Forebyggelse, Sundeborg Kommune")
-    club = desk.organisation("Sundeborg Idrætsforening", "sports_club")
+    lead = desk.organisation("Sundhed og Forebyggelse, Svendborg Kommune")
+    club = desk.organisation("Svendborg Idrætsforening", "sports_club")
     desk.new_partnership(lead)
     desk.join(club, rung=2)
     return Setting(
@@ -57,7 +57,7 @@ def roles(desk: Desk) -> dict[str, Any]:
 def test_a_person_is_appointed_to_the_steering_group_and_steps_down(setting: Setting) -> None:
     desk = setting.desk
     form = desk.get("steering/new")
-    assert "Anne Berg, Sundhedschef (Sundhed og Forebyggelse, Sundeborg Kommune)" in text(form)
+    assert "Anne Berg, Sundhedschef (Sundhed og Forebyggelse, Svendborg Kommune)" in text(form)
 
     response = desk.post(
         "steering/new",

@@ -23,7 +23,7 @@ from tests.commands import execute
 from tests.ui.conftest import ADMIN, add_user, login, post_form, tvaers
 from tests.ui.forms_support import Desk, day, get_json, nothing_saved, redirected
 
-READER = "styregruppe@sundeborg.dk"
+READER = "styregruppe@svendborg.dk"
 WRITER_FORMS = ("/ui/partnerships/new", "/ui/organisations/new", "/ui/persons/new")
 
 
@@ -47,8 +47,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         add_user(client, ADMIN, is_admin=True)
         login(client, ADMIN)
         desk = Desk(client)
-        lead = desk.organisation("Sundhed og Forebyggelse, Sundeborg Kommune")
-        club = desk.organisation("Sundeborg Idrætsforening", "sports_club")
+        lead = desk.organisation("Sundhed og Forebyggelse, Svendborg Kommune")
+        club = desk.organisation("Svendborg Idrætsforening", "sports_club")
         desk.new_partnership(lead)
         desk.join(club, rung=4)
         anne = desk.person("Anne Berg", lead)

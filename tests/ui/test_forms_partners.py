@@ -44,8 +44,8 @@ class Setting:
 @pytest.fixture
 def setting(ui: TestClient[Litestar]) -> Setting:
     desk = Desk(ui)
-    lead = desk.organisation("Sundhed og Forebyggelse, Sundeborg Kommune")
-    club = desk.organisation("Sundeborg Idrætsforening", "sports_club")
+    lead = desk.organisation("Sundhed og Forebyggelse, Svendborg Kommune")
+    club = desk.organisation("Svendborg Idrætsforening", "sports_club")
     desk.new_partnership(lead)
     return Setting(desk, lead, club)
 
@@ -55,7 +55,7 @@ def test_an_organisation_joins_at_the_chosen_rung_with_date_and_reason_in_the_hi
 ) -> None:
     desk = setting.desk
     form = desk.get("partners/new")
-    assert "Sundeborg Idrætsforening" in text(form)
+    assert "Svendborg Idrætsforening" in text(form)
     assert f'<option value="{setting.lead}"' not in form.text  # already a partner
 
     response = desk.post(
@@ -72,7 +72,7 @@ def test_an_organisation_joins_at_the_chosen_rung_with_date_and_reason_in_the_hi
     assert desk.rungs() == {setting.club: 3}
     joined = desk.last_entry("PartnerJoined")
     assert (joined["valid_on"], joined["reason"]) == (day(-200), "Aftalt på netværksmødet")
-    assert joined["actor"] == "admin@sundeborg.dk"
+    assert joined["actor"] == "admin@svendborg.dk"
 
 
 def test_a_join_without_an_organisation_is_refused_next_to_the_field(setting: Setting) -> None:
@@ -91,7 +91,7 @@ def test_a_join_from_an_older_form_lands_when_another_partner_joined_meanwhile(
     block this one (it used to: every save after someone else's failed)."""
     desk = setting.desk
     stale = desk.version()
-    other = desk.organisation("Ældre Sagen Sundeborg", "voluntary")
+    other = desk.organisation("Ældre Sagen Svendborg", "voluntary")
     desk.join(other)  # someone else, meanwhile
     redirected(
         desk.post(
@@ -135,7 +135,7 @@ def test_a_partner_leaves_and_is_off_the_ladder(setting: Setting) -> None:
     desk.join(setting.club, rung=2)
     page = desk.get(f"partners/{setting.club}/leave")
     assert page.status_code == 200
-    assert "Sundeborg Idrætsforening" in text(page)
+    assert "Svendborg Idrætsforening" in text(page)
 
     response = desk.post(
         f"partners/{setting.club}/leave", {"valid_on": day(-10), "reason": "Holdt op"}
@@ -153,7 +153,7 @@ def test_the_lead_organisation_cannot_leave_and_the_rule_is_said_in_danish(
         response = desk.post(f"partners/{setting.lead}/leave", {"valid_on": day(0)})
     assert response.status_code == 422
     assert form_message(response) == (
-        "Sundhed og Forebyggelse, Sundeborg Kommune er den ledende organisation og kan ikke "
+        "Sundhed og Forebyggelse, Svendborg Kommune er den ledende organisation og kan ikke "
         "udtræde af partnerskabet: den bærer partnerskabet og står ikke selv på "
         "partnerskabstrappen."
     )
@@ -213,7 +213,7 @@ def test_rung_five_without_an_agreement_is_said_next_to_the_rung(setting: Settin
         )
     assert response.status_code == 422
     assert error_next_to(response, "rung") == (
-        f"Sundeborg Idrætsforening kan først stå på trin 5 (samarbejdsaftale) den {danish(0)}, "
+        f"Svendborg Idrætsforening kan først stå på trin 5 (samarbejdsaftale) den {danish(0)}, "
         "når en underskrevet samarbejdsaftale mellem partneren og partnerskabet er i kraft "
         "på datoen."
     )
@@ -238,7 +238,7 @@ def test_the_date_of_a_join_is_corrected_and_the_ladder_follows(setting: Setting
     joined = desk.last_entry("PartnerJoined")
     form = desk.get("corrections/new")
     assert f'<option value="{joined["version"]}"' in form.text
-    assert "Sundeborg Idrætsforening indtrådt som partner" in text(form)
+    assert "Svendborg Idrætsforening indtrådt som partner" in text(form)
 
     response = desk.post(
         "corrections/new",
@@ -307,8 +307,8 @@ def test_a_correction_that_breaks_the_timeline_is_said_next_to_the_date(
         )
     assert response.status_code == 422
     assert error_next_to(response, "corrected_valid_on") == (
-        f"Sundeborg Idrætsforening kan ikke skifte trin den {danish(-350)}: datoen ligger uden "
-        f"for perioden, hvor Sundeborg Idrætsforening er partner ({danish(-300)} til nu)."
+        f"Svendborg Idrætsforening kan ikke skifte trin den {danish(-350)}: datoen ligger uden "
+        f"for perioden, hvor Svendborg Idrætsforening er partner ({danish(-300)} til nu)."
     )
 
 

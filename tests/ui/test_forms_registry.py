@@ -22,7 +22,7 @@ from tests.commands import execute
 from tests.ui.conftest import add_user, login, post_form, text, tvaers
 from tests.ui.forms_support import Desk, day, form_message, nothing_saved, redirected
 
-LEADER = "leder@sundeborg.dk"
+LEADER = "leder@svendborg.dk"
 
 
 @dataclass
@@ -52,8 +52,8 @@ class Setting:
 @pytest.fixture
 def setting(ui: TestClient[Litestar]) -> Setting:
     desk = Desk(ui)
-    lead = desk.organisation("Sundhed og Forebyggelse, Sundeborg Kommune")
-    club = desk.organisation("Sundeborg Idrætsforening", "sports_club")
+    lead = desk.organisation("Sundhed og Forebyggelse, Svendborg Kommune")
+    club = desk.organisation("Svendborg Idrætsforening", "sports_club")
     desk.new_partnership(lead)
     return Setting(desk, lead, club)
 
@@ -224,7 +224,7 @@ def test_another_form_in_conflict_shows_their_sentence_and_saves_mine_on_one_cli
     assert response.status_code == 409
     shown = text(response)
     assert "Deres ændring" in shown
-    assert "Sundeborg Idrætsforening" in shown  # the history's sentence names the partner
+    assert "Svendborg Idrætsforening" in shown  # the history's sentence names the partner
     assert "til trin 2" in shown  # and says what their move was
     assert "Gem min ændring alligevel" in shown
     assert "Behold deres ændring" in shown
@@ -249,11 +249,11 @@ def test_a_project_leader_without_a_municipality_grant_cannot_move_the_partnersh
     form = setting.desk.get("registry/edit")
     assert form.status_code == 200
     assert 'name="municipality"' not in form.text
-    assert "Sundeborg" in text(form)  # shown, not offered
+    assert "Svendborg" in text(form)  # shown, not offered
     data = setting.form(title="Projektlederens titel")
     data.pop("municipality")
     redirected(setting.save(data))
-    assert setting.registry().municipality == "Sundeborg"
+    assert setting.registry().municipality == "Svendborg"
 
 
 def test_the_conflict_views_are_in_english_too(setting: Setting) -> None:

@@ -32,7 +32,7 @@ class Setting:
 @pytest.fixture
 def setting(ui: TestClient[Litestar]) -> Setting:
     desk = Desk(ui)
-    lead = desk.organisation("Sundhed og Forebyggelse, Sundeborg Kommune")
+    lead = desk.organisation("Sundhed og Forebyggelse, Svendborg Kommune")
     desk.new_partnership(lead)
     setting = Setting(desk, anne=desk.person("Anne Berg", lead), bo=desk.person("Bo Dahl", lead))
     for person, seat in ((setting.anne, "member"), (setting.bo, "vice_chair")):

@@ -62,8 +62,8 @@ class World:
 @pytest.fixture
 def world(ui: TestClient[Litestar]) -> World:
     desk = Desk(ui)
-    lead = desk.organisation("Sundhed og Forebyggelse, Sundeborg Kommune")
-    club = desk.organisation("Sundeborg Idrætsforening", "sports_club")
+    lead = desk.organisation("Sundhed og Forebyggelse, Svendborg Kommune")
+    club = desk.organisation("Svendborg Idrætsforening", "sports_club")
     desk.new_partnership(lead)
     desk.join(club, rung=4)
     add_user(ui, EVALUATOR)

@@ -33,14 +33,14 @@ from tests.ui.forms_support import (
 @pytest.mark.parametrize(
     ("name", "why"),
     [
-        ("Sundeborg\x00 Idræt", Refusal.NUL),
-        ("Sundeborg\x1b[2J Idræt", Refusal.CONTROL),
-        ("Sundeborg\x85Idræt", Refusal.CONTROL),
-        ("Sundeborg \u202eteærdI", Refusal.BIDI),
-        ("Sundeborg\u2028Idræt", Refusal.SEPARATOR),
+        ("Svendborg\x00 Idræt", Refusal.NUL),
+        ("Svendborg\x1b[2J Idræt", Refusal.CONTROL),
+        ("Svendborg\x85Idræt", Refusal.CONTROL),
+        ("Svendborg \u202eteærdI", Refusal.BIDI),
+        ("Svendborg\u2028Idræt", Refusal.SEPARATOR),
         ("\ufeffSundeborg", Refusal.BYTE_ORDER_MARK),
         ("\u200b\u3164", Refusal.INVISIBLE),
-        ("Sundeborg\nIdræt", Refusal.LINE_BREAK),
+        ("Svendborg\nIdræt", Refusal.LINE_BREAK),
     ],
 )
 def test_a_hostile_name_gets_a_danish_message_next_to_it_and_nothing_is_saved(
@@ -62,7 +62,7 @@ def test_a_hostile_name_gets_a_danish_message_next_to_it_and_nothing_is_saved(
 
 def test_a_link_that_is_not_web_or_mail_is_refused_next_to_it(ui: TestClient[Litestar]) -> None:
     desk = Desk(ui)
-    desk.new_partnership(desk.organisation("Sundhed, Sundeborg Kommune"))
+    desk.new_partnership(desk.organisation("Sundhed, Svendborg Kommune"))
     milestone: dict[str, Any] = {
         "dimension": "operations",
         "status": "partial",
@@ -79,7 +79,7 @@ def test_a_link_that_is_not_web_or_mail_is_refused_next_to_it(ui: TestClient[Lit
             "Skriv et link, der begynder med http://, https:// eller mailto:."
         )
 
-    accepted = desk.post("milestones/new", {**milestone, "evidence_link": "https://sundeborg.dk"})
+    accepted = desk.post("milestones/new", {**milestone, "evidence_link": "https://svendborg.dk"})
     assert accepted.status_code == 303
 
 
@@ -87,7 +87,7 @@ def test_a_multi_line_field_keeps_its_lines_and_refuses_control_characters(
     ui: TestClient[Litestar],
 ) -> None:
     desk = Desk(ui)
-    desk.new_partnership(desk.organisation("Sundhed, Sundeborg Kommune"))
+    desk.new_partnership(desk.organisation("Sundhed, Svendborg Kommune"))
     milestone = {
         "dimension": "operations",
         "status": "partial",
@@ -112,7 +112,7 @@ def test_a_valid_date_before_1900_or_after_today_is_refused_next_to_it(
 ) -> None:
     with nothing_saved(ui):
         response = post_form(
-            ui, "/ui/partnerships/new", {"title": "Sund i Sundeborg", "valid_on": valid_on}
+            ui, "/ui/partnerships/new", {"title": "Sund i Svendborg", "valid_on": valid_on}
         )
 
     assert response.status_code == 422
@@ -143,7 +143,7 @@ def test_a_value_only_the_domain_refuses_gets_its_message_next_to_the_field(
     """Target groups are typed one a line in a text area (tabs allowed there), but each
     is one line of text: the domain's gate refuses a tab, and the form shows it at the field."""
     desk = Desk(ui)
-    lead = desk.organisation("Sundhed, Sundeborg Kommune", municipality="Sundeborg")
+    lead = desk.organisation("Sundhed, Svendborg Kommune", municipality="Svendborg")
 
     with nothing_saved(ui):
         response = post_form(
@@ -151,7 +151,7 @@ def test_a_value_only_the_domain_refuses_gets_its_message_next_to_the_field(
             "/ui/partnerships/new",
             {
                 "title": "Motion på recept",
-                "municipality": "Sundeborg",
+                "municipality": "Svendborg",
                 "lead_organisation_id": lead,
                 "kind": "operations",
                 "target_groups": "Ledige\nSyge\tmeldte",

@@ -15,7 +15,7 @@ from services.settings import Settings
 from tests.api.conftest import PASSWORD, add_user, token_for
 from tests.ui.conftest import ADMIN, login, post_form, text
 
-USER = "leder@sundeborg.dk"
+USER = "leder@svendborg.dk"
 WRONG = "forkert kodeord, helt forkert"
 
 
@@ -55,7 +55,7 @@ def test_failed_logins_lock_the_form_with_a_danish_message(
 
 def test_an_unknown_name_is_locked_the_same_way(browser: TestClient[Litestar]) -> None:
     answers = []
-    for name in (USER, "ingen@sundeborg.dk"):
+    for name in (USER, "ingen@svendborg.dk"):
         answers.append([_form_login(browser, name, WRONG).status_code for _ in range(4)])
 
     assert answers == [[401, 401, 401, 429]] * 2
@@ -76,7 +76,7 @@ def test_too_many_attempts_from_one_address_get_a_danish_page(
     browser: TestClient[Litestar],
 ) -> None:
     statuses = [
-        _form_login(browser, f"bruger{n}@sundeborg.dk", WRONG).status_code for n in range(10)
+        _form_login(browser, f"bruger{n}@svendborg.dk", WRONG).status_code for n in range(10)
     ]
     refused = _form_login(browser, USER, PASSWORD)
 

@@ -34,7 +34,7 @@ from tests.ui.conftest import ADMIN, add_user, login, text, tvaers
 KBH = "Sundhed i beskæftigelsesindsatsen - København"
 SILKEBORG = "Bevægelsesbrobygning til foreningslivet - Silkeborg"
 FREDERIKSBERG = "Kultur på recept - mental sundhed på Frederiksberg"
-OUTSIDER = "udenfor@andeby.dk"
+OUTSIDER = "udenfor@assens.dk"
 KBH_LEADER = "Demo projektleder København (projektleder, København)"
 VACATED_ON = date(2024, 6, 1)
 VACANCY_REASON = "Rekrutteringen fra foreningen er stoppet"
@@ -314,12 +314,13 @@ def test_the_diff_lists_what_changed_between_two_dates(demo: Demo) -> None:
     assert "Ingen ændringer mellem 01.01.2023 og 02.01.2023." in text(nothing)
 
 
-def test_a_user_without_a_grant_gets_the_403_page_without_the_title(demo: Demo) -> None:
+def test_a_user_without_a_grant_gets_the_not_found_page_without_the_title(demo: Demo) -> None:
+    # A partnership one may not read looks like one that does not exist (issue 16).
     headers = as_user(demo.client, OUTSIDER)
     for suffix in ("", "/print", "/history", "/diff?from=2022-01-01&to=2023-01-01"):
         page = demo.client.get(demo.page(SILKEBORG, suffix), headers=headers)
-        assert page.status_code == 403, suffix
-        assert "Ingen adgang" in text(page)
+        assert page.status_code == 404, suffix
+        assert "Partnerskabet findes ikke" in text(page)
         assert "Bevægelsesbrobygning" not in page.text
 
 
@@ -337,7 +338,7 @@ def test_a_steering_member_reads_the_history_but_gets_no_links_to_forms(demo: De
     assert history.status_code == 200
     assert f"Af {KBH_LEADER}" in text(history)
     # Their grant is on København only.
-    assert demo.client.get(demo.page(SILKEBORG), headers=member).status_code == 403
+    assert demo.client.get(demo.page(SILKEBORG), headers=member).status_code == 404  # hidden
 
     leader = as_user(demo.client, LEADERS["København"])
     own = demo.client.get(demo.page(KBH), headers=leader)

@@ -63,20 +63,20 @@ def test_a_number_that_could_be_read_two_ways_or_none_is_refused(typed: str, sai
 def test_a_budget_of_30_000_is_thirty_thousand(ui: TestClient[Litestar]) -> None:
     desk = Desk(ui)
     desk.new_partnership(
-        desk.organisation("Sundhed, Sundeborg Kommune"), yearly_budget_dkk="30.000"
+        desk.organisation("Sundhed, Svendborg Kommune"), yearly_budget_dkk="30.000"
     )
     partnership = tvaers(ui).get_partnership(UUID(desk.partnership))
     assert partnership.registry.yearly_budget_dkk == Decimal("30000")
 
 
 def test_an_ambiguous_number_is_refused_next_to_its_field(ui: TestClient[Litestar]) -> None:
-    lead = Desk(ui).organisation("Sundhed, Sundeborg Kommune")
+    lead = Desk(ui).organisation("Sundhed, Svendborg Kommune")
     response = post_form(
         ui,
         "/ui/partnerships/new",
         {
-            "title": "Sund i Sundeborg",
-            "municipality": "Sundeborg",
+            "title": "Sund i Svendborg",
+            "municipality": "Svendborg",
             "lead_organisation_id": lead,
             "kind": "project",
             "staff_hours_per_year": "1,500",
@@ -93,7 +93,7 @@ def test_the_valid_date_is_gaelder_fra_with_help_only_where_back_dating_makes_se
     ui: TestClient[Litestar],
 ) -> None:
     desk = Desk(ui)
-    desk.new_partnership(desk.organisation("Sundhed, Sundeborg Kommune"))
+    desk.new_partnership(desk.organisation("Sundhed, Svendborg Kommune"))
     join = desk.get("partners/new").text
     assert re.search(r'<label for="f-valid_on">Gælder fra', join)
     assert "Skete det før i dag, så skriv den dag" in join
@@ -110,14 +110,14 @@ def test_an_organisation_registered_without_a_valid_date_gets_today(
     ui: TestClient[Litestar],
 ) -> None:
     response = post_form(
-        ui, "/ui/organisations/new", {"name": "Sundeborg Svømmeklub", "sector": "sports_club"}
+        ui, "/ui/organisations/new", {"name": "Svendborg Svømmeklub", "sector": "sports_club"}
     )
     assert redirected(response).startswith("/ui/?organisation_id=")
 
 
 def test_the_reason_is_optional_and_explained(ui: TestClient[Litestar]) -> None:
     desk = Desk(ui)
-    desk.new_partnership(desk.organisation("Sundhed, Sundeborg Kommune"))
+    desk.new_partnership(desk.organisation("Sundhed, Svendborg Kommune"))
     page = desk.get("partners/new").text
     assert re.search(r'<label for="f-reason">Begrundelse \(valgfri\)</label>', page)
     assert "Valgfri. Vises i historikken, så andre kan se hvorfor." in page
@@ -128,14 +128,14 @@ def test_the_correction_form_names_entries_by_date_and_deed_not_event_number(
     ui: TestClient[Litestar],
 ) -> None:
     desk = Desk(ui)
-    desk.new_partnership(desk.organisation("Sundhed, Sundeborg Kommune"))
-    partner = desk.organisation("Sundeborg Idrætsforening", "sports_club")
+    desk.new_partnership(desk.organisation("Sundhed, Svendborg Kommune"))
+    partner = desk.organisation("Svendborg Idrætsforening", "sports_club")
     desk.join(partner, rung=2)
     page = desk.get("corrections/new")
     options = re.findall(r'<option value="\d+"[^>]*>(.*?)</option>', page.text)
     assert options, text(page)[:2000]
     assert not any("hændelse" in o for o in options)
-    assert any("Sundeborg Idrætsforening" in o and "registreret" in o for o in options)
+    assert any("Svendborg Idrætsforening" in o and "registreret" in o for o in options)
     assert "hændelse" not in text(page)
 
 
@@ -158,7 +158,7 @@ def test_the_login_password_is_hidden_with_a_show_hide_button(ui: TestClient[Lit
 
 def test_a_form_with_its_own_validity_asks_for_no_second_date(ui: TestClient[Litestar]) -> None:
     desk = Desk(ui)
-    desk.new_partnership(desk.organisation("Sundhed, Sundeborg Kommune"))
+    desk.new_partnership(desk.organisation("Sundhed, Svendborg Kommune"))
     page = desk.get("agreements/new").text
     assert 'name="valid_from"' in page  # "Aftalen gælder fra og med"
     assert 'name="valid_on"' not in page

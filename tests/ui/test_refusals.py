@@ -26,8 +26,8 @@ from tests.ui.forms_support import (
     redirected,
 )
 
-LEAD = "Sundhed og Forebyggelse, Sundeborg Kommune"
-CLUB = "Sundeborg Idrætsforening"
+LEAD = "Sundhed og Forebyggelse, Svendborg Kommune"
+CLUB = "Svendborg Idrætsforening"
 AGREEMENT = "Samarbejdsaftale om Motion på recept"
 
 

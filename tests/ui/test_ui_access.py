@@ -33,8 +33,8 @@ from tests.api.conftest import add_user, tvaers
 from tests.commands import execute
 from tests.ui.conftest import ADMIN, csrf, login
 
-TITLE = "Hemmeligt partnerskab i Sundeborg"
-OUTSIDER = "udenfor@andeby.dk"
+TITLE = "Hemmeligt partnerskab i Svendborg"
+OUTSIDER = "udenfor@assens.dk"
 READER = "evaluator@cowi.dk"
 
 
@@ -52,13 +52,13 @@ def world(ui_settings: Settings) -> Iterator[World]:
         meta = Meta(actor=ADMIN)
         lead = execute(
             service,
-            RegisterOrganisation(name="Sundhed, Sundeborg Kommune", sector=Sector.HEALTH),
+            RegisterOrganisation(name="Sundhed, Svendborg Kommune", sector=Sector.HEALTH),
             meta,
         ).aggregate_id
         partnership = execute(
             service,
             RegisterPartnership.of(
-                Registry(title=TITLE, municipality="Sundeborg"), lead_organisation_id=lead
+                Registry(title=TITLE, municipality="Svendborg"), lead_organisation_id=lead
             ),
             meta,
         ).aggregate_id
@@ -185,7 +185,7 @@ def test_names_from_the_data_are_escaped_in_pages_and_charts(world: World) -> No
     partnership = execute(
         service,
         RegisterPartnership.of(
-            Registry(title=f"Titel {evil}", municipality="Sundeborg", purpose=evil),
+            Registry(title=f"Titel {evil}", municipality="Svendborg", purpose=evil),
             lead_organisation_id=lead,
         ),
         meta,

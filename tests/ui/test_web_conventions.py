@@ -35,8 +35,12 @@ def _page(response_text: str) -> str:
     [
         ("/ui/nowhere", 404, "Siden findes ikke"),
         ("/ui/partnerships/not-an-id", 404, "Siden findes ikke"),
-        (f"/ui/partnerships/{uuid.uuid4()}", 404, "Partnerskabet findes ikke"),
-        (f"/ui/partnerships/{uuid.uuid4()}/history", 404, "Partnerskabet findes ikke"),
+        ("/ui/partnerships/7d4f2c9e-0b1a-4c3d-9e8f-1a2b3c4d5e6f", 404, "Partnerskabet findes ikke"),
+        (
+            "/ui/partnerships/7d4f2c9e-0b1a-4c3d-9e8f-1a2b3c4d5e6f/history",
+            404,
+            "Partnerskabet findes ikke",
+        ),
     ],
 )
 def test_unknown_addresses_under_ui_answer_a_danish_page(
@@ -143,7 +147,7 @@ def test_every_page_links_the_accessibility_statement_and_the_privacy_page(
 def test_the_accessibility_statement_setting_is_the_footers_link(
     ui_settings: Settings,
 ) -> None:
-    address = "https://www.was.digst.dk/tvaers-sundeborg-dk"
+    address = "https://www.was.digst.dk/tvaers-svendborg-dk"
     settings = replace(ui_settings, accessibility_statement=address)
     with TestClient(app=create_app(settings)) as client:
         page = client.get("/ui/login").text
