@@ -873,7 +873,14 @@ class PartnershipPages(Controller):
             fragment=fragment,
             words=CHANGE_WORDS,
             api_link=f"/partnerships/{partnership_id}/diff"
-            + query_string(**{"from": start.isoformat(), "to": end.isoformat(), "lang": locale})
+            + query_string(
+                **{
+                    "from": start.isoformat(),
+                    "to": end.isoformat(),
+                    "known_at": moment.isoformat() if moment else None,
+                    "lang": locale,
+                }
+            )
             if changes is not None and start and end
             else None,
         )
@@ -1227,7 +1234,6 @@ TEXTS.update(
             "future: choose a date up to today."
         ),
         "Rettelser i formularen": "Corrections in the form",
-        "Hvad ændrede sig": "What changed",
         "Samme sammenligning i API'et (JSON)": "The same comparison in the API (JSON)",
         "Hent som regneark (XLSX)": "Download as a spreadsheet (XLSX)",
         "Hent som CSV": "Download as CSV",

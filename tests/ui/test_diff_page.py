@@ -10,7 +10,7 @@ from uuid import UUID
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from aggregates.dates import now
+from aggregates.dates import in_denmark, now
 from aggregates.dates import today as today_in_denmark
 from aggregates.taxonomy import ActivityStatus, PreventionCategory, Rung, SeatRole, Sector
 from services.commands import (
@@ -153,3 +153,20 @@ def test_the_fragment_for_the_partnership_page_lists_the_sections(
     captions = re.findall(r"<caption>(.*?)</caption>", fragment.text)
     assert captions == ["Aktiviteter", "Beslutninger"]
     assert UUID(url.split("/")[3])  # the page's own id
+
+
+def test_the_links_to_the_api_and_the_files_keep_the_dates_and_the_moment(
+    ui: TestClient[Litestar],
+) -> None:
+    url = _world(ui)
+    moment = in_denmark(now()).replace(tzinfo=None).isoformat()  # Danish time, no zone
+    page = ui.get(url, params={"from": "2024-03-01", "to": "2024-07-01", "known_at": moment})
+    assert page.status_code == 200
+    link = re.search(r'<a href="(/partnerships/[^"]+/diff\?[^"]+)">', page.text)
+    assert link is not None
+    api = ui.get(link.group(1).replace("&amp;", "&"))
+    assert api.status_code == 200, api.text
+    body = api.json()
+    assert (body["first"], body["second"]) == ("2024-03-01", "2024-07-01")
+    assert body["known_at"] is not None
+    assert [c["label"] for c in body["changes"]] == ["Motion på recept", "Budget godkendt"]
