@@ -269,4 +269,4 @@ def test_the_ratings_as_csv_and_xlsx_in_danish(world: World) -> None:
             ).content
         )
     )
-    assert book.sheetnames == ["vurderinger", "markeringer"]
+    assert book.sheetnames == ["vurderinger", "markeringer", "kodebog"]

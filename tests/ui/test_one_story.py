@@ -5,7 +5,6 @@ order in every form; the Danish PDF has Danish event names and dates, and no "UT
 from __future__ import annotations
 
 import re
-import zlib
 from datetime import date
 from uuid import UUID
 
@@ -16,6 +15,7 @@ from aggregates.taxonomy import AnchoringStatus, Dimension, FactorEffect, Factor
 from services.application import CommandResult
 from services.commands import EvidenceFields, RecordFactor, RecordMilestone
 from tests.commands import execute
+from tests.pdf_text import shown_text
 from tests.projections.support import meta, organisation, partnership
 from tests.ui.conftest import tvaers
 
@@ -71,16 +71,8 @@ def _story(ui: TestClient[Litestar]) -> tuple[UUID, int]:
 
 
 def _pdf_text(document: bytes) -> str:
-    """The text a PDF shows (its content streams decompressed), as Windows-1252."""
-    shown = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", document, re.DOTALL):
-        try:
-            data = zlib.decompress(stream)
-        except zlib.error:
-            data = stream
-        shown += re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", data)
-    text = b" ".join(shown).decode("cp1252")
-    return " ".join(re.sub(r"\\([()\\])", r"\1", text).split())
+    """The text a PDF shows (read back through its fonts' ToUnicode maps)."""
+    return shown_text(document)
 
 
 def _after(text: str, heading: str) -> str:

@@ -14,6 +14,7 @@ PDF must show it as text, never as a link a browser follows.
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+import pikepdf
 import pytest
 from httpx import Response
 from litestar import Litestar
