@@ -19,6 +19,15 @@ names the view's tables (the main one first) and the file name.
   content.
 - Text that a spreadsheet would take for a formula (`=`, `+`, `-`, `@` first) is kept as
   text: a `'` in front in CSV, a string cell in XLSX.
+
+Made for analysis (issue 16, ADR 0022): the columns are told by `columns()`, one per
+fact (an `x_label` or `x_en` twin is read in its language under `x`; a rung is its
+number), with a column of names beside each id the row does not name (looked up in
+projections/export_facts.py for the ids the view holds); a list of structs inside a row
+is a table of its own (`children()`). Decimals have a comma in Danish CSV and are number
+cells in XLSX. Every XLSX ends with a codebook sheet (`table=codebook` gives it as CSV):
+each column's heading, field, meaning, type and source. The same query gives the same
+bytes (`fixed_xlsx`: no time of writing in the file).
 """
 
 from __future__ import annotations
