@@ -56,13 +56,13 @@ def ok(client: TestClient[Litestar], path: str, **params: Any) -> dict[str, Any]
 
 
 class World:
-    """Two partnerships in Sundeborg with a jobcentre partner, an offer and an agreement."""
+    """Two partnerships in Svendborg with a jobcentre partner, an offer and an agreement."""
 
     def __init__(self, client: TestClient[Litestar]) -> None:
         self.client = client
         self.service: Tvaers = tvaers(client)
         self.lead = register_organisation(client, "Sundhed og Forebyggelse", "health")
-        self.job = register_organisation(client, "Jobcenter Sundeborg", "employment")
+        self.job = register_organisation(client, "Jobcenter Svendborg", "employment")
         self.sund = register_partnership(
             client,
             self.lead,
@@ -175,7 +175,7 @@ def test_registry_search_filters_and_pages(world: World) -> None:
     assert titles(tag="MOTION") == ["Sund By"]
     assert titles(target_group="ledige", sector="employment", min_rung=3) == ["Sund By"]
     assert titles(sector="employment", as_of="2024-01-05") == []
-    assert titles(text="røgfri", municipality="sundeborg") == ["Røgfri Fremtid"]
+    assert titles(text="røgfri", municipality="svendborg") == ["Røgfri Fremtid"]
     assert titles(dimension="operations") == []
     first = ok(client, "/registry/partnerships", limit=1)
     assert first["next_cursor"]
@@ -210,7 +210,7 @@ def test_the_map_of_offers(world: World) -> None:
     assert offer == {
         "partnership_id": world.sund,
         "partnership_title": "Sund By",
-        "municipality": "Sundeborg",
+        "municipality": "Svendborg",
         "activity_id": str(activity),
         "title": "Motion på recept",
         "description": "",
@@ -220,9 +220,9 @@ def test_the_map_of_offers(world: World) -> None:
         "status_label": "i gang",
         "status_since": "2024-02-01",
         "owner_ids": [world.job],
-        "owner_names": ["Jobcenter Sundeborg"],
+        "owner_names": ["Jobcenter Svendborg"],
     }
-    found = ok(client, "/registry/offers", municipality="SUNDEBORG", target_group="ledig")
+    found = ok(client, "/registry/offers", municipality="SVENDBORG", target_group="ledig")
     assert [o["activity_id"] for o in found["offers"]] == [str(activity)]
     assert ok(client, "/registry/offers", as_of="2024-01-15")["offers"] == []
     assert ok(client, "/registry/offers", arena="skole")["offers"] == []
@@ -246,7 +246,7 @@ def test_a_partnerships_activities_and_agreements(world: World) -> None:
     assert (view["status"], view["launched_on"], view["owner_names"]) == (
         "running",
         "2024-02-01",
-        ["Jobcenter Sundeborg"],
+        ["Jobcenter Svendborg"],
     )
     assert ok(client, f"{path}/activities", as_of="2024-01-31")["activities"] == []
     assert ok(client, f"{path}/activities", known_at="2020-01-01T00:00:00Z")["activities"] == []
@@ -265,7 +265,7 @@ def test_a_partnerships_activities_and_agreements(world: World) -> None:
     )
     assert [(p["name"], p["signed_on"]) for p in entry["parties"]] == [
         ("Sundhed og Forebyggelse", "2024-02-20"),
-        ("Jobcenter Sundeborg", "2024-02-20"),
+        ("Jobcenter Svendborg", "2024-02-20"),
     ]
     early = ok(client, f"{path}/agreements", as_of="2024-02-10")["agreements"]
     assert [a["status_label"] for a in early] == ["udkast"]
@@ -365,6 +365,7 @@ def test_the_agenda_and_the_cross_case_tables(world: World) -> None:
         "not_anchored_group",
         "factor_kinds",
         "factors",
+        "factor_sources",
     }
     assert [p["title"] for p in tables["partnerships"]] == ["Røgfri Fremtid", "Sund By"]
     health = tables["municipal"][0]
