@@ -253,6 +253,7 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "latest_rating": ("Latest rating", "Seneste vurdering"),
     "launched_on": ("Launched on", "Igangsat"),
     "lead_in": ("Lead in", "Leder i"),
+    "lead": ("Lead of this sector", "Leder fra denne sektor"),
     "lead_organisation_id": ("Lead organisation ID", "Ledende organisation-ID"),
     "link": ("Link", "Link"),
     "links": ("Linked events", "Tilknyttede hændelser"),
@@ -366,6 +367,8 @@ SHEET_NAMES: dict[str, str] = {
     "ratings": "vurderinger",
     "flags": "markeringer",
     "dimension_days": "dage til forankring",
+    "municipal_per_partnership": "forvaltninger pr. partnerskab",
+    "external_per_partnership": "eksterne pr. partnerskab",
     "adjustments": "justeringer",
     "parties": "parter",
     "links": "koblinger",
@@ -923,8 +926,16 @@ MEANINGS: dict[str, tuple[str, str]] = {
         "Andel (0-1) af de ikke forankrede partnerskaber, der registrerede faktoren.",
     ),
     "organisations": (
-        "Organisations of the sector in each partnership, in the order of Partnerships.",
-        "Organisationer af sektoren i hvert partnerskab, i rækkefølgen under Partnerskaber.",
+        "Organisations of the sector taking part, the lead included (in a sector row: one "
+        "number per partnership, in the order of the partnerships sheet; the sheet per "
+        "partnership has one row each).",
+        "Organisationer af sektoren, der deltager, den ledende medregnet (i en sektorrække: "
+        "ét tal pr. partnerskab i partnerskabsarkets rækkefølge; arket pr. partnerskab har "
+        "én række hver).",
+    ),
+    "lead": (
+        "Whether the partnership's lead organisation is of this sector.",
+        "Om partnerskabets ledende organisation er af denne sektor.",
     ),
     "event_no": (
         "The event's number in its record's own history (1, 2, ...).",
@@ -1014,6 +1025,14 @@ SOURCES: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("municipal", ""): ("Partners (PartnerJoined) and their sectors", "Partnere og deres sektor"),
     ("external", ""): ("Partners (PartnerJoined) and their sectors", "Partnere og deres sektor"),
+    ("municipal_per_partnership", ""): (
+        "Partners (PartnerJoined) and the registry's lead organisation, with their sectors",
+        "Partnere (PartnerJoined) og registrets ledende organisation, med deres sektor",
+    ),
+    ("external_per_partnership", ""): (
+        "Partners (PartnerJoined) and the registry's lead organisation, with their sectors",
+        "Partnere (PartnerJoined) og registrets ledende organisation, med deres sektor",
+    ),
     ("rungs", ""): ("Ladder (PartnerJoined, LadderMoved)", "Trappen (PartnerJoined, LadderMoved)"),
     ("dimensions", ""): (
         "Milestones (MilestoneRecorded, MilestoneCorrected)",
@@ -1308,11 +1327,35 @@ async def crosscase(export: Export, view: CrossCase) -> Response[bytes]:
                 anchored=c.anchored,
             )
         )
-    names = (
-        "municipal", "external", "rungs", "dimensions", "factor_kinds", "factors", "factor_sources"
-    )  # fmt: skip
-    tables = [Table("partnerships", CaseRow, cases), *tables_of(view, *names)]
+    tables = [
+        Table("partnerships", CaseRow, cases),
+        *tables_of(view, "municipal"),
+        Table("municipal_per_partnership", SectorCount, _per_partnership(view, view.municipal)),
+        *tables_of(view, "external"),
+        Table("external_per_partnership", SectorCount, _per_partnership(view, view.external)),
+        *tables_of(view, "rungs", "dimensions", "factor_kinds", "factors", "factor_sources"),
+    ]
     return await respond(export, f"crosscase-{_day(view.as_of)}", tables)
+
+
+class SectorCount(msgspec.Struct, kw_only=True):
+    """A sector in one partnership: how many of its organisations take part (long format
+    of a sector row's `organisations`, one number per partnership in one cell)."""
+
+    sector: Sector
+    partnership_id: UUID
+    organisations: int
+    lead: bool
+
+
+def _per_partnership(view: CrossCase, rows: Sequence[Any]) -> list[SectorCount]:
+    order = [c.id for c in view.partnerships]
+    return [
+        SectorCount(sector=row.sector, partnership_id=pid, organisations=n, lead=pid in row.lead_in)
+        for row in rows
+        for pid, n in zip(order, row.organisations, strict=False)
+        if n or pid in row.lead_in
+    ]
 
 
 async def activities(export: Export, view: _Dated, partnership_id: UUID) -> Response[bytes]:
@@ -1391,7 +1434,9 @@ TABLES: dict[str, tuple[str, ...]] = {
     "getCrossCase": (
         "partnerships",
         "municipal",
+        "municipal_per_partnership",
         "external",
+        "external_per_partnership",
         "rungs",
         "dimensions",
         "dimension_days",

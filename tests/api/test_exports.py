@@ -51,9 +51,9 @@ class World:
 
 @pytest.fixture
 def world(client: TestClient[Litestar]) -> World:
-    lead = register_organisation(client, "Sundhed og Forebyggelse, Sundeborg Kommune")
+    lead = register_organisation(client, "Sundhed og Forebyggelse, Svendborg Kommune")
     partnership = register_partnership(client, lead, title="Bevæg dig for livet")
-    club = register_organisation(client, "Sundeborg Idrætsforening", "sports_club")
+    club = register_organisation(client, "Svendborg Idrætsforening", "sports_club")
     patients = register_organisation(client, "Hjerteforeningen", "patient_association")
     created(join(client, partnership, club, rung=2, valid_on="2024-03-01", evidence="Møde"))
     created(join(client, partnership, patients, rung=3, valid_on="2024-04-01"))
@@ -112,13 +112,13 @@ def test_the_ladder_as_csv(world: World) -> None:
     ]
     got = {r["Partner"]: (r["Rung"], r["Since"], r["Evidence"]) for r in rows}
     assert got == {
-        "Sundeborg Idrætsforening": ("4", "2024-06-01", "Fælles holdstart"),
+        "Svendborg Idrætsforening": ("4", "2024-06-01", "Fælles holdstart"),
         "Hjerteforeningen": ("3", "2024-04-01", ""),
     }
     # The same data as the JSON view, which stays the default.
     body = world.client.get(path, params={"as_of": "2024-07-01"}).json()
     assert {p["name"]: p["rung"] for p in body["partners"]} == {
-        "Sundeborg Idrætsforening": 4,
+        "Svendborg Idrætsforening": 4,
         "Hjerteforeningen": 3,
     }
 
@@ -130,7 +130,7 @@ def test_as_of_and_the_accept_header_apply(world: World) -> None:
     )
     assert march.status_code == 200, march.text
     assert [(r["Partner"], r["Rung"]) for r in rows_of(march)] == [
-        ("Sundeborg Idrætsforening", "2")
+        ("Svendborg Idrætsforening", "2")
     ]
     history = rows_of(get_file(world, f"{path}/history", format="csv"))
     club = [(r["Rung"], r["Valid from"]) for r in history if r["Organisation ID"] == world.club]
@@ -144,7 +144,7 @@ def test_danish_headings_and_labels(world: World) -> None:
     # A rung is its number (1-6) in both languages: one column, a number (the codebook
     # says what each number means).
     assert {r["Partner"]: r["Trin"] for r in rows} == {
-        "Sundeborg Idrætsforening": "4",
+        "Svendborg Idrætsforening": "4",
         "Hjerteforeningen": "3",
     }
     history = rows_of(get_file(world, f"{path}/history", format="csv", lang="da"))
@@ -191,8 +191,8 @@ def test_the_ladder_and_the_roles_as_xlsx(world: World) -> None:
     values = list(sheet.values)
     assert values[0][:4] == ("Organisation ID", "Partner", "Rung", "Since")
     partners = {row[1]: row for row in values[1:]}
-    assert partners["Sundeborg Idrætsforening"][2] == 4
-    since = partners["Sundeborg Idrætsforening"][3]
+    assert partners["Svendborg Idrætsforening"][2] == 4
+    since = partners["Svendborg Idrætsforening"][3]
     assert isinstance(since, datetime)  # a real date cell (openpyxl reads it as datetime)
     assert since.date() == date(2024, 6, 1)
     assert list(book["distribution"].values)[1:] == [
@@ -246,8 +246,8 @@ def test_every_view_exports(world: World) -> None:
 
 
 def test_no_grant_no_file(world: World) -> None:
-    add_user(world.client, "udenfor@sundeborg.dk")
-    headers = as_user(world.client, "udenfor@sundeborg.dk")
+    add_user(world.client, "udenfor@svendborg.dk")
+    headers = as_user(world.client, "udenfor@svendborg.dk")
     for view in ("ladder", "roles", "audit"):
         response = world.client.get(
             f"/partnerships/{world.partnership}/{view}", params={"format": "xlsx"}, headers=headers
@@ -258,16 +258,16 @@ def test_no_grant_no_file(world: World) -> None:
 
 def test_the_registry_export_holds_only_visible_partnerships(world: World) -> None:
     client = world.client
-    other_lead = register_organisation(client, "Jobcenter Sundeborg", "employment")
+    other_lead = register_organisation(client, "Jobcenter Svendborg", "employment")
     hidden = register_partnership(client, other_lead, title="Skjult indsats")
-    add_user(client, "leder@sundeborg.dk")
+    add_user(client, "leder@svendborg.dk")
     grant = client.post(
-        "/users/leder@sundeborg.dk/grants",
+        "/users/leder@svendborg.dk/grants",
         json={"role": "project_leader", "partnership_id": world.partnership},
     )
     assert grant.status_code in (200, 201), grant.text
 
-    headers = as_user(client, "leder@sundeborg.dk")
+    headers = as_user(client, "leder@svendborg.dk")
     response = client.get("/registry/partnerships", params={"format": "csv"}, headers=headers)
     assert response.status_code == 200, response.text
     assert [r["ID"] for r in rows_of(response)] == [world.partnership]
@@ -299,6 +299,8 @@ def exported_tables() -> list[exports.Table]:
     special: dict[tuple[str, str], type[msgspec.Struct]] = {
         ("getLadder", "distribution"): exports.RungCount,
         ("getCrossCase", "partnerships"): exports.CaseRow,
+        ("getCrossCase", "municipal_per_partnership"): exports.SectorCount,
+        ("getCrossCase", "external_per_partnership"): exports.SectorCount,
         ("searchPartnerships", "hits"): exports.PartnershipRow,
         ("exportEvents", "events"): EventRow,
     }

@@ -51,7 +51,7 @@ class World:
 
 @pytest.fixture
 def world(client: TestClient[Litestar]) -> World:
-    lead = register_organisation(client, "Sundhed og Forebyggelse, Sundeborg Kommune")
+    lead = register_organisation(client, "Sundhed og Forebyggelse, Svendborg Kommune")
     partnership = register_partnership(
         client,
         lead,
@@ -62,7 +62,7 @@ def world(client: TestClient[Litestar]) -> World:
         period_start="2020-01-01",
         period_end="2024-12-31",
     )
-    club = register_organisation(client, "Sundeborg Idrætsforening", "sports_club")
+    club = register_organisation(client, "Svendborg Idrætsforening", "sports_club")
     created(join(client, partnership, club, rung=2, valid_on="2024-03-01", evidence="Møde"))
     write(
         client,
@@ -76,7 +76,7 @@ def world(client: TestClient[Litestar]) -> World:
         },
         status=201,
     )
-    other_lead = register_organisation(client, "Jobcenter Andeby", "employment")
+    other_lead = register_organisation(client, "Jobcenter Assens", "employment")
     other = register_partnership(client, other_lead, title="Skjult indsats", municipality="Ishøj")
     last = write(
         client,
@@ -84,7 +84,7 @@ def world(client: TestClient[Litestar]) -> World:
         {
             "dimension": "method",
             "status": "anchored",
-            "title": "Metode i Andeby",
+            "title": "Metode i Assens",
             "evidence": {"text": "Referat"},
             "valid_on": "2024-05-01",
         },
@@ -116,7 +116,7 @@ def test_the_registry_names_the_lead_and_holds_budget_and_hours(world: World) ->
     (row,) = [r for r in danish if r["ID"] == world.partnership]
     assert row["Titel"] == "Bevæg dig for livet"
     assert row["Ledende organisation-ID"] == world.lead
-    assert row["Ledende organisation"] == "Sundhed og Forebyggelse, Sundeborg Kommune"
+    assert row["Ledende organisation"] == "Sundhed og Forebyggelse, Svendborg Kommune"
     # Decimal comma in the Danish `;` file: Danish Excel reads it as a number.
     assert row["Årligt budget (kr.)"] == "250000,5"
     assert row["Personaletimer pr. år"] == "1200,25"
@@ -129,7 +129,7 @@ def test_the_registry_names_the_lead_and_holds_budget_and_hours(world: World) ->
     english = csv_rows(get(world, "/registry/partnerships", format="csv", lang="en"))
     (row,) = [r for r in english if r["ID"] == world.partnership]
     assert row["Yearly budget (DKK)"] == "250000.5"
-    assert row["Lead organisation"] == "Sundhed og Forebyggelse, Sundeborg Kommune"
+    assert row["Lead organisation"] == "Sundhed og Forebyggelse, Svendborg Kommune"
     assert row["Tags"] == "bevægelse"
 
     book = get(world, "/registry/partnerships", format="xlsx", lang="da", as_of="2024-06-01")
@@ -146,7 +146,7 @@ def test_the_crosscase_file_names_every_partnership_and_splits_the_days(world: W
     assert "dage til forankring" in book.sheetnames
     cases = {r["ID"]: r for r in sheet(danish, "partnerskaber")}
     case = cases[world.partnership]
-    assert case["Ledende organisation"] == "Sundhed og Forebyggelse, Sundeborg Kommune"
+    assert case["Ledende organisation"] == "Sundhed og Forebyggelse, Svendborg Kommune"
     assert case["Årligt budget (kr.)"] == 250000.5
     assert case["Personaletimer pr. år"] == 1200.25
     # The days to anchoring: a date and a number, each in its own column, the
@@ -160,6 +160,12 @@ def test_the_crosscase_file_names_every_partnership_and_splits_the_days(world: W
     # Lists of partnerships carry their titles beside their ids.
     rungs = sheet(danish, "trin")
     assert any("Bevæg dig for livet" in (r["Partnerskaber (titler)"] or "") for r in rungs)
+    # A sector's organisations per partnership: one row each, not "1; 0; 2" in a cell.
+    per = sheet(danish, "forvaltninger pr. partnerskab")
+    ours = next(r for r in per if r["Partnerskab-ID"] == world.partnership)
+    assert ours["Partnerskab"] == "Bevæg dig for livet"
+    assert isinstance(ours["Organisationer pr. partnerskab"], int)
+    assert ours["Leder fra denne sektor"] == "ja"
     # Shares: numbers in XLSX, decimal commas in the Danish CSV.
     kinds = sheet(danish, "faktortyper")
     assert all(isinstance(r["Andel af de forankrede"], int | float) for r in kinds)
@@ -254,19 +260,19 @@ def test_the_event_log_in_long_format(world: World) -> None:
 
 def test_the_event_log_holds_only_partnerships_the_caller_may_read(world: World) -> None:
     client = world.client
-    add_user(client, "leder@sundeborg.dk")
+    add_user(client, "leder@svendborg.dk")
     grant = client.post(
-        "/users/leder@sundeborg.dk/grants",
+        "/users/leder@svendborg.dk/grants",
         json={"role": "project_leader", "partnership_id": world.partnership},
     )
     assert grant.status_code in (200, 201), grant.text
-    headers = as_user(client, "leder@sundeborg.dk")
+    headers = as_user(client, "leder@svendborg.dk")
 
     rows = csv_rows(get(world, "/registry/events", headers=headers, format="csv"))
     assert {r["Partnership ID"] for r in rows} == {world.partnership}
     assert "Skjult indsats" not in get(world, "/registry/events", headers, format="csv").text
     book = get(world, "/registry/events", headers=headers, format="xlsx")
-    assert "Andeby" not in str(sheet(book, "events"))
+    assert "Assens" not in str(sheet(book, "events"))
     refused = client.get(
         "/registry/events", params={"partnership_id": world.other, "format": "csv"}, headers=headers
     )
