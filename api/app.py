@@ -105,6 +105,12 @@ class ClosedStructSchemaPlugin(OpenAPISchemaPlugin):
             prop = (schema.properties or {}).get(field.encode_name)
             if not isinstance(prop, Schema):
                 continue
+            if isinstance(kind, msgspec.inspect.IntType | msgspec.inspect.FloatType):
+                # Litestar drops a bound of 0 (`ge=0`: a WHO-5 mean, a count of people).
+                if kind.ge is not None and prop.minimum is None:
+                    prop.minimum = kind.ge
+                if kind.gt is not None and prop.exclusive_minimum is None:
+                    prop.exclusive_minimum = kind.gt
             if isinstance(kind, msgspec.inspect.DecimalType):
                 prop.one_of = [
                     Schema(type=OpenAPIType.NUMBER),

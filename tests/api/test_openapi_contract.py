@@ -197,3 +197,11 @@ def test_security_schemes_and_headers_are_declared_per_operation(
     ]
     assert all("security" in operation for operation in every)
     assert all("X-Correlation-ID" in _header_parameters(operation) for operation in every)
+
+
+def test_a_lower_bound_of_zero_is_stated(client: TestClient[Litestar]) -> None:
+    """Litestar leaves out `ge=0`; the API refuses a negative WHO-5 mean (400), and the
+    document says so (a generator or a fuzzer must not send one as valid)."""
+    schemas = client.get("/schema/openapi.json").json()["components"]["schemas"]
+
+    assert schemas["EvaluationRecord"]["properties"]["who5_mean_before"]["minimum"] == 0
