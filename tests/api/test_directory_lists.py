@@ -111,3 +111,17 @@ def test_an_erased_person_is_not_listed(world: World) -> None:
 def test_a_cursor_not_given_out_is_refused(client: TestClient[Litestar]) -> None:
     assert_problem(client.get("/organisations", params={"cursor": "Wxyz"}), 422)
     assert_problem(client.get("/persons", params={"cursor": "not a cursor"}), 400)
+
+
+def test_the_name_search_folds_the_danish_letters(client: TestClient[Litestar]) -> None:
+    body = {"name": "Brøndby Idrætsforening", "sector": "sports_club"}
+    organisation = client.post("/organisations", json=body).json()["id"]
+    person = client.post("/persons", json={"name": "Søren Ærø", "organisation_id": organisation})
+    after = person.json()["notification_id"]
+
+    for q in ("brondby idraetsforening", "BROENDBY", "Brøndby"):
+        found = client.get("/organisations", params={"q": q, "after": after}).json()["items"]
+        assert _names(found) == ["Brøndby Idrætsforening"], q
+    for q in ("soren aero", "SØREN ÆRØ", "aero"):
+        found = client.get("/persons", params={"q": q, "after": after}).json()["items"]
+        assert _names(found) == ["Søren Ærø"], q
