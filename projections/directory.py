@@ -255,7 +255,7 @@ class PersonPage(msgspec.Struct, kw_only=True):
 
 
 def _contains(text: str | None) -> tuple[str, tuple[Any, ...]]:
-    """SQL keeping rows whose `name_key` holds `text` (case-folded, spaces squeezed)."""
+    """SQL keeping rows whose `name_key` holds `text`, folded the same way (`name_key`)."""
     key = name_key(text or "")
     if not key:
         return "1 = 1", ()
