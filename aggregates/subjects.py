@@ -167,6 +167,8 @@ TOUCHES: dict[type, Callable[[Any], set[Subject]]] = {
     Account.GrantRevoked: _id("grant", "grant_id"),
     Account.TokenIssued: _id("token", "token_id"),
     Account.TokenRevoked: _id("token", "token_id"),
+    Account.IdentityBound: _fixed(("identity",)),
+    Account.ProfileUpdated: _fixed(("profile",)),
     IdempotentRequest.Recorded: _fixed(("request",)),
 }
 """Event class (as written, or as the aggregate re-creates it) -> what it changes."""
