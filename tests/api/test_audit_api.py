@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 from tests.api.conftest import assert_problem, tvaers
 from tests.api.support import register_person, write
 
-LEAD = "Sundhed og Forebyggelse, Sundeborg Kommune"
+LEAD = "Sundhed og Forebyggelse, Svendborg Kommune"
 
 
 def _audit(
@@ -51,8 +51,8 @@ def test_entries_carry_both_sentences_and_their_group_and_filter_by_group(
         ),
         (
             "RoleAssigned",
-            "Dorte Frost (Sundhed og Forebyggelse, Sundeborg Kommune) tildelt rollen tovholder",
-            "Dorte Frost (Sundhed og Forebyggelse, Sundeborg Kommune) given the role coordinator",
+            "Dorte Frost (Sundhed og Forebyggelse, Svendborg Kommune) tildelt rollen tovholder",
+            "Dorte Frost (Sundhed og Forebyggelse, Svendborg Kommune) given the role coordinator",
             "roles",
         ),
     ]
@@ -64,17 +64,17 @@ def test_entries_carry_both_sentences_and_their_group_and_filter_by_group(
     )
 
     exported = client.get(
-        f"/partnerships/{partnership_id}/audit", params={"format": "csv", "group": "roles"}
+        f"/partnerships/{partnership_id}/audit", params={"format": "csv", "group": "roles", "lang": "en"}
     )
     assert exported.status_code == 200, exported.text
     rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"))
-    assert [(r["Summary (English)"], r["Group"]) for r in rows] == [
+    assert [(r["Summary"], r["Group"]) for r in rows] == [
         (
             f"Role vacant: coordinator; Dorte Frost ({LEAD}) has left it",
             "roles",
         ),
         (
-            "Dorte Frost (Sundhed og Forebyggelse, Sundeborg Kommune) given the role coordinator",
+            "Dorte Frost (Sundhed og Forebyggelse, Svendborg Kommune) given the role coordinator",
             "roles",
         ),
     ]

@@ -61,7 +61,7 @@ from tests.projections.support import (
 )
 
 D = date
-LEADER = "tovholder@sundeborg.dk"
+LEADER = "tovholder@svendborg.dk"
 EVALUATOR = "evaluator@cowi.dk"
 
 
@@ -393,8 +393,10 @@ async def test_summaries_are_danish_and_name_organisations_and_persons(story: St
     assert "hændelse" not in corrected
     signed = [x.summary for x in await everything(side) if x.kind == "PartySigned"]
     assert sorted(signed) == [
-        "DGI Sydjylland har underskrevet ved Mette Holm",
-        "Sundhed og Forebyggelse har underskrevet ved Mette Holm",
+        "DGI Sydjylland har underskrevet aftalen »Samarbejdsaftale om motion på recept« "
+        "ved Mette Holm",
+        "Sundhed og Forebyggelse har underskrevet aftalen »Samarbejdsaftale om motion på "
+        "recept« ved Mette Holm",
     ]
     rungs = [x.summary for x in await everything(side) if x.kind == "RungChanged"]
     assert rungs == [  # the move, back-dated before the agreement's lift, recorded after it
