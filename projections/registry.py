@@ -11,6 +11,7 @@ import msgspec
 
 from aggregates import Partnership, Registry
 from aggregates.danish import fold as search_fold
+from aggregates.municipalities import municipality_named
 from aggregates.taxonomy import PartnershipType
 from projections.access import Visibility
 from projections.core import Projection, cursor_time, decode_cursor, encode_cursor
@@ -117,7 +118,7 @@ async def find(
     params: list[object] = []
     if municipality:
         clauses.append("municipality_key = ?")
-        params.append(municipality.strip().casefold())
+        params.append(municipality_key(municipality))
     if text:
         clauses.append("search_text LIKE ? ESCAPE '\\'")
         params.append(f"%{like_escape(search_fold(text.strip()))}%")
@@ -178,6 +179,14 @@ async def listing(
     more = len(rows) > limit
     next_cursor = _encode_cursor(items[-1].registered_at, items[-1].id) if more else None
     return PartnershipListing(items=items, next_cursor=next_cursor)
+
+
+def municipality_key(typed: str) -> str:
+    """The municipality_key a typed municipality filter matches: one of the 98 however
+    spelt ("Ishoj", "aero", "Københavns Kommune": aggregates/municipalities.py), else the
+    text case-folded (a name stored before the list)."""
+    named = municipality_named(typed)
+    return (named or typed.strip()).casefold()
 
 
 def like_escape(text: str) -> str:

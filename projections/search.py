@@ -19,6 +19,7 @@ from uuid import UUID
 import msgspec
 
 from aggregates import Partnership, Registry
+from aggregates.danish import fold as search_fold
 from aggregates.dates import today as today_in_denmark
 from aggregates.taxonomy import (
     AgreementKind,
@@ -33,7 +34,7 @@ from projections.access import Visibility
 from projections.core import InvalidQuery, Projection, decode_cursor, encode_cursor
 from projections.helpers import check_limit, marks
 from projections.ladder import lapses_of
-from projections.registry import like_escape, search_fold
+from projections.registry import like_escape, municipality_key
 from projections.store import ReadStore, Statement
 
 FACETS = ("tag", "target_group", "arena")
@@ -177,7 +178,7 @@ async def search(
     params.extend([day, *visible_params])
     if municipality and municipality.strip():
         clauses.append("p.municipality_key = ?")
-        params.append(municipality.strip().casefold())
+        params.append(municipality_key(municipality))
     for facet, value in (("tag", tag), ("target_group", target_group)):
         if value and value.strip():
             clauses.append(

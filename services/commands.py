@@ -70,6 +70,7 @@ from services.fields import (
     JoinRung,
     Link,
     LongText,
+    Municipality,
     Name,
     Phone,
     Plan,
@@ -271,7 +272,7 @@ class RegisterPartnership(Command, frozen=True, kw_only=True):
     """Register a partnership; its registering user becomes its project leader."""
 
     title: Name
-    municipality: Name
+    municipality: Municipality  # one of the 98 (services/fields.py)
     lead_organisation_id: UUID
     purpose: LongText = ""
     target_groups: Items = msgspec.field(default_factory=list)
@@ -304,7 +305,7 @@ class UpdateRegistry(Command, frozen=True, kw_only=True):
 
     partnership_id: UUID
     title: Name
-    municipality: Name
+    municipality: Municipality
     purpose: LongText = ""
     target_groups: Items = msgspec.field(default_factory=list)
     arenas: Items = msgspec.field(default_factory=list)
@@ -342,7 +343,7 @@ class ChangeRegistryFields(Command, frozen=True, kw_only=True):
 
     partnership_id: UUID
     title: Name | msgspec.UnsetType = msgspec.UNSET
-    municipality: Name | msgspec.UnsetType = msgspec.UNSET
+    municipality: Municipality | msgspec.UnsetType = msgspec.UNSET
     purpose: LongText | msgspec.UnsetType = msgspec.UNSET
     target_groups: Items | msgspec.UnsetType = msgspec.UNSET
     arenas: Items | msgspec.UnsetType = msgspec.UNSET
@@ -430,7 +431,7 @@ class RegisterOrganisation(Command, frozen=True, kw_only=True):
 
     name: Name
     sector: Sector
-    municipality: Text | None = None
+    municipality: Municipality | None = None
     cvr: Cvr | None = None
     parent_id: UUID | None = None
 

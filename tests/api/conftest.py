@@ -30,7 +30,7 @@ from services.settings import Settings
 from tests.apps import app_for
 from tests.commands import execute
 
-ACTOR = "tovholder@sundeborg.dk"
+ACTOR = "tovholder@svendborg.dk"
 PROBLEM_FIELDS = ("type", "title", "status", "detail", "instance")
 
 
@@ -97,7 +97,7 @@ def register_organisation(
 def partnership_body(lead_id: str, **fields: Any) -> dict[str, Any]:
     return {
         "title": "Bevæg dig for livet",
-        "municipality": "Sundeborg",
+        "municipality": "Svendborg",
         "lead_organisation_id": lead_id,
         **fields,
     }
@@ -143,7 +143,7 @@ def assert_problem(response: Response, status: int, code: str | None = None) -> 
 
 @pytest.fixture
 def lead_id(client: TestClient[Litestar]) -> str:
-    return register_organisation(client, "Sundhed og Forebyggelse, Sundeborg Kommune")
+    return register_organisation(client, "Sundhed og Forebyggelse, Svendborg Kommune")
 
 
 @pytest.fixture

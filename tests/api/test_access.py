@@ -26,8 +26,8 @@ from tests.api.conftest import (
 )
 from tests.commands import execute
 
-LEADER = "leder@sundeborg.dk"
-MEMBER = "styregruppe@sundeborg.dk"
+LEADER = "leder@svendborg.dk"
+MEMBER = "styregruppe@svendborg.dk"
 
 
 def _anonymous(client: TestClient[Litestar]) -> TestClient[Litestar]:
@@ -146,7 +146,7 @@ def test_only_administrators_manage_users_and_grants(client: TestClient[Litestar
         ),
         client.post(
             f"/users/{LEADER}/grants",
-            json={"role": "evaluator", "municipality": "Sundeborg"},
+            json={"role": "evaluator", "municipality": "Svendborg"},
             headers=headers,
         ),
         client.get("/access-log", headers=headers),
@@ -216,7 +216,7 @@ def test_a_grant_given_over_http_opens_the_partnership_and_revoking_closes_it(
 def test_a_steering_member_reads_but_may_not_change_the_partnership(
     client: TestClient[Litestar], partnership_id: str
 ) -> None:
-    club = register_organisation(client, "Sundeborg Idrætsforening", "sports_club")
+    club = register_organisation(client, "Svendborg Idrætsforening", "sports_club")
     add_user(client, MEMBER)
     _grant(client, MEMBER, AccessRole.STEERING_MEMBER, partnership_id=UUID(partnership_id))
     member = as_user(client, MEMBER)
@@ -233,12 +233,12 @@ def test_a_steering_member_reads_but_may_not_change_the_partnership(
 def test_a_municipal_project_leader_registers_a_partnership_and_leads_it_at_once(
     client: TestClient[Litestar], lead_id: str
 ) -> None:
-    club = register_organisation(client, "Sundeborg Idrætsforening", "sports_club")
+    club = register_organisation(client, "Svendborg Idrætsforening", "sports_club")
     add_user(client, LEADER)
-    _grant(client, LEADER, AccessRole.PROJECT_LEADER, municipality="Nabokommune")
+    _grant(client, LEADER, AccessRole.PROJECT_LEADER, municipality="Nyborg")
     leader = as_user(client, LEADER)
 
-    body = partnership_body(lead_id, municipality="Nabokommune")
+    body = partnership_body(lead_id, municipality="Nyborg")
     response = client.post("/partnerships", json=body, headers=leader)
     partnership = created(response)["id"]
 
@@ -344,7 +344,7 @@ def test_the_access_log_records_grants_logins_and_revocations_with_who_and_why(
 
 
 def test_two_partnerships_by_two_leaders_stay_apart(client: TestClient[Litestar]) -> None:
-    lead = register_organisation(client, "Sundhed og Forebyggelse, Sundeborg Kommune")
+    lead = register_organisation(client, "Sundhed og Forebyggelse, Svendborg Kommune")
     mine = register_partnership(client, lead, title="Min")
     add_user(client, LEADER)
     _grant(client, LEADER, AccessRole.PROJECT_LEADER, partnership_id=UUID(mine))

@@ -10,7 +10,7 @@ from litestar.testing import TestClient
 from tests.api.conftest import tvaers
 from tests.api.support import accepted
 
-USER = "retry@sundeborg.dk"
+USER = "retry@svendborg.dk"
 PASSWORD = "et-langt-kodeord-til-test"
 
 
@@ -22,7 +22,7 @@ def test_a_retried_user_creation_and_grant_are_written_once(client: TestClient[L
     assert again.headers["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first.headers
 
-    grant = {"role": "evaluator", "municipality": "Sundeborg"}
+    grant = {"role": "evaluator", "municipality": "Svendborg"}
     path = f"/users/{USER}/grants"
     one = client.post(path, json=grant, headers={"Idempotency-Key": "grant-retry-1"})
     two = client.post(path, json=grant, headers={"Idempotency-Key": "grant-retry-1"})

@@ -29,10 +29,10 @@ from tests.api.conftest import (
 from tests.api.support import accepted, nothing_written, write
 from tests.commands import execute
 
-AUTHOR = "evaluator@cowi.dk"  # evaluator on every partnership in Sundeborg
+AUTHOR = "evaluator@cowi.dk"  # evaluator on every partnership in Svendborg
 COLLEAGUE = "kollega@cowi.dk"  # evaluator on this partnership alone
-STEERING = "styregruppe@sundeborg.dk"
-LEADER = "leder@sundeborg.dk"
+STEERING = "styregruppe@svendborg.dk"
+LEADER = "leder@svendborg.dk"
 
 NOTE = {
     "kind": "factor",
@@ -72,7 +72,7 @@ class World:
 
 @pytest.fixture
 def world(client: TestClient[Litestar]) -> World:
-    lead = register_organisation(client, "Sundhed og Forebyggelse, Sundeborg Kommune")
+    lead = register_organisation(client, "Sundhed og Forebyggelse, Svendborg Kommune")
     partnership = register_partnership(client, lead)
     milestone = write(
         client,
@@ -91,7 +91,7 @@ def world(client: TestClient[Litestar]) -> World:
         add_user(client, username)
     execute(
         service,
-        GrantAccess(username=AUTHOR, role=AccessRole.EVALUATOR, municipality="Sundeborg"),
+        GrantAccess(username=AUTHOR, role=AccessRole.EVALUATOR, municipality="Svendborg"),
         by,
     )
     execute(
@@ -203,8 +203,8 @@ def test_if_match_names_the_notes_version(world: World) -> None:
 
 
 def test_links_only_to_events_of_this_partnership(world: World) -> None:
-    other_lead = register_organisation(world.client, "Jobcenter Nordby", "employment")
-    other = register_partnership(world.client, other_lead, title="Røgfri Nordby")
+    other_lead = register_organisation(world.client, "Jobcenter Norddjurs", "employment")
+    other = register_partnership(world.client, other_lead, title="Røgfri Norddjurs")
     bad_links = [
         {"aggregate_id": other, "version": 1},  # another partnership's history
         {"aggregate_id": world.partnership, "version": world.milestone_version + 1},  # not yet
@@ -243,8 +243,8 @@ def test_administrators_write_their_own_notes_and_see_only_others_published(
 
 def test_a_note_is_not_found_under_another_partnership(world: World) -> None:
     note_id = world.note()
-    other_lead = register_organisation(world.client, "Jobcenter Vestby", "employment")
-    other = register_partnership(world.client, other_lead, title="Andet", municipality="Sundeborg")
+    other_lead = register_organisation(world.client, "Jobcenter Vejle", "employment")
+    other = register_partnership(world.client, other_lead, title="Andet", municipality="Svendborg")
 
     response = world.client.post(
         f"/partnerships/{other}/annotations/{note_id}/publish",

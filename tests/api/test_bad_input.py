@@ -32,10 +32,10 @@ ORGANISATIONS = "/organisations"
 PARTNERSHIPS = "/partnerships"
 PARTNERS = f"/partnerships/{PARTNERSHIP}/partners"
 
-ORGANISATION = {"name": "Sundeborg Frivilligcenter", "sector": "voluntary"}
+ORGANISATION = {"name": "Svendborg Frivilligcenter", "sector": "voluntary"}
 REGISTRATION = {
     "title": "Bevæg dig for livet",
-    "municipality": "Sundeborg",
+    "municipality": "Svendborg",
     "lead_organisation_id": LEAD,
 }
 JOINING = {"organisation_id": OTHER}
@@ -50,7 +50,7 @@ def ids(client: TestClient[Litestar], lead_id: str, partnership_id: str) -> dict
     return {
         LEAD: lead_id,
         PARTNERSHIP: partnership_id,
-        OTHER: register_organisation(client, "Sundeborg Idrætsforening", "sports_club"),
+        OTHER: register_organisation(client, "Svendborg Idrætsforening", "sports_club"),
         UNKNOWN: str(uuid.uuid4()),
     }
 
@@ -418,7 +418,7 @@ def test_a_join_with_a_stale_if_match_is_a_412_and_writes_nothing(
 ) -> None:
     partnership = ids[PARTNERSHIP]
     etag = client.get(f"/partnerships/{partnership}").headers["etag"]
-    club = register_organisation(client, "Sundeborg Roklub", "sports_club")
+    club = register_organisation(client, "Svendborg Roklub", "sports_club")
     assert join(client, partnership, club).status_code == 201  # someone else, meanwhile
 
     with nothing_written(client):

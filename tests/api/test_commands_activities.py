@@ -17,7 +17,7 @@ from tests.api.support import refused, view, write
 @pytest.fixture
 def club(client: TestClient[Litestar], partnership_id: str) -> str:
     """A partner that owns activities, joined on 1 March 2024."""
-    club = register_organisation(client, "Sundeborg Idrætsforening", "sports_club")
+    club = register_organisation(client, "Svendborg Idrætsforening", "sports_club")
     created(join(client, partnership_id, club, valid_on="2024-03-01"))
     return club
 
@@ -69,7 +69,7 @@ def test_an_activity_is_launched_started_and_adjusted(
 def test_an_activity_change_that_breaks_a_rule_is_refused(
     client: TestClient[Litestar], lead_id: str, partnership_id: str, club: str
 ) -> None:
-    outsider = register_organisation(client, "Sundeborg Roklub", "sports_club")
+    outsider = register_organisation(client, "Svendborg Roklub", "sports_club")
     activities = f"/partnerships/{partnership_id}/activities"
     activity = launch(client, partnership_id, club)
     base = f"{activities}/{activity}"

@@ -29,7 +29,7 @@ class Parties:
     def __init__(self, client: TestClient[Litestar], lead_id: str, partnership_id: str) -> None:
         self.partnership = partnership_id
         self.lead = lead_id
-        self.club = register_organisation(client, "Sundeborg Idrætsforening", "sports_club")
+        self.club = register_organisation(client, "Svendborg Idrætsforening", "sports_club")
         created(join(client, partnership_id, self.club, rung=4, valid_on="2024-01-01"))
         self.lead_signer = register_person(client, lead_id, "Anne Berg")
         self.club_signer = register_person(client, self.club, "Bo Dahl")
@@ -167,7 +167,7 @@ def test_an_agreement_of_another_partnership_is_not_found_under_this_one(
 def test_a_draft_that_breaks_a_rule_is_refused(
     client: TestClient[Litestar], parties: Parties
 ) -> None:
-    outsider = register_organisation(client, "Sundeborg Roklub", "sports_club")
+    outsider = register_organisation(client, "Svendborg Roklub", "sports_club")
     draft = {"kind": "cooperation", **parties.terms()}
     obligations = draft["obligations"]
 

@@ -17,7 +17,7 @@ MILESTONE = {
     "dimension": "political",
     "status": "anchored",
     "title": "Sundhedsudvalget vedtog en politik",
-    "evidence": {"text": "Referat", "link": "https://sundeborg.dk/ref", "document_ref": "SU-7"},
+    "evidence": {"text": "Referat", "link": "https://svendborg.dk/ref", "document_ref": "SU-7"},
     "valid_on": "2024-11-12",
 }
 
@@ -60,7 +60,7 @@ def test_milestones_and_factors_are_recorded_and_linked(
     )
     stored = tvaers(client).get_partnership(uuid.UUID(partnership_id))
     assert stored.milestones[political].evidence == Evidence(
-        text="Referat", link="https://sundeborg.dk/ref", document_ref="SU-7"
+        text="Referat", link="https://svendborg.dk/ref", document_ref="SU-7"
     )
     assert [str(m) for m in stored.factors[factor].milestone_ids] == [political, operations]
 

@@ -110,7 +110,7 @@ STALE_WRITES: dict[str, tuple[str, dict[str, Any]]] = {
     "movePerson": (f"/persons/{PERSON}/organisation", {"organisation_id": OTHER_ORG}),
     "erasePerson": (f"/persons/{PERSON}/erasure", {}),
     "joinPartner": (f"/partnerships/{P}/partners", {"organisation_id": OTHER_ORG}),
-    "updateRegistry": (f"/partnerships/{P}/registry", {"title": "Ny", "municipality": "Ny"}),
+    "updateRegistry": (f"/partnerships/{P}/registry", {"title": "Ny", "municipality": "Nyborg"}),
     "changeRegistryFields": (f"/partnerships/{P}/registry", {"title": "Ny"}),
     "enterOperations": (f"/partnerships/{P}/registry/operations", {}),
     "leavePartner": (f"/partnerships/{P}/partners/{ORG}/departure", {}),
@@ -280,9 +280,9 @@ def test_every_write_to_an_existing_record_is_in_the_if_match_table(
 
 @pytest.fixture
 def ids(client: TestClient[Litestar], lead_id: str, partnership_id: str) -> dict[str, str]:
-    club = register_organisation(client, "Sundeborg Idrætsforening", "sports_club")
+    club = register_organisation(client, "Svendborg Idrætsforening", "sports_club")
     created(join(client, partnership_id, club))
-    other = register_organisation(client, "Jobcenter Sundeborg", "employment")
+    other = register_organisation(client, "Jobcenter Svendborg", "employment")
     person = register_person(client, club, "Mette Holm")
     agreement = write(
         client,

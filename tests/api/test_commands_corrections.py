@@ -19,7 +19,7 @@ from tests.api.support import refused, view, write
 def test_a_join_date_a_rung_and_a_milestone_are_corrected(
     client: TestClient[Litestar], partnership_id: str
 ) -> None:
-    club = register_organisation(client, "Sundeborg Idrætsforening", "sports_club")
+    club = register_organisation(client, "Svendborg Idrætsforening", "sports_club")
     joined = created(join(client, partnership_id, club, rung=2, valid_on="2024-03-01"))["version"]
     milestone = write(
         client,
@@ -73,7 +73,7 @@ def test_a_join_date_a_rung_and_a_milestone_are_corrected(
 def test_a_correction_of_something_that_cannot_be_corrected_so_is_refused(
     client: TestClient[Litestar], partnership_id: str
 ) -> None:
-    club = register_organisation(client, "Sundeborg Idrætsforening", "sports_club")
+    club = register_organisation(client, "Svendborg Idrætsforening", "sports_club")
     created(join(client, partnership_id, club, rung=2, valid_on="2024-03-01"))
     write(
         client,

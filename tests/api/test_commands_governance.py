@@ -21,7 +21,7 @@ def test_the_registry_fields_are_replaced_and_read_back(
 ) -> None:
     registry: dict[str, Any] = {
         "title": "Bevæg dig for livet 2.0",
-        "municipality": "Sundeborg",
+        "municipality": "Svendborg",
         "purpose": "Flere ældre i bevægelse",
         "target_groups": ["ældre"],
         "arenas": ["plejecenter"],
@@ -54,7 +54,7 @@ def test_a_registry_update_that_breaks_a_rule_is_refused(
     client: TestClient[Litestar], lead_id: str, partnership_id: str
 ) -> None:
     path = f"/partnerships/{partnership_id}/registry"
-    same = {"title": "Bevæg dig for livet", "municipality": "Sundeborg"}
+    same = {"title": "Bevæg dig for livet", "municipality": "Svendborg"}
 
     refused(client, path, same, 422, "no-change", method="PUT")
     refused(
@@ -84,7 +84,7 @@ def test_a_registry_update_that_breaks_a_rule_is_refused(
 def test_a_partner_moves_on_the_ladder_and_leaves(
     client: TestClient[Litestar], lead_id: str, partnership_id: str
 ) -> None:
-    club = register_organisation(client, "Sundeborg Idrætsforening", "sports_club")
+    club = register_organisation(client, "Svendborg Idrætsforening", "sports_club")
     created(join(client, partnership_id, club, rung=2, valid_on="2024-03-01"))
     partners = f"/partnerships/{partnership_id}/partners/{club}"
 
@@ -107,9 +107,9 @@ def test_a_partner_moves_on_the_ladder_and_leaves(
 def test_a_ladder_move_or_a_leave_that_breaks_a_rule_is_refused(
     client: TestClient[Litestar], lead_id: str, partnership_id: str
 ) -> None:
-    club = register_organisation(client, "Sundeborg Idrætsforening", "sports_club")
+    club = register_organisation(client, "Svendborg Idrætsforening", "sports_club")
     created(join(client, partnership_id, club, rung=2, valid_on="2024-03-01"))
-    outsider = register_organisation(client, "Sundeborg Roklub", "sports_club")
+    outsider = register_organisation(client, "Svendborg Roklub", "sports_club")
     base = f"/partnerships/{partnership_id}/partners"
     move = {"rung": 3, "evidence": "Henvisninger"}
 
@@ -222,7 +222,7 @@ def test_the_secretariat_is_placed_staffed_and_released(
 ) -> None:
     base = f"/partnerships/{partnership_id}/secretariat"
     person = register_person(client, lead_id, "Carla Eskildsen")
-    outsider = register_organisation(client, "Sundeborg Roklub", "sports_club")
+    outsider = register_organisation(client, "Svendborg Roklub", "sports_club")
 
     refused(client, f"{base}/staff", {"person_id": person}, 422, "secretariat")
     refused(client, base, {"organisation_id": outsider}, 422, "not-a-partner", method="PUT")
@@ -285,7 +285,7 @@ def test_a_role_change_that_breaks_a_rule_is_refused(
 ) -> None:
     base = f"/partnerships/{partnership_id}/roles"
     person = register_person(client, lead_id, "Dorte Frost")
-    outsider_org = register_organisation(client, "Sundeborg Roklub", "sports_club")
+    outsider_org = register_organisation(client, "Svendborg Roklub", "sports_club")
     outsider = register_person(client, outsider_org, "Finn Hald")
     position = write(
         client,

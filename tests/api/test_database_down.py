@@ -28,7 +28,7 @@ from tests.conftest import TEST_SECRET_KEY
 
 pytestmark = pytest.mark.postgres  # stops its own throwaway cluster
 
-ADMIN = "drift@sundeborg.dk"
+ADMIN = "drift@svendborg.dk"
 
 
 class Cluster:

@@ -75,7 +75,7 @@ def test_plans_of_agreements_and_follow_ups_and_corrected_dates_are_bounded(
     client: TestClient[Litestar], lead_id: str, partnership_id: str
 ) -> None:
     base = f"/partnerships/{partnership_id}"
-    club = register_organisation(client, "Sundeborg Idrætsforening", "sports_club")
+    club = register_organisation(client, "Svendborg Idrætsforening", "sports_club")
     joined = write(
         client, f"{base}/partners", {"organisation_id": club, "valid_on": "2024-03-01"}, status=201
     )

@@ -50,7 +50,7 @@ class Parties:
 
 def setting(client: TestClient[Litestar], lead_id: str) -> Parties:
     partnership = register_partnership(client, lead_id, valid_on=day(-200))
-    club = register_organisation(client, "Sundeborg Idrætsforening", "sports_club")
+    club = register_organisation(client, "Svendborg Idrætsforening", "sports_club")
     created(join(client, partnership, club, rung=4, valid_on=day(-150)))
     chair = register_person(client, lead_id, "Carl Chef")
     write(

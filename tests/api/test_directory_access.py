@@ -175,9 +175,14 @@ def test_partnerships_are_registered_only_where_the_user_holds_a_municipality_gr
     # A grant on one partnership is not a grant for its municipality.
     _refused(world, GREVE, "POST", "/partnerships", body("Greve"))
     response = world.client.post(
-        "/partnerships", json=body(" greve "), headers=world.as_(GREVE_WIDE)
+        # the name as the list spells it (issue 16); the grant's own case does not matter
+        "/partnerships",
+        json=body("Greve"),
+        headers=world.as_(GREVE_WIDE),
     )
     assert response.status_code == 201, response.text
+    typed = world.client.post("/partnerships", json=body(" greve "), headers=world.as_(GREVE_WIDE))
+    assert typed.status_code == 400  # only the 98 names as listed (issue 16)
     # The new partnership's own grant works at once (the guard catches the views up).
     new = response.json()["id"]
     assert (

@@ -70,7 +70,7 @@ class Scene:
     def club(self) -> str:
         """A partner on rung 2 since 1 March 2024."""
         if self._club is None:
-            body = {"name": "Sundeborg Idrætsforening", "sector": "sports_club"}
+            body = {"name": "Svendborg Idrætsforening", "sector": "sports_club"}
             self._club = str(created(self.client.post("/organisations", json=body))["id"])
             created(join(self.client, self.partnership, self._club, rung=2, valid_on="2024-03-01"))
         return self._club
@@ -129,14 +129,14 @@ def _invalid_credentials(s: Scene) -> Response:
 
 
 def _forbidden(s: Scene) -> Response:
-    add_user(s.client, "ingen@sundeborg.dk")
-    return s.client.get("/users", headers=as_user(s.client, "ingen@sundeborg.dk"))
+    add_user(s.client, "ingen@svendborg.dk")
+    return s.client.get("/users", headers=as_user(s.client, "ingen@svendborg.dk"))
 
 
 def _access_rule(s: Scene) -> Response:
-    add_user(s.client, "styre@sundeborg.dk")
+    add_user(s.client, "styre@svendborg.dk")
     body = {"role": "steering_member", "municipality": "Ishøj"}
-    return s.post("/users/styre@sundeborg.dk/grants", body)
+    return s.post("/users/styre@svendborg.dk/grants", body)
 
 
 def _key_reused(s: Scene) -> Response:
@@ -154,7 +154,7 @@ def _last_administrator(s: Scene) -> Response:
 
 
 def _too_many_attempts(s: Scene) -> Response:
-    body = {"username": "gaet@sundeborg.dk", "password": "forkert kodeord igen"}
+    body = {"username": "gaet@svendborg.dk", "password": "forkert kodeord igen"}
     for _ in range(5):
         assert s.post("/auth/login", body).status_code == 401
     return s.post("/auth/login", body)
@@ -288,8 +288,8 @@ def _annotation_state(s: Scene) -> Response:
 def _not_author(s: Scene) -> Response:
     note = s.note()
     assert s.post(f"{s.base}/annotations/{note}/publish").status_code == 200
-    add_user(s.client, "anden@sundeborg.dk", is_admin=True)
-    headers = as_user(s.client, "anden@sundeborg.dk")
+    add_user(s.client, "anden@svendborg.dk", is_admin=True)
+    headers = as_user(s.client, "anden@svendborg.dk")
     return s.post(f"{s.base}/annotations/{note}/withdraw", headers=headers)
 
 

@@ -24,7 +24,7 @@ Routes any logged-in user may call but that act on one user's own things (tokens
 password) refuse other users: a test of its own.
 
 The directory's routes (organisations, persons) act on A's municipality's records: an
-organisation of Sundeborg and a person of it holding a role in A. Who may do what there
+organisation of Svendborg and a person of it holding a role in A. Who may do what there
 follows ADR 0005's revision (issue 12); a route whose body names something with a rule
 of its own (`opt["body"]`, e.g. the municipality of a new partnership) lists the callers
 it lets through in `Route.permitted`, and its declared body rules are checked too.
@@ -67,21 +67,21 @@ from tests.commands import execute
 
 MARK = "Matrixby"  # in every name and title of partnership A's records, and nowhere else
 A_TITLE = f"Sund start i {MARK}"
-MUNICIPALITY = "Sundeborg"
+MUNICIPALITY = "Svendborg"
 SOON = date.today() + timedelta(days=30)  # A's follow-up is due then: on the agenda
 
 # -- the callers -----------------------------------------------------------------------
 
 ANONYMOUS = "anonymous"
-NO_GRANT = "nogrant@sundeborg.dk"
-STEERING_A = "steering.a@sundeborg.dk"
-EVALUATOR = "evaluator@sundeborg.dk"  # on every partnership of A's municipality
-LEADER_B = "leader.b@nordby.dk"
-LEADER_A = "leader.a@sundeborg.dk"
-LEADER_M = "leader@sundeborg.dk"  # project leader for every partnership of A's municipality
+NO_GRANT = "nogrant@svendborg.dk"
+STEERING_A = "steering.a@svendborg.dk"
+EVALUATOR = "evaluator@svendborg.dk"  # on every partnership of A's municipality
+LEADER_B = "leader.b@norddjurs.dk"
+LEADER_A = "leader.a@svendborg.dk"
+LEADER_M = "leader@svendborg.dk"  # project leader for every partnership of A's municipality
 ADMIN = ACTOR
 CALLERS = (ANONYMOUS, NO_GRANT, STEERING_A, EVALUATOR, LEADER_B, LEADER_A, LEADER_M, ADMIN)
-TARGET = "target@sundeborg.dk"  # the user the administrators' routes act on
+TARGET = "target@svendborg.dk"  # the user the administrators' routes act on
 
 READERS_OF_A = frozenset({STEERING_A, EVALUATOR, LEADER_A, LEADER_M, ADMIN})
 # Project leaders in A's municipality (A's own, the municipality-wide one) and admins.
@@ -97,7 +97,7 @@ PERMITTED: dict[str, frozenset[str]] = {
     "partnership:rate": frozenset({STEERING_A, LEADER_A, LEADER_M, ADMIN}),
     "partnership:annotate": frozenset({EVALUATOR, ADMIN}),
     # the directory: any grant holder reads organisations; the organisation's
-    # municipality's project leaders change them; a person (of Sundeborg, with a role in
+    # municipality's project leaders change them; a person (of Svendborg, with a role in
     # A) is read by A's readers and the municipality's project leaders, changed by A's
     # project leaders and the municipality's.
     "organisation:read": frozenset(CALLERS) - {ANONYMOUS, NO_GRANT},
@@ -178,7 +178,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     # administrators
     ("GET", "/users"): Route("admin"),
     ("POST", "/users"): Route(
-        "admin", {"username": "ny@sundeborg.dk", "display_name": "Ny", "password": PASSWORD}
+        "admin", {"username": "ny@svendborg.dk", "display_name": "Ny", "password": PASSWORD}
     ),
     ("GET", "/users/{username}"): Route("admin"),
     ("POST", "/users/{username}/admin"): Route("admin", {"is_admin": False}),
@@ -437,7 +437,7 @@ def _build(client: TestClient[Litestar]) -> World:
     club = register_organisation(
         client, f"{MARK} Idrætsforening", "sports_club", municipality=MUNICIPALITY
     )
-    spare = register_organisation(client, "Jobcenter Sundeborg", "employment")
+    spare = register_organisation(client, "Jobcenter Svendborg", "employment")
     # The directory routes' records: an organisation of A's municipality, a partner of A,
     # and a person of it with a role in A (they may be renamed, merged, closed, erased).
     d_org = register_organisation(client, "Sundhedshuset", municipality=MUNICIPALITY)
@@ -448,7 +448,7 @@ def _build(client: TestClient[Litestar]) -> World:
         "valid_on": "2024-01-01",  # partners join on or after the partnership starts
     }
     partnership = str(created(client.post("/partnerships", json=a_body))["id"])
-    b_body = {"title": "Røgfri Nordby", "municipality": "Nordby", "lead_organisation_id": spare}
+    b_body = {"title": "Røgfri Norddjurs", "municipality": "Norddjurs", "lead_organisation_id": spare}
     b = str(created(client.post("/partnerships", json=b_body))["id"])
     created(join(client, partnership, club, valid_on="2024-03-01"))
     created(join(client, partnership, d_org, valid_on="2024-03-01"))
@@ -506,7 +506,7 @@ def _build(client: TestClient[Litestar]) -> World:
     _grant(client, LEADER_B, AccessRole.PROJECT_LEADER, partnership_id=uuid.UUID(b))
     _grant(client, LEADER_A, AccessRole.PROJECT_LEADER, partnership_id=uuid.UUID(partnership))
     _grant(client, LEADER_M, AccessRole.PROJECT_LEADER, municipality=MUNICIPALITY)
-    ids["grant"] = _grant(client, TARGET, AccessRole.EVALUATOR, municipality="Nordby")
+    ids["grant"] = _grant(client, TARGET, AccessRole.EVALUATOR, municipality="Norddjurs")
     # The evaluator's draft note on A (another caller's PUT/publish/withdraw: not found).
     note = execute(
         tvaers(client),

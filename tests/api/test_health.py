@@ -41,7 +41,7 @@ def test_ready_names_the_store_and_the_head_of_the_notification_log(
 ) -> None:
     head = tvaers(client).max_notification_id()  # the test user's account and token
     before = client.get("/ready")
-    register_organisation(client, "Jobcenter Sundeborg", "employment")
+    register_organisation(client, "Jobcenter Svendborg", "employment")
     after_a_write = client.get("/ready")
 
     assert before.status_code == 200
@@ -62,7 +62,7 @@ def test_ready_reports_how_far_the_views_lag_behind_the_log(
 ) -> None:
     head = tvaers(client).max_notification_id()
     client.blocking_portal.call(client.app.state.read_side.stop)  # views stop following the log
-    register_organisation(client, "Jobcenter Sundeborg", "employment")
+    register_organisation(client, "Jobcenter Svendborg", "employment")
     register_organisation(client, "DGI Storstrøm", "sports_organisation")
     body = client.get("/ready").json()
     assert body["max_notification_id"] == head + 2

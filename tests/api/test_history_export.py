@@ -82,9 +82,9 @@ def test_the_csv_says_what_changed_who_why_and_when_in_danish(
     # oldest first: registered, role assigned, role vacated
     what = [r[2] for r in rows[1:]]
     assert what[0].startswith("Partnerskabet »")
-    assert what[1].startswith("Dorte Ærø (Sundhed og Forebyggelse, Sundeborg Kommune)")
+    assert what[1].startswith("Dorte Ærø (Sundhed og Forebyggelse, Svendborg Kommune)")
     assert what[2] == (
-        "Rolle ledig: tovholder; Dorte Ærø (Sundhed og Forebyggelse, Sundeborg Kommune) er fratrådt"
+        "Rolle ledig: tovholder; Dorte Ærø (Sundhed og Forebyggelse, Svendborg Kommune) er fratrådt"
     )
     vacated = rows[3]
     assert vacated[1] == "01.08.2024"

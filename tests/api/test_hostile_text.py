@@ -50,7 +50,7 @@ from tests.api.conftest import (
 pytestmark = pytest.mark.both_stores
 
 WRITES = {"post", "put", "patch", "delete"}
-TARGET = "hostile-target@sundeborg.dk"
+TARGET = "hostile-target@svendborg.dk"
 
 # (label, value, refused in multi-line fields too)
 HOSTILE: list[tuple[str, str, bool]] = [
@@ -160,8 +160,8 @@ def _post(client: TestClient[Litestar], path: str, body: dict[str, Any]) -> str:
 def seed(client: TestClient[Litestar]) -> dict[str, str]:
     """One of every record a write's path or body names, made over HTTP."""
     lead = register_organisation(client, "Sundhed og Forebyggelse")
-    club = register_organisation(client, "Sundeborg Idrætsforening", "sports_club")
-    spare = register_organisation(client, "Jobcenter Sundeborg", "employment")
+    club = register_organisation(client, "Svendborg Idrætsforening", "sports_club")
+    spare = register_organisation(client, "Jobcenter Svendborg", "employment")
     partnership = register_partnership(client, lead)
     base = f"/partnerships/{partnership}"
     _post(client, f"{base}/partners", {"organisation_id": club, "valid_on": "2024-03-01"})
@@ -307,9 +307,9 @@ class Bodies:
         if fmt == "date":
             return DATES.get(name, "2024-03-01")
         if schema.get("pattern") == LINK_PATTERN:
-            return "https://sundeborg.dk"
+            return "https://svendborg.dk"
         if "@" in schema.get("description", "") or name in ("email", "username"):
-            return "mette@sundeborg.dk"
+            return "mette@svendborg.dk"
         if "password" in name:
             return PASSWORD
         return "Tekst"

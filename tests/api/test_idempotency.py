@@ -61,7 +61,7 @@ def test_a_retried_registration_returns_the_first_result_and_writes_one_event(
 def test_key_order_and_spacing_in_the_body_do_not_make_a_different_request(
     client: TestClient[Litestar], partnership_id: str
 ) -> None:
-    club = register_organisation(client, "Sundeborg Idrætsforening", "sports_club")
+    club = register_organisation(client, "Svendborg Idrætsforening", "sports_club")
     path = f"/partnerships/{partnership_id}/partners"
     first = client.post(
         path,
@@ -93,8 +93,8 @@ def test_the_same_key_with_a_different_body_is_refused_and_writes_nothing(
 
 
 def test_keys_belong_to_their_user(client: TestClient[Litestar], lead_id: str) -> None:
-    add_user(client, "kollega@sundeborg.dk", is_admin=True)
-    colleague = as_user(client, "kollega@sundeborg.dk")
+    add_user(client, "kollega@svendborg.dk", is_admin=True)
+    colleague = as_user(client, "kollega@svendborg.dk")
     body = partnership_body(lead_id)
 
     mine = _post(client, "/partnerships", body, "samme-noegle")
@@ -108,7 +108,7 @@ def test_a_refused_first_attempt_does_not_use_up_the_key(
     client: TestClient[Litestar], partnership_id: str
 ) -> None:
     path = f"/partnerships/{partnership_id}/partners"
-    club = register_organisation(client, "Sundeborg Idrætsforening", "sports_club")
+    club = register_organisation(client, "Svendborg Idrætsforening", "sports_club")
     closed = register_organisation(client, "Nedlagt forening", "sports_club")
     client.post(f"/organisations/{closed}/closure", json={})
 
@@ -133,7 +133,7 @@ def test_concurrent_retries_with_one_key_write_once(
 ) -> None:
     """Eight threads send the same keyed command at once: one event, one answer."""
     service = tvaers(client)
-    registry = Registry(title="Samtidig", municipality="Sundeborg")
+    registry = Registry(title="Samtidig", municipality="Svendborg")
     key = Idempotency(actor=ACTOR, key="race", fingerprint="f" * 64)
     head = service.max_notification_id()
     results: list[CommandResult] = []

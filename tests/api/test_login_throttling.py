@@ -24,8 +24,8 @@ from services import security
 from services.settings import Settings
 from tests.api.conftest import ACTOR, PASSWORD, add_user, assert_problem, token_for
 
-USER = "leder@sundeborg.dk"
-NOBODY = "ingen.bruger@sundeborg.dk"
+USER = "leder@svendborg.dk"
+NOBODY = "ingen.bruger@svendborg.dk"
 WRONG = "forkert kodeord, helt forkert"
 
 pytestmark = pytest.mark.both_stores
@@ -84,8 +84,8 @@ def test_wrong_passwords_lock_the_username_with_429_and_retry_after(
     assert "try again in" in body["detail"]
     assert "set-cookie" not in locked.headers
     # Other names are not affected.
-    add_user(client, "anden@sundeborg.dk")
-    assert log_in(client, "anden@sundeborg.dk", PASSWORD).status_code in (200, 201)
+    add_user(client, "anden@svendborg.dk")
+    assert log_in(client, "anden@svendborg.dk", PASSWORD).status_code in (200, 201)
 
 
 def test_the_lock_counts_across_the_login_routes(client: TestClient[Litestar]) -> None:
@@ -137,10 +137,10 @@ def test_a_wrong_password_takes_as_long_for_an_unknown_username(
 
     try:
         for client in _client(roomy):
-            add_user(client, "dyr@sundeborg.dk")  # a hash made at production cost
-            seconds(client, "dyr@sundeborg.dk")  # warm-up: the dummy hash is made now
+            add_user(client, "dyr@svendborg.dk")  # a hash made at production cost
+            seconds(client, "dyr@svendborg.dk")  # warm-up: the dummy hash is made now
             seconds(client, NOBODY)
-            known, unknown = seconds(client, "dyr@sundeborg.dk"), seconds(client, NOBODY)
+            known, unknown = seconds(client, "dyr@svendborg.dk"), seconds(client, NOBODY)
             assert 0.5 < unknown / known < 2, (known, unknown)
     finally:
         security._dummy_hash.cache_clear()
@@ -228,7 +228,7 @@ def test_too_many_attempts_from_one_address_are_refused_whatever_the_names(
     for client in _client(per_address):
         headers = admin(client)
         answers: list[Any] = [
-            api_login(client, f"bruger{n}@sundeborg.dk", WRONG).status_code for n in range(6)
+            api_login(client, f"bruger{n}@svendborg.dk", WRONG).status_code for n in range(6)
         ]
         refused = token_login(client, USER, PASSWORD)
         again = api_login(client, USER, PASSWORD)

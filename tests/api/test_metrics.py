@@ -102,7 +102,7 @@ def test_commands_accepted_are_counted_per_operation_and_refused_ones_are_not(
     client: TestClient[Litestar], lead_id: str
 ) -> None:
     partnership_id = register_partnership(client, lead_id)
-    club_id = register_organisation(client, "Sundeborg Idrætsforening", "sports_club")
+    club_id = register_organisation(client, "Svendborg Idrætsforening", "sports_club")
     assert join(client, partnership_id, club_id).status_code == 201
     assert join(client, partnership_id, str(uuid.uuid4())).status_code == 404
 
@@ -124,7 +124,7 @@ def test_the_log_head_is_the_highest_notification_id_of_the_event_log(
 ) -> None:
     before = tvaers(client).max_notification_id()
     assert value(scrape(client), "tvaers_event_log_head") == before
-    register_organisation(client, "Jobcenter Sundeborg", "employment")
+    register_organisation(client, "Jobcenter Svendborg", "employment")
     register_organisation(client, "DGI Storstrøm", "sports_organisation")
 
     samples = scrape(client)
@@ -141,7 +141,7 @@ def test_every_view_reports_its_position_and_how_far_it_lags_behind_the_log(
     client.blocking_portal.call(client.app.state.read_side.stop)  # views stop following the log
     before = tvaers(client).max_notification_id()
     # Straight to the service: with the views stopped, a login could not be checked.
-    for name in ("Jobcenter Sundeborg", "DGI Storstrøm"):
+    for name in ("Jobcenter Svendborg", "DGI Storstrøm"):
         execute(
             tvaers(client),
             RegisterOrganisation(name=name, sector=Sector.EMPLOYMENT),
@@ -187,7 +187,7 @@ def test_a_store_that_cannot_be_read_leaves_the_request_metrics_and_says_store_u
 def test_each_app_counts_in_its_own_registry(
     client: TestClient[Litestar], store_settings: Settings
 ) -> None:
-    register_organisation(client, "Jobcenter Sundeborg", "employment")
+    register_organisation(client, "Jobcenter Svendborg", "employment")
 
     with TestClient(app=create_app(store_settings)) as other:
         samples = scrape(other)

@@ -29,8 +29,8 @@ from tests.api.conftest import (
 # What differs by store is tested on both (tests/conftest.py `store_settings`).
 pytestmark = pytest.mark.both_stores
 
-LEAD = ("Sundhed og Forebyggelse, Sundeborg Kommune", "health")
-CLUB = ("Sundeborg Idrætsforening", "sports_club")
+LEAD = ("Sundhed og Forebyggelse, Svendborg Kommune", "health")
+CLUB = ("Svendborg Idrætsforening", "sports_club")
 PATIENTS = ("Diabetesforeningen", "patient_association")
 
 
@@ -94,7 +94,7 @@ def test_the_acceptance_scenario_registers_a_partnership_with_two_partners(
 def test_an_organisation_reads_back_with_its_sector_and_etag(
     client: TestClient[Litestar],
 ) -> None:
-    organisation = register_organisation(client, *CLUB, municipality="Sundeborg", cvr="12345678")
+    organisation = register_organisation(client, *CLUB, municipality="Svendborg", cvr="12345678")
 
     response = client.get(f"/organisations/{organisation}")
 
@@ -104,7 +104,7 @@ def test_an_organisation_reads_back_with_its_sector_and_etag(
     assert body["id"] == organisation
     assert (body["name"], body["sector"], body["sector_group"]) == (*CLUB, "external")
     assert (body["municipality"], body["cvr"], body["status"]) == (
-        "Sundeborg",
+        "Svendborg",
         "12345678",
         "active",
     )
@@ -138,7 +138,7 @@ def test_paging_through_partnerships_visits_each_one_once_in_registration_order(
 
     assert [item["id"] for item in seen] == registered
     assert [item["title"] for item in seen] == [f"Partnerskab {n}" for n in range(3)]
-    assert all(item["municipality"] == "Sundeborg" for item in seen)
+    assert all(item["municipality"] == "Svendborg" for item in seen)
 
 
 def test_valid_on_reason_actor_and_correlation_id_are_stored_on_the_event(

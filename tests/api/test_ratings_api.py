@@ -61,7 +61,7 @@ class World:
 
 @pytest.fixture
 def world(client: TestClient[Litestar]) -> World:
-    lead = register_organisation(client, "Sundhed og Forebyggelse, Sundeborg Kommune")
+    lead = register_organisation(client, "Sundhed og Forebyggelse, Svendborg Kommune")
     partnership = register_partnership(client, lead)
     chair = register_person(client, lead, "Mette Holm")
     service = tvaers(client)
@@ -80,7 +80,7 @@ def world(client: TestClient[Litestar]) -> World:
     )
     execute(
         service,
-        GrantAccess(username=EVALUATOR, role=AccessRole.EVALUATOR, municipality="Sundeborg"),
+        GrantAccess(username=EVALUATOR, role=AccessRole.EVALUATOR, municipality="Svendborg"),
         Meta(actor=ACTOR),
     )
     return World(client, partnership, chair)

@@ -47,7 +47,7 @@ def test_a_stuck_view_makes_ready_degraded_and_counts_while_logins_and_writes_go
     pid = execute(
         app,
         RegisterPartnership.of(
-            Registry(title="Sund By", municipality="Sundeborg", purpose="Sundhed"),
+            Registry(title="Sund By", municipality="Svendborg", purpose="Sundhed"),
             lead_organisation_id=lead,
         ),
         meta,
@@ -88,23 +88,23 @@ def test_a_stuck_view_makes_ready_degraded_and_counts_while_logins_and_writes_go
     assert stuck["attempts"] >= 1
 
     # Access goes on: a new user logs in, gets a token, and it works.
-    add_user(client, "ny@sundeborg.dk")
+    add_user(client, "ny@svendborg.dk")
     issued = client.post(
-        "/auth/tokens", json={"username": "ny@sundeborg.dk", "password": PASSWORD, "label": "x"}
+        "/auth/tokens", json={"username": "ny@svendborg.dk", "password": PASSWORD, "label": "x"}
     )
     assert issued.status_code == 201, issued.text
     me = client.get("/auth/me", headers={"Authorization": f"Bearer {issued.json()['token']}"})
     assert me.status_code == 200
-    assert me.json()["username"] == "ny@sundeborg.dk"
+    assert me.json()["username"] == "ny@svendborg.dk"
 
     # Writes and reads of other views are not held back by the stuck one.
     written = client.post(
-        "/organisations", json={"name": "Jobcenter Sundeborg", "sector": "employment"}
+        "/organisations", json={"name": "Jobcenter Svendborg", "sector": "employment"}
     )
     assert written.status_code == 201, written.text
     shown = client.get(f"/organisations/{written.json()['id']}")
     assert shown.status_code == 200
-    assert shown.json()["name"] == "Jobcenter Sundeborg"
+    assert shown.json()["name"] == "Jobcenter Svendborg"
 
     metrics = client.get("/metrics").text
     assert 'tvaers_projection_stuck{projection="ladder"} 1.0' in metrics

@@ -1,6 +1,6 @@
 """Every refusal of the API names things by name (issue 16): an organisation or an
 agreement the domain knows by id only is named beside its id in the problem's `detail`
-(`'Sundeborg Idrætsforening' (5f0c…)`); persons and whatever was not found stay ids."""
+(`'Svendborg Idrætsforening' (5f0c…)`); persons and whatever was not found stay ids."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from tests.api.test_commands_agreements import Parties
 
 pytestmark = pytest.mark.both_stores
 
-CLUB = "Sundeborg Idrætsforening"
+CLUB = "Svendborg Idrætsforening"
 
 
 def test_a_partner_is_named_when_it_joins_twice(
@@ -55,7 +55,7 @@ def test_a_signature_for_a_non_party_names_the_organisation(
 ) -> None:
     parties = Parties(client, lead_id, partnership_id)
     agreement = parties.draft(client)
-    other = register_organisation(client, "Sundeborg Roklub", "sports_club")
+    other = register_organisation(client, "Svendborg Roklub", "sports_club")
     created(join(client, partnership_id, other, valid_on="2024-03-01"))
     signature = {"party_id": other, "signatory_id": parties.club_signer}
 
@@ -63,7 +63,7 @@ def test_a_signature_for_a_non_party_names_the_organisation(
         response = client.post(f"{parties.agreements}/{agreement}/signatures", json=signature)
 
     detail = assert_problem(response, 422, "not-a-party")["detail"]
-    assert f"'Sundeborg Roklub' ({other})" in detail
+    assert f"'Svendborg Roklub' ({other})" in detail
 
 
 def test_what_was_not_found_is_not_named(client: TestClient[Litestar], partnership_id: str) -> None:

@@ -20,7 +20,7 @@ from tests.commands import execute
 
 pytestmark = pytest.mark.both_stores
 
-LEADER = "leder@sundeborg.dk"
+LEADER = "leder@svendborg.dk"
 
 
 def _last_event(client: TestClient[Litestar], partnership_id: str) -> Any:
@@ -62,7 +62,7 @@ def test_patch_changes_only_the_named_fields_and_records_what_changed(
 def test_put_records_changed_and_previous_too(
     client: TestClient[Litestar], partnership_id: str
 ) -> None:
-    body = {"title": "Ny titel", "municipality": "Sundeborg", "purpose": "Et formål"}
+    body = {"title": "Ny titel", "municipality": "Svendborg", "purpose": "Et formål"}
     write(client, f"/partnerships/{partnership_id}/registry", body, method="PUT")
     event = _last_event(client, partnership_id)
     assert event.changed == ("title", "purpose")
@@ -124,9 +124,9 @@ def test_only_one_who_may_register_there_moves_a_partnership_to_a_municipality(
     leader = as_user(client, LEADER)
     response = client.patch(path, json={"purpose": "Projektlederen retter"}, headers=leader)
     assert response.status_code == 200, response.text
-    response = client.patch(path, json={"municipality": "Nabokommune"}, headers=leader)
+    response = client.patch(path, json={"municipality": "Nyborg"}, headers=leader)
     assert response.status_code == 403, response.text
-    write(client, path, {"municipality": "Nabokommune"}, method="PATCH")  # an administrator
+    write(client, path, {"municipality": "Nyborg"}, method="PATCH")  # an administrator
 
 
 def test_entering_operations(client: TestClient[Litestar], partnership_id: str) -> None:

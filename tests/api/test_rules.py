@@ -58,7 +58,7 @@ def signed_agreement(client: TestClient[Litestar], partnership: str, lead: str, 
 
 @pytest.fixture
 def club(client: TestClient[Litestar], partnership_id: str) -> str:
-    club = register_organisation(client, "Sundeborg Idrætsforening", "sports_club")
+    club = register_organisation(client, "Svendborg Idrætsforening", "sports_club")
     created(join(client, partnership_id, club, rung=4, valid_on=day(-100)))
     return club
 
@@ -108,7 +108,7 @@ def test_a_rung_correction_below_an_agreement_in_force_is_refused(
 def test_a_partner_cannot_join_before_the_partnership_starts(
     client: TestClient[Litestar], lead_id: str
 ) -> None:
-    club = register_organisation(client, "Sundeborg Idrætsforening", "sports_club")
+    club = register_organisation(client, "Svendborg Idrætsforening", "sports_club")
     # No period: the partnership starts on its registration's valid date.
     registered = register_partnership(client, lead_id, valid_on="2022-05-01")
     problem = refused(
@@ -138,7 +138,7 @@ def test_a_partner_cannot_join_before_the_partnership_starts(
 def test_a_correction_cannot_date_a_join_before_the_partnership_starts(
     client: TestClient[Litestar], lead_id: str
 ) -> None:
-    club = register_organisation(client, "Sundeborg Idrætsforening", "sports_club")
+    club = register_organisation(client, "Svendborg Idrætsforening", "sports_club")
     partnership = register_partnership(client, lead_id, valid_on="2022-05-01")
     joined = created(join(client, partnership, club, valid_on="2022-06-01"))
     refused(

@@ -76,8 +76,8 @@ load_all_checks()
 # `--checks all`: every check schemathesis registers (function checks; none is a class here).
 CHECKS = [check for check in SCHEMATHESIS_CHECKS.get_all() if not isinstance(check, type)]
 
-ADMIN = "fuzz-admin@sundeborg.dk"
-TARGET = "fuzz-target@sundeborg.dk"
+ADMIN = "fuzz-admin@svendborg.dk"
+TARGET = "fuzz-target@svendborg.dk"
 PASSWORD = "et langt og hemmeligt kodeord"
 
 
@@ -147,13 +147,13 @@ def _seed(http: requests.Session, headers: dict[str, str]) -> dict[str, str]:
         return str(response.json()["id"])
 
     lead = post("/organisations", {"name": "Sundhed og Forebyggelse", "sector": "health"})
-    club = post("/organisations", {"name": "Sundeborg Idrætsforening", "sector": "sports_club"})
-    spare_org = post("/organisations", {"name": "Jobcenter Sundeborg", "sector": "employment"})
+    club = post("/organisations", {"name": "Svendborg Idrætsforening", "sector": "sports_club"})
+    spare_org = post("/organisations", {"name": "Jobcenter Svendborg", "sector": "employment"})
     partnership = post(
         "/partnerships",
         {
             "title": "Bevæg dig for livet",
-            "municipality": "Sundeborg",
+            "municipality": "Svendborg",
             "lead_organisation_id": lead,
             "valid_on": "2024-01-01",  # a partner joins on or after the partnership starts
         },
@@ -411,7 +411,7 @@ def test_dates_and_times_at_the_ends_of_the_calendar_are_answered_without_a_faul
     client: TestClient[Litestar],
 ) -> None:
     """Found by fuzzing: the agenda at year 1 or 9999, and times that have no UTC form."""
-    lead = register_organisation(client, "Sundhed og Forebyggelse, Sundeborg Kommune")
+    lead = register_organisation(client, "Sundhed og Forebyggelse, Svendborg Kommune")
     views = [
         f"/partnerships/{register_partnership(client, lead)}/{view}"
         for view in ("ladder", "ladder/history", "roles", "anchoring", "activities", "audit")

@@ -33,8 +33,8 @@ from tests.api.conftest import (
 
 pytestmark = pytest.mark.both_stores
 
-USER = "leder@sundeborg.dk"
-OTHER_ADMIN = "it@sundeborg.dk"
+USER = "leder@svendborg.dk"
+OTHER_ADMIN = "it@svendborg.dk"
 NEW_PASSWORD = "et helt nyt og langt kodeord"
 
 

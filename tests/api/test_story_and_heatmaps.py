@@ -93,16 +93,16 @@ def test_the_story_refuses_unknown_partnerships_formats_and_readers_without_a_gr
     path = f"/partnerships/{partnership_id}/story"
     after = {"after": tvaers(client).max_notification_id()}
     empty = client.get(path, params=after).json()  # no milestones yet: a story all the same
-    assert empty["text_da"].startswith("Bevæg dig for livet (Sundeborg) var pr. ")
+    assert empty["text_da"].startswith("Bevæg dig for livet (Svendborg) var pr. ")
     assert empty["text_da"].endswith("ikke forankret på nogen af de 7 dimensioner.")
     assert client.get(path, params={"format": "pdf"}).content.startswith(b"%PDF-")
 
     unknown = client.get("/partnerships/00000000-0000-4000-8000-000000000000/story")
     assert_problem(unknown, 404, "not-found")
     assert_problem(client.get(path, params={"format": "docx"}), 400, "invalid-request")
-    add_user(client, "udenfor@sundeborg.dk")
+    add_user(client, "udenfor@svendborg.dk")
     refused = client.get(
-        path, params={"format": "pdf"}, headers=as_user(client, "udenfor@sundeborg.dk")
+        path, params={"format": "pdf"}, headers=as_user(client, "udenfor@svendborg.dk")
     )
     assert_problem(refused, 403, "forbidden")
     assert "content-disposition" not in refused.headers

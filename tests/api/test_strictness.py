@@ -24,7 +24,7 @@ from tests.api.support import nothing_written
 
 pytestmark = pytest.mark.both_stores
 
-ORGANISATION = {"name": "Sundeborg Idrætsforening", "sector": "sports_club"}
+ORGANISATION = {"name": "Svendborg Idrætsforening", "sector": "sports_club"}
 JSON_OPERATIONS_AT_LEAST = 50
 
 
@@ -216,7 +216,7 @@ def test_a_key_twice_in_a_nested_object_is_refused(
 @pytest.mark.parametrize("is_admin", [0, 1, "true", "false", None])
 def test_a_boolean_is_true_or_false(client: TestClient[Litestar], is_admin: Any) -> None:
     body = {
-        "username": "ny@sundeborg.dk",
+        "username": "ny@svendborg.dk",
         "display_name": "Ny",
         "password": PASSWORD,
         "is_admin": is_admin,

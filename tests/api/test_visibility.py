@@ -43,10 +43,10 @@ pytestmark = pytest.mark.both_stores
 D = date
 AS_OF = "2024-10-01"  # every agreement runs out on 15 November: within the agenda's window
 
-ONE = "evaluator.one@sundeborg.dk"  # evaluator on Sund By only
-TOWN = "evaluator.town@vestby.dk"  # evaluator on every partnership in Vestby
-LEADER = "leader@nordby.dk"  # project leader on Røgfri Fremtid, and of their own
-NOBODY = "nobody@sundeborg.dk"  # logged in, no grant
+ONE = "evaluator.one@svendborg.dk"  # evaluator on Sund By only
+TOWN = "evaluator.town@vejle.dk"  # evaluator on every partnership in Vejle
+LEADER = "leader@norddjurs.dk"  # project leader on Røgfri Fremtid, and of their own
+NOBODY = "nobody@svendborg.dk"  # logged in, no grant
 
 
 @dataclass
@@ -93,16 +93,16 @@ def _furnish(client: TestClient[Litestar], partnership: str, lead: str, job: str
 
 @pytest.fixture
 def town(client: TestClient[Litestar]) -> Town:
-    sundeborg = register_organisation(client, "Sundhed og Forebyggelse, Sundeborg", "health")
-    vestby = register_organisation(client, "Sundhed og Forebyggelse, Vestby", "health")
+    svendborg = register_organisation(client, "Sundhed og Forebyggelse, Svendborg", "health")
+    vejle = register_organisation(client, "Sundhed og Forebyggelse, Vejle", "health")
     job = register_organisation(client, "Jobcenter", "employment")
     ids: dict[str, str] = {}
     leads: dict[str, str] = {}
     for title, municipality, lead in (
-        ("Sund By", "Sundeborg", sundeborg),
-        ("Røgfri Fremtid", "Sundeborg", sundeborg),
-        ("Vestby i Bevægelse", "Vestby", vestby),
-        ("Unge i Vestby", "Vestby", vestby),
+        ("Sund By", "Svendborg", svendborg),
+        ("Røgfri Fremtid", "Svendborg", svendborg),
+        ("Vejle i Bevægelse", "Vejle", vejle),
+        ("Unge i Vejle", "Vejle", vejle),
     ):
         ids[title] = register_partnership(
             client, lead, title=title, municipality=municipality, valid_on="2024-01-01"
@@ -118,7 +118,7 @@ def town(client: TestClient[Litestar]) -> Town:
     )
     execute(
         service,
-        GrantAccess(username=TOWN, role=AccessRole.EVALUATOR, municipality="Vestby"),
+        GrantAccess(username=TOWN, role=AccessRole.EVALUATOR, municipality="Vejle"),
         by_admin,
     )
     execute(
@@ -131,10 +131,10 @@ def town(client: TestClient[Litestar]) -> Town:
         by_admin,
     )
     # Partnerships are registered only where one holds a municipality-wide project-leader
-    # grant (ADR 0005, revised in issue 12); Nordby has no other partnership.
+    # grant (ADR 0005, revised in issue 12); Norddjurs has no other partnership.
     execute(
         service,
-        GrantAccess(username=LEADER, role=AccessRole.PROJECT_LEADER, municipality="Nordby"),
+        GrantAccess(username=LEADER, role=AccessRole.PROJECT_LEADER, municipality="Norddjurs"),
         by_admin,
     )
     headers = {user: as_user(client, user) for user in (ONE, TOWN, LEADER, NOBODY)}
@@ -142,12 +142,12 @@ def town(client: TestClient[Litestar]) -> Town:
     response = client.post(
         "/partnerships",
         json=partnership_body(
-            sundeborg, title="Nordby Løber", municipality="Nordby", valid_on="2024-01-01"
+            svendborg, title="Norddjurs Løber", municipality="Norddjurs", valid_on="2024-01-01"
         ),
         headers=headers[LEADER],
     )
-    ids["Nordby Løber"] = str(created(response)["id"])
-    leads["Nordby Løber"] = sundeborg
+    ids["Norddjurs Løber"] = str(created(response)["id"])
+    leads["Norddjurs Løber"] = svendborg
     after = 0
     for title, partnership in ids.items():
         after = _furnish(client, partnership, leads[title], job)
@@ -211,7 +211,7 @@ LISTS = {
     "/crosscase": tabulated,
 }
 
-EVERY_TITLE = ("Sund By", "Røgfri Fremtid", "Vestby i Bevægelse", "Unge i Vestby", "Nordby Løber")
+EVERY_TITLE = ("Sund By", "Røgfri Fremtid", "Vejle i Bevægelse", "Unge i Vejle", "Norddjurs Løber")
 
 
 def everything_seen(town: Town, user: str | None) -> dict[str, set[str]]:
@@ -237,13 +237,13 @@ def test_an_evaluator_of_one_partnership_sees_only_that_one_in_every_list(town: 
 def test_an_evaluator_of_a_municipality_sees_every_partnership_there_and_no_other(
     town: Town,
 ) -> None:
-    assert everything_seen(town, TOWN) == each_list(town, "Vestby i Bevægelse", "Unge i Vestby")
+    assert everything_seen(town, TOWN) == each_list(town, "Vejle i Bevægelse", "Unge i Vejle")
 
 
 def test_a_project_leader_sees_the_partnership_they_registered_and_the_one_they_lead(
     town: Town,
 ) -> None:
-    assert everything_seen(town, LEADER) == each_list(town, "Røgfri Fremtid", "Nordby Løber")
+    assert everything_seen(town, LEADER) == each_list(town, "Røgfri Fremtid", "Norddjurs Løber")
 
 
 def test_a_user_without_a_grant_gets_empty_lists_that_name_no_partnership(town: Town) -> None:
@@ -256,7 +256,7 @@ def test_a_user_without_a_grant_gets_empty_lists_that_name_no_partnership(town: 
         params = {k: v for k, v in everything.items() if k in takes}
         response = town.client.get(path, params=params, headers=town.headers[NOBODY])
         assert response.status_code == 200, response.text
-        named = (*town.ids.values(), *EVERY_TITLE, "Sundeborg", "Vestby", "Nordby")
+        named = (*town.ids.values(), *EVERY_TITLE, "Svendborg", "Vejle", "Norddjurs")
         assert [word for word in named if word in response.text] == [], path
 
 
@@ -281,22 +281,22 @@ def test_paging_a_filtered_list_one_at_a_time_visits_every_visible_partnership_o
 
 def test_the_partnership_list_keeps_registration_order_with_a_filter(town: Town) -> None:
     assert listed(town, None) == [town.ids[t] for t in EVERY_TITLE]
-    assert listed(town, TOWN) == [town.ids["Vestby i Bevægelse"], town.ids["Unge i Vestby"]]
+    assert listed(town, TOWN) == [town.ids["Vejle i Bevægelse"], town.ids["Unge i Vejle"]]
 
 
 def test_naming_partnerships_one_may_see_in_the_agenda_and_crosscase_narrows_them(
     town: Town,
 ) -> None:
-    vestby = town.ids["Vestby i Bevægelse"]
-    assert on_the_agenda(town, TOWN, partnership_id=[vestby]) == [vestby]
-    assert tabulated(town, TOWN, partnership_id=[vestby]) == [vestby]
+    vejle = town.ids["Vejle i Bevægelse"]
+    assert on_the_agenda(town, TOWN, partnership_id=[vejle]) == [vejle]
+    assert tabulated(town, TOWN, partnership_id=[vejle]) == [vejle]
 
 
 @pytest.mark.parametrize("path", ["/agenda", "/crosscase"])
 def test_naming_a_partnership_one_may_not_see_is_refused_with_403_and_no_data(
     town: Town, path: str
 ) -> None:
-    hidden, own, unknown = town.ids["Vestby i Bevægelse"], town.ids["Sund By"], str(uuid.uuid4())
+    hidden, own, unknown = town.ids["Vejle i Bevægelse"], town.ids["Sund By"], str(uuid.uuid4())
     for user, asked in (
         (ONE, [own, hidden]),
         (ONE, [hidden]),
@@ -309,7 +309,7 @@ def test_naming_a_partnership_one_may_not_see_is_refused_with_403_and_no_data(
             headers=town.headers[user],
         )
         assert_problem(response, 403, "forbidden")
-        named = (*EVERY_TITLE, "Sundeborg", "Vestby", "Nordby", hidden)
+        named = (*EVERY_TITLE, "Svendborg", "Vejle", "Norddjurs", hidden)
         assert [word for word in named if word in response.text] == []
     # An administrator is told what is not there.
     response = town.client.get(path, params={"partnership_id": [own, unknown]})
@@ -319,22 +319,22 @@ def test_naming_a_partnership_one_may_not_see_is_refused_with_403_and_no_data(
 def test_a_grant_given_after_a_first_request_is_honoured_on_the_next_request(
     town: Town,
 ) -> None:
-    vestby = town.ids["Vestby i Bevægelse"]
+    vejle = town.ids["Vejle i Bevægelse"]
     assert everything_seen(town, NOBODY) == each_list(town)
     refused = town.client.get(
-        "/crosscase", params={"partnership_id": vestby}, headers=town.headers[NOBODY]
+        "/crosscase", params={"partnership_id": vejle}, headers=town.headers[NOBODY]
     )
     assert_problem(refused, 403, "forbidden")
 
     service = tvaers(town.client)
     granted = execute(
         service,
-        GrantAccess(username=NOBODY, role=AccessRole.EVALUATOR, partnership_id=UUID(vestby)),
+        GrantAccess(username=NOBODY, role=AccessRole.EVALUATOR, partnership_id=UUID(vejle)),
         Meta(actor=ACTOR),
     )
     town.after = granted.notification_id  # same token as before: nothing is cached in it
-    assert everything_seen(town, NOBODY) == each_list(town, "Vestby i Bevægelse")
-    assert tabulated(town, NOBODY, partnership_id=[vestby]) == [vestby]
+    assert everything_seen(town, NOBODY) == each_list(town, "Vejle i Bevægelse")
+    assert tabulated(town, NOBODY, partnership_id=[vejle]) == [vejle]
 
     assert granted.created_id is not None
     revoked = execute(

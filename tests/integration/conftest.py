@@ -25,7 +25,7 @@ from services.settings import Settings
 from tests.commands import execute
 
 START = date(2024, 1, 1)
-ACTOR = "tovholder@sundeborg.dk"
+ACTOR = "tovholder@svendborg.dk"
 
 
 def meta(day: date = START, *, reason: str | None = None, actor: str = ACTOR) -> Meta:

@@ -49,7 +49,7 @@ def test_the_expected_version_is_checked(app: Tvaers, world: World) -> None:
 def test_a_retry_with_the_same_key_gets_the_first_result_and_writes_nothing(
     app: Tvaers, world: World
 ) -> None:
-    key = Idempotency(actor="tovholder@sundeborg.dk", key="k-1", fingerprint="f")
+    key = Idempotency(actor="tovholder@svendborg.dk", key="k-1", fingerprint="f")
     first = app.execute(_move(world), Envelope(meta(), idempotency=key))
     written = app.max_notification_id()
     again = app.execute(_move(world), Envelope(meta(), idempotency=key))

@@ -23,7 +23,7 @@ from services.errors import InvalidCredentials, LastAdministrator, StaleVersion
 from tests.commands import execute
 
 ADMIN = "admin@sundeborg.dk"
-USER = "tovholder@sundeborg.dk"
+USER = "tovholder@svendborg.dk"
 SECRET = "et-hemmeligt-kodeord-1"
 OLD = "gammelt-kodeord-1"
 

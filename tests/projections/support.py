@@ -62,7 +62,7 @@ from services.commands import (
 from tests.commands import execute
 
 START = date(2024, 1, 1)
-ACTOR = "tovholder@sundeborg.dk"
+ACTOR = "tovholder@svendborg.dk"
 
 
 def meta(

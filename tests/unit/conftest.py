@@ -17,7 +17,7 @@ from aggregates import Agreement, Meta, Obligation, Partnership, Registry, Signa
 from aggregates.taxonomy import AgreementKind, Rung
 
 START = date(2024, 1, 1)
-ACTOR = "tovholder@sundeborg.dk"
+ACTOR = "tovholder@svendborg.dk"
 
 
 def meta(day: date = START, *, reason: str | None = None, actor: str = ACTOR) -> Meta:

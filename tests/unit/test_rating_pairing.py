@@ -43,7 +43,7 @@ def milestone(
         link="",
         document_ref="",
         valid_on=on,
-        recorded_by="tovholder@sundeborg.dk",
+        recorded_by="tovholder@svendborg.dk",
         recorded_at=AT,
         corrected=False,
     )
