@@ -36,7 +36,7 @@ from litestar.typing import FieldDefinition
 
 from aggregates.errors import DomainError, NotFound
 from api.body import UnsupportedMediaType
-from projections.core import InvalidQuery, UnknownPosition
+from projections.core import InvalidQuery, QueryRefused, UnknownPosition
 from projections.runner import StillCatchingUp
 from projections.store import DATABASE_UNREACHABLE as READ_STORE_UNREACHABLE
 from services.database import DATABASE_UNREACHABLE as EVENT_STORE_UNREACHABLE
@@ -134,6 +134,21 @@ def query_error_handler(
 ) -> Response[dict[str, Any]]:
     return problem(
         request, status=400, code="invalid-request", title="Invalid request", detail=str(error)
+    )
+
+
+def query_refused_handler(
+    request: Request[Any, Any, Any], error: QueryRefused
+) -> Response[dict[str, Any]]:
+    """A well-formed query the registry cannot answer (a future recorded time, a range
+    ending before it starts): 422, `errors` naming the parameter."""
+    return problem(
+        request,
+        status=HTTP_422_UNPROCESSABLE_ENTITY,
+        code="invalid-value",
+        title="Invalid value",
+        detail=str(error),
+        errors=[{"field": error.field, "message": error.reason, "source": "query"}],
     )
 
 
@@ -290,6 +305,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     DomainError: domain_error_handler,
     StillCatchingUp: catching_up_handler,
     InvalidQuery: query_error_handler,
+    QueryRefused: query_refused_handler,
     UnknownPosition: unknown_position_handler,
     ValidationException: validation_error_handler,
     UnicodeDecodeError: undecodable_body_handler,

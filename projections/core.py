@@ -23,6 +23,17 @@ class InvalidQuery(ValueError):
     """A query parameter the views cannot use (e.g. a foreign cursor)."""
 
 
+class QueryRefused(InvalidQuery):
+    """A well-formed query about what the registry cannot answer: a recorded time after
+    now, a range that ends before it starts (422 invalid-value: the request is valid by
+    the schema, which cannot say "not after now"). `field` names the parameter."""
+
+    def __init__(self, detail: str, *, field: str, reason: str) -> None:
+        super().__init__(detail)
+        self.field = field
+        self.reason = reason
+
+
 class UnknownPosition(InvalidQuery):
     """A well-formed cursor or `after` that names no position the API gave out (422)."""
 
@@ -127,12 +138,14 @@ def known_filter(known_at: datetime | None) -> tuple[str, tuple[Any, ...]]:
 
 def checked_known_at(known_at: datetime) -> datetime:
     """A recorded time asked about: a time without a zone is Danish time; a time after now
-    is refused (InvalidQuery, a 400): the registry cannot know the future."""
+    is refused (QueryRefused, a 422): the registry cannot know the future."""
     moment = from_danish_local(known_at)
     if moment > now():
-        raise InvalidQuery(
+        raise QueryRefused(
             f"known_at {moment.isoformat()} lies in the future; the registry can only say what "
-            "it knew up to now."
+            "it knew up to now.",
+            field="known_at",
+            reason="future",
         )
     return moment
 

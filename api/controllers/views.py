@@ -29,6 +29,7 @@ from api.readside import ReadSide
 from projections import anchoring, audit, diff, ladder
 from projections import roles as role_views
 from projections.audit import AuditPage
+from projections.core import QueryRefused
 from projections.history import Group, all_events, danish_midnight
 
 AsOf = Annotated[date | None, QueryParameter(description="Valid date: the world as it stood then.")]
@@ -392,9 +393,7 @@ class PartnershipViewsController(Controller):
                 else f"The date {first if where == 'from' else second} lies after today "
                 f"({today}): the registry cannot compare the future."
             )
-            raise ValidationException(
-                told, extra=[{"key": where, "message": why, "source": "query"}]
-            )
+            raise QueryRefused(told, field=where, reason=why)
         principal = principal_of(request)
         viewer = (
             diff.Viewer(username=principal.username, visible=principal.visibility)
