@@ -64,7 +64,8 @@ def test_entries_carry_both_sentences_and_their_group_and_filter_by_group(
     )
 
     exported = client.get(
-        f"/partnerships/{partnership_id}/audit", params={"format": "csv", "group": "roles", "lang": "en"}
+        f"/partnerships/{partnership_id}/audit",
+        params={"format": "csv", "group": "roles", "lang": "en"},
     )
     assert exported.status_code == 200, exported.text
     rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"))

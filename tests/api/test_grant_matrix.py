@@ -448,7 +448,11 @@ def _build(client: TestClient[Litestar]) -> World:
         "valid_on": "2024-01-01",  # partners join on or after the partnership starts
     }
     partnership = str(created(client.post("/partnerships", json=a_body))["id"])
-    b_body = {"title": "Røgfri Norddjurs", "municipality": "Norddjurs", "lead_organisation_id": spare}
+    b_body = {
+        "title": "Røgfri Norddjurs",
+        "municipality": "Norddjurs",
+        "lead_organisation_id": spare,
+    }
     b = str(created(client.post("/partnerships", json=b_body))["id"])
     created(join(client, partnership, club, valid_on="2024-03-01"))
     created(join(client, partnership, d_org, valid_on="2024-03-01"))
