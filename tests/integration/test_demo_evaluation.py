@@ -274,9 +274,7 @@ async def test_greves_story_tells_an_initiative_under_way(store: ReadStore) -> N
     }
     assert found.anchored == []
     (entry,) = found.dimensions[2].entries
-    assert entry.text_da.startswith(
-        "Den 01.02.2022 gik dimensionen drift fra ingen til påbegyndt"
-    )
+    assert entry.text_da.startswith("Den 01.02.2022 gik dimensionen drift fra ingen til påbegyndt")
     assert "Vordingborgs 'Sundhed i aktiveringen'" in entry.text_da
     _shared_factors(entry)
     _assert_cited(found, entry, "demo-greve")
@@ -338,9 +336,7 @@ async def test_vordingborgs_story_tells_a_pilot_and_conversation_cards(store: Re
     }
     assert found.anchored == []
     cards = _entry(found, "Samtalekort om den løsningsfokuserede sundhedssamtale")
-    assert cards.text_da.startswith(
-        "Den 01.02.2022 gik dimensionen metode fra ingen til delvis"
-    )
+    assert cards.text_da.startswith("Den 01.02.2022 gik dimensionen metode fra ingen til delvis")
     _shared_factors(cards)
     _assert_cited(found, cards, "demo-vordingborg")
     assert _holders(cards) == _lighed_roles("vordingborg")

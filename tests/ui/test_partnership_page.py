@@ -305,8 +305,7 @@ def test_the_diff_lists_what_changed_between_two_dates(demo: Demo) -> None:
     changes = rows(page.text, "diff")
     assert "3F Silkeborg tilføjet \N{EN DASH} trin 1 (kendskab til hinanden)" in changes
     assert any(
-        r.startswith("Frivilligcenter Silkeborg ændret trin 2") and "trin 4" in r
-        for r in changes
+        r.startswith("Frivilligcenter Silkeborg ændret trin 2") and "trin 4" in r for r in changes
     )
     nothing = demo.client.get(
         demo.page(SILKEBORG, "/diff"), params={"from": "2023-01-01", "to": "2023-01-02"}
