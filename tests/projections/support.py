@@ -355,6 +355,8 @@ def generate_history(app: Tvaers, rng: random.Random, *, partnerships: int) -> H
             meta=meta(day),
         )
         p.link_factor(factor_id, milestones[1][0], meta(day))
+        # and to the event it came from (issue 15): the first milestone's recording
+        p.link_factor_to_event(factor_id, milestones[0][1], meta(day))
         # The steering group's self-assessment: a rise, and a rating re-dated.
         p.rate_anchoring(dimension=milestones[0][2], rating=2, meta=meta(start))
         p.rate_anchoring(dimension=milestones[0][2], rating=5, comment="Løft", meta=meta(day))
