@@ -84,7 +84,7 @@ URL_ENV = "TVAERS_TEST_POSTGRES_URL"
 START = datetime(2016, 1, 4, 8, 0, tzinfo=UTC)
 START_DAY = START.date()
 END = datetime(2025, 12, 19, 16, 0, tzinfo=UTC)
-MUNICIPALITIES = ("Sundeborg", "Aaby", "Vestkyst", "Fjordby", "Nørre Mark", "Østerdal")
+MUNICIPALITIES = ("Svendborg", "Aabenraa", "Varde", "Frederikssund", "Norddjurs", "Ærø")
 ACTORS = tuple(f"medarbejder{n}@kommune.dk" for n in range(40))
 _ACTIVE_STATUSES = (ActivityStatus.PLANNED, ActivityStatus.RUNNING, ActivityStatus.PAUSED)
 

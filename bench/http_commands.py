@@ -63,7 +63,7 @@ PG_BINDIR = Path("/usr/lib/postgresql/15/bin")
 TARGET_RATIO = 0.30
 TARGET_P99_MS = 25.0
 DIMENSIONS = ("political", "management", "operations", "method", "culture", "relations")
-MUNICIPALITIES = ("Sundeborg", "Ishøj", "Ærø", "Aabenraa", "Vejle", "Odense", "Holbæk")
+MUNICIPALITIES = ("Svendborg", "Ishøj", "Ærø", "Aabenraa", "Vejle", "Odense", "Holbæk")
 
 
 # --------------------------------------------------------------------------- commands

@@ -91,7 +91,7 @@ MUNICIPALITIES = (
     "Odsherred",
     "Randers",
     "Silkeborg",
-    "Sundeborg",
+    "Svendborg",
     "Vejle",
     "Ærø",
 )

@@ -132,7 +132,7 @@ def seed(app: Tvaers, partnerships: int) -> list[Partnership]:
         registered = app.execute(
             RegisterPartnership(
                 title=f"Partnerskab {number}",
-                municipality="Sundeborg",
+                municipality="Svendborg",
                 lead_organisation_id=orgs[0],
             ),
             Envelope(meta),
