@@ -29,9 +29,10 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from aggregates.dates import danish_date, in_denmark
 from api.exports import CSV_TYPE, XLSX_TYPE, Lang, fixed_xlsx
 from projections.audit import AuditEntry
-from projections.history import Group, danish_day, local_moment
+from projections.history import Group
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MAX_WIDTH = 80
@@ -76,7 +77,7 @@ def rows(entries: Sequence[AuditEntry], lang: Lang) -> list[Row]:
         record = _RECORDS.get(e.aggregate_type, (e.aggregate_type, e.aggregate_type))
         found.append(
             Row(
-                recorded=local_moment(e.recorded_at).replace(tzinfo=None),
+                recorded=in_denmark(e.recorded_at).replace(tzinfo=None),
                 valid_on=e.valid_on,
                 what=e.summary_en if english else e.summary,
                 group=group,
@@ -115,7 +116,7 @@ def _text(value: Any, lang: Lang) -> str:
             return value.strftime("%Y-%m-%d %H:%M:%S")
         return value.strftime("%d.%m.%Y %H.%M.%S")
     if isinstance(value, date):
-        return value.isoformat() if lang is Lang.EN else danish_day(value)
+        return value.isoformat() if lang is Lang.EN else danish_date(value)
     text = str(value)
     return "'" + text if isinstance(value, str) and text.startswith(_FORMULA_START) else text
 

@@ -29,16 +29,16 @@ import string
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from aggregates import Agreement, Annotation, Organisation, Partnership, Person
 from aggregates.account import AccessRole, Account
 from aggregates.base import TvaersAggregate
+from aggregates.dates import DENMARK, danish_date
 from aggregates.idempotency import IdempotentRequest
 from aggregates.numbers import format_number
 from aggregates.taxonomy import (
@@ -843,39 +843,21 @@ _SECRET = frozenset({"password_hash", "token_hash", "fingerprint", "contact"})
 _TEXT_LIMIT = 120
 """A changed text longer than this is shown by its beginning (and …)."""
 
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
-
-
-def danish_day(value: date | str | None) -> str:
-    """A date as dd.mm.åååå (ISO strings accepted); empty for none."""
-    if value is None or value == "":
-        return ""
-    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
-    return day.strftime("%d.%m.%Y")
-
-
-def local_moment(value: datetime) -> datetime:
-    """A recorded time in Danish time (Europe/Copenhagen); a naive value is UTC."""
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(COPENHAGEN)
-
 
 def danish_midnight(day: date) -> datetime:
     """The start of a day in Denmark (a recorded-time bound of a date filter)."""
-    return datetime(day.year, day.month, day.day, tzinfo=COPENHAGEN)
-
-
-def danish_moment(value: datetime | None, *, seconds: bool = False) -> str:
-    """A recorded time in Danish time, dd.mm.åååå tt.mm (the history's times)."""
-    if value is None:
-        return ""
-    return local_moment(value).strftime("%d.%m.%Y %H.%M.%S" if seconds else "%d.%m.%Y %H.%M")
+    return datetime(day.year, day.month, day.day, tzinfo=DENMARK)
 
 
 def day_text(value: Any, locale: str) -> str:
     """A stored date (ISO text or a date) as the locale writes it: dd.mm.åååå in Danish."""
     if isinstance(value, str | date) and value:
         with contextlib.suppress(ValueError):
-            return danish_day(value) if locale != "en" else str(value)[:10]
+            return (
+                danish_date(value[:10] if isinstance(value, str) else value)
+                if locale != "en"
+                else str(value)[:10]
+            )
     return str(value)
 
 

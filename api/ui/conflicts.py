@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 import structlog
 
+from aggregates.dates import danish_time
 from api.ui.i18n import english, translator
 from projections import access as access_view
 from projections import audit as audit_view
@@ -26,7 +27,6 @@ from projections.history import (
     Names,
     aggregate_of,
     aggregate_type,
-    danish_moment,
     look_up,
     render,
 )
@@ -116,7 +116,7 @@ async def describe(store: ReadStore, conflict: EditConflict, locale: str) -> Con
         changes.append(
             TheirChange(
                 who=await display_name(store, event.actor),
-                when=danish_moment(event.timestamp),
+                when=danish_time(event.timestamp),
                 what=what,
                 reason=getattr(event, "reason", None),
             )

@@ -52,7 +52,7 @@ from projections import roles as role_views
 from projections.core import InvalidQuery, encode_cursor
 from projections.directory import names
 from projections.facts import FollowUp, Recorded, first_registry, recorded
-from projections.history import Group, danish_midnight, danish_moment
+from projections.history import Group, danish_midnight
 from projections.store import ReadStore
 
 AUDIT_PAGE = 25
@@ -756,7 +756,7 @@ class PartnershipPages(Controller):
             errors=errors,
             groups=KIND_GROUPS,
             cursor=cursor,
-            local_time=danish_moment,
+            local_time=danish_time,
             entry_link=entry_link,
             export_base=f"/partnerships/{partnership_id}/history/export",
             export=export,

@@ -18,6 +18,7 @@ import pytest
 
 from aggregates import Agreement, Annotation, Organisation, Partnership, Person
 from aggregates.account import Account
+from aggregates.dates import danish_time
 from aggregates.idempotency import IdempotentRequest
 from projections import history
 from projections.history import Names
@@ -688,8 +689,8 @@ def test_system_actors_in_words() -> None:
 def test_danish_time_is_copenhagen_time() -> None:
     summer = datetime(2024, 6, 1, 18, 14, tzinfo=UTC)
     winter = datetime(2024, 12, 1, 18, 14, tzinfo=UTC)
-    assert history.danish_moment(summer) == "01.06.2024 20.14"
-    assert history.danish_moment(winter) == "01.12.2024 19.14"
+    assert danish_time(summer) == "01.06.2024 20.14"
+    assert danish_time(winter) == "01.12.2024 19.14"
 
 
 def test_every_partnership_event_has_a_name_in_words() -> None:
