@@ -43,6 +43,7 @@ from aggregates.errors import DomainError, TextRefused
 from aggregates.organisation import CVR_PATTERN
 from aggregates.text import (
     EMAIL_PATTERN,
+    EXPLANATIONS_DA,
     LINK_FIELDS,
     LINK_PATTERN,
     MULTI_LINE_PATTERN,
@@ -222,25 +223,17 @@ def parse(
     return clean, raw, errors
 
 
-# Why a text is refused (aggregates/text.py), in Danish, next to the field.
-TEXT_REFUSALS_DA: dict[str, str] = {
-    Refusal.NUL: "Teksten indeholder tegnet U+0000, som ikke kan gemmes. Fjern det.",
-    Refusal.CONTROL: "Teksten indeholder et usynligt styretegn. Fjern det, eller skriv "
-    "teksten igen i stedet for at kopiere den.",
-    Refusal.BIDI: "Teksten indeholder et usynligt tegn, der vender skriveretningen. Fjern det.",
-    Refusal.SEPARATOR: "Teksten indeholder et usynligt linje- eller afsnitsskilletegn. Fjern det.",
-    Refusal.BYTE_ORDER_MARK: "Teksten indeholder et usynligt tegn (U+FEFF). Fjern det.",
-    Refusal.NONCHARACTER: "Teksten indeholder et ugyldigt tegn. Fjern det.",
-    Refusal.LINE_BREAK: "Feltet er én linje: skriv det uden linjeskift og tabulatorer.",
-    Refusal.INVISIBLE: "Teksten skal indeholde mindst ét synligt tegn.",
-    Refusal.LINK_SCHEME: "Skriv et link, der begynder med http://, https:// eller mailto:.",
-}
+# Why a text is refused, in Danish, next to the field: the text gate's own words.
+TEXT_REFUSALS_DA: Mapping[Refusal, str] = EXPLANATIONS_DA
 FACT_DATE_DA = "Datoen skal ligge mellem 1. januar 1900 og i dag."
 PLAN_DATE_DA = "Datoen skal ligge mellem 1. januar 1900 og {latest} ({years} år frem)."
 
 
 def text_refusal_da(error: TextRefused) -> str:
-    return TEXT_REFUSALS_DA.get(error.reason, RULES_DA["invalid-text"])
+    try:
+        return TEXT_REFUSALS_DA[Refusal(error.reason)]
+    except ValueError:  # not a reason the gate gives
+        return RULES_DA["invalid-text"]
 
 
 def is_fact_date(name: str) -> bool:
