@@ -1,6 +1,6 @@
 """Numbers the Danish way: 30.000 (thousands with a point), 1.480,25 (decimals with a
 comma); in English 30,000 and 1,480.25. The one definition: the web UI's `number` filter
-(api/ui/numbers.py) and the history's sentences (projections/history.py) use it."""
+(api/ui/core.py) and the history's sentences (projections/history.py) use it."""
 
 from __future__ import annotations
 

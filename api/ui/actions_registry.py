@@ -29,6 +29,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from aggregates import Partnership, Registry
+from aggregates.numbers import form_number, format_number
 from aggregates.taxonomy import PartnershipType, PreventionCategory
 from api.auth import principal_of
 from api.readside import ReadSide
@@ -51,7 +52,6 @@ from api.ui.forms import Field, Form, blank, form_version, parse, submit, with_m
 from api.ui.free_text import warn_names
 from api.ui.i18n import english, labeller, translator
 from api.ui.municipalities import municipality_field
-from api.ui.numbers import form_number, format_number
 from services.application import CommandResult, Tvaers
 from services.commands import ChangeRegistryFields, EnterOperations, Envelope
 from services.errors import EditConflict

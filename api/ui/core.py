@@ -32,11 +32,11 @@ from litestar.template import TemplateConfig
 from aggregates.dates import danish_clock, danish_date, danish_time
 from aggregates.dates import today as today_in_denmark
 from aggregates.errors import NotFound
+from aggregates.numbers import format_number
 from api.auth import LOGIN_NEXT, HiddenPartnership, Principal, principal_of
 from api.links import external_link
 from api.ui.drafts import draft_of, local_ui_path, pop_saved
 from api.ui.i18n import LANG_COOKIE, labeller, locale_from, translator
-from api.ui.numbers import format_number
 from api.ui.refusals import danish, english
 from projections.core import InvalidQuery
 from projections.runner import StillCatchingUp
@@ -64,7 +64,7 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
     environment.filters["danish_date"] = danish_date
     environment.filters["danish_time"] = danish_time
     environment.filters["danish_clock"] = danish_clock
-    environment.filters["number"] = format_number  # 30.000, 1.480,25 (api/ui/numbers.py)
+    environment.filters["number"] = format_number  # 30.000, 1.480,25 (aggregates/numbers.py)
     # Every user-supplied address goes through it: a link only for http, https, mailto.
     environment.filters["external_link"] = external_link
     environment.globals["PREFIX"] = PREFIX
@@ -75,12 +75,8 @@ def template_config() -> TemplateConfig[JinjaTemplateEngine]:
 
 
 def format_day(value: date | str | None) -> str:
-    """A date the Danish way (23.11.2026); ISO strings are accepted."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
-    return value.strftime("%d.%m.%Y")
+    """A date the Danish way (23.11.2026); ISO strings are accepted (their date part)."""
+    return danish_date(value[:10] if isinstance(value, str) else value)
 
 
 def format_moment(value: datetime | str | None) -> str:
