@@ -86,32 +86,68 @@ async def _project(args: argparse.Namespace, settings: Settings) -> int:
             if args.action == "status":
                 await runner.setup()
                 return _print_status(await runner.status())
-            rebuilt = await runner.setup()
-            if args.action == "rebuild":
-                names = args.names or None
-                try:
-                    count = await runner.rebuild(names, progress=_Progress("rebuild"))
-                except RebuildFailed as failed:
-                    sys.stderr.write(f"\ntvaers: {failed}\n")
-                    return 1
-                except Exception as error:  # noqa: BLE001 - the store: say so readably
-                    sys.stderr.write(
-                        f"\ntvaers: the rebuild failed, the views are unchanged: {error}\n"
-                    )
-                    return 1
-                sys.stdout.write(f"rebuilt {', '.join(names or ['all'])}: {count} events\n")
-                return 0
-            if rebuilt:
-                sys.stdout.write(f"rebuilt after a version change: {', '.join(rebuilt)}\n")
-            await runner.catch_up(progress=_Progress("catch up"))
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(signum, stop.set)
-            sys.stderr.write("following the event log (Ctrl-C to stop)\n")
-            read_side.start_following()
-            await stop.wait()
+            await runner.setup()
+            names = args.names or None  # the action is "rebuild" ("run": `_run_projector`)
+            try:
+                count = await runner.rebuild(names, progress=_Progress("rebuild"))
+            except RebuildFailed as failed:
+                sys.stderr.write(f"\ntvaers: {failed}\n")
+                return 1
+            except Exception as error:  # noqa: BLE001 - the store: say so readably
+                sys.stderr.write(
+                    f"\ntvaers: the rebuild failed, the views are unchanged: {error}\n"
+                )
+                return 1
+            sys.stdout.write(f"rebuilt {', '.join(names or ['all'])}: {count} events\n")
             return 0
+    finally:
+        tvaers.close()
+
+
+async def _run_projector(settings: Settings) -> int:
+    """`tvaers project run`: one of any number of replicas; the elected one keeps the views.
+
+    PostgreSQL: the replica holding the advisory lock `projections.leader.LOCK_KEY` is the
+    active projector (setup, catch-up, following, housekeeping); the others stand by and
+    take over within seconds when it dies (docs/operations.md, "Scaling out"). SQLite is
+    single-process: there the runner simply runs.
+    """
+    from api.readside import open_read_side  # noqa: PLC0415
+    from projections.leader import Election  # noqa: PLC0415
+    from services.application import Tvaers  # noqa: PLC0415
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    tvaers = Tvaers(settings)
+
+    async def lead() -> None:
+        """Set up, catch up and follow until cancelled (the lock lost, or asked to stop)."""
+        async with open_read_side(settings, tvaers, follow=False) as read_side:
+            try:
+                rebuilt = await read_side.runner.setup()
+                if rebuilt:
+                    sys.stdout.write(f"rebuilt after a version change: {', '.join(rebuilt)}\n")
+                await read_side.runner.catch_up(progress=_Progress("catch up"))
+                sys.stderr.write("following the event log (Ctrl-C to stop)\n")
+                read_side.start_following()
+                await asyncio.Event().wait()  # until cancelled
+            finally:
+                await read_side.stop(at_once=True)  # no batch is begun or committed after this
+
+    try:
+        if settings.store == "sqlite":
+            work = asyncio.ensure_future(lead())
+            await asyncio.wait(
+                {work, asyncio.ensure_future(stop.wait())}, return_when="FIRST_COMPLETED"
+            )
+            work.cancel()
+            await asyncio.gather(work, return_exceptions=True)
+            return 0
+        dsn, server_settings = settings.asyncpg_dsn()
+        await Election(dsn, server_settings=server_settings).run(lead, stop)
+        return 0
     finally:
         tvaers.close()
 
@@ -142,6 +178,8 @@ def _print_status(statuses: Sequence[Status]) -> int:
 
 def _projections(args: argparse.Namespace, settings: Settings) -> int:
     try:
+        if args.action == "run":
+            return asyncio.run(_run_projector(settings))
         return asyncio.run(_project(args, settings))
     except KeyError as error:
         sys.stderr.write(f"tvaers: {error.args[0]}\n")

@@ -62,9 +62,13 @@ class ReadSide:
         if self.settings.housekeeping:
             self._tasks.append(asyncio.create_task(self._housekeeping()))
 
-    async def stop(self) -> None:
+    async def stop(self, *, at_once: bool = False) -> None:
+        """Stop following: after the batch being written, or `at_once` (it is rolled back)."""
         self._stop.set()
-        await asyncio.gather(*self._tasks)
+        if at_once:
+            for task in self._tasks:
+                task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=at_once)
         self._tasks = []
 
     async def _housekeeping(self) -> None:

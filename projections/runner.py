@@ -30,6 +30,7 @@ from projections.core import Projection
 from projections.store import (
     FAILURES_DDL,
     TRACKING_DDL,
+    PositionsMoved,
     ReadStore,
     Statement,
     StoredFailure,
@@ -490,7 +491,7 @@ class ProjectionRunner:
 
     async def _write(self, statements: list[Any], advanced: dict[str, int], covered: int) -> int:
         """Write a batch with the positions it reaches; tell who waits for them."""
-        await self.store.apply(statements, advanced)
+        await self.store.apply(statements, advanced, self._positions)
         await self._advance(advanced)
         return covered
 
@@ -564,7 +565,9 @@ class ProjectionRunner:
                 continue
             try:
                 statements = self._project_one(projection, notifications, after)
-                await self.store.apply(self._batch_end_of(projection, statements), {name: last})
+                await self.store.apply(
+                    self._batch_end_of(projection, statements), {name: last}, self._positions
+                )
             except Exception as error:
                 if self.store.is_transient(error):
                     raise
@@ -585,7 +588,9 @@ class ProjectionRunner:
             try:
                 statements = self._project_one(projection, [n], n.id - 1)
                 if statements:
-                    await self.store.apply(self._batch_end_of(projection, statements), {name: n.id})
+                    await self.store.apply(
+                        self._batch_end_of(projection, statements), {name: n.id}, self._positions
+                    )
             except Exception as error:  # noqa: BLE001 - any failure of its own stops it alone
                 cause = error.error if isinstance(error, _ProjectionFailed) else error
                 if self.store.is_transient(cause):
@@ -597,7 +602,7 @@ class ProjectionRunner:
                 await self._advance({name: n.id})
         last = notifications[-1].id if notifications else after
         if last > applied:
-            await self.store.apply([], {name: last})
+            await self.store.apply([], {name: last}, self._positions)
             await self._advance({name: last})
         return True
 
@@ -616,7 +621,7 @@ class ProjectionRunner:
             failure = replace(previous, attempts=previous.attempts + 1, last_failed_at=now)
         else:
             failure = Failure(name, notification_id, text, 1, now, now)
-        await self.store.apply(failure.statements(), {name: held})
+        await self.store.apply(failure.statements(), {name: held}, self._positions)
         self._failures[name] = failure
         self.failure_counts[name] = self.failure_counts.get(name, 0) + 1
         delay = min(RETRY_MAX, RETRY_FIRST * 2 ** (failure.attempts - 1))
@@ -652,7 +657,7 @@ class ProjectionRunner:
                 statements = self._project_one(projection, notifications, after)
                 reached = {name: notifications[-1].id} if notifications else {}
                 await self.store.apply(
-                    [*self._batch_end_of(projection, statements), cleared], reached
+                    [*self._batch_end_of(projection, statements), cleared], reached, self._positions
                 )
                 await self._advance(reached)
             except Exception as error:  # noqa: BLE001 - found again, event by event
@@ -687,6 +692,12 @@ class ProjectionRunner:
             self.store.arm()
             try:
                 covered = await self.run_batch()
+            except PositionsMoved as moved:  # fencing (ADR 0024): another runner wrote
+                log.warning("positions moved by another runner: reloaded", error=str(moved))
+                async with self._batch_lock:
+                    await self._load_positions()
+                await self._advance({})
+                continue
             except Exception as error:
                 text = describe_error(error)
                 if text != self._transient_logged:

@@ -31,6 +31,31 @@ from asyncpg.pgproto import pgproto
 Dialect = Literal["postgresql", "sqlite"]
 Statement = tuple[str, tuple[Any, ...]]
 
+
+class PositionsMoved(Exception):
+    """Fencing (ADR 0024): a batch's positions were not where its writer believed them to
+    be (another runner wrote them meanwhile). The batch was rolled back, nothing written;
+    the writer reloads the positions and goes on from there."""
+
+    def __init__(self, moved: Mapping[str, tuple[int, int | None]]) -> None:
+        self.moved = dict(moved)  # name -> (believed, found)
+        found = ", ".join(f"{n} at {f} (not {b})" for n, (b, f) in sorted(self.moved.items()))
+        super().__init__(f"Another projection runner moved the positions: {found}.")
+
+
+def _moved(
+    previous: Mapping[str, int] | None, positions: Mapping[str, int], found: Mapping[str, int]
+) -> dict[str, tuple[int, int | None]]:
+    """The positions a batch would advance that are not where `previous` says they are."""
+    if previous is None:
+        return {}
+    return {
+        name: (previous[name], found.get(name))
+        for name in positions
+        if name in previous and found.get(name) != previous[name]
+    }
+
+
 _TYPES: dict[Dialect, dict[str, str]] = {
     "postgresql": {
         "uuid": "uuid",
@@ -288,8 +313,18 @@ class ReadStore(ABC):
     ) -> list[StoredNotification]: ...
 
     @abstractmethod
-    async def apply(self, statements: Sequence[Statement], positions: Mapping[str, int]) -> None:
-        """Write the changes and advance the positions in one transaction."""
+    async def apply(
+        self,
+        statements: Sequence[Statement],
+        positions: Mapping[str, int],
+        previous: Mapping[str, int] | None = None,
+    ) -> None:
+        """Write the changes and advance the positions in one transaction.
+
+        With `previous` (where the writer believes the positions are), compare-and-set:
+        first thing in the transaction the positions being advanced are locked and compared;
+        if one is elsewhere, nothing is written and `PositionsMoved` is raised.
+        """
 
     @abstractmethod
     async def execute_script(self, statements: Iterable[str]) -> None:
@@ -504,6 +539,7 @@ _PG_TRANSIENT = (
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.InsufficientResourcesError,
     asyncpg.exceptions.TransactionRollbackError,
+    PositionsMoved,  # another runner's write: reload the positions, then go on
 )
 
 
@@ -676,9 +712,23 @@ class PostgresReadStore(ReadStore):
                 return
             await asyncio.sleep(0.005)
 
-    async def apply(self, statements: Sequence[Statement], positions: Mapping[str, int]) -> None:
+    async def apply(
+        self,
+        statements: Sequence[Statement],
+        positions: Mapping[str, int],
+        previous: Mapping[str, int] | None = None,
+    ) -> None:
         now = datetime.now(UTC)
         async with self._writer().acquire() as conn, conn.transaction():
+            if previous is not None and positions:  # the fence: rows locked, in name order
+                rows = await conn.fetch(
+                    "SELECT name, position FROM projection_tracking"
+                    " WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE",
+                    list(positions),
+                )
+                moved = _moved(previous, positions, {r[0]: int(r[1]) for r in rows})
+                if moved:
+                    raise PositionsMoved(moved)
             for sql, rows in _group_by_table(statements):
                 converted = [_pg_row(row) for row in rows]
                 plain = _plain_insert(sql) if len(converted) >= COPY_MIN_ROWS else None
@@ -880,12 +930,26 @@ class SQLiteReadStore(ReadStore):
         result: list[StoredNotification] = await self._call(work)
         return result
 
-    async def apply(self, statements: Sequence[Statement], positions: Mapping[str, int]) -> None:
+    async def apply(
+        self,
+        statements: Sequence[Statement],
+        positions: Mapping[str, int],
+        previous: Mapping[str, int] | None = None,
+    ) -> None:
         now = ts_text(datetime.now(UTC))
+        marks = ", ".join("?" * len(positions))
 
         def work(conn: sqlite3.Connection) -> None:
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")  # the fence: the whole file is locked for writes
             try:
+                if previous is not None and positions:
+                    found = conn.execute(
+                        f"SELECT name, position FROM projection_tracking WHERE name IN ({marks})",
+                        tuple(positions),
+                    ).fetchall()
+                    moved = _moved(previous, positions, {r[0]: int(r[1]) for r in found})
+                    if moved:
+                        raise PositionsMoved(moved)
                 for sql, rows in _group_by_table(statements):
                     conn.executemany(sql, [tuple(map(_sqlite_param, row)) for row in rows])
                 conn.executemany(
@@ -919,7 +983,9 @@ class SQLiteReadStore(ReadStore):
         await self._call(lambda conn: conn.execute(sql, args))
 
     def is_transient(self, error: BaseException) -> bool:
-        if isinstance(error, OSError) or (isinstance(error, RuntimeError) and self._conn is None):
+        if isinstance(error, OSError | PositionsMoved):
+            return True
+        if isinstance(error, RuntimeError) and self._conn is None:
             return True
         message = str(error).lower()
         return isinstance(error, sqlite3.OperationalError) and any(

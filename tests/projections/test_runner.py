@@ -124,9 +124,13 @@ async def test_rebuilding_one_projection_leaves_the_others_alone_and_reproduces_
     applied: list[tuple[list[Statement], dict[str, int]]] = []
     apply = store.apply
 
-    async def spy(statements: Sequence[Statement], positions: Mapping[str, int]) -> None:
+    async def spy(
+        statements: Sequence[Statement],
+        positions: Mapping[str, int],
+        previous: Mapping[str, int] | None = None,
+    ) -> None:
         applied.append((list(statements), dict(positions)))
-        await apply(statements, positions)
+        await apply(statements, positions, previous)
 
     monkeypatch.setattr(store, "apply", spy)
     assert await runner.rebuild(["ladder"]) == app.max_notification_id()

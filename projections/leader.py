@@ -1,0 +1,199 @@
+"""One active projection runner among several replicas: elected by a PostgreSQL advisory lock.
+
+Every `tvaers project run` replica opens one dedicated connection and tries
+`pg_try_advisory_lock(LOCK_KEY)` on it every `retry` seconds. The one that gets it is the
+active projector; the others stand by. PostgreSQL holds a session lock until the session
+ends, so the lock is free again the moment the leader's connection is gone:
+
+- the leader process dies (kill -9, crash, host reboot with a clean TCP reset): its socket
+  is closed, the server ends the session, a standby gets the lock at its next try (~1 s);
+- the leader hangs or its host vanishes without closing the socket: the lock connection
+  has `idle_session_timeout` (the leader checks its lock every `heartbeat` seconds, so a
+  live leader is never idle that long) and TCP keepalives (`tcp_keepalives_idle` /
+  `_interval` / `_count`), so the server ends the session within `LEASE` seconds.
+
+The leader itself stops projecting at once (its work is cancelled) when its lock
+connection is lost, when the lock is no longer held, or when a check does not answer in
+time. Work already in flight cannot be recalled from a paused process, so the views do
+not rely on the lock alone: every batch compare-and-sets the positions it advances
+(`ReadStore.apply(..., previous)`, ADR 0024), and a batch from a deposed leader is
+rolled back instead of applied twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import structlog
+
+log = structlog.get_logger("tvaers.projections.leader")
+
+LOCK_KEY = 0x7476_6165_7273_0001
+"""The advisory lock key of the active projector: the bytes "tvaers" then 0x0001, a bigint:
+8392002043991228417 (pg_locks: classid 1953915237, objid 1920139265). Nothing else in the
+database may use it."""
+
+RETRY = 1.0
+"""Seconds between a standby's tries of the lock (takeover ~this long after a clean death)."""
+
+HEARTBEAT = 1.0
+"""Seconds between the leader's checks that it still holds the lock."""
+
+LEASE = 10
+"""Seconds after which PostgreSQL ends a silent lock session (idle or unreachable client)."""
+
+_KEEPALIVE = {
+    "tcp_keepalives_idle": "3",
+    "tcp_keepalives_interval": "1",
+    "tcp_keepalives_count": "3",
+}
+
+_HOLDS_LOCK = (
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+    " AND pid = pg_backend_pid() AND granted AND objsubid = 1"
+    " AND ((classid::bigint << 32) | objid::bigint) = $1)"
+)
+
+
+def identity() -> str:
+    """Who this replica is, in the logs: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class LostLeadership(Exception):
+    """The lock connection was lost, or the lock is no longer held: stop projecting."""
+
+
+class Election:
+    """Stand by until this process holds the projector lock; then lead until it is lost."""
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        server_settings: dict[str, str] | None = None,
+        key: int = LOCK_KEY,
+        retry: float = RETRY,
+        heartbeat: float = HEARTBEAT,
+        lease: int = LEASE,
+    ) -> None:
+        self.dsn = dsn
+        self.key = key
+        self.retry = retry
+        self.heartbeat = heartbeat
+        self.lease = lease
+        self.server_settings = {
+            **(server_settings or {}),
+            **_KEEPALIVE,
+            "idle_session_timeout": f"{lease}s",
+            "application_name": "tvaers projector election",
+        }
+        self.terms = 0  # how many times this process became the leader
+
+    async def _connect(self) -> asyncpg.Connection:
+        return await asyncpg.connect(
+            self.dsn, server_settings=self.server_settings, timeout=self.lease
+        )
+
+    async def acquire(self, stop: asyncio.Event) -> asyncpg.Connection | None:
+        """The lock connection once this process holds the lock; None when `stop` is set."""
+        standing_by = False
+        conn: asyncpg.Connection | None = None
+        try:
+            while not stop.is_set():
+                try:
+                    if conn is None or conn.is_closed():
+                        conn = await self._connect()
+                    if await conn.fetchval("SELECT pg_try_advisory_lock($1)", self.key):
+                        held, conn = conn, None
+                        return held
+                    if not standing_by:
+                        standing_by = True
+                        log.info("standing by", lock_key=self.key, replica=identity())
+                except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                    log.warning("projector election: the database cannot be reached", exc_info=True)
+                    if conn is not None:
+                        conn.terminate()
+                        conn = None
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.retry)
+            return None
+        finally:
+            if conn is not None:
+                conn.terminate()
+
+    async def watch(self, conn: asyncpg.Connection) -> None:
+        """Return (raising LostLeadership) as soon as the lock is lost; never returns else."""
+        closed = asyncio.Event()
+        conn.add_termination_listener(lambda _: closed.set())
+        while True:
+            began = time.monotonic()
+            try:
+                holds = await asyncio.wait_for(
+                    conn.fetchval(_HOLDS_LOCK, self.key), timeout=self.lease / 2
+                )
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                raise LostLeadership(f"the lock connection failed: {error!r}") from error
+            if not holds:
+                raise LostLeadership("the lock is no longer held")
+            wait = max(0.0, self.heartbeat - (time.monotonic() - began))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(closed.wait(), wait)
+            if closed.is_set():
+                raise LostLeadership("the lock connection was closed")
+
+    async def run(self, lead: Callable[[], Awaitable[Any]], stop: asyncio.Event) -> None:
+        """Until `stop` is set: stand by, and whenever elected run `lead()`; it is cancelled
+        at once if the lock is lost (then this process stands by again) or `stop` is set."""
+        while not stop.is_set():
+            conn = await self.acquire(stop)
+            if conn is None:
+                return
+            self.terms += 1
+            log.info(
+                "became the active projector",
+                lock_key=self.key,
+                replica=identity(),
+                term=self.terms,
+            )
+            try:
+                await self._lead(conn, lead, stop)
+            finally:
+                conn.terminate()  # ends the session: the lock is free for a standby at once
+
+    async def _lead(
+        self, conn: asyncpg.Connection, lead: Callable[[], Awaitable[Any]], stop: asyncio.Event
+    ) -> None:
+        work = asyncio.ensure_future(lead())
+        watch = asyncio.ensure_future(self.watch(conn))
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({work, watch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (work, watch, stopping):
+                task.cancel()
+            await asyncio.gather(work, watch, stopping, return_exceptions=True)
+        if watch.done() and not watch.cancelled() and watch.exception() is not None:
+            log.error(
+                "lost the projector lock: stopped projecting, standing by again",
+                reason=str(watch.exception()),
+                replica=identity(),
+            )
+            return
+        if stop.is_set():
+            return
+        error = work.exception() if work.done() and not work.cancelled() else None
+        log.error(
+            "the projector's work ended: giving up the lock, standing by again",
+            replica=identity(),
+            exc_info=error,
+        )
+        with contextlib.suppress(TimeoutError):  # another replica may take over meanwhile
+            await asyncio.wait_for(stop.wait(), self.retry)
