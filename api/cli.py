@@ -120,36 +120,39 @@ async def _run_projector(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    tvaers = Tvaers(settings)
 
     async def lead() -> None:
-        """Set up, catch up and follow until cancelled (the lock lost, or asked to stop)."""
-        async with open_read_side(settings, tvaers, follow=False) as read_side:
-            try:
-                rebuilt = await read_side.runner.setup()
-                if rebuilt:
-                    sys.stdout.write(f"rebuilt after a version change: {', '.join(rebuilt)}\n")
-                await read_side.runner.catch_up(progress=_Progress("catch up"))
-                sys.stderr.write("following the event log (Ctrl-C to stop)\n")
-                read_side.start_following()
-                await asyncio.Event().wait()  # until cancelled
-            finally:
-                await read_side.stop(at_once=True)  # no batch is begun or committed after this
+        """Set up, catch up and follow until cancelled (the lock lost, or asked to stop).
+        Only the elected replica opens the application: standbys touch no table."""
+        tvaers = await asyncio.to_thread(Tvaers, settings)
+        try:
+            async with open_read_side(settings, tvaers, follow=False) as read_side:
+                try:
+                    rebuilt = await read_side.runner.setup()
+                    if rebuilt:
+                        sys.stdout.write(f"rebuilt after a version change: {', '.join(rebuilt)}\n")
+                    await read_side.runner.catch_up(progress=_Progress("catch up"))
+                    sys.stderr.write("following the event log (Ctrl-C to stop)\n")
+                    read_side.start_following()
+                    await asyncio.Event().wait()  # until cancelled
+                finally:
+                    await read_side.stop(at_once=True)  # no batch begins or commits after this
+        finally:
+            tvaers.close()
 
-    try:
-        if settings.store == "sqlite":
-            work = asyncio.ensure_future(lead())
-            await asyncio.wait(
-                {work, asyncio.ensure_future(stop.wait())}, return_when="FIRST_COMPLETED"
-            )
-            work.cancel()
-            await asyncio.gather(work, return_exceptions=True)
-            return 0
-        dsn, server_settings = settings.asyncpg_dsn()
-        await Election(dsn, server_settings=server_settings).run(lead, stop)
+    if settings.store == "sqlite":
+        work = asyncio.ensure_future(lead())
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({work, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (work, stopping):
+            task.cancel()
+        await asyncio.gather(work, stopping, return_exceptions=True)
+        if not work.cancelled() and work.exception() is not None:
+            raise work.exception()  # type: ignore[misc]
         return 0
-    finally:
-        tvaers.close()
+    dsn, server_settings = settings.asyncpg_dsn()
+    await Election(dsn, server_settings=server_settings).run(lead, stop)
+    return 0
 
 
 def _print_status(statuses: Sequence[Status]) -> int:

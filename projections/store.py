@@ -721,12 +721,12 @@ class PostgresReadStore(ReadStore):
         now = datetime.now(UTC)
         async with self._writer().acquire() as conn, conn.transaction():
             if previous is not None and positions:  # the fence: rows locked, in name order
-                rows = await conn.fetch(
+                held = await conn.fetch(
                     "SELECT name, position FROM projection_tracking"
                     " WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE",
                     list(positions),
                 )
-                moved = _moved(previous, positions, {r[0]: int(r[1]) for r in rows})
+                moved = _moved(previous, positions, {r[0]: int(r[1]) for r in held})
                 if moved:
                     raise PositionsMoved(moved)
             for sql, rows in _group_by_table(statements):

@@ -1,0 +1,185 @@
+"""Failover harness: `tvaers project run` replicas as real processes, a write load, kills.
+
+Used by tests/projections/test_failover.py (CI) and bench/failover.py (figures).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from projections.store import ReadStore
+from services.application import Tvaers
+from tests.projections.support import generate_history
+
+ROOT = Path(__file__).resolve().parents[2]
+ACTIVE = "became the active projector"
+STANDING_BY = "standing by"
+
+
+class Replica:
+    """One `tvaers project run` process; its log lines are read as they come."""
+
+    def __init__(self, database_url: str, name: str) -> None:
+        self.name = name
+        env = {
+            **os.environ,
+            "TVAERS_DATABASE_URL": database_url,
+            "TVAERS_HOUSEKEEPING": "off",
+            "TVAERS_LOG_FORMAT": "json",
+            "TVAERS_LOG_LEVEL": "INFO",
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "project", "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        self.events: list[tuple[float, str]] = []  # (time.monotonic(), structlog event)
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for raw in self.process.stdout:
+            line = raw.decode(errors="replace").rstrip()
+            self.lines.append(line)
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and "event" in record:
+                self.events.append((time.monotonic(), str(record["event"])))
+
+    def seen(self, event: str, after: float = 0.0) -> float | None:
+        """When this replica last logged `event` (after `after`), else None."""
+        times = [at for at, name in self.events if name == event and at >= after]
+        return times[-1] if times else None
+
+    @property
+    def active(self) -> bool:
+        became = self.seen(ACTIVE)
+        return self.alive and became is not None
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        """kill -9: no goodbye; PostgreSQL ends its sessions (and frees its lock)."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> int:
+        if self.alive:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        self._reader.join(5)
+        return self.process.returncode
+
+    def log(self) -> str:
+        return "\n".join(self.lines[-40:])
+
+
+class WriteLoad:
+    """Commands through the application in a thread, steadily, until stopped: partnerships
+    with their partners, ladder moves, roles, steering groups, agreements (~150 events a
+    round, each change its own use case or save)."""
+
+    def __init__(self, app: Tvaers, seed: int = 20261207, pause: float = 0.05) -> None:
+        self.app = app
+        self.rng = random.Random(seed)
+        self.pause = pause
+        self.rounds = 0
+        self.error: BaseException | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                generate_history(self.app, self.rng, partnerships=1)
+                self.rounds += 1
+                self._stop.wait(self.pause)
+        except BaseException as error:  # noqa: BLE001 - reported by stop()
+            self.error = error
+
+    def start(self) -> WriteLoad:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(60)
+        if self.error is not None:
+            raise self.error
+
+
+async def lowest_position(store: ReadStore) -> int:
+    tracking = await store.tracking()
+    return min((t.position for t in tracking.values()), default=0)
+
+
+async def wait_for(
+    check: Any, timeout: float, what: str, replicas: list[Replica], interval: float = 0.01
+) -> float:
+    """Poll `check()` (sync or async) until true; the time.monotonic() it became true."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return time.monotonic()
+        if time.monotonic() > deadline:
+            logs = "\n\n".join(f"{r.name}:\n{r.log()}" for r in replicas)
+            raise AssertionError(f"timed out waiting for {what}\n{logs}")
+        await asyncio.sleep(interval)
+
+
+@dataclass(frozen=True)
+class Takeover:
+    elected: float  # seconds from the kill to the standby's "became the active projector"
+    moving: float  # seconds from the kill until the views have moved past where they were
+    position_at_kill: int
+
+
+async def kill_the_leader(replicas: list[Replica], store: ReadStore) -> tuple[Replica, Takeover]:
+    """kill -9 the active replica while the load runs; time the standby's takeover."""
+    (leader,) = [r for r in replicas if r.active]
+    standbys = [r for r in replicas if r is not leader and r.alive]
+    # The views move under this leader (the load is running).
+    start = await lowest_position(store)
+    await wait_for(lambda: _past(store, start), 30, "the views to move under the leader", replicas)
+    leader.kill()
+    killed = time.monotonic()
+    at_kill = await lowest_position(store)
+    elected = await wait_for(
+        lambda: any(r.seen(ACTIVE, after=killed) for r in standbys),
+        15,
+        "a standby to become active",
+        replicas,
+    )
+    moving = await wait_for(lambda: _past(store, at_kill), 15, "the views to move again", replicas)
+    return leader, Takeover(elected - killed, moving - killed, at_kill)
+
+
+async def _past(store: ReadStore, position: int) -> bool:
+    return await lowest_position(store) > position

@@ -1,0 +1,139 @@
+"""The projector election (projections/leader.py): one leader, standbys, takeover, loss."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from projections.leader import LEASE, LOCK_KEY, Election
+from services.settings import Settings
+
+
+def _election(url: str, **options: float) -> Election:
+    dsn, server_settings = Settings(database_url=url).asyncpg_dsn()
+    return Election(dsn, server_settings=server_settings, **options)  # type: ignore[arg-type]
+
+
+class _Replica:
+    """An election run in a task: records when it led, and whether its work was cancelled."""
+
+    def __init__(self, election: Election) -> None:
+        self.election = election
+        self.stop = asyncio.Event()
+        self.leading = asyncio.Event()
+        self.cancelled_at: float | None = None
+        self.task = asyncio.create_task(election.run(self.lead, self.stop))
+
+    async def lead(self) -> None:
+        self.leading.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.cancelled_at = time.monotonic()
+            self.leading.clear()
+            raise
+
+    async def close(self) -> None:
+        self.stop.set()
+        await asyncio.wait_for(self.task, 10)
+
+
+@contextlib.asynccontextmanager
+async def _replicas(*elections: Election) -> AsyncIterator[list[_Replica]]:
+    replicas: list[_Replica] = []
+    try:
+        for election in elections:
+            replicas.append(_Replica(election))
+            await asyncio.sleep(0.2)  # the first one started is elected first
+        yield replicas
+    finally:
+        for replica in replicas:
+            await replica.close()
+
+
+async def _lock_holders(url: str) -> list[int]:
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND ((classid::bigint << 32) | objid::bigint) = $1",
+            LOCK_KEY,
+        )
+        return [int(r["pid"]) for r in rows]
+    finally:
+        await conn.close()
+
+
+async def test_one_replica_leads_the_other_stands_by_and_takes_over_when_the_leader_goes(
+    postgres_database_url: str,
+) -> None:
+    first = _election(postgres_database_url, retry=0.2)
+    second = _election(postgres_database_url, retry=0.2)
+    async with _replicas(first, second) as (leader, standby):
+        await asyncio.wait_for(leader.leading.wait(), 5)
+        await asyncio.sleep(0.6)  # a few of the standby's tries
+        assert not standby.leading.is_set()
+        assert len(await _lock_holders(postgres_database_url)) == 1
+
+        began = time.monotonic()
+        await leader.close()  # gives the lock up: its session ends
+        await asyncio.wait_for(standby.leading.wait(), 5)
+        assert time.monotonic() - began < 2 * 0.2 + 1
+        assert leader.cancelled_at is not None
+        assert (first.terms, second.terms) == (1, 1)
+        assert len(await _lock_holders(postgres_database_url)) == 1
+
+
+async def test_a_leader_whose_lock_session_is_killed_stops_at_once_and_stands_by_again(
+    postgres_database_url: str,
+) -> None:
+    election = _election(postgres_database_url, retry=0.2, heartbeat=5.0)
+    async with _replicas(election) as (replica,):
+        await asyncio.wait_for(replica.leading.wait(), 5)
+        (pid,) = await _lock_holders(postgres_database_url)
+        conn = await asyncpg.connect(postgres_database_url)
+        try:
+            killed = time.monotonic()
+            assert await conn.fetchval("SELECT pg_terminate_backend($1)", pid)
+        finally:
+            await conn.close()
+        # Noticed by the connection's end, not by the next heartbeat (5 s away).
+        for _ in range(100):
+            if replica.cancelled_at is not None:
+                break
+            await asyncio.sleep(0.02)
+        assert replica.cancelled_at is not None
+        assert replica.cancelled_at - killed < 1.0
+        # Then it is one of the candidates again, and (alone) elected again.
+        await asyncio.wait_for(replica.leading.wait(), 5)
+        assert election.terms == 2
+
+
+async def test_the_lock_session_is_ended_by_the_server_when_its_client_goes_silent(
+    postgres_database_url: str,
+) -> None:
+    """A hung leader (no heartbeat) or a vanished host: idle_session_timeout and TCP
+    keepalives on the lock connection end its session, and the lock, in bounded time."""
+    election = _election(postgres_database_url)
+    conn = await election.acquire(asyncio.Event())
+    assert conn is not None
+    try:
+        assert await conn.fetchval("SHOW idle_session_timeout") == f"{LEASE}s"
+        assert await conn.fetchval("SHOW tcp_keepalives_idle") in ("3", "3s")
+        assert await conn.fetchval("SHOW tcp_keepalives_count") == "3"
+        assert await conn.fetchval("SELECT pg_backend_pid()") in await _lock_holders(
+            postgres_database_url
+        )
+        # A shorter timeout shows the server's side: silent past it, the session ends.
+        await conn.execute("SET idle_session_timeout = '300ms'")
+        await asyncio.sleep(0.8)
+        assert await _lock_holders(postgres_database_url) == []
+        with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError, OSError)):
+            await conn.fetchval("SELECT 1")
+    finally:
+        conn.terminate()
