@@ -1,0 +1,136 @@
+"""Projector failover: how long after `kill -9` of the active `tvaers project run` the
+standby leads and the views move again, under a steady write load.
+
+    .venv/bin/python -m tests.pgserver -- .venv/bin/python bench/failover.py --kills 5
+
+Two replicas run as real processes (`python -m api.cli project run`, as in compose.yaml);
+a thread writes through the application (`tests/projections/failover.py`'s `WriteLoad`:
+partnerships with partners, ladder moves, roles, agreements, ~150 events a round). Each
+round kills the active replica with SIGKILL and measures, from the kill:
+
+- elected: until the standby logs "became the active projector";
+- moving: until the lowest position in `projection_tracking` is past where it was at the
+  kill (the new leader has set up, caught up and committed a batch).
+
+Then a new replica replaces the killed one (as a supervisor would restart it). Baseline
+in the same run: a fresh asyncpg connection plus `pg_try_advisory_lock` (the floor of any
+takeover), and the standby's retry interval (`projections.leader.RETRY`). At the end the
+load stops, the views catch up and are compared with a clean rebuild, row for row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import asyncpg
+import generate
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.projections.failover
+
+from api.readside import build_store
+from projections.catalog import ALL
+from projections.leader import RETRY
+from projections.runner import ProjectionRunner
+from services.application import Tvaers
+from services.settings import Settings
+from tests.projections.failover import (
+    STANDING_BY,
+    Replica,
+    WriteLoad,
+    kill_the_leader,
+    lowest_position,
+    wait_for,
+)
+from tests.projections.support import view_contents
+
+
+async def lock_baseline(url: str, rounds: int = 20) -> list[float]:
+    """Seconds for a new connection plus pg_try_advisory_lock (then released)."""
+    dsn, server_settings = Settings(database_url=url).asyncpg_dsn()
+    times = []
+    for _ in range(rounds):
+        began = time.perf_counter()
+        conn = await asyncpg.connect(dsn, server_settings=server_settings)
+        assert await conn.fetchval("SELECT pg_try_advisory_lock(42)")
+        times.append(time.perf_counter() - began)
+        await conn.close()
+    return times
+
+
+async def bench(url: str, kills: int) -> None:
+    baseline = await lock_baseline(url)
+    settings = Settings(database_url=url, housekeeping=False)
+    app = Tvaers(settings)
+    store = build_store(settings)
+    await store.open()
+    replicas = [Replica(url, "replica-1")]
+    await wait_for(lambda: replicas[0].active, 60, "the first leader", replicas)
+    replicas.append(Replica(url, "replica-2"))
+    await wait_for(lambda: replicas[1].seen(STANDING_BY), 60, "a standby", replicas)
+    load = WriteLoad(app).start()
+    elected, moving = [], []
+    try:
+        for kill in range(1, kills + 1):
+            await asyncio.sleep(1.0)  # the leader under load for a while
+            killed, takeover = await kill_the_leader(replicas, store)
+            elected.append(takeover.elected)
+            moving.append(takeover.moving)
+            print(
+                f"kill {kill}: elected after {takeover.elected:.2f} s,"
+                f" views moving after {takeover.moving:.2f} s"
+                f" (position at the kill: {takeover.position_at_kill})"
+            )
+            replicas.remove(killed)
+            replacement = Replica(url, f"replica-{kill + 2}")
+            replicas.append(replacement)
+            await wait_for(lambda r=replacement: r.seen(STANDING_BY), 60, "a standby", replicas)
+    finally:
+        load.stop()
+    head = app.max_notification_id()
+
+    async def caught_up() -> bool:
+        return await lowest_position(store) >= head
+
+    await wait_for(caught_up, 120, "the catch-up", replicas, interval=0.05)
+    for replica in replicas:
+        replica.stop()
+    runner = ProjectionRunner(store, ALL, app.mapper.to_domain_event)
+    await runner.setup()
+    followed = await view_contents(store)
+    await runner.rebuild()
+    identical = await view_contents(store) == followed
+    await store.close()
+    app.close()
+
+    print(
+        f"takeover after kill -9 (median of {kills}): elected {statistics.median(elected):.2f} s"
+        f" (max {max(elected):.2f}), views moving {statistics.median(moving):.2f} s"
+        f" (max {max(moving):.2f})"
+        f" | baseline: connect + pg_try_advisory_lock {statistics.median(baseline) * 1000:.1f} ms"
+        f" (median of {len(baseline)}), standby retry interval {RETRY:.1f} s"
+    )
+    print(
+        f"events written during the run: {head}; views identical to a clean rebuild: "
+        f"{'yes' if identical else 'NO'}"
+    )
+    if not identical:
+        raise SystemExit(1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--kills", type=int, default=5)
+    args = parser.parse_args()
+    admin = generate.admin_url()
+    print(f"code: {generate.code_version()}")
+    url = generate.fresh_database(admin, "bench_failover")
+    asyncio.run(bench(url, args.kills))
+
+
+if __name__ == "__main__":
+    main()
