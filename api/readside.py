@@ -8,12 +8,14 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 from uuid import UUID
 
 import structlog
 
 from aggregates.dates import today as today_in_denmark
 from aggregates.errors import NotFound
+from api.principals import AccessCache
 from projections import agreements as agreement_views
 from projections import drafts as form_drafts
 from projections import registry as registry_views
@@ -51,6 +53,20 @@ class ReadSide:
     tvaers: Tvaers
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    # Principals and the guard's lookups between requests (api/principals.py, ADR 0025).
+    principals: AccessCache[Any] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.principals = AccessCache(self.hears_access_changes)
+        self.store.changes.subscribe(self.principals.changed)
+
+    def hears_access_changes(self) -> bool:
+        """Whether every change to the access view reaches this process at once: NOTIFY
+        (PostgreSQL, its listening connection up), or this process writes the views
+        itself (SQLite: one process follows the log)."""
+        if self.store.hears_other_processes():
+            return True
+        return self.store.dialect == "sqlite" and self.embedded
 
     @property
     def embedded(self) -> bool:
@@ -152,7 +168,9 @@ async def open_read_side(
     """Open the view store; when `follow`, bring the views up to date and keep them so."""
     store = build_store(settings)
     await store.open()
-    runner = ProjectionRunner(store, ALL, tvaers.mapper.to_domain_event)
+    runner = ProjectionRunner(
+        store, ALL, tvaers.mapper.to_domain_event, rebuild_decoder=tvaers.mapper.rebuild_decoder
+    )
     read_side = ReadSide(settings=settings, store=store, runner=runner, tvaers=tvaers)
     try:
         if follow:

@@ -68,8 +68,8 @@ _TABLE = (
 
 audit = Projection(
     name="audit",
-    version=2,
-    tables=("audit_log", "audit_pending"),
+    version=3,
+    tables=("audit_log", "audit_pending", "audit_agreements"),
     ddl=(
         "CREATE TABLE audit_log (" + _TABLE,
         "CREATE INDEX audit_by_partnership ON audit_log (partnership_id, recorded_at)",
@@ -77,19 +77,24 @@ audit = Projection(
         "CREATE INDEX audit_by_actor ON audit_log (actor, recorded_at)",
         # An agreement's events after its draft wait here until the end of their batch.
         "CREATE TABLE audit_pending (" + _TABLE,
+        # Each agreement's partnership, from its draft (the one event that names it).
+        "CREATE TABLE audit_agreements (agreement_id {uuid} PRIMARY KEY,"
+        " partnership_id {uuid} NOT NULL)",
     ),
-    # Only an agreement's draft names its partnership: the later events take it from the
-    # draft's row once the batch is written (a handler cannot read it; reading it per
-    # event would cut the batch's one COPY into a round trip per agreement event).
+    # Only an agreement's draft names its partnership: the later events take it from
+    # audit_agreements once the batch is written (a handler cannot read it; reading it per
+    # event would cut the batch's one COPY into a round trip per agreement event). No
+    # statement reads audit_log: the rebuild streams it straight to the views (ADR 0024).
     batch_end=(
         f"INSERT INTO audit_log ({_COLUMNS}) SELECT aggregate_id, version, aggregate_type,"
-        " (SELECT d.partnership_id FROM audit_log d"
-        "  WHERE d.aggregate_id = audit_pending.aggregate_id AND d.version = 1),"
+        " (SELECT d.partnership_id FROM audit_agreements d"
+        "  WHERE d.agreement_id = audit_pending.aggregate_id),"
         " kind, recorded_at, valid_on, actor, reason, correlation_id, payload"
         " FROM audit_pending",
         "DELETE FROM audit_pending",
     ),
     staging=("audit_pending",),
+    append_only=("audit_log",),
 )
 
 
@@ -141,6 +146,10 @@ def _on_partnership(event: Any) -> Iterable[Statement]:
 def _on_agreement(event: Any) -> Iterable[Statement]:
     if isinstance(event, Agreement.Drafted):
         yield _row(event, "agreement", event.partnership_id)
+        yield (
+            "INSERT INTO audit_agreements (agreement_id, partnership_id) VALUES (?, ?)",
+            (event.originator_id, event.partnership_id),
+        )
     else:  # the partnership comes from the draft's row: see batch_end
         yield _row(event, "agreement", None, _INSERT_PENDING)
 

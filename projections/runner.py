@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +29,7 @@ import structlog
 from eventsourcing.persistence import StoredEvent
 
 from projections.core import Projection
+from projections.fold import Fold, FoldFailed
 from projections.store import (
     FAILURES_DDL,
     TRACKING_DDL,
@@ -42,6 +45,13 @@ from projections.store import (
 log = structlog.get_logger("tvaers.projections")
 
 Decoder = Callable[[StoredEvent], Any]
+# A decoder for a rebuild's bulk (topic, originator id, version, stored state) → event, made
+# fresh per rebuild (it may read every personal-data key once).
+RowDecoder = Callable[[str, Any, int, bytes], Any]
+
+# Events per chunk of the rebuild's fold; rows of append-only tables gathered per COPY.
+FOLD_CHUNK = 5_000
+STREAM_ROWS = 20_000
 
 # Events projected between two turns of the event loop during a catch-up (a few ms of work).
 _SLICE = 100
@@ -161,6 +171,7 @@ class ProjectionRunner:
         decode: Decoder,
         *,
         batch_size: int = 2_000,
+        rebuild_decoder: Callable[[], RowDecoder] | None = None,
     ) -> None:
         names = [p.name for p in projections]
         if len(set(names)) != len(names):
@@ -168,6 +179,7 @@ class ProjectionRunner:
         self.store = store
         self.projections = list(projections)
         self.decode = decode
+        self.rebuild_decoder = rebuild_decoder
         self.batch_size = batch_size
         self._positions: dict[str, int] = {}
         # Stuck projections: their failure, and when (time.monotonic) to try them again.
@@ -201,9 +213,9 @@ class ProjectionRunner:
         rebuilt = []
         for projection in self.projections:
             known = tracking.get(projection.name)
-            if known is not None and known.version == projection.version:
-                continue
-            if known is not None:
+            if known is None:
+                await self._reset(projection)
+            elif known.version != projection.version:
                 log.warning(
                     "projection version changed: rebuilding",
                     projection=projection.name,
@@ -211,9 +223,11 @@ class ProjectionRunner:
                     code=projection.version,
                 )
                 rebuilt.append(projection.name)
-            await self._reset(projection)
         await self._load_positions()
         await self._load_failures()
+        if rebuilt:
+            # Folded beside the old views, which serve until the switch (ADR 0024).
+            await self.rebuild(rebuilt)
         return rebuilt
 
     async def _reset(self, projection: Projection) -> None:
@@ -261,50 +275,154 @@ class ProjectionRunner:
     async def rebuild(
         self, names: Sequence[str] | None = None, progress: Callable[[int, int], None] | None = None
     ) -> int:
-        """Replay the named projections (all when None) from the first event, beside the live
-        views, and put them in place of the live ones only when every event has projected.
+        """Build the named projections (all when None) anew from the whole log, beside the
+        live views, and put them in place of the live ones once every event is in.
 
-        On failure (a projection failing on an event, the store going away, a kill) the live
-        views and their positions are as they were; `RebuildFailed` names the failures.
+        The log is folded (projections/fold.py): the projections' own statements run in a
+        scratch database, where many changes to a row become its final row; the final rows
+        are copied into the new views in bulk, their indexes built after, and the switch is
+        one transaction (ADR 0024). The live views serve reads throughout. On failure (a
+        projection failing on an event, the store going away, a kill) the live views and
+        their positions are as they were; `RebuildFailed` names the failure.
         """
         targets = self.projections if names is None else [self._projection(n) for n in names]
-        dialect = self.store.dialect
-        live_failures = self._failures
-        shadow = self.store.shadow_ddl
-        await self.store.open_shadow()
+        wanted = {p.name for p in targets}
+        fold = Fold(targets, stream=self.store.streams_rebuild)
         try:
-            await self.store.execute_script(
-                [
-                    shadow(render_ddl(TRACKING_DDL, dialect)),
-                    shadow(render_ddl(FAILURES_DDL, dialect)),
-                    *(shadow(sql) for p in targets for sql in p.create_statements(dialect)),
-                    *(sql for p in targets for sql in _tracking_row(p)),
-                ]
-            )
-            wanted = {p.name for p in targets}
-            self._positions = {p.name: 0 if p.name in wanted else _SKIP for p in self.projections}
-            self._failures, self._retry_at = {}, {}
-            covered = await self.catch_up(progress=progress)
-            if self._failures:
-                raise RebuildFailed(list(self._failures.values()))
-            await self.store.switch_shadow(
-                [table for p in targets for table in p.tables],
-                [sql for p in targets for sql in p.create_statements(dialect)],
-                [p.name for p in targets],
-            )
-        except BaseException:
-            self._failures = live_failures
-            self._retry_at = {name: time.monotonic() for name in self._failures}
-            try:
-                await self.store.discard_shadow()
+            await self.store.begin_rebuild(targets)
+            position, covered = await self._fold(fold, targets, progress)
+            # No batch of this runner is written into the old views while they are being
+            # replaced (another process's runner finds the positions moved; see `apply`).
+            async with self._batch_lock:
+                await self.store.finish_rebuild(fold, targets, position)
+                self._failures = {n: f for n, f in self._failures.items() if n not in wanted}
+                self._retry_at = {n: at for n, at in self._retry_at.items() if n not in wanted}
                 await self._load_positions()
-            except Exception:  # the store may be what failed: the next rebuild drops the shadow
-                log.warning("rebuild: the shadow could not be dropped", exc_info=True)
+        except BaseException:
+            try:
+                await self.store.abandon_rebuild()
+            except Exception:  # the store may be what failed: the next rebuild drops it
+                log.warning("rebuild: what it left could not be dropped", exc_info=True)
             raise
-        self._failures = {n: f for n, f in live_failures.items() if n not in wanted}
-        self._retry_at = {name: time.monotonic() for name in self._failures}
-        await self._load_positions()
+        finally:
+            fold.close()
         return covered
+
+    async def _fold(
+        self,
+        fold: Fold,
+        targets: Sequence[Projection],
+        progress: Callable[[int, int], None] | None,
+    ) -> tuple[int, int]:
+        """Fold the log up to its head into `fold`; returns (last event folded, events).
+
+        Pipelined: while the scratch database takes chunk N (in a thread: SQLite lets go
+        of the GIL while it works), chunk N+1 is read, decoded and turned into statements,
+        and the rows of append-only tables are copied into the store. The garbage collector
+        is paused meanwhile (the fold makes millions of short-lived objects and no cycles).
+        """
+        topics = frozenset().union(*(p.topics for p in targets))
+        with_end = [p for p in targets if p.batch_end]
+        dispatch: dict[type, list[tuple[str, Callable[[Any], Any]]]] = {}
+        decode = self._row_decoder()
+        head = await self.store.head()
+        loop = asyncio.get_running_loop()
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tvaers-fold")
+        applying: asyncio.Future[Any] | None = None
+        copying: asyncio.Task[None] | None = None
+        position = covered = 0
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            reading = asyncio.ensure_future(self.store.read_notifications(0, FOLD_CHUNK))
+            while True:
+                notifications = await reading
+                if not notifications:
+                    break
+                position = notifications[-1].id
+                reading = asyncio.ensure_future(self.store.read_notifications(position, FOLD_CHUNK))
+                statements: list[Any] = []
+                owners: list[tuple[int, str, int]] = []
+                for start in range(0, len(notifications), _SLICE * 10):
+                    for n in notifications[start : start + _SLICE * 10]:
+                        if n.topic not in topics:
+                            continue
+                        try:
+                            event = decode(n)
+                        except Exception as error:
+                            raise _rebuild_failed(_owner(targets, n.topic), n.id, error) from error
+                        handlers = dispatch.get(type(event))
+                        if handlers is None:
+                            handlers = dispatch[type(event)] = [
+                                (p.name, p.handlers[type(event)])
+                                for p in targets
+                                if type(event) in p.handlers
+                            ]
+                        for name, handler in handlers:
+                            owners.append((len(statements), name, n.id))
+                            try:
+                                statements.extend(handler(event))
+                            except Exception as error:
+                                raise _rebuild_failed(name, n.id, error) from error
+                    await asyncio.sleep(0)
+                if statements and with_end:
+                    touched = {t for sql, _ in statements for t in statement_tables(sql)}
+                    for projection in with_end:
+                        if touched.intersection(projection.staging or projection.tables):
+                            owners.append((len(statements), projection.name, position))
+                            statements.extend((sql, ()) for sql in projection.batch_end)
+                if applying is not None:
+                    copying = await self._hand_on(await applying, copying)
+                applying = loop.run_in_executor(pool, _fold_batch, fold, statements, owners)
+                covered += len(notifications)
+                if progress is not None:
+                    progress(position, max(head, position))
+            if applying is not None:
+                copying = await self._hand_on(await applying, copying)
+            if fold.stream:
+                copying = await self._hand_on(
+                    await loop.run_in_executor(pool, fold.take_streamed), copying
+                )
+            if copying is not None:
+                await copying
+        except BaseException:
+            for task in (applying, copying):
+                if task is not None and not task.done():
+                    task.cancel()
+            raise
+        finally:
+            pool.shutdown(wait=True)
+            if collecting:
+                gc.enable()
+        return position, covered
+
+    async def _hand_on(
+        self, streamed: Any, copying: asyncio.Task[None] | None
+    ) -> asyncio.Task[None] | None:
+        """Start copying the streamed rows a chunk gave (after the copy before has ended)."""
+        if streamed is None:
+            return copying
+        if copying is not None:
+            await copying
+        rows, lines = streamed
+        if not rows and not lines:
+            return None
+        return asyncio.create_task(self.store.copy_streamed(rows, lines))
+
+    def _row_decoder(self) -> Callable[[StoredNotification], Any]:
+        """How the fold decodes: the rebuild decoder if one was given, else `decode`."""
+        if self.rebuild_decoder is not None:
+            fast = self.rebuild_decoder()
+            return lambda n: fast(n.topic, n.originator_id, n.originator_version, n.state)
+        decode = self.decode
+        return lambda n: decode(
+            StoredEvent(
+                originator_id=n.originator_id,
+                originator_version=n.originator_version,
+                topic=n.topic,
+                state=n.state,
+            )
+        )
 
     async def status(self) -> list[Status]:
         head = await self.store.head()
@@ -740,6 +858,32 @@ class ProjectionRunner:
                     await asyncio.wait_for(self._advanced.wait(), remaining)
                 except TimeoutError:
                     raise StillCatchingUp(notification_id, self.position) from None
+
+
+def _fold_batch(fold: Fold, statements: list[Any], owners: list[tuple[int, str, int]]) -> Any:
+    """One chunk into the scratch database (in the fold's thread); the streamed rows once
+    enough have gathered."""
+    try:
+        fold.apply(statements, owners)
+    except FoldFailed as failed:
+        raise _rebuild_failed(failed.name, failed.notification_id, failed.error) from failed
+    if fold.stream and fold.pending_rows >= STREAM_ROWS:
+        return fold.take_streamed()
+    return None
+
+
+def _failure(name: str, notification_id: int, error: str) -> Failure:
+    now = datetime.now(UTC)
+    return Failure(name, notification_id, error, 1, now, now)
+
+
+def _rebuild_failed(name: str, notification_id: int, error: BaseException) -> RebuildFailed:
+    return RebuildFailed([_failure(name, notification_id, describe_error(error))])
+
+
+def _owner(projections: Sequence[Projection], topic: str) -> str:
+    """The first projection that reads events of `topic` (named when decoding fails)."""
+    return next((p.name for p in projections if topic in p.topics), "?")
 
 
 def _tracking_row(projection: Projection) -> list[str]:

@@ -9,24 +9,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import re
 import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
 import asyncpg
 import msgspec
 from asyncpg.pgproto import pgproto
+
+if TYPE_CHECKING:
+    from projections.core import Projection
+    from projections.fold import Fold
+
+from projections import changes as access_changes
 
 Dialect = Literal["postgresql", "sqlite"]
 Statement = tuple[str, tuple[Any, ...]]
@@ -367,6 +374,38 @@ class ReadStore(ABC):
     async def discard_shadow(self) -> None:
         """Drop the shadow, if any; the live views stay as they are."""
 
+    # -- the target of a rebuild by folding (projections/fold.py, ADR 0024) -----------------
+
+    streams_rebuild: bool = False
+    """True: rows of append-only tables are copied into the new views while the fold runs."""
+
+    async def begin_rebuild(self, projections: Sequence[Projection]) -> None:
+        """Make room for new views of `projections` beside the live ones (a leftover of a
+        crashed rebuild is dropped first). The SQLite store needs none: the fold's scratch
+        database is copied in by `finish_rebuild`."""
+        return None
+
+    async def copy_streamed(
+        self,
+        rows: Mapping[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]],
+        lines: Mapping[str, list[str]],
+    ) -> None:
+        """Copy rows of append-only tables into the new views (only if `streams_rebuild`):
+        `rows` as handlers gave them per (table, columns), `lines` in COPY text format."""
+        raise NotImplementedError
+
+    @abstractmethod
+    async def finish_rebuild(
+        self, fold: Fold, projections: Sequence[Projection], position: int
+    ) -> None:
+        """Copy the fold's final rows into the new views, build their indexes, and put them
+        in place of the live ones at `position`, in one transaction; the projections'
+        remembered failures are cleared."""
+
+    async def abandon_rebuild(self) -> None:
+        """Drop whatever a rebuild left beside the live views; they stay as they are."""
+        return None
+
     async def failures(self) -> dict[str, StoredFailure]:
         """The projections that are stopped at an event they failed on, by name."""
         try:
@@ -401,6 +440,18 @@ class ReadStore(ABC):
     @abstractmethod
     def nudge(self) -> None:
         """Someone waits for an event not yet projected: look for new events now."""
+
+    @property
+    def changes(self) -> access_changes.ViewChanges:
+        """Who in this process hears of commits to the access tables (projections/changes.py)."""
+        found = self.__dict__.get("_changes")
+        if found is None:
+            found = self.__dict__["_changes"] = access_changes.ViewChanges()
+        return found
+
+    def hears_other_processes(self) -> bool:
+        """Whether changes committed by other processes reach `changes` (NOTIFY)."""
+        return False
 
     def stored_id(self, originator_id: UUID) -> Any:
         """An aggregate id as the event table holds it."""
@@ -449,6 +500,25 @@ def _group(statements: Sequence[Statement]) -> list[tuple[str, list[tuple[Any, .
 _TABLES = re.compile(r"\b(?:INTO|UPDATE|FROM|JOIN)\s+(\w+)")
 _PLAIN_INSERT = re.compile(r"INSERT INTO (\w+) \(([\w, ]+)\) VALUES \(([?, ]+)\)")
 COPY_MIN_ROWS = 2
+
+
+_INDEX = re.compile(r"^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+\w+\s+ON\s+(\w+)", re.IGNORECASE)
+
+
+def _is_index(sql: str) -> bool:
+    return _INDEX.match(sql) is not None
+
+
+def _index_table(sql: str) -> str | None:
+    match = _INDEX.match(sql)
+    return match.group(1) if match else None
+
+
+async def _chunks(chunks: Iterable[bytes]) -> AsyncIterator[bytes]:
+    """A synchronous iterable of bytes, for asyncpg's COPY source."""
+    for chunk in chunks:
+        yield chunk
+        await asyncio.sleep(0)
 
 
 @cache
@@ -543,6 +613,14 @@ _PG_TRANSIENT = (
 )
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """The pool's reset on release: none. asyncpg's default sends `RESET ALL; UNLISTEN *;
+    CLOSE ALL; pg_advisory_unlock_all()` each time a connection goes back (a round trip
+    per query); the pool's connections keep no session state (no SET, LISTEN, cursors or
+    advisory locks: those live on connections of their own). An open transaction is
+    still rolled back by asyncpg itself."""
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
     """jsonb parameters pass through `safe_json` (by the column's type, so text is untouched)."""
     await conn.set_type_codec(
@@ -598,12 +676,32 @@ class PostgresReadStore(ReadStore):
             command_timeout=60,
             server_settings=self.server_settings,
             init=_init_connection,
+            reset=_keep_session,
         )
         self._listener = await asyncpg.connect(self.dsn, server_settings=self.server_settings)
         await self._listener.add_listener(self.channel, self._on_notify)
+        # Access changes by any process (projections/changes.py); a lost connection may
+        # have missed some: everyone hearing `changes` is told all may have changed.
+        await self._listener.add_listener(self.changes_channel, self._on_access_change)
+        self._listener.add_termination_listener(self._on_listener_lost)
 
     def _on_notify(self, *_: Any) -> None:
         self._wake.set()
+
+    @property
+    def changes_channel(self) -> str:
+        return access_changes.channel(self.events_table)
+
+    def _on_access_change(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        origin, tables = access_changes.decode(payload)
+        if origin != self.changes.origin:  # this process's own: heard at its commit
+            self.changes.changed(tables)
+
+    def _on_listener_lost(self, *_: Any) -> None:
+        self.changes.changed(access_changes.WATCHED_TABLES)
+
+    def hears_other_processes(self) -> bool:
+        return self._listener is not None and not self._listener.is_closed()
 
     async def close(self) -> None:
         await self._close_shadow()
@@ -719,6 +817,7 @@ class PostgresReadStore(ReadStore):
         previous: Mapping[str, int] | None = None,
     ) -> None:
         now = datetime.now(UTC)
+        touched = access_changes.watched_in(statements)
         async with self._writer().acquire() as conn, conn.transaction():
             if previous is not None and positions:  # the fence: rows locked, in name order
                 held = await conn.fetch(
@@ -748,6 +847,13 @@ class PostgresReadStore(ReadStore):
                     list(positions.values()),
                     now,
                 )
+            if touched:  # delivered to every process when (and only when) this commits
+                await conn.execute(
+                    "SELECT pg_notify($1, $2)",
+                    self.changes_channel,
+                    access_changes.encode(self.changes.origin, touched),
+                )
+        self.changes.changed(touched)
 
     async def execute_script(self, statements: Iterable[str]) -> None:
         async with self._writer().acquire() as conn, conn.transaction():
@@ -811,6 +917,13 @@ class PostgresReadStore(ReadStore):
                 f"DELETE FROM {live}.projection_failures WHERE name = ANY($1::text[])", list(names)
             )
             await conn.execute(f"DROP SCHEMA {SHADOW_SCHEMA} CASCADE")
+            if swapped := access_changes.watched_among(tables):
+                await conn.execute(
+                    "SELECT pg_notify($1, $2)",
+                    self.changes_channel,
+                    access_changes.encode(self.changes.origin, swapped),
+                )
+        self.changes.changed(access_changes.watched_among(tables))
         # Statements prepared against the dropped tables: new connections prepare afresh.
         await self.pool.expire_connections()
 
@@ -832,6 +945,99 @@ class PostgresReadStore(ReadStore):
     async def wait_for_events(self, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
+
+
+    # -- rebuild by folding ---------------------------------------------------------------
+
+    streams_rebuild = True
+
+    async def begin_rebuild(self, projections: Sequence[Projection]) -> None:
+        await self.open_shadow()
+        statements = [self.shadow_ddl(render_ddl(TRACKING_DDL, self.dialect))]
+        statements += [
+            self.shadow_ddl(sql)
+            for p in projections
+            for sql in p.create_statements(self.dialect)
+            if not _is_index(sql)  # built once the rows are in
+        ]
+        await self.execute_script(statements)
+
+    def _shadow_pool(self) -> asyncpg.Pool:
+        if self._shadow is None:
+            raise RuntimeError("No rebuild is in progress.")
+        return self._shadow
+
+    async def copy_streamed(
+        self,
+        rows: Mapping[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]],
+        lines: Mapping[str, list[str]],
+    ) -> None:
+        async with self._shadow_pool().acquire() as conn:
+            for (table, columns), records in rows.items():
+                await conn.copy_records_to_table(
+                    table,
+                    records=[_pg_row(record) for record in records],
+                    columns=list(columns),
+                    schema_name=SHADOW_SCHEMA,
+                )
+            for table, text in lines.items():
+                await conn.copy_to_table(
+                    table,
+                    source=io.BytesIO("".join(text).encode()),
+                    schema_name=SHADOW_SCHEMA,
+                    format="text",
+                )
+
+    async def finish_rebuild(
+        self, fold: Fold, projections: Sequence[Projection], position: int
+    ) -> None:
+        pool = self._shadow_pool()
+        indexes = [
+            sql for p in projections for sql in p.create_statements(self.dialect) if _is_index(sql)
+        ]
+        streamed_indexes = [sql for sql in indexes if _index_table(sql) in fold.streamed]
+        folded = [t for p in projections for t in p.tables if t not in fold.streamed]
+
+        async def build(statements: Sequence[str], tables: Sequence[str]) -> None:
+            async with pool.acquire() as conn:
+                for sql in statements:
+                    await conn.execute(sql)
+                for table in tables:
+                    await conn.execute(f"ANALYZE {SHADOW_SCHEMA}.{table}")
+
+        async def copy_folded() -> None:
+            async with pool.acquire() as conn:
+                for table in folded:
+                    if fold.count(table):
+                        await conn.copy_to_table(
+                            table,
+                            source=_chunks(fold.copy_chunks(table)),
+                            columns=fold.columns(table),
+                            schema_name=SHADOW_SCHEMA,
+                            format="text",
+                        )
+
+        # The streamed tables are complete: their indexes are built while the folded
+        # tables are copied, then the folded tables' indexes on both connections.
+        await asyncio.gather(
+            build(streamed_indexes, sorted(fold.streamed)), copy_folded()
+        )
+        rest = [sql for sql in indexes if sql not in streamed_indexes]
+        await asyncio.gather(build(rest[0::2], folded[0::2]), build(rest[1::2], folded[1::2]))
+        async with pool.acquire() as conn:
+            await conn.executemany(
+                f"INSERT INTO {SHADOW_SCHEMA}.projection_tracking"
+                " (name, position, version, updated_at) VALUES ($1, $2, $3, now())",
+                [(p.name, position, p.version) for p in projections],
+            )
+        await self.switch_shadow(
+            [t for p in projections for t in p.tables],
+            [sql for p in projections for sql in p.create_statements(self.dialect)],
+            [p.name for p in projections],
+        )
+
+    async def abandon_rebuild(self) -> None:
+        await self.discard_shadow()
 
 
 class SQLiteReadStore(ReadStore):
@@ -962,6 +1168,7 @@ class SQLiteReadStore(ReadStore):
             conn.execute("COMMIT")
 
         await self._call(work, write=True)
+        self.changes.changed(access_changes.watched_in(statements))  # after the commit
 
     async def execute_script(self, statements: Iterable[str]) -> None:
         script = list(statements)
@@ -1036,12 +1243,55 @@ class SQLiteReadStore(ReadStore):
         if self._shadow is None:
             raise RuntimeError("No shadow is open.")
         await self._call(work, write=True)
+        self.changes.changed(access_changes.watched_among(tables))
         await self.discard_shadow()
 
     async def discard_shadow(self) -> None:
         if self._shadow is not None:
             shadow, self._shadow = self._shadow, None
             await asyncio.to_thread(shadow.close)  # its TEMP tables go with it
+
+    async def finish_rebuild(
+        self, fold: Fold, projections: Sequence[Projection], position: int
+    ) -> None:
+        """Copy the fold's tables in one transaction: readers see the old views until it
+        commits (WAL), writers wait for it."""
+        path = fold.release()
+        tables = [t for p in projections for t in p.tables]
+        now = ts_text(datetime.now(UTC))
+        marks = ", ".join("?" * len(projections))
+        names = [p.name for p in projections]
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute("ATTACH DATABASE ? AS fold", (path,))
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for table in reversed(tables):
+                        conn.execute(f"DROP TABLE IF EXISTS main.{table}")
+                    for p in projections:
+                        for sql in p.create_statements(self.dialect):
+                            conn.execute(qualify_ddl(sql, "main"))
+                    for table in tables:
+                        conn.execute(f"INSERT INTO main.{table} SELECT * FROM fold.{table}")
+                    conn.executemany(
+                        "INSERT INTO main.projection_tracking (name, position, version,"
+                        " updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+                        " position = excluded.position, version = excluded.version,"
+                        " updated_at = excluded.updated_at",
+                        [(p.name, position, p.version, now) for p in projections],
+                    )
+                    conn.execute(
+                        f"DELETE FROM main.projection_failures WHERE name IN ({marks})", names
+                    )
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                conn.execute("DETACH DATABASE fold")
+
+        await self._call(work)
 
     def arm(self) -> None:
         self._wake.clear()

@@ -35,6 +35,11 @@ log = structlog.get_logger("tvaers.personal_data")
 LOCK_TIMEOUT = "5s"
 
 
+def open_sealed(key: bytes, subject_id: UUID, sealed: bytes) -> bytes:
+    """The plaintext of a value sealed with the subject's key (`PersonalDataKeys.seal`)."""
+    return AESGCM(key).decrypt(sealed[:_NONCE], sealed[_NONCE:], subject_id.bytes)
+
+
 class PersonalDataKeys(ABC):
     """Where the per-person keys live (never in the event log)."""
 
@@ -93,7 +98,7 @@ class PersonalDataKeys(ABC):
         key = self.key_for(subject_id, create=False)
         if key is None:
             return None
-        return AESGCM(key).decrypt(sealed[:_NONCE], sealed[_NONCE:], subject_id.bytes)
+        return open_sealed(key, subject_id, sealed)
 
 
 class SQLiteKeys(PersonalDataKeys):

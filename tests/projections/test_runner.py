@@ -7,7 +7,7 @@ import contextlib
 import dataclasses
 import random
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from projections import anchoring, audit, ladder, registry, roles
 from projections.annotations import annotations_projection
 from projections.catalog import ALL
 from projections.core import Projection
+from projections.fold import Fold
 from projections.ladder import ladder as ladder_projection
 from projections.runner import ProjectionRunner, StillCatchingUp
 from projections.store import SQLiteReadStore, Statement
@@ -121,27 +122,19 @@ async def test_rebuilding_one_projection_leaves_the_others_alone_and_reproduces_
     contents = await view_contents(store)
     tracking = await tracking_rows(store)
 
-    applied: list[tuple[list[Statement], dict[str, int]]] = []
-    apply = store.apply
+    folded: list[Statement] = []
+    apply = Fold.apply
 
-    async def spy(
-        statements: Sequence[Statement],
-        positions: Mapping[str, int],
-        previous: Mapping[str, int] | None = None,
-    ) -> None:
-        applied.append((list(statements), dict(positions)))
-        await apply(statements, positions, previous)
+    def spy(fold: Fold, statements: Sequence[Statement], owners: Any = ()) -> None:
+        folded.extend(statements)
+        apply(fold, statements, owners)
 
-    monkeypatch.setattr(store, "apply", spy)
+    monkeypatch.setattr(Fold, "apply", spy)
     assert await runner.rebuild(["ladder"]) == app.max_notification_id()
 
-    assert applied
-    assert all(set(positions) == {"ladder"} for _, positions in applied)
-    assert all(
-        any(table in sql for table in ladder_projection.tables)
-        for statements, _ in applied
-        for sql, _ in statements
-    )
+    # Only the ladder's statements were folded (the other views were not touched).
+    assert folded
+    assert all(any(table in sql for table in ladder_projection.tables) for sql, _ in folded)
     assert await view_contents(store) == contents
     after = await tracking_rows(store)
     assert {k: v for k, v in after.items() if k != "ladder"} == {
@@ -168,13 +161,13 @@ async def test_a_new_projection_version_makes_setup_rebuild_that_view_alone(
     upgraded = ProjectionRunner(store, projections, app.mapper.to_domain_event)
     assert await upgraded.setup() == ["ladder"]
 
-    assert await store.fetch("SELECT * FROM ladder_facts") == []
+    # Rebuilt by the fold beside the old view, switched in at the head (ADR 0024).
     status = {s.name: (s.version, s.position, s.lag) for s in await upgraded.status()}
     assert status == {
-        p.name: (bumped.version, 0, head) if p.name == "ladder" else (p.version, head, 0)
+        p.name: (bumped.version, head, 0) if p.name == "ladder" else (p.version, head, 0)
         for p in ALL
     }
-    assert await upgraded.catch_up() == head
+    assert await upgraded.catch_up() == 0
     assert await view_contents(store) == contents
     after = await tracking_rows(store)
     assert {k: v for k, v in after.items() if k != "ladder"} == {

@@ -21,6 +21,7 @@ from aggregates.taxonomy import FactorEffect, FactorOrigin, Rung, Sector
 from api.cli import main as cli
 from api.readside import build_store
 from projections import ladder as ladder_views
+from projections import runner as runner_module
 from projections.catalog import ALL
 from projections.ladder import ladder
 from projections.runner import ProjectionRunner, RebuildFailed
@@ -297,19 +298,20 @@ async def test_a_rebuild_that_fails_midway_leaves_the_views_and_positions_as_the
     assert rebuilding.position == min(positions.values())
     assert await store.failures() == {}
 
-    # The store failing midway (a lost connection): the same.
+    # The store failing midway (a lost connection while reading the log): the same.
     monkeypatch.undo()
+    monkeypatch.setattr(runner_module, "FOLD_CHUNK", 50)
     calls = 0
-    apply = store.apply
+    read = store.read_notifications
 
-    async def failing_apply(*args: Any) -> None:
+    async def failing_read(*args: Any) -> Any:
         nonlocal calls
         calls += 1
-        if calls >= 5:  # the store is gone from the fifth batch on
+        if calls >= 5:  # the store is gone from the fifth page on
             raise ConnectionResetError("the connection was lost")
-        await apply(*args)
+        return await read(*args)
 
-    monkeypatch.setattr(store, "apply", failing_apply)
+    monkeypatch.setattr(store, "read_notifications", failing_read)
     with pytest.raises(ConnectionResetError):
         await runner.rebuild(["ladder", "audit"])
     assert calls == 5
