@@ -1,6 +1,6 @@
 """Rebuild (or resume) every view in a process of its own, for the crash-safety test to kill.
 
-    python -m tests.projections.rebuild_worker DATABASE_URL [--resume] [--batch-size N]
+    python -m tests.projections.rebuild_worker DATABASE_URL [--resume | --shadow] [--batch-size N]
     python -m tests.projections.rebuild_worker DATABASE_URL --serve [--batch-size N]
 
 Opens the read side as the API and the CLI do (`build_store`, `ProjectionRunner` over
@@ -12,6 +12,11 @@ views up to the head from their stored positions. With `--shadow` it runs
 `runner.rebuild()`, which builds beside the live views and switches at the end. It writes
 "done <events covered>" and exits 0 when the views have reached the head.
 
+While rebuilding (`--shadow`), it also writes "phase <name>" when it enters a step of the
+rebuild, as far as the store's methods show them (e.g. "phase begin_rebuild", "phase
+copy_streamed", "phase finish_rebuild", "phase switch_shadow", and "phase switched" once
+the switch has returned), so that a test killing it can tell where the kill landed.
+
 `--serve` pays the imports once: for each line "rebuild", "resume" or "shadow" from stdin it
 forks a worker process doing just that, writes "started <pid>", waits for the worker to
 end (normally or killed) and writes "exited <pid> <exit code>" (negative: the signal).
@@ -21,10 +26,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
+import inspect
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from api.readside import build_store
 from projections.catalog import ALL
@@ -36,6 +44,37 @@ from services.settings import Settings
 def say(line: str) -> None:
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
+
+
+# The store's steps of a rebuild, by method name (today's and the fold's: whichever exist).
+PHASES = ("shadow", "rebuild", "copy", "switch", "index", "apply", "execute_script", "read")
+
+
+def announce_phases(store: object) -> None:
+    """Wrap the store's rebuild steps so that each writes "phase <name>" when entered
+    (once per run of consecutive calls), and "phase switched" after a switch returns."""
+    last: list[str] = [""]
+
+    def wrap(name: str, method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        @functools.wraps(method)
+        async def announced(*args: Any, **kwargs: Any) -> Any:
+            if last[0] != name:
+                last[0] = name
+                say(f"phase {name}")
+            result = await method(*args, **kwargs)
+            if "switch" in name:
+                last[0] = "switched"
+                say("phase switched")
+            return result
+
+        return announced
+
+    for name in dir(store):
+        if name.startswith("_") or not any(part in name for part in PHASES):
+            continue
+        method = getattr(store, name)
+        if inspect.iscoroutinefunction(method):
+            setattr(store, name, wrap(name, method))
 
 
 async def work(database_url: str, *, resume: bool, batch_size: int, shadow: bool = False) -> int:
@@ -52,6 +91,7 @@ async def work(database_url: str, *, resume: bool, batch_size: int, shadow: bool
             say(f"batch {position}")
 
         if shadow:
+            announce_phases(store)
             covered = await runner.rebuild(progress=progress)
         elif resume:
             covered = await runner.catch_up(progress=progress)
@@ -103,11 +143,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("database_url")
     parser.add_argument("--resume", action="store_true", help="catch up; do not start over")
     parser.add_argument("--serve", action="store_true", help="fork a worker per stdin line")
+    parser.add_argument("--shadow", action="store_true", help="runner.rebuild(), then switch")
     parser.add_argument("--batch-size", type=int, default=50)
     args = parser.parse_args(argv)
     if args.serve:
         return serve(args.database_url, batch_size=args.batch_size)
-    return asyncio.run(work(args.database_url, resume=args.resume, batch_size=args.batch_size))
+    return asyncio.run(
+        work(args.database_url, resume=args.resume, batch_size=args.batch_size, shadow=args.shadow)
+    )
 
 
 if __name__ == "__main__":

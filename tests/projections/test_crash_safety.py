@@ -1,4 +1,7 @@
-"""A rebuild killed with SIGKILL at random points, then resumed, ends as a clean rebuild does."""
+"""Killed with SIGKILL at random points: a rebuild (`runner.rebuild()`, beside the live views)
+leaves the live views serving, unchanged, and the next rebuild runs clean; the views
+emptied and caught up again (`reset` + `catch_up`, the live path) resume exactly once and
+end as a clean rebuild does."""
 
 from __future__ import annotations
 
@@ -9,10 +12,14 @@ import random
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 import pytest
+import structlog
 from eventsourcing.utils import get_topic
 
 from aggregates import Partnership
@@ -20,6 +27,7 @@ from projections.access import access
 from projections.annotations import annotations_projection
 from projections.audit import audit
 from projections.catalog import ALL
+from projections.store import ReadStore
 from services.settings import Settings
 from tests.projections.support import ReadSide, generate_history, view_contents
 
@@ -27,7 +35,8 @@ pytestmark = pytest.mark.fuzz
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = ("-m", "tests.projections.rebuild_worker")
-KILLS = 20
+KILLS = 20  # of rebuilds, anywhere in them
+RESUME_KILLS = 10  # of the live path catching up from empty
 BATCH = 50
 
 
@@ -37,26 +46,37 @@ class Workers:
     def __init__(self, process: asyncio.subprocess.Process, log: Path) -> None:
         self.process = process
         self.log = log
+        self.lines: list[list[str]] = []  # what the current attempt has written so far
 
     async def line(self) -> list[str]:
         assert self.process.stdout is not None
         raw = await asyncio.wait_for(self.process.stdout.readline(), timeout=60)
         assert raw, f"the worker server ended: {self.log.read_text()}"
-        return raw.decode().split()
+        words = raw.decode().split()
+        self.lines.append(words)
+        return words
 
-    async def start(self, command: str, *, after: str) -> int:
-        """Start a worker; return its pid once it has written `after` ("ready", "batch")."""
+    async def start(self, command: str, *, after: str | tuple[str, ...]) -> int:
+        """Start a worker; return its pid once it has written `after` ("ready", "batch", or
+        a line's words: ("phase", "switch_shadow"))."""
         assert self.process.stdin is not None
+        self.lines = []
         self.process.stdin.write(f"{command}\n".encode())
         await self.process.stdin.drain()
+        wanted = (after,) if isinstance(after, str) else after
         pid, seen = None, False
         while pid is None or not seen:
             words = await self.line()
             if words[0] == "started":
                 pid = int(words[1])
-            seen = seen or words[0] == after
+            seen = seen or tuple(words[: len(wanted)]) == wanted
             assert words[0] != "exited", f"the worker failed: {self.log.read_text()}"
         return pid
+
+    def phase(self) -> str:
+        """The last step of the rebuild the current attempt has entered ("ready" before)."""
+        phases = [words[1] for words in self.lines if words[0] == "phase"]
+        return phases[-1] if phases else "ready"
 
     async def kill(self, pid: int) -> int:
         """SIGKILL the worker (unless it has already finished); return its exit code."""
@@ -136,16 +156,6 @@ async def test_a_rebuild_killed_at_random_points_and_resumed_matches_a_clean_reb
     kills: list[dict[str, int]] = []
     seconds_per_event = one_pass / head
     async with worker_server(store_settings.database_url, tmp_path / "workers.log") as workers:
-        # `tvaers project rebuild` builds beside the live views: killed anywhere before its
-        # switch, it leaves them and their positions exactly as they were (issue 12).
-        live = await view_contents(store)
-        live_tracking = await store.tracking()
-        for _ in range(3):
-            pid = await workers.start("shadow", after="batch")
-            await asyncio.sleep(rng.uniform(0, 0.5) * one_pass)
-            assert await workers.kill(pid) in (-signal.SIGKILL, 0)
-            assert await store.tracking() == live_tracking
-            assert await view_contents(store) == live
         # The first worker rebuilds from zero and dies early: in the resets or first batches.
         # A kill before the first reset commits leaves every view whole: start over, a
         # little later each time, until the rebuild has begun.
@@ -161,9 +171,9 @@ async def test_a_rebuild_killed_at_random_points_and_resumed_matches_a_clean_reb
         kills.append(positions)
         # The others resume; each dies a seeded random time after its first commit, sized
         # so that the kills spread over the rest of the rebuild and land anywhere in a batch.
-        for attempt in range(1, KILLS):
+        for attempt in range(1, RESUME_KILLS):
             reached = min(kills[-1].values())
-            share = (head - reached) / (KILLS - attempt)
+            share = (head - reached) / (RESUME_KILLS - attempt)
             pid = await workers.start("resume", after="batch")
             await asyncio.sleep(rng.uniform(0, 2) * max(0, share - BATCH) * seconds_per_event)
             assert await workers.kill(pid) in (-signal.SIGKILL, 0)
@@ -173,7 +183,7 @@ async def test_a_rebuild_killed_at_random_points_and_resumed_matches_a_clean_reb
             kills.append(positions)
 
     midway = {min(p.values()) for p in kills} - {0, head}
-    assert len(midway) >= 10, kills
+    assert len(midway) >= RESUME_KILLS // 2, kills
 
     finish = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -203,3 +213,190 @@ async def test_a_rebuild_killed_at_random_points_and_resumed_matches_a_clean_reb
     runner.batch_size = 10_000
     assert await runner.rebuild() == head
     assert await view_contents(store) == after_kills
+
+
+async def probe(store: ReadStore, partnership_id: UUID) -> tuple[Any, ...]:
+    """What a reader of the views sees: counts, a partnership's registry row and ladder."""
+    return (
+        await store.fetchval("SELECT count(*) FROM audit_log"),
+        await store.fetchval("SELECT title FROM partnerships WHERE id = ?", partnership_id),
+        await store.fetchval(
+            "SELECT count(*) FROM ladder_facts WHERE partnership_id = ? AND superseded_at IS NULL",
+            partnership_id,
+        ),
+        await store.fetchval("SELECT count(*) FROM role_positions"),
+    )
+
+
+class Reader:
+    """Queries the live views every few ms while a worker rebuilds; what it saw."""
+
+    def __init__(self, store: ReadStore, partnership_ids: list[UUID], rng: random.Random) -> None:
+        self.store, self.partnership_ids, self.rng = store, partnership_ids, rng
+        self.expected: dict[UUID, tuple[Any, ...]] = {}
+        self.reads = 0
+        self.wrong: list[str] = []
+        self._stop = asyncio.Event()
+
+    async def learn(self) -> None:
+        self.expected = {p: await probe(self.store, p) for p in self.partnership_ids}
+
+    async def run(self) -> None:
+        while not self._stop.is_set():
+            partnership_id = self.rng.choice(self.partnership_ids)
+            try:
+                seen = await probe(self.store, partnership_id)
+            except Exception as error:  # noqa: BLE001 - a read that fails is the finding
+                self.wrong.append(f"{type(error).__name__}: {error}")
+            else:
+                if seen != self.expected[partnership_id]:
+                    self.wrong.append(
+                        f"{partnership_id}: {seen} != {self.expected[partnership_id]}"
+                    )
+            self.reads += 1
+            await asyncio.sleep(0.005)
+
+    @contextlib.asynccontextmanager
+    async def reading(self) -> AsyncIterator[None]:
+        self._stop.clear()
+        task = asyncio.create_task(self.run())
+        try:
+            yield
+        finally:
+            self._stop.set()
+            await task
+
+
+async def schema_objects(store: ReadStore) -> list[str]:
+    """The schemas and tables of the database (a rebuild must leave none of its own)."""
+    if store.dialect == "sqlite":
+        rows = await store.fetch("SELECT type, name FROM sqlite_master ORDER BY type, name")
+        return [f"{r['type']} {r['name']}" for r in rows]
+    rows = await store.fetch(
+        "SELECT n.nspname AS schema, c.relname AS name FROM pg_class c"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE c.relkind IN ('r', 'i', 'S', 'v', 'm') AND n.nspname NOT LIKE 'pg\\_%'"
+        " AND n.nspname <> 'information_schema' ORDER BY 1, 2"
+    )
+    schemas = await store.fetch(
+        "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' ORDER BY 1"
+    )
+    return [f"schema {r['nspname']}" for r in schemas] + [
+        f"{r['schema']}.{r['name']}" for r in rows
+    ]
+
+
+@pytest.mark.slow
+async def test_a_rebuild_killed_anywhere_leaves_the_live_views_serving_and_the_next_runs_clean(
+    read_side: ReadSide,
+    store_settings: Settings,
+    tmp_path: Path,
+    record_property: Callable[[str, object], None],
+) -> None:
+    """`tvaers project rebuild` (and the rebuild of a projection whose version changed)
+    builds beside the live views: killed anywhere, in its reading, folding, copying,
+    indexing or switch, it leaves them serving every read, with the same rows and
+    positions, and the next rebuild runs clean to the same tables (issues 12, 17)."""
+    app, store, runner = read_side
+    rng = random.Random(20261207)
+    history = generate_history(app, rng, partnerships=20)
+    head = app.max_notification_id()
+    runner.batch_size = 500
+    assert await runner.catch_up() == head
+
+    live = await view_contents(store)
+
+    def positions(tracking: dict[str, Any]) -> dict[str, tuple[int, int]]:
+        return {name: (t.position, t.version) for name, t in tracking.items()}
+
+    live_positions = positions(await store.tracking())
+    assert {p for p, _ in live_positions.values()} == {head}
+    objects = await schema_objects(store)
+    reader = Reader(store, history.partnership_ids, rng)
+    await reader.learn()
+
+    hits: list[tuple[str, int]] = []  # (the step the kill landed in, the worker's exit code)
+    async with worker_server(store_settings.database_url, tmp_path / "workers.log") as workers:
+        # One rebuild to the end, timed: the steps it goes through and when.
+        began = time.monotonic()
+        pid = await workers.start("shadow", after="ready")
+        ready = time.monotonic()
+        steps: list[tuple[str, float]] = []  # each step entered, and when
+        took = 0.0
+        while True:
+            words = await workers.line()
+            if words[0] == "phase":
+                steps.append((words[1], time.monotonic() - ready))
+            if words[0] == "done":  # what follows is the worker closing its store
+                took = time.monotonic() - ready
+            if words[0] == "exited":
+                assert words[1:] == [str(pid), "0"], workers.log.read_text()
+                break
+        assert ["done", str(head)] in workers.lines, workers.lines[-5:]
+        steps = [(name, at) for name, at in steps if at < took]
+        assert await view_contents(store) == live
+        assert positions(await store.tracking()) == live_positions
+        startup = ready - began
+
+        # The kills: first one in each step the rebuild went through (a random moment of
+        # it), then the others spread evenly over the whole rebuild (one per slice).
+        names = list(dict.fromkeys(name for name, _ in steps))
+        targets: list[tuple[str | tuple[str, ...], float]] = []
+        for name in names[: KILLS // 2]:
+            start = next(at for n, at in steps if n == name)
+            later = [at for _, at in steps if at > start]
+            span = (min(later) if later else took) - start
+            targets.append((("phase", name), rng.uniform(0, span)))
+        rest = KILLS - len(targets)
+        targets += [("ready", (k + rng.random()) * took / rest) for k in range(rest)]
+
+        for after, delay in targets:
+            async with reader.reading():
+                pid = await workers.start("shadow", after=after)
+                await asyncio.sleep(delay)
+                code = await workers.kill(pid)
+            assert code in (-signal.SIGKILL, 0), workers.log.read_text()
+            hits.append((workers.phase(), code))
+            # The live views: as they were (or, had it switched, as rebuilt: the same).
+            assert positions(await store.tracking()) == live_positions, hits
+            assert await view_contents(store) == live, hits
+
+        # The next rebuild, in a process of its own, runs clean from whatever was left.
+        finish = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *WORKER,
+            store_settings.database_url,
+            "--shadow",
+            f"--batch-size={BATCH}",
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        out, _ = await finish.communicate()
+        assert finish.returncode == 0
+        assert f"done {head}" in out.decode().splitlines()
+
+    summary = Counter(phase for phase, code in hits if code != 0)
+    report = (
+        f"rebuild of {head} events: {took:.2f} s after {startup:.2f} s of start-up; steps "
+        + ", ".join(f"{name} at {at:.2f} s" for name, at in steps[:12])
+        + f"; {len(hits)} kills landed in: {dict(summary)}"
+        + f" ({sum(1 for _, code in hits if code == 0)} after the end)"
+        + f"; {reader.reads} reads during them"
+    )
+    record_property("kills", report)
+    structlog.get_logger("tests.crash_safety").info(report)  # shown with -s, and on failure
+    assert reader.wrong == [], reader.wrong[:10]
+    assert reader.reads >= KILLS, reader.reads
+    # Kills landed all over the rebuild, not only at its start.
+    assert sum(summary.values()) >= KILLS // 2, hits
+    assert len(summary) >= min(2, len(names)), (hits, names)
+    reads = [n for n, (name, _) in enumerate(steps) if name.startswith("read")]
+    late = {name for name, _ in steps[reads[-1] + 1 :]} if reads else set(names[1:])
+    assert late.intersection(summary), (hits, steps)  # its copy, index or switch
+
+    assert await view_contents(store) == live
+    assert positions(await store.tracking()) == live_positions
+    runner.batch_size = 10_000
+    assert await runner.rebuild() == head
+    assert await view_contents(store) == live
+    assert await schema_objects(store) == objects
