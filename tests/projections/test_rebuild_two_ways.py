@@ -270,8 +270,17 @@ async def rebuilt_matches_live(
     return rebuilt
 
 
+def as_in_production(side: ReadSide) -> None:
+    """The runner decodes as the API's and the CLI's does (api/readside.py): the live path
+    through the mapper, the rebuild through the mapper's bulk decoder where there is one."""
+    fast = getattr(side.app.mapper, "rebuild_decoder", None)
+    if fast is not None and hasattr(side.runner, "rebuild_decoder"):
+        side.runner.rebuild_decoder = fast
+
+
 async def live_path(side: ReadSide, log: Log, *, use_cases: bool = True) -> None:
     """Write the log part by part; after each, the live views catch up in small batches."""
+    as_in_production(side)
     example = log.example
     log.start()
     share = example.events // example.segments
