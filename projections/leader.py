@@ -16,7 +16,7 @@ The leader itself stops projecting at once (its work is cancelled) when its lock
 connection is lost, when the lock is no longer held, or when a check does not answer in
 time. Work already in flight cannot be recalled from a paused process, so the views do
 not rely on the lock alone: every batch compare-and-sets the positions it advances
-(`ReadStore.apply(..., previous)`, ADR 0024), and a batch from a deposed leader is
+(`ReadStore.apply(..., previous)`, ADR 0026), and a batch from a deposed leader is
 rolled back instead of applied twice.
 """
 
@@ -46,8 +46,9 @@ RETRY = 1.0
 HEARTBEAT = 1.0
 """Seconds between the leader's checks that it still holds the lock."""
 
-LEASE = 10
-"""Seconds after which PostgreSQL ends a silent lock session (idle or unreachable client)."""
+LEASE = 8
+"""Seconds after which PostgreSQL ends a silent lock session (`idle_session_timeout`: a hung
+leader, a stalled event loop, a vanished host); with the retry, a standby leads < 10 s later."""
 
 _KEEPALIVE = {
     "tcp_keepalives_idle": "3",
@@ -105,6 +106,7 @@ class Election:
     async def acquire(self, stop: asyncio.Event) -> asyncpg.Connection | None:
         """The lock connection once this process holds the lock; None when `stop` is set."""
         standing_by = False
+        unreachable: str | None = None  # the last connection error logged (logged once)
         conn: asyncpg.Connection | None = None
         try:
             while not stop.is_set():
@@ -117,8 +119,14 @@ class Election:
                     if not standing_by:
                         standing_by = True
                         log.info("standing by", lock_key=self.key, replica=identity())
-                except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                    log.warning("projector election: the database cannot be reached", exc_info=True)
+                    unreachable = None
+                except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
+                    if repr(e) != unreachable:
+                        unreachable = repr(e)
+                        log.warning(
+                            "projector election: the database cannot be reached; retrying",
+                            error=unreachable,
+                        )
                     if conn is not None:
                         conn.terminate()
                         conn = None

@@ -810,7 +810,7 @@ class ProjectionRunner:
             self.store.arm()
             try:
                 covered = await self.run_batch()
-            except PositionsMoved as moved:  # fencing (ADR 0024): another runner wrote
+            except PositionsMoved as moved:  # fencing (ADR 0026): another runner wrote
                 log.warning("positions moved by another runner: reloaded", error=str(moved))
                 async with self._batch_lock:
                     await self._load_positions()

@@ -40,7 +40,7 @@ Statement = tuple[str, tuple[Any, ...]]
 
 
 class PositionsMoved(Exception):
-    """Fencing (ADR 0024): a batch's positions were not where its writer believed them to
+    """Fencing (ADR 0026): a batch's positions were not where its writer believed them to
     be (another runner wrote them meanwhile). The batch was rolled back, nothing written;
     the writer reloads the positions and goes on from there."""
 

@@ -1,4 +1,4 @@
-"""Fencing (ADR 0024): two runners on one log never apply a batch twice.
+"""Fencing (ADR 0026): two runners on one log never apply a batch twice.
 
 Each batch compare-and-sets the positions it advances in its own transaction; a runner
 whose positions are stale (another runner wrote meanwhile) has its batch rolled back and
