@@ -836,10 +836,25 @@ def create_schema(url: str) -> None:
     Tvaers(Settings(database_url=url)).close()
 
 
-def open_app(url: str) -> Tvaers:
+class _SchemaMade(Tvaers):
+    """The application over tables `create_schema` has made: it creates none itself.
+
+    Two workers creating them at once (CREATE OR REPLACE FUNCTION of the library's insert
+    function) failed about once in seven with "tuple concurrently updated"."""
+
+    name = "Tvaers"  # the same tables (the library names them after the application)
+
+    def construct_env(self, name: str, env: Any = None) -> Any:
+        environment = super().construct_env(name, env)
+        environment["CREATE_TABLE"] = "n"
+        return environment
+
+
+def open_app(url: str, *, create_tables: bool = True) -> Tvaers:
     """The application whose mapper encodes the events (sealing personal data with the
-    per-person keys it keeps in the same database: one app per process, after a fork)."""
-    app = Tvaers(Settings(database_url=url))
+    per-person keys it keeps in the same database: one app per process, after a fork).
+    A worker passes `create_tables=False`: the tables were made once before it started."""
+    app = (Tvaers if create_tables else _SchemaMade)(Settings(database_url=url))
     assert isinstance(app.mapper, MsgspecMapper)
     return app
 
@@ -869,7 +884,7 @@ def _copy_part(
             f"  {label}{stats.events:,} events, {stats.events / stats.seconds:,.0f}/s", flush=True
         )
 
-    app = open_app(url)
+    app = open_app(url, create_tables=False)  # `generate_postgres` made them
     with psycopg.connect(url) as conn:
         with (
             conn.cursor() as cursor,
