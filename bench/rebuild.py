@@ -365,7 +365,8 @@ def main() -> None:
     if not (args.reuse and generate.event_count(admin, "bench_rebuild") >= args.events):
         url = generate.fresh_database(admin, "bench_rebuild")
         stats = generate.generate_postgres(url, args.events, workers=args.workers)
-        print(stats.summary())
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"{stats.summary()}; peak RSS of the largest generating worker {children:,.0f} MiB")
     asyncio.run(bench(url, args))
 
 
