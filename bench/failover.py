@@ -12,7 +12,9 @@ round kills the active replica with SIGKILL and measures, from the kill:
 - moving: until the lowest position in `projection_tracking` is past where it was at the
   kill (the new leader has set up, caught up and committed a batch).
 
-Then a new replica replaces the killed one (as a supervisor would restart it). Baseline
+Then a new replica replaces the killed one (as a supervisor would restart it). Then
+`--pauses` rounds hang the leader with SIGSTOP (its sockets stay open: the server ends its
+lock session after `idle_session_timeout`), resumed with SIGCONT once a standby leads. Baseline
 in the same run: a fresh asyncpg connection plus `pg_try_advisory_lock` (the floor of any
 takeover), and the standby's retry interval (`projections.leader.RETRY`). At the end the
 load stops, the views catch up and are compared with a clean rebuild, row for row.
@@ -34,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.projection
 
 from api.readside import build_store
 from projections.catalog import ALL
-from projections.leader import RETRY
+from projections.leader import LEASE, RETRY
 from projections.runner import ProjectionRunner
 from services.application import Tvaers
 from services.settings import Settings
@@ -44,6 +46,7 @@ from tests.projections.failover import (
     WriteLoad,
     kill_the_leader,
     lowest_position,
+    pause_the_leader,
     wait_for,
 )
 from tests.projections.support import view_contents
@@ -62,7 +65,7 @@ async def lock_baseline(url: str, rounds: int = 20) -> list[float]:
     return times
 
 
-async def bench(url: str, kills: int) -> None:
+async def bench(url: str, kills: int, pauses: int) -> None:
     baseline = await lock_baseline(url)
     settings = Settings(database_url=url, housekeeping=False)
     app = Tvaers(settings)
@@ -74,6 +77,7 @@ async def bench(url: str, kills: int) -> None:
     await wait_for(lambda: replicas[1].seen(STANDING_BY), 60, "a standby", replicas)
     load = WriteLoad(app).start()
     elected, moving = [], []
+    hung_elected, hung_moving = [], []
     try:
         for kill in range(1, kills + 1):
             await asyncio.sleep(1.0)  # the leader under load for a while
@@ -89,6 +93,15 @@ async def bench(url: str, kills: int) -> None:
             replacement = Replica(url, f"replica-{kill + 2}")
             replicas.append(replacement)
             await wait_for(lambda r=replacement: r.seen(STANDING_BY), 60, "a standby", replicas)
+        for pause in range(1, pauses + 1):
+            await asyncio.sleep(1.0)
+            _, takeover = await pause_the_leader(replicas, store)
+            hung_elected.append(takeover.elected)
+            hung_moving.append(takeover.moving)
+            print(
+                f"hang {pause} (SIGSTOP): elected after {takeover.elected:.2f} s,"
+                f" views moving after {takeover.moving:.2f} s; resumed, the old leader stood by"
+            )
     finally:
         load.stop()
     head = app.max_notification_id()
@@ -114,6 +127,13 @@ async def bench(url: str, kills: int) -> None:
         f" | baseline: connect + pg_try_advisory_lock {statistics.median(baseline) * 1000:.1f} ms"
         f" (median of {len(baseline)}), standby retry interval {RETRY:.1f} s"
     )
+    if pauses:
+        print(
+            f"takeover from a hung leader (SIGSTOP, median of {pauses}):"
+            f" elected {statistics.median(hung_elected):.2f} s,"
+            f" views moving {statistics.median(hung_moving):.2f} s"
+            f" | baseline: the lease (idle_session_timeout) {LEASE} s + retry {RETRY:.1f} s"
+        )
     print(
         f"events written during the run: {head}; views identical to a clean rebuild: "
         f"{'yes' if identical else 'NO'}"
@@ -125,11 +145,12 @@ async def bench(url: str, kills: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kills", type=int, default=5)
+    parser.add_argument("--pauses", type=int, default=2, help="rounds of SIGSTOP (hung leader)")
     args = parser.parse_args()
     admin = generate.admin_url()
     print(f"code: {generate.code_version()}")
     url = generate.fresh_database(admin, "bench_failover")
-    asyncio.run(bench(url, args.kills))
+    asyncio.run(bench(url, args.kills, args.pauses))
 
 
 if __name__ == "__main__":

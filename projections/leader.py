@@ -46,9 +46,9 @@ RETRY = 1.0
 HEARTBEAT = 1.0
 """Seconds between the leader's checks that it still holds the lock."""
 
-LEASE = 8
+LEASE = 5
 """Seconds after which PostgreSQL ends a silent lock session (`idle_session_timeout`: a hung
-leader, a stalled event loop, a vanished host); with the retry, a standby leads < 10 s later."""
+leader, a stalled event loop, a vanished host); with the retry, a standby leads ~6 s later."""
 
 _KEEPALIVE = {
     "tcp_keepalives_idle": "3",
@@ -85,6 +85,8 @@ class Election:
         heartbeat: float = HEARTBEAT,
         lease: int = LEASE,
     ) -> None:
+        if heartbeat >= lease:
+            raise ValueError("The heartbeat must come well within the lease.")
         self.dsn = dsn
         self.key = key
         self.retry = retry
@@ -144,8 +146,9 @@ class Election:
         while True:
             began = time.monotonic()
             try:
-                holds = await asyncio.wait_for(
-                    conn.fetchval(_HOLDS_LOCK, self.key), timeout=self.lease / 2
+                holds = await asyncio.wait_for(  # by then the server may have ended it
+                    conn.fetchval(_HOLDS_LOCK, self.key),
+                    timeout=max(self.lease - self.heartbeat, self.lease / 2),
                 )
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 raise LostLeadership(f"the lock connection failed: {error!r}") from error

@@ -50,6 +50,9 @@ class PositionsMoved(Exception):
         super().__init__(f"Another projection runner moved the positions: {found}.")
 
 
+_LEASE = "5s"  # = projections.leader.LEASE: how long a silent writer may hold the fence
+
+
 def _moved(
     previous: Mapping[str, int] | None, positions: Mapping[str, int], found: Mapping[str, int]
 ) -> dict[str, tuple[int, int | None]]:
@@ -820,6 +823,9 @@ class PostgresReadStore(ReadStore):
         touched = access_changes.watched_in(statements)
         async with self._writer().acquire() as conn, conn.transaction():
             if previous is not None and positions:  # the fence: rows locked, in name order
+                # A writer paused mid-batch (SIGSTOP, a frozen VM) must not hold these rows
+                # locked for ever: the server ends its session (ADR 0026, leader.LEASE).
+                await conn.execute(f"SET LOCAL idle_in_transaction_session_timeout = '{_LEASE}'")
                 held = await conn.fetch(
                     "SELECT name, position FROM projection_tracking"
                     " WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE",

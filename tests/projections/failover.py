@@ -25,6 +25,8 @@ from tests.projections.support import generate_history
 ROOT = Path(__file__).resolve().parents[2]
 ACTIVE = "became the active projector"
 STANDING_BY = "standing by"
+LOST = "lost the projector lock: stopped projecting, standing by again"
+ENDED = "the projector's work ended: giving up the lock, standing by again"
 
 
 class Replica:
@@ -71,8 +73,9 @@ class Replica:
 
     @property
     def active(self) -> bool:
-        became = self.seen(ACTIVE)
-        return self.alive and became is not None
+        """Alive, and the last it said of its leadership is that it became the leader."""
+        said = [name for _, name in self.events if name in (ACTIVE, LOST, ENDED)]
+        return self.alive and said[-1:] == [ACTIVE]
 
     @property
     def alive(self) -> bool:
@@ -183,3 +186,33 @@ async def kill_the_leader(replicas: list[Replica], store: ReadStore) -> tuple[Re
 
 async def _past(store: ReadStore, position: int) -> bool:
     return await lowest_position(store) > position
+
+
+async def pause_the_leader(replicas: list[Replica], store: ReadStore) -> tuple[Replica, Takeover]:
+    """SIGSTOP the active replica (a hung leader: its sockets stay open) while the load runs;
+    time the standby's takeover; then SIGCONT it: it must notice and stand by."""
+    (leader,) = [r for r in replicas if r.active]
+    standbys = [r for r in replicas if r is not leader and r.alive]
+    start = await lowest_position(store)
+    await wait_for(lambda: _past(store, start), 30, "the views to move under the leader", replicas)
+    leader.process.send_signal(signal.SIGSTOP)
+    paused = time.monotonic()
+    try:
+        at_pause = await lowest_position(store)
+        elected = await wait_for(
+            lambda: any(r.seen(ACTIVE, after=paused) for r in standbys),
+            20,
+            "a standby to become active",
+            replicas,
+        )
+        moving = await wait_for(
+            lambda: _past(store, at_pause), 20, "the views to move again", replicas
+        )
+    finally:
+        leader.process.send_signal(signal.SIGCONT)
+    resumed = time.monotonic()
+    await wait_for(
+        lambda: leader.seen(STANDING_BY, after=resumed), 20, "the old leader to stand by", replicas
+    )
+    assert leader.seen(LOST, after=paused) is not None, leader.log()
+    return leader, Takeover(elected - paused, moving - paused, at_pause)

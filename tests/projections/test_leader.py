@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
 
+from projections import store as store_module
 from projections.leader import LEASE, LOCK_KEY, Election
+from projections.store import TRACKING_DDL, PostgresReadStore, render_ddl
 from services.settings import Settings
 
 
@@ -92,7 +94,7 @@ async def test_one_replica_leads_the_other_stands_by_and_takes_over_when_the_lea
 async def test_a_leader_whose_lock_session_is_killed_stops_at_once_and_stands_by_again(
     postgres_database_url: str,
 ) -> None:
-    election = _election(postgres_database_url, retry=0.2, heartbeat=5.0)
+    election = _election(postgres_database_url, retry=0.2, heartbeat=3.0)
     async with _replicas(election) as (replica,):
         await asyncio.wait_for(replica.leading.wait(), 5)
         (pid,) = await _lock_holders(postgres_database_url)
@@ -102,7 +104,7 @@ async def test_a_leader_whose_lock_session_is_killed_stops_at_once_and_stands_by
             assert await conn.fetchval("SELECT pg_terminate_backend($1)", pid)
         finally:
             await conn.close()
-        # Noticed by the connection's end, not by the next heartbeat (5 s away).
+        # Noticed by the connection's end, not by the next heartbeat (3 s away).
         for _ in range(100):
             if replica.cancelled_at is not None:
                 break
@@ -137,3 +139,51 @@ async def test_the_lock_session_is_ended_by_the_server_when_its_client_goes_sile
             await conn.fetchval("SELECT 1")
     finally:
         conn.terminate()
+
+
+class _Pausing(list[tuple[str, tuple[object, ...]]]):
+    """A batch whose writer stops, the event loop and all, once the batch has begun: a
+    leader paused mid-batch (SIGSTOP, a frozen VM)."""
+
+    def __init__(self, *statements: tuple[str, tuple[object, ...]], pause: float) -> None:
+        super().__init__(statements)
+        self.pause = pause
+        self.iterated = 0
+
+    def __iter__(self) -> Iterator[tuple[str, tuple[object, ...]]]:
+        self.iterated += 1
+        if self.iterated > 1:  # the first look is before the transaction
+            time.sleep(self.pause)
+        return super().__iter__()
+
+
+async def test_a_writer_paused_inside_a_fenced_batch_loses_its_session_and_the_rows_it_locked(
+    postgres_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert f"{LEASE}s" == store_module._LEASE  # the fence's timeout is the election's lease
+    monkeypatch.setattr(store_module, "_LEASE", "300ms")
+    store = PostgresReadStore(postgres_database_url)
+    await store.open()
+    try:
+        await store.execute_script([render_ddl(TRACKING_DDL, "postgresql")])
+        await store.execute(
+            "INSERT INTO projection_tracking (name, position, version, updated_at)"
+            " VALUES ('p', 0, 1, now())"
+        )
+        batch = _Pausing(("UPDATE projection_tracking SET version = 2", ()), pause=1.0)
+        with pytest.raises(Exception) as ended:  # noqa: PT011 - whichever way the driver says it
+            await store.apply(batch, {"p": 1}, {"p": 0})
+        assert store.is_transient(ended.value), ended.value
+        assert batch.iterated >= 2
+        # Its batch was rolled back and the rows are free for the next leader at once.
+        conn = await asyncpg.connect(postgres_database_url)
+        try:
+            async with conn.transaction():
+                row = await conn.fetchrow(
+                    "SELECT position, version FROM projection_tracking FOR UPDATE NOWAIT"
+                )
+            assert tuple(row) == (0, 1)
+        finally:
+            await conn.close()
+    finally:
+        await store.close()
