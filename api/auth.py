@@ -35,6 +35,8 @@ are refused like forbidden ones (403), so a refusal never tells what exists.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import os
 import secrets
 from collections.abc import Awaitable, Callable
@@ -59,6 +61,7 @@ from litestar.types import Empty
 from litestar.utils.scope.state import ScopeState
 
 from aggregates.account import AccessRole
+from api.principals import AccessCache
 from api.readside import ReadSide
 from api.throttle import login_rate_limit
 from projections import access as access_view
@@ -135,10 +138,42 @@ class Principal:
     from_cookie: bool = False
     # When the token ends (the web UI warns before its session does: issue 16).
     expires_at: datetime | None = None
+    # The grants indexed once (a principal is kept between requests, api/principals.py):
+    # checking a need costs the same with 1 grant or 300.
+    _on_partnership: dict[UUID, frozenset[AccessRole]] = dataclasses.field(
+        init=False, repr=False, compare=False
+    )
+    _in_municipality: dict[str, frozenset[AccessRole]] = dataclasses.field(
+        init=False, repr=False, compare=False
+    )
+    _writer: bool = dataclasses.field(init=False, repr=False, compare=False)
+    _registers_in: frozenset[str] = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        on_partnership: dict[UUID, set[AccessRole]] = {}
+        in_municipality: dict[str, set[AccessRole]] = {}
+        for g in self.grants:
+            if g.partnership_id is not None:
+                on_partnership.setdefault(g.partnership_id, set()).add(g.role)
+            if g.municipality_key is not None:
+                in_municipality.setdefault(g.municipality_key, set()).add(g.role)
+        put = object.__setattr__  # frozen: set once, here
+        put(self, "_on_partnership", {k: frozenset(v) for k, v in on_partnership.items()})
+        put(self, "_in_municipality", {k: frozenset(v) for k, v in in_municipality.items()})
+        put(self, "_writer", self.is_admin or any(g.role in _WRITERS for g in self.grants))
+        put(
+            self,
+            "_registers_in",
+            frozenset(
+                g.municipality_key
+                for g in self.grants
+                if g.role in _WRITERS and g.municipality_key is not None
+            ),
+        )
 
     @property
     def is_writer(self) -> bool:
-        return self.is_admin or any(g.role in _WRITERS for g in self.grants)
+        return self._writer
 
     @property
     def visibility(self) -> Visibility:
@@ -153,11 +188,7 @@ class Principal:
     def registers_in(self) -> frozenset[str]:
         """Municipalities (keys) the user may register partnerships in: those of their
         municipality-wide project-leader grants (administrators: any)."""
-        return frozenset(
-            g.municipality_key
-            for g in self.grants
-            if g.role in _WRITERS and g.municipality_key is not None
-        )
+        return self._registers_in
 
     def may_register_in(self, municipality: str) -> bool:
         return self.is_admin or municipality.strip().casefold() in self.registers_in
@@ -168,14 +199,13 @@ class Principal:
         if self.is_admin:
             return True
         roles = _ROLES_FOR[need]
-        return any(
-            g.role in roles
-            and (
-                g.partnership_id == partnership_id
-                or (g.municipality_key is not None and g.municipality_key == municipality_key)
-            )
-            for g in self.grants
-        )
+        held = self._on_partnership.get(partnership_id)
+        if held is not None and not held.isdisjoint(roles):
+            return True
+        if municipality_key is None:
+            return False
+        held = self._in_municipality.get(municipality_key)
+        return held is not None and not held.isdisjoint(roles)
 
 
 def _read_side(connection: ASGIConnection[Any, Any, Any, Any]) -> ReadSide:
@@ -223,9 +253,7 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             from_session = token is not None
         if token is None:
             return AuthenticationResult(user=None, auth=None)
-        principal = await self._principal(connection, str(token))
-        if principal is not None and from_session:
-            principal = replace(principal, from_cookie=True)
+        principal = await self._principal(connection, str(token), from_session)
         if principal is None:
             if from_session:
                 # A stale cookie: forget its token, remember only whose session it was.
@@ -240,13 +268,40 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=principal, auth=principal.token_id)
 
     async def _principal(
-        self, connection: ASGIConnection[Any, Any, Any, Any], token: str
+        self, connection: ASGIConnection[Any, Any, Any, Any], token: str, from_session: bool
+    ) -> Principal | None:
+        """The token's principal: kept from an earlier request (api/principals.py) while
+        nothing it was built from has changed, else loaded from the access view."""
+        read_side = _read_side(connection)
+        cache: AccessCache[Principal] = read_side.principals
+        key = (token, from_session)
+        kept = cache.principal(key)
+        if kept is not None and read_side.store.dialect == "postgresql":
+            # Another process's change arrives by NOTIFY: a few turns of the event loop
+            # let a notification that came in with this request be heard before it is
+            # served (read from its socket, then its callback run).
+            for _ in range(3):
+                await asyncio.sleep(0)
+            kept = cache.principal(key)
+        if kept is not None:
+            if kept.expires_at is None or kept.expires_at > datetime.now(UTC):
+                return kept
+            cache.forget_principal(key)  # ended: the full check below refuses and logs it
+        generation = cache.generation
+        principal = await self._load(connection, read_side, token)
+        if principal is not None:
+            if from_session:
+                principal = replace(principal, from_cookie=True)
+            cache.keep_principal(key, principal, generation)
+        return principal
+
+    async def _load(
+        self, connection: ASGIConnection[Any, Any, Any, Any], read_side: ReadSide, token: str
     ) -> Principal | None:
         parsed = parse_token(token)
         if parsed is None:
             return None
         token_id, secret = parsed
-        read_side = _read_side(connection)
         found = await access_view.token_owner_and_grants(read_side.store, token_id)
         if found is None and await _catch_up(read_side):
             found = await access_view.token_owner_and_grants(read_side.store, token_id)
@@ -381,20 +436,35 @@ async def _check_level(
     partnership_id = _path_id(connection, "partnership_id")
 
     async def covered(p: Principal, store: ReadStore) -> bool:
-        return p.may(need, partnership_id, await access_view.municipality_of(store, partnership_id))
+        return p.may(need, partnership_id, await municipality_of(connection, partnership_id))
 
     if not await _granted(connection, principal, covered):
 
         async def readable(p: Principal, store: ReadStore) -> bool:
-            return p.may(
-                "read", partnership_id, await access_view.municipality_of(store, partnership_id)
-            )
+            return p.may("read", partnership_id, await municipality_of(connection, partnership_id))
 
         # One the user may not even read looks like one that does not exist (issue 16).
         hidden = need == "read" or not await _granted(connection, principal, readable)
         raise (HiddenPartnership if hidden else PermissionDeniedException)(
             f"You have no grant that lets you {_VERBS[need]} this partnership."
         )
+
+
+async def municipality_of(
+    connection: ASGIConnection[Any, Any, Any, Any], partnership_id: UUID
+) -> str | None:
+    """The partnership's municipality (key) from the access view, kept between requests
+    until the view changes it (a registry change, api/principals.py)."""
+    read_side = _read_side(connection)
+    cache: AccessCache[Principal] = read_side.principals
+    kept = cache.municipality(partnership_id)
+    if kept is not None:
+        return kept
+    generation = cache.scope_generation
+    found = await access_view.municipality_of(read_side.store, partnership_id)
+    if found is not None:
+        cache.keep_municipality(partnership_id, found, generation)
+    return found
 
 
 async def _check_organisation(

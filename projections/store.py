@@ -246,8 +246,11 @@ def in_utc(value: datetime) -> datetime:
 
 
 def ts_text(value: datetime) -> str:
-    """Sortable UTC text for SQLite (datetime.isoformat drops zero microseconds)."""
-    return in_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Sortable UTC text for SQLite: 2024-05-01T10:00:00.000000Z (always the microseconds)."""
+    utc = in_utc(value)
+    if utc.year < 1000:  # strftime's %Y does not pad: keep the text it always gave
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc.isoformat(timespec="microseconds")[:26] + "Z"
 
 
 def _sqlite_param(value: Any) -> Any:
@@ -455,6 +458,11 @@ class ReadStore(ABC):
     def hears_other_processes(self) -> bool:
         """Whether changes committed by other processes reach `changes` (NOTIFY)."""
         return False
+
+    async def access_changes_sent(self) -> None:
+        """Return once the access changes committed so far have been sent to every other
+        process (PostgreSQL: a NOTIFY barrier, projections/changes.py); at once here."""
+        return
 
     def stored_id(self, originator_id: UUID) -> Any:
         """An aggregate id as the event table holds it."""
@@ -696,9 +704,15 @@ class PostgresReadStore(ReadStore):
         return access_changes.channel(self.events_table)
 
     def _on_access_change(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        origin, tables = access_changes.decode(payload)
-        if origin != self.changes.origin:  # this process's own: heard at its commit
-            self.changes.changed(tables)
+        self.changes.heard(payload)
+
+    async def access_changes_sent(self) -> None:
+        if self.hears_other_processes():
+            await self.changes.barrier(
+                lambda payload: self.pool.execute(
+                    "SELECT pg_notify($1, $2)", self.changes_channel, payload
+                )
+            )
 
     def _on_listener_lost(self, *_: Any) -> None:
         self.changes.changed(access_changes.WATCHED_TABLES)

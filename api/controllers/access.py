@@ -367,6 +367,9 @@ async def _caught_up(read_side: ReadSide, notification_id: int) -> bool:
     except StillCatchingUp as lag:
         log.warning("access change saved, views still catching up", wanted=lag.wanted)
         return False
+    # Every API process forgets the principals it kept once it hears of the change
+    # (api/principals.py): answer after it has been sent to them all.
+    await read_side.store.access_changes_sent()
     return True
 
 
