@@ -85,6 +85,8 @@ async def _project(args: argparse.Namespace, settings: Settings) -> int:
             runner = read_side.runner
             if args.action == "status":
                 await runner.setup()
+                if settings.store == "postgresql":
+                    await _print_projector(settings)
                 return _print_status(await runner.status())
             await runner.setup()
             names = args.names or None  # the action is "rebuild" ("run": `_run_projector`)
@@ -153,6 +155,24 @@ async def _run_projector(settings: Settings) -> int:
     dsn, server_settings = settings.asyncpg_dsn()
     await Election(dsn, server_settings=server_settings).run(lead, stop)
     return 0
+
+
+async def _print_projector(settings: Settings) -> None:
+    """Which `tvaers project run` replica is active (PostgreSQL: the advisory lock's holder)."""
+    from projections.leader import active_projector  # noqa: PLC0415
+
+    dsn, server_settings = settings.asyncpg_dsn()
+    active = await active_projector(dsn, server_settings=server_settings)
+    if active is None:
+        sys.stdout.write(
+            "active projector: NONE (no `tvaers project run` holds the lock: the views stand"
+            " still)\n"
+        )
+        return
+    sys.stdout.write(
+        f"active projector: {active.replica or active.application_name}"
+        f" (from {active.client or 'local socket'}, since {active.since:%Y-%m-%d %H:%M:%S %Z})\n"
+    )
 
 
 def _print_status(statuses: Sequence[Status]) -> int:

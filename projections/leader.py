@@ -28,6 +28,8 @@ import os
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -63,6 +65,42 @@ _HOLDS_LOCK = (
 )
 
 
+APPLICATION_NAME = "tvaers projector"
+"""The lock connections' `application_name` (then the replica's host:pid), for pg_stat_activity."""
+
+_ACTIVE = (
+    "SELECT a.application_name, a.client_addr::text AS client, a.backend_start"
+    " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+    " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+    " AND ((l.classid::bigint << 32) | l.objid::bigint) = $1"
+)
+
+
+@dataclass(frozen=True)
+class ActiveProjector:
+    """The replica holding the projector lock, as PostgreSQL sees it."""
+
+    application_name: str
+    client: str | None
+    since: datetime
+
+    @property
+    def replica(self) -> str:
+        return self.application_name.removeprefix(APPLICATION_NAME).strip()
+
+
+async def active_projector(dsn: str, key: int = LOCK_KEY, **options: Any) -> ActiveProjector | None:
+    """Who leads now (None: no `tvaers project run` holds the lock, the views stand still)."""
+    conn = await asyncpg.connect(dsn, **options)
+    try:
+        row = await conn.fetchrow(_ACTIVE, key)
+    finally:
+        await conn.close()
+    if row is None:
+        return None
+    return ActiveProjector(str(row["application_name"]), row["client"], row["backend_start"])
+
+
 def identity() -> str:
     """Who this replica is, in the logs: host and process id."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -96,7 +134,7 @@ class Election:
             **(server_settings or {}),
             **_KEEPALIVE,
             "idle_session_timeout": f"{lease}s",
-            "application_name": "tvaers projector election",
+            "application_name": f"{APPLICATION_NAME} {identity()}"[:63],
         }
         self.terms = 0  # how many times this process became the leader
 
@@ -115,7 +153,9 @@ class Election:
                 try:
                     if conn is None or conn.is_closed():
                         conn = await self._connect()
-                    if await conn.fetchval("SELECT pg_try_advisory_lock($1)", self.key):
+                    if await asyncio.wait_for(
+                        conn.fetchval("SELECT pg_try_advisory_lock($1)", self.key), self.lease
+                    ):
                         held, conn = conn, None
                         return held
                     if not standing_by:

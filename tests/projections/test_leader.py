@@ -10,8 +10,16 @@ from collections.abc import AsyncIterator, Iterator
 import asyncpg
 import pytest
 
+from api.cli import main
 from projections import store as store_module
-from projections.leader import LEASE, LOCK_KEY, Election
+from projections.leader import (
+    APPLICATION_NAME,
+    LEASE,
+    LOCK_KEY,
+    Election,
+    active_projector,
+    identity,
+)
 from projections.store import TRACKING_DDL, PostgresReadStore, render_ddl
 from services.settings import Settings
 
@@ -76,8 +84,13 @@ async def test_one_replica_leads_the_other_stands_by_and_takes_over_when_the_lea
 ) -> None:
     first = _election(postgres_database_url, retry=0.2)
     second = _election(postgres_database_url, retry=0.2)
+    assert await active_projector(postgres_database_url) is None
     async with _replicas(first, second) as (leader, standby):
         await asyncio.wait_for(leader.leading.wait(), 5)
+        active = await active_projector(postgres_database_url)
+        assert active is not None
+        assert active.replica == identity()  # this process (both replicas are, here)
+        assert active.application_name == f"{APPLICATION_NAME} {identity()}"
         await asyncio.sleep(0.6)  # a few of the standby's tries
         assert not standby.leading.is_set()
         assert len(await _lock_holders(postgres_database_url)) == 1
@@ -187,3 +200,19 @@ async def test_a_writer_paused_inside_a_fenced_batch_loses_its_session_and_the_r
             await conn.close()
     finally:
         await store.close()
+
+
+async def test_project_status_names_the_active_projector_or_says_there_is_none(
+    postgres_database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TVAERS_DATABASE_URL", postgres_database_url)
+    monkeypatch.setenv("TVAERS_HOUSEKEEPING", "off")
+
+    def status() -> str:
+        main(["project", "status"])
+        return capsys.readouterr().out.splitlines()[0]
+
+    assert (await asyncio.to_thread(status)).startswith("active projector: NONE")
+    async with _replicas(_election(postgres_database_url)) as (replica,):
+        await asyncio.wait_for(replica.leading.wait(), 5)
+        assert (await asyncio.to_thread(status)).startswith(f"active projector: {identity()} (")
