@@ -308,6 +308,8 @@ class ApiServer:
     logdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="tvaers-bench-")))
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # The checkout whose code serves (another commit's, exported: a before/after run).
+    root: Path = ROOT
 
     @property
     def url(self) -> str:
@@ -316,12 +318,15 @@ class ApiServer:
     @property
     def env(self) -> dict[str, str]:
         # Every worker must share the key that signs session cookies.
-        return tvaers_env(
+        env = tvaers_env(
             self.database_url,
             TVAERS_PROJECTIONS=self.projections,
             TVAERS_SECRET_KEY=self.secret_key,
             TVAERS_LOG_LEVEL=self.log_level,
         )
+        if self.root != ROOT:
+            env["PYTHONPATH"] = str(self.root)
+        return env
 
     def describe(self) -> str:
         how = (
@@ -338,7 +343,7 @@ class ApiServer:
         with (self.logdir / f"{name}.log").open("ab") as log:
             process = subprocess.Popen(
                 argv,
-                cwd=ROOT,
+                cwd=self.root,
                 env=self.env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
