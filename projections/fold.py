@@ -23,6 +23,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 from uuid import UUID
 
@@ -41,7 +42,10 @@ from projections.store import (
 CACHE_KIB = 128 * 1024
 
 _TABLE_NAMES = re.compile(r"\b(?:INTO|UPDATE|FROM|JOIN)\s+(\w+)")
-_INDEX_ON = re.compile(r"^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+\w+\s+ON\s+(\w+)", re.IGNORECASE)
+_INDEX_ON = re.compile(
+    r"^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(\w+)\s+ON\s+(\w+)", re.IGNORECASE
+)
+_PLAN_INDEX = re.compile(r"USING (?:COVERING )?INDEX (\w+)")
 
 
 class FoldRefused(RuntimeError):
@@ -65,7 +69,24 @@ Owner = tuple[int, str, int]
 # -- values for SQLite, exactly as the SQLite store writes them (`_sqlite_param`) ------------
 
 _AS_IS = frozenset({int, float, bytes, bool, type(None)})
-_CONVERT: dict[type, Any] = {UUID: str, Decimal: str, datetime: ts_text, date: date.isoformat}
+_UUID_TEXT: dict[int, str] = {}  # ids recur (partnerships, partners, persons): text once
+
+
+def _uuid_text(value: UUID) -> str:
+    text = _UUID_TEXT.get(value.int)
+    if text is None:
+        if len(_UUID_TEXT) > 1_000_000:
+            _UUID_TEXT.clear()
+        text = _UUID_TEXT[value.int] = str(value)
+    return text
+
+
+_CONVERT: dict[type, Any] = {
+    UUID: _uuid_text,
+    Decimal: str,
+    datetime: ts_text,
+    date: date.isoformat,
+}
 
 
 def sqlite_value(value: Any) -> Any:
@@ -81,6 +102,61 @@ def sqlite_value(value: Any) -> Any:
 
 def sqlite_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple([sqlite_value(value) for value in row])
+
+
+def _uuid_text_slow(value: UUID) -> str:
+    return _uuid_text(value)
+
+
+_LAST_TS: list[Any] = [None, ""]  # an event's statements repeat its timestamp object
+
+
+def _ts_text(value: datetime) -> str:
+    if value is _LAST_TS[0]:
+        return _LAST_TS[1]  # type: ignore[no-any-return]
+    text = ts_text(value)
+    _LAST_TS[0], _LAST_TS[1] = value, text
+    return text
+
+
+def row_converter(sample: tuple[Any, ...]) -> Any:
+    """`sqlite_row` made for rows shaped like `sample` (one statement's rows): each column
+    is converted inline for the type it had in `sample`, and by `sqlite_value` whenever a
+    row has another type there, so the result is always `sqlite_row`'s."""
+    names: dict[str, Any] = {
+        "_sv": sqlite_value,
+        "_ut": _UUID_TEXT,
+        "_us": _uuid_text_slow,
+        "_U": UUID,
+        "_ts": _ts_text,
+        "_dt": datetime,
+        "_d": date,
+        "_asis": _AS_IS,
+    }
+    parts = []
+    for i, value in enumerate(sample):
+        v = f"r[{i}]"
+        kind = type(value)
+        if kind is str:
+            parts.append(
+                f"({v} if {v}.__class__ is str and '\\x00' not in {v}"
+                f" and '\\\\u' not in {v} else _sv({v}))"
+            )
+        elif kind in _AS_IS:
+            parts.append(f"({v} if {v}.__class__ in _asis else _sv({v}))")
+        elif kind is UUID:
+            parts.append(f"((_ut.get({v}.int) or _us({v})) if {v}.__class__ is _U else _sv({v}))")
+        elif kind is datetime:
+            parts.append(f"(_ts({v}) if {v}.__class__ is _dt else _sv({v}))")
+        elif kind is date:
+            parts.append(f"({v}.isoformat() if {v}.__class__ is _d else _sv({v}))")
+        elif isinstance(value, Enum):
+            names[f"_e{i}"] = kind
+            parts.append(f"({v}._value_ if {v}.__class__ is _e{i} else _sv({v}))")
+        else:
+            parts.append(f"_sv({v})")
+    body = ", ".join(parts) + ("," if len(parts) == 1 else "")
+    return eval(f"lambda r: ({body})", names)  # noqa: S307 - code made here, from types only
 
 
 # -- PostgreSQL's COPY text format, from the values SQLite gives back ------------------------
@@ -125,7 +201,10 @@ class Fold:
         self.streamed = self.append_only if stream else frozenset()
         self._dir = tempfile.mkdtemp(prefix="tvaers-fold-", dir=directory)
         self.path = os.path.join(self._dir, "fold.sqlite3")
-        self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        # The projections have a few hundred distinct statements: keep them all prepared.
+        self.conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, cached_statements=2048
+        )
         for pragma in (
             "journal_mode=MEMORY",  # one chunk per transaction: rolled back to name a failure
             "synchronous=OFF",
@@ -134,17 +213,25 @@ class Fold:
             "locking_mode=EXCLUSIVE",
         ):
             self.conn.execute(f"PRAGMA {pragma}")
+        # The scratch tables get only the indexes the fold's own statements look rows up
+        # by (found by asking SQLite's planner, `_index_for`), not those for the views'
+        # queries: each index costs every insert. A probe database has them all.
+        self._probe = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        self._indexes: dict[str, str] = {}  # index name -> its CREATE statement
         for projection in self.projections:
             for sql in projection.create_statements("sqlite"):
+                self._probe.execute(sql)
                 index = _INDEX_ON.match(sql)
-                if index is not None and index.group(1) in self.streamed:
-                    continue  # nothing is looked up in a streamed table here
-                self.conn.execute(sql)
+                if index is None:
+                    self.conn.execute(sql)
+                else:
+                    self._indexes[index.group(2)] = sql
         self.tables = [t for p in self.projections for t in p.tables]
         # Per distinct statement: None (run here), or the (table, columns) it streams to.
         self._route: dict[str, tuple[str, tuple[str, ...]] | None] = {}
         self._pending: dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]] = {}
         self._pending_rows = 0
+        self._converters: dict[str, Any] = {}  # per statement: its rows for SQLite
         self._filled: set[str] = set()  # streamed tables a statement here inserted into
 
     # -- statements ---------------------------------------------------------------------
@@ -166,8 +253,24 @@ class Fold:
                     f"{guarded[0]} is declared append-only, but a statement reads or changes"
                     f" it: {sql[:120]}"
                 )
+        if route is None and _plain_insert(sql) is None:
+            self._index_for(sql)
         self._route[sql] = route
         return route
+
+    def _index_for(self, sql: str) -> None:
+        """Create in the scratch database the indexes SQLite would use for `sql` (a
+        statement that looks rows up), if not there yet. Only speed depends on it."""
+        params = (None,) * sql.count("?")
+        try:
+            plan = self._probe.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+        except sqlite3.Error:
+            return  # the statement itself will fail, and be named, when it runs
+        for row in plan:
+            for name in _PLAN_INDEX.findall(str(row[-1])):
+                create = self._indexes.pop(name, None)
+                if create is not None:
+                    self.conn.execute(create)
 
     def apply(self, statements: Sequence[Statement], owners: Sequence[Owner] = ()) -> None:
         """Run a chunk's statements (batch-end ones included) in the scratch database, in
@@ -194,7 +297,10 @@ class Fold:
                     for table in statement_tables(sql)[:1]:
                         if table in self.streamed:
                             self._filled.add(table)
-                conn.executemany(sql, [sqlite_row(row) for row in rows])
+                convert = self._converters.get(sql)
+                if convert is None:
+                    convert = self._converters[sql] = row_converter(rows[0])
+                conn.executemany(sql, [convert(row) for row in rows])
         except sqlite3.Error:
             conn.execute("ROLLBACK")
             self._isolate(statements, owners)
@@ -251,28 +357,28 @@ class Fold:
     def count(self, table: str) -> int:
         return int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
-    def copy_chunks(self, table: str, size: int = 1 << 20) -> Iterator[bytes]:
-        """The table's rows in COPY text format, about `size` bytes at a time."""
-        cursor = self.conn.execute(f"SELECT * FROM {table}")
-        chunk: list[str] = []
-        length = 0
+    def copy_chunks(self, table: str, rows: int = 5_000) -> Iterator[bytes]:
+        """The table's rows in COPY text format, `rows` lines at a time. SQLite writes the
+        lines itself (`copy_text_line` in SQL): no value passes through Python."""
+        line = " || char(9) || ".join(
+            f"(CASE typeof({c}) WHEN 'null' THEN '\\N'"
+            f" WHEN 'blob' THEN '\\\\x' || lower(hex({c}))"
+            f" WHEN 'text' THEN replace(replace(replace(replace({c}, '\\', '\\\\'),"
+            f" char(9), '\\t'), char(10), '\\n'), char(13), '\\r')"
+            f" ELSE CAST({c} AS TEXT) END)"
+            for c in (f'"{name}"' for name in self.columns(table))
+        )
+        cursor = self.conn.execute(f"SELECT {line} || char(10) FROM {table}")
         while True:
-            rows = cursor.fetchmany(2_000)
-            if not rows:
+            lines = cursor.fetchmany(rows)
+            if not lines:
                 break
-            for row in rows:
-                line = copy_text_line(row)
-                chunk.append(line)
-                length += len(line)
-            if length >= size:
-                yield "".join(chunk).encode()
-                chunk, length = [], 0
-        if chunk:
-            yield "".join(chunk).encode()
+            yield "".join([row[0] for row in lines]).encode()
 
     def close(self) -> None:
         """Close and delete the scratch database."""
         try:
+            self._probe.close()
             self.conn.close()  # closing twice is allowed
         finally:
             for name in os.listdir(self._dir):
