@@ -42,9 +42,7 @@ from projections.store import (
 CACHE_KIB = 128 * 1024
 
 _TABLE_NAMES = re.compile(r"\b(?:INTO|UPDATE|FROM|JOIN)\s+(\w+)")
-_INDEX_ON = re.compile(
-    r"^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(\w+)\s+ON\s+(\w+)", re.IGNORECASE
-)
+_INDEX_ON = re.compile(r"^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(\w+)\s+ON\s+(\w+)", re.IGNORECASE)
 _PLAN_INDEX = re.compile(r"USING (?:COVERING )?INDEX (\w+)")
 
 

@@ -348,7 +348,7 @@ class ProjectionRunner:
                         if n.topic not in topics:
                             continue
                         try:
-                            event = decode(n)
+                            event = decode(n.topic, n.originator_id, n.originator_version, n.state)
                         except Exception as error:
                             raise _rebuild_failed(_owner(targets, n.topic), n.id, error) from error
                         handlers = dispatch.get(type(event))
@@ -366,7 +366,9 @@ class ProjectionRunner:
                                 raise _rebuild_failed(name, n.id, error) from error
                     await asyncio.sleep(0)
                 if statements and with_end:
-                    touched = {t for sql, _ in statements for t in statement_tables(sql)}
+                    touched = {
+                        t for sql in {sql for sql, _ in statements} for t in statement_tables(sql)
+                    }
                     for projection in with_end:
                         if touched.intersection(projection.staging or projection.tables):
                             owners.append((len(statements), projection.name, position))
@@ -409,20 +411,23 @@ class ProjectionRunner:
             return None
         return asyncio.create_task(self.store.copy_streamed(rows, lines))
 
-    def _row_decoder(self) -> Callable[[StoredNotification], Any]:
+    def _row_decoder(self) -> RowDecoder:
         """How the fold decodes: the rebuild decoder if one was given, else `decode`."""
         if self.rebuild_decoder is not None:
-            fast = self.rebuild_decoder()
-            return lambda n: fast(n.topic, n.originator_id, n.originator_version, n.state)
+            return self.rebuild_decoder()
         decode = self.decode
-        return lambda n: decode(
-            StoredEvent(
-                originator_id=n.originator_id,
-                originator_version=n.originator_version,
-                topic=n.topic,
-                state=n.state,
+
+        def one(topic: str, originator_id: Any, version: int, state: bytes) -> Any:
+            return decode(
+                StoredEvent(
+                    originator_id=originator_id,
+                    originator_version=version,
+                    topic=topic,
+                    state=state,
+                )
             )
-        )
+
+        return one
 
     async def status(self) -> list[Status]:
         head = await self.store.head()
