@@ -115,6 +115,7 @@ from services.errors import (
     StaleVersion,
 )
 from services.personal_data import open_keys
+from services.schema_lock import schema_lock
 from services.security import hash_password, new_token, verify_password
 from services.settings import Settings
 
@@ -225,7 +226,8 @@ class Tvaers(Application[UUID]):
         # process may snapshot at different intervals.
         intervals = {Partnership: settings.snapshot_interval, Agreement: settings.snapshot_interval}
         object.__setattr__(self, "snapshotting_intervals", intervals)
-        super().__init__(env=settings.eventsourcing_env())
+        with schema_lock(settings):  # replicas starting together on a fresh database
+            super().__init__(env=settings.eventsourcing_env())
         self.keys = open_keys(settings)
         self._local = threading.local()
         self._aggregate_locks = AggregateLocks()

@@ -1,7 +1,8 @@
 """Several API processes on one PostgreSQL, the views kept by an external projector
 (TVAERS_PROJECTIONS=external, issue 17): a write on one process is read on the other
 (read-your-writes waits for the projector), a token works on both, and one revoked on
-one process stops working on the other."""
+one process stops working on the other; processes starting together on a fresh database
+all start."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from typing import Any
@@ -153,3 +156,24 @@ def test_a_write_on_one_process_is_read_on_the_other_and_a_revoked_token_refused
     # 204 means the views hold the revocation: the other process refuses it as well.
     assert other.get("/auth/me", headers=second).status_code == 401
     assert one.get("/auth/me", headers=second).status_code == 401
+
+
+def test_processes_starting_together_on_a_fresh_database_all_start(
+    make_postgres_database: Callable[[], str],
+) -> None:
+    """Each creates the event store's tables if missing: one at a time (the schema lock),
+    not racing in PostgreSQL's catalog ("tuple concurrently updated", duplicate pg_type)."""
+    for _ in range(6):
+        settings = Settings(database_url=make_postgres_database(), housekeeping=False)
+        barrier = threading.Barrier(4)
+
+        def start(settings: Settings = settings, barrier: threading.Barrier = barrier) -> int:
+            barrier.wait()
+            app = Tvaers(settings)
+            try:
+                return app.max_notification_id()
+            finally:
+                app.close()
+
+        with ThreadPoolExecutor(4) as pool:
+            assert list(pool.map(lambda _: start(), range(4))) == [0] * 4

@@ -1,0 +1,36 @@
+"""Processes starting at once on one PostgreSQL create the event store's tables one at a time.
+
+The event store's tables, types and functions are created by whichever process starts
+first (`CREATE … IF NOT EXISTS`). PostgreSQL's catalog does not make two such statements
+of different sessions idempotent against each other: API and projector replicas started
+together on a fresh database failed with "tuple concurrently updated" or a duplicate key
+in `pg_type` (5 of 32 process starts, four at a time). Holding a session advisory lock
+around the creation serialises it: the second process finds the tables made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import psycopg
+
+from services.settings import Settings
+
+SCHEMA_LOCK_KEY = 0x7476_6165_7273_0002
+"""The bytes "tvaers" then 0x0002 (8392002043991228418): held while a process creates the
+event store's tables. (0x0001 is the projector's election, projections/leader.py.)"""
+
+
+@contextlib.contextmanager
+def schema_lock(settings: Settings) -> Iterator[None]:
+    """Hold the schema lock meanwhile (PostgreSQL; nothing on SQLite, a single process)."""
+    if settings.store != "postgresql":
+        yield
+        return
+    dsn, _ = settings.asyncpg_dsn()
+    with psycopg.connect(
+        dsn, autocommit=True, connect_timeout=10, application_name="tvaers schema"
+    ) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
+        yield  # the lock goes with the connection
