@@ -290,7 +290,16 @@ class ProjectionRunner:
         fold = Fold(targets, stream=self.store.streams_rebuild)
         try:
             await self.store.begin_rebuild(targets)
+            began = time.monotonic()
             position, covered = await self._fold(fold, targets, progress)
+            folded = time.monotonic()
+            log.info(
+                "rebuild: log folded",
+                events=covered,
+                position=position,
+                seconds=round(folded - began, 2),
+                projections=sorted(wanted),
+            )
             # No batch of this runner is written into the old views while they are being
             # replaced (another process's runner finds the positions moved; see `apply`).
             async with self._batch_lock:
@@ -298,6 +307,12 @@ class ProjectionRunner:
                 self._failures = {n: f for n, f in self._failures.items() if n not in wanted}
                 self._retry_at = {n: at for n, at in self._retry_at.items() if n not in wanted}
                 await self._load_positions()
+            log.info(
+                "rebuild: switched in",
+                position=position,
+                seconds=round(time.monotonic() - folded, 2),
+                total_seconds=round(time.monotonic() - began, 2),
+            )
         except BaseException:
             try:
                 await self.store.abandon_rebuild()

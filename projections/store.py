@@ -27,6 +27,7 @@ from uuid import UUID
 
 import asyncpg
 import msgspec
+import structlog
 from asyncpg.pgproto import pgproto
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from projections.fold import Fold
 
 from projections import changes as access_changes
+
+_log = structlog.get_logger("tvaers.projections")
 
 Dialect = Literal["postgresql", "sqlite"]
 Statement = tuple[str, tuple[Any, ...]]
@@ -966,7 +969,6 @@ class PostgresReadStore(ReadStore):
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
 
-
     # -- rebuild by folding ---------------------------------------------------------------
 
     streams_rebuild = True
@@ -1039,11 +1041,16 @@ class PostgresReadStore(ReadStore):
 
         # The streamed tables are complete: their indexes are built while the folded
         # tables are copied, then the folded tables' indexes on both connections.
-        await asyncio.gather(
-            build(streamed_indexes, sorted(fold.streamed)), copy_folded()
-        )
+        began = time.monotonic()
+        await asyncio.gather(build(streamed_indexes, sorted(fold.streamed)), copy_folded())
+        copied = time.monotonic()
         rest = [sql for sql in indexes if sql not in streamed_indexes]
         await asyncio.gather(build(rest[0::2], folded[0::2]), build(rest[1::2], folded[1::2]))
+        _log.info(
+            "rebuild: copied and indexed",
+            copy_seconds=round(copied - began, 2),
+            index_seconds=round(time.monotonic() - copied, 2),
+        )
         async with pool.acquire() as conn:
             await conn.executemany(
                 f"INSERT INTO {SHADOW_SCHEMA}.projection_tracking"
