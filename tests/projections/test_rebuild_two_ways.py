@@ -31,6 +31,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
+import projections.runner as runner_module
 from aggregates import Partnership
 from bench.generate import World
 from projections.catalog import ALL
@@ -49,6 +50,8 @@ class Example:
     segments: int  # the log is written in this many parts, the views catch up after each
     batch_sizes: tuple[int, ...]  # the live path's batch size for each part
     use_cases_after: int  # the part after which the application's use cases write
+    fold_chunk: int  # the rebuild's events per chunk (projections/runner.py FOLD_CHUNK)
+    stream_rows: int  # its rows gathered per COPY of an append-only table (STREAM_ROWS)
 
     @classmethod
     def drawn(cls, seed: int, *, events: tuple[int, int] = (400, 2_500)) -> Example:
@@ -61,7 +64,16 @@ class Example:
             segments=segments,
             batch_sizes=tuple(rng.randint(50, 300) for _ in range(segments + 1)),
             use_cases_after=rng.randrange(segments),
+            # Small sizes too: the logs here are shorter than one chunk of the default.
+            fold_chunk=rng.choice((64, 250, 999, 5_000)),
+            stream_rows=rng.choice((50, 700, 20_000)),
         )
+
+    def sized(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Make the rebuild fold in chunks of this example's sizes (where the code folds)."""
+        for name, value in (("FOLD_CHUNK", self.fold_chunk), ("STREAM_ROWS", self.stream_rows)):
+            if hasattr(runner_module, name):
+                monkeypatch.setattr(runner_module, name, value)
 
 
 SEEDS = (17, 1_700, 170_017, 4_243, 31_337)
@@ -297,9 +309,10 @@ async def live_path(side: ReadSide, log: Log, *, use_cases: bool = True) -> None
 
 @pytest.mark.parametrize("seed", SEEDS)
 async def test_a_generated_log_rebuilt_equals_its_views_built_live(
-    read_side: ReadSide, seed: int
+    read_side: ReadSide, seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     example = Example.drawn(seed)
+    example.sized(monkeypatch)
     log = Log(read_side, example)
     await live_path(read_side, log)
     stats = log.world.stats
@@ -323,12 +336,13 @@ async def test_a_generated_log_rebuilt_equals_its_views_built_live(
 
 
 async def test_events_of_older_class_versions_rebuild_as_they_project_live(
-    read_side: ReadSide,
+    read_side: ReadSide, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Version 1 RegistryUpdated, DecisionRecorded, FactorRecorded and EvaluationRecorded
     (without the fields issues 14 and 15 added) beside version 2 ones: through their
     upcasters both ways."""
     example = Example.drawn(99, events=(1_200, 1_200))
+    example.sized(monkeypatch)
     log = Log(read_side, example, old_shapes=0.6)
     await live_path(read_side, log, use_cases=False)
     assert log.downgraded > 10, log.downgraded
