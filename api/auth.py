@@ -49,6 +49,7 @@ from uuid import UUID
 import msgspec
 import structlog
 from litestar.connection import ASGIConnection, Request
+from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.authentication import (
@@ -57,7 +58,7 @@ from litestar.middleware.authentication import (
 )
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.session.client_side import CookieBackendConfig
-from litestar.types import Empty
+from litestar.types import ASGIApp, Empty, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
 from aggregates.account import AccessRole
@@ -287,12 +288,24 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             if kept.expires_at is None or kept.expires_at > datetime.now(UTC):
                 return kept
             cache.forget_principal(key)  # ended: the full check below refuses and logs it
+        loading = cache.loading(key)
+        if loading is not None:
+            # Another request is loading this token right now (a burst after a change
+            # or at the TTL): its result, not one more load of every grant.
+            shared = await asyncio.shield(loading)
+            if shared is not None:
+                return shared
         generation = cache.generation
-        principal = await self._load(connection, read_side, token)
-        if principal is not None:
-            if from_session:
-                principal = replace(principal, from_cookie=True)
-            cache.keep_principal(key, principal, generation)
+        future = cache.start_loading(key)
+        principal: Principal | None = None
+        try:
+            principal = await self._load(connection, read_side, token)
+            if principal is not None:
+                if from_session:
+                    principal = replace(principal, from_cookie=True)
+                cache.keep_principal(key, principal, generation)
+        finally:
+            cache.done_loading(key, future, principal)
         return principal
 
     async def _load(
@@ -701,11 +714,34 @@ def session_config(settings: Settings) -> CookieBackendConfig:
     )
 
 
+class CookieSession:
+    """The session cookie's middleware, for requests without a bearer token only.
+
+    A request that says `Authorization: ...` is an integration's (or a test's), never a
+    browser's: it is authenticated by that header alone, so its cookie is neither
+    decrypted nor written back (an empty session stands in). CSRF checks stay as they
+    are: they guard the web UI's paths, whose writes need the cookie (ADR 0013).
+    """
+
+    def __init__(self, app: ASGIApp, session: DefineMiddleware) -> None:
+        self.app = app
+        self.with_session = session(app)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP and any(
+            name == b"authorization" for name, _ in scope.get("headers", ())
+        ):
+            scope["session"] = {}
+            await self.app(scope, receive, send)
+            return
+        await self.with_session(scope, receive, send)
+
+
 def auth_middleware(settings: Settings) -> list[DefineMiddleware]:
     """Login attempts per client address first (refused before any work), then the
-    session (it decodes the cookie), then authentication."""
+    session (it decodes the cookie; not for bearer requests), then authentication."""
     return [
         login_rate_limit(settings),
-        session_config(settings).middleware,
+        DefineMiddleware(CookieSession, session=session_config(settings).middleware),
         DefineMiddleware(TokenAuthenticationMiddleware),
     ]

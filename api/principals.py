@@ -20,6 +20,7 @@ Nothing here decides access: a miss loads from the views as before.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
@@ -54,6 +55,7 @@ class AccessCache(Generic[P]):
         self.clock = clock
         self._principals: dict[Hashable, tuple[P, float]] = {}
         self._municipalities: dict[UUID, tuple[str, float]] = {}
+        self._loading: dict[Hashable, asyncio.Future[P | None]] = {}
         # Bumped by every change: a load that began in an older generation is not kept.
         self.generation = 0
         self.scope_generation = 0
@@ -66,6 +68,7 @@ class AccessCache(Generic[P]):
         if tables & PRINCIPAL_TABLES:
             self.generation += 1
             self._principals.clear()
+            self._loading.clear()  # a request from now on must not take a load begun before
         if tables & SCOPE_TABLES:
             self.scope_generation += 1
             self._municipalities.clear()
@@ -110,6 +113,24 @@ class AccessCache(Generic[P]):
 
     def forget_principal(self, key: Hashable) -> None:
         self._principals.pop(key, None)
+
+    # One load at a time per token: requests arriving meanwhile wait for its result.
+
+    def loading(self, key: Hashable) -> asyncio.Future[P | None] | None:
+        return self._loading.get(key)
+
+    def start_loading(self, key: Hashable) -> asyncio.Future[P | None]:
+        future: asyncio.Future[P | None] = asyncio.get_running_loop().create_future()
+        self._loading[key] = future
+        return future
+
+    def done_loading(
+        self, key: Hashable, future: asyncio.Future[P | None], principal: P | None
+    ) -> None:
+        if self._loading.get(key) is future:
+            del self._loading[key]
+        if not future.done():
+            future.set_result(principal)
 
     # -- a partnership's municipality -----------------------------------------------------
 

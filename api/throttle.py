@@ -189,6 +189,10 @@ class LoginRateLimitMiddleware(RateLimitMiddleware):
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["route_handler"].opt.get(LOGIN_ATTEMPT) is not True:
+            # Not a login: Litestar's limiter would build a Request to find that out.
+            await self.app(scope, receive, send)
+            return
         try:
             await super().__call__(scope, receive, send)
         except LoginThrottled:

@@ -392,6 +392,12 @@ def main() -> None:
         help="serve the product from this commit (exported with git archive): a before run",
     )
     parser.add_argument("--log-level", default="INFO", help="the API's TVAERS_LOG_LEVEL (INFO)")
+    parser.add_argument(
+        "--py-spy",
+        metavar="FILE",
+        help="sample the API with py-spy during the 300-grant phase (collapsed stacks to"
+        " FILE; the sampling costs the API a little CPU)",
+    )
     args = parser.parse_args()
     check_wrk()
     _http.install_sigterm_handler()
@@ -417,10 +423,12 @@ def main() -> None:
             began = time.perf_counter()
             client.headers["Authorization"] = f"Bearer {token_300}"
             ids = seed(client, args.partnerships, "300")
-            held_300 = grants_of(client)
             client.headers["Authorization"] = f"Bearer {token_1}"
             seed(client, 1, "1")
+            settle(client)
             held_1 = grants_of(client)
+            client.headers["Authorization"] = f"Bearer {token_300}"
+            held_300 = grants_of(client)
             print(
                 f"seeded {len(ids) + 1} partnerships over HTTP in"
                 f" {time.perf_counter() - began:.1f} s: bench-300 holds {held_300} grants,"
@@ -457,7 +465,30 @@ def main() -> None:
             meter_floor = _http.CpuMeter({"floor app": floor.process.pid, "PostgreSQL": postmaster})  # type: ignore[union-attr]
             floor_before = measure("floor (before)", floor.url, scripts["1"], meter_floor)
             with httpx.Client(base_url=server.url, timeout=60) as client:
+                spy = None
+                if args.py_spy:
+                    spy = subprocess.Popen(
+                        [
+                            str(_http.BIN / "py-spy"),
+                            "record",
+                            "--pid",
+                            str(server.processes["api"].pid),
+                            "--format",
+                            "raw",
+                            "--output",
+                            args.py_spy,
+                            "--duration",
+                            str(round(args.seconds + args.warmup)),
+                            "--rate",
+                            "100",
+                            "--gil",
+                        ],
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
                 peak_300 = measure("product, 300 grants", server.url, scripts["300"], meter_api)
+                if spy is not None:
+                    spy.wait(timeout=60)
                 settle(client)
                 peak_1 = measure("product, 1 grant", server.url, scripts["1"], meter_api)
                 settle(client)

@@ -706,8 +706,8 @@ class PostgresReadStore(ReadStore):
     def changes_channel(self) -> str:
         return access_changes.channel(self.events_table)
 
-    def _on_access_change(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        self.changes.heard(payload)
+    def _on_access_change(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
+        self.changes.heard(str(payload))
 
     async def access_changes_sent(self) -> None:
         if self.hears_other_processes():

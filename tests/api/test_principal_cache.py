@@ -32,6 +32,7 @@ from services.security import parse_token
 from services.settings import Settings
 from tests.api.conftest import (
     ACTOR,
+    PASSWORD,
     add_user,
     as_user,
     register_organisation,
@@ -367,3 +368,24 @@ def test_a_process_that_cannot_hear_the_changes_does_not_trust_its_cache(
     assert len(loads) == 2
     assert a.delete(f"/auth/tokens/{_token_id(token)}").status_code == 204
     assert b.get("/auth/me", headers=_bearer(token)).status_code == 401
+
+
+# -- sessions are the browser's -------------------------------------------------------------
+
+
+def test_a_bearer_request_does_not_touch_the_session_cookie(client: TestClient[Litestar]) -> None:
+    """The cookie's middleware is skipped for a request with a bearer header: its cookie is
+    neither read nor written back; a cookie alone still needs the CSRF check to write."""
+    bearer = client.headers.pop("Authorization")
+    login = client.post("/auth/login", json={"username": ACTOR, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    assert "tvaers_session" in client.cookies
+    assert client.get("/auth/me").status_code == 200  # the cookie alone authenticates
+
+    with_both = client.get("/auth/me", headers={"Authorization": bearer})
+    assert with_both.status_code == 200
+    assert "tvaers_session" not in with_both.headers.get("set-cookie", "")
+
+    forged = client.post("/organisations", json={"name": "Forged", "sector": "health"})
+    assert forged.status_code == 403  # a cookie write outside the UI's CSRF check
+    assert client.post("/auth/logout").status_code == 204
