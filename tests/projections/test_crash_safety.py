@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKER = ("-m", "tests.projections.rebuild_worker")
 KILLS = 20  # of rebuilds, anywhere in them
 RESUME_KILLS = 10  # of the live path catching up from empty
+PARTNERSHIPS = 50  # in the live path's history (~2,900 events)
 BATCH = 50
 
 
@@ -121,7 +122,7 @@ async def test_a_rebuild_killed_at_random_points_and_resumed_matches_a_clean_reb
 ) -> None:
     app, store, runner = read_side
     rng = random.Random(20240601)
-    history = generate_history(app, rng, partnerships=50)
+    history = generate_history(app, rng, partnerships=PARTNERSHIPS)
     head = app.max_notification_id()
     assert history.events == head >= 2000
 
@@ -141,7 +142,10 @@ async def test_a_rebuild_killed_at_random_points_and_resumed_matches_a_clean_reb
     account_ids = [n.id for n in await store.read_notifications(0, head, topics=account_topics)]
     note_topics = sorted(annotations_projection.topics)
     note_ids = [n.id for n in await store.read_notifications(0, head, topics=note_topics)]
-    assert (len(audit_ids) + len(account_ids) + len(note_ids), len(registered_ids)) == (head, 50)
+    assert (len(audit_ids) + len(account_ids) + len(note_ids), len(registered_ids)) == (
+        head,
+        PARTNERSHIPS,
+    )
     assert account_ids
 
     async def positions_matching_views() -> dict[str, int]:
@@ -350,13 +354,20 @@ async def test_a_rebuild_killed_anywhere_leaves_the_live_views_serving_and_the_n
         rest = KILLS - len(targets)
         targets += [("ready", (k + rng.random()) * took / rest) for k in range(rest)]
 
-        for after, delay in targets:
+        # A rebuild that ends before its kill (the machine was quicker this time) is tried
+        # again a little earlier, so that the kills land in it, up to a few times.
+        scale, spare = 1.0, KILLS // 2
+        while targets:
+            after, delay = targets.pop(0)
             async with reader.reading():
                 pid = await workers.start("shadow", after=after)
-                await asyncio.sleep(delay)
+                await asyncio.sleep(delay * scale)
                 code = await workers.kill(pid)
             assert code in (-signal.SIGKILL, 0), workers.log.read_text()
             hits.append((workers.phase(), code))
+            if code == 0 and spare:
+                spare, scale = spare - 1, scale * 0.7
+                targets.append((after, delay))
             # The live views: as they were (or, had it switched, as rebuilt: the same).
             assert positions(await store.tracking()) == live_positions, hits
             assert await view_contents(store) == live, hits
@@ -388,7 +399,7 @@ async def test_a_rebuild_killed_anywhere_leaves_the_live_views_serving_and_the_n
     assert reader.wrong == [], reader.wrong[:10]
     assert reader.reads >= KILLS, reader.reads
     # Kills landed all over the rebuild, not only at its start.
-    assert sum(summary.values()) >= KILLS // 2, hits
+    assert sum(summary.values()) >= KILLS * 3 // 4, hits
     assert len(summary) >= min(2, len(names)), (hits, names)
     reads = [n for n, (name, _) in enumerate(steps) if name.startswith("read")]
     late = {name for name, _ in steps[reads[-1] + 1 :]} if reads else set(names[1:])
