@@ -123,3 +123,37 @@ async def test_two_runners_following_one_log_during_writes_give_the_views_of_a_c
     followed = await view_contents(store)
     assert await first.rebuild() == head
     assert await view_contents(store) == followed
+
+
+async def test_a_rebuild_beside_the_projector_moves_its_positions_and_it_carries_on_from_them(
+    read_side: ReadSide, store_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tvaers project rebuild` while the projector runs: the switch puts the rebuilt views
+    and positions in place under it; its next batch is refused, it reloads the positions
+    and carries on from the rebuilt ones (not applying again what the rebuild covered)."""
+    app, store, projector = read_side
+    rng = random.Random(20261208)
+    generate_history(app, rng, partnerships=1)
+    await projector.catch_up()
+    generate_history(app, rng, partnerships=1)  # not yet projected when the rebuild starts
+    rebuilder = await _second_runner(store_settings, app, batch_size=2_000)
+    try:
+        assert await rebuilder.rebuild() == app.max_notification_id()
+    finally:
+        await rebuilder.store.close()
+
+    counted = _Counting(store, monkeypatch)
+    stop = asyncio.Event()
+    following = asyncio.create_task(projector.run_forever(stop, idle_wait=0.02))
+    try:
+        generate_history(app, rng, partnerships=1)
+        head = app.max_notification_id()
+        await projector.wait_until(head, timeout=60)
+    finally:
+        stop.set()
+        await following
+    assert counted.refused >= 1  # its first batch after the switch
+    assert projector.failures == []
+    followed = await view_contents(store)
+    assert await projector.rebuild() == head
+    assert await view_contents(store) == followed
