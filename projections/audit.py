@@ -83,8 +83,7 @@ audit = Projection(
     ),
     # Only an agreement's draft names its partnership: the later events take it from
     # audit_agreements once the batch is written (a handler cannot read it; reading it per
-    # event would cut the batch's one COPY into a round trip per agreement event). No
-    # statement reads audit_log: the rebuild streams it straight to the views (ADR 0024).
+    # event would cut the batch's one COPY into a round trip per agreement event).
     batch_end=(
         f"INSERT INTO audit_log ({_COLUMNS}) SELECT aggregate_id, version, aggregate_type,"
         " (SELECT d.partnership_id FROM audit_agreements d"
@@ -94,7 +93,6 @@ audit = Projection(
         "DELETE FROM audit_pending",
     ),
     staging=("audit_pending",),
-    append_only=("audit_log",),
 )
 
 

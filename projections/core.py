@@ -87,11 +87,6 @@ class Projection:
     batch_end: tuple[str, ...] = ()
     # Tables that batch_end empties again: between batches they hold nothing.
     staging: tuple[str, ...] = ()
-    # Tables whose rows are only ever inserted (by plain INSERT … VALUES, or as the target
-    # of a batch_end INSERT … SELECT) and that no statement reads, updates or deletes: the
-    # rebuild streams their rows straight to the new views instead of folding them
-    # (projections/fold.py refuses any other statement on them).
-    append_only: tuple[str, ...] = ()
 
     def on(self, *event_classes: type[E]) -> Callable[[Callable[[E], Iterable[Statement]]], Any]:
         def register(handler: Callable[[E], Iterable[Statement]]) -> Callable[[E], Any]:

@@ -1,17 +1,21 @@
-"""The rebuild's fold: the projections' own statements run over the whole log in a scratch
-SQLite database, where many changes to one row become its one final row; the final rows
-are then copied into the new views in bulk (ADR 0024).
+"""The rebuild: the projections' own statements run over the whole log into new tables
+beside the live views, which are then switched in at once (ADR 0024).
 
-The fold runs exactly the statements the live runner writes (the same pure handlers, the
-same batch-end statements), only against a private scratch database instead of the
-views: the two paths cannot drift apart in what they mean, and
+The rebuild runs exactly the statements the live runner writes (the same pure handlers,
+the same batch-end statements), only against new tables instead of the live views: the
+two paths cannot drift apart in what they mean, and
 tests/projections/test_rebuild_two_ways.py compares their tables row for row.
 
-Tables a projection declares `append_only` (rows only ever inserted, never read, updated
-or deleted by a statement) are not folded at all: their rows are handed on as they come
-(`take_streamed`), so that the biggest table (the audit log, one row per event) is copied
-into the new views while the fold goes on. Any other statement touching such a table is
-refused (`FoldRefused`): the declaration cannot silently become false.
+What makes it fast is what the new tables lack while they fill: the indexes for the
+views' queries. Each new table has only the indexes the rebuild's own statements look
+rows up by (`IndexPlanner` asks SQLite's planner); the others are built once, after the
+last row. Where the statements run depends on the store:
+
+- PostgreSQL (`ShadowTarget`): in the schema `tvaers_rebuild`, a batch per transaction,
+  plain inserts by COPY, while the next batch is read and decoded; then the remaining
+  indexes, ANALYZE, and the switch (`ALTER TABLE … SET SCHEMA`, one transaction).
+- SQLite (`ScratchTarget`): in a scratch SQLite file of their own (`Fold`); then copied
+  into the live database in one transaction.
 """
 
 from __future__ import annotations
@@ -29,11 +33,13 @@ from uuid import UUID
 
 from projections.core import Projection
 from projections.store import (
+    PostgresReadStore,
+    ReadStore,
+    SQLiteReadStore,
     Statement,
     _group_by_table,
     _plain_insert,
     _sqlite_param,
-    statement_tables,
     ts_text,
 )
 
@@ -41,13 +47,8 @@ from projections.store import (
 # file, i.e. the operating system's cache, not this process).
 CACHE_KIB = 128 * 1024
 
-_TABLE_NAMES = re.compile(r"\b(?:INTO|UPDATE|FROM|JOIN)\s+(\w+)")
 _INDEX_ON = re.compile(r"^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(\w+)\s+ON\s+(\w+)", re.IGNORECASE)
 _PLAN_INDEX = re.compile(r"USING (?:COVERING )?INDEX (\w+)")
-
-
-class FoldRefused(RuntimeError):
-    """A statement reads, changes or deletes rows of a table declared append-only."""
 
 
 class FoldFailed(Exception):
@@ -157,48 +158,70 @@ def row_converter(sample: tuple[Any, ...]) -> Any:
     return eval(f"lambda r: ({body})", names)  # noqa: S307 - code made here, from types only
 
 
-# -- PostgreSQL's COPY text format, from the values SQLite gives back ------------------------
+class IndexPlanner:
+    """Which of the projections' indexes their statements look rows up by.
 
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def copy_text_line(row: Sequence[Any]) -> str:
-    """One line of COPY's text format for a row read from the scratch database.
-
-    SQLite holds every value as the text (or number) the SQLite store would store, and
-    PostgreSQL parses that text by the column's type: a uuid, a date, a timestamp in
-    UTC ("…Z"), a number, JSON.
+    A probe database (in memory, empty) has every table and index; for a statement that
+    reads rows (an UPDATE, a DELETE, an INSERT … SELECT, an upsert), SQLite's planner
+    says which indexes it would use. Only speed depends on the answer.
     """
-    parts = []
-    for value in row:
-        if value is None:
-            parts.append("\\N")
-        elif type(value) is str:
-            parts.append(value.translate(_ESCAPES))
-        elif type(value) is bytes:
-            parts.append("\\\\x" + value.hex())
-        else:
-            parts.append(str(value))
-    return "\t".join(parts) + "\n"
+
+    def __init__(self, projections: Sequence[Projection]) -> None:
+        self._probe = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        self.indexes: dict[str, str] = {}  # name -> its table
+        for projection in projections:
+            for sql in projection.create_statements("sqlite"):
+                self._probe.execute(sql)
+                index = _INDEX_ON.match(sql)
+                if index is not None:
+                    self.indexes[index.group(1)] = index.group(2)
+        self._asked: set[str] = set()
+        self.chosen: set[str] = set()
+
+    def new_indexes(self, statements: Sequence[Statement]) -> list[str]:
+        """The indexes the statements' lookups need that were not needed before."""
+        found: list[str] = []
+        for sql in {sql for sql, _ in statements}:
+            if sql in self._asked:
+                continue
+            self._asked.add(sql)
+            if _plain_insert(sql) is not None:
+                continue  # looks nothing up
+            try:
+                plan = self._probe.execute(
+                    f"EXPLAIN QUERY PLAN {sql}", (None,) * sql.count("?")
+                ).fetchall()
+            except sqlite3.Error:
+                continue  # the statement itself fails, and is named, when it runs
+            for row in plan:
+                for name in _PLAN_INDEX.findall(str(row[-1])):
+                    if name in self.indexes and name not in self.chosen:
+                        self.chosen.add(name)
+                        found.append(name)
+        return found
+
+    def close(self) -> None:
+        self._probe.close()
+
+
+def _owner_of(
+    statements: Sequence[Statement], owners: Sequence[Owner]
+) -> Iterator[tuple[str, int, Statement]]:
+    """Each statement with the projection and event it came from."""
+    bounds = [*(start for start, _, _ in owners[1:]), len(statements)]
+    for (start, name, notification_id), end in zip(owners, bounds, strict=True):
+        for statement in statements[start:end]:
+            yield name, notification_id, statement
 
 
 class Fold:
-    """The scratch database of one rebuild, with the target projections' tables.
+    """A scratch SQLite database with the target projections' tables (the SQLite store's
+    rebuild runs its statements here; the file is then copied into the live database)."""
 
-    `stream` (the PostgreSQL store): rows of append-only tables are handed on by
-    `take_streamed` instead of being kept. Without it (the SQLite store, which copies the
-    whole scratch database in one statement per table) they are kept like the others.
-    """
-
-    def __init__(
-        self, projections: Sequence[Projection], *, stream: bool, directory: str | None = None
-    ) -> None:
+    def __init__(self, projections: Sequence[Projection], directory: str | None = None) -> None:
         self.projections = list(projections)
-        self.stream = stream
-        self.append_only = frozenset(t for p in projections for t in p.append_only)
-        self.streamed = self.append_only if stream else frozenset()
-        self._dir = tempfile.mkdtemp(prefix="tvaers-fold-", dir=directory)
-        self.path = os.path.join(self._dir, "fold.sqlite3")
+        self._dir = tempfile.mkdtemp(prefix="tvaers-rebuild-", dir=directory)
+        self.path = os.path.join(self._dir, "views.sqlite3")
         # The projections have a few hundred distinct statements: keep them all prepared.
         self.conn = sqlite3.connect(
             self.path, isolation_level=None, check_same_thread=False, cached_statements=2048
@@ -211,90 +234,29 @@ class Fold:
             "locking_mode=EXCLUSIVE",
         ):
             self.conn.execute(f"PRAGMA {pragma}")
-        # The scratch tables get only the indexes the fold's own statements look rows up
-        # by (found by asking SQLite's planner, `_index_for`), not those for the views'
-        # queries: each index costs every insert. A probe database has them all.
-        self._probe = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-        self._indexes: dict[str, str] = {}  # index name -> its CREATE statement
+        self.planner = IndexPlanner(projections)
+        self._create: dict[str, str] = {}  # index name -> its CREATE statement
         for projection in self.projections:
             for sql in projection.create_statements("sqlite"):
-                self._probe.execute(sql)
                 index = _INDEX_ON.match(sql)
                 if index is None:
                     self.conn.execute(sql)
                 else:
-                    self._indexes[index.group(2)] = sql
-        self.tables = [t for p in self.projections for t in p.tables]
-        # Per distinct statement: None (run here), or the (table, columns) it streams to.
-        self._route: dict[str, tuple[str, tuple[str, ...]] | None] = {}
-        self._pending: dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]] = {}
-        self._pending_rows = 0
+                    self._create[index.group(1)] = sql
         self._converters: dict[str, Any] = {}  # per statement: its rows for SQLite
-        self._filled: set[str] = set()  # streamed tables a statement here inserted into
-
-    # -- statements ---------------------------------------------------------------------
-
-    def _routing(self, sql: str) -> tuple[str, tuple[str, ...]] | None:
-        route = self._route.get(sql, ())
-        if route != ():
-            return route  # type: ignore[return-value]
-        route = None
-        named = _TABLE_NAMES.findall(sql)
-        guarded = [t for t in named if t in self.append_only]
-        if guarded:
-            plain = _plain_insert(sql)
-            target = named[0] if sql.lstrip().upper().startswith("INSERT INTO") else None
-            if plain is not None and plain[0] in self.append_only:
-                route = plain if plain[0] in self.streamed else None
-            elif target is None or guarded != [target]:
-                raise FoldRefused(
-                    f"{guarded[0]} is declared append-only, but a statement reads or changes"
-                    f" it: {sql[:120]}"
-                )
-        if route is None and _plain_insert(sql) is None:
-            self._index_for(sql)
-        self._route[sql] = route
-        return route
-
-    def _index_for(self, sql: str) -> None:
-        """Create in the scratch database the indexes SQLite would use for `sql` (a
-        statement that looks rows up), if not there yet. Only speed depends on it."""
-        params = (None,) * sql.count("?")
-        try:
-            plan = self._probe.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
-        except sqlite3.Error:
-            return  # the statement itself will fail, and be named, when it runs
-        for row in plan:
-            for name in _PLAN_INDEX.findall(str(row[-1])):
-                create = self._indexes.pop(name, None)
-                if create is not None:
-                    self.conn.execute(create)
 
     def apply(self, statements: Sequence[Statement], owners: Sequence[Owner] = ()) -> None:
-        """Run a chunk's statements (batch-end ones included) in the scratch database, in
-        one transaction. `owners` says which projection and event gave them (from which
-        statement on: (index, projection name, notification id), in order): if the chunk
-        fails, it is rolled back and run again statement by statement to name the one that
-        fails (`FoldFailed`)."""
-        here: list[Statement] = []
-        for statement in statements:
-            sql = statement[0]
-            route = self._route.get(sql, ())
-            if route == ():
-                route = self._routing(sql)
-            if route is None:
-                here.append(statement)
-            else:
-                self._pending.setdefault(route, []).append(statement[1])  # type: ignore[arg-type]
-                self._pending_rows += 1
+        """Run a chunk's statements (batch-end ones included) in one transaction. `owners`
+        says which projection and event gave them (from which statement on: (index,
+        projection name, notification id), in order): if the chunk fails, it is rolled
+        back and run again statement by statement to name the one that fails
+        (`FoldFailed`)."""
         conn = self.conn
+        for name in self.planner.new_indexes(statements):
+            conn.execute(self._create[name])
         conn.execute("BEGIN")
         try:
-            for sql, rows in _group_by_table(here):
-                if self.streamed:
-                    for table in statement_tables(sql)[:1]:
-                        if table in self.streamed:
-                            self._filled.add(table)
+            for sql, rows in _group_by_table(statements):
                 convert = self._converters.get(sql)
                 if convert is None:
                     convert = self._converters[sql] = row_converter(rows[0])
@@ -307,41 +269,16 @@ class Fold:
 
     def _isolate(self, statements: Sequence[Statement], owners: Sequence[Owner]) -> None:
         """Run the chunk again one statement at a time; raise `FoldFailed` at the first that
-        fails, naming its projection and event. Leaves the scratch database unusable."""
-        bounds = [*(start for start, _, _ in owners[1:]), len(statements)]
+        fails, naming its projection and event."""
         self.conn.execute("BEGIN")
-        for (start, name, notification_id), end in zip(owners, bounds, strict=True):
-            for sql, params in statements[start:end]:
-                if self._routing(sql) is not None:
-                    continue
+        try:
+            for name, notification_id, (sql, params) in _owner_of(statements, owners):
                 try:
                     self.conn.execute(sql, sqlite_row(params))
                 except sqlite3.Error as error:
-                    self.conn.execute("ROLLBACK")
                     raise FoldFailed(name, notification_id, error) from error
-        self.conn.execute("ROLLBACK")
-
-    @property
-    def pending_rows(self) -> int:
-        return self._pending_rows
-
-    def take_streamed(
-        self,
-    ) -> tuple[dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]], dict[str, list[str]]]:
-        """The rows of streamed tables since the last call: as the handlers gave them, per
-        (table, columns); and those a batch-end statement inserted here, as COPY text lines
-        per table (then deleted here)."""
-        pending, self._pending, self._pending_rows = self._pending, {}, 0
-        lines: dict[str, list[str]] = {}
-        for table in sorted(self._filled):
-            rows = self.conn.execute(f"SELECT * FROM {table}").fetchall()
-            if rows:
-                lines[table] = [copy_text_line(row) for row in rows]
-                self.conn.execute(f"DELETE FROM {table}")
-        self._filled.clear()
-        return pending, lines
-
-    # -- the result ---------------------------------------------------------------------
+        finally:
+            self.conn.execute("ROLLBACK")
 
     def release(self) -> str:
         """Close the scratch database's connection (and its exclusive lock), so that
@@ -349,36 +286,101 @@ class Fold:
         self.conn.close()
         return self.path
 
-    def columns(self, table: str) -> list[str]:
-        return [row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")]
-
-    def count(self, table: str) -> int:
-        return int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-
-    def copy_chunks(self, table: str, rows: int = 5_000) -> Iterator[bytes]:
-        """The table's rows in COPY text format, `rows` lines at a time. SQLite writes the
-        lines itself (`copy_text_line` in SQL): no value passes through Python."""
-        line = " || char(9) || ".join(
-            f"(CASE typeof({c}) WHEN 'null' THEN '\\N'"
-            f" WHEN 'blob' THEN '\\\\x' || lower(hex({c}))"
-            f" WHEN 'text' THEN replace(replace(replace(replace({c}, '\\', '\\\\'),"
-            f" char(9), '\\t'), char(10), '\\n'), char(13), '\\r')"
-            f" ELSE CAST({c} AS TEXT) END)"
-            for c in (f'"{name}"' for name in self.columns(table))
-        )
-        cursor = self.conn.execute(f"SELECT {line} || char(10) FROM {table}")
-        while True:
-            lines = cursor.fetchmany(rows)
-            if not lines:
-                break
-            yield "".join([row[0] for row in lines]).encode()
-
     def close(self) -> None:
         """Close and delete the scratch database."""
         try:
-            self._probe.close()
+            self.planner.close()
             self.conn.close()  # closing twice is allowed
         finally:
             for name in os.listdir(self._dir):
                 os.remove(os.path.join(self._dir, name))
             os.rmdir(self._dir)
+
+
+class ScratchTarget:
+    """The SQLite store's rebuild: a `Fold`, copied into the live database at the end."""
+
+    def __init__(self, store: SQLiteReadStore, projections: Sequence[Projection]) -> None:
+        self.store = store
+        self.projections = list(projections)
+        self.fold = Fold(projections)
+
+    async def begin(self) -> None:
+        return None
+
+    async def apply(self, statements: Sequence[Statement], owners: Sequence[Owner]) -> None:
+        self.fold.apply(statements, owners)
+
+    async def finish(self, position: int) -> None:
+        await self.store.switch_in_file(self.fold.release(), self.projections, position)
+
+    async def abandon(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self.fold.close()
+
+
+class ShadowTarget:
+    """The PostgreSQL store's rebuild: the statements run in the shadow schema, whose
+    tables have only the indexes the statements need until the last row is in."""
+
+    def __init__(self, store: PostgresReadStore, projections: Sequence[Projection]) -> None:
+        self.store = store
+        self.projections = list(projections)
+        self.planner = IndexPlanner(projections)
+        self._create = {
+            name: sql
+            for p in projections
+            for sql in p.create_statements("postgresql")
+            if (index := _INDEX_ON.match(sql)) is not None
+            for name in (index.group(1),)
+        }
+
+    async def begin(self) -> None:
+        await self.store.begin_rebuild(self.projections)
+
+    async def apply(self, statements: Sequence[Statement], owners: Sequence[Owner]) -> None:
+        needed = self.planner.new_indexes(statements)
+        if needed:
+            await self.store.shadow_script([self._create[name] for name in needed])
+        try:
+            await self.store.apply_shadow(statements)
+        except Exception as error:
+            if self.store.is_transient(error):
+                raise
+            await self._isolate(statements, owners)
+            raise
+
+    async def _isolate(self, statements: Sequence[Statement], owners: Sequence[Owner]) -> None:
+        """Run the failed batch again one statement at a time (each its own transaction:
+        the shadow is dropped anyway); raise `FoldFailed` naming the one that fails."""
+        for name, notification_id, statement in _owner_of(statements, owners):
+            try:
+                await self.store.apply_shadow([statement])
+            except Exception as error:
+                if self.store.is_transient(error):
+                    raise
+                raise FoldFailed(name, notification_id, error) from error
+
+    async def finish(self, position: int) -> None:
+        rest = [sql for name, sql in self._create.items() if name not in self.planner.chosen]
+        await self.store.finish_rebuild(self.projections, rest, position)
+
+    async def abandon(self) -> None:
+        await self.store.abandon_rebuild()
+
+    def close(self) -> None:
+        self.planner.close()
+
+
+RebuildTarget = ScratchTarget | ShadowTarget
+
+
+def rebuild_target(store: ReadStore, projections: Sequence[Projection]) -> RebuildTarget:
+    """Where a rebuild of `projections` runs its statements, for this store."""
+    if isinstance(store, PostgresReadStore):
+        return ShadowTarget(store, projections)
+    if isinstance(store, SQLiteReadStore):
+        return ScratchTarget(store, projections)
+    raise TypeError(f"No rebuild for {type(store).__name__}")

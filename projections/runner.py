@@ -20,7 +20,6 @@ import gc
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +28,7 @@ import structlog
 from eventsourcing.persistence import StoredEvent
 
 from projections.core import Projection
-from projections.fold import Fold, FoldFailed
+from projections.fold import FoldFailed, RebuildTarget, rebuild_target
 from projections.store import (
     FAILURES_DDL,
     TRACKING_DDL,
@@ -49,9 +48,8 @@ Decoder = Callable[[StoredEvent], Any]
 # fresh per rebuild (it may read every personal-data key once).
 RowDecoder = Callable[[str, Any, int, bytes], Any]
 
-# Events per chunk of the rebuild's fold; rows of append-only tables gathered per COPY.
+# Events per chunk of a rebuild (one transaction each).
 FOLD_CHUNK = 5_000
-STREAM_ROWS = 20_000
 
 # Events projected between two turns of the event loop during a catch-up (a few ms of work).
 _SLICE = 100
@@ -278,23 +276,23 @@ class ProjectionRunner:
         """Build the named projections (all when None) anew from the whole log, beside the
         live views, and put them in place of the live ones once every event is in.
 
-        The log is folded (projections/fold.py): the projections' own statements run in a
-        scratch database, where many changes to a row become its final row; the final rows
-        are copied into the new views in bulk, their indexes built after, and the switch is
-        one transaction (ADR 0024). The live views serve reads throughout. On failure (a
-        projection failing on an event, the store going away, a kill) the live views and
-        their positions are as they were; `RebuildFailed` names the failure.
+        The projections' own statements run into new tables that have only the indexes
+        those statements look rows up by; the views' other indexes are built after the last
+        row, and the switch is one transaction (projections/fold.py, ADR 0024). The live
+        views serve reads throughout. On failure (a projection failing on an event, the
+        store going away, a kill) the live views and their positions are as they were;
+        `RebuildFailed` names the failure.
         """
         targets = self.projections if names is None else [self._projection(n) for n in names]
         wanted = {p.name for p in targets}
-        fold = Fold(targets, stream=self.store.streams_rebuild)
+        target = rebuild_target(self.store, targets)
         try:
-            await self.store.begin_rebuild(targets)
+            await target.begin()
             began = time.monotonic()
-            position, covered = await self._fold(fold, targets, progress)
+            position, covered = await self._fold(target, targets, progress)
             folded = time.monotonic()
             log.info(
-                "rebuild: log folded",
+                "rebuild: log projected",
                 events=covered,
                 position=position,
                 seconds=round(folded - began, 2),
@@ -303,7 +301,7 @@ class ProjectionRunner:
             # No batch of this runner is written into the old views while they are being
             # replaced (another process's runner finds the positions moved; see `apply`).
             async with self._batch_lock:
-                await self.store.finish_rebuild(fold, targets, position)
+                await target.finish(position)
                 self._failures = {n: f for n, f in self._failures.items() if n not in wanted}
                 self._retry_at = {n: at for n, at in self._retry_at.items() if n not in wanted}
                 await self._load_positions()
@@ -315,36 +313,33 @@ class ProjectionRunner:
             )
         except BaseException:
             try:
-                await self.store.abandon_rebuild()
+                await target.abandon()
             except Exception:  # the store may be what failed: the next rebuild drops it
                 log.warning("rebuild: what it left could not be dropped", exc_info=True)
             raise
         finally:
-            fold.close()
+            target.close()
         return covered
 
     async def _fold(
         self,
-        fold: Fold,
+        target: RebuildTarget,
         targets: Sequence[Projection],
         progress: Callable[[int, int], None] | None,
     ) -> tuple[int, int]:
-        """Fold the log up to its head into `fold`; returns (last event folded, events).
+        """Run the projections' statements for the whole log (up to its head, also as it
+        moves) into `target`; returns (last event, events covered).
 
-        Pipelined: while the scratch database takes chunk N (in a thread: SQLite lets go
-        of the GIL while it works), chunk N+1 is read, decoded and turned into statements,
-        and the rows of append-only tables are copied into the store. The garbage collector
-        is paused meanwhile (the fold makes millions of short-lived objects and no cycles).
+        Pipelined: while the store writes chunk N, chunk N+1 is read, decoded and turned
+        into statements. The garbage collector is paused meanwhile (the rebuild makes
+        millions of short-lived objects and no cycles).
         """
         topics = frozenset().union(*(p.topics for p in targets))
         with_end = [p for p in targets if p.batch_end]
         dispatch: dict[type, list[tuple[str, Callable[[Any], Any]]]] = {}
         decode = self._row_decoder()
         head = await self.store.head()
-        loop = asyncio.get_running_loop()
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tvaers-fold")
-        applying: asyncio.Future[Any] | None = None
-        copying: asyncio.Task[None] | None = None
+        applying: asyncio.Task[None] | None = None
         position = covered = 0
         collecting = gc.isenabled()
         gc.disable()
@@ -389,42 +384,22 @@ class ProjectionRunner:
                             owners.append((len(statements), projection.name, position))
                             statements.extend((sql, ()) for sql in projection.batch_end)
                 if applying is not None:
-                    copying = await self._hand_on(await applying, copying)
-                applying = loop.run_in_executor(pool, _fold_batch, fold, statements, owners)
+                    await _applied(applying)
+                applying = asyncio.ensure_future(target.apply(statements, owners))
                 covered += len(notifications)
                 if progress is not None:
                     progress(position, max(head, position))
             if applying is not None:
-                copying = await self._hand_on(await applying, copying)
-            if fold.stream:
-                copying = await self._hand_on(
-                    await loop.run_in_executor(pool, fold.take_streamed), copying
-                )
-            if copying is not None:
-                await copying
+                await _applied(applying)
         except BaseException:
-            for task in (applying, copying):
+            for task in (applying, reading):
                 if task is not None and not task.done():
                     task.cancel()
             raise
         finally:
-            pool.shutdown(wait=True)
             if collecting:
                 gc.enable()
         return position, covered
-
-    async def _hand_on(
-        self, streamed: Any, copying: asyncio.Task[None] | None
-    ) -> asyncio.Task[None] | None:
-        """Start copying the streamed rows a chunk gave (after the copy before has ended)."""
-        if streamed is None:
-            return copying
-        if copying is not None:
-            await copying
-        rows, lines = streamed
-        if not rows and not lines:
-            return None
-        return asyncio.create_task(self.store.copy_streamed(rows, lines))
 
     def _row_decoder(self) -> RowDecoder:
         """How the fold decodes: the rebuild decoder if one was given, else `decode`."""
@@ -880,16 +855,12 @@ class ProjectionRunner:
                     raise StillCatchingUp(notification_id, self.position) from None
 
 
-def _fold_batch(fold: Fold, statements: list[Any], owners: list[tuple[int, str, int]]) -> Any:
-    """One chunk into the scratch database (in the fold's thread); the streamed rows once
-    enough have gathered."""
+async def _applied(applying: asyncio.Task[None]) -> None:
+    """Wait for a chunk's statements to be written; a statement that failed is named."""
     try:
-        fold.apply(statements, owners)
+        await applying
     except FoldFailed as failed:
         raise _rebuild_failed(failed.name, failed.notification_id, failed.error) from failed
-    if fold.stream and fold.pending_rows >= STREAM_ROWS:
-        return fold.take_streamed()
-    return None
 
 
 def _failure(name: str, notification_id: int, error: str) -> Failure:

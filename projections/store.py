@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import re
 import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -32,7 +31,6 @@ from asyncpg.pgproto import pgproto
 
 if TYPE_CHECKING:
     from projections.core import Projection
-    from projections.fold import Fold
 
 from projections import changes as access_changes
 
@@ -383,38 +381,6 @@ class ReadStore(ABC):
     async def discard_shadow(self) -> None:
         """Drop the shadow, if any; the live views stay as they are."""
 
-    # -- the target of a rebuild by folding (projections/fold.py, ADR 0024) -----------------
-
-    streams_rebuild: bool = False
-    """True: rows of append-only tables are copied into the new views while the fold runs."""
-
-    async def begin_rebuild(self, projections: Sequence[Projection]) -> None:
-        """Make room for new views of `projections` beside the live ones (a leftover of a
-        crashed rebuild is dropped first). The SQLite store needs none: the fold's scratch
-        database is copied in by `finish_rebuild`."""
-        return None
-
-    async def copy_streamed(
-        self,
-        rows: Mapping[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]],
-        lines: Mapping[str, list[str]],
-    ) -> None:
-        """Copy rows of append-only tables into the new views (only if `streams_rebuild`):
-        `rows` as handlers gave them per (table, columns), `lines` in COPY text format."""
-        raise NotImplementedError
-
-    @abstractmethod
-    async def finish_rebuild(
-        self, fold: Fold, projections: Sequence[Projection], position: int
-    ) -> None:
-        """Copy the fold's final rows into the new views, build their indexes, and put them
-        in place of the live ones at `position`, in one transaction; the projections'
-        remembered failures are cleared."""
-
-    async def abandon_rebuild(self) -> None:
-        """Drop whatever a rebuild left beside the live views; they stay as they are."""
-        return None
-
     async def failures(self) -> dict[str, StoredFailure]:
         """The projections that are stopped at an event they failed on, by name."""
         try:
@@ -528,13 +494,6 @@ def _index_table(sql: str) -> str | None:
     return match.group(1) if match else None
 
 
-async def _chunks(chunks: Iterable[bytes]) -> AsyncIterator[bytes]:
-    """A synchronous iterable of bytes, for asyncpg's COPY source."""
-    for chunk in chunks:
-        yield chunk
-        await asyncio.sleep(0)
-
-
 @cache
 def statement_tables(sql: str) -> tuple[str, ...]:
     """The tables a statement reads or writes."""
@@ -633,6 +592,20 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     per query); the pool's connections keep no session state (no SET, LISTEN, cursors or
     advisory locks: those live on connections of their own). An open transaction is
     still rolled back by asyncpg itself."""
+
+
+async def _write_statements(conn: asyncpg.Connection, statements: Sequence[Statement]) -> None:
+    """A batch's statements on `conn`: grouped by table, plain inserts by COPY."""
+    for sql, rows in _group_by_table(statements):
+        converted = [_pg_row(row) for row in rows]
+        plain = _plain_insert(sql) if len(converted) >= COPY_MIN_ROWS else None
+        if plain is not None:
+            table, columns = plain
+            await conn.copy_records_to_table(table, records=converted, columns=columns)
+        elif len(converted) == 1:
+            await conn.execute(_to_dollar(sql), *converted[0])
+        else:
+            await conn.executemany(_to_dollar(sql), converted)
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -851,16 +824,7 @@ class PostgresReadStore(ReadStore):
                 moved = _moved(previous, positions, {r[0]: int(r[1]) for r in held})
                 if moved:
                     raise PositionsMoved(moved)
-            for sql, rows in _group_by_table(statements):
-                converted = [_pg_row(row) for row in rows]
-                plain = _plain_insert(sql) if len(converted) >= COPY_MIN_ROWS else None
-                if plain is not None:
-                    table, columns = plain
-                    await conn.copy_records_to_table(table, records=converted, columns=columns)
-                elif len(converted) == 1:
-                    await conn.execute(_to_dollar(sql), *converted[0])
-                else:
-                    await conn.executemany(_to_dollar(sql), converted)
+            await _write_statements(conn, statements)
             if positions:
                 await conn.execute(
                     "UPDATE projection_tracking SET position = v.position, updated_at = $3"
@@ -924,6 +888,15 @@ class PostgresReadStore(ReadStore):
         await self._close_shadow()
         live = self._live_schema
         async with self.pool.acquire() as conn, conn.transaction():
+            # The tracking rows first, in name order, as a runner's fenced batch takes them
+            # before it touches a view (ADR 0026): a batch in flight finishes before the
+            # tables are dropped, and a later one waits here, then finds its positions
+            # moved. Taking the tables first would deadlock with such a batch.
+            await conn.execute(
+                f"SELECT 1 FROM {live}.projection_tracking WHERE name = ANY($1::text[])"
+                " ORDER BY name FOR UPDATE",
+                list(names),
+            )
             for table in reversed(tables):
                 await conn.execute(f"DROP TABLE IF EXISTS {live}.{table}")
             for table in tables:  # with its indexes: no rows are copied
@@ -969,18 +942,18 @@ class PostgresReadStore(ReadStore):
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
 
-    # -- rebuild by folding ---------------------------------------------------------------
-
-    streams_rebuild = True
+    # -- the rebuild's shadow (projections/fold.py ShadowTarget, ADR 0024) ----------------
 
     async def begin_rebuild(self, projections: Sequence[Projection]) -> None:
+        """The new tables in the shadow schema, without their indexes (a leftover shadow
+        of a killed rebuild is dropped first)."""
         await self.open_shadow()
         statements = [self.shadow_ddl(render_ddl(TRACKING_DDL, self.dialect))]
         statements += [
             self.shadow_ddl(sql)
             for p in projections
             for sql in p.create_statements(self.dialect)
-            if not _is_index(sql)  # built once the rows are in
+            if not _is_index(sql)
         ]
         await self.execute_script(statements)
 
@@ -989,76 +962,46 @@ class PostgresReadStore(ReadStore):
             raise RuntimeError("No rebuild is in progress.")
         return self._shadow
 
-    async def copy_streamed(
-        self,
-        rows: Mapping[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]],
-        lines: Mapping[str, list[str]],
-    ) -> None:
-        async with self._shadow_pool().acquire() as conn:
-            for (table, columns), records in rows.items():
-                await conn.copy_records_to_table(
-                    table,
-                    records=[_pg_row(record) for record in records],
-                    columns=list(columns),
-                    schema_name=SHADOW_SCHEMA,
-                )
-            for table, text in lines.items():
-                await conn.copy_to_table(
-                    table,
-                    source=io.BytesIO("".join(text).encode()),
-                    schema_name=SHADOW_SCHEMA,
-                    format="text",
-                )
+    async def shadow_script(self, statements: Sequence[str]) -> None:
+        """DDL in the shadow (e.g. an index a rebuild's statements need), one transaction."""
+        async with self._shadow_pool().acquire() as conn, conn.transaction():
+            for sql in statements:
+                await conn.execute(sql)
+
+    async def apply_shadow(self, statements: Sequence[Statement]) -> None:
+        """A rebuild's batch into the shadow's tables, in one transaction (no positions:
+        they are written once, by `finish_rebuild`)."""
+        async with self._shadow_pool().acquire() as conn, conn.transaction():
+            await _write_statements(conn, statements)
 
     async def finish_rebuild(
-        self, fold: Fold, projections: Sequence[Projection], position: int
+        self, projections: Sequence[Projection], indexes: Sequence[str], position: int
     ) -> None:
+        """Build the shadow's remaining `indexes` (two connections side by side), analyse
+        its tables, record `position` for the projections, and switch them in."""
         pool = self._shadow_pool()
-        indexes = [
-            sql for p in projections for sql in p.create_statements(self.dialect) if _is_index(sql)
-        ]
-        streamed_indexes = [sql for sql in indexes if _index_table(sql) in fold.streamed]
-        folded = [t for p in projections for t in p.tables if t not in fold.streamed]
+        tables = [t for p in projections for t in p.tables]
 
-        async def build(statements: Sequence[str], tables: Sequence[str]) -> None:
+        async def build(statements: Sequence[str], analyse: Sequence[str]) -> None:
             async with pool.acquire() as conn:
                 for sql in statements:
                     await conn.execute(sql)
-                for table in tables:
+                for table in analyse:
                     await conn.execute(f"ANALYZE {SHADOW_SCHEMA}.{table}")
 
-        async def copy_folded() -> None:
-            async with pool.acquire() as conn:
-                for table in folded:
-                    if fold.count(table):
-                        await conn.copy_to_table(
-                            table,
-                            source=_chunks(fold.copy_chunks(table)),
-                            columns=fold.columns(table),
-                            schema_name=SHADOW_SCHEMA,
-                            format="text",
-                        )
-
-        # The streamed tables are complete: their indexes are built while the folded
-        # tables are copied, then the folded tables' indexes on both connections.
         began = time.monotonic()
-        await asyncio.gather(build(streamed_indexes, sorted(fold.streamed)), copy_folded())
-        copied = time.monotonic()
-        rest = [sql for sql in indexes if sql not in streamed_indexes]
-        await asyncio.gather(build(rest[0::2], folded[0::2]), build(rest[1::2], folded[1::2]))
-        _log.info(
-            "rebuild: copied and indexed",
-            copy_seconds=round(copied - began, 2),
-            index_seconds=round(time.monotonic() - copied, 2),
-        )
+        # The biggest tables' indexes first, split between the two connections.
+        ordered = sorted(indexes, key=lambda sql: tables.index(_index_table(sql) or ""))
+        await asyncio.gather(build(ordered[0::2], tables[0::2]), build(ordered[1::2], tables[1::2]))
         async with pool.acquire() as conn:
             await conn.executemany(
                 f"INSERT INTO {SHADOW_SCHEMA}.projection_tracking"
                 " (name, position, version, updated_at) VALUES ($1, $2, $3, now())",
                 [(p.name, position, p.version) for p in projections],
             )
+        _log.info("rebuild: indexes built", seconds=round(time.monotonic() - began, 2))
         await self.switch_shadow(
-            [t for p in projections for t in p.tables],
+            tables,
             [sql for p in projections for sql in p.create_statements(self.dialect)],
             [p.name for p in projections],
         )
@@ -1278,12 +1221,12 @@ class SQLiteReadStore(ReadStore):
             shadow, self._shadow = self._shadow, None
             await asyncio.to_thread(shadow.close)  # its TEMP tables go with it
 
-    async def finish_rebuild(
-        self, fold: Fold, projections: Sequence[Projection], position: int
+    async def switch_in_file(
+        self, path: str, projections: Sequence[Projection], position: int
     ) -> None:
-        """Copy the fold's tables in one transaction: readers see the old views until it
-        commits (WAL), writers wait for it."""
-        path = fold.release()
+        """Put the tables of the SQLite file `path` (a rebuild's scratch database) in place
+        of the live ones, with `position`, in one transaction: readers see the old views
+        until it commits (WAL), writers wait for it."""
         tables = [t for p in projections for t in p.tables]
         now = ts_text(datetime.now(UTC))
         marks = ", ".join("?" * len(projections))

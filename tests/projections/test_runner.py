@@ -23,7 +23,7 @@ from projections import anchoring, audit, ladder, registry, roles
 from projections.annotations import annotations_projection
 from projections.catalog import ALL
 from projections.core import Projection
-from projections.fold import Fold
+from projections.fold import ScratchTarget, ShadowTarget
 from projections.ladder import ladder as ladder_projection
 from projections.runner import ProjectionRunner, StillCatchingUp
 from projections.store import SQLiteReadStore, Statement
@@ -123,13 +123,16 @@ async def test_rebuilding_one_projection_leaves_the_others_alone_and_reproduces_
     tracking = await tracking_rows(store)
 
     folded: list[Statement] = []
-    apply = Fold.apply
 
-    def spy(fold: Fold, statements: Sequence[Statement], owners: Any = ()) -> None:
-        folded.extend(statements)
-        apply(fold, statements, owners)
+    def spying(apply: Any) -> Any:
+        async def spy(target: Any, statements: Sequence[Statement], owners: Any) -> None:
+            folded.extend(statements)
+            await apply(target, statements, owners)
 
-    monkeypatch.setattr(Fold, "apply", spy)
+        return spy
+
+    for target in (ScratchTarget, ShadowTarget):
+        monkeypatch.setattr(target, "apply", spying(target.apply))
     assert await runner.rebuild(["ladder"]) == app.max_notification_id()
 
     # Only the ladder's statements were folded (the other views were not touched).
