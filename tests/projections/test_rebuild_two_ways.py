@@ -17,7 +17,10 @@ seen their data before and the rebuild never does.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import random
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,8 +36,11 @@ from eventsourcing.utils import get_topic
 
 import projections.runner as runner_module
 from aggregates import Partnership
+from api.readside import build_store
 from bench.generate import World
 from projections.catalog import ALL
+from projections.runner import ProjectionRunner
+from services.settings import Settings
 from tests.projections.support import ReadSide, generate_history, view_contents
 
 # -- generated logs ---------------------------------------------------------------------------
@@ -354,3 +360,57 @@ async def test_events_of_older_class_versions_rebuild_as_they_project_live(
     )
     assert {v for _, v in versions} == {1, 2}, versions
     await rebuilt_matches_live(read_side, f"{example} with old shapes {dict(versions)}")
+
+
+async def test_a_rebuild_beside_a_projector_following_new_writes_ends_as_a_clean_rebuild(
+    read_side: ReadSide, store_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tvaers project rebuild` while the projector (another runner, its own connections:
+    `run_forever`) follows events being written: once the rebuild has switched in and the
+    writes stop, the projector brings the views to the head, and they are what a clean
+    rebuild gives (no event lost in the switch, none applied twice)."""
+    example = Example.drawn(2_026, events=(1_500, 1_500))
+    example.sized(monkeypatch)
+    log = Log(read_side, example)
+    await live_path(read_side, log, use_cases=False)
+
+    store = build_store(store_settings)
+    await store.open()
+    projector = ProjectionRunner(store, ALL, read_side.app.mapper.to_domain_event, batch_size=97)
+    stop = asyncio.Event()
+    try:
+        await projector.setup()
+        following = asyncio.create_task(projector.run_forever(stop, idle_wait=0.02))
+        rebuilding = asyncio.create_task(read_side.runner.rebuild())
+        # Writes at a few hundred events/s while it folds (at most 40 parts: a rebuild
+        # folds up to the head it finds, and chases a writer as fast as it is), and after.
+        parts = 0
+        while not rebuilding.done() and parts < 40:
+            log.part(20)
+            parts += 1
+            await asyncio.sleep(0.05)
+        during = parts
+        await rebuilding
+        for _ in range(3):
+            log.part(20)
+            parts += 1
+            await asyncio.sleep(0.05)
+        head = read_side.app.max_notification_id()
+        deadline = time.monotonic() + 15
+        while True:
+            reached = {t.position for t in (await read_side.store.tracking()).values()}
+            if reached == {head} or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.05)
+        assert reached == {head}, (
+            f"the writes stopped at event {head}; {time.monotonic() - deadline + 15:.1f} s "
+            f"later the views are at {sorted(reached)}"
+        )
+        assert not following.done()
+    finally:
+        stop.set()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(following, 10)
+        await store.close()
+    assert during > 0
+    await rebuilt_matches_live(read_side, f"{example}, {during} parts written during the rebuild")
