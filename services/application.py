@@ -228,7 +228,7 @@ class Tvaers(Application[UUID]):
         object.__setattr__(self, "snapshotting_intervals", intervals)
         with schema_lock(settings):  # replicas starting together on a fresh database
             super().__init__(env=settings.eventsourcing_env())
-        self.keys = open_keys(settings)
+            self.keys = open_keys(settings)
         self._local = threading.local()
         self._aggregate_locks = AggregateLocks()
         assert isinstance(self.mapper, MsgspecMapper)

@@ -1,11 +1,12 @@
 """Processes starting at once on one PostgreSQL create the event store's tables one at a time.
 
-The event store's tables, types and functions are created by whichever process starts
-first (`CREATE … IF NOT EXISTS`). PostgreSQL's catalog does not make two such statements
-of different sessions idempotent against each other: API and projector replicas started
-together on a fresh database failed with "tuple concurrently updated" or a duplicate key
-in `pg_type` (5 of 32 process starts, four at a time). Holding a session advisory lock
-around the creation serialises it: the second process finds the tables made.
+The event store's tables, types and functions, and the personal-data key table, are
+created by whichever process starts first (`CREATE … IF NOT EXISTS`). PostgreSQL's
+catalog does not make two such statements of different sessions idempotent against each
+other: API and projector replicas started together on a fresh database failed with
+"tuple concurrently updated" or a duplicate key in `pg_type` (5 of 32 process starts,
+four at a time). Holding a session advisory lock around the creation serialises it: the
+second process finds the tables made.
 """
 
 from __future__ import annotations
