@@ -507,7 +507,7 @@ def main() -> None:
                 settle(client)
                 peak_1 = measure("product, 1 grant", server.url, scripts["1"], meter_api)
                 settle(client)
-                target_rate = args.share * max(peak_300.rate, peak_1.rate)
+                target_rate = args.share * peak_300.rate  # the phase's token's own peak
                 # rate = connections / (pause + latency): a trial run tells the latency
                 pause = args.open_connections / target_rate
                 trial = wrk(
