@@ -321,6 +321,35 @@ class ScratchTarget:
         self.fold.close()
 
 
+_TABLE_KEY = re.compile(r",\s*(PRIMARY KEY|UNIQUE)\s*\(([^)]*)\)")
+_COLUMN_KEY = re.compile(r"(\w+) (\w+)((?: NOT NULL)?) (PRIMARY KEY|UNIQUE)\b")
+_CREATE_TABLE = re.compile(r"^\s*CREATE TABLE (?:IF NOT EXISTS )?(\w+)", re.IGNORECASE)
+_READS = re.compile(r"\b(?:UPDATE|FROM|JOIN)\s+(\w+)")
+_INSERT_INTO = re.compile(r"^\s*INSERT INTO (\w+)", re.IGNORECASE)
+
+
+def without_keys(create: str) -> tuple[str, str, list[str]]:
+    """A CREATE TABLE statement without its PRIMARY KEY and UNIQUE constraints: (table,
+    the statement, the ALTER TABLE statements that add them back, with the names
+    PostgreSQL would have given them)."""
+    match = _CREATE_TABLE.match(create)
+    if match is None:
+        raise ValueError(f"Not a CREATE TABLE statement: {create[:80]!r}")
+    table = match.group(1)
+    keys: list[str] = []
+
+    def table_key(found: re.Match[str]) -> str:
+        keys.append(f"ALTER TABLE {table} ADD {found.group(1)} ({found.group(2)})")
+        return ""
+
+    def column_key(found: re.Match[str]) -> str:
+        keys.append(f"ALTER TABLE {table} ADD {found.group(4)} ({found.group(1)})")
+        return f"{found.group(1)} {found.group(2)}{found.group(3)}"
+
+    bare = _COLUMN_KEY.sub(column_key, _TABLE_KEY.sub(table_key, create))
+    return table, bare, keys
+
+
 class ShadowTarget:
     """The PostgreSQL store's rebuild: the statements run in the shadow schema, whose
     tables have only the indexes the statements need until the last row is in."""
@@ -329,21 +358,45 @@ class ShadowTarget:
         self.store = store
         self.projections = list(projections)
         self.planner = IndexPlanner(projections)
-        self._create = {
-            name: sql
-            for p in projections
-            for sql in p.create_statements("postgresql")
-            if (index := _INDEX_ON.match(sql)) is not None
-            for name in (index.group(1),)
-        }
+        self._create: dict[str, str] = {}  # index name -> its CREATE INDEX
+        self._tables: list[str] = []  # CREATE TABLE statements without their keys
+        # Keys (primary, unique) are added when a statement first needs one (an upsert,
+        # a lookup), else after the last row: maintaining them costs every insert.
+        self._keys: dict[str, list[str]] = {}
+        for p in projections:
+            for sql in p.create_statements("postgresql"):
+                index = _INDEX_ON.match(sql)
+                if index is not None:
+                    self._create[index.group(1)] = sql
+                else:
+                    table, bare, keys = without_keys(sql)
+                    self._tables.append(bare)
+                    if keys:
+                        self._keys[table] = keys
+        self._looked_at: set[str] = set()
+
+    def _keys_needed(self, statements: Sequence[Statement]) -> list[str]:
+        """The keys of tables these statements read, update or upsert into (not yet added)."""
+        needed: list[str] = []
+        for sql in {sql for sql, _ in statements}:
+            if sql in self._looked_at:
+                continue
+            self._looked_at.add(sql)
+            tables = set(_READS.findall(sql))
+            if "ON CONFLICT" in sql and (into := _INSERT_INTO.match(sql)) is not None:
+                tables.add(into.group(1))
+            for table in tables:
+                needed.extend(self._keys.pop(table, ()))
+        return needed
 
     async def begin(self) -> None:
-        await self.store.begin_rebuild(self.projections)
+        await self.store.begin_rebuild(self._tables)
 
     async def apply(self, statements: Sequence[Statement], owners: Sequence[Owner]) -> None:
-        needed = self.planner.new_indexes(statements)
+        needed = self._keys_needed(statements)
+        needed += [self._create[name] for name in self.planner.new_indexes(statements)]
         if needed:
-            await self.store.shadow_script([self._create[name] for name in needed])
+            await self.store.shadow_script(needed)
         try:
             await self.store.apply_shadow(statements)
         except Exception as error:
@@ -364,8 +417,9 @@ class ShadowTarget:
                 raise FoldFailed(name, notification_id, error) from error
 
     async def finish(self, position: int) -> None:
+        keys = [sql for table_keys in self._keys.values() for sql in table_keys]
         rest = [sql for name, sql in self._create.items() if name not in self.planner.chosen]
-        await self.store.finish_rebuild(self.projections, rest, position)
+        await self.store.finish_rebuild(self.projections, keys, rest, position)
 
     async def abandon(self) -> None:
         await self.store.abandon_rebuild()

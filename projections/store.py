@@ -944,17 +944,12 @@ class PostgresReadStore(ReadStore):
 
     # -- the rebuild's shadow (projections/fold.py ShadowTarget, ADR 0024) ----------------
 
-    async def begin_rebuild(self, projections: Sequence[Projection]) -> None:
-        """The new tables in the shadow schema, without their indexes (a leftover shadow
-        of a killed rebuild is dropped first)."""
+    async def begin_rebuild(self, tables: Sequence[str]) -> None:
+        """The new tables (rendered CREATE TABLE statements) in the shadow schema (a
+        leftover shadow of a killed rebuild is dropped first)."""
         await self.open_shadow()
         statements = [self.shadow_ddl(render_ddl(TRACKING_DDL, self.dialect))]
-        statements += [
-            self.shadow_ddl(sql)
-            for p in projections
-            for sql in p.create_statements(self.dialect)
-            if not _is_index(sql)
-        ]
+        statements += [self.shadow_ddl(sql) for sql in tables]
         await self.execute_script(statements)
 
     def _shadow_pool(self) -> asyncpg.Pool:
@@ -975,24 +970,37 @@ class PostgresReadStore(ReadStore):
             await _write_statements(conn, statements)
 
     async def finish_rebuild(
-        self, projections: Sequence[Projection], indexes: Sequence[str], position: int
+        self,
+        projections: Sequence[Projection],
+        keys: Sequence[str],
+        indexes: Sequence[str],
+        position: int,
     ) -> None:
-        """Build the shadow's remaining `indexes` (two connections side by side), analyse
-        its tables, record `position` for the projections, and switch them in."""
+        """Add the shadow's remaining `keys` and build its remaining `indexes` (two
+        connections side by side), record `position` for the projections, and switch them
+        in."""
         pool = self._shadow_pool()
         tables = [t for p in projections for t in p.tables]
 
-        async def build(statements: Sequence[str], analyse: Sequence[str]) -> None:
+        def table_of(sql: str) -> str:
+            named = _index_table(sql) or sql.split()[2]  # CREATE INDEX … ON t / ALTER TABLE t
+            return named if named in tables else tables[0]
+
+        async def build(statements: Sequence[str]) -> None:
             async with pool.acquire() as conn:
+                # Sorting a million keys in memory rather than on disk.
+                await conn.execute("SET maintenance_work_mem = '256MB'")
                 for sql in statements:
                     await conn.execute(sql)
-                for table in analyse:
-                    await conn.execute(f"ANALYZE {SHADOW_SCHEMA}.{table}")
 
         began = time.monotonic()
-        # The biggest tables' indexes first, split between the two connections.
-        ordered = sorted(indexes, key=lambda sql: tables.index(_index_table(sql) or ""))
-        await asyncio.gather(build(ordered[0::2], tables[0::2]), build(ordered[1::2], tables[1::2]))
+        # In the catalogue's order (the audit log, the biggest, on its own connection
+        # half the time), split between the two connections.
+        ordered = sorted([*keys, *indexes], key=lambda sql: tables.index(table_of(sql)))
+        # No ANALYZE here: autovacuum analyses the new tables within its next round (they
+        # are far past its threshold), and the views' queries use their indexes by
+        # equality meanwhile; analysing the audit log alone took seconds per million rows.
+        await asyncio.gather(build(ordered[0::2]), build(ordered[1::2]))
         async with pool.acquire() as conn:
             await conn.executemany(
                 f"INSERT INTO {SHADOW_SCHEMA}.projection_tracking"
