@@ -169,7 +169,7 @@ async def open_read_side(
     store = build_store(settings)
     await store.open()
     runner = ProjectionRunner(
-        store, ALL, tvaers.mapper.to_domain_event, rebuild_decoder=tvaers.mapper.rebuild_decoder
+        store, ALL, tvaers.mapper.to_domain_event, rebuild_decoder=tvaers.rebuild_decoder
     )
     read_side = ReadSide(settings=settings, store=store, runner=runner, tvaers=tvaers)
     try:

@@ -594,7 +594,9 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     still rolled back by asyncpg itself."""
 
 
-async def _write_statements(conn: asyncpg.Connection, statements: Sequence[Statement]) -> None:
+async def _write_statements(
+    conn: asyncpg.pool.PoolConnectionProxy[Any], statements: Sequence[Statement]
+) -> None:
     """A batch's statements on `conn`: grouped by table, plain inserts by COPY."""
     for sql, rows in _group_by_table(statements):
         converted = [_pg_row(row) for row in rows]

@@ -235,6 +235,11 @@ class Tvaers(Application[UUID]):
         self.mapper.keys = self.keys
         self.reapply_erasures()
 
+    def rebuild_decoder(self) -> Callable[[str, Any, int, bytes], Any]:
+        """A decoder for rebuilding the views (`MsgspecMapper.rebuild_decoder`)."""
+        assert isinstance(self.mapper, MsgspecMapper)
+        return self.mapper.rebuild_decoder()
+
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """Only the settings configure persistence; the process environment does not.
 

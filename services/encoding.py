@@ -215,7 +215,7 @@ class MsgspecMapper(Mapper[UUID]):
                 ) from e
             state["originator_id"] = subject
             state["originator_version"] = originator_version
-            event = object.__new__(cls)
+            event: Any = object.__new__(cls)
             object.__setattr__(event, "__dict__", state)
             return event
 
