@@ -20,8 +20,8 @@ Fills a fresh database with `generate.py` (COPY), then in the same process:
      p99 and max, and the reads that failed (the views must serve throughout);
    - RSS sampled every 20 ms by a thread (current and `ru_maxrss`), and at 25/50/75/100 %
      of the log through the progress callback;
-   - the seconds spent inside the store's steps (they overlap: the fold reads ahead and
-     copies while it folds);
+   - the seconds spent inside the store's steps (its async methods named like a step of a
+     rebuild; they overlap: the fold reads ahead and copies while it folds);
 6. the read-only baseline again (the machine is shared: two samples show the noise).
 
 One summary line at the end holds every figure; the details are above it.
@@ -34,6 +34,7 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import inspect
 import multiprocessing
 import random
 import resource
@@ -65,8 +66,10 @@ READS = (
     " WHERE partnership_id = $1 AND superseded_at IS NULL ORDER BY organisation_id",
     "SELECT * FROM partnerships WHERE id = $1",
 )
-# The store's steps of a rebuild whose time is added up (those the code has).
-STEPS = ("read_notifications", "begin_rebuild", "copy_streamed", "finish_rebuild", "apply")
+# The store's steps of a rebuild whose time is added up: its async methods with one of
+# these in their name (whichever the code has: open_shadow, begin_rebuild, apply_shadow,
+# copy_streamed, finish_rebuild, switch_shadow, ...).
+STEPS = ("read", "shadow", "rebuild", "copy", "switch", "index", "apply", "script")
 
 
 def rss_mib() -> tuple[float, float]:
@@ -243,9 +246,12 @@ async def bench(url: str, args: argparse.Namespace) -> None:
         assert ids, "no partnership in the views"
 
         timed = {}
-        for name in STEPS:  # the steps this code has
-            if hasattr(store, name):
-                timed[name] = Timed(getattr(store, name))
+        for name in dir(store):  # the steps this code has
+            method = getattr(store, name)
+            if name.startswith("_") or not any(step in name for step in STEPS):
+                continue
+            if inspect.iscoroutinefunction(method):
+                timed[name] = Timed(method)
                 setattr(store, name, timed[name])
 
         marks = [0.25, 0.50, 0.75, 1.00]
