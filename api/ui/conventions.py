@@ -73,6 +73,7 @@ class ConventionPages(Controller):
 
         issued, revoked = await sync_to_thread(swap)
         await read_side.wait_until(revoked.notification_id)
+        await read_side.store.access_changes_sent()  # every API process forgets it (ADR 0025)
         kept = {k: v for k, v in (request.session or {}).items() if k != SESSION_TOKEN_KEY}
         request.set_session({**kept, SESSION_TOKEN_KEY: issued.token})
         log.info("session renewed", via="ui")

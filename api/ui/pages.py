@@ -141,6 +141,7 @@ class SessionPages(Controller):
         # posts after this keeps its input for this account (api/ui/drafts.py).
         request.set_session({ENDED_SESSION_KEY: str(principal.account_id)})
         await read_side.wait_until(result.notification_id)
+        await read_side.store.access_changes_sent()  # every API process forgets it (ADR 0025)
         if provider_logout:
             # A page with a link, not a redirect: the CSP's form-action 'self' (ADR 0012)
             # stops a form's redirect to another site, and the user may want to stay
