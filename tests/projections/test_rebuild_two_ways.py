@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import re
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -253,6 +254,52 @@ def table_differences(
     return lines
 
 
+async def schema_of(store: Any, tables: Sequence[str]) -> list[str]:
+    """How the tables are made: columns (type, null, default), keys, checks and indexes
+    (without the indexes' and constraints' own names)."""
+    if store.dialect == "sqlite":
+        rows = await store.fetch(
+            "SELECT type, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL"
+            f" AND tbl_name IN ({', '.join('?' for _ in tables)})",
+            *tables,
+        )
+        made = [
+            f"{r['tbl_name']}: "
+            + re.sub(r"INDEX (IF NOT EXISTS )?\w+ ON", "INDEX ON", " ".join(r["sql"].split()))
+            for r in rows
+        ]
+        return sorted(made)
+    columns = await store.fetch(
+        "SELECT table_name, column_name, data_type, is_nullable, column_default"
+        " FROM information_schema.columns WHERE table_schema = current_schema()"
+        " AND table_name = ANY(?::text[])",
+        list(tables),
+    )
+    constraints = await store.fetch(
+        "SELECT c.relname AS table_name, k.contype, pg_get_constraintdef(k.oid) AS definition"
+        " FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid"
+        " WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY(?::text[])",
+        list(tables),
+    )
+    indexes = await store.fetch(
+        "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+        " AND tablename = ANY(?::text[])",
+        list(tables),
+    )
+    return sorted(
+        [
+            f"{r['table_name']}.{r['column_name']} {r['data_type']} null={r['is_nullable']}"
+            f" default={r['column_default']}"
+            for r in columns
+        ]
+        + [f"{r['table_name']}: {r['contype']} {r['definition']}" for r in constraints]
+        + [
+            f"{r['tablename']}: " + re.sub(r"INDEX \w+ ON \S+", "INDEX ON", r["indexdef"])
+            for r in indexes
+        ]
+    )
+
+
 async def positions(side: ReadSide) -> dict[str, tuple[int, int]]:
     """Every projection's (position, version) in projection_tracking."""
     return {name: (t.position, t.version) for name, t in (await side.store.tracking()).items()}
@@ -267,6 +314,8 @@ async def rebuilt_matches_live(
     head = side.app.max_notification_id()
     live = await view_contents(store)
     live_positions = await positions(side)
+    tables = [table for projection in ALL for table in projection.tables]
+    live_schema = await schema_of(store, tables)
     assert {p for p, _ in live_positions.values()} == {head}, live_positions
     assert await store.fetchval("SELECT count(*) FROM projection_failures") == 0
 
@@ -275,6 +324,12 @@ async def rebuilt_matches_live(
     assert reported[-1:] == [(head, head)], reported[-3:]
     rebuilt = await view_contents(store)
     assert await positions(side) == live_positions
+    rebuilt_schema = await schema_of(store, tables)
+    assert rebuilt_schema == live_schema, (
+        f"{label}: the rebuilt tables are not made as the live ones:"
+        f" only live {sorted(set(live_schema) - set(rebuilt_schema))},"
+        f" only rebuilt {sorted(set(rebuilt_schema) - set(live_schema))}"
+    )
     assert await store.fetchval("SELECT count(*) FROM projection_failures") == 0
     assert runner.position == head
 
