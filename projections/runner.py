@@ -815,7 +815,14 @@ class ProjectionRunner:
                 text = describe_error(error)
                 if text != self._transient_logged:
                     self._transient_logged = text
-                    log.exception("projection batch failed; retrying", position=self.position)
+                    if self.store.is_transient(error):  # the database away: no traceback
+                        log.error(
+                            "projection batch failed; retrying",
+                            position=self.position,
+                            error=text,
+                        )
+                    else:
+                        log.exception("projection batch failed; retrying", position=self.position)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 1.0)
                 continue

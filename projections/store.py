@@ -355,32 +355,6 @@ class ReadStore(ABC):
     @abstractmethod
     def _is_missing_table(self, error: BaseException) -> bool: ...
 
-    # -- a shadow of the views, for rebuilding beside the live ones -------------------------
-    # While a shadow is open, `apply` and `execute_script` write into it, and a statement's
-    # table is the shadow's when the shadow has one of that name, else the live one (the
-    # event table, the views not being rebuilt). `switch_shadow` replaces the live tables
-    # with the shadow's, and their tracking rows, in one transaction.
-
-    @abstractmethod
-    async def open_shadow(self) -> None:
-        """Start an empty shadow (a leftover one from a crashed rebuild is dropped)."""
-
-    @abstractmethod
-    def shadow_ddl(self, sql: str) -> str:
-        """A CREATE TABLE / CREATE INDEX statement, made to create its object in the shadow."""
-
-    @abstractmethod
-    async def switch_shadow(
-        self, tables: Sequence[str], create: Sequence[str], names: Sequence[str]
-    ) -> None:
-        """Put the shadow's `tables` (created by the rendered `create`) in place of the live
-        ones, with the tracking rows of the projections `names`, in one transaction; their
-        remembered failures are cleared. Closes the shadow."""
-
-    @abstractmethod
-    async def discard_shadow(self) -> None:
-        """Drop the shadow, if any; the live views stay as they are."""
-
     async def failures(self) -> dict[str, StoredFailure]:
         """The projections that are stopped at an event they failed on, by name."""
         try:
@@ -813,7 +787,7 @@ class PostgresReadStore(ReadStore):
     ) -> None:
         now = datetime.now(UTC)
         touched = access_changes.watched_in(statements)
-        async with self._writer().acquire() as conn, conn.transaction():
+        async with self.pool.acquire() as conn, conn.transaction():
             if previous is not None and positions:  # the fence: rows locked, in name order
                 # A writer paused mid-batch (SIGSTOP, a frozen VM) must not hold these rows
                 # locked for ever: the server ends its session (ADR 0026, leader.LEASE).
@@ -845,7 +819,7 @@ class PostgresReadStore(ReadStore):
         self.changes.changed(touched)
 
     async def execute_script(self, statements: Iterable[str]) -> None:
-        async with self._writer().acquire() as conn, conn.transaction():
+        async with self.pool.acquire() as conn, conn.transaction():
             for sql in statements:
                 await conn.execute(sql)
 
@@ -859,9 +833,6 @@ class PostgresReadStore(ReadStore):
 
     def _is_missing_table(self, error: BaseException) -> bool:
         return isinstance(error, asyncpg.UndefinedTableError)
-
-    def _writer(self) -> asyncpg.Pool:
-        return self._shadow if self._shadow is not None else self.pool
 
     async def open_shadow(self) -> None:
         await self.discard_shadow()
@@ -1033,9 +1004,6 @@ class SQLiteReadStore(ReadStore):
         self.path = str(path)
         self.events_table = events_table
         self._conn: sqlite3.Connection | None = None
-        # The shadow: a second connection whose TEMP tables hide the live ones of the same
-        # names (SQLite looks in temp first), so the same statements write into it.
-        self._shadow: sqlite3.Connection | None = None
         self._lock = threading.Lock()
         # Set by `nudge`: a reader waits for a write this process made (read-your-writes),
         # so the runner looks now instead of at its next poll.
@@ -1052,19 +1020,18 @@ class SQLiteReadStore(ReadStore):
         self._conn = await asyncio.to_thread(self._connect)
 
     async def close(self) -> None:
-        await self.discard_shadow()
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await asyncio.to_thread(conn.close)
 
-    def _run(self, work: Any, *, write: bool = False) -> Any:
+    def _run(self, work: Any) -> Any:
         if self._conn is None:
             raise RuntimeError("The read store is not open.")
         with self._lock:
-            return work(self._shadow if write and self._shadow is not None else self._conn)
+            return work(self._conn)
 
-    async def _call(self, work: Any, *, write: bool = False) -> Any:
-        return await asyncio.to_thread(self._run, work, write=write)
+    async def _call(self, work: Any) -> Any:
+        return await asyncio.to_thread(self._run, work)
 
     async def fetch(self, sql: str, *params: Any) -> list[dict[str, Any]]:
         args = tuple(map(_sqlite_param, params))
@@ -1147,7 +1114,7 @@ class SQLiteReadStore(ReadStore):
                 raise
             conn.execute("COMMIT")
 
-        await self._call(work, write=True)
+        await self._call(work)
         self.changes.changed(access_changes.watched_in(statements))  # after the commit
 
     async def execute_script(self, statements: Iterable[str]) -> None:
@@ -1163,7 +1130,7 @@ class SQLiteReadStore(ReadStore):
                 raise
             conn.execute("COMMIT")
 
-        await self._call(work, write=True)
+        await self._call(work)
 
     async def execute(self, sql: str, *params: Any) -> None:
         args = tuple(map(_sqlite_param, params))
@@ -1181,55 +1148,6 @@ class SQLiteReadStore(ReadStore):
 
     def _is_missing_table(self, error: BaseException) -> bool:
         return isinstance(error, sqlite3.OperationalError) and "no such table" in str(error)
-
-    async def open_shadow(self) -> None:
-        await self.discard_shadow()
-        self._shadow = await asyncio.to_thread(self._connect)
-
-    def shadow_ddl(self, sql: str) -> str:
-        return qualify_ddl(sql, "temp")
-
-    async def switch_shadow(
-        self, tables: Sequence[str], create: Sequence[str], names: Sequence[str]
-    ) -> None:
-        now = ts_text(datetime.now(UTC))
-        marks = ", ".join("?" * len(names))
-
-        def work(conn: sqlite3.Connection) -> None:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for table in reversed(tables):
-                    conn.execute(f"DROP TABLE IF EXISTS main.{table}")
-                for sql in create:
-                    conn.execute(qualify_ddl(sql, "main"))
-                for table in tables:
-                    conn.execute(f"INSERT INTO main.{table} SELECT * FROM temp.{table}")
-                conn.execute(
-                    "INSERT INTO main.projection_tracking (name, position, version, updated_at)"
-                    f" SELECT name, position, version, ? FROM temp.projection_tracking"
-                    f" WHERE name IN ({marks}) ON CONFLICT (name) DO UPDATE SET"
-                    " position = excluded.position, version = excluded.version,"
-                    " updated_at = excluded.updated_at",
-                    (now, *names),
-                )
-                conn.execute(
-                    f"DELETE FROM main.projection_failures WHERE name IN ({marks})", tuple(names)
-                )
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-
-        if self._shadow is None:
-            raise RuntimeError("No shadow is open.")
-        await self._call(work, write=True)
-        self.changes.changed(access_changes.watched_among(tables))
-        await self.discard_shadow()
-
-    async def discard_shadow(self) -> None:
-        if self._shadow is not None:
-            shadow, self._shadow = self._shadow, None
-            await asyncio.to_thread(shadow.close)  # its TEMP tables go with it
 
     async def switch_in_file(
         self, path: str, projections: Sequence[Projection], position: int
