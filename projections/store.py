@@ -286,12 +286,35 @@ _PG_AS_IS = frozenset(
 )
 
 
+def _encodes_as_value(kind: type) -> bool:
+    """True for an enumeration whose members asyncpg encodes as their values as they are:
+    str or int members whose own text or number is the value (asyncpg takes a subclass of
+    str or int for itself)."""
+    if not issubclass(kind, Enum):
+        return False
+    if issubclass(kind, str):
+        return all(str.__str__(m) == m.value for m in kind)
+    if issubclass(kind, int):
+        return all(int(m) == m.value for m in kind)
+    return False
+
+
+_PG_NATIVE: dict[type, bool] = {}  # types asyncpg encodes as they are, found once
+
+
 def _pg_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
     """A statement's parameters for asyncpg; most rows need no conversion and no copy."""
     for value in row:
         kind = type(value)
-        if kind not in _PG_AS_IS or (kind is str and "\x00" in value):
-            return tuple(map(_pg_param, row))
+        if kind is str:
+            if "\x00" in value:
+                return tuple(map(_pg_param, row))
+        elif kind not in _PG_AS_IS:
+            native = _PG_NATIVE.get(kind)
+            if native is None:
+                native = _PG_NATIVE[kind] = _encodes_as_value(kind)
+            if not native:
+                return tuple(map(_pg_param, row))
     return row
 
 
