@@ -471,6 +471,7 @@ async def test_a_rebuild_beside_a_projector_following_new_writes_ends_as_a_clean
     await rebuilt_matches_live(read_side, f"{example}, {during} parts written during the rebuild")
 
 
+@pytest.mark.parametrize("store_settings", ["postgresql"], indirect=True)  # one writer in SQLite
 async def test_the_switch_waits_for_a_projector_batch_in_flight_and_does_not_deadlock(
     read_side: ReadSide, store_settings: Settings
 ) -> None:
@@ -479,8 +480,6 @@ async def test_the_switch_waits_for_a_projector_batch_in_flight_and_does_not_dea
     reverse order. The switch must wait for the batch (or the batch for the switch), not
     deadlock with it: the rebuild fails at its very end if PostgreSQL picks it as the
     deadlock's victim (seen ~1 in 8 runs of the test above)."""
-    if read_side.store.dialect != "postgresql":
-        pytest.skip("SQLite has one writer at a time: no lock order between two writers")
     example = Example.drawn(7, events=(400, 400))
     await live_path(read_side, Log(read_side, example), use_cases=False)
     first, last = ALL[0].tables[0], ALL[-1].tables[-1]  # what a batch writes first, last
