@@ -12,8 +12,9 @@ rows up by (`IndexPlanner` asks SQLite's planner); the others are built once, af
 last row. Where the statements run depends on the store:
 
 - PostgreSQL (`ShadowTarget`): in the schema `tvaers_rebuild`, a batch per transaction,
-  plain inserts by COPY, while the next batch is read and decoded; then the remaining
-  indexes, ANALYZE, and the switch (`ALTER TABLE … SET SCHEMA`, one transaction).
+  plain inserts by COPY, while the next batch is read and decoded; keys are added when a
+  statement first needs one; then the remaining keys and indexes, and the switch
+  (`ALTER TABLE … SET SCHEMA`, one transaction).
 - SQLite (`ScratchTarget`): in a scratch SQLite file of their own (`Fold`); then copied
   into the live database in one transaction.
 """
@@ -103,10 +104,6 @@ def sqlite_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple([sqlite_value(value) for value in row])
 
 
-def _uuid_text_slow(value: UUID) -> str:
-    return _uuid_text(value)
-
-
 _LAST_TS: list[Any] = [None, ""]  # an event's statements repeat its timestamp object
 
 
@@ -125,7 +122,7 @@ def row_converter(sample: tuple[Any, ...]) -> Any:
     names: dict[str, Any] = {
         "_sv": sqlite_value,
         "_ut": _UUID_TEXT,
-        "_us": _uuid_text_slow,
+        "_us": _uuid_text,
         "_U": UUID,
         "_ts": _ts_text,
         "_dt": datetime,
