@@ -396,6 +396,9 @@ def main() -> None:
     )
     parser.add_argument("--log-level", default="INFO", help="the API's TVAERS_LOG_LEVEL (INFO)")
     parser.add_argument(
+        "--spy-phase", choices=["peak", "half"], default="peak", help="where --py-spy samples"
+    )
+    parser.add_argument(
         "--py-spy",
         metavar="FILE",
         help="sample the API with py-spy during the 300-grant phase (collapsed stacks to"
@@ -480,9 +483,11 @@ def main() -> None:
                     meter=meter_api,
                 )
                 settle(client)
-                spy = None
-                if args.py_spy:
-                    spy = subprocess.Popen(
+
+                def spy_on(seconds: float) -> subprocess.Popen[bytes] | None:
+                    if not args.py_spy:
+                        return None
+                    return subprocess.Popen(
                         [
                             str(_http.BIN / "py-spy"),
                             "record",
@@ -493,7 +498,7 @@ def main() -> None:
                             "--output",
                             args.py_spy,
                             "--duration",
-                            str(round(args.seconds + args.warmup)),
+                            str(round(seconds)),
                             "--rate",
                             "100",
                             "--gil",
@@ -501,6 +506,8 @@ def main() -> None:
                         stdout=subprocess.DEVNULL,
                         stderr=subprocess.DEVNULL,
                     )
+
+                spy = spy_on(args.seconds + args.warmup) if args.spy_phase == "peak" else None
                 peak_300 = measure("product, 300 grants", server.url, scripts["300"], meter_api)
                 if spy is not None:
                     spy.wait(timeout=60)
@@ -523,6 +530,8 @@ def main() -> None:
                 latency = max(0.0, args.open_connections / trial.rate - pause)
                 delay_ms = max(1, round(1000 * (pause - latency)))
                 settle(client)
+                if args.spy_phase == "half":
+                    spy = spy_on(args.seconds + args.warmup)
                 half = measure(
                     f"product at {args.share:.0%} of peak (target {target_rate:,.0f}/s,"
                     f" {args.open_connections} connections, {delay_ms} ms mean pause), 300 grants",
@@ -532,6 +541,8 @@ def main() -> None:
                     connections=args.open_connections,
                     delay_ms=delay_ms,
                 )
+                if spy is not None:
+                    spy.wait(timeout=60)
                 settle(client)
             floor_after = measure("floor (after)", floor.url, scripts["1"], meter_floor)
     failed = [r for r in runs if r.non2xx or r.socket_errors]
