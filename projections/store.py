@@ -1213,6 +1213,8 @@ class SQLiteReadStore(ReadStore):
                 conn.execute("DETACH DATABASE fold")
 
         await self._call(work)
+        # Whole tables replaced: the API's principal cache hears it (projections/changes.py).
+        self.changes.changed(access_changes.watched_among(tables))
 
     def arm(self) -> None:
         self._wake.clear()

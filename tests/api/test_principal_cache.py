@@ -389,3 +389,19 @@ def test_a_bearer_request_does_not_touch_the_session_cookie(client: TestClient[L
     forged = client.post("/organisations", json={"name": "Forged", "sector": "health"})
     assert forged.status_code == 403  # a cookie write outside the UI's CSRF check
     assert client.post("/auth/logout").status_code == 204
+
+
+def test_a_rebuild_switching_the_access_view_in_is_heard(client: TestClient[Litestar]) -> None:
+    """A rebuild replaces the access view's tables whole (no row-by-row writes to watch):
+    the switch itself tells every process (projections/store.py `switch_shadow`)."""
+    add_user(client, USER)
+    user = as_user(client, USER)
+    _settle(client)
+    assert client.get("/auth/me", headers=user).status_code == 200
+    cache = _read_side(client).principals
+    before = cache.generation
+
+    client.blocking_portal.call(_read_side(client).runner.rebuild, ["access"])
+
+    assert cache.generation > before
+    assert client.get("/auth/me", headers=user).status_code == 200
