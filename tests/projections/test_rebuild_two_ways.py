@@ -26,7 +26,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -38,13 +38,22 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 import projections.runner as runner_module
-from aggregates import Partnership
+from aggregates import Account, Partnership
 from api.readside import build_store
 from bench.generate import World
 from projections.catalog import ALL
 from projections.runner import ProjectionRunner
+from services.commands import (
+    ChangePassword,
+    CreateAccount,
+    DeactivateAccount,
+    ReactivateAccount,
+    SetAdministrator,
+    UpdateProfile,
+)
 from services.settings import Settings
-from tests.projections.support import ReadSide, generate_history, view_contents
+from tests.commands import execute
+from tests.projections.support import ReadSide, generate_history, meta, view_contents
 
 # -- generated logs ---------------------------------------------------------------------------
 
@@ -135,6 +144,7 @@ class Log:
         self.erased = 0
         self.renamed = 0
         self.ended = 0  # organisations closed or merged
+        self.amended = 0  # draft agreements amended
 
     def _sink(self, batch: Sequence[StoredEvent]) -> None:
         events = list(batch)
@@ -154,11 +164,14 @@ class Log:
                 world.register_partnership(number)
             world.flush()
 
-    def part(self, events: int) -> None:
-        """About `events` more events; then the keys of the persons erased meanwhile go."""
+    def part(self, events: int, *, settle: bool = False) -> None:
+        """About `events` more events; then the keys of the persons erased meanwhile go.
+        `settle`: then every draft agreement is signed by all, and years later they expire."""
         world, rng = self.world, self.rng
         goal = world.stats.events + events
         with world.clock.patched():
+            if settle:
+                self._settle()
             while world.stats.events + len(world._pending) < goal:
                 world.step()
                 roll = rng.random()
@@ -170,11 +183,22 @@ class Log:
                     world._try(world.directory_change)
                 elif roll < 0.085:
                     self._end_organisation()
+                elif roll < 0.1:
+                    world._try(self._amend)
             for sim in world.sims:  # the housekeeping's daily expiry of agreements run out
                 world._try(lambda sim=sim: world.expire_due(sim))
             world.flush()
         # As `ErasePerson` does right after saving the erasure: the key is gone for good.
         self.side.app.reapply_erasures()
+
+    def _settle(self) -> None:
+        world = self.world
+        for sim in world.sims:
+            for _ in range(12):  # one party signs per call
+                if not sim.drafts or not world._try(lambda sim=sim: world.sign(sim)):
+                    break
+                world.emit(sim.partnership)
+        world.clock.now = min(world.clock.end, world.clock.now + timedelta(days=4 * 365))
 
     def _erase(self) -> None:
         world = self.world
@@ -184,6 +208,57 @@ class Log:
             person.erase(world.meta(reason="Anmodning om sletning (GDPR)"))
             world.emit(person)
             self.erased += 1
+
+    def _amend(self) -> None:
+        """A draft agreement's terms changed before every party has signed."""
+        world = self.world
+        sim = world._pick([sim for sim in world.sims if sim.drafts])
+        if sim is None:
+            return
+        agreement = world._pick(sim.drafts).agreement
+        terms = msgspec.structs.replace(
+            agreement.terms, purpose=f"{agreement.terms.purpose} (ændret {self.amended + 1})"
+        )
+        agreement.amend(terms, sim.partnership.active_partner_ids, world.meta())
+        world.emit(agreement)
+        self.amended += 1
+
+    def accounts(self) -> None:
+        """Users' lives through the use cases: an administrator made and unmade, a password
+        changed, a user deactivated and back, one made at a single sign-on."""
+        app, number = self.side.app, self.rng.randrange(10**6)
+        username, chief = f"konsulent{number}@example.dk", f"chef{number}@example.dk"
+        for name, admin in ((chief, True), (username, False)):
+            execute(
+                app,
+                CreateAccount(
+                    username=name, display_name="Bruger", password="x" * 12, is_admin=admin
+                ),
+                meta(),
+            )
+        both = (chief, username)
+        execute(app, SetAdministrator(username=username, is_admin=True), meta())
+        execute(app, ChangePassword(username=username, new_password="y" * 12), meta())
+        execute(
+            app, SetAdministrator(username=username, is_admin=False, administrators=both), meta()
+        )
+        execute(app, DeactivateAccount(username=username, administrators=(chief,)), meta())
+        execute(app, ReactivateAccount(username=username), meta())
+        app.save(
+            Account.create_from_identity(
+                username=f"sso{number}@example.dk",
+                display_name="Fra kommunens login",
+                email=f"sso{number}@example.dk",
+                issuer="https://login.example.dk",
+                subject=f"subject-{number}",
+                meta=meta(),
+            )
+        )
+        execute(
+            app,
+            UpdateProfile(username=f"sso{number}@example.dk", display_name="Nyt navn"),
+            meta(),
+        )
 
     def _end_organisation(self) -> None:
         """An organisation closes or merges into another (it stays in its partnerships)."""
@@ -381,9 +456,10 @@ async def live_path(side: ReadSide, log: Log, *, use_cases: bool = True) -> None
     log.start()
     share = example.events // example.segments
     for part in range(example.segments):
-        log.part(share)
+        log.part(share, settle=part == example.segments - 1)
         if use_cases and part == example.use_cases_after:
             generate_history(side.app, log.rng, partnerships=2)
+            log.accounts()
         side.runner.batch_size = example.batch_sizes[part]
         await side.runner.catch_up()
 
@@ -407,6 +483,7 @@ async def test_a_generated_log_rebuilt_equals_its_views_built_live(
     # What the log must hold for the comparison to mean something.
     topics = Counter(t.rsplit(".", 1)[-1] for t in stats.topics.elements())
     needed = (
+        "Amended",
         "DateCorrected",
         "RungCorrected",
         "Erased",
