@@ -198,6 +198,16 @@ class Log:
                 if not sim.drafts or not world._try(lambda sim=sim: world.sign(sim)):
                     break
                 world.emit(sim.partnership)
+            for draft in sim.signed[:1]:  # the first one in force is renewed for a year
+                agreement, partnership = draft.agreement, sim.partnership
+
+                def renew(agreement: Any = agreement, partnership: Any = partnership) -> None:
+                    valid_to, when = agreement.valid_to + timedelta(days=365), world.meta()
+                    agreement.renew(valid_to, when)
+                    partnership.record_agreement_renewed(agreement.id, valid_to, when)
+
+                if world._try(renew):
+                    world.emit(agreement, partnership)
         world.clock.now = min(world.clock.end, world.clock.now + timedelta(days=4 * 365))
 
     def _erase(self) -> None:
@@ -489,6 +499,7 @@ async def test_a_generated_log_rebuilt_equals_its_views_built_live(
         "Erased",
         "Renamed",
         "RegistryUpdated",
+        "Renewed",
         "Expired",
         "Closed",
         "Merged",
