@@ -512,19 +512,27 @@ def _group_by_table(statements: Sequence[Statement]) -> list[tuple[str, list[tup
 
     Statements that touch disjoint sets of tables commute, so a batch can be written
     table by table: a statement keeps its place only among those that share a table
-    with it. Runs of the same SQL then grow from one row to hundreds (one COPY or one
-    pipelined executemany each). A statement touching several tables joins their
-    queues into one (the queues' pending statements are independent of each other, so
-    one after the other is as good as interleaved). A statement naming no table is a
-    barrier for everything.
+    with it (`independent_queues`). Runs of the same SQL then grow from one row to
+    hundreds (one COPY or one pipelined executemany each).
     """
-    groups: list[tuple[str, list[tuple[Any, ...]]]] = []
+    segments = independent_queues(statements)
+    return [group for queues in segments for queue in queues for group in _group(queue)]
+
+
+def independent_queues(statements: Sequence[Statement]) -> list[list[list[Statement]]]:
+    """The statements in queues that touch disjoint sets of tables, each queue in its
+    statements' order: any order of running the queues, or running them side by side,
+    has the effect of the statements in their order. A statement touching several tables
+    joins their queues into one (the queues' pending statements are independent of each
+    other, so one after the other is as good as interleaved). A statement naming no table
+    is a barrier: the result is a list of such segments, to run one after the other."""
+    segments: list[list[list[Statement]]] = []
     queue_of: dict[str, list[Statement]] = {}  # table -> its (possibly shared) queue
     queues: list[list[Statement]] = []  # in order of creation, merged ones emptied
 
     def flush() -> None:
-        for pending in queues:
-            groups.extend(_group(pending))
+        if queues:
+            segments.append([q for q in queues if q])
         queues.clear()
         queue_of.clear()
 
@@ -532,7 +540,7 @@ def _group_by_table(statements: Sequence[Statement]) -> list[tuple[str, list[tup
         tables = statement_tables(statement[0])
         if not tables:
             flush()
-            groups.extend(_group([statement]))
+            segments.append([[statement]])
             continue
         joined: list[Statement] | None = None
         for table in tables:
@@ -554,7 +562,7 @@ def _group_by_table(statements: Sequence[Statement]) -> list[tuple[str, list[tup
         for table in tables:
             queue_of[table] = joined
     flush()
-    return groups
+    return segments
 
 
 DATABASE_UNREACHABLE: tuple[type[Exception], ...] = (
@@ -564,6 +572,9 @@ DATABASE_UNREACHABLE: tuple[type[Exception], ...] = (
     asyncpg.exceptions.InsufficientResourcesError,
 )
 """The read store's "the database cannot be reached now", not "a bug" (the API: 503)."""
+
+# Connections a rebuild writes the shadow with, side by side.
+_SHADOW_LANES = 4
 
 SHADOW_SCHEMA = "tvaers_rebuild"
 """Where `tvaers project rebuild` builds the views on PostgreSQL before switching."""
@@ -866,7 +877,7 @@ class PostgresReadStore(ReadStore):
         self._shadow = await asyncpg.create_pool(
             self.dsn,
             min_size=1,
-            max_size=2,
+            max_size=_SHADOW_LANES,
             command_timeout=None,
             server_settings={
                 **self.server_settings,
@@ -960,10 +971,34 @@ class PostgresReadStore(ReadStore):
                 await conn.execute(sql)
 
     async def apply_shadow(self, statements: Sequence[Statement]) -> None:
-        """A rebuild's batch into the shadow's tables, in one transaction (no positions:
-        they are written once, by `finish_rebuild`)."""
-        async with self._shadow_pool().acquire() as conn, conn.transaction():
-            await _write_statements(conn, statements)
+        """A rebuild's batch into the shadow's tables (no positions: they are written once,
+        by `finish_rebuild`). The batch's independent queues (`independent_queues`) run
+        side by side on the shadow's connections, where most of a batch's time is round
+        trips, which then overlap; each connection's transaction commits only once every
+        one has succeeded (else all roll back), so a failed batch leaves nothing behind."""
+        pool = self._shadow_pool()
+        for queues in independent_queues(statements):
+            lanes: list[list[Statement]] = [[] for _ in range(min(len(queues), _SHADOW_LANES))]
+            for queue in sorted(queues, key=len, reverse=True):  # the longest first
+                min(lanes, key=len).extend(queue)
+            async with contextlib.AsyncExitStack() as stack:
+                connections = [await stack.enter_async_context(pool.acquire()) for _ in lanes]
+                transactions = [conn.transaction() for conn in connections]
+                for transaction in transactions:
+                    await transaction.start()
+                writing = zip(connections, lanes, strict=True)
+                outcomes = await asyncio.gather(
+                    *(_write_statements(conn, lane) for conn, lane in writing),
+                    return_exceptions=True,
+                )
+                failed = [o for o in outcomes if isinstance(o, BaseException)]
+                if failed:
+                    for transaction in transactions:
+                        with contextlib.suppress(Exception):  # a lost connection: gone anyway
+                            await transaction.rollback()
+                    raise failed[0]
+                for transaction in transactions:
+                    await transaction.commit()
 
     async def finish_rebuild(
         self,
