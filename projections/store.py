@@ -573,8 +573,10 @@ DATABASE_UNREACHABLE: tuple[type[Exception], ...] = (
 )
 """The read store's "the database cannot be reached now", not "a bug" (the API: 503)."""
 
-# Connections a rebuild writes the shadow with, side by side.
+# Connections a rebuild writes the shadow with, side by side; a COPY's own cost in
+# PostgreSQL is worth it from about this many rows (fewer: one executemany).
 _SHADOW_LANES = 4
+_SHADOW_COPY_MIN = 64
 
 SHADOW_SCHEMA = "tvaers_rebuild"
 """Where `tvaers project rebuild` builds the views on PostgreSQL before switching."""
@@ -603,12 +605,15 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
 
 
 async def _write_statements(
-    conn: asyncpg.pool.PoolConnectionProxy[Any], statements: Sequence[Statement]
+    conn: asyncpg.pool.PoolConnectionProxy[Any],
+    statements: Sequence[Statement],
+    copy_min: int = COPY_MIN_ROWS,
 ) -> None:
-    """A batch's statements on `conn`: grouped by table, plain inserts by COPY."""
+    """A batch's statements on `conn`: grouped by table, runs of `copy_min` or more plain
+    inserts by COPY."""
     for sql, rows in _group_by_table(statements):
         converted = [_pg_row(row) for row in rows]
-        plain = _plain_insert(sql) if len(converted) >= COPY_MIN_ROWS else None
+        plain = _plain_insert(sql) if len(converted) >= copy_min else None
         if plain is not None:
             table, columns = plain
             await conn.copy_records_to_table(table, records=converted, columns=columns)
@@ -988,7 +993,7 @@ class PostgresReadStore(ReadStore):
                     await transaction.start()
                 writing = zip(connections, lanes, strict=True)
                 outcomes = await asyncio.gather(
-                    *(_write_statements(conn, lane) for conn, lane in writing),
+                    *(_write_statements(conn, lane, _SHADOW_COPY_MIN) for conn, lane in writing),
                     return_exceptions=True,
                 )
                 failed = [o for o in outcomes if isinstance(o, BaseException)]
