@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import os
 import random
 import re
 import time
@@ -94,7 +95,14 @@ class Example:
                 monkeypatch.setattr(runner_module, name, value)
 
 
-SEEDS = (17, 1_700, 170_017, 4_244, 31_337)
+# The examples of every run; each holds every event class the views handle (checked).
+BASE_SEEDS = (17, 1_700, 170_017, 4_244, 31_337)
+# More on demand (`TVAERS_REBUILD_EXAMPLES=50`: 50 more, the same on every run), compared
+# only: a smaller log need not hold every event class.
+MORE_SEEDS = tuple(
+    7_919 * n for n in range(1, 1 + int(os.environ.get("TVAERS_REBUILD_EXAMPLES", "0")))
+)
+SEEDS = (*BASE_SEEDS, *MORE_SEEDS)
 
 OLD_SHAPES = {
     # class_version 2 → the fields version 1 did not have
@@ -491,6 +499,7 @@ async def test_a_generated_log_rebuilt_equals_its_views_built_live(
         f" {log.ended} organisations closed or merged)"
     )
     # What the log must hold for the comparison to mean something.
+    covered = seed in BASE_SEEDS
     topics = Counter(t.rsplit(".", 1)[-1] for t in stats.topics.elements())
     needed = (
         "Amended",
@@ -504,13 +513,13 @@ async def test_a_generated_log_rebuilt_equals_its_views_built_live(
         "Closed",
         "Merged",
     )
-    assert [t for t in needed if not topics[t]] == [], (label, topics)
+    assert not covered or [t for t in needed if not topics[t]] == [], (label, topics)
     # Every event class a view handles is in the log: a handler the comparison never runs
     # could drift unseen (a new one: make `Log` write its event).
     head = read_side.app.max_notification_id()
     in_log = {n.topic for n in await read_side.store.read_notifications(0, head)}
     handled = {topic for projection in ALL for topic in projection.topics}
-    assert sorted(handled - in_log) == [], label
+    assert not covered or sorted(handled - in_log) == [], label
 
     rebuilt = await rebuilt_matches_live(read_side, label)
 
