@@ -403,7 +403,7 @@ async def test_a_rebuild_killed_anywhere_leaves_the_live_views_serving_and_the_n
     assert len(summary) >= min(2, len(names)), (hits, names)
     reads = [n for n, (name, _) in enumerate(steps) if name.startswith("read")]
     late = {name for name, _ in steps[reads[-1] + 1 :]} if reads else set(names[1:])
-    assert late.intersection(summary), (hits, steps)  # its copy, index or switch
+    assert not late or late.intersection(summary), (hits, steps)  # its copy, index, switch
 
     assert await view_contents(store) == live
     assert positions(await store.tracking()) == live_positions
