@@ -341,12 +341,15 @@ class ProjectionRunner:
         head = await self.store.head()
         applying: asyncio.Task[None] | None = None
         position = covered = 0
+        waited_reading = waited_writing = 0.0  # how long the projecting waited for the store
         collecting = gc.isenabled()
         gc.disable()
         try:
             reading = asyncio.ensure_future(self.store.read_notifications(0, FOLD_CHUNK))
             while True:
+                began = time.monotonic()
                 notifications = await reading
+                waited_reading += time.monotonic() - began
                 if not notifications:
                     break
                 position = notifications[-1].id
@@ -384,7 +387,9 @@ class ProjectionRunner:
                             owners.append((len(statements), projection.name, position))
                             statements.extend((sql, ()) for sql in projection.batch_end)
                 if applying is not None:
+                    began = time.monotonic()
                     await _applied(applying)
+                    waited_writing += time.monotonic() - began
                 applying = asyncio.ensure_future(target.apply(statements, owners))
                 covered += len(notifications)
                 if progress is not None:
@@ -399,6 +404,11 @@ class ProjectionRunner:
         finally:
             if collecting:
                 gc.enable()
+        log.info(
+            "rebuild: waited for the store",
+            reading_seconds=round(waited_reading, 2),
+            writing_seconds=round(waited_writing, 2),
+        )
         return position, covered
 
     def _row_decoder(self) -> RowDecoder:
