@@ -340,6 +340,7 @@ class ProjectionRunner:
         decode = self._row_decoder()
         head = await self.store.head()
         applying: asyncio.Task[None] | None = None
+        reading: asyncio.Future[list[StoredNotification]] | None = None
         position = covered = 0
         waited_reading = waited_writing = 0.0  # how long the projecting waited for the store
         collecting = gc.isenabled()
