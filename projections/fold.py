@@ -308,6 +308,9 @@ class ScratchTarget:
     async def apply(self, statements: Sequence[Statement], owners: Sequence[Owner]) -> None:
         self.fold.apply(statements, owners)
 
+    async def complete(self) -> None:
+        return None  # the copy is the switch: one transaction
+
     async def finish(self, position: int) -> None:
         await self.store.switch_in_file(self.fold.release(), self.projections, position)
 
@@ -413,10 +416,13 @@ class ShadowTarget:
                     raise
                 raise FoldFailed(name, notification_id, error) from error
 
-    async def finish(self, position: int) -> None:
+    async def complete(self) -> None:
         keys = [sql for table_keys in self._keys.values() for sql in table_keys]
         rest = [sql for name, sql in self._create.items() if name not in self.planner.chosen]
-        await self.store.finish_rebuild(self.projections, keys, rest, position)
+        await self.store.complete_rebuild(self.projections, keys, rest)
+
+    async def finish(self, position: int) -> None:
+        await self.store.finish_rebuild(self.projections, position)
 
     async def abandon(self) -> None:
         await self.store.abandon_rebuild()

@@ -298,6 +298,7 @@ class ProjectionRunner:
                 seconds=round(folded - began, 2),
                 projections=sorted(wanted),
             )
+            await target.complete()  # keys and indexes: the live views go on meanwhile
             # No batch of this runner is written into the old views while they are being
             # replaced (another process's runner finds the positions moved; see `apply`).
             async with self._batch_lock:

@@ -1005,16 +1005,11 @@ class PostgresReadStore(ReadStore):
                 for transaction in transactions:
                     await transaction.commit()
 
-    async def finish_rebuild(
-        self,
-        projections: Sequence[Projection],
-        keys: Sequence[str],
-        indexes: Sequence[str],
-        position: int,
+    async def complete_rebuild(
+        self, projections: Sequence[Projection], keys: Sequence[str], indexes: Sequence[str]
     ) -> None:
-        """Add the shadow's remaining `keys` and build its remaining `indexes` (two
-        connections side by side), record `position` for the projections, and switch them
-        in."""
+        """Add the shadow's remaining `keys` and build its remaining `indexes`, on two
+        connections side by side."""
         pool = self._shadow_pool()
         tables = [t for p in projections for t in p.tables]
 
@@ -1037,15 +1032,18 @@ class PostgresReadStore(ReadStore):
         # are far past its threshold), and the views' queries use their indexes by
         # equality meanwhile; analysing the audit log alone took seconds per million rows.
         await asyncio.gather(build(ordered[0::2]), build(ordered[1::2]))
-        async with pool.acquire() as conn:
+        _log.info("rebuild: indexes built", seconds=round(time.monotonic() - began, 2))
+
+    async def finish_rebuild(self, projections: Sequence[Projection], position: int) -> None:
+        """Record `position` for the shadow's projections and switch them in."""
+        async with self._shadow_pool().acquire() as conn:
             await conn.executemany(
                 f"INSERT INTO {SHADOW_SCHEMA}.projection_tracking"
                 " (name, position, version, updated_at) VALUES ($1, $2, $3, now())",
                 [(p.name, position, p.version) for p in projections],
             )
-        _log.info("rebuild: indexes built", seconds=round(time.monotonic() - began, 2))
         await self.switch_shadow(
-            tables,
+            [t for p in projections for t in p.tables],
             [sql for p in projections for sql in p.create_statements(self.dialect)],
             [p.name for p in projections],
         )
