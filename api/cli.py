@@ -95,6 +95,8 @@ async def _project(args: argparse.Namespace, settings: Settings) -> int:
             except RebuildFailed as failed:
                 sys.stderr.write(f"\ntvaers: {failed}\n")
                 return 1
+            except KeyError:  # an unknown view: a usage error (exit code 2, listing them)
+                raise
             except Exception as error:  # noqa: BLE001 - the store: say so readably
                 sys.stderr.write(
                     f"\ntvaers: the rebuild failed, the views are unchanged: {error}\n"

@@ -430,6 +430,8 @@ def test_project_status_shows_the_stuck_view_and_rebuild_fails_readably(
 
     monkeypatch.undo()
     monkeypatch.setenv("TVAERS_DATABASE_URL", store_settings.database_url)
+    assert cli(["project", "rebuild", "no_such_view"]) == 2  # a usage error, as documented
+    assert "No projection called 'no_such_view' (known: access," in capsys.readouterr().err
     assert cli(["project", "rebuild", "ladder"]) == 0
     assert cli(["project", "status"]) == 0
     assert "STUCK" not in capsys.readouterr().out
