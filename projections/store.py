@@ -579,6 +579,16 @@ _SHADOW_LANES = 4
 _SHADOW_COPY_MIN = 64
 
 SHADOW_SCHEMA = "tvaers_rebuild"
+
+REBUILD_LOCK_KEY = 0x7476_6165_7273_0002
+"""The advisory lock a rebuild holds on PostgreSQL: "tvaers" then 0x0002 (the projector's
+election uses 0x0001, projections/leader.py)."""
+
+
+class RebuildInProgress(RuntimeError):
+    """Another rebuild of the views is running on the same database."""
+
+
 """Where `tvaers project rebuild` builds the views on PostgreSQL before switching."""
 
 # The connection was lost, the server is shutting down or out of resources, a transaction
@@ -662,6 +672,7 @@ class PostgresReadStore(ReadStore):
         self._settled_up_to = 0  # every gap at or below this id is a rolled-back insert
         self._events_table_seen = False
         self._shadow: asyncpg.Pool | None = None
+        self._rebuild_lock: asyncpg.Connection | None = None
         self._live_schema = "public"
 
     @property
@@ -713,6 +724,7 @@ class PostgresReadStore(ReadStore):
 
     async def close(self) -> None:
         await self._close_shadow()
+        await self._release_rebuild_lock()
         if self._listener is not None:
             await self._listener.close()
             self._listener = None
@@ -958,7 +970,17 @@ class PostgresReadStore(ReadStore):
 
     async def begin_rebuild(self, tables: Sequence[str]) -> None:
         """The new tables (rendered CREATE TABLE statements) in the shadow schema (a
-        leftover shadow of a killed rebuild is dropped first)."""
+        leftover shadow of a killed rebuild is dropped first). One rebuild at a time per
+        database: a second one is refused (`RebuildInProgress`) rather than dropping the
+        first one's shadow."""
+        lock = await asyncpg.connect(self.dsn, server_settings=self.server_settings)
+        if not await lock.fetchval("SELECT pg_try_advisory_lock($1)", REBUILD_LOCK_KEY):
+            await lock.close()
+            raise RebuildInProgress(
+                "Another rebuild of the views is running on this database; the views are "
+                "unchanged. Try again when it has finished (tvaers project status)."
+            )
+        self._rebuild_lock = lock  # held until the switch or the abandon; a kill frees it
         await self.open_shadow()
         statements = [self.shadow_ddl(render_ddl(TRACKING_DDL, self.dialect))]
         statements += [self.shadow_ddl(sql) for sql in tables]
@@ -1047,9 +1069,21 @@ class PostgresReadStore(ReadStore):
             [sql for p in projections for sql in p.create_statements(self.dialect)],
             [p.name for p in projections],
         )
+        await self._release_rebuild_lock()
 
     async def abandon_rebuild(self) -> None:
-        await self.discard_shadow()
+        if self._rebuild_lock is None:
+            return  # refused at the start: the other rebuild's shadow is not ours to drop
+        try:
+            await self.discard_shadow()
+        finally:
+            await self._release_rebuild_lock()
+
+    async def _release_rebuild_lock(self) -> None:
+        if self._rebuild_lock is not None:
+            lock, self._rebuild_lock = self._rebuild_lock, None
+            with contextlib.suppress(Exception):  # a lost connection has released it
+                await lock.close()
 
 
 class SQLiteReadStore(ReadStore):

@@ -19,6 +19,7 @@ import pytest
 from aggregates import Organisation, Partnership
 from aggregates.taxonomy import AnchoringStatus, Dimension, Rung, Sector
 from api.readside import ReadSide as ApiReadSide
+from api.readside import build_store
 from projections import anchoring, audit, ladder, registry, roles
 from projections.annotations import annotations_projection
 from projections.catalog import ALL
@@ -26,7 +27,7 @@ from projections.core import Projection
 from projections.fold import ScratchTarget, ShadowTarget
 from projections.ladder import ladder as ladder_projection
 from projections.runner import ProjectionRunner, StillCatchingUp
-from projections.store import SQLiteReadStore, Statement
+from projections.store import RebuildInProgress, SQLiteReadStore, Statement
 from services.commands import (
     EvidenceFields,
     JoinPartner,
@@ -505,3 +506,42 @@ async def test_a_rebuild_gives_the_views_exactly_the_schema_their_ddl_gives(
     assert any("PRIMARY KEY" in str(row) or "pkey" in str(row) for row in created)
     assert await runner.rebuild() == app.max_notification_id()
     assert await _schema(store) == created
+
+
+async def test_a_second_rebuild_at_the_same_time_is_refused_and_the_first_switches(
+    read_side: ReadSide, store_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL one rebuild at a time per database: a second one must not drop the
+    first one's shadow (it is refused, readably, and changes nothing)."""
+    app, store, runner = read_side
+    if store.dialect == "sqlite":
+        pytest.skip("SQLite: each rebuild has its own scratch file; the last switch wins")
+    generate_history(app, random.Random(8), partnerships=2)
+    await read_side.sync()
+    contents = await view_contents(store)
+    refused = asyncio.Event()
+    complete = ShadowTarget.complete
+
+    async def held(target: ShadowTarget) -> None:  # the first waits until the second tried
+        await refused.wait()
+        await complete(target)
+
+    monkeypatch.setattr(ShadowTarget, "complete", held)
+    other = build_store(store_settings)
+    await other.open()
+    try:
+        second = ProjectionRunner(other, ALL, app.mapper.to_domain_event)
+        first = asyncio.create_task(runner.rebuild())
+        while not await store.fetchval(
+            "SELECT count(*) FROM pg_namespace WHERE nspname = 'tvaers_rebuild'"
+        ):
+            await asyncio.sleep(0.005)
+        with pytest.raises(RebuildInProgress, match="Another rebuild"):
+            await second.rebuild()
+        refused.set()
+        assert await first == app.max_notification_id()
+        assert await view_contents(store) == contents
+        # Once the first has switched, the lock is free again.
+        assert await second.rebuild() == app.max_notification_id()
+    finally:
+        await other.close()
