@@ -70,7 +70,6 @@ class Example:
     batch_sizes: tuple[int, ...]  # the live path's batch size for each part
     use_cases_after: int  # the part after which the application's use cases write
     fold_chunk: int  # the rebuild's events per chunk (projections/runner.py FOLD_CHUNK)
-    stream_rows: int  # its rows gathered per COPY of an append-only table (STREAM_ROWS)
 
     @classmethod
     def drawn(cls, seed: int, *, events: tuple[int, int] = (400, 2_500)) -> Example:
@@ -85,14 +84,11 @@ class Example:
             use_cases_after=rng.randrange(segments),
             # Small sizes too: the logs here are shorter than one chunk of the default.
             fold_chunk=rng.choice((64, 250, 999, 5_000)),
-            stream_rows=rng.choice((50, 700, 20_000)),
         )
 
     def sized(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        """Make the rebuild fold in chunks of this example's sizes (where the code folds)."""
-        for name, value in (("FOLD_CHUNK", self.fold_chunk), ("STREAM_ROWS", self.stream_rows)):
-            if hasattr(runner_module, name):
-                monkeypatch.setattr(runner_module, name, value)
+        """Make the rebuild run in chunks of this example's size."""
+        monkeypatch.setattr(runner_module, "FOLD_CHUNK", self.fold_chunk)
 
 
 # The examples of every run; each holds every event class the views handle (checked).
