@@ -7,21 +7,21 @@ Fills a fresh database with `generate.py` (COPY), then in the same process:
 
 1. read-only baseline: the rows the rebuild reads (`SELECT notification_id, originator_id,
    originator_version, topic, state ... ORDER BY notification_id`), in keyset pages of
-   `--page` rows (the fold's chunk), doing nothing;
+   `--page` rows (the rebuild's chunk), doing nothing;
 2. read + decode: the same, plus the application's mapper (`mapper.to_domain_event`);
 3. read + fast decode: the same with the fastest decoder there is (the mapper's bulk
    `rebuild_decoder()`, as `runner.rebuild()` uses it; "n/a" when the code has none);
 4. the live views are filled first if they are behind the log (a rebuild, not measured),
    so that readers have something to read;
 5. `runner.rebuild()` of ALL projections (projections/catalog.py), as the API builds the
-   runner, timed end to end (reading, folding, copying, indexes, switch), with:
+   runner, timed end to end (reading, projecting, writing, keys and indexes, switch), with:
    - a reader in another process, on its own connection, querying a view (a random
      partnership's ladder, or its registry row) every `--read-every` ms: latencies p50,
      p99 and max, and the reads that failed (the views must serve throughout);
    - RSS sampled every 20 ms by a thread (current and `ru_maxrss`), and at 25/50/75/100 %
      of the log through the progress callback;
    - the seconds spent inside the store's steps (its async methods named like a step of a
-     rebuild; they overlap: the fold reads ahead and copies while it folds);
+     rebuild; they overlap: the rebuild reads ahead and projects while it writes);
 6. the read-only baseline again (the machine is shared: two samples show the noise).
 
 One summary line at the end holds every figure; the details are above it.

@@ -15,7 +15,7 @@ last row. Where the statements run depends on the store:
   plain inserts by COPY, while the next batch is read and decoded; keys are added when a
   statement first needs one; then the remaining keys and indexes, and the switch
   (`ALTER TABLE … SET SCHEMA`, one transaction).
-- SQLite (`ScratchTarget`): in a scratch SQLite file of their own (`Fold`); then copied
+- SQLite (`ScratchTarget`): in a scratch SQLite file of their own (`ScratchDatabase`); then copied
   into the live database in one transaction.
 """
 
@@ -44,7 +44,7 @@ from projections.store import (
     ts_text,
 )
 
-# The scratch database's page cache: what the fold keeps in memory (the rest is in its
+# The scratch database's page cache: what the SQLite rebuild keeps in memory (the rest is in its
 # file, i.e. the operating system's cache, not this process).
 CACHE_KIB = 128 * 1024
 
@@ -52,8 +52,8 @@ _INDEX_ON = re.compile(r"^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(\w+)\s+ON\s+(\w+)",
 _PLAN_INDEX = re.compile(r"USING (?:COVERING )?INDEX (\w+)")
 
 
-class FoldFailed(Exception):
-    """A statement of projection `name` for event `notification_id` failed in the fold."""
+class StatementFailed(Exception):
+    """A statement of projection `name` for event `notification_id` failed in a rebuild."""
 
     def __init__(self, name: str, notification_id: int, error: BaseException) -> None:
         super().__init__(name, notification_id, error)
@@ -90,7 +90,7 @@ _CONVERT: dict[type, Any] = {
 
 
 def sqlite_value(value: Any) -> Any:
-    """`_sqlite_param(value)`, with the common types first (the fold converts millions)."""
+    """`_sqlite_param(value)`, with the common types first (a rebuild converts millions)."""
     kind = type(value)
     if kind is str:
         return value if "\x00" not in value and "\\u" not in value else _sqlite_param(value)
@@ -211,7 +211,7 @@ def _owner_of(
             yield name, notification_id, statement
 
 
-class Fold:
+class ScratchDatabase:
     """A scratch SQLite database with the target projections' tables (the SQLite store's
     rebuild runs its statements here; the file is then copied into the live database)."""
 
@@ -247,7 +247,7 @@ class Fold:
         says which projection and event gave them (from which statement on: (index,
         projection name, notification id), in order): if the chunk fails, it is rolled
         back and run again statement by statement to name the one that fails
-        (`FoldFailed`)."""
+        (`StatementFailed`)."""
         conn = self.conn
         for name in self.planner.new_indexes(statements):
             conn.execute(self._create[name])
@@ -265,7 +265,7 @@ class Fold:
         conn.execute("COMMIT")
 
     def _isolate(self, statements: Sequence[Statement], owners: Sequence[Owner]) -> None:
-        """Run the chunk again one statement at a time; raise `FoldFailed` at the first that
+        """Run the chunk again one statement at a time; raise `StatementFailed` at the first that
         fails, naming its projection and event."""
         self.conn.execute("BEGIN")
         try:
@@ -273,7 +273,7 @@ class Fold:
                 try:
                     self.conn.execute(sql, sqlite_row(params))
                 except sqlite3.Error as error:
-                    raise FoldFailed(name, notification_id, error) from error
+                    raise StatementFailed(name, notification_id, error) from error
         finally:
             self.conn.execute("ROLLBACK")
 
@@ -295,30 +295,30 @@ class Fold:
 
 
 class ScratchTarget:
-    """The SQLite store's rebuild: a `Fold`, copied into the live database at the end."""
+    """The SQLite store's rebuild: a `ScratchDatabase`, copied into the live database at the end."""
 
     def __init__(self, store: SQLiteReadStore, projections: Sequence[Projection]) -> None:
         self.store = store
         self.projections = list(projections)
-        self.fold = Fold(projections)
+        self.scratch = ScratchDatabase(projections)
 
     async def begin(self) -> None:
         return None
 
     async def apply(self, statements: Sequence[Statement], owners: Sequence[Owner]) -> None:
-        self.fold.apply(statements, owners)
+        self.scratch.apply(statements, owners)
 
     async def complete(self) -> None:
         return None  # the copy is the switch: one transaction
 
     async def finish(self, position: int) -> None:
-        await self.store.switch_in_file(self.fold.release(), self.projections, position)
+        await self.store.switch_in_file(self.scratch.release(), self.projections, position)
 
     async def abandon(self) -> None:
         return None
 
     def close(self) -> None:
-        self.fold.close()
+        self.scratch.close()
 
 
 _TABLE_KEY = re.compile(r",\s*(PRIMARY KEY|UNIQUE)\s*\(([^)]*)\)")
@@ -407,14 +407,14 @@ class ShadowTarget:
 
     async def _isolate(self, statements: Sequence[Statement], owners: Sequence[Owner]) -> None:
         """Run the failed batch again one statement at a time (each its own transaction:
-        the shadow is dropped anyway); raise `FoldFailed` naming the one that fails."""
+        the shadow is dropped anyway); raise `StatementFailed` naming the one that fails."""
         for name, notification_id, statement in _owner_of(statements, owners):
             try:
                 await self.store.apply_shadow([statement])
             except Exception as error:
                 if self.store.is_transient(error):
                     raise
-                raise FoldFailed(name, notification_id, error) from error
+                raise StatementFailed(name, notification_id, error) from error
 
     async def complete(self) -> None:
         keys = [sql for table_keys in self._keys.values() for sql in table_keys]

@@ -28,7 +28,7 @@ import structlog
 from eventsourcing.persistence import StoredEvent
 
 from projections.core import Projection
-from projections.fold import FoldFailed, RebuildTarget, rebuild_target
+from projections.rebuild import RebuildTarget, StatementFailed, rebuild_target
 from projections.store import (
     FAILURES_DDL,
     TRACKING_DDL,
@@ -49,7 +49,7 @@ Decoder = Callable[[StoredEvent], Any]
 RowDecoder = Callable[[str, Any, int, bytes], Any]
 
 # Events per chunk of a rebuild (one transaction each).
-FOLD_CHUNK = 5_000
+REBUILD_CHUNK = 5_000
 
 # Events projected between two turns of the event loop during a catch-up (a few ms of work).
 _SLICE = 100
@@ -278,7 +278,7 @@ class ProjectionRunner:
 
         The projections' own statements run into new tables that have only the indexes
         those statements look rows up by; the views' other indexes are built after the last
-        row, and the switch is one transaction (projections/fold.py, ADR 0024). The live
+        row, and the switch is one transaction (projections/rebuild.py, ADR 0024). The live
         views serve reads throughout. On failure (a projection failing on an event, the
         store going away, a kill) the live views and their positions are as they were;
         `RebuildFailed` names the failure.
@@ -289,7 +289,7 @@ class ProjectionRunner:
         try:
             await target.begin()
             began = time.monotonic()
-            position, covered = await self._fold(target, targets, progress)
+            position, covered = await self._project_log(target, targets, progress)
             folded = time.monotonic()
             log.info(
                 "rebuild: log projected",
@@ -322,7 +322,7 @@ class ProjectionRunner:
             target.close()
         return covered
 
-    async def _fold(
+    async def _project_log(
         self,
         target: RebuildTarget,
         targets: Sequence[Projection],
@@ -347,7 +347,7 @@ class ProjectionRunner:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            reading = asyncio.ensure_future(self.store.read_notifications(0, FOLD_CHUNK))
+            reading = asyncio.ensure_future(self.store.read_notifications(0, REBUILD_CHUNK))
             while True:
                 began = time.monotonic()
                 notifications = await reading
@@ -355,7 +355,9 @@ class ProjectionRunner:
                 if not notifications:
                     break
                 position = notifications[-1].id
-                reading = asyncio.ensure_future(self.store.read_notifications(position, FOLD_CHUNK))
+                reading = asyncio.ensure_future(
+                    self.store.read_notifications(position, REBUILD_CHUNK)
+                )
                 statements: list[Any] = []
                 owners: list[tuple[int, str, int]] = []
                 for start in range(0, len(notifications), _SLICE * 10):
@@ -414,7 +416,7 @@ class ProjectionRunner:
         return position, covered
 
     def _row_decoder(self) -> RowDecoder:
-        """How the fold decodes: the rebuild decoder if one was given, else `decode`."""
+        """How a rebuild decodes: the rebuild decoder if one was given, else `decode`."""
         if self.rebuild_decoder is not None:
             return self.rebuild_decoder()
         decode = self.decode
@@ -878,7 +880,7 @@ async def _applied(applying: asyncio.Task[None]) -> None:
     """Wait for a chunk's statements to be written; a statement that failed is named."""
     try:
         await applying
-    except FoldFailed as failed:
+    except StatementFailed as failed:
         raise _rebuild_failed(failed.name, failed.notification_id, failed.error) from failed
 
 

@@ -966,7 +966,7 @@ class PostgresReadStore(ReadStore):
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
 
-    # -- the rebuild's shadow (projections/fold.py ShadowTarget, ADR 0024) ----------------
+    # -- the rebuild's shadow (projections/rebuild.py ShadowTarget, ADR 0024) ----------------
 
     async def begin_rebuild(self, tables: Sequence[str]) -> None:
         """The new tables (rendered CREATE TABLE statements) in the shadow schema (a
@@ -1256,7 +1256,7 @@ class SQLiteReadStore(ReadStore):
         names = [p.name for p in projections]
 
         def work(conn: sqlite3.Connection) -> None:
-            conn.execute("ATTACH DATABASE ? AS fold", (path,))
+            conn.execute("ATTACH DATABASE ? AS scratch", (path,))
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
@@ -1266,7 +1266,7 @@ class SQLiteReadStore(ReadStore):
                         for sql in p.create_statements(self.dialect):
                             conn.execute(qualify_ddl(sql, "main"))
                     for table in tables:
-                        conn.execute(f"INSERT INTO main.{table} SELECT * FROM fold.{table}")
+                        conn.execute(f"INSERT INTO main.{table} SELECT * FROM scratch.{table}")
                     conn.executemany(
                         "INSERT INTO main.projection_tracking (name, position, version,"
                         " updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
@@ -1282,7 +1282,7 @@ class SQLiteReadStore(ReadStore):
                     raise
                 conn.execute("COMMIT")
             finally:
-                conn.execute("DETACH DATABASE fold")
+                conn.execute("DETACH DATABASE scratch")
 
         await self._call(work)
         # Whole tables replaced: the API's principal cache hears it (projections/changes.py).

@@ -46,7 +46,7 @@ def say(line: str) -> None:
     sys.stdout.flush()
 
 
-# The store's steps of a rebuild, by method name (today's and the fold's: whichever exist).
+# The store's steps of a rebuild, by method name (whichever of these the store has).
 PHASES = ("shadow", "rebuild", "copy", "switch", "index", "apply", "execute_script", "read")
 
 

@@ -298,7 +298,7 @@ async def test_a_rebuild_killed_anywhere_leaves_the_live_views_serving_and_the_n
     record_property: Callable[[str, object], None],
 ) -> None:
     """`tvaers project rebuild` (and the rebuild of a projection whose version changed)
-    builds beside the live views: killed anywhere, in its reading, folding, copying,
+    builds beside the live views: killed anywhere, in its reading, projecting, writing,
     indexing or switch, it leaves them serving every read, with the same rows and
     positions, and the next rebuild runs clean to the same tables (issues 12, 17)."""
     app, store, runner = read_side

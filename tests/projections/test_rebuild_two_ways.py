@@ -2,9 +2,10 @@
 
 The live path (`runner.catch_up()` in small batches, interleaved with the writes that make
 the log) and `runner.rebuild()` (all at once, beside the live views, then switched in) must
-never drift apart: whatever shape the rebuild takes (a fold of final rows and a COPY per
-table, issue 17), every table of every projection in projections/catalog.py ends with the
-same multiset of rows, and every projection at the same position.
+never drift apart: whatever shape the rebuild takes (ADR 0024: the same statements into
+bare tables, keys and indexes after), every table of every projection in
+projections/catalog.py ends with the same multiset of rows, and every projection at the
+same position.
 
 The logs are generated, seeded: the aggregates' own command methods (bench/generate.py's
 `World`: partnerships, partners, ladder moves, roles, milestones, factors, evaluations,
@@ -69,7 +70,7 @@ class Example:
     segments: int  # the log is written in this many parts, the views catch up after each
     batch_sizes: tuple[int, ...]  # the live path's batch size for each part
     use_cases_after: int  # the part after which the application's use cases write
-    fold_chunk: int  # the rebuild's events per chunk (projections/runner.py FOLD_CHUNK)
+    chunk: int  # the rebuild's events per chunk (projections/runner.py REBUILD_CHUNK)
 
     @classmethod
     def drawn(cls, seed: int, *, events: tuple[int, int] = (400, 2_500)) -> Example:
@@ -83,12 +84,12 @@ class Example:
             batch_sizes=tuple(rng.randint(50, 300) for _ in range(segments + 1)),
             use_cases_after=rng.randrange(segments),
             # Small sizes too: the logs here are shorter than one chunk of the default.
-            fold_chunk=rng.choice((64, 250, 999, 5_000)),
+            chunk=rng.choice((64, 250, 999, 5_000)),
         )
 
     def sized(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Make the rebuild run in chunks of this example's size."""
-        monkeypatch.setattr(runner_module, "FOLD_CHUNK", self.fold_chunk)
+        monkeypatch.setattr(runner_module, "REBUILD_CHUNK", self.chunk)
 
 
 # The examples of every run; each holds every event class the views handle (checked).
@@ -570,8 +571,8 @@ async def test_a_rebuild_beside_a_projector_following_new_writes_ends_as_a_clean
         await projector.setup()
         following = asyncio.create_task(projector.run_forever(stop, idle_wait=0.02))
         rebuilding = asyncio.create_task(read_side.runner.rebuild())
-        # Writes at a few hundred events/s while it folds (at most 40 parts: a rebuild
-        # folds up to the head it finds, and chases a writer as fast as it is), and after.
+        # Writes at a few hundred events/s while it rebuilds (at most 40 parts: a rebuild
+        # runs up to the head it finds, and chases a writer as fast as it is), and after.
         parts = 0
         while not rebuilding.done() and parts < 40:
             log.part(20)

@@ -24,8 +24,8 @@ from projections import anchoring, audit, ladder, registry, roles
 from projections.annotations import annotations_projection
 from projections.catalog import ALL
 from projections.core import Projection
-from projections.fold import ScratchTarget, ShadowTarget
 from projections.ladder import ladder as ladder_projection
+from projections.rebuild import ScratchTarget, ShadowTarget
 from projections.runner import ProjectionRunner, StillCatchingUp
 from projections.store import RebuildInProgress, SQLiteReadStore, Statement
 from services.commands import (

@@ -300,7 +300,7 @@ async def test_a_rebuild_that_fails_midway_leaves_the_views_and_positions_as_the
 
     # The store failing midway (a lost connection while reading the log): the same.
     monkeypatch.undo()
-    monkeypatch.setattr(runner_module, "FOLD_CHUNK", 50)
+    monkeypatch.setattr(runner_module, "REBUILD_CHUNK", 50)
     calls = 0
     read = store.read_notifications
 

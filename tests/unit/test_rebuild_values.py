@@ -10,7 +10,7 @@ from uuid import UUID
 
 from aggregates.account import AccessRole
 from aggregates.taxonomy import Dimension, Rung
-from projections.fold import row_converter, sqlite_row
+from projections.rebuild import row_converter, sqlite_row
 from projections.store import _sqlite_param, in_utc, ts_text
 
 
