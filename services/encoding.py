@@ -157,11 +157,11 @@ class MsgspecMapper(Mapper[UUID]):
         """A decoder for a rebuild: (topic, originator id, version, stored state) → event.
 
         The same typed decoding as `to_domain_event` (upcasting older class versions,
-        unsealing personal data), with what can be looked up once looked up once: the
-        event class and its decoder per topic, and every personal-data key read in one
-        query when the decoder is made (a subject without a key there, e.g. created since,
-        is asked for once). Not for the live path: a key forgotten after this moment is
-        still used by it (the erasure's own event follows in the log).
+        unsealing personal data), but each lookup is made once: the event class and its
+        decoder per topic, and every personal-data key, read in one query when the decoder
+        is made (a subject without a key there, e.g. created since, is asked for once).
+        Not for the live path: a key forgotten after this moment is still used by it; the
+        erasure's own event, later in the log, blanks what it decoded.
         """
         store = self.keys
         keys: dict[UUID, bytes | None] = dict(store.all_keys()) if store is not None else {}
