@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import os
 import random
+import re
 import signal
 import sys
 import time
@@ -34,6 +35,7 @@ from tests.projections.support import ReadSide, generate_history, view_contents
 pytestmark = pytest.mark.fuzz
 
 ROOT = Path(__file__).resolve().parents[2]
+_SERVER_LINE = re.compile(r"(?:started \d+|exited \d+ -?\d+)\s*$")
 WORKER = ("-m", "tests.projections.rebuild_worker")
 KILLS = 20  # of rebuilds, anywhere in them
 RESUME_KILLS = 10  # of the live path catching up from empty
@@ -53,7 +55,11 @@ class Workers:
         assert self.process.stdout is not None
         raw = await asyncio.wait_for(self.process.stdout.readline(), timeout=60)
         assert raw, f"the worker server ended: {self.log.read_text()}"
-        words = raw.decode().split()
+        text = raw.decode(errors="replace")
+        # A worker killed in the middle of writing a line (a log line, say) leaves it
+        # unfinished: the server's own next line ("exited <pid> <code>") then ends it.
+        own = _SERVER_LINE.search(text)
+        words = (own.group(0) if own else text).split()
         self.lines.append(words)
         return words
 
@@ -84,7 +90,15 @@ class Workers:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
         while True:
-            words = await self.line()
+            try:
+                words = await self.line()
+            except TimeoutError:  # say what the worker was doing, for whoever looks
+                state = Path(f"/proc/{pid}/status")
+                status = state.read_text()[:300] if state.exists() else "no such process"
+                raise AssertionError(
+                    f"worker {pid} killed, no exit reported in 60 s; its last lines:"
+                    f" {self.lines[-8:]}; /proc: {status}"
+                ) from None
             if words[0] == "exited":
                 assert int(words[1]) == pid
                 return int(words[2])
