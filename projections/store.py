@@ -1047,8 +1047,8 @@ class PostgresReadStore(ReadStore):
                     await conn.execute(sql)
 
         began = time.monotonic()
-        # In the catalogue's order (the audit log, the biggest, on its own connection
-        # half the time), split between the two connections.
+        # Table by table in the catalogue's order, each statement to the two connections in
+        # turn (a table's keys and indexes are built side by side).
         ordered = sorted([*keys, *indexes], key=lambda sql: tables.index(table_of(sql)))
         # No ANALYZE here: autovacuum analyses the new tables within its next round (they
         # are far past its threshold), and the views' queries use their indexes by
