@@ -83,10 +83,13 @@ async def work(database_url: str, *, resume: bool, batch_size: int, shadow: bool
     store = build_store(settings)
     try:
         await store.open()
-        runner = ProjectionRunner(store, ALL, app.mapper.to_domain_event, batch_size=batch_size)
-        fast = getattr(app.mapper, "rebuild_decoder", None)  # as api/readside.py builds it
-        if fast is not None and hasattr(runner, "rebuild_decoder"):
-            runner.rebuild_decoder = fast
+        runner = ProjectionRunner(  # as api/readside.py builds it
+            store,
+            ALL,
+            app.mapper.to_domain_event,
+            batch_size=batch_size,
+            rebuild_decoder=app.rebuild_decoder,
+        )
         await runner.setup()
         say("ready")
 

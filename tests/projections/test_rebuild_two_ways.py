@@ -458,10 +458,8 @@ async def rebuilt_matches_live(
 
 def as_in_production(side: ReadSide) -> None:
     """The runner decodes as the API's and the CLI's does (api/readside.py): the live path
-    through the mapper, the rebuild through the mapper's bulk decoder where there is one."""
-    fast = getattr(side.app.mapper, "rebuild_decoder", None)
-    if fast is not None and hasattr(side.runner, "rebuild_decoder"):
-        side.runner.rebuild_decoder = fast
+    through the mapper, the rebuild through the bulk decoder."""
+    side.runner.rebuild_decoder = side.app.rebuild_decoder
 
 
 async def live_path(side: ReadSide, log: Log, *, use_cases: bool = True) -> None:
@@ -666,10 +664,13 @@ async def test_a_view_whose_version_changed_is_rebuilt_by_setup_as_it_was_built_
         dataclasses.replace(p, version=p.version + 1) if n in changed else p
         for n, p in enumerate(ALL)
     ]
-    runner = ProjectionRunner(store, bumped, app.mapper.to_domain_event, batch_size=150)
-    fast = getattr(app.mapper, "rebuild_decoder", None)
-    if fast is not None and hasattr(runner, "rebuild_decoder"):
-        runner.rebuild_decoder = fast
+    runner = ProjectionRunner(
+        store,
+        bumped,
+        app.mapper.to_domain_event,
+        batch_size=150,
+        rebuild_decoder=app.rebuild_decoder,
+    )
     names = [bumped[n].name for n in sorted(changed)]
     assert await runner.setup() == names
     after = await positions(read_side)
