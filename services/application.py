@@ -209,6 +209,14 @@ class IssuedToken:
     result: CommandResult
 
 
+def _user_exists(name: str) -> AlreadyExists:
+    return AlreadyExists(
+        f"There is already a user called {name!r}.",
+        da="Der er allerede en bruger med navnet «{username}».",
+        username=name,
+    )
+
+
 class Tvaers(Application[UUID]):
     """Every aggregate of the registry in one application: one notification log, atomic saves.
 
@@ -865,15 +873,18 @@ class Tvaers(Application[UUID]):
             )
         return account
 
+    def _save_new_account(self, account: Account, name: str) -> CommandResult:
+        """Save a new account; another one saved under the same name first wins."""
+        try:
+            return self._save(account, created_id=account.id)
+        except ConcurrencyConflict:
+            raise _user_exists(name) from None
+
     def _create_account(self, c: CreateAccount, envelope: Envelope) -> CommandResult:
         """CreateAccount: the plain password is hashed here and goes no further."""
         name = normalise_username(c.username)
         if self._account_or_none(name) is not None:
-            raise AlreadyExists(
-                f"There is already a user called {name!r}.",
-                da="Der er allerede en bruger med navnet «{username}».",
-                username=name,
-            )
+            raise _user_exists(name)
         account = Account.create(
             username=name,
             display_name=c.display_name,
@@ -881,14 +892,7 @@ class Tvaers(Application[UUID]):
             is_admin=c.is_admin,
             meta=envelope.meta,
         )
-        try:
-            return self._save(account, created_id=account.id)
-        except ConcurrencyConflict:
-            raise AlreadyExists(
-                f"There is already a user called {name!r}.",
-                da="Der er allerede en bruger med navnet «{username}».",
-                username=name,
-            ) from None
+        return self._save_new_account(account, name)
 
     def _change_password(self, c: ChangePassword, envelope: Envelope) -> CommandResult:
         """ChangePassword: the plain password is hashed here and goes no further."""
@@ -995,11 +999,7 @@ class Tvaers(Application[UUID]):
         """SignOnFirstTime: a new account bound to the provider's user (single sign-on)."""
         name = normalise_username(c.username)
         if self._account_or_none(name) is not None:
-            raise AlreadyExists(
-                f"There is already a user called {name!r}.",
-                da="Der er allerede en bruger med navnet «{username}».",
-                username=name,
-            )
+            raise _user_exists(name)
         account = Account.create_from_identity(
             username=name,
             display_name=c.display_name,
@@ -1008,14 +1008,7 @@ class Tvaers(Application[UUID]):
             subject=c.subject,
             meta=envelope.meta,
         )
-        try:
-            return self._save(account, created_id=account.id)
-        except ConcurrencyConflict:
-            raise AlreadyExists(
-                f"There is already a user called {name!r}.",
-                da="Der er allerede en bruger med navnet «{username}».",
-                username=name,
-            ) from None
+        return self._save_new_account(account, name)
 
     def _update_profile(self, c: UpdateProfile, envelope: Envelope) -> CommandResult:
         account = self.get_account(c.username)

@@ -10,7 +10,7 @@ from uuid import uuid4
 import pytest
 
 from aggregates import Meta
-from aggregates.errors import NotFound
+from aggregates.errors import AlreadyExists, NotFound
 from services.application import Tvaers
 from services.commands import (
     ChangePassword,
@@ -18,6 +18,7 @@ from services.commands import (
     DeactivateAccount,
     ReactivateAccount,
     SetAdministrator,
+    SignOnFirstTime,
 )
 from services.errors import InvalidCredentials, LastAdministrator, StaleVersion
 from tests.commands import execute
@@ -125,3 +126,33 @@ def test_a_new_account_s_password_is_hashed_and_never_shown(app: Tvaers) -> None
     assert app.authenticate(USER, SECRET).username == USER
     for event in app.repository.event_store.get(account.id):
         assert SECRET not in repr(event)
+
+
+def test_a_second_account_with_a_taken_name_is_refused_in_both_ways_of_making_one(
+    accounts: Tvaers,
+) -> None:
+    """A user name is one account's: a new local account or a first single sign-on under
+    a taken name (in any case) is refused with the same message, and nothing is written."""
+    before = accounts.get_account(USER).version
+    with pytest.raises(AlreadyExists) as local:
+        execute(
+            accounts,
+            CreateAccount(username=USER.upper(), display_name="Anden", password="andet-kodeord-1"),
+            _meta(),
+        )
+    with pytest.raises(AlreadyExists) as first_sign_on:
+        execute(
+            accounts,
+            SignOnFirstTime(
+                username=USER,
+                display_name="Anden",
+                email=None,
+                issuer="https://login.example",
+                subject="sub-2",
+            ),
+            _meta(),
+        )
+    for refused in (local.value, first_sign_on.value):
+        assert str(refused) == f"There is already a user called {USER!r}."
+        assert refused.da == "Der er allerede en bruger med navnet «{username}»."
+    assert accounts.get_account(USER).version == before
