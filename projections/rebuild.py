@@ -26,11 +26,6 @@ import re
 import sqlite3
 import tempfile
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime
-from decimal import Decimal
-from enum import Enum
-from typing import Any
-from uuid import UUID
 
 from projections.core import Projection
 from projections.store import (
@@ -38,10 +33,9 @@ from projections.store import (
     ReadStore,
     SQLiteReadStore,
     Statement,
-    _group_by_table,
     _plain_insert,
     _sqlite_param,
-    ts_text,
+    write_sqlite,
 )
 
 # The scratch database's page cache: what the SQLite rebuild keeps in memory (the rest is in its
@@ -64,95 +58,6 @@ class StatementFailed(Exception):
 
 # Which projection and event gave a chunk's statements from which index on.
 Owner = tuple[int, str, int]
-
-
-# -- values for SQLite, exactly as the SQLite store writes them (`_sqlite_param`) ------------
-
-_AS_IS = frozenset({int, float, bytes, bool, type(None)})
-_UUID_TEXT: dict[int, str] = {}  # ids recur (partnerships, partners, persons): text once
-
-
-def _uuid_text(value: UUID) -> str:
-    text = _UUID_TEXT.get(value.int)
-    if text is None:
-        if len(_UUID_TEXT) > 1_000_000:
-            _UUID_TEXT.clear()
-        text = _UUID_TEXT[value.int] = str(value)
-    return text
-
-
-_CONVERT: dict[type, Any] = {
-    UUID: _uuid_text,
-    Decimal: str,
-    datetime: ts_text,
-    date: date.isoformat,
-}
-
-
-def sqlite_value(value: Any) -> Any:
-    """`_sqlite_param(value)`, with the common types first (a rebuild converts millions)."""
-    kind = type(value)
-    if kind is str:
-        return value if "\x00" not in value and "\\u" not in value else _sqlite_param(value)
-    if kind in _AS_IS:
-        return value
-    convert = _CONVERT.get(kind)
-    return convert(value) if convert is not None else _sqlite_param(value)
-
-
-def sqlite_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple([sqlite_value(value) for value in row])
-
-
-_LAST_TS: list[Any] = [None, ""]  # an event's statements repeat its timestamp object
-
-
-def _ts_text(value: datetime) -> str:
-    if value is _LAST_TS[0]:
-        return _LAST_TS[1]  # type: ignore[no-any-return]
-    text = ts_text(value)
-    _LAST_TS[0], _LAST_TS[1] = value, text
-    return text
-
-
-def row_converter(sample: tuple[Any, ...]) -> Any:
-    """`sqlite_row` made for rows shaped like `sample` (one statement's rows): each column
-    is converted inline for the type it had in `sample`, and by `sqlite_value` whenever a
-    row has another type there, so the result is always `sqlite_row`'s."""
-    names: dict[str, Any] = {
-        "_sv": sqlite_value,
-        "_ut": _UUID_TEXT,
-        "_us": _uuid_text,
-        "_U": UUID,
-        "_ts": _ts_text,
-        "_dt": datetime,
-        "_d": date,
-        "_asis": _AS_IS,
-    }
-    parts = []
-    for i, value in enumerate(sample):
-        v = f"r[{i}]"
-        kind = type(value)
-        if kind is str:
-            parts.append(
-                f"({v} if {v}.__class__ is str and '\\x00' not in {v}"
-                f" and '\\\\u' not in {v} else _sv({v}))"
-            )
-        elif kind in _AS_IS:
-            parts.append(f"({v} if {v}.__class__ in _asis else _sv({v}))")
-        elif kind is UUID:
-            parts.append(f"((_ut.get({v}.int) or _us({v})) if {v}.__class__ is _U else _sv({v}))")
-        elif kind is datetime:
-            parts.append(f"(_ts({v}) if {v}.__class__ is _dt else _sv({v}))")
-        elif kind is date:
-            parts.append(f"({v}.isoformat() if {v}.__class__ is _d else _sv({v}))")
-        elif isinstance(value, Enum):
-            names[f"_e{i}"] = kind
-            parts.append(f"({v}._value_ if {v}.__class__ is _e{i} else _sv({v}))")
-        else:
-            parts.append(f"_sv({v})")
-    body = ", ".join(parts) + ("," if len(parts) == 1 else "")
-    return eval(f"lambda r: ({body})", names)  # noqa: S307 - code made here, from types only
 
 
 class IndexPlanner:
@@ -240,7 +145,6 @@ class ScratchDatabase:
                     self.conn.execute(sql)
                 else:
                     self._create[index.group(1)] = sql
-        self._converters: dict[str, Any] = {}  # per statement: its rows for SQLite
 
     def apply(self, statements: Sequence[Statement], owners: Sequence[Owner] = ()) -> None:
         """Run a chunk's statements (batch-end ones included) in one transaction. `owners`
@@ -253,11 +157,7 @@ class ScratchDatabase:
             conn.execute(self._create[name])
         conn.execute("BEGIN")
         try:
-            for sql, rows in _group_by_table(statements):
-                convert = self._converters.get(sql)
-                if convert is None:
-                    convert = self._converters[sql] = row_converter(rows[0])
-                conn.executemany(sql, [convert(row) for row in rows])
+            write_sqlite(conn, statements)
         except sqlite3.Error:
             conn.execute("ROLLBACK")
             self._isolate(statements, owners)
@@ -271,7 +171,7 @@ class ScratchDatabase:
         try:
             for name, notification_id, (sql, params) in _owner_of(statements, owners):
                 try:
-                    self.conn.execute(sql, sqlite_row(params))
+                    self.conn.execute(sql, tuple(map(_sqlite_param, params)))
                 except sqlite3.Error as error:
                     raise StatementFailed(name, notification_id, error) from error
         finally:

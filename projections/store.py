@@ -614,6 +614,13 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     still rolled back by asyncpg itself."""
 
 
+def write_sqlite(conn: sqlite3.Connection, statements: Sequence[Statement]) -> None:
+    """A batch's statements on a SQLite connection: grouped by table, one executemany per
+    run of the same statement."""
+    for sql, rows in _group_by_table(statements):
+        conn.executemany(sql, [tuple(map(_sqlite_param, row)) for row in rows])
+
+
 async def _write_statements(
     conn: asyncpg.pool.PoolConnectionProxy[Any],
     statements: Sequence[Statement],
@@ -1198,8 +1205,7 @@ class SQLiteReadStore(ReadStore):
                     moved = _moved(previous, positions, {r[0]: int(r[1]) for r in found})
                     if moved:
                         raise PositionsMoved(moved)
-                for sql, rows in _group_by_table(statements):
-                    conn.executemany(sql, [tuple(map(_sqlite_param, row)) for row in rows])
+                write_sqlite(conn, statements)
                 conn.executemany(
                     "UPDATE projection_tracking SET position = ?, updated_at = ? WHERE name = ?",
                     [(position, now, name) for name, position in positions.items()],
