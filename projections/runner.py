@@ -192,7 +192,6 @@ class ProjectionRunner:
         self._topics = frozenset().union(*(p.topics for p in self.projections))
         # Per event class: (projection name, handler) in the catalogue's order.
         self._dispatch: dict[type, list[tuple[str, Callable[[Any], Any]]]] = {}
-        self._with_end = [p for p in self.projections if p.batch_end]
 
     def _projection(self, name: str) -> Projection:
         for projection in self.projections:
@@ -336,7 +335,6 @@ class ProjectionRunner:
         millions of short-lived objects and no cycles).
         """
         topics = frozenset().union(*(p.topics for p in targets))
-        with_end = [p for p in targets if p.batch_end]
         dispatch: dict[type, list[tuple[str, Callable[[Any], Any]]]] = {}
         decode = self._row_decoder()
         head = await self.store.head()
@@ -382,14 +380,9 @@ class ProjectionRunner:
                             except Exception as error:
                                 raise _rebuild_failed(name, n.id, error) from error
                     await asyncio.sleep(0)
-                if statements and with_end:
-                    touched = {
-                        t for sql in {sql for sql, _ in statements} for t in statement_tables(sql)
-                    }
-                    for projection in with_end:
-                        if touched.intersection(projection.staging or projection.tables):
-                            owners.append((len(statements), projection.name, position))
-                            statements.extend((sql, ()) for sql in projection.batch_end)
+                for projection in _ending(targets, statements):
+                    owners.append((len(statements), projection.name, position))
+                    statements.extend((sql, ()) for sql in projection.batch_end)
                 if applying is not None:
                     began = time.monotonic()
                     await _applied(applying)
@@ -534,12 +527,8 @@ class ProjectionRunner:
 
     def _with_batch_end(self, statements: list[Any]) -> list[Any]:
         """The statements, then the batch-end statements of the projections they touch."""
-        if not statements or not self._with_end:
-            return statements
-        touched = {table for sql, _ in statements for table in statement_tables(sql)}
-        for projection in self._with_end:
-            if touched.intersection(projection.staging or projection.tables):
-                statements.extend((sql, ()) for sql in projection.batch_end)
+        for projection in _ending(self.projections, statements):
+            statements.extend((sql, ()) for sql in projection.batch_end)
         return statements
 
     async def catch_up(self, progress: Callable[[int, int], None] | None = None) -> int:
@@ -672,10 +661,7 @@ class ProjectionRunner:
         return statements
 
     def _batch_end_of(self, projection: Projection, statements: list[Statement]) -> list[Statement]:
-        if not statements or not projection.batch_end:
-            return statements
-        touched = {table for sql, _ in statements for table in statement_tables(sql)}
-        if touched.intersection(projection.staging or projection.tables):
+        if _ending([projection], statements):
             statements = [*statements, *((sql, ()) for sql in projection.batch_end)]
         return statements
 
@@ -874,6 +860,16 @@ class ProjectionRunner:
                     await asyncio.wait_for(self._advanced.wait(), remaining)
                 except TimeoutError:
                     raise StillCatchingUp(notification_id, self.position) from None
+
+
+def _ending(projections: Sequence[Projection], statements: Sequence[Any]) -> list[Projection]:
+    """Those of `projections` with batch-end statements that `statements` call for: they
+    wrote to the projection's staging tables (or, without any, to its tables)."""
+    ending = [p for p in projections if p.batch_end]
+    if not statements or not ending:
+        return []
+    touched = {t for sql in {sql for sql, _ in statements} for t in statement_tables(sql)}
+    return [p for p in ending if touched.intersection(p.staging or p.tables)]
 
 
 async def _applied(applying: asyncio.Task[None]) -> None:
