@@ -29,6 +29,7 @@ from collections.abc import Iterator, Sequence
 
 from projections.core import Projection
 from projections.store import (
+    INDEX_DDL,
     PostgresReadStore,
     ReadStore,
     SQLiteReadStore,
@@ -42,7 +43,6 @@ from projections.store import (
 # file, i.e. the operating system's cache, not this process).
 CACHE_KIB = 128 * 1024
 
-_INDEX_ON = re.compile(r"^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(\w+)\s+ON\s+(\w+)", re.IGNORECASE)
 _PLAN_INDEX = re.compile(r"USING (?:COVERING )?INDEX (\w+)")
 
 
@@ -74,7 +74,7 @@ class IndexPlanner:
         for projection in projections:
             for sql in projection.create_statements("sqlite"):
                 self._probe.execute(sql)
-                index = _INDEX_ON.match(sql)
+                index = INDEX_DDL.match(sql)
                 if index is not None:
                     self.indexes[index.group(1)] = index.group(2)
         self._asked: set[str] = set()
@@ -140,7 +140,7 @@ class ScratchDatabase:
         self._create: dict[str, str] = {}  # index name -> its CREATE statement
         for projection in self.projections:
             for sql in projection.create_statements("sqlite"):
-                index = _INDEX_ON.match(sql)
+                index = INDEX_DDL.match(sql)
                 if index is None:
                     self.conn.execute(sql)
                 else:
@@ -265,7 +265,7 @@ class ShadowTarget:
         self._keys: dict[str, list[str]] = {}
         for p in projections:
             for sql in p.create_statements("postgresql"):
-                index = _INDEX_ON.match(sql)
+                index = INDEX_DDL.match(sql)
                 if index is not None:
                     self._create[index.group(1)] = sql
                 else:

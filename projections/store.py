@@ -479,16 +479,13 @@ _PLAIN_INSERT = re.compile(r"INSERT INTO (\w+) \(([\w, ]+)\) VALUES \(([?, ]+)\)
 COPY_MIN_ROWS = 2
 
 
-_INDEX = re.compile(r"^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+\w+\s+ON\s+(\w+)", re.IGNORECASE)
-
-
-def _is_index(sql: str) -> bool:
-    return _INDEX.match(sql) is not None
+INDEX_DDL = re.compile(r"^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(\w+)\s+ON\s+(\w+)", re.IGNORECASE)
+"""A CREATE INDEX statement: (index name, table)."""
 
 
 def _index_table(sql: str) -> str | None:
-    match = _INDEX.match(sql)
-    return match.group(1) if match else None
+    match = INDEX_DDL.match(sql)
+    return match.group(2) if match else None
 
 
 @cache
