@@ -28,14 +28,16 @@ import tempfile
 from collections.abc import Iterator, Sequence
 
 from projections.core import Projection
+from projections.fold import ActionOwner
 from projections.store import (
     INDEX_DDL,
+    Action,
+    CopyBlock,
     PostgresReadStore,
     ReadStore,
     SQLiteReadStore,
     Statement,
     _plain_insert,
-    _sqlite_param,
     write_sqlite,
 )
 
@@ -54,10 +56,6 @@ class StatementFailed(Exception):
         self.name = name
         self.notification_id = notification_id
         self.error = error
-
-
-# Which projection and event gave a chunk's statements from which index on.
-Owner = tuple[int, str, int]
 
 
 class IndexPlanner:
@@ -106,14 +104,15 @@ class IndexPlanner:
         self._probe.close()
 
 
-def _owner_of(
-    statements: Sequence[Statement], owners: Sequence[Owner]
-) -> Iterator[tuple[str, int, Statement]]:
-    """Each statement with the projection and event it came from."""
-    bounds = [*(start for start, _, _ in owners[1:]), len(statements)]
-    for (start, name, notification_id), end in zip(owners, bounds, strict=True):
-        for statement in statements[start:end]:
-            yield name, notification_id, statement
+def _statements(actions: Sequence[Action]) -> list[Statement]:
+    """The statements among a chunk's actions (not its `CopyBlock`s)."""
+    return [a for a in actions if not isinstance(a, CopyBlock)]
+
+
+def _rows_of(block: CopyBlock, who: Sequence[int]) -> Iterator[tuple[int, list[Statement]]]:
+    """A block's rows as statements of their own, each with the last event that wrote it."""
+    for row, notification_id in zip(block.rows, who, strict=True):
+        yield notification_id, [(block.sql, row)]
 
 
 class ScratchDatabase:
@@ -146,36 +145,46 @@ class ScratchDatabase:
                 else:
                     self._create[index.group(1)] = sql
 
-    def apply(self, statements: Sequence[Statement], owners: Sequence[Owner] = ()) -> None:
-        """Run a chunk's statements (batch-end ones included) in one transaction. `owners`
-        says which projection and event gave them (from which statement on: (index,
-        projection name, notification id), in order): if the chunk fails, it is rolled
-        back and run again statement by statement to name the one that fails
-        (`StatementFailed`)."""
+    def apply(self, actions: Sequence[Action], owners: Sequence[ActionOwner] = ()) -> None:
+        """Run a chunk's actions (the fold's `CopyBlock`s and the statements it kept,
+        batch-end ones included) in one transaction. `owners` says which projection and
+        event gave each: if the chunk fails, it is rolled back and run again action by
+        action to name the one that fails (`StatementFailed`)."""
         conn = self.conn
-        for name in self.planner.new_indexes(statements):
+        for name in self.planner.new_indexes(_statements(actions)):
             conn.execute(self._create[name])
         conn.execute("BEGIN")
         try:
-            write_sqlite(conn, statements)
+            write_sqlite(conn, actions)
         except sqlite3.Error:
             conn.execute("ROLLBACK")
-            self._isolate(statements, owners)
+            self._isolate(actions, owners)
             raise
         conn.execute("COMMIT")
 
-    def _isolate(self, statements: Sequence[Statement], owners: Sequence[Owner]) -> None:
-        """Run the chunk again one statement at a time; raise `StatementFailed` at the first that
-        fails, naming its projection and event."""
-        self.conn.execute("BEGIN")
+    def _isolate(self, actions: Sequence[Action], owners: Sequence[ActionOwner]) -> None:
+        """Run the chunk again one action at a time (a block that fails: row by row); raise
+        `StatementFailed` at the first that fails, naming its projection and event."""
+        conn = self.conn
+        conn.execute("BEGIN")
         try:
-            for name, notification_id, (sql, params) in _owner_of(statements, owners):
+            for action, (name, who) in zip(actions, owners, strict=True):
+                conn.execute("SAVEPOINT one")
                 try:
-                    self.conn.execute(sql, tuple(map(_sqlite_param, params)))
+                    write_sqlite(conn, [action])
                 except sqlite3.Error as error:
-                    raise StatementFailed(name, notification_id, error) from error
+                    conn.execute("ROLLBACK TO one")
+                    if not isinstance(action, CopyBlock):
+                        raise StatementFailed(name, who, error) from error
+                    for notification_id, row in _rows_of(action, who):
+                        try:
+                            write_sqlite(conn, row)
+                        except sqlite3.Error as row_error:
+                            raise StatementFailed(name, notification_id, row_error) from row_error
+                    raise StatementFailed(name, who[-1], error) from error
+                conn.execute("RELEASE one")
         finally:
-            self.conn.execute("ROLLBACK")
+            conn.execute("ROLLBACK")
 
     def release(self) -> str:
         """Close the scratch database's connection (and its exclusive lock), so that
@@ -205,8 +214,8 @@ class ScratchTarget:
     async def begin(self) -> None:
         return None
 
-    async def apply(self, statements: Sequence[Statement], owners: Sequence[Owner]) -> None:
-        self.scratch.apply(statements, owners)
+    async def apply(self, actions: Sequence[Action], owners: Sequence[ActionOwner]) -> None:
+        self.scratch.apply(actions, owners)
 
     async def complete(self) -> None:
         return None  # the copy is the switch: one transaction
@@ -292,29 +301,40 @@ class ShadowTarget:
     async def begin(self) -> None:
         await self.store.begin_rebuild(self._tables)
 
-    async def apply(self, statements: Sequence[Statement], owners: Sequence[Owner]) -> None:
+    async def apply(self, actions: Sequence[Action], owners: Sequence[ActionOwner]) -> None:
+        statements = _statements(actions)
         needed = self._keys_needed(statements)
         needed += [self._create[name] for name in self.planner.new_indexes(statements)]
         if needed:
             await self.store.shadow_script(needed)
         try:
-            await self.store.apply_shadow(statements)
+            await self.store.apply_shadow(actions)
         except Exception as error:
             if self.store.is_transient(error):
                 raise
-            await self._isolate(statements, owners)
+            await self._isolate(actions, owners)
             raise
 
-    async def _isolate(self, statements: Sequence[Statement], owners: Sequence[Owner]) -> None:
-        """Run the failed batch again one statement at a time (each its own transaction:
-        the shadow is dropped anyway); raise `StatementFailed` naming the one that fails."""
-        for name, notification_id, statement in _owner_of(statements, owners):
+    async def _isolate(self, actions: Sequence[Action], owners: Sequence[ActionOwner]) -> None:
+        """Run the failed batch again one action at a time (each its own transaction: the
+        shadow is dropped anyway; a block that fails: row by row); raise `StatementFailed`
+        naming the one that fails."""
+        for action, (name, who) in zip(actions, owners, strict=True):
             try:
-                await self.store.apply_shadow([statement])
+                await self.store.apply_shadow([action])
             except Exception as error:
                 if self.store.is_transient(error):
                     raise
-                raise StatementFailed(name, notification_id, error) from error
+                if not isinstance(action, CopyBlock):
+                    raise StatementFailed(name, who, error) from error
+                for notification_id, row in _rows_of(action, who):
+                    try:
+                        await self.store.apply_shadow(row)
+                    except Exception as row_error:
+                        if self.store.is_transient(row_error):
+                            raise
+                        raise StatementFailed(name, notification_id, row_error) from row_error
+                raise StatementFailed(name, who[-1], error) from error
 
     async def complete(self) -> None:
         keys = [sql for table_keys in self._keys.values() for sql in table_keys]

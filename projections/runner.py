@@ -19,7 +19,7 @@ import contextlib
 import gc
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +28,7 @@ import structlog
 from eventsourcing.persistence import StoredEvent
 
 from projections.core import Projection
+from projections.fold import Fold, StatementFolded
 from projections.rebuild import RebuildTarget, StatementFailed, rebuild_target
 from projections.store import (
     FAILURES_DDL,
@@ -336,6 +337,8 @@ class ProjectionRunner:
         """
         topics = frozenset().union(*(p.topics for p in targets))
         dispatch: dict[type, list[tuple[str, Callable[[Any], Any]]]] = {}
+        folding = Fold(targets)
+        fold = folding.add
         decode = self._row_decoder()
         head = await self.store.head()
         applying: asyncio.Task[None] | None = None
@@ -356,10 +359,8 @@ class ProjectionRunner:
                 reading = asyncio.ensure_future(
                     self.store.read_notifications(position, REBUILD_CHUNK)
                 )
-                statements: list[Any] = []
-                owners: list[tuple[int, str, int]] = []
-                for start in range(0, len(notifications), _SLICE * 10):
-                    for n in notifications[start : start + _SLICE * 10]:
+                for start in range(0, len(notifications), _SLICE):
+                    for n in notifications[start : start + _SLICE]:
                         if n.topic not in topics:
                             continue
                         try:
@@ -374,25 +375,30 @@ class ProjectionRunner:
                                 if type(event) in p.handlers
                             ]
                         for name, handler in handlers:
-                            owners.append((len(statements), name, n.id))
                             try:
-                                statements.extend(handler(event))
+                                for statement in handler(event):
+                                    fold(statement, name, n.id)
+                            except StatementFolded as failed:
+                                raise _rebuild_failed(name, n.id, failed.error) from failed
                             except Exception as error:
                                 raise _rebuild_failed(name, n.id, error) from error
                     await asyncio.sleep(0)
-                for projection in _ending(targets, statements):
-                    owners.append((len(statements), projection.name, position))
-                    statements.extend((sql, ()) for sql in projection.batch_end)
+                for projection in _ending_tables(targets, folding.touched):
+                    for sql in projection.batch_end:
+                        fold((sql, ()), projection.name, position)
                 if applying is not None:
                     began = time.monotonic()
                     await _applied(applying)
                     waited_writing += time.monotonic() - began
-                applying = asyncio.ensure_future(target.apply(statements, owners))
+                applying = asyncio.ensure_future(target.apply(*folding.chunk_end()))
                 covered += len(notifications)
                 if progress is not None:
                     progress(position, max(head, position))
             if applying is not None:
                 await _applied(applying)
+            # What the fold still holds: the final rows of the tables it kept to the end.
+            applying = asyncio.ensure_future(target.apply(*folding.finish()))
+            await _applied(applying)
         except BaseException:
             for task in (applying, reading):
                 if task is not None and not task.done():
@@ -865,11 +871,18 @@ class ProjectionRunner:
 def _ending(projections: Sequence[Projection], statements: Sequence[Any]) -> list[Projection]:
     """Those of `projections` with batch-end statements that `statements` call for: they
     wrote to the projection's staging tables (or, without any, to its tables)."""
-    ending = [p for p in projections if p.batch_end]
-    if not statements or not ending:
+    if not statements or not any(p.batch_end for p in projections):
         return []
     touched = {t for sql in {sql for sql, _ in statements} for t in statement_tables(sql)}
-    return [p for p in ending if touched.intersection(p.staging or p.tables)]
+    return _ending_tables(projections, touched)
+
+
+def _ending_tables(projections: Sequence[Projection], touched: Set[str]) -> list[Projection]:
+    """Those of `projections` with batch-end statements that writing to the `touched`
+    tables calls for (see `_ending`)."""
+    return [
+        p for p in projections if p.batch_end and any(t in touched for t in p.staging or p.tables)
+    ]
 
 
 async def _applied(applying: asyncio.Task[None]) -> None:

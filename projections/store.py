@@ -21,7 +21,7 @@ from decimal import Decimal
 from enum import Enum
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from uuid import UUID
 
 import asyncpg
@@ -463,10 +463,31 @@ def _contiguous(
     return list(rows)
 
 
-def _group(statements: Sequence[Statement]) -> list[tuple[str, list[tuple[Any, ...]]]]:
-    """Consecutive statements with the same SQL become one executemany, order kept."""
+class CopyBlock(NamedTuple):
+    """Rows to add to a table, with all its columns, in one COPY (or one executemany): what
+    a rebuild's fold writes (projections/fold.py). It is an action beside statements, and
+    like them its first item is its SQL (the plain INSERT each row means), which names its
+    table for `independent_queues`."""
+
+    sql: str
+    rows: list[tuple[Any, ...]]
+    table: str
+    columns: tuple[str, ...]
+
+
+Action = Statement | CopyBlock
+"""What a rebuild writes: a statement, or a `CopyBlock`."""
+
+
+def _group(statements: Sequence[Action]) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """Consecutive statements with the same SQL become one executemany, order kept (a
+    `CopyBlock`'s rows are a group of their own)."""
     groups: list[tuple[str, list[tuple[Any, ...]]]] = []
-    for sql, params in statements:
+    for statement in statements:
+        if isinstance(statement, CopyBlock):
+            groups.append((statement.sql, list(statement.rows)))
+            continue
+        sql, params = statement
         if groups and groups[-1][0] == sql:
             groups[-1][1].append(params)
         else:
@@ -611,9 +632,9 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     still rolled back by asyncpg itself."""
 
 
-def write_sqlite(conn: sqlite3.Connection, statements: Sequence[Statement]) -> None:
+def write_sqlite(conn: sqlite3.Connection, statements: Sequence[Any]) -> None:
     """A batch's statements on a SQLite connection: grouped by table, one executemany per
-    run of the same statement."""
+    run of the same statement (a `CopyBlock`: one executemany of its rows)."""
     for sql, rows in _group_by_table(statements):
         conn.executemany(sql, [tuple(map(_sqlite_param, row)) for row in rows])
 
@@ -635,6 +656,11 @@ async def _write_statements(
             await conn.execute(_to_dollar(sql), *converted[0])
         else:
             await conn.executemany(_to_dollar(sql), converted)
+
+
+def _weight(queue: Sequence[Any]) -> int:
+    """How much writing a queue of actions is: its statements and its blocks' rows."""
+    return sum(len(a.rows) if type(a) is CopyBlock else 1 for a in queue)
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -1001,17 +1027,18 @@ class PostgresReadStore(ReadStore):
             for sql in statements:
                 await conn.execute(sql)
 
-    async def apply_shadow(self, statements: Sequence[Statement]) -> None:
-        """A rebuild's batch into the shadow's tables (no positions: they are written once,
-        by `finish_rebuild`). The batch's independent queues (`independent_queues`) run
-        side by side on the shadow's connections, where most of a batch's time is round
-        trips, which then overlap; each connection's transaction commits only once every
-        one has succeeded (else all roll back), so a failed batch leaves nothing behind."""
+    async def apply_shadow(self, actions: Sequence[Any]) -> None:
+        """A rebuild's batch (statements and `CopyBlock`s) into the shadow's tables (no
+        positions: they are written once, by `finish_rebuild`). The batch's independent
+        queues (`independent_queues`) run side by side on the shadow's connections, so that
+        PostgreSQL works on several at once; each connection's transaction commits only
+        once every one has succeeded (else all roll back), so a failed batch leaves nothing
+        behind."""
         pool = self._shadow_pool()
-        for queues in independent_queues(statements):
-            lanes: list[list[Statement]] = [[] for _ in range(min(len(queues), _SHADOW_LANES))]
-            for queue in sorted(queues, key=len, reverse=True):  # the longest first
-                min(lanes, key=len).extend(queue)
+        for queues in independent_queues(actions):
+            lanes: list[list[Any]] = [[] for _ in range(min(len(queues), _SHADOW_LANES))]
+            for queue in sorted(queues, key=_weight, reverse=True):  # the heaviest first
+                min(lanes, key=_weight).extend(queue)
             async with contextlib.AsyncExitStack() as stack:
                 connections = [await stack.enter_async_context(pool.acquire()) for _ in lanes]
                 transactions = [conn.transaction() for conn in connections]
