@@ -39,7 +39,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from projections.core import Projection
 from projections.store import Action, CopyBlock, Statement, statement_tables
@@ -75,9 +75,6 @@ class StatementFolded(Exception):
 _VALUE = r"\?|NULL|-?\d+|'(?:[^']|'')*'"
 # One item of a list and what follows it: a separator, or the end (an empty group).
 _LIST_ITEM = re.compile(rf"\s*({_VALUE})\s*(,|\Z)")
-_SET_ITEM = re.compile(rf"\s*(\w+)\s*=\s*({_VALUE}|excluded\.\w+)\s*(,|\Z)")
-_WHERE_ITEM = re.compile(rf"\s*(\w+)\s*=\s*({_VALUE})\s*(AND\s|\Z)")
-_SELECT_ITEM = re.compile(rf"\s*({_VALUE}|\w+)\s*(,|\Z)")
 _NAMES = re.compile(r"\s*(\w+)\s*(,|\Z)")
 
 _INSERT = re.compile(
@@ -90,36 +87,16 @@ _INSERT_SELECT = re.compile(
     r"(?:\s+ON\s+CONFLICT\s*\(([^()]*)\)\s*DO\s+(NOTHING))?\s*",
     re.S,
 )
-_UPDATE = re.compile(r"UPDATE\s+(\w+)\s+SET\s+(.*?)\s+WHERE\s+(.*)", re.S)
+_UPDATE = re.compile(r"UPDATE\s+(\w+)\s+SET\s+(.*)", re.S)
 _DELETE = re.compile(r"DELETE\s+FROM\s+(\w+)(?:\s+WHERE\s+(.*))?\s*", re.S)
 
-
-class _Param:
-    """The statement's parameter number `index`."""
-
-    __slots__ = ("index",)
-
-    def __init__(self, index: int) -> None:
-        self.index = index
+_TOKEN = re.compile(
+    r"\s*(?:('(?:[^']|'')*')|(\?)|(-?\d+)\b|(<=|>=|<>|=|<|>|\+|\(|\)|,|\*)|([A-Za-z_]\w*(?:\.\w+)?))"
+)
 
 
-class _Literal:
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-
-class _Column:
-    """A column of the row being inserted (``excluded.c``) or of the row looked up."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-
-_Source = _Param | _Literal | _Column
+class _NotFolded(Exception):
+    """The statement is not one the fold interprets."""
 
 
 def _items(pattern: re.Pattern[str], text: str) -> list[tuple[str, ...]]:
@@ -138,34 +115,277 @@ def _items(pattern: re.Pattern[str], text: str) -> list[tuple[str, ...]]:
             return found
 
 
-class _NotFolded(Exception):
-    """The statement is not one the fold interprets."""
+def _names(text: str) -> list[str]:
+    return [item[0] for item in _items(_NAMES, text)]
+
+
+class _Param:
+    """The statement's parameter number `index`."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+class _Literal:
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+_Source = _Param | _Literal
 
 
 class _Counter:
+    """Numbers the statement's parameters in the order they appear in its text."""
+
     def __init__(self) -> None:
         self.next = 0
 
-
-def _source(text: str, params: _Counter, columns: Sequence[str] = ()) -> _Source:
-    if text == "?":
-        params.next += 1
-        return _Param(params.next - 1)
-    if text == "NULL":
-        return _Literal(None)
-    if text.startswith("'"):
-        return _Literal(text[1:-1].replace("''", "'"))
-    if text.lstrip("-").isdigit():
-        return _Literal(int(text))
-    if text.startswith("excluded."):
-        return _Column(text.removeprefix("excluded."))
-    if text in columns:
-        return _Column(text)
-    raise _NotFolded
+    def take(self) -> _Param:
+        self.next += 1
+        return _Param(self.next - 1)
 
 
-def _names(text: str) -> list[str]:
-    return [item[0] for item in _items(_NAMES, text)]
+# An expression's value: from the row it is about (the row updated, or the row a SELECT
+# reads), the row an upsert would have inserted (``excluded``), and the parameters.
+_Expr = Callable[[tuple[Any, ...], tuple[Any, ...] | None, tuple[Any, ...]], Any]
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "=": lambda a, b: a == b,
+    "<>": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+class _Condition(NamedTuple):
+    """``column op value`` (value: a parameter or a literal), or ``column IS [NOT] NULL``
+    (op "is" / "is not", no value)."""
+
+    position: int
+    op: str
+    source: _Source | None
+
+
+class _Parser:
+    """A small part of SQL, read token by token: the SET list of an UPDATE (or of an
+    upsert's DO UPDATE), WHERE conditions, a SELECT list. Expressions: a parameter, a
+    literal, a column, ``excluded.c``, ``a + b``, ``CASE WHEN a op b THEN x [ELSE y] END``,
+    and ``(SELECT count(*) | max(c) | min(c) FROM t WHERE …)`` over a folded table."""
+
+    def __init__(self, fold: Fold, text: str, counter: _Counter, table: _Table) -> None:
+        self.fold = fold
+        self.counter = counter
+        self.table = table
+        self.reads: list[_Table] = []  # tables the subqueries read
+        self.tokens: list[tuple[str, str]] = []
+        at = 0
+        text = text.rstrip()
+        while at < len(text):
+            match = _TOKEN.match(text, at)
+            if match is None or match.end() == at:
+                raise _NotFolded
+            kind = ("text", "param", "int", "op", "word")[(match.lastindex or 1) - 1]
+            self.tokens.append((kind, match.group(match.lastindex or 1)))
+            at = match.end()
+        self.at = 0
+
+    def peek(self) -> tuple[str, str]:
+        return self.tokens[self.at] if self.at < len(self.tokens) else ("end", "")
+
+    def word(self, *words: str) -> bool:
+        """Take the next token if it is one of `words` (a keyword, any case)."""
+        kind, text = self.peek()
+        if kind == "word" and text.upper() in words:
+            self.at += 1
+            return True
+        return False
+
+    def op(self, *ops: str) -> str | None:
+        kind, text = self.peek()
+        if kind == "op" and text in ops:
+            self.at += 1
+            return text
+        return None
+
+    def expect_word(self, word: str) -> None:
+        if not self.word(word):
+            raise _NotFolded
+
+    def expect_op(self, op: str) -> None:
+        if self.op(op) is None:
+            raise _NotFolded
+
+    def end(self) -> None:
+        if self.at != len(self.tokens):
+            raise _NotFolded
+
+    def column(self, table: _Table) -> int:
+        kind, text = self.peek()
+        if kind != "word" or text not in table.position:
+            raise _NotFolded
+        self.at += 1
+        return table.position[text]
+
+    def value(self) -> _Source:
+        """A parameter or a literal."""
+        kind, text = self.peek()
+        if kind == "param":
+            self.at += 1
+            return self.counter.take()
+        if kind == "int":
+            self.at += 1
+            return _Literal(int(text))
+        if kind == "text":
+            self.at += 1
+            return _Literal(text[1:-1].replace("''", "'"))
+        if self.word("NULL"):
+            return _Literal(None)
+        raise _NotFolded
+
+    # -- lists --------------------------------------------------------------------------
+
+    def assignments(self, excluded: bool) -> list[tuple[int, _Expr]]:
+        """``a = expr, b = expr`` up to WHERE (or the end)."""
+        found: list[tuple[int, _Expr]] = []
+        while True:
+            position = self.column(self.table)
+            self.expect_op("=")
+            found.append((position, self.expression(self.table, excluded)))
+            if self.op(",") is None:
+                return found
+
+    def conditions(self, table: _Table) -> list[_Condition]:
+        """``a = ? AND b <> 'x' AND c IS NULL …``."""
+        found: list[_Condition] = []
+        while True:
+            position = self.column(table)
+            if self.word("IS"):
+                negated = self.word("NOT")
+                self.expect_word("NULL")
+                found.append(_Condition(position, "is not" if negated else "is", None))
+            else:
+                op = self.op("=", "<>")
+                if op is None:
+                    raise _NotFolded
+                found.append(_Condition(position, op, self.value()))
+            if not self.word("AND"):
+                return found
+
+    # -- expressions --------------------------------------------------------------------
+
+    def expression(self, table: _Table, excluded: bool) -> _Expr:
+        left = self.term(table, excluded)
+        if self.op("+") is None:
+            return left
+        right = self.term(table, excluded)
+
+        def add(row: tuple[Any, ...], new: tuple[Any, ...] | None, params: tuple[Any, ...]) -> Any:
+            a, b = left(row, new, params), right(row, new, params)
+            if a is None or b is None:
+                return None
+            if type(a) is not int or type(b) is not int:
+                raise TypeError(f"cannot add {a!r} and {b!r}")
+            return a + b
+
+        return add
+
+    def term(self, table: _Table, excluded: bool) -> _Expr:
+        kind, text = self.peek()
+        if kind in ("param", "int", "text") or (kind == "word" and text.upper() == "NULL"):
+            source = self.value()
+            if isinstance(source, _Param):
+                index = source.index
+                return lambda row, new, params: params[index]
+            constant = source.value
+            return lambda row, new, params: constant
+        if self.word("CASE"):
+            return self.case(table, excluded)
+        if self.op("(") is not None:
+            found = self.subquery()
+            self.expect_op(")")
+            return found
+        if kind == "word" and text.startswith("excluded.") and excluded:
+            name = text.removeprefix("excluded.")
+            if name not in table.position:
+                raise _NotFolded
+            self.at += 1
+            at = table.position[name]
+            return lambda row, new, params: new[at]  # type: ignore[index]
+        position = self.column(table)
+        return lambda row, new, params: row[position]
+
+    def case(self, table: _Table, excluded: bool) -> _Expr:
+        self.expect_word("WHEN")
+        left = self.expression(table, excluded)
+        op = self.op(*_COMPARE)
+        if op is None:
+            raise _NotFolded
+        compare = _COMPARE[op]
+        right = self.expression(table, excluded)
+        self.expect_word("THEN")
+        then = self.expression(table, excluded)
+        otherwise: _Expr = lambda row, new, params: None  # noqa: E731
+        if self.word("ELSE"):
+            otherwise = self.expression(table, excluded)
+        self.expect_word("END")
+
+        def case(row: tuple[Any, ...], new: tuple[Any, ...] | None, params: tuple[Any, ...]) -> Any:
+            a, b = left(row, new, params), right(row, new, params)
+            if a is not None and b is not None and compare(a, b):  # NULL: not true
+                return then(row, new, params)
+            return otherwise(row, new, params)
+
+        return case
+
+    def subquery(self) -> _Expr:
+        """``SELECT count(*) | max(c) | min(c) FROM t WHERE conditions`` (inside brackets)."""
+        self.expect_word("SELECT")
+        kind, function = self.peek()
+        if kind != "word" or function.lower() not in ("count", "max", "min"):
+            raise _NotFolded
+        self.at += 1
+        self.expect_op("(")
+        star = self.op("*") is not None
+        source_name = ""
+        if not star:
+            kind, source_name = self.peek()
+            if kind != "word":
+                raise _NotFolded
+            self.at += 1
+        self.expect_op(")")
+        self.expect_word("FROM")
+        kind, name = self.peek()
+        if kind != "word":
+            raise _NotFolded
+        self.at += 1
+        source = self.fold._table(name)
+        if (function.lower() == "count") != star:  # count(*) only, max(c) and min(c)
+            raise _NotFolded
+        at = source.position.get(source_name, -1)
+        if not star and at < 0:
+            raise _NotFolded
+        self.expect_word("WHERE")
+        find = self.fold._finder(source, self.conditions(source))
+        self.reads.append(source)
+        rows = source.rows
+        if star:
+            return lambda row, new, params: len(find(params))
+        pick = max if function.lower() == "max" else min
+
+        def extreme(
+            row: tuple[Any, ...], new: tuple[Any, ...] | None, params: tuple[Any, ...]
+        ) -> Any:
+            values = [v for n in find(params) if (v := source.rows[n][at]) is not None]  # type: ignore[index]
+            return pick(values) if values else None
+
+        del rows
+        return extreme
 
 
 # -- tables -------------------------------------------------------------------------------
@@ -319,18 +539,13 @@ class _Table:
         self.live -= 1
         self.dead += 1
 
-    def matching(
-        self, positions: tuple[int, ...], key: Any, checks: Sequence[tuple[int, Any]]
-    ) -> list[int]:
-        """The numbers of the live rows whose columns at `positions` equal `key` (a
-        tuple, or the value for one column) and pass `checks` ((position, value), …)."""
+    def matching(self, positions: tuple[int, ...], key: Any) -> list[int]:
+        """The numbers of the live rows whose columns at `positions` equal `key` (a tuple,
+        or the value for one column); the table is indexed by them."""
         if positions in self.unique:
             found = self.unique[positions].get(key)
-            numbers = [] if found is None else [found]
-        else:
-            numbers = list(self.multi[positions].get(key, ()))
-        rows = self.rows
-        return [n for n in numbers if all(rows[n][p] == v for p, v in checks)]  # type: ignore[index]
+            return [] if found is None else [found]
+        return list(self.multi[positions].get(key, ()))
 
     def take(self) -> tuple[list[tuple[Any, ...]], list[int]]:
         """The live rows and their owners; the table is then empty."""
@@ -434,10 +649,10 @@ class Fold:
         return table
 
     def _row_builder(
-        self, table: _Table, columns: Sequence[str], sources: Sequence[_Source], extra: int = 0
+        self, table: _Table, columns: Sequence[str], sources: Sequence[_Source]
     ) -> Callable[[tuple[Any, ...]], tuple[Any, ...]] | None:
-        """How a row of `table` is built from the parameters (then `extra` more values):
-        None when the parameters are the row as they are."""
+        """How a row of `table` is built from the parameters: None when the parameters are
+        the row as they are."""
         if len(set(columns)) != len(columns) or any(c not in table.position for c in columns):
             raise _NotFolded
         given = dict(zip(columns, sources, strict=True))
@@ -445,15 +660,13 @@ class Fold:
             isinstance(s, _Param) and s.index == i for i, s in enumerate(sources)
         ):
             return None
-        count = sum(isinstance(s, _Param) for s in sources) + extra
+        count = sum(isinstance(s, _Param) for s in sources)
         constants: list[Any] = []
         picks: list[int] = []
         for column in table.columns:
             source = given.get(column)
             if isinstance(source, _Param):
                 picks.append(source.index)
-            elif isinstance(source, _Column):
-                raise _NotFolded
             else:
                 constants.append(None if source is None else source.value)
                 picks.append(count + len(constants) - 1)
@@ -476,26 +689,34 @@ class Fold:
         table = self._table(table_name)
         columns = _names(column_text)
         counter = _Counter()
-        sources = [_source(item[0], counter) for item in _items(_LIST_ITEM, value_text)]
+        sources: list[_Source] = []
+        for (item,) in _items(_LIST_ITEM, value_text):
+            if item == "?":
+                sources.append(counter.take())
+            elif item == "NULL":
+                sources.append(_Literal(None))
+            elif item.startswith("'"):
+                sources.append(_Literal(item[1:-1].replace("''", "'")))
+            else:
+                sources.append(_Literal(int(item)))
         if len(sources) != len(columns):
             raise _NotFolded
         build = self._row_builder(table, columns, sources)
+        values = counter.next
         if conflict_text is None:
-            return self._plain(sql, table, build, counter.next)
+            return self._plain(sql, table, build, values)
         key = tuple(sorted(table.position.get(c, -1) for c in _names(conflict_text)))
         if key not in table.keys:
             raise _NotFolded  # the database says what is wrong with it
-        updates: list[tuple[int, _Source]] = []
+        updates: list[tuple[int, _Expr]] = []
+        reads: list[_Table] = []
         if not nothing:
             assert set_text is not None
-            for column, value in _items(_SET_ITEM, set_text):
-                if column not in table.position:
-                    raise _NotFolded
-                source = _source(value, counter)
-                if isinstance(source, _Column) and source.name not in table.position:
-                    raise _NotFolded
-                updates.append((table.position[column], source))
-        return self._keyed_insert(sql, table, build, counter.next, key, updates)
+            parser = _Parser(self, set_text, counter, table)
+            updates = parser.assignments(excluded=True)
+            parser.end()
+            reads = parser.reads
+        return self._keyed_insert(sql, table, build, values, counter.next, key, updates, reads)
 
     def _plain(
         self,
@@ -541,16 +762,18 @@ class Fold:
         table: _Table,
         build: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None,
         count: int,
+        total: int,
         key: tuple[int, ...],
-        updates: Sequence[tuple[int, _Source]],
+        updates: Sequence[tuple[int, _Expr]],
+        reads: Sequence[_Table],
     ) -> _Op:
         get = table.getter(key)
         single = len(key) == 1
-        total = count + sum(isinstance(s, _Param) for _, s in updates)
+        tables = [table, *reads]
 
         def op(params: tuple[Any, ...], name: str, notification_id: int) -> None:
-            if table.mode != _FOLDED or len(params) != total:
-                self._as_is(sql, params, name, notification_id, table)
+            if len(params) != total or any(t.mode != _FOLDED for t in tables):
+                self._as_is(sql, params, name, notification_id, *tables)
                 return
             self.touched.add(table.name)
             values = params if total == count else params[:count]
@@ -558,101 +781,101 @@ class Fold:
             self._indexed.add(table.name)
             table.index(key)
             found = get(row)
-            if found is None if single else None in found:
-                table.append(row, notification_id)
-                return
-            number = table.unique[key].get(found)
+            number = (
+                None
+                if (found is None if single else None in found)
+                else table.unique[key].get(found)
+            )
             if number is None:
                 table.append(row, notification_id)
             elif updates:
                 old = table.rows[number]
                 assert old is not None
                 new = list(old)
-                for position, source in updates:
-                    if isinstance(source, _Param):
-                        new[position] = params[source.index]
-                    elif isinstance(source, _Column):
-                        new[position] = row[table.position[source.name]]
-                    else:
-                        new[position] = source.value
+                for position, expression in updates:  # each sees the row as it was
+                    new[position] = expression(old, row, params)
                 table.replace(number, tuple(new), notification_id)
 
         return op
 
-    def _where(
-        self, table: _Table, where_text: str, counter: _Counter
-    ) -> tuple[tuple[int, ...], list[tuple[int, _Source]], list[tuple[int, _Source]]]:
-        """(the positions of the key used to find rows, the key's sources in that order,
-        the other conditions)."""
-        conditions: list[tuple[int, _Source]] = []
-        for column, value in _items(_WHERE_ITEM, where_text):
-            if column not in table.position:
-                raise _NotFolded
-            source = _source(value, counter)
-            conditions.append((table.position[column], source))
-        positions = {p for p, _ in conditions}
-        if len(positions) != len(conditions):
-            raise _NotFolded
-        # A unique key among the conditions finds at most one row; else all of them index.
-        key = next((k for k in table.keys if set(k) <= positions), tuple(sorted(positions)))
-        by_position = dict(conditions)
-        return (
-            key,
-            [(p, by_position[p]) for p in key],
-            [(p, s) for p, s in conditions if p not in key],
-        )
-
     def _finder(
-        self, table: _Table, where_text: str, counter: _Counter
+        self, table: _Table, conditions: Sequence[_Condition]
     ) -> Callable[[tuple[Any, ...]], list[int]]:
-        key, key_sources, checks = self._where(table, where_text, counter)
-
-        def value(source: _Source, params: tuple[Any, ...]) -> Any:
-            return params[source.index] if isinstance(source, _Param) else source.value  # type: ignore[union-attr]
-
+        """How the rows meeting `conditions` are found: by the equalities among them (a
+        unique key if they include one, else all of them, indexed), then the others."""
+        equal = {c.position: c.source for c in conditions if c.op == "="}
+        if not equal or len(equal) != sum(c.op == "=" for c in conditions):
+            raise _NotFolded  # no equality to look rows up by, or a column twice
+        key = next((k for k in table.keys if set(k) <= set(equal)), tuple(sorted(equal)))
+        sources = [equal[p] for p in key]
+        rest = [c for c in conditions if not (c.op == "=" and c.position in key)]
         single = len(key) == 1
+
+        def value(source: _Source | None, params: tuple[Any, ...]) -> Any:
+            return params[source.index] if isinstance(source, _Param) else source.value  # type: ignore[union-attr]
 
         def find(params: tuple[Any, ...]) -> list[int]:
             table.index(key)
             self._indexed.add(table.name)
             if single:
-                found = value(key_sources[0][1], params)
+                found = value(sources[0], params)
                 if found is None:
                     return []
             else:
-                found = tuple(value(s, params) for _, s in key_sources)
+                found = tuple(value(s, params) for s in sources)
                 if None in found:
                     return []
-            tests = [(p, value(s, params)) for p, s in checks]
-            if any(v is None for _, v in tests):
-                return []
-            return table.matching(key, found, tests)
+            numbers = table.matching(key, found)
+            if not rest:
+                return numbers
+            rows = table.rows
+            kept = []
+            for number in numbers:
+                row = rows[number]
+                assert row is not None
+                for condition in rest:
+                    have = row[condition.position]
+                    if condition.op == "is":
+                        ok = have is None
+                    elif condition.op == "is not":
+                        ok = have is not None
+                    else:
+                        wanted = value(condition.source, params)
+                        ok = (
+                            have is not None
+                            and wanted is not None
+                            and (have == wanted if condition.op == "=" else have != wanted)
+                        )
+                    if not ok:
+                        break
+                else:
+                    kept.append(number)
+            return kept
 
         return find
 
-    def _update(self, sql: str, table_name: str, set_text: str, where_text: str) -> _Op:
+    def _update(self, sql: str, table_name: str, text: str) -> _Op:
         table = self._table(table_name)
         counter = _Counter()
-        updates: list[tuple[int, _Source]] = []
-        for column, value in _items(_SET_ITEM, set_text):
-            source = _source(value, counter)
-            if column not in table.position or isinstance(source, _Column):
-                raise _NotFolded
-            updates.append((table.position[column], source))
-        find = self._finder(table, where_text, counter)
+        parser = _Parser(self, text, counter, table)
+        updates = parser.assignments(excluded=False)
+        parser.expect_word("WHERE")
+        find = self._finder(table, parser.conditions(table))
+        parser.end()
         count = counter.next
+        tables = [table, *parser.reads]
 
         def op(params: tuple[Any, ...], name: str, notification_id: int) -> None:
-            if table.mode != _FOLDED or len(params) != count:
-                self._as_is(sql, params, name, notification_id, table)
+            if len(params) != count or any(t.mode != _FOLDED for t in tables):
+                self._as_is(sql, params, name, notification_id, *tables)
                 return
             self.touched.add(table.name)
             for number in find(params):
-                new = list(table.rows[number])  # type: ignore[arg-type]
-                for position, source in updates:
-                    new[position] = (
-                        params[source.index] if isinstance(source, _Param) else source.value  # type: ignore[union-attr]
-                    )
+                old = table.rows[number]
+                assert old is not None
+                new = list(old)
+                for position, expression in updates:  # each sees the row as it was
+                    new[position] = expression(old, None, params)
                 table.replace(number, tuple(new), notification_id)
 
         return op
@@ -662,7 +885,9 @@ class Fold:
         if where_text is None:
             raise _NotFolded  # emptying a whole table: only staging tables do, by the database
         counter = _Counter()
-        find = self._finder(table, where_text, counter)
+        parser = _Parser(self, where_text, counter, table)
+        find = self._finder(table, parser.conditions(table))
+        parser.end()
         count = counter.next
 
         def op(params: tuple[Any, ...], name: str, notification_id: int) -> None:
@@ -689,40 +914,45 @@ class Fold:
         table = self._table(table_name)
         source_table = self._table(source_name)
         columns = _names(column_text)
-        counter = _Counter()
-        selected = [
-            _source(item[0], counter, source_table.columns)
-            for item in _items(_SELECT_ITEM, select_text)
-        ]
-        if len(selected) != len(columns) or any(c not in table.position for c in columns):
+        if len(set(columns)) != len(columns) or any(c not in table.position for c in columns):
             raise _NotFolded
-        find = self._finder(source_table, where_text, counter)
+        counter = _Counter()
+        parser = _Parser(self, select_text, counter, source_table)
+        selected: list[_Expr] = []
+        while True:
+            selected.append(parser.term(source_table, excluded=False))
+            if parser.op(",") is None:
+                break
+        parser.end()
+        if len(selected) != len(columns):
+            raise _NotFolded
+        where = _Parser(self, where_text, counter, source_table)
+        find = self._finder(source_table, where.conditions(source_table))
+        where.end()
         count = counter.next
         key: tuple[int, ...] | None = None
         if conflict_text is not None:
             key = tuple(sorted(table.position.get(c, -1) for c in _names(conflict_text)))
             if key not in table.keys:
                 raise _NotFolded
-        position_of = {column: table.position[column] for column in columns}
+        positions = [table.position[column] for column in columns]
         width = len(table.columns)
+        tables = [table, source_table, *parser.reads]
 
         def op(params: tuple[Any, ...], name: str, notification_id: int) -> None:
-            if table.mode != _FOLDED or source_table.mode != _FOLDED or len(params) != count:
-                self._as_is(sql, params, name, notification_id, table, source_table)
+            if len(params) != count or any(t.mode != _FOLDED for t in tables):
+                self._as_is(sql, params, name, notification_id, *tables)
                 return
             self.touched.add(table.name)
-            for number in find(params):
+            rows: list[tuple[Any, ...]] = []
+            for number in find(params):  # all rows found first, as the statement reads them
                 found = source_table.rows[number]
                 assert found is not None
                 new: list[Any] = [None] * width
-                for column, source in zip(columns, selected, strict=True):
-                    if isinstance(source, _Param):
-                        new[position_of[column]] = params[source.index]
-                    elif isinstance(source, _Column):
-                        new[position_of[column]] = found[source_table.position[source.name]]
-                    else:
-                        new[position_of[column]] = source.value
-                row = tuple(new)
+                for position, expression in zip(positions, selected, strict=True):
+                    new[position] = expression(found, None, params)
+                rows.append(tuple(new))
+            for row in rows:
                 if key is not None:
                     table.index(key)
                     self._indexed.add(table.name)
