@@ -17,6 +17,11 @@ registers `--partnerships` (300) partnerships over HTTP, which makes it hold 300
 project-leader grants; a second administrator `bench-1` registers one (1 grant). Both
 send the same commands to the same partnerships.
 
+`--workers N --projections external` measures the other supported shape instead:
+N uvicorn workers and one `tvaers project run` process beside them (its CPU printed as
+`projector`; docs/operations.md "Scaling out"). On this 2-core machine it did not beat
+one process (bench/README.md, session 8).
+
 The floor, in the same run, before and after the product: bench/floor_app.py, a
 minimal Litestar app under the same uvicorn settings doing one asyncpg INSERT of the
 body per request into the same PostgreSQL, driven by the same script and wrk settings.
@@ -396,6 +401,16 @@ def main() -> None:
     )
     parser.add_argument("--log-level", default="INFO", help="the API's TVAERS_LOG_LEVEL (INFO)")
     parser.add_argument(
+        "--workers", type=int, default=1, help="API processes (uvicorn --workers; 1)"
+    )
+    parser.add_argument(
+        "--projections",
+        choices=["embedded", "external"],
+        default="embedded",
+        help="embedded in the API (default) or one `tvaers project run` process beside it"
+        " (its CPU counted as `projector`)",
+    )
+    parser.add_argument(
         "--spy-phase", choices=["peak", "half"], default="peak", help="where --py-spy samples"
     )
     parser.add_argument(
@@ -419,7 +434,13 @@ def main() -> None:
     dsn, _ = Settings(database_url=url).asyncpg_dsn()
     postmaster = asyncio.run(_postmaster(dsn))
 
-    server = _http.ApiServer(url, log_level=args.log_level.upper(), root=root)
+    server = _http.ApiServer(
+        url,
+        log_level=args.log_level.upper(),
+        root=root,
+        workers=args.workers,
+        projections=args.projections,
+    )
     token_300 = _http.bootstrap_user(server.env, "bench-300", admin=True)
     token_1 = _http.bootstrap_user(server.env, "bench-1", admin=True)
     runs: list[Run] = []
@@ -443,7 +464,10 @@ def main() -> None:
             settle(client)
         floor = FloorServer(dsn, _http.free_port(), server.logdir)
         scripts = {n: lua_script(ids, t) for n, t in (("300", token_300), ("1", token_1))}
-        meter_api = _http.CpuMeter({"API": server.processes["api"].pid, "PostgreSQL": postmaster})
+        trees = {"API": server.processes["api"].pid, "PostgreSQL": postmaster}
+        if "projector" in server.processes:
+            trees["projector"] = server.processes["projector"].pid
+        meter_api = _http.CpuMeter(trees)
         print(
             f"load: wrk -t{args.threads} -c{args.connections} -d{args.seconds:.0f}s"
             f" (after {args.warmup:.0f} s of warm-up), a distinct command per request"
@@ -502,6 +526,7 @@ def main() -> None:
                             "--rate",
                             "100",
                             "--gil",
+                            *(["--subprocesses"] if args.workers > 1 else []),
                         ],
                         stdout=subprocess.DEVNULL,
                         stderr=subprocess.DEVNULL,
@@ -557,8 +582,13 @@ def main() -> None:
         f" {peak_300.p50_ms:.1f}/{peak_300.p99_ms:.1f} ms | at {half.rate:,.0f}/s"
         f" ({half.rate / peak:.0%} of peak) p50/p99 {half.p50_ms:.1f}/{half.p99_ms:.1f} ms"
         f" (target p99 < {TARGET_P99_MS:.0f}) | CPU ms/command API"
-        f" {peak_300.cpu_ms['API']:.2f}, PostgreSQL {peak_300.cpu_ms['PostgreSQL']:.2f};"
-        f" floor {floor_before.cpu_ms['floor app']:.2f} + {floor_before.cpu_ms['PostgreSQL']:.2f}"
+        f" {peak_300.cpu_ms['API']:.2f}, PostgreSQL {peak_300.cpu_ms['PostgreSQL']:.2f}"
+        + (
+            f", projector {peak_300.cpu_ms['projector']:.2f};"
+            if "projector" in peak_300.cpu_ms
+            else ";"
+        )
+        + f" floor {floor_before.cpu_ms['floor app']:.2f} + {floor_before.cpu_ms['PostgreSQL']:.2f}"
     )
     if failed:
         print(f"FAILED: {len(failed)} phase(s) had errors")
