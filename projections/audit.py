@@ -7,8 +7,9 @@ appears); the stored payload holds no personal contact data.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
+from operator import attrgetter
 from typing import Any
 from uuid import UUID
 
@@ -96,19 +97,30 @@ audit = Projection(
 )
 
 
-_PAYLOAD_FIELDS: dict[type, tuple[str, ...]] = {}
+# Per event class: its payload's field names, and a getter of their values (as a tuple).
+_PAYLOAD_FIELDS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
+
+
+def _payload_fields(kind: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]:
+    names = tuple(
+        f.name
+        for f in dataclasses.fields(kind)
+        if f.name not in _METADATA and f.name not in _PERSONAL
+    )
+    if len(names) == 1:
+        only = attrgetter(names[0])
+        return names, lambda event: (only(event),)
+    if not names:
+        return names, lambda event: ()
+    return names, attrgetter(*names)
 
 
 def _payload(event: Any) -> str:
-    names = _PAYLOAD_FIELDS.get(type(event))
-    if names is None:
-        names = _PAYLOAD_FIELDS[type(event)] = tuple(
-            f.name
-            for f in dataclasses.fields(event)
-            if f.name not in _METADATA and f.name not in _PERSONAL
-        )
-    fields = {name: getattr(event, name) for name in names}
-    return _encoder.encode(fields).decode()
+    found = _PAYLOAD_FIELDS.get(type(event))
+    if found is None:
+        found = _PAYLOAD_FIELDS[type(event)] = _payload_fields(type(event))
+    names, values = found
+    return _encoder.encode(dict(zip(names, values(event), strict=True))).decode()
 
 
 _VALUES = " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"

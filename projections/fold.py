@@ -23,8 +23,8 @@ touches it (reads or writes it): the table is then *spilled*, its rows written o
 COPY) before that statement, and from then on its statements go to the database as they
 are, its plain inserts still gathered into one COPY per chunk. A table that only ever
 receives plain inserts is spilled as soon as it holds `STREAM_ROWS` rows (nothing needs
-them in memory); a table holding more than `MAX_FOLDED_ROWS` is spilled too, so memory
-stays bounded whatever the log holds.
+them in memory); and while the folded tables hold more than `MAX_FOLDED_ROWS` rows in
+all, the largest is spilled, so memory stays bounded whatever the log holds.
 
 Semantics kept from SQL: a key with a NULL never matches (``= NULL`` is not true; unique
 keys allow several NULLs); ``ON CONFLICT`` names a primary key or a unique constraint of
@@ -47,8 +47,9 @@ from projections.store import Action, CopyBlock, Statement, statement_tables
 STREAM_ROWS = 5_000
 """A table that only receives plain inserts is written out from this many rows on."""
 
-MAX_FOLDED_ROWS = 1_000_000
-"""A folded table holding more rows than this is spilled (memory stays bounded)."""
+MAX_FOLDED_ROWS = 1_500_000
+"""The folded tables hold at most about this many rows in all (then the largest is
+spilled): what bounds the fold's memory, whatever the length of the log."""
 
 
 ActionOwner = tuple[str, Any]
@@ -986,13 +987,19 @@ class Fold:
 
     def chunk_end(self) -> tuple[list[Action], list[ActionOwner]]:
         """The chunk's actions: the statements kept, the spilled tables' inserts, and the
-        folded tables that only ever received inserts (or grew too large)."""
+        folded tables that only ever received inserts; then, while the folded tables hold
+        more than `max_rows` rows in all, the largest of them."""
         for table in self.tables.values():
-            large = table.live >= self.max_rows or (
-                table.live >= self.stream_rows and table.name not in self._indexed
-            )
-            if table.mode == _SPILLED or (table.mode == _FOLDED and large):
+            streamed = table.live >= self.stream_rows and table.name not in self._indexed
+            if table.mode == _SPILLED or (table.mode == _FOLDED and streamed):
                 self._spill(table)
+        folded = [t for t in self.tables.values() if t.mode == _FOLDED]
+        held = sum(t.live for t in folded)
+        for table in sorted(folded, key=lambda t: t.live, reverse=True):
+            if held <= self.max_rows:
+                break
+            held -= table.live
+            self._spill(table)
         actions, owners = self._actions, self._owners
         self._actions, self._owners = [], []
         self.touched.clear()

@@ -25,7 +25,7 @@ import os
 import re
 import sqlite3
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 from projections.core import Projection
 from projections.fold import ActionOwner
@@ -217,7 +217,7 @@ class ScratchTarget:
     async def apply(self, actions: Sequence[Action], owners: Sequence[ActionOwner]) -> None:
         self.scratch.apply(actions, owners)
 
-    async def complete(self) -> None:
+    async def complete(self, tables: Collection[str] | None = None) -> None:
         return None  # the copy is the switch: one transaction
 
     async def finish(self, position: int) -> None:
@@ -268,6 +268,7 @@ class ShadowTarget:
         self.projections = list(projections)
         self.planner = IndexPlanner(projections)
         self._create: dict[str, str] = {}  # index name -> its CREATE INDEX
+        self._index_table: dict[str, str] = {}  # index name -> its table
         self._tables: list[str] = []  # CREATE TABLE statements without their keys
         # Keys (primary, unique) are added when a statement first needs one (an upsert,
         # a lookup), else after the last row: maintaining them costs every insert.
@@ -277,12 +278,15 @@ class ShadowTarget:
                 index = INDEX_DDL.match(sql)
                 if index is not None:
                     self._create[index.group(1)] = sql
+                    self._index_table[index.group(1)] = index.group(2)
                 else:
                     table, bare, keys = without_keys(sql)
                     self._tables.append(bare)
                     if keys:
                         self._keys[table] = keys
         self._looked_at: set[str] = set()
+        self._built: set[str] = set()  # indexes built after their table's last row
+        self._table_names = [t for p in projections for t in p.tables]
 
     def _keys_needed(self, statements: Sequence[Statement]) -> list[str]:
         """The keys of tables these statements read, update or upsert into (not yet added)."""
@@ -336,10 +340,23 @@ class ShadowTarget:
                         raise StatementFailed(name, notification_id, row_error) from row_error
                 raise StatementFailed(name, who[-1], error) from error
 
-    async def complete(self) -> None:
-        keys = [sql for table_keys in self._keys.values() for sql in table_keys]
-        rest = [sql for name, sql in self._create.items() if name not in self.planner.chosen]
-        await self.store.complete_rebuild(self.projections, keys, rest)
+    async def complete(self, tables: Collection[str] | None = None) -> None:
+        """Add the keys and build the indexes not added yet: of `tables` (which have all
+        their rows), or of every table."""
+        wanted = set(self._table_names if tables is None else tables)
+        keys = [sql for table in wanted for sql in self._keys.pop(table, ())]
+        rest = [
+            name
+            for name in self._create
+            if name not in self.planner.chosen
+            and name not in self._built
+            and self._index_table[name] in wanted
+        ]
+        self._built.update(rest)
+        if keys or rest:
+            await self.store.complete_rebuild(
+                self.projections, keys, [self._create[name] for name in rest]
+            )
 
     async def finish(self, position: int) -> None:
         await self.store.finish_rebuild(self.projections, position)

@@ -19,7 +19,7 @@ import contextlib
 import gc
 import sys
 import time
-from collections.abc import Callable, Sequence, Set
+from collections.abc import Awaitable, Callable, Sequence, Set
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +33,7 @@ from projections.rebuild import RebuildTarget, StatementFailed, rebuild_target
 from projections.store import (
     FAILURES_DDL,
     TRACKING_DDL,
+    CopyBlock,
     PositionsMoved,
     ReadStore,
     Statement,
@@ -50,7 +51,7 @@ Decoder = Callable[[StoredEvent], Any]
 RowDecoder = Callable[[str, Any, int, bytes], Any]
 
 # Events per chunk of a rebuild (one transaction each).
-REBUILD_CHUNK = 5_000
+REBUILD_CHUNK = 20_000
 
 # Events projected between two turns of the event loop during a catch-up (a few ms of work).
 _SLICE = 100
@@ -396,9 +397,16 @@ class ProjectionRunner:
                     progress(position, max(head, position))
             if applying is not None:
                 await _applied(applying)
-            # What the fold still holds: the final rows of the tables it kept to the end.
-            applying = asyncio.ensure_future(target.apply(*folding.finish()))
-            await _applied(applying)
+            # What the fold still holds: the final rows of the tables it kept to the end,
+            # written while the other tables (they have all their rows) get their keys
+            # and indexes.
+            actions, owners = folding.finish()
+            held = {a.table for a in actions if isinstance(a, CopyBlock)}
+            applying = asyncio.ensure_future(target.apply(actions, owners))
+            await _side_by_side(
+                _applied(applying),
+                target.complete([t for p in targets for t in p.tables if t not in held]),
+            )
         except BaseException:
             for task in (applying, reading):
                 if task is not None and not task.done():
@@ -883,6 +891,19 @@ def _ending_tables(projections: Sequence[Projection], touched: Set[str]) -> list
     return [
         p for p in projections if p.batch_end and any(t in touched for t in p.staging or p.tables)
     ]
+
+
+async def _side_by_side(*steps: Awaitable[None]) -> None:
+    """Run `steps` side by side; the first to fail cancels the others (once they have
+    stopped, its error is raised as it is)."""
+    tasks = [asyncio.ensure_future(step) for step in steps]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 async def _applied(applying: asyncio.Task[None]) -> None:

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from functools import cache
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from uuid import UUID
@@ -302,6 +303,27 @@ def _encodes_as_value(kind: type) -> bool:
 _PG_NATIVE: dict[type, bool] = {}  # types asyncpg encodes as they are, found once
 
 
+def _pg_rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows' parameters for asyncpg (`_pg_row` each): the rows themselves when no value
+    needs converting, found by one pass over all values at C speed instead of a Python
+    loop per row (the rebuild's blocks hold thousands of rows)."""
+    values = list(chain.from_iterable(rows))
+    kinds = set(map(type, values))
+    if all(kind in _PG_AS_IS or _native(kind) for kind in kinds) and (
+        str not in kinds or "\x00" not in "".join([v for v in values if type(v) is str])
+    ):
+        return rows
+    return [_pg_row(row) for row in rows]
+
+
+def _native(kind: type) -> bool:
+    """Whether asyncpg encodes values of `kind` (not one of `_PG_AS_IS`) as they are."""
+    native = _PG_NATIVE.get(kind)
+    if native is None:
+        native = _PG_NATIVE[kind] = _encodes_as_value(kind)
+    return native
+
+
 def _pg_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
     """A statement's parameters for asyncpg; most rows need no conversion and no copy."""
     for value in row:
@@ -309,12 +331,8 @@ def _pg_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
         if kind is str:
             if "\x00" in value:
                 return tuple(map(_pg_param, row))
-        elif kind not in _PG_AS_IS:
-            native = _PG_NATIVE.get(kind)
-            if native is None:
-                native = _PG_NATIVE[kind] = _encodes_as_value(kind)
-            if not native:
-                return tuple(map(_pg_param, row))
+        elif kind not in _PG_AS_IS and not _native(kind):
+            return tuple(map(_pg_param, row))
     return row
 
 
@@ -647,7 +665,7 @@ async def _write_statements(
     """A batch's statements on `conn`: grouped by table, runs of `copy_min` or more plain
     inserts by COPY."""
     for sql, rows in _group_by_table(statements):
-        converted = [_pg_row(row) for row in rows]
+        converted = _pg_rows(rows)
         plain = _plain_insert(sql) if len(converted) >= copy_min else None
         if plain is not None:
             table, columns = plain

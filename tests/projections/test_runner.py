@@ -522,9 +522,9 @@ async def test_a_second_rebuild_at_the_same_time_is_refused_and_the_first_switch
     refused = asyncio.Event()
     complete = ShadowTarget.complete
 
-    async def held(target: ShadowTarget) -> None:  # the first waits until the second tried
-        await refused.wait()
-        await complete(target)
+    async def held(target: ShadowTarget, tables: Any = None) -> None:
+        await refused.wait()  # the first waits until the second tried
+        await complete(target, tables)
 
     monkeypatch.setattr(ShadowTarget, "complete", held)
     other = build_store(store_settings)

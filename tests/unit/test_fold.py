@@ -151,8 +151,10 @@ def _directly(statements: list[Statement]) -> dict[str, Counter[tuple[Any, ...]]
     return _rows(conn)
 
 
-def _folded(statements: list[Statement], cuts: set[int]) -> dict[str, Counter[tuple[Any, ...]]]:
-    fold = Fold([TOY], stream_rows=3)
+def _folded(
+    statements: list[Statement], cuts: set[int], cap: int = 1_000
+) -> dict[str, Counter[tuple[Any, ...]]]:
+    fold = Fold([TOY], stream_rows=3, max_rows=cap)
     scratch = ScratchDatabase([TOY])
     try:
         for number, statement in enumerate(statements):
@@ -187,21 +189,22 @@ def test_the_fold_leaves_the_rows_sqlite_leaves(
 
 
 @settings(max_examples=200, deadline=None)
-@given(_statements(len(SHAPES)), st.sets(st.integers(0, 40)))
-def test_with_statements_it_does_not_interpret_too(
-    drawn: list[tuple[int, list[Any]]], cuts: set[int]
+@given(_statements(len(SHAPES)), st.sets(st.integers(0, 40)), st.sampled_from([2, 5, 1_000]))
+def test_with_statements_it_does_not_interpret_too_and_little_memory(
+    drawn: list[tuple[int, list[Any]]], cuts: set[int], cap: int
 ) -> None:
-    _compare(drawn, cuts)
+    """`cap`: the rows the fold may hold (the largest tables spilled beyond it)."""
+    _compare(drawn, cuts, cap)
 
 
-def _compare(drawn: list[tuple[int, list[Any]]], cuts: set[int]) -> None:
+def _compare(drawn: list[tuple[int, list[Any]]], cuts: set[int], cap: int = 1_000) -> None:
     statements = [(SHAPES[i][0], _params(i, values)) for i, values in drawn]
     expected = _directly(statements)
     if expected is None:  # SQLite refused one: the fold (or the keys after it) must too
         with pytest.raises((StatementFolded, StatementFailed)):
-            _folded(statements, cuts)
+            _folded(statements, cuts, cap)
         return
-    assert _folded(statements, cuts) == expected
+    assert _folded(statements, cuts, cap) == expected
 
 
 def test_statements_it_does_not_interpret_spill_their_tables_and_run_as_they_are() -> None:
