@@ -47,7 +47,7 @@ from projections.store import Action, CopyBlock, Statement, statement_tables
 STREAM_ROWS = 5_000
 """A table that only receives plain inserts is written out from this many rows on."""
 
-MAX_FOLDED_ROWS = 1_500_000
+MAX_FOLDED_ROWS = 750_000
 """The folded tables hold at most about this many rows in all (then the largest is
 spilled): what bounds the fold's memory, whatever the length of the log."""
 
@@ -1004,6 +1004,11 @@ class Fold:
         self._actions, self._owners = [], []
         self.touched.clear()
         return actions, owners
+
+    def spilled(self) -> list[str]:
+        """The tables that were spilled before the end (a statement the fold does not
+        interpret touched them, or they were streamed out or too large)."""
+        return [t.name for t in self.tables.values() if t.mode == _SPILLED]
 
     def finish(self) -> tuple[list[Action], list[ActionOwner]]:
         """Everything still held: each folded table's final rows."""

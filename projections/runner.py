@@ -345,6 +345,7 @@ class ProjectionRunner:
         applying: asyncio.Task[None] | None = None
         reading: asyncio.Future[list[StoredNotification]] | None = None
         position = covered = 0
+        spilled: list[str] = []
         waited_reading = waited_writing = 0.0  # how long the projecting waited for the store
         collecting = gc.isenabled()
         gc.disable()
@@ -400,6 +401,7 @@ class ProjectionRunner:
             # What the fold still holds: the final rows of the tables it kept to the end,
             # written while the other tables (they have all their rows) get their keys
             # and indexes.
+            spilled = folding.spilled()
             actions, owners = folding.finish()
             held = {a.table for a in actions if isinstance(a, CopyBlock)}
             applying = asyncio.ensure_future(target.apply(actions, owners))
@@ -419,6 +421,8 @@ class ProjectionRunner:
             "rebuild: waited for the store",
             reading_seconds=round(waited_reading, 2),
             writing_seconds=round(waited_writing, 2),
+            statements_sent_as_they_are=folding.sent,
+            tables_spilled=spilled,
         )
         return position, covered
 
