@@ -1,5 +1,5 @@
 """The rebuild's fold: the projections' statements applied to their tables' rows in memory,
-so that a rebuild writes each table's final rows once, by COPY (ADR 0027).
+so that a rebuild writes each table's final rows once, by COPY (ADR 0028).
 
 The live runner sends every statement to the database. A rebuild runs the same handlers
 over the whole log, but most of their statements only add a row, or change or drop a row
