@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from api.logging import UVICORN_LOGGING, configure_logging
@@ -22,19 +22,35 @@ if TYPE_CHECKING:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    if args.workers > 1 and (settings.store != "postgresql" or settings.projections != "external"):
+        sys.stderr.write(
+            "tvaers: --workers needs PostgreSQL and TVAERS_PROJECTIONS=external, with a"
+            " `tvaers project run` beside the API processes (docs/operations.md, Scaling"
+            " out); with the embedded projections, run one process\n"
+        )
+        return 2
     if args.demo and _demo(args, settings) != 0:
         return 1
     import uvicorn  # noqa: PLC0415 - only the serve command needs the ASGI server
 
     from api.app import create_app  # noqa: PLC0415 - keep `check-db` free of web imports
 
-    uvicorn.run(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        server_header=False,  # no "Server: uvicorn" banner (api/security_headers.py)
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "server_header": False,  # no "Server: uvicorn" banner (api/security_headers.py)
         **UVICORN_LOGGING,  # uvicorn's records through structlog's renderer
-    )
+    }
+    if args.workers > 1:
+        # Each worker process builds its app from the same environment; the session key
+        # they must share is made here first when it is kept in a file (else the workers
+        # would race to create it).
+        from api.auth import session_secret  # noqa: PLC0415
+
+        session_secret(settings)
+        uvicorn.run("api.app:create_app", factory=True, workers=args.workers, **options)
+    else:
+        uvicorn.run(create_app(settings), **options)
     return 0
 
 
@@ -387,6 +403,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument(
         "--demo", action="store_true", help="load the demo data first (skipped if loaded)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="API processes (default 1); more than one needs PostgreSQL and"
+        " TVAERS_PROJECTIONS=external with `tvaers project run` beside them",
     )
     serve.set_defaults(handler=_serve)
     check = commands.add_parser("check-db", help="connect to the store and report which it is")
