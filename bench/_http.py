@@ -97,7 +97,9 @@ def free_port() -> int:
 
 
 def _processes() -> dict[int, tuple[int, float]]:
-    """pid -> (parent pid, CPU seconds user+system) of every process readable now."""
+    """pid -> (parent pid, CPU seconds user+system) of every process readable now,
+    including the CPU of its children that have ended and been waited for (PostgreSQL's
+    backends that closed during a phase; without them its tree's CPU could even fall)."""
     found: dict[int, tuple[int, float]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -107,8 +109,9 @@ def _processes() -> dict[int, tuple[int, float]]:
         except OSError:
             continue  # gone meanwhile
         fields = raw[raw.rindex(")") + 2 :].split()  # after "pid (comm) "
-        ppid, utime, stime = int(fields[1]), int(fields[11]), int(fields[12])
-        found[int(entry)] = (ppid, (utime + stime) / CLK_TCK)
+        ppid = int(fields[1])
+        ticks = sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+        found[int(entry)] = (ppid, ticks / CLK_TCK)
     return found
 
 
