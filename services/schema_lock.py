@@ -18,9 +18,11 @@ import psycopg
 
 from services.settings import Settings
 
-SCHEMA_LOCK_KEY = 0x7476_6165_7273_0002
-"""The bytes "tvaers" then 0x0002 (8392002043991228418): held while a process creates the
-event store's tables. (0x0001 is the projector's election, projections/leader.py.)"""
+SCHEMA_LOCK_KEY = 0x7476_6165_7273_0004
+"""The bytes "tvaers" then 0x0004: held while a process creates the event store's tables.
+The others: 0x0001 the projector's election (projections/leader.py), 0x0002 a rebuild of
+the views, 0x0003 a rebuild's helper processes (projections/store.py). It was 0x0002 too,
+the rebuild's: a process starting during a rebuild waited for the rebuild to end."""
 
 
 @contextlib.contextmanager
