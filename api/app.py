@@ -150,6 +150,19 @@ def _freeze_startup_objects() -> None:
 
 _collected = False
 
+# The garbage collector's thresholds while the app serves: a young collection after
+# 50,000 allocations, not 700 (restored when the app stops).
+#
+# With 700, a request's objects still alive at a young collection (32 requests in flight,
+# each waiting on the database) were promoted, and the promoted objects triggered a full
+# collection every ~2 s under load: each walked every object kept since start-up (the
+# cached aggregates grow with every command) for 25-85 ms and freed nothing (a gc callback
+# timing them; bench/README.md, session 8): the p99 of commands at half the peak rate.
+# With 50,000, what a request made is mostly freed by reference counting before any
+# collection sees it; a young collection walks at most 50,000 objects (1-2 ms), and a
+# cycle of garbage waits a little longer to be freed.
+GC_THRESHOLDS = (50_000, 20, 10)
+
 
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app. Tests call this with their own settings; `tvaers serve` with the env's."""
@@ -169,14 +182,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         )
         tvaers = await sync_to_thread(Tvaers, settings)
         app.state.tvaers = tvaers
+        thresholds = gc.get_threshold()
         try:
             follow = settings.projections == "embedded"
             async with open_read_side(settings, tvaers, follow=follow) as read_side:
                 app.state.read_side = read_side
                 _freeze_startup_objects()
+                gc.set_threshold(*GC_THRESHOLDS)
                 log.info("started", store=settings.describe(), projections=settings.projections)
                 yield
         finally:
+            gc.set_threshold(*thresholds)
             gc.unfreeze()  # collectable again (tests start many apps in one process)
             await sync_to_thread(tvaers.close)
             log.info("stopped")
