@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -161,6 +162,13 @@ class ReadSide:
         return max((s.lag for s in statuses), default=0)
 
 
+def rebuild_decoder_for(settings: Settings) -> Callable[[str, Any, int, bytes], Any]:
+    """The application's rebuild decoder, made from the settings alone: what a rebuild's
+    helper process decodes with (projections/parallel.py; it is given this function and
+    the settings, which can be pickled)."""
+    return Tvaers(settings).rebuild_decoder()
+
+
 @contextlib.asynccontextmanager
 async def open_read_side(
     settings: Settings, tvaers: Tvaers, *, follow: bool
@@ -169,7 +177,11 @@ async def open_read_side(
     store = build_store(settings)
     await store.open()
     runner = ProjectionRunner(
-        store, ALL, tvaers.mapper.to_domain_event, rebuild_decoder=tvaers.rebuild_decoder
+        store,
+        ALL,
+        tvaers.mapper.to_domain_event,
+        rebuild_decoder=tvaers.rebuild_decoder,
+        helper_decoder=functools.partial(rebuild_decoder_for, settings),
     )
     read_side = ReadSide(settings=settings, store=store, runner=runner, tvaers=tvaers)
     try:

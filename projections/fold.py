@@ -44,7 +44,7 @@ from typing import Any, NamedTuple
 from projections.core import Projection
 from projections.store import Action, CopyBlock, Statement, statement_tables
 
-STREAM_ROWS = 5_000
+STREAM_ROWS = 50_000
 """A table that only receives plain inserts is written out from this many rows on."""
 
 MAX_FOLDED_ROWS = 750_000
@@ -59,6 +59,10 @@ the notification id of the last event that wrote each row)."""
 
 class FoldConflict(Exception):
     """A folded statement would violate a unique key (the database would refuse it)."""
+
+
+class ForeignTable(Exception):
+    """A statement touches a table another process is filling (a rebuild in two)."""
 
 
 class StatementFolded(Exception):
@@ -577,9 +581,13 @@ class Fold:
         *,
         stream_rows: int = STREAM_ROWS,
         max_rows: int = MAX_FOLDED_ROWS,
+        foreign: Sequence[str] = (),
     ) -> None:
         self.stream_rows = stream_rows
         self.max_rows = max_rows
+        # Tables another process fills meanwhile (projections/parallel.py): a statement
+        # touching one would see them half filled.
+        self.foreign = frozenset(foreign)
         shapes = table_shapes(projections)
         self.tables: dict[str, _Table] = {}
         for projection in projections:
@@ -618,6 +626,7 @@ class Fold:
             return self._send_as_is(sql)
 
     def _send_as_is(self, sql: str) -> _Op:
+        self._not_foreign(statement_tables(sql))
         tables = [self.tables.get(t) for t in statement_tables(sql)]
         touched = [t for t in tables if t is not None]
         written = set(re.findall(r"\b(?:INTO|UPDATE|DELETE\s+FROM)\s+(\w+)", sql))
@@ -643,7 +652,16 @@ class Fold:
             return self._delete(sql, *match.groups())
         raise _NotFolded
 
+    def _not_foreign(self, names: Sequence[str]) -> None:
+        if found := self.foreign.intersection(names):
+            raise ForeignTable(
+                f"A statement touches {', '.join(sorted(found))}, which another process"
+                " rebuilds at the same time: rebuild these views in one process"
+                " (projections/parallel.py `split`)."
+            )
+
     def _table(self, name: str) -> _Table:
+        self._not_foreign((name,))
         table = self.tables.get(name)
         if table is None:  # another projection's table (not rebuilt): the database has it
             raise _NotFolded

@@ -35,6 +35,7 @@ from projections.store import (
     CopyBlock,
     PostgresReadStore,
     ReadStore,
+    RebuildAbandoned,
     SQLiteReadStore,
     Statement,
     _plain_insert,
@@ -263,7 +264,9 @@ class ShadowTarget:
     """The PostgreSQL store's rebuild: the statements run in the shadow schema, whose
     tables have only the indexes the statements need until the last row is in."""
 
-    def __init__(self, store: PostgresReadStore, projections: Sequence[Projection]) -> None:
+    def __init__(
+        self, store: PostgresReadStore, projections: Sequence[Projection], *, attach: bool = False
+    ) -> None:
         self.store = store
         self.projections = list(projections)
         self.planner = IndexPlanner(projections)
@@ -286,7 +289,9 @@ class ShadowTarget:
                         self._keys[table] = keys
         self._looked_at: set[str] = set()
         self._built: set[str] = set()  # indexes built after their table's last row
+        self._added: list[str] = []  # keys added
         self._table_names = [t for p in projections for t in p.tables]
+        self.attach = attach
 
     def _keys_needed(self, statements: Sequence[Statement]) -> list[str]:
         """The keys of tables these statements read, update or upsert into (not yet added)."""
@@ -303,16 +308,36 @@ class ShadowTarget:
         return needed
 
     async def begin(self) -> None:
-        await self.store.begin_rebuild(self._tables)
+        if self.attach:  # a helper process: the rebuild it helps has made the shadow
+            await self.store.open_shadow(create=False)
+        else:
+            await self.store.begin_rebuild(self._tables)
+
+    def added(self) -> tuple[list[str], list[str]]:
+        """(the keys added, the indexes built): for the rebuild a helper process helps."""
+        return self._added, sorted(self.planner.chosen | self._built)
+
+    def taken(self, keys: Collection[str], indexes: Collection[str]) -> None:
+        """Keys and indexes a helper process added: not to be added again."""
+        for table, table_keys in list(self._keys.items()):
+            left = [sql for sql in table_keys if sql not in keys]
+            if left:
+                self._keys[table] = left
+            else:
+                del self._keys[table]
+        self._built.update(indexes)
 
     async def apply(self, actions: Sequence[Action], owners: Sequence[ActionOwner]) -> None:
         statements = _statements(actions)
-        needed = self._keys_needed(statements)
-        needed += [self._create[name] for name in self.planner.new_indexes(statements)]
+        keys = self._keys_needed(statements)
+        needed = keys + [self._create[name] for name in self.planner.new_indexes(statements)]
         if needed:
             await self.store.shadow_script(needed)
+            self._added += keys
         try:
             await self.store.apply_shadow(actions)
+        except RebuildAbandoned:
+            raise
         except Exception as error:
             if self.store.is_transient(error):
                 raise
@@ -345,6 +370,7 @@ class ShadowTarget:
         their rows), or of every table."""
         wanted = set(self._table_names if tables is None else tables)
         keys = [sql for table in wanted for sql in self._keys.pop(table, ())]
+        self._added += keys
         rest = [
             name
             for name in self._create

@@ -17,25 +17,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence, Set
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection
 from typing import Any
 
 import structlog
 from eventsourcing.persistence import StoredEvent
 
+from projections import catalog, parallel
 from projections.core import Projection
 from projections.fold import Fold, StatementFolded
-from projections.rebuild import RebuildTarget, StatementFailed, rebuild_target
+from projections.parallel import HelperDone, HelperFailed, HelperJob, RebuildHelper, split
+from projections.rebuild import RebuildTarget, ShadowTarget, StatementFailed, rebuild_target
 from projections.store import (
     FAILURES_DDL,
     TRACKING_DDL,
     CopyBlock,
     PositionsMoved,
+    PostgresReadStore,
     ReadStore,
+    RebuildAbandoned,
     Statement,
     StoredFailure,
     StoredNotification,
@@ -172,6 +178,7 @@ class ProjectionRunner:
         *,
         batch_size: int = 2_000,
         rebuild_decoder: Callable[[], RowDecoder] | None = None,
+        helper_decoder: Callable[[], RowDecoder] | None = None,
     ) -> None:
         names = [p.name for p in projections]
         if len(set(names)) != len(names):
@@ -180,6 +187,9 @@ class ProjectionRunner:
         self.projections = list(projections)
         self.decode = decode
         self.rebuild_decoder = rebuild_decoder
+        # The same decoder, made in a rebuild's helper process (projections/parallel.py):
+        # picklable (a module-level function or a partial of one); None: no helper.
+        self.helper_decoder = helper_decoder
         self.batch_size = batch_size
         self._positions: dict[str, int] = {}
         # Stuck projections: their failure, and when (time.monotonic) to try them again.
@@ -287,10 +297,41 @@ class ProjectionRunner:
         targets = self.projections if names is None else [self._projection(n) for n in names]
         wanted = {p.name for p in targets}
         target = rebuild_target(self.store, targets)
+        helper: RebuildHelper | None = None
         try:
             await target.begin()
             began = time.monotonic()
-            position, covered = await self._project_log(target, targets, progress)
+            head = await self.store.head()
+            groups = split(targets) if self._can_help(target, head) else None
+            if groups is None:
+                position, covered, _, _ = await self.project_into(target, targets, progress)
+            else:
+                mine, theirs = groups
+                assert isinstance(target, ShadowTarget)
+                helper = await self._start_helper(target, mine, theirs, head)
+                projecting = asyncio.ensure_future(
+                    self.project_into(
+                        target,
+                        mine,
+                        _slowest(progress, helper),
+                        upto=head,
+                        foreign=tuple(t for p in theirs for t in p.tables),
+                    )
+                )
+                helping = asyncio.ensure_future(helper.done())
+                await _side_by_side(projecting, helping)  # the first failure stops both
+                position, covered, _, _ = projecting.result()
+                done = helping.result()
+                target.taken(done.keys, done.indexes)
+                if progress is not None:  # both at the end now
+                    progress(position, max(head, position))
+                log.info(
+                    "rebuild: helper process done",
+                    projections=[p.name for p in theirs],
+                    position=done.position,
+                    statements_sent_as_they_are=done.sent,
+                    tables_spilled=done.spilled,
+                )
             folded = time.monotonic()
             log.info(
                 "rebuild: log projected",
@@ -313,24 +354,78 @@ class ProjectionRunner:
                 seconds=round(time.monotonic() - folded, 2),
                 total_seconds=round(time.monotonic() - began, 2),
             )
-        except BaseException:
+        except BaseException as error:
+            if helper is not None:
+                await helper.stop()
             try:
                 await target.abandon()
             except Exception:  # the store may be what failed: the next rebuild drops it
                 log.warning("rebuild: what it left could not be dropped", exc_info=True)
+            if isinstance(error, HelperFailed) and error.failures:
+                raise RebuildFailed(
+                    [_failure(name, at, message) for name, at, message in error.failures]
+                ) from error
             raise
         finally:
             target.close()
         return covered
 
-    async def _project_log(
+    def _can_help(self, target: RebuildTarget, head: int) -> bool:
+        """Whether a helper process is worth starting (PostgreSQL, a large log, and a way to
+        decode in another process)."""
+        return (
+            isinstance(target, ShadowTarget)
+            and self.helper_decoder is not None
+            and head >= parallel.PARALLEL_FROM
+        )
+
+    async def _start_helper(
+        self,
+        target: ShadowTarget,
+        mine: Sequence[Projection],
+        theirs: Sequence[Projection],
+        upto: int,
+    ) -> RebuildHelper:
+        store = target.store
+        assert self.helper_decoder is not None
+        helper = RebuildHelper(
+            HelperJob(
+                dsn=store.dsn,
+                events_table=store.events_table,
+                server_settings=dict(store.server_settings),
+                names=tuple(p.name for p in theirs),
+                foreign=tuple(t for p in mine for t in p.tables),
+                upto=upto,
+                rebuild_pid=await store.rebuild_pid(),
+                parent_pid=os.getpid(),
+                chunk=REBUILD_CHUNK,
+                decoder=self.helper_decoder,
+            ),
+            helper_main,
+        )
+        helper.start()
+        log.info(
+            "rebuild: helper process started",
+            pid=helper.process.pid,
+            projections=[p.name for p in theirs],
+            upto=upto,
+        )
+        return helper
+
+    async def project_into(
         self,
         target: RebuildTarget,
         targets: Sequence[Projection],
         progress: Callable[[int, int], None] | None,
-    ) -> tuple[int, int]:
-        """Run the projections' statements for the whole log (up to its head, also as it
-        moves) into `target`; returns (last event, events covered).
+        *,
+        upto: int | None = None,
+        chunk: int | None = None,
+        foreign: Sequence[str] = (),
+    ) -> tuple[int, int, int, list[str]]:
+        """Run the projections' statements for the whole log (up to event `upto`, or to its
+        head, also as it moves) into `target`; returns (last event, events covered,
+        statements sent as they are, tables spilled). `foreign`: tables another process
+        fills meanwhile (a statement touching one fails the rebuild).
 
         Pipelined: while the store writes chunk N, chunk N+1 is read, decoded and turned
         into statements. The garbage collector is paused meanwhile (the rebuild makes
@@ -338,8 +433,9 @@ class ProjectionRunner:
         """
         topics = frozenset().union(*(p.topics for p in targets))
         dispatch: dict[type, list[tuple[str, Callable[[Any], Any]]]] = {}
-        folding = Fold(targets)
+        folding = Fold(targets, foreign=foreign)
         fold = folding.add
+        size = REBUILD_CHUNK if chunk is None else chunk
         decode = self._row_decoder()
         head = await self.store.head()
         applying: asyncio.Task[None] | None = None
@@ -350,16 +446,26 @@ class ProjectionRunner:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            reading = asyncio.ensure_future(self.store.read_notifications(0, REBUILD_CHUNK))
+            reading = asyncio.ensure_future(self.store.read_notifications(0, size))
             while True:
                 began = time.monotonic()
                 notifications = await reading
                 waited_reading += time.monotonic() - began
+                if upto is not None:
+                    notifications = [n for n in notifications if n.id <= upto]
+                    if not notifications and position < upto:  # a gap below `upto` settling
+                        await asyncio.sleep(0.05)
+                        reading = asyncio.ensure_future(
+                            self.store.read_notifications(position, size)
+                        )
+                        continue
                 if not notifications:
                     break
                 position = notifications[-1].id
-                reading = asyncio.ensure_future(
-                    self.store.read_notifications(position, REBUILD_CHUNK)
+                reading = (
+                    None
+                    if upto is not None and position >= upto
+                    else asyncio.ensure_future(self.store.read_notifications(position, size))
                 )
                 for start in range(0, len(notifications), _SLICE):
                     for n in notifications[start : start + _SLICE]:
@@ -396,6 +502,8 @@ class ProjectionRunner:
                 covered += len(notifications)
                 if progress is not None:
                     progress(position, max(head, position))
+                if reading is None:
+                    break
             if applying is not None:
                 await _applied(applying)
             # What the fold still holds: the final rows of the tables it kept to the end,
@@ -424,7 +532,7 @@ class ProjectionRunner:
             statements_sent_as_they_are=folding.sent,
             tables_spilled=spilled,
         )
-        return position, covered
+        return position, covered, folding.sent, spilled
 
     def _row_decoder(self) -> RowDecoder:
         """How a rebuild decodes: the rebuild decoder if one was given, else `decode`."""
@@ -897,7 +1005,21 @@ def _ending_tables(projections: Sequence[Projection], touched: Set[str]) -> list
     ]
 
 
-async def _side_by_side(*steps: Awaitable[None]) -> None:
+def _slowest(
+    progress: Callable[[int, int], None] | None, helper: RebuildHelper
+) -> Callable[[int, int], None] | None:
+    """The progress of a rebuild in two processes: the one further behind."""
+    if progress is None:
+        return None
+    report = progress
+
+    def both(position: int, head: int) -> None:
+        report(min(position, helper.position), head)
+
+    return both
+
+
+async def _side_by_side(*steps: Awaitable[Any]) -> None:
     """Run `steps` side by side; the first to fail cancels the others (once they have
     stopped, its error is raised as it is)."""
     tasks = [asyncio.ensure_future(step) for step in steps]
@@ -939,3 +1061,55 @@ def _tracking_row(projection: Projection) -> list[str]:
         "INSERT INTO projection_tracking (name, position, version, updated_at) "
         f"VALUES ('{projection.name}', 0, {projection.version}, CURRENT_TIMESTAMP)",
     ]
+
+
+# -- a rebuild's helper process (projections/parallel.py) ------------------------------
+
+
+def helper_main(job: HelperJob, conn: Connection) -> None:
+    """The helper process: rebuild `job.names` into the shadow, report, exit."""
+    try:
+        conn.send(("done", asyncio.run(_help(job, conn))))
+    except BaseException as error:  # noqa: BLE001 - told to the rebuild, which raises it
+        if isinstance(error, RebuildFailed):
+            failures = [(f.name, f.notification_id, f.error) for f in error.failures]
+            conn.send(("failed", failures))
+        else:
+            conn.send(("error", describe_error(error)))
+    finally:
+        conn.close()
+        # The application the decoder was made with may hold threads and connections
+        # that would keep the process alive: it has nothing left to do.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
+async def _help(job: HelperJob, conn: Connection) -> HelperDone:
+    store = PostgresReadStore(
+        job.dsn, events_table=job.events_table, server_settings=job.server_settings
+    )
+    await store.open()
+    store.guard_pid = job.rebuild_pid
+    targets = [p for p in catalog.ALL if p.name in job.names]
+    target = ShadowTarget(store, targets, attach=True)
+
+    def not_decoding(_: Any) -> Any:
+        raise RuntimeError("A helper process only rebuilds.")
+
+    def progress(position: int, head: int) -> None:
+        if os.getppid() != job.parent_pid:
+            raise RebuildAbandoned("The rebuild this process helped has stopped.")
+        conn.send(("progress", position))
+
+    runner = ProjectionRunner(store, targets, not_decoding, rebuild_decoder=job.decoder)
+    try:
+        await target.begin()
+        position, covered, sent, spilled = await runner.project_into(
+            target, targets, progress, upto=job.upto, chunk=job.chunk, foreign=job.foreign
+        )
+        keys, indexes = target.added()
+        return HelperDone(position, covered, keys, indexes, sent, spilled)
+    finally:
+        target.close()
+        await store.close()

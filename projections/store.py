@@ -620,9 +620,36 @@ REBUILD_LOCK_KEY = 0x7476_6165_7273_0002
 """The advisory lock a rebuild holds on PostgreSQL: "tvaers" then 0x0002 (the projector's
 election uses 0x0001, projections/leader.py)."""
 
+HELPERS_LOCK_KEY = 0x7476_6165_7273_0003
+"""Held shared by each transaction of a rebuild's helper process (projections/parallel.py),
+and exclusively by a rebuild while it creates its shadow: a helper whose rebuild has
+died never writes into the next rebuild's tables."""
+
 
 class RebuildInProgress(RuntimeError):
     """Another rebuild of the views is running on the same database."""
+
+
+class RebuildAbandoned(RuntimeError):
+    """The rebuild this helper process works for holds its lock no more (it died)."""
+
+
+async def _guard(conn: Any, rebuild_pid: int) -> None:
+    """In a helper's transaction: hold the helpers' lock (shared) and check that the
+    rebuild it works for (its lock connection's backend `rebuild_pid`) still holds the
+    rebuild lock; else `RebuildAbandoned`. While the transaction lasts, no new rebuild
+    can drop or create the shadow."""
+    alive = await conn.fetchval(
+        "SELECT pg_advisory_xact_lock_shared($1::bigint) IS NOT NULL AND EXISTS (SELECT 1"
+        " FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = $2"
+        " AND classid::bigint = $3 AND objid::bigint = $4 AND objsubid = 1)",
+        HELPERS_LOCK_KEY,
+        rebuild_pid,
+        REBUILD_LOCK_KEY >> 32,
+        REBUILD_LOCK_KEY & 0xFFFF_FFFF,
+    )
+    if not alive:
+        raise RebuildAbandoned("The rebuild this process helped has stopped; nothing written.")
 
 
 """Where `tvaers project rebuild` builds the views on PostgreSQL before switching."""
@@ -722,6 +749,9 @@ class PostgresReadStore(ReadStore):
         self._shadow: asyncpg.Pool | None = None
         self._rebuild_lock: asyncpg.Connection | None = None
         self._live_schema = "public"
+        # In a rebuild's helper process: the backend pid of the rebuild's lock connection,
+        # checked in each transaction that writes the shadow (`_guard`).
+        self.guard_pid: int | None = None
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -933,12 +963,16 @@ class PostgresReadStore(ReadStore):
     def _is_missing_table(self, error: BaseException) -> bool:
         return isinstance(error, asyncpg.UndefinedTableError)
 
-    async def open_shadow(self) -> None:
-        await self.discard_shadow()
+    async def open_shadow(self, *, create: bool = True) -> None:
+        """Connections to the shadow schema, created first (`create`), or as it is (a
+        rebuild's helper process)."""
+        if create:
+            await self.discard_shadow()
         async with self.pool.acquire() as conn:
             self._live_schema = str(await conn.fetchval("SELECT current_schema()"))
             search_path = str(await conn.fetchval("SHOW search_path"))
-            await conn.execute(f"CREATE SCHEMA {SHADOW_SCHEMA}")
+            if create:
+                await conn.execute(f"CREATE SCHEMA {SHADOW_SCHEMA}")
         self._shadow = await asyncpg.create_pool(
             self.dsn,
             min_size=1,
@@ -1029,10 +1063,22 @@ class PostgresReadStore(ReadStore):
                 "unchanged. Try again when it has finished (tvaers project status)."
             )
         self._rebuild_lock = lock  # held until the switch or the abandon; a kill frees it
-        await self.open_shadow()
-        statements = [self.shadow_ddl(render_ddl(TRACKING_DDL, self.dialect))]
-        statements += [self.shadow_ddl(sql) for sql in tables]
-        await self.execute_script(statements)
+        # A helper of a rebuild that died may still be in a transaction: it finishes
+        # (into the tables dropped next), and none starts meanwhile.
+        await lock.execute("SELECT pg_advisory_lock($1)", HELPERS_LOCK_KEY)
+        try:
+            await self.open_shadow()
+            statements = [self.shadow_ddl(render_ddl(TRACKING_DDL, self.dialect))]
+            statements += [self.shadow_ddl(sql) for sql in tables]
+            await self.execute_script(statements)
+        finally:
+            await lock.execute("SELECT pg_advisory_unlock($1)", HELPERS_LOCK_KEY)
+
+    async def rebuild_pid(self) -> int:
+        """The backend pid of the connection holding this rebuild's lock (for `_guard`)."""
+        if self._rebuild_lock is None:
+            raise RuntimeError("No rebuild is in progress.")
+        return int(await self._rebuild_lock.fetchval("SELECT pg_backend_pid()"))
 
     def _shadow_pool(self) -> asyncpg.Pool:
         if self._shadow is None:
@@ -1042,6 +1088,8 @@ class PostgresReadStore(ReadStore):
     async def shadow_script(self, statements: Sequence[str]) -> None:
         """DDL in the shadow (e.g. an index a rebuild's statements need), one transaction."""
         async with self._shadow_pool().acquire() as conn, conn.transaction():
+            if self.guard_pid is not None:
+                await _guard(conn, self.guard_pid)
             for sql in statements:
                 await conn.execute(sql)
 
@@ -1062,6 +1110,15 @@ class PostgresReadStore(ReadStore):
                 transactions = [conn.transaction() for conn in connections]
                 for transaction in transactions:
                     await transaction.start()
+                if self.guard_pid is not None:
+                    try:
+                        for conn in connections:
+                            await _guard(conn, self.guard_pid)
+                    except BaseException:
+                        for transaction in transactions:
+                            with contextlib.suppress(Exception):
+                                await transaction.rollback()
+                        raise
                 writing = zip(connections, lanes, strict=True)
                 outcomes = await asyncio.gather(
                     *(_write_statements(conn, lane, _SHADOW_COPY_MIN) for conn, lane in writing),
@@ -1093,7 +1150,12 @@ class PostgresReadStore(ReadStore):
                 # Sorting a million keys in memory rather than on disk.
                 await conn.execute("SET maintenance_work_mem = '256MB'")
                 for sql in statements:
-                    await conn.execute(sql)
+                    if self.guard_pid is None:
+                        await conn.execute(sql)
+                        continue
+                    async with conn.transaction():
+                        await _guard(conn, self.guard_pid)
+                        await conn.execute(sql)
 
         began = time.monotonic()
         # Table by table in the catalogue's order, each statement to the two connections in

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import os
 import random
 import re
@@ -41,8 +42,9 @@ from eventsourcing.utils import get_topic
 
 import projections.runner as runner_module
 from aggregates import Account, Partnership
-from api.readside import build_store
+from api.readside import build_store, rebuild_decoder_for
 from bench.generate import World
+from projections import parallel
 from projections.catalog import ALL
 from projections.runner import ProjectionRunner
 from services.commands import (
@@ -685,3 +687,31 @@ async def test_a_view_whose_version_changed_is_rebuilt_by_setup_as_it_was_built_
     ]
     assert not report, f"{names} rebuilt by setup differ from the live views\n" + "\n".join(report)
     assert await runner.catch_up() == 0
+
+
+@pytest.mark.parametrize("store_settings", ["postgresql"], indirect=True)  # PostgreSQL only
+async def test_a_rebuild_in_two_processes_equals_its_views_built_live(
+    read_side: ReadSide, store_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large log's rebuild takes a helper process (projections/parallel.py): the audit
+    log there, the other views here, into one shadow, switched in at once; the same rows
+    as the live path, and the helper is gone afterwards."""
+    example = Example.drawn(BASE_SEEDS[0])
+    example.sized(monkeypatch)
+    log = Log(read_side, example)
+    await live_path(read_side, log)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(runner_module, "REBUILD_CHUNK", 97)  # many chunks in both
+    read_side.runner.helper_decoder = functools.partial(rebuild_decoder_for, store_settings)
+    started: list[parallel.RebuildHelper] = []
+    start = parallel.RebuildHelper.start
+
+    def spy(helper: parallel.RebuildHelper) -> None:
+        started.append(helper)
+        start(helper)
+
+    monkeypatch.setattr(parallel.RebuildHelper, "start", spy)
+    await rebuilt_matches_live(read_side, f"{example}, in two processes")
+    assert len(started) == 1
+    assert started[0].process.exitcode == 0
+    assert started[0].position == read_side.app.max_notification_id()

@@ -1,0 +1,142 @@
+"""A rebuild's helper process (projections/parallel.py) on PostgreSQL: its failures are
+the rebuild's, and a helper whose rebuild has died never writes into the next one's
+tables. (That its views equal the live ones: test_rebuild_two_ways.py.)"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import random
+import re
+from multiprocessing.connection import Connection
+
+import asyncpg
+import pytest
+
+import projections.runner as runner_module
+from api.readside import build_store, rebuild_decoder_for
+from projections import parallel
+from projections.runner import RebuildFailed
+from projections.store import PostgresReadStore, RebuildAbandoned
+from services.application import Tvaers
+from services.settings import Settings
+from tests.projections.support import ReadSide, generate_history, view_contents
+
+pytestmark = pytest.mark.parametrize("store_settings", ["postgresql"], indirect=True)
+
+
+def failing_main(job: parallel.HelperJob, conn: Connection) -> None:
+    """A helper process whose projection fails on the log's third event."""
+    conn.send(("failed", [(job.names[0], 3, "ValueError: a bug in the view")]))
+    conn.close()
+
+
+def dying_main(job: parallel.HelperJob, conn: Connection) -> None:
+    """A helper process that dies without a word (as when killed)."""
+    raise SystemExit(3)
+
+
+async def _tracking(store: object) -> list[tuple[str, int]]:
+    assert isinstance(store, PostgresReadStore)
+    rows = await store.fetch("SELECT name, position FROM projection_tracking ORDER BY name")
+    return [(r["name"], r["position"]) for r in rows]
+
+
+@pytest.mark.parametrize(
+    ("main", "refusal"),
+    [
+        (failing_main, re.escape("audit failed on event 3: ValueError: a bug in the view")),
+        (dying_main, re.escape("helper process stopped (exit code 3)")),
+    ],
+)
+async def test_a_helper_failing_fails_the_rebuild_and_leaves_the_views(
+    read_side: ReadSide,
+    store_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    main: object,
+    refusal: str,
+) -> None:
+    app, store, runner = read_side
+    generate_history(app, random.Random(5), partnerships=2)
+    await read_side.sync()
+    contents = await view_contents(store)
+    positions = await _tracking(store)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(runner_module, "helper_main", main)
+    runner.helper_decoder = functools.partial(rebuild_decoder_for, store_settings)
+    with pytest.raises((RebuildFailed, parallel.HelperFailed), match=refusal):
+        await runner.rebuild()
+    assert await view_contents(store) == contents
+    assert await _tracking(store) == positions
+    assert not await store.fetchval(
+        "SELECT count(*) FROM pg_namespace WHERE nspname = 'tvaers_rebuild'"
+    )
+    # And the next rebuild (with a working helper) switches in the same views.
+    monkeypatch.undo()
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
+    assert await runner.rebuild() == app.max_notification_id()
+    assert await view_contents(store) == contents
+
+
+async def test_a_helper_whose_rebuild_died_writes_nothing_into_the_next(
+    read_side: ReadSide, store_settings: Settings
+) -> None:
+    """The helper's transactions check that their rebuild still holds the rebuild lock:
+    once it is gone (its process killed), the helper's next write is refused, and a new
+    rebuild's tables stay its own."""
+    store = read_side.store
+    assert isinstance(store, PostgresReadStore)
+    create = ["CREATE TABLE probe (n int)"]
+    dead = build_store(store_settings)
+    helper = build_store(store_settings)
+    second = build_store(store_settings)
+    assert isinstance(dead, PostgresReadStore)
+    assert isinstance(helper, PostgresReadStore)
+    assert isinstance(second, PostgresReadStore)
+    for opened in (dead, helper, second):
+        await opened.open()
+    try:
+        await dead.begin_rebuild(create)
+        helper.guard_pid = await dead.rebuild_pid()
+        await helper.open_shadow(create=False)
+        await helper.apply_shadow([("INSERT INTO probe (n) VALUES (?)", (1,))])  # alive: in
+        assert await store.fetchval("SELECT count(*) FROM tvaers_rebuild.probe") == 1
+
+        # The rebuild dies (its lock connection with it); another begins.
+        lock = dead._rebuild_lock
+        assert lock is not None
+        await lock.close()
+        await second.begin_rebuild(create)
+        with pytest.raises(RebuildAbandoned):
+            await helper.apply_shadow([("INSERT INTO probe (n) VALUES (?)", (2,))])
+        with pytest.raises(RebuildAbandoned):
+            await helper.shadow_script(["CREATE INDEX probe_n ON probe (n)"])
+        assert await store.fetchval("SELECT count(*) FROM tvaers_rebuild.probe") == 0
+        assert not await store.fetchval(
+            "SELECT count(*) FROM pg_indexes WHERE indexname = 'probe_n'"
+        )
+    finally:
+        await second.abandon_rebuild()
+        for opened in (dead, helper, second):
+            await opened.close()
+
+
+async def test_the_application_starts_while_a_rebuild_holds_its_lock(
+    read_side: ReadSide, store_settings: Settings
+) -> None:
+    """A process starting (creating the event store's tables, under the schema lock)
+    does not wait for a rebuild: their advisory locks differ."""
+    store = read_side.store
+    assert isinstance(store, PostgresReadStore)
+    await store.begin_rebuild(["CREATE TABLE probe (n int)"])
+    try:
+        started = await asyncio.wait_for(asyncio.to_thread(Tvaers, store_settings), timeout=20)
+        started.close()
+    finally:
+        await store.abandon_rebuild()
+    dsn, server_settings = store_settings.asyncpg_dsn()
+    conn = await asyncpg.connect(dsn, server_settings=server_settings)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == 0
+    finally:
+        await conn.close()
