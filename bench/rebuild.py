@@ -18,7 +18,8 @@ Fills a fresh database with `generate.py` (COPY), then in the same process:
    - a reader in another process, on its own connection, querying a view (a random
      partnership's ladder, or its registry row) every `--read-every` ms: latencies p50,
      p99 and max, and the reads that failed (the views must serve throughout);
-   - RSS sampled every 20 ms by a thread (current and `ru_maxrss`), and at 25/50/75/100 %
+   - RSS sampled every 20 ms by a thread (this process and its children, i.e. the
+     rebuild's helper process, together; and `ru_maxrss`), and at 25/50/75/100 %
      of the log through the progress callback;
    - the seconds spent inside the store's steps (its async methods named like a step of a
      rebuild; they overlap: the rebuild reads ahead and projects while it writes);
@@ -34,8 +35,10 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
+import functools
 import inspect
 import multiprocessing
+import os
 import random
 import resource
 import statistics
@@ -49,6 +52,7 @@ import asyncpg
 import generate
 from eventsourcing.persistence import StoredEvent
 
+from api import readside
 from api.readside import build_store
 from projections.catalog import ALL
 from projections.runner import ProjectionRunner
@@ -72,10 +76,27 @@ READS = (
 STEPS = ("read", "shadow", "rebuild", "copy", "switch", "index", "apply", "script")
 
 
+def _rss_of(pid: int | str) -> float:
+    try:
+        with open(f"/proc/{pid}/statm") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+    except (OSError, ValueError, IndexError):  # gone meanwhile
+        return 0.0
+
+
+def _children() -> list[str]:
+    """The pids of this process's children (the rebuild's helper process)."""
+    found: list[str] = []
+    for task in os.listdir("/proc/self/task"):
+        with contextlib.suppress(OSError), open(f"/proc/self/task/{task}/children") as listed:
+            found += listed.read().split()
+    return found
+
+
 def rss_mib() -> tuple[float, float]:
-    """(current, peak) resident set size of this process in MiB."""
-    with open("/proc/self/statm") as statm:
-        current = int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+    """(current, peak) resident set size in MiB: current of this process and its children
+    (a rebuild's helper process) together; peak of this process alone (ru_maxrss)."""
+    current = _rss_of("self") + sum(_rss_of(pid) for pid in _children())
     return current, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -209,12 +230,18 @@ class Timed:
             self.calls += 1
 
 
-def make_runner(store: PostgresReadStore, tvaers: Tvaers, batch_size: int) -> ProjectionRunner:
-    """The runner as api/readside.py builds it (with the bulk decoder where there is one)."""
+def make_runner(
+    store: PostgresReadStore, tvaers: Tvaers, batch_size: int, *, helper: bool = True
+) -> ProjectionRunner:
+    """The runner as api/readside.py builds it (with the bulk decoder where there is one,
+    and a helper process's decoder unless `helper` is False)."""
     runner = ProjectionRunner(store, ALL, tvaers.mapper.to_domain_event, batch_size=batch_size)
     fast = getattr(tvaers.mapper, "rebuild_decoder", None)
     if fast is not None and hasattr(runner, "rebuild_decoder"):
         runner.rebuild_decoder = fast
+    helper_decoder = getattr(readside, "rebuild_decoder_for", None)
+    if helper and helper_decoder is not None and hasattr(runner, "helper_decoder"):
+        runner.helper_decoder = functools.partial(helper_decoder, tvaers.settings)
     return runner
 
 
@@ -225,7 +252,7 @@ async def bench(url: str, args: argparse.Namespace) -> None:
     assert isinstance(store, PostgresReadStore)
     await store.open()
     try:
-        runner = make_runner(store, tvaers, args.batch_size)
+        runner = make_runner(store, tvaers, args.batch_size, helper=not args.single)
         await runner.setup()
         head = await store.head()
 
@@ -321,7 +348,8 @@ async def bench(url: str, args: argparse.Namespace) -> None:
                 f"RSS at {share:>3}% ({at:6.1f} s): current {current:.0f} MiB, peak {peak:.0f} MiB"
             )
         print(
-            f"RSS sampled every 20 ms ({sampler.samples} samples): max {sampler.peak:.0f} MiB;"
+            f"RSS sampled every 20 ms, with the helper process ({sampler.samples} samples):"
+            f" max {sampler.peak:.0f} MiB;"
             f" ru_maxrss after {rss_after[1]:.0f} MiB"
         )
         p50, p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
@@ -364,6 +392,9 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep an existing bench_rebuild db")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the rebuild into FILE")
     parser.add_argument("--checksum", action="store_true", help="print an md5 of every view")
+    parser.add_argument(
+        "--single", action="store_true", help="no helper process (projections/parallel.py)"
+    )
     args = parser.parse_args()
     admin = generate.admin_url()
     print(f"code: {generate.code_version()}")
