@@ -17,6 +17,9 @@ rebuild, as far as the store's methods show them (e.g. "phase begin_rebuild", "p
 copy_streamed", "phase finish_rebuild", "phase switch_shadow", and "phase switched" once
 the switch has returned), so that a test killing it can tell where the kill landed.
 
+With `--helper` the rebuild takes a helper process (projections/parallel.py) whatever the
+log's size, in chunks of 20 events.
+
 `--serve` pays the imports once: for each line "rebuild", "resume" or "shadow" from stdin it
 forks a worker process doing just that, writes "started <pid>", waits for the worker to
 end (normally or killed) and writes "exited <pid> <exit code>" (negative: the signal).
@@ -34,7 +37,9 @@ import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from api.readside import build_store
+import projections.runner as runner_module
+from api.readside import build_store, rebuild_decoder_for
+from projections import parallel
 from projections.catalog import ALL
 from projections.runner import ProjectionRunner
 from services.application import Tvaers
@@ -77,7 +82,14 @@ def announce_phases(store: object) -> None:
             setattr(store, name, wrap(name, method))
 
 
-async def work(database_url: str, *, resume: bool, batch_size: int, shadow: bool = False) -> int:
+async def work(
+    database_url: str,
+    *,
+    resume: bool,
+    batch_size: int,
+    shadow: bool = False,
+    helper: bool = False,
+) -> int:
     settings = Settings(database_url=database_url, postgres_pool_size=2)
     app = Tvaers(settings)
     store = build_store(settings)
@@ -90,6 +102,10 @@ async def work(database_url: str, *, resume: bool, batch_size: int, shadow: bool
             batch_size=batch_size,
             rebuild_decoder=app.rebuild_decoder,
         )
+        if helper:  # a helper process whatever the log's size, and small chunks
+            parallel.PARALLEL_FROM = 1
+            runner_module.REBUILD_CHUNK = 20
+            runner.helper_decoder = functools.partial(rebuild_decoder_for, settings)
         await runner.setup()
         say("ready")
 
@@ -151,11 +167,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--serve", action="store_true", help="fork a worker per stdin line")
     parser.add_argument("--shadow", action="store_true", help="runner.rebuild(), then switch")
     parser.add_argument("--batch-size", type=int, default=50)
+    parser.add_argument("--helper", action="store_true", help="rebuild with a helper process")
     args = parser.parse_args(argv)
     if args.serve:
         return serve(args.database_url, batch_size=args.batch_size)
     return asyncio.run(
-        work(args.database_url, resume=args.resume, batch_size=args.batch_size, shadow=args.shadow)
+        work(
+            args.database_url,
+            resume=args.resume,
+            batch_size=args.batch_size,
+            shadow=args.shadow,
+            helper=args.helper,
+        )
     )
 
 

@@ -6,9 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import random
 import re
+import signal
+import subprocess
+import sys
+import time
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -24,10 +30,13 @@ from tests.projections.support import ReadSide, generate_history, view_contents
 
 pytestmark = pytest.mark.parametrize("store_settings", ["postgresql"], indirect=True)
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 def failing_main(job: parallel.HelperJob, conn: Connection) -> None:
     """A helper process whose projection fails on the log's third event."""
-    conn.send(("failed", [(job.names[0], 3, "ValueError: a bug in the view")]))
+    assert "audit" in job.names
+    conn.send(("failed", [("audit", 3, "ValueError: a bug in the view")]))
     conn.close()
 
 
@@ -140,3 +149,57 @@ async def test_the_application_starts_while_a_rebuild_holds_its_lock(
         assert await conn.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == 0
     finally:
         await conn.close()
+
+
+def _gone(pid: int) -> bool:
+    """Whether process `pid` has ended (a zombie has)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+async def test_killing_a_rebuild_stops_its_helper_and_the_next_rebuild_switches_clean(
+    read_side: ReadSide, store_settings: Settings
+) -> None:
+    """End to end: `kill -9` of a rebuild once its helper has started; the helper ends (its
+    rebuild's lock is gone, its parent too), the views are as they were, and the next
+    rebuild switches in the same views. (That the helper cannot write into the next
+    rebuild's tables meanwhile: the test above.)"""
+    app, store, runner = read_side
+    generate_history(app, random.Random(6), partnerships=3)
+    await read_side.sync()
+    contents = await view_contents(store)
+    positions = await _tracking(store)
+    command = [sys.executable, "-m", "tests.projections.rebuild_worker"]
+    worker = subprocess.Popen(
+        [*command, store_settings.database_url, "--shadow", "--helper"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+    )
+    helper_pid = None
+    try:
+        assert worker.stdout is not None
+        for line in worker.stdout:  # the helper started: the rebuild is killed
+            if (found := re.search(r"helper process started\s+pid=(\d+)", line)) is not None:
+                helper_pid = int(found.group(1))
+                break
+        assert helper_pid is not None, "the rebuild took no helper process"
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+        deadline = time.monotonic() + 20
+        while not _gone(helper_pid) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert _gone(helper_pid), "the helper outlived its rebuild by 20 s"
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        if helper_pid is not None and not _gone(helper_pid):
+            os.kill(helper_pid, signal.SIGKILL)
+    assert await view_contents(store) == contents
+    assert await _tracking(store) == positions
+    assert await runner.rebuild() == app.max_notification_id()
+    assert await view_contents(store) == contents
