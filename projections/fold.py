@@ -1023,6 +1023,14 @@ class Fold:
         self.touched.clear()
         return actions, owners
 
+    def release(self) -> None:
+        """Let go of every row held (the rebuild is over, or failed)."""
+        for table in self.tables.values():
+            table.take()
+        self._pending.clear()
+        self._actions, self._owners = [], []
+        self._ops.clear()
+
     def spilled(self) -> list[str]:
         """The tables that were spilled before the end (a statement the fold does not
         interpret touched them, or they were streamed out or too large)."""

@@ -513,6 +513,7 @@ class ProjectionRunner:
             actions, owners = folding.finish()
             held = {a.table for a in actions if isinstance(a, CopyBlock)}
             applying = asyncio.ensure_future(target.apply(actions, owners))
+            del actions, owners  # written: their rows go with the task
             await _side_by_side(
                 _applied(applying),
                 target.complete([t for p in targets for t in p.tables if t not in held]),
@@ -523,6 +524,11 @@ class ProjectionRunner:
                     task.cancel()
             raise
         finally:
+            # The rows are freed (by their counts) before the collector runs again: its
+            # first run would otherwise walk every one of them (1.5 s at 1M events).
+            applying = reading = None
+            notifications = []
+            folding.release()
             if collecting:
                 gc.enable()
         log.info(

@@ -303,6 +303,10 @@ def _encodes_as_value(kind: type) -> bool:
 _PG_NATIVE: dict[type, bool] = {}  # types asyncpg encodes as they are, found once
 
 
+_AS_THEY_ARE_ROWS = 1_000
+"""From this many rows a COPY is first tried with the values as they are (`_write_statements`)."""
+
+
 def _pg_rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Rows' parameters for asyncpg (`_pg_row` each): the rows themselves when no value
     needs converting, found by one pass over all values at C speed instead of a Python
@@ -692,8 +696,17 @@ async def _write_statements(
     """A batch's statements on `conn`: grouped by table, runs of `copy_min` or more plain
     inserts by COPY."""
     for sql, rows in _group_by_table(statements):
+        plain = _plain_insert(sql) if len(rows) >= copy_min else None
+        if plain is not None and len(rows) >= _AS_THEY_ARE_ROWS:
+            # A large block goes as it is: almost no value needs converting (`_pg_row`),
+            # and looking costs as much as sending. If PostgreSQL or asyncpg refuses a
+            # value (a NUL in a text, an enumeration asyncpg cannot encode), the block
+            # is sent again converted, after its savepoint is rolled back.
+            with contextlib.suppress(asyncpg.DataError, TypeError):
+                async with conn.transaction():
+                    await conn.copy_records_to_table(plain[0], records=rows, columns=plain[1])
+                continue
         converted = _pg_rows(rows)
-        plain = _plain_insert(sql) if len(converted) >= copy_min else None
         if plain is not None:
             table, columns = plain
             await conn.copy_records_to_table(table, records=converted, columns=columns)
