@@ -93,10 +93,15 @@ def _children() -> list[str]:
     return found
 
 
+NOT_MEASURED: set[str] = set()  # children that are not the rebuild's (the reader)
+
+
 def rss_mib() -> tuple[float, float]:
     """(current, peak) resident set size in MiB: current of this process and its children
-    (a rebuild's helper process) together; peak of this process alone (ru_maxrss)."""
-    current = _rss_of("self") + sum(_rss_of(pid) for pid in _children())
+    but the reader (the rebuild's helper process) together; peak of this process alone
+    (ru_maxrss)."""
+    helpers = [pid for pid in _children() if pid not in NOT_MEASURED]
+    current = _rss_of("self") + sum(_rss_of(pid) for pid in helpers)
     return current, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -297,6 +302,7 @@ async def bench(url: str, args: argparse.Namespace) -> None:
             target=reader_process, args=(url, ids, args.read_every / 1000, theirs), daemon=True
         )
         reader.start()
+        NOT_MEASURED.add(str(reader.pid))
         assert ours.recv() == "ready"
         await asyncio.sleep(0.5)  # a few reads of the views at rest first
 
