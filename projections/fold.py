@@ -65,8 +65,9 @@ class ForeignTable(Exception):
     """A statement touches a table another process is filling (a rebuild in two)."""
 
 
-class StatementFolded(Exception):
-    """Projection `name`'s statement for event `notification_id` failed in the fold."""
+class StatementFailed(Exception):
+    """A statement of projection `name` for event `notification_id` failed in a rebuild:
+    in the fold, or where the database ran it (projections/rebuild.py)."""
 
     def __init__(self, name: str, notification_id: int, error: BaseException) -> None:
         super().__init__(name, notification_id, error)
@@ -426,7 +427,7 @@ def table_shapes(projections: Sequence[Projection]) -> dict[str, TableShape]:
         probe.close()
 
 
-_FOLDED, _SPILLED, _EXTERNAL = 0, 1, 2
+_FOLDED, _SPILLED = 0, 1
 
 
 class _Table:
@@ -535,6 +536,23 @@ class _Table:
         self.rows[number] = row
         self.owners[number] = owner
 
+    def update(
+        self,
+        number: int,
+        updates: Sequence[tuple[int, _Expr]],
+        excluded: tuple[Any, ...] | None,
+        params: tuple[Any, ...],
+        owner: int,
+    ) -> None:
+        """Row `number` with `updates` ((position, expression), …) applied: every
+        expression sees the row as it was (as in SQL), and `excluded` (an upsert's row)."""
+        old = self.rows[number]
+        assert old is not None
+        new = list(old)
+        for position, expression in updates:
+            new[position] = expression(old, excluded, params)
+        self.replace(number, tuple(new), owner)
+
     def delete(self, number: int) -> None:
         old = self.rows[number]
         assert old is not None
@@ -617,7 +635,7 @@ class Fold:
         try:
             op(params, name, notification_id)
         except Exception as error:  # a key taken twice, or parameters the rows cannot take
-            raise StatementFolded(name, notification_id, error) from error
+            raise StatementFailed(name, notification_id, error) from error
 
     def _compile(self, sql: str) -> _Op:
         try:
@@ -755,12 +773,10 @@ class Fold:
             touched.add(name)
             if table.mode == _FOLDED:
                 table.append(row, notification_id)
-            elif table.mode == _SPILLED:
+            else:
                 rows, owners = self._pending.setdefault(name, ([], []))
                 rows.append(row)
                 owners.append(notification_id)
-            else:
-                raise AssertionError("an external table is never inserted into")
 
         return op
 
@@ -808,12 +824,7 @@ class Fold:
             if number is None:
                 table.append(row, notification_id)
             elif updates:
-                old = table.rows[number]
-                assert old is not None
-                new = list(old)
-                for position, expression in updates:  # each sees the row as it was
-                    new[position] = expression(old, row, params)
-                table.replace(number, tuple(new), notification_id)
+                table.update(number, updates, row, params, notification_id)
 
         return op
 
@@ -890,12 +901,7 @@ class Fold:
                 return
             self.touched.add(table.name)
             for number in find(params):
-                old = table.rows[number]
-                assert old is not None
-                new = list(old)
-                for position, expression in updates:  # each sees the row as it was
-                    new[position] = expression(old, None, params)
-                table.replace(number, tuple(new), notification_id)
+                table.update(number, updates, None, params, notification_id)
 
         return op
 

@@ -28,7 +28,7 @@ import tempfile
 from collections.abc import Collection, Iterator, Sequence
 
 from projections.core import Projection
-from projections.fold import ActionOwner
+from projections.fold import ActionOwner, StatementFailed
 from projections.store import (
     INDEX_DDL,
     Action,
@@ -47,16 +47,6 @@ from projections.store import (
 CACHE_KIB = 128 * 1024
 
 _PLAN_INDEX = re.compile(r"USING (?:COVERING )?INDEX (\w+)")
-
-
-class StatementFailed(Exception):
-    """A statement of projection `name` for event `notification_id` failed in a rebuild."""
-
-    def __init__(self, name: str, notification_id: int, error: BaseException) -> None:
-        super().__init__(name, notification_id, error)
-        self.name = name
-        self.notification_id = notification_id
-        self.error = error
 
 
 class IndexPlanner:

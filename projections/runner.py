@@ -31,9 +31,9 @@ from eventsourcing.persistence import StoredEvent
 
 from projections import catalog, parallel
 from projections.core import Projection
-from projections.fold import Fold, StatementFolded
+from projections.fold import Fold, StatementFailed
 from projections.parallel import HelperDone, HelperFailed, HelperJob, RebuildHelper, split
-from projections.rebuild import RebuildTarget, ShadowTarget, StatementFailed, rebuild_target
+from projections.rebuild import RebuildTarget, ShadowTarget, rebuild_target
 from projections.store import (
     FAILURES_DDL,
     TRACKING_DDL,
@@ -486,7 +486,7 @@ class ProjectionRunner:
                             try:
                                 for statement in handler(event):
                                     fold(statement, name, n.id)
-                            except StatementFolded as failed:
+                            except StatementFailed as failed:
                                 raise _rebuild_failed(name, n.id, failed.error) from failed
                             except Exception as error:
                                 raise _rebuild_failed(name, n.id, error) from error
