@@ -93,6 +93,17 @@ _INSERT_SELECT = re.compile(
     r"(?:\s+ON\s+CONFLICT\s*\(([^()]*)\)\s*DO\s+(NOTHING))?\s*",
     re.S,
 )
+# The latest row of each group: INSERT INTO t (…) SELECT … FROM (SELECT * FROM (SELECT
+# f.*, ROW_NUMBER() OVER (PARTITION BY … ORDER BY …) AS rn FROM u f WHERE …) latest
+# WHERE rn = 1) held WHERE …
+_LATEST = re.compile(
+    r"INSERT\s+INTO\s+(\w+)\s*\(([^()]*)\)\s*SELECT\s+(.*?)\s+FROM\s*\(\s*SELECT\s+\*\s+FROM"
+    r"\s*\(\s*SELECT\s+(\w+)\.\*\s*,\s*ROW_NUMBER\(\)\s+OVER\s*\(\s*PARTITION\s+BY\s+([\w,\s]+?)"
+    r"\s+ORDER\s+BY\s+([\w,\s]+?)\s*\)\s+AS\s+(\w+)\s+FROM\s+(\w+)\s+(\w+)\s+WHERE\s+(.*?)\s*\)"
+    r"\s*\w+\s+WHERE\s+(\w+)\s*=\s*1\s*\)\s*\w+\s+WHERE\s+(.*)",
+    re.S,
+)
+_ORDER_ITEM = re.compile(r"\s*(\w+)(?:\s+(ASC|DESC))?\s*(,|\Z)", re.I)
 _UPDATE = re.compile(r"UPDATE\s+(\w+)\s+SET\s+(.*)", re.S)
 _DELETE = re.compile(r"DELETE\s+FROM\s+(\w+)(?:\s+WHERE\s+(.*))?\s*", re.S)
 
@@ -176,6 +187,30 @@ class _Condition(NamedTuple):
     position: int
     op: str
     source: _Source | None
+
+
+def _value(source: _Source | None, params: tuple[Any, ...]) -> Any:
+    return params[source.index] if isinstance(source, _Param) else source.value  # type: ignore[union-attr]
+
+
+def _meets(row: tuple[Any, ...], conditions: Sequence[_Condition], params: tuple[Any, ...]) -> bool:
+    """Whether `row` meets every condition, as SQL says (NULL compared is not true)."""
+    for condition in conditions:
+        have = row[condition.position]
+        if condition.op == "is":
+            ok = have is None
+        elif condition.op == "is not":
+            ok = have is not None
+        else:
+            wanted = _value(condition.source, params)
+            ok = (
+                have is not None
+                and wanted is not None
+                and (have == wanted if condition.op == "=" else have != wanted)
+            )
+        if not ok:
+            return False
+    return True
 
 
 class _Parser:
@@ -397,8 +432,8 @@ class _Parser:
 # -- tables -------------------------------------------------------------------------------
 
 
-TableShape = tuple[tuple[str, ...], list[tuple[str, ...]]]
-"""A table's columns and unique keys."""
+TableShape = tuple[tuple[str, ...], list[tuple[str, ...]], frozenset[str]]
+"""A table's columns, unique keys and NOT NULL columns."""
 
 
 def table_shapes(projections: Sequence[Projection]) -> dict[str, TableShape]:
@@ -421,7 +456,8 @@ def table_shapes(projections: Sequence[Projection]) -> dict[str, TableShape]:
                     if index[2] and index[3] == "u":  # unique, from a UNIQUE constraint
                         names = probe.execute(f"PRAGMA index_info({index[1]})").fetchall()
                         keys.append(tuple(row[2] for row in sorted(names)))
-                shapes[table] = (columns, keys)
+                notnull = frozenset(row[1] for row in info if row[3])
+                shapes[table] = (columns, keys, notnull)
         return shapes
     finally:
         probe.close()
@@ -434,13 +470,19 @@ class _Table:
     """A table's rows while it is folded; its pending plain inserts once it is spilled."""
 
     def __init__(
-        self, name: str, projection: str, columns: tuple[str, ...], keys: list[tuple[str, ...]]
+        self,
+        name: str,
+        projection: str,
+        columns: tuple[str, ...],
+        keys: list[tuple[str, ...]],
+        notnull: frozenset[str] = frozenset(),
     ) -> None:
         self.name = name
         self.projection = projection
         self.columns = columns
         self.position = {c: i for i, c in enumerate(columns)}
         self.keys = [tuple(sorted(self.position[c] for c in key)) for key in keys]
+        self.notnull = frozenset(self.position[c] for c in notnull)
         self.mode = _FOLDED
         self.rows: list[tuple[Any, ...] | None] = []
         self.owners: list[int] = []
@@ -610,8 +652,8 @@ class Fold:
         self.tables: dict[str, _Table] = {}
         for projection in projections:
             for name in projection.tables:
-                columns, keys = shapes[name]
-                self.tables[name] = _Table(name, projection.name, columns, keys)
+                columns, keys, notnull = shapes[name]
+                self.tables[name] = _Table(name, projection.name, columns, keys, notnull)
         self._ops: dict[str, _Op] = {}
         self._actions: list[Action] = []
         self._owners: list[ActionOwner] = []
@@ -662,6 +704,8 @@ class Fold:
     def _interpret(self, sql: str) -> _Op:
         if (match := _INSERT.fullmatch(sql)) is not None:
             return self._insert(sql, *match.groups())
+        if (match := _LATEST.fullmatch(sql)) is not None:
+            return self._latest(sql, *match.groups())
         if (match := _INSERT_SELECT.fullmatch(sql)) is not None:
             return self._insert_select(sql, *match.groups())
         if (match := _UPDATE.fullmatch(sql)) is not None:
@@ -859,28 +903,7 @@ class Fold:
             if not rest:
                 return numbers
             rows = table.rows
-            kept = []
-            for number in numbers:
-                row = rows[number]
-                assert row is not None
-                for condition in rest:
-                    have = row[condition.position]
-                    if condition.op == "is":
-                        ok = have is None
-                    elif condition.op == "is not":
-                        ok = have is not None
-                    else:
-                        wanted = value(condition.source, params)
-                        ok = (
-                            have is not None
-                            and wanted is not None
-                            and (have == wanted if condition.op == "=" else have != wanted)
-                        )
-                    if not ok:
-                        break
-                else:
-                    kept.append(number)
-            return kept
+            return [n for n in numbers if _meets(rows[n], rest, params)]  # type: ignore[arg-type]
 
         return find
 
@@ -986,6 +1009,97 @@ class Fold:
                         value in table.unique[key]
                     ):
                         continue
+                table.append(row, notification_id)
+
+        return op
+
+    def _latest(
+        self,
+        sql: str,
+        table_name: str,
+        column_text: str,
+        select_text: str,
+        alias: str,
+        partition_text: str,
+        order_text: str,
+        rank: str,
+        source_name: str,
+        source_alias: str,
+        inner_text: str,
+        rank_again: str,
+        outer_text: str,
+    ) -> _Op:
+        """``INSERT INTO t (…) SELECT … FROM`` the latest row of each group of ``u``'s rows
+        meeting the inner conditions (``ROW_NUMBER() OVER (PARTITION BY … ORDER BY …) = 1``),
+        kept if it meets the outer ones. Read only where the order cannot tie: the inner
+        equalities, the groups and the order together hold a unique key of ``u``; and only
+        one direction of order, over NOT NULL columns."""
+        if alias != source_alias or rank != rank_again:
+            raise _NotFolded
+        table = self._table(table_name)
+        source = self._table(source_name)
+        columns = _names(column_text)
+        if len(set(columns)) != len(columns) or any(c not in table.position for c in columns):
+            raise _NotFolded
+        partition = [source.position.get(c, -1) for c in _names(partition_text)]
+        order_items = _items(_ORDER_ITEM, order_text)
+        directions = {(d or "ASC").upper() for _, d in order_items}
+        order = [source.position.get(c, -1) for c, _ in order_items]
+        if -1 in partition or -1 in order or len(directions) != 1:
+            raise _NotFolded
+        if not set(order) <= source.notnull:
+            raise _NotFolded  # where NULLs sort differs between the dialects
+        descending = directions == {"DESC"}
+        counter = _Counter()
+        parser = _Parser(self, select_text, counter, source)
+        selected: list[_Expr] = []
+        while True:
+            selected.append(parser.term(source, excluded=False))
+            if parser.op(",") is None:
+                break
+        parser.end()
+        if len(selected) != len(columns):
+            raise _NotFolded
+        inner_parser = _Parser(self, inner_text, counter, source)
+        inner = inner_parser.conditions(source)
+        inner_parser.end()
+        find = self._finder(source, inner)
+        outer_parser = _Parser(self, outer_text, counter, source)
+        outer = outer_parser.conditions(source)
+        outer_parser.end()
+        decided = {c.position for c in inner if c.op == "="} | set(partition) | set(order)
+        if not any(set(key) <= decided for key in source.keys):
+            raise _NotFolded  # two rows of a group could tie: PostgreSQL picks either
+        count = counter.next
+        positions = [table.position[column] for column in columns]
+        width = len(table.columns)
+        tables = [table, source, *parser.reads]
+
+        def rank_of(row: tuple[Any, ...]) -> tuple[Any, ...]:
+            return tuple(row[p] for p in order)
+
+        def op(params: tuple[Any, ...], name: str, notification_id: int) -> None:
+            if len(params) != count or any(t.mode != _FOLDED for t in tables):
+                self._as_is(sql, params, name, notification_id, *tables)
+                return
+            self.touched.add(table.name)
+            latest: dict[tuple[Any, ...], tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
+            for number in find(params):
+                row = source.rows[number]
+                assert row is not None
+                group = tuple(row[p] for p in partition)
+                ranked = rank_of(row)
+                best = latest.get(group)
+                if best is None or (ranked > best[0] if descending else ranked < best[0]):
+                    latest[group] = (ranked, row)
+            rows: list[tuple[Any, ...]] = []
+            for _, row in latest.values():  # all found first, as the statement reads them
+                if _meets(row, outer, params):
+                    new: list[Any] = [None] * width
+                    for position, expression in zip(positions, selected, strict=True):
+                        new[position] = expression(row, None, params)
+                    rows.append(tuple(new))
+            for row in rows:
                 table.append(row, notification_id)
 
         return op

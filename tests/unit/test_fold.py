@@ -63,6 +63,19 @@ SHAPES: list[tuple[str, int]] = [  # (statement, how many parameters)
         3,
     ),
     ("UPDATE links SET note = ? WHERE a = ? AND b IS NULL", 2),
+    # The latest row of each group (a window function), in both orders.
+    (
+        "INSERT INTO log (k, what) SELECT k, name FROM (SELECT * FROM (SELECT f.*,"
+        " ROW_NUMBER() OVER (PARTITION BY tag ORDER BY k DESC) AS rn FROM things f"
+        " WHERE n = ?) latest WHERE rn = 1) held WHERE name IS NOT NULL",
+        1,
+    ),
+    (
+        "INSERT INTO log (what, k) SELECT tag, n FROM (SELECT * FROM (SELECT f.*,"
+        " ROW_NUMBER() OVER (PARTITION BY n ORDER BY k) AS rn FROM things f"
+        " WHERE tag = ?) latest WHERE rn = 1) held WHERE name <> ?",
+        2,
+    ),
     # Every expression sees the row as it was; NULL compared is not true.
     ("UPDATE things SET n = n + 1, tag = CASE WHEN n >= ? THEN 'x' END WHERE k = ?", 2),
     ("UPDATE things SET name = CASE WHEN tag = ? THEN 'same' ELSE 'other' END WHERE k = ?", 2),
@@ -174,6 +187,15 @@ def _shape(prefix: str) -> int:
 
 @settings(max_examples=300, deadline=None)
 @given(_statements(FOLDED), st.sets(st.integers(0, 40)))
+# Two rows in one group: the latest (k 1) is the one taken.
+@example(
+    [
+        (_shape("INSERT INTO things (k, name, n, tag)"), [0, "a", 1]),
+        (_shape("INSERT INTO things (k, name, n, tag)"), [1, "b", 1]),
+        (_shape("INSERT INTO log (k, what) SELECT k, name FROM"), [1]),
+    ],
+    set(),
+)
 # The second expression sees n as it was (0), not as the first set it (1).
 @example(
     [
@@ -258,6 +280,13 @@ def test_a_unique_key_taken_twice_is_refused_naming_the_event() -> None:
         "UPDATE things SET n = (SELECT sum(k) FROM log WHERE k = ?) WHERE k = ?",
         "UPDATE things SET n = (SELECT max(k) FROM elsewhere WHERE k = ?) WHERE k = ?",
         "INSERT INTO log (k, what) VALUES (?, 'a''), (9, ''b')",
+        # A window whose order could tie (n is no key), or over a nullable column.
+        "INSERT INTO log (k, what) SELECT k, name FROM (SELECT * FROM (SELECT f.*,"
+        " ROW_NUMBER() OVER (PARTITION BY tag ORDER BY n DESC) AS rn FROM things f"
+        " WHERE name = ?) latest WHERE rn = 1) held WHERE k = ?",
+        "INSERT INTO log (k, what) SELECT k, name FROM (SELECT * FROM (SELECT f.*,"
+        " ROW_NUMBER() OVER (PARTITION BY n ORDER BY tag DESC, k DESC) AS rn FROM things f"
+        " WHERE name = ?) latest WHERE rn = 1) held WHERE k = ?",
     ],
 )
 def test_shapes_outside_its_grammar_are_sent_as_they_are(sql: str) -> None:
