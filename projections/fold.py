@@ -47,9 +47,10 @@ from projections.store import Action, CopyBlock, Statement, statement_tables
 STREAM_ROWS = 50_000
 """A table that only receives plain inserts is written out from this many rows on."""
 
-MAX_FOLDED_ROWS = 750_000
+MAX_FOLDED_ROWS = 600_000
 """The folded tables hold at most about this many rows in all (then the largest is
-spilled): what bounds the fold's memory, whatever the length of the log."""
+spilled): what bounds the fold's memory, whatever the length of the log. At 1M events
+with 750,000 the two processes peaked at 932 MiB; with 600,000 at 800 MiB, as fast."""
 
 
 ActionOwner = tuple[str, Any]

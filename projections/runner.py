@@ -508,14 +508,19 @@ class ProjectionRunner:
                 await _applied(applying)
             # What the fold still holds: the final rows of the tables it kept to the end,
             # written while the other tables (they have all their rows) get their keys
-            # and indexes.
+            # and indexes; then theirs.
             spilled = folding.spilled()
             actions, owners = folding.finish()
             held = {a.table for a in actions if isinstance(a, CopyBlock)}
             applying = asyncio.ensure_future(target.apply(actions, owners))
             del actions, owners  # written: their rows go with the task
+
+            async def held_tables(writing: asyncio.Task[None]) -> None:
+                await _applied(writing)
+                await target.complete(held)
+
             await _side_by_side(
-                _applied(applying),
+                held_tables(applying),
                 target.complete([t for p in targets for t in p.tables if t not in held]),
             )
         except BaseException:
