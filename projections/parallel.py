@@ -26,12 +26,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-import structlog
-
 from projections.catalog import ALL
 from projections.core import Projection
-
-log = structlog.get_logger("tvaers.projections")
 
 PARALLEL_FROM = 250_000
 """Events in the log from which a rebuild takes a helper process. Starting one costs
