@@ -20,7 +20,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from functools import cache
-from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from uuid import UUID
@@ -305,19 +304,6 @@ _PG_NATIVE: dict[type, bool] = {}  # types asyncpg encodes as they are, found on
 
 _AS_THEY_ARE_ROWS = 1_000
 """From this many rows a COPY is first tried with the values as they are (`_write_statements`)."""
-
-
-def _pg_rows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Rows' parameters for asyncpg (`_pg_row` each): the rows themselves when no value
-    needs converting, found by one pass over all values at C speed instead of a Python
-    loop per row (the rebuild's blocks hold thousands of rows)."""
-    values = list(chain.from_iterable(rows))
-    kinds = set(map(type, values))
-    if all(kind in _PG_AS_IS or _native(kind) for kind in kinds) and (
-        str not in kinds or "\x00" not in "".join([v for v in values if type(v) is str])
-    ):
-        return rows
-    return [_pg_row(row) for row in rows]
 
 
 def _native(kind: type) -> bool:
@@ -706,7 +692,7 @@ async def _write_statements(
                 async with conn.transaction():
                     await conn.copy_records_to_table(plain[0], records=rows, columns=plain[1])
                 continue
-        converted = _pg_rows(rows)
+        converted = [_pg_row(row) for row in rows]
         if plain is not None:
             table, columns = plain
             await conn.copy_records_to_table(table, records=converted, columns=columns)
