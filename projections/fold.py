@@ -687,17 +687,16 @@ class Fold:
             return self._send_as_is(sql)
 
     def _send_as_is(self, sql: str) -> _Op:
-        self._not_foreign(statement_tables(sql))
-        tables = [self.tables.get(t) for t in statement_tables(sql)]
-        touched = [t for t in tables if t is not None]
-        written = set(re.findall(r"\b(?:INTO|UPDATE|DELETE\s+FROM)\s+(\w+)", sql))
+        named = statement_tables(sql)
+        self._not_foreign(named)
+        touched = [table for name in named if (table := self.tables.get(name)) is not None]
 
         def op(params: tuple[Any, ...], name: str, notification_id: int) -> None:
             for table in touched:
                 self._spill(table)
             self._actions.append((sql, params))
             self._owners.append((name, notification_id))
-            self.touched.update(written)
+            self.touched.update(named)  # as the live runner's `_ending` counts them
             self.sent += 1
 
         return op
@@ -730,13 +729,53 @@ class Fold:
             raise _NotFolded
         return table
 
+    @staticmethod
+    def _columns(table: _Table, column_text: str) -> list[str]:
+        """An INSERT's column list: columns of `table`, each once."""
+        columns = _names(column_text)
+        if len(set(columns)) != len(columns) or any(c not in table.position for c in columns):
+            raise _NotFolded
+        return columns
+
+    def _conditions(self, text: str, counter: _Counter, table: _Table) -> list[_Condition]:
+        """A WHERE clause (all of `text`) over `table`'s columns."""
+        parser = _Parser(self, text, counter, table)
+        conditions = parser.conditions(table)
+        parser.end()
+        return conditions
+
+    def _selection(
+        self, table: _Table, column_text: str, select_text: str, source: _Table, counter: _Counter
+    ) -> tuple[Callable[[tuple[Any, ...], tuple[Any, ...]], tuple[Any, ...]], list[_Table]]:
+        """``INSERT INTO table (columns) SELECT items`` over a row of `source`: how a row of
+        `table` is made from the source row and the parameters, and the tables the items'
+        subqueries read."""
+        columns = self._columns(table, column_text)
+        parser = _Parser(self, select_text, counter, source)
+        selected: list[_Expr] = []
+        while True:
+            selected.append(parser.term(source, excluded=False))
+            if parser.op(",") is None:
+                break
+        parser.end()
+        if len(selected) != len(columns):
+            raise _NotFolded
+        positions = [table.position[column] for column in columns]
+        width = len(table.columns)
+
+        def make(found: tuple[Any, ...], params: tuple[Any, ...]) -> tuple[Any, ...]:
+            new: list[Any] = [None] * width
+            for position, expression in zip(positions, selected, strict=True):
+                new[position] = expression(found, None, params)
+            return tuple(new)
+
+        return make, parser.reads
+
     def _row_builder(
         self, table: _Table, columns: Sequence[str], sources: Sequence[_Source]
     ) -> Callable[[tuple[Any, ...]], tuple[Any, ...]] | None:
         """How a row of `table` is built from the parameters: None when the parameters are
         the row as they are."""
-        if len(set(columns)) != len(columns) or any(c not in table.position for c in columns):
-            raise _NotFolded
         given = dict(zip(columns, sources, strict=True))
         if tuple(columns) == table.columns and all(
             isinstance(s, _Param) and s.index == i for i, s in enumerate(sources)
@@ -769,7 +808,7 @@ class Fold:
         set_text: str | None,
     ) -> _Op:
         table = self._table(table_name)
-        columns = _names(column_text)
+        columns = self._columns(table, column_text)
         counter = _Counter()
         sources: list[_Source] = []
         for (item,) in _items(_LIST_ITEM, value_text):
@@ -886,18 +925,15 @@ class Fold:
         rest = [c for c in conditions if not (c.op == "=" and c.position in key)]
         single = len(key) == 1
 
-        def value(source: _Source | None, params: tuple[Any, ...]) -> Any:
-            return params[source.index] if isinstance(source, _Param) else source.value  # type: ignore[union-attr]
-
         def find(params: tuple[Any, ...]) -> list[int]:
             table.index(key)
             self._indexed.add(table.name)
             if single:
-                found = value(sources[0], params)
+                found = _value(sources[0], params)
                 if found is None:
                     return []
             else:
-                found = tuple(value(s, params) for s in sources)
+                found = tuple(_value(s, params) for s in sources)
                 if None in found:
                     return []
             numbers = table.matching(key, found)
@@ -934,9 +970,7 @@ class Fold:
         if where_text is None:
             raise _NotFolded  # emptying a whole table: only staging tables do, by the database
         counter = _Counter()
-        parser = _Parser(self, where_text, counter, table)
-        find = self._finder(table, parser.conditions(table))
-        parser.end()
+        find = self._finder(table, self._conditions(where_text, counter, table))
         count = counter.next
 
         def op(params: tuple[Any, ...], name: str, notification_id: int) -> None:
@@ -962,31 +996,16 @@ class Fold:
     ) -> _Op:
         table = self._table(table_name)
         source_table = self._table(source_name)
-        columns = _names(column_text)
-        if len(set(columns)) != len(columns) or any(c not in table.position for c in columns):
-            raise _NotFolded
         counter = _Counter()
-        parser = _Parser(self, select_text, counter, source_table)
-        selected: list[_Expr] = []
-        while True:
-            selected.append(parser.term(source_table, excluded=False))
-            if parser.op(",") is None:
-                break
-        parser.end()
-        if len(selected) != len(columns):
-            raise _NotFolded
-        where = _Parser(self, where_text, counter, source_table)
-        find = self._finder(source_table, where.conditions(source_table))
-        where.end()
+        make, reads = self._selection(table, column_text, select_text, source_table, counter)
+        find = self._finder(source_table, self._conditions(where_text, counter, source_table))
         count = counter.next
         key: tuple[int, ...] | None = None
         if conflict_text is not None:
             key = tuple(sorted(table.position.get(c, -1) for c in _names(conflict_text)))
             if key not in table.keys:
                 raise _NotFolded
-        positions = [table.position[column] for column in columns]
-        width = len(table.columns)
-        tables = [table, source_table, *parser.reads]
+        tables = [table, source_table, *reads]
 
         def op(params: tuple[Any, ...], name: str, notification_id: int) -> None:
             if len(params) != count or any(t.mode != _FOLDED for t in tables):
@@ -997,10 +1016,7 @@ class Fold:
             for number in find(params):  # all rows found first, as the statement reads them
                 found = source_table.rows[number]
                 assert found is not None
-                new: list[Any] = [None] * width
-                for position, expression in zip(positions, selected, strict=True):
-                    new[position] = expression(found, None, params)
-                rows.append(tuple(new))
+                rows.append(make(found, params))
             for row in rows:
                 if key is not None:
                     table.index(key)
@@ -1039,9 +1055,6 @@ class Fold:
             raise _NotFolded
         table = self._table(table_name)
         source = self._table(source_name)
-        columns = _names(column_text)
-        if len(set(columns)) != len(columns) or any(c not in table.position for c in columns):
-            raise _NotFolded
         partition = [source.position.get(c, -1) for c in _names(partition_text)]
         order_items = _items(_ORDER_ITEM, order_text)
         directions = {(d or "ASC").upper() for _, d in order_items}
@@ -1052,29 +1065,15 @@ class Fold:
             raise _NotFolded  # where NULLs sort differs between the dialects
         descending = directions == {"DESC"}
         counter = _Counter()
-        parser = _Parser(self, select_text, counter, source)
-        selected: list[_Expr] = []
-        while True:
-            selected.append(parser.term(source, excluded=False))
-            if parser.op(",") is None:
-                break
-        parser.end()
-        if len(selected) != len(columns):
-            raise _NotFolded
-        inner_parser = _Parser(self, inner_text, counter, source)
-        inner = inner_parser.conditions(source)
-        inner_parser.end()
+        make, reads = self._selection(table, column_text, select_text, source, counter)
+        inner = self._conditions(inner_text, counter, source)
         find = self._finder(source, inner)
-        outer_parser = _Parser(self, outer_text, counter, source)
-        outer = outer_parser.conditions(source)
-        outer_parser.end()
+        outer = self._conditions(outer_text, counter, source)
         decided = {c.position for c in inner if c.op == "="} | set(partition) | set(order)
         if not any(set(key) <= decided for key in source.keys):
             raise _NotFolded  # two rows of a group could tie: PostgreSQL picks either
         count = counter.next
-        positions = [table.position[column] for column in columns]
-        width = len(table.columns)
-        tables = [table, source, *parser.reads]
+        tables = [table, source, *reads]
 
         def rank_of(row: tuple[Any, ...]) -> tuple[Any, ...]:
             return tuple(row[p] for p in order)
@@ -1096,10 +1095,7 @@ class Fold:
             rows: list[tuple[Any, ...]] = []
             for _, row in latest.values():  # all found first, as the statement reads them
                 if _meets(row, outer, params):
-                    new: list[Any] = [None] * width
-                    for position, expression in zip(positions, selected, strict=True):
-                        new[position] = expression(row, None, params)
-                    rows.append(tuple(new))
+                    rows.append(make(row, params))
             for row in rows:
                 table.append(row, notification_id)
 

@@ -187,6 +187,14 @@ def _shape(prefix: str) -> int:
 
 @settings(max_examples=300, deadline=None)
 @given(_statements(FOLDED), st.sets(st.integers(0, 40)))
+# The latest row of its group fails the outer condition (no name): nothing is inserted.
+@example(
+    [
+        (_shape("INSERT INTO things (n, k)"), [1, 0]),
+        (_shape("INSERT INTO log (k, what) SELECT k, name FROM"), [1]),
+    ],
+    set(),
+)
 # Two rows in one group: the latest (k 1) is the one taken.
 @example(
     [
