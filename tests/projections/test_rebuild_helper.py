@@ -26,7 +26,7 @@ from projections.runner import RebuildFailed
 from projections.store import PostgresReadStore, RebuildAbandoned
 from services.application import Tvaers
 from services.settings import Settings
-from tests.projections.support import ReadSide, generate_history, view_contents
+from tests.projections.support import ReadSide, generate_history, tracking_rows, view_contents
 
 pytestmark = pytest.mark.parametrize("store_settings", ["postgresql"], indirect=True)
 
@@ -43,12 +43,6 @@ def failing_main(job: parallel.HelperJob, conn: Connection) -> None:
 def dying_main(job: parallel.HelperJob, conn: Connection) -> None:
     """A helper process that dies without a word (as when killed)."""
     raise SystemExit(3)
-
-
-async def _tracking(store: object) -> list[tuple[str, int]]:
-    assert isinstance(store, PostgresReadStore)
-    rows = await store.fetch("SELECT name, position FROM projection_tracking ORDER BY name")
-    return [(r["name"], r["position"]) for r in rows]
 
 
 @pytest.mark.parametrize(
@@ -69,14 +63,14 @@ async def test_a_helper_failing_fails_the_rebuild_and_leaves_the_views(
     generate_history(app, random.Random(5), partnerships=2)
     await read_side.sync()
     contents = await view_contents(store)
-    positions = await _tracking(store)
+    positions = await tracking_rows(store)
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
     monkeypatch.setattr(runner_module, "helper_main", main)
     runner.helper_decoder = functools.partial(rebuild_decoder_for, store_settings)
     with pytest.raises((RebuildFailed, parallel.HelperFailed), match=refusal):
         await runner.rebuild()
     assert await view_contents(store) == contents
-    assert await _tracking(store) == positions
+    assert await tracking_rows(store) == positions
     assert not await store.fetchval(
         "SELECT count(*) FROM pg_namespace WHERE nspname = 'tvaers_rebuild'"
     )
@@ -171,7 +165,7 @@ async def test_killing_a_rebuild_stops_its_helper_and_the_next_rebuild_switches_
     generate_history(app, random.Random(6), partnerships=3)
     await read_side.sync()
     contents = await view_contents(store)
-    positions = await _tracking(store)
+    positions = await tracking_rows(store)
     command = [sys.executable, "-m", "tests.projections.rebuild_worker"]
     worker = subprocess.Popen(
         [*command, store_settings.database_url, "--shadow", "--helper"],
@@ -200,6 +194,6 @@ async def test_killing_a_rebuild_stops_its_helper_and_the_next_rebuild_switches_
         if helper_pid is not None and not _gone(helper_pid):
             os.kill(helper_pid, signal.SIGKILL)
     assert await view_contents(store) == contents
-    assert await _tracking(store) == positions
+    assert await tracking_rows(store) == positions
     assert await runner.rebuild() == app.max_notification_id()
     assert await view_contents(store) == contents
