@@ -111,7 +111,12 @@ def _changes_as_leader(page: Page, server: str) -> dict[str, Any]:
     page.get_by_role("textbox", name="Formål", exact=True).fill("Samtaler om sundhed")
     page.get_by_label(JOBCENTER, exact=True).check()
     page.get_by_role("button", name="Vis forpligtelser for de valgte parter").click()
-    for box in page.get_by_label(re.compile("^Forpligtelser for ")).all():
+    # The step is a page load: wait for the new page's boxes (all() does not wait, and
+    # once read the old page's empty list: CI at 04a407a).
+    boxes = page.get_by_label(re.compile("^Forpligtelser for "))
+    expect(page.get_by_label(f"Forpligtelser for {JOBCENTER}")).to_be_visible()
+    expect(boxes).to_have_count(2)
+    for box in boxes.all():
         box.fill("Holder sundhedssamtaler")
     page.get_by_label("Aftalen gælder fra og med").fill(today_in_denmark().isoformat())
     page.get_by_label("Aftalen gælder til og med").fill(
