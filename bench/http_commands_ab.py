@@ -1,7 +1,7 @@
 """Two versions of the product, interleaved in one run beside the floor (issue 17).
 
     .venv/bin/python -m tests.pgserver -- .venv/bin/python bench/http_commands_ab.py \
-        --before 0d5b95c [--after COMMIT] [--rounds 4]
+        --before 0d5b95c [--after COMMIT] [--rounds 4] [--before-workers N --after-workers N]
 
 bench/http_commands.py measures one version per run. On a machine shared with other
 work (a VM whose neighbours' load changes by the minute), one version's run and the
@@ -93,6 +93,15 @@ def main() -> None:
         "--after-workers", type=int, default=1, help="API processes of the after version (1)"
     )
     parser.add_argument(
+        "--before-workers", type=int, default=1, help="API processes of the before version (1)"
+    )
+    parser.add_argument(
+        "--before-projections",
+        choices=["embedded", "external"],
+        default="embedded",
+        help="the before version's projections",
+    )
+    parser.add_argument(
         "--after-projections",
         choices=["embedded", "external"],
         default="embedded",
@@ -104,7 +113,13 @@ def main() -> None:
     print(f"code: {generate.code_version()}")
     print(f"machine: {_http.machine_line()}")
     versions = [
-        _server("before", args.before, args),
+        _server(
+            "before",
+            args.before,
+            args,
+            workers=args.before_workers,
+            projections=args.before_projections,
+        ),
         _server(
             "after",
             args.after,
