@@ -73,6 +73,8 @@ _ACTIVE = (
     " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
     " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
     " AND ((l.classid::bigint << 32) | l.objid::bigint) = $1"
+    # advisory locks are per database, pg_locks is the cluster's: not another database's
+    " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 )
 
 

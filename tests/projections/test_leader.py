@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import asyncpg
 import pytest
@@ -71,7 +71,10 @@ async def _lock_holders(url: str) -> list[int]:
     try:
         rows = await conn.fetch(
             "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
-            " AND ((classid::bigint << 32) | objid::bigint) = $1",
+            " AND ((classid::bigint << 32) | objid::bigint) = $1"
+            # advisory locks are per database: another test's projector holds the same key
+            # in its own database at the same time
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             LOCK_KEY,
         )
         return [int(r["pid"]) for r in rows]
@@ -218,3 +221,21 @@ async def test_project_status_names_the_active_projector_or_says_there_is_none(
     async with _replicas(_election(postgres_database_url)) as (replica,):
         await asyncio.wait_for(replica.leading.wait(), 5)
         assert (await asyncio.to_thread(status)).startswith(f"active projector: {identity()} (")
+
+
+async def test_a_projector_of_another_database_in_the_cluster_is_not_this_ones(
+    make_postgres_database: Callable[[], str],
+) -> None:
+    """Advisory locks are per database and pg_locks shows the cluster's: a municipality's
+    `tvaers project status` must not name the projector of another database on the same
+    server (nor find its own election won by it)."""
+    ours, theirs = make_postgres_database(), make_postgres_database()
+    async with _replicas(_election(theirs)) as (replica,):
+        await asyncio.wait_for(replica.leading.wait(), 5)
+        assert await active_projector(theirs) is not None
+        assert await active_projector(ours) is None
+        assert await _lock_holders(ours) == []
+        mine = _election(ours, retry=0.2)
+        async with _replicas(mine) as (leader,):
+            await asyncio.wait_for(leader.leading.wait(), 5)  # not kept waiting by theirs
+            assert len(await _lock_holders(ours)) == 1

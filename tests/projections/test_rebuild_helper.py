@@ -140,7 +140,11 @@ async def test_the_application_starts_while_a_rebuild_holds_its_lock(
     dsn, server_settings = store_settings.asyncpg_dsn()
     conn = await asyncpg.connect(dsn, server_settings=server_settings)
     try:
-        assert await conn.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == 0
+        held = await conn.fetchval(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database ="
+            " (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
+        assert held == 0
     finally:
         await conn.close()
 
