@@ -80,6 +80,18 @@ class Workers:
             assert words[0] != "exited", f"the worker failed: {self.log.read_text()}"
         return pid
 
+    async def until_batch(self, position: int) -> float:
+        """Read the current attempt's lines until it has committed a batch at `position` or
+        beyond (or finished); return the mean time between its batches meanwhile."""
+        began, batches = time.monotonic(), 0
+        while True:
+            words = await self.line()
+            assert words[0] != "exited", f"the worker failed: {self.log.read_text()}"
+            if words[0] == "batch":
+                batches += 1
+            if words[0] == "done" or (words[0] == "batch" and int(words[1]) >= position):
+                return (time.monotonic() - began) / max(batches, 1)
+
     def phase(self) -> str:
         """The last step of the rebuild the current attempt has entered ("ready" before)."""
         phases = [words[1] for words in self.lines if words[0] == "phase"]
@@ -140,12 +152,9 @@ async def test_a_rebuild_killed_at_random_points_and_resumed_matches_a_clean_reb
     head = app.max_notification_id()
     assert history.events == head >= 2000
 
-    # The views are live and caught up when the rebuild starts; catching up in batches of
-    # the worker's size tells roughly how long one pass takes.
+    # The views are live and caught up when the rebuild starts.
     runner.batch_size = BATCH
-    began = time.monotonic()
     assert await runner.catch_up() == head
-    one_pass = time.monotonic() - began
 
     audit_ids = [n.id for n in await store.read_notifications(0, head, topics=sorted(audit.topics))]
     registered = get_topic(Partnership.Registered)
@@ -172,7 +181,6 @@ async def test_a_rebuild_killed_at_random_points_and_resumed_matches_a_clean_reb
         return positions
 
     kills: list[dict[str, int]] = []
-    seconds_per_event = one_pass / head
     async with worker_server(store_settings.database_url, tmp_path / "workers.log") as workers:
         # The first worker rebuilds from zero and dies early: in the resets or first batches.
         # A kill before the first reset commits leaves every view whole: start over, a
@@ -187,13 +195,18 @@ async def test_a_rebuild_killed_at_random_points_and_resumed_matches_a_clean_reb
                 break
             delay += 0.05
         kills.append(positions)
-        # The others resume; each dies a seeded random time after its first commit, sized
-        # so that the kills spread over the rest of the rebuild and land anywhere in a batch.
+        # The others resume; each dies once it has committed a seeded random position in
+        # its share of the rest (so that the kills spread over the rest of the rebuild),
+        # and a random part of a batch's time later (so that they land anywhere in a batch).
+        # By position, not by a time estimated from one pass of all views: what is left after
+        # the first kill may be one view, which catches up many times faster (a faster view
+        # made every kill land past the end: session 9).
         for attempt in range(1, RESUME_KILLS):
             reached = min(kills[-1].values())
             share = (head - reached) / (RESUME_KILLS - attempt)
-            pid = await workers.start("resume", after="batch")
-            await asyncio.sleep(rng.uniform(0, 2) * max(0, share - BATCH) * seconds_per_event)
+            pid = await workers.start("resume", after="ready")
+            per_batch = await workers.until_batch(reached + int(rng.uniform(0.2, 1.2) * share))
+            await asyncio.sleep(rng.uniform(0, 1) * per_batch)
             assert await workers.kill(pid) in (-signal.SIGKILL, 0)
             positions = await positions_matching_views()
             # Resumed, not restarted: no position goes back.
