@@ -218,10 +218,12 @@ def _print_status(statuses: Sequence[Status]) -> int:
 
 
 def _projections(args: argparse.Namespace, settings: Settings) -> int:
+    from projections.runner import run as run_loop  # noqa: PLC0415 - uvloop's asyncio.run
+
     try:
         if args.action == "run":
-            return asyncio.run(_run_projector(settings))
-        return asyncio.run(_project(args, settings))
+            return run_loop(_run_projector(settings))
+        return run_loop(_project(args, settings))
     except KeyError as error:
         sys.stderr.write(f"tvaers: {error.args[0]}\n")
         return 2

@@ -55,7 +55,7 @@ from eventsourcing.persistence import StoredEvent
 from api import readside
 from api.readside import build_store
 from projections.catalog import ALL
-from projections.runner import ProjectionRunner
+from projections.runner import ProjectionRunner, run
 from projections.store import PostgresReadStore
 from services.application import Tvaers
 from services.settings import Settings
@@ -410,7 +410,7 @@ def main() -> None:
         stats = generate.generate_postgres(url, args.events, workers=args.workers)
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(f"{stats.summary()}; peak RSS of the largest generating worker {children:,.0f} MiB")
-    asyncio.run(bench(url, args))
+    run(bench(url, args))
 
 
 if __name__ == "__main__":

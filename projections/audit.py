@@ -97,30 +97,37 @@ audit = Projection(
 )
 
 
-# Per event class: its payload's field names, and a getter of their values (as a tuple).
-_PAYLOAD_FIELDS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
+# Per event class: a msgspec struct of its payload's fields, in the dataclass's order
+# (None: no fields). Encoding a struct built from the values gives the same JSON as the
+# dict of them (tests/projections/test_audit_payload.py) at a third of the cost:
+# measured 0.5 against 1.4-2.0 µs an event, which is a rebuild's audit log's largest
+# share of Python after decoding.
+_PAYLOADS: dict[type, tuple[type[msgspec.Struct] | None, Callable[[Any], tuple[Any, ...]]]] = {}
 
 
-def _payload_fields(kind: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]:
+def _payload_of(kind: type) -> tuple[type[msgspec.Struct] | None, Callable[[Any], tuple[Any, ...]]]:
     names = tuple(
         f.name
         for f in dataclasses.fields(kind)
         if f.name not in _METADATA and f.name not in _PERSONAL
     )
+    if not names:
+        return None, lambda event: ()
+    struct = msgspec.defstruct(f"{kind.__qualname__.replace('.', '_')}Payload", names)
     if len(names) == 1:
         only = attrgetter(names[0])
-        return names, lambda event: (only(event),)
-    if not names:
-        return names, lambda event: ()
-    return names, attrgetter(*names)
+        return struct, lambda event: (only(event),)
+    return struct, attrgetter(*names)
 
 
 def _payload(event: Any) -> str:
-    found = _PAYLOAD_FIELDS.get(type(event))
+    found = _PAYLOADS.get(type(event))
     if found is None:
-        found = _PAYLOAD_FIELDS[type(event)] = _payload_fields(type(event))
-    names, values = found
-    return _encoder.encode(dict(zip(names, values(event), strict=True))).decode()
+        found = _PAYLOADS[type(event)] = _payload_of(type(event))
+    struct, values = found
+    if struct is None:
+        return "{}"
+    return _encoder.encode(struct(*values(event))).decode()
 
 
 _VALUES = " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"

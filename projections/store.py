@@ -204,8 +204,11 @@ def _to_dollar(sql: str) -> str:
     return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
 
 
-@dataclass(frozen=True, slots=True)
-class StoredNotification:
+class StoredNotification(NamedTuple):
+    """One event of the log as the views read it. A named tuple: a row becomes one with
+    `_make` (a rebuild reads millions; a frozen dataclass's construction cost ~1.8 µs a
+    row against ~0.5-1.0, measured in session 9)."""
+
     id: int
     originator_id: UUID
     originator_version: int
@@ -869,7 +872,7 @@ class PostgresReadStore(ReadStore):
             if not await self._events_table_exists(conn):
                 return []
             rows = await conn.fetch(self._select(None), after, limit)
-        return [StoredNotification(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+        return list(map(StoredNotification._make, rows))
 
     async def _read(
         self, after: int, limit: int, topics: Sequence[str] | None
@@ -890,7 +893,7 @@ class PostgresReadStore(ReadStore):
                     "SELECT coalesce(array_agg(x::text), '{}') FROM"
                     " pg_snapshot_xip(pg_current_snapshot()) AS x"
                 )
-        notifications = [StoredNotification(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+        notifications = list(map(StoredNotification._make, rows))
         return notifications, int(head), list(in_flight)
 
     async def _settle(self, in_flight: Sequence[str], timeout: float = 30.0) -> None:
