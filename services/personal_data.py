@@ -14,8 +14,10 @@ while, WAL and backups, is in docs/operations.md "Erasure").
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import threading
+import time
 from abc import ABC, abstractmethod
 from typing import Any
 from uuid import UUID
@@ -30,6 +32,17 @@ _NONCE = 12
 
 log = structlog.get_logger("tvaers.personal_data")
 
+# How long an erasure keeps rewriting the key table while an older transaction still
+# sees the forgotten key's dead row version (then the housekeeping takes over).
+PURGE_PATIENCE = 5.0
+
+# Seconds after which a purge that could not finish is tried again, until it does.
+RETRY_PURGE = 30.0
+
+# "N dead row versions cannot be removed yet." in VACUUM VERBOSE's report (the detail of
+# its notice; the number first in PostgreSQL's translations too).
+_FIRST_NUMBER = re.compile(r"\d+")
+
 # How long a rewrite waits for the key table's lock (a rewrite holds it only for
 # milliseconds; a longer wait means a stuck transaction, which should not stall erasures).
 LOCK_TIMEOUT = "5s"
@@ -40,8 +53,17 @@ def open_sealed(key: bytes, subject_id: UUID, sealed: bytes) -> bytes:
     return AESGCM(key).decrypt(sealed[:_NONCE], sealed[_NONCE:], subject_id.bytes)
 
 
+def _kept(detail: str) -> int:
+    """The dead row versions a VACUUM VERBOSE report (a notice's detail) says it kept."""
+    found = _FIRST_NUMBER.search(detail)
+    return int(found.group()) if found else 0
+
+
 class PersonalDataKeys(ABC):
     """Where the per-person keys live (never in the event log)."""
+
+    needs_purge: bool = False
+    """True after a `purge()` that could not finish (it is tried again by itself)."""
 
     @abstractmethod
     def key_for(self, subject_id: UUID, *, create: bool) -> bytes | None:
@@ -59,8 +81,10 @@ class PersonalDataKeys(ABC):
     def purge(self) -> bool:
         """Rewrite the key store so that no forgotten key remains in its files.
 
-        True when done; False (logged as an error) when the store could not be rewritten
-        now, e.g. its lock was held too long: the next erasure or start tries again.
+        True when done; False (logged as an error, `needs_purge` set) when the store could
+        not be rewritten now, e.g. its lock was held too long or an older transaction still
+        sees a forgotten key: it is tried again every `RETRY_PURGE` seconds until done, and
+        by the next erasure and start.
         """
 
     @abstractmethod
@@ -181,7 +205,9 @@ class SQLiteKeys(PersonalDataKeys):
                 self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error as error:
                 log.error("person-keys-not-purged", store="sqlite", error=str(error))
+                self.needs_purge = True
                 return False
+            self.needs_purge = False
             return True
 
     def close(self) -> None:
@@ -194,6 +220,8 @@ class PostgresKeys(PersonalDataKeys):
 
     def __init__(self, conninfo: dict[str, Any]) -> None:
         self._lock = threading.Lock()
+        self._retry: threading.Timer | None = None
+        self._closed = False
         self._conn = psycopg.connect(**conninfo, autocommit=True)
         self._conn.execute(
             "CREATE TABLE IF NOT EXISTS tvaers_person_keys (subject_id uuid PRIMARY KEY, key bytea)"
@@ -263,16 +291,37 @@ class PostgresKeys(PersonalDataKeys):
         cannot run in a transaction block: the connection is in autocommit. A rewrite is
         checked by the table's file number, because VACUUM only warns when the role does
         not own the table.
+
+        A rewrite copies a dead row version too while any transaction of the database
+        began before it died (its snapshot could still see it): then the forgotten key
+        is in the new files as well. So the rewrite is VERBOSE, its report says how many
+        dead versions it had to keep, and it is repeated (backing off, up to
+        `PURGE_PATIENCE` seconds) until it kept none. Found in session 9: under
+        concurrent writes the erased key stayed on disk, silently.
         """
         with self._lock:
+            done = self._purge()
+            self.needs_purge = not done
+            if self._retry is not None:
+                self._retry.cancel()
+                self._retry = None
+            if not done and not self._closed:
+                self._retry = threading.Timer(RETRY_PURGE, self._purge_again)
+                self._retry.daemon = True
+                self._retry.start()
+            return done
+
+    def _purge_again(self) -> None:
+        if self.needs_purge and not self._closed:
+            self.purge()
+
+    def _purge(self) -> bool:
+        """Rewrite until no dead version was kept, for up to `PURGE_PATIENCE` seconds."""
+        deadline = time.monotonic() + PURGE_PATIENCE
+        pause = 0.05
+        while True:
             try:
-                before = self._filenode()
-                self._conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
-                try:
-                    self._conn.execute("VACUUM (FULL) tvaers_person_keys")
-                finally:
-                    self._conn.execute("RESET lock_timeout")
-                rewritten = self._filenode() != before
+                rewritten, kept = self._rewrite()
             except psycopg.Error as error:
                 log.error("person-keys-not-purged", store="postgresql", error=str(error))
                 return False
@@ -283,7 +332,50 @@ class PostgresKeys(PersonalDataKeys):
                     error="tvaers_person_keys was not rewritten: the service's database role "
                     "must own the table",
                 )
-            return rewritten
+                return False
+            if kept == 0:
+                return True
+            if time.monotonic() + pause > deadline:
+                log.error(
+                    "person-keys-not-purged",
+                    store="postgresql",
+                    error=f"{kept} dead row version(s) of tvaers_person_keys kept: a"
+                    " transaction older than the erasure is still open; tried again in"
+                    f" {RETRY_PURGE:.0f} s",
+                    oldest_transactions=self._oldest_transactions(),
+                )
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
+
+    def _rewrite(self) -> tuple[bool, int]:
+        """VACUUM (FULL, VERBOSE) the key table: (whether it got new files, how many dead
+        row versions it had to keep)."""
+        reports: list[str] = []
+
+        def report(notice: psycopg.errors.Diagnostic) -> None:
+            if notice.message_detail:
+                reports.append(notice.message_detail)
+
+        before = self._filenode()
+        self._conn.add_notice_handler(report)
+        self._conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+        try:
+            self._conn.execute("VACUUM (FULL, VERBOSE) tvaers_person_keys")
+        finally:
+            self._conn.execute("RESET lock_timeout")
+            self._conn.remove_notice_handler(report)
+        return self._filenode() != before, sum(map(_kept, reports))
+
+    def _oldest_transactions(self) -> list[str]:
+        """What holds the rewrite back: the sessions of this database with the oldest
+        snapshots (pid, application, state, since when), for the log."""
+        rows = self._conn.execute(
+            "SELECT pid, application_name, state, xact_start FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND backend_xmin IS NOT NULL ORDER BY age(backend_xmin) DESC LIMIT 3"
+        ).fetchall()
+        return [f"{pid} {app or '-'} {state} since {start}" for pid, app, state, start in rows]
 
     def _filenode(self) -> int:
         row = self._conn.execute("SELECT pg_relation_filenode('tvaers_person_keys')").fetchone()
@@ -292,6 +384,9 @@ class PostgresKeys(PersonalDataKeys):
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
+            if self._retry is not None:
+                self._retry.cancel()
             self._conn.close()
 
 

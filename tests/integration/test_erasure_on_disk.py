@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID
@@ -25,6 +26,7 @@ import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from aggregates import Contact
+from services import personal_data
 from services.application import Tvaers
 from services.commands import ErasePerson, RegisterPerson
 from services.settings import Settings
@@ -230,6 +232,62 @@ def test_erasures_and_new_keys_from_several_processes_at_once_on_postgres(
     finally:
         for app in apps:
             app.close()
+
+
+def test_an_older_transaction_still_open_delays_the_rewrite_until_it_has_ended(
+    pg_app: tuple[Tvaers, Cluster], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rewrite keeps a dead row version that an open transaction could still see: the
+    forgotten key would stay on disk. The erasure says so (False, logged, `needs_purge`)
+    instead of claiming it is gone, and the purge is tried again by itself until, that
+    transaction ended, the key is on no disk. Any reader's snapshot does it (an export,
+    the projector, a report), not only one of the key table: here a repeatable-read
+    transaction on another table. Fails when the report of the kept versions is not read
+    (`_kept` → 0)."""
+    app, cluster = pg_app
+    monkeypatch.setattr(personal_data, "PURGE_PATIENCE", 0.3)
+    monkeypatch.setattr(personal_data, "RETRY_PURGE", 0.2)
+    organisation = register_organisation(app, "Sundhed og Forebyggelse")
+    erased = _person(app, organisation, "Erik Slettet")
+    erased_key = _key(app, erased)
+    with psycopg.connect(cluster.url) as reader:
+        reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        reader.execute("SELECT count(*) FROM pg_class")  # its snapshot is taken
+        execute(app, ErasePerson(person_id=erased), meta(reason="Anmodning om sletning"))
+        assert app.keys.needs_purge
+        assert app.keys.key_for(erased, create=False) is None  # forgotten for every reader
+        cluster.checkpoint()
+        assert _holding(cluster.key_relation_files(), erased_key)  # not yet from the disk
+        time.sleep(1.0)  # tried again meanwhile, in vain
+        assert app.keys.needs_purge
+        reader.rollback()
+    deadline = time.monotonic() + 10
+    while app.keys.needs_purge and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not app.keys.needs_purge
+    cluster.checkpoint()
+    assert _holding(cluster.key_relation_files(), erased_key) == []
+
+
+def test_an_erasure_waits_out_a_short_older_transaction(pg_app: tuple[Tvaers, Cluster]) -> None:
+    """A transaction that ends within the erasure's patience: the rewrite is repeated
+    until it kept no dead version, and the key is gone from the disk when it answers."""
+    app, cluster = pg_app
+    organisation = register_organisation(app, "Sundhed og Forebyggelse")
+    erased = _person(app, organisation, "Erik Slettet")
+    erased_key = _key(app, erased)
+    reader = psycopg.connect(cluster.url)
+    reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+    reader.execute("SELECT count(*) FROM pg_class")
+    ending = threading.Timer(0.5, reader.close)  # ends its transaction meanwhile
+    ending.start()
+    try:
+        execute(app, ErasePerson(person_id=erased), meta())
+    finally:
+        ending.join()
+    assert not app.keys.needs_purge
+    cluster.checkpoint()
+    assert _holding(cluster.key_relation_files(), erased_key) == []
 
 
 # -- SQLite (the default store) -------------------------------------------------------------
