@@ -63,7 +63,8 @@ class PersonalDataKeys(ABC):
     """Where the per-person keys live (never in the event log)."""
 
     needs_purge: bool = False
-    """True after a `purge()` that could not finish (it is tried again by itself)."""
+    """True after a `purge()` that could not finish (on PostgreSQL it is tried again by
+    itself; on both, by the next erasure and start)."""
 
     @abstractmethod
     def key_for(self, subject_id: UUID, *, create: bool) -> bytes | None:
