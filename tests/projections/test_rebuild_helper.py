@@ -201,3 +201,37 @@ async def test_killing_a_rebuild_stops_its_helper_and_the_next_rebuild_switches_
     assert await tracking_rows(store) == positions
     assert await runner.rebuild() == app.max_notification_id()
     assert await view_contents(store) == contents
+
+
+async def _autovacuum_off(store: PostgresReadStore, schema: str) -> set[str]:
+    rows = await store.fetch(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = $1 AND c.relkind = 'r'"
+        " AND 'autovacuum_enabled=false' = ANY(c.reloptions)",
+        schema,
+    )
+    return {str(r["relname"]) for r in rows}
+
+
+async def test_the_shadow_is_built_without_autovacuum_and_switched_in_with_it(
+    read_side: ReadSide, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A vacuum of a shadow table freshly filled held the switch up by deadlock_timeout a
+    table (the reads queued behind it waited 2 s): the shadow's tables are built with
+    autovacuum off, and the live tables have it back (no storage parameter left)."""
+    app, store, runner = read_side
+    assert isinstance(store, PostgresReadStore)
+    generate_history(app, random.Random(5), partnerships=2)
+    tables = {t for p in runner.projections for t in p.tables}
+    seen: dict[str, set[str]] = {}
+    switch = store.switch_shadow
+
+    async def spying(*args: object, **kwargs: object) -> None:
+        seen["shadow"] = await _autovacuum_off(store, "tvaers_rebuild")
+        await switch(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "switch_shadow", spying)
+    await runner.rebuild()
+    assert tables <= seen["shadow"]
+    live = str(await store.fetchval("SELECT current_schema()"))
+    assert await _autovacuum_off(store, live) == set()
