@@ -99,7 +99,7 @@ audit = Projection(
 
 # Per event class: a msgspec struct of its payload's fields, in the dataclass's order
 # (None: no fields). Encoding a struct built from the values gives the same JSON as the
-# dict of them (tests/projections/test_audit_payload.py) at a third of the cost:
+# dict of them (tests/unit/test_audit_payload.py) at a third of the cost:
 # measured 0.5 against 1.4-2.0 µs an event, which is a rebuild's audit log's largest
 # share of Python after decoding.
 _PAYLOADS: dict[type, tuple[type[msgspec.Struct] | None, Callable[[Any], tuple[Any, ...]]]] = {}

@@ -19,7 +19,7 @@ import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import psycopg
@@ -33,7 +33,7 @@ _NONCE = 12
 log = structlog.get_logger("tvaers.personal_data")
 
 # How long an erasure keeps rewriting the key table while an older transaction still
-# sees the forgotten key's dead row version (then the housekeeping takes over).
+# sees the forgotten key's dead row version (then it is tried again every RETRY_PURGE).
 PURGE_PATIENCE = 5.0
 
 # Seconds after which a purge that could not finish is tried again, until it does.
@@ -301,23 +301,27 @@ class PostgresKeys(PersonalDataKeys):
         concurrent writes the erased key stayed on disk, silently.
         """
         with self._lock:
-            done = self._purge()
-            self.needs_purge = not done
+            if self._closed:
+                return False
+            outcome = self._purge()
+            self.needs_purge = outcome != "done"
             if self._retry is not None:
                 self._retry.cancel()
                 self._retry = None
-            if not done and not self._closed:
+            if outcome == "later":
                 self._retry = threading.Timer(RETRY_PURGE, self._purge_again)
                 self._retry.daemon = True
                 self._retry.start()
-            return done
+            return outcome == "done"
 
     def _purge_again(self) -> None:
         if self.needs_purge and not self._closed:
             self.purge()
 
-    def _purge(self) -> bool:
-        """Rewrite until no dead version was kept, for up to `PURGE_PATIENCE` seconds."""
+    def _purge(self) -> Literal["done", "later", "never"]:
+        """Rewrite until no dead version was kept, for up to `PURGE_PATIENCE` seconds:
+        "done", else "later" (worth trying again) or "never" (the role does not own the
+        table: an operator must act; logged at each erasure and start)."""
         deadline = time.monotonic() + PURGE_PATIENCE
         pause = 0.05
         while True:
@@ -325,7 +329,7 @@ class PostgresKeys(PersonalDataKeys):
                 rewritten, kept = self._rewrite()
             except psycopg.Error as error:
                 log.error("person-keys-not-purged", store="postgresql", error=str(error))
-                return False
+                return "later"
             if not rewritten:
                 log.error(
                     "person-keys-not-purged",
@@ -333,9 +337,9 @@ class PostgresKeys(PersonalDataKeys):
                     error="tvaers_person_keys was not rewritten: the service's database role "
                     "must own the table",
                 )
-                return False
+                return "never"
             if kept == 0:
-                return True
+                return "done"
             if time.monotonic() + pause > deadline:
                 log.error(
                     "person-keys-not-purged",
@@ -345,7 +349,7 @@ class PostgresKeys(PersonalDataKeys):
                     f" {RETRY_PURGE:.0f} s",
                     oldest_transactions=self._oldest_transactions(),
                 )
-                return False
+                return "later"
             time.sleep(pause)
             pause = min(pause * 2, 1.0)
 

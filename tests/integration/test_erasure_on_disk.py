@@ -269,6 +269,31 @@ def test_an_older_transaction_still_open_delays_the_rewrite_until_it_has_ended(
     assert _holding(cluster.key_relation_files(), erased_key) == []
 
 
+def test_a_rewrite_kept_from_its_lock_is_tried_again_until_it_runs(
+    pg_app: tuple[Tvaers, Cluster], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A transaction holding the key table (its lock) past the rewrite's lock timeout:
+    the erasure stands, and the rewrite is tried again by itself until it runs."""
+    app, cluster = pg_app
+    monkeypatch.setattr(personal_data, "LOCK_TIMEOUT", "100ms")
+    monkeypatch.setattr(personal_data, "RETRY_PURGE", 0.2)
+    organisation = register_organisation(app, "Sundhed og Forebyggelse")
+    erased = _person(app, organisation, "Erik Slettet")
+    erased_key = _key(app, erased)
+    with psycopg.connect(cluster.url) as holder:
+        holder.execute(f"SELECT count(*) FROM {KEY_TABLE}")  # ACCESS SHARE until it ends
+        execute(app, ErasePerson(person_id=erased), meta())
+        assert app.keys.needs_purge
+        assert app.keys.key_for(erased, create=False) is None
+        holder.rollback()
+    deadline = time.monotonic() + 10
+    while app.keys.needs_purge and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not app.keys.needs_purge
+    cluster.checkpoint()
+    assert _holding(cluster.key_relation_files(), erased_key) == []
+
+
 def test_an_erasure_waits_out_a_short_older_transaction(pg_app: tuple[Tvaers, Cluster]) -> None:
     """A transaction that ends within the erasure's patience: the rewrite is repeated
     until it kept no dead version, and the key is gone from the disk when it answers."""
