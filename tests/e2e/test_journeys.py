@@ -103,6 +103,7 @@ def test_a_project_leader_builds_a_partnership_up_to_a_signed_agreement(
         page.get_by_role("combobox", name="Underskriver", exact=True).select_option(label=signatory)
         page.get_by_label("Gælder fra").fill("2026-03-01")
         page.get_by_role("button", name="Registrér underskrift").click()
+        page.wait_for_load_state()  # the next party's `count()` must read the new page
         expect(page.get_by_role("heading", level=1)).to_be_visible()
 
     page.goto(partnership_url)

@@ -133,6 +133,7 @@ def _changes_as_leader(page: Page, server: str) -> dict[str, Any]:
             choose.first.click()
         page.get_by_role("combobox", name="Underskriver", exact=True).select_option(index=1)
         page.get_by_role("button", name="Registrér underskrift").click()
+        page.wait_for_load_state()  # the next round's `count()` must read the new page
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         expect(page.locator(".error-summary")).to_have_count(0)
     page.get_by_role("button", name="Log ud").click()
