@@ -298,17 +298,17 @@ class PostgresKeys(PersonalDataKeys):
         is in the new files as well. So the rewrite is VERBOSE, its report says how many
         dead versions it had to keep, and it is repeated (backing off, up to
         `PURGE_PATIENCE` seconds) until it kept none. Found in session 9: under
-        concurrent writes the erased key stayed on disk, silently.
+        concurrent writes the erased key stayed on disk, silently. The key store is free
+        between two attempts: reading and creating keys (every person read) do not wait
+        for the older transaction to end.
         """
+        outcome = self._purge()
         with self._lock:
-            if self._closed:
-                return False
-            outcome = self._purge()
             self.needs_purge = outcome != "done"
             if self._retry is not None:
                 self._retry.cancel()
                 self._retry = None
-            if outcome == "later":
+            if outcome == "later" and not self._closed:
                 self._retry = threading.Timer(RETRY_PURGE, self._purge_again)
                 self._retry.daemon = True
                 self._retry.start()
@@ -326,7 +326,11 @@ class PostgresKeys(PersonalDataKeys):
         pause = 0.05
         while True:
             try:
-                rewritten, kept = self._rewrite()
+                with self._lock:
+                    if self._closed:
+                        return "never"
+                    rewritten, kept = self._rewrite()
+                    oldest = self._oldest_transactions() if kept else []
             except psycopg.Error as error:
                 log.error("person-keys-not-purged", store="postgresql", error=str(error))
                 return "later"
@@ -347,7 +351,7 @@ class PostgresKeys(PersonalDataKeys):
                     error=f"{kept} dead row version(s) of tvaers_person_keys kept: a"
                     " transaction older than the erasure is still open; tried again in"
                     f" {RETRY_PURGE:.0f} s",
-                    oldest_transactions=self._oldest_transactions(),
+                    oldest_transactions=oldest,
                 )
                 return "later"
             time.sleep(pause)

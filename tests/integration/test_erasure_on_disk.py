@@ -294,6 +294,34 @@ def test_a_rewrite_kept_from_its_lock_is_tried_again_until_it_runs(
     _purged_by_itself(app, cluster, erased_key)
 
 
+def test_keys_are_read_while_an_erasure_waits_for_an_older_transaction(
+    pg_app: tuple[Tvaers, Cluster], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between two attempts of the rewrite the key store is free: reading another
+    person's key (what every read of a person does) does not wait for the older
+    transaction, nor for the erasure's patience."""
+    app, cluster = pg_app
+    monkeypatch.setattr(personal_data, "PURGE_PATIENCE", 3.0)
+    organisation = register_organisation(app, "Sundhed og Forebyggelse")
+    kept, erased = (_person(app, organisation, n) for n in ("Karen Beholdt", "Erik Slettet"))
+    kept_key = _key(app, kept)
+    with psycopg.connect(cluster.url) as reader:
+        reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        reader.execute("SELECT count(*) FROM pg_class")
+        erasing = threading.Thread(
+            target=execute, args=(app, ErasePerson(person_id=erased), meta())
+        )
+        erasing.start()
+        time.sleep(1.0)  # in the erasure's pause of 0.8 s after its 4th rewrite (0.75-1.55 s)
+        began = time.monotonic()
+        assert app.keys.key_for(kept, create=False) == kept_key
+        assert time.monotonic() - began < 0.3  # with the store held while pausing: 0.58 s
+        assert erasing.is_alive()  # still waiting for the reader
+        reader.rollback()
+        erasing.join(timeout=10)
+    assert not app.keys.needs_purge
+
+
 def test_an_erasure_waits_out_a_short_older_transaction(pg_app: tuple[Tvaers, Cluster]) -> None:
     """A transaction that ends within the erasure's patience: the rewrite is repeated
     until it kept no dead version, and the key is gone from the disk when it answers."""
