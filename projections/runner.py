@@ -170,6 +170,10 @@ class Status:
         return max(0, self.head - self.position)
 
 
+LINGER_BELOW = 16
+"""A batch of fewer events than this is followed by the runner's `linger`."""
+
+
 class ProjectionRunner:
     def __init__(
         self,
@@ -192,6 +196,10 @@ class ProjectionRunner:
         # picklable (a module-level function or a partial of one); None: no helper.
         self.helper_decoder = helper_decoder
         self.batch_size = batch_size
+        # Seconds to wait after a batch of fewer than LINGER_BELOW events before the next
+        # (0: none). The external projector (`tvaers project run`) sets it: idle beside the
+        # API, it otherwise ran a batch for every event or two (session 9).
+        self.linger = 0.0
         self._positions: dict[str, int] = {}
         # Stuck projections: their failure, and when (time.monotonic) to try them again.
         self._failures: dict[str, Failure] = {}
@@ -971,6 +979,10 @@ class ProjectionRunner:
                 retry_in = self.next_retry_in()
                 wait = idle_wait if retry_in is None else min(idle_wait, retry_in)
                 await self._idle(stop, wait)
+            elif self.linger > 0 and covered < LINGER_BELOW:
+                # A small batch under a steady stream: let the next events gather first.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.linger)
 
     async def _idle(self, stop: asyncio.Event, timeout: float) -> None:
         """Wait for new events, but return at once when asked to stop."""

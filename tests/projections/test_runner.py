@@ -16,6 +16,7 @@ from uuid import UUID
 import asyncpg
 import pytest
 
+import projections.runner as runner_module
 from aggregates import Organisation, Partnership
 from aggregates.taxonomy import AnchoringStatus, Dimension, Rung, Sector
 from api.readside import ReadSide as ApiReadSide
@@ -545,3 +546,58 @@ async def test_a_second_rebuild_at_the_same_time_is_refused_and_the_first_switch
         assert await second.rebuild() == app.max_notification_id()
     finally:
         await other.close()
+
+
+async def test_a_lingering_runner_waits_after_a_small_batch_only(
+    read_side: ReadSide, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`linger` (the external projector's): after a batch of fewer than LINGER_BELOW
+    events the runner waits that long before the next, so that a steady stream of
+    commands is projected in fewer, larger batches (each costs a transaction, the
+    positions' lock and update); after a full batch it goes on at once; a stop ends the
+    wait at once. Measured (bench/README session 9): the projector's CPU per command
+    down 55 %, PostgreSQL's down 25-30 %."""
+    _, _, runner = read_side
+    covered = iter([1, runner_module.LINGER_BELOW, 1])
+    calls: list[float] = []
+
+    async def batch() -> int:
+        calls.append(time.monotonic())
+        return next(covered, 0)
+
+    monkeypatch.setattr(runner, "run_batch", batch)
+    runner.linger = 0.3
+    stop = asyncio.Event()
+    following = asyncio.create_task(runner.run_forever(stop, idle_wait=5.0))
+    while len(calls) < 3:
+        await asyncio.sleep(0.01)
+    assert calls[1] - calls[0] >= 0.29  # lingered after one event
+    assert calls[2] - calls[1] < 0.2  # not after a full batch
+    runner.linger = 30.0  # the third batch (one event) is lingering now
+    await asyncio.sleep(0.05)
+    began = time.monotonic()
+    stop.set()
+    await asyncio.wait_for(following, 2)
+    assert time.monotonic() - began < 1.0
+    assert len(calls) == 3
+
+
+async def test_a_runner_without_linger_goes_on_at_once(
+    read_side: ReadSide, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, _, runner = read_side
+    covered = iter([1, 1])
+    calls: list[float] = []
+
+    async def batch() -> int:
+        calls.append(time.monotonic())
+        return next(covered, 0)
+
+    monkeypatch.setattr(runner, "run_batch", batch)
+    stop = asyncio.Event()
+    following = asyncio.create_task(runner.run_forever(stop, idle_wait=5.0))
+    while len(calls) < 3:
+        await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(following, 7)
+    assert calls[2] - calls[0] < 0.2
