@@ -548,6 +548,23 @@ async def test_a_second_rebuild_at_the_same_time_is_refused_and_the_first_switch
         await other.close()
 
 
+def _following(
+    runner: ProjectionRunner, monkeypatch: pytest.MonkeyPatch, covered: list[int]
+) -> tuple[list[float], asyncio.Event, asyncio.Task[None]]:
+    """The runner following a log whose batches cover `covered` events in turn (then none):
+    when each batch began, the stop, and the following task."""
+    coverage = iter(covered)
+    calls: list[float] = []
+
+    async def batch() -> int:
+        calls.append(time.monotonic())
+        return next(coverage, 0)
+
+    monkeypatch.setattr(runner, "run_batch", batch)
+    stop = asyncio.Event()
+    return calls, stop, asyncio.create_task(runner.run_forever(stop, idle_wait=5.0))
+
+
 async def test_a_lingering_runner_waits_after_a_small_batch_only(
     read_side: ReadSide, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -558,17 +575,8 @@ async def test_a_lingering_runner_waits_after_a_small_batch_only(
     wait at once. Measured (bench/README session 9): the projector's CPU per command
     down 55 %, PostgreSQL's down 25-30 %."""
     _, _, runner = read_side
-    covered = iter([1, runner_module.LINGER_BELOW, 1])
-    calls: list[float] = []
-
-    async def batch() -> int:
-        calls.append(time.monotonic())
-        return next(covered, 0)
-
-    monkeypatch.setattr(runner, "run_batch", batch)
     runner.linger = 0.3
-    stop = asyncio.Event()
-    following = asyncio.create_task(runner.run_forever(stop, idle_wait=5.0))
+    calls, stop, following = _following(runner, monkeypatch, [1, runner_module.LINGER_BELOW, 1])
     while len(calls) < 3:
         await asyncio.sleep(0.01)
     assert calls[1] - calls[0] >= 0.29  # lingered after one event
@@ -586,16 +594,7 @@ async def test_a_runner_without_linger_goes_on_at_once(
     read_side: ReadSide, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, _, runner = read_side
-    covered = iter([1, 1])
-    calls: list[float] = []
-
-    async def batch() -> int:
-        calls.append(time.monotonic())
-        return next(covered, 0)
-
-    monkeypatch.setattr(runner, "run_batch", batch)
-    stop = asyncio.Event()
-    following = asyncio.create_task(runner.run_forever(stop, idle_wait=5.0))
+    calls, stop, following = _following(runner, monkeypatch, [1, 1])
     while len(calls) < 3:
         await asyncio.sleep(0.01)
     stop.set()
