@@ -330,7 +330,6 @@ class PostgresKeys(PersonalDataKeys):
                     if self._closed:
                         return "never"
                     rewritten, kept = self._rewrite()
-                    oldest = self._oldest_transactions() if kept else []
             except psycopg.Error as error:
                 log.error("person-keys-not-purged", store="postgresql", error=str(error))
                 return "later"
@@ -345,6 +344,7 @@ class PostgresKeys(PersonalDataKeys):
             if kept == 0:
                 return "done"
             if time.monotonic() + pause > deadline:
+                oldest = self._oldest_transactions()
                 log.error(
                     "person-keys-not-purged",
                     store="postgresql",
@@ -378,12 +378,19 @@ class PostgresKeys(PersonalDataKeys):
 
     def _oldest_transactions(self) -> list[str]:
         """What holds the rewrite back: the sessions of this database with the oldest
-        snapshots (pid, application, state, since when), for the log."""
-        rows = self._conn.execute(
-            "SELECT pid, application_name, state, xact_start FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            " AND backend_xmin IS NOT NULL ORDER BY age(backend_xmin) DESC LIMIT 3"
-        ).fetchall()
+        snapshots (pid, application, state, since when), for the log (none if it cannot
+        be read)."""
+        with self._lock:
+            if self._closed:
+                return []
+            try:
+                rows = self._conn.execute(
+                    "SELECT pid, application_name, state, xact_start FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    " AND backend_xmin IS NOT NULL ORDER BY age(backend_xmin) DESC LIMIT 3"
+                ).fetchall()
+            except psycopg.Error:
+                return []
         return [f"{pid} {app or '-'} {state} since {start}" for pid, app, state, start in rows]
 
     def _filenode(self) -> int:
