@@ -50,6 +50,7 @@ from api.readside import open_read_side
 from api.security_headers import SecurityHeadersMiddleware
 from api.ui import csrf_config, template_config, ui_handlers
 from api.ui.core import ui_aware
+from services import pgstore
 from services.application import Tvaers
 from services.settings import Settings
 
@@ -164,6 +165,18 @@ _collected = False
 GC_THRESHOLDS = (50_000, 20, 10)
 
 
+@asynccontextmanager
+async def command_pool(settings: Settings, tvaers: Tvaers) -> AsyncIterator[None]:
+    """On PostgreSQL, the commands' own asyncpg pool, attached to the application: the
+    API's command handlers run on the loop (services/bridge.py, ADR 0028)."""
+    async with pgstore.loop_pool(settings) as pool:
+        tvaers.attach_pool(pool)
+        try:
+            yield
+        finally:
+            tvaers.attach_pool(None)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app. Tests call this with their own settings; `tvaers serve` with the env's."""
     settings = settings or Settings.from_env()
@@ -185,7 +198,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         thresholds = gc.get_threshold()
         try:
             follow = settings.projections == "embedded"
-            async with open_read_side(settings, tvaers, follow=follow) as read_side:
+            async with (
+                command_pool(settings, tvaers),
+                open_read_side(settings, tvaers, follow=follow) as read_side,
+            ):
                 app.state.read_side = read_side
                 _freeze_startup_objects()
                 gc.set_threshold(*GC_THRESHOLDS)

@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response
+from litestar.concurrency import sync_to_thread
 from litestar.datastructures import State
 from litestar.exceptions import ValidationException
 
@@ -66,21 +67,54 @@ class RequestContext:
         status: int = 200,
         **path: uuid.UUID,
     ) -> Response[CommandAccepted]:
-        """Run the body's command (with the ids from the path) and answer with the result.
+        """Run the body's command (with the ids from the path) and answer with the result;
+        for a synchronous handler (on a thread). `execute_on_loop` is the same for an
+        asynchronous one.
 
         `command`: for a body that carries only the metadata (`Write`), the command the
         path names. A retry with the same Idempotency-Key gets the first result back
         (marked `Idempotent-Replayed: true`) and writes nothing; only a new write counts.
         """
-        if command is None:
-            if not isinstance(body, Body):
-                raise TypeError(f"{type(body).__name__} is no command's body: pass the command")
-            command = body.to_command(**path)
+        command = self._command(body, command, path)
         try:
             result = tvaers.execute(command, self.envelope(body))
         except DomainError as error:
             name_records(tvaers, error, path.get("partnership_id"))
             raise
+        return self._answer(result, status, path)
+
+    async def execute_on_loop(
+        self,
+        tvaers: Tvaers,
+        body: Write,
+        command: Command | None = None,
+        *,
+        status: int = 200,
+        **path: uuid.UUID,
+    ) -> Response[CommandAccepted]:
+        """`execute` for an asynchronous handler: the command runs on the event loop, its
+        database round trips awaited (`Tvaers.execute_on_loop`, ADR 0028); a refusal's
+        records are named on a thread (they are read from the store)."""
+        command = self._command(body, command, path)
+        try:
+            result = await tvaers.execute_on_loop(command, self.envelope(body))
+        except DomainError as error:
+            await sync_to_thread(name_records, tvaers, error, path.get("partnership_id"))
+            raise
+        return self._answer(result, status, path)
+
+    @staticmethod
+    def _command(body: Write, command: Command | None, path: dict[str, uuid.UUID]) -> Command:
+        if command is not None:
+            return command
+        if not isinstance(body, Body):
+            raise TypeError(f"{type(body).__name__} is no command's body: pass the command")
+        made: Command = body.to_command(**path)
+        return made
+
+    def _answer(
+        self, result: CommandResult, status: int, path: dict[str, uuid.UUID]
+    ) -> Response[CommandAccepted]:
         response = accepted(result, status=status)
         if self.location is not None and status == 201:
             created = result.created_id or result.aggregate_id

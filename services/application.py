@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import contextvars
 import copy
+import functools
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -15,6 +19,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.utils import Environment, EnvType, get_topic
+from greenlet import getcurrent
 
 from aggregates import (
     AccessRole,
@@ -38,6 +43,7 @@ from aggregates.errors import AlreadyExists, DomainError, NoChange, NotFound
 from aggregates.idempotency import IdempotentRequest, request_id_for
 from aggregates.subjects import clashes
 from aggregates.taxonomy import Rung
+from services import bridge, pgstore
 from services.commands import (
     AdjustActivity,
     AmendAgreement,
@@ -131,35 +137,70 @@ for _immutable in (UUID, date, datetime, Decimal):
 # Reconstructing "up to this version" reads the latest state without the cache.
 _LATEST = 2**62
 
+# The running command's base version and idempotency key. Context variables, not
+# thread-locals: bridged commands (services/bridge.py) share the loop's thread, each in
+# its own context.
+_BASE_VERSION: ContextVar[int | None] = ContextVar("tvaers_base_version", default=None)
+_IDEMPOTENCY: ContextVar[Idempotency | None] = ContextVar("tvaers_idempotency", default=None)
+
 
 class AggregateLocks:
     """Striped re-entrant locks: whoever touches a cached aggregate holds its stripe.
 
     A command changes the cached aggregate in place (no copy), holding the stripe from
-    reading it to saving it. Readers take the stripe only while copying it. A thread
-    that already holds a stripe never waits for another one (it reads from the store
+    reading it to saving it. Readers take the stripe only while copying it. Whoever
+    already holds a stripe never waits for another one (it reads from the store
     instead), so two commands can never wait for each other.
+
+    The owner is the greenlet (services/bridge.py): a thread's own, or a bridged
+    command's on the event loop's thread, where many commands share one thread. A
+    bridged command that must wait polls (`asyncio.sleep`, 0.2-5 ms) instead of blocking
+    the loop; a thread waits on the lock itself.
     """
 
     def __init__(self, stripes: int = 256) -> None:
-        self._locks = [threading.RLock() for _ in range(stripes)]
-        self._held = threading.local()
-
-    def _lock(self, aggregate_id: UUID) -> threading.RLock:
-        return self._locks[aggregate_id.int % len(self._locks)]
+        self._locks = [threading.Lock() for _ in range(stripes)]
+        self._owners: list[object | None] = [None] * stripes
+        self._depths = [0] * stripes
+        self._held: dict[object, int] = {}
 
     def holding(self) -> bool:
-        return bool(getattr(self._held, "count", 0))
+        return getcurrent() in self._held
 
     def acquire(self, aggregate_id: UUID, *, blocking: bool = True) -> bool:
-        if not self._lock(aggregate_id).acquire(blocking=blocking):
-            return False
-        self._held.count = getattr(self._held, "count", 0) + 1
+        stripe = aggregate_id.int % len(self._locks)
+        me = getcurrent()
+        if self._owners[stripe] is not me:
+            lock = self._locks[stripe]
+            if not lock.acquire(blocking=False):
+                if not blocking:
+                    return False
+                if bridge.in_bridge():
+                    pause = 0.0002
+                    while not lock.acquire(blocking=False):
+                        bridge.wait_for(asyncio.sleep(pause))
+                        pause = min(pause * 2, 0.005)
+                else:
+                    lock.acquire()
+            self._owners[stripe] = me
+        self._depths[stripe] += 1
+        self._held[me] = self._held.get(me, 0) + 1
         return True
 
     def release(self, aggregate_id: UUID) -> None:
-        self._held.count -= 1
-        self._lock(aggregate_id).release()
+        stripe = aggregate_id.int % len(self._locks)
+        me = getcurrent()
+        if self._owners[stripe] is not me:
+            raise RuntimeError("release of an aggregate lock not held")
+        count = self._held[me] - 1
+        if count:
+            self._held[me] = count
+        else:
+            del self._held[me]
+        self._depths[stripe] -= 1
+        if not self._depths[stripe]:
+            self._owners[stripe] = None
+            self._locks[stripe].release()
 
 
 @dataclass(frozen=True)
@@ -237,8 +278,8 @@ class Tvaers(Application[UUID]):
         with schema_lock(settings):  # replicas starting together on a fresh database
             super().__init__(env=settings.eventsourcing_env())
             self.keys = open_keys(settings)
-        self._local = threading.local()
         self._aggregate_locks = AggregateLocks()
+        self._on_loop = False
         assert isinstance(self.mapper, MsgspecMapper)
         self.mapper.keys = self.keys
         self.reapply_erasures()
@@ -310,8 +351,8 @@ class Tvaers(Application[UUID]):
         version. Runs once per command, on the first aggregate saved (the one the command
         addresses: `_change`'s, or an agreement handler's agreement after
         `_check_addressed`)."""
-        base: int | None = getattr(self._local, "base_version", None)
-        self._local.base_version = None
+        base = _BASE_VERSION.get()
+        _BASE_VERSION.set(None)
         pending: list[Any] = list(aggregate.pending_events)
         if base is None or not pending:
             return
@@ -336,10 +377,10 @@ class Tvaers(Application[UUID]):
 
     def _save(self, *aggregates: TvaersAggregate, created_id: UUID | None = None) -> CommandResult:
         self._check_edits(aggregates[0])
-        idempotency: Idempotency | None = getattr(self._local, "idempotency", None)
+        idempotency = _IDEMPOTENCY.get()
         if idempotency is not None:
             # Last, so that its notification id is the highest of the transaction.
-            self._local.idempotency = None
+            _IDEMPOTENCY.set(None)
             main = aggregates[0]
             aggregates = (
                 *aggregates,
@@ -421,6 +462,25 @@ class Tvaers(Application[UUID]):
 
     # -- commands ----------------------------------------------------------------------
 
+    def attach_pool(self, pool: Any) -> bool:
+        """Let commands run by `execute_on_loop` do their event store round trips on
+        this asyncpg pool, bridged on the loop (services/bridge.py, ADR 0028). False
+        (and nothing changes) on the SQLite store."""
+        recorders = [self.recorder, self.snapshots.recorder if self.snapshots else None]
+        self._on_loop = pgstore.attach(recorders, pool)
+        return self._on_loop
+
+    async def execute_on_loop(self, command: Command, envelope: Envelope) -> CommandResult:
+        """`execute` for a caller on the event loop: bridged on the loop when a pool is
+        attached (`attach_pool`), else on the loop's executor (a thread).
+
+        For commands whose work is database round trips and little CPU (not password
+        hashing: the loop would wait for it)."""
+        if self._on_loop:
+            return await bridge.run(self.execute, command, envelope)
+        call = functools.partial(contextvars.copy_context().run, self.execute, command, envelope)
+        return await asyncio.get_running_loop().run_in_executor(None, call)
+
     def execute(self, command: Command, envelope: Envelope) -> CommandResult:
         """Run one command: its handler from the table (`COMMANDS`), with the envelope's
         metadata, version check and idempotency key.
@@ -433,11 +493,11 @@ class Tvaers(Application[UUID]):
             raise TypeError(f"No handler for {type(command).__name__} (services/application.py).")
 
         def run() -> CommandResult:
-            self._local.base_version = envelope.base_version
+            token = _BASE_VERSION.set(envelope.base_version)
             try:
                 return handler.execute(self, command, envelope)
             finally:
-                self._local.base_version = None
+                _BASE_VERSION.reset(token)
 
         if envelope.idempotency is None:
             return run()
@@ -525,8 +585,9 @@ class Tvaers(Application[UUID]):
         result = self._change(
             Person, c.person_id, envelope.expected_version, lambda p: p.erase(envelope.meta)
         )
-        self.keys.forget(c.person_id)
-        self.keys.purge()
+        # On a thread when bridged: the purge may wait seconds (services/bridge.py).
+        bridge.blocking(self.keys.forget, c.person_id)
+        bridge.blocking(self.keys.purge)
         return result
 
     def reapply_erasures(self) -> int:
@@ -801,7 +862,7 @@ class Tvaers(Application[UUID]):
         first = self._first_result(idempotency)
         if first is not None:
             return first, True
-        self._local.idempotency = idempotency
+        token = _IDEMPOTENCY.set(idempotency)
         try:
             return run(), False
         except ConcurrencyConflict:
@@ -810,7 +871,7 @@ class Tvaers(Application[UUID]):
                 return first, True
             raise
         finally:
-            self._local.idempotency = None
+            _IDEMPOTENCY.reset(token)
 
     def _first_result(self, idempotency: Idempotency) -> CommandResult | None:
         request_id = request_id_for(idempotency.actor, idempotency.key)
@@ -835,20 +896,16 @@ class Tvaers(Application[UUID]):
 
     def _notification_id_of(self, originator_id: UUID) -> int:
         """The notification id of an aggregate's first event."""
+        if isinstance(self.recorder, pgstore.TvaersApplicationRecorder):
+            found = self.recorder.notification_id(originator_id, 1)
+            assert found is not None, originator_id
+            return found
         table = self.settings.events_table
         datastore: Any = self.recorder.datastore  # type: ignore[attr-defined]
-        if self.settings.store == "sqlite":
-            sql = f"SELECT rowid FROM {table} WHERE originator_id = ? AND originator_version = 1"
-            with datastore.transaction(commit=False) as cursor:
-                cursor.execute(sql, (originator_id.hex,))
-                return int(cursor.fetchone()[0])
-        sql = (
-            f"SELECT notification_id FROM {table}"
-            " WHERE originator_id = %s AND originator_version = 1"
-        )
+        sql = f"SELECT rowid FROM {table} WHERE originator_id = ? AND originator_version = 1"
         with datastore.transaction(commit=False) as cursor:
-            cursor.execute(sql, (originator_id,))
-            return int(cursor.fetchone()["notification_id"])
+            cursor.execute(sql, (originator_id.hex,))
+            return int(cursor.fetchone()[0])
 
     # -- accounts, grants and tokens ---------------------------------------------------
 

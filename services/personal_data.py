@@ -26,6 +26,7 @@ import psycopg
 import structlog
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from services import bridge
 from services.settings import Settings
 
 _NONCE = 12
@@ -113,14 +114,14 @@ class PersonalDataKeys(ABC):
         """Release connections."""
 
     def seal(self, subject_id: UUID, plaintext: bytes) -> bytes:
-        key = self.key_for(subject_id, create=True)
+        key = bridge.blocking(self.key_for, subject_id, create=True)
         assert key is not None
         nonce = os.urandom(_NONCE)
         return nonce + AESGCM(key).encrypt(nonce, plaintext, subject_id.bytes)
 
     def unseal(self, subject_id: UUID, sealed: bytes) -> bytes | None:
         """The plaintext, or None when the subject's key has been forgotten."""
-        key = self.key_for(subject_id, create=False)
+        key = bridge.blocking(self.key_for, subject_id, create=False)
         if key is None:
             return None
         return open_sealed(key, subject_id, sealed)

@@ -472,7 +472,7 @@ class Settings:
             raise SettingsError("TVAERS_DATABASE_URL names no database (postgresql://…/NAME).")
         env.update(
             {
-                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "PERSISTENCE_MODULE": "services.pgstore:Factory",
                 "POSTGRES_DBNAME": dbname,
                 "POSTGRES_HOST": query.get("host", [parts.hostname or "localhost"])[0],
                 "POSTGRES_PORT": str(port),

@@ -33,10 +33,9 @@ class ActivityController(Controller):
         operation_id="changeActivityStatus",
         summary="Change an activity's status",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def change_status(
+    async def change_status(
         self,
         partnership_id: FromPath[UUID],
         activity_id: FromPath[UUID],
@@ -46,17 +45,18 @@ class ActivityController(Controller):
     ) -> Response[CommandAccepted]:
         """Planned → running → paused → running … → ended, from `valid_on`; an ended
         activity changes no more."""
-        return context.execute(tvaers, data, partnership_id=partnership_id, activity_id=activity_id)
+        return await context.execute_on_loop(
+            tvaers, data, partnership_id=partnership_id, activity_id=activity_id
+        )
 
     @post(
         "/activities/{activity_id:uuid}/adjustments",
         operation_id="adjustActivity",
         summary="Adjust an activity",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def adjust(
+    async def adjust(
         self,
         partnership_id: FromPath[UUID],
         activity_id: FromPath[UUID],
@@ -66,16 +66,17 @@ class ActivityController(Controller):
     ) -> Response[CommandAccepted]:
         """Record an adjustment (`description`: what and why) and, optionally, a new title,
         target group, arena or owners; fields left out stay as they are."""
-        return context.execute(tvaers, data, partnership_id=partnership_id, activity_id=activity_id)
+        return await context.execute_on_loop(
+            tvaers, data, partnership_id=partnership_id, activity_id=activity_id
+        )
 
     @post(
         "/follow-ups",
         operation_id="scheduleFollowUp",
         summary="Schedule a retention follow-up",
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def schedule_follow_up(
+    async def schedule_follow_up(
         self,
         partnership_id: FromPath[UUID],
         data: JSONBody[FollowUpSchedule],
@@ -84,17 +85,18 @@ class ActivityController(Controller):
     ) -> Response[CommandAccepted]:
         """A follow-up of a cohort (a count of participants), due on `due_on`, for the
         partnership or one activity. `id` is the follow-up."""
-        return context.execute(tvaers, data, partnership_id=partnership_id, status=201)
+        return await context.execute_on_loop(
+            tvaers, data, partnership_id=partnership_id, status=201
+        )
 
     @post(
         "/follow-ups/{follow_up_id:uuid}/result",
         operation_id="recordFollowUp",
         summary="Record a follow-up's result",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def record_follow_up(
+    async def record_follow_up(
         self,
         partnership_id: FromPath[UUID],
         follow_up_id: FromPath[UUID],
@@ -104,7 +106,7 @@ class ActivityController(Controller):
     ) -> Response[CommandAccepted]:
         """How many of the cohort were reached and retained (0 ≤ retained ≤ reached ≤
         cohort); once per follow-up."""
-        return context.execute(
+        return await context.execute_on_loop(
             tvaers, data, partnership_id=partnership_id, follow_up_id=follow_up_id
         )
 
@@ -113,10 +115,9 @@ class ActivityController(Controller):
         operation_id="enterPhase",
         summary="Enter a phase of the implementation circle",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def enter_phase(
+    async def enter_phase(
         self,
         partnership_id: FromPath[UUID],
         data: JSONBody[PhaseEnter],
@@ -125,7 +126,7 @@ class ActivityController(Controller):
     ) -> Response[CommandAccepted]:
         """The action plan moves on: plan → start → follow up → adjust, then plan or start
         anew."""
-        return context.execute(tvaers, data, partnership_id=partnership_id)
+        return await context.execute_on_loop(tvaers, data, partnership_id=partnership_id)
 
 
 # Not in the controller: GET on this path belongs to the activities view (see
@@ -134,11 +135,10 @@ class ActivityController(Controller):
     "/partnerships/{partnership_id:uuid}/activities",
     operation_id="launchActivity",
     summary="Launch an activity",
-    sync_to_thread=True,
     opt=WRITE,
     tags=["activities"],
 )
-def launch_activity(
+async def launch_activity(
     partnership_id: FromPath[UUID],
     data: JSONBody[ActivityLaunch],
     tvaers: NamedDependency[Tvaers],
@@ -146,4 +146,4 @@ def launch_activity(
 ) -> Response[CommandAccepted]:
     """A new activity owned by one or more partners, planned (or `running`). `id` is the
     activity."""
-    return context.execute(tvaers, data, partnership_id=partnership_id, status=201)
+    return await context.execute_on_loop(tvaers, data, partnership_id=partnership_id, status=201)

@@ -63,10 +63,9 @@ class AgreementController(Controller):
         operation_id="amendAgreement",
         summary="Amend an agreement's terms",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def amend(
+    async def amend(
         self,
         partnership_id: FromPath[UUID],
         agreement_id: FromPath[UUID],
@@ -76,7 +75,7 @@ class AgreementController(Controller):
     ) -> Response[CommandAccepted]:
         """Replace the terms of an agreement not yet signed by every party; signatures so far
         are dropped and every party signs the amended text anew."""
-        return context.execute(
+        return await context.execute_on_loop(
             tvaers, data, partnership_id=partnership_id, agreement_id=agreement_id
         )
 
@@ -85,10 +84,9 @@ class AgreementController(Controller):
         operation_id="signAgreement",
         summary="A party signs the agreement",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def sign(
+    async def sign(
         self,
         partnership_id: FromPath[UUID],
         agreement_id: FromPath[UUID],
@@ -98,7 +96,7 @@ class AgreementController(Controller):
     ) -> Response[CommandAccepted]:
         """A party signs on `valid_on`, by a person who belongs to it. The last signature
         puts the agreement in force and lifts its parties on the ladder (rung 5 or 6)."""
-        return context.execute(
+        return await context.execute_on_loop(
             tvaers, data, partnership_id=partnership_id, agreement_id=agreement_id
         )
 
@@ -107,10 +105,9 @@ class AgreementController(Controller):
         operation_id="renewAgreement",
         summary="Renew an agreement",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def renew(
+    async def renew(
         self,
         partnership_id: FromPath[UUID],
         agreement_id: FromPath[UUID],
@@ -119,7 +116,7 @@ class AgreementController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """Extend a signed agreement's validity to `valid_to`, before it runs out."""
-        return context.execute(
+        return await context.execute_on_loop(
             tvaers, data, partnership_id=partnership_id, agreement_id=agreement_id
         )
 
@@ -128,10 +125,9 @@ class AgreementController(Controller):
         operation_id="terminateAgreement",
         summary="Terminate an agreement early",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def terminate(
+    async def terminate(
         self,
         partnership_id: FromPath[UUID],
         agreement_id: FromPath[UUID],
@@ -141,7 +137,7 @@ class AgreementController(Controller):
     ) -> Response[CommandAccepted]:
         """End the agreement on `valid_on`, with a `reason` (required). Its parties drop back
         on the ladder unless another agreement still backs their rung."""
-        return context.execute(
+        return await context.execute_on_loop(
             tvaers, data, partnership_id=partnership_id, agreement_id=agreement_id
         )
 
@@ -150,10 +146,9 @@ class AgreementController(Controller):
         operation_id="expireAgreement",
         summary="Record that an agreement expired",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def expire(
+    async def expire(
         self,
         partnership_id: FromPath[UUID],
         agreement_id: FromPath[UUID],
@@ -163,7 +158,7 @@ class AgreementController(Controller):
     ) -> Response[CommandAccepted]:
         """The validity ran out: `valid_on` must be after valid-to. (The server's housekeeping
         records expiries by itself too.) Parties drop back on the ladder as on termination."""
-        return context.execute(
+        return await context.execute_on_loop(
             tvaers,
             data,
             ExpireAgreement(partnership_id=partnership_id, agreement_id=agreement_id),
@@ -176,11 +171,10 @@ class AgreementController(Controller):
     "/partnerships/{partnership_id:uuid}/agreements",
     operation_id="draftAgreement",
     summary="Draft an agreement",
-    sync_to_thread=True,
     opt=WRITE,
     tags=["agreements"],
 )
-def draft_agreement(
+async def draft_agreement(
     partnership_id: FromPath[UUID],
     data: JSONBody[AgreementDraft],
     tvaers: NamedDependency[Tvaers],
@@ -189,4 +183,4 @@ def draft_agreement(
     """A cooperation or partnership agreement between partners of the partnership (the lead
     organisation signs for it): purpose, every party's obligations, validity. `id` is the
     agreement."""
-    return context.execute(tvaers, data, partnership_id=partnership_id, status=201)
+    return await context.execute_on_loop(tvaers, data, partnership_id=partnership_id, status=201)

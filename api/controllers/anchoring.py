@@ -30,10 +30,9 @@ class AnchoringController(Controller):
         "/milestones",
         operation_id="recordMilestone",
         summary="Record an anchoring milestone",
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def record_milestone(
+    async def record_milestone(
         self,
         partnership_id: FromPath[UUID],
         data: JSONBody[MilestoneRecord],
@@ -42,16 +41,17 @@ class AnchoringController(Controller):
     ) -> Response[CommandAccepted]:
         """A dimension (political, management, operations, ...) reached a status (started,
         partial, anchored) on `valid_on`, with evidence. `id` is the milestone."""
-        return context.execute(tvaers, data, partnership_id=partnership_id, status=201)
+        return await context.execute_on_loop(
+            tvaers, data, partnership_id=partnership_id, status=201
+        )
 
     @post(
         "/factors",
         operation_id="recordFactor",
         summary="Record a promoting factor or a barrier",
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def record_factor(
+    async def record_factor(
         self,
         partnership_id: FromPath[UUID],
         data: JSONBody[FactorRecord],
@@ -60,17 +60,18 @@ class AnchoringController(Controller):
     ) -> Response[CommandAccepted]:
         """An external or internal factor, promoting or a barrier, optionally linked to
         milestones of this partnership. `id` is the factor."""
-        return context.execute(tvaers, data, partnership_id=partnership_id, status=201)
+        return await context.execute_on_loop(
+            tvaers, data, partnership_id=partnership_id, status=201
+        )
 
     @post(
         "/factors/{factor_id:uuid}/milestones",
         operation_id="linkFactor",
         summary="Link a factor to a milestone",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def link_factor(
+    async def link_factor(
         self,
         partnership_id: FromPath[UUID],
         factor_id: FromPath[UUID],
@@ -79,17 +80,18 @@ class AnchoringController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """The factor also bears on this milestone."""
-        return context.execute(tvaers, data, partnership_id=partnership_id, factor_id=factor_id)
+        return await context.execute_on_loop(
+            tvaers, data, partnership_id=partnership_id, factor_id=factor_id
+        )
 
     @post(
         "/factors/{factor_id:uuid}/events",
         operation_id="linkFactorToEvent",
         summary="Link a factor to an event of the partnership",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def link_factor_to_event(
+    async def link_factor_to_event(
         self,
         partnership_id: FromPath[UUID],
         factor_id: FromPath[UUID],
@@ -100,4 +102,6 @@ class AnchoringController(Controller):
         """The factor came from, or bears on, an event of this partnership (a role vacated,
         a partner leaving, a decision, ...): `event_version` is the event's number in the
         partnership's history (`GET /partnerships/{id}/history`)."""
-        return context.execute(tvaers, data, partnership_id=partnership_id, factor_id=factor_id)
+        return await context.execute_on_loop(
+            tvaers, data, partnership_id=partnership_id, factor_id=factor_id
+        )

@@ -37,10 +37,9 @@ class AnnotationController(Controller):
     @post(
         operation_id="recordAnnotation",
         summary="Write an evaluator's note (a draft until published)",
-        sync_to_thread=True,
         opt=ANNOTATE,
     )
-    def record(
+    async def record(
         self,
         partnership_id: FromPath[UUID],
         data: JSONBody[AnnotationRecord],
@@ -52,17 +51,18 @@ class AnnotationController(Controller):
         (`aggregate_id` and `version` as the audit history shows them: the partnership's
         or one of its agreements'). Only its author sees it until it is published. `id` is
         the note; the partnership's own record is not changed."""
-        return context.execute(tvaers, data, partnership_id=partnership_id, status=201)
+        return await context.execute_on_loop(
+            tvaers, data, partnership_id=partnership_id, status=201
+        )
 
     @put(
         "/{annotation_id:uuid}",
         operation_id="reviseAnnotation",
         summary="Rewrite an unpublished note",
         status_code=200,
-        sync_to_thread=True,
         opt=ANNOTATE,
     )
-    def revise(
+    async def revise(
         self,
         partnership_id: FromPath[UUID],
         annotation_id: FromPath[UUID],
@@ -72,7 +72,7 @@ class AnnotationController(Controller):
     ) -> Response[CommandAccepted]:
         """The whole note anew (fields left out become empty). Only its author may, and only
         while it is not published: withdraw a published note first."""
-        return context.execute(
+        return await context.execute_on_loop(
             tvaers, data, partnership_id=partnership_id, annotation_id=annotation_id
         )
 
@@ -81,10 +81,9 @@ class AnnotationController(Controller):
         operation_id="publishAnnotation",
         summary="Publish a note to the partnership's readers",
         status_code=200,
-        sync_to_thread=True,
         opt=ANNOTATE,
     )
-    def publish(
+    async def publish(
         self,
         partnership_id: FromPath[UUID],
         annotation_id: FromPath[UUID],
@@ -94,7 +93,7 @@ class AnnotationController(Controller):
     ) -> Response[CommandAccepted]:
         """From now on everyone who may read the partnership sees the note. Only its author may
         publish it."""
-        return context.execute(
+        return await context.execute_on_loop(
             tvaers,
             data,
             PublishAnnotation(partnership_id=partnership_id, annotation_id=annotation_id),
@@ -105,10 +104,9 @@ class AnnotationController(Controller):
         operation_id="withdrawAnnotation",
         summary="Withdraw a published note",
         status_code=200,
-        sync_to_thread=True,
         opt=ANNOTATE,
     )
-    def withdraw(
+    async def withdraw(
         self,
         partnership_id: FromPath[UUID],
         annotation_id: FromPath[UUID],
@@ -117,7 +115,7 @@ class AnnotationController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """Only its author sees the note again (and may revise and publish it anew)."""
-        return context.execute(
+        return await context.execute_on_loop(
             tvaers,
             data,
             WithdrawAnnotation(partnership_id=partnership_id, annotation_id=annotation_id),

@@ -25,10 +25,9 @@ class CorrectionController(Controller):
         operation_id="correctDate",
         summary="Correct the date of an earlier event",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def correct_date(
+    async def correct_date(
         self,
         partnership_id: FromPath[UUID],
         data: JSONBody[DateCorrection],
@@ -37,17 +36,16 @@ class CorrectionController(Controller):
     ) -> Response[CommandAccepted]:
         """The event of version `corrects_version` (a join, leave, ladder move, appointment,
         step-down, role change or milestone) happened on `corrected_valid_on` instead."""
-        return context.execute(tvaers, data, partnership_id=partnership_id)
+        return await context.execute_on_loop(tvaers, data, partnership_id=partnership_id)
 
     @post(
         "/rungs",
         operation_id="correctRung",
         summary="Correct the rung of an earlier ladder move",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def correct_rung(
+    async def correct_rung(
         self,
         partnership_id: FromPath[UUID],
         data: JSONBody[RungCorrection],
@@ -56,17 +54,16 @@ class CorrectionController(Controller):
     ) -> Response[CommandAccepted]:
         """The join or ladder move of version `corrects_version` put the partner on `rung`,
         with this evidence."""
-        return context.execute(tvaers, data, partnership_id=partnership_id)
+        return await context.execute_on_loop(tvaers, data, partnership_id=partnership_id)
 
     @post(
         "/milestones",
         operation_id="correctMilestone",
         summary="Correct the content of an earlier milestone",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def correct_milestone(
+    async def correct_milestone(
         self,
         partnership_id: FromPath[UUID],
         data: JSONBody[MilestoneCorrection],
@@ -75,4 +72,4 @@ class CorrectionController(Controller):
     ) -> Response[CommandAccepted]:
         """The milestone recorded by version `corrects_version` is replaced by this dimension,
         status, title and evidence (its date stays; correct that with correctDate)."""
-        return context.execute(tvaers, data, partnership_id=partnership_id)
+        return await context.execute_on_loop(tvaers, data, partnership_id=partnership_id)

@@ -25,10 +25,9 @@ class DecisionController(Controller):
         operation_id="issueTermsOfReference",
         summary="Issue a version of the terms of reference",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def issue_terms_of_reference(
+    async def issue_terms_of_reference(
         self,
         partnership_id: FromPath[UUID],
         data: JSONBody[TermsOfReferenceIssue],
@@ -37,16 +36,15 @@ class DecisionController(Controller):
     ) -> Response[CommandAccepted]:
         """A new version of the kommissorium (purpose, composition, task, time plan, focus
         areas), optionally approved by a steering-group decision (`decision_id`)."""
-        return context.execute(tvaers, data, partnership_id=partnership_id)
+        return await context.execute_on_loop(tvaers, data, partnership_id=partnership_id)
 
     @post(
         "/decisions",
         operation_id="recordDecision",
         summary="Record a steering-group decision",
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def record_decision(
+    async def record_decision(
         self,
         partnership_id: FromPath[UUID],
         data: JSONBody[DecisionRecord],
@@ -55,4 +53,6 @@ class DecisionController(Controller):
     ) -> Response[CommandAccepted]:
         """A decision taken at the meeting on `valid_on`, with what it approved; the steering
         group must sit on that date. `id` is the decision."""
-        return context.execute(tvaers, data, status=201, partnership_id=partnership_id)
+        return await context.execute_on_loop(
+            tvaers, data, status=201, partnership_id=partnership_id
+        )

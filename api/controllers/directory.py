@@ -52,10 +52,9 @@ class OrganisationLifecycleController(Controller):
         operation_id="renameOrganisation",
         summary="Rename an organisation",
         status_code=200,
-        sync_to_thread=True,
         opt=OWNER,
     )
-    def rename(
+    async def rename(
         self,
         organisation_id: FromPath[UUID],
         data: JSONBody[OrganisationRename],
@@ -63,17 +62,16 @@ class OrganisationLifecycleController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """Give an active organisation a new name; its history keeps the old one."""
-        return context.execute(tvaers, data, organisation_id=organisation_id)
+        return await context.execute_on_loop(tvaers, data, organisation_id=organisation_id)
 
     @post(
         "/merger",
         operation_id="mergeOrganisation",
         summary="Merge an organisation into another",
         status_code=200,
-        sync_to_thread=True,
         opt=OWNER,
     )
-    def merge(
+    async def merge(
         self,
         organisation_id: FromPath[UUID],
         data: JSONBody[OrganisationMerge],
@@ -81,17 +79,16 @@ class OrganisationLifecycleController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """Record that this organisation merged into `into_id` (active); it is no longer active."""
-        return context.execute(tvaers, data, organisation_id=organisation_id)
+        return await context.execute_on_loop(tvaers, data, organisation_id=organisation_id)
 
     @post(
         "/closure",
         operation_id="closeOrganisation",
         summary="Close an organisation",
         status_code=200,
-        sync_to_thread=True,
         opt=OWNER,
     )
-    def close(
+    async def close(
         self,
         organisation_id: FromPath[UUID],
         data: JSONBody[Write],
@@ -99,7 +96,9 @@ class OrganisationLifecycleController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """Record that the organisation closed; it can take part in nothing new afterwards."""
-        return context.execute(tvaers, data, CloseOrganisation(organisation_id=organisation_id))
+        return await context.execute_on_loop(
+            tvaers, data, CloseOrganisation(organisation_id=organisation_id)
+        )
 
 
 class PersonController(Controller):
@@ -109,17 +108,16 @@ class PersonController(Controller):
     @post(
         operation_id="createPerson",
         summary="Register a person",
-        sync_to_thread=True,
         opt=REGISTRAR,
     )
-    def create(
+    async def create(
         self,
         data: JSONBody[PersonCreate],
         tvaers: NamedDependency[Tvaers],
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """Register a professional of an active organisation, with their contact details."""
-        return context.execute(tvaers, data, status=201)
+        return await context.execute_on_loop(tvaers, data, status=201)
 
     @get(
         operation_id="listPersons",
@@ -163,10 +161,9 @@ class PersonController(Controller):
         operation_id="changePersonContact",
         summary="Change a person's contact details",
         status_code=200,
-        sync_to_thread=True,
         opt=PERSON_WRITER,
     )
-    def change_contact(
+    async def change_contact(
         self,
         person_id: FromPath[UUID],
         data: JSONBody[ContactChange],
@@ -174,17 +171,16 @@ class PersonController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """Replace the contact details (name, title, email, phone): fields left out are emptied."""
-        return context.execute(tvaers, data, person_id=person_id)
+        return await context.execute_on_loop(tvaers, data, person_id=person_id)
 
     @put(
         "/{person_id:uuid}/organisation",
         operation_id="movePerson",
         summary="Move a person to another organisation",
         status_code=200,
-        sync_to_thread=True,
         opt=MOVER,
     )
-    def move(
+    async def move(
         self,
         person_id: FromPath[UUID],
         data: JSONBody[PersonMove],
@@ -192,17 +188,16 @@ class PersonController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """The person now works for another (active) organisation."""
-        return context.execute(tvaers, data, person_id=person_id)
+        return await context.execute_on_loop(tvaers, data, person_id=person_id)
 
     @post(
         "/{person_id:uuid}/erasure",
         operation_id="erasePerson",
         summary="Erase a person's personal data",
         status_code=200,
-        sync_to_thread=True,
         opt=ADMIN,
     )
-    def erase(
+    async def erase(
         self,
         person_id: FromPath[UUID],
         data: JSONBody[Write],
@@ -211,4 +206,4 @@ class PersonController(Controller):
     ) -> Response[CommandAccepted]:
         """Erasure request (GDPR): the contact details become unreadable everywhere, stored
         events included; the person's roles and the rest of the history stay."""
-        return context.execute(tvaers, data, ErasePerson(person_id=person_id))
+        return await context.execute_on_loop(tvaers, data, ErasePerson(person_id=person_id))

@@ -23,10 +23,9 @@ class EvaluationController(Controller):
     @post(
         operation_id="recordEvaluation",
         summary="Record an evaluation",
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def record_evaluation(
+    async def record_evaluation(
         self,
         partnership_id: FromPath[UUID],
         data: JSONBody[EvaluationRecord],
@@ -35,17 +34,18 @@ class EvaluationController(Controller):
     ) -> Response[CommandAccepted]:
         """An internal or external evaluation: by whom, the method and the findings. `id` is
         the evaluation."""
-        return context.execute(tvaers, data, partnership_id=partnership_id, status=201)
+        return await context.execute_on_loop(
+            tvaers, data, partnership_id=partnership_id, status=201
+        )
 
     @post(
         "/{evaluation_id:uuid}/assessments",
         operation_id="recordAssessment",
         summary="Record an assessment of an evaluation",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def record_assessment(
+    async def record_assessment(
         self,
         partnership_id: FromPath[UUID],
         evaluation_id: FromPath[UUID],
@@ -55,6 +55,6 @@ class EvaluationController(Controller):
     ) -> Response[CommandAccepted]:
         """An answer on the 4-point scale (slet ikke … i høj grad) to "is the purpose met?" or
         "implemented as planned?"."""
-        return context.execute(
+        return await context.execute_on_loop(
             tvaers, data, partnership_id=partnership_id, evaluation_id=evaluation_id
         )

@@ -32,10 +32,9 @@ class RegistryFieldsController(Controller):
         operation_id="updateRegistry",
         summary="Update the registry fields",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def update_registry(
+    async def update_registry(
         self,
         partnership_id: FromPath[UUID],
         data: JSONBody[RegistryUpdate],
@@ -49,17 +48,16 @@ class RegistryFieldsController(Controller):
         names the fields whose value changed, with the registry before (the history's
         "Titel: «gammel» → «ny»"). To change some fields only, use PATCH.
         """
-        return context.execute(tvaers, data, partnership_id=partnership_id)
+        return await context.execute_on_loop(tvaers, data, partnership_id=partnership_id)
 
     @patch(
         "/registry",
         operation_id="changeRegistryFields",
         summary="Change some registry fields",
         status_code=200,
-        sync_to_thread=True,
         opt=MOVE,
     )
-    def change_registry_fields(
+    async def change_registry_fields(
         self,
         partnership_id: FromPath[UUID],
         data: JSONBody[RegistryPatch],
@@ -76,17 +74,16 @@ class RegistryFieldsController(Controller):
         only an administrator or a holder of a municipality-wide project-leader grant
         there may (403 otherwise).
         """
-        return context.execute(tvaers, data, partnership_id=partnership_id)
+        return await context.execute_on_loop(tvaers, data, partnership_id=partnership_id)
 
     @post(
         "/registry/operations",
         operation_id="enterOperations",
         summary="Go from project to operation (drift)",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def enter_operations(
+    async def enter_operations(
         self,
         partnership_id: FromPath[UUID],
         data: JSONBody[Write],
@@ -96,4 +93,6 @@ class RegistryFieldsController(Controller):
         """The anchoring step: the partnership's type goes from projekt to drift (permanent
         operation). Recorded as a registry change of `kind` alone; 422 (no-change) if it is
         in operation already."""
-        return context.execute(tvaers, data, EnterOperations(partnership_id=partnership_id))
+        return await context.execute_on_loop(
+            tvaers, data, EnterOperations(partnership_id=partnership_id)
+        )

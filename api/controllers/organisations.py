@@ -44,18 +44,17 @@ class OrganisationController(Controller):
     @post(
         operation_id="createOrganisation",
         summary="Register an organisation",
-        sync_to_thread=True,
         # A municipality named must be one the caller is a project leader in: it makes
         # them (and that municipality's project leaders) the organisation's owners.
         opt={"access": "writer", "body": {"municipality": "municipality:lead"}},
     )
-    def create(
+    async def create(
         self,
         data: JSONBody[OrganisationCreate],
         tvaers: NamedDependency[Tvaers],
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
-        return context.execute(tvaers, data, status=201)
+        return await context.execute_on_loop(tvaers, data, status=201)
 
     @get(
         operation_id="listOrganisations",

@@ -23,17 +23,18 @@ class PartnerController(Controller):
         operation_id="joinPartner",
         summary="An organisation joins the partnership",
         tags=["partnerships"],
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def join(
+    async def join(
         self,
         partnership_id: FromPath[UUID],
         data: JSONBody[PartnerJoin],
         tvaers: NamedDependency[Tvaers],
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
-        return context.execute(tvaers, data, status=201, partnership_id=partnership_id)
+        return await context.execute_on_loop(
+            tvaers, data, status=201, partnership_id=partnership_id
+        )
 
     @post(
         "/{organisation_id:uuid}/departure",
@@ -41,10 +42,9 @@ class PartnerController(Controller):
         summary="A partner leaves the partnership",
         tags=["governance"],
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def leave(
+    async def leave(
         self,
         partnership_id: FromPath[UUID],
         organisation_id: FromPath[UUID],
@@ -57,7 +57,7 @@ class PartnerController(Controller):
         Not for the lead organisation, the secretariat's holder, or a partner that owns
         activities not yet ended.
         """
-        return context.execute(
+        return await context.execute_on_loop(
             tvaers,
             data,
             LeavePartner(partnership_id=partnership_id, organisation_id=organisation_id),
@@ -69,10 +69,9 @@ class PartnerController(Controller):
         summary="Move a partner on the ladder",
         tags=["governance"],
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def move_on_ladder(
+    async def move_on_ladder(
         self,
         partnership_id: FromPath[UUID],
         organisation_id: FromPath[UUID],
@@ -82,6 +81,6 @@ class PartnerController(Controller):
     ) -> Response[CommandAccepted]:
         """The partner stands on `rung` from `valid_on`, with evidence. Rungs 5 and 6 need a
         cooperation or partnership agreement in force on that date."""
-        return context.execute(
+        return await context.execute_on_loop(
             tvaers, data, partnership_id=partnership_id, organisation_id=organisation_id
         )

@@ -33,18 +33,17 @@ class PartnershipController(Controller):
     @post(
         operation_id="createPartnership",
         summary="Register a partnership",
-        sync_to_thread=True,
         # Only in a municipality the caller holds a municipality-wide project-leader
         # grant for (administrators: any).
         opt={"access": "writer", "body": {"municipality": "municipality:register"}},
     )
-    def create(
+    async def create(
         self,
         data: JSONBody[PartnershipCreate],
         tvaers: NamedDependency[Tvaers],
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
-        return context.execute(tvaers, data, status=201)
+        return await context.execute_on_loop(tvaers, data, status=201)
 
     @get(
         operation_id="listPartnerships",

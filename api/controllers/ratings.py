@@ -40,10 +40,9 @@ class RatingController(Controller):
     @post(
         operation_id="rateAnchoring",
         summary="Rate a dimension's anchoring on the 1-7 scale (selvevaluering)",
-        sync_to_thread=True,
         opt={"access": "partnership:rate"},
     )
-    def rate(
+    async def rate(
         self,
         partnership_id: FromPath[UUID],
         data: JSONBody[RatingRecord],
@@ -53,7 +52,9 @@ class RatingController(Controller):
         """The steering group's self-assessment of one anchoring dimension on `valid_on`:
         1 (not anchored at all) to 7 (fully part of operations), with a comment. Project
         leaders and steering-group members of the partnership may rate. `id` is the rating."""
-        return context.execute(tvaers, data, partnership_id=partnership_id, status=201)
+        return await context.execute_on_loop(
+            tvaers, data, partnership_id=partnership_id, status=201
+        )
 
     @get(
         operation_id="getRatings",

@@ -25,10 +25,9 @@ class RoleController(Controller):
         operation_id="handOverRole",
         summary="Hand a role over to another person",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def hand_over(
+    async def hand_over(
         self,
         partnership_id: FromPath[UUID],
         position_id: FromPath[UUID],
@@ -37,17 +36,18 @@ class RoleController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """The held role passes to another person of a partner on `valid_on`."""
-        return context.execute(tvaers, data, partnership_id=partnership_id, position_id=position_id)
+        return await context.execute_on_loop(
+            tvaers, data, partnership_id=partnership_id, position_id=position_id
+        )
 
     @post(
         "/vacancy",
         operation_id="vacateRole",
         summary="A role falls vacant",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def vacate(
+    async def vacate(
         self,
         partnership_id: FromPath[UUID],
         position_id: FromPath[UUID],
@@ -56,7 +56,7 @@ class RoleController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """The holder leaves the role on `valid_on`; the position stays, vacant."""
-        return context.execute(
+        return await context.execute_on_loop(
             tvaers, data, VacateRole(partnership_id=partnership_id, position_id=position_id)
         )
 
@@ -66,11 +66,10 @@ class RoleController(Controller):
     "/partnerships/{partnership_id:uuid}/roles",
     operation_id="assignRole",
     summary="Assign a role to a person",
-    sync_to_thread=True,
     opt=WRITE,
     tags=["governance"],
 )
-def assign_role(
+async def assign_role(
     partnership_id: FromPath[UUID],
     data: JSONBody[RoleAssign],
     tvaers: NamedDependency[Tvaers],
@@ -79,4 +78,4 @@ def assign_role(
     """A person of a partner takes a role (tovholder, brobygger, ...) for the partnership
     or one activity: a new position, or a vacant one (`position_id`). `id` is the
     position."""
-    return context.execute(tvaers, data, status=201, partnership_id=partnership_id)
+    return await context.execute_on_loop(tvaers, data, status=201, partnership_id=partnership_id)

@@ -25,10 +25,9 @@ class SecretariatController(Controller):
         operation_id="assignSecretariat",
         summary="Place the secretariat with a partner",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def assign(
+    async def assign(
         self,
         partnership_id: FromPath[UUID],
         data: JSONBody[SecretariatAssign],
@@ -36,17 +35,16 @@ class SecretariatController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """A partner holds the secretariat from `valid_on` (or takes it over from another)."""
-        return context.execute(tvaers, data, partnership_id=partnership_id)
+        return await context.execute_on_loop(tvaers, data, partnership_id=partnership_id)
 
     @post(
         "/staff",
         operation_id="staffSecretariat",
         summary="A person joins the secretariat's staff",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def staff(
+    async def staff(
         self,
         partnership_id: FromPath[UUID],
         data: JSONBody[SecretariatStaff],
@@ -54,17 +52,16 @@ class SecretariatController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """The person staffs the secretariat from `valid_on`; assign the secretariat first."""
-        return context.execute(tvaers, data, partnership_id=partnership_id)
+        return await context.execute_on_loop(tvaers, data, partnership_id=partnership_id)
 
     @post(
         "/staff/{person_id:uuid}/departure",
         operation_id="releaseSecretariatStaff",
         summary="A person leaves the secretariat's staff",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def release_staff(
+    async def release_staff(
         self,
         partnership_id: FromPath[UUID],
         person_id: FromPath[UUID],
@@ -73,7 +70,7 @@ class SecretariatController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """The person no longer staffs the secretariat from `valid_on`."""
-        return context.execute(
+        return await context.execute_on_loop(
             tvaers,
             data,
             ReleaseSecretariatStaff(partnership_id=partnership_id, person_id=person_id),

@@ -24,10 +24,9 @@ class SteeringGroupController(Controller):
         "/members",
         operation_id="appointSteeringMember",
         summary="Appoint a steering-group member",
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def appoint(
+    async def appoint(
         self,
         partnership_id: FromPath[UUID],
         data: JSONBody[SteeringMemberAppoint],
@@ -35,17 +34,18 @@ class SteeringGroupController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """A person takes a seat (formand, næstformand or medlem); `id` is the appointment."""
-        return context.execute(tvaers, data, status=201, partnership_id=partnership_id)
+        return await context.execute_on_loop(
+            tvaers, data, status=201, partnership_id=partnership_id
+        )
 
     @put(
         "/members/{person_id:uuid}/seat",
         operation_id="changeSteeringSeat",
         summary="Change a steering-group member's seat",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def change_seat(
+    async def change_seat(
         self,
         partnership_id: FromPath[UUID],
         person_id: FromPath[UUID],
@@ -56,17 +56,18 @@ class SteeringGroupController(Controller):
         """The member holds `seat` from `valid_on` (e.g. the day of the appointment, when a
         formand was appointed as medlem by mistake); at most one formand and one
         næstformand at a time."""
-        return context.execute(tvaers, data, partnership_id=partnership_id, person_id=person_id)
+        return await context.execute_on_loop(
+            tvaers, data, partnership_id=partnership_id, person_id=person_id
+        )
 
     @post(
         "/members/{person_id:uuid}/departure",
         operation_id="stepDownSteeringMember",
         summary="A steering-group member steps down",
         status_code=200,
-        sync_to_thread=True,
         opt=WRITE,
     )
-    def step_down(
+    async def step_down(
         self,
         partnership_id: FromPath[UUID],
         person_id: FromPath[UUID],
@@ -75,7 +76,7 @@ class SteeringGroupController(Controller):
         context: NamedDependency[RequestContext],
     ) -> Response[CommandAccepted]:
         """The person leaves their seat on `valid_on`."""
-        return context.execute(
+        return await context.execute_on_loop(
             tvaers,
             data,
             StepDownSteeringMember(partnership_id=partnership_id, person_id=person_id),
