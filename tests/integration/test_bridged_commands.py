@@ -1,0 +1,285 @@
+"""Commands on the event loop (`Tvaers.execute_on_loop`, ADR 0028), on both stores.
+
+On PostgreSQL they run bridged (services/bridge.py: a greenlet on the loop, the event
+store's round trips on asyncpg); on SQLite on the loop's executor. Either way: every
+command lands in turn, the records are the ones the synchronous path writes, and a
+command waiting for the database leaves the loop free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from datetime import date
+from uuid import UUID
+
+import asyncpg
+import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent
+
+from aggregates.taxonomy import AnchoringStatus, Dimension
+from services import bridge, pgstore
+from services.application import CommandResult, Tvaers
+from services.commands import (
+    Envelope,
+    ErasePerson,
+    EvidenceFields,
+    Idempotency,
+    RecordMilestone,
+    RegisterPerson,
+)
+from services.settings import Settings
+from tests.integration.conftest import World, build_world, meta
+
+COMMANDS = 24  # crosses the snapshots at versions 10 and 20 (snapshot_interval=10)
+
+
+@pytest.fixture
+async def loop_app(store_settings: Settings) -> AsyncIterator[Tvaers]:
+    """The application as the API holds it: on PostgreSQL with the loop's pool attached."""
+    application = await asyncio.to_thread(Tvaers, store_settings)
+    async with pgstore.loop_pool(store_settings) as pool:
+        assert application.attach_pool(pool) is (store_settings.store != "sqlite")
+        try:
+            yield application
+        finally:
+            application.attach_pool(None)
+            await asyncio.to_thread(application.close)
+
+
+def milestone(pid: UUID, title: str) -> RecordMilestone:
+    return RecordMilestone(
+        partnership_id=pid,
+        dimension=Dimension.METHOD,
+        status=AnchoringStatus.STARTED,
+        title=title,
+        evidence=EvidenceFields(text="Referat"),
+    )
+
+
+def envelope(**kwargs: object) -> Envelope:
+    return Envelope(meta(date(2024, 3, 1)), **kwargs)  # type: ignore[arg-type]
+
+
+async def world_of(app: Tvaers) -> World:
+    return await asyncio.to_thread(build_world, app)
+
+
+def stored_versions(app: Tvaers, pid: UUID) -> list[int]:
+    return [e.originator_version for e in app.recorder.select_events(pid)]
+
+
+async def test_commands_at_once_on_one_partnership_all_land_in_turn(loop_app: Tvaers) -> None:
+    world = await world_of(loop_app)
+    pid, initial = world.partnership_id, world.version
+
+    results = await asyncio.gather(
+        *(loop_app.execute_on_loop(milestone(pid, f"M{n}"), envelope()) for n in range(COMMANDS))
+    )
+
+    assert sorted(r.version for r in results) == list(range(initial + 1, initial + COMMANDS + 1))
+    assert len({r.notification_id for r in results}) == COMMANDS
+    assert stored_versions(loop_app, pid) == list(range(1, initial + COMMANDS + 1))
+    # A process that never ran bridged (no cache, the snapshots) reads the same state.
+    fresh = await asyncio.to_thread(Tvaers, loop_app.settings)
+    try:
+        theirs = await asyncio.to_thread(fresh.get_partnership, pid)
+    finally:
+        await asyncio.to_thread(fresh.close)
+    ours = loop_app.get_partnership(pid)
+    assert theirs.version == ours.version == initial + COMMANDS
+    assert sorted(m.title for m in theirs.milestones.values()) == sorted(
+        f"M{n}" for n in range(COMMANDS)
+    )
+    if loop_app.snapshots is not None:
+        snapshots = loop_app.snapshots.recorder.select_events(pid)
+        assert [s.originator_version for s in snapshots] == [10, 20]
+
+
+async def test_commands_on_the_loop_and_on_threads_take_turns(loop_app: Tvaers) -> None:
+    world = await world_of(loop_app)
+    pid, initial = world.partnership_id, world.version
+
+    def threaded(n: int) -> CommandResult:
+        return loop_app.execute(milestone(pid, f"T{n}"), envelope())
+
+    results = await asyncio.gather(
+        *(loop_app.execute_on_loop(milestone(pid, f"L{n}"), envelope()) for n in range(8)),
+        *(asyncio.to_thread(threaded, n) for n in range(8)),
+    )
+
+    assert sorted(r.version for r in results) == list(range(initial + 1, initial + 17))
+    assert stored_versions(loop_app, pid) == list(range(1, initial + 17))
+
+
+async def test_a_retry_with_the_same_idempotency_key_gets_the_first_result(
+    loop_app: Tvaers,
+) -> None:
+    world = await world_of(loop_app)
+    pid = world.partnership_id
+    key = Idempotency(actor="leder@sundeborg.dk", key="k-1", fingerprint="f-1")
+
+    first = await loop_app.execute_on_loop(milestone(pid, "Én gang"), envelope(idempotency=key))
+    again = await loop_app.execute_on_loop(milestone(pid, "Én gang"), envelope(idempotency=key))
+
+    assert not first.replayed
+    assert again.replayed
+    assert (again.version, again.notification_id) == (first.version, first.notification_id)
+    assert stored_versions(loop_app, pid)[-1] == first.version
+
+
+async def test_personal_data_sealed_read_and_erased_through_the_loop(loop_app: Tvaers) -> None:
+    world = await world_of(loop_app)
+    registered = await loop_app.execute_on_loop(
+        RegisterPerson(
+            organisation_id=world.lead_id,
+            name="Karen Holm",
+            email="karen.holm@sundeborg.dk",
+            phone="+45 12 34 56 78",
+        ),
+        envelope(),
+    )
+    person_id = registered.created_id
+    assert person_id is not None
+    contact = loop_app.get_person(person_id).contact
+    assert contact is not None
+    assert contact.email == "karen.holm@sundeborg.dk"
+    key = await asyncio.to_thread(loop_app.keys.key_for, person_id, create=False)
+    assert key is not None
+
+    await loop_app.execute_on_loop(ErasePerson(person_id=person_id), envelope())
+
+    assert await asyncio.to_thread(loop_app.keys.key_for, person_id, create=False) is None
+    assert loop_app.get_person(person_id).erased
+
+
+# -- PostgreSQL only: the bridged path itself ---------------------------------------------
+
+
+ON_POSTGRES = pytest.mark.parametrize("store_settings", ["postgresql"], indirect=True)
+
+
+@pytest.fixture
+async def pg_app(loop_app: Tvaers) -> Tvaers:
+    assert loop_app.settings.store != "sqlite"
+    return loop_app
+
+
+async def _other_connection(app: Tvaers) -> asyncpg.Connection:
+    dsn, server_settings = app.settings.asyncpg_dsn()
+    return await asyncpg.connect(dsn, server_settings=server_settings)
+
+
+async def _waiting_for_a_lock(conn: asyncpg.Connection) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+    )
+
+
+def _synchronous_pool_requests(app: Tvaers) -> int:
+    pool = app.recorder.datastore.pool  # type: ignore[attr-defined]
+    return int(pool.get_stats()["requests_num"])
+
+
+@ON_POSTGRES
+async def test_a_bridged_command_takes_no_connection_of_the_synchronous_pool(
+    pg_app: Tvaers,
+) -> None:
+    world = await world_of(pg_app)
+    pid, initial = world.partnership_id, world.version
+    pg_app._forget(pid)  # not cached: read whole (with the snapshots' table) from the store
+    before = _synchronous_pool_requests(pg_app)
+
+    first = await pg_app.execute_on_loop(milestone(pid, "Uncached"), envelope())
+    second = await pg_app.execute_on_loop(milestone(pid, "Cached"), envelope())
+    threaded = await asyncio.to_thread(pg_app.execute, milestone(pid, "Thread"), envelope())
+
+    assert [first.version, second.version, threaded.version] == [
+        initial + 1,
+        initial + 2,
+        initial + 3,
+    ]
+    # The two on the loop took none; the one on a thread took the library's (load, save).
+    assert _synchronous_pool_requests(pg_app) - before == 2
+
+
+async def _until(condition: object, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not await condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)
+
+
+@ON_POSTGRES
+async def test_a_command_waiting_for_the_database_leaves_the_loop_free(pg_app: Tvaers) -> None:
+    world = await world_of(pg_app)
+    pid, initial = world.partnership_id, world.version
+    holder = await _other_connection(pg_app)
+    try:
+        transaction = holder.transaction()
+        await transaction.start()
+        await holder.execute(f"LOCK TABLE {pg_app.settings.events_table} IN EXCLUSIVE MODE")
+        command = asyncio.create_task(pg_app.execute_on_loop(milestone(pid, "Ventede"), envelope()))
+        await _until(lambda: _waiting_for_a_lock(holder))
+        # The command waits in PostgreSQL; the loop ticks on meanwhile.
+        gaps: list[float] = []
+        last = time.perf_counter()
+        for _ in range(30):
+            await asyncio.sleep(0.01)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+        assert not command.done()
+        await transaction.rollback()
+        result = await asyncio.wait_for(command, 10)
+    finally:
+        await holder.close()
+    assert result.version == initial + 1
+    assert max(gaps) < 0.25, gaps
+
+
+@ON_POSTGRES
+async def test_a_cancelled_command_writes_nothing_and_frees_its_aggregate(pg_app: Tvaers) -> None:
+    world = await world_of(pg_app)
+    pid, initial = world.partnership_id, world.version
+    holder = await _other_connection(pg_app)
+    try:
+        transaction = holder.transaction()
+        await transaction.start()
+        await holder.execute(f"LOCK TABLE {pg_app.settings.events_table} IN EXCLUSIVE MODE")
+        command = asyncio.create_task(pg_app.execute_on_loop(milestone(pid, "Afbrudt"), envelope()))
+        await _until(lambda: _waiting_for_a_lock(holder))
+        command.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await command
+        # asyncpg cancels the statement in the server: nothing waits for the lock any more.
+        await _until(lambda: _none_waiting(holder))
+        await transaction.rollback()
+    finally:
+        await holder.close()
+
+    after = await asyncio.wait_for(pg_app.execute_on_loop(milestone(pid, "Efter"), envelope()), 10)
+    assert after.version == initial + 1
+    titles = [m.title for m in pg_app.get_partnership(pid).milestones.values()]
+    assert titles == ["Efter"]
+    assert stored_versions(pg_app, pid) == list(range(1, initial + 2))
+
+
+async def _none_waiting(conn: asyncpg.Connection) -> bool:
+    return await _waiting_for_a_lock(conn) == 0
+
+
+@ON_POSTGRES
+async def test_a_version_already_stored_is_an_integrity_error_on_the_loop(pg_app: Tvaers) -> None:
+    world = await world_of(pg_app)
+    pid = world.partnership_id
+    [first] = pg_app.recorder.select_events(pid, lte=1)
+    duplicate = StoredEvent(pid, 1, first.topic, first.state)
+
+    with pytest.raises(IntegrityError):
+        await bridge.run(pg_app.recorder.insert_events, [duplicate])
+    assert stored_versions(pg_app, pid) == list(range(1, world.version + 1))
