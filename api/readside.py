@@ -175,7 +175,9 @@ async def open_read_side(
 ) -> AsyncIterator[ReadSide]:
     """Open the view store; when `follow`, bring the views up to date and keep them so."""
     store = build_store(settings)
-    await store.open()
+    # Only a process following the log listens for new events: with the projections
+    # external, every write would otherwise wake every API process for nothing.
+    await store.open(events=follow)
     runner = ProjectionRunner(
         store,
         ALL,

@@ -337,7 +337,11 @@ class ReadStore(ABC):
     notification_column: str  # the event table's column holding the notification id
 
     @abstractmethod
-    async def open(self) -> None: ...
+    async def open(self, *, events: bool = True) -> None:
+        """Connect. `events`: also hear new events at once (`wait_for_events`), as a
+        process that follows the log must; a process that does not (an API process
+        with the projections external) leaves it off, and is then not woken by every
+        write of every process."""
 
     @abstractmethod
     async def close(self) -> None: ...
@@ -750,6 +754,8 @@ class PostgresReadStore(ReadStore):
         self.pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
         self._listener: asyncpg.Connection | None = None
+        self.listening: set[str] = set()
+        """The channels this store's listener connection hears."""
         self._wake = asyncio.Event()
         self._settled_up_to = 0  # every gap at or below this id is a rolled-back insert
         self._events_table_seen = False
@@ -766,7 +772,7 @@ class PostgresReadStore(ReadStore):
             raise RuntimeError("The read store is not open.")
         return self._pool
 
-    async def open(self) -> None:
+    async def open(self, *, events: bool = True) -> None:
         self._pool = await asyncpg.create_pool(
             self.dsn,
             min_size=1,
@@ -777,10 +783,13 @@ class PostgresReadStore(ReadStore):
             reset=_keep_session,
         )
         self._listener = await asyncpg.connect(self.dsn, server_settings=self.server_settings)
-        await self._listener.add_listener(self.channel, self._on_notify)
+        if events:
+            await self._listener.add_listener(self.channel, self._on_notify)
+            self.listening.add(self.channel)
         # Access changes by any process (projections/changes.py); a lost connection may
         # have missed some: everyone hearing `changes` is told all may have changed.
         await self._listener.add_listener(self.changes_channel, self._on_access_change)
+        self.listening.add(self.changes_channel)
         self._listener.add_termination_listener(self._on_listener_lost)
 
     def _on_notify(self, *_: Any) -> None:
@@ -813,6 +822,7 @@ class PostgresReadStore(ReadStore):
         if self._listener is not None:
             await self._listener.close()
             self._listener = None
+            self.listening.clear()
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
@@ -1258,7 +1268,8 @@ class SQLiteReadStore(ReadStore):
         conn.execute("PRAGMA synchronous=NORMAL")
         return conn
 
-    async def open(self) -> None:
+    async def open(self, *, events: bool = True) -> None:
+        del events  # SQLite has no notifications: a follower polls (`wait_for_events`)
         self._conn = await asyncio.to_thread(self._connect)
 
     async def close(self) -> None:

@@ -508,7 +508,8 @@ class Tvaers(Application[UUID]):
         For commands whose work is database round trips and little CPU (not password
         hashing: the loop would wait for it)."""
         if self._on_loop:
-            return await bridge.run(self.execute, command, envelope)
+            async with pgstore.one_connection():
+                return await bridge.run(self.execute, command, envelope)
         call = functools.partial(contextvars.copy_context().run, self.execute, command, envelope)
         return await asyncio.get_running_loop().run_in_executor(None, call)
 

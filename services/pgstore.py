@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -91,18 +92,63 @@ class _Loop:
         return sql
 
     async def attempt(self, call: Callable[[Any], Awaitable[T]]) -> T:
-        """`call` on a pooled connection; a lost connection tried again (`RETRIES`)."""
+        """`call` on a pooled connection; a lost connection tried again (`RETRIES`).
+
+        Within `one_connection`, the command's connection (taken at its first round
+        trip, kept to its end); otherwise one taken for this call."""
+        held = _HELD.get()
         for attempt in range(RETRIES):
             try:
-                async with self.pool.acquire() as conn:
-                    return await call(conn)
+                if held is None:
+                    async with self.pool.acquire() as conn:
+                        return await call(conn)
+                if held.conn is None:
+                    held.conn = await self.pool.acquire()
+                    held.pool = self.pool
+                elif held.pool is not self.pool:
+                    raise RuntimeError("one command, two pools")
+                return await call(held.conn)
             except asyncpg.UniqueViolationError as error:
                 raise IntegrityError(str(error)) from error
             except _LOST as error:
+                if held is not None:
+                    await held.release()
                 if attempt == RETRIES - 1:
                     raise OperationalError(str(error)) from error
                 await asyncio.sleep(RETRY_WAIT)
         raise AssertionError("unreachable")
+
+
+class _Held:
+    """The connection of one command on the loop (`one_connection`)."""
+
+    def __init__(self) -> None:
+        self.pool: asyncpg.Pool | None = None
+        self.conn: Any = None
+
+    async def release(self) -> None:
+        conn, pool = self.conn, self.pool
+        self.conn = self.pool = None
+        if conn is not None and pool is not None:
+            await pool.release(conn)
+
+
+_HELD: ContextVar[_Held | None] = ContextVar("tvaers_command_connection", default=None)
+
+
+@asynccontextmanager
+async def one_connection() -> AsyncIterator[None]:
+    """Within it, the round trips of this task's bridged command share one pooled
+    connection (taken at the first, given back at the end): one acquire and release a
+    command instead of one per round trip. Only the loop's statements of the task
+    entering it (those awaited by `bridge.run` in this task) use it."""
+    held = _Held()
+    token = _HELD.set(held)
+    try:
+        yield
+    finally:
+        _HELD.reset(token)
+        await held.release()
 
 
 def _columns(stored_events: Sequence[StoredEvent]) -> tuple[list[Any], ...]:
