@@ -78,7 +78,7 @@ def test_a_postgresql_url_maps_onto_the_eventsourcing_environment() -> None:
         "POSTGRES_CONNECT_TIMEOUT": "5",
         "POSTGRES_SCHEMA": "registry",
     }
-    assert env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+    assert env["PERSISTENCE_MODULE"] == "services.pgstore:Factory"
     assert env["MAPPER_TOPIC"] == "services.encoding:MsgspecMapper"
     assert "SQLITE_DBNAME" not in env
 
@@ -88,7 +88,7 @@ def test_a_postgres_url_without_user_or_port_gets_the_defaults() -> None:
         {"TVAERS_DATABASE_URL": "postgres://db.local/tvaers"}
     ).eventsourcing_env()
 
-    assert env["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
+    assert env["PERSISTENCE_MODULE"] == "services.pgstore:Factory"
     assert (env["POSTGRES_HOST"], env["POSTGRES_PORT"]) == ("db.local", "5432")
     assert (env["POSTGRES_USER"], env["POSTGRES_PASSWORD"]) == ("postgres", "")
     assert env["POSTGRES_DBNAME"] == "tvaers"
