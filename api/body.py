@@ -169,16 +169,17 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+# Made once: `json.loads` with hooks builds a decoder (and its scanner) on every call.
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_no_duplicates, parse_constant=_no_constant, parse_float=_number
+)
+
+
 def _parse(body: bytes) -> Any:
     """The body as Python values: refused when malformed, too deep or with a key twice."""
     try:
         text = body.decode("utf-8")
-        value = json.loads(
-            text,
-            object_pairs_hook=_no_duplicates,
-            parse_constant=_no_constant,
-            parse_float=_number,
-        )
+        value = _DECODER.decode(text)
     except RecursionError:
         raise _refuse(f"The JSON body nests deeper than {MAX_DEPTH} levels.") from None
     except _DuplicateKey as duplicate:

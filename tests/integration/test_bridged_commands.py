@@ -283,3 +283,25 @@ async def test_a_version_already_stored_is_an_integrity_error_on_the_loop(pg_app
     with pytest.raises(IntegrityError):
         await bridge.run(pg_app.recorder.insert_events, [duplicate])
     assert stored_versions(pg_app, pid) == list(range(1, world.version + 1))
+
+
+@ON_POSTGRES
+async def test_a_command_on_the_loop_sees_what_another_process_wrote_since(
+    pg_app: Tvaers,
+) -> None:
+    """The cached aggregate is brought up to date (the first round trip) before the rule
+    runs: another API process's milestone is there, and the versions follow on."""
+    world = await world_of(pg_app)
+    pid, initial = world.partnership_id, world.version
+    await pg_app.execute_on_loop(milestone(pid, "Her"), envelope())  # cached here
+    other = await asyncio.to_thread(Tvaers, pg_app.settings)
+    try:
+        theirs = await asyncio.to_thread(other.execute, milestone(pid, "Der"), envelope())
+    finally:
+        await asyncio.to_thread(other.close)
+
+    ours = await pg_app.execute_on_loop(milestone(pid, "Her igen"), envelope())
+
+    assert (theirs.version, ours.version) == (initial + 2, initial + 3)
+    titles = sorted(m.title for m in pg_app.get_partnership(pid).milestones.values())
+    assert titles == ["Der", "Her", "Her igen"]
