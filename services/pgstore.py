@@ -161,7 +161,8 @@ def _columns(stored_events: Sequence[StoredEvent]) -> tuple[list[Any], ...]:
 
 
 class _Bridgeable:
-    """The select, on the loop when bridged and attached (mixed into both recorders)."""
+    """The select, on the loop when bridged and attached (mixed into both recorders,
+    before the library's class: `super()` is the library's recorder)."""
 
     _loop: _Loop | None = None
 
@@ -170,6 +171,23 @@ class _Bridgeable:
 
     def _bridged(self) -> bool:
         return self._loop is not None and bridge.in_bridge()
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        if self._bridged():
+            return self._select_on_loop(originator_id, gt, lte, desc, limit)
+        library: Any = super()
+        events: Sequence[StoredEvent] = library.select_events(
+            originator_id, gt=gt, lte=lte, desc=desc, limit=limit
+        )
+        return events
 
     def _select_on_loop(
         self,
@@ -197,22 +215,6 @@ class TvaersAggregateRecorder(_Bridgeable, PostgresAggregateRecorder):
             f"INSERT INTO {self._loop.table} (originator_id, originator_version, topic, state)"
             " SELECT * FROM unnest($1::uuid[], $2::int8[], $3::text[], $4::bytea[])"
         )
-
-    def select_events(
-        self,
-        originator_id: UUID | str,
-        *,
-        gt: int | None = None,
-        lte: int | None = None,
-        desc: bool = False,
-        limit: int | None = None,
-    ) -> Sequence[StoredEvent]:
-        if self._bridged():
-            return self._select_on_loop(originator_id, gt, lte, desc, limit)
-        events: Sequence[StoredEvent] = super().select_events(
-            originator_id, gt=gt, lte=lte, desc=desc, limit=limit
-        )
-        return events
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         if not self._bridged():
@@ -242,22 +244,6 @@ class TvaersApplicationRecorder(_Bridgeable, PostgresApplicationRecorder):
             " FROM unnest($1::uuid[], $2::int8[], $3::text[], $4::bytea[])"
             " WITH ORDINALITY AS e(i, v, t, s, n) ORDER BY n))"
         )
-
-    def select_events(
-        self,
-        originator_id: UUID | str,
-        *,
-        gt: int | None = None,
-        lte: int | None = None,
-        desc: bool = False,
-        limit: int | None = None,
-    ) -> Sequence[StoredEvent]:
-        if self._bridged():
-            return self._select_on_loop(originator_id, gt, lte, desc, limit)
-        events: Sequence[StoredEvent] = super().select_events(
-            originator_id, gt=gt, lte=lte, desc=desc, limit=limit
-        )
-        return events
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from uuid import UUID
 
@@ -207,6 +208,21 @@ async def test_a_bridged_command_takes_no_connection_of_the_synchronous_pool(
     assert _synchronous_pool_requests(pg_app) - before == 2
 
 
+@asynccontextmanager
+async def _events_table_locked(app: Tvaers) -> AsyncIterator[asyncpg.Connection]:
+    """Another session holding the event table in EXCLUSIVE mode (inserts wait, reads
+    do not) until the block ends; that session's connection."""
+    holder = await _other_connection(app)
+    transaction = holder.transaction()
+    await transaction.start()
+    try:
+        await holder.execute(f"LOCK TABLE {app.settings.events_table} IN EXCLUSIVE MODE")
+        yield holder
+    finally:
+        await transaction.rollback()
+        await holder.close()
+
+
 async def _until(condition: object, seconds: float = 10) -> None:
     deadline = time.monotonic() + seconds
     while not await condition():  # type: ignore[operator]
@@ -218,11 +234,7 @@ async def _until(condition: object, seconds: float = 10) -> None:
 async def test_a_command_waiting_for_the_database_leaves_the_loop_free(pg_app: Tvaers) -> None:
     world = await world_of(pg_app)
     pid, initial = world.partnership_id, world.version
-    holder = await _other_connection(pg_app)
-    try:
-        transaction = holder.transaction()
-        await transaction.start()
-        await holder.execute(f"LOCK TABLE {pg_app.settings.events_table} IN EXCLUSIVE MODE")
+    async with _events_table_locked(pg_app) as holder:
         command = asyncio.create_task(pg_app.execute_on_loop(milestone(pid, "Ventede"), envelope()))
         await _until(lambda: _waiting_for_a_lock(holder))
         # The command waits in PostgreSQL; the loop ticks on meanwhile.
@@ -234,10 +246,7 @@ async def test_a_command_waiting_for_the_database_leaves_the_loop_free(pg_app: T
             gaps.append(now - last)
             last = now
         assert not command.done()
-        await transaction.rollback()
-        result = await asyncio.wait_for(command, 10)
-    finally:
-        await holder.close()
+    result = await asyncio.wait_for(command, 10)
     assert result.version == initial + 1
     assert max(gaps) < 0.25, gaps
 
@@ -246,11 +255,7 @@ async def test_a_command_waiting_for_the_database_leaves_the_loop_free(pg_app: T
 async def test_a_cancelled_command_writes_nothing_and_frees_its_aggregate(pg_app: Tvaers) -> None:
     world = await world_of(pg_app)
     pid, initial = world.partnership_id, world.version
-    holder = await _other_connection(pg_app)
-    try:
-        transaction = holder.transaction()
-        await transaction.start()
-        await holder.execute(f"LOCK TABLE {pg_app.settings.events_table} IN EXCLUSIVE MODE")
+    async with _events_table_locked(pg_app) as holder:
         command = asyncio.create_task(pg_app.execute_on_loop(milestone(pid, "Afbrudt"), envelope()))
         await _until(lambda: _waiting_for_a_lock(holder))
         command.cancel()
@@ -258,9 +263,6 @@ async def test_a_cancelled_command_writes_nothing_and_frees_its_aggregate(pg_app
             await command
         # asyncpg cancels the statement in the server: nothing waits for the lock any more.
         await _until(lambda: _none_waiting(holder))
-        await transaction.rollback()
-    finally:
-        await holder.close()
 
     after = await asyncio.wait_for(pg_app.execute_on_loop(milestone(pid, "Efter"), envelope()), 10)
     assert after.version == initial + 1
