@@ -168,7 +168,7 @@ GC_THRESHOLDS = (50_000, 20, 10)
 @asynccontextmanager
 async def command_pool(settings: Settings, tvaers: Tvaers) -> AsyncIterator[None]:
     """On PostgreSQL, the commands' own asyncpg pool, attached to the application: the
-    API's command handlers run on the loop (services/bridge.py, ADR 0028)."""
+    API's command handlers run on the loop (services/bridge.py, ADR 0030)."""
     async with pgstore.loop_pool(settings) as pool:
         tvaers.attach_pool(pool)
         try:

@@ -94,7 +94,7 @@ class RequestContext:
         **path: uuid.UUID,
     ) -> Response[CommandAccepted]:
         """`execute` for an asynchronous handler: the command runs on the event loop, its
-        database round trips awaited (`Tvaers.execute_on_loop`, ADR 0028); a refusal's
+        database round trips awaited (`Tvaers.execute_on_loop`, ADR 0030); a refusal's
         records are named on a thread (they are read from the store)."""
         command = self._command(body, command, path)
         try:

@@ -495,7 +495,7 @@ class Tvaers(Application[UUID]):
 
     def attach_pool(self, pool: Any) -> bool:
         """Let commands run by `execute_on_loop` do their event store round trips on
-        this asyncpg pool, bridged on the loop (services/bridge.py, ADR 0028). False
+        this asyncpg pool, bridged on the loop (services/bridge.py, ADR 0030). False
         (and nothing changes) on the SQLite store."""
         recorders = [self.recorder, self.snapshots.recorder if self.snapshots else None]
         self._on_loop = pgstore.attach(recorders, pool)

@@ -1,4 +1,4 @@
-"""Synchronous command code on the event loop, its database waits awaited (ADR 0028).
+"""Synchronous command code on the event loop, its database waits awaited (ADR 0030).
 
 A command is synchronous code (eventsourcing's Application, the aggregates' rules) with
 a few database round trips in the middle. On a thread of its own it costs a hop to the

@@ -2,7 +2,7 @@
 
 eventsourcing's PostgreSQL recorders, with the two round trips of a command (reading an
 aggregate's events, inserting new ones) also done through asyncpg when called in a
-bridged greenlet (services/bridge.py, ADR 0028): the same SQL on the same tables (the
+bridged greenlet (services/bridge.py, ADR 0030): the same SQL on the same tables (the
 insert through the library's own `es_insert_events_…` function), so the two paths write
 and read exactly the same records. Everything else a bridged greenlet asks of a
 recorder runs on a thread (`bridge.blocking`), never on the loop.

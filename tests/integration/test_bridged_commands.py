@@ -1,4 +1,4 @@
-"""Commands on the event loop (`Tvaers.execute_on_loop`, ADR 0028), on both stores.
+"""Commands on the event loop (`Tvaers.execute_on_loop`, ADR 0030), on both stores.
 
 On PostgreSQL they run bridged (services/bridge.py: a greenlet on the loop, the event
 store's round trips on asyncpg); on SQLite on the loop's executor. Either way: every
