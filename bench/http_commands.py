@@ -29,7 +29,9 @@ body per request into the same PostgreSQL, driven by the same script and wrk set
 Phases (each after a short warm-up): floor; an unmeasured product phase (the cold
 start: every aggregate read once); product with the 300-grant token; product with the
 1-grant token; product at half its peak rate (the 300-grant token); floor
-again. The half-rate phase uses wrk's `delay()` (wrk2 is not in Debian): each of
+again. With `--rounds N` the two product phases are run N times, which one goes first
+alternating, and the round with the median rate is each token's figure (on a shared
+machine two consecutive phases of the same code once differed by a third). The half-rate phase uses wrk's `delay()` (wrk2 is not in Debian): each of
 `--open-connections` connections waits a random 0.5-1.5x `connections / rate` between
 its commands (the mean pause set after a trial run so that pause + latency gives the
 rate), so the rate is held without saturating the server; its p99 is the one the
@@ -381,6 +383,12 @@ def export_commit(commit: str) -> Path:
     return target
 
 
+def _median_run(runs: Sequence[Run]) -> Run:
+    """The round with the median rate (the lower of the two middle ones)."""
+    ordered = sorted(runs, key=lambda run: run.rate)
+    return ordered[(len(ordered) - 1) // 2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=15, help="length of each phase (15)")
@@ -394,6 +402,12 @@ def main() -> None:
         "--open-connections", type=int, default=16, help="connections at half rate (16)"
     )
     parser.add_argument("--share", type=float, default=0.5, help="the reduced rate's share (0.5)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="peak phases of each token, alternated; their median is the figure (1)",
+    )
     parser.add_argument(
         "--code",
         metavar="COMMIT",
@@ -533,12 +547,20 @@ def main() -> None:
                     )
 
                 spy = spy_on(args.seconds + args.warmup) if args.spy_phase == "peak" else None
-                peak_300 = measure("product, 300 grants", server.url, scripts["300"], meter_api)
-                if spy is not None:
-                    spy.wait(timeout=60)
-                settle(client)
-                peak_1 = measure("product, 1 grant", server.url, scripts["1"], meter_api)
-                settle(client)
+                rounds: dict[str, list[Run]] = {"300": [], "1": []}
+                for number in range(args.rounds):
+                    # Alternated, so that neither token always has the machine's calmer
+                    # moment (one phase and the next differed by a third: bench/README).
+                    for tag in ("300", "1") if number % 2 == 0 else ("1", "300"):
+                        label = "product, 300 grants" if tag == "300" else "product, 1 grant"
+                        if args.rounds > 1:
+                            label += f", round {number + 1}"
+                        rounds[tag].append(measure(label, server.url, scripts[tag], meter_api))
+                        if spy is not None:
+                            spy.wait(timeout=60)
+                            spy = None
+                        settle(client)
+                peak_300, peak_1 = _median_run(rounds["300"]), _median_run(rounds["1"])
                 target_rate = args.share * peak_300.rate  # the phase's token's own peak
                 # rate = connections / (pause + latency): a trial run tells the latency
                 pause = args.open_connections / target_rate
@@ -574,6 +596,10 @@ def main() -> None:
     floor_rate = (floor_before.rate + floor_after.rate) / 2
     peak = peak_300.rate
     print()
+    if args.rounds > 1:
+        for tag, label in (("300", "300 grants"), ("1", "1 grant")):
+            rates = ", ".join(f"{r.rate:,.0f}" for r in rounds[tag])
+            print(f"{label}: rounds {rates}/s; the median round's figures below")
     print(
         f"SUMMARY: product {peak_300.rate:,.0f} commands/s (300 grants),"
         f" {peak_1.rate:,.0f}/s (1 grant) | floor {floor_before.rate:,.0f} and"
