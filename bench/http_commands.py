@@ -31,7 +31,9 @@ start: every aggregate read once); product with the 300-grant token; product wit
 1-grant token; product at half its peak rate (the 300-grant token); floor
 again. With `--rounds N` the two product phases are run N times, which one goes first
 alternating, and the round with the median rate is each token's figure (on a shared
-machine two consecutive phases of the same code once differed by a third). The half-rate phase uses wrk's `delay()` (wrk2 is not in Debian): each of
+machine two consecutive phases of the same code once differed by a third).
+
+The half-rate phase uses wrk's `delay()` (wrk2 is not in Debian): each of
 `--open-connections` connections waits a random 0.5-1.5x `connections / rate` between
 its commands (the mean pause set after a trial run so that pause + latency gives the
 rate), so the rate is held without saturating the server; its p99 is the one the
