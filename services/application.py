@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import copy
-import functools
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextvars import ContextVar
@@ -289,7 +287,7 @@ class Tvaers(Application[UUID]):
             super().__init__(env=settings.eventsourcing_env())
             self.keys = open_keys(settings)
         self._aggregate_locks = AggregateLocks()
-        self._on_loop = False
+        self._loop_pool: Any = None  # `attach_pool`'s, on PostgreSQL
         assert isinstance(self.mapper, MsgspecMapper)
         self.mapper.keys = self.keys
         self.reapply_erasures()
@@ -495,11 +493,11 @@ class Tvaers(Application[UUID]):
 
     def attach_pool(self, pool: Any) -> bool:
         """Let commands run by `execute_on_loop` do their event store round trips on
-        this asyncpg pool, bridged on the loop (services/bridge.py, ADR 0030). False
-        (and nothing changes) on the SQLite store."""
+        this asyncpg pool, bridged on the loop (services/bridge.py, ADR 0030); None takes
+        it back. False (and nothing changes) on the SQLite store."""
         recorders = [self.recorder, self.snapshots.recorder if self.snapshots else None]
-        self._on_loop = pgstore.attach(recorders, pool)
-        return self._on_loop
+        self._loop_pool = pool if pgstore.attach(recorders, pool) else None
+        return self._loop_pool is not None
 
     async def execute_on_loop(self, command: Command, envelope: Envelope) -> CommandResult:
         """`execute` for a caller on the event loop: bridged on the loop when a pool is
@@ -507,11 +505,11 @@ class Tvaers(Application[UUID]):
 
         For commands whose work is database round trips and little CPU (not password
         hashing: the loop would wait for it)."""
-        if self._on_loop:
-            async with pgstore.one_connection():
-                return await bridge.run(self.execute, command, envelope)
-        call = functools.partial(contextvars.copy_context().run, self.execute, command, envelope)
-        return await asyncio.get_running_loop().run_in_executor(None, call)
+        pool = self._loop_pool
+        if pool is None:
+            return await asyncio.to_thread(self.execute, command, envelope)
+        async with pgstore.one_connection(pool):
+            return await bridge.run(self.execute, command, envelope)
 
     def execute(self, command: Command, envelope: Envelope) -> CommandResult:
         """Run one command: its handler from the table (`COMMANDS`), with the envelope's

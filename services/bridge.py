@@ -81,5 +81,4 @@ def blocking(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     executor (a thread), in a copy of this context, awaiting its result."""
     if not in_bridge():
         return fn(*args, **kwargs)
-    call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
-    return wait_for(asyncio.get_running_loop().run_in_executor(None, call))
+    return wait_for(asyncio.to_thread(fn, *args, **kwargs))

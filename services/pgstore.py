@@ -102,12 +102,7 @@ class _Loop:
                 if held is None:
                     async with self.pool.acquire() as conn:
                         return await call(conn)
-                if held.conn is None:
-                    held.conn = await self.pool.acquire()
-                    held.pool = self.pool
-                elif held.pool is not self.pool:
-                    raise RuntimeError("one command, two pools")
-                return await call(held.conn)
+                return await call(await held.connection())
             except asyncpg.UniqueViolationError as error:
                 raise IntegrityError(str(error)) from error
             except _LOST as error:
@@ -120,29 +115,35 @@ class _Loop:
 
 
 class _Held:
-    """The connection of one command on the loop (`one_connection`)."""
+    """The connection of one command on the loop (`one_connection`), taken when first
+    needed."""
 
-    def __init__(self) -> None:
-        self.pool: asyncpg.Pool | None = None
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
         self.conn: Any = None
 
+    async def connection(self) -> Any:
+        if self.conn is None:
+            self.conn = await self.pool.acquire()
+        return self.conn
+
     async def release(self) -> None:
-        conn, pool = self.conn, self.pool
-        self.conn = self.pool = None
-        if conn is not None and pool is not None:
-            await pool.release(conn)
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            await self.pool.release(conn)
 
 
 _HELD: ContextVar[_Held | None] = ContextVar("tvaers_command_connection", default=None)
 
 
 @asynccontextmanager
-async def one_connection() -> AsyncIterator[None]:
-    """Within it, the round trips of this task's bridged command share one pooled
-    connection (taken at the first, given back at the end): one acquire and release a
-    command instead of one per round trip. Only the loop's statements of the task
-    entering it (those awaited by `bridge.run` in this task) use it."""
-    held = _Held()
+async def one_connection(pool: asyncpg.Pool) -> AsyncIterator[None]:
+    """Within it, the round trips of this task's bridged command share one connection of
+    `pool` (the one the recorders were attached to; taken at the first round trip, given
+    back at the end): one acquire and release a command instead of one per round trip.
+    Only the loop's statements of the task entering it (those awaited by `bridge.run` in
+    this task) use it."""
+    held = _Held(pool)
     token = _HELD.set(held)
     try:
         yield
