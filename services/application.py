@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.utils import Environment, EnvType, get_topic
 from greenlet import getcurrent
@@ -403,7 +403,7 @@ class Tvaers(Application[UUID]):
                 ),
             )
         try:
-            recordings = self._save_aggregates(aggregates)
+            recordings: list[Recording[UUID]] = self.save(*aggregates)
         except IntegrityError as error:
             raise ConcurrencyConflict(
                 "Someone else changed this record meanwhile; reload and try again.",
@@ -418,25 +418,6 @@ class Tvaers(Application[UUID]):
             notification_id=max(r.notification.id for r in recordings),
             created_id=created_id,
         )
-
-    def _save_aggregates(self, aggregates: Sequence[TvaersAggregate]) -> list[Recording[UUID]]:
-        """`Application.save` for aggregates only, without its protocol checks.
-
-        The library's `save` asks `isinstance(obj, DomainEventProtocol)` and then
-        `isinstance(obj, CollectEventsProtocol)` of each object: checks against runtime
-        protocols, which Python 3.11 answers by walking the protocol's members (~7-8 µs
-        each, bench/README.md session 10). These are aggregates: their events are
-        collected directly; the rest is the library's own steps, in its order.
-        """
-        processing: ProcessingEvent[UUID] = ProcessingEvent()
-        for aggregate in aggregates:
-            processing.events.extend(aggregate.collect_events())
-            processing.aggregates[aggregate.id] = aggregate
-        recordings = self._record(processing)
-        self._take_snapshots(processing)
-        self._notify(recordings)
-        self.notify(processing.events)  # the library's deprecated hook, as `save` calls it
-        return recordings
 
     @staticmethod
     def _check_version(aggregate: TvaersAggregate, expected_version: int | None) -> None:
