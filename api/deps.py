@@ -14,7 +14,6 @@ import msgspec
 from litestar import Request, Response
 from litestar.concurrency import sync_to_thread
 from litestar.datastructures import State
-from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 
 from aggregates import Meta
@@ -222,14 +221,7 @@ async def _idempotency(request: Request[Any, Any, Any], actor: str) -> Idempoten
     return Idempotency(actor=actor, key=key, fingerprint=digest.hexdigest())
 
 
-async def provide_context(
-    request: Request[Any, Any, Any], tvaers: NamedDependency[Tvaers]
-) -> RequestContext:
-    """The request's context. It takes `tvaers` only so that Litestar resolves the two
-    dependencies of a command route one after the other: two independent ones are
-    resolved in an anyio task group (a task, a cancel scope and an event each), on every
-    request (bench/README.md, session 10)."""
-    del tvaers
+async def provide_context(request: Request[Any, Any, Any]) -> RequestContext:
     state = request.scope.get("state", {})
     raw_correlation = state.get("correlation_id") or str(uuid.uuid4())
     try:

@@ -4,11 +4,8 @@ assessments. Every refusal writes nothing."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-import pytest
 from litestar import Litestar
-from litestar._kwargs import kwargs_model
 from litestar.testing import TestClient
 
 from aggregates import Evidence
@@ -179,20 +176,3 @@ def test_an_evaluation_is_recorded_and_assessed(
     assert [(a.question, a.answer) for a in stored.assessments] == [
         (AssessmentQuestion.PURPOSE_MET, AssessmentAnswer.SOME_EXTENT)
     ]
-
-
-def test_a_command_route_resolves_its_dependencies_without_a_task_group(
-    client: TestClient[Litestar], partnership_id: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`context` depends on `tvaers` (api/deps.py), so Litestar resolves them in turn:
-    two independent dependencies cost an anyio task group on every command."""
-    made: list[object] = []
-    original = getattr(kwargs_model, "create_task_group")  # noqa: B009 (not exported)
-
-    def counting() -> Any:
-        made.append(True)
-        return original()
-
-    monkeypatch.setattr(kwargs_model, "create_task_group", counting)  # as Litestar calls it
-    write(client, f"/partnerships/{partnership_id}/milestones", MILESTONE, status=201)
-    assert made == []
