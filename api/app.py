@@ -48,6 +48,7 @@ from api.logging import RequestContextMiddleware, configure_logging
 from api.metrics import Metrics, MetricsMiddleware
 from api.readside import open_read_side
 from api.security_headers import SecurityHeadersMiddleware
+from api.thin import ThinWrites, resolve_dependencies_in_turn
 from api.ui import csrf_config, template_config, ui_handlers
 from api.ui.core import ui_aware
 from services import pgstore
@@ -271,6 +272,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     document_problems(app)
     # Security schemes and the convention headers, per operation (api/contract.py).
     document_contract(app)
+    # Bearer-token writes skip the browser's middleware (api/thin.py, ADR 0027); every
+    # route resolves its cheap dependencies in turn, not in a task group.
+    resolve_dependencies_in_turn(app)
+    exceptions = app.asgi_handler  # Litestar's exception handler around its router
+    exceptions.app = ThinWrites(app, exceptions.app)  # type: ignore[attr-defined]
     # Requests counted per route template, unknown paths included (api/metrics.py).
     app.state.metrics = Metrics()
     app.asgi_handler = MetricsMiddleware(app.asgi_handler, app.state.metrics)

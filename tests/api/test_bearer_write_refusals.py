@@ -1,19 +1,22 @@
-"""Writes with a bearer token: what the middleware stack and the guard refuse stays refused,
-with nothing written (issue 17, second round).
+"""The thin path of bearer-token writes (api/thin.py, ADR 0027, issue 17): the route's own
+handling without the browser's middleware, and every refusal still in place.
 
-Written for a thin path of bearer-token writes (ADR 0027: the browser's middleware
-skipped); that path was measured, gained nothing measurable and was taken out again.
-These tests stay: they pin the refusals any such change must keep.
+Each write here would also pass through the full stack; the first two tests prove it did
+not (the middleware did not run; no task group was made), the others that what the
+middleware stack and the guard refuse is still refused, with nothing written.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from litestar import Litestar
+from litestar._kwargs import kwargs_model
 from litestar.testing import TestClient
 
+from api.auth import CookieSession, TokenAuthenticationMiddleware
 from services.security import parse_token
 from tests.api.conftest import (
     PASSWORD,
@@ -33,6 +36,48 @@ LEADER = "leder@nyborg.dk"
 
 def _factors(partnership_id: str) -> str:
     return f"/partnerships/{partnership_id}/factors"
+
+
+def test_a_bearer_write_skips_the_browsers_middleware(
+    client: TestClient[Litestar], partnership_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Neither the session cookie's nor the authentication middleware runs (the thin
+    path authenticates itself); the answer has every header the full stack gives."""
+    ran: list[str] = []
+
+    def spy(cls: type[Any]) -> None:
+        original = cls.__call__
+
+        async def call(self: Any, scope: Any, receive: Any, send: Any) -> None:
+            ran.append(cls.__name__)
+            await original(self, scope, receive, send)
+
+        monkeypatch.setattr(cls, "__call__", call)
+
+    spy(CookieSession)
+    spy(TokenAuthenticationMiddleware)
+    response = client.post(_factors(partnership_id), json=FACTOR)
+    assert response.status_code == 201, response.text
+    assert ran == []
+    for header in ("x-request-id", "x-correlation-id", "content-security-policy", "etag"):
+        assert header in response.headers
+
+    assert client.get(f"/partnerships/{partnership_id}").status_code == 200
+    assert ran == ["CookieSession", "TokenAuthenticationMiddleware"]  # reads: full stack
+
+
+def test_dependencies_are_resolved_without_a_task_group(
+    client: TestClient[Litestar], partnership_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A route's cheap dependencies (tvaers, context) are resolved in turn: no anyio task
+    group (a task, cancel scope and event each) on every request."""
+
+    def no_task_group() -> Any:
+        raise AssertionError("a task group was made to resolve dependencies")
+
+    monkeypatch.setattr(kwargs_model, "create_task_group", no_task_group)
+    response = client.post(_factors(partnership_id), json=FACTOR)
+    assert response.status_code == 201, response.text
 
 
 def test_a_revoked_token_may_not_write(client: TestClient[Litestar], partnership_id: str) -> None:
