@@ -10,12 +10,15 @@ import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
+import msgspec
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+import api.body as body_rules
 from tests.api.conftest import (
     assert_problem,
     join,
@@ -535,3 +538,38 @@ def test_an_unexpected_error_is_a_500_problem_without_internals(
     problem = assert_problem(response, 500, "server-error")
     assert "secret" not in response.text
     assert problem["request_id"] == response.headers["x-request-id"]
+
+
+class _Amount(msgspec.Struct):
+    amount: Decimal
+
+
+class _Plain(msgspec.Struct):
+    title: str
+    count: int | None = None
+    tags: list[str] = msgspec.field(default_factory=list)
+
+
+class _Nested(msgspec.Struct):
+    title: str
+    lines: list[_Amount] = msgspec.field(default_factory=list)
+
+
+class _ByName(msgspec.Struct):
+    amounts: dict[str, Annotated[Decimal, msgspec.Meta(title="DKK")] | None]
+
+
+class _Tree(msgspec.Struct):
+    name: str
+    children: list[_Tree] = msgspec.field(default_factory=list)
+
+
+@pytest.mark.parametrize(
+    ("body", "holds"),
+    [(_Amount, True), (_Plain, False), (_Nested, True), (_ByName, True), (_Tree, False)],
+)
+def test_only_a_body_that_can_hold_a_decimal_is_walked_for_one(body: type, holds: bool) -> None:
+    """The strict-body check skips the walk for decimal strings where no decimal can be
+    (api/body.py); one nested in a list, a dict or a union is found, and a type inside
+    itself ends the search."""
+    assert body_rules._holds_decimal(msgspec.inspect.type_info(body), set()) is holds
