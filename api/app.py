@@ -175,7 +175,7 @@ async def command_pool(settings: Settings, tvaers: Tvaers) -> AsyncIterator[None
         try:
             yield
         finally:
-            tvaers.attach_pool(None)
+            await tvaers.detach_pool()
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

@@ -474,11 +474,19 @@ class Tvaers(Application[UUID]):
 
     def attach_pool(self, pool: Any) -> bool:
         """Let commands run by `execute_on_loop` do their event store round trips on
-        this asyncpg pool, bridged on the loop (services/bridge.py, ADR 0030); None takes
-        it back. False (and nothing changes) on the SQLite store."""
-        recorders = [self.recorder, self.snapshots.recorder if self.snapshots else None]
-        self._loop_pool = pool if pgstore.attach(recorders, pool) else None
+        this asyncpg pool, bridged on the loop (services/bridge.py, ADR 0030); `detach_pool`
+        takes it back. False (and nothing changes) on the SQLite store."""
+        self._loop_pool = pool if pgstore.attach(self._recorders(), pool) else None
         return self._loop_pool is not None
+
+    async def detach_pool(self) -> None:
+        """Take back `attach_pool`'s pool, once what its commands gave to write is
+        written and every connection of it is given back (before it closes)."""
+        self._loop_pool = None
+        await pgstore.detach(self._recorders())
+
+    def _recorders(self) -> list[Any]:
+        return [self.recorder, self.snapshots.recorder if self.snapshots else None]
 
     async def execute_on_loop(self, command: Command, envelope: Envelope) -> CommandResult:
         """`execute` for a caller on the event loop: bridged on the loop when a pool is

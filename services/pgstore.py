@@ -15,6 +15,7 @@ does, at start); until then, and in every other process, they are the library's.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -112,6 +113,160 @@ class _Loop:
                     raise OperationalError(str(error)) from error
                 await asyncio.sleep(RETRY_WAIT)
         raise AssertionError("unreachable")
+
+
+WRITES_AT_ONCE = 1
+"""Inserts written alone at once (each on its command's connection); those that come
+while this many are being written wait and are written together (`_Gathered`)."""
+
+
+class _Gathered:
+    """The bridged inserts of new events, gathered: one statement for those that come
+    while another is being written (group commit, ADR 0032).
+
+    An insert that comes when none waits and fewer than `WRITES_AT_ONCE` are being
+    written goes alone, in its own command's task and on its connection, as before. Those
+    that come meanwhile wait, their connections given back to the pool (else commands
+    waiting here could hold every connection the writer needs). When a write is done,
+    one writer task of this recorder writes all that waited in one statement (one
+    transaction, one NOTIFY) on a connection it keeps, then whatever came during that
+    one, until none waits. Each command gets its own events' notification ids back, in
+    the order given.
+
+    The statement is all or nothing: if the store refuses one command's events (another
+    process saved those versions first), nothing of the others is written either, and
+    each is then written alone, so that only that command is refused. A command
+    cancelled while it waits is taken out (nothing of it written); one cancelled while
+    its group is being written is written with the group (the others need that
+    statement), like a command whose client left just after its write.
+    """
+
+    def __init__(self, loop: _Loop, sql: str) -> None:
+        self.loop = loop
+        self.sql = sql
+        self.waiting: list[tuple[Sequence[StoredEvent], asyncio.Future[list[int]]]] = []
+        self.writing = 0  # statements being written: alone ones and the writer's
+        self.held = _Held(loop.pool)  # the writer task's connection (`_hand_over`)
+        self._writer: asyncio.Task[None] | None = None
+        self.groups = 0  # statements that wrote more than one command (the tests read it)
+
+    async def _write(self, stored_events: Sequence[StoredEvent]) -> list[int]:
+        columns = _columns(stored_events)
+        sql = self.sql
+        rows = await self.loop.attempt(lambda conn: conn.fetch(sql, *columns))
+        return [row[0] for row in rows]
+
+    async def insert(self, stored_events: Sequence[StoredEvent]) -> list[int]:
+        if self.writing < WRITES_AT_ONCE and not self.waiting:
+            self.writing += 1
+            try:
+                return await self._write(stored_events)
+            finally:
+                self.writing -= 1
+                self._hand_over()
+        future: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
+        waiting = (stored_events, future)
+        self.waiting.append(waiting)  # before any wait: the writer must find it
+        try:
+            held = _HELD.get()
+            if held is not None:
+                # Not used while it waits: the group's writer may need a connection
+                # (a later round trip of this command takes one again).
+                await held.release()
+            return await future
+        except asyncio.CancelledError:
+            # Not taken yet: out, and nothing of it is written (the writer also skips a
+            # cancelled one it has taken before it wrote).
+            self.waiting = [w for w in self.waiting if w is not waiting]
+            raise
+
+    def _hand_over(self) -> None:
+        """After a write: the waiting ones to this recorder's writer task, if any (and it
+        is not running already)."""
+        if not self.waiting or self._writer is not None:
+            return
+        self.writing += 1
+        # Its own context (not the finishing command's connection or log ids), with the
+        # writer's own connection: taken once and kept, so that a group never queues
+        # behind the commands waiting for the pool.
+        context = contextvars.Context()
+        context.run(_HELD.set, self.held)
+        self._writer = asyncio.get_running_loop().create_task(
+            self._write_waiting(), context=context
+        )
+
+    async def _write_waiting(self) -> None:
+        try:
+            while self.waiting:
+                group, self.waiting = self.waiting, []
+                live = [waiting for waiting in group if not waiting[1].done()]
+                try:
+                    await self._write_group(live)
+                except BaseException as error:  # never leave a command waiting
+                    for _, future in live:
+                        if isinstance(error, Exception):
+                            _settle(future, error=error)
+                        elif not future.done():
+                            future.cancel()
+                    raise
+        finally:
+            self.writing -= 1
+            self._writer = None
+            self._hand_over()  # what still waits if this task was stopped, else nothing
+
+    async def close(self) -> None:
+        """Let the writer finish what waits, then give its connection back to the pool
+        (before the pool is closed: a kept connection would hold its closing up)."""
+        writer = self._writer
+        if writer is not None and not writer.done():
+            await asyncio.wait([writer])  # its outcome is its commands', not this one's
+        await self.held.release()
+
+    async def _write_group(
+        self, group: list[tuple[Sequence[StoredEvent], asyncio.Future[list[int]]]]
+    ) -> None:
+        if not group:
+            return
+        try:
+            ids = await self._write([event for events, _ in group for event in events])
+        except IntegrityError as error:
+            if len(group) == 1:
+                _settle(group[0][1], error=error)
+                return
+            for events, future in group:  # each alone: only the clashing one is refused
+                if future.done():
+                    continue
+                try:
+                    _settle(future, await self._write(events))
+                except Exception as alone:  # noqa: BLE001 - handed to its command
+                    _settle(future, error=alone)
+            return
+        except Exception as error:  # noqa: BLE001 - handed to every command of the group
+            for _, future in group:
+                _settle(future, error=error)
+            return
+        if len(group) > 1:
+            self.groups += 1
+        start = 0
+        for events, future in group:
+            _settle(future, ids[start : start + len(events)])
+            start += len(events)
+
+
+def _settle(
+    future: asyncio.Future[list[int]],
+    ids: list[int] | None = None,
+    *,
+    error: BaseException | None = None,
+) -> None:
+    """Give a waiting insert its ids or its error (unless it was cancelled meanwhile)."""
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        assert ids is not None
+        future.set_result(ids)
 
 
 class _Held:
@@ -245,6 +400,13 @@ class TvaersApplicationRecorder(_Bridgeable, PostgresApplicationRecorder):
             " FROM unnest($1::uuid[], $2::int8[], $3::text[], $4::bytea[])"
             " WITH ORDINALITY AS e(i, v, t, s, n) ORDER BY n))"
         )
+        self._gathered = _Gathered(loop, self._insert_sql)
+
+    async def release(self) -> None:
+        """The gathered inserts' writer done and its connection given back (`detach`)."""
+        gathered: _Gathered | None = getattr(self, "_gathered", None)
+        if gathered is not None:
+            await gathered.close()
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -252,11 +414,8 @@ class TvaersApplicationRecorder(_Bridgeable, PostgresApplicationRecorder):
         if not self._bridged():
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return ids
-        assert self._loop is not None
-        columns = _columns(stored_events)
-        sql = self._insert_sql
-        rows = bridge.wait_for(self._loop.attempt(lambda conn: conn.fetch(sql, *columns)))
-        return [row[0] for row in rows]
+        gathered: list[int] = bridge.wait_for(self._gathered.insert(stored_events))
+        return gathered
 
     def notification_id(self, originator_id: UUID, version: int) -> int | None:
         """The notification id of one stored event (None if there is none)."""
@@ -303,8 +462,8 @@ class Factory(PostgresFactory):
 def attach(
     recorders: Sequence[AggregateRecorder | ApplicationRecorder | None], pool: Any | None
 ) -> bool:
-    """Give these recorders `pool` for their bridged round trips (None: take it back);
-    False if none is this module's (the SQLite store) or `pool` is None."""
+    """Give these recorders `pool` for their bridged round trips (None: take it back, see
+    `detach`); False if none is this module's (the SQLite store) or `pool` is None."""
     attached = False
     for recorder in recorders:
         if isinstance(recorder, TvaersAggregateRecorder | TvaersApplicationRecorder):
@@ -314,6 +473,16 @@ def attach(
                 recorder.attach(pool)
                 attached = True
     return attached
+
+
+async def detach(recorders: Sequence[AggregateRecorder | ApplicationRecorder | None]) -> None:
+    """Take the pool back from these recorders (`attach`), once the events' recorder has
+    written what waits and given back the connection its writer keeps: then the pool can
+    close."""
+    attach(recorders, None)
+    for recorder in recorders:
+        if isinstance(recorder, TvaersApplicationRecorder):
+            await recorder.release()
 
 
 async def _keep_session(_conn: asyncpg.Connection) -> None:

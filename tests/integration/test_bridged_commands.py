@@ -13,12 +13,14 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
-from uuid import UUID
+from typing import Any
+from uuid import UUID, uuid4
 
 import asyncpg
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
+from aggregates import Contact
 from aggregates.taxonomy import AnchoringStatus, Dimension
 from services import bridge, pgstore
 from services.application import CommandResult, Tvaers
@@ -45,7 +47,7 @@ async def loop_app(store_settings: Settings) -> AsyncIterator[Tvaers]:
         try:
             yield application
         finally:
-            application.attach_pool(None)
+            await application.detach_pool()
             await asyncio.to_thread(application.close)
 
 
@@ -307,3 +309,139 @@ async def test_a_command_on_the_loop_sees_what_another_process_wrote_since(
     assert (theirs.version, ours.version) == (initial + 2, initial + 3)
     titles = sorted(m.title for m in pg_app.get_partnership(pid).milestones.values())
     assert titles == ["Der", "Her", "Her igen"]
+
+
+# -- PostgreSQL only: inserts gathered into one statement (ADR 0032) ----------------------
+
+
+def _new_events(template: StoredEvent, count: int, versions: int = 1) -> list[list[StoredEvent]]:
+    """`count` writes of `versions` events each, each write a new originator's (the
+    stored bytes of `template`: only the rows matter here)."""
+    writes = []
+    for _ in range(count):
+        originator = uuid4()
+        writes.append(
+            [
+                StoredEvent(originator, version, template.topic, template.state)
+                for version in range(1, versions + 1)
+            ]
+        )
+    return writes
+
+
+async def _insert(app: Tvaers, events: list[StoredEvent]) -> list[int]:
+    ids = await bridge.run(app.recorder.insert_events, events)
+    assert ids is not None
+    return list(ids)
+
+
+def _gathered(app: Tvaers) -> Any:
+    return app.recorder._gathered  # type: ignore[attr-defined]
+
+
+@ON_POSTGRES
+async def test_inserts_that_come_while_one_is_written_go_together_each_getting_its_ids(
+    pg_app: Tvaers,
+) -> None:
+    world = await world_of(pg_app)
+    [template] = pg_app.recorder.select_events(world.partnership_id, lte=1)
+    first, *others = _new_events(template, 5, versions=3)
+    groups = _gathered(pg_app).groups
+    async with _events_table_locked(pg_app) as holder:
+        alone = asyncio.create_task(_insert(pg_app, first))
+        await _until(lambda: _waiting_for_a_lock(holder))
+        waiting = [asyncio.create_task(_insert(pg_app, events)) for events in others]
+        await asyncio.sleep(0.05)
+        assert not any(task.done() for task in [alone, *waiting])
+        assert await _waiting_for_a_lock(holder) == 1  # the others are not at the database
+    results = await asyncio.wait_for(asyncio.gather(alone, *waiting), 10)
+
+    assert _gathered(pg_app).groups == groups + 1  # the four waiting ones: one statement
+    for events, ids in zip([first, *others], results, strict=True):
+        stored = [
+            pg_app.recorder.notification_id(e.originator_id, e.originator_version)  # type: ignore[attr-defined]
+            for e in events
+        ]
+        assert ids == stored  # each its own ids, in its events' order
+    assert results[1][0] == results[0][-1] + 1  # the group after the one written alone
+
+
+@ON_POSTGRES
+async def test_a_clash_in_a_gathered_statement_refuses_only_its_own_write(
+    pg_app: Tvaers,
+) -> None:
+    world = await world_of(pg_app)
+    pid = world.partnership_id
+    [template] = pg_app.recorder.select_events(pid, lte=1)
+    first, *fine = _new_events(template, 4)
+    clash = [StoredEvent(pid, 1, template.topic, template.state)]  # version 1 is stored
+    groups = _gathered(pg_app).groups
+    async with _events_table_locked(pg_app) as holder:
+        alone = asyncio.create_task(_insert(pg_app, first))
+        await _until(lambda: _waiting_for_a_lock(holder))
+        waiting = [asyncio.create_task(_insert(pg_app, events)) for events in [*fine, clash]]
+        await asyncio.sleep(0.05)
+    outcomes = await asyncio.wait_for(asyncio.gather(alone, *waiting, return_exceptions=True), 10)
+
+    assert isinstance(outcomes[-1], IntegrityError)
+    assert all(isinstance(ids, list) for ids in outcomes[:-1]), outcomes
+    for events in [first, *fine]:
+        assert stored_versions(pg_app, events[0].originator_id) == [1]
+    assert stored_versions(pg_app, pid) == list(range(1, world.version + 1))
+    assert _gathered(pg_app).groups == groups  # the group failed; each went alone
+
+
+@ON_POSTGRES
+async def test_a_write_cancelled_while_it_waits_to_be_gathered_writes_nothing(
+    pg_app: Tvaers,
+) -> None:
+    world = await world_of(pg_app)
+    [template] = pg_app.recorder.select_events(world.partnership_id, lte=1)
+    first, cancelled, kept = _new_events(template, 3)
+    async with _events_table_locked(pg_app) as holder:
+        alone = asyncio.create_task(_insert(pg_app, first))
+        await _until(lambda: _waiting_for_a_lock(holder))
+        gone = asyncio.create_task(_insert(pg_app, cancelled))
+        stays = asyncio.create_task(_insert(pg_app, kept))
+        await asyncio.sleep(0.05)
+        gone.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await gone
+    await asyncio.wait_for(asyncio.gather(alone, stays), 10)
+
+    assert stored_versions(pg_app, cancelled[0].originator_id) == []
+    assert stored_versions(pg_app, kept[0].originator_id) == [1]
+    assert stored_versions(pg_app, first[0].originator_id) == [1]
+
+
+@ON_POSTGRES
+async def test_more_commands_at_once_than_the_pool_has_connections_all_land(
+    pg_app: Tvaers,
+) -> None:
+    """A command waiting to be gathered gives its connection back: else commands waiting
+    there could hold every connection while the group's writer waits for one."""
+    world = await world_of(pg_app)
+    dsn, server_settings = pg_app.settings.asyncpg_dsn()
+    small = await asyncpg.create_pool(dsn, min_size=1, max_size=2, server_settings=server_settings)
+    groups = _gathered(pg_app).groups
+    try:
+        await pg_app.detach_pool()
+        assert pg_app.attach_pool(small)
+        commands = [
+            pg_app.execute_on_loop(
+                RegisterPerson.of(Contact(name=f"Deltager {n}"), organisation_id=world.a),
+                envelope(),
+            )
+            for n in range(40)
+        ]
+        results = await asyncio.wait_for(asyncio.gather(*commands), 60)
+        gathered = _gathered(pg_app).groups - groups
+    finally:
+        await pg_app.detach_pool()
+        await small.close()
+
+    created = {r.created_id for r in results}
+    assert len(created) == 40
+    assert None not in created
+    assert len({r.notification_id for r in results}) == 40
+    assert gathered >= 1  # some were written together
