@@ -4,8 +4,10 @@ eventsourcing's PostgreSQL recorders, with the two round trips of a command (rea
 aggregate's events, inserting new ones) also done through asyncpg when called in a
 bridged greenlet (services/bridge.py, ADR 0030): the same SQL on the same tables (the
 insert through the library's own `es_insert_events_…` function), so the two paths write
-and read exactly the same records. Everything else a bridged greenlet asks of a
-recorder runs on a thread (`bridge.blocking`), never on the loop.
+and read exactly the same records. The inserts of commands that come while another is
+being written go together in one statement (`_Gathered`, ADR 0032). Everything else a
+bridged greenlet asks of a recorder runs on a thread (`bridge.blocking`), never on the
+loop.
 
 Selected by `Settings.eventsourcing_env` (PERSISTENCE_MODULE names `Factory` here). The
 asynchronous path is used only once `attach` has given the recorders a pool (the API
@@ -387,6 +389,8 @@ class TvaersAggregateRecorder(_Bridgeable, PostgresAggregateRecorder):
 class TvaersApplicationRecorder(_Bridgeable, PostgresApplicationRecorder):
     """The events' recorder (one notification log for the whole registry)."""
 
+    _gathered: _Gathered | None = None  # the bridged inserts, once attached
+
     def attach(self, pool: asyncpg.Pool) -> None:
         if not self.datastore.enable_db_functions:
             raise ProgrammingError("The loop's insert calls the library's insert function.")
@@ -404,9 +408,8 @@ class TvaersApplicationRecorder(_Bridgeable, PostgresApplicationRecorder):
 
     async def release(self) -> None:
         """The gathered inserts' writer done and its connection given back (`detach`)."""
-        gathered: _Gathered | None = getattr(self, "_gathered", None)
-        if gathered is not None:
-            await gathered.close()
+        if self._gathered is not None:
+            await self._gathered.close()
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -414,6 +417,7 @@ class TvaersApplicationRecorder(_Bridgeable, PostgresApplicationRecorder):
         if not self._bridged():
             ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return ids
+        assert self._gathered is not None  # attached: `_bridged`
         gathered: list[int] = bridge.wait_for(self._gathered.insert(stored_events))
         return gathered
 
