@@ -150,7 +150,6 @@ class _Gathered:
         self.writing = 0  # statements being written: alone ones and the writer's
         self.held = _Held(loop.pool)  # the writer task's connection (`_hand_over`)
         self._writer: asyncio.Task[None] | None = None
-        self.groups = 0  # statements that wrote more than one command (the tests read it)
 
     async def _write(self, stored_events: Sequence[StoredEvent]) -> list[int]:
         columns = _columns(stored_events)
@@ -247,8 +246,6 @@ class _Gathered:
             for _, future in group:
                 _settle(future, error=error)
             return
-        if len(group) > 1:
-            self.groups += 1
         start = 0
         for events, future in group:
             _settle(future, ids[start : start + len(events)])

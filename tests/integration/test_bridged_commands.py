@@ -350,6 +350,40 @@ async def _until_waiting(app: Tvaers, count: int) -> None:
     await _until(waiting)
 
 
+async def _transactions(app: Tvaers, originator_ids: list[UUID]) -> int:
+    """How many transactions wrote these originators' events (their rows' `xmin`)."""
+    conn = await _other_connection(app)
+    try:
+        found = await conn.fetchval(
+            f"SELECT count(DISTINCT xmin::text) FROM {app.settings.events_table}"
+            " WHERE originator_id = ANY($1::uuid[])",
+            originator_ids,
+        )
+    finally:
+        await conn.close()
+    return int(found)
+
+
+def _originators(writes: list[list[StoredEvent]]) -> list[UUID]:
+    return [UUID(str(events[0].originator_id)) for events in writes]
+
+
+@asynccontextmanager
+async def _one_held_up(
+    app: Tvaers, first: list[StoredEvent], others: list[list[StoredEvent]]
+) -> AsyncIterator[tuple[asyncio.Task[list[int]], list[asyncio.Task[list[int]]]]]:
+    """`first` inserted and held up by a lock on the events table, `others` inserted
+    after it and waiting to be gathered; the lock is let go when the block ends. The
+    inserts' tasks (first, others)."""
+    async with _events_table_locked(app) as holder:
+        alone = asyncio.create_task(_insert(app, first))
+        await _until(lambda: _waiting_for_a_lock(holder))
+        waiting = [asyncio.create_task(_insert(app, events)) for events in others]
+        await _until_waiting(app, len(others))
+        assert await _waiting_for_a_lock(holder) == 1  # the others are not at the database
+        yield alone, waiting
+
+
 @ON_POSTGRES
 async def test_inserts_that_come_while_one_is_written_go_together_each_getting_its_ids(
     pg_app: Tvaers,
@@ -357,17 +391,13 @@ async def test_inserts_that_come_while_one_is_written_go_together_each_getting_i
     world = await world_of(pg_app)
     [template] = pg_app.recorder.select_events(world.partnership_id, lte=1)
     first, *others = _new_events(template, 5, versions=3)
-    groups = _gathered(pg_app).groups
-    async with _events_table_locked(pg_app) as holder:
-        alone = asyncio.create_task(_insert(pg_app, first))
-        await _until(lambda: _waiting_for_a_lock(holder))
-        waiting = [asyncio.create_task(_insert(pg_app, events)) for events in others]
-        await _until_waiting(pg_app, len(others))
+    async with _one_held_up(pg_app, first, others) as (alone, waiting):
         assert not any(task.done() for task in [alone, *waiting])
-        assert await _waiting_for_a_lock(holder) == 1  # the others are not at the database
     results = await asyncio.wait_for(asyncio.gather(alone, *waiting), 10)
 
-    assert _gathered(pg_app).groups == groups + 1  # the four waiting ones: one statement
+    # The first alone, the four that waited in one statement: two transactions.
+    assert await _transactions(pg_app, _originators(others)) == 1
+    assert await _transactions(pg_app, _originators([first, *others])) == 2
     for events, ids in zip([first, *others], results, strict=True):
         stored = [
             pg_app.recorder.notification_id(e.originator_id, e.originator_version)  # type: ignore[attr-defined]
@@ -386,12 +416,8 @@ async def test_a_clash_in_a_gathered_statement_refuses_only_its_own_write(
     [template] = pg_app.recorder.select_events(pid, lte=1)
     first, *fine = _new_events(template, 4)
     clash = [StoredEvent(pid, 1, template.topic, template.state)]  # version 1 is stored
-    groups = _gathered(pg_app).groups
-    async with _events_table_locked(pg_app) as holder:
-        alone = asyncio.create_task(_insert(pg_app, first))
-        await _until(lambda: _waiting_for_a_lock(holder))
-        waiting = [asyncio.create_task(_insert(pg_app, events)) for events in [*fine, clash]]
-        await _until_waiting(pg_app, len(fine) + 1)
+    async with _one_held_up(pg_app, first, [*fine, clash]) as (alone, waiting):
+        pass
     outcomes = await asyncio.wait_for(asyncio.gather(alone, *waiting, return_exceptions=True), 10)
 
     assert isinstance(outcomes[-1], IntegrityError)
@@ -399,7 +425,8 @@ async def test_a_clash_in_a_gathered_statement_refuses_only_its_own_write(
     for events in [first, *fine]:
         assert stored_versions(pg_app, events[0].originator_id) == [1]
     assert stored_versions(pg_app, pid) == list(range(1, world.version + 1))
-    assert _gathered(pg_app).groups == groups  # the group failed; each went alone
+    # The group failed as a whole; then each of it went alone.
+    assert await _transactions(pg_app, _originators(fine)) == len(fine)
 
 
 @ON_POSTGRES
@@ -409,12 +436,7 @@ async def test_a_write_cancelled_while_it_waits_to_be_gathered_writes_nothing(
     world = await world_of(pg_app)
     [template] = pg_app.recorder.select_events(world.partnership_id, lte=1)
     first, cancelled, kept = _new_events(template, 3)
-    async with _events_table_locked(pg_app) as holder:
-        alone = asyncio.create_task(_insert(pg_app, first))
-        await _until(lambda: _waiting_for_a_lock(holder))
-        gone = asyncio.create_task(_insert(pg_app, cancelled))
-        stays = asyncio.create_task(_insert(pg_app, kept))
-        await _until_waiting(pg_app, 2)
+    async with _one_held_up(pg_app, first, [cancelled, kept]) as (alone, [gone, stays]):
         gone.cancel()
         with pytest.raises(asyncio.CancelledError):
             await gone
@@ -438,7 +460,6 @@ async def test_more_commands_at_once_than_the_pool_has_connections_all_land(
     try:
         await pg_app.detach_pool()
         assert pg_app.attach_pool(small)
-        groups = _gathered(pg_app).groups
 
         async with _events_table_locked(pg_app):
             commands = [
@@ -452,7 +473,6 @@ async def test_more_commands_at_once_than_the_pool_has_connections_all_land(
             ]
             await _until_waiting(pg_app, 39)
         results = await asyncio.wait_for(asyncio.gather(*commands), 60)
-        gathered = _gathered(pg_app).groups - groups
     finally:
         await pg_app.detach_pool()
         await small.close()
@@ -461,4 +481,5 @@ async def test_more_commands_at_once_than_the_pool_has_connections_all_land(
     assert len(created) == 40
     assert None not in created
     assert len({r.notification_id for r in results}) == 40
-    assert gathered == 1  # the 39 that waited: one statement
+    created_ids = [r.created_id for r in results if r.created_id is not None]
+    assert await _transactions(pg_app, created_ids) == 2  # the first; the 39 that waited
