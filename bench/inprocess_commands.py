@@ -35,7 +35,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -43,6 +42,15 @@ import _http
 import generate
 import http_commands as hc
 import httpx
+import msgspec
+from litestar._kwargs.dependencies import create_dependency_batches
+from litestar.routes import HTTPRoute
+
+from aggregates import Meta
+from api.app import create_app
+from api.thin import ThinWrites
+from services.commands import Envelope, RecordFactor, RecordMilestone
+from services.settings import Settings
 
 PARTNERSHIPS = 300
 
@@ -60,23 +68,26 @@ def seed() -> tuple[dict[str, str], str, list[str]]:
     return server.env, token, ids
 
 
-def body(n: int) -> tuple[str, bytes]:
-    """The n-th command's path suffix and body (factors and milestones in turn)."""
+def fields(n: int) -> tuple[str, dict[str, Any]]:
+    """The n-th command's path suffix and body fields (factors and milestones in turn)."""
     if n % 2 == 0:
-        made = {"origin": "internal", "effect": "promoting", "description": f"Faktor {n}"}
-        return "factors", json.dumps(made).encode()
-    made = {
+        return "factors", {
+            "origin": "internal",
+            "effect": "promoting",
+            "description": f"Faktor {n}",
+        }
+    return "milestones", {
         "dimension": "method",
         "status": "started",
         "title": f"Milepæl {n}",
         "evidence": {"text": "Referat fra styregruppemødet"},
     }
-    return "milestones", json.dumps(made).encode()
 
 
 async def request(app: Any, token: str, pid: str, n: int) -> int:
     """One command through the whole app, as uvicorn would call it; its status."""
-    kind, data = body(n)
+    kind, made = fields(n)
+    data = json.dumps(made).encode()
     path = f"/partnerships/{pid}/{kind}"
     scope = {
         "type": "http",
@@ -119,32 +130,11 @@ async def request(app: Any, token: str, pid: str, n: int) -> int:
 
 async def command(app: Any, pid: str, n: int) -> int:
     """The same command without the request: the application's `execute_on_loop`."""
-    from aggregates import Meta  # noqa: PLC0415 - the checkout's, after sys.path is set
-    from services.commands import (  # noqa: PLC0415
-        Envelope,
-        EvidenceFields,
-        RecordFactor,
-        RecordMilestone,
-    )
-
-    partnership_id = uuid.UUID(pid)
-    made: Any
-    if n % 2 == 0:
-        made = RecordFactor(
-            partnership_id=partnership_id,
-            origin="internal",
-            effect="promoting",
-            description=f"Faktor {n}",
-        )
-    else:
-        made = RecordMilestone(
-            partnership_id=partnership_id,
-            dimension="method",
-            status="started",
-            title=f"Milepæl {n}",
-            evidence=EvidenceFields(text="Referat fra styregruppemødet"),
-        )
-    await app.state.tvaers.execute_on_loop(made, Envelope(Meta(actor="bench-300")))
+    kind, made = fields(n)
+    # Read from the same fields as the API reads a body (enumerations and all).
+    command_type = RecordFactor if kind == "factors" else RecordMilestone
+    command = msgspec.convert({**made, "partnership_id": pid}, command_type)
+    await app.state.tvaers.execute_on_loop(command, Envelope(Meta(actor="bench-300")))
     return 201
 
 
@@ -173,11 +163,6 @@ async def block(
 
 def thin_switch(app: Any) -> Callable[[bool], None]:
     """The thin path and the dependencies in turn, on (True) or off."""
-    from litestar._kwargs.dependencies import create_dependency_batches  # noqa: PLC0415
-    from litestar.routes import HTTPRoute  # noqa: PLC0415
-
-    from api.thin import ThinWrites  # noqa: PLC0415
-
     exceptions = app.asgi_handler
     while not isinstance(getattr(exceptions, "app", None), ThinWrites):
         exceptions = exceptions.app
@@ -213,9 +198,6 @@ async def measure(
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    from api.app import create_app  # noqa: PLC0415
-    from services.settings import Settings  # noqa: PLC0415
-
     app = create_app(Settings.from_env())
     names = {"thin": ("thin path on", "thin path off"), "core": ("request", "command alone")}[
         args.switch
