@@ -14,7 +14,8 @@ from decimal import Decimal
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+import structlog
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.utils import Environment, EnvType, get_topic
 from greenlet import getcurrent
@@ -122,6 +123,8 @@ from services.personal_data import open_keys
 from services.schema_lock import schema_lock
 from services.security import hash_password, new_token, verify_password
 from services.settings import Settings
+
+log = structlog.get_logger("tvaers.application")
 
 A = TypeVar("A", bound=TvaersAggregate)
 C = TypeVar("C", bound=Command)
@@ -381,6 +384,59 @@ class Tvaers(Application[UUID]):
                 current_version=current,
                 events=tuple(event for event, _shared in found),
                 subjects=frozenset(s for _event, shared in found for s in shared),
+            )
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """The library's `save` for aggregates only (every caller here saves aggregates):
+        without its two runtime-protocol checks per object (~7 µs each on Python 3.11)."""
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+        for aggregate in objs:
+            if aggregate is not None:
+                processing_event.events.extend(aggregate.collect_events())
+                processing_event.aggregates[aggregate.id] = aggregate
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        return recordings
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """Snapshot each saved aggregate whose events reached a multiple of its interval,
+        from the aggregate in memory (ADR 0033).
+
+        The library reconstructs the aggregate from the store instead: two more round
+        trips and up to an interval's events decoded and applied, on the event loop for
+        a bridged command (4-6 ms every 100th event). The aggregate just saved is the
+        stored state at its version (every change to it is an event, all of them now
+        stored), so its snapshot is the same (a test compares them byte for byte). A
+        snapshot is an optimisation: if writing it fails, the command still succeeded
+        (its events are stored) and the next interval takes one.
+        """
+        if self.snapshots is None or not self.snapshotting_intervals:
+            return
+        due: dict[UUID, Any] = {}
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            if aggregate is None:
+                continue
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval is not None and event.originator_version % interval == 0:
+                due[aggregate.id] = aggregate
+        if not due:
+            return
+        snapshots = []
+        for aggregate in due.values():
+            snapshot_class = getattr(type(aggregate), "Snapshot", type(self).snapshot_class)
+            assert snapshot_class is not None  # snapshotting is on: the library sets one
+            snapshots.append(snapshot_class.take(aggregate))
+        try:
+            self.snapshots.put(snapshots)
+        except Exception:  # the command's events are stored (see the doc): log, go on
+            log.warning(
+                "snapshot_not_written",
+                aggregates=[str(a) for a in due],
+                versions=[s.originator_version for s in snapshots],
+                exc_info=True,
             )
 
     def _save(self, *aggregates: TvaersAggregate, created_id: UUID | None = None) -> CommandResult:

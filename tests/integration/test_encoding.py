@@ -15,6 +15,7 @@ import pytest
 from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
 from eventsourcing.utils import get_topic
+from structlog.testing import capture_logs
 
 from aggregates import Evidence, Partnership, Registry, TermsOfReference
 from aggregates.base import Meta, TvaersAggregate
@@ -327,6 +328,59 @@ def test_an_aggregate_loaded_through_its_snapshot_equals_one_replayed_from_event
     assert state_of(at_eight) == state_of(replay(events[:8]))
     assert at_twelve.version == 12
     assert len(at_twelve.milestones) == 3
+
+
+def _milestones(app: Tvaers, partnership_id: UUID, numbers: range) -> None:
+    for number in numbers:
+        execute(
+            app,
+            RecordMilestone(
+                partnership_id=partnership_id,
+                dimension=Dimension.CULTURE,
+                status=AnchoringStatus.STARTED,
+                title=f"Fælles sprog {number}",
+                evidence=EvidenceFields(text="Temadag for medarbejdere"),
+            ),
+            meta(date(2024, 4, 1 + number)),
+        )
+
+
+def test_snapshots_taken_from_the_saved_aggregate_equal_the_state_its_stored_events_give(
+    app: Tvaers,
+) -> None:
+    """Snapshots come from the aggregate in memory, the one the command changed (ADR
+    0033), not rebuilt from the store: each must hold what the stored events give at its
+    version."""
+    world = build_snapshotted_world(app)  # a snapshot at 10
+    _milestones(app, world.partnership_id, range(7))  # v15-v21: another at 20
+    assert app.snapshots is not None
+
+    snapshots = list(app.snapshots.get(world.partnership_id))
+    events = list(app.events.get(world.partnership_id))
+
+    assert [s.originator_version for s in snapshots] == [10, 20]
+    for snapshot in snapshots:
+        from_store = replay(events[: snapshot.originator_version])
+        assert snapshot.state == type(snapshot).take(from_store).state  # type: ignore[attr-defined]
+
+
+def test_a_snapshot_that_cannot_be_written_leaves_the_command_done(app: Tvaers) -> None:
+    world = build_world(app)  # v3
+    assert app.snapshots is not None
+
+    with (
+        mock.patch.object(app.snapshots, "put", side_effect=OSError("disk full")) as put,
+        capture_logs() as logs,
+    ):
+        _milestones(app, world.partnership_id, range(7))  # v4-v10: the 10th is due one
+
+    assert put.call_count == 1
+    assert app.get_partnership(world.partnership_id).version == 10
+    assert len(list(app.events.get(world.partnership_id))) == 10
+    assert list(app.snapshots.get(world.partnership_id)) == []
+    [warning] = [entry for entry in logs if entry["event"] == "snapshot_not_written"]
+    assert warning["log_level"] == "warning"
+    assert warning["versions"] == [10]
 
 
 # -- upcasting -------------------------------------------------------------------------
