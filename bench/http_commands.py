@@ -31,14 +31,18 @@ start: every aggregate read once); product with the 300-grant token; product wit
 1-grant token; product at half its peak rate (the 300-grant token); floor
 again. With `--rounds N` the two product phases are run N times, which one goes first
 alternating, and the round with the median rate is each token's figure (on a shared
-machine two consecutive phases of the same code once differed by a third).
+machine two consecutive phases of the same code once differed by a third); then N
+half-rate phases.
 
-The half-rate phase uses wrk's `delay()` (wrk2 is not in Debian): each of
-`--open-connections` connections waits a random 0.5-1.5x `connections / rate` between
-its commands (the mean pause set after a trial run so that pause + latency gives the
-rate), so the rate is held without saturating the server; its p99 is the one the
-issue's target (< 25 ms) is about. Not an open loop: a slow answer delays that
-connection's next command (coordinated omission), so its p99 flatters a little.
+The half-rate phases hold a constant rate, as wrk2's `-R` does (wrk2 is not in Debian):
+the Lua script's `delay()` gives each wrk thread a fixed schedule, one request every
+`threads / rate` seconds, and a connection that comes free takes the thread's next slot
+(clock_gettime through LuaJIT's ffi). The rate is half of the 300-grant token's median
+peak; `--open-connections` (32) connections carry it. One such phase runs per round
+(after the peak rounds), and the one with the median p99 is the figure (all p99s are
+printed). When every connection of a thread is busy at a slot's time, that request goes
+out late, as soon as one comes free: its wait before sending is not in wrk's latency
+(coordinated omission), so each phase prints how many went late and by how much.
 
 Printed per phase: requests/s, latency p50/p90/p99/max (wrk's own histogram), non-2xx,
 and CPU per request of the API process (its tree), of PostgreSQL (the postmaster's
@@ -81,6 +85,17 @@ local token = "%(token)s"
 local dimensions = {"political", "management", "operations", "method", "culture", "relations"}
 local threads = {}
 local counter = 0
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+int clock_gettime(int clock, bench_timespec *now);
+]]
+local clock = ffi.new("bench_timespec")
+
+local function now_ms()
+  ffi.C.clock_gettime(1, clock)  -- CLOCK_MONOTONIC
+  return tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_nsec) / 1e6
+end
 
 function setup(thread)
   thread:set("tid", counter)
@@ -90,7 +105,12 @@ end
 
 function init(args)
   nthreads = tonumber(args[1])
-  delay_ms = tonumber(args[2])
+  -- paced runs: this thread's share of the rate, one request every `interval` ms
+  local rate = tonumber(args[2])
+  interval = rate > 0 and 1000 * nthreads / rate or 0
+  slot = nil
+  late = 0
+  lag_max = 0
   n = 0
   errors = 0
   sample = ""
@@ -127,26 +147,42 @@ function response(status, headers, body)
   end
 end
 
+-- Constant throughput (as wrk2 -R): the thread's requests go out on a fixed schedule,
+-- one every `interval` ms, each connection that comes free taking the next slot. A slot
+-- already past when a connection comes free (every connection was busy) is sent at once
+-- and counted as late: its wait before sending is not in wrk's latency.
 function delay()
-  if delay_ms <= 0 then return 0 end
-  return math.random(math.floor(delay_ms / 2), math.floor(delay_ms * 3 / 2))
+  if interval <= 0 then return 0 end
+  local now = now_ms()
+  slot = (slot or now) + interval
+  if slot >= now then return math.floor(slot - now) end
+  if now - slot > 1 then
+    late = late + 1
+    if now - slot > lag_max then lag_max = now - slot end
+  end
+  return 0
 end
 
 function done(summary, latency, requests)
   local errors_total = 0
+  local late_total = 0
+  local lag_most = 0
   local sample_any = ""
   for _, thread in ipairs(threads) do
     errors_total = errors_total + thread:get("errors")
+    late_total = late_total + thread:get("late")
+    lag_most = math.max(lag_most, thread:get("lag_max"))
     if sample_any == "" then sample_any = thread:get("sample") end
   end
   local e = summary.errors
   io.write(string.format(
     'WRKJSON {"requests": %%d, "duration_us": %%d, "non2xx": %%d, "socket_errors": %%d,'
-    .. ' "p50": %%d, "p90": %%d, "p99": %%d, "max": %%d, "mean": %%.1f, "sample": %%q}\n',
+    .. ' "p50": %%d, "p90": %%d, "p99": %%d, "max": %%d, "mean": %%.1f, "late": %%d,'
+    .. ' "lag_max_ms": %%.1f, "sample": %%q}\n',
     summary.requests, summary.duration, errors_total,
     e.connect + e.read + e.write + e.timeout,
     latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    latency.max, latency.mean, sample_any))
+    latency.max, latency.mean, late_total, lag_most, sample_any))
 end
 """
 
@@ -167,6 +203,9 @@ class Run:
     cpu_ms: dict[str, float]  # CPU per request, by process tree
     machine_busy: float
     sample: str
+    rate_asked: float = 0.0  # a paced run's target, requests/s (0: as fast as it goes)
+    late: int = 0  # paced: requests sent after their slot (every connection busy)
+    lag_max_ms: float = 0.0  # paced: how far behind its schedule the most late one went
 
     @property
     def rate(self) -> float:
@@ -176,8 +215,14 @@ class Run:
         cpu = ", ".join(f"{name} {ms:.2f}" for name, ms in self.cpu_ms.items())
         errors = f"; NON-2XX {self.non2xx}: {self.sample}" if self.non2xx else ""
         errors += f"; socket errors {self.socket_errors}" if self.socket_errors else ""
+        paced = (
+            f" (asked {self.rate_asked:,.0f}/s; {self.late} sent late, at most"
+            f" {self.lag_max_ms:.0f} ms)"
+            if self.rate_asked
+            else ""
+        )
         return (
-            f"{self.name}: {self.rate:,.0f}/s ({self.requests:,} in {self.seconds:.1f} s);"
+            f"{self.name}: {self.rate:,.0f}/s{paced} ({self.requests:,} in {self.seconds:.1f} s);"
             f" latency p50 {self.p50_ms:.1f} ms, p90 {self.p90_ms:.1f} ms,"
             f" p99 {self.p99_ms:.1f} ms, max {self.max_ms:.0f} ms;"
             f" CPU ms/request: {cpu}; machine {self.machine_busy:.0f} % busy{errors}"
@@ -210,7 +255,7 @@ def wrk(
     connections: int,
     seconds: float,
     meter: _http.CpuMeter,
-    delay_ms: int = 0,
+    rate: float = 0.0,
 ) -> Run:
     argv = [
         check_wrk(),
@@ -224,7 +269,7 @@ def wrk(
         url,
         "--",
         str(threads),
-        str(delay_ms),
+        f"{rate:.3f}",
     ]
     before = meter.sample()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -257,6 +302,9 @@ def wrk(
         cpu_ms=cpu,
         machine_busy=usage.machine_busy,
         sample=str(found["sample"]),
+        rate_asked=rate,
+        late=int(found["late"]),
+        lag_max_ms=float(found["lag_max_ms"]),
     )
 
 
@@ -385,6 +433,12 @@ def export_commit(commit: str) -> Path:
     return target
 
 
+def _median_p99(runs: Sequence[Run]) -> Run:
+    """The run with the median p99 (the higher of the two middle ones)."""
+    ordered = sorted(runs, key=lambda run: run.p99_ms)
+    return ordered[len(ordered) // 2]
+
+
 def _median_run(runs: Sequence[Run]) -> Run:
     """The round with the median rate (the lower of the two middle ones)."""
     ordered = sorted(runs, key=lambda run: run.rate)
@@ -401,7 +455,7 @@ def main() -> None:
         "--partnerships", type=int, default=300, help="registered by bench-300 (300)"
     )
     parser.add_argument(
-        "--open-connections", type=int, default=16, help="connections at half rate (16)"
+        "--open-connections", type=int, default=32, help="connections at half rate (32)"
     )
     parser.add_argument("--share", type=float, default=0.5, help="the reduced rate's share (0.5)")
     parser.add_argument(
@@ -550,6 +604,7 @@ def main() -> None:
 
                 spy = spy_on(args.seconds + args.warmup) if args.spy_phase == "peak" else None
                 rounds: dict[str, list[Run]] = {"300": [], "1": []}
+                halves: list[Run] = []
                 for number in range(args.rounds):
                     # Alternated, so that neither token always has the machine's calmer
                     # moment (one phase and the next differed by a third: bench/README).
@@ -558,41 +613,32 @@ def main() -> None:
                         if args.rounds > 1:
                             label += f", round {number + 1}"
                         rounds[tag].append(measure(label, server.url, scripts[tag], meter_api))
-                        if spy is not None:
+                        if spy is not None and args.spy_phase == "peak":
                             spy.wait(timeout=60)
                             spy = None
                         settle(client)
                 peak_300, peak_1 = _median_run(rounds["300"]), _median_run(rounds["1"])
                 target_rate = args.share * peak_300.rate  # the phase's token's own peak
-                # rate = connections / (pause + latency): a trial run tells the latency
-                pause = args.open_connections / target_rate
-                trial = wrk(
-                    "half-rate trial",
-                    server.url,
-                    scripts["300"],
-                    threads=args.threads,
-                    connections=args.open_connections,
-                    seconds=max(args.warmup, 3),
-                    meter=meter_api,
-                    delay_ms=round(1000 * pause),
-                )
-                latency = max(0.0, args.open_connections / trial.rate - pause)
-                delay_ms = max(1, round(1000 * (pause - latency)))
-                settle(client)
                 if args.spy_phase == "half":
                     spy = spy_on(args.seconds + args.warmup)
-                half = measure(
-                    f"product at {args.share:.0%} of peak (target {target_rate:,.0f}/s,"
-                    f" {args.open_connections} connections, {delay_ms} ms mean pause), 300 grants",
-                    server.url,
-                    scripts["300"],
-                    meter_api,
-                    connections=args.open_connections,
-                    delay_ms=delay_ms,
-                )
-                if spy is not None:
-                    spy.wait(timeout=60)
-                settle(client)
+                for number in range(args.rounds):
+                    halves.append(
+                        measure(
+                            f"product at {args.share:.0%} of peak"
+                            f" ({args.open_connections} connections), 300 grants"
+                            + (f", round {number + 1}" if args.rounds > 1 else ""),
+                            server.url,
+                            scripts["300"],
+                            meter_api,
+                            connections=args.open_connections,
+                            rate=target_rate,
+                        )
+                    )
+                    if spy is not None:
+                        spy.wait(timeout=60)
+                        spy = None
+                    settle(client)
+                half = _median_p99(halves)
             floor_after = measure("floor (after)", floor.url, scripts["1"], meter_floor)
     failed = [r for r in runs if r.non2xx or r.socket_errors]
     floor_rate = (floor_before.rate + floor_after.rate) / 2
@@ -602,6 +648,8 @@ def main() -> None:
         for tag, label in (("300", "300 grants"), ("1", "1 grant")):
             rates = ", ".join(f"{r.rate:,.0f}" for r in rounds[tag])
             print(f"{label}: rounds {rates}/s; the median round's figures below")
+        p99s = ", ".join(f"{r.p99_ms:.1f}" for r in halves)
+        print(f"at {args.share:.0%} of peak: p99 {p99s} ms; the median one below")
     print(
         f"SUMMARY: product {peak_300.rate:,.0f} commands/s (300 grants),"
         f" {peak_1.rate:,.0f}/s (1 grant) | floor {floor_before.rate:,.0f} and"

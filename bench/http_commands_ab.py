@@ -8,10 +8,11 @@ work (a VM whose neighbours' load changes by the minute), one version's run and 
 next one's differ by up to 2x in commands/s *and* in CPU per command, so two runs do not
 compare. Here both versions serve at once, each from its own database (the same seeding:
 `bench-300` holding 300 grants), and their phases alternate: floor; then `--rounds`
-rounds of a peak phase of each (the order swapped every round); then the half-rate phase
-of each (half of its own mean peak, as http_commands.py does), also alternated; the
-floor again. Every phase is wrk with http_commands.py's script and settings; the API's
-and PostgreSQL's CPU per command from /proc as there.
+rounds of a peak phase of each (the order swapped every round); then `--half-phases`
+reduced-rate phases of each (half of its own mean peak, as http_commands.py does, or
+`--rate` for both: the same load on either), also alternated; the floor again. Every
+phase is wrk with http_commands.py's script and settings; the API's and PostgreSQL's CPU
+per command from /proc as there.
 
 `--before` and `--after` are commits, exported with git archive (`--after` defaults to
 the working tree).
@@ -72,7 +73,7 @@ def _server(
 
 
 def _half(run: hc.Run) -> str:
-    return f"{run.rate:,.0f}/s p50 {run.p50_ms:.1f} p99 {run.p99_ms:.1f} ms"
+    return f"{run.rate:,.0f}/s p50 {run.p50_ms:.1f} p99 {run.p99_ms:.1f} ms ({run.late} late)"
 
 
 def _settle(version: dict[str, Any]) -> None:
@@ -87,7 +88,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4, help="peak phases of each (4)")
     parser.add_argument("--seconds", type=float, default=10, help="length of each phase (10)")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--open-connections", type=int, default=16)
+    parser.add_argument("--open-connections", type=int, default=32)
+    parser.add_argument(
+        "--half-phases", type=int, default=2, help="reduced-rate phases of each (2)"
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        help="the reduced-rate phases at this many commands/s for both versions (default:"
+        " half of each one's own mean peak)",
+    )
     parser.add_argument("--partnerships", type=int, default=300)
     parser.add_argument(
         "--after-workers", type=int, default=1, help="API processes of the after version (1)"
@@ -193,17 +203,18 @@ def main() -> None:
                     print(run.line(), flush=True)
                     _settle(version)
             halves: dict[str, list[hc.Run]] = {}
-            for index in range(2):
-                for version in versions if index == 0 else versions[::-1]:
+            for index in range(args.half_phases):
+                for version in versions if index % 2 == 0 else versions[::-1]:
                     peak = statistics.mean(r.rate for r in version["peaks"])
-                    pause = args.open_connections / (peak / 2)
+                    rate = args.rate or peak / 2
+                    what = "the rate asked" if args.rate else "half its peak"
                     run = hc.wrk(
-                        f"{version['name']} at half its peak ({peak / 2:,.0f}/s), part {index + 1}",
+                        f"{version['name']} at {what} ({rate:,.0f}/s), part {index + 1}",
                         version["server"].url,
                         version["script"],
                         connections=args.open_connections,
                         meter=version["meter"],
-                        delay_ms=max(1, round(1000 * pause * 0.85)),
+                        rate=rate,
                         **wrk,
                     )
                     halves.setdefault(version["name"], []).append(run)
@@ -223,7 +234,7 @@ def main() -> None:
                 f" {rate:,.0f} commands/s (rounds: {', '.join(f'{r.rate:,.0f}' for r in peaks)})"
                 f" | ratio to the floor's mean {floor_rate:,.0f}/s: {rate / floor_rate:.3f}"
                 f" | CPU ms/command API {api:.2f}, PostgreSQL {pg:.2f}"
-                f" | half rate: {', '.join(_half(r) for r in half)}"
+                f" | reduced rate: {', '.join(_half(r) for r in half)}"
                 f" (API {statistics.mean(r.cpu_ms['API'] for r in half):.2f} ms/command)"
                 + (" | API CPU includes the projector's" if "projector" in peaks[0].cpu_ms else "")
             )
