@@ -46,8 +46,12 @@ out late, as soon as one comes free: its wait before sending is not in wrk's lat
 
 Printed per phase: requests/s, latency p50/p90/p99/max (wrk's own histogram), non-2xx,
 and CPU per request of the API process (its tree), of PostgreSQL (the postmaster's
-tree: every backend) and of wrk itself (from /proc and the child's rusage), and the
-whole machine's load (other engineers' work included: compare only within a run).
+tree: every backend) and of wrk itself (from /proc and the child's rusage), the
+whole machine's load (other engineers' work included: compare only within a run), and
+how many times autovacuum vacuumed or analysed a table of the database during the phase
+(`pg_stat_all_tables`): on a young database that grows by thousands of rows a second it
+runs about once a minute, ~1.5 s of one core, which on two shared cores shows in a
+phase's p99 (bench/README.md, session 12).
 """
 
 from __future__ import annotations
@@ -63,7 +67,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -206,6 +210,7 @@ class Run:
     rate_asked: float = 0.0  # a paced run's target, requests/s (0: as fast as it goes)
     late: int = 0  # paced: requests sent after their slot (every connection busy)
     lag_max_ms: float = 0.0  # paced: how far behind its schedule the most late one went
+    autovacuum: int = 0  # tables autovacuum vacuumed or analysed during the phase
 
     @property
     def rate(self) -> float:
@@ -215,6 +220,8 @@ class Run:
         cpu = ", ".join(f"{name} {ms:.2f}" for name, ms in self.cpu_ms.items())
         errors = f"; NON-2XX {self.non2xx}: {self.sample}" if self.non2xx else ""
         errors += f"; socket errors {self.socket_errors}" if self.socket_errors else ""
+        if self.autovacuum:
+            errors += f"; autovacuum ran {self.autovacuum} time(s) during it"
         paced = (
             f" (asked {self.rate_asked:,.0f}/s; {self.late} sent late, at most"
             f" {self.lag_max_ms:.0f} ms)"
@@ -414,6 +421,18 @@ def settle(client: httpx.Client, timeout: float = 300.0) -> None:
     time.sleep(1.0)
 
 
+async def _autovacuum_runs(dsn: str) -> int:
+    """How many times autovacuum has vacuumed or analysed a table of the database so far."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        found: int = await connection.fetchval(
+            "SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0) FROM pg_stat_all_tables"
+        )
+        return found
+    finally:
+        await connection.close()
+
+
 async def _postmaster(dsn: str) -> int:
     connection = await asyncpg.connect(dsn)
     try:
@@ -554,9 +573,11 @@ def main() -> None:
                 meter=meter,
                 **kw,
             )
+            before = asyncio.run(_autovacuum_runs(dsn))
             run = wrk(
                 name, target, script, threads=args.threads, seconds=args.seconds, meter=meter, **kw
             )
+            run = replace(run, autovacuum=asyncio.run(_autovacuum_runs(dsn)) - before)
             print(run.line(), flush=True)
             runs.append(run)
             return run
@@ -648,7 +669,9 @@ def main() -> None:
         for tag, label in (("300", "300 grants"), ("1", "1 grant")):
             rates = ", ".join(f"{r.rate:,.0f}" for r in rounds[tag])
             print(f"{label}: rounds {rates}/s; the median round's figures below")
-        p99s = ", ".join(f"{r.p99_ms:.1f}" for r in halves)
+        p99s = ", ".join(
+            f"{r.p99_ms:.1f}" + (" (autovacuum during it)" if r.autovacuum else "") for r in halves
+        )
         print(f"at {args.share:.0%} of peak: p99 {p99s} ms; the median one below")
     print(
         f"SUMMARY: product {peak_300.rate:,.0f} commands/s (300 grants),"

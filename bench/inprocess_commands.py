@@ -21,7 +21,10 @@ Switches:
 - `thin`: the thin path of bearer-token writes and the dependencies resolved in turn
   (api/thin.py, ADR 0027), on (as shipped) and off (Litestar's full stack and task groups);
 - `core`: the HTTP layers around the command: the command alone (`execute_on_loop` with
-  the same commands, no request), against the whole request.
+  the same commands, no request), against the whole request;
+- `snapshots`: every 100th event's snapshot taken from the aggregate just saved (as
+  shipped, ADR 0033), against the library's way (the aggregate rebuilt from the store at
+  that version, then snapshotted).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import _http
@@ -43,6 +47,7 @@ import generate
 import http_commands as hc
 import httpx
 import msgspec
+from eventsourcing.application import Application
 from litestar._kwargs.dependencies import create_dependency_batches
 from litestar.routes import HTTPRoute
 
@@ -161,6 +166,19 @@ async def block(
     return 1000 * used / (size // concurrency * concurrency)
 
 
+def snapshots_switch(app: Any) -> Callable[[bool], None]:
+    """Snapshots from memory (True), or the library's `_take_snapshots` (rebuilt)."""
+    tvaers = app.state.tvaers
+
+    def switch(on: bool) -> None:
+        if on:
+            tvaers.__dict__.pop("_take_snapshots", None)
+        else:
+            tvaers.__dict__["_take_snapshots"] = partial(Application._take_snapshots, tvaers)
+
+    return switch
+
+
 def thin_switch(app: Any) -> Callable[[bool], None]:
     """The thin path and the dependencies in turn, on (True) or off."""
     exceptions = app.asgi_handler
@@ -199,12 +217,15 @@ async def measure(
         start_new_session=True,
     )
     app = create_app(Settings.from_env())
-    names = {"thin": ("thin path on", "thin path off"), "core": ("request", "command alone")}[
-        args.switch
-    ]
+    names = {
+        "thin": ("thin path on", "thin path off"),
+        "core": ("request", "command alone"),
+        "snapshots": ("snapshots from memory", "snapshots rebuilt"),
+    }[args.switch]
     try:
         async with app.lifespan():
-            flip = thin_switch(app) if args.switch == "thin" else lambda _on: None
+            switches = {"thin": thin_switch, "snapshots": snapshots_switch}
+            flip = switches[args.switch](app) if args.switch in switches else lambda _on: None
             await block(app, token, ids, args.block, args.concurrency, False, 0)  # warm-up
             figures: dict[bool, list[float]] = {True: [], False: []}
             n = 1
@@ -233,7 +254,7 @@ async def measure(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--switch", choices=["thin", "core"], default="thin")
+    parser.add_argument("--switch", choices=["thin", "core", "snapshots"], default="thin")
     parser.add_argument("--pairs", type=int, default=20, help="pairs of blocks (20)")
     parser.add_argument("--block", type=int, default=384, help="commands a block (384)")
     parser.add_argument("--concurrency", type=int, default=32, help="commands at once (32)")
