@@ -388,7 +388,8 @@ class Tvaers(Application[UUID]):
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """The library's `save` for aggregates only (every caller here saves aggregates):
-        without its two runtime-protocol checks per object (~7 µs each on Python 3.11)."""
+        without its two runtime-protocol checks per object (~7 µs each on Python 3.11) and
+        its deprecated `notify` hook (a no-op that nothing here implements)."""
         processing_event: ProcessingEvent[UUID] = ProcessingEvent()
         for aggregate in objs:
             if aggregate is not None:
@@ -406,9 +407,11 @@ class Tvaers(Application[UUID]):
 
         The library reconstructs the aggregate from the store instead: two more round
         trips and up to an interval's events decoded and applied, on the event loop for
-        a bridged command (4-6 ms every 100th event). The aggregate just saved is the
-        stored state at its version (every change to it is an event, all of them now
-        stored), so its snapshot is the same (a test compares them byte for byte). A
+        a bridged command (9.0 against 3.3 ms a snapshot of a 100-event partnership). The
+        aggregate just saved is the stored state at its version (every change to it is an
+        event, all of them now stored), so its snapshot holds the same state (a test
+        compares each with the state its stored events give). The snapshot is encoded by
+        `put` before anything is awaited, while the command still holds the aggregate. A
         snapshot is an optimisation: if writing it fails, the command still succeeded
         (its events are stored) and the next interval takes one.
         """
