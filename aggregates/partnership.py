@@ -139,7 +139,17 @@ def _clean_list(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.strip() for v in values if v.strip()))
 
 
-class Spell(msgspec.Struct, kw_only=True):
+# The values of a partnership's state below are kept out of the garbage collector
+# (`gc=False`): they live as long as the aggregate does (cached in the API process), and
+# the collector walked the ones each command added, ~45,000 at a time for 16-29 ms of the
+# process's time, only to keep them all (bench/README.md, session 12). They hold values
+# only (ids, enumerations, text, dates, numbers, and lists or tuples of those or of each
+# other), never the aggregate or anything holding them back, so they cannot be part of
+# a reference cycle: reference counting frees them. Lists in them stay collected, so
+# the lists that grow per command are tuples (`Factor`).
+
+
+class Spell(msgspec.Struct, kw_only=True, gc=False):
     """A period in the world, each end naming the event (version) that recorded it."""
 
     since: date
@@ -151,7 +161,7 @@ class Spell(msgspec.Struct, kw_only=True):
         return self.since <= day and (self.until is None or day < self.until)
 
 
-class RungEntry(msgspec.Struct, kw_only=True):
+class RungEntry(msgspec.Struct, kw_only=True, gc=False):
     rung: Rung
     valid_on: date
     version: int
@@ -159,7 +169,7 @@ class RungEntry(msgspec.Struct, kw_only=True):
     agreement_id: UUID | None = None
 
 
-class Partner(msgspec.Struct, kw_only=True):
+class Partner(msgspec.Struct, kw_only=True, gc=False):
     organisation_id: UUID
     spells: list[Spell]
     rungs: list[RungEntry]
@@ -186,7 +196,7 @@ class Partner(msgspec.Struct, kw_only=True):
         return max(self.rungs, key=lambda e: (e.valid_on, e.version)).rung
 
 
-class Backing(msgspec.Struct, kw_only=True):
+class Backing(msgspec.Struct, kw_only=True, gc=False):
     """A signed agreement, as far as the ladder needs to know it."""
 
     agreement_id: UUID
@@ -202,7 +212,7 @@ class Backing(msgspec.Struct, kw_only=True):
         return validity.in_force_on(self, day)
 
 
-class SeatChange(msgspec.Struct, kw_only=True):
+class SeatChange(msgspec.Struct, kw_only=True, gc=False):
     """A steering-group member's seat changes on `valid_on` (event `version`)."""
 
     valid_on: date
@@ -211,7 +221,7 @@ class SeatChange(msgspec.Struct, kw_only=True):
     version: int
 
 
-class Appointment(msgspec.Struct, kw_only=True):
+class Appointment(msgspec.Struct, kw_only=True, gc=False):
     appointment_id: UUID
     person_id: UUID
     seat: SeatRole
@@ -256,12 +266,12 @@ class Appointment(msgspec.Struct, kw_only=True):
         return [(s, w) for s, w in spells if w.until is None or w.since < w.until]
 
 
-class SecretariatHolding(msgspec.Struct, kw_only=True):
+class SecretariatHolding(msgspec.Struct, kw_only=True, gc=False):
     organisation_id: UUID
     spell: Spell
 
 
-class Secretariat(msgspec.Struct, kw_only=True):
+class Secretariat(msgspec.Struct, kw_only=True, gc=False):
     """Who held the secretariat when, and who staffed it when (spells per person id)."""
 
     holders: list[SecretariatHolding]
@@ -289,13 +299,13 @@ class Secretariat(msgspec.Struct, kw_only=True):
         return bool(spells) and spells[-1].until is None
 
 
-class Adjustment(msgspec.Struct, kw_only=True):
+class Adjustment(msgspec.Struct, kw_only=True, gc=False):
     valid_on: date
     version: int
     description: str
 
 
-class Activity(msgspec.Struct, kw_only=True):
+class Activity(msgspec.Struct, kw_only=True, gc=False):
     activity_id: UUID
     title: str
     description: str
@@ -319,14 +329,14 @@ class TermsOfReference(msgspec.Struct, kw_only=True, frozen=True):
     focus_areas: tuple[str, ...] = ()
 
 
-class TermsVersion(msgspec.Struct, kw_only=True):
+class TermsVersion(msgspec.Struct, kw_only=True, gc=False):
     number: int
     terms: TermsOfReference
     valid_on: date
     decision_id: UUID | None
 
 
-class Decision(msgspec.Struct, kw_only=True):
+class Decision(msgspec.Struct, kw_only=True, gc=False):
     decision_id: UUID
     meeting_on: date
     title: str
@@ -334,13 +344,13 @@ class Decision(msgspec.Struct, kw_only=True):
     linked_ids: tuple[UUID, ...] = ()  # activities, agreements, milestones, ... it concerns
 
 
-class Holding(msgspec.Struct, kw_only=True):
+class Holding(msgspec.Struct, kw_only=True, gc=False):
     person_id: UUID
     organisation_id: UUID
     spell: Spell
 
 
-class RolePosition(msgspec.Struct, kw_only=True):
+class RolePosition(msgspec.Struct, kw_only=True, gc=False):
     position_id: UUID
     role: RoleKind
     activity_id: UUID | None
@@ -367,7 +377,7 @@ class Evidence(msgspec.Struct, kw_only=True, frozen=True):
         )
 
 
-class Milestone(msgspec.Struct, kw_only=True):
+class Milestone(msgspec.Struct, kw_only=True, gc=False):
     milestone_id: UUID
     dimension: Dimension
     status: AnchoringStatus
@@ -378,26 +388,26 @@ class Milestone(msgspec.Struct, kw_only=True):
     recorded_by: str
 
 
-class Factor(msgspec.Struct, kw_only=True):
+class Factor(msgspec.Struct, kw_only=True, gc=False):
     factor_id: UUID
     origin: FactorOrigin
     effect: FactorEffect
     description: str
-    milestone_ids: list[UUID]
+    milestone_ids: tuple[UUID, ...]
     valid_on: date
     # the events of the partnership it came from or bears on, by their version in the
     # partnership's stream (a role vacated, a partner leaving, a decision, ...)
-    event_versions: list[int] = msgspec.field(default_factory=list)
+    event_versions: tuple[int, ...] = ()
     version: int = 0  # its own recording's version (0: a state from before it was kept)
 
 
-class Assessment(msgspec.Struct, kw_only=True):
+class Assessment(msgspec.Struct, kw_only=True, gc=False):
     question: AssessmentQuestion
     answer: AssessmentAnswer
     valid_on: date
 
 
-class Evaluation(msgspec.Struct, kw_only=True):
+class Evaluation(msgspec.Struct, kw_only=True, gc=False):
     evaluation_id: UUID
     kind: EvaluationKind
     evaluator: str
@@ -452,7 +462,7 @@ class Who5(msgspec.Struct, kw_only=True, frozen=True):
         return self
 
 
-class FollowUp(msgspec.Struct, kw_only=True):
+class FollowUp(msgspec.Struct, kw_only=True, gc=False):
     """A retention follow-up (e.g. after 3 weeks, 3 months, 6 months): counts only."""
 
     follow_up_id: UUID
@@ -465,7 +475,7 @@ class FollowUp(msgspec.Struct, kw_only=True):
     recorded_on: date | None = None
 
 
-class PhaseEntry(msgspec.Struct, kw_only=True):
+class PhaseEntry(msgspec.Struct, kw_only=True, gc=False):
     phase: ImplementationPhase
     note: str
     valid_on: date
@@ -999,9 +1009,9 @@ class Partnership(TvaersAggregate):
                 origin=self.origin,
                 effect=self.effect,
                 description=self.description,
-                milestone_ids=list(self.milestone_ids),
+                milestone_ids=tuple(self.milestone_ids),
                 valid_on=self.valid_on,
-                event_versions=list(self.event_versions),
+                event_versions=tuple(self.event_versions),
                 version=self.originator_version,
             )
 
@@ -1010,7 +1020,8 @@ class Partnership(TvaersAggregate):
         milestone_id: UUID
 
         def apply(self, p: Partnership) -> None:
-            p.factors[str(self.factor_id)].milestone_ids.append(self.milestone_id)
+            factor = p.factors[str(self.factor_id)]
+            factor.milestone_ids = (*factor.milestone_ids, self.milestone_id)
 
     class FactorEventLinked(TvaersAggregate.Event):
         """The factor came from, or bears on, an event of the partnership (a role vacated,
@@ -1020,7 +1031,8 @@ class Partnership(TvaersAggregate):
         event_version: int
 
         def apply(self, p: Partnership) -> None:
-            p.factors[str(self.factor_id)].event_versions.append(self.event_version)
+            factor = p.factors[str(self.factor_id)]
+            factor.event_versions = (*factor.event_versions, self.event_version)
 
     class AnchoringRated(TvaersAggregate.Event):
         """The steering group's self-assessment (selvevaluering) of one anchoring dimension.

@@ -27,7 +27,7 @@ def test_a_factor_is_linked_to_events_when_recorded_and_later(
     other = write(client, f"{base}/factors", {**FACTOR, "description": "Ny leder"}, status=201)
     write(client, f"{base}/factors/{factor}/events", {"event_version": other["version"]})
     stored = tvaers(client).get_partnership(uuid.UUID(partnership_id))
-    assert stored.factors[factor].event_versions == [1, other["version"]]
+    assert stored.factors[factor].event_versions == (1, other["version"])
 
 
 def test_links_to_events_not_of_the_partnership_are_refused(

@@ -37,7 +37,7 @@ def test_a_barrier_is_linked_to_the_event_it_came_from_and_another_later(world: 
     factor_id = recorded.created_id
     assert factor_id is not None
     factor = app.get_partnership(pid).factors[str(factor_id)]
-    assert (factor.event_versions, factor.version) == ([left.version], recorded.version)
+    assert (factor.event_versions, factor.version) == ((left.version,), recorded.version)
     event = app.partnership_events(pid)[-1]
     assert isinstance(event, Partnership.FactorRecorded)
     assert event.event_versions == (left.version,)
@@ -47,7 +47,7 @@ def test_a_barrier_is_linked_to_the_event_it_came_from_and_another_later(world: 
         LinkFactorToEvent(partnership_id=pid, factor_id=factor_id, event_version=1),
         meta(DAY),
     )
-    assert app.get_partnership(pid).factors[str(factor_id)].event_versions == [left.version, 1]
+    assert app.get_partnership(pid).factors[str(factor_id)].event_versions == (left.version, 1)
 
 
 def test_links_to_events_that_are_not_the_partnerships_are_refused(world: World) -> None:
@@ -113,10 +113,10 @@ def test_a_factor_stored_before_event_links_existed_still_loads(world: World) ->
     assert isinstance(decoded, Partnership.FactorRecorded)
     assert decoded.event_versions == ()
     old = app.get_partnership(pid).factors[state["factor_id"]]
-    assert (old.event_versions, old.version) == ([], old_shape.originator_version)
+    assert (old.event_versions, old.version) == ((), old_shape.originator_version)
     execute(
         app,
         LinkFactorToEvent(partnership_id=pid, factor_id=decoded.factor_id, event_version=1),
         meta(DAY),
     )
-    assert app.get_partnership(pid).factors[state["factor_id"]].event_versions == [1]
+    assert app.get_partnership(pid).factors[state["factor_id"]].event_versions == (1,)

@@ -1209,7 +1209,7 @@ def test_milestones_and_linked_factors_build_the_anchoring_picture(
     assert partnership.anchoring_status(Dimension.CULTURE) is AnchoringStatus.NONE
     assert partnership.milestones[str(started)].evidence.link == "https://sundeborg.dk/1"
     assert partnership.milestones[str(anchored)].recorded_by == "tovholder@svendborg.dk"
-    assert partnership.factors[str(factor)].milestone_ids == [started, anchored]
+    assert partnership.factors[str(factor)].milestone_ids == (started, anchored)
     assert partnership.factors[str(factor)].effect is FactorEffect.PROMOTING
     with refused(app, NoChange):
         execute(
