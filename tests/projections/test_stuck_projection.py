@@ -13,7 +13,6 @@ from typing import Any
 
 import msgspec
 import pytest
-import structlog
 from structlog.testing import capture_logs
 
 from aggregates import Partnership
@@ -435,4 +434,3 @@ def test_project_status_shows_the_stuck_view_and_rebuild_fails_readably(
     assert cli(["project", "rebuild", "ladder"]) == 0
     assert cli(["project", "status"]) == 0
     assert "STUCK" not in capsys.readouterr().out
-    structlog.reset_defaults()
