@@ -146,7 +146,10 @@ async def _run_projector(settings: Settings) -> int:
         Only the elected replica opens the application: standbys touch no table."""
         tvaers = await asyncio.to_thread(Tvaers, settings)
         try:
-            async with open_read_side(settings, tvaers, follow=False) as read_side:
+            # It follows the log itself below, after setup and catching up: it must hear
+            # each commit's NOTIFY (without it, a follower that found nothing new slept its
+            # whole idle wait, a second, before it looked again).
+            async with open_read_side(settings, tvaers, follow=False, listen=True) as read_side:
                 try:
                     rebuilt = await read_side.runner.setup()
                     if rebuilt:

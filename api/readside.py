@@ -171,13 +171,17 @@ def rebuild_decoder_for(settings: Settings) -> Callable[[str, Any, int, bytes], 
 
 @contextlib.asynccontextmanager
 async def open_read_side(
-    settings: Settings, tvaers: Tvaers, *, follow: bool
+    settings: Settings, tvaers: Tvaers, *, follow: bool, listen: bool | None = None
 ) -> AsyncIterator[ReadSide]:
-    """Open the view store; when `follow`, bring the views up to date and keep them so."""
+    """Open the view store; when `follow`, bring the views up to date and keep them so.
+
+    `listen` (default: `follow`): hear the event log's NOTIFY, which wakes the runner when
+    it follows the log. The external projector sets up and follows by itself
+    (`tvaers project run`), so it opens with `follow=False, listen=True`."""
     store = build_store(settings)
     # Only a process following the log listens for new events: with the projections
     # external, every write would otherwise wake every API process for nothing.
-    await store.open(events=follow)
+    await store.open(events=follow if listen is None else listen)
     runner = ProjectionRunner(
         store,
         ALL,
