@@ -221,8 +221,9 @@ def _print_status(statuses: Sequence[Status]) -> int:
     return 1 if stuck else 0
 
 
-PROJECTOR_LINGER = 0.005
-"""The external projector's wait after a small batch (projections/runner.py `linger`)."""
+PROJECTOR_LINGER = 0.025
+"""While the external projector follows a stream, the least time from one batch's start
+to the next's (projections/runner.py `linger`; docs/operations.md "Scaling out")."""
 
 
 def _projections(args: argparse.Namespace, settings: Settings) -> int:

@@ -9,6 +9,12 @@ assignments and hand-overs on a few partnerships).  For every write, the lag is 
 from the use case returning (committed) to `runner.wait_until(notification_id)`
 returning in the event loop (every view has applied it: what read-your-writes waits for).
 
+`--projector external`: the views are written by a `tvaers project run` process instead
+(the scaled-out shape, docs/operations.md "Scaling out"), and a write is visible when
+the lowest position in `projection_tracking` has reached it, polled every millisecond on
+one connection (the API itself polls every 20 ms). The projector's CPU per command is
+printed.
+
 Baseline in the same run: a raw asyncpg LISTEN/NOTIFY round trip (NOTIFY from one
 connection until the listener's callback fires), measured idle before the load.
 
@@ -20,13 +26,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from uuid import UUID
 
 import asyncpg
@@ -55,6 +65,7 @@ from services.errors import ConcurrencyConflict
 from services.settings import Settings
 
 ACTOR = "bench@kommune.dk"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -282,7 +293,69 @@ class Writers:
         return threads
 
 
-async def bench(url: str, rate: float, seconds: float, threads: int, partnerships: int) -> None:
+class TrackingPoller:
+    """The lowest position of the views in projection_tracking, read every millisecond on
+    one connection: when a write became visible in every view (an external projector)."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self.reached = 0
+        self._moved = asyncio.Condition()
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> TrackingPoller:
+        conn = await asyncpg.connect(self.dsn)
+
+        async def poll() -> None:
+            try:
+                while True:
+                    reached = await conn.fetchval(
+                        "SELECT coalesce(min(position), 0) FROM projection_tracking"
+                    )
+                    if reached > self.reached:
+                        self.reached = reached
+                        async with self._moved:
+                            self._moved.notify_all()
+                    await asyncio.sleep(0.001)
+            finally:
+                await conn.close()
+
+        self._task = asyncio.create_task(poll())
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
+    async def wait_until(self, notification_id: int, timeout: float) -> None:
+        async with self._moved:
+            await asyncio.wait_for(
+                self._moved.wait_for(lambda: self.reached >= notification_id), timeout
+            )
+
+
+def start_projector(url: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "TVAERS_DATABASE_URL": url, "TVAERS_HOUSEKEEPING": "off"}
+    env["TVAERS_LOG_LEVEL"] = "WARNING"
+    return subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "project", "run"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def bench(
+    url: str, rate: float, seconds: float, threads: int, partnerships: int, external: bool
+) -> None:
     settings = Settings(database_url=url)
     app = Tvaers(settings)
     dsn, _ = settings.asyncpg_dsn()
@@ -293,15 +366,25 @@ async def bench(url: str, rate: float, seconds: float, threads: int, partnership
     lags: list[float] = []
     late: list[int] = []
     pending: set[asyncio.Task[None]] = set()
+    projector = start_projector(url) if external else None
+    poller = TrackingPoller(dsn) if external else None
 
-    async with open_read_side(settings, app, follow=True) as read_side:
+    async with (
+        open_read_side(settings, app, follow=not external) as read_side,
+        poller or contextlib.nullcontext(),
+    ):
         runner = read_side.runner
-        await runner.wait_until(app.max_notification_id(), timeout=30)
+        wait_until = runner.wait_until if poller is None else poller.wait_until
+        try:
+            await wait_until(app.max_notification_id(), timeout=60)
+        except TimeoutError:
+            print("the views did not catch up with the seeded events within 60 s")
+            raise
 
         async def observe(notification_id: int, committed_at: float) -> None:
             try:
-                await runner.wait_until(notification_id, timeout=10)
-            except StillCatchingUp:
+                await wait_until(notification_id, timeout=10)
+            except (StillCatchingUp, TimeoutError):
                 late.append(notification_id)
                 return
             lags.append(time.perf_counter() - committed_at)
@@ -315,6 +398,7 @@ async def bench(url: str, rate: float, seconds: float, threads: int, partnership
             loop.call_soon_threadsafe(on_loop, notification_id, committed_at)
 
         writers = Writers(app, seeded, rate, seconds, threads, on_commit)
+        projector_cpu = cpu_seconds(projector.pid) if projector else 0.0
         began = time.perf_counter()
         workers = writers.start()
         while any(t.is_alive() for t in workers):
@@ -323,7 +407,11 @@ async def bench(url: str, rate: float, seconds: float, threads: int, partnership
         while pending:
             await asyncio.sleep(0.05)
         head = app.max_notification_id()
-        await runner.wait_until(head, timeout=30)
+        await wait_until(head, timeout=30)
+        if projector is not None:
+            projector_cpu = cpu_seconds(projector.pid) - projector_cpu
+            projector.terminate()
+            projector.wait(15)
         events = await read_side.store.fetchval("SELECT count(*) FROM tvaers_events")
         audited = await read_side.store.fetchval("SELECT count(*) FROM audit_log")
 
@@ -339,6 +427,11 @@ async def bench(url: str, rate: float, seconds: float, threads: int, partnership
     print(" (complete)" if audited == events else f" -- {events - audited} EVENTS MISSED")
     if late:
         print(f"{len(late)} writes not visible within 10 s")
+    if projector is not None and writers.committed:
+        print(
+            "projector (`tvaers project run`): CPU"
+            f" {projector_cpu * 1000 / writers.committed:.2f} ms a command"
+        )
     print()
     print(f"live lag (commit -> visible in all views): {fmt(lags)}")
     print(f"baseline LISTEN/NOTIFY round trip:         {fmt(baseline)}")
@@ -355,6 +448,12 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=4, help="writer threads")
     parser.add_argument("--partnerships", type=int, default=8)
     parser.add_argument(
+        "--projector",
+        choices=["embedded", "external"],
+        default="embedded",
+        help="the views written in this process (default) or by a `tvaers project run`",
+    )
+    parser.add_argument(
         "--switch-interval",
         type=float,
         help="sys.setswitchinterval (s): how long the event loop may wait for the GIL"
@@ -367,7 +466,17 @@ def main() -> None:
     admin = generate.admin_url()
     print(f"code: {generate.code_version()}")
     url = generate.fresh_database(admin, "bench_live")
-    asyncio.run(bench(url, args.rate, args.seconds, args.writers, args.partnerships))
+    print(f"projector: {args.projector}")
+    asyncio.run(
+        bench(
+            url,
+            args.rate,
+            args.seconds,
+            args.writers,
+            args.partnerships,
+            args.projector == "external",
+        )
+    )
 
 
 if __name__ == "__main__":

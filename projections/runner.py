@@ -170,10 +170,6 @@ class Status:
         return max(0, self.head - self.position)
 
 
-LINGER_BELOW = 16
-"""A batch of fewer events than this is followed by the runner's `linger`."""
-
-
 class ProjectionRunner:
     def __init__(
         self,
@@ -196,9 +192,12 @@ class ProjectionRunner:
         # picklable (a module-level function or a partial of one); None: no helper.
         self.helper_decoder = helper_decoder
         self.batch_size = batch_size
-        # Seconds to wait after a batch of fewer than LINGER_BELOW events before the next
-        # (0: none). The external projector (`tvaers project run`) sets it: idle beside the
-        # API, it otherwise ran a batch for every event or two (session 9).
+        # While following a stream (the last batch was not full), the least time from one
+        # batch's start to the next's, in seconds (0: none): events that come meanwhile
+        # are projected together. The external projector (`tvaers project run`) sets it:
+        # beside busy API processes it otherwise ran a batch, with its transaction and the
+        # positions' lock and update, for every few events. The first event after a
+        # quiet moment is projected at once; a full batch (catching up) goes on at once.
         self.linger = 0.0
         self._positions: dict[str, int] = {}
         # Stuck projections: their failure, and when (time.monotonic) to try them again.
@@ -949,6 +948,7 @@ class ProjectionRunner:
         """
         while not stop.is_set():
             self.store.arm()
+            began = time.monotonic()
             try:
                 covered = await self.run_batch()
             except PositionsMoved as moved:  # fencing (ADR 0026): another runner wrote
@@ -979,10 +979,10 @@ class ProjectionRunner:
                 retry_in = self.next_retry_in()
                 wait = idle_wait if retry_in is None else min(idle_wait, retry_in)
                 await self._idle(stop, wait)
-            elif self.linger > 0 and covered < LINGER_BELOW:
-                # A small batch under a steady stream: let the next events gather first.
+            elif covered < self.batch_size and (rest := began + self.linger - time.monotonic()) > 0:
+                # Following a stream: let the next events gather until `linger` has passed.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.linger)
+                    await asyncio.wait_for(stop.wait(), rest)
 
     async def _idle(self, stop: asyncio.Event, timeout: float) -> None:
         """Wait for new events, but return at once when asked to stop."""
