@@ -31,12 +31,14 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import IO
 from uuid import UUID
 
 import asyncpg
@@ -309,9 +311,12 @@ class TrackingPoller:
         async def poll() -> None:
             try:
                 while True:
-                    reached = await conn.fetchval(
-                        "SELECT coalesce(min(position), 0) FROM projection_tracking"
-                    )
+                    try:
+                        reached = await conn.fetchval(
+                            "SELECT coalesce(min(position), 0) FROM projection_tracking"
+                        )
+                    except asyncpg.UndefinedTableError:  # the projector has not set up yet
+                        reached = 0
                     if reached > self.reached:
                         self.reached = reached
                         async with self._moved:
@@ -329,13 +334,16 @@ class TrackingPoller:
         await asyncio.gather(self._task, return_exceptions=True)
 
     async def wait_until(self, notification_id: int, timeout: float) -> None:
+        assert self._task is not None
+        if self._task.done():  # the poller failed: say why
+            self._task.result()
         async with self._moved:
             await asyncio.wait_for(
                 self._moved.wait_for(lambda: self.reached >= notification_id), timeout
             )
 
 
-def start_projector(url: str) -> subprocess.Popen[bytes]:
+def start_projector(url: str, log: IO[bytes]) -> subprocess.Popen[bytes]:
     env = {**os.environ, "TVAERS_DATABASE_URL": url, "TVAERS_HOUSEKEEPING": "off"}
     env["TVAERS_LOG_LEVEL"] = "WARNING"
     return subprocess.Popen(
@@ -343,8 +351,8 @@ def start_projector(url: str) -> subprocess.Popen[bytes]:
         cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -366,55 +374,65 @@ async def bench(
     lags: list[float] = []
     late: list[int] = []
     pending: set[asyncio.Task[None]] = set()
-    projector = start_projector(url) if external else None
+    # The projector's warnings and errors, printed at the end.
+    projector_log = tempfile.TemporaryFile()  # noqa: SIM115 - closed at the end
+    projector = start_projector(url, projector_log) if external else None
     poller = TrackingPoller(dsn) if external else None
 
-    async with (
-        open_read_side(settings, app, follow=not external) as read_side,
-        poller or contextlib.nullcontext(),
-    ):
-        runner = read_side.runner
-        wait_until = runner.wait_until if poller is None else poller.wait_until
-        try:
+    try:
+        async with (
+            open_read_side(settings, app, follow=not external) as read_side,
+            poller or contextlib.nullcontext(),
+        ):
+            runner = read_side.runner
+            wait_until = runner.wait_until if poller is None else poller.wait_until
             await wait_until(app.max_notification_id(), timeout=60)
-        except TimeoutError:
-            print("the views did not catch up with the seeded events within 60 s")
-            raise
 
-        async def observe(notification_id: int, committed_at: float) -> None:
-            try:
-                await wait_until(notification_id, timeout=10)
-            except (StillCatchingUp, TimeoutError):
-                late.append(notification_id)
-                return
-            lags.append(time.perf_counter() - committed_at)
+            async def observe(notification_id: int, committed_at: float) -> None:
+                try:
+                    await wait_until(notification_id, timeout=10)
+                except (StillCatchingUp, TimeoutError):
+                    late.append(notification_id)
+                    return
+                lags.append(time.perf_counter() - committed_at)
 
-        def on_loop(notification_id: int, committed_at: float) -> None:
-            task = loop.create_task(observe(notification_id, committed_at))
-            pending.add(task)
-            task.add_done_callback(pending.discard)
+            def on_loop(notification_id: int, committed_at: float) -> None:
+                task = loop.create_task(observe(notification_id, committed_at))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
 
-        def on_commit(notification_id: int, committed_at: float) -> None:
-            loop.call_soon_threadsafe(on_loop, notification_id, committed_at)
+            def on_commit(notification_id: int, committed_at: float) -> None:
+                loop.call_soon_threadsafe(on_loop, notification_id, committed_at)
 
-        writers = Writers(app, seeded, rate, seconds, threads, on_commit)
-        projector_cpu = cpu_seconds(projector.pid) if projector else 0.0
-        began = time.perf_counter()
-        workers = writers.start()
-        while any(t.is_alive() for t in workers):
-            await asyncio.sleep(0.1)
-        elapsed = time.perf_counter() - began
-        while pending:
-            await asyncio.sleep(0.05)
-        head = app.max_notification_id()
-        await wait_until(head, timeout=30)
+            writers = Writers(app, seeded, rate, seconds, threads, on_commit)
+            projector_cpu = cpu_seconds(projector.pid) if projector else 0.0
+            began = time.perf_counter()
+            workers = writers.start()
+            while any(t.is_alive() for t in workers):
+                await asyncio.sleep(0.1)
+            elapsed = time.perf_counter() - began
+            while pending:
+                await asyncio.sleep(0.05)
+            head = app.max_notification_id()
+            await wait_until(head, timeout=30)
+            if projector is not None:
+                projector_cpu = cpu_seconds(projector.pid) - projector_cpu
+            events = await read_side.store.fetchval("SELECT count(*) FROM tvaers_events")
+            audited = await read_side.store.fetchval("SELECT count(*) FROM audit_log")
+
+    finally:
         if projector is not None:
-            projector_cpu = cpu_seconds(projector.pid) - projector_cpu
             projector.terminate()
             projector.wait(15)
-        events = await read_side.store.fetchval("SELECT count(*) FROM tvaers_events")
-        audited = await read_side.store.fetchval("SELECT count(*) FROM audit_log")
-
+            projector_log.seek(0)
+            said = [
+                line
+                for line in projector_log.read().decode(errors="replace").splitlines()
+                if not line.startswith(("following the event log", "catch up:"))
+            ]
+            if said:  # its warnings and errors (it logs at WARNING)
+                print("the projector said:\n  " + "\n  ".join(said[-10:]))
+            projector_log.close()
     print(
         f"load: {writers.committed:,} commands committed in {elapsed:.1f} s"
         f" = {writers.committed / elapsed:,.0f}/s (target {rate:,.0f}/s, {threads} writer"
