@@ -156,7 +156,7 @@ async def _run_projector(settings: Settings) -> int:
                         sys.stdout.write(f"rebuilt after a version change: {', '.join(rebuilt)}\n")
                     await read_side.runner.catch_up(progress=_Progress("catch up"))
                     sys.stderr.write("following the event log (Ctrl-C to stop)\n")
-                    read_side.runner.linger = PROJECTOR_LINGER
+                    read_side.runner.linger = settings.projector_interval / 1000
                     read_side.start_following()
                     await asyncio.Event().wait()  # until cancelled
                 finally:
@@ -219,11 +219,6 @@ def _print_status(statuses: Sequence[Status]) -> int:
             " itself, or run `tvaers project rebuild NAME`.\n"
         )
     return 1 if stuck else 0
-
-
-PROJECTOR_LINGER = 0.025
-"""While the external projector follows a stream, the least time from one batch's start
-to the next's (projections/runner.py `linger`; docs/operations.md "Scaling out")."""
 
 
 def _projections(args: argparse.Namespace, settings: Settings) -> int:

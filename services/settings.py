@@ -142,6 +142,15 @@ class Settings:
         "worker does",
         example="external",
     )
+    projector_interval: float = setting(
+        25.0,
+        env="TVAERS_PROJECTOR_INTERVAL",
+        concern="projections",
+        meaning="milliseconds the active `tvaers project run` lets a steady stream of writes "
+        "gather between the starts of its batches (0-1000; `0`: none). Higher: fewer, larger "
+        "batches (less CPU); lower: fresher views",
+        example="10",
+    )
     read_timeout: float = setting(
         2.0,
         env="TVAERS_READ_TIMEOUT",
@@ -407,6 +416,8 @@ class Settings:
                 "TVAERS_ACCESSIBILITY_STATEMENT must be a web address (https://...), "
                 "normally on was.digst.dk."
             )
+        if not 0 <= self.projector_interval <= 1000:
+            raise SettingsError("TVAERS_PROJECTOR_INTERVAL must be 0-1000 (milliseconds).")
         if self.snapshot_interval < 1:
             raise SettingsError("TVAERS_SNAPSHOT_INTERVAL must be at least 1.")
         if self.aggregate_cache < 0:

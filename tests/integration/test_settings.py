@@ -166,6 +166,12 @@ def test_a_snapshot_interval_of_zero_is_refused() -> None:
         Settings.from_env({"TVAERS_SNAPSHOT_INTERVAL": "0"})
 
 
+@pytest.mark.parametrize("value", ["-1", "1001", "nan", "inf"])
+def test_a_projector_interval_outside_0_to_1000_ms_is_refused(value: str) -> None:
+    with pytest.raises(SettingsError, match="TVAERS_PROJECTOR_INTERVAL"):
+        Settings.from_env({"TVAERS_PROJECTOR_INTERVAL": value})
+
+
 def test_a_database_url_with_an_unsupported_scheme_is_refused() -> None:
     with pytest.raises(SettingsError, match="TVAERS_DATABASE_URL"):
         Settings.from_env({"TVAERS_DATABASE_URL": "mysql://db.example.org/tvaers"})

@@ -32,7 +32,7 @@ ENDED = "the projector's work ended: giving up the lock, standing by again"
 class Replica:
     """One `tvaers project run` process; its log lines are read as they come."""
 
-    def __init__(self, database_url: str, name: str) -> None:
+    def __init__(self, database_url: str, name: str, **settings: str) -> None:
         self.name = name
         env = {
             **os.environ,
@@ -40,6 +40,7 @@ class Replica:
             "TVAERS_HOUSEKEEPING": "off",
             "TVAERS_LOG_FORMAT": "json",
             "TVAERS_LOG_LEVEL": "INFO",
+            **settings,
         }
         self.process = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "project", "run"],
