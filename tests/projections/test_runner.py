@@ -577,17 +577,17 @@ async def test_a_lingering_runner_waits_after_a_batch_that_was_not_full(
     positions' lock and update); after a full batch (catching up) it goes on at once; a
     stop ends the wait at once."""
     _, _, runner = read_side
-    runner.linger = 0.3
+    runner.linger = 0.6
     calls, stop, following = _following(runner, monkeypatch, [1, runner.batch_size, 1])
     while len(calls) < 3:
         await asyncio.sleep(0.01)
-    assert calls[1] - calls[0] >= 0.29  # lingered after one event
-    assert calls[2] - calls[1] < 0.2  # not after a full batch
-    await asyncio.sleep(0.05)  # the third batch (one event) is lingering now
+    assert calls[1] - calls[0] >= 0.59  # lingered after one event
+    assert calls[2] - calls[1] < 0.3  # not after a full batch
+    await asyncio.sleep(0.05)  # the third batch (one event) is lingering now (0.55 s left)
     began = time.monotonic()
     stop.set()
     await asyncio.wait_for(following, 2)
-    assert time.monotonic() - began < 0.2
+    assert time.monotonic() - began < 0.3
     assert len(calls) == 3
 
 
@@ -604,8 +604,9 @@ async def test_a_lingering_runner_counts_from_the_start_of_the_batch(
         await asyncio.sleep(0.01)
     stop.set()
     await asyncio.wait_for(following, 7)
-    assert 0.29 <= calls[1] - calls[0] < 0.45  # 0.2 in the batch, then the 0.1 left
-    assert 0.29 <= calls[2] - calls[1] < 0.45
+    # 0.2 s in the batch, then the 0.1 s left (counted from its end: 0.5 s)
+    assert 0.29 <= calls[1] - calls[0] < 0.48
+    assert 0.29 <= calls[2] - calls[1] < 0.48
 
 
 async def test_a_runner_without_linger_goes_on_at_once(
