@@ -115,17 +115,34 @@ def _processes() -> dict[int, tuple[int, float]]:
     return found
 
 
-def _tree_seconds(root: int, processes: Mapping[int, tuple[int, float]]) -> float:
+def _tree(root: int, processes: Mapping[int, tuple[int, float]]) -> list[int]:
+    """`root` and its descendants among `processes`."""
     children: dict[int, list[int]] = {}
     for pid, (ppid, _) in processes.items():
         children.setdefault(ppid, []).append(pid)
-    total, todo = 0.0, [root]
+    found, todo = [], [root]
     while todo:
         pid = todo.pop()
         if pid in processes:
-            total += processes[pid][1]
+            found.append(pid)
         todo.extend(children.get(pid, []))
-    return total
+    return found
+
+
+def _tree_seconds(root: int, processes: Mapping[int, tuple[int, float]]) -> float:
+    return sum(processes[pid][1] for pid in _tree(root, processes))
+
+
+def _waits(pids: Sequence[int]) -> dict[int, float]:
+    """pid -> seconds it has spent runnable but waiting for a CPU (/proc/PID/schedstat's
+    second field: the run queue; its threads included)."""
+    found: dict[int, float] = {}
+    for pid in pids:
+        try:
+            found[pid] = int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
 
 
 def _machine_ticks() -> tuple[int, int]:
@@ -147,6 +164,8 @@ class CpuSample:
     at: float
     trees: dict[str, float]
     machine: tuple[int, int]
+    # pid -> run-queue wait (s) of each tree's processes living at the sample
+    waits: dict[str, dict[int, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -156,6 +175,9 @@ class CpuUsage:
     seconds: float
     trees: dict[str, float]
     machine_busy: float  # % of all CPUs
+    # seconds each tree's processes spent ready to run but waiting for a CPU (those alive
+    # at both samples)
+    waits: dict[str, float] = field(default_factory=dict)
 
     def line(self, extra: Mapping[str, float] | None = None) -> str:
         shares = {**self.trees, **(extra or {})}
@@ -176,17 +198,28 @@ class CpuMeter:
 
     def sample(self) -> CpuSample:
         processes = _processes()
-        trees = {name: _tree_seconds(pid, processes) for name, pid in self.roots.items()}
-        return CpuSample(time.perf_counter(), trees, _machine_ticks())
+        members = {name: _tree(pid, processes) for name, pid in self.roots.items()}
+        trees = {name: sum(processes[p][1] for p in pids) for name, pids in members.items()}
+        waits = {name: _waits(pids) for name, pids in members.items()}
+        return CpuSample(time.perf_counter(), trees, _machine_ticks(), waits)
 
     @staticmethod
     def usage(before: CpuSample, after: CpuSample) -> CpuUsage:
         busy = after.machine[0] - before.machine[0]
         total = after.machine[1] - before.machine[1]
+        waits = {
+            name: sum(
+                waited - before.waits.get(name, {})[pid]
+                for pid, waited in after.waits[name].items()
+                if pid in before.waits.get(name, {})
+            )
+            for name in after.waits
+        }
         return CpuUsage(
             seconds=max(after.at - before.at, 1e-9),
             trees={name: after.trees[name] - before.trees[name] for name in after.trees},
             machine_busy=100 * busy / total if total else 0.0,
+            waits=waits,
         )
 
 

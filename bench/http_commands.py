@@ -47,7 +47,9 @@ out late, as soon as one comes free: its wait before sending is not in wrk's lat
 Printed per phase: requests/s, latency p50/p90/p99/max (wrk's own histogram), non-2xx,
 and CPU per request of the API process (its tree), of PostgreSQL (the postmaster's
 tree: every backend) and of wrk itself (from /proc and the child's rusage), the
-whole machine's load (other engineers' work included: compare only within a run), and
+whole machine's load (other engineers' work included: compare only within a run), how
+long per request each tree was ready to run but waited for a CPU (the run queue:
+/proc/PID/schedstat of its processes alive through the phase), and
 how many times autovacuum vacuumed or analysed a table of the database during the phase
 (`pg_stat_all_tables`): on a young database that grows by thousands of rows a second it
 runs about once a minute, ~1.5 s of one core, which on two shared cores shows in a
@@ -67,7 +69,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +213,8 @@ class Run:
     late: int = 0  # paced: requests sent after their slot (every connection busy)
     lag_max_ms: float = 0.0  # paced: how far behind its schedule the most late one went
     autovacuum: int = 0  # tables autovacuum vacuumed or analysed during the phase
+    # per request, ms each process tree was ready to run but waited for a CPU
+    wait_ms: dict[str, float] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -232,7 +236,14 @@ class Run:
             f"{self.name}: {self.rate:,.0f}/s{paced} ({self.requests:,} in {self.seconds:.1f} s);"
             f" latency p50 {self.p50_ms:.1f} ms, p90 {self.p90_ms:.1f} ms,"
             f" p99 {self.p99_ms:.1f} ms, max {self.max_ms:.0f} ms;"
-            f" CPU ms/request: {cpu}; machine {self.machine_busy:.0f} % busy{errors}"
+            f" CPU ms/request: {cpu}; machine {self.machine_busy:.0f} % busy"
+            + (
+                "; waiting for a CPU ms/request: "
+                + ", ".join(f"{name} {ms:.2f}" for name, ms in self.wait_ms.items())
+                if self.wait_ms
+                else ""
+            )
+            + errors
         )
 
 
@@ -308,6 +319,7 @@ def wrk(
         max_ms=found["max"] / 1000,
         cpu_ms=cpu,
         machine_busy=usage.machine_busy,
+        wait_ms={tree: 1000 * waited / requests for tree, waited in usage.waits.items()},
         sample=str(found["sample"]),
         rate_asked=rate,
         late=int(found["late"]),
