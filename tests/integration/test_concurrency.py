@@ -35,7 +35,7 @@ from tests.integration.conftest import World, build_world, meta, signatory, term
 
 THREADS = 8
 SESSIONS = 4  # application instances, as several API processes would have
-ROUNDS = 8  # crosses the snapshot at version 10
+ROUNDS = 10  # ten versions in a row cross one of the partnership's snapshots (interval 10)
 BARRIER_TIMEOUT = 30
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import random
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -17,6 +19,7 @@ from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
 from eventsourcing.utils import get_topic
 from structlog.testing import capture_logs
 
+import services.application
 from aggregates import Evidence, Partnership, Registry, TermsOfReference
 from aggregates.base import Meta, TvaersAggregate
 from aggregates.partnership import Milestone, Partner, RungEntry, Spell
@@ -33,7 +36,7 @@ from aggregates.taxonomy import (
     SeatRole,
     Sector,
 )
-from services.application import Tvaers
+from services.application import Tvaers, snapshot_due
 from services.commands import (
     AppointSteeringMember,
     AssignRole,
@@ -209,6 +212,15 @@ def test_personal_contact_details_round_trip_as_a_typed_struct(app: Tvaers) -> N
 # -- snapshots -------------------------------------------------------------------------
 
 
+@pytest.fixture
+def snapshots_at_multiples(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Snapshots at the multiples of the interval, as before each aggregate had its own
+    phase (`snapshot_due`): for the tests that need to know the state at a snapshot."""
+    monkeypatch.setattr(
+        services.application, "snapshot_due", lambda _id, version, interval: version % interval == 0
+    )
+
+
 def build_snapshotted_world(app: Tvaers) -> World:
     """A partnership at version 14 with rich state, so that a snapshot exists at version 10."""
     world = build_world(app)  # v1 registered, v2-v3 partners joined
@@ -273,7 +285,9 @@ def build_snapshotted_world(app: Tvaers) -> World:
     return world
 
 
-def test_a_snapshot_is_taken_at_the_interval_and_holds_typed_state(app: Tvaers) -> None:
+def test_a_snapshot_is_taken_at_the_interval_and_holds_typed_state(
+    app: Tvaers, snapshots_at_multiples: None
+) -> None:
     world = build_snapshotted_world(app)
     assert app.snapshots is not None
 
@@ -306,7 +320,7 @@ def test_a_snapshot_is_taken_at_the_interval_and_holds_typed_state(app: Tvaers) 
 
 
 def test_an_aggregate_loaded_through_its_snapshot_equals_one_replayed_from_events(
-    app: Tvaers, store_settings: Settings
+    app: Tvaers, store_settings: Settings, snapshots_at_multiples: None
 ) -> None:
     world = build_snapshotted_world(app)
     fresh = Tvaers(store_settings)
@@ -350,21 +364,25 @@ def test_snapshots_taken_from_the_saved_aggregate_equal_the_state_its_stored_eve
 ) -> None:
     """Snapshots come from the aggregate in memory, the one the command changed (ADR
     0033), not rebuilt from the store: each must hold what the stored events give at its
-    version."""
-    world = build_snapshotted_world(app)  # a snapshot at 10
-    _milestones(app, world.partnership_id, range(7))  # v15-v21: another at 20
+    version. At the partnership's own phase of the interval (`snapshot_due`)."""
+    world = build_snapshotted_world(app)  # v14
+    _milestones(app, world.partnership_id, range(7))  # v15-v21: two or three snapshots
     assert app.snapshots is not None
 
     snapshots = list(app.snapshots.get(world.partnership_id))
     events = list(app.events.get(world.partnership_id))
 
-    assert [s.originator_version for s in snapshots] == [10, 20]
+    due = [v for v in range(1, 22) if snapshot_due(world.partnership_id, v, 10)]
+    assert len(due) in (2, 3)
+    assert [s.originator_version for s in snapshots] == due
     for snapshot in snapshots:
         from_store = replay(events[: snapshot.originator_version])
         assert snapshot.state == type(snapshot).take(from_store).state  # type: ignore[attr-defined]
 
 
-def test_a_snapshot_that_cannot_be_written_leaves_the_command_done(app: Tvaers) -> None:
+def test_a_snapshot_that_cannot_be_written_leaves_the_command_done(
+    app: Tvaers, snapshots_at_multiples: None
+) -> None:
     world = build_world(app)  # v3
     assert app.snapshots is not None
 
@@ -531,7 +549,7 @@ def test_a_v1_snapshot_of_a_versioned_aggregate_is_upcast_and_typed(app: Tvaers)
 
 
 def test_snapshot_intervals_of_one_application_survive_constructing_another(
-    app: Tvaers, tmp_path: Path
+    app: Tvaers, tmp_path: Path, snapshots_at_multiples: None
 ) -> None:
     """Applications with different settings in one process must not share intervals."""
     other = Tvaers(Settings(database_url=str(tmp_path / "other.sqlite3"), snapshot_interval=1000))
@@ -596,7 +614,9 @@ def test_a_stored_event_with_a_malformed_date_raises_a_deserialisation_error(
         list(app.events.get(corrupted_id))
 
 
-def test_a_corrupted_snapshot_raises_a_deserialisation_error(app: Tvaers, world: World) -> None:
+def test_a_corrupted_snapshot_raises_a_deserialisation_error(
+    snapshots_at_multiples: None, app: Tvaers, world: World
+) -> None:
     assert app.snapshots is not None
     app.take_snapshot(world.partnership_id)
     [stored] = app.snapshots.recorder.select_events(world.partnership_id)
@@ -614,3 +634,18 @@ def test_a_corrupted_snapshot_raises_a_deserialisation_error(app: Tvaers, world:
 
     with pytest.raises(MapperDeserialisationError, match="lead_organisation_id"):
         list(app.snapshots.get(corrupted_id))
+
+
+def test_each_aggregate_takes_a_snapshot_every_interval_at_its_own_phase() -> None:
+    """Aggregates changed in step do not all take their snapshots at the same versions:
+    300 partnerships in step wrote 300 snapshots within seconds at every multiple of the
+    interval (bench/README.md, session 13)."""
+    draw = random.Random(20261207)
+    ids = [UUID(int=draw.getrandbits(128), version=4) for _ in range(300)]
+    for aggregate_id in ids[:20]:
+        due = [v for v in range(1, 501) if snapshot_due(aggregate_id, v, 100)]
+        assert len(due) == 5
+        assert [b - a for a, b in itertools.pairwise(due)] == [100] * 4
+    firsts = [next(v for v in range(1, 101) if snapshot_due(i, v, 100)) for i in ids]
+    assert len(set(firsts)) > 80  # spread over the interval (all 100 before: at 100)
+    assert max(firsts.count(v) for v in set(firsts)) < 15
