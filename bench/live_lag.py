@@ -375,8 +375,8 @@ async def bench(
     late: list[int] = []
     pending: set[asyncio.Task[None]] = set()
     # The projector's warnings and errors, printed at the end.
-    projector_log = tempfile.TemporaryFile()  # noqa: SIM115 - closed at the end
-    projector = start_projector(url, projector_log) if external else None
+    projector_log = tempfile.TemporaryFile() if external else None  # noqa: SIM115 - closed at the end
+    projector = start_projector(url, projector_log) if projector_log else None
     poller = TrackingPoller(dsn) if external else None
 
     try:
@@ -421,7 +421,7 @@ async def bench(
             audited = await read_side.store.fetchval("SELECT count(*) FROM audit_log")
 
     finally:
-        if projector is not None:
+        if projector is not None and projector_log is not None:
             projector.terminate()
             projector.wait(15)
             projector_log.seek(0)

@@ -10,15 +10,13 @@ import functools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from aggregates import Organisation
-from aggregates.taxonomy import Sector
 from api.readside import build_store
 from projections.store import ReadStore
 from services.application import Tvaers
 from services.settings import Settings
 from tests.conftest import TEST_SECRET_KEY
+from tests.integration.conftest import register_organisation
 from tests.projections.failover import Replica, lowest_position, wait_for
-from tests.projections.support import meta
 
 # The projector's wait when it found nothing new is a second (run_forever's idle_wait):
 # a follower that did not hear the NOTIFY took 0.90-0.92 s here; one that hears it, a few ms.
@@ -27,7 +25,7 @@ LAG_LIMIT = 0.5
 
 @contextlib.asynccontextmanager
 async def _projector(url: str, **settings: str) -> AsyncIterator[Callable[[int], Awaitable[float]]]:
-    """A `tvaers project run` following the log; yields `write(n)`, which saves an
+    """A `tvaers project run` following the log; yields `write(n)`, which registers an
     organisation and returns the seconds until every view had it."""
     app = Tvaers(
         Settings(database_url=url, housekeeping=False, secret_key=TEST_SECRET_KEY)
@@ -37,16 +35,7 @@ async def _projector(url: str, **settings: str) -> AsyncIterator[Callable[[int],
     replica = Replica(url, "only", **settings)
 
     async def write(n: int) -> float:
-        app.save(
-            Organisation.register(
-                name=f"Forening for Trivsel {n}",
-                sector=Sector.VOLUNTARY,
-                municipality=None,
-                cvr=None,
-                parent=None,
-                meta=meta(),
-            )
-        )
+        register_organisation(app, f"Forening for Trivsel {n}")
         written, head = time.monotonic(), app.max_notification_id()
         seen = await wait_for(
             functools.partial(_reached, store, head), 10, "the write in the views", [replica]
