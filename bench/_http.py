@@ -129,10 +129,6 @@ def _tree(root: int, processes: Mapping[int, tuple[int, float]]) -> list[int]:
     return found
 
 
-def _tree_seconds(root: int, processes: Mapping[int, tuple[int, float]]) -> float:
-    return sum(processes[pid][1] for pid in _tree(root, processes))
-
-
 def _waits(pids: Sequence[int]) -> dict[int, float]:
     """pid -> seconds it has spent runnable but waiting for a CPU (/proc/PID/schedstat's
     second field: the run queue; its threads included)."""
