@@ -17,6 +17,7 @@ from uuid import UUID
 
 import pytest
 
+import services.application
 from aggregates import Contact, Meta, Obligation, Registry, Terms
 from aggregates.taxonomy import PartnershipType, PreventionCategory, Rung, Sector
 from services.application import Tvaers
@@ -175,3 +176,13 @@ def signatory(app: Tvaers, organisation_id: UUID) -> UUID:
         assert result.created_id is not None
         known[organisation_id] = result.created_id
     return known[organisation_id]
+
+
+@pytest.fixture
+def snapshots_at_multiples(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Snapshots at the multiples of the interval, as before each aggregate had its own
+    phase (`snapshot_due`): for the tests that need to know the state at a snapshot, or
+    that no snapshot falls among a few versions."""
+    monkeypatch.setattr(
+        services.application, "snapshot_due", lambda _id, version, interval: version % interval == 0
+    )

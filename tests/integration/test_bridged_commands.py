@@ -22,7 +22,6 @@ import asyncpg
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-import services.application
 from aggregates import Contact
 from aggregates.taxonomy import AnchoringStatus, Dimension
 from services import bridge, pgstore
@@ -195,12 +194,9 @@ def _synchronous_pool_requests(app: Tvaers) -> int:
 
 @ON_POSTGRES
 async def test_a_bridged_command_takes_no_connection_of_the_synchronous_pool(
-    pg_app: Tvaers, monkeypatch: pytest.MonkeyPatch
+    pg_app: Tvaers,
+    snapshots_at_multiples: None,  # no snapshot among these few versions (one more request)
 ) -> None:
-    # No snapshot among these few versions (one would take the pool once more).
-    monkeypatch.setattr(
-        services.application, "snapshot_due", lambda _id, version, interval: version % interval == 0
-    )
     world = await world_of(pg_app)
     pid, initial = world.partnership_id, world.version
     pg_app._forget(pid)  # not cached: read whole (with the snapshots' table) from the store

@@ -19,7 +19,6 @@ from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
 from eventsourcing.utils import get_topic
 from structlog.testing import capture_logs
 
-import services.application
 from aggregates import Evidence, Partnership, Registry, TermsOfReference
 from aggregates.base import Meta, TvaersAggregate
 from aggregates.partnership import Milestone, Partner, RungEntry, Spell
@@ -210,15 +209,6 @@ def test_personal_contact_details_round_trip_as_a_typed_struct(app: Tvaers) -> N
 
 
 # -- snapshots -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def snapshots_at_multiples(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Snapshots at the multiples of the interval, as before each aggregate had its own
-    phase (`snapshot_due`): for the tests that need to know the state at a snapshot."""
-    monkeypatch.setattr(
-        services.application, "snapshot_due", lambda _id, version, interval: version % interval == 0
-    )
 
 
 def build_snapshotted_world(app: Tvaers) -> World:
