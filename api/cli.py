@@ -141,6 +141,13 @@ async def _run_projector(settings: Settings) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
 
+    election: Election | None = None
+    named: str | None = None  # PostgreSQL: the views' sessions carry the election's name
+    if settings.store != "sqlite":
+        dsn, server_settings = settings.asyncpg_dsn()
+        election = Election(dsn, server_settings=server_settings)
+        named = election.application_name
+
     async def lead() -> None:
         """Set up, catch up and follow until cancelled (the lock lost, or asked to stop).
         Only the elected replica opens the application: standbys touch no table."""
@@ -149,7 +156,9 @@ async def _run_projector(settings: Settings) -> int:
             # It follows the log itself below, after setup and catching up: it must hear
             # each commit's NOTIFY (without it, a follower that found nothing new slept its
             # whole idle wait, a second, before it looked again).
-            async with open_read_side(settings, tvaers, follow=False, listen=True) as read_side:
+            async with open_read_side(
+                settings, tvaers, follow=False, listen=True, application_name=named
+            ) as read_side:
                 try:
                     rebuilt = await read_side.runner.setup()
                     if rebuilt:
@@ -164,7 +173,7 @@ async def _run_projector(settings: Settings) -> int:
         finally:
             tvaers.close()
 
-    if settings.store == "sqlite":
+    if election is None:  # SQLite
         work = asyncio.ensure_future(lead())
         stopping = asyncio.ensure_future(stop.wait())
         await asyncio.wait({work, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -174,8 +183,7 @@ async def _run_projector(settings: Settings) -> int:
         if not work.cancelled() and work.exception() is not None:
             raise work.exception()  # type: ignore[misc]
         return 0
-    dsn, server_settings = settings.asyncpg_dsn()
-    await Election(dsn, server_settings=server_settings).run(lead, stop)
+    await election.run(lead, stop)
     return 0
 
 

@@ -32,10 +32,14 @@ log = structlog.get_logger("tvaers.readside")
 HOUSEKEEPING_ACTOR = "system:housekeeping"
 
 
-def build_store(settings: Settings) -> ReadStore:
+def build_store(settings: Settings, *, application_name: str | None = None) -> ReadStore:
+    """The view store; on PostgreSQL its sessions carry `application_name` if given (the
+    elected projector names them after itself: projections/leader.py)."""
     if settings.store == "sqlite":
         return SQLiteReadStore(settings.sqlite_path, events_table=settings.events_table)
     dsn, server_settings = settings.asyncpg_dsn()
+    if application_name is not None:
+        server_settings["application_name"] = application_name
     return PostgresReadStore(
         dsn,
         events_table=settings.events_table,
@@ -171,14 +175,20 @@ def rebuild_decoder_for(settings: Settings) -> Callable[[str, Any, int, bytes], 
 
 @contextlib.asynccontextmanager
 async def open_read_side(
-    settings: Settings, tvaers: Tvaers, *, follow: bool, listen: bool | None = None
+    settings: Settings,
+    tvaers: Tvaers,
+    *,
+    follow: bool,
+    listen: bool | None = None,
+    application_name: str | None = None,
 ) -> AsyncIterator[ReadSide]:
     """Open the view store; when `follow`, bring the views up to date and keep them so.
 
     `listen` (default: `follow`): hear the event log's NOTIFY, which wakes the runner when
     it follows the log. The external projector sets up and follows by itself
-    (`tvaers project run`), so it opens with `follow=False, listen=True`."""
-    store = build_store(settings)
+    (`tvaers project run`), so it opens with `follow=False, listen=True`, and names its
+    sessions after its election (`application_name`)."""
+    store = build_store(settings, application_name=application_name)
     # Only a process following the log listens for new events: with the projections
     # external, every write would otherwise wake every API process for nothing.
     await store.open(events=follow if listen is None else listen)

@@ -14,7 +14,10 @@ round kills the active replica with SIGKILL and measures, from the kill:
 
 Then a new replica replaces the killed one (as a supervisor would restart it). Then
 `--pauses` rounds hang the leader with SIGSTOP (its sockets stay open: the server ends its
-lock session after `idle_session_timeout`), resumed with SIGCONT once a standby leads. Baseline
+lock session after `idle_session_timeout`), resumed with SIGCONT once a standby leads; then
+`--stuck` rounds pause it at random moments until it is caught inside a statement of its
+batch holding the positions' locks (a COPY waiting for its data: no server timeout ends
+that session, the new leader must end it), and leave it paused likewise. Baseline
 in the same run: a fresh asyncpg connection plus `pg_try_advisory_lock` (the floor of any
 takeover), and the standby's retry interval (`projections.leader.RETRY`). At the end the
 load stops, the views catch up and are compared with a clean rebuild, row for row.
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import statistics
 import sys
 import time
@@ -36,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.projection
 
 from api.readside import build_store
 from projections.catalog import ALL
-from projections.leader import LEASE, RETRY
+from projections.leader import HEARTBEAT, LEASE, RETRY
 from projections.runner import ProjectionRunner
 from services.application import Tvaers
 from services.settings import Settings
@@ -65,7 +69,7 @@ async def lock_baseline(url: str, rounds: int = 20) -> list[float]:
     return times
 
 
-async def bench(url: str, kills: int, pauses: int) -> None:
+async def bench(url: str, kills: int, pauses: int, stuck: int) -> None:
     baseline = await lock_baseline(url)
     settings = Settings(database_url=url, housekeeping=False)
     app = Tvaers(settings)
@@ -78,6 +82,7 @@ async def bench(url: str, kills: int, pauses: int) -> None:
     load = WriteLoad(app).start()
     elected, moving = [], []
     hung_elected, hung_moving = [], []
+    stuck_elected, stuck_moving = [], []
     try:
         for kill in range(1, kills + 1):
             await asyncio.sleep(1.0)  # the leader under load for a while
@@ -101,6 +106,17 @@ async def bench(url: str, kills: int, pauses: int) -> None:
             print(
                 f"hang {pause} (SIGSTOP): elected after {takeover.elected:.2f} s,"
                 f" views moving after {takeover.moving:.2f} s; resumed, the old leader stood by"
+            )
+        rng = random.Random(20261207)
+        for pause in range(1, stuck + 1):
+            await asyncio.sleep(1.0)
+            _, takeover = await pause_the_leader(replicas, store, in_a_statement=rng)
+            stuck_elected.append(takeover.elected)
+            stuck_moving.append(takeover.moving)
+            print(
+                f"hang {pause} inside a statement of a batch: elected after"
+                f" {takeover.elected:.2f} s, views moving after {takeover.moving:.2f} s;"
+                " resumed, the old leader stood by"
             )
     finally:
         load.stop()
@@ -134,6 +150,14 @@ async def bench(url: str, kills: int, pauses: int) -> None:
             f" views moving {statistics.median(hung_moving):.2f} s"
             f" | baseline: the lease (idle_session_timeout) {LEASE} s + retry {RETRY:.1f} s"
         )
+    if stuck:
+        print(
+            f"takeover from a leader hung inside a statement (median of {stuck}):"
+            f" elected {statistics.median(stuck_elected):.2f} s,"
+            f" views moving {statistics.median(stuck_moving):.2f} s"
+            f" (max {max(stuck_moving):.2f}) | baseline: the lease {LEASE} s + retry"
+            f" {RETRY:.1f} s + one lock check {HEARTBEAT:.1f} s"
+        )
     print(
         f"events written during the run: {head}; views identical to a clean rebuild: "
         f"{'yes' if identical else 'NO'}"
@@ -146,11 +170,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kills", type=int, default=5)
     parser.add_argument("--pauses", type=int, default=2, help="rounds of SIGSTOP (hung leader)")
+    parser.add_argument(
+        "--stuck", type=int, default=2, help="rounds of SIGSTOP inside a statement of a batch"
+    )
     args = parser.parse_args()
     admin = generate.admin_url()
     print(f"code: {generate.code_version()}")
     url = generate.fresh_database(admin, "bench_failover")
-    asyncio.run(bench(url, args.kills, args.pauses))
+    asyncio.run(bench(url, args.kills, args.pauses, args.stuck))
 
 
 if __name__ == "__main__":

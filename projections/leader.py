@@ -18,6 +18,14 @@ time. Work already in flight cannot be recalled from a paused process, so the vi
 not rely on the lock alone: every batch compare-and-sets the positions it advances
 (`ReadStore.apply(..., previous)`, ADR 0026), and a batch from a deposed leader is
 rolled back instead of applied twice.
+
+A deposed leader that hangs in the middle of a batch keeps that batch's row locks; if it
+hangs inside a statement that waits for its data (a COPY), its session is active, not
+idle, and no server timeout ends it. So at each lock check the leader also ends every
+session of another replica that blocks one of its own (`pg_blocking_pids`): the replicas
+name their sessions (`application_name`: "tvaers projector host:pid"), and while this
+process holds the lock, any other replica's session that holds locks is a deposed
+leader's. Its transaction is rolled back; the new leader's batch goes on.
 """
 
 from __future__ import annotations
@@ -78,6 +86,19 @@ _ACTIVE = (
 )
 
 
+_DEPOSED_BLOCKERS = (
+    # Only our own sessions that wait for a lock (cheap: pg_stat_activity), and only then
+    # the lock manager (pg_blocking_pids); blockers that are another replica's sessions.
+    "SELECT DISTINCT b.pid, b.application_name, b.state, b.wait_event,"
+    " left(b.query, 80) AS query"
+    " FROM pg_stat_activity w"
+    " CROSS JOIN LATERAL unnest(pg_blocking_pids(w.pid)) AS blocker(pid)"
+    " JOIN pg_stat_activity b ON b.pid = blocker.pid"
+    " WHERE w.application_name = $1 AND w.wait_event_type = 'Lock'"
+    " AND starts_with(b.application_name, $2) AND b.application_name <> $1"
+)
+
+
 @dataclass(frozen=True)
 class ActiveProjector:
     """The replica holding the projector lock, as PostgreSQL sees it."""
@@ -132,13 +153,19 @@ class Election:
         self.retry = retry
         self.heartbeat = heartbeat
         self.lease = lease
+        self.application_name = f"{APPLICATION_NAME} {identity()}"[:63]
+        """This replica's sessions in pg_stat_activity: its lock connection, and the views'
+        connections of its work (give them the same name: a new leader ends a deposed
+        leader's sessions that block it by this name)."""
         self.server_settings = {
             **(server_settings or {}),
             **_KEEPALIVE,
             "idle_session_timeout": f"{lease}s",
-            "application_name": f"{APPLICATION_NAME} {identity()}"[:63],
+            "application_name": self.application_name,
         }
         self.terms = 0  # how many times this process became the leader
+        self.ended = 0  # sessions of deposed leaders this process ended
+        self._refused: str | None = None  # the last refusal to end one (logged once)
 
     async def _connect(self) -> asyncpg.Connection:
         return await asyncpg.connect(
@@ -192,6 +219,8 @@ class Election:
                     conn.fetchval(_HOLDS_LOCK, self.key),
                     timeout=max(self.lease - self.heartbeat, self.lease / 2),
                 )
+                if holds:
+                    await self._end_deposed(conn)
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 raise LostLeadership(f"the lock connection failed: {error!r}") from error
             if not holds:
@@ -201,6 +230,40 @@ class Election:
                 await asyncio.wait_for(closed.wait(), wait)
             if closed.is_set():
                 raise LostLeadership("the lock connection was closed")
+
+    async def _end_deposed(self, conn: asyncpg.Connection) -> None:
+        """End the sessions of other replicas that block one of this leader's sessions:
+        while this process holds the lock they can only be a deposed leader's (hung in a
+        batch, or not yet aware that it lost the lock); their transactions roll back."""
+        try:
+            blockers = await asyncio.wait_for(
+                conn.fetch(_DEPOSED_BLOCKERS, self.application_name, f"{APPLICATION_NAME} "),
+                timeout=self.lease / 2,
+            )
+            for blocker in blockers:
+                ended = await conn.fetchval("SELECT pg_terminate_backend($1)", blocker["pid"])
+                if ended:
+                    self.ended += 1
+                log.warning(
+                    "ended a deposed projector's session that blocked this one",
+                    ended=bool(ended),
+                    pid=blocker["pid"],
+                    session=blocker["application_name"],
+                    state=blocker["state"],
+                    waiting_for=blocker["wait_event"],
+                    query=blocker["query"],
+                    replica=identity(),
+                )
+        except asyncpg.PostgresError as error:  # e.g. not allowed to end another role's
+            if repr(error) != self._refused:
+                self._refused = repr(error)
+                log.error(
+                    "could not end a deposed projector's session that blocks this one;"
+                    " the server ends it when it has been idle in its transaction"
+                    " (5 s), not when it hangs in a statement",
+                    error=self._refused,
+                    replica=identity(),
+                )
 
     async def run(self, lead: Callable[[], Awaitable[Any]], stop: asyncio.Event) -> None:
         """Until `stop` is set: stand by, and whenever elected run `lead()`; it is cancelled

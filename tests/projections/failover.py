@@ -10,6 +10,7 @@ import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +28,7 @@ ACTIVE = "became the active projector"
 STANDING_BY = "standing by"
 LOST = "lost the projector lock: stopped projecting, standing by again"
 ENDED = "the projector's work ended: giving up the lock, standing by again"
+ENDED_DEPOSED = "ended a deposed projector's session that blocked this one"
 
 
 class Replica:
@@ -66,6 +68,18 @@ class Replica:
                 continue
             if isinstance(record, dict) and "event" in record:
                 self.events.append((time.monotonic(), str(record["event"])))
+
+    def records(self) -> list[dict[str, Any]]:
+        """Its structured log records so far."""
+        found = []
+        for line in list(self.lines):
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and "event" in record:
+                found.append(record)
+        return found
 
     def seen(self, event: str, after: float = 0.0) -> float | None:
         """When this replica last logged `event` (after `after`), else None."""
@@ -189,14 +203,50 @@ async def _past(store: ReadStore, position: int) -> bool:
     return await lowest_position(store) > position
 
 
-async def pause_the_leader(replicas: list[Replica], store: ReadStore) -> tuple[Replica, Takeover]:
+_HUNG_IN_A_STATEMENT = (
+    # A session of that replica inside a statement that waits for its client (a COPY of
+    # its batch), holding the batch's locks on the positions: no server timeout ends it.
+    "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+    " WHERE l.relation = 'projection_tracking'::regclass AND l.granted"
+    " AND l.mode = 'RowShareLock' AND a.state = 'active' AND a.wait_event = 'ClientRead'"
+    " AND a.application_name = ?"
+)
+
+
+async def _pause_inside_a_statement(
+    leader: Replica, store: ReadStore, rng: random.Random, tries: int = 3000
+) -> int:
+    """SIGSTOP the leader at random moments (SIGCONT again at once) until it is caught
+    inside a statement of its batch (see `_HUNG_IN_A_STATEMENT`); it stays paused. How
+    many pauses it took."""
+    name = f"tvaers projector {socket.gethostname()}:{leader.process.pid}"[:63]
+    for attempt in range(1, tries + 1):
+        await asyncio.sleep(rng.uniform(0.01, 0.1))
+        leader.process.send_signal(signal.SIGSTOP)
+        await asyncio.sleep(0.03)  # what it had sent has reached the server
+        if await store.fetchval(_HUNG_IN_A_STATEMENT, name):
+            return attempt
+        leader.process.send_signal(signal.SIGCONT)
+    raise AssertionError(f"the leader was never caught inside a statement in {tries} pauses")
+
+
+async def pause_the_leader(
+    replicas: list[Replica], store: ReadStore, *, in_a_statement: random.Random | None = None
+) -> tuple[Replica, Takeover]:
     """SIGSTOP the active replica (a hung leader: its sockets stay open) while the load runs;
-    time the standby's takeover; then SIGCONT it: it must notice and stand by."""
+    time the standby's takeover; then SIGCONT it: it must notice and stand by.
+
+    `in_a_statement` (a random source): pause it at random moments until it is caught
+    inside a statement of a batch, holding the positions' locks (the new leader must end
+    that session: projections/leader.py)."""
     (leader,) = [r for r in replicas if r.active]
     standbys = [r for r in replicas if r is not leader and r.alive]
     start = await lowest_position(store)
     await wait_for(lambda: _past(store, start), 30, "the views to move under the leader", replicas)
-    leader.process.send_signal(signal.SIGSTOP)
+    if in_a_statement is not None:
+        await _pause_inside_a_statement(leader, store, in_a_statement)
+    else:
+        leader.process.send_signal(signal.SIGSTOP)
     paused = time.monotonic()
     try:
         at_pause = await lowest_position(store)
