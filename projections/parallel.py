@@ -34,6 +34,11 @@ PARALLEL_FROM = 250_000
 about two seconds (imports, the application, the keys); measured at 200,000 events on
 two cores, one process and two took about as long (6-8 s)."""
 
+HELPER_FOLDED_ROWS = 200_000
+"""The helper's share of `fold.MAX_FOLDED_ROWS` (the rows both processes' folds may hold in
+all); the first process folds the rest. The helper's views hold the fewer rows in memory
+(the audit's tables only receive inserts and are streamed out)."""
+
 RowDecoder = Callable[[str, Any, int, bytes], Any]
 
 
@@ -51,6 +56,7 @@ class HelperJob:
     parent_pid: int
     chunk: int
     decoder: Callable[[], RowDecoder]  # picklable: a module-level function, or a partial
+    max_rows: int  # the rows its fold may hold (HELPER_FOLDED_ROWS)
 
 
 @dataclass

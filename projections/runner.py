@@ -32,7 +32,7 @@ from eventsourcing.persistence import StoredEvent
 
 from projections import catalog, parallel
 from projections.core import Projection
-from projections.fold import Fold, StatementFailed
+from projections.fold import MAX_FOLDED_ROWS, Fold, StatementFailed
 from projections.parallel import HelperDone, HelperFailed, HelperJob, RebuildHelper, split
 from projections.rebuild import RebuildTarget, ShadowTarget, rebuild_target
 from projections.store import (
@@ -324,6 +324,7 @@ class ProjectionRunner:
                         _slowest(progress, helper),
                         upto=head,
                         foreign=tuple(t for p in theirs for t in p.tables),
+                        max_rows=MAX_FOLDED_ROWS - parallel.HELPER_FOLDED_ROWS,
                     )
                 )
                 helping = asyncio.ensure_future(helper.done())
@@ -408,6 +409,7 @@ class ProjectionRunner:
                 parent_pid=os.getpid(),
                 chunk=REBUILD_CHUNK,
                 decoder=self.helper_decoder,
+                max_rows=parallel.HELPER_FOLDED_ROWS,
             ),
             helper_main,
         )
@@ -429,11 +431,14 @@ class ProjectionRunner:
         upto: int | None = None,
         chunk: int | None = None,
         foreign: Sequence[str] = (),
+        max_rows: int = MAX_FOLDED_ROWS,
     ) -> tuple[int, int, int, list[str]]:
         """Run the projections' statements for the whole log (up to event `upto`, or to its
         head, also as it moves) into `target`; returns (last event, events covered,
         statements sent as they are, tables spilled). `foreign`: tables another process
-        fills meanwhile (a statement touching one fails the rebuild).
+        fills meanwhile (a statement touching one fails the rebuild). `max_rows`: the rows
+        this process's fold may hold (its share of `MAX_FOLDED_ROWS` when a helper folds
+        the rest).
 
         Pipelined: while the store writes chunk N, chunk N+1 is read, decoded and turned
         into statements. The garbage collector is paused meanwhile (the rebuild makes
@@ -441,7 +446,7 @@ class ProjectionRunner:
         """
         topics = frozenset().union(*(p.topics for p in targets))
         dispatch: dict[type, list[tuple[str, Callable[[Any], Any]]]] = {}
-        folding = Fold(targets, foreign=foreign)
+        folding = Fold(targets, foreign=foreign, max_rows=max_rows)
         fold = folding.add
         size = REBUILD_CHUNK if chunk is None else chunk
         decode = self._row_decoder()
@@ -1145,7 +1150,13 @@ async def _help(job: HelperJob, conn: Connection) -> HelperDone:
     try:
         await target.begin()
         position, covered, sent, spilled = await runner.project_into(
-            target, targets, progress, upto=job.upto, chunk=job.chunk, foreign=job.foreign
+            target,
+            targets,
+            progress,
+            upto=job.upto,
+            chunk=job.chunk,
+            foreign=job.foreign,
+            max_rows=job.max_rows,
         )
         keys, indexes = target.added()
         return HelperDone(position, covered, keys, indexes, sent, spilled)
