@@ -164,7 +164,6 @@ class Election:
             "application_name": self.application_name,
         }
         self.terms = 0  # how many times this process became the leader
-        self.ended = 0  # sessions of deposed leaders this process ended
         self._refused: str | None = None  # the last refusal to end one (logged once)
 
     async def _connect(self) -> asyncpg.Connection:
@@ -241,12 +240,10 @@ class Election:
                 timeout=self.lease / 2,
             )
             for blocker in blockers:
-                ended = await conn.fetchval("SELECT pg_terminate_backend($1)", blocker["pid"])
-                if ended:
-                    self.ended += 1
+                if not await conn.fetchval("SELECT pg_terminate_backend($1)", blocker["pid"]):
+                    continue  # it has ended meanwhile
                 log.warning(
                     "ended a deposed projector's session that blocked this one",
-                    ended=bool(ended),
                     pid=blocker["pid"],
                     session=blocker["application_name"],
                     state=blocker["state"],

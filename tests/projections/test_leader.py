@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 
 import asyncpg
 import pytest
+from structlog.testing import capture_logs
 
 from api.cli import main
 from projections import store as store_module
@@ -239,3 +240,59 @@ async def test_a_projector_of_another_database_in_the_cluster_is_not_this_ones(
         async with _replicas(mine) as (leader,):
             await asyncio.wait_for(leader.leading.wait(), 5)  # not kept waiting by theirs
             assert len(await _lock_holders(ours)) == 1
+
+
+async def test_a_leader_not_allowed_to_end_a_deposed_session_says_so_once_and_leads_on(
+    postgres_database_url: str,
+) -> None:
+    """Ending another replica's session needs the same role (or pg_signal_backend): a
+    leader refused logs it once, keeps the lock and waits, as it did before it could."""
+    admin = await asyncpg.connect(postgres_database_url)
+    role = f"weak_{await admin.fetchval('SELECT current_database()')}"[:63]
+    await admin.execute(f'CREATE ROLE "{role}" LOGIN')
+    await admin.execute("CREATE TABLE contested (n int)")
+    await admin.execute("INSERT INTO contested VALUES (1)")
+    await admin.execute(f'GRANT ALL ON contested TO "{role}"')
+    weak_url = postgres_database_url.replace("postgres@", f"{role}@", 1)
+    assert weak_url != postgres_database_url
+    # A deposed replica's session of a superuser, holding the row: not ours to end.
+    deposed = await asyncpg.connect(
+        postgres_database_url, server_settings={"application_name": f"{APPLICATION_NAME} gone:1"}
+    )
+    await deposed.execute("BEGIN; SELECT n FROM contested FOR UPDATE")
+    election = _election(weak_url, retry=0.1, heartbeat=0.2)
+    locked = asyncio.Event()
+
+    async def lead() -> None:
+        conn = await asyncpg.connect(
+            weak_url, server_settings={"application_name": election.application_name}
+        )
+        try:
+            async with conn.transaction():
+                await conn.fetch("SELECT n FROM contested FOR UPDATE")
+                locked.set()
+                await asyncio.Event().wait()
+        finally:
+            conn.terminate()
+
+    stop = asyncio.Event()
+    try:
+        with capture_logs() as logs:
+            task = asyncio.create_task(election.run(lead, stop))
+            await asyncio.sleep(2.0)  # ten lock checks while the lead waits for the row
+            assert not task.done()
+            assert not locked.is_set()
+            refused = [e for e in logs if e["event"].startswith("could not end a deposed")]
+            assert len(refused) == 1, logs
+            assert "InsufficientPrivilegeError" in refused[0]["error"], refused
+            assert not [e for e in logs if e["event"].startswith("lost the projector lock")]
+            await deposed.execute("ROLLBACK")  # the operator ends it: the lead goes on
+            await asyncio.wait_for(locked.wait(), 5)
+            stop.set()
+            await asyncio.wait_for(task, 10)
+    finally:
+        stop.set()
+        deposed.terminate()
+        await admin.execute("DROP TABLE contested")
+        await admin.execute(f'DROP ROLE "{role}"')
+        await admin.close()
