@@ -51,7 +51,9 @@ class PositionsMoved(Exception):
         super().__init__(f"Another projection runner moved the positions: {found}.")
 
 
-_LEASE = "5s"  # = projections.leader.LEASE: how long a silent writer may hold the fence
+_LEASE = "5s"
+"""= projections.leader.LEASE: how long a silent writer may hold the fence's rows, or the
+locks of DDL and of the rebuild's switch (`idle_in_transaction_session_timeout`)."""
 
 
 def _moved(
@@ -966,6 +968,9 @@ class PostgresReadStore(ReadStore):
 
     async def execute_script(self, statements: Iterable[str]) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
+            # DDL takes its tables' ACCESS EXCLUSIVE locks: a process frozen in the middle
+            # must not stop the reads of those views for longer than the lease.
+            await conn.execute(f"SET LOCAL idle_in_transaction_session_timeout = '{_LEASE}'")
             for sql in statements:
                 await conn.execute(sql)
 
@@ -1011,6 +1016,11 @@ class PostgresReadStore(ReadStore):
         await self._close_shadow()
         live = self._live_schema
         async with self.pool.acquire() as conn, conn.transaction():
+            # From its first DROP to its commit the switch holds the views' ACCESS EXCLUSIVE
+            # locks and every read of them waits: a rebuild frozen in between (Ctrl-Z, a
+            # paused VM) must not stop the reads for longer than the lease. The server ends
+            # it and the switch is rolled back (the views stay as they were).
+            await conn.execute(f"SET LOCAL idle_in_transaction_session_timeout = '{_LEASE}'")
             # The live tables first in a mode readers and writers pass (SHARE UPDATE
             # EXCLUSIVE): a vacuum of one is cancelled (after deadlock_timeout, 1 s) while
             # the reads go on; had the DROP below queued behind the vacuum, the reads would

@@ -23,6 +23,7 @@ import pytest
 import projections.runner as runner_module
 from api.readside import build_store, rebuild_decoder_for
 from projections import parallel
+from projections import store as store_module
 from projections.runner import RebuildFailed
 from projections.store import PostgresReadStore, RebuildAbandoned
 from services.application import Tvaers
@@ -304,6 +305,87 @@ async def test_a_vacuum_of_a_live_table_at_the_switch_does_not_hold_the_reads_up
     assert max(waits) < 0.5, sorted(waits)[-5:]
 
 
+class _PausingAfterDrop:
+    """The store's pool, but a connection taken from it stops for `pause` seconds after its
+    first DROP TABLE: a rebuild frozen in the middle of its switch (Ctrl-Z on `tvaers
+    project rebuild`, a paused VM), holding the live tables' ACCESS EXCLUSIVE locks."""
+
+    def __init__(self, pool: Any, pause: float) -> None:
+        self._pool = pool
+        self.pause = pause
+        self.paused = asyncio.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pool, name)
+
+    def acquire(self) -> Any:
+        outer = self
+
+        class Acquired:
+            async def __aenter__(self) -> Any:
+                self._cm = outer._pool.acquire()
+                return _PausingConnection(await self._cm.__aenter__(), outer)
+
+            async def __aexit__(self, *exc: object) -> Any:
+                return await self._cm.__aexit__(*exc)
+
+        return Acquired()
+
+
+class _PausingConnection:
+    def __init__(self, conn: Any, pool: _PausingAfterDrop) -> None:
+        self._conn = conn
+        self._pool = pool
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+    async def execute(self, sql: str, *args: Any) -> Any:
+        result = await self._conn.execute(sql, *args)
+        if sql.startswith("DROP TABLE") and not self._pool.paused.is_set():
+            self._pool.paused.set()
+            await asyncio.sleep(self._pool.pause)  # idle in its transaction, locks held
+        return result
+
+
+async def test_a_rebuild_frozen_in_its_switch_holds_the_reads_up_only_for_the_lease(
+    read_side: ReadSide, store_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The switch holds every rebuilt table's ACCESS EXCLUSIVE lock from its first DROP to
+    its commit, and every read of those views queues behind it. A rebuild frozen there
+    would stop the registry's reads for as long as it is frozen; the switch's transaction
+    has the lease (`idle_in_transaction_session_timeout`): the server ends it, the switch
+    is rolled back, the reads go on from the views as they were, the next rebuild works."""
+    app, store, runner = read_side
+    assert isinstance(store, PostgresReadStore)
+    generate_history(app, random.Random(6), partnerships=2)
+    await read_side.sync()
+    contents = await view_contents(store)
+    monkeypatch.setattr(store_module, "_LEASE", "300ms")
+    pausing = _PausingAfterDrop(store.pool, pause=3.0)
+    monkeypatch.setattr(store, "_pool", pausing)
+    dsn, server_settings = store_settings.asyncpg_dsn()
+    reader = await asyncpg.connect(dsn, server_settings=server_settings)
+    try:
+        rebuilding = asyncio.create_task(runner.rebuild())
+        await asyncio.wait_for(pausing.paused.wait(), 30)
+        began = time.monotonic()
+        assert await reader.fetchval("SELECT count(*) FROM partnerships") == 2
+        waited = time.monotonic() - began
+        with pytest.raises(Exception) as failed:  # noqa: PT011 - whichever way the driver says it
+            await rebuilding
+        assert store.is_transient(failed.value) or isinstance(
+            failed.value, asyncpg.PostgresError | asyncpg.InterfaceError
+        ), failed.value
+    finally:
+        await reader.close()
+    assert waited < 1.5, waited  # the lease (0.3 s), not the freeze (3 s)
+    monkeypatch.setattr(store, "_pool", pausing._pool)
+    assert await view_contents(store) == contents
+    assert await runner.rebuild() == app.max_notification_id()
+    assert await view_contents(store) == contents
+
+
 async def test_the_two_processes_folds_share_the_row_limit(
     read_side: ReadSide, store_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -332,3 +414,17 @@ async def test_the_two_processes_folds_share_the_row_limit(
     assert await runner.rebuild() == app.max_notification_id()
     assert budgets == [7]
     assert await view_contents(store) == contents
+
+
+async def test_ddl_runs_with_the_lease(read_side: ReadSide) -> None:
+    """The views' DDL (setup, the drafts' and the login throttle's tables) runs in one
+    transaction holding ACCESS EXCLUSIVE locks; like the switch it has the lease."""
+    store = read_side.store
+    await store.execute_script(
+        [
+            "CREATE TABLE lease_probe AS"
+            " SELECT current_setting('idle_in_transaction_session_timeout') AS lease"
+        ]
+    )
+    assert await store.fetchval("SELECT lease FROM lease_probe") == store_module._LEASE
+    assert await store.fetchval("SHOW idle_in_transaction_session_timeout") == "0"
