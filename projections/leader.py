@@ -129,6 +129,17 @@ def identity() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def session_name(host: str, pid: int) -> str:
+    """The `application_name` of a replica's sessions: "tvaers projector host:pid", the
+    host shortened so that the whole fits PostgreSQL's 63 bytes with the pid kept (two
+    replicas on one long-named host must not share a name: a leader ends only sessions
+    named otherwise than its own)."""
+    suffix = f":{pid}"
+    room = 63 - len(APPLICATION_NAME.encode()) - 1 - len(suffix)
+    short = host.encode()[:room].decode(errors="ignore")
+    return f"{APPLICATION_NAME} {short}{suffix}"
+
+
 class LostLeadership(Exception):
     """The lock connection was lost, or the lock is no longer held: stop projecting."""
 
@@ -153,7 +164,7 @@ class Election:
         self.retry = retry
         self.heartbeat = heartbeat
         self.lease = lease
-        self.application_name = f"{APPLICATION_NAME} {identity()}"[:63]
+        self.application_name = session_name(socket.gethostname(), os.getpid())
         """This replica's sessions in pg_stat_activity: its lock connection, and the views'
         connections of its work (give them the same name: a new leader ends a deposed
         leader's sessions that block it by this name)."""

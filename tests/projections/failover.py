@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from projections.leader import session_name
 from projections.store import ReadStore
 from services.application import Tvaers
 from tests.projections.support import generate_history
@@ -219,7 +220,7 @@ async def _pause_inside_a_statement(
     """SIGSTOP the leader at random moments (SIGCONT again at once) until it is caught
     inside a statement of its batch (see `_HUNG_IN_A_STATEMENT`); it stays paused. How
     many pauses it took."""
-    name = f"tvaers projector {socket.gethostname()}:{leader.process.pid}"[:63]
+    name = session_name(socket.gethostname(), leader.process.pid)
     for attempt in range(1, tries + 1):
         await asyncio.sleep(rng.uniform(0.01, 0.1))
         leader.process.send_signal(signal.SIGSTOP)

@@ -20,6 +20,7 @@ from projections.leader import (
     Election,
     active_projector,
     identity,
+    session_name,
 )
 from projections.store import TRACKING_DDL, PostgresReadStore, render_ddl
 from services.settings import Settings
@@ -296,3 +297,19 @@ async def test_a_leader_not_allowed_to_end_a_deposed_session_says_so_once_and_le
         await admin.execute("DROP TABLE contested")
         await admin.execute(f'DROP ROLE "{role}"')
         await admin.close()
+
+
+def test_a_session_name_keeps_the_pid_whatever_the_host() -> None:
+    """PostgreSQL keeps 63 bytes of an application_name: a long host name is shortened,
+    never the pid (two replicas on one such host would otherwise share a name, and a new
+    leader could not tell the old one's sessions from its own)."""
+    assert session_name("vm", 4711) == f"{APPLICATION_NAME} vm:4711"
+    host = "projektor-1.sundhed-paa-tvaers.kommune.example.dk.internal.cluster.local"
+    first, second = session_name(host, 4711), session_name(host, 4712)
+    assert first != second
+    assert first.endswith(":4711")
+    assert second.endswith(":4712")
+    assert first.startswith(f"{APPLICATION_NAME} projektor-1.sundhed")
+    assert len(first.encode()) == 63
+    assert len(second.encode()) == 63
+    assert len(session_name("ø" * 80, 1).encode()) <= 63  # bytes, not characters
