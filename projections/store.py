@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from projections.core import Projection
 
 from projections import changes as access_changes
+from projections.leader import LEASE
 
 _log = structlog.get_logger("tvaers.projections")
 
@@ -51,9 +52,18 @@ class PositionsMoved(Exception):
         super().__init__(f"Another projection runner moved the positions: {found}.")
 
 
-_LEASE = "5s"
-"""= projections.leader.LEASE: how long a silent writer may hold the fence's rows, or the
-locks of DDL and of the rebuild's switch (`idle_in_transaction_session_timeout`)."""
+_LEASE = f"{LEASE}s"
+"""The election's lease (projections/leader.py): how long a silent writer may hold the
+fence's rows, or the locks of DDL and of the rebuild's switch (`_hold_for_the_lease`)."""
+
+
+async def _hold_for_the_lease(conn: asyncpg.pool.PoolConnectionProxy[Any]) -> None:
+    """In a transaction: the server ends it if its client goes silent in it for longer
+    than the lease (a process paused in the middle: SIGSTOP, Ctrl-Z, a frozen VM), so its
+    locks are not held for ever. Only between statements: one the server waits in for its
+    client's data (a COPY) is not ended (projections/leader.py ends those of a deposed
+    projector)."""
+    await conn.execute(f"SET LOCAL idle_in_transaction_session_timeout = '{_LEASE}'")
 
 
 def _moved(
@@ -937,9 +947,8 @@ class PostgresReadStore(ReadStore):
         touched = access_changes.watched_in(statements)
         async with self.pool.acquire() as conn, conn.transaction():
             if previous is not None and positions:  # the fence: rows locked, in name order
-                # A writer paused mid-batch (SIGSTOP, a frozen VM) must not hold these rows
-                # locked for ever: the server ends its session (ADR 0026, leader.LEASE).
-                await conn.execute(f"SET LOCAL idle_in_transaction_session_timeout = '{_LEASE}'")
+                # A writer paused mid-batch must not hold these rows for ever (ADR 0026).
+                await _hold_for_the_lease(conn)
                 held = await conn.fetch(
                     "SELECT name, position FROM projection_tracking"
                     " WHERE name = ANY($1::text[]) ORDER BY name FOR UPDATE",
@@ -970,7 +979,7 @@ class PostgresReadStore(ReadStore):
         async with self.pool.acquire() as conn, conn.transaction():
             # DDL takes its tables' ACCESS EXCLUSIVE locks: a process frozen in the middle
             # must not stop the reads of those views for longer than the lease.
-            await conn.execute(f"SET LOCAL idle_in_transaction_session_timeout = '{_LEASE}'")
+            await _hold_for_the_lease(conn)
             for sql in statements:
                 await conn.execute(sql)
 
@@ -1020,7 +1029,7 @@ class PostgresReadStore(ReadStore):
             # locks and every read of them waits: a rebuild frozen in between (Ctrl-Z, a
             # paused VM) must not stop the reads for longer than the lease. The server ends
             # it and the switch is rolled back (the views stay as they were).
-            await conn.execute(f"SET LOCAL idle_in_transaction_session_timeout = '{_LEASE}'")
+            await _hold_for_the_lease(conn)
             # The live tables first in a mode readers and writers pass (SHARE UPDATE
             # EXCLUSIVE): a vacuum of one is cancelled (after deadlock_timeout, 1 s) while
             # the reads go on; had the DROP below queued behind the vacuum, the reads would
