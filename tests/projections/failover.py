@@ -54,6 +54,7 @@ class Replica:
             stdin=subprocess.DEVNULL,
         )
         self.events: list[tuple[float, str]] = []  # (time.monotonic(), structlog event)
+        self.records: list[dict[str, Any]] = []  # its structured log records, whole
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -68,19 +69,8 @@ class Replica:
             except ValueError:
                 continue
             if isinstance(record, dict) and "event" in record:
+                self.records.append(record)
                 self.events.append((time.monotonic(), str(record["event"])))
-
-    def records(self) -> list[dict[str, Any]]:
-        """Its structured log records so far."""
-        found = []
-        for line in list(self.lines):
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(record, dict) and "event" in record:
-                found.append(record)
-        return found
 
     def seen(self, event: str, after: float = 0.0) -> float | None:
         """When this replica last logged `event` (after `after`), else None."""

@@ -199,7 +199,7 @@ async def test_a_leader_hung_inside_a_batch_does_not_block_the_new_leader(
         moved = await wait_for(lambda: _reached(store, head), 10, "the views to move", [replica])
         assert moved - written < HEARTBEAT + 2, replica.log()
         assert await hung.state() is None
-        (ended,) = [r for r in replica.records() if r["event"] == ENDED_DEPOSED]
+        (ended,) = [r for r in replica.records if r["event"] == ENDED_DEPOSED]
         assert ended["pid"] == hung.pid, ended
         assert ended["session"] == "tvaers projector gone:4711", ended
         assert replica.active
