@@ -141,12 +141,10 @@ async def _run_projector(settings: Settings) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
 
-    election: Election | None = None
-    named: str | None = None  # PostgreSQL: the views' sessions carry the election's name
+    election: Election | None = None  # PostgreSQL only
     if settings.store != "sqlite":
         dsn, server_settings = settings.asyncpg_dsn()
         election = Election(dsn, server_settings=server_settings)
-        named = election.application_name
 
     async def lead() -> None:
         """Set up, catch up and follow until cancelled (the lock lost, or asked to stop).
@@ -156,6 +154,9 @@ async def _run_projector(settings: Settings) -> int:
             # It follows the log itself below, after setup and catching up: it must hear
             # each commit's NOTIFY (without it, a follower that found nothing new slept its
             # whole idle wait, a second, before it looked again).
+            # Its sessions carry the election's name: a later leader ends those that block
+            # it should this process hang (projections/leader.py).
+            named = election.application_name if election is not None else None
             async with open_read_side(
                 settings, tvaers, follow=False, listen=True, application_name=named
             ) as read_side:
