@@ -5,6 +5,7 @@ tables. (That its views equal the live ones: test_rebuild_two_ways.py.)"""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import random
@@ -13,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -318,18 +320,10 @@ class _PausingAfterDrop:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._pool, name)
 
-    def acquire(self) -> Any:
-        outer = self
-
-        class Acquired:
-            async def __aenter__(self) -> Any:
-                self._cm = outer._pool.acquire()
-                return _PausingConnection(await self._cm.__aenter__(), outer)
-
-            async def __aexit__(self, *exc: object) -> Any:
-                return await self._cm.__aexit__(*exc)
-
-        return Acquired()
+    @contextlib.asynccontextmanager
+    async def acquire(self) -> AsyncIterator[_PausingConnection]:
+        async with self._pool.acquire() as conn:
+            yield _PausingConnection(conn, self)
 
 
 class _PausingConnection:
