@@ -49,8 +49,8 @@ from tests.projections.failover import (
     Replica,
     WriteLoad,
     kill_the_leader,
-    lowest_position,
     pause_the_leader,
+    reached,
     wait_for,
 )
 from tests.projections.support import view_contents
@@ -121,11 +121,7 @@ async def bench(url: str, kills: int, pauses: int, stuck: int) -> None:
     finally:
         load.stop()
     head = app.max_notification_id()
-
-    async def caught_up() -> bool:
-        return await lowest_position(store) >= head
-
-    await wait_for(caught_up, 120, "the catch-up", replicas, interval=0.05)
+    await wait_for(lambda: reached(store, head), 120, "the catch-up", replicas, interval=0.05)
     for replica in replicas:
         replica.stop()
     runner = ProjectionRunner(store, ALL, app.mapper.to_domain_event)

@@ -190,6 +190,11 @@ async def kill_the_leader(replicas: list[Replica], store: ReadStore) -> tuple[Re
     return leader, Takeover(elected - killed, moving - killed, at_kill)
 
 
+async def reached(store: ReadStore, head: int) -> bool:
+    """Whether every view has projected the log up to event `head`."""
+    return await lowest_position(store) >= head
+
+
 async def _past(store: ReadStore, position: int) -> bool:
     return await lowest_position(store) > position
 

@@ -16,6 +16,7 @@ from api.readside import build_store
 from projections.catalog import ALL
 from projections.leader import HEARTBEAT, LEASE, RETRY
 from projections.runner import ProjectionRunner
+from projections.store import ReadStore
 from services.application import Tvaers
 from services.settings import Settings
 from tests.conftest import TEST_SECRET_KEY
@@ -28,6 +29,7 @@ from tests.projections.failover import (
     kill_the_leader,
     lowest_position,
     pause_the_leader,
+    reached,
     wait_for,
 )
 from tests.projections.support import generate_history, view_contents
@@ -74,7 +76,7 @@ async def test_killing_the_active_projector_during_writes_hands_over_within_seco
 
         head = app.max_notification_id()
         await wait_for(
-            lambda: _reached(store, head), 60, "the views to catch up", replicas, interval=0.05
+            lambda: reached(store, head), 60, "the views to catch up", replicas, interval=0.05
         )
         for replica in replicas[1:]:
             assert replica.seen(ACTIVE) is not None
@@ -96,10 +98,6 @@ async def test_killing_the_active_projector_during_writes_hands_over_within_seco
     finally:
         await store.close()
         app.close()
-
-
-async def _reached(store: object, head: int) -> bool:
-    return await lowest_position(store) >= head  # type: ignore[arg-type]
 
 
 class HungBatch:
@@ -187,7 +185,7 @@ async def test_a_leader_hung_inside_a_batch_does_not_block_the_new_leader(
         assert await lowest_position(store) == head
         await others[0].release()
         head = app.max_notification_id()
-        await wait_for(lambda: _reached(store, head), 10, "the views to move on", [replica])
+        await wait_for(lambda: reached(store, head), 10, "the views to move on", [replica])
         assert replica.seen(ENDED_DEPOSED) is None, replica.log()
 
         # A deposed projector's batch, hung in its COPY: ended at the next lock check.
@@ -196,7 +194,7 @@ async def test_a_leader_hung_inside_a_batch_does_not_block_the_new_leader(
         generate_history(app, rng, partnerships=1)
         written = time.monotonic()
         head = app.max_notification_id()
-        moved = await wait_for(lambda: _reached(store, head), 10, "the views to move", [replica])
+        moved = await wait_for(lambda: reached(store, head), 10, "the views to move", [replica])
         assert moved - written < HEARTBEAT + 2, replica.log()
         assert await hung.state() is None
         (ended,) = [r for r in replica.records if r["event"] == ENDED_DEPOSED]
@@ -213,8 +211,8 @@ async def test_a_leader_hung_inside_a_batch_does_not_block_the_new_leader(
         app.close()
 
 
-async def _set_up_and_reached(store: object, head: int) -> bool:
+async def _set_up_and_reached(store: ReadStore, head: int) -> bool:
     try:
-        return await _reached(store, head)
+        return await reached(store, head)
     except asyncpg.UndefinedTableError:  # the leader has not created the views yet
         return False

@@ -11,12 +11,11 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from api.readside import build_store
-from projections.store import ReadStore
 from services.application import Tvaers
 from services.settings import Settings
 from tests.conftest import TEST_SECRET_KEY
 from tests.integration.conftest import register_organisation
-from tests.projections.failover import Replica, lowest_position, wait_for
+from tests.projections.failover import Replica, reached, wait_for
 
 # The projector's wait when it found nothing new is a second (run_forever's idle_wait):
 # a follower that did not hear the NOTIFY took 0.90-0.92 s here; one that hears it, a few ms.
@@ -38,7 +37,7 @@ async def _projector(url: str, **settings: str) -> AsyncIterator[Callable[[int],
         register_organisation(app, f"Forening for Trivsel {n}")
         written, head = time.monotonic(), app.max_notification_id()
         seen = await wait_for(
-            functools.partial(_reached, store, head), 10, "the write in the views", [replica]
+            functools.partial(reached, store, head), 10, "the write in the views", [replica]
         )
         return seen - written
 
@@ -78,7 +77,3 @@ async def test_while_following_a_stream_a_batch_starts_at_most_every_interval(
         second = await write(2)  # within 800 ms of the first batch
         assert first < LAG_LIMIT, first
         assert 0.4 < second < 0.8 + LAG_LIMIT, second
-
-
-async def _reached(store: ReadStore, head: int) -> bool:
-    return await lowest_position(store) >= head
